@@ -1,0 +1,4 @@
+// Root jest entry: runs every package's tests (npm test).
+module.exports = {
+  projects: ['<rootDir>/packages/*/jest.config.js'],
+};

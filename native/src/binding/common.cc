@@ -1,0 +1,105 @@
+// Implementation of the binding helpers declared in common.h.
+#include "binding/common.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <new>
+
+namespace nodulab::binding {
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+  o << "]";
+  return o.str();
+}
+
+int64_t numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
+               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array,
+           name << " must be a Float32Array");
+  return info[i].As<Napi::Float32Array>();
+}
+
+Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return Napi::Float32Array();
+  return get_f32(info, i, op, name);
+}
+
+Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
+               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array,
+           name << " must be an Int32Array");
+  return info[i].As<Napi::Int32Array>();
+}
+
+Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  THROW_IF(info.Length() <= i || !info[i].IsArray(), name << " must be an array of integers");
+  Napi::Array arr = info[i].As<Napi::Array>();
+  Shape out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); ++k) {
+    Napi::Value v = arr.Get(k);
+    THROW_IF(!v.IsNumber(), name << "[" << k << "] must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    THROW_IF(!(d >= 0) || d != std::floor(d) || d > 9.0e15, name << "[" << k << "] must be a non-negative integer, got " << d);
+    out[k] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  THROW_IF(info.Length() <= i || !info[i].IsNumber(), name << " must be a number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  THROW_IF(!std::isfinite(d), name << " must be finite, got " << d);
+  return d;
+}
+
+bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  THROW_IF(info.Length() <= i || !info[i].IsBoolean(), name << " must be a boolean");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || info[i].IsUndefined()) return Backend::Cpu;
+  THROW_IF(!info[i].IsString(), "backend must be a string");
+  Backend b;
+  std::string name = info[i].As<Napi::String>().Utf8Value();
+  THROW_IF(!parse_backend(name, &b), "unknown backend '" << name << "' (expected ref, cpu or cuda)");
+  return b;
+}
+
+void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& arr,
+                  const Shape& shape, size_t rank) {
+  THROW_IF(shape.size() != rank, name << " must have " << rank << " dimensions, got shape " << shape_str(shape));
+  THROW_IF(static_cast<int64_t>(arr.ElementLength()) != numel(shape),
+           name << " has " << arr.ElementLength() << " elements but shape " << shape_str(shape) << " needs "
+                << numel(shape));
+}
+
+Napi::Float32Array new_f32(Napi::Env env, int64_t n, float** data) {
+  const char* op = "alloc";
+  THROW_IF(n < 0 || n > (int64_t(1) << 34), "cannot allocate " << n << " floats");
+  size_t bytes = static_cast<size_t>(n) * sizeof(float);
+  size_t padded = ((bytes + 63) / 64) * 64;
+  if (padded == 0) padded = 64;
+  void* mem = std::aligned_alloc(64, padded);
+  THROW_IF(!mem, "out of memory allocating " << n << " floats");
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, mem, bytes, [](Napi::Env, void* p) { std::free(p); });
+  *data = static_cast<float*>(mem);
+  return Napi::Float32Array::New(env, static_cast<size_t>(n), buf, 0);
+}
+
+}  // namespace nodulab::binding

@@ -1,0 +1,139 @@
+// Persistent worker threads woken per parallel region; static contiguous chunks (see thread_pool.h).
+#include "core/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nodulab {
+namespace {
+
+thread_local bool t_inside_region = false;
+
+class ThreadPool {
+ public:
+  ThreadPool() {
+    int n = 0;
+    if (const char* env = std::getenv("NODULAB_NUM_THREADS")) n = std::atoi(env);
+    if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+    resize(std::max(1, n));
+  }
+  ~ThreadPool() { stop_workers(); }
+
+  int size() const { return num_threads_; }
+
+  void resize(int n) {
+    n = std::clamp(n, 1, 256);
+    if (n == num_threads_) return;
+    stop_workers();
+    num_threads_ = n;
+    stopping_ = false;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  }
+
+  // Runs task(i) for i in [0, count), task 0 on the caller, the others on workers 1..count-1.
+  void run(int count, const std::function<void(int)>& task) {
+    if (count <= 1 || t_inside_region) {
+      for (int i = 0; i < count; ++i) task(i);
+      return;
+    }
+    std::unique_lock<std::mutex> region(region_mutex_);  // one region at a time
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      task_ = &task;
+      task_count_ = count;
+      pending_ = count - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    t_inside_region = true;
+    task(0);
+    t_inside_region = false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    task_ = nullptr;
+  }
+
+ private:
+  void worker_loop(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* task = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+        if (stopping_) return;
+        seen = generation_;
+        if (index >= task_count_) continue;
+        task = task_;
+      }
+      t_inside_region = true;
+      (*task)(index);
+      t_inside_region = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  int num_threads_ = 0;
+  std::vector<std::thread> workers_;
+  std::mutex region_mutex_, mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* task_ = nullptr;
+  int task_count_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+};
+
+ThreadPool& pool() {
+  static ThreadPool instance;
+  return instance;
+}
+
+}  // namespace
+
+int get_num_threads() { return pool().size(); }
+void set_num_threads(int n) { pool().resize(n); }
+
+void parallel_chunks(int64_t n, int num_chunks,
+                     const std::function<void(int, int64_t, int64_t)>& fn) {
+  if (n <= 0 || num_chunks <= 0) return;
+  const int64_t chunks = std::min<int64_t>(num_chunks, n);
+  auto range = [&](int64_t c) { return c * n / chunks; };
+  const int threads = std::min<int64_t>(chunks, get_num_threads());
+  // Chunks are dealt to threads round-robin; each chunk's result does not depend on which ran it.
+  pool().run(threads, [&](int t) {
+    for (int64_t c = t; c < chunks; c += threads) fn(static_cast<int>(c), range(c), range(c + 1));
+  });
+}
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  const int64_t max_chunks = (n + grain - 1) / grain;
+  const int chunks = static_cast<int>(std::min<int64_t>(max_chunks, get_num_threads()));
+  if (chunks <= 1 || t_inside_region) {
+    fn(0, n);
+    return;
+  }
+  parallel_chunks(n, chunks, [&](int, int64_t b, int64_t e) { fn(b, e); });
+}
+
+}  // namespace nodulab

@@ -1,0 +1,48 @@
+// Every kernel nodulab registers, by name. Each op folder's header declares the kernel's signature
+// (plain pointers, shapes, scalars; no N-API). Backward passes are kernels too.
+#pragma once
+
+namespace nodulab::kernels {
+
+// ops/conv3d: x (N,Ci,D,H,W), w (Co,Ci,kD,kH,kW) -> y (N,Co,oD,oH,oW)
+inline constexpr const char* kConv3D = "Conv3D";
+inline constexpr const char* kConv3DBackpropInput = "Conv3DBackpropInput";    // dy, w -> dx
+inline constexpr const char* kConv3DBackpropFilter = "Conv3DBackpropFilter";  // x, dy -> dw (+ db)
+
+// ops/matmul: row-major C (M,N) = alpha * op(A) op(B) + beta * C  (Linear layers)
+inline constexpr const char* kMatMul = "MatMul";
+
+// ops/pool3d
+inline constexpr const char* kMaxPool3D = "MaxPool3D";
+inline constexpr const char* kMaxPool3DGrad = "MaxPool3DGrad";
+inline constexpr const char* kAvgPool3D = "AvgPool3D";
+inline constexpr const char* kAvgPool3DGrad = "AvgPool3DGrad";
+inline constexpr const char* kGlobalAvgPool3D = "GlobalAvgPool3D";
+inline constexpr const char* kGlobalAvgPool3DGrad = "GlobalAvgPool3DGrad";
+
+// ops/batchnorm: per-channel statistics over (N, D, H, W)
+inline constexpr const char* kBatchNormTrain = "BatchNormTrain";  // y, batch mean, batch invstd
+inline constexpr const char* kBatchNormInfer = "BatchNormInfer";  // y from running statistics
+inline constexpr const char* kBatchNormGrad = "BatchNormGrad";    // dx, dgamma, dbeta
+
+// ops/activation: elementwise
+inline constexpr const char* kRelu = "Relu";
+inline constexpr const char* kReluGrad = "ReluGrad";
+inline constexpr const char* kLeakyRelu = "LeakyRelu";
+inline constexpr const char* kLeakyReluGrad = "LeakyReluGrad";
+inline constexpr const char* kSigmoid = "Sigmoid";
+inline constexpr const char* kSigmoidGrad = "SigmoidGrad";
+
+// ops/elementwise: y = a + alpha*b, y = a*b, sums
+inline constexpr const char* kAxpby = "Axpby";  // y = alpha*x + beta*y (in place)
+inline constexpr const char* kMul = "Mul";
+
+// ops/softmax: rows of a (N, C) matrix
+inline constexpr const char* kSoftmax = "Softmax";
+inline constexpr const char* kLogSoftmax = "LogSoftmax";
+
+// ops/contrastive: fused SupCon / NT-Xent forward + gradient w.r.t. normalized embeddings
+inline constexpr const char* kSupConLoss = "SupConLoss";
+inline constexpr const char* kSupConGrad = "SupConGrad";
+
+}  // namespace nodulab::kernels

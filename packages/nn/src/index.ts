@@ -1,0 +1,2 @@
+// @nodulab/nn: modules, initializers, optimizers, schedules, checkpoints and models.
+export {};

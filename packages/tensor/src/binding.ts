@@ -1,0 +1,97 @@
+// The typed surface of nodulab's native addon (@nodulab/native) and the one place that loads it.
+// Every method is synchronous, validates its arguments and throws an Error naming the kernel and the
+// offending shapes; NaN inputs propagate. Outputs are new Float32Arrays (64-byte aligned).
+// `backend` defaults to 'cpu'; 'ref' runs the slow reference kernel (for tests).
+
+/** Which kernel implementation runs: the slow reference, the fast CPU kernel, or CUDA. */
+export type Backend = 'ref' | 'cpu' | 'cuda';
+/** A triple (depth, height, width) of strides, paddings, dilations or kernel sizes. */
+export type Triple = [number, number, number];
+/** A 5-D shape (N, C, D, H, W). */
+export type Shape5 = [number, number, number, number, number];
+
+export interface NativeBinding {
+  /** Threads the kernels use. */
+  getNumThreads(): number;
+  /** Sets the kernel thread count (1..256). Throws on anything else. */
+  setNumThreads(n: number): void;
+  /** The vector ISA in use and the best one this CPU supports. */
+  getIsa(): { active: 'scalar' | 'avx2' | 'avx512'; detected: 'scalar' | 'avx2' | 'avx512' };
+  /** Chooses the ISA (clamped to what the CPU supports); returns the one now active. */
+  setIsa(isa: 'scalar' | 'avx2' | 'avx512'): string;
+  /** Every registered "Kernel/backend" pair. */
+  kernels(): string[];
+
+  // ---- activation -------------------------------------------------------------------------------
+  relu(x: Float32Array, backend?: Backend): Float32Array;
+  /** dx = dy where x > 0, else 0. */
+  reluGrad(x: Float32Array, dy: Float32Array, backend?: Backend): Float32Array;
+  leakyRelu(x: Float32Array, negativeSlope: number, backend?: Backend): Float32Array;
+  leakyReluGrad(x: Float32Array, dy: Float32Array, negativeSlope: number, backend?: Backend): Float32Array;
+  sigmoid(x: Float32Array, backend?: Backend): Float32Array;
+  /** dx = dy * y * (1 - y), from the sigmoid's output y. */
+  sigmoidGrad(y: Float32Array, dy: Float32Array, backend?: Backend): Float32Array;
+
+  // ---- conv3d: x (N,Ci,D,H,W), w (Co,Ci,kD,kH,kW), y (N,Co,oD,oH,oW) --------------------------------
+  conv3d(x: Float32Array, xShape: Shape5, w: Float32Array, wShape: Shape5, b: Float32Array | null,
+    stride: Triple, padding: Triple, dilation: Triple, backend?: Backend): Float32Array;
+  /** dx (xShape) from dy and w. Also the forward pass of a transposed convolution. */
+  conv3dBackpropInput(dy: Float32Array, dyShape: Shape5, w: Float32Array, wShape: Shape5, xShape: Shape5,
+    stride: Triple, padding: Triple, dilation: Triple, backend?: Backend): Float32Array;
+  /** dw (wShape) and, when withBias, db (Co) from x and dy. */
+  conv3dBackpropFilter(x: Float32Array, xShape: Shape5, dy: Float32Array, dyShape: Shape5, wShape: Shape5,
+    stride: Triple, padding: Triple, dilation: Triple, withBias: boolean, backend?: Backend): { dw: Float32Array; db: Float32Array | null };
+
+  // ---- matmul: row-major C (M,N) = op(A) op(B); op transposes when the flag is set ----------------
+  matmul(a: Float32Array, aShape: [number, number], b: Float32Array, bShape: [number, number],
+    transA: boolean, transB: boolean, backend?: Backend): Float32Array;
+
+  // ---- pooling ------------------------------------------------------------------------------------
+  /** y and, per output, the flat index of the chosen input element within its (n, c) volume. */
+  maxPool3d(x: Float32Array, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
+    backend?: Backend): { y: Float32Array; indices: Int32Array };
+  maxPool3dGrad(dy: Float32Array, indices: Int32Array, dyShape: Shape5, xShape: Shape5, backend?: Backend): Float32Array;
+  avgPool3d(x: Float32Array, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
+    countIncludePad: boolean, backend?: Backend): Float32Array;
+  avgPool3dGrad(dy: Float32Array, dyShape: Shape5, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
+    countIncludePad: boolean, backend?: Backend): Float32Array;
+  /** (N,C,D,H,W) -> (N,C) mean over D,H,W. */
+  globalAvgPool3d(x: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
+  globalAvgPool3dGrad(dy: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
+
+  // ---- batch norm: statistics per channel over (N, D, H, W); var is biased ----------------------------
+  batchNormTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, backend?: Backend): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+  batchNormInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array, runningVar: Float32Array, eps: number, backend?: Backend): Float32Array;
+  batchNormGrad(x: Float32Array, xShape: Shape5, dy: Float32Array, gamma: Float32Array | null,
+    mean: Float32Array, invstd: Float32Array, backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+
+  // ---- elementwise ------------------------------------------------------------------------------------
+  /** alpha * x + beta * y as a new array (x, y of equal length). */
+  axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array, backend?: Backend): Float32Array;
+  /** a * b elementwise as a new array. */
+  mul(a: Float32Array, b: Float32Array, backend?: Backend): Float32Array;
+
+  // ---- softmax over the last axis of a (rows, cols) matrix ------------------------------------------
+  softmax(x: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
+  logSoftmax(x: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
+
+  // ---- contrastive: z (n, dim) already L2-normalized; one fused forward + gradient --------------------
+  /** SupCon L_out over anchors with >= 1 positive; NT-Xent is the case labels = [0..N-1, 0..N-1]. */
+  supConLoss(z: Float32Array, n: number, dim: number, labels: Int32Array, temperature: number,
+    backend?: Backend): { loss: number; grad: Float32Array; anchors: number };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const native: NativeBinding = require('@nodulab/native');
+
+/** Sets how many threads nodulab's kernels use (same seed + same thread count = same results). */
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+
+/** The number of threads nodulab's kernels use. */
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
