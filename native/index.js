@@ -1,7 +1,9 @@
 // Loads nodulab's compiled addon (native/build/Release/nodulab.node) built by cmake-js at install.
 'use strict';
 const path = require('path');
+// NODULAB_NATIVE_DIR names another folder holding nodulab.node (e.g. a second build tree).
 const candidates = [
+  ...(process.env.NODULAB_NATIVE_DIR ? [path.resolve(process.env.NODULAB_NATIVE_DIR, 'nodulab.node')] : []),
   path.join(__dirname, 'build', 'Release', 'nodulab.node'),
   path.join(__dirname, 'build', 'Debug', 'nodulab.node'),
 ];

@@ -2,8 +2,12 @@
 // pass (topological order, gradient accumulation into leaves).
 import type { Tensor } from './tensor';
 
-/** Returns one gradient per input (null where the input needs none), given the output's gradient. */
-export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
+/**
+ * Returns one gradient per input given the output's gradient. `needsGrad[k]` says whether input k
+ * requires a gradient; a rule should return null there instead of computing it (e.g. conv3d skips
+ * the input gradient of the first layer, whose input is the image).
+ */
+export type BackwardFn = (gradOutput: Tensor, needsGrad: readonly boolean[]) => (Tensor | null)[];
 
 /** A node of the autograd graph: the op that made a tensor, its inputs and its backward rule. */
 export interface GradNode {
@@ -90,7 +94,7 @@ export function backward(root: Tensor, grad: Tensor): void {
         continue;
       }
       grads.delete(t); // free intermediate gradients as soon as they are consumed
-      const inputGrads = t.gradFn.backward(g);
+      const inputGrads = t.gradFn.backward(g, t.gradFn.inputs.map((i) => i.requiresGrad));
       t.gradFn.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!gi || !input.requiresGrad) return;
