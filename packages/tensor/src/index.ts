@@ -4,3 +4,4 @@ export { noGrad, isGradEnabled, GradNode, BackwardFn } from './autograd';
 export { native, Backend, NativeBinding, setNumThreads, getNumThreads } from './binding';
 export * from './ops/arithmetic';
 export * from './ops/activation';
+export { Generator, rand, randn } from './random';
