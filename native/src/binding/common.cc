@@ -16,8 +16,12 @@ std::string shape_str(const Shape& s) {
 }
 
 int64_t numel(const Shape& s) {
+  // -1 when the product would exceed 2^53 (no JS array can be that long), so it never wraps around.
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    if (d != 0 && n > (int64_t(1) << 53) / d) return -1;
+    n *= d;
+  }
   return n;
 }
 
@@ -84,6 +88,7 @@ Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op) {
 void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& arr,
                   const Shape& shape, size_t rank) {
   THROW_IF(shape.size() != rank, name << " must have " << rank << " dimensions, got shape " << shape_str(shape));
+  THROW_IF(numel(shape) < 0, name << " shape " << shape_str(shape) << " is too large");
   THROW_IF(static_cast<int64_t>(arr.ElementLength()) != numel(shape),
            name << " has " << arr.ElementLength() << " elements but shape " << shape_str(shape) << " needs "
                 << numel(shape));

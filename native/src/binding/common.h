@@ -26,6 +26,7 @@ namespace nodulab::binding {
 using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s);
+// Product of the dims, or -1 if it exceeds 2^53.
 int64_t numel(const Shape& s);
 
 // Reads info[i] as a Float32Array named `name`; throws if it is not one.

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// `npm run bench`: nodulab's speed measured side by side with PyTorch CPU in one run.
+// Prints, for each NoduleNet3D conv layer (batch 32, 32^3 input) and for the full training step:
+// median ms, GFLOP/s, fraction of this machine's FMA peak, PyTorch's median ms and the ratio
+// (PyTorch ms / nodulab ms; > 1 means nodulab is faster). Options: --threads N (2), --runs N (7),
+// --json FILE (also write the results as JSON), --no-torch.
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const args = parseArgs(process.argv.slice(2));
+const THREADS = args.threads ?? 2;
+const RUNS = args.runs ?? 7;
+const BATCH = 32;
+// (name, in channels, out channels, spatial size) of NoduleNet3D's conv layers at a 32^3 input.
+const LAYERS = [['conv1', 1, 16, 32], ['conv2', 16, 32, 16], ['conv3', 32, 64, 8]];
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--threads' || a === '--runs') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) fail(`${a} needs a positive integer`);
+      out[a.slice(2)] = v;
+    } else if (a === '--json') out.json = argv[++i];
+    else if (a === '--no-torch') out.noTorch = true;
+    else fail(`unknown option ${a} (expected --threads N, --runs N, --json FILE, --no-torch)`);
+  }
+  return out;
+}
+
+function fail(msg) {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
+}
+
+function medianMs(fn, runs = RUNS, warmup = 2) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** FMA peak of this machine (GFLOP/s at THREADS threads), measured by the native bench driver. */
+function fmaPeakGflops() {
+  const exe = path.join(ROOT, 'native', 'build', 'nodulab_bench');
+  if (!fs.existsSync(exe)) return null;
+  const r = spawnSync(exe, ['--peak', '--threads', String(THREADS)], { encoding: 'utf8' });
+  for (const line of (r.stdout || '').split('\n')) {
+    try {
+      const j = JSON.parse(line);
+      if (j.name === 'fma_peak') return j.gflops;
+    } catch { /* not a JSON line */ }
+  }
+  return null;
+}
+
+function torchTimings() {
+  if (args.noTorch) return { note: 'skipped (--no-torch)' };
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { note: 'PyTorch not found (apt-get install -y python3-torch)' };
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'torch_bench.py'), String(THREADS), String(RUNS)], { encoding: 'utf8' });
+  if (r.status !== 0) return { note: `torch_bench.py failed: ${r.stderr.slice(-500)}` };
+  const out = {};
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const j = JSON.parse(line);
+    out[j.name] = j.ms ?? j.version;
+  }
+  return out;
+}
+
+function main() {
+  const T = require('@nodulab/tensor');
+  const nn = require('@nodulab/nn');
+  T.setNumThreads(THREADS);
+  const { native } = T;
+  const g = new T.Generator(0);
+  const rows = [];
+
+  for (const [name, ci, co, s] of LAYERS) {
+    const xShape = [BATCH, ci, s, s, s], wShape = [co, ci, 3, 3, 3];
+    const x = T.randn(xShape, g).data, w = T.randn(wShape, g).data;
+    const one = [1, 1, 1];
+    const flop = 2 * BATCH * co * s * s * s * ci * 27;
+    const fwd = medianMs(() => native.conv3d(x, xShape, w, wShape, null, one, one, one));
+    const dy = T.randn([BATCH, co, s, s, s], g).data;
+    const yShape = [BATCH, co, s, s, s];
+    const bwd = medianMs(() => {
+      native.conv3dBackpropFilter(x, xShape, dy, yShape, wShape, one, one, one, false);
+      if (ci > 1) native.conv3dBackpropInput(dy, yShape, w, wShape, xShape, one, one, one);
+    });
+    rows.push({ name: `${name}.forward`, ms: fwd, flop });
+    rows.push({ name: `${name}.backward`, ms: bwd, flop: ci > 1 ? 2 * flop : flop });
+  }
+
+  const model = new nn.NoduleNet3D({ seed: 0 });
+  const opt = new nn.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const x = T.randn([BATCH, 1, 32, 32, 32], g);
+  const labels = Int32Array.from({ length: BATCH }, () => g.randint(2));
+  const convFlop = LAYERS.reduce((s, [, ci, co, n]) => s + 2 * BATCH * co * n * n * n * ci * 27, 0);
+  const stepFlop = 3 * convFlop - 2 * BATCH * 16 * 32 ** 3 * 27; // fwd + dW + dX (none for the image)
+  rows.push({
+    name: 'train_step',
+    flop: stepFlop,
+    ms: medianMs(() => {
+      opt.zeroGrad();
+      const loss = T.crossEntropy(model.forward(x), labels);
+      loss.backward();
+      opt.step();
+    }),
+  });
+  model.eval();
+  rows.push({ name: 'inference', flop: convFlop, ms: medianMs(() => T.noGrad(() => model.forward(x))) });
+
+  const peak = fmaPeakGflops();
+  const torch = torchTimings();
+  const isa = native.getIsa();
+  console.log(`nodulab bench — ${THREADS} threads, ISA ${isa.active}, median of ${RUNS} runs, batch ${BATCH}, 32^3 input`);
+  console.log(`FMA peak (measured): ${peak ? peak.toFixed(0) + ' GFLOP/s' : 'n/a (native/build/nodulab_bench missing)'}`);
+  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run)' : torch.note}`);
+  const header = ['case', 'nodulab ms', 'GFLOP/s', '% peak', 'torch ms', 'torch/nodulab'];
+  const table = rows.map((r) => {
+    const gflops = r.flop / r.ms / 1e6;
+    const t = typeof torch[r.name] === 'number' ? torch[r.name] : null;
+    r.gflops = gflops;
+    r.peakFraction = peak ? gflops / peak : null;
+    r.torchMs = t;
+    r.ratio = t ? t / r.ms : null;
+    return [r.name, r.ms.toFixed(1), gflops.toFixed(1), peak ? (100 * gflops / peak).toFixed(1) : '-', t ? t.toFixed(1) : '-', t ? (t / r.ms).toFixed(2) : '-'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  for (const r of table) console.log(line(r));
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ threads: THREADS, runs: RUNS, isa, peakGflops: peak, torch, rows }, null, 2));
+}
+
+main();
