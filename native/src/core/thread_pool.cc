@@ -32,7 +32,9 @@ class ThreadPool {
     stop_workers();
     num_threads_ = n;
     stopping_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // New workers start from the current generation, so they wait for the next region instead of
+    // running a region that has already finished.
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
   }
 
   // Runs task(i) for i in [0, count), task 0 on the caller, the others on workers 1..count-1.
@@ -59,8 +61,7 @@ class ThreadPool {
   }
 
  private:
-  void worker_loop(int index) {
-    uint64_t seen = 0;
+  void worker_loop(int index, uint64_t seen) {
     for (;;) {
       const std::function<void(int)>* task = nullptr;
       {
