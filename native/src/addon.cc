@@ -66,13 +66,13 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, set_isa_js, "setIsa"));
   exports.Set("kernels", Napi::Function::New(env, kernels_js, "kernels"));
   init_activation(env, exports);
-  // init_conv3d(env, exports);
-  // init_matmul(env, exports);
-  // init_pool3d(env, exports);
-  // init_batchnorm(env, exports);
+  init_conv3d(env, exports);
+  init_matmul(env, exports);
+  init_pool3d(env, exports);
+  init_batchnorm(env, exports);
   init_elementwise(env, exports);
-  // init_softmax(env, exports);
-  // init_contrastive(env, exports);
+  init_softmax(env, exports);
+  init_contrastive(env, exports);
   return exports;
 }
 

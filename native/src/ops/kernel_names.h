@@ -40,9 +40,12 @@ inline constexpr const char* kMul = "Mul";
 // ops/softmax: rows of a (N, C) matrix
 inline constexpr const char* kSoftmax = "Softmax";
 inline constexpr const char* kLogSoftmax = "LogSoftmax";
+inline constexpr const char* kSoftmaxGrad = "SoftmaxGrad";        // y, dy -> dx
+inline constexpr const char* kLogSoftmaxGrad = "LogSoftmaxGrad";  // log-probs y, dy -> dx
 
-// ops/contrastive: fused SupCon / NT-Xent forward + gradient w.r.t. normalized embeddings
+// ops/contrastive: SupCon / NT-Xent, ONE fused kernel: loss, anchor count and (when asked) the
+// gradient w.r.t. the normalized embeddings z (n, dim). Its gradient output is compared in tests
+// under the tolerance name "SupConGrad".
 inline constexpr const char* kSupConLoss = "SupConLoss";
-inline constexpr const char* kSupConGrad = "SupConGrad";
 
 }  // namespace nodulab::kernels

@@ -13,13 +13,13 @@ void register_contrastive_cpu();
 
 void register_cpu_kernels() {
   register_activation_cpu();
-  // register_conv3d_cpu();
-  // register_matmul_cpu();
-  // register_pool3d_cpu();
-  // register_batchnorm_cpu();
+  register_conv3d_cpu();
+  register_matmul_cpu();
+  register_pool3d_cpu();
+  register_batchnorm_cpu();
   register_elementwise_cpu();
-  // register_softmax_cpu();
-  // register_contrastive_cpu();
+  register_softmax_cpu();
+  register_contrastive_cpu();
 }
 
 }  // namespace nodulab

@@ -13,13 +13,13 @@ void register_contrastive_ref();
 
 void register_ref_kernels() {
   register_activation_ref();
-  // register_conv3d_ref();
-  // register_matmul_ref();
-  // register_pool3d_ref();
-  // register_batchnorm_ref();
+  register_conv3d_ref();
+  register_matmul_ref();
+  register_pool3d_ref();
+  register_batchnorm_ref();
   register_elementwise_ref();
-  // register_softmax_ref();
-  // register_contrastive_ref();
+  register_softmax_ref();
+  register_contrastive_ref();
 }
 
 }  // namespace nodulab

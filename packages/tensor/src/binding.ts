@@ -76,6 +76,10 @@ export interface NativeBinding {
   // ---- softmax over the last axis of a (rows, cols) matrix ------------------------------------------
   softmax(x: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
   logSoftmax(x: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
+  /** dx = y * (dy - sum_j dy_j y_j), per row, from the softmax output y. */
+  softmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
+  /** dx = dy - exp(y) * sum_j dy_j, per row, from the log-softmax output y. */
+  logSoftmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number, backend?: Backend): Float32Array;
 
   // ---- contrastive: z (n, dim) already L2-normalized; one fused forward + gradient --------------------
   /** SupCon L_out over anchors with >= 1 positive; NT-Xent is the case labels = [0..N-1, 0..N-1]. */

@@ -1,0 +1,133 @@
+// Binding for Conv3D, Conv3DBackpropInput and Conv3DBackpropFilter: validates shapes, strides,
+// paddings and dilations from JS, then calls the registered kernel on plain pointers.
+#include "binding/common.h"
+#include "ops/conv3d/conv3d.h"
+#include "ops/kernel_names.h"
+
+namespace nodulab::binding {
+namespace {
+
+// Reads a (d, h, w) triple of integers >= min.
+void get_triple(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t min,
+                int64_t out[3]) {
+  Napi::Env env = info.Env();
+  Shape t = get_shape(info, i, op, name);
+  THROW_IF(t.size() != 3, name << " must have 3 entries (d, h, w), got " << shape_str(t));
+  for (int a = 0; a < 3; ++a) {
+    THROW_IF(t[a] < min, name << " entries must be >= " << min << ", got " << shape_str(t));
+    out[a] = t[a];
+  }
+}
+
+// Builds and checks the convolution geometry from x (N,Ci,D,H,W) and w (Co,Ci,kD,kH,kW) shapes and
+// the stride / padding / dilation arguments at info[first..first+2].
+Conv3DParams conv_params(const Napi::CallbackInfo& info, const char* op, const Shape& xs, const Shape& ws,
+                         size_t first) {
+  Napi::Env env = info.Env();
+  THROW_IF(xs.size() != 5, "input shape must be 5-D (N, C, D, H, W), got " << shape_str(xs));
+  THROW_IF(ws.size() != 5, "weight shape must be 5-D (Co, Ci, kD, kH, kW), got " << shape_str(ws));
+  for (int a = 0; a < 5; ++a) {
+    THROW_IF(xs[a] < 1, "input shape " << shape_str(xs) << " has a zero dimension");
+    THROW_IF(ws[a] < 1, "weight shape " << shape_str(ws) << " has a zero dimension");
+  }
+  THROW_IF(xs[1] != ws[1], "input has " << xs[1] << " channels but weight " << shape_str(ws) << " expects "
+                                        << ws[1] << " (input shape " << shape_str(xs) << ")");
+  Conv3DParams p;
+  p.N = xs[0], p.Ci = xs[1], p.D = xs[2], p.H = xs[3], p.W = xs[4];
+  p.Co = ws[0], p.kD = ws[2], p.kH = ws[3], p.kW = ws[4];
+  get_triple(info, first, op, "stride", 1, p.stride);
+  get_triple(info, first + 1, op, "padding", 0, p.padding);
+  get_triple(info, first + 2, op, "dilation", 1, p.dilation);
+  const int64_t in[3] = {p.D, p.H, p.W}, k[3] = {p.kD, p.kH, p.kW};
+  for (int a = 0; a < 3; ++a) {
+    THROW_IF(in[a] + 2 * p.padding[a] < p.dilation[a] * (k[a] - 1) + 1,
+             "kernel " << shape_str(ws) << " (dilation " << p.dilation[a] << ") is larger than the padded input "
+                       << shape_str(xs) << " with padding " << p.padding[a]);
+  }
+  set_conv3d_output(p);
+  THROW_IF(p.N * p.Co * p.P() > (int64_t(1) << 34), "output too large");
+  return p;
+}
+
+Shape out_shape(const Conv3DParams& p) { return {p.N, p.Co, p.oD, p.oH, p.oW}; }
+
+// JS: (x, xShape, w, wShape, b | null, stride, padding, dilation, backend?) -> y
+Napi::Value conv3d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "conv3d";
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_shape(info, 1, op, "xShape");
+  auto w = get_f32(info, 2, op, "w");
+  Shape ws = get_shape(info, 3, op, "wShape");
+  auto b = get_optional_f32(info, 4, op, "b");
+  Conv3DParams p = conv_params(info, op, xs, ws, 5);
+  check_tensor(env, op, "x", x, xs, 5);
+  check_tensor(env, op, "w", w, ws, 5);
+  THROW_IF(!b.IsEmpty() && static_cast<int64_t>(b.ElementLength()) != p.Co,
+           "bias has " << b.ElementLength() << " elements but weight " << shape_str(ws) << " has " << p.Co
+                       << " output channels");
+  auto fn = require_kernel<Conv3DFn>(env, op, kernels::kConv3D, get_backend(info, 8, op));
+  float* y;
+  auto out = new_f32(env, p.N * p.Co * p.P(), &y);
+  fn(p, x.Data(), w.Data(), ptr(b), y);
+  return out;
+}
+
+// JS: (dy, dyShape, w, wShape, xShape, stride, padding, dilation, backend?) -> dx
+Napi::Value conv3d_backprop_input(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "conv3dBackpropInput";
+  auto dy = get_f32(info, 0, op, "dy");
+  Shape dys = get_shape(info, 1, op, "dyShape");
+  auto w = get_f32(info, 2, op, "w");
+  Shape ws = get_shape(info, 3, op, "wShape");
+  Shape xs = get_shape(info, 4, op, "xShape");
+  Conv3DParams p = conv_params(info, op, xs, ws, 5);
+  THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
+                                             << shape_str(out_shape(p)) << " of input " << shape_str(xs)
+                                             << " and weight " << shape_str(ws));
+  check_tensor(env, op, "dy", dy, dys, 5);
+  check_tensor(env, op, "w", w, ws, 5);
+  auto fn = require_kernel<Conv3DBackpropInputFn>(env, op, kernels::kConv3DBackpropInput, get_backend(info, 8, op));
+  float* dx;
+  auto out = new_f32(env, numel(xs), &dx);
+  fn(p, dy.Data(), w.Data(), dx);
+  return out;
+}
+
+// JS: (x, xShape, dy, dyShape, wShape, stride, padding, dilation, withBias, backend?) -> { dw, db }
+Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "conv3dBackpropFilter";
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_shape(info, 1, op, "xShape");
+  auto dy = get_f32(info, 2, op, "dy");
+  Shape dys = get_shape(info, 3, op, "dyShape");
+  Shape ws = get_shape(info, 4, op, "wShape");
+  Conv3DParams p = conv_params(info, op, xs, ws, 5);
+  const bool with_bias = get_bool(info, 8, op, "withBias");
+  THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
+                                             << shape_str(out_shape(p)) << " of input " << shape_str(xs)
+                                             << " and weight " << shape_str(ws));
+  check_tensor(env, op, "x", x, xs, 5);
+  check_tensor(env, op, "dy", dy, dys, 5);
+  auto fn = require_kernel<Conv3DBackpropFilterFn>(env, op, kernels::kConv3DBackpropFilter, get_backend(info, 9, op));
+  float *dw, *db = nullptr;
+  auto dw_arr = new_f32(env, numel(ws), &dw);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dw", dw_arr);
+  if (with_bias) out.Set("db", new_f32(env, p.Co, &db));
+  else out.Set("db", env.Null());
+  fn(p, x.Data(), dy.Data(), dw, db);
+  return out;
+}
+
+}  // namespace
+
+void init_conv3d(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv3d", Napi::Function::New(env, conv3d, "conv3d"));
+  exports.Set("conv3dBackpropInput", Napi::Function::New(env, conv3d_backprop_input, "conv3dBackpropInput"));
+  exports.Set("conv3dBackpropFilter", Napi::Function::New(env, conv3d_backprop_filter, "conv3dBackpropFilter"));
+}
+
+}  // namespace nodulab::binding

@@ -1,0 +1,84 @@
+// The register-tiled microkernels, written once over a vector type V (scalar, AVX2 or AVX-512
+// traits) and compiled per ISA by gemm_kernel_{scalar,avx2,avx512}.cc. Accumulators stay in
+// registers for the whole reduction; the caller copies the finished tile out.
+#pragma once
+#include <cstdint>
+
+#include "ops/matmul/gemm.h"
+
+namespace nodulab::gemm {
+// Unnamed namespace: each ISA translation unit gets its own copy, so code built with AVX-512 flags
+// can never be shared (by the linker's ODR folding) with baseline code.
+namespace {
+
+// V provides: reg, width, zero(), set1(float), loadu(const float*), storeu(float*, reg), fmadd(a, b, c).
+template <class V, int MR, int NV>
+void tile_ab(int64_t kc, const float* a, const float* b, const int64_t* seg, const int64_t* off,
+             const float* init, float* c) {
+  using R = typename V::reg;
+  constexpr int W = V::width;
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    const R s = init ? V::set1(init[i]) : V::zero();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = s;
+  }
+  const float* bv[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) bv[v] = b + seg[v];
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t o = off[k];
+    R bb[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bb[v] = V::loadu(bv[v] + o);
+    const float* ak = a + k * MR;
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R ai = V::set1(ak[i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(ai, bb[v], acc[i][v]);
+    }
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) V::storeu(c + i * (NV * W) + v * W, acc[i][v]);
+}
+
+template <class V, int MR, int NV>
+void tile_atb(int64_t nrows, const int64_t* rows, int64_t row_len, int64_t step, const float* x,
+              const int64_t* a_off, const float* b, int64_t ldb, float* c) {
+  using R = typename V::reg;
+  constexpr int W = V::width;
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+  const float* ap[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) ap[i] = x + a_off[i];
+  for (int64_t r = 0; r < nrows; ++r) {
+    const int64_t base = rows[r];
+    for (int64_t q = 0; q < row_len; ++q, b += ldb) {
+      const int64_t idx = base + q * step;
+      R bb[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) bb[v] = V::loadu(b + v * W);
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i) {
+        const R ai = V::set1(ap[i][idx]);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(ai, bb[v], acc[i][v]);
+      }
+    }
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) V::storeu(c + i * (NV * W) + v * W, acc[i][v]);
+}
+
+}  // namespace
+}  // namespace nodulab::gemm

@@ -1,0 +1,116 @@
+// Reference 3-D pooling: one obvious loop nest per kernel, straight from the PyTorch definitions.
+#include <algorithm>
+#include <limits>
+
+#include "ops/pool3d/pool3d.h"
+
+namespace nodulab {
+
+namespace {
+
+// The window of output (od, oh, ow) clipped to the real input, and its average-pool divisor.
+struct Window {
+  int64_t z0, z1, y0, y1, x0, x1;
+  int64_t divisor;
+};
+
+Window window(const Pool3dGeom& g, int64_t od, int64_t oh, int64_t ow, bool count_include_pad) {
+  Window win;
+  int64_t z0 = od * g.sd - g.pd, y0 = oh * g.sh - g.ph, x0 = ow * g.sw - g.pw;
+  int64_t z1 = std::min(z0 + g.kd, g.d + g.pd), y1 = std::min(y0 + g.kh, g.h + g.ph),
+          x1 = std::min(x0 + g.kw, g.w + g.pw);
+  const int64_t padded_size = (z1 - z0) * (y1 - y0) * (x1 - x0);
+  win.z0 = std::max<int64_t>(z0, 0), win.y0 = std::max<int64_t>(y0, 0), win.x0 = std::max<int64_t>(x0, 0);
+  win.z1 = std::min(z1, g.d), win.y1 = std::min(y1, g.h), win.x1 = std::min(x1, g.w);
+  win.divisor = count_include_pad ? padded_size : (win.z1 - win.z0) * (win.y1 - win.y0) * (win.x1 - win.x0);
+  return win;
+}
+
+}  // namespace
+
+template <class T> void max_pool3d_ref(const Pool3dGeom& g, const T* x, T* y, int32_t* indices) {
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    const T* xp = x + p * g.in_plane();
+    for (int64_t od = 0; od < g.od; ++od)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const Window win = window(g, od, oh, ow, true);
+          T best = -std::numeric_limits<T>::infinity();
+          int32_t best_index = static_cast<int32_t>((win.z0 * g.h + win.y0) * g.w + win.x0);
+          for (int64_t z = win.z0; z < win.z1; ++z)
+            for (int64_t yy = win.y0; yy < win.y1; ++yy)
+              for (int64_t xx = win.x0; xx < win.x1; ++xx) {
+                const int64_t i = (z * g.h + yy) * g.w + xx;
+                max_pool_take(xp[i], static_cast<int32_t>(i), best, best_index);
+              }
+          const int64_t o = p * g.out_plane() + (od * g.oh + oh) * g.ow + ow;
+          y[o] = best;
+          indices[o] = best_index;
+        }
+  }
+}
+
+template <class T> void max_pool3d_grad_ref(const Pool3dGeom& g, const T* dy, const int32_t* indices, T* dx) {
+  std::fill(dx, dx + g.planes() * g.in_plane(), T(0));
+  for (int64_t p = 0; p < g.planes(); ++p)
+    for (int64_t o = 0; o < g.out_plane(); ++o)
+      dx[p * g.in_plane() + indices[p * g.out_plane() + o]] += dy[p * g.out_plane() + o];
+}
+
+template <class T> void avg_pool3d_ref(const Pool3dGeom& g, bool count_include_pad, const T* x, T* y) {
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    const T* xp = x + p * g.in_plane();
+    for (int64_t od = 0; od < g.od; ++od)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const Window win = window(g, od, oh, ow, count_include_pad);
+          T sum = 0;
+          for (int64_t z = win.z0; z < win.z1; ++z)
+            for (int64_t yy = win.y0; yy < win.y1; ++yy)
+              for (int64_t xx = win.x0; xx < win.x1; ++xx) sum += xp[(z * g.h + yy) * g.w + xx];
+          y[p * g.out_plane() + (od * g.oh + oh) * g.ow + ow] = sum / static_cast<T>(win.divisor);
+        }
+  }
+}
+
+template <class T> void avg_pool3d_grad_ref(const Pool3dGeom& g, bool count_include_pad, const T* dy, T* dx) {
+  std::fill(dx, dx + g.planes() * g.in_plane(), T(0));
+  for (int64_t p = 0; p < g.planes(); ++p) {
+    T* dxp = dx + p * g.in_plane();
+    for (int64_t od = 0; od < g.od; ++od)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const Window win = window(g, od, oh, ow, count_include_pad);
+          const T share = dy[p * g.out_plane() + (od * g.oh + oh) * g.ow + ow] / static_cast<T>(win.divisor);
+          for (int64_t z = win.z0; z < win.z1; ++z)
+            for (int64_t yy = win.y0; yy < win.y1; ++yy)
+              for (int64_t xx = win.x0; xx < win.x1; ++xx) dxp[(z * g.h + yy) * g.w + xx] += share;
+        }
+  }
+}
+
+template <class T> void global_avg_pool3d_ref(int64_t planes, int64_t size, const T* x, T* y) {
+  for (int64_t p = 0; p < planes; ++p) {
+    double sum = 0;
+    for (int64_t i = 0; i < size; ++i) sum += x[p * size + i];
+    y[p] = static_cast<T>(sum / static_cast<double>(size));
+  }
+}
+
+template <class T> void global_avg_pool3d_grad_ref(int64_t planes, int64_t size, const T* dy, T* dx) {
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < size; ++i) dx[p * size + i] = dy[p] / static_cast<T>(size);
+}
+
+#define NODULAB_INSTANTIATE(T)                                                                        \
+  template void max_pool3d_ref<T>(const Pool3dGeom&, const T*, T*, int32_t*);                         \
+  template void max_pool3d_grad_ref<T>(const Pool3dGeom&, const T*, const int32_t*, T*);              \
+  template void avg_pool3d_ref<T>(const Pool3dGeom&, bool, const T*, T*);                             \
+  template void avg_pool3d_grad_ref<T>(const Pool3dGeom&, bool, const T*, T*);                        \
+  template void global_avg_pool3d_ref<T>(int64_t, int64_t, const T*, T*);                             \
+  template void global_avg_pool3d_grad_ref<T>(int64_t, int64_t, const T*, T*);
+NODULAB_INSTANTIATE(float)
+NODULAB_INSTANTIATE(double)
+#undef NODULAB_INSTANTIATE
+
+}  // namespace nodulab

@@ -1,0 +1,153 @@
+// Batch-norm kernels: every fast target against the reference over a table of shapes (batch 1,
+// one element per channel, planes longer than a CPU segment, affine on/off, offset data, NaN),
+// finite differences of dx/dgamma/dbeta in double on the reference, and thread-count determinism.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "core/thread_pool.h"
+#include "ops/batchnorm/batchnorm.h"
+#include "ops/kernel_names.h"
+#include "test/harness.h"
+
+namespace nodulab::test {
+namespace {
+
+struct BnCase {
+  int64_t n, c, d, h, w;
+  bool affine;
+  float offset;  // added to x: statistics must not lose precision away from 0
+};
+
+const BnCase kCases[] = {
+    {2, 3, 4, 5, 6, true, 0.f},   {1, 4, 3, 3, 3, true, 0.f},    // batch 1
+    {3, 2, 1, 1, 1, true, 0.f},   {1, 1, 1, 1, 1, false, 0.f},   // one value per channel
+    {2, 2, 10, 10, 95, true, 3.f},                               // planes of 9500 > one segment
+    {3, 5, 1, 1, 7, false, -2.f}, {4, 16, 8, 8, 8, true, 100.f},  // affine off; far from 0
+};
+
+std::string describe(const BnCase& bc) {
+  std::ostringstream o;
+  o << "x=(" << bc.n << "," << bc.c << "," << bc.d << "," << bc.h << "," << bc.w << ")"
+    << (bc.affine ? " affine" : " no-affine") << " offset " << bc.offset;
+  return o.str();
+}
+
+}  // namespace
+
+NODULAB_TEST(batchnorm_fast_matches_reference) {
+  for (const auto& bc : kCases) {
+    for (bool with_nan : {false, true}) {
+      const int64_t s = bc.d * bc.h * bc.w, total = bc.n * bc.c * s;
+      auto x = random_vector(total, 10 + total, -2.f, 2.f);
+      for (auto& v : x) v += bc.offset;
+      if (with_nan) x[s / 2] = std::numeric_limits<float>::quiet_NaN();  // channel 0 only
+      auto dy = random_vector(total, 11 + total);
+      auto gamma_v = random_vector(bc.c, 12, 0.5f, 1.5f), beta_v = random_vector(bc.c, 13);
+      auto rmean = random_vector(bc.c, 14), rvar = random_vector(bc.c, 15, 0.1f, 2.f);
+      const float* gamma = bc.affine ? gamma_v.data() : nullptr;
+      const float* beta = bc.affine ? beta_v.data() : nullptr;
+      const double eps = 1e-5;
+      std::vector<float> y(total), mean(bc.c), invstd(bc.c), dx(total), dgamma(bc.c), dbeta(bc.c), yi(total);
+      std::vector<float> y2(total), mean2(bc.c), invstd2(bc.c), dx2(total), dgamma2(bc.c), dbeta2(bc.c), yi2(total);
+      find_kernel<BatchNormTrainFn>(kernels::kBatchNormTrain, Backend::Ref)(bc.n, bc.c, s, x.data(), gamma, beta, eps,
+                                                                          y.data(), mean.data(), invstd.data());
+      find_kernel<BatchNormGradFn>(kernels::kBatchNormGrad, Backend::Ref)(
+          bc.n, bc.c, s, x.data(), dy.data(), gamma, mean.data(), invstd.data(), dx.data(), dgamma.data(), dbeta.data());
+      find_kernel<BatchNormInferFn>(kernels::kBatchNormInfer, Backend::Ref)(bc.n, bc.c, s, x.data(), gamma, beta,
+                                                                          rmean.data(), rvar.data(), eps, yi.data());
+      for (const auto& t : fast_targets()) {
+        activate(t);
+        const std::string at = t.name + " " + describe(bc) + (with_nan ? " NaN" : "");
+        const Tolerance ttol = tolerance("kernels", kernels::kBatchNormTrain);
+        const Tolerance gtol = tolerance("kernels", kernels::kBatchNormGrad);
+        find_kernel<BatchNormTrainFn>(kernels::kBatchNormTrain, t.backend)(bc.n, bc.c, s, x.data(), gamma, beta, eps,
+                                                                         y2.data(), mean2.data(), invstd2.data());
+        check_close("BatchNormTrain y " + at, y2.data(), y.data(), total, ttol);
+        check_close("BatchNormTrain mean " + at, mean2.data(), mean.data(), bc.c, ttol);
+        check_close("BatchNormTrain invstd " + at, invstd2.data(), invstd.data(), bc.c, ttol);
+        find_kernel<BatchNormGradFn>(kernels::kBatchNormGrad, t.backend)(bc.n, bc.c, s, x.data(), dy.data(), gamma,
+                                                                       mean.data(), invstd.data(), dx2.data(),
+                                                                       dgamma2.data(), dbeta2.data());
+        check_close("BatchNormGrad dx " + at, dx2.data(), dx.data(), total, gtol);
+        check_close("BatchNormGrad dgamma " + at, dgamma2.data(), dgamma.data(), bc.c, gtol);
+        check_close("BatchNormGrad dbeta " + at, dbeta2.data(), dbeta.data(), bc.c, gtol);
+        find_kernel<BatchNormInferFn>(kernels::kBatchNormInfer, t.backend)(bc.n, bc.c, s, x.data(), gamma, beta,
+                                                                         rmean.data(), rvar.data(), eps, yi2.data());
+        check_close("BatchNormInfer " + at, yi2.data(), yi.data(), total, tolerance("kernels", kernels::kBatchNormInfer));
+      }
+      if (with_nan && bc.c > 1) {
+        expect(std::isnan(y[0]) && std::isnan(mean[0]), "a NaN in channel 0 must make its statistics NaN");
+        expect(!std::isnan(mean[1]) && !std::isnan(y[s]), "a NaN in channel 0 must not reach channel 1");
+      }
+    }
+  }
+}
+
+NODULAB_TEST(batchnorm_statistics_are_biased_batch_moments) {
+  // x: (2, 1, 1, 1, 2) = {1, 2, 3, 6}: mean 3, biased var (4 + 1 + 0 + 9) / 4 = 3.5.
+  std::vector<float> x = {1, 2, 3, 6}, y(4), mean(1), invstd(1);
+  for (const auto& t : fast_targets()) {
+    activate(t);
+    find_kernel<BatchNormTrainFn>(kernels::kBatchNormTrain, t.backend)(2, 1, 2, x.data(), nullptr, nullptr, 0.5,
+                                                                     y.data(), mean.data(), invstd.data());
+    expect(std::fabs(mean[0] - 3.f) < 1e-6f, t.name + ": mean of {1,2,3,6} must be 3");
+    expect(std::fabs(invstd[0] - 0.5f) < 1e-6f, t.name + ": invstd must be 1/sqrt(3.5 + 0.5) = 0.5");
+    expect(std::fabs(y[3] - 1.5f) < 1e-6f, t.name + ": y[3] must be (6 - 3) * 0.5");
+  }
+}
+
+NODULAB_TEST(batchnorm_gradients_match_finite_differences) {
+  const Tolerance tol = tolerance("finite_difference", "batchnorm");
+  const int64_t n = 2, c = 3, s = 5, total = n * c * s;
+  const double eps = 1e-3;
+  for (bool affine : {true, false}) {
+    auto x = to_double(random_vector(total, 20, -1.f, 2.f));
+    auto gamma = to_double(random_vector(c, 21, 0.5f, 1.5f));
+    auto beta = to_double(random_vector(c, 22));
+    auto gy = to_double(random_vector(total, 23));
+    std::vector<double> y(total), mean(c), invstd(c), dx(total), dgamma(c), dbeta(c);
+    const double* gp = affine ? gamma.data() : nullptr;
+    auto loss = [&] {
+      batch_norm_train_ref<double>(n, c, s, x.data(), affine ? gamma.data() : nullptr, affine ? beta.data() : nullptr,
+                                   eps, y.data(), mean.data(), invstd.data());
+      return dot(y, gy);
+    };
+    loss();
+    batch_norm_grad_ref<double>(n, c, s, x.data(), gy.data(), gp, mean.data(), invstd.data(), dx.data(),
+                                dgamma.data(), dbeta.data());
+    const std::string tag = affine ? " affine" : " no-affine";
+    check_gradient("BatchNormGrad dx" + tag, x, dx, loss, tol);
+    if (affine) {
+      check_gradient("BatchNormGrad dgamma", gamma, dgamma, loss, tol);
+      check_gradient("BatchNormGrad dbeta", beta, dbeta, loss, tol);
+    }
+  }
+}
+
+// Bit-identical reruns, and, since partial sums are per fixed-length segment, for any thread count.
+NODULAB_TEST(batchnorm_cpu_is_deterministic) {
+  const int64_t n = 3, c = 4, s = 20000, total = n * c * s;  // several segments per plane
+  auto x = random_vector(total, 30, -3.f, 5.f);
+  auto dy = random_vector(total, 31);
+  auto gamma = random_vector(c, 32), beta = random_vector(c, 33);
+  const int threads = get_num_threads();
+  const int settings[4] = {threads, threads, 1, 3};  // rerun, then 1 and 3 threads
+  std::vector<float> runs[4];
+  for (int r = 0; r < 4; ++r) {
+    set_num_threads(settings[r]);
+    std::vector<float> y(total), mean(c), invstd(c), dx(total), dgamma(c), dbeta(c);
+    batch_norm_train_cpu(n, c, s, x.data(), gamma.data(), beta.data(), 1e-5, y.data(), mean.data(), invstd.data());
+    batch_norm_grad_cpu(n, c, s, x.data(), dy.data(), gamma.data(), mean.data(), invstd.data(), dx.data(),
+                        dgamma.data(), dbeta.data());
+    runs[r] = y;
+    for (const auto* v : {&mean, &invstd, &dx, &dgamma, &dbeta}) runs[r].insert(runs[r].end(), v->begin(), v->end());
+  }
+  set_num_threads(threads);
+  for (int r = 1; r < 4; ++r)
+    expect(std::memcmp(runs[r].data(), runs[0].data(), runs[0].size() * sizeof(float)) == 0,
+           "batch norm cpu with " + std::to_string(settings[r]) + " threads differs bitwise from the first run");
+}
+
+}  // namespace nodulab::test
