@@ -82,18 +82,20 @@ int main(int argc, char** argv) {
   using namespace nodulab::bench;
   int threads = get_num_threads(), reps = 7;
   int64_t batch = 32;
+  bool peak_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
     if (a == "--threads" && v) threads = std::atoi(argv[++i]);
     else if (a == "--reps" && v) reps = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--peak") peak_only = true;
     else if (a == "--batch" && v) batch = std::max(1, std::atoi(argv[++i]));
     else if (a == "--isa" && v) {
       Isa isa;
       if (!parse_isa(argv[++i], &isa)) { std::fprintf(stderr, "unknown ISA %s\n", argv[i]); return 2; }
       set_isa(isa);
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512] [--peak]\n", argv[0]);
       return 2;
     }
   }
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
   const char* isa = isa_name(active_isa());
   const double peak = fma_peak_gflops(threads);
   std::printf("{\"bench\":\"fma_peak\",\"isa\":\"%s\",\"threads\":%d,\"gflops\":%.1f}\n", isa, threads, peak);
+  if (peak_only) return 0;
 
   const Layer layers[] = {{"layer1", 1, 16, 32, false}, {"layer2", 16, 32, 16, true}, {"layer3", 32, 64, 8, true}};
   double train_ms = 0, train_flop = 0;

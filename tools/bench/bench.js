@@ -57,7 +57,7 @@ function fmaPeakGflops() {
   for (const line of (r.stdout || '').split('\n')) {
     try {
       const j = JSON.parse(line);
-      if (j.name === 'fma_peak') return j.gflops;
+      if (j.bench === 'fma_peak') return j.gflops;
     } catch { /* not a JSON line */ }
   }
   return null;
