@@ -48,8 +48,10 @@ Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op);
 void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& arr,
                   const Shape& shape, size_t rank);
 
-// A new Float32Array of n floats, 64-byte aligned and uninitialized (kernels write every element).
+// A new Float32Array of n floats owned by V8 (zero-filled by the allocator; kernels overwrite it).
 Napi::Float32Array new_f32(Napi::Env env, int64_t n, float** data);
+// A new Int32Array of n ints, likewise.
+Napi::Int32Array new_i32(Napi::Env env, int64_t n, int32_t** data);
 
 // Finds kernel (name, backend) or throws "<op>: no <backend> kernel".
 template <class Fn>

@@ -70,8 +70,9 @@ Napi::Value max_pool3d(const Napi::CallbackInfo& info) {
   const int64_t n_out = numel(out_shape(g));
   float* y;
   auto y_arr = new_f32(env, n_out, &y);
-  auto indices = Napi::Int32Array::New(env, static_cast<size_t>(n_out));
-  fn(g, x.Data(), y, indices.Data());
+  int32_t* idx;
+  auto indices = new_i32(env, n_out, &idx);
+  fn(g, x.Data(), y, idx);
   Napi::Object result = Napi::Object::New(env);
   result.Set("y", y_arr);
   result.Set("indices", indices);

@@ -17,17 +17,27 @@ void relu_cpu(int64_t n, const float* x, float* y) {
 }
 void relu_grad_cpu(int64_t n, const float* x, const float* dy, float* dx) {
   parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+    // Load dy unconditionally so the select vectorizes (a conditional load does not).
+    for (int64_t i = b; i < e; ++i) {
+      const float g = dy[i];
+      dx[i] = x[i] > 0.f ? g : 0.f;
+    }
   });
 }
 void leaky_relu_cpu(int64_t n, float alpha, const float* x, float* y) {
   parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.f ? x[i] : alpha * x[i];
+    for (int64_t i = b; i < e; ++i) {
+      const float v = x[i];
+      y[i] = v > 0.f ? v : alpha * v;
+    }
   });
 }
 void leaky_relu_grad_cpu(int64_t n, float alpha, const float* x, const float* dy, float* dx) {
   parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dx[i] = x[i] > 0.f ? dy[i] : alpha * dy[i];
+    for (int64_t i = b; i < e; ++i) {
+      const float g = dy[i];
+      dx[i] = x[i] > 0.f ? g : alpha * g;
+    }
   });
 }
 void sigmoid_cpu(int64_t n, const float* x, float* y) {

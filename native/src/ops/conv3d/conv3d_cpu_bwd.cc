@@ -130,8 +130,11 @@ void conv3d_backprop_filter_cpu(const Conv3DParams& p, const float* x, const flo
       // dyt[pos - pos0][co] = dy[n][co][pos] for the block's positions.
       const int64_t pos0 = r0 * p.oW, npos = (r1 - r0) * p.oW;
       const float* g = dy + n * Co * P + pos0;
-      for (int64_t co = 0; co < Co; ++co)
-        for (int64_t q = 0; q < npos; ++q) dyt[q * CoP + co] = g[co * P + q];
+      for (int64_t q0 = 0; q0 < npos; q0 += 16) {  // 16-position slabs: short strided reads, contiguous writes
+        const int64_t q1 = std::min<int64_t>(npos, q0 + 16);
+        for (int64_t co = 0; co < Co; ++co)
+          for (int64_t q = q0; q < q1; ++q) dyt[q * CoP + co] = g[co * P + q];
+      }
       for (int64_t kp = 0; kp < kpanels; ++kp) {
         const int krows = static_cast<int>(std::min<int64_t>(mr, K - kp * mr));
         for (int64_t cp = 0; cp < CoP / nr; ++cp) {

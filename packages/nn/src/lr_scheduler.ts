@@ -1,0 +1,122 @@
+// Learning-rate schedules in closed form (StepLR, CosineAnnealingLR, LinearWarmup), each setting
+// `lr` of every optimizer parameter group on step(), with a state dict for resume.
+import type { OptimizerLike } from './optim/optimizer';
+
+type AnyOptimizer = OptimizerLike;
+
+/** A scheduler's resumable state. */
+export interface SchedulerStateDict {
+  lastEpoch: number;
+  baseLrs: number[];
+}
+
+/**
+ * Base class, like `torch.optim.lr_scheduler.LRScheduler`: construction sets epoch 0's rates;
+ * call `step()` once per epoch (or iteration) after `optimizer.step()`.
+ * Subclasses give the rate of every group at any epoch in closed form (`lrAt`), so a resumed
+ * schedule continues exactly.
+ */
+export abstract class LRScheduler {
+  /** The group learning rates at epoch 0 (the optimizer's rates when the first scheduler was attached). */
+  readonly baseLrs: number[];
+  /** Epochs stepped so far (0 right after construction). */
+  lastEpoch = -1;
+
+  constructor(readonly optimizer: AnyOptimizer) {
+    // Like PyTorch's 'initial_lr': a second scheduler on the same optimizer sees the same base rates.
+    this.baseLrs = optimizer.paramGroups.map((g) => {
+      const tagged = g as unknown as { initialLr?: number };
+      if (tagged.initialLr === undefined) Object.defineProperty(g, 'initialLr', { value: g.lr, enumerable: false, writable: true });
+      return tagged.initialLr as number;
+    });
+  }
+
+  /** Each group's learning rate at `epoch`. */
+  abstract lrAt(epoch: number): number[];
+
+  /** Advances one epoch and writes the new rates into the optimizer. */
+  step(): void {
+    this.lastEpoch += 1;
+    this.apply();
+  }
+
+  /** The rates set by the last step. */
+  getLastLr(): number[] {
+    return this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  stateDict(): SchedulerStateDict {
+    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
+  }
+
+  /** Restores the epoch counter and base rates, and sets the optimizer's rates for that epoch. */
+  loadStateDict(sd: SchedulerStateDict): void {
+    if (!sd || !Number.isInteger(sd.lastEpoch) || !Array.isArray(sd.baseLrs) || sd.baseLrs.length !== this.baseLrs.length) {
+      throw new Error(`${this.constructor.name}.loadStateDict: expected { lastEpoch, baseLrs[${this.baseLrs.length}] }, got ${JSON.stringify(sd)}`);
+    }
+    this.lastEpoch = sd.lastEpoch;
+    sd.baseLrs.forEach((lr, i) => (this.baseLrs[i] = lr));
+    this.apply();
+  }
+
+  private apply(): void {
+    const lrs = this.lrAt(this.lastEpoch);
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
+  }
+
+  /** Starts the schedule (sets epoch 0); subclasses call it at the end of their constructor. */
+  protected start(): void {
+    this.step();
+  }
+}
+
+/** lr = base * gamma^floor(epoch / stepSize), like `torch.optim.lr_scheduler.StepLR`. */
+export class StepLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1) {
+    super(optimizer);
+    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    if (!Number.isFinite(gamma) || gamma < 0) throw new Error(`StepLR: gamma must be a finite number >= 0, got ${gamma}`);
+    this.start();
+  }
+
+  override lrAt(epoch: number): number[] {
+    return this.baseLrs.map((b) => b * Math.pow(this.gamma, Math.floor(epoch / this.stepSize)));
+  }
+}
+
+/**
+ * lr = etaMin + (base - etaMin) * (1 + cos(pi * epoch / tMax)) / 2, like
+ * `torch.optim.lr_scheduler.CosineAnnealingLR` (its closed form).
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0) {
+    super(optimizer);
+    if (!Number.isInteger(tMax) || tMax <= 0) throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${tMax}`);
+    if (!Number.isFinite(etaMin) || etaMin < 0) throw new Error(`CosineAnnealingLR: etaMin must be a finite number >= 0, got ${etaMin}`);
+    this.start();
+  }
+
+  override lrAt(epoch: number): number[] {
+    const c = (1 + Math.cos((Math.PI * epoch) / this.tMax)) / 2;
+    return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin) * c);
+  }
+}
+
+/**
+ * Linear warm-up: lr = base * (epoch + 1) / warmupSteps for the first warmupSteps epochs, then
+ * `after`'s schedule shifted by warmupSteps (or the base rate if none). Build `after` on the same
+ * optimizer first and pass it here; step only this wrapper.
+ */
+export class LinearWarmup extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly warmupSteps: number, readonly after: LRScheduler | null = null) {
+    super(optimizer);
+    if (!Number.isInteger(warmupSteps) || warmupSteps <= 0) throw new Error(`LinearWarmup: warmupSteps must be a positive integer, got ${warmupSteps}`);
+    if (after && after.optimizer !== optimizer) throw new Error('LinearWarmup: `after` must schedule the same optimizer');
+    this.start();
+  }
+
+  override lrAt(epoch: number): number[] {
+    if (epoch < this.warmupSteps) return this.baseLrs.map((b) => (b * (epoch + 1)) / this.warmupSteps);
+    return this.after ? this.after.lrAt(epoch - this.warmupSteps) : [...this.baseLrs];
+  }
+}

@@ -1,0 +1,126 @@
+// UNet3D: a small 3-D U-Net — [Conv-BN-ReLU]x2 blocks, MaxPool down, ConvTranspose3d(k2,s2) up,
+// skip connections concatenated on channels, 1x1x1 conv to per-voxel class logits (N,C,D,H,W).
+import { Tensor, cat, flatten, globalAvgPool3d } from '@nodulab/tensor';
+import { Module } from '../module';
+import { Conv3d, ConvTranspose3d } from '../layers/conv';
+import { Dropout } from '../layers/dropout';
+import { MaxPool3d } from '../layers/pooling';
+import { ModuleList, Sequential } from '../layers/container';
+import { checkPositiveInt, checkVolume, convBnRelu, initKaiming, ModelInitOptions, modelGenerator } from './common';
+
+/** Options of {@link UNet3D}. */
+export interface UNet3DOptions extends ModelInitOptions {
+  inChannels?: number;
+  /** Output channels: per-voxel class logits (default 2). */
+  numClasses?: number;
+  /** Channels of the first level, doubled at each level down (default 8). */
+  baseChannels?: number;
+  /** Number of 2x downsamplings (default 2); D, H, W must be divisible by 2^levels. */
+  levels?: number;
+  /** Dropout probability after the bottleneck (default 0; > 0 enables MC-dropout). */
+  dropout?: number;
+}
+
+/** Features a U-Net forward pass exposes besides its logits. */
+export interface UNet3DOutputs {
+  /** Per-voxel logits (N, numClasses, D, H, W). */
+  logits: Tensor;
+  /** The bottleneck feature map (N, base*2^levels, D/2^levels, H/2^levels, W/2^levels). */
+  bottleneck: Tensor;
+  /** The last decoder feature map before the 1x1x1 head (N, base, D, H, W). */
+  decoder: Tensor;
+}
+
+/**
+ * 3-D U-Net. x: (N,inChannels,D,H,W), D,H,W divisible by 2^levels -> logits (N,numClasses,D,H,W).
+ * Keys: encoders.<i>.*, bottleneck.*, upsamplers.<i>.*, decoders.<i>.*, head.* (level 0 is the finest).
+ */
+export class UNet3D extends Module {
+  readonly encoders: ModuleList<Sequential>;
+  readonly bottleneck: Sequential;
+  readonly upsamplers: ModuleList<ConvTranspose3d>;
+  readonly decoders: ModuleList<Sequential>;
+  readonly head: Conv3d;
+  readonly pool: MaxPool3d;
+  readonly dropout: Dropout | null;
+  readonly inChannels: number;
+  readonly numClasses: number;
+  readonly levels: number;
+  /** Size of embed()'s output: the bottleneck's channels. */
+  readonly embedDim: number;
+
+  constructor(options: UNet3DOptions = {}) {
+    super();
+    this.inChannels = options.inChannels ?? 1;
+    this.numClasses = options.numClasses ?? 2;
+    this.levels = options.levels ?? 2;
+    const base = options.baseChannels ?? 8;
+    checkPositiveInt('UNet3D', 'inChannels', this.inChannels);
+    checkPositiveInt('UNet3D', 'numClasses', this.numClasses);
+    checkPositiveInt('UNet3D', 'levels', this.levels);
+    checkPositiveInt('UNet3D', 'baseChannels', base);
+    const g = modelGenerator(options);
+    const width = (level: number) => base * 2 ** level;
+    const block = (inC: number, outC: number) => new Sequential(...convBnRelu(inC, outC, g), ...convBnRelu(outC, outC, g));
+    const encoders: Sequential[] = [];
+    for (let l = 0; l < this.levels; l++) encoders.push(block(l === 0 ? this.inChannels : width(l - 1), width(l)));
+    this.encoders = this.registerModule('encoders', new ModuleList(encoders));
+    this.bottleneck = this.registerModule('bottleneck', block(width(this.levels - 1), width(this.levels)));
+    const ups: ConvTranspose3d[] = [];
+    const decs: Sequential[] = [];
+    for (let l = 0; l < this.levels; l++) {
+      ups.push(new ConvTranspose3d(width(l + 1), width(l), 2, { stride: 2, generator: g }));
+      decs.push(block(2 * width(l), width(l)));
+    }
+    this.upsamplers = this.registerModule('upsamplers', new ModuleList(ups));
+    this.decoders = this.registerModule('decoders', new ModuleList(decs));
+    this.pool = this.registerModule('pool', new MaxPool3d(2));
+    this.head = this.registerModule('head', new Conv3d(base, this.numClasses, 1, { generator: g }));
+    const p = options.dropout ?? 0;
+    this.dropout = p > 0 ? this.registerModule('dropout', new Dropout(p, g.fork())) : null;
+    this.embedDim = width(this.levels);
+    initKaiming(this, g);
+  }
+
+  private checkInput(x: Tensor): void {
+    const f = 2 ** this.levels;
+    checkVolume('UNet3D', x, this.inChannels, 1);
+    const [, , d, h, w] = x.shape;
+    if (d % f || h % f || w % f) {
+      throw new Error(`UNet3D: input D, H, W (${d}, ${h}, ${w}) must each be divisible by 2^levels = ${f} (e.g. ${f}, ${2 * f}, ${4 * f}, ...); pad or crop the volume`);
+    }
+  }
+
+  /** Logits and the intermediate feature maps (for spectral OOD scores or probes). */
+  forwardWithFeatures(x: Tensor): UNet3DOutputs {
+    this.checkInput(x);
+    const skips: Tensor[] = [];
+    let h = x;
+    for (let l = 0; l < this.levels; l++) {
+      h = this.encoders.at(l).forward(h);
+      skips.push(h);
+      h = this.pool.forward(h);
+    }
+    let bottleneck = this.bottleneck.forward(h);
+    if (this.dropout) bottleneck = this.dropout.forward(bottleneck);
+    h = bottleneck;
+    for (let l = this.levels - 1; l >= 0; l--) {
+      h = this.upsamplers.at(l).forward(h);
+      h = this.decoders.at(l).forward(cat([skips[l], h], 1));
+    }
+    return { logits: this.head.forward(h), bottleneck, decoder: h };
+  }
+
+  /** Per-voxel class logits (N, numClasses, D, H, W). */
+  override forward(x: Tensor): Tensor {
+    return this.forwardWithFeatures(x).logits;
+  }
+
+  /** The bottleneck features globally average-pooled: (N, embedDim). */
+  embed(x: Tensor): Tensor {
+    this.checkInput(x);
+    let h = x;
+    for (let l = 0; l < this.levels; l++) h = this.pool.forward(this.encoders.at(l).forward(h));
+    return flatten(globalAvgPool3d(this.bottleneck.forward(h)));
+  }
+}

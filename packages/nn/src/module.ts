@@ -1,0 +1,181 @@
+// Module: the base class of every layer and model — parameters, buffers, submodules, train/eval mode
+// and PyTorch-style state dicts with dotted names ("features.0.weight").
+import { Tensor } from '@nodulab/tensor';
+
+/** Options for {@link Module.loadStateDict}. */
+export interface LoadStateDictOptions {
+  /** Throw on missing or unexpected keys (default true). Shape mismatches always throw. */
+  strict?: boolean;
+}
+
+/** What {@link Module.loadStateDict} did not match (only non-empty when `strict` is false). */
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** A flat name -> tensor map of a module's parameters and buffers, in registration order. */
+export type StateDict = Record<string, Tensor>;
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function checkName(kind: string, name: string): void {
+  if (typeof name !== 'string' || name === '' || name.includes('.')) {
+    throw new Error(`${kind}: name "${name}" must be a non-empty string without '.'`);
+  }
+}
+
+/**
+ * Base class of layers and models, like `torch.nn.Module`. Subclasses register their parameters,
+ * buffers and children in the constructor and implement `forward`. Call a module as `m.forward(x)`.
+ * Parameters are updated in place by optimizers and `loadStateDict`, so references stay valid.
+ */
+export abstract class Module {
+  /** True in training mode (batch statistics, dropout on); false after `eval()`. */
+  training = true;
+  private readonly params = new Map<string, Tensor | null>();
+  private readonly bufs = new Map<string, Tensor | null>();
+  private readonly children = new Map<string, Module>();
+
+  /** Computes the module's output. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Registers a trainable tensor under `name` (marked requiresGrad); returns it. `null` reserves the name (e.g. no bias). */
+  registerParameter<T extends Tensor | null>(name: string, param: T): T {
+    checkName('registerParameter', name);
+    if (this.bufs.has(name) || this.children.has(name)) throw new Error(`registerParameter: "${name}" is already a buffer or submodule`);
+    if (param) param.requiresGrad = true;
+    this.params.set(name, param);
+    return param;
+  }
+
+  /** Registers non-trainable state saved in the state dict (e.g. BatchNorm's running_mean); returns it. */
+  registerBuffer<T extends Tensor | null>(name: string, buffer: T): T {
+    checkName('registerBuffer', name);
+    if (this.params.has(name) || this.children.has(name)) throw new Error(`registerBuffer: "${name}" is already a parameter or submodule`);
+    this.bufs.set(name, buffer);
+    return buffer;
+  }
+
+  /** Registers a child module under `name` (its entries appear as "name.<entry>"); returns it. */
+  registerModule<M extends Module>(name: string, module: M): M {
+    checkName('registerModule', name);
+    if (this.params.has(name) || this.bufs.has(name)) throw new Error(`registerModule: "${name}" is already a parameter or buffer`);
+    if (!(module instanceof Module)) throw new Error(`registerModule: "${name}" is not a Module`);
+    this.children.set(name, module);
+    return module;
+  }
+
+  /** Direct children with their names. */
+  namedChildren(): [string, Module][] {
+    return [...this.children.entries()];
+  }
+
+  /** This module and every descendant with dotted names ("" for this one), depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.children) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+
+  /** Every parameter with its dotted name, in registration order; a shared (tied) parameter is listed once. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, p] of m.params) {
+        if (!p || seen.has(p)) continue;
+        seen.add(p);
+        out.push([prefix ? `${prefix}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter (what an optimizer updates). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every buffer with its dotted name. */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, b] of m.bufs) if (b) out.push([prefix ? `${prefix}.${name}` : name, b]);
+    }
+    return out;
+  }
+
+  /** Every buffer. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Sets training mode on this module and all descendants; returns this. */
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (running statistics, no dropout): `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears every parameter's gradient (sets `.grad` to null, PyTorch's default). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /**
+   * A snapshot of every parameter and buffer keyed by dotted name, parameters and buffers of each
+   * module in registration order (like `state_dict()`). The tensors are copies, detached from the graph.
+   */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [prefix, m] of this.namedModules()) {
+      const key = (name: string) => (prefix ? `${prefix}.${name}` : name);
+      for (const [name, p] of m.params) if (p) out[key(name)] = p.clone();
+      for (const [name, b] of m.bufs) if (b) out[key(name)] = b.clone();
+    }
+    return out;
+  }
+
+  /**
+   * Copies tensors from `stateDict` into this module's parameters and buffers, in place.
+   * Throws, naming the keys, on missing or unexpected keys (when strict, the default) and on any
+   * shape mismatch; nothing is copied unless everything checks out.
+   */
+  loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = [...own.keys()].filter((k) => !source.has(k));
+    const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
+    const problems: string[] = [];
+    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    for (const [key, target] of own) {
+      const src = source.get(key);
+      if (!src) continue;
+      if (!(src instanceof Tensor)) {
+        problems.push(`"${key}" is not a Tensor`);
+      } else if (src.shape.length !== target.shape.length || src.shape.some((d, i) => d !== target.shape[i])) {
+        problems.push(`shape mismatch for "${key}": checkpoint has ${fmt(src.shape)}, model has ${fmt(target.shape)}`);
+      }
+    }
+    if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('; ')}`);
+    for (const [key, target] of own) {
+      const src = source.get(key);
+      if (src) target.data.set(src.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+}
