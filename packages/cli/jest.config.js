@@ -1,0 +1,2 @@
+// Jest settings for @nodulab/cli.
+module.exports = { ...require('../../jest.preset.js'), displayName: 'cli', rootDir: __dirname };

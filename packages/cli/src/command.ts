@@ -1,0 +1,15 @@
+// The shape of a nodulab subcommand. Each lives in commands/<name>.ts and is listed in commands/index.ts.
+import type { OptionSpecs } from './args';
+
+/** A subcommand of `nodulab`. */
+export interface Command {
+  /** The word after `nodulab`, e.g. "generate". */
+  name: string;
+  /** One line for `nodulab help`. */
+  summary: string;
+  /** Positional arguments, e.g. "<volume.nii.gz|dir>", for the usage line. */
+  positionals?: string;
+  options: OptionSpecs;
+  /** Runs the command; resolves to the process exit code. Throws UsageError for bad invocations. */
+  run(argv: readonly string[]): Promise<number>;
+}

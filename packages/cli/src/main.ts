@@ -1,0 +1,44 @@
+// Entry point of the `nodulab` command: dispatches to a subcommand, turns errors into messages and
+// exit codes (2 for usage errors, 1 for failures), never a stack trace for a user mistake.
+import { describeOptions, UsageError } from './args';
+import { COMMANDS } from './commands';
+import type { Command } from './command';
+
+function usage(cmd: Command): string {
+  return `usage: nodulab ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]\n${cmd.summary}\n\noptions:\n${describeOptions(cmd.options)}`;
+}
+
+function help(): string {
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+  return `usage: nodulab <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`nodulab <command> --help\` for a command's options.`;
+}
+
+/** Runs `nodulab <argv>`; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`nodulab: unknown command '${name}'\n\n${help()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(usage(cmd) + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nodulab ${cmd.name}: ${e.message}\n\n${usage(cmd)}\n`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`nodulab ${cmd.name}: error: ${message}\n`);
+    if (process.env.NODULAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,92 @@
+// Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift, and
+// different-looking lesion "tasks" for multi-task and OOD studies. Shortcut presets carry test splits
+// whose rho differs from training's (e.g. "test-rho0.5", "test-rho0.0").
+import { DatasetSpec, readSpecFile, validateSpec } from './spec';
+
+const PRESETS: Record<string, DatasetSpec> = {
+  iid: {
+    name: 'iid',
+    description: 'Default factors; malignant <=> lobulated or spiculated; every split drawn alike.',
+  },
+  'shortcut-size': {
+    name: 'shortcut-size',
+    description: 'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant); test splits at rho 0.5 and 0.0.',
+    shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ uniform: [5, 9] }, { uniform: [11, 16] }] }],
+    splits: { 'test-rho0.5': { rho: { diameter: 0.5 } }, 'test-rho0.0': { rho: { diameter: 0 } } },
+  },
+  'shortcut-density': {
+    name: 'shortcut-density',
+    description: 'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant); test splits at rho 0.5 and 0.0.',
+    shortcuts: [{ factor: 'attenuation', rho: 0.9, distributions: [{ uniform: [-40, 0] }, { uniform: [60, 100] }] }],
+    splits: { 'test-rho0.5': { rho: { attenuation: 0.5 } }, 'test-rho0.0': { rho: { attenuation: 0 } } },
+  },
+  'shortcut-scanner': {
+    name: 'shortcut-scanner',
+    description: 'Image noise (the "scanner") agrees with the label with rho = 0.9 in training; test splits at rho 0.5 and 0.0.',
+    shortcuts: [{ factor: 'noiseStd', rho: 0.9, distributions: [{ uniform: [8, 15] }, { uniform: [30, 45] }] }],
+    splits: { 'test-rho0.5': { rho: { noiseStd: 0.5 } }, 'test-rho0.0': { rho: { noiseStd: 0 } } },
+  },
+  'scanner-shift': {
+    name: 'scanner-shift',
+    description: 'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',
+    factors: { noiseStd: { uniform: [10, 20] }, noiseCorrelation: { uniform: [0.4, 0.7] }, sliceThickness: { const: 1 } },
+    splits: {
+      'test-shift': {
+        factors: { noiseStd: { uniform: [40, 60] }, noiseCorrelation: { uniform: [1, 1.5] }, sliceThickness: { uniform: [2.5, 3] } },
+      },
+    },
+  },
+  'task-subsolid': {
+    name: 'task-subsolid',
+    description: 'Faint subsolid lesions: part-solid (1) vs pure ground-glass (0), soft margins; margin shape is not informative.',
+    factors: {
+      lobulation: { uniform: [0, 0.3] },
+      spiculationCount: { int: [0, 3] },
+      marginSharpness: { uniform: [0.1, 0.5] },
+      diameter: { uniform: [10, 18] },
+      solidFraction: { uniform: [0.35, 0.6] },
+    },
+    classes: {
+      '0': { densityType: { const: 'ground-glass' }, attenuation: { normal: { mean: -600, std: 40 } } },
+      '1': { densityType: { const: 'part-solid' }, attenuation: { uniform: [-40, 40] } },
+    },
+    labelRule: { factor: 'densityType', eq: 'part-solid' },
+  },
+  'task-calcified': {
+    name: 'task-calcified',
+    description: 'Small smooth nodules: calcified granulomas (1, central/laminated/popcorn calcium) vs soft-tissue nodules (0).',
+    factors: { lobulation: { uniform: [0, 0.08] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 12] } },
+    classes: {
+      '0': { calcification: { const: 'none' } },
+      '1': { calcification: { choice: ['central', 'laminated', 'popcorn'] } },
+    },
+    labelRule: { factor: 'calcification', ne: 'none' },
+  },
+  'task-cavity': {
+    name: 'task-cavity',
+    description: 'Large nodules: cavitated (1, air cavity of 30-60% of the radius) vs solid (0).',
+    factors: { lobulation: { uniform: [0, 0.25] }, spiculationCount: { int: [0, 3] }, diameter: { uniform: [14, 22] } },
+    classes: { '0': { cavitation: { const: 0 } }, '1': { cavitation: { uniform: [0.3, 0.6] } } },
+    labelRule: { factor: 'cavitation', gt: 0.15 },
+  },
+  empty: {
+    name: 'empty',
+    description: 'Parenchyma, vessels and walls without any nodule (label 0): for detection and OOD sets.',
+    factors: { hasNodule: { const: false } },
+  },
+};
+
+/** The names of the built-in presets. */
+export const PRESET_NAMES: readonly string[] = Object.keys(PRESETS);
+
+/** A copy of the built-in preset `name`; throws naming the known presets otherwise. */
+export function preset(name: string): DatasetSpec {
+  const p = PRESETS[name];
+  if (p === undefined) throw new Error(`unknown dataset preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+  return validateSpec(JSON.parse(JSON.stringify(p)), `preset "${name}"`);
+}
+
+/** A preset by name, or else a spec JSON file by path. */
+export function loadSpec(presetOrFile: string): DatasetSpec {
+  return PRESETS[presetOrFile] !== undefined ? preset(presetOrFile) : readSpecFile(presetOrFile);
+}
