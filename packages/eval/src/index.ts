@@ -1,0 +1,2 @@
+// @nodulab/eval: metrics and statistics for evaluating nodulab models.
+export {};

@@ -1,0 +1,2 @@
+// @nodulab/onnx: ONNX export and onnxruntime-node inference for nodulab models.
+export {};
