@@ -2,8 +2,8 @@
 // flag and the voxels from byte 352. Writes float32 or uint8 with spacing in pixdim and identity-with-
 // spacing qform/sform, atomically; reads float32/uint8/int16/uint16/int32/float64 and validates everything.
 import * as fs from 'fs';
-import * as path from 'path';
 import * as zlib from 'zlib';
+import { writeFileAtomic } from '@nodulab/tensor';
 
 /** NIfTI-1 datatype codes this module understands. */
 export const NIFTI_DATATYPES = { uint8: 2, int16: 4, int32: 8, float32: 16, float64: 64, uint16: 512 } as const;
@@ -89,24 +89,8 @@ export function encodeNifti(shape: readonly number[], spacing: readonly number[]
   return buf;
 }
 
-/** Writes `bytes` to `file` atomically: a temporary file in the same folder, fsync, rename. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'w');
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
-  }
-}
+/** Atomic writes come from @nodulab/tensor (one implementation for every nodulab writer). */
+export { writeFileAtomic };
 
 /**
  * Writes a volume data: (D, H, W) (x fastest) with spacing (z, y, x) mm as NIfTI-1 (.nii, or gzipped

@@ -16,3 +16,4 @@ export * from './ops/softmax';
 export * from './ops/losses';
 export * from './ops/dropout';
 export { Generator, rand, randn } from './random';
+export { writeFileAtomic } from './io/atomic_write';

@@ -2,8 +2,7 @@
 // {name: {dtype, shape, data_offsets}, "__metadata__": {..}} padded with spaces to 8 bytes, then the
 // raw little-endian float32 data. Writes are atomic; reads validate everything and never run code.
 import * as fs from 'fs';
-import * as path from 'path';
-import { Tensor } from '@nodulab/tensor';
+import { Tensor, writeFileAtomic } from '@nodulab/tensor';
 
 /** The largest header accepted on load (the same cap as the Python safetensors package). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -150,49 +149,6 @@ export function saveSafetensors(file: string, tensors: Record<string, Tensor>, m
   writeFileAtomic(file, bytes);
 }
 
-/** Writes bytes to `file` atomically (temp file in the same folder, fsync, rename, fsync folder). */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== null) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing; report the first error */
-      }
-    }
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* the temp file may not exist */
-    }
-    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
-  }
-  syncFolder(dir);
-}
-
-/** fsyncs a folder so a rename inside it is durable (a no-op where folders cannot be opened). */
-function syncFolder(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    /* some platforms (Windows) cannot fsync a folder */
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
-}
 
 /** Reads and validates a safetensors file (F32 tensors only); every failure names the file. */
 export function loadSafetensors(file: string): SafetensorsContents {
