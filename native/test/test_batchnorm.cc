@@ -151,3 +151,164 @@ NODULAB_TEST(batchnorm_cpu_is_deterministic) {
 }
 
 }  // namespace nodulab::test
+
+// ---- fused BatchNorm + ReLU ------------------------------------------------------------------------
+
+namespace nodulab::test {
+
+NODULAB_TEST(batchnorm_relu_fast_matches_reference) {
+  for (const auto& bc : kCases) {
+    for (bool with_nan : {false, true}) {
+      const int64_t s = bc.d * bc.h * bc.w, total = bc.n * bc.c * s;
+      auto x = random_vector(total, 40 + total, -2.f, 2.f);
+      for (auto& v : x) v += bc.offset;
+      if (with_nan) x[s / 2] = std::numeric_limits<float>::quiet_NaN();
+      auto dy = random_vector(total, 41 + total);
+      auto gamma_v = random_vector(bc.c, 42, 0.5f, 1.5f), beta_v = random_vector(bc.c, 43);
+      auto rmean = random_vector(bc.c, 44), rvar = random_vector(bc.c, 45, 0.1f, 2.f);
+      const float* gamma = bc.affine ? gamma_v.data() : nullptr;
+      const float* beta = bc.affine ? beta_v.data() : nullptr;
+      const double eps = 1e-5;
+      std::vector<float> y(total), mean(bc.c), invstd(bc.c), dx(total), dgamma(bc.c), dbeta(bc.c), yi(total);
+      std::vector<float> y2(total), mean2(bc.c), invstd2(bc.c), dx2(total), dgamma2(bc.c), dbeta2(bc.c), yi2(total);
+      find_kernel<BatchNormTrainFn>(kernels::kBatchNormReluTrain, Backend::Ref)(bc.n, bc.c, s, x.data(), gamma, beta,
+                                                                              eps, y.data(), mean.data(), invstd.data());
+      find_kernel<BatchNormReluGradFn>(kernels::kBatchNormReluGrad, Backend::Ref)(
+          bc.n, bc.c, s, x.data(), y.data(), dy.data(), gamma, mean.data(), invstd.data(), dx.data(), dgamma.data(),
+          dbeta.data());
+      find_kernel<BatchNormInferFn>(kernels::kBatchNormReluInfer, Backend::Ref)(
+          bc.n, bc.c, s, x.data(), gamma, beta, rmean.data(), rvar.data(), eps, yi.data());
+      int64_t zeros = 0;
+      for (float v : y) zeros += v == 0.f;
+      if (total >= 8)  // a single value per channel normalizes to 0 everywhere
+        expect(zeros > 0 && zeros < total - (with_nan ? s : 0), "BatchNormReluTrain reference: some outputs must be clipped, some not (" + describe(bc) + ")");
+      for (const auto& t : fast_targets()) {
+        activate(t);
+        const std::string at = t.name + " " + describe(bc) + (with_nan ? " NaN" : "");
+        const Tolerance ttol = tolerance("kernels", kernels::kBatchNormReluTrain);
+        const Tolerance gtol = tolerance("kernels", kernels::kBatchNormReluGrad);
+        find_kernel<BatchNormTrainFn>(kernels::kBatchNormReluTrain, t.backend)(
+            bc.n, bc.c, s, x.data(), gamma, beta, eps, y2.data(), mean2.data(), invstd2.data());
+        check_close("BatchNormReluTrain y " + at, y2.data(), y.data(), total, ttol);
+        check_close("BatchNormReluTrain mean " + at, mean2.data(), mean.data(), bc.c, ttol);
+        check_close("BatchNormReluTrain invstd " + at, invstd2.data(), invstd.data(), bc.c, ttol);
+        // The grad gets the reference's y so both sides use the same mask (a value within rounding
+        // of 0 may be clipped on one side only).
+        find_kernel<BatchNormReluGradFn>(kernels::kBatchNormReluGrad, t.backend)(
+            bc.n, bc.c, s, x.data(), y.data(), dy.data(), gamma, mean.data(), invstd.data(), dx2.data(),
+            dgamma2.data(), dbeta2.data());
+        check_close("BatchNormReluGrad dx " + at, dx2.data(), dx.data(), total, gtol);
+        check_close("BatchNormReluGrad dgamma " + at, dgamma2.data(), dgamma.data(), bc.c, gtol);
+        check_close("BatchNormReluGrad dbeta " + at, dbeta2.data(), dbeta.data(), bc.c, gtol);
+        find_kernel<BatchNormInferFn>(kernels::kBatchNormReluInfer, t.backend)(
+            bc.n, bc.c, s, x.data(), gamma, beta, rmean.data(), rvar.data(), eps, yi2.data());
+        check_close("BatchNormReluInfer " + at, yi2.data(), yi.data(), total,
+                    tolerance("kernels", kernels::kBatchNormReluInfer));
+      }
+      if (with_nan) expect(std::isnan(y[s / 2]), "BatchNormReluTrain must keep a NaN (as relu does)");
+    }
+  }
+}
+
+// The fused kernels equal relu applied to the plain kernels' output, and the plain grad of the masked dy.
+NODULAB_TEST(batchnorm_relu_equals_batchnorm_then_relu) {
+  const int64_t n = 3, c = 5, s = 300, total = n * c * s;
+  auto x = random_vector(total, 50, -1.f, 3.f), dy = random_vector(total, 51);
+  auto gamma = random_vector(c, 52, -1.f, 1.5f), beta = random_vector(c, 53);
+  for (const auto& t : fast_targets()) {
+    activate(t);
+    std::vector<float> y(total), yr(total), mean(c), invstd(c), dz(total), dx(total), dxr(total);
+    std::vector<float> dg(c), db(c), dgr(c), dbr(c);
+    batch_norm_train_cpu(n, c, s, x.data(), gamma.data(), beta.data(), 1e-5, y.data(), mean.data(), invstd.data());
+    batch_norm_relu_train_cpu(n, c, s, x.data(), gamma.data(), beta.data(), 1e-5, yr.data(), mean.data(),
+                              invstd.data());
+    bool same = true;
+    for (int64_t k = 0; k < total; ++k) {
+      same = same && yr[k] == (y[k] > 0.f ? y[k] : 0.f);
+      dz[k] = yr[k] > 0.f ? dy[k] : 0.f;
+    }
+    expect(same, t.name + ": BatchNormReluTrain must equal relu(BatchNormTrain) bitwise");
+    batch_norm_grad_cpu(n, c, s, x.data(), dz.data(), gamma.data(), mean.data(), invstd.data(), dx.data(), dg.data(),
+                        db.data());
+    batch_norm_relu_grad_cpu(n, c, s, x.data(), yr.data(), dy.data(), gamma.data(), mean.data(), invstd.data(),
+                             dxr.data(), dgr.data(), dbr.data());
+    expect(std::memcmp(dx.data(), dxr.data(), total * sizeof(float)) == 0 &&
+               std::memcmp(dg.data(), dgr.data(), c * sizeof(float)) == 0 &&
+               std::memcmp(db.data(), dbr.data(), c * sizeof(float)) == 0,
+           t.name + ": BatchNormReluGrad must equal BatchNormGrad of the masked dy bitwise");
+  }
+}
+
+NODULAB_TEST(batchnorm_relu_gradients_match_finite_differences) {
+  const Tolerance tol = tolerance("finite_difference", "batchnorm");
+  const int64_t n = 2, c = 3, s = 7, total = n * c * s;
+  const double eps = 1e-3;
+  for (bool affine : {true, false}) {
+    auto x = to_double(random_vector(total, 60, -1.f, 2.f));
+    auto gamma = to_double(random_vector(c, 61, 0.5f, 1.5f));
+    auto beta = to_double(random_vector(c, 62, -0.3f, 0.3f));
+    auto gy = to_double(random_vector(total, 63));
+    std::vector<double> y(total), mean(c), invstd(c), dx(total), dgamma(c), dbeta(c);
+    const double* gp = affine ? gamma.data() : nullptr;
+    const double* bp = affine ? beta.data() : nullptr;
+    // Keep every pre-activation away from the ReLU kink: nudge the x whose normalized value is
+    // within 0.05 of the kink, then recompute (the statistics move a little) until none is.
+    for (int round = 0; round < 20; ++round) {
+      batch_norm_train_ref<double>(n, c, s, x.data(), gp, bp, eps, y.data(), mean.data(), invstd.data());
+      int moved = 0;
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch)
+          for (int64_t i = 0; i < s; ++i) {
+            const int64_t k = (b * c + ch) * s + i;
+            const double g = gp ? gp[ch] : 1.0, pre = (x[k] - mean[ch]) * invstd[ch] * g + (bp ? bp[ch] : 0.0);
+            if (std::fabs(pre) < 0.05 * std::fabs(g)) {
+              x[k] += 0.2 / invstd[ch];
+              ++moved;
+            }
+          }
+      if (!moved) break;
+    }
+    auto loss = [&] {
+      batch_norm_relu_train_ref<double>(n, c, s, x.data(), gp, bp, eps, y.data(), mean.data(), invstd.data());
+      return dot(y, gy);
+    };
+    loss();
+    int64_t active = 0;
+    for (double v : y) active += v > 0;
+    expect(active > 0 && active < total, "BatchNormReluGrad finite differences: the data must hit both ReLU sides");
+    batch_norm_relu_grad_ref<double>(n, c, s, x.data(), y.data(), gy.data(), gp, mean.data(), invstd.data(),
+                                     dx.data(), dgamma.data(), dbeta.data());
+    const std::string tag = affine ? " affine" : " no-affine";
+    check_gradient("BatchNormReluGrad dx" + tag, x, dx, loss, tol);
+    if (affine) {
+      check_gradient("BatchNormReluGrad dgamma", gamma, dgamma, loss, tol);
+      check_gradient("BatchNormReluGrad dbeta", beta, dbeta, loss, tol);
+    }
+  }
+}
+
+NODULAB_TEST(batchnorm_relu_cpu_is_deterministic) {
+  const int64_t n = 3, c = 4, s = 20000, total = n * c * s;
+  auto x = random_vector(total, 70, -3.f, 5.f);
+  auto dy = random_vector(total, 71);
+  auto gamma = random_vector(c, 72), beta = random_vector(c, 73);
+  const int threads = get_num_threads();
+  const int settings[4] = {threads, threads, 1, 3};
+  std::vector<float> runs[4];
+  for (int r = 0; r < 4; ++r) {
+    set_num_threads(settings[r]);
+    std::vector<float> y(total), mean(c), invstd(c), dx(total), dgamma(c), dbeta(c);
+    batch_norm_relu_train_cpu(n, c, s, x.data(), gamma.data(), beta.data(), 1e-5, y.data(), mean.data(),
+                              invstd.data());
+    batch_norm_relu_grad_cpu(n, c, s, x.data(), y.data(), dy.data(), gamma.data(), mean.data(), invstd.data(),
+                             dx.data(), dgamma.data(), dbeta.data());
+    runs[r] = y;
+    for (const auto* v : {&mean, &invstd, &dx, &dgamma, &dbeta}) runs[r].insert(runs[r].end(), v->begin(), v->end());
+  }
+  set_num_threads(threads);
+  for (int r = 1; r < 4; ++r)
+    expect(std::memcmp(runs[r].data(), runs[0].data(), runs[0].size() * sizeof(float)) == 0,
+           "batch norm + relu cpu with " + std::to_string(settings[r]) + " threads differs bitwise from the first run");
+}
+
+}  // namespace nodulab::test

@@ -31,6 +31,10 @@ const ConvCase kCases[] = {
     {"rows shorter than a vector", 2, 8, 8, 8, 8, 16, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false},
     {"stride 3,2,1 dilation 2,1,2", 1, 2, 9, 8, 10, 3, {2, 3, 2}, {3, 2, 1}, {1, 0, 2}, {2, 1, 2}, true},
     {"kernel equals padded input", 2, 2, 3, 3, 3, 3, {5, 5, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
+    // rows of 32: whole tiles of consecutive outputs stored straight into y (a full and a partial panel)
+    {"rows of 32, Co 12, direct tiles", 2, 2, 3, 4, 32, 12, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
+    // rows of at most half a vector, paired per vector (AVX-512): rows of 7, an odd row count
+    {"row pairs: rows of 7, 15 rows, Co 12", 2, 3, 3, 5, 7, 12, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
 };
 
 Conv3DParams params_of(const ConvCase& c) {

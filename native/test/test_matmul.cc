@@ -1,9 +1,11 @@
 // MatMul: every fast target against the reference over a table of shapes and transposes, determinism,
-// and the gradients (dA = G op(B)^T, dB = op(A)^T G) by finite differences in double.
+// the gradients (dA = G op(B)^T, dB = op(A)^T G) by finite differences in double, and the per-ISA
+// transpose the conv filter gradient uses.
 #include <cstring>
 
 #include "core/thread_pool.h"
 #include "ops/kernel_names.h"
+#include "ops/matmul/gemm.h"
 #include "ops/matmul/matmul.h"
 #include "test/harness.h"
 
@@ -71,6 +73,30 @@ NODULAB_TEST(matmul_gradients_match_finite_differences) {
       check_gradient("MatMul dA" + at, a, da, loss, tol);
       check_gradient("MatMul dB" + at, b, dbv, loss, tol);
     }
+}
+
+}  // namespace nodulab::test
+
+namespace nodulab::test {
+
+// The per-ISA transpose used by the conv filter gradient: exact, edges (partial 16 x 16 blocks)
+// included, and nothing written outside the (cols x rows) destination block.
+NODULAB_TEST(gemm_transpose_is_exact_on_every_isa) {
+  const int64_t shapes[][2] = {{1, 1}, {5, 37}, {16, 16}, {17, 33}, {64, 100}, {3, 16}};
+  for (const auto& t : fast_targets()) {
+    if (t.backend != Backend::Cpu) continue;
+    activate(t);
+    for (const auto& sh : shapes) {
+      const int64_t rows = sh[0], cols = sh[1], lds = cols + 3, ldd = rows + 5;
+      auto src = random_vector(rows * lds, 7 + rows * cols);
+      std::vector<float> dst(cols * ldd, -7.f);
+      gemm::active_kernels().transpose(src.data(), lds, rows, cols, dst.data(), ldd);
+      bool ok = true;
+      for (int64_t c = 0; c < cols; ++c)
+        for (int64_t r = 0; r < ldd; ++r) ok = ok && dst[c * ldd + r] == (r < rows ? src[r * lds + c] : -7.f);
+      expect(ok, t.name + ": transpose of " + std::to_string(rows) + " x " + std::to_string(cols) + " is wrong");
+    }
+  }
 }
 
 }  // namespace nodulab::test

@@ -77,6 +77,25 @@ function torchTimings() {
   return out;
 }
 
+/**
+ * Row "inference.onnxruntime": the same eval-mode model exported to ONNX (BN folded) and timed in
+ * onnxruntime-node (tools/bench/onnxruntime_inference.js, same threads and runs) in this run; the
+ * row's `vsNodulab` is nodulab ms / onnxruntime ms (> 1: onnxruntime is faster).
+ */
+function onnxruntimeInference(rows, model, flop) {
+  const os = require('os');
+  const { saveOnnx } = require('@nodulab/onnx');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-bench-')), 'nodulenet3d.onnx');
+  saveOnnx(model, file, { inputSize: [32, 32, 32] });
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'onnxruntime_inference.js'), file, String(THREADS), String(RUNS), `${BATCH},1,32,32,32`], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  if (r.status !== 0) return console.log(`onnxruntime-node: n/a (${(r.stderr || r.error || '').toString().trim()})`);
+  const { ms, version } = JSON.parse(r.stdout);
+  const nodulab = rows.find((row) => row.name === 'inference');
+  rows.push({ name: 'inference.onnxruntime', flop, ms, vsNodulab: nodulab.ms / ms });
+  console.log(`onnxruntime-node ${version}: NoduleNet3D inference, batch ${BATCH}, 32^3: ${ms.toFixed(1)} ms; nodulab ${nodulab.ms.toFixed(1)} ms; nodulab/onnxruntime time ratio ${(nodulab.ms / ms).toFixed(2)}`);
+}
+
 function main() {
   const T = require('@nodulab/tensor');
   const nn = require('@nodulab/nn');
@@ -119,6 +138,7 @@ function main() {
   });
   model.eval();
   rows.push({ name: 'inference', flop: convFlop, ms: medianMs(() => T.noGrad(() => model.forward(x))) });
+  onnxruntimeInference(rows, model, convFlop);
 
   const peak = fmaPeakGflops();
   const torch = torchTimings();
@@ -144,3 +164,8 @@ function main() {
 }
 
 main();
+// Second section: the synthetic-data generator's volumes/s on 1 thread and THREADS workers (tools/bench/data_bench.js).
+require('./data_bench').printDataBench(3000, THREADS).catch((e) => {
+  console.error(`data bench: ${e.message}`);
+  process.exitCode = 1;
+});

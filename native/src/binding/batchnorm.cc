@@ -1,5 +1,6 @@
-// Binding for batch normalization: batchNormTrain, batchNormInfer, batchNormGrad. Validates the
-// (N, C, D, H, W) shape, every per-channel vector's length (C) and eps > 0.
+// Binding for batch normalization: batchNormTrain, batchNormInfer, batchNormGrad and the fused
+// BN+ReLU batchNormReluTrain, batchNormReluInfer, batchNormReluGrad. Validates the (N, C, D, H, W)
+// shape, every per-channel vector's length (C) and eps > 0.
 #include <cstdint>
 
 #include "binding/common.h"
@@ -40,9 +41,11 @@ double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
 }
 
 // JS: (x, xShape, gamma | null, beta | null, eps, backend?) -> { y, mean, invstd }
+// Kernel: BatchNormTrain or the fused BatchNormReluTrain (same signature).
+template <const char* const* Kernel>
 Napi::Value batch_norm_train(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* op = kernels::kBatchNormTrain;
+  const char* op = *Kernel;
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_x(info, x, 1, op);
   auto gamma = get_optional_f32(info, 2, op, "gamma");
@@ -64,9 +67,11 @@ Napi::Value batch_norm_train(const Napi::CallbackInfo& info) {
 }
 
 // JS: (x, xShape, gamma | null, beta | null, runningMean, runningVar, eps, backend?) -> y
+// Kernel: BatchNormInfer or the fused BatchNormReluInfer (same signature).
+template <const char* const* Kernel>
 Napi::Value batch_norm_infer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* op = kernels::kBatchNormInfer;
+  const char* op = *Kernel;
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_x(info, x, 1, op);
   auto gamma = get_optional_f32(info, 2, op, "gamma");
@@ -114,12 +119,51 @@ Napi::Value batch_norm_grad(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// JS: (x, xShape, y, dy, gamma | null, mean, invstd, backend?) -> { dx, dgamma, dbeta }, where y is
+// batchNormReluTrain's output (its mask y > 0 gates dy).
+Napi::Value batch_norm_relu_grad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kernels::kBatchNormReluGrad;
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_x(info, x, 1, op);
+  auto y = get_f32(info, 2, op, "y");
+  check_tensor(env, op, "y", y, xs, 5);
+  auto dy = get_f32(info, 3, op, "dy");
+  check_tensor(env, op, "dy", dy, xs, 5);
+  auto gamma = get_optional_f32(info, 4, op, "gamma");
+  auto mean = get_f32(info, 5, op, "mean");
+  auto invstd = get_f32(info, 6, op, "invstd");
+  check_channels(env, op, "gamma", gamma, xs);
+  check_channels(env, op, "mean", mean, xs);
+  check_channels(env, op, "invstd", invstd, xs);
+  auto fn = require_kernel<BatchNormReluGradFn>(env, op, op, get_backend(info, 7, op));
+  float *dx, *dgamma, *dbeta;
+  auto dx_arr = new_f32(env, numel(xs), &dx);
+  auto dgamma_arr = new_f32(env, xs[1], &dgamma);
+  auto dbeta_arr = new_f32(env, xs[1], &dbeta);
+  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), y.Data(), dy.Data(), ptr(gamma), mean.Data(), invstd.Data(), dx,
+     dgamma, dbeta);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("dx", dx_arr);
+  result.Set("dgamma", dgamma_arr);
+  result.Set("dbeta", dbeta_arr);
+  return result;
+}
+
+constexpr const char* const* kTrain = &kernels::kBatchNormTrain;
+constexpr const char* const* kInfer = &kernels::kBatchNormInfer;
+constexpr const char* const* kReluTrain = &kernels::kBatchNormReluTrain;
+constexpr const char* const* kReluInfer = &kernels::kBatchNormReluInfer;
+
 }  // namespace
 
 void init_batchnorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("batchNormTrain", Napi::Function::New(env, batch_norm_train, "batchNormTrain"));
-  exports.Set("batchNormInfer", Napi::Function::New(env, batch_norm_infer, "batchNormInfer"));
+  exports.Set("batchNormTrain", Napi::Function::New(env, batch_norm_train<kTrain>, "batchNormTrain"));
+  exports.Set("batchNormInfer", Napi::Function::New(env, batch_norm_infer<kInfer>, "batchNormInfer"));
   exports.Set("batchNormGrad", Napi::Function::New(env, batch_norm_grad, "batchNormGrad"));
+  exports.Set("batchNormReluTrain", Napi::Function::New(env, batch_norm_train<kReluTrain>, "batchNormReluTrain"));
+  exports.Set("batchNormReluInfer", Napi::Function::New(env, batch_norm_infer<kReluInfer>, "batchNormReluInfer"));
+  exports.Set("batchNormReluGrad", Napi::Function::New(env, batch_norm_relu_grad, "batchNormReluGrad"));
 }
 
 }  // namespace nodulab::binding

@@ -1,9 +1,11 @@
-// Binding for 3-D pooling: maxPool3d (+ indices), avgPool3d, globalAvgPool3d and their gradients.
+// Binding for 3-D pooling: maxPool3d (+ indices), avgPool3d, globalAvgPool3d and their gradients,
+// and the fused batch norm + ReLU + max pool (batchNormReluMaxPool3dTrain / Infer / Grad).
 // Validates shapes, window triples (kernel >= 1, stride >= 1, padding <= kernel / 2, output >= 1).
 #include <cstdint>
 #include <limits>
 
 #include "binding/common.h"
+#include "ops/batchnorm/batchnorm.h"
 #include "ops/kernel_names.h"
 #include "ops/pool3d/pool3d.h"
 
@@ -95,7 +97,7 @@ Napi::Value max_pool3d_grad(const Napi::CallbackInfo& info) {
                           << numel(ds));
   const int64_t volume = xs[2] * xs[3] * xs[4];
   const int32_t* idx = indices.Data();
-  for (size_t i = 0; i < indices.ElementLength(); ++i)
+  for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
     THROW_IF(idx[i] < 0 || idx[i] >= volume,
              "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
   auto fn = require_kernel<MaxPool3dGradFn>(env, op, op, get_backend(info, 4, op));
@@ -171,6 +173,128 @@ Napi::Value global_avg_pool3d_grad(const Napi::CallbackInfo& info) {
   return out;
 }
 
+
+// ---- fused batch norm + ReLU + max pool ------------------------------------------------------------
+
+// Checks that a per-channel vector (skipped when absent) holds C values.
+void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {
+  if (v.IsEmpty()) return;
+  THROW_IF(static_cast<int64_t>(v.ElementLength()) != xs[1],
+           name << " has " << v.ElementLength() << " elements but x " << shape_str(xs) << " has " << xs[1]
+                << " channels");
+}
+
+double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  Napi::Env env = info.Env();
+  double eps = get_number(info, i, op, "eps");
+  THROW_IF(!(eps > 0), "eps must be > 0, got " << eps);
+  return eps;
+}
+
+// JS: (x, xShape, gamma | null, beta | null, eps, kernel, stride, padding, backend?)
+//   -> { y, indices, mean, invstd }
+Napi::Value batch_norm_relu_max_pool_train(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kernels::kBatchNormReluMaxPoolTrain;
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_volume_shape(info, 1, op, "xShape");
+  check_tensor(env, op, "x", x, xs, 5);
+  auto gamma = get_optional_f32(info, 2, op, "gamma");
+  auto beta = get_optional_f32(info, 3, op, "beta");
+  check_channels(env, op, "gamma", gamma, xs);
+  check_channels(env, op, "beta", beta, xs);
+  double eps = get_eps(info, 4, op);
+  Pool3dGeom g = get_geom(info, xs, 5, op);
+  auto fn = require_kernel<BatchNormReluMaxPoolTrainFn>(env, op, op, get_backend(info, 8, op));
+  const int64_t n_out = numel(out_shape(g));
+  float *y, *mean, *invstd;
+  int32_t* idx;
+  auto y_arr = new_f32(env, n_out, &y);
+  auto indices = new_i32(env, n_out, &idx);
+  auto mean_arr = new_f32(env, xs[1], &mean);
+  auto invstd_arr = new_f32(env, xs[1], &invstd);
+  fn(g, x.Data(), ptr(gamma), ptr(beta), eps, y, idx, mean, invstd);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("y", y_arr);
+  result.Set("indices", indices);
+  result.Set("mean", mean_arr);
+  result.Set("invstd", invstd_arr);
+  return result;
+}
+
+// JS: (x, xShape, gamma | null, beta | null, runningMean, runningVar, eps, kernel, stride, padding, backend?)
+//   -> { y, indices }
+Napi::Value batch_norm_relu_max_pool_infer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kernels::kBatchNormReluMaxPoolInfer;
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_volume_shape(info, 1, op, "xShape");
+  check_tensor(env, op, "x", x, xs, 5);
+  auto gamma = get_optional_f32(info, 2, op, "gamma");
+  auto beta = get_optional_f32(info, 3, op, "beta");
+  auto running_mean = get_f32(info, 4, op, "runningMean");
+  auto running_var = get_f32(info, 5, op, "runningVar");
+  check_channels(env, op, "gamma", gamma, xs);
+  check_channels(env, op, "beta", beta, xs);
+  check_channels(env, op, "runningMean", running_mean, xs);
+  check_channels(env, op, "runningVar", running_var, xs);
+  double eps = get_eps(info, 6, op);
+  Pool3dGeom g = get_geom(info, xs, 7, op);
+  auto fn = require_kernel<BatchNormReluMaxPoolInferFn>(env, op, op, get_backend(info, 10, op));
+  const int64_t n_out = numel(out_shape(g));
+  float* y;
+  int32_t* idx;
+  auto y_arr = new_f32(env, n_out, &y);
+  auto indices = new_i32(env, n_out, &idx);
+  fn(g, x.Data(), ptr(gamma), ptr(beta), running_mean.Data(), running_var.Data(), eps, y, idx);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("y", y_arr);
+  result.Set("indices", indices);
+  return result;
+}
+
+// JS: (x, xShape, y, indices, dy, gamma | null, mean, invstd, kernel, stride, padding, backend?)
+//   -> { dx, dgamma, dbeta }; y, indices from batchNormReluMaxPool3dTrain, dy of y's shape.
+Napi::Value batch_norm_relu_max_pool_grad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kernels::kBatchNormReluMaxPoolGrad;
+  auto x = get_f32(info, 0, op, "x");
+  Shape xs = get_volume_shape(info, 1, op, "xShape");
+  check_tensor(env, op, "x", x, xs, 5);
+  auto y = get_f32(info, 2, op, "y");
+  auto indices = get_i32(info, 3, op, "indices");
+  auto dy = get_f32(info, 4, op, "dy");
+  auto gamma = get_optional_f32(info, 5, op, "gamma");
+  auto mean = get_f32(info, 6, op, "mean");
+  auto invstd = get_f32(info, 7, op, "invstd");
+  check_channels(env, op, "gamma", gamma, xs);
+  check_channels(env, op, "mean", mean, xs);
+  check_channels(env, op, "invstd", invstd, xs);
+  Pool3dGeom g = get_geom(info, xs, 8, op);
+  const Shape ys = out_shape(g);
+  check_tensor(env, op, "y", y, ys, 5);
+  check_tensor(env, op, "dy", dy, ys, 5);
+  THROW_IF(static_cast<int64_t>(indices.ElementLength()) != numel(ys),
+           "indices has " << indices.ElementLength() << " elements but the pooled shape " << shape_str(ys)
+                          << " needs " << numel(ys));
+  const int64_t volume = g.in_plane();
+  const int32_t* idx = indices.Data();
+  for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
+    THROW_IF(idx[i] < 0 || idx[i] >= volume,
+             "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
+  auto fn = require_kernel<BatchNormReluMaxPoolGradFn>(env, op, op, get_backend(info, 11, op));
+  float *dx, *dgamma, *dbeta;
+  auto dx_arr = new_f32(env, numel(xs), &dx);
+  auto dgamma_arr = new_f32(env, xs[1], &dgamma);
+  auto dbeta_arr = new_f32(env, xs[1], &dbeta);
+  fn(g, x.Data(), y.Data(), idx, dy.Data(), ptr(gamma), mean.Data(), invstd.Data(), dx, dgamma, dbeta);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("dx", dx_arr);
+  result.Set("dgamma", dgamma_arr);
+  result.Set("dbeta", dbeta_arr);
+  return result;
+}
+
 }  // namespace
 
 void init_pool3d(Napi::Env env, Napi::Object exports) {
@@ -180,6 +304,12 @@ void init_pool3d(Napi::Env env, Napi::Object exports) {
   exports.Set("avgPool3dGrad", Napi::Function::New(env, avg_pool3d_grad, "avgPool3dGrad"));
   exports.Set("globalAvgPool3d", Napi::Function::New(env, global_avg_pool3d, "globalAvgPool3d"));
   exports.Set("globalAvgPool3dGrad", Napi::Function::New(env, global_avg_pool3d_grad, "globalAvgPool3dGrad"));
+  exports.Set("batchNormReluMaxPool3dTrain",
+              Napi::Function::New(env, batch_norm_relu_max_pool_train, "batchNormReluMaxPool3dTrain"));
+  exports.Set("batchNormReluMaxPool3dInfer",
+              Napi::Function::New(env, batch_norm_relu_max_pool_infer, "batchNormReluMaxPool3dInfer"));
+  exports.Set("batchNormReluMaxPool3dGrad",
+              Napi::Function::New(env, batch_norm_relu_max_pool_grad, "batchNormReluMaxPool3dGrad"));
 }
 
 }  // namespace nodulab::binding

@@ -24,6 +24,14 @@ inline constexpr const char* kGlobalAvgPool3DGrad = "GlobalAvgPool3DGrad";
 inline constexpr const char* kBatchNormTrain = "BatchNormTrain";  // y, batch mean, batch invstd
 inline constexpr const char* kBatchNormInfer = "BatchNormInfer";  // y from running statistics
 inline constexpr const char* kBatchNormGrad = "BatchNormGrad";    // dx, dgamma, dbeta
+// Fused BatchNorm + ReLU (Conv-BN-ReLU blocks): y = relu(bn(x)); the grad masks dy by y > 0
+inline constexpr const char* kBatchNormReluTrain = "BatchNormReluTrain";
+inline constexpr const char* kBatchNormReluInfer = "BatchNormReluInfer";
+inline constexpr const char* kBatchNormReluGrad = "BatchNormReluGrad";
+// Fused BatchNorm + ReLU + MaxPool3D (Conv-BN-ReLU-MaxPool blocks): relu(bn(x)) is never stored
+inline constexpr const char* kBatchNormReluMaxPoolTrain = "BatchNormReluMaxPoolTrain";
+inline constexpr const char* kBatchNormReluMaxPoolInfer = "BatchNormReluMaxPoolInfer";
+inline constexpr const char* kBatchNormReluMaxPoolGrad = "BatchNormReluMaxPoolGrad";
 
 // ops/activation: elementwise
 inline constexpr const char* kRelu = "Relu";

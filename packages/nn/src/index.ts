@@ -22,3 +22,5 @@ export * from './models/projection_head';
 export * from './models/nodule_net3d';
 export * from './models/resnet3d';
 export * from './models/unet3d';
+export * from './models/factory';
+export * from './export/trace';

@@ -117,3 +117,68 @@ describe('Dropout', () => {
     expect(new Dropout(0.3).eval().forward(x).data).toEqual(x.data);
   });
 });
+
+describe('Sequential fuses BatchNorm3d + ReLU', () => {
+  // Runs (bn, relu) fused inside a Sequential and unfused (each module alone), in training then
+  // evaluation mode, from the same starting state; values, gradients and running statistics agree.
+  it.each([['training'], ['evaluation']])('same results as running the modules one by one: %s', (mode) => {
+    const make = () => {
+      const bn = new BatchNorm3d(3);
+      bn.weight!.data.set([0.5, 1.5, -1]);
+      bn.bias!.data.set([0.2, -0.3, 0.1]);
+      bn.runningMean!.data.set([0.1, -0.2, 0.3]);
+      bn.runningVar!.data.set([0.8, 1.2, 1.5]);
+      return { bn, relu: new ReLU() };
+    };
+    const x = randn([2, 3, 3, 4, 2], new Generator(4));
+    const w = randn([2, 3, 3, 4, 2], new Generator(5));
+    const runOnce = (fused: boolean) => {
+      const { bn, relu } = make();
+      const seq = new Sequential(bn, relu);
+      if (mode === 'evaluation') seq.eval();
+      const xi = new Tensor(x.data.slice(), x.shape, { requiresGrad: true });
+      const y = fused ? seq.forward(xi) : relu.forward(bn.forward(xi));
+      let loss = 0;
+      y.data.forEach((v, i) => (loss += v * w.data[i]));
+      y.backward(w);
+      return { y: y.data, loss, dx: xi.grad!.data, dw: bn.weight!.grad!.data, db: bn.bias!.grad!.data, rm: bn.runningMean!.data, keys: Object.keys(seq.stateDict()), op: y.gradFn!.name };
+    };
+    const a = runOnce(true), b = runOnce(false);
+    expect([a.op, b.op]).toEqual(['batchNormRelu3d', 'relu']); // one fused node vs two ops
+    expect(a.y.some((v) => v === 0) && a.y.some((v) => v > 0)).toBe(true);
+    for (const k of ['y', 'dx', 'dw', 'db', 'rm'] as const) {
+      Array.from(a[k]).forEach((v, i) => expect(v).toBeCloseTo(b[k][i], 5));
+    }
+    expect(a.keys).toEqual(['0.weight', '0.bias', '0.running_mean', '0.running_var', '0.num_batches_tracked']);
+  });
+
+  it.each([['training'], ['evaluation']])('BatchNorm3d, ReLU, MaxPool3d fuse into one block with the same results: %s', (mode) => {
+    const x = randn([2, 3, 4, 6, 4], new Generator(8));
+    const w = randn([2, 3, 2, 3, 2], new Generator(9));
+    const runOnce = (fused: boolean) => {
+      const bn = new BatchNorm3d(3), relu = new ReLU(), pool = new MaxPool3d(2);
+      bn.weight!.data.set([0.5, 1.5, -1]);
+      bn.runningVar!.data.set([0.8, 1.2, 1.5]);
+      const seq = new Sequential(bn, relu, pool);
+      if (mode === 'evaluation') seq.eval();
+      const xi = new Tensor(x.data.slice(), x.shape, { requiresGrad: true });
+      const y = fused ? seq.forward(xi) : pool.forward(relu.forward(bn.forward(xi)));
+      y.backward(w);
+      return { y: y.data, shape: y.shape, dx: xi.grad!.data, dw: bn.weight!.grad!.data, rv: bn.runningVar!.data, op: y.gradFn!.name };
+    };
+    const a = runOnce(true), b = runOnce(false);
+    expect([a.op, b.op]).toEqual(['batchNormReluMaxPool3d', 'maxPool3d']);
+    expect(a.shape).toEqual([2, 3, 2, 3, 2]);
+    for (const k of ['y', 'dx', 'dw', 'rv'] as const) {
+      Array.from(a[k]).forEach((v, i) => expect(v).toBeCloseTo(b[k][i], 5));
+    }
+  });
+
+  it('does not fuse a ReLU whose forward was replaced', () => {
+    const relu = new ReLU();
+    relu.forward = (t: Tensor) => t; // e.g. a feature probe: must run as written
+    const seq = new Sequential(new BatchNorm3d(2), relu);
+    const y = seq.forward(randn([2, 2, 2, 2, 2], new Generator(6)));
+    expect(y.data.some((v) => v < 0)).toBe(true);
+  });
+});

@@ -66,6 +66,33 @@ export interface NativeBinding {
     runningMean: Float32Array, runningVar: Float32Array, eps: number, backend?: Backend): Float32Array;
   batchNormGrad(x: Float32Array, xShape: Shape5, dy: Float32Array, gamma: Float32Array | null,
     mean: Float32Array, invstd: Float32Array, backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+  /** Fused batch norm + ReLU (training): y = relu(batchNormTrain(...).y) in one pass; NaN propagates. */
+  batchNormReluTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, backend?: Backend): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+  /** Fused batch norm + ReLU (running statistics): y = relu(batchNormInfer(...)) in one pass. */
+  batchNormReluInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array, runningVar: Float32Array, eps: number, backend?: Backend): Float32Array;
+  /** Gradient of batchNormReluTrain from its output y: batchNormGrad of dz = (y > 0 ? dy : 0). */
+  batchNormReluGrad(x: Float32Array, xShape: Shape5, y: Float32Array, dy: Float32Array, gamma: Float32Array | null,
+    mean: Float32Array, invstd: Float32Array, backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+  /**
+   * Fused batch norm + ReLU + max pool (training): y, indices = maxPool3d(relu(batchNormTrain(x).y)) without
+   * storing relu(bn(x)); mean and invstd as batchNormTrain. Pool window validated as maxPool3d's.
+   */
+  batchNormReluMaxPool3dTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, kernel: Triple, stride: Triple, padding: Triple,
+    backend?: Backend): { y: Float32Array; indices: Int32Array; mean: Float32Array; invstd: Float32Array };
+  /** Fused batch norm (running statistics) + ReLU + max pool: y, indices = maxPool3d(batchNormReluInfer(x)). */
+  batchNormReluMaxPool3dInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array, runningVar: Float32Array, eps: number, kernel: Triple, stride: Triple, padding: Triple,
+    backend?: Backend): { y: Float32Array; indices: Int32Array };
+  /**
+   * Gradient of batchNormReluMaxPool3dTrain from its pooled y, indices and dy (y's shape): batchNormGrad of
+   * dz = maxPool3dGrad(y > 0 ? dy : 0). Throws on an index outside the input volume.
+   */
+  batchNormReluMaxPool3dGrad(x: Float32Array, xShape: Shape5, y: Float32Array, indices: Int32Array, dy: Float32Array,
+    gamma: Float32Array | null, mean: Float32Array, invstd: Float32Array, kernel: Triple, stride: Triple, padding: Triple,
+    backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
 
   // ---- elementwise ------------------------------------------------------------------------------------
   /** alpha * x + beta * y as a new array (x, y of equal length). */

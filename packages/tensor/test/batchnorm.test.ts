@@ -1,7 +1,8 @@
 // batchNorm3d: 'cpu' vs 'ref' kernels through the binding, training statistics and the in-place
 // running-statistics update against a hand computation, evaluation mode, autograd vs float32
 // finite differences in both modes, NaN, batch 1, and clear errors for bad shapes and options.
-import { Tensor, Generator, rand, native, batchNorm3d, mul, sum } from '../src';
+import { Tensor, Generator, rand, native, batchNorm3d, batchNormReluMaxPool3d, maxPool3d, mul, relu, sum } from '../src';
+import type { Triple } from '../src';
 import type { Shape5 } from '../src/binding';
 import { gradientMismatches } from './gradcheck';
 
@@ -75,6 +76,31 @@ describe('batch norm kernels: cpu matches ref', () => {
   });
 });
 
+describe('fused batch norm + relu kernels: cpu matches ref', () => {
+  it.each(CASES)('%s', (_name, xs, affine, offset) => {
+    const g = new Generator(7 * xs.reduce((a, b) => a * b, 1));
+    const x = uniform(xs, g, offset - 2, offset + 2).data;
+    x[Math.floor((xs[2] * xs[3] * xs[4]) / 2)] = NaN; // channel 0 only
+    const dy = uniform(xs, g, -1, 1).data;
+    const c = xs[1];
+    const gamma = affine ? uniform([c], g, 0.5, 1.5).data : null;
+    const beta = affine ? uniform([c], g, -1, 1).data : null;
+    const rm = uniform([c], g, -1, 1).data, rv = uniform([c], g, 0.1, 2).data;
+    const ref = native.batchNormReluTrain(x, xs, gamma, beta, 1e-5, 'ref');
+    const cpu = native.batchNormReluTrain(x, xs, gamma, beta, 1e-5, 'cpu');
+    expectClose('BatchNormReluTrain', cpu.y, ref.y);
+    expectClose('BatchNormReluTrain', cpu.mean, ref.mean);
+    expectClose('BatchNormReluTrain', cpu.invstd, ref.invstd);
+    expect(Array.from(ref.y).every((v) => Number.isNaN(v) || v >= 0)).toBe(true);
+    expectClose('BatchNormReluInfer', native.batchNormReluInfer(x, xs, gamma, beta, rm, rv, 1e-5, 'cpu'), native.batchNormReluInfer(x, xs, gamma, beta, rm, rv, 1e-5, 'ref'));
+    const gr = native.batchNormReluGrad(x, xs, ref.y, dy, gamma, ref.mean, ref.invstd, 'ref');
+    const gc = native.batchNormReluGrad(x, xs, ref.y, dy, gamma, ref.mean, ref.invstd, 'cpu');
+    expectClose('BatchNormReluGrad', gc.dx, gr.dx);
+    expectClose('BatchNormReluGrad', gc.dgamma, gr.dgamma);
+    expectClose('BatchNormReluGrad', gc.dbeta, gr.dbeta);
+  });
+});
+
 describe('batchNorm3d', () => {
   it('normalizes with batch statistics and updates the running buffers like PyTorch', () => {
     const g = new Generator(3);
@@ -132,6 +158,41 @@ describe('batchNorm3d', () => {
     expect(gradientMismatches('batchNorm3d', inputs, loss)).toEqual([]);
   });
 
+  // (mode, affine, x shape): relu: true must equal relu(batchNorm3d(...)), values and gradients.
+  it.each([
+    ['training', true, [2, 3, 2, 3, 2]],
+    ['training', false, [1, 2, 3, 2, 2]],
+    ['evaluation', true, [2, 3, 2, 3, 2]],
+    ['evaluation', false, [1, 2, 3, 2, 2]],
+  ] as [string, boolean, number[]][])('relu: true equals relu(batchNorm3d): %s, affine %s, x %j', (mode, affine, xs) => {
+    const g = new Generator(23);
+    const c = xs[1];
+    const x = uniform(xs, g, -1, 2);
+    x.requiresGrad = true;
+    const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
+    const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
+    if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+    const stats = () => [uniform([c], new Generator(5), -0.5, 0.5), uniform([c], new Generator(6), 0.5, 1.5)];
+    const w = uniform(xs, g, -1, 1);
+    const training = mode === 'training';
+    const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+    const run = (fused: boolean) => {
+      for (const t of inputs) t.grad = null;
+      const [rm, rv] = stats();
+      const y = fused
+        ? batchNorm3d(x, rm, rv, weight, bias, { training, relu: true })
+        : relu(batchNorm3d(x, rm, rv, weight, bias, { training }));
+      sum(mul(y, w)).backward();
+      return { y: y.data, grads: inputs.map((t) => t.grad!.data), rm: rm.data, rv: rv.data };
+    };
+    const fused = run(true), composed = run(false);
+    expect(fused.y.some((v) => v === 0) && fused.y.some((v) => v > 0)).toBe(true);
+    expectClose('BatchNormReluTrain', fused.y, composed.y);
+    expectClose('BatchNormReluTrain', fused.rm, composed.rm);
+    expectClose('BatchNormReluTrain', fused.rv, composed.rv);
+    fused.grads.forEach((gr, k) => expectClose('BatchNormReluGrad', gr, composed.grads[k]));
+  });
+
   it('skips gradients that are not needed', () => {
     const x = Tensor.from([1, 2, 3, 5], [1, 1, 1, 2, 2]);
     const weight = Tensor.from([1.5], [1], { requiresGrad: true });
@@ -160,6 +221,7 @@ describe('batchNorm3d', () => {
     expect(() => batchNorm3d(x, r3(), r3(), Tensor.ones([4]))).toThrow(/batchNorm3d: weight of shape \[4\] has 4 elements/);
     expect(() => batchNorm3d(x, r3(), r3(), null, null, { eps: 0 })).toThrow(/batchNorm3d: eps must be a finite number > 0, got 0/);
     expect(() => batchNorm3d(x, r3(), r3(), null, null, { momentum: NaN })).toThrow(/momentum must be a finite number/);
+    expect(() => batchNorm3d(x, r3(), r3(), null, null, { relu: 1 as unknown as boolean })).toThrow(/batchNorm3d: relu must be a boolean, got 1/);
     expect(() => batchNorm3d(x, null, null)).toThrow(/runningMean and runningVar are required when not training/);
     expect(() => batchNorm3d(x, r3(), null, null, null, { training: true })).toThrow(/give both runningMean and runningVar, or neither/);
     expect(() => batchNorm3d(Tensor.zeros([1, 3, 1, 1, 1]), r3(), r3(), null, null, { training: true })).toThrow(
@@ -179,5 +241,90 @@ describe('batchNorm3d', () => {
     expect(() => native.batchNormGrad(x, xs, new Float32Array(15), null, two, two)).toThrow(/BatchNormGrad: dy has 15 elements but shape \[2, 2, 1, 2, 2\] needs 16/);
     expect(() => native.batchNormGrad(x, xs, x, null, new Float32Array(3), two)).toThrow(/BatchNormGrad: mean has 3 elements/);
     expect(() => native.batchNormGrad(x, [2, 0, 1, 2, 2], x, null, two, two)).toThrow(/BatchNormGrad: xShape \[2, 0, 1, 2, 2\] has a zero dimension/);
+    expect(() => native.batchNormReluTrain(x, xs, null, new Float32Array(5), 1e-5)).toThrow(/BatchNormReluTrain: beta has 5 elements/);
+    expect(() => native.batchNormReluInfer(x, xs, null, null, two, two, -1)).toThrow(/BatchNormReluInfer: eps must be > 0, got -1/);
+    expect(() => native.batchNormReluGrad(x, xs, new Float32Array(8), x, null, two, two)).toThrow(/BatchNormReluGrad: y has 8 elements but shape \[2, 2, 1, 2, 2\] needs 16/);
+    expect(() => native.batchNormReluGrad(x, xs, x, x, null, two, new Float32Array(1))).toThrow(/BatchNormReluGrad: invstd has 1 elements/);
+    expect(() => native.batchNormReluGrad(x, xs, x, 'dy' as unknown as Float32Array, null, two, two)).toThrow(/BatchNormReluGrad: dy must be a Float32Array/);
+  });
+});
+
+describe('batchNormReluMaxPool3d', () => {
+  // (mode, affine, x shape, kernel, stride, padding)
+  const POOL_CASES: [string, boolean, Shape5, Triple, Triple, Triple][] = [
+    ['training', true, [2, 3, 4, 4, 6], [2, 2, 2], [2, 2, 2], [0, 0, 0]],
+    ['training', false, [1, 2, 5, 3, 5], [3, 3, 3], [2, 2, 2], [1, 1, 1]],
+    ['evaluation', true, [2, 3, 4, 4, 6], [2, 2, 2], [2, 2, 2], [0, 0, 0]],
+    ['evaluation', false, [1, 2, 5, 3, 5], [1, 2, 2], [1, 2, 2], [0, 1, 0]],
+  ];
+
+  it.each(POOL_CASES)('equals maxPool3d(relu(batchNorm3d)): %s, affine %s, x %j, k %j s %j p %j', (mode, affine, xs, kernel, stride, padding) => {
+    const g = new Generator(31);
+    const c = xs[1];
+    const x = uniform(xs, g, -1, 2);
+    x.requiresGrad = true;
+    const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
+    const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
+    if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+    const training = mode === 'training';
+    const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+    const run = (fused: boolean) => {
+      for (const t of inputs) t.grad = null;
+      const rm = uniform([c], new Generator(5), -0.5, 0.5), rv = uniform([c], new Generator(6), 0.5, 1.5);
+      const y = fused
+        ? batchNormReluMaxPool3d(x, rm, rv, weight, bias, kernel, { training, stride, padding })
+        : maxPool3d(relu(batchNorm3d(x, rm, rv, weight, bias, { training })), kernel, { stride, padding });
+      const w = uniform([...y.shape], new Generator(7), -1, 1);
+      sum(mul(y, w)).backward();
+      return { y, grads: inputs.map((t) => t.grad!.data), rm: rm.data, rv: rv.data };
+    };
+    const fused = run(true), composed = run(false);
+    expect(fused.y.shape).toEqual(composed.y.shape);
+    expectClose('BatchNormReluMaxPoolTrain', fused.y.data, composed.y.data);
+    expectClose('BatchNormReluMaxPoolTrain', fused.rm, composed.rm);
+    expectClose('BatchNormReluMaxPoolTrain', fused.rv, composed.rv);
+    fused.grads.forEach((gr, k) => expectClose('BatchNormReluMaxPoolGrad', gr, composed.grads[k]));
+  });
+
+  it('cpu kernels match ref', () => {
+    const g = new Generator(41);
+    const xs: Shape5 = [2, 3, 6, 7, 20];
+    const k: Triple = [2, 2, 2];
+    const x = uniform(xs, g, -2, 2).data;
+    const gamma = uniform([3], g, 0.5, 1.5).data, beta = uniform([3], g, -0.5, 0.5).data;
+    const rm = uniform([3], g, -1, 1).data, rv = uniform([3], g, 0.1, 2).data;
+    const ref = native.batchNormReluMaxPool3dTrain(x, xs, gamma, beta, 1e-5, k, k, [0, 0, 0], 'ref');
+    const cpu = native.batchNormReluMaxPool3dTrain(x, xs, gamma, beta, 1e-5, k, k, [0, 0, 0], 'cpu');
+    expectClose('BatchNormReluMaxPoolTrain', cpu.y, ref.y);
+    expectClose('BatchNormReluMaxPoolTrain', cpu.mean, ref.mean);
+    expect(cpu.y.length).toBe(2 * 3 * 3 * 3 * 10); // pooled 2x2x2: (6, 7, 20) -> (3, 3, 10)
+    const dy = uniform([ref.y.length], g, -1, 1).data;
+    const gr = native.batchNormReluMaxPool3dGrad(x, xs, ref.y, ref.indices, dy, gamma, ref.mean, ref.invstd, k, k, [0, 0, 0], 'ref');
+    const gc = native.batchNormReluMaxPool3dGrad(x, xs, ref.y, ref.indices, dy, gamma, ref.mean, ref.invstd, k, k, [0, 0, 0], 'cpu');
+    expectClose('BatchNormReluMaxPoolGrad', gc.dx, gr.dx);
+    expectClose('BatchNormReluMaxPoolGrad', gc.dgamma, gr.dgamma);
+    expectClose('BatchNormReluMaxPoolGrad', gc.dbeta, gr.dbeta);
+    const ir = native.batchNormReluMaxPool3dInfer(x, xs, gamma, beta, rm, rv, 1e-5, k, k, [0, 0, 0], 'ref');
+    const ic = native.batchNormReluMaxPool3dInfer(x, xs, gamma, beta, rm, rv, 1e-5, k, k, [0, 0, 0], 'cpu');
+    expectClose('BatchNormReluMaxPoolInfer', ic.y, ir.y);
+  });
+
+  it('explains bad arguments', () => {
+    const x = Tensor.zeros([2, 3, 4, 4, 4]);
+    const r3 = () => Tensor.zeros([3]);
+    expect(() => batchNormReluMaxPool3d(x, r3(), r3(), null, null, 2, { padding: 2 })).toThrow(/batchNormReluMaxPool3d: padding \[2, 2, 2\] must be at most half the kernel/);
+    expect(() => batchNormReluMaxPool3d(x, r3(), r3(), null, null, 5)).toThrow(/batchNormReluMaxPool3d: output size \[0, 0, 0\] is too small/);
+    expect(() => batchNormReluMaxPool3d(x, Tensor.zeros([2]), r3(), null, null, 2)).toThrow(/batchNormReluMaxPool3d: runningMean of shape \[2\] has 2 elements/);
+    expect(() => batchNormReluMaxPool3d(x, null, null, null, null, 2)).toThrow(/batchNormReluMaxPool3d: runningMean and runningVar are required when not training/);
+    const xd = new Float32Array(16), xs: Shape5 = [1, 2, 2, 2, 2], two = new Float32Array(2);
+    const k: Triple = [2, 2, 2], z: Triple = [0, 0, 0];
+    expect(() => native.batchNormReluMaxPool3dTrain(xd, xs, null, null, 1e-5, [3, 3, 3], k, z)).toThrow(/BatchNormReluMaxPoolTrain: output size \[0, 0, 0\] is too small/);
+    expect(() => native.batchNormReluMaxPool3dTrain(xd, xs, null, null, 0, k, k, z)).toThrow(/BatchNormReluMaxPoolTrain: eps must be > 0/);
+    expect(() => native.batchNormReluMaxPool3dInfer(xd, xs, null, null, two, new Float32Array(3), 1e-5, k, k, z)).toThrow(/BatchNormReluMaxPoolInfer: runningVar has 3 elements/);
+    const y = new Float32Array(2), idx = new Int32Array(2);
+    expect(() => native.batchNormReluMaxPool3dGrad(xd, xs, y, Int32Array.from([0, 8]), y, null, two, two, k, k, z)).toThrow(/BatchNormReluMaxPoolGrad: indices\[1\] = 8 is outside the input volume of 8 elements/);
+    expect(() => native.batchNormReluMaxPool3dGrad(xd, xs, y, new Int32Array(3), y, null, two, two, k, k, z)).toThrow(/BatchNormReluMaxPoolGrad: indices has 3 elements but the pooled shape \[1, 2, 1, 1, 1\] needs 2/);
+    expect(() => native.batchNormReluMaxPool3dGrad(xd, xs, y, idx, new Float32Array(5), null, two, two, k, k, z)).toThrow(/BatchNormReluMaxPoolGrad: dy has 5 elements/);
+    expect(() => native.batchNormReluMaxPool3dGrad(xd, xs, y, new Float32Array(2) as unknown as Int32Array, y, null, two, two, k, k, z)).toThrow(/BatchNormReluMaxPoolGrad: indices must be an Int32Array/);
   });
 });

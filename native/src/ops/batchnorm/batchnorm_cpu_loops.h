@@ -97,7 +97,54 @@ void bn_grad_map(const float* x, const float* dy, int64_t len, float center, flo
   for (int64_t i = 0; i < len; ++i) dx[i] = k * dy[i] + kx * (x[i] - center) + k0;
 }
 
-constexpr BatchNormLoops kBatchNormLoops = {&bn_moments, &bn_grad_sums, &bn_affine, &bn_grad_map};
+void bn_affine_relu(const float* x, int64_t len, float center, float scale, float shift, float* y) {
+  for (int64_t i = 0; i < len; ++i) {
+    const float v = (x[i] - center) * scale + shift;
+    y[i] = (v > 0.f || v != v) ? v : 0.f;  // the select form vectorizes; NaN kept
+  }
+}
+
+void bn_masked_grad_sums(const float* x, const float* y, const float* dy, int64_t len, double mean, double* sdy,
+                         double* sdyx) {
+  Vd mu, zero = {};
+  splat(mean, mu);
+  Vd a1 = {}, b1 = {}, a2 = {}, b2 = {};
+  int64_t i = 0;
+  for (; i + 2 * kVd <= len; i += 2 * kVd) {
+    Vd ga, gb, xa, xb, ya, yb;
+    load_vd(dy + i, ga);
+    load_vd(dy + i + kVd, gb);
+    load_vd(y + i, ya);
+    load_vd(y + i + kVd, yb);
+    load_vd(x + i, xa);
+    load_vd(x + i + kVd, xb);
+    ga = ya > zero ? ga : zero;
+    gb = yb > zero ? gb : zero;
+    a1 += ga;
+    b1 += gb;
+    a2 += ga * (xa - mu);
+    b2 += gb * (xb - mu);
+  }
+  double t1 = lane_sum(a1) + lane_sum(b1), t2 = lane_sum(a2) + lane_sum(b2);
+  for (; i < len; ++i) {
+    const double g = y[i] > 0.f ? dy[i] : 0.f;
+    t1 += g;
+    t2 += g * (static_cast<double>(x[i]) - mean);
+  }
+  *sdy = t1;
+  *sdyx = t2;
+}
+
+void bn_masked_grad_map(const float* x, const float* y, const float* dy, int64_t len, float center, float k, float kx,
+                        float k0, float* dx) {
+  for (int64_t i = 0; i < len; ++i) {
+    const float g = dy[i];  // unconditional load: the select vectorizes
+    dx[i] = k * (y[i] > 0.f ? g : 0.f) + kx * (x[i] - center) + k0;
+  }
+}
+
+constexpr BatchNormLoops kBatchNormLoops = {&bn_moments,     &bn_grad_sums,        &bn_affine,         &bn_grad_map,
+                                            &bn_affine_relu, &bn_masked_grad_sums, &bn_masked_grad_map};
 
 }  // namespace
 }  // namespace nodulab

@@ -5,7 +5,7 @@
 // BackpropFilter: dw^T (K x Co) = sum over positions of im2col(x) (K x P) times dy^T (P x Co), on the
 // "AtB" microkernel that broadcasts x straight from the padded sample (no im2col buffer) and reads a
 // per-sample transposed dy. Per-chunk partial sums are added in chunk order: bit-identical results
-// for a given thread count.
+// for a given thread count. Few output channels use a one-vector-wide AtB tile.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -96,7 +96,10 @@ void conv3d_backprop_filter_cpu(const Conv3DParams& p, const float* x, const flo
   }
 
   const gemm::Kernels& kern = gemm::active_kernels();
-  const int mr = kern.at_mr, nr = kern.at_nr;
+  // Few output channels (the first layer's 16): the one-vector-wide tile wastes no columns.
+  const bool narrow = Co <= kern.atn_nr && kern.atn_nr < kern.at_nr;
+  const int mr = narrow ? kern.atn_mr : kern.at_mr, nr = narrow ? kern.atn_nr : kern.at_nr;
+  const gemm::TileAtbFn tile_atb = narrow ? kern.tile_atb_narrow : kern.tile_atb;
   const conv::PaddedVolume pv = conv::padded_volume(p.Ci, p.D, p.H, p.W, p.padding);
   std::vector<int64_t> off(K);
   conv::tap_offsets(p, pv, off.data());
@@ -129,16 +132,11 @@ void conv3d_backprop_filter_cpu(const Conv3DParams& p, const float* x, const flo
       }
       // dyt[pos - pos0][co] = dy[n][co][pos] for the block's positions.
       const int64_t pos0 = r0 * p.oW, npos = (r1 - r0) * p.oW;
-      const float* g = dy + n * Co * P + pos0;
-      for (int64_t q0 = 0; q0 < npos; q0 += 16) {  // 16-position slabs: short strided reads, contiguous writes
-        const int64_t q1 = std::min<int64_t>(npos, q0 + 16);
-        for (int64_t co = 0; co < Co; ++co)
-          for (int64_t q = q0; q < q1; ++q) dyt[q * CoP + co] = g[co * P + q];
-      }
+      kern.transpose(dy + n * Co * P + pos0, P, Co, npos, dyt.data(), CoP);
       for (int64_t kp = 0; kp < kpanels; ++kp) {
         const int krows = static_cast<int>(std::min<int64_t>(mr, K - kp * mr));
         for (int64_t cp = 0; cp < CoP / nr; ++cp) {
-          kern.tile_atb(r1 - r0, rows.data() + r0, p.oW, p.stride[2], xpad.data(), a_off.data() + kp * mr,
+          tile_atb(r1 - r0, rows.data() + r0, p.oW, p.stride[2], xpad.data(), a_off.data() + kp * mr,
                         dyt.data() + cp * nr, CoP, tile.data());
           for (int i = 0; i < krows; ++i) {
             float* dst = acc.data() + (kp * mr + i) * CoP + cp * nr;

@@ -2,7 +2,9 @@
 // microkernel's rows (weights packed once per call) and output positions its vector columns.
 // Stride 1: every vector of a tile reads xpad directly at (segment origin + tap offset), a contiguous
 // run of positions, so there is no im2col at all ("segments" cover the valid outputs, possibly
-// spanning rows). Other strides: im2col of nr positions into a packed panel. Work is split over
+// spanning rows); a tile whose segments are nr consecutive outputs is stored straight into y. Rows
+// of at most half a vector (e.g. 8 at 8^3 with AVX-512) are paired instead, two rows per vector, so
+// no lane is spent on the padding between rows. Other strides: im2col of nr positions into a packed panel. Work is split over
 // (sample, tile) with static chunks; each output is written by exactly one tile, so results do not
 // depend on the thread count.
 #include <algorithm>
@@ -22,8 +24,10 @@ namespace {
 // copy-out is a plain memcpy of `contig` floats.
 struct Segments {
   std::vector<int64_t> xq, p0;
+  std::vector<int64_t> xq_hi;  // row pairs only: origin of the upper half of each vector
   std::vector<int> contig;
   std::vector<int64_t> lanes;  // vw per segment
+  std::vector<char> direct;    // per tile of nv segments: outputs p0[first] .. + nv*vw, all valid
 };
 
 Segments stride1_segments(const Conv3DParams& p, const conv::PaddedVolume& pv, int vw) {
@@ -40,6 +44,31 @@ Segments stride1_segments(const Conv3DParams& p, const conv::PaddedVolume& pv, i
         }
         s.lanes[(s.xq.size() - 1) * vw + (xq - s.xq.back())] = pos;
       }
+  return s;
+}
+
+// Row pairs: vector i holds output rows 2i (lanes [0, vw/2)) and 2i + 1 (lanes [vw/2, vw)), each
+// read from its own window origin. Needs oW <= vw / 2.
+Segments row_pair_segments(const Conv3DParams& p, const conv::PaddedVolume& pv, int vw) {
+  Segments s;
+  const int half = vw / 2;
+  const int64_t rows = p.oD * p.oH;
+  auto origin = [&](int64_t r) { return conv::window_origin(p, pv, r / p.oH, r % p.oH, 0); };
+  for (int64_t r = 0; r < rows; r += 2) {
+    const bool pair = r + 1 < rows;
+    s.xq.push_back(origin(r));
+    s.xq_hi.push_back(pair ? origin(r + 1) : origin(r));
+    s.p0.push_back(r * p.oW);
+    for (int l = 0; l < vw; ++l) {
+      const int64_t row = l < half ? r : r + 1, col = l < half ? l : l - half;
+      s.lanes.push_back(col < p.oW && (l < half || pair) ? row * p.oW + col : -1);
+    }
+  }
+  return s;
+}
+
+// Fills contig: the valid lanes of a segment are exactly [0, contig) mapping to p0 + lane (else 0).
+void set_contiguity(Segments& s, int vw) {
   s.contig.resize(s.xq.size());
   for (size_t i = 0; i < s.xq.size(); ++i) {
     const int64_t* l = s.lanes.data() + i * vw;
@@ -49,7 +78,20 @@ Segments stride1_segments(const Conv3DParams& p, const conv::PaddedVolume& pv, i
     for (int j = cnt; j < vw; ++j) rest_empty = rest_empty && l[j] < 0;
     s.contig[i] = rest_empty ? cnt : 0;
   }
-  return s;
+}
+
+// Marks the tiles (nv segments each) that cover nv*vw consecutive output positions.
+void mark_direct_tiles(Segments& s, int vw, int nv) {
+  const int64_t count = static_cast<int64_t>(s.xq.size()), tiles = (count + nv - 1) / nv;
+  s.direct.assign(tiles, 0);
+  for (int64_t j = 0; j < tiles; ++j) {
+    bool ok = (j + 1) * nv <= count;
+    for (int v = 0; ok && v < nv; ++v) {
+      const int64_t i = j * nv + v;
+      ok = s.contig[i] == vw && s.p0[i] == s.p0[j * nv] + v * vw;
+    }
+    s.direct[j] = ok;
+  }
 }
 
 }  // namespace
@@ -69,10 +111,16 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
   Segments segs;
   std::vector<int64_t> origin, panel_off;
   int64_t tiles;
+  // Row pairs when a row fills at most half a vector and a padded row is longer than that (so
+  // runs over the padded volume would waste more lanes).
+  const bool pairs = stride1 && kern.tile_ab_halves && 2 * p.oW <= vw && 2 * pv.Wp > vw;
   if (stride1) {
-    segs = stride1_segments(p, pv, vw);
+    segs = pairs ? row_pair_segments(p, pv, vw) : stride1_segments(p, pv, vw);
+    set_contiguity(segs, vw);
+    mark_direct_tiles(segs, vw, nv);
     tiles = (static_cast<int64_t>(segs.xq.size()) + nv - 1) / nv;
-    pv.size = std::max(pv.size, segs.xq.back() + vw + max_off);  // vectors may read past the volume
+    const int64_t last = pairs ? *std::max_element(segs.xq_hi.begin(), segs.xq_hi.end()) : segs.xq.back();
+    pv.size = std::max(pv.size, last + vw + max_off);  // vectors may read past the volume
   } else {
     origin.resize(P);
     int64_t pos = 0;
@@ -92,7 +140,7 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
 
   parallel_for(p.N * tiles, 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> xpad(pv.size), panel(stride1 ? 0 : K * nr), tile(static_cast<size_t>(mr) * nr);
-    std::vector<int64_t> seg(nv);
+    std::vector<int64_t> seg(2 * nv);
     int64_t cur_n = -1;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t n = t / tiles, j = t % tiles;
@@ -105,7 +153,10 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
       int nseg = nv;
       if (stride1) {
         nseg = static_cast<int>(std::min<int64_t>(nv, static_cast<int64_t>(segs.xq.size()) - j * nv));
-        for (int v = 0; v < nv; ++v) seg[v] = segs.xq[j * nv + (v < nseg ? v : 0)];
+        for (int v = 0; v < nv; ++v) {
+          seg[v] = segs.xq[j * nv + (v < nseg ? v : 0)];
+          if (pairs) seg[nv + v] = segs.xq_hi[j * nv + (v < nseg ? v : 0)];
+        }
         bsrc = xpad.data();
         boff = off.data();
       } else {
@@ -114,9 +165,15 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
         bsrc = panel.data();
         boff = panel_off.data();
       }
+      const gemm::TileAbFn tile_ab = pairs ? kern.tile_ab_halves : kern.tile_ab;
       for (int64_t cp = 0; cp < cpanels; ++cp) {
-        kern.tile_ab(K, wp.data() + cp * K * mr, bsrc, seg.data(), boff, b ? bias.data() + cp * mr : nullptr,
-                     tile.data());
+        const float* init = b ? bias.data() + cp * mr : nullptr;
+        if (stride1 && segs.direct[j] && (cp + 1) * mr <= Co) {  // a full tile of consecutive outputs
+          tile_ab(K, wp.data() + cp * K * mr, bsrc, seg.data(), boff, init, y + (n * Co + cp * mr) * P + segs.p0[j * nv],
+                  P);
+          continue;
+        }
+        tile_ab(K, wp.data() + cp * K * mr, bsrc, seg.data(), boff, init, tile.data(), nr);
         const int rows = static_cast<int>(std::min<int64_t>(mr, Co - cp * mr));
         for (int i = 0; i < rows; ++i) {
           float* yrow = y + (n * Co + cp * mr + i) * P;

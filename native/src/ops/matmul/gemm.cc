@@ -74,7 +74,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const fl
     std::vector<float> tile(static_cast<size_t>(mr) * nr);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t pi = t / np, pj = t % np;
-      kern.tile_ab(k, ap.data() + pi * k * mr, bp.data() + pj * k * nr, seg.data(), off.data(), nullptr, tile.data());
+      kern.tile_ab(k, ap.data() + pi * k * mr, bp.data() + pj * k * nr, seg.data(), off.data(), nullptr, tile.data(), nr);
       const int64_t rows = std::min<int64_t>(mr, m - pi * mr), cols = std::min<int64_t>(nr, n - pj * nr);
       for (int64_t i = 0; i < rows; ++i)
         std::memcpy(c + (pi * mr + i) * ldc + pj * nr, tile.data() + i * nr, cols * sizeof(float));

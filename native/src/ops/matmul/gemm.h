@@ -5,24 +5,34 @@
 
 namespace nodulab::gemm {
 
-// "AB" tile, the forward shape: c (mr x nr, row-major, ld nr) = init[i] + sum_k a[k*mr + i] * B_v(k),
+// "AB" tile, the forward shape: c (mr x nr, row-major, row stride ldc) = init[i] + sum_k a[k*mr + i] * B_v(k),
 // where column block v (vw lanes) of row k of B is read at b + seg[v] + off[k]. a is a packed A panel
-// (k-major, mr values per k); init (mr values) may be null for zero. nr = nv * vw.
+// (k-major, mr values per k); init (mr values) may be null for zero. nr = nv * vw. ldc = nr writes a
+// packed tile buffer; a larger ldc writes straight into an output matrix.
 using TileAbFn = void (*)(int64_t kc, const float* a, const float* b, const int64_t* seg, const int64_t* off,
-                          const float* init, float* c);
+                          const float* init, float* c, int64_t ldc);
 // "AtB" tile, the filter-gradient shape: c (mr x nr, ld nr) = sum over rows r < nrows, q < row_len of
 //   x[a_off[i] + rows[r] + q*step] * b[(r*row_len + q)*ldb + j]
 // i.e. A is read in place (a broadcast per element) and B row-major with nr used columns.
 using TileAtbFn = void (*)(int64_t nrows, const int64_t* rows, int64_t row_len, int64_t step, const float* x,
                            const int64_t* a_off, const float* b, int64_t ldb, float* c);
 
+// dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols (e.g. dy (Co, P) -> (P, Co) for the AtB tile).
+using TransposeFn = void (*)(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd);
+
 // One ISA's microkernels and their tile shapes.
 struct Kernels {
   const char* isa;
   int mr, nr, vw;      // AB tile: mr rows x nr = nv*vw columns, vw floats per vector
   TileAbFn tile_ab;
+  // The AB tile reading each vector as two half-vector runs (seg has 2*nv entries: lower halves,
+  // then upper halves); null where the ISA has none (used for output rows of at most vw/2).
+  TileAbFn tile_ab_halves;
   int at_mr, at_nr;    // AtB tile
   TileAtbFn tile_atb;
+  int atn_mr, atn_nr;  // narrow AtB tile (one vector wide), for few columns (e.g. 16 output channels)
+  TileAtbFn tile_atb_narrow;
+  TransposeFn transpose;
 };
 
 const Kernels& kernels_scalar();

@@ -1,4 +1,5 @@
-// The GEMM microkernels compiled for AVX2 + FMA (8-float ymm vectors): AB tile 4 x 24, AtB tile 6 x 16.
+// The GEMM microkernels compiled for AVX2 + FMA (8-float ymm vectors): AB tile 4 x 24, AtB tile 6 x 16
+// (narrow: 6 x 8).
 #include <immintrin.h>
 
 #include "ops/matmul/gemm_microkernel.h"
@@ -17,7 +18,11 @@ struct VecAvx2 {
 }  // namespace
 
 const Kernels& kernels_avx2() {
-  static const Kernels k{"avx2", 4, 24, 8, &tile_ab<VecAvx2, 4, 3>, 6, 16, &tile_atb<VecAvx2, 6, 2>};
+  static const Kernels k{"avx2",
+                         4, 24, 8, &tile_ab<VecAvx2, 4, 3>, nullptr,
+                         6, 16, &tile_atb<VecAvx2, 6, 2>,
+                         6, 8, &tile_atb<VecAvx2, 6, 1>,
+                         &transpose_blocked};
   return k;
 }
 

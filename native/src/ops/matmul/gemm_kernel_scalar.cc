@@ -15,7 +15,11 @@ struct VecScalar {
 }  // namespace
 
 const Kernels& kernels_scalar() {
-  static const Kernels k{"scalar", 4, 4, 1, &tile_ab<VecScalar, 4, 4>, 4, 4, &tile_atb<VecScalar, 4, 4>};
+  static const Kernels k{"scalar",
+                         4, 4, 1, &tile_ab<VecScalar, 4, 4>, nullptr,
+                         4, 4, &tile_atb<VecScalar, 4, 4>,
+                         4, 4, &tile_atb<VecScalar, 4, 4>,
+                         &transpose_blocked};
   return k;
 }
 

@@ -14,7 +14,7 @@ namespace {
 // V provides: reg, width, zero(), set1(float), loadu(const float*), storeu(float*, reg), fmadd(a, b, c).
 template <class V, int MR, int NV>
 void tile_ab(int64_t kc, const float* a, const float* b, const int64_t* seg, const int64_t* off,
-             const float* init, float* c) {
+             const float* init, float* c, int64_t ldc) {
   using R = typename V::reg;
   constexpr int W = V::width;
   R acc[MR][NV];
@@ -43,7 +43,47 @@ void tile_ab(int64_t kc, const float* a, const float* b, const int64_t* seg, con
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) V::storeu(c + i * (NV * W) + v * W, acc[i][v]);
+    for (int v = 0; v < NV; ++v) V::storeu(c + i * ldc + v * W, acc[i][v]);
+}
+
+// tile_ab whose vectors are two half-vector runs (e.g. two output rows of 8 in a 16-lane vector):
+// lanes [0, W/2) of vector v read b + seg[v] + off[k], lanes [W/2, W) read b + seg[NV + v] + off[k].
+// V provides loadu_halves(lo, hi).
+template <class V, int MR, int NV>
+void tile_ab_halves(int64_t kc, const float* a, const float* b, const int64_t* seg, const int64_t* off,
+                    const float* init, float* c, int64_t ldc) {
+  using R = typename V::reg;
+  constexpr int W = V::width;
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    const R s = init ? V::set1(init[i]) : V::zero();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = s;
+  }
+  const float *lo[NV], *hi[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) {
+    lo[v] = b + seg[v];
+    hi[v] = b + seg[NV + v];
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t o = off[k];
+    R bb[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bb[v] = V::loadu_halves(lo[v] + o, hi[v] + o);
+    const float* ak = a + k * MR;
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R ai = V::set1(ak[i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(ai, bb[v], acc[i][v]);
+    }
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) V::storeu(c + i * ldc + v * W, acc[i][v]);
 }
 
 template <class V, int MR, int NV>
@@ -78,6 +118,16 @@ void tile_atb(int64_t nrows, const int64_t* rows, int64_t row_len, int64_t step,
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) V::storeu(c + i * (NV * W) + v * W, acc[i][v]);
+}
+
+// Plain transpose in 16 x 16 blocks (short strided reads, contiguous writes); the AVX-512 build
+// has a register-shuffle version.
+[[maybe_unused]] void transpose_blocked(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
+  for (int64_t c0 = 0; c0 < cols; c0 += 16) {
+    const int64_t c1 = c0 + 16 < cols ? c0 + 16 : cols;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = c0; c < c1; ++c) dst[c * ldd + r] = src[r * lds + c];
+  }
 }
 
 }  // namespace

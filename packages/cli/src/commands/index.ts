@@ -1,4 +1,9 @@
 // Every nodulab subcommand, in the order `nodulab help` lists them. One line per command file.
 import type { Command } from '../command';
+import { generateCommand } from './generate';
+import { trainCommand } from './train';
+import { exportCommand } from './export';
+import { inferCommand } from './infer';
+import { evaluateCommand } from './evaluate';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [generateCommand, trainCommand, exportCommand, inferCommand, evaluateCommand];

@@ -1,7 +1,8 @@
 // BatchNorm3d: per-channel normalization over (N, D, H, W) with PyTorch's buffers
 // (running_mean, running_var, num_batches_tracked) and momentum semantics.
-import { Tensor, batchNorm3d } from '@nodulab/tensor';
+import { Tensor, batchNorm3d, batchNormReluMaxPool3d } from '@nodulab/tensor';
 import { Module } from '../module';
+import type { MaxPool3d } from './pooling';
 
 /** Options of {@link BatchNorm3d}. */
 export interface BatchNormOptions {
@@ -56,16 +57,44 @@ export class BatchNorm3d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    return this.run(x, false);
+  }
+
+  /**
+   * `relu(this.forward(x))` computed in one fused pass each way (same values, gradients and
+   * running-statistics update). {@link Sequential} calls it for a BatchNorm3d directly followed by a ReLU.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.run(x, true);
+  }
+
+  /**
+   * `pool.forward(relu(this.forward(x)))` in fused passes that never store relu(bn(x)) (same values,
+   * gradients and running-statistics update). {@link Sequential} calls it for BatchNorm3d, ReLU, MaxPool3d.
+   */
+  forwardReluMaxPool(x: Tensor, pool: MaxPool3d): Tensor {
+    const { training, momentum } = this.step(x);
+    return batchNormReluMaxPool3d(x, this.runningMean, this.runningVar, this.weight, this.bias, pool.kernelSize, {
+      training, momentum, eps: this.eps, stride: pool.options.stride ?? pool.kernelSize, padding: pool.options.padding ?? 0,
+    });
+  }
+
+  private run(x: Tensor, relu: boolean): Tensor {
+    const { training, momentum } = this.step(x);
+    return batchNorm3d(x, this.runningMean, this.runningVar, this.weight, this.bias, { training, momentum, eps: this.eps, relu });
+  }
+
+  /** Checks x, counts a training batch, and returns the mode and momentum of this call. */
+  private step(x: Tensor): { training: boolean; momentum: number } {
     if (x.ndim !== 5 || x.shape[1] !== this.numFeatures) {
       throw new Error(`BatchNorm3d: expected input (N, ${this.numFeatures}, D, H, W), got shape [${x.shape.join(', ')}]`);
     }
-    const useBatchStats = this.training || !this.runningMean;
     let momentum = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
       this.numBatchesTracked.data[0] += 1;
       if (this.momentum === null) momentum = 1 / this.numBatchesTracked.data[0];
     }
     // Without running buffers (trackRunningStats false) batch statistics are used in both modes.
-    return batchNorm3d(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: useBatchStats, momentum, eps: this.eps });
+    return { training: this.training || !this.runningMean, momentum };
   }
 }

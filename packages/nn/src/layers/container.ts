@@ -1,8 +1,29 @@
 // Containers and shape layers: Sequential and ModuleList (children named "0", "1", ...), Identity, Flatten.
 import { Tensor, flatten } from '@nodulab/tensor';
 import { Module } from '../module';
+import { BatchNorm3d } from './batchnorm';
+import { ReLU } from './activation';
+import { MaxPool3d } from './pooling';
 
-/** Runs its modules in order, like `torch.nn.Sequential`; state-dict keys are "0.weight", "1.bias", ... */
+/** Whether m is a MaxPool3d as the library defines it (not a subclass, forward not replaced). */
+function isPlainMaxPool(m: Module | undefined): m is MaxPool3d {
+  return m instanceof MaxPool3d && m.constructor === MaxPool3d && m.forward === MaxPool3d.prototype.forward;
+}
+
+/** Whether `bn` then `next` may run as one fused BatchNorm3d + ReLU (neither customized by a subclass or a patched forward). */
+function fusesWithRelu(bn: Module, next: Module | undefined): bn is BatchNorm3d {
+  return (
+    bn instanceof BatchNorm3d && bn.forward === BatchNorm3d.prototype.forward &&
+    next instanceof ReLU && next.constructor === ReLU && next.forward === ReLU.prototype.forward
+  );
+}
+
+/**
+ * Runs its modules in order, like `torch.nn.Sequential`; state-dict keys are "0.weight", "1.bias", ...
+ * A BatchNorm3d directly followed by a ReLU runs as one fused native pass, and BatchNorm3d, ReLU,
+ * MaxPool3d as one fused block that never stores the ReLU output (same results, in training and
+ * evaluation); the modules and their names are unchanged.
+ */
 export class Sequential extends Module {
   private readonly layers: Module[] = [];
 
@@ -31,7 +52,19 @@ export class Sequential extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    for (const m of this.layers) x = m.forward(x);
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i];
+      if (fusesWithRelu(m, layers[i + 1]) && isPlainMaxPool(layers[i + 2])) {
+        x = m.forwardReluMaxPool(x, layers[i + 2] as MaxPool3d);
+        i += 2; // the ReLU and the pool ran inside the fused block
+      } else if (fusesWithRelu(m, layers[i + 1])) {
+        x = m.forwardRelu(x);
+        i++; // the ReLU ran inside the fused pass
+      } else {
+        x = m.forward(x);
+      }
+    }
     return x;
   }
 }

@@ -8,6 +8,7 @@ import { MaxPool3d, GlobalAvgPool3d } from '../layers/pooling';
 import { Sequential } from '../layers/container';
 import { ProjectionHead } from './projection_head';
 import { checkPositiveInt, checkVolume, convBnRelu, initKaiming, ModelInitOptions, modelGenerator } from './common';
+import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 
 /** Options of {@link NoduleNet3D}. */
 export interface NoduleNet3DOptions extends ModelInitOptions {
@@ -77,5 +78,16 @@ export class NoduleNet3D extends Module {
   project(x: Tensor): Tensor {
     if (!this.projector) throw new Error('NoduleNet3D: project() needs a model built with { projectionHead: true }');
     return this.projector.forward(this.embed(x));
+  }
+
+  /** Describes forward ('logits'), embed ('embedding') or project ('projection') to an exporter. */
+  trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {
+    const h = t.flatten(traceModule(t, this.pool, traceModule(t, this.features, x)));
+    if (output === 'embedding') return h;
+    if (output === 'projection') {
+      if (!this.projector) throw new Error('NoduleNet3D: no projection head to trace');
+      return traceModule(t, this.projector.net, h);
+    }
+    return traceModule(t, this.classifier, h);
   }
 }

@@ -10,6 +10,7 @@ import { GlobalAvgPool3d } from '../layers/pooling';
 import { Sequential } from '../layers/container';
 import { ProjectionHead } from './projection_head';
 import { checkPositiveInt, checkVolume, convBnRelu, initKaiming, ModelInitOptions, modelGenerator } from './common';
+import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 
 /**
  * relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), convs 3x3x3; the shortcut is the identity or,
@@ -36,6 +37,13 @@ export class BasicBlock3d extends Module {
   override forward(x: Tensor): Tensor {
     const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
     return relu(add(out, this.downsample ? this.downsample.forward(x) : x));
+  }
+
+  /** Describes forward to an exporter: convs and BNs as layers, the residual add and ReLUs as glue. */
+  trace<V>(t: GraphTracer<V>, x: V): V {
+    const h = t.relu(traceModule(t, this.bn1, traceModule(t, this.conv1, x)));
+    const out = traceModule(t, this.bn2, traceModule(t, this.conv2, h));
+    return t.relu(t.add(out, this.downsample ? traceModule(t, this.downsample, x) : x));
   }
 }
 
@@ -113,5 +121,18 @@ export class ResNet3D extends Module {
   project(x: Tensor): Tensor {
     if (!this.projector) throw new Error('ResNet3D: project() needs a model built with { projectionHead: true }');
     return this.projector.forward(this.embed(x));
+  }
+
+  /** Describes forward ('logits'), embed ('embedding') or project ('projection') to an exporter. */
+  trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {
+    let h = traceModule(t, this.stem, x);
+    for (const layer of this.layers) h = traceModule(t, layer, h);
+    h = t.flatten(traceModule(t, this.pool, h));
+    if (output === 'embedding') return h;
+    if (output === 'projection') {
+      if (!this.projector) throw new Error('ResNet3D: no projection head to trace');
+      return traceModule(t, this.projector.net, h);
+    }
+    return traceModule(t, this.fc, h);
   }
 }

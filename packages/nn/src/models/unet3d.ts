@@ -7,6 +7,7 @@ import { Dropout } from '../layers/dropout';
 import { MaxPool3d } from '../layers/pooling';
 import { ModuleList, Sequential } from '../layers/container';
 import { checkPositiveInt, checkVolume, convBnRelu, initKaiming, ModelInitOptions, modelGenerator } from './common';
+import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 
 /** Options of {@link UNet3D}. */
 export interface UNet3DOptions extends ModelInitOptions {
@@ -122,5 +123,27 @@ export class UNet3D extends Module {
     let h = x;
     for (let l = 0; l < this.levels; l++) h = this.pool.forward(this.encoders.at(l).forward(h));
     return flatten(globalAvgPool3d(this.bottleneck.forward(h)));
+  }
+
+  /**
+   * Describes the eval-mode forward ('logits', per voxel) or embed ('embedding') to an exporter;
+   * dropout is the identity in eval mode and is left out.
+   */
+  trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {
+    if (output === 'projection') throw new Error('UNet3D: has no projection head to trace');
+    const skips: V[] = [];
+    let h = x;
+    for (let l = 0; l < this.levels; l++) {
+      h = traceModule(t, this.encoders.at(l), h);
+      skips.push(h);
+      h = traceModule(t, this.pool, h);
+    }
+    h = traceModule(t, this.bottleneck, h);
+    if (output === 'embedding') return t.flatten(t.globalAvgPool(h));
+    for (let l = this.levels - 1; l >= 0; l--) {
+      h = traceModule(t, this.upsamplers.at(l), h);
+      h = traceModule(t, this.decoders.at(l), t.concat([skips[l], h], 1));
+    }
+    return traceModule(t, this.head, h);
   }
 }

@@ -3,7 +3,8 @@
 import { record } from '../autograd';
 import { native, Shape5, Triple } from '../binding';
 import { Tensor } from '../tensor';
-import { expect5d, fmt, triple, windowOut } from './shape_utils';
+import { expect5d, fmt } from './shape_utils';
+import { poolWindow } from './pool_window';
 
 /** Options of {@link maxPool3d}: like `torch.nn.functional.max_pool3d`. */
 export interface MaxPool3dOptions {
@@ -19,29 +20,6 @@ export interface AvgPool3dOptions extends MaxPool3dOptions {
   countIncludePad?: boolean;
 }
 
-interface Window {
-  kernel: Triple;
-  stride: Triple;
-  padding: Triple;
-  outShape: Shape5;
-}
-
-function window(op: string, x: Tensor, kernelSize: number | Triple, options: MaxPool3dOptions): Window {
-  const xs = expect5d(op, 'x', x);
-  if (xs.some((d) => d < 1)) throw new Error(`${op}: x shape ${fmt(xs)} has a zero dimension`);
-  const kernel = triple(op, 'kernelSize', kernelSize, 1, 1);
-  const stride = options.stride === undefined ? kernel : triple(op, 'stride', options.stride, 1, 1);
-  const padding = triple(op, 'padding', options.padding, 0, 0);
-  if (padding.some((p, i) => p > Math.floor(kernel[i] / 2))) {
-    throw new Error(`${op}: padding ${fmt(padding)} must be at most half the kernel ${fmt(kernel)}`);
-  }
-  const out = [0, 1, 2].map((i) => windowOut(xs[i + 2], kernel[i], stride[i], padding[i]));
-  if (out.some((o) => o < 1)) {
-    throw new Error(`${op}: output size ${fmt(out)} is too small: input ${fmt(xs)}, kernel ${fmt(kernel)}, stride ${fmt(stride)}, padding ${fmt(padding)}`);
-  }
-  return { kernel, stride, padding, outShape: [xs[0], xs[1], out[0], out[1], out[2]] };
-}
-
 /**
  * Max over each kernelSize window of x: (N, C, D, H, W) -> (N, C, oD, oH, oW), with
  * o = floor((i + 2*padding - kernel) / stride) + 1. A tie goes to the first maximum in (d, h, w)
@@ -52,7 +30,7 @@ function window(op: string, x: Tensor, kernelSize: number | Triple, options: Max
  * @throws if x is not 5-D, the window is invalid or the output would be empty
  */
 export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPool3dOptions = {}): Tensor {
-  const w = window('maxPool3d', x, kernelSize, options);
+  const w = poolWindow('maxPool3d', x, kernelSize, options);
   const xShape = x.shape as unknown as Shape5;
   const { y, indices } = native.maxPool3d(x.data, xShape, w.kernel, w.stride, w.padding);
   const out = new Tensor(y, w.outShape);
@@ -68,7 +46,7 @@ export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPo
  * @throws if x is not 5-D, the window is invalid or the output would be empty
  */
 export function avgPool3d(x: Tensor, kernelSize: number | Triple, options: AvgPool3dOptions = {}): Tensor {
-  const w = window('avgPool3d', x, kernelSize, options);
+  const w = poolWindow('avgPool3d', x, kernelSize, options);
   const includePad = options.countIncludePad ?? true;
   if (typeof includePad !== 'boolean') throw new Error(`avgPool3d: countIncludePad must be a boolean, got ${JSON.stringify(includePad)}`);
   const xShape = x.shape as unknown as Shape5;

@@ -1,0 +1,9 @@
+// Training augmentations: seeded, recorded, replayable pipelines on volumes (D, H, W) with masks,
+// batch and two-view (contrastive) helpers.
+export * from './types';
+export * from './config';
+export { Compose, replay } from './pipeline';
+export { flipVolume, rot90Volume, affineVolume, cropPad, permuteFlip } from './spatial';
+export type { Voxels } from './spatial';
+export { scaleShift, addGaussianNoise } from './intensity';
+export * from './batch';

@@ -1,0 +1,20 @@
+// The worker thread of generateParallel: builds the generator once from workerData {spec, seed}, then
+// answers each {id, split, indices, hu} with the samples, transferring their buffers back.
+import { parentPort, workerData } from 'worker_threads';
+import { NoduleGenerator, Sample } from './generator';
+import type { DatasetSpec } from './spec';
+
+interface Job {
+  id: number;
+  split: string;
+  indices: number[];
+  hu: boolean;
+}
+
+const { spec, seed } = workerData as { spec: DatasetSpec; seed: number };
+const gen = new NoduleGenerator(spec, seed);
+parentPort?.on('message', (job: Job) => {
+  const samples: Sample[] = job.indices.map((i) => gen.sample(job.split, i, { hu: job.hu }));
+  const transfer = samples.flatMap((s) => [s.volume.buffer, s.mask.buffer]) as ArrayBuffer[];
+  parentPort?.postMessage({ id: job.id, samples }, transfer);
+});

@@ -1,0 +1,64 @@
+// Mean, standard deviation, Student-t quantiles and confidence intervals against tabulated values.
+import { mean, meanCI, sampleStd, studentTCdf, studentTQuantile, summarizeRuns } from '../src';
+
+describe('Student t', () => {
+  it.each([
+    // two-sided 95% critical values from any t table
+    [0.975, 1, 12.7062047],
+    [0.975, 4, 2.7764451],
+    [0.975, 10, 2.2281389],
+    [0.975, 30, 2.0422725],
+    [0.95, 9, 1.8331129],
+    [0.025, 4, -2.7764451],
+    [0.5, 7, 0],
+  ])('quantile(%p, df %p) = %p', (p, df, want) => {
+    expect(studentTQuantile(p, df)).toBeCloseTo(want, 6);
+  });
+
+  it('CDF inverts the quantile and is 1/2 at 0', () => {
+    expect(studentTCdf(0, 3)).toBeCloseTo(0.5, 12);
+    expect(studentTCdf(studentTQuantile(0.9, 6), 6)).toBeCloseTo(0.9, 10);
+    // df = 1 is Cauchy: CDF(1) = 3/4
+    expect(studentTCdf(1, 1)).toBeCloseTo(0.75, 10);
+  });
+
+  it('rejects bad arguments', () => {
+    expect(() => studentTQuantile(1, 3)).toThrow(/p must be in \(0, 1\)/);
+    expect(() => studentTQuantile(0.9, 0)).toThrow(/df must be > 0/);
+  });
+});
+
+describe('meanCI', () => {
+  it('over five seeds', () => {
+    // mean 3, std sqrt(2.5), half width t(0.975, 4) * sqrt(2.5) / sqrt(5)
+    const ci = meanCI([1, 2, 3, 4, 5]);
+    const hw = (2.7764451 * Math.sqrt(2.5)) / Math.sqrt(5);
+    expect(ci.mean).toBe(3);
+    expect(ci.std).toBeCloseTo(Math.sqrt(2.5), 12);
+    expect(ci.halfWidth).toBeCloseTo(hw, 6);
+    expect(ci.lower).toBeCloseTo(3 - hw, 6);
+    expect(ci.upper).toBeCloseTo(3 + hw, 6);
+    expect(ci.level).toBe(0.95);
+  });
+
+  it('a 90% interval is narrower; one run has no interval', () => {
+    expect(meanCI([1, 2, 3, 4, 5], 0.9).halfWidth).toBeLessThan(meanCI([1, 2, 3, 4, 5]).halfWidth);
+    const one = meanCI([0.7]);
+    expect(one.mean).toBe(0.7);
+    expect(one.halfWidth).toBeNaN();
+  });
+
+  it('mean, std and errors', () => {
+    expect(mean([2, 4, 9])).toBe(5);
+    expect(sampleStd([2, 4, 9])).toBeCloseTo(Math.sqrt(13), 12);
+    expect(() => mean([])).toThrow(/no values/);
+    expect(() => meanCI([1, NaN])).toThrow(/values\[1\] = NaN is not finite/);
+  });
+
+  it('summarizeRuns summarizes each numeric field', () => {
+    const s = summarizeRuns([{ accuracy: 0.8, auroc: 0.9, name: 'a' }, { accuracy: 0.6, auroc: 0.7, name: 'b' }]);
+    expect(Object.keys(s).sort()).toEqual(['accuracy', 'auroc']);
+    expect(s.accuracy.mean).toBeCloseTo(0.7, 12);
+    expect(s.accuracy.halfWidth).toBeCloseTo((12.7062047 * Math.sqrt(0.02)) / Math.sqrt(2), 5);
+  });
+});

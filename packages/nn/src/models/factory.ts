@@ -1,0 +1,68 @@
+// Model kinds by name: build a model from { kind, options } and record that spec in (and read it back
+// from) checkpoint metadata under "nodulab.model", so a checkpoint says which model it holds.
+import { Module } from '../module';
+import { NoduleNet3D, NoduleNet3DOptions } from './nodule_net3d';
+import { ResNet3D, ResNet3DOptions } from './resnet3d';
+import { UNet3D, UNet3DOptions } from './unet3d';
+
+/** The model kinds nodulab builds, as written on the command line (`--model nodulenet3d`). */
+export const MODEL_KINDS = ['nodulenet3d', 'resnet3d', 'unet3d'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** Which model and with which constructor options (JSON-serializable: no generator). */
+export type ModelSpec =
+  | { kind: 'nodulenet3d'; options?: Omit<NoduleNet3DOptions, 'generator'> }
+  | { kind: 'resnet3d'; options?: Omit<ResNet3DOptions, 'generator'> }
+  | { kind: 'unet3d'; options?: Omit<UNet3DOptions, 'generator'> };
+
+/** The checkpoint metadata key holding the JSON {@link ModelSpec}. */
+export const MODEL_SPEC_METADATA_KEY = 'nodulab.model';
+
+/** Throws unless `kind` is a known model kind. */
+export function checkModelKind(kind: string): ModelKind {
+  const k = kind.toLowerCase();
+  if (!(MODEL_KINDS as readonly string[]).includes(k)) throw new Error(`unknown model kind "${kind}" (known: ${MODEL_KINDS.join(', ')})`);
+  return k as ModelKind;
+}
+
+/** Builds the model a spec describes. */
+export function createModel(spec: ModelSpec): NoduleNet3D | ResNet3D | UNet3D {
+  const options = spec.options ?? {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error('createModel: options must be an object');
+  switch (checkModelKind(spec.kind)) {
+    case 'nodulenet3d': return new NoduleNet3D(options as NoduleNet3DOptions);
+    case 'resnet3d': return new ResNet3D(options as ResNet3DOptions);
+    default: return new UNet3D(options as UNet3DOptions);
+  }
+}
+
+/** The kind of a built model, or null for a module that is not one of nodulab's models. */
+export function modelKindOf(model: Module): ModelKind | null {
+  if (model instanceof NoduleNet3D) return 'nodulenet3d';
+  if (model instanceof ResNet3D) return 'resnet3d';
+  if (model instanceof UNet3D) return 'unet3d';
+  return null;
+}
+
+/** Checkpoint metadata recording `spec`: pass it as `saveCheckpoint(model, file, { metadata })`. */
+export function modelSpecMetadata(spec: ModelSpec): Record<string, string> {
+  return { [MODEL_SPEC_METADATA_KEY]: JSON.stringify({ kind: checkModelKind(spec.kind), options: spec.options ?? {} }) };
+}
+
+/** The spec recorded in checkpoint metadata, or null when none was; throws if it is malformed. */
+export function readModelSpec(metadata: Record<string, string>): ModelSpec | null {
+  const raw = metadata[MODEL_SPEC_METADATA_KEY];
+  if (raw === undefined) return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}" is not JSON: ${(e as Error).message}`);
+  }
+  const d = doc as { kind?: unknown; options?: unknown };
+  if (!d || typeof d !== 'object' || typeof d.kind !== 'string') throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}" has no model kind`);
+  if (d.options !== undefined && (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options))) {
+    throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}": options must be an object`);
+  }
+  return { kind: checkModelKind(d.kind), options: (d.options ?? {}) as object } as ModelSpec;
+}

@@ -1,0 +1,16 @@
+// @nodulab/train: train nodule classifiers with cross-entropy, SupCon (two-stage or joint) or SimCLR
+// (+ linear probe or fine-tuning) through one resumable, seeded training loop.
+export * from './config';
+export * from './data_source';
+export * from './model';
+export * from './objectives';
+export * from './optim';
+export * from './evaluate';
+export * from './stages';
+export * from './run_files';
+export * from './seeds';
+export { runStage, stepsPerEpoch } from './loop';
+export { yieldToEventLoop } from './yield';
+export type { TrainProgress, RunCounters, LoopContext } from './loop';
+export * from './train';
+export * from './load_run';

@@ -1,0 +1,131 @@
+// The training objectives as one interface the shared loop runs: cross-entropy, SupCon, SupCon + CE
+// (joint), SimCLR's NT-Xent, and the linear probe on a frozen encoder. Each says how many augmented
+// views it needs, which parameters it trains and how to compute its loss from a batch.
+import { Tensor, add, cat, crossEntropy, mulScalar, narrow, noGrad, ntXentLoss, supConLoss } from '@nodulab/tensor';
+import type { RunConfig } from './config';
+import { TrainableNet, encoderParameters } from './model';
+
+/** A training batch after augmentation: one view (x2 null) or two views of the same samples. */
+export interface ViewBatch {
+  x1: Tensor;
+  x2: Tensor | null;
+  labels: Int32Array;
+}
+
+/** What a step computed: the loss to minimize and, for classifying objectives, the logits of view 1. */
+export interface StepOutput {
+  loss: Tensor;
+  logits: Tensor | null;
+}
+
+/** One way of training the net. */
+export interface Objective {
+  /** e.g. "ce", "supcon", "linear-probe". */
+  readonly name: string;
+  /** Augmented views per sample. */
+  readonly views: 1 | 2;
+  /** Whether the objective trains the classifier (so validation reports accuracy and AUROC). */
+  readonly classifies: boolean;
+  /** The parameters the optimizer updates. */
+  parameters(net: TrainableNet): Tensor[];
+  /** Puts the model in the mode this objective trains in (a frozen encoder stays in eval mode). */
+  trainMode(net: TrainableNet): void;
+  /** The loss of one batch (graph recorded for backward). */
+  step(net: TrainableNet, batch: ViewBatch): StepOutput;
+}
+
+/** Cross-entropy options from the config: class weights and label smoothing. */
+function ceOptions(config: RunConfig): { weight?: number[]; labelSmoothing: number } {
+  return { ...(config.classWeights ? { weight: config.classWeights } : {}), labelSmoothing: config.labelSmoothing };
+}
+
+/** Both views through the encoder in one batch (2N, so BatchNorm sees both), and labels twice. */
+function embedViews(net: TrainableNet, b: ViewBatch): { h: Tensor; labels: Int32Array } {
+  if (!b.x2) throw new Error('a contrastive objective needs two views');
+  const n = b.labels.length;
+  const labels = new Int32Array(2 * n);
+  labels.set(b.labels, 0);
+  labels.set(b.labels, n);
+  return { h: net.embed(cat([b.x1, b.x2], 0)), labels };
+}
+
+function projector(net: TrainableNet) {
+  if (!net.projector) throw new Error('a contrastive objective needs a model with a projection head');
+  return net.projector;
+}
+
+/** Supervised cross-entropy on logits = head(embed(x)); also fine-tuning after pretraining. */
+export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective {
+  const options = ceOptions(config);
+  return {
+    name, views: 1, classifies: true,
+    parameters: (net) => net.model.parameters(),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      const logits = net.head.forward(net.embed(b.x1));
+      return { loss: crossEntropy(logits, b.labels, options), logits };
+    },
+  };
+}
+
+/** SupCon (Khosla et al.) on the projections of two views; the classifier head is not trained. */
+export function supConObjective(config: RunConfig): Objective {
+  return {
+    name: 'supcon', views: 2, classifies: false,
+    parameters: (net) => encoderParameters(net),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      const { h, labels } = embedViews(net, b);
+      return { loss: supConLoss(projector(net).forward(h), labels, { temperature: config.temperature }), logits: null };
+    },
+  };
+}
+
+/** CE on both views plus jointWeight * SupCon on their projections, from one shared embedding. */
+export function jointObjective(config: RunConfig): Objective {
+  const options = ceOptions(config);
+  return {
+    name: 'supcon-joint', views: 2, classifies: true,
+    parameters: (net) => net.model.parameters(),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      const { h, labels } = embedViews(net, b);
+      const logits = net.head.forward(h);
+      const ce = crossEntropy(logits, labels, options);
+      const sc = supConLoss(projector(net).forward(h), labels, { temperature: config.temperature });
+      return { loss: add(ce, mulScalar(sc, config.jointWeight)), logits: narrow(logits, 0, 0, b.labels.length) };
+    },
+  };
+}
+
+/** SimCLR: NT-Xent between the projections of two views; labels are never read. */
+export function simclrObjective(config: RunConfig): Objective {
+  return {
+    name: 'simclr', views: 2, classifies: false,
+    parameters: (net) => encoderParameters(net),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      const n = b.labels.length;
+      const z = projector(net).forward(embedViews(net, b).h);
+      return { loss: ntXentLoss(narrow(z, 0, 0, n), narrow(z, 0, n, n), { temperature: config.temperature }), logits: null };
+    },
+  };
+}
+
+/** A linear classifier on the frozen encoder: embeddings in eval mode without a graph, CE on head(h). */
+export function linearProbeObjective(config: RunConfig): Objective {
+  const options = ceOptions(config);
+  return {
+    name: 'linear-probe', views: 1, classifies: true,
+    parameters: (net) => net.head.parameters(),
+    trainMode: (net) => {
+      net.model.eval();
+      net.head.train();
+    },
+    step(net, b) {
+      const h = noGrad(() => net.embed(b.x1));
+      const logits = net.head.forward(h);
+      return { loss: crossEntropy(logits, b.labels, options), logits };
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// Yielding to Node's event loop between steps, so a training run never blocks timers and I/O for long.
+
+/** Resolves on the next turn of the event loop (after pending I/O and timers). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
