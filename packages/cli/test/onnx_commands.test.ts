@@ -67,6 +67,17 @@ describe('export -> infer -> evaluate', () => {
     expect(text.out).toMatch(/case0\.nii\.gz\tbenign=0\.\d{4}\tmalignant=0\.\d{4}\tpredicted=(benign|malignant)\n/);
   });
 
+  it('takes a run folder and exports its best checkpoint', async () => {
+    fs.mkdirSync(f('run/checkpoints'), { recursive: true });
+    fs.copyFileSync(f('net.safetensors'), f('run/checkpoints/best.safetensors'));
+    const ex = await run(['export', '--checkpoint', f('run'), '--out', f('run.onnx')]);
+    expect(ex.code).toBe(0);
+    expect(fs.readFileSync(f('run.onnx'))).toEqual(fs.readFileSync(f('net.onnx')));
+    const notRun = await run(['export', '--checkpoint', f('vols'), '--out', f('x.onnx')]);
+    expect(notRun.code).toBe(1);
+    expect(notRun.err).toMatch(/without checkpoints\/best.safetensors/);
+  });
+
   it('needs --model for a checkpoint that does not record it, and checks it against the weights', async () => {
     const bare = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx')]);
     expect(bare.code).toBe(2);

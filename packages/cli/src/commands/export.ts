@@ -1,6 +1,7 @@
 // `nodulab export`: a safetensors checkpoint -> an ONNX model (opset 17) with nodulab metadata. The
 // model kind/options come from the checkpoint's "nodulab.model" metadata or from --model flags.
 import * as fs from 'fs';
+import * as path from 'path';
 import { createModel, loadCheckpoint, loadSafetensors, MODEL_KINDS, ModelSpec, readModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec, resolveSpec } from '@nodulab/data';
 import { saveOnnx } from '@nodulab/onnx';
@@ -13,7 +14,7 @@ const CONFIG_METADATA_KEY = 'nodulab.config';
 const DATA_SPEC_METADATA_KEY = 'nodulab.data_spec';
 
 const OPTIONS = {
-  checkpoint: { type: 'string', description: 'safetensors checkpoint written by saveCheckpoint' },
+  checkpoint: { type: 'string', description: 'a run folder (its checkpoints/best.safetensors) or a safetensors checkpoint' },
   out: { type: 'string', description: 'output .onnx file' },
   model: { type: 'string', description: `model kind when the checkpoint does not record it (${MODEL_KINDS.join(', ')})` },
   'model-options': { type: 'string', description: 'constructor options as JSON, e.g. {"widthMultiplier":0.5}' },
@@ -52,6 +53,16 @@ function modelSpec(o: Record<string, unknown>, metadata: Record<string, string>,
   return { kind, options } as ModelSpec;
 }
 
+/** A run folder means its best checkpoint (else its last); anything else is the checkpoint file itself. */
+function checkpointFile(target: string): string {
+  if (!fs.existsSync(target) || !fs.statSync(target).isDirectory()) return target;
+  for (const name of ['best.safetensors', 'last.safetensors']) {
+    const candidate = path.join(target, 'checkpoints', name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${target} is a folder without checkpoints/best.safetensors or checkpoints/last.safetensors (not a nodulab run?)`);
+}
+
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Export a checkpoint to ONNX (opset 17, dynamic batch, nodulab metadata) for onnxruntime.',
@@ -61,7 +72,7 @@ export const exportCommand: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (!o.checkpoint) throw new UsageError('--checkpoint is required');
     if (!o.out) throw new UsageError('--out is required');
-    const file = o.checkpoint as string;
+    const file = checkpointFile(o.checkpoint as string);
     const { metadata } = loadSafetensors(file);
     const spec = modelSpec(o, metadata, file);
     const model = createModel(spec);
