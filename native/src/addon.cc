@@ -17,6 +17,7 @@ void init_batchnorm(Napi::Env env, Napi::Object exports);
 void init_elementwise(Napi::Env env, Napi::Object exports);
 void init_softmax(Napi::Env env, Napi::Object exports);
 void init_contrastive(Napi::Env env, Napi::Object exports);
+void init_noise(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -73,6 +74,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   init_elementwise(env, exports);
   init_softmax(env, exports);
   init_contrastive(env, exports);
+  init_noise(env, exports);
   return exports;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/cuda_runtime.h"
 #include "core/registry.h"
 #include "core/thread_pool.h"
 
@@ -179,11 +180,57 @@ std::vector<FastTarget> fast_targets() {
   Isa best = detect_isa();
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
     if (isa <= best) out.push_back({std::string("cpu/") + isa_name(isa), Backend::Cpu, isa});
-  // CUDA targets are added by the CUDA backend when a device is present (registry has Cuda kernels).
+  if (cuda_target_present()) out.push_back({"cuda", Backend::Cuda, best});
   return out;
 }
 
 void activate(const FastTarget& t) { set_isa(t.isa); }
+
+bool cuda_target_present() {
+#ifdef NODULAB_WITH_CUDA
+  return cuda::available();
+#else
+  return false;
+#endif
+}
+
+std::string cuda_target_note() {
+#ifdef NODULAB_WITH_CUDA
+  if (cuda::available()) return "cuda target: " + cuda::status();
+  return "cuda target skipped: " + cuda::status();
+#else
+  return "cuda target skipped: built without CUDA (configure with -DNODULAB_CUDA=ON on a machine with nvcc)";
+#endif
+}
+
+const FastTarget& reference_target() {
+  static const FastTarget ref{"ref", Backend::Ref, Isa::Scalar};
+  return ref;
+}
+
+namespace detail {
+void* device_arg(std::vector<DeviceArg>& args, const void* host, size_t bytes, bool copy_back) {
+  DeviceArg a;
+  a.device = cuda::device_alloc(bytes, "run_on");
+  a.bytes = bytes;
+  args.push_back(a);  // owned from here on: freed by finish/free_device_args
+  cuda::copy_to_device(a.device, host, bytes, "run_on (copy to device)");
+  if (copy_back) args.back().host = const_cast<void*>(host);
+  return a.device;
+}
+
+void finish_device_args(std::vector<DeviceArg>& args, const std::string& kernel) {
+  cuda::synchronize(kernel.c_str());
+  for (auto& a : args)
+    if (a.host) cuda::copy_to_host(a.host, a.device, a.bytes, kernel.c_str());
+  free_device_args(args);
+}
+
+void free_device_args(std::vector<DeviceArg>& args) {
+  for (auto& a : args) cuda::device_free(a.device);
+  args.clear();
+}
+}  // namespace detail
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
@@ -222,6 +269,7 @@ int main(int argc, char** argv) {
   using namespace nodulab;
   register_all_kernels();
   const char* filter = argc > 1 ? argv[1] : nullptr;
+  std::printf("%s\n", test::cuda_target_note().c_str());
   int run = 0;
   for (auto& t : test::all_tests()) {
     if (filter && t.name.find(filter) == std::string::npos) continue;
@@ -236,7 +284,7 @@ int main(int argc, char** argv) {
     std::printf("%s %s\n", test::failure_count() == before ? "ok  " : "FAIL", t.name.c_str());
     ++run;
   }
-  std::printf("%d tests, %d failures (threads %d, best ISA %s)\n", run, test::failure_count(), get_num_threads(),
-              isa_name(detect_isa()));
+  std::printf("%d tests, %d failures (threads %d, best ISA %s, cuda %s)\n", run, test::failure_count(),
+              get_num_threads(), isa_name(detect_isa()), test::cuda_target_present() ? "ran" : "skipped");
   return test::failure_count() == 0 ? 0 : 1;
 }

@@ -18,20 +18,20 @@ NODULAB_TEST(activation_fast_matches_reference) {
       activate(t);
       const std::string at = t.name + " n=" + std::to_string(n);
       for (const char* name : {kernels::kRelu, kernels::kSigmoid}) {
-        find_kernel<UnaryFn>(name, Backend::Ref)(n, x.data(), want.data());
-        find_kernel<UnaryFn>(name, t.backend)(n, x.data(), got.data());
+        run_on<UnaryFn>(reference_target(), name, n, x, want);
+        run_on<UnaryFn>(t, name, n, x, got);
         check_close(std::string(name) + " " + at, got.data(), want.data(), n, tolerance("kernels", name));
       }
       for (const char* name : {kernels::kReluGrad, kernels::kSigmoidGrad}) {
-        find_kernel<UnaryGradFn>(name, Backend::Ref)(n, x.data(), dy.data(), want.data());
-        find_kernel<UnaryGradFn>(name, t.backend)(n, x.data(), dy.data(), got.data());
+        run_on<UnaryGradFn>(reference_target(), name, n, x, dy, want);
+        run_on<UnaryGradFn>(t, name, n, x, dy, got);
         check_close(std::string(name) + " " + at, got.data(), want.data(), n, tolerance("kernels", name));
       }
-      find_kernel<UnaryAlphaFn>(kernels::kLeakyRelu, Backend::Ref)(n, 0.1f, x.data(), want.data());
-      find_kernel<UnaryAlphaFn>(kernels::kLeakyRelu, t.backend)(n, 0.1f, x.data(), got.data());
+      run_on<UnaryAlphaFn>(reference_target(), kernels::kLeakyRelu, n, 0.1f, x, want);
+      run_on<UnaryAlphaFn>(t, kernels::kLeakyRelu, n, 0.1f, x, got);
       check_close("LeakyRelu " + at, got.data(), want.data(), n, tolerance("kernels", kernels::kLeakyRelu));
-      find_kernel<UnaryAlphaGradFn>(kernels::kLeakyReluGrad, Backend::Ref)(n, 0.1f, x.data(), dy.data(), want.data());
-      find_kernel<UnaryAlphaGradFn>(kernels::kLeakyReluGrad, t.backend)(n, 0.1f, x.data(), dy.data(), got.data());
+      run_on<UnaryAlphaGradFn>(reference_target(), kernels::kLeakyReluGrad, n, 0.1f, x, dy, want);
+      run_on<UnaryAlphaGradFn>(t, kernels::kLeakyReluGrad, n, 0.1f, x, dy, got);
       check_close("LeakyReluGrad " + at, got.data(), want.data(), n, tolerance("kernels", kernels::kLeakyReluGrad));
     }
   }

@@ -45,12 +45,15 @@ struct Result {
   std::vector<float> grad;
 };
 
-Result run(Backend backend, const std::vector<float>& z, const std::vector<int32_t>& labels, int64_t dim, float tau) {
+// The fused kernel on target t (host or device, through run_on); the gradient starts at -1 so every
+// element must be written.
+Result run(const FastTarget& t, const std::vector<float>& z, const std::vector<int32_t>& labels, int64_t dim,
+           float tau) {
   const int64_t n = static_cast<int64_t>(labels.size());
   Result r;
+  r.loss = -1.f, r.anchors = -1;
   r.grad.assign(n * dim, -1.f);
-  find_kernel<SupConFn>(kernels::kSupConLoss, backend)(n, dim, z.data(), labels.data(), tau, &r.loss, r.grad.data(),
-                                                        &r.anchors);
+  run_on<SupConFn>(t, kernels::kSupConLoss, n, dim, z, labels, tau, Scalar{r.loss}, r.grad, Scalar{r.anchors});
   return r;
 }
 
@@ -76,7 +79,7 @@ NODULAB_TEST(supcon_fast_matches_reference) {
             activate(t);
             const std::string at = t.name + " n=" + std::to_string(n) + " dim=" + std::to_string(dim) + " " + l.name +
                                    " tau=" + std::to_string(tau);
-            Result r = run(t.backend, z, l.labels, dim, tau);
+            Result r = run(t, z, l.labels, dim, tau);
             expect(r.anchors == anchors_d, "SupConLoss anchors " + at + ": got " + std::to_string(r.anchors) +
                                                " want " + std::to_string(anchors_d));
             check_close("SupConLoss " + at, &r.loss, &want_loss, 1, tolerance("kernels", kernels::kSupConLoss));
@@ -103,11 +106,11 @@ NODULAB_TEST(supcon_hand_computed_tiny_case) {
   targets.push_back({"ref", Backend::Ref, detect_isa()});
   for (const auto& t : targets) {
     activate(t);
-    Result r = run(t.backend, z, labels, 2, 1.f);
+    Result r = run(t, z, labels, 2, 1.f);
     expect(r.anchors == 2, "hand case anchors " + t.name + " = " + std::to_string(r.anchors));
     check_close("SupConLoss hand " + t.name, &r.loss, &want_loss, 1, tolerance("kernels", kernels::kSupConLoss));
     check_close("SupConGrad hand " + t.name, r.grad.data(), want_grad.data(), 6, tolerance("kernels", "SupConGrad"));
-    Result h = run(t.backend, z, labels, 2, 0.5f);
+    Result h = run(t, z, labels, 2, 0.5f);
     check_close("SupConLoss hand tau=0.5 " + t.name, &h.loss, &want_loss_half, 1, tolerance("kernels", kernels::kSupConLoss));
   }
 }
@@ -135,7 +138,7 @@ NODULAB_TEST(ntxent_equals_supcon_with_paired_labels) {
     const float want_loss = static_cast<float>(want / n);
     for (const auto& t : fast_targets()) {
       activate(t);
-      Result r = run(t.backend, z, paired_labels(half), dim, static_cast<float>(tau));
+      Result r = run(t, z, paired_labels(half), dim, static_cast<float>(tau));
       expect(r.anchors == n, "NT-Xent anchors " + t.name + " = " + std::to_string(r.anchors));
       check_close("NT-Xent loss " + t.name + " N=" + std::to_string(half), &r.loss, &want_loss, 1,
                   tolerance("kernels", kernels::kSupConLoss));
@@ -172,14 +175,14 @@ NODULAB_TEST(supcon_without_anchors_and_with_nan) {
     for (int64_t n : {1, 6}) {  // every label distinct: no anchor has a positive
       std::vector<int32_t> labels(n);
       for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int32_t>(i);
-      Result r = run(t.backend, unit_rows(n, dim, 5), labels, dim, 0.1f);
+      Result r = run(t, unit_rows(n, dim, 5), labels, dim, 0.1f);
       expect(r.anchors == 0 && r.loss == 0.f, "no anchors " + t.name + ": anchors " + std::to_string(r.anchors) +
                                                   " loss " + std::to_string(r.loss));
       for (float g : r.grad) expect(g == 0.f, "no anchors " + t.name + ": gradient not zero");
     }
     auto z = unit_rows(6, dim, 6);
     z[5] = std::numeric_limits<float>::quiet_NaN();
-    Result r = run(t.backend, z, {0, 1, 0, 1, 0, 1}, dim, 0.1f);
+    Result r = run(t, z, {0, 1, 0, 1, 0, 1}, dim, 0.1f);
     expect(std::isnan(r.loss), "NaN in z must give a NaN loss on " + t.name);
   }
 }
@@ -192,9 +195,9 @@ NODULAB_TEST(supcon_is_deterministic) {
   const auto labels = mixed_labels(n);
   for (const auto& t : fast_targets()) {
     activate(t);
-    Result a = run(t.backend, z, labels, dim, 0.1f);
+    Result a = run(t, z, labels, dim, 0.1f);
     for (int repeat = 0; repeat < 3; ++repeat) {
-      Result b = run(t.backend, z, labels, dim, 0.1f);
+      Result b = run(t, z, labels, dim, 0.1f);
       expect(std::memcmp(&a.loss, &b.loss, sizeof(float)) == 0 &&
                  std::memcmp(a.grad.data(), b.grad.data(), a.grad.size() * sizeof(float)) == 0,
              "SupConLoss not bit-identical run to run on " + t.name);

@@ -1,10 +1,12 @@
 // Conv3D, Conv3DBackpropInput and Conv3DBackpropFilter: a table of shapes run on every fast target
 // against the reference, bit-identical repeats at a fixed thread count, and the backward kernels
 // checked by finite differences in double on the reference.
+#include <cmath>
 #include <cstring>
 
 #include "core/thread_pool.h"
 #include "ops/conv3d/conv3d.h"
+#include "ops/conv3d/conv3d_cuda_loaders.h"
 #include "ops/kernel_names.h"
 #include "test/harness.h"
 
@@ -62,27 +64,27 @@ NODULAB_TEST(conv3d_fast_matches_reference) {
     const Conv3DParams p = params_of(c);
     expect(p.P() > 0, std::string("case has an empty output: ") + c.name);
     const ConvData d = make_data(p, seed += 10);
-    const float* b = c.bias ? d.b.data() : nullptr;
+    const std::vector<float> b = c.bias ? d.b : std::vector<float>{};  // empty: no bias (null)
     const int64_t ny = p.N * p.Co * p.P(), nx = p.N * p.Ci * p.in_spatial(), nw = p.Co * p.K();
     std::vector<float> y_ref(ny), dx_ref(nx), dw_ref(nw), db_ref(p.Co), y(ny), dx(nx), dw(nw), db(p.Co);
-    find_kernel<Conv3DFn>(kernels::kConv3D, Backend::Ref)(p, d.x.data(), d.w.data(), b, y_ref.data());
-    find_kernel<Conv3DBackpropInputFn>(kernels::kConv3DBackpropInput, Backend::Ref)(p, d.dy.data(), d.w.data(), dx_ref.data());
-    find_kernel<Conv3DBackpropFilterFn>(kernels::kConv3DBackpropFilter, Backend::Ref)(p, d.x.data(), d.dy.data(),
-                                                                                     dw_ref.data(), db_ref.data());
+    run_on<Conv3DFn>(reference_target(), kernels::kConv3D, p, d.x, d.w, b, y_ref);
+    run_on<Conv3DBackpropInputFn>(reference_target(), kernels::kConv3DBackpropInput, p, d.dy, d.w, dx_ref);
+    run_on<Conv3DBackpropFilterFn>(reference_target(), kernels::kConv3DBackpropFilter, p, d.x, d.dy,
+                                                                                     dw_ref, db_ref);
     for (const auto& t : fast_targets()) {
       activate(t);
       const std::string at = std::string(c.name) + " on " + t.name;
       std::fill(y.begin(), y.end(), -9.f);  // every output must be written
-      find_kernel<Conv3DFn>(kernels::kConv3D, t.backend)(p, d.x.data(), d.w.data(), b, y.data());
+      run_on<Conv3DFn>(t, kernels::kConv3D, p, d.x, d.w, b, y);
       check_close("Conv3D " + at, y.data(), y_ref.data(), ny, tolerance("kernels", kernels::kConv3D));
       std::fill(dx.begin(), dx.end(), -9.f);
-      find_kernel<Conv3DBackpropInputFn>(kernels::kConv3DBackpropInput, t.backend)(p, d.dy.data(), d.w.data(), dx.data());
+      run_on<Conv3DBackpropInputFn>(t, kernels::kConv3DBackpropInput, p, d.dy, d.w, dx);
       check_close("Conv3DBackpropInput " + at, dx.data(), dx_ref.data(), nx,
                   tolerance("kernels", kernels::kConv3DBackpropInput));
       std::fill(dw.begin(), dw.end(), -9.f);
       std::fill(db.begin(), db.end(), -9.f);
-      find_kernel<Conv3DBackpropFilterFn>(kernels::kConv3DBackpropFilter, t.backend)(p, d.x.data(), d.dy.data(),
-                                                                                   dw.data(), db.data());
+      run_on<Conv3DBackpropFilterFn>(t, kernels::kConv3DBackpropFilter, p, d.x, d.dy,
+                                                                                   dw, db);
       check_close("Conv3DBackpropFilter dw " + at, dw.data(), dw_ref.data(), nw,
                   tolerance("kernels", kernels::kConv3DBackpropFilter));
       check_close("Conv3DBackpropFilter db " + at, db.data(), db_ref.data(), p.Co,
@@ -92,7 +94,8 @@ NODULAB_TEST(conv3d_fast_matches_reference) {
 }
 
 NODULAB_TEST(conv3d_fast_is_deterministic) {
-  // A NoduleNet3D-like layer, batch 3 (uneven split over threads); two runs at 2 threads.
+  // A NoduleNet3D-like layer, batch 3 (uneven split over threads); two runs at 2 threads. On CUDA the
+  // weight gradient's split reduction (per-block partials summed in a fixed order) is checked too.
   ConvCase c{"layer", 3, 8, 12, 12, 12, 16, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true};
   const Conv3DParams p = params_of(c);
   const ConvData d = make_data(p, 7);
@@ -103,9 +106,9 @@ NODULAB_TEST(conv3d_fast_is_deterministic) {
     std::vector<float> runs[2][4];
     for (auto& r : runs) {
       r[0].resize(p.N * p.Co * p.P()), r[1].resize(p.N * p.Ci * p.in_spatial()), r[2].resize(p.Co * p.K()), r[3].resize(p.Co);
-      conv3d_cpu(p, d.x.data(), d.w.data(), d.b.data(), r[0].data());
-      conv3d_backprop_input_cpu(p, d.dy.data(), d.w.data(), r[1].data());
-      conv3d_backprop_filter_cpu(p, d.x.data(), d.dy.data(), r[2].data(), r[3].data());
+      run_on<Conv3DFn>(t, kernels::kConv3D, p, d.x, d.w, d.b, r[0]);
+      run_on<Conv3DBackpropInputFn>(t, kernels::kConv3DBackpropInput, p, d.dy, d.w, r[1]);
+      run_on<Conv3DBackpropFilterFn>(t, kernels::kConv3DBackpropFilter, p, d.x, d.dy, r[2], r[3]);
     }
     const char* what[4] = {"Conv3D", "Conv3DBackpropInput", "Conv3DBackpropFilter dw", "Conv3DBackpropFilter db"};
     for (int i = 0; i < 4; ++i)
@@ -113,6 +116,57 @@ NODULAB_TEST(conv3d_fast_is_deterministic) {
              std::string(what[i]) + " not bit-identical on " + t.name);
   }
   set_num_threads(threads);
+}
+
+// The CUDA conv kernels' implicit-GEMM views (conv3d_cuda_loaders.h), run on the host by a GEMM that
+// follows the device tiles' k order and split-k chunking (core/cuda_tiling.h): the index math and
+// the weight gradient's split reduction are checked against the reference on every machine, GPU or not.
+template <class Loader>
+void host_tiled_gemm(const Loader& L, int64_t M, int64_t C, int64_t K, int request) {
+  const int64_t chunk = cuda::gemm_split_chunk(K, request);
+  const int splits = cuda::gemm_effective_splits(K, request);
+  for (int sp = 0; sp < splits; ++sp)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t c = 0; c < C; ++c) {
+        float acc = 0.f;
+        for (int64_t k = sp * chunk; k < std::min(K, (sp + 1) * chunk); ++k) acc = std::fma(L.a(m, k), L.b(k, c), acc);
+        L.store(m, c, sp, acc);
+      }
+}
+
+NODULAB_TEST(conv3d_cuda_loaders_match_reference_on_host) {
+  uint64_t seed = 900;
+  for (const auto& c : kCases) {
+    const Conv3DParams p = params_of(c);
+    const ConvGeom g = conv_geom_of(p);
+    const ConvData d = make_data(p, seed += 10);
+    const float* b = c.bias ? d.b.data() : nullptr;
+    const int64_t ny = p.N * p.Co * p.P(), nx = p.N * p.Ci * p.in_spatial(), nw = p.Co * p.K();
+    std::vector<float> y_ref(ny), dx_ref(nx), dw_ref(nw), db_ref(p.Co), y(ny, -9.f), dx(nx, -9.f), dw(nw, -9.f);
+    conv3d_ref<float>(p, d.x.data(), d.w.data(), b, y_ref.data());
+    conv3d_backprop_input_ref<float>(p, d.dy.data(), d.w.data(), dx_ref.data());
+    conv3d_backprop_filter_ref<float>(p, d.x.data(), d.dy.data(), dw_ref.data(), db_ref.data());
+    const std::string at = std::string(c.name) + " (host emulation of the CUDA loaders)";
+    host_tiled_gemm(ForwardLoader{g, d.x.data(), d.w.data(), b, y.data()}, g.Co, g.N * g.P(), g.K(), 1);
+    check_close("Conv3D " + at, y.data(), y_ref.data(), ny, tolerance("kernels", kernels::kConv3D));
+    host_tiled_gemm(InputGradLoader{g, d.dy.data(), d.w.data(), dx.data()}, g.Ci, g.N * g.S(), g.Co * g.kvol(), 1);
+    check_close("Conv3DBackpropInput " + at, dx.data(), dx_ref.data(), nx,
+                tolerance("kernels", kernels::kConv3DBackpropInput));
+    // The filter gradient with the kernel's split request and with forced splits (partials summed in order).
+    const int64_t R = g.N * g.P();
+    for (int request : {filter_grad_split_request(g), 3, 7}) {
+      const int splits = cuda::gemm_effective_splits(R, request);
+      std::vector<float> parts(splits * nw, -9.f);
+      host_tiled_gemm(FilterGradLoader{g, d.x.data(), d.dy.data(), parts.data()}, g.Co, g.K(), R, request);
+      for (int64_t i = 0; i < nw; ++i) {
+        float s = 0.f;
+        for (int sp = 0; sp < splits; ++sp) s += parts[sp * nw + i];
+        dw[i] = s;
+      }
+      check_close("Conv3DBackpropFilter " + at + " splits " + std::to_string(splits), dw.data(), dw_ref.data(), nw,
+                  tolerance("kernels", kernels::kConv3DBackpropFilter));
+    }
+  }
 }
 
 NODULAB_TEST(conv3d_gradients_match_finite_differences) {

@@ -13,12 +13,12 @@ NODULAB_TEST(elementwise_fast_matches_reference) {
       activate(t);
       const std::string at = t.name + " n=" + std::to_string(n);
       for (float beta : {0.f, -0.5f}) {
-        find_kernel<AxpbyFn>(kernels::kAxpby, Backend::Ref)(n, 1.5f, x.data(), beta, y.data(), want.data());
-        find_kernel<AxpbyFn>(kernels::kAxpby, t.backend)(n, 1.5f, x.data(), beta, y.data(), got.data());
+        run_on<AxpbyFn>(reference_target(), kernels::kAxpby, n, 1.5f, x, beta, y, want);
+        run_on<AxpbyFn>(t, kernels::kAxpby, n, 1.5f, x, beta, y, got);
         check_close("Axpby " + at, got.data(), want.data(), n, tolerance("kernels", kernels::kAxpby));
       }
-      find_kernel<MulFn>(kernels::kMul, Backend::Ref)(n, x.data(), y.data(), want.data());
-      find_kernel<MulFn>(kernels::kMul, t.backend)(n, x.data(), y.data(), got.data());
+      run_on<MulFn>(reference_target(), kernels::kMul, n, x, y, want);
+      run_on<MulFn>(t, kernels::kMul, n, x, y, got);
       check_close("Mul " + at, got.data(), want.data(), n, tolerance("kernels", kernels::kMul));
     }
   }

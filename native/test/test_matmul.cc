@@ -25,10 +25,10 @@ NODULAB_TEST(matmul_fast_matches_reference) {
       for (int tb = 0; tb < 2; ++tb) {
         auto a = random_vector(c.m * c.k, 1 + c.m * 7 + c.k), b = random_vector(c.k * c.n, 2 + c.n * 5 + c.k);
         std::vector<float> want(c.m * c.n), got(c.m * c.n, -7.f);
-        find_kernel<MatMulFn>(kernels::kMatMul, Backend::Ref)(c.m, c.n, c.k, a.data(), ta, b.data(), tb, want.data());
+        run_on<MatMulFn>(reference_target(), kernels::kMatMul, c.m, c.n, c.k, a, ta, b, tb, want);
         for (const auto& t : fast_targets()) {
           activate(t);
-          find_kernel<MatMulFn>(kernels::kMatMul, t.backend)(c.m, c.n, c.k, a.data(), ta, b.data(), tb, got.data());
+          run_on<MatMulFn>(t, kernels::kMatMul, c.m, c.n, c.k, a, ta, b, tb, got);
           check_close("MatMul " + t.name + " m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) +
                           " k=" + std::to_string(c.k) + " transA=" + std::to_string(ta) + " transB=" + std::to_string(tb),
                       got.data(), want.data(), c.m * c.n, tolerance("kernels", kernels::kMatMul));

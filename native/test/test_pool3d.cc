@@ -78,15 +78,15 @@ NODULAB_TEST(pool3d_max_fast_matches_reference) {
       std::vector<float> want(ny), got(ny), dx_want(nx), dx_got(nx);
       std::vector<int32_t> iwant(ny), igot(ny);
       auto dy = random_vector(ny, 7);
-      find_kernel<MaxPool3dFn>(kernels::kMaxPool3D, Backend::Ref)(g, x.data(), want.data(), iwant.data());
-      find_kernel<MaxPool3dGradFn>(kernels::kMaxPool3DGrad, Backend::Ref)(g, dy.data(), iwant.data(), dx_want.data());
+      run_on<MaxPool3dFn>(reference_target(), kernels::kMaxPool3D, g, x, want, iwant);
+      run_on<MaxPool3dGradFn>(reference_target(), kernels::kMaxPool3DGrad, g, dy, iwant, dx_want);
       for (const auto& t : fast_targets()) {
         activate(t);
         const std::string at = t.name + " " + describe(g) + " variant " + std::to_string(variant);
-        find_kernel<MaxPool3dFn>(kernels::kMaxPool3D, t.backend)(g, x.data(), got.data(), igot.data());
+        run_on<MaxPool3dFn>(t, kernels::kMaxPool3D, g, x, got, igot);
         check_close("MaxPool3D " + at, got.data(), want.data(), ny, tolerance("kernels", kernels::kMaxPool3D));
         expect_same_indices("MaxPool3D indices " + at, igot, iwant);
-        find_kernel<MaxPool3dGradFn>(kernels::kMaxPool3DGrad, t.backend)(g, dy.data(), iwant.data(), dx_got.data());
+        run_on<MaxPool3dGradFn>(t, kernels::kMaxPool3DGrad, g, dy, iwant, dx_got);
         check_close("MaxPool3DGrad " + at, dx_got.data(), dx_want.data(), nx,
                     tolerance("kernels", kernels::kMaxPool3DGrad));
       }
@@ -101,17 +101,17 @@ NODULAB_TEST(pool3d_max_ties_nan_and_padding_rules) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (const auto& t : fast_targets()) {
     activate(t);
-    auto fn = find_kernel<MaxPool3dFn>(kernels::kMaxPool3D, t.backend);
     float y;
     int32_t idx;
+    auto pool = [&](const std::vector<float>& x) { run_on<MaxPool3dFn>(t, kernels::kMaxPool3D, g, x, Scalar{y}, Scalar{idx}); };
     std::vector<float> x = {1, 3, 3, 2, 0, 3, -1, 2};
-    fn(g, x.data(), &y, &idx);
+    pool(x);
     expect(y == 3.f && idx == 1, t.name + ": tie must pick the first maximum (index 1), got " + std::to_string(idx));
     x = {1, nan, 3, 2, 0, nan, -1, 2};  // NaN wins; a later NaN replaces an earlier one (PyTorch CPU)
-    fn(g, x.data(), &y, &idx);
+    pool(x);
     expect(std::isnan(y) && idx == 5, t.name + ": NaN must win at index 5, got " + std::to_string(idx));
     x.assign(8, -std::numeric_limits<float>::infinity());  // all -inf: the window's first element
-    fn(g, x.data(), &y, &idx);
+    pool(x);
     expect(std::isinf(y) && y < 0 && idx == 0, t.name + ": all -inf must give index 0, got " + std::to_string(idx));
   }
   // Padding never wins: every value negative, kernel 3 stride 2 padding 1 on a 1x1x3x3x3 volume.
@@ -136,14 +136,14 @@ NODULAB_TEST(pool3d_avg_fast_matches_reference) {
     auto dy = random_vector(ny, 201);
     std::vector<float> want(ny), got(ny), dx_want(nx), dx_got(nx);
     for (bool include_pad : {true, false}) {
-      find_kernel<AvgPool3dFn>(kernels::kAvgPool3D, Backend::Ref)(g, include_pad, x.data(), want.data());
-      find_kernel<AvgPool3dGradFn>(kernels::kAvgPool3DGrad, Backend::Ref)(g, include_pad, dy.data(), dx_want.data());
+      run_on<AvgPool3dFn>(reference_target(), kernels::kAvgPool3D, g, include_pad, x, want);
+      run_on<AvgPool3dGradFn>(reference_target(), kernels::kAvgPool3DGrad, g, include_pad, dy, dx_want);
       for (const auto& t : fast_targets()) {
         activate(t);
         const std::string at = t.name + " " + describe(g) + (include_pad ? " countIncludePad" : " excludePad");
-        find_kernel<AvgPool3dFn>(kernels::kAvgPool3D, t.backend)(g, include_pad, x.data(), got.data());
+        run_on<AvgPool3dFn>(t, kernels::kAvgPool3D, g, include_pad, x, got);
         check_close("AvgPool3D " + at, got.data(), want.data(), ny, tolerance("kernels", kernels::kAvgPool3D));
-        find_kernel<AvgPool3dGradFn>(kernels::kAvgPool3DGrad, t.backend)(g, include_pad, dy.data(), dx_got.data());
+        run_on<AvgPool3dGradFn>(t, kernels::kAvgPool3DGrad, g, include_pad, dy, dx_got);
         check_close("AvgPool3DGrad " + at, dx_got.data(), dx_want.data(), nx,
                     tolerance("kernels", kernels::kAvgPool3DGrad));
       }
@@ -164,17 +164,17 @@ NODULAB_TEST(pool3d_global_avg_fast_matches_reference) {
     auto x = random_vector(planes * size, 300 + size, -1.f, 3.f);
     auto dy = random_vector(planes, 301);
     std::vector<float> want(planes), got(planes), dx_want(planes * size), dx_got(planes * size);
-    find_kernel<GlobalAvgPool3dFn>(kernels::kGlobalAvgPool3D, Backend::Ref)(planes, size, x.data(), want.data());
-    find_kernel<GlobalAvgPool3dGradFn>(kernels::kGlobalAvgPool3DGrad, Backend::Ref)(planes, size, dy.data(),
-                                                                                   dx_want.data());
+    run_on<GlobalAvgPool3dFn>(reference_target(), kernels::kGlobalAvgPool3D, planes, size, x, want);
+    run_on<GlobalAvgPool3dGradFn>(reference_target(), kernels::kGlobalAvgPool3DGrad, planes, size, dy,
+                                                                                   dx_want);
     for (const auto& t : fast_targets()) {
       activate(t);
       const std::string at = t.name + " planes=" + std::to_string(planes) + " size=" + std::to_string(size);
-      find_kernel<GlobalAvgPool3dFn>(kernels::kGlobalAvgPool3D, t.backend)(planes, size, x.data(), got.data());
+      run_on<GlobalAvgPool3dFn>(t, kernels::kGlobalAvgPool3D, planes, size, x, got);
       check_close("GlobalAvgPool3D " + at, got.data(), want.data(), planes,
                   tolerance("kernels", kernels::kGlobalAvgPool3D));
-      find_kernel<GlobalAvgPool3dGradFn>(kernels::kGlobalAvgPool3DGrad, t.backend)(planes, size, dy.data(),
-                                                                                   dx_got.data());
+      run_on<GlobalAvgPool3dGradFn>(t, kernels::kGlobalAvgPool3DGrad, planes, size, dy,
+                                                                                   dx_got);
       check_close("GlobalAvgPool3DGrad " + at, dx_got.data(), dx_want.data(), planes * size,
                   tolerance("kernels", kernels::kGlobalAvgPool3DGrad));
     }

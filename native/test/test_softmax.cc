@@ -24,15 +24,15 @@ NODULAB_TEST(softmax_fast_matches_reference) {
       activate(t);
       const std::string at = t.name + " " + std::to_string(c.rows) + "x" + std::to_string(c.cols);
       for (const char* name : {kernels::kSoftmax, kernels::kLogSoftmax}) {
-        find_kernel<SoftmaxFn>(name, Backend::Ref)(c.rows, c.cols, x.data(), want.data());
-        find_kernel<SoftmaxFn>(name, t.backend)(c.rows, c.cols, x.data(), got.data());
+        run_on<SoftmaxFn>(reference_target(), name, c.rows, c.cols, x, want);
+        run_on<SoftmaxFn>(t, name, c.rows, c.cols, x, got);
         check_close(std::string(name) + " " + at, got.data(), want.data(), n, tolerance("kernels", name));
       }
       struct Grad { const char* forward; const char* backward; };
       for (Grad g : {Grad{kernels::kSoftmax, kernels::kSoftmaxGrad}, Grad{kernels::kLogSoftmax, kernels::kLogSoftmaxGrad}}) {
-        find_kernel<SoftmaxFn>(g.forward, Backend::Ref)(c.rows, c.cols, x.data(), y.data());
-        find_kernel<SoftmaxGradFn>(g.backward, Backend::Ref)(c.rows, c.cols, y.data(), dy.data(), want.data());
-        find_kernel<SoftmaxGradFn>(g.backward, t.backend)(c.rows, c.cols, y.data(), dy.data(), got.data());
+        run_on<SoftmaxFn>(reference_target(), g.forward, c.rows, c.cols, x, y);
+        run_on<SoftmaxGradFn>(reference_target(), g.backward, c.rows, c.cols, y, dy, want);
+        run_on<SoftmaxGradFn>(t, g.backward, c.rows, c.cols, y, dy, got);
         check_close(std::string(g.backward) + " " + at, got.data(), want.data(), n, tolerance("kernels", g.backward));
       }
     }
@@ -53,9 +53,9 @@ NODULAB_TEST(softmax_hand_computed_values) {
   targets.push_back({"ref", Backend::Ref, detect_isa()});
   for (const auto& t : targets) {
     activate(t);
-    find_kernel<SoftmaxFn>(kernels::kSoftmax, t.backend)(3, 2, x.data(), got.data());
+    run_on<SoftmaxFn>(t, kernels::kSoftmax, 3, 2, x, got);
     check_close("Softmax hand " + t.name, got.data(), want.data(), 6, tolerance("kernels", kernels::kSoftmax));
-    find_kernel<SoftmaxFn>(kernels::kLogSoftmax, t.backend)(1, 4, x4.data(), got4.data());
+    run_on<SoftmaxFn>(t, kernels::kLogSoftmax, 1, 4, x4, got4);
     check_close("LogSoftmax hand " + t.name, got4.data(), want4.data(), 4, tolerance("kernels", kernels::kLogSoftmax));
   }
 }

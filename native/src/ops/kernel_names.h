@@ -56,4 +56,9 @@ inline constexpr const char* kLogSoftmaxGrad = "LogSoftmaxGrad";  // log-probs y
 // under the tolerance name "SupConGrad".
 inline constexpr const char* kSupConLoss = "SupConLoss";
 
+// ops/noise: the synthetic-data generator's noise (packages/data), in place on its volume
+inline constexpr const char* kFillNormal = "FillNormal";                  // seeded table normals
+inline constexpr const char* kAddCorrelatedNoise = "AddCorrelatedNoise";  // hu += in-plane filtered white
+inline constexpr const char* kAddValueNoise = "AddValueNoise";            // out += trilinear lattice noise
+
 }  // namespace nodulab::kernels

@@ -10,6 +10,7 @@ void register_batchnorm_cpu();
 void register_elementwise_cpu();
 void register_softmax_cpu();
 void register_contrastive_cpu();
+void register_noise_cpu();
 
 void register_cpu_kernels() {
   register_activation_cpu();
@@ -20,6 +21,7 @@ void register_cpu_kernels() {
   register_elementwise_cpu();
   register_softmax_cpu();
   register_contrastive_cpu();
+  register_noise_cpu();
 }
 
 }  // namespace nodulab

@@ -10,6 +10,7 @@ void register_batchnorm_ref();
 void register_elementwise_ref();
 void register_softmax_ref();
 void register_contrastive_ref();
+void register_noise_ref();
 
 void register_ref_kernels() {
   register_activation_ref();
@@ -20,6 +21,7 @@ void register_ref_kernels() {
   register_elementwise_ref();
   register_softmax_ref();
   register_contrastive_ref();
+  register_noise_ref();
 }
 
 }  // namespace nodulab

@@ -1,6 +1,6 @@
 // Acquisition effects on hu: (D, H, W): slice-thickness blur (through-plane), contrast gain, image
 // noise with in-plane correlation ("noise texture"), and the window that maps HU to [0, 1].
-import { Generator } from '@nodulab/tensor';
+import { Generator, native } from '@nodulab/tensor';
 import { convolveAxis, fillNormal, gaussianKernel } from './noise';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
@@ -32,53 +32,31 @@ export function applyContrast(hu: Float32Array, level: number, gain: number): vo
   for (let i = 0; i < hu.length; i++) hu[i] = level + gain * (hu[i] - level);
 }
 
+/** The 1-tap filter: no smoothing along an axis. */
+const IDENTITY_TAP = Float32Array.of(1);
+/** White noise with the filter's margins, reused across calls (grown as needed; one per thread). */
+let whiteBuffer = new Float32Array(0);
+
 /**
  * Adds noise of standard deviation `std` HU: white Gaussian noise, smoothed in-plane (y and x) by a
  * Gaussian of sigma `correlationMm` and rescaled back to `std` (so the texture changes, not the level).
  * The white noise is drawn with a margin of the kernel radius on each in-plane side and filtered
- * without padding, so the noise is stationary up to the borders.
+ * without padding (native AddCorrelatedNoise), so the noise is stationary up to the borders.
  */
 export function addNoise(hu: Float32Array, shape: readonly number[], spacing: readonly number[],
   std: number, correlationMm: number, gen: Generator): void {
   if (std <= 0) return;
   const [D, H, W] = shape;
   const sigmaY = correlationMm / spacing[1], sigmaX = correlationMm / spacing[2];
-  if (sigmaY < 0.05 && sigmaX < 0.05) {
-    const white = new Float32Array(hu.length);
-    fillNormal(white, gen, std);
-    for (let i = 0; i < hu.length; i++) hu[i] += white[i];
-    return;
-  }
-  const ky = sigmaY < 0.05 ? Float32Array.of(1) : gaussianKernel(sigmaY);
-  const kx = sigmaX < 0.05 ? Float32Array.of(1) : gaussianKernel(sigmaX);
-  const ry = (ky.length - 1) >> 1, rx = (kx.length - 1) >> 1;
-  const Hp = H + 2 * ry, Wp = W + 2 * rx;
-  const white = new Float32Array(D * Hp * Wp);
+  const ky = sigmaY < 0.05 ? IDENTITY_TAP : gaussianKernel(sigmaY);
+  const kx = sigmaX < 0.05 ? IDENTITY_TAP : gaussianKernel(sigmaX);
+  const n = D * (H + ky.length - 1) * (W + kx.length - 1);
+  if (whiteBuffer.length < n) whiteBuffer = new Float32Array(n);
+  const white = whiteBuffer.subarray(0, n);
   fillNormal(white, gen, 1);
   let energy = 0;
   for (let i = 0; i < ky.length; i++) for (let j = 0; j < kx.length; j++) energy += ky[i] * ky[i] * kx[j] * kx[j];
-  const scale = std / sqrt(energy);
-  // Along y (valid): (D, Hp, Wp) -> (D, H, Wp); per slice and tap one contiguous pass of H * Wp.
-  const plane = H * Wp;
-  const cols = new Float32Array(D * plane);
-  for (let z = 0; z < D; z++) {
-    const dst = z * plane;
-    for (let k = 0; k < ky.length; k++) {
-      const w = ky[k], src = (z * Hp + k) * Wp;
-      for (let i = 0; i < plane; i++) cols[dst + i] += w * white[src + i];
-    }
-  }
-  // Along x (valid) on the flattened array: element (row, x) for x < W only reads its own row.
-  const total = D * plane;
-  const smooth = new Float32Array(total);
-  for (let k = 0; k < kx.length; k++) {
-    const w = kx[k], m = total - k;
-    for (let i = 0; i < m; i++) smooth[i] += w * cols[i + k];
-  }
-  for (let row = 0; row < D * H; row++) {
-    const dst = row * W, src = row * Wp;
-    for (let x = 0; x < W; x++) hu[dst + x] += scale * smooth[src + x];
-  }
+  native.addCorrelatedNoise(hu, [D, H, W], white, ky, kx, std / sqrt(energy));
 }
 
 /** An intensity window: HU in [center - width/2, center + width/2] maps linearly onto [0, 1]. */

@@ -42,12 +42,35 @@ function unitVector(gen: Generator): Vec3 {
   }
 }
 
-function legendre(degree: number, t: number): number {
-  const t2 = t * t;
-  if (degree === 2) return 1.5 * t2 - 0.5;
-  if (degree === 3) return t * (2.5 * t2 - 1.5);
-  if (degree === 4) return (35 * t2 * t2 - 30 * t2 + 3) / 8;
-  return (t * (63 * t2 * t2 - 70 * t2 + 15)) / 8;
+/**
+ * sum_k coefs[k] * P_{HARMONIC_DEGREES[k]}(n . axis_k) for a unit direction n: the Legendre polynomials
+ * P2 = (3t^2 - 1)/2, P3 = t(5t^2 - 3)/2, P4 = (35t^4 - 30t^2 + 3)/8, P5 = t(63t^4 - 70t^2 + 15)/8,
+ * unrolled for the degrees (2, 3, 3, 4, 4, 5, 5) (the hot loop of rasterization).
+ */
+function harmonicSum(HA: Float64Array, HC: Float64Array, nz: number, ny: number, nx: number): number {
+  let t = nz * HA[0] + ny * HA[1] + nx * HA[2];
+  let t2 = t * t;
+  let L = 0;
+  L += HC[0] * (1.5 * t2 - 0.5);
+  t = nz * HA[3] + ny * HA[4] + nx * HA[5];
+  t2 = t * t;
+  L += HC[1] * (t * (2.5 * t2 - 1.5));
+  t = nz * HA[6] + ny * HA[7] + nx * HA[8];
+  t2 = t * t;
+  L += HC[2] * (t * (2.5 * t2 - 1.5));
+  t = nz * HA[9] + ny * HA[10] + nx * HA[11];
+  t2 = t * t;
+  L += HC[3] * ((35 * t2 * t2 - 30 * t2 + 3) / 8);
+  t = nz * HA[12] + ny * HA[13] + nx * HA[14];
+  t2 = t * t;
+  L += HC[4] * ((35 * t2 * t2 - 30 * t2 + 3) / 8);
+  t = nz * HA[15] + ny * HA[16] + nx * HA[17];
+  t2 = t * t;
+  L += HC[5] * ((t * (63 * t2 * t2 - 70 * t2 + 15)) / 8);
+  t = nz * HA[18] + ny * HA[19] + nx * HA[20];
+  t2 = t * t;
+  L += HC[6] * ((t * (63 * t2 * t2 - 70 * t2 + 15)) / 8);
+  return L;
 }
 
 /** Random draws that shape a nodule, independent of its factor values. */
@@ -72,11 +95,7 @@ export function drawNodule(gen: Generator): NoduleDraws {
   }
   let peak = 0;
   for (let i = 0; i < PROBE_DIRECTIONS.length; i += 3) {
-    let L = 0;
-    for (let k = 0; k < K; k++) {
-      const t = PROBE_DIRECTIONS[i] * harmonicAxes[3 * k] + PROBE_DIRECTIONS[i + 1] * harmonicAxes[3 * k + 1] + PROBE_DIRECTIONS[i + 2] * harmonicAxes[3 * k + 2];
-      L += harmonicCoefs[k] * legendre(HARMONIC_DEGREES[k], t);
-    }
+    const L = harmonicSum(harmonicAxes, harmonicCoefs, PROBE_DIRECTIONS[i], PROBE_DIRECTIONS[i + 1], PROBE_DIRECTIONS[i + 2]);
     peak = max(peak, abs(L));
   }
   for (let k = 0; k < K; k++) harmonicCoefs[k] /= peak;
@@ -149,9 +168,7 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   const K = HARMONIC_DEGREES.length;
   const { harmonicAxes: HA, harmonicCoefs: HC } = draws;
   const modulation = (nz: number, ny: number, nx: number): number => {
-    let L = 0;
-    for (let k = 0; k < K; k++) L += HC[k] * legendre(HARMONIC_DEGREES[k], nz * HA[3 * k] + ny * HA[3 * k + 1] + nx * HA[3 * k + 2]);
-    return 1 + lob * L;
+    return 1 + lob * harmonicSum(HA, HC, nz, ny, nx);
   };
   // Spicules in the nodule frame: unit direction, base distance (surface), tip distance, base half-width.
   const S = f.spiculationCount;
@@ -168,6 +185,15 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   }
   const bodyMax = long * (1 + lob);
   const reach = max(bodyMax, maxTip) + edge;
+  // |modulation - 1| <= lob * sum |coef| (|P_l| <= 1), so in normalized radius rho the body surface lies
+  // within [1 - lobBound, 1 + lobBound]. Beyond `outerRho` the body is at least edge / 2 away (occupancy
+  // 0); inside `innerRho` at least edge / 2 deep (occupancy 1, mask 1, t < 1). Both exact shortcuts skip
+  // the harmonic sum where its value cannot change the result (the margin absorbs rounding).
+  let coefSum = 0;
+  for (let k = 0; k < K; k++) coefSum += abs(HC[k]);
+  const lobBound = lob * coefSum * (1 + 1e-6) + 1e-9;
+  const outerRho = 1 + lobBound + (0.5 * edge) / R + 1e-9;
+  const innerRho = 1 - lobBound - (0.5 * edge) / R - 1e-9;
   const reach2 = reach * reach;
   // Voxel box around the centre.
   const z0 = max(0, floor((cz - reach) / sz)), z1 = min(D - 1, ceil((cz + reach) / sz));
@@ -184,15 +210,36 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   const cavZ = draws.cavityOffset[0] * cavOff, cavY = draws.cavityOffset[1] * cavOff, cavX = draws.cavityOffset[2] * cavOff;
   const calc = f.calcification;
   const popR2 = (POPCORN_RADIUS * short) ** 2;
+  // Inside innerRho the value needs t only for a part-solid core or calcium; otherwise the voxel is fully
+  // nodule whatever the spicules do (they can only lower s further below -edge / 2).
+  const plainInterior = !partSolid && calc === 'none';
   let maskVoxels = 0;
   let bz0 = D, by0 = H, bx0 = W, bz1 = -1, by1 = -1, bx1 = -1;
   let fz0 = D, fy0 = H, fx0 = W, fz1 = -1, fy1 = -1, fx1 = -1;
+  // Along a row, e = (ez, ey, ex) is c + px * u with u the frame's x column scaled to the ellipsoid.
+  const uz = m[2] * invLong, uy = m[5] * invShort, ux = m[8] * invShort;
+  const uu = uz * uz + uy * uy + ux * ux;
   for (let z = z0; z <= z1; z++) {
     const pz = z * sz - cz;
     for (let y = y0; y <= y1; y++) {
       const py = y * sy - cy;
       const rowBase = (z * H + y) * W;
-      for (let x = x0; x <= x1; x++) {
+      // The x range that can draw: inside the reach sphere and, without spicules, inside outerRho (both
+      // quadratics in px), widened by a voxel so rounding never drops a voxel the per-voxel tests keep.
+      const rest = reach2 - pz * pz - py * py;
+      if (rest < -1e-9 * reach2) continue;
+      let pxLo = -sqrt(max(0, rest)), pxHi = -pxLo;
+      if (S === 0) {
+        const ccz = (m[0] * pz + m[1] * py) * invLong, ccy = (m[3] * pz + m[4] * py) * invShort, ccx = (m[6] * pz + m[7] * py) * invShort;
+        const b = ccz * uz + ccy * uy + ccx * ux;
+        const disc = b * b - uu * (ccz * ccz + ccy * ccy + ccx * ccx - outerRho * outerRho);
+        if (disc < 0) continue; // the whole row is beyond outerRho (which keeps a margin for rounding)
+        const r = sqrt(disc);
+        pxLo = max(pxLo, (-b - r) / uu);
+        pxHi = min(pxHi, (-b + r) / uu);
+      }
+      const xa = max(x0, floor((pxLo + cx) / sx) - 1), xb = min(x1, ceil((pxHi + cx) / sx) + 1);
+      for (let x = xa; x <= xb; x++) {
         const px = x * sx - cx;
         const r2 = pz * pz + py * py + px * px;
         if (r2 > reach2) continue;
@@ -202,11 +249,42 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         const qx = m[6] * pz + m[7] * py + m[8] * px;
         const ez = qz * invLong, ey = qy * invShort, ex = qx * invShort;
         const rho = sqrt(ez * ez + ey * ey + ex * ex);
+        const idx = rowBase + x;
+        if (rho > outerRho && S === 0) continue; // occupancy 0: nothing to draw
+        if (rho < innerRho && plainInterior) {
+          // Occupancy 1 and mask 1 (s <= -edge / 2); the value does not depend on t.
+          if (z < fz0) fz0 = z;
+          if (z > fz1) fz1 = z;
+          if (y < fy0) fy0 = y;
+          if (y > fy1) fy1 = y;
+          if (x < fx0) fx0 = x;
+          if (x > fx1) fx1 = x;
+          mask[idx] = 1;
+          maskVoxels++;
+          if (z < bz0) bz0 = z;
+          if (z > bz1) bz1 = z;
+          if (y < by0) by0 = y;
+          if (y > by1) by1 = y;
+          if (x < bx0) bx0 = x;
+          if (x > bx1) bx1 = x;
+          let value = f.attenuation;
+          if (texture !== null) value += f.texture * texture.at(z * sz, y * sy, x * sx);
+          if (cavR > 0) {
+            const vz = qz - cavZ, vy = qy - cavY, vx = qx - cavX;
+            if (vz * vz + vy * vy + vx * vx < cavR * cavR) value = AIR_HU;
+          }
+          hu[idx] += value - hu[idx];
+          continue;
+        }
         let t: number; // radius relative to the surface along this direction (1 on the surface)
         let s: number; // approximate signed distance to the body surface, mm
         if (rho < 1e-9) {
           t = 0;
           s = -R;
+        } else if (rho > outerRho) {
+          // The body is more than edge / 2 away: only a spicule can draw here, and then t > 1.
+          t = 2;
+          s = edge;
         } else {
           const mod = lob === 0 ? 1 : modulation(ez / rho, ey / rho, ex / rho);
           t = rho / mod;
@@ -233,7 +311,6 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         let occ = 0.5 - s * invEdge;
         if (occ <= 0) continue;
         if (occ > 1) occ = 1;
-        const idx = rowBase + x;
         if (z < fz0) fz0 = z;
         if (z > fz1) fz1 = z;
         if (y < fy0) fy0 = y;

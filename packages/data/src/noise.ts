@@ -1,9 +1,14 @@
 // Fast seeded noise for volumes (D, H, W) stored row-major (x fastest): table-based normal variates,
-// smooth value noise (trilinear lattice), and separable Gaussian blur along one axis.
-import { Generator } from '@nodulab/tensor';
+// smooth value noise (trilinear lattice), and separable Gaussian blur along one axis. The hot loops run
+// in the native addon's noise kernels (native/src/ops/noise); randomness still comes from `Generator`.
+import { Generator, native } from '@nodulab/tensor';
+
+if (typeof native.fillNormal !== 'function' || typeof native.addCorrelatedNoise !== 'function' || typeof native.addValueNoise !== 'function') {
+  throw new Error('@nodulab/data: the native addon lacks the noise kernels (fillNormal, addCorrelatedNoise, addValueNoise); rebuild it (npm run build:native)');
+}
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
-const { ceil, floor, imul, max, min, sqrt } = Math;
+const { ceil, floor, max, min, sqrt } = Math;
 
 /** 2^16 standard-normal values (fixed, standardized to mean 0 / variance 1); a random 16-bit index picks one. */
 const NORMAL_TABLE: Float32Array = (() => {
@@ -26,26 +31,12 @@ const NORMAL_TABLE: Float32Array = (() => {
 
 /**
  * Fills `out` with approximately standard-normal values times `scale`: a xoshiro128** stream seeded
- * from four draws of `gen` and kept in local variables (the hot loop), two table lookups per 32 bits.
+ * from four draws of `gen`, two table lookups per 32 bits (native FillNormal; `scale` is applied in
+ * double precision, then rounded to float32).
  */
 export function fillNormal(out: Float32Array, gen: Generator, scale = 1): void {
-  const T = NORMAL_TABLE;
-  let a = gen.nextUint32() | 0, b = gen.nextUint32() | 0, c = gen.nextUint32() | 0, d = gen.nextUint32() | 0;
-  if ((a | b | c | d) === 0) a = 1;
-  const n = out.length;
-  for (let i = 0; i < n; i += 2) {
-    const r = imul(b, 5);
-    const u = imul((r << 7) | (r >>> 25), 9) >>> 0;
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = (d << 11) | (d >>> 21);
-    out[i] = T[u & 0xffff] * scale;
-    if (i + 1 < n) out[i + 1] = T[u >>> 16] * scale;
-  }
+  const seed = [gen.nextUint32() >>> 0, gen.nextUint32() >>> 0, gen.nextUint32() >>> 0, gen.nextUint32() >>> 0];
+  native.fillNormal(out, seed, NORMAL_TABLE, scale);
 }
 
 /** One standard-normal value from the table. */
@@ -58,44 +49,18 @@ const TRILINEAR_STD_GAIN = sqrt(27 / 8);
 
 /**
  * Adds smooth value noise of standard deviation ~`amplitude` to `out` (shape (D, H, W), spacing
- * (sz, sy, sx) mm): i.i.d. normals on a lattice of `cellMm` spacing, trilinearly interpolated.
+ * (sz, sy, sx) mm): i.i.d. normals on a lattice of `cellMm` spacing, trilinearly interpolated
+ * (native AddValueNoise).
  */
 export function addValueNoise(out: Float32Array, shape: readonly number[], spacing: readonly number[], cellMm: number,
   amplitude: number, gen: Generator): void {
   const [D, H, W] = shape;
-  const gz = floor(((D - 1) * spacing[0]) / cellMm) + 2;
-  const gy = floor(((H - 1) * spacing[1]) / cellMm) + 2;
-  const gx = floor(((W - 1) * spacing[2]) / cellMm) + 2;
-  const lattice = new Float32Array(gz * gy * gx);
+  // Voxel i sits at lattice coordinate i * step; an axis needs its last voxel's cell and the point after it.
+  const step: [number, number, number] = [spacing[0] / cellMm, spacing[1] / cellMm, spacing[2] / cellMm];
+  const lshape: [number, number, number] = [floor((D - 1) * step[0]) + 2, floor((H - 1) * step[1]) + 2, floor((W - 1) * step[2]) + 2];
+  const lattice = new Float32Array(lshape[0] * lshape[1] * lshape[2]);
   fillNormal(lattice, gen, amplitude * TRILINEAR_STD_GAIN);
-  const ix = new Int32Array(W);
-  const tx = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    const p = (x * spacing[2]) / cellMm;
-    ix[x] = floor(p);
-    tx[x] = p - ix[x];
-  }
-  const row = new Float32Array(gx);
-  for (let z = 0; z < D; z++) {
-    const pz = (z * spacing[0]) / cellMm;
-    const iz = floor(pz);
-    const tz = pz - iz;
-    for (let y = 0; y < H; y++) {
-      const py = (y * spacing[1]) / cellMm;
-      const iy = floor(py);
-      const ty = py - iy;
-      const w00 = (1 - tz) * (1 - ty), w01 = (1 - tz) * ty, w10 = tz * (1 - ty), w11 = tz * ty;
-      const r00 = (iz * gy + iy) * gx, r01 = r00 + gx, r10 = r00 + gy * gx, r11 = r10 + gx;
-      for (let k = 0; k < gx; k++) {
-        row[k] = w00 * lattice[r00 + k] + w01 * lattice[r01 + k] + w10 * lattice[r10 + k] + w11 * lattice[r11 + k];
-      }
-      const base = (z * H + y) * W;
-      for (let x = 0; x < W; x++) {
-        const k = ix[x];
-        out[base + x] += row[k] + tx[x] * (row[k + 1] - row[k]);
-      }
-    }
-  }
+  native.addValueNoise(out, [D, H, W], lattice, lshape, step);
 }
 
 /** Point-evaluated smooth value noise over a box: unit standard deviation, lattice spacing `cellMm`. */

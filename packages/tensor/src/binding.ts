@@ -112,6 +112,25 @@ export interface NativeBinding {
   /** SupCon L_out over anchors with >= 1 positive; NT-Xent is the case labels = [0..N-1, 0..N-1]. */
   supConLoss(z: Float32Array, n: number, dim: number, labels: Int32Array, temperature: number,
     backend?: Backend): { loss: number; grad: Float32Array; anchors: number };
+
+  // ---- noise (the synthetic-data generator): these write into caller-owned arrays, return undefined --
+  /**
+   * Fills `out` with scale * table[k], k the 16-bit halves (low first) of successive xoshiro128** draws
+   * from state `seed` (4 uint32; all zero acts as [1, 0, 0, 0]); table holds 65536 values.
+   */
+  fillNormal(out: Float32Array, seed: number[], table: Float32Array, scale: number, backend?: Backend): void;
+  /**
+   * hu: (D, H, W) += scale * (white filtered by ky along y and kx along x, "valid"), white:
+   * (D, H + ky.length - 1, W + kx.length - 1). Bit-identical on every CPU ISA.
+   */
+  addCorrelatedNoise(hu: Float32Array, shape: [number, number, number], white: Float32Array, ky: Float32Array,
+    kx: Float32Array, scale: number, backend?: Backend): void;
+  /**
+   * out: (D, H, W) += trilinear interpolation of lattice (latticeShape) at lattice coordinates
+   * (z * step[0], y * step[1], x * step[2]); each axis needs floor((n - 1) * step) + 2 lattice points.
+   */
+  addValueNoise(out: Float32Array, shape: [number, number, number], lattice: Float32Array,
+    latticeShape: [number, number, number], step: [number, number, number], backend?: Backend): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

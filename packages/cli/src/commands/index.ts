@@ -5,5 +5,6 @@ import { trainCommand } from './train';
 import { exportCommand } from './export';
 import { inferCommand } from './infer';
 import { evaluateCommand } from './evaluate';
+import { studyCommand } from './study';
 
-export const COMMANDS: Command[] = [generateCommand, trainCommand, exportCommand, inferCommand, evaluateCommand];
+export const COMMANDS: Command[] = [generateCommand, trainCommand, exportCommand, inferCommand, evaluateCommand, studyCommand];

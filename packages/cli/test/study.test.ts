@@ -1,0 +1,152 @@
+// `nodulab study` through main(argv): the quick study end to end (files, metrics.json complete with
+// means and CIs, CSV, report with its charts rendered in headless Chromium), and mistakes that exit 2
+// and write nothing.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../src/main';
+import { CHROMIUM, parseCsv, renderInChromium } from '../../study/test/chromium';
+
+jest.setTimeout(120_000);
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-study-cli-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const LOSSES = ['ce', 'supcon', 'simclr'];
+const TESTS = ['in-distribution', 'rho0.5', 'rho0.0', 'scanner-shift'];
+const METRICS = ['accuracy', 'sensitivity', 'specificity', 'balancedAccuracy', 'auroc'];
+
+describe('nodulab study --quick', () => {
+  let out: string;
+  let r: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    out = path.join(dir, 'quick');
+    const t0 = Date.now();
+    r = await run(['study', '--quick', '--seeds', '2', '--threads', '2', '--out', out]);
+    // eslint-disable-next-line no-console
+    console.log(`quick study with 2 seeds: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it('runs every stage and prints what ran, the headline table and where the report is', () => {
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/study loss-generalization: 3 losses \(ce, supcon, simclr\) x 2 seeds \(0, 1\) = 6 models/);
+    expect(r.stdout).toMatch(/balanced accuracy, mean \[95% CI\] over seeds/);
+    for (const l of LOSSES) expect(r.stdout).toMatch(new RegExp(`\\n${l} +\\d\\.\\d{3} \\[-?\\d\\.\\d{3}, \\d\\.\\d{3}\\]`));
+    expect(r.stdout).toContain(`report: ${path.join(out, 'report.html')}`);
+    expect(r.stderr).toMatch(/\[6\/6\] simclr seed 1: trained, tested and analysed/);
+  });
+
+  it('writes the report, metrics, resolved study and a checkpointed run per loss and seed', () => {
+    expect(fs.readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'report.html', 'runs', 'study.json']);
+    for (const l of LOSSES) for (const s of [0, 1]) {
+      const run = path.join(out, 'runs', `${l}-s${s}`);
+      expect(fs.existsSync(path.join(run, 'checkpoints', 'best.safetensors'))).toBe(true);
+      expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({ loss: l, seed: s });
+    }
+    const study = JSON.parse(fs.readFileSync(path.join(out, 'study.json'), 'utf8'));
+    expect(study).toMatchObject({ name: 'loss-generalization', seeds: [0, 1], volume: { shape: [16, 16, 16] } });
+  });
+
+  it('metrics.json has every loss x test set x metric with its mean and 95% CI, and every analysis', () => {
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    expect(m.runs).toHaveLength(6);
+    for (const l of LOSSES) {
+      for (const t of TESTS) for (const k of METRICS) {
+        const a = m.summary.performance[l][t][k];
+        expect(a.n).toBe(2);
+        expect(a.values).toHaveLength(2);
+        for (const f of ['mean', 'lower', 'upper', 'halfWidth']) expect(typeof a[f]).toBe('number');
+        expect(a.lower).toBeLessThanOrEqual(a.mean);
+        expect(a.upper).toBeGreaterThanOrEqual(a.mean);
+        expect(a.mean).toBeGreaterThanOrEqual(0);
+        expect(a.mean).toBeLessThanOrEqual(1);
+      }
+      for (const f of ['margin', 'diameter', 'attenuation', 'noise']) expect(typeof m.summary.counterfactual[l][f].flipRate.mean).toBe('number');
+      for (const p of ['label', 'diameter', 'lobulation']) expect(typeof m.summary.probes[l][p].mean).toBe('number');
+      expect(m.summary.saliency[l].insideShare.mean).toBeGreaterThan(0);
+    }
+    // The margin counterfactual changes the true label; the shortcut ones do not.
+    expect(m.runs[0].counterfactual.margin.labelChangeRate).toBe(1);
+    expect(m.runs[0].counterfactual.diameter.labelChangeRate).toBe(0);
+  });
+
+  it('metrics.csv parses into rows of the header width with numeric means', () => {
+    const rows = parseCsv(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8'));
+    expect(rows[0].slice(0, 6)).toEqual(['section', 'loss', 'target', 'metric', 'n', 'mean']);
+    const perf = rows.filter((x) => x[0] === 'performance');
+    expect(perf).toHaveLength(LOSSES.length * TESTS.length * METRICS.length);
+    expect(rows.slice(1).every((x) => x.length === rows[0].length)).toBe(true);
+    expect(perf.every((x) => Number.isFinite(Number(x[5])) && x[7] !== '' && x[8] !== '')).toBe(true);
+  });
+
+  it('report.html is self-contained with its charts and tables', () => {
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    for (const id of ['performance-accuracy', 'performance-balancedAccuracy', 'performance-auroc', 'counterfactual-flip-rate', 'probe-scores', 'saliency-inside']) {
+      expect(html).toContain(`data-chart="${id}"`);
+    }
+    expect(html).toMatch(/Reliability of the findings/);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:|\/\/)/);
+  });
+
+  (CHROMIUM ? it : it.skip)('report.html renders in headless Chromium with its charts and no errors', () => {
+    const { dom, consoleMessages } = renderInChromium(path.join(out, 'report.html'));
+    expect(dom).toMatch(/data-rendered="ok"/);
+    expect(dom).toMatch(/data-charts="6"/);
+    expect(dom).toMatch(/<div id="errors" data-count="0"><\/div>/);
+    expect(consoleMessages).toEqual([]);
+  });
+});
+
+describe('nodulab study mistakes', () => {
+  it.each([
+    ['a malformed spec', { losses: ['xent'], seeds: 0 }, /invalid study spec:[\s\S]*losses\[0\]: must be one of[\s\S]*seeds: must be an integer/],
+    ['a bad run config in a spec', { config: { batchSize: 1 } }, /config[\s\S]*batchSize: must be an integer >= 2/],
+    ['a spec that is not JSON', '{ "losses": [', /not valid JSON/],
+  ])('%s exits 2 and writes no output folder', async (_name, doc, message) => {
+    const spec = path.join(dir, 'bad.json');
+    fs.writeFileSync(spec, typeof doc === 'string' ? doc : JSON.stringify(doc));
+    const out = path.join(dir, 'never');
+    const r = await run(['study', '--spec', spec, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    [['study', 'nope'], /unknown study 'nope'/],
+    [['study', '--seeds', '0'], /--seeds must be >= 1/],
+    [['study', '--spec', '/nonexistent/s.json'], /cannot read --spec/],
+  ])('%j exits 2', async (argv, message) => {
+    const r = await run([...argv, '--out', path.join(dir, 'never2')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(path.join(dir, 'never2'))).toBe(false);
+  });
+
+  it('refuses a non-empty --out before writing anything', async () => {
+    const out = path.join(dir, 'full');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'x');
+    const r = await run(['study', '--quick', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/exists and is not an empty folder/);
+    expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+  });
+});

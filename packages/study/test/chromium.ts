@@ -1,0 +1,51 @@
+// Test helper: renders an HTML file in headless Chromium (Debian's `chromium`) and returns the DOM
+// after scripts ran plus every console message it logged; `CHROMIUM` is null when /usr/bin/chromium is missing.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const CHROMIUM: string | null = fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
+
+/** The rendered DOM of `file` (loaded via file://) and the console messages (errors included) Chromium logged. */
+export function renderInChromium(file: string): { dom: string; consoleMessages: string[] } {
+  if (!CHROMIUM) throw new Error('chromium is not installed (apt-get install -y chromium)');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-chromium-'));
+  try {
+    const r = spawnSync(CHROMIUM, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0',
+      '--virtual-time-budget=2000', '--dump-dom', `file://${path.resolve(file)}`,
+    ], { encoding: 'utf8', timeout: 60_000 });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`chromium exited with ${r.status}: ${r.stderr}`);
+    const consoleMessages = r.stderr.split('\n').filter((l) => /:CONSOLE/.test(l));
+    return { dom: r.stdout, consoleMessages };
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Parses simple CSV (quoted cells with "" escapes) into rows of cells. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const cells: string[] = [];
+    let cur = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (quoted) {
+        if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+        else if (ch === '"') quoted = false;
+        else cur += ch;
+      } else if (ch === '"') quoted = true;
+      else if (ch === ',') cells.push(cur), (cur = '');
+      else cur += ch;
+    }
+    cells.push(cur);
+    rows.push(cells);
+  }
+  return rows;
+}

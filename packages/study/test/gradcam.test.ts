@@ -1,0 +1,85 @@
+// Grad-CAM: a model whose logit depends only on a region puts all its saliency there; on NoduleNet3D
+// (global pool + linear head) Grad-CAM equals CAM; trilinear upsampling; the inside-mask share.
+import { Generator, Tensor, cat, flatten, narrow, noGrad, reshape, sum, mul, randn } from '@nodulab/tensor';
+import { NoduleNet3D } from '@nodulab/nn';
+import { FeatureModel, featureModelOf, gradCam3d, insideShare, upsampleTrilinear } from '../src/gradcam';
+
+const [D, H, W] = [6, 8, 8];
+const V = D * H * W;
+/** mask: 1 in the box z 1..3, y 2..5, x 2..5. */
+const region = Float32Array.from({ length: V }, (_, i) => {
+  const z = Math.floor(i / (H * W));
+  const y = Math.floor(i / W) % H;
+  const x = i % W;
+  return z >= 1 && z <= 3 && y >= 2 && y <= 5 && x >= 2 && x <= 5 ? 1 : 0;
+});
+
+/** Features: channel 0 = x inside the region, channel 1 = x outside; logit 1 = sum of channel `used`. */
+function regionModel(used: 0 | 1): FeatureModel {
+  const inside = new Tensor(region, [1, 1, D, H, W]);
+  const outside = new Tensor(region.map((v) => 1 - v), [1, 1, D, H, W]);
+  return {
+    featureMap: (x) => cat([mul(x, inside), mul(x, outside)], 1),
+    head: (a) => cat([Tensor.zeros([1, 1]), reshape(sum(narrow(a, 1, used, 1)), [1, 1])], 1),
+    zeroGrad: () => undefined,
+  };
+}
+
+describe('gradCam3d', () => {
+  const g = new Generator(3);
+  const x = new Tensor(Float32Array.from({ length: V }, () => 0.2 + g.uniform()), [1, 1, D, H, W]);
+
+  it.each([
+    { used: 0 as const, share: 1 },
+    { used: 1 as const, share: 0 },
+  ])('puts the saliency where the logit looks (channel $used -> share inside $share)', ({ used, share }) => {
+    const r = gradCam3d(regionModel(used), x, [1]);
+    expect(r.shape).toEqual([D, H, W]);
+    expect(r.classes[0]).toBe(1);
+    expect(insideShare(r.cams, region)).toBeCloseTo(share, 6);
+    expect(Math.max(...r.cams)).toBeGreaterThan(0);
+  });
+
+  it('equals CAM (classifier weights times the last feature map) on NoduleNet3D', () => {
+    const model = new NoduleNet3D({ widthMultiplier: 0.25, generator: new Generator(1) }).eval();
+    const xs = randn([2, 1, 8, 8, 8], new Generator(2));
+    const r = gradCam3d(featureModelOf(model), xs);
+    const A = noGrad(() => model.features.forward(xs));
+    const logits = noGrad(() => model.classifier.forward(flatten(model.pool.forward(A))));
+    const [, C, d, h, w] = A.shape;
+    const S = d * h * w;
+    const Wc = model.classifier.weight.data;
+    for (let n = 0; n < 2; n++) {
+      const cls = logits.data[2 * n + 1] > logits.data[2 * n] ? 1 : 0;
+      expect(r.classes[n]).toBe(cls);
+      const coarse = new Float32Array(S);
+      for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) coarse[s] += (Wc[cls * C + c] / S) * A.data[(n * C + c) * S + s];
+      const expected = upsampleTrilinear(coarse.map((v) => Math.max(0, v)), [d, h, w], [8, 8, 8]);
+      const got = r.cams.subarray(n * 512, (n + 1) * 512);
+      for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
+    }
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+
+  it('rejects a class outside the logits', () => {
+    expect(() => gradCam3d(regionModel(0), x, [2])).toThrow(/class 2 of sample 0 is outside \[0, 2\)/);
+  });
+});
+
+describe('upsampleTrilinear', () => {
+  it('keeps a constant map constant and matches align_corners=false interpolation', () => {
+    expect(Array.from(upsampleTrilinear(new Float32Array(8).fill(3), [2, 2, 2], [4, 5, 6])).every((v) => Math.abs(v - 3) < 1e-6)).toBe(true);
+    // Along x only: [0, 1] -> 4 samples at source coordinates -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1).
+    expect(Array.from(upsampleTrilinear([0, 1], [1, 1, 2], [1, 1, 4]))).toEqual([0, 0.25, 0.75, 1]);
+  });
+});
+
+describe('insideShare', () => {
+  it.each([
+    { cam: [1, 1, 2, 0], mask: [1, 0, 1, 0], share: 0.75 },
+    { cam: [0, 0], mask: [1, 0], share: NaN },
+  ])('$cam in $mask -> $share', ({ cam, mask, share }) => {
+    if (Number.isNaN(share)) expect(insideShare(cam, mask)).toBeNaN();
+    else expect(insideShare(cam, mask)).toBeCloseTo(share, 12);
+  });
+});
