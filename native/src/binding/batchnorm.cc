@@ -3,6 +3,7 @@
 // shape, every per-channel vector's length (C) and eps > 0.
 #include <cstdint>
 
+#include "binding/batchnorm_args.h"
 #include "binding/common.h"
 #include "ops/batchnorm/batchnorm.h"
 #include "ops/kernel_names.h"
@@ -25,21 +26,6 @@ Shape get_x(const Napi::CallbackInfo& info, const Napi::Float32Array& x, size_t 
   return s;
 }
 
-// Checks that a per-channel vector (possibly absent when optional) holds C values.
-void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {
-  if (v.IsEmpty()) return;
-  THROW_IF(static_cast<int64_t>(v.ElementLength()) != xs[1],
-           name << " has " << v.ElementLength() << " elements but x " << shape_str(xs) << " has " << xs[1]
-                << " channels");
-}
-
-double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Env env = info.Env();
-  double eps = get_number(info, i, op, "eps");
-  THROW_IF(!(eps > 0), "eps must be > 0, got " << eps);
-  return eps;
-}
-
 // JS: (x, xShape, gamma | null, beta | null, eps, backend?) -> { y, mean, invstd }
 // Kernel: BatchNormTrain or the fused BatchNormReluTrain (same signature).
 template <const char* const* Kernel>
@@ -48,22 +34,14 @@ Napi::Value batch_norm_train(const Napi::CallbackInfo& info) {
   const char* op = *Kernel;
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_x(info, x, 1, op);
-  auto gamma = get_optional_f32(info, 2, op, "gamma");
-  auto beta = get_optional_f32(info, 3, op, "beta");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "beta", beta, xs);
-  double eps = get_eps(info, 4, op);
+  BnTrainArgs a = get_bn_train_args(info, 2, op, xs);
   auto fn = require_kernel<BatchNormTrainFn>(env, op, op, get_backend(info, 5, op));
   float *y, *mean, *invstd;
   auto y_arr = new_f32(env, numel(xs), &y);
   auto mean_arr = new_f32(env, xs[1], &mean);
   auto invstd_arr = new_f32(env, xs[1], &invstd);
-  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), ptr(gamma), ptr(beta), eps, y, mean, invstd);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("y", y_arr);
-  result.Set("mean", mean_arr);
-  result.Set("invstd", invstd_arr);
-  return result;
+  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), ptr(a.gamma), ptr(a.beta), a.eps, y, mean, invstd);
+  return new_object(env, {{"y", y_arr}, {"mean", mean_arr}, {"invstd", invstd_arr}});
 }
 
 // JS: (x, xShape, gamma | null, beta | null, runningMean, runningVar, eps, backend?) -> y
@@ -74,20 +52,12 @@ Napi::Value batch_norm_infer(const Napi::CallbackInfo& info) {
   const char* op = *Kernel;
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_x(info, x, 1, op);
-  auto gamma = get_optional_f32(info, 2, op, "gamma");
-  auto beta = get_optional_f32(info, 3, op, "beta");
-  auto running_mean = get_f32(info, 4, op, "runningMean");
-  auto running_var = get_f32(info, 5, op, "runningVar");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "beta", beta, xs);
-  check_channels(env, op, "runningMean", running_mean, xs);
-  check_channels(env, op, "runningVar", running_var, xs);
-  double eps = get_eps(info, 6, op);
+  BnInferArgs a = get_bn_infer_args(info, 2, op, xs);
   auto fn = require_kernel<BatchNormInferFn>(env, op, op, get_backend(info, 7, op));
   float* y;
   auto out = new_f32(env, numel(xs), &y);
-  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), ptr(gamma), ptr(beta), running_mean.Data(), running_var.Data(),
-     eps, y);
+  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), ptr(a.gamma), ptr(a.beta), a.running_mean.Data(),
+     a.running_var.Data(), a.eps, y);
   return out;
 }
 
@@ -99,24 +69,12 @@ Napi::Value batch_norm_grad(const Napi::CallbackInfo& info) {
   Shape xs = get_x(info, x, 1, op);
   auto dy = get_f32(info, 2, op, "dy");
   check_tensor(env, op, "dy", dy, xs, 5);
-  auto gamma = get_optional_f32(info, 3, op, "gamma");
-  auto mean = get_f32(info, 4, op, "mean");
-  auto invstd = get_f32(info, 5, op, "invstd");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "mean", mean, xs);
-  check_channels(env, op, "invstd", invstd, xs);
+  BnGradArgs a = get_bn_grad_args(info, 3, op, xs);
   auto fn = require_kernel<BatchNormGradFn>(env, op, op, get_backend(info, 6, op));
-  float *dx, *dgamma, *dbeta;
-  auto dx_arr = new_f32(env, numel(xs), &dx);
-  auto dgamma_arr = new_f32(env, xs[1], &dgamma);
-  auto dbeta_arr = new_f32(env, xs[1], &dbeta);
-  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), dy.Data(), ptr(gamma), mean.Data(), invstd.Data(), dx, dgamma,
-     dbeta);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("dx", dx_arr);
-  result.Set("dgamma", dgamma_arr);
-  result.Set("dbeta", dbeta_arr);
-  return result;
+  BnGradOutputs o = new_bn_grad_outputs(env, xs);
+  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx,
+     o.dgamma, o.dbeta);
+  return o.result;
 }
 
 // JS: (x, xShape, y, dy, gamma | null, mean, invstd, backend?) -> { dx, dgamma, dbeta }, where y is
@@ -130,24 +88,12 @@ Napi::Value batch_norm_relu_grad(const Napi::CallbackInfo& info) {
   check_tensor(env, op, "y", y, xs, 5);
   auto dy = get_f32(info, 3, op, "dy");
   check_tensor(env, op, "dy", dy, xs, 5);
-  auto gamma = get_optional_f32(info, 4, op, "gamma");
-  auto mean = get_f32(info, 5, op, "mean");
-  auto invstd = get_f32(info, 6, op, "invstd");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "mean", mean, xs);
-  check_channels(env, op, "invstd", invstd, xs);
+  BnGradArgs a = get_bn_grad_args(info, 4, op, xs);
   auto fn = require_kernel<BatchNormReluGradFn>(env, op, op, get_backend(info, 7, op));
-  float *dx, *dgamma, *dbeta;
-  auto dx_arr = new_f32(env, numel(xs), &dx);
-  auto dgamma_arr = new_f32(env, xs[1], &dgamma);
-  auto dbeta_arr = new_f32(env, xs[1], &dbeta);
-  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), y.Data(), dy.Data(), ptr(gamma), mean.Data(), invstd.Data(), dx,
-     dgamma, dbeta);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("dx", dx_arr);
-  result.Set("dgamma", dgamma_arr);
-  result.Set("dbeta", dbeta_arr);
-  return result;
+  BnGradOutputs o = new_bn_grad_outputs(env, xs);
+  fn(xs[0], xs[1], xs[2] * xs[3] * xs[4], x.Data(), y.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(),
+     a.invstd.Data(), o.dx, o.dgamma, o.dbeta);
+  return o.result;
 }
 
 constexpr const char* const* kTrain = &kernels::kBatchNormTrain;

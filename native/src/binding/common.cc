@@ -96,6 +96,13 @@ void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::F
                 << numel(shape));
 }
 
+void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {
+  if (v.IsEmpty()) return;
+  THROW_IF(static_cast<int64_t>(v.ElementLength()) != xs[1],
+           name << " has " << v.ElementLength() << " elements but x " << shape_str(xs) << " has " << xs[1]
+                << " channels");
+}
+
 namespace {
 // A V8-owned ArrayBuffer of n elements. V8 frees it during garbage collection (N-API finalizers of
 // external buffers only run when the event loop turns, so a synchronous training loop would never
@@ -124,6 +131,12 @@ Napi::Int32Array new_i32(Napi::Env env, int64_t n, int32_t** data) {
   Napi::ArrayBuffer buf = new_buffer(env, n, sizeof(int32_t), &mem);
   *data = static_cast<int32_t*>(mem);
   return Napi::Int32Array::New(env, static_cast<size_t>(n), buf, 0, napi_int32_array);
+}
+
+Napi::Object new_object(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> fields) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const auto& [name, value] : fields) o.Set(name, value);
+  return o;
 }
 
 }  // namespace nodulab::binding

@@ -5,8 +5,10 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/registry.h"
@@ -48,10 +50,16 @@ Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op);
 void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& arr,
                   const Shape& shape, size_t rank);
 
+// Checks that a per-channel vector (skipped when absent) holds C = xs[1] values, C being x's channels.
+void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs);
+
 // A new Float32Array of n floats owned by V8 (zero-filled by the allocator; kernels overwrite it).
 Napi::Float32Array new_f32(Napi::Env env, int64_t n, float** data);
 // A new Int32Array of n ints, likewise.
 Napi::Int32Array new_i32(Napi::Env env, int64_t n, int32_t** data);
+
+// A JS object with these fields, set in order (a result such as { y, mean, invstd }).
+Napi::Object new_object(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> fields);
 
 // Finds kernel (name, backend) or throws "<op>: no <backend> kernel".
 template <class Fn>

@@ -51,6 +51,14 @@ Conv3DParams conv_params(const Napi::CallbackInfo& info, const char* op, const S
 
 Shape out_shape(const Conv3DParams& p) { return {p.N, p.Co, p.oD, p.oH, p.oW}; }
 
+// Checks that dyShape is the output shape of the convolution p of input xs by weight ws.
+void check_dy_shape(Napi::Env env, const char* op, const Shape& dys, const Conv3DParams& p, const Shape& xs,
+                    const Shape& ws) {
+  THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
+                                             << shape_str(out_shape(p)) << " of input " << shape_str(xs)
+                                             << " and weight " << shape_str(ws));
+}
+
 // JS: (x, xShape, w, wShape, b | null, stride, padding, dilation, backend?) -> y
 Napi::Value conv3d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -83,9 +91,7 @@ Napi::Value conv3d_backprop_input(const Napi::CallbackInfo& info) {
   Shape ws = get_shape(info, 3, op, "wShape");
   Shape xs = get_shape(info, 4, op, "xShape");
   Conv3DParams p = conv_params(info, op, xs, ws, 5);
-  THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
-                                             << shape_str(out_shape(p)) << " of input " << shape_str(xs)
-                                             << " and weight " << shape_str(ws));
+  check_dy_shape(env, op, dys, p, xs, ws);
   check_tensor(env, op, "dy", dy, dys, 5);
   check_tensor(env, op, "w", w, ws, 5);
   auto fn = require_kernel<Conv3DBackpropInputFn>(env, op, kernels::kConv3DBackpropInput, get_backend(info, 8, op));
@@ -106,18 +112,14 @@ Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
   Shape ws = get_shape(info, 4, op, "wShape");
   Conv3DParams p = conv_params(info, op, xs, ws, 5);
   const bool with_bias = get_bool(info, 8, op, "withBias");
-  THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
-                                             << shape_str(out_shape(p)) << " of input " << shape_str(xs)
-                                             << " and weight " << shape_str(ws));
+  check_dy_shape(env, op, dys, p, xs, ws);
   check_tensor(env, op, "x", x, xs, 5);
   check_tensor(env, op, "dy", dy, dys, 5);
   auto fn = require_kernel<Conv3DBackpropFilterFn>(env, op, kernels::kConv3DBackpropFilter, get_backend(info, 9, op));
   float *dw, *db = nullptr;
   auto dw_arr = new_f32(env, numel(ws), &dw);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("dw", dw_arr);
-  if (with_bias) out.Set("db", new_f32(env, p.Co, &db));
-  else out.Set("db", env.Null());
+  Napi::Value db_arr = with_bias ? Napi::Value(new_f32(env, p.Co, &db)) : env.Null();
+  Napi::Object out = new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
   fn(p, x.Data(), dy.Data(), dw, db);
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "binding/batchnorm_args.h"
 #include "binding/common.h"
 #include "ops/batchnorm/batchnorm.h"
 #include "ops/kernel_names.h"
@@ -60,6 +61,27 @@ Pool3dGeom get_geom(const Napi::CallbackInfo& info, const Shape& xs, size_t ik, 
 
 Shape out_shape(const Pool3dGeom& g) { return {g.n, g.c, g.od, g.oh, g.ow}; }
 
+// Checks that indices holds numel(ys) entries (ys_name names that shape in the error), each a flat
+// offset into an input (n, c) volume of `volume` elements.
+void check_indices(Napi::Env env, const char* op, const Napi::Int32Array& indices, const char* ys_name,
+                   const Shape& ys, int64_t volume) {
+  THROW_IF(static_cast<int64_t>(indices.ElementLength()) != numel(ys),
+           "indices has " << indices.ElementLength() << " elements but " << ys_name << " " << shape_str(ys)
+                          << " needs " << numel(ys));
+  const int32_t* idx = indices.Data();
+  for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
+    THROW_IF(idx[i] < 0 || idx[i] >= volume,
+             "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
+}
+
+// A { y, indices } result of g's pooled shape; *y and *idx point at its arrays.
+Napi::Object new_pooled_result(Napi::Env env, const Pool3dGeom& g, float** y, int32_t** idx) {
+  const int64_t n_out = numel(out_shape(g));
+  auto y_arr = new_f32(env, n_out, y);
+  auto indices = new_i32(env, n_out, idx);
+  return new_object(env, {{"y", y_arr}, {"indices", indices}});
+}
+
 // JS: (x, xShape, kernel, stride, padding, backend?) -> { y, indices }
 Napi::Value max_pool3d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -69,15 +91,10 @@ Napi::Value max_pool3d(const Napi::CallbackInfo& info) {
   check_tensor(env, op, "x", x, xs, 5);
   Pool3dGeom g = get_geom(info, xs, 2, op);
   auto fn = require_kernel<MaxPool3dFn>(env, op, op, get_backend(info, 5, op));
-  const int64_t n_out = numel(out_shape(g));
   float* y;
-  auto y_arr = new_f32(env, n_out, &y);
   int32_t* idx;
-  auto indices = new_i32(env, n_out, &idx);
+  Napi::Object result = new_pooled_result(env, g, &y, &idx);
   fn(g, x.Data(), y, idx);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("y", y_arr);
-  result.Set("indices", indices);
   return result;
 }
 
@@ -92,19 +109,12 @@ Napi::Value max_pool3d_grad(const Napi::CallbackInfo& info) {
   check_tensor(env, op, "dy", dy, ds, 5);
   THROW_IF(ds[0] != xs[0] || ds[1] != xs[1],
            "dyShape " << shape_str(ds) << " and xShape " << shape_str(xs) << " differ in N or C");
-  THROW_IF(static_cast<int64_t>(indices.ElementLength()) != numel(ds),
-           "indices has " << indices.ElementLength() << " elements but dyShape " << shape_str(ds) << " needs "
-                          << numel(ds));
-  const int64_t volume = xs[2] * xs[3] * xs[4];
-  const int32_t* idx = indices.Data();
-  for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
-    THROW_IF(idx[i] < 0 || idx[i] >= volume,
-             "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
+  check_indices(env, op, indices, "dyShape", ds, xs[2] * xs[3] * xs[4]);
   auto fn = require_kernel<MaxPool3dGradFn>(env, op, op, get_backend(info, 4, op));
   Pool3dGeom g{xs[0], xs[1], xs[2], xs[3], xs[4], ds[2], ds[3], ds[4], 1, 1, 1, 1, 1, 1, 0, 0, 0};
   float* dx;
   auto out = new_f32(env, numel(xs), &dx);
-  fn(g, dy.Data(), idx, dx);
+  fn(g, dy.Data(), indices.Data(), dx);
   return out;
 }
 
@@ -173,23 +183,7 @@ Napi::Value global_avg_pool3d_grad(const Napi::CallbackInfo& info) {
   return out;
 }
 
-
 // ---- fused batch norm + ReLU + max pool ------------------------------------------------------------
-
-// Checks that a per-channel vector (skipped when absent) holds C values.
-void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {
-  if (v.IsEmpty()) return;
-  THROW_IF(static_cast<int64_t>(v.ElementLength()) != xs[1],
-           name << " has " << v.ElementLength() << " elements but x " << shape_str(xs) << " has " << xs[1]
-                << " channels");
-}
-
-double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Env env = info.Env();
-  double eps = get_number(info, i, op, "eps");
-  THROW_IF(!(eps > 0), "eps must be > 0, got " << eps);
-  return eps;
-}
 
 // JS: (x, xShape, gamma | null, beta | null, eps, kernel, stride, padding, backend?)
 //   -> { y, indices, mean, invstd }
@@ -199,26 +193,15 @@ Napi::Value batch_norm_relu_max_pool_train(const Napi::CallbackInfo& info) {
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_volume_shape(info, 1, op, "xShape");
   check_tensor(env, op, "x", x, xs, 5);
-  auto gamma = get_optional_f32(info, 2, op, "gamma");
-  auto beta = get_optional_f32(info, 3, op, "beta");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "beta", beta, xs);
-  double eps = get_eps(info, 4, op);
+  BnTrainArgs a = get_bn_train_args(info, 2, op, xs);
   Pool3dGeom g = get_geom(info, xs, 5, op);
   auto fn = require_kernel<BatchNormReluMaxPoolTrainFn>(env, op, op, get_backend(info, 8, op));
-  const int64_t n_out = numel(out_shape(g));
   float *y, *mean, *invstd;
   int32_t* idx;
-  auto y_arr = new_f32(env, n_out, &y);
-  auto indices = new_i32(env, n_out, &idx);
-  auto mean_arr = new_f32(env, xs[1], &mean);
-  auto invstd_arr = new_f32(env, xs[1], &invstd);
-  fn(g, x.Data(), ptr(gamma), ptr(beta), eps, y, idx, mean, invstd);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("y", y_arr);
-  result.Set("indices", indices);
-  result.Set("mean", mean_arr);
-  result.Set("invstd", invstd_arr);
+  Napi::Object result = new_pooled_result(env, g, &y, &idx);
+  result.Set("mean", new_f32(env, xs[1], &mean));
+  result.Set("invstd", new_f32(env, xs[1], &invstd));
+  fn(g, x.Data(), ptr(a.gamma), ptr(a.beta), a.eps, y, idx, mean, invstd);
   return result;
 }
 
@@ -230,26 +213,13 @@ Napi::Value batch_norm_relu_max_pool_infer(const Napi::CallbackInfo& info) {
   auto x = get_f32(info, 0, op, "x");
   Shape xs = get_volume_shape(info, 1, op, "xShape");
   check_tensor(env, op, "x", x, xs, 5);
-  auto gamma = get_optional_f32(info, 2, op, "gamma");
-  auto beta = get_optional_f32(info, 3, op, "beta");
-  auto running_mean = get_f32(info, 4, op, "runningMean");
-  auto running_var = get_f32(info, 5, op, "runningVar");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "beta", beta, xs);
-  check_channels(env, op, "runningMean", running_mean, xs);
-  check_channels(env, op, "runningVar", running_var, xs);
-  double eps = get_eps(info, 6, op);
+  BnInferArgs a = get_bn_infer_args(info, 2, op, xs);
   Pool3dGeom g = get_geom(info, xs, 7, op);
   auto fn = require_kernel<BatchNormReluMaxPoolInferFn>(env, op, op, get_backend(info, 10, op));
-  const int64_t n_out = numel(out_shape(g));
   float* y;
   int32_t* idx;
-  auto y_arr = new_f32(env, n_out, &y);
-  auto indices = new_i32(env, n_out, &idx);
-  fn(g, x.Data(), ptr(gamma), ptr(beta), running_mean.Data(), running_var.Data(), eps, y, idx);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("y", y_arr);
-  result.Set("indices", indices);
+  Napi::Object result = new_pooled_result(env, g, &y, &idx);
+  fn(g, x.Data(), ptr(a.gamma), ptr(a.beta), a.running_mean.Data(), a.running_var.Data(), a.eps, y, idx);
   return result;
 }
 
@@ -264,35 +234,17 @@ Napi::Value batch_norm_relu_max_pool_grad(const Napi::CallbackInfo& info) {
   auto y = get_f32(info, 2, op, "y");
   auto indices = get_i32(info, 3, op, "indices");
   auto dy = get_f32(info, 4, op, "dy");
-  auto gamma = get_optional_f32(info, 5, op, "gamma");
-  auto mean = get_f32(info, 6, op, "mean");
-  auto invstd = get_f32(info, 7, op, "invstd");
-  check_channels(env, op, "gamma", gamma, xs);
-  check_channels(env, op, "mean", mean, xs);
-  check_channels(env, op, "invstd", invstd, xs);
+  BnGradArgs a = get_bn_grad_args(info, 5, op, xs);
   Pool3dGeom g = get_geom(info, xs, 8, op);
   const Shape ys = out_shape(g);
   check_tensor(env, op, "y", y, ys, 5);
   check_tensor(env, op, "dy", dy, ys, 5);
-  THROW_IF(static_cast<int64_t>(indices.ElementLength()) != numel(ys),
-           "indices has " << indices.ElementLength() << " elements but the pooled shape " << shape_str(ys)
-                          << " needs " << numel(ys));
-  const int64_t volume = g.in_plane();
-  const int32_t* idx = indices.Data();
-  for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
-    THROW_IF(idx[i] < 0 || idx[i] >= volume,
-             "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
+  check_indices(env, op, indices, "the pooled shape", ys, g.in_plane());
   auto fn = require_kernel<BatchNormReluMaxPoolGradFn>(env, op, op, get_backend(info, 11, op));
-  float *dx, *dgamma, *dbeta;
-  auto dx_arr = new_f32(env, numel(xs), &dx);
-  auto dgamma_arr = new_f32(env, xs[1], &dgamma);
-  auto dbeta_arr = new_f32(env, xs[1], &dbeta);
-  fn(g, x.Data(), y.Data(), idx, dy.Data(), ptr(gamma), mean.Data(), invstd.Data(), dx, dgamma, dbeta);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("dx", dx_arr);
-  result.Set("dgamma", dgamma_arr);
-  result.Set("dbeta", dbeta_arr);
-  return result;
+  BnGradOutputs o = new_bn_grad_outputs(env, xs);
+  fn(g, x.Data(), y.Data(), indices.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx, o.dgamma,
+     o.dbeta);
+  return o.result;
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { NoduleGenerator, openDataset, preset } from '@nodulab/data';
 import type { DatasetFolder } from '@nodulab/data';
-import { main } from '../src/main';
+import { runCli as run } from './run_cli';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 let dir: string;
@@ -15,21 +15,6 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-gen-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Runs main(argv) capturing stdout and stderr. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 function writeSpec(doc: unknown): string {
   const file = path.join(dir, 'spec.json');

@@ -9,24 +9,10 @@ import * as path from 'path';
 import { noGrad, softmax, Tensor } from '@nodulab/tensor';
 import { modelSpecMetadata, NoduleNet3D, saveCheckpoint, UNet3D } from '@nodulab/nn';
 import { applyWindow, NoduleGenerator, preset, readNifti, writeNifti } from '@nodulab/data';
-import { main } from '../src/main';
+import { runCli as run } from './run_cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-cli-onnx-'));
 const f = (name: string) => path.join(dir, name);
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const gen = new NoduleGenerator(preset('iid'), 3);
 const samples = gen.batch('test', [0, 1], { hu: true });
@@ -45,13 +31,13 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('export -> infer -> evaluate', () => {
   it('exports a checkpoint that records its model and infers the same probabilities as nodulab', async () => {
     const ex = await run(['export', '--checkpoint', f('net.safetensors'), '--out', f('net.onnx')]);
-    expect(ex.err).toBe('');
+    expect(ex.stderr).toBe('');
     expect(ex.code).toBe(0);
-    expect(ex.out).toMatch(/nodulenet3d classification, opset 17, input input \(N, 1, 32, 32, 32\).*BatchNorm folded \(3\), config sha256:/);
+    expect(ex.stdout).toMatch(/nodulenet3d classification, opset 17, input input \(N, 1, 32, 32, 32\).*BatchNorm folded \(3\), config sha256:/);
 
     const inf = await run(['infer', '--model', f('net.onnx'), '--json', f('vols')]);
     expect(inf.code).toBe(0);
-    const doc = JSON.parse(inf.out) as { results: { file: string; units: string; probabilities: Record<string, number> }[] };
+    const doc = JSON.parse(inf.stdout) as { results: { file: string; units: string; probabilities: Record<string, number> }[] };
     expect(doc.results.map((r) => path.basename(r.file))).toEqual(['case0.nii.gz', 'case1.nii.gz']);
     classifier.eval();
     doc.results.forEach((r, k) => {
@@ -64,7 +50,7 @@ describe('export -> infer -> evaluate', () => {
     });
 
     const text = await run(['infer', '--model', f('net.onnx'), f('vols/case0.nii.gz')]);
-    expect(text.out).toMatch(/case0\.nii\.gz\tbenign=0\.\d{4}\tmalignant=0\.\d{4}\tpredicted=(benign|malignant)\n/);
+    expect(text.stdout).toMatch(/case0\.nii\.gz\tbenign=0\.\d{4}\tmalignant=0\.\d{4}\tpredicted=(benign|malignant)\n/);
   });
 
   it('takes a run folder and exports its best checkpoint', async () => {
@@ -75,28 +61,28 @@ describe('export -> infer -> evaluate', () => {
     expect(fs.readFileSync(f('run.onnx'))).toEqual(fs.readFileSync(f('net.onnx')));
     const notRun = await run(['export', '--checkpoint', f('vols'), '--out', f('x.onnx')]);
     expect(notRun.code).toBe(1);
-    expect(notRun.err).toMatch(/without checkpoints\/best.safetensors/);
+    expect(notRun.stderr).toMatch(/without checkpoints\/best.safetensors/);
   });
 
   it('needs --model for a checkpoint that does not record it, and checks it against the weights', async () => {
     const bare = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx')]);
     expect(bare.code).toBe(2);
-    expect(bare.err).toMatch(/does not record its model kind; pass --model/);
+    expect(bare.stderr).toMatch(/does not record its model kind; pass --model/);
     const wrong = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx'), '--model', 'nodulenet3d']);
     expect(wrong.code).toBe(1);
-    expect(wrong.err).toMatch(/shape mismatch for "features.0.weight"/);
+    expect(wrong.stderr).toMatch(/shape mismatch for "features.0.weight"/);
     expect(fs.existsSync(f('bare.onnx'))).toBe(false);
     const ok = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx'), '--model', 'nodulenet3d',
       '--model-options', '{"widthMultiplier":0.5}', '--bn', 'keep', '--class-names', 'no,yes']);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/BatchNorm BatchNormalization, config none/);
+    expect(ok.stdout).toMatch(/BatchNorm BatchNormalization, config none/);
   });
 
   it('evaluate prints and writes the metrics of each test split', async () => {
     const ev = await run(['evaluate', '--model', f('net.onnx'), '--spec', 'shortcut-size', '--n', '6', '--batch', '4', '--out', f('metrics.json')]);
-    expect(ev.err).toBe('');
+    expect(ev.stderr).toBe('');
     expect(ev.code).toBe(0);
-    expect(ev.out.split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
+    expect(ev.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
     const doc = JSON.parse(fs.readFileSync(f('metrics.json'), 'utf8'));
     expect(Object.keys(doc.splits)).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
     for (const r of Object.values(doc.splits) as Record<string, number>[]) {
@@ -112,7 +98,7 @@ describe('export -> infer -> evaluate', () => {
     expect((await run(['export', '--checkpoint', f('unet.safetensors'), '--out', f('unet.onnx')])).code).toBe(0);
     const inf = await run(['infer', '--model', f('unet.onnx'), '--out-dir', f('masks'), f('vols/case1.nii.gz')]);
     expect(inf.code).toBe(0);
-    expect(inf.out).toMatch(/background=\d\.\d{4}\tnodule=\d\.\d{4}\tmask=/);
+    expect(inf.stdout).toMatch(/background=\d\.\d{4}\tnodule=\d\.\d{4}\tmask=/);
     const mask = readNifti(f('masks/case1_mask.nii.gz'));
     expect(mask.shape).toEqual([32, 32, 32]);
     expect(mask.datatype).toBe(2);
@@ -127,15 +113,15 @@ describe('export -> infer -> evaluate', () => {
   ])('%j exits %p', async (argv, code, message) => {
     const r = await run(argv as string[]);
     expect(r.code).toBe(code);
-    expect(r.err).toMatch(message);
+    expect(r.stderr).toMatch(message);
   });
 
   it('a volume of the wrong size is an error naming the file, with a non-zero exit', async () => {
     const r = await run(['infer', '--model', f('net.onnx'), f('small.nii')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/volume size \(16, 16, 16\) differs from the model's input size \(32, 32, 32\)/);
+    expect(r.stderr).toMatch(/volume size \(16, 16, 16\) differs from the model's input size \(32, 32, 32\)/);
     const notOnnx = await run(['infer', '--model', f('small.nii'), f('vols')]);
     expect(notOnnx.code).toBe(1);
-    expect(notOnnx.err).toMatch(/not an ONNX model/);
+    expect(notOnnx.stderr).toMatch(/not an ONNX model/);
   });
 });

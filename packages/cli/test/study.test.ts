@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/main';
+import { type CliRun, runCli as run } from './run_cli';
 import { CHROMIUM, parseCsv, renderInChromium } from '../../study/test/chromium';
 
 jest.setTimeout(120_000);
@@ -15,26 +15,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 const LOSSES = ['ce', 'supcon', 'simclr'];
 const TESTS = ['in-distribution', 'rho0.5', 'rho0.0', 'scanner-shift'];
 const METRICS = ['accuracy', 'sensitivity', 'specificity', 'balancedAccuracy', 'auroc'];
 
 describe('nodulab study --quick', () => {
   let out: string;
-  let r: { code: number; stdout: string; stderr: string };
+  let r: CliRun;
   beforeAll(async () => {
     out = path.join(dir, 'quick');
     const t0 = Date.now();

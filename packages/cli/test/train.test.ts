@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../src/main';
+import { runCli as run } from './run_cli';
 
 jest.setTimeout(60_000);
 
@@ -12,24 +12,6 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-train-cli-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Runs main(argv) capturing stdout and stderr; `onStderr` sees each write to stderr. */
-async function run(argv: string[], onStderr?: (text: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr += String(s);
-    onStderr?.(String(s));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** A tiny, easy run: large spiculated vs small smooth nodules, 16^3 voxels, a quarter-width model. */
 const TINY = {

@@ -5,22 +5,29 @@ import { Tensor, Generator, rand, native, batchNorm3d, batchNormReluMaxPool3d, m
 import type { Triple } from '../src';
 import type { Shape5 } from '../src/binding';
 import { gradientMismatches } from './gradcheck';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tolerances = require('../../../native/test/tolerances.json');
-const kernelTol = (name: string) => ({ ...tolerances.kernels.default, ...(tolerances.kernels[name] ?? {}) });
-
-function expectClose(name: string, got: Float32Array, want: Float32Array): void {
-  const { atol, rtol } = kernelTol(name);
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const ok = (Number.isNaN(want[i]) && Number.isNaN(got[i])) || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]);
-    if (!ok) throw new Error(`${name}: element ${i} got ${got[i]} want ${want[i]}`);
-  }
-}
+import { expectClose } from './kernel_close';
 
 const uniform = (shape: number[], g: Generator, lo: number, hi: number) =>
   new Tensor(rand(shape, g).data.map((v) => lo + (hi - lo) * v), shape);
+
+// (mode, affine, x shape) cases of the gradient tests.
+const GRAD_CASES = [
+  ['training', true, [2, 3, 2, 3, 2]],
+  ['training', false, [1, 2, 3, 2, 2]],
+  ['evaluation', true, [2, 3, 2, 3, 2]],
+  ['evaluation', false, [1, 2, 3, 2, 2]],
+] as [string, boolean, number[]][];
+
+/** x: xs in [-1, 2), then, when affine, weight and bias: (C) drawn from g in that order; all require grad. */
+function gradInputs(xs: number[], affine: boolean, g: Generator) {
+  const c = xs[1];
+  const x = uniform(xs, g, -1, 2);
+  x.requiresGrad = true;
+  const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
+  const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
+  if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+  return { c, x, weight, bias, inputs: [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])] };
+}
 
 /** Per-channel mean and biased variance of x (N, C, S...) in double. */
 function channelMoments(x: Tensor): { mean: number[]; biasedVar: number[]; count: number } {
@@ -48,16 +55,24 @@ const CASES: [string, Shape5, boolean, number][] = [
   ['affine off, far from 0', [3, 5, 2, 2, 7], false, 100],
 ];
 
+/**
+ * A kernel test's arrays, drawn from g in this order: x around offset (one NaN, in channel 0), dy,
+ * gamma and beta when affine, running mean and variance.
+ */
+function kernelInputs(xs: Shape5, affine: boolean, offset: number, g: Generator) {
+  const x = uniform(xs, g, offset - 2, offset + 2).data;
+  x[Math.floor((xs[2] * xs[3] * xs[4]) / 2)] = NaN; // channel 0 only
+  const dy = uniform(xs, g, -1, 1).data;
+  const c = xs[1];
+  const gamma = affine ? uniform([c], g, 0.5, 1.5).data : null;
+  const beta = affine ? uniform([c], g, -1, 1).data : null;
+  const rm = uniform([c], g, -1, 1).data, rv = uniform([c], g, 0.1, 2).data;
+  return { x, dy, c, gamma, beta, rm, rv };
+}
+
 describe('batch norm kernels: cpu matches ref', () => {
   it.each(CASES)('%s', (_name, xs, affine, offset) => {
-    const g = new Generator(xs.reduce((a, b) => a * b, 1));
-    const x = uniform(xs, g, offset - 2, offset + 2).data;
-    x[Math.floor((xs[2] * xs[3] * xs[4]) / 2)] = NaN; // channel 0 only
-    const dy = uniform(xs, g, -1, 1).data;
-    const c = xs[1];
-    const gamma = affine ? uniform([c], g, 0.5, 1.5).data : null;
-    const beta = affine ? uniform([c], g, -1, 1).data : null;
-    const rm = uniform([c], g, -1, 1).data, rv = uniform([c], g, 0.1, 2).data;
+    const { x, dy, c, gamma, beta, rm, rv } = kernelInputs(xs, affine, offset, new Generator(xs.reduce((a, b) => a * b, 1)));
     const ref = native.batchNormTrain(x, xs, gamma, beta, 1e-5, 'ref');
     const cpu = native.batchNormTrain(x, xs, gamma, beta, 1e-5, 'cpu');
     expectClose('BatchNormTrain', cpu.y, ref.y);
@@ -78,14 +93,7 @@ describe('batch norm kernels: cpu matches ref', () => {
 
 describe('fused batch norm + relu kernels: cpu matches ref', () => {
   it.each(CASES)('%s', (_name, xs, affine, offset) => {
-    const g = new Generator(7 * xs.reduce((a, b) => a * b, 1));
-    const x = uniform(xs, g, offset - 2, offset + 2).data;
-    x[Math.floor((xs[2] * xs[3] * xs[4]) / 2)] = NaN; // channel 0 only
-    const dy = uniform(xs, g, -1, 1).data;
-    const c = xs[1];
-    const gamma = affine ? uniform([c], g, 0.5, 1.5).data : null;
-    const beta = affine ? uniform([c], g, -1, 1).data : null;
-    const rm = uniform([c], g, -1, 1).data, rv = uniform([c], g, 0.1, 2).data;
+    const { x, dy, c, gamma, beta, rm, rv } = kernelInputs(xs, affine, offset, new Generator(7 * xs.reduce((a, b) => a * b, 1)));
     const ref = native.batchNormReluTrain(x, xs, gamma, beta, 1e-5, 'ref');
     const cpu = native.batchNormReluTrain(x, xs, gamma, beta, 1e-5, 'cpu');
     expectClose('BatchNormReluTrain', cpu.y, ref.y);
@@ -137,45 +145,23 @@ describe('batchNorm3d', () => {
   });
 
   // (mode, affine, x shape)
-  it.each([
-    ['training', true, [2, 3, 2, 3, 2]],
-    ['training', false, [1, 2, 3, 2, 2]],
-    ['evaluation', true, [2, 3, 2, 3, 2]],
-    ['evaluation', false, [1, 2, 3, 2, 2]],
-  ] as [string, boolean, number[]][])('gradients match finite differences: %s, affine %s, x %j', (mode, affine, xs) => {
+  it.each(GRAD_CASES)('gradients match finite differences: %s, affine %s, x %j', (mode, affine, xs) => {
     const g = new Generator(11);
-    const c = xs[1];
-    const x = uniform(xs, g, -1, 2);
-    x.requiresGrad = true;
-    const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
-    const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
-    if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+    const { c, x, weight, bias, inputs } = gradInputs(xs, affine, g);
     const runningMean = uniform([c], g, -0.5, 0.5), runningVar = uniform([c], g, 0.5, 1.5);
     const w = uniform(xs, g, -1, 1);
     const training = mode === 'training';
     const loss = () => sum(mul(batchNorm3d(x, runningMean, runningVar, weight, bias, { training }), w));
-    const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
     expect(gradientMismatches('batchNorm3d', inputs, loss)).toEqual([]);
   });
 
   // (mode, affine, x shape): relu: true must equal relu(batchNorm3d(...)), values and gradients.
-  it.each([
-    ['training', true, [2, 3, 2, 3, 2]],
-    ['training', false, [1, 2, 3, 2, 2]],
-    ['evaluation', true, [2, 3, 2, 3, 2]],
-    ['evaluation', false, [1, 2, 3, 2, 2]],
-  ] as [string, boolean, number[]][])('relu: true equals relu(batchNorm3d): %s, affine %s, x %j', (mode, affine, xs) => {
+  it.each(GRAD_CASES)('relu: true equals relu(batchNorm3d): %s, affine %s, x %j', (mode, affine, xs) => {
     const g = new Generator(23);
-    const c = xs[1];
-    const x = uniform(xs, g, -1, 2);
-    x.requiresGrad = true;
-    const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
-    const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
-    if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+    const { c, x, weight, bias, inputs } = gradInputs(xs, affine, g);
     const stats = () => [uniform([c], new Generator(5), -0.5, 0.5), uniform([c], new Generator(6), 0.5, 1.5)];
     const w = uniform(xs, g, -1, 1);
     const training = mode === 'training';
-    const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
     const run = (fused: boolean) => {
       for (const t of inputs) t.grad = null;
       const [rm, rv] = stats();
@@ -260,14 +246,8 @@ describe('batchNormReluMaxPool3d', () => {
 
   it.each(POOL_CASES)('equals maxPool3d(relu(batchNorm3d)): %s, affine %s, x %j, k %j s %j p %j', (mode, affine, xs, kernel, stride, padding) => {
     const g = new Generator(31);
-    const c = xs[1];
-    const x = uniform(xs, g, -1, 2);
-    x.requiresGrad = true;
-    const weight = affine ? uniform([c], g, 0.5, 1.5) : null;
-    const bias = affine ? uniform([c], g, -0.5, 0.5) : null;
-    if (weight && bias) weight.requiresGrad = bias.requiresGrad = true;
+    const { c, x, weight, bias, inputs } = gradInputs(xs, affine, g);
     const training = mode === 'training';
-    const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
     const run = (fused: boolean) => {
       for (const t of inputs) t.grad = null;
       const rm = uniform([c], new Generator(5), -0.5, 0.5), rv = uniform([c], new Generator(6), 0.5, 1.5);

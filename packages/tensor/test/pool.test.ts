@@ -3,19 +3,7 @@
 import { Tensor, Generator, rand, native, maxPool3d, avgPool3d, globalAvgPool3d, mul, sum } from '../src';
 import type { Shape5, Triple } from '../src/binding';
 import { gradientMismatches } from './gradcheck';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tolerances = require('../../../native/test/tolerances.json');
-const kernelTol = (name: string) => ({ ...tolerances.kernels.default, ...(tolerances.kernels[name] ?? {}) });
-
-function expectClose(name: string, got: Float32Array, want: Float32Array): void {
-  const { atol, rtol } = kernelTol(name);
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const ok = (Number.isNaN(want[i]) && Number.isNaN(got[i])) || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]);
-    if (!ok) throw new Error(`${name}: element ${i} got ${got[i]} want ${want[i]}`);
-  }
-}
+import { expectClose } from './kernel_close';
 
 /** Distinct values 0.05 apart in a seeded order: no ties, and far apart relative to the FD step. */
 function distinct(shape: number[], seed: number): Tensor {

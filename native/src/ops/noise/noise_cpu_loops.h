@@ -1,6 +1,6 @@
-// One z slice of the fast AddCorrelatedNoise, portable C++ (the baseline ISA; noise_cpu_avx2.cc and
-// noise_cpu_avx512.cc vectorize the same arithmetic): each output is a chain of std::fma in tap order
-// (first tap a plain product), so every ISA gives the same bits.
+// One z slice of the fast AddCorrelatedNoise, portable C++ (the baseline ISA; noise_cpu_simd.h
+// vectorizes the same arithmetic for AVX2 and AVX-512): each output is a chain of std::fma in tap
+// order (first tap a plain product), so every ISA gives the same bits.
 #pragma once
 #include <cmath>
 #include <cstdint>

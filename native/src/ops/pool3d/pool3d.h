@@ -77,6 +77,21 @@ inline void max_pool_take(T v, int32_t i, T& best, int32_t& best_index) {
 // One output row of the 2x2x2 stride-2 unpadded max pool, per ISA (pool3d_cpu_avx2.cc / _avx512.cc).
 // x0 points at input (2*od, 2*oh, 0) of a plane and base is its flat index; the window rows are
 // x0, x0 + w, x0 + hw, x0 + hw + w (scan order). Writes y[0..ow) and indices[0..ow).
+// Outputs [o_begin, ow) of such a row, scalar: the scalar path and the vector paths' tails.
+inline void max_pool222_row_tail(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t o_begin, int64_t ow,
+                                 float* y, int32_t* indices) {
+  const int64_t offsets[8] = {0, 1, w, w + 1, hw, hw + 1, hw + w, hw + w + 1};
+  for (int64_t o = o_begin; o < ow; ++o) {
+    float best = -__builtin_inff();
+    int32_t best_index = base + static_cast<int32_t>(2 * o);
+    for (int64_t k = 0; k < 8; ++k) {
+      const int64_t i = 2 * o + offsets[k];
+      max_pool_take(x0[i], base + static_cast<int32_t>(i), best, best_index);
+    }
+    y[o] = best;
+    indices[o] = best_index;
+  }
+}
 void max_pool222_row_avx2(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y,
                           int32_t* indices);
 void max_pool222_row_avx512(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y,

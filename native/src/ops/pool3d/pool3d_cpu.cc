@@ -26,17 +26,7 @@ bool is_222(const Pool3dGeom& g) {
 // Scalar 2x2x2 stride-2 row: the same scan order and rule as the reference.
 void max_pool222_row_scalar(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y,
                             int32_t* indices) {
-  const int64_t offsets[8] = {0, 1, w, w + 1, hw, hw + 1, hw + w, hw + w + 1};
-  for (int64_t o = 0; o < ow; ++o) {
-    float best = -std::numeric_limits<float>::infinity();
-    int32_t best_index = base + static_cast<int32_t>(2 * o);
-    for (int64_t k = 0; k < 8; ++k) {
-      const int64_t i = 2 * o + offsets[k];
-      max_pool_take(x0[i], base + static_cast<int32_t>(i), best, best_index);
-    }
-    y[o] = best;
-    indices[o] = best_index;
-  }
+  max_pool222_row_tail(x0, base, w, hw, 0, ow, y, indices);
 }
 
 // One output row (plane p, od, oh) of a general max pool.
@@ -55,6 +45,22 @@ void max_pool_row(const Pool3dGeom& g, const float* xp, int64_t od, int64_t oh, 
     y[ow] = best;
     indices[ow] = best_index;
   }
+}
+
+// The in-bounds part [z0, z1) x [y0, y1) x [x0, x1) of output (od, oh, ow)'s average-pool window and
+// its divisor: the padded window's size with count_include_pad, else the in-bounds element count.
+struct AvgWindow {
+  int64_t z0, z1, y0, y1, x0, x1, divisor;
+};
+
+AvgWindow avg_window(const Pool3dGeom& g, bool count_include_pad, int64_t od, int64_t oh, int64_t ow) {
+  const int64_t zs = od * g.sd - g.pd, ys = oh * g.sh - g.ph, xs = ow * g.sw - g.pw;
+  AvgWindow a{std::max<int64_t>(zs, 0), std::min(zs + g.kd, g.d), std::max<int64_t>(ys, 0), std::min(ys + g.kh, g.h),
+              std::max<int64_t>(xs, 0), std::min(xs + g.kw, g.w), 0};
+  a.divisor = count_include_pad ? (std::min(zs + g.kd, g.d + g.pd) - zs) * (std::min(ys + g.kh, g.h + g.ph) - ys) *
+                                      (std::min(xs + g.kw, g.w + g.pw) - xs)
+                                : (a.z1 - a.z0) * (a.y1 - a.y0) * (a.x1 - a.x0);
+  return a;
 }
 
 }  // namespace
@@ -101,22 +107,15 @@ void avg_pool3d_cpu(const Pool3dGeom& g, bool count_include_pad, const float* x,
     for (int64_t r = b; r < e; ++r) {
       const int64_t p = r / (g.od * g.oh), od = (r / g.oh) % g.od, oh = r % g.oh;
       const float* xp = x + p * g.in_plane();
-      const int64_t zs = od * g.sd - g.pd, ys = oh * g.sh - g.ph;
-      const int64_t z0 = std::max<int64_t>(zs, 0), z1 = std::min(zs + g.kd, g.d);
-      const int64_t y0 = std::max<int64_t>(ys, 0), y1 = std::min(ys + g.kh, g.h);
-      const int64_t zy_padded = (std::min(zs + g.kd, g.d + g.pd) - zs) * (std::min(ys + g.kh, g.h + g.ph) - ys);
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const int64_t xs = ow * g.sw - g.pw;
-        const int64_t x0 = std::max<int64_t>(xs, 0), x1 = std::min(xs + g.kw, g.w);
-        const int64_t divisor = count_include_pad ? zy_padded * (std::min(xs + g.kw, g.w + g.pw) - xs)
-                                                  : (z1 - z0) * (y1 - y0) * (x1 - x0);
+        const AvgWindow a = avg_window(g, count_include_pad, od, oh, ow);
         float sum = 0.f;
-        for (int64_t z = z0; z < z1; ++z)
-          for (int64_t yy = y0; yy < y1; ++yy) {
+        for (int64_t z = a.z0; z < a.z1; ++z)
+          for (int64_t yy = a.y0; yy < a.y1; ++yy) {
             const float* row = xp + (z * g.h + yy) * g.w;
-            for (int64_t xx = x0; xx < x1; ++xx) sum += row[xx];
+            for (int64_t xx = a.x0; xx < a.x1; ++xx) sum += row[xx];
           }
-        y[r * g.ow + ow] = sum / static_cast<float>(divisor);
+        y[r * g.ow + ow] = sum / static_cast<float>(a.divisor);
       }
     }
   });
@@ -129,27 +128,17 @@ void avg_pool3d_grad_cpu(const Pool3dGeom& g, bool count_include_pad, const floa
       float* dxp = dx + p * in;
       const float* dyp = dy + p * out;
       std::memset(dxp, 0, sizeof(float) * in);
-      for (int64_t od = 0; od < g.od; ++od) {
-        const int64_t zs = od * g.sd - g.pd;
-        const int64_t z0 = std::max<int64_t>(zs, 0), z1 = std::min(zs + g.kd, g.d);
-        for (int64_t oh = 0; oh < g.oh; ++oh) {
-          const int64_t ys = oh * g.sh - g.ph;
-          const int64_t y0 = std::max<int64_t>(ys, 0), y1 = std::min(ys + g.kh, g.h);
-          const int64_t zy_padded = (std::min(zs + g.kd, g.d + g.pd) - zs) * (std::min(ys + g.kh, g.h + g.ph) - ys);
+      for (int64_t od = 0; od < g.od; ++od)
+        for (int64_t oh = 0; oh < g.oh; ++oh)
           for (int64_t ow = 0; ow < g.ow; ++ow) {
-            const int64_t xs = ow * g.sw - g.pw;
-            const int64_t x0 = std::max<int64_t>(xs, 0), x1 = std::min(xs + g.kw, g.w);
-            const int64_t divisor = count_include_pad ? zy_padded * (std::min(xs + g.kw, g.w + g.pw) - xs)
-                                                      : (z1 - z0) * (y1 - y0) * (x1 - x0);
-            const float share = dyp[(od * g.oh + oh) * g.ow + ow] / static_cast<float>(divisor);
-            for (int64_t z = z0; z < z1; ++z)
-              for (int64_t yy = y0; yy < y1; ++yy) {
+            const AvgWindow a = avg_window(g, count_include_pad, od, oh, ow);
+            const float share = dyp[(od * g.oh + oh) * g.ow + ow] / static_cast<float>(a.divisor);
+            for (int64_t z = a.z0; z < a.z1; ++z)
+              for (int64_t yy = a.y0; yy < a.y1; ++yy) {
                 float* row = dxp + (z * g.h + yy) * g.w;
-                for (int64_t xx = x0; xx < x1; ++xx) row[xx] += share;
+                for (int64_t xx = a.x0; xx < a.x1; ++xx) row[xx] += share;
               }
           }
-        }
-      }
     }
   });
 }
