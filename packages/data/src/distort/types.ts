@@ -1,7 +1,7 @@
 // What a robustness distortion is ("category x severity 1-5", as ImageNet-C / MedMNIST-C, in 3D for
 // CT), and the wrapper that validates the call and converts between the generator's window units and HU.
 import { Generator } from '@nodulab/tensor';
-import { Window } from '../acquisition';
+import { Window, applyWindow } from '../acquisition';
 
 /**
  * The generator's default window (spec.ts: lung window, center -600 HU, width 1500 HU), used when
@@ -97,11 +97,7 @@ export function defineDistortion(name: string, description: string, severities: 
       const hu = new Float32Array(volume.length);
       for (let i = 0; i < hu.length; i++) hu[i] = lo + width * volume[i];
       body(hu, s, sp, p, generator);
-      const inv = 1 / width;
-      for (let i = 0; i < hu.length; i++) {
-        const v = (hu[i] - lo) * inv;
-        hu[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-      }
+      applyWindow(hu, { center, width });
       return hu;
     },
   };

@@ -2,6 +2,7 @@
 // {data, shape} or a Tensor — into the network input (N,C,D,H,W), checking channels and size against
 // the model's metadata and applying its intensity normalization.
 import { Tensor } from '@nodulab/tensor';
+import { applyWindow } from '@nodulab/data';
 import type { NodulabMetadata, Normalization } from '../export/metadata';
 
 /**
@@ -18,13 +19,7 @@ export type InputUnits = 'HU' | 'normalized';
 
 /** Maps raw intensities to network input in place, as the model's metadata says. */
 export function normalizeInPlace(data: Float32Array, n: Normalization): void {
-  if (n.type !== 'window') return;
-  const lo = n.center - n.width / 2;
-  const inv = 1 / n.width;
-  for (let i = 0; i < data.length; i++) {
-    const v = (data[i] - lo) * inv;
-    data[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-  }
+  if (n.type === 'window') applyWindow(data, n);
 }
 
 function describe(meta: NodulabMetadata): string {
