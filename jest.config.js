@@ -1,4 +1,4 @@
 // Root jest entry: runs every package's tests (npm test).
 module.exports = {
-  projects: ['<rootDir>/packages/*/jest.config.js'],
+  projects: ['<rootDir>/packages/*/jest.config.js', '<rootDir>/test/jest.config.js'],
 };
