@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { decodeMetadata, NodulabMetadata } from '../export/metadata';
-import { InputUnits, prepareBatch, VolumeInput } from './input';
+import { argmaxClasses, InputUnits, prepareBatch, VolumeInput } from '@nodulab/eval';
 
 /** Options of {@link OnnxModel.load}. */
 export interface LoadOptions {
@@ -56,16 +56,6 @@ export interface RawOutput {
 function split(data: Float32Array, n: number): Float32Array[] {
   const per = data.length / n;
   return Array.from({ length: n }, (_, k) => data.slice(k * per, (k + 1) * per));
-}
-
-function argmaxChannels(probs: Float32Array, k: number, voxels: number): Uint8Array {
-  const mask = new Uint8Array(voxels);
-  for (let v = 0; v < voxels; v++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[c * voxels + v] > probs[best * voxels + v]) best = c;
-    mask[v] = best;
-  }
-  return mask;
 }
 
 /**
@@ -178,7 +168,7 @@ export class OnnxModel {
     const k = probabilities[0].length / voxels;
     return {
       task: 'segmentation', classNames: m.classNames, shape: [...m.inputSize], logits, probabilities,
-      masks: probabilities.map((p) => argmaxChannels(p, k, voxels)),
+      masks: probabilities.map((p) => argmaxClasses(p, k, voxels)),
     };
   }
 
