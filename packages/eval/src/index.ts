@@ -1,6 +1,15 @@
-// @nodulab/eval: classification metrics (accuracy, sensitivity, specificity, balanced accuracy, AUROC,
-// confusion matrix) and summaries over seeds (mean with a Student-t 95% confidence interval).
+// @nodulab/eval: one prediction -> probability -> metrics path. A Predictor (a model in-process or an
+// exported ONNX model) gives logits; softmax gives P(malignant); classification metrics (accuracy,
+// sensitivity, specificity, balanced accuracy, AUROC), Dice, and summaries over seeds (mean, 95% CI).
 export * from './confusion';
 export * from './metrics';
 export * from './student_t';
 export * from './summary';
+export * from './segmentation';
+export * from './probabilities';
+export * from './model_info';
+export * from './input';
+export * from './predictor';
+export * from './module_predictor';
+export * from './checkpoint';
+export * from './evaluate';

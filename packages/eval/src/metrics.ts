@@ -1,5 +1,6 @@
 // Classification metrics: accuracy, sensitivity, specificity, balanced accuracy, AUROC (rank-based,
-// ties averaged) and one call computing all of them from labels and positive-class scores.
+// ties averaged), one call computing all of them from labels and positive-class scores, and the five
+// that nodulab reports everywhere (classificationMetrics).
 import { binaryCounts, checkClasses, checkPaired, ClassArray, confusionMatrix } from './confusion';
 
 /** Fraction of samples whose predicted class equals the label. */
@@ -89,4 +90,31 @@ export function binaryMetrics(labels: ClassArray, scores: ArrayLike<number>, thr
     confusion: confusionMatrix(labels, predicted, 2),
     threshold,
   };
+}
+
+/** The five classification metrics nodulab reports (validation, studies, `nodulab evaluate`), in order. */
+export const CLASSIFICATION_METRICS = ['accuracy', 'sensitivity', 'specificity', 'balancedAccuracy', 'auroc'] as const;
+export type ClassificationMetricName = (typeof CLASSIFICATION_METRICS)[number];
+
+/** The sample count and the five reported metrics. */
+export type ClassificationMetrics = { n: number } & Record<ClassificationMetricName, number>;
+
+/** The {@link CLASSIFICATION_METRICS} (and n) of a full binary evaluation. */
+export function pickClassificationMetrics(m: BinaryMetrics): ClassificationMetrics {
+  const out = { n: m.n } as ClassificationMetrics;
+  for (const k of CLASSIFICATION_METRICS) out[k] = m[k];
+  return out;
+}
+
+/**
+ * Accuracy, sensitivity, specificity, balanced accuracy and AUROC from labels (0/1) and P(malignant)
+ * scores; a sample is called malignant when its score >= `threshold` (default 0.5).
+ */
+export function classificationMetrics(labels: ClassArray, scores: ArrayLike<number>, threshold = 0.5): ClassificationMetrics {
+  return pickClassificationMetrics(binaryMetrics(labels, scores, threshold));
+}
+
+/** One line "n=… accuracy=0.1234 sensitivity=… auroc=…" (4 decimals), as `nodulab evaluate` prints it. */
+export function formatClassificationMetrics(m: ClassificationMetrics, digits = 4): string {
+  return [`n=${m.n}`, ...CLASSIFICATION_METRICS.map((k) => `${k}=${m[k].toFixed(digits)}`)].join(' ');
 }

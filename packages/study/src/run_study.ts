@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
 import { NoduleGenerator, Sample } from '@nodulab/data';
-import { BinaryMetrics, binaryMetrics } from '@nodulab/eval';
-import { TrainProgress, TrainableNet, loadRun, openSource, predictLogits, train, yieldToEventLoop } from '@nodulab/train';
+import { CLASSIFICATION_METRICS, ClassificationEvaluation, ClassificationMetricName, evaluate } from '@nodulab/eval';
+import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, sourceBatches, train, yieldToEventLoop } from '@nodulab/train';
 import { Aggregate, aggregateFields } from './aggregate';
 import { FlipStats, counterfactualValue, describeCounterfactual, factorStats, flipStats } from './counterfactual';
 import { featureModelOf, gradCam3d, insideShare } from './gradcam';
@@ -17,8 +17,8 @@ import { metricsCsv } from './report/csv';
 import { reportHtml } from './report/html';
 
 /** The classification metrics reported per test set. */
-export const METRICS = ['accuracy', 'sensitivity', 'specificity', 'balancedAccuracy', 'auroc'] as const;
-export type MetricName = (typeof METRICS)[number];
+export const METRICS = CLASSIFICATION_METRICS;
+export type MetricName = ClassificationMetricName;
 
 /** What one (loss, seed) run measured. */
 export interface RunResult {
@@ -73,16 +73,16 @@ export interface StudyOptions {
   signal?: AbortSignal;
 }
 
-const sigmoidDiff = (l0: number, l1: number): number => 1 / (1 + Math.exp(l0 - l1));
-
-/** P(malignant) from logits (N, 2). */
-function malignancy(logits: Float32Array): Float64Array {
-  return Float64Array.from({ length: logits.length / 2 }, (_, i) => sigmoidDiff(logits[2 * i], logits[2 * i + 1]));
+/** `net` on a test set: per-sample P(malignant) and the classification metrics. */
+async function evaluateOn(net: TrainableNet, set: VolumeSet, batchSize: number): Promise<ClassificationEvaluation> {
+  const source = new VolumeSetSource(set);
+  const r = await evaluate(netPredictor(net, source), sourceBatches(source, batchSize));
+  if (r.task !== 'classification') throw new Error(`${set.name}: ${r.info.modelKind} is not a classifier`);
+  return r;
 }
 
-async function probabilities(net: TrainableNet, set: VolumeSet, batchSize: number, size = set.n): Promise<Float64Array> {
-  return malignancy((await predictLogits(net, new VolumeSetSource(set, size), batchSize)).logits);
-}
+/** P(malignant) of each sample of an evaluation. */
+const malignancyOf = (r: ClassificationEvaluation): Float64Array => Float64Array.from(r.predictions, (p) => p.pMalignant);
 
 /** Embeddings (n, d) of the first n volumes, in eval mode. */
 async function embeddings(net: TrainableNet, set: VolumeSet, n: number, batchSize: number): Promise<{ X: Float32Array; d: number }> {
@@ -135,10 +135,6 @@ async function saliency(net: TrainableNet, set: VolumeSet, n: number): Promise<R
     await yieldToEventLoop();
   }
   return { n: counted, insideShare: counted ? shareSum / counted : NaN, maskFraction: counted ? maskSum / counted : NaN };
-}
-
-function metricsOf(m: BinaryMetrics): Record<MetricName, number> {
-  return { accuracy: m.accuracy, sensitivity: m.sensitivity, specificity: m.specificity, balancedAccuracy: m.balancedAccuracy, auroc: m.auroc };
 }
 
 /**
@@ -215,14 +211,15 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
       const testSets: RunResult['testSets'] = {};
       let pAnalysed: Float64Array | null = null;
       for (let k = 0; k < sets.length; k++) {
-        const p = await probabilities(net, sets[k], bs);
-        testSets[sets[k].name] = metricsOf(binaryMetrics(sets[k].labels, p));
-        if (k === aIndex) pAnalysed = p;
+        const r = await evaluateOn(net, sets[k], bs);
+        const { n: _n, ...metrics } = r.metrics;
+        testSets[sets[k].name] = metrics;
+        if (k === aIndex) pAnalysed = malignancyOf(r);
       }
       const counterfactual: RunResult['counterfactual'] = {};
       for (const cf of cfSets) {
         if (!cf.set) continue;
-        const pCf = await probabilities(net, cf.set, bs);
+        const pCf = malignancyOf(await evaluateOn(net, cf.set, bs));
         counterfactual[cf.name] = flipStats(cf.indices.map((j) => pAnalysed![j]), pCf, cf.indices.map((j) => analysed.labels[j]), cf.set.labels);
       }
       const { X, d } = await embeddings(net, analysed, nA, bs);

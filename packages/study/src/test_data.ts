@@ -48,7 +48,7 @@ export async function generateSet(name: string, spec: DatasetSpec, seed: number,
   return stackSamples(name, samples, keep);
 }
 
-/** A VolumeSet (or its first `size` samples) as a training-package DataSource, for predictLogits. */
+/** A VolumeSet (or its first `size` samples) as a training-package DataSource, for evaluation. */
 export class VolumeSetSource implements DataSource {
   readonly name: string;
   readonly size: number;

@@ -17,3 +17,4 @@ export * from './ops/losses';
 export * from './ops/dropout';
 export { Generator, rand, randn } from './random';
 export { writeFileAtomic } from './io/atomic_write';
+export { yieldToEventLoop } from './io/yield';

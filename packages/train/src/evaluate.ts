@@ -1,15 +1,14 @@
 // Validation after each epoch, in eval mode without a graph: for classifying stages the CE loss and
-// @nodulab/eval's binary metrics (accuracy, sensitivity, specificity, balanced accuracy, AUROC) of
-// P(malignant); for contrastive pretraining the contrastive loss on fixed augmented views.
-import { Tensor, crossEntropy, noGrad, softmax } from '@nodulab/tensor';
+// the classification metrics of @nodulab/eval's evaluate (accuracy, sensitivity, specificity, balanced
+// accuracy, AUROC of P(malignant)); for contrastive pretraining the contrastive loss on fixed augmented views.
+import { Tensor, crossEntropy, noGrad, yieldToEventLoop } from '@nodulab/tensor';
 import { Compose, TwoViewPipeline } from '@nodulab/data';
-import { binaryMetrics } from '@nodulab/eval';
+import { LabelledBatch, ModulePredictor, describeModel, evaluate } from '@nodulab/eval';
 import type { RunConfig } from './config';
 import { DataSource, evalBatches } from './data_source';
 import type { TrainableNet } from './model';
 import type { Objective } from './objectives';
 import { derivedGenerator } from './seeds';
-import { yieldToEventLoop } from './yield';
 
 /** Validation results of one epoch; classification metrics only for classifying stages. */
 export interface ValidationMetrics {
@@ -22,30 +21,29 @@ export interface ValidationMetrics {
   auroc?: number;
 }
 
-/** Logits (N, 2) of every sample of `source` in eval mode, in index order; yields to the event loop between batches. */
-export async function predictLogits(net: TrainableNet, source: DataSource, batchSize: number): Promise<{ logits: Float32Array; labels: Int32Array }> {
-  net.model.eval();
-  const logits = new Float32Array(source.size * 2);
-  const labels = new Int32Array(source.size);
-  for (const idx of evalBatches(source.size, batchSize)) {
-    const b = source.batch(idx);
-    logits.set(noGrad(() => net.head.forward(net.embed(b.x))).data, idx[0] * 2);
-    labels.set(b.labels, idx[0]);
-    await yieldToEventLoop();
+/** The samples of `source` in index order, in batches of `batchSize` (the last one possibly smaller). */
+export function* sourceBatches(source: DataSource, batchSize: number): Generator<LabelledBatch> {
+  for (const indices of evalBatches(source.size, batchSize)) {
+    const b = source.batch(indices);
+    yield { x: b.x, labels: b.labels, indices };
   }
-  return { logits, labels };
+}
+
+/** `net` as an in-process predictor of volumes shaped like `source`'s, already in network units. */
+export function netPredictor(net: TrainableNet, source: DataSource): ModulePredictor {
+  return new ModulePredictor(net.model, describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null }));
 }
 
 /** Validates `net` on `source` for a stage trained with `objective` (yielding between batches). */
 export async function validate(net: TrainableNet, objective: Objective, source: DataSource, config: RunConfig, augment: Compose | null): Promise<ValidationMetrics> {
   if (objective.classifies) {
-    const { logits, labels } = await predictLogits(net, source, config.batchSize);
-    const t = new Tensor(logits, [source.size, 2]);
-    const loss = noGrad(() => crossEntropy(t, labels, config.classWeights ? { weight: config.classWeights } : {})).item();
-    const p = softmax(t).data;
-    const scores = Float64Array.from({ length: source.size }, (_, i) => p[2 * i + 1]);
-    const m = binaryMetrics(labels, scores);
-    return { n: m.n, loss, accuracy: m.accuracy, sensitivity: m.sensitivity, specificity: m.specificity, balancedAccuracy: m.balancedAccuracy, auroc: m.auroc };
+    const r = await evaluate(netPredictor(net, source), sourceBatches(source, config.batchSize));
+    if (r.task !== 'classification') throw new Error(`validate: ${r.info.modelKind} is not a classifier`);
+    const labels = Int32Array.from(r.predictions, (p) => p.label);
+    const logits = new Tensor(r.logits, [labels.length, r.logits.length / labels.length]);
+    const loss = noGrad(() => crossEntropy(logits, labels, config.classWeights ? { weight: config.classWeights } : {})).item();
+    const { n, ...metrics } = r.metrics;
+    return { n, loss, ...metrics };
   }
   // Contrastive: the same augmented views every epoch (a fixed stream), batches as in training.
   if (!augment) throw new Error(`validate: the ${objective.name} objective needs an augmentation pipeline`);

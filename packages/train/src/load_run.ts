@@ -2,6 +2,7 @@
 // weights of its best or last checkpoint, ready for evaluation (e.g. by a study).
 import * as fs from 'fs';
 import { loadCheckpoint } from '@nodulab/nn';
+import { checkpointFile } from '@nodulab/eval';
 import { RunConfig, resolveRunConfig } from './config';
 import { TrainableNet, buildNet } from './model';
 import { runPaths } from './run_files';
@@ -18,14 +19,13 @@ export interface LoadedRun {
 
 /**
  * Loads the run in `outDir` with the weights of checkpoints/<which>.safetensors ('best' falls back to
- * 'last' when no epoch was ever selected). Throws naming the missing file.
+ * 'last' when no epoch was ever selected). Throws naming the folder when the file is missing.
  */
 export function loadRun(outDir: string, which: 'best' | 'last' = 'best'): LoadedRun {
   const paths = runPaths(outDir);
   if (!fs.existsSync(paths.config)) throw new Error(`loadRun: ${paths.config} does not exist (not a run folder)`);
   const config = resolveRunConfig(JSON.parse(fs.readFileSync(paths.config, 'utf8')));
-  const file = which === 'best' && fs.existsSync(paths.best) ? paths.best : paths.last;
-  if (!fs.existsSync(file)) throw new Error(`loadRun: ${file} does not exist (the run has no completed epoch)`);
+  const file = checkpointFile(outDir, which);
   const net = buildNet(config);
   loadCheckpoint(net.model, file);
   net.model.eval();

@@ -12,7 +12,7 @@ import { TrainOptimizer, buildOptimizer, buildScheduler } from './optim';
 import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './run_files';
 import { derivedGenerator, rngState } from './seeds';
 import type { StagePlan } from './stages';
-import { yieldToEventLoop } from './yield';
+import { yieldToEventLoop } from '@nodulab/tensor';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
 export interface TrainProgress {

@@ -2,9 +2,9 @@
 // checkpoints with model, optimizer, schedule and training state, summary.json; all parse.
 import * as fs from 'fs';
 import * as path from 'path';
-import { auroc } from '@nodulab/eval';
+import { auroc, ClassificationEvaluation, evaluate } from '@nodulab/eval';
 import { loadSafetensors, readModelSpec } from '@nodulab/nn';
-import { loadRun, predictLogits, openSource, readTrainState, resolveRunConfig, stepsPerEpoch, train } from '../src';
+import { loadRun, netPredictor, openSource, sourceBatches, readTrainState, resolveRunConfig, stepsPerEpoch, train } from '../src';
 import { tempDir, tinyConfig } from './helpers';
 
 jest.setTimeout(30_000);
@@ -50,7 +50,9 @@ describe('run files', () => {
     // loadRun gives back the best model: its validation AUROC is the recorded best.
     const run = loadRun(dir, 'best');
     expect(run.summary?.status).toBe('completed');
-    const { logits, labels } = await predictLogits(run.net, openSource(run.config.data, 'val'), 16);
+    const val = openSource(run.config.data, 'val');
+    const { logits, predictions } = (await evaluate(netPredictor(run.net, val), sourceBatches(val, 16))) as ClassificationEvaluation;
+    const labels = predictions.map((p) => p.label);
     expect(logits.length).toBe(2 * labels.length);
     const p1 = Array.from({ length: labels.length }, (_, i) => logits[2 * i + 1] - logits[2 * i]);
     expect(auroc(labels, p1)).toBeCloseTo(s.best!.metrics.auroc, 6);

@@ -4,33 +4,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, Tensor, writeFileAtomic } from '@nodulab/tensor';
-import { Module, ModelSpec, modelKindOf, TraceOutput, UNet3D } from '@nodulab/nn';
+import { Module, ModelSpec, TraceOutput } from '@nodulab/nn';
+import { DescribeOptions, describeModel } from '@nodulab/eval';
 import { OnnxGraph } from './graph';
 import { OnnxTracer } from './tracer';
 import { foldBatchNorm } from './fold_batchnorm';
-import { configHash, encodeMetadata, NodulabMetadata, Normalization, OnnxTask, OPSET } from './metadata';
+import { configHash, encodeMetadata, NodulabMetadata, OPSET } from './metadata';
 import { serializeModel, ValueSpec } from './serialize';
 
-/** Options of {@link exportOnnx}. */
-export interface ExportOptions {
-  /**
-   * Which head to export: 'logits' (default: class logits, or per-voxel logits for UNet3D, plus
-   * their softmax "probabilities"), 'embedding' (penultimate features) or 'projection' (contrastive head).
-   */
+/**
+ * Options of {@link exportOnnx}: which head to export ('logits' (default: class logits, or per-voxel
+ * logits for UNet3D, plus their softmax "probabilities"), 'embedding' or 'projection'), the input size,
+ * spacing, window and class names recorded in the metadata (see {@link DescribeOptions}), and more.
+ */
+export interface ExportOptions extends DescribeOptions {
   output?: TraceOutput;
   /**
    * Fold each BatchNorm3d into the preceding Conv (default true): w' = w·γ/√(σ²+ε), b' = (b−μ)·γ/√(σ²+ε)+β,
    * fewer nodes and faster inference. false keeps BatchNormalization nodes (weights as in the state dict).
    */
   foldBatchNorm?: boolean;
-  /** Expected volume size (D, H, W) (default 32^3); the graph's spatial dims are fixed to it. */
-  inputSize?: [number, number, number];
-  /** Voxel spacing (z, y, x) in mm the model was trained at (default 1 mm). */
-  spacing?: [number, number, number];
-  /** Intensity window applied to raw HU input (default lung window center -600, width 1500); null: none. */
-  window?: { center: number; width: number } | null;
-  /** Class names (default: benign/malignant or background/nodule for 2 classes, else class_0...). */
-  classNames?: string[];
   /** The training configuration; its hash goes into the metadata (see configHash). */
   trainingConfig?: unknown;
   /** The model's {kind, options}, recorded in the metadata when given. */
@@ -51,19 +44,6 @@ export function nodulabVersion(): string {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-function defaultClassNames(task: OnnxTask, k: number): string[] {
-  if (task === 'embedding') return [];
-  if (k === 2) return task === 'segmentation' ? ['background', 'nodule'] : ['benign', 'malignant'];
-  return Array.from({ length: k }, (_, i) => `class_${i}`);
-}
-
-function checkTriple(name: string, v: unknown, integer: boolean): [number, number, number] {
-  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x) && (!integer || Number.isInteger(x)))) {
-    throw new Error(`exportOnnx: ${name} must be 3 positive ${integer ? 'integers' : 'numbers'}, got ${JSON.stringify(v)}`);
-  }
-  return [v[0], v[1], v[2]];
-}
-
 /**
  * Exports `model` (in eval mode; its train/eval mode is restored afterwards) as ONNX bytes.
  * Runs one nodulab forward pass on a zero volume of the expected size to check the size and learn
@@ -73,23 +53,10 @@ function checkTriple(name: string, v: unknown, integer: boolean): [number, numbe
  * const { bytes } = exportOnnx(model, { inputSize: [32, 32, 32], trainingConfig: config });
  */
 export function exportOnnx(model: Module, options: ExportOptions = {}): ExportResult {
-  const kind = modelKindOf(model);
-  if (!kind) throw new Error(`exportOnnx: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
-  const net = model as Module & { inChannels: number; numClasses: number; trace: <V>(t: OnnxTracer, x: string, o?: TraceOutput) => string };
+  const info = describeModel(model, options, 'exportOnnx');
+  const { task, inputSize } = info;
+  const net = model as Module & { inChannels: number; trace: <V>(t: OnnxTracer, x: string, o?: TraceOutput) => string };
   const output = options.output ?? 'logits';
-  if (!['logits', 'embedding', 'projection'].includes(output)) throw new Error(`exportOnnx: output must be logits, embedding or projection, got "${output}"`);
-  const task: OnnxTask = output !== 'logits' ? 'embedding' : model instanceof UNet3D ? 'segmentation' : 'classification';
-  const inputSize = checkTriple('inputSize', options.inputSize ?? [32, 32, 32], true);
-  const spacing = checkTriple('spacing', options.spacing ?? [1, 1, 1], false);
-  const w = options.window === undefined ? { center: -600, width: 1500 } : options.window;
-  if (w !== null && !(Number.isFinite(w.center) && w.width > 0 && Number.isFinite(w.width))) {
-    throw new Error(`exportOnnx: window must have a finite center and a positive width, got ${JSON.stringify(w)}`);
-  }
-  const normalization: Normalization = w === null ? { type: 'none' } : { type: 'window', center: w.center, width: w.width };
-  const classNames = options.classNames ?? defaultClassNames(task, net.numClasses);
-  if (task !== 'embedding' && classNames.length !== net.numClasses) {
-    throw new Error(`exportOnnx: ${classNames.length} class names for a model with ${net.numClasses} classes`);
-  }
 
   const wasTraining = model.training;
   model.eval();
@@ -129,15 +96,9 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
 
   const metadata: NodulabMetadata = {
     version: nodulabVersion(),
-    modelKind: kind,
-    task,
-    classNames,
+    ...info,
     inputName,
     outputNames: outputs.map((o) => o.name),
-    inputChannels: net.inChannels,
-    inputSize,
-    spacing,
-    normalization,
     configHash: configHash(options.trainingConfig),
     batchNorm: options.foldBatchNorm === false ? 'BatchNormalization' : 'folded',
     opset: OPSET,

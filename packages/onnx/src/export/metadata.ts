@@ -1,6 +1,7 @@
 // The nodulab metadata an exported model carries in ModelProto.metadata_props (string key -> value;
 // JSON for structured values), its parsing and validation, and the training-config hash.
 import { createHash } from 'crypto';
+import type { ModelInfo, Normalization, Task } from '@nodulab/eval';
 
 /** The ONNX opset the exporter targets (onnxruntime 1.23 supports 7..23; 17 keeps older runtimes happy). */
 export const OPSET = 17;
@@ -8,33 +9,19 @@ export const OPSET = 17;
 export const IR_VERSION = 8;
 
 /** What a model predicts: per-volume classes, an embedding vector, or per-voxel classes. */
-export type OnnxTask = 'classification' | 'embedding' | 'segmentation';
+export type OnnxTask = Task;
+export type { Normalization };
 
 /**
- * How raw volumes are mapped to the network's input. 'window': HU in [center - width/2,
- * center + width/2] maps linearly onto [0, 1], values outside clamp (as @nodulab/data's applyWindow).
- * 'none': the input is used as given.
+ * The nodulab metadata of an exported model: its {@link ModelInfo} (kind, task, class names, input
+ * channels and size, spacing, normalization; the batch dimension "N" is dynamic) and the rest.
  */
-export type Normalization = { type: 'window'; center: number; width: number } | { type: 'none' };
-
-/** The nodulab metadata of an exported model. */
-export interface NodulabMetadata {
+export interface NodulabMetadata extends ModelInfo {
   /** Version of nodulab that exported the model. */
   version: string;
-  /** 'nodulenet3d' | 'resnet3d' | 'unet3d'. */
-  modelKind: string;
-  task: OnnxTask;
-  /** Class names, index = class (empty for embedding models). */
-  classNames: string[];
   /** Name of the graph input and of the graph outputs, in order. */
   inputName: string;
   outputNames: string[];
-  /** Expected input channels and volume size (D, H, W); the batch dimension "N" is dynamic. */
-  inputChannels: number;
-  inputSize: [number, number, number];
-  /** Voxel spacing (z, y, x) in mm the model was trained at. */
-  spacing: [number, number, number];
-  normalization: Normalization;
   /** "sha256:<hex>" of the training config (see {@link configHash}), or "none". */
   configHash: string;
   /** 'folded' (into the Conv weights) or 'BatchNormalization' (kept as nodes). */

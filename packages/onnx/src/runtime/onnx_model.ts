@@ -3,8 +3,9 @@
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import { Tensor } from '@nodulab/tensor';
+import { argmaxClasses, classProbabilities, InputUnits, prepareBatch, VolumeInput } from '@nodulab/eval';
 import { decodeMetadata, NodulabMetadata } from '../export/metadata';
-import { InputUnits, prepareBatch, VolumeInput } from './input';
 
 /** Options of {@link OnnxModel.load}. */
 export interface LoadOptions {
@@ -56,16 +57,6 @@ export interface RawOutput {
 function split(data: Float32Array, n: number): Float32Array[] {
   const per = data.length / n;
   return Array.from({ length: n }, (_, k) => data.slice(k * per, (k + 1) * per));
-}
-
-function argmaxChannels(probs: Float32Array, k: number, voxels: number): Uint8Array {
-  const mask = new Uint8Array(voxels);
-  for (let v = 0; v < voxels; v++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[c * voxels + v] > probs[best * voxels + v]) best = c;
-    mask[v] = best;
-  }
-  return mask;
 }
 
 /**
@@ -166,19 +157,21 @@ export class OnnxModel {
       for (const [name, o] of Object.entries(res)) (outputs[name] ??= []).push(...split(o.data, count));
     }
     const m = this.metadata;
-    const [first, second] = m.outputNames;
+    const first = m.outputNames[0];
     if (m.task === 'embedding') return { task: 'embedding', embeddings: outputs[first] };
+    // Probabilities from the logits through @nodulab/eval, as for every other predictor.
     const logits = outputs[first];
-    const probabilities = outputs[second];
+    const voxels = m.task === 'segmentation' ? m.inputSize[0] * m.inputSize[1] * m.inputSize[2] : 1;
+    const k = logits[0].length / voxels;
+    const dims = m.task === 'segmentation' ? [1, k, ...m.inputSize] : [1, k];
+    const probabilities = logits.map((l) => classProbabilities(new Tensor(l, dims)).data);
     if (m.task === 'classification') {
       const predicted = probabilities.map((p) => p.indexOf(Math.max(...p)));
       return { task: 'classification', classNames: m.classNames, logits, probabilities, predicted };
     }
-    const voxels = m.inputSize[0] * m.inputSize[1] * m.inputSize[2];
-    const k = probabilities[0].length / voxels;
     return {
       task: 'segmentation', classNames: m.classNames, shape: [...m.inputSize], logits, probabilities,
-      masks: probabilities.map((p) => argmaxChannels(p, k, voxels)),
+      masks: probabilities.map((p) => argmaxClasses(p, k, voxels)),
     };
   }
 

@@ -1,9 +1,12 @@
-// Turns what a user passes to OnnxModel.predict — one volume or a batch, as a Float32Array, a
-// {data, shape} or a Tensor — into the network input (N,C,D,H,W), checking channels and size against
-// the model's metadata and applying its intensity normalization.
+// The one input path of every predictor: one volume or a batch, as a Float32Array, a {data, shape} or
+// a Tensor, becomes the network input x: (N,C,D,H,W), checked against the model's channels and size
+// and, for raw HU input, normalized with the model's intensity window.
 import { Tensor } from '@nodulab/tensor';
 import { applyWindow } from '@nodulab/data';
-import type { NodulabMetadata, Normalization } from '../export/metadata';
+import type { ModelInfo, Normalization } from './model_info';
+
+/** The part of a {@link ModelInfo} that says what input the model takes. */
+export type InputInfo = Pick<ModelInfo, 'inputChannels' | 'inputSize' | 'normalization'>;
 
 /**
  * One volume or a batch: a Float32Array of exactly C·D·H·W values (one volume), or data with a shape
@@ -22,12 +25,12 @@ export function normalizeInPlace(data: Float32Array, n: Normalization): void {
   if (n.type === 'window') applyWindow(data, n);
 }
 
-function describe(meta: NodulabMetadata): string {
+function describe(meta: InputInfo): string {
   return `(${meta.inputChannels}, ${meta.inputSize.join(', ')})`;
 }
 
 /** Splits one input into volumes of C·D·H·W values each, checking its shape. */
-function volumesOf(input: VolumeInput, index: string, meta: NodulabMetadata): ArrayLike<number>[] {
+function volumesOf(input: VolumeInput, index: string, meta: InputInfo): ArrayLike<number>[] {
   const C = meta.inputChannels;
   const [D, H, W] = meta.inputSize;
   const per = C * D * H * W;
@@ -66,7 +69,7 @@ function volumesOf(input: VolumeInput, index: string, meta: NodulabMetadata): Ar
  * The network input batch x: (N,C,D,H,W) as one Float32Array (a copy), normalized unless `units` is
  * 'normalized'. Throws on a wrong channel count or volume size, an empty batch or a non-finite value.
  */
-export function prepareBatch(input: VolumeInput | readonly VolumeInput[], meta: NodulabMetadata, units: InputUnits = 'HU'): { data: Float32Array; n: number } {
+export function prepareBatch(input: VolumeInput | readonly VolumeInput[], meta: InputInfo, units: InputUnits = 'HU'): { data: Float32Array; n: number } {
   if (units !== 'HU' && units !== 'normalized') throw new Error(`predict: units must be 'HU' or 'normalized', got ${JSON.stringify(units)}`);
   const items = Array.isArray(input) ? input : [input as VolumeInput];
   const volumes = items.flatMap((it, i) => volumesOf(it, Array.isArray(input) ? `[${i}]` : '', meta));

@@ -1,0 +1,135 @@
+// evaluate(predictor, batches): the one prediction -> probability -> metrics path. Per sample the
+// index, label, P(malignant) and predicted class (or Dice for segmentation); over all samples the
+// classification metrics (or mean Dice). predictionsCsv writes the per-sample rows.
+import type { InputUnits, VolumeInput } from './input';
+import { binaryMetrics, ClassificationMetrics, pickClassificationMetrics } from './metrics';
+import type { ModelInfo } from './model_info';
+import { argmaxClasses, classProbabilities, positiveScores } from './probabilities';
+import { Predictor, prepareInput } from './predictor';
+import { dice } from './segmentation';
+
+/** One batch of labelled volumes. */
+export interface LabelledBatch {
+  /** The volumes: a Tensor x: (N,C,D,H,W) or anything else {@link prepareInput} takes. */
+  x: VolumeInput | readonly VolumeInput[];
+  /** Class of each volume (N). */
+  labels: ArrayLike<number>;
+  /** Sample index of each volume in its dataset (default: running count from 0). */
+  indices?: readonly number[];
+  /** Segmentation: the true mask of each volume, D·H·W voxels each. */
+  masks?: readonly ArrayLike<number>[];
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Units of the batches' volumes: 'normalized' (default: network units) or 'HU' (the model's window is applied). */
+  units?: InputUnits;
+  /** P(malignant) at or above which a sample is called malignant (default 0.5). */
+  threshold?: number;
+  /** Called after each batch with the number of samples done. */
+  onProgress?: (done: number) => void;
+}
+
+/** One classified sample: a row of predictions.csv. */
+export interface SamplePrediction {
+  index: number;
+  label: number;
+  /** P(malignant) = softmax(logits)[1]. */
+  pMalignant: number;
+  /** 1 when pMalignant >= threshold, else 0. */
+  predicted: number;
+}
+
+/** A classification model's evaluation. */
+export interface ClassificationEvaluation {
+  task: 'classification';
+  info: ModelInfo;
+  predictions: SamplePrediction[];
+  /** Logits (N,K) row-major, in the order of `predictions` (for losses or temperature scaling). */
+  logits: Float32Array;
+  metrics: ClassificationMetrics;
+  /** m[trueClass][predictedClass]. */
+  confusion: number[][];
+  threshold: number;
+}
+
+/** One segmented sample: its Dice of the nodule class. */
+export interface SegmentationSample {
+  index: number;
+  label: number;
+  dice: number;
+}
+
+/** A segmentation model's evaluation. */
+export interface SegmentationEvaluation {
+  task: 'segmentation';
+  info: ModelInfo;
+  predictions: SegmentationSample[];
+  metrics: { n: number; meanDice: number };
+}
+
+export type Evaluation = ClassificationEvaluation | SegmentationEvaluation;
+
+function checkBatch(b: LabelledBatch, n: number, k: number): void {
+  if (b.labels.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.labels.length} labels`);
+  if (b.indices && b.indices.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.indices.length} indices`);
+  if (b.masks && b.masks.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.masks.length} masks`);
+}
+
+/**
+ * Runs `predictor` over `batches` and scores it: a classification model gets per-sample P(malignant)
+ * and predicted class and the five classification metrics (2-class models only); a segmentation model
+ * gets per-sample Dice of class 1 (batches must carry masks) and the mean. Rejects on an embedding
+ * model, an empty set or a batch whose parts disagree in length.
+ */
+export async function evaluate(predictor: Predictor, batches: Iterable<LabelledBatch> | AsyncIterable<LabelledBatch>, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const info = predictor.info;
+  if (info.task === 'embedding') throw new Error(`evaluate: an embedding model; evaluate needs a classification or segmentation model`);
+  if (info.task === 'classification' && info.classNames.length !== 2) {
+    throw new Error(`evaluate: the model has ${info.classNames.length} classes; the metrics are for 2-class (benign/malignant) models`);
+  }
+  const threshold = options.threshold ?? 0.5;
+  if (!Number.isFinite(threshold)) throw new Error(`evaluate: threshold must be finite, got ${threshold}`);
+  const units = options.units ?? 'normalized';
+  const indices: number[] = [];
+  const labels: number[] = [];
+  const scores: number[] = [];
+  const logits: Float32Array[] = [];
+  const dices: number[] = [];
+  let k = 0;
+  for await (const b of batches) {
+    const x = prepareInput(b.x, info, units);
+    const n = x.shape[0];
+    checkBatch(b, n, k++);
+    const y = await predictor.predict(x);
+    if (info.task === 'classification') {
+      logits.push(y.data);
+      scores.push(...positiveScores(classProbabilities(y)));
+    } else {
+      if (!b.masks) throw new Error('evaluate: a segmentation model needs batches with masks');
+      const K = y.shape[1];
+      const V = y.size / (n * K);
+      for (let i = 0; i < n; i++) dices.push(dice(argmaxClasses(y.data.subarray(i * K * V, (i + 1) * K * V), K, V), b.masks[i]));
+    }
+    for (let i = 0; i < n; i++) {
+      indices.push(b.indices ? b.indices[i] : indices.length);
+      labels.push(b.labels[i]);
+    }
+    options.onProgress?.(labels.length);
+  }
+  if (labels.length === 0) throw new Error('evaluate: no samples');
+  if (info.task === 'segmentation') {
+    const predictions = indices.map((index, i) => ({ index, label: labels[i], dice: dices[i] }));
+    return { task: 'segmentation', info, predictions, metrics: { n: dices.length, meanDice: dices.reduce((a, b) => a + b, 0) / dices.length } };
+  }
+  const m = binaryMetrics(labels, scores, threshold);
+  const all = new Float32Array(logits.reduce((a, l) => a + l.length, 0));
+  logits.reduce((off, l) => (all.set(l, off), off + l.length), 0);
+  const predictions = indices.map((index, i) => ({ index, label: labels[i], pMalignant: scores[i], predicted: scores[i] >= threshold ? 1 : 0 }));
+  return { task: 'classification', info, predictions, logits: all, metrics: pickClassificationMetrics(m), confusion: m.confusion, threshold };
+}
+
+/** predictions.csv: a header "index,label,p_malignant,predicted" and one row per sample. */
+export function predictionsCsv(predictions: readonly SamplePrediction[]): string {
+  return ['index,label,p_malignant,predicted', ...predictions.map((p) => `${p.index},${p.label},${p.pMalignant},${p.predicted}`)].join('\n') + '\n';
+}
