@@ -1,6 +1,7 @@
 // Learning-rate schedules in closed form (StepLR, CosineAnnealingLR, LinearWarmup), each setting
 // `lr` of every optimizer parameter group on step(), with a state dict for resume.
 import type { OptimizerLike } from './optim/optimizer';
+import { checkNonNegative, checkPositiveInt } from './check';
 
 type AnyOptimizer = OptimizerLike;
 
@@ -74,8 +75,8 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-    if (!Number.isFinite(gamma) || gamma < 0) throw new Error(`StepLR: gamma must be a finite number >= 0, got ${gamma}`);
+    checkPositiveInt('StepLR', 'stepSize', stepSize);
+    checkNonNegative('StepLR', 'gamma', gamma);
     this.start();
   }
 
@@ -91,8 +92,8 @@ export class StepLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0) {
     super(optimizer);
-    if (!Number.isInteger(tMax) || tMax <= 0) throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${tMax}`);
-    if (!Number.isFinite(etaMin) || etaMin < 0) throw new Error(`CosineAnnealingLR: etaMin must be a finite number >= 0, got ${etaMin}`);
+    checkPositiveInt('CosineAnnealingLR', 'tMax', tMax);
+    checkNonNegative('CosineAnnealingLR', 'etaMin', etaMin);
     this.start();
   }
 
@@ -110,7 +111,7 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LinearWarmup extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly warmupSteps: number, readonly after: LRScheduler | null = null) {
     super(optimizer);
-    if (!Number.isInteger(warmupSteps) || warmupSteps <= 0) throw new Error(`LinearWarmup: warmupSteps must be a positive integer, got ${warmupSteps}`);
+    checkPositiveInt('LinearWarmup', 'warmupSteps', warmupSteps);
     if (after && after.optimizer !== optimizer) throw new Error('LinearWarmup: `after` must schedule the same optimizer');
     this.start();
   }
