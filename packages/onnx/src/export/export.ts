@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, Tensor, writeFileAtomic } from '@nodulab/tensor';
-import { Module, ModelSpec, modelKindOf, TraceOutput, UNet3D } from '@nodulab/nn';
+import { isModel, Module, ModelSpec, TraceOutput } from '@nodulab/nn';
 import { OnnxGraph } from './graph';
 import { OnnxTracer } from './tracer';
 import { foldBatchNorm } from './fold_batchnorm';
@@ -73,12 +73,10 @@ function checkTriple(name: string, v: unknown, integer: boolean): [number, numbe
  * const { bytes } = exportOnnx(model, { inputSize: [32, 32, 32], trainingConfig: config });
  */
 export function exportOnnx(model: Module, options: ExportOptions = {}): ExportResult {
-  const kind = modelKindOf(model);
-  if (!kind) throw new Error(`exportOnnx: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
-  const net = model as Module & { inChannels: number; numClasses: number; trace: <V>(t: OnnxTracer, x: string, o?: TraceOutput) => string };
+  if (!isModel(model)) throw new Error(`exportOnnx: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
   const output = options.output ?? 'logits';
   if (!['logits', 'embedding', 'projection'].includes(output)) throw new Error(`exportOnnx: output must be logits, embedding or projection, got "${output}"`);
-  const task: OnnxTask = output !== 'logits' ? 'embedding' : model instanceof UNet3D ? 'segmentation' : 'classification';
+  const task: OnnxTask = output !== 'logits' ? 'embedding' : model.task;
   const inputSize = checkTriple('inputSize', options.inputSize ?? [32, 32, 32], true);
   const spacing = checkTriple('spacing', options.spacing ?? [1, 1, 1], false);
   const w = options.window === undefined ? { center: -600, width: 1500 } : options.window;
@@ -86,9 +84,9 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
     throw new Error(`exportOnnx: window must have a finite center and a positive width, got ${JSON.stringify(w)}`);
   }
   const normalization: Normalization = w === null ? { type: 'none' } : { type: 'window', center: w.center, width: w.width };
-  const classNames = options.classNames ?? defaultClassNames(task, net.numClasses);
-  if (task !== 'embedding' && classNames.length !== net.numClasses) {
-    throw new Error(`exportOnnx: ${classNames.length} class names for a model with ${net.numClasses} classes`);
+  const classNames = options.classNames ?? defaultClassNames(task, model.numClasses);
+  if (task !== 'embedding' && classNames.length !== model.numClasses) {
+    throw new Error(`exportOnnx: ${classNames.length} class names for a model with ${model.numClasses} classes`);
   }
 
   const wasTraining = model.training;
@@ -96,25 +94,17 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   let outShape: number[];
   try {
     // One reference forward: checks the input size against the model and gives the output shape.
-    const x = Tensor.zeros([1, net.inChannels, ...inputSize]);
-    outShape = noGrad(() => {
-      const m = model as Module & { embed(x: Tensor): Tensor; project?(x: Tensor): Tensor };
-      if (output === 'embedding') return m.embed(x);
-      if (output === 'projection') {
-        if (!m.project) throw new Error(`${model.constructor.name} has no projection head`);
-        return m.project(x);
-      }
-      return model.forward(x);
-    }).shape.slice();
+    const x = Tensor.zeros([1, model.inChannels, ...inputSize]);
+    outShape = noGrad(() => model.forwardTo(x, output)).shape.slice();
   } catch (e) {
-    throw new Error(`exportOnnx: ${model.constructor.name} cannot run on input (1, ${net.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`);
+    throw new Error(`exportOnnx: ${model.constructor.name} cannot run on input (1, ${model.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`);
   } finally {
     model.train(wasTraining);
   }
 
   const graph = new OnnxGraph();
   const inputName = graph.reserve('input');
-  let y = net.trace(new OnnxTracer(graph, model), inputName, output);
+  let y = model.trace(new OnnxTracer(graph, model), inputName, output);
   const outputs: ValueSpec[] = [];
   const dims = (shape: number[]) => ['N', ...shape.slice(1)];
   if (task === 'embedding') {
@@ -129,12 +119,12 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
 
   const metadata: NodulabMetadata = {
     version: nodulabVersion(),
-    modelKind: kind,
+    modelKind: model.kind,
     task,
     classNames,
     inputName,
     outputNames: outputs.map((o) => o.name),
-    inputChannels: net.inChannels,
+    inputChannels: model.inChannels,
     inputSize,
     spacing,
     normalization,
@@ -145,11 +135,11 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   };
   const bytes = serializeModel(graph, {
     graphName: `${model.constructor.name}_${output}`,
-    inputs: [{ name: inputName, dims: ['N', net.inChannels, ...inputSize] }],
+    inputs: [{ name: inputName, dims: ['N', model.inChannels, ...inputSize] }],
     outputs,
     metadata: encodeMetadata(metadata),
     producerVersion: metadata.version,
-    docString: `nodulab ${model.constructor.name} (${task}); input ${inputName}: (N, ${net.inChannels}, ${inputSize.join(', ')})`,
+    docString: `nodulab ${model.constructor.name} (${task}); input ${inputName}: (N, ${model.inChannels}, ${inputSize.join(', ')})`,
   });
   return { bytes, metadata, foldedBatchNorms };
 }
