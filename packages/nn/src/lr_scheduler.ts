@@ -14,7 +14,7 @@ export interface SchedulerStateDict {
 /**
  * Base class, like `torch.optim.lr_scheduler.LRScheduler`: construction sets epoch 0's rates;
  * call `step()` once per epoch (or iteration) after `optimizer.step()`.
- * Subclasses give the rate of every group at any epoch in closed form (`lrAt`), so a resumed
+ * Subclasses give a group's rate at any epoch in closed form (`rate`), so a resumed
  * schedule continues exactly.
  */
 export abstract class LRScheduler {
@@ -32,8 +32,13 @@ export abstract class LRScheduler {
     });
   }
 
+  /** The learning rate at `epoch` of a group whose rate at epoch 0 is `base`: the schedule in closed form. */
+  abstract rate(base: number, epoch: number): number;
+
   /** Each group's learning rate at `epoch`. */
-  abstract lrAt(epoch: number): number[];
+  lrAt(epoch: number): number[] {
+    return this.baseLrs.map((b) => this.rate(b, epoch));
+  }
 
   /** Advances one epoch and writes the new rates into the optimizer. */
   step(): void {
@@ -80,8 +85,8 @@ export class StepLR extends LRScheduler {
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    return this.baseLrs.map((b) => b * Math.pow(this.gamma, Math.floor(epoch / this.stepSize)));
+  override rate(base: number, epoch: number): number {
+    return base * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
   }
 }
 
@@ -97,9 +102,8 @@ export class CosineAnnealingLR extends LRScheduler {
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    const c = (1 + Math.cos((Math.PI * epoch) / this.tMax)) / 2;
-    return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin) * c);
+  override rate(base: number, epoch: number): number {
+    return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
   }
 }
 
@@ -116,8 +120,8 @@ export class LinearWarmup extends LRScheduler {
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    if (epoch < this.warmupSteps) return this.baseLrs.map((b) => (b * (epoch + 1)) / this.warmupSteps);
-    return this.after ? this.after.lrAt(epoch - this.warmupSteps) : [...this.baseLrs];
+  override rate(base: number, epoch: number): number {
+    if (epoch < this.warmupSteps) return (base * (epoch + 1)) / this.warmupSteps;
+    return this.after ? this.after.rate(base, epoch - this.warmupSteps) : base;
   }
 }

@@ -5,7 +5,7 @@ import { Module } from '../module';
 import { eagerOps, Ops } from '../graph/ops';
 import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 import { checkPositiveInt } from '../check';
-import type { ModelInitOptions } from './common';
+import { checkVolume, ModelInitOptions } from './common';
 import type { ProjectionHead } from './projection_head';
 import type { ModelKind } from './factory';
 
@@ -56,7 +56,11 @@ export abstract class Model extends Module {
   readonly inChannels: number;
   readonly numClasses: number;
 
-  constructor(options: ModelOptions) {
+  /**
+   * Checks the channel options; `minInputSize` is the smallest D, H, W the model accepts
+   * (e.g. 8 for three stride-2 stages).
+   */
+  constructor(options: ModelOptions, readonly minInputSize: number) {
     super();
     this.inChannels = checkPositiveInt(this.constructor.name, 'inChannels', options.inChannels ?? 1);
     this.numClasses = checkPositiveInt(this.constructor.name, 'numClasses', options.numClasses ?? 2);
@@ -68,8 +72,10 @@ export abstract class Model extends Module {
    */
   abstract forwardWith<V>(ops: Ops<V>, x: V, output?: ModelOutput): V;
 
-  /** Throws, naming the model, unless x is an input this model accepts. */
-  protected abstract checkInput(x: Tensor): void;
+  /** Throws, naming the model, unless x is (N, inChannels, D, H, W) with D, H, W >= minInputSize. */
+  protected checkInput(x: Tensor): void {
+    checkVolume(this.constructor.name, x, this.inChannels, this.minInputSize);
+  }
 
   /** Runs the forward pass eagerly up to `output` (see {@link ModelOutput}). */
   forwardTo(x: Tensor, output: ModelOutput): Tensor {

@@ -1,13 +1,12 @@
 // NoduleNet3D, the reference nodule classifier: [Conv3d(k3,p1,no bias)-BN-ReLU](1->16) -> MaxPool2
 // -> (16->32) -> MaxPool2 -> (32->64) -> global average pool -> Linear(64->numClasses),
 // with an optional 64->64->128 projection head for contrastive training.
-import { Tensor } from '@nodulab/tensor';
 import { Linear } from '../layers/linear';
 import { GlobalAvgPool3d, MaxPool3d } from '../layers/pooling';
 import { Sequential } from '../layers/container';
 import type { Ops } from '../graph/ops';
 import { ProjectionHead } from './projection_head';
-import { checkVolume, convBnRelu, initKaiming, modelGenerator } from './common';
+import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
 import { Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
 
@@ -36,7 +35,7 @@ export class NoduleNet3D extends Model {
   readonly embedDim: number;
 
   constructor(options: NoduleNet3DOptions = {}) {
-    super(options);
+    super(options, 4);
     const m = options.widthMultiplier ?? 1;
     if (!(m > 0) || !Number.isFinite(m)) throw new Error(`NoduleNet3D: widthMultiplier must be a positive number, got ${m}`);
     const [w1, w2, w3] = [16, 32, 64].map((w) => Math.max(1, Math.round(w * m)));
@@ -49,10 +48,6 @@ export class NoduleNet3D extends Model {
     this.embedDim = w3;
     ({ pool: this.pool, head: this.head, projector: this.projector } = addClassifierTail(this, 'classifier', w3, this.numClasses, g, options));
     initKaiming(this, g);
-  }
-
-  protected override checkInput(x: Tensor): void {
-    checkVolume('NoduleNet3D', x, this.inChannels, 4);
   }
 
   /** features -> pool -> flatten -> classifier | projector. */

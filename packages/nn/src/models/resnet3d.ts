@@ -11,7 +11,7 @@ import { Sequential } from '../layers/container';
 import { eagerOps, Ops } from '../graph/ops';
 import { checkPositiveInt } from '../check';
 import { ProjectionHead } from './projection_head';
-import { checkVolume, convBnRelu, initKaiming, modelGenerator } from './common';
+import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
 import { Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
 
@@ -76,7 +76,7 @@ export class ResNet3D extends Model {
   readonly embedDim: number;
 
   constructor(options: ResNet3DOptions = {}) {
-    super(options);
+    super(options, 8);
     const widths = options.widths ?? [16, 32, 64, 128];
     const blocks = options.blocks ?? [1, 1, 1, 1];
     if (widths.length !== 4 || blocks.length !== 4) throw new Error('ResNet3D: widths and blocks must list 4 stages');
@@ -96,10 +96,6 @@ export class ResNet3D extends Model {
     this.embedDim = inC;
     ({ pool: this.pool, head: this.head, projector: this.projector } = addClassifierTail(this, 'fc', inC, this.numClasses, g, options));
     initKaiming(this, g);
-  }
-
-  protected override checkInput(x: Tensor): void {
-    checkVolume('ResNet3D', x, this.inChannels, 8);
   }
 
   /** stem -> layer1..layer4 -> pool -> flatten -> fc | projector. */

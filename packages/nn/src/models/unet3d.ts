@@ -8,7 +8,7 @@ import { ModuleList, Sequential } from '../layers/container';
 import type { Ops } from '../graph/ops';
 import { captureOutputs } from '../hooks';
 import { checkPositiveInt } from '../check';
-import { checkVolume, convBnRelu, initKaiming, modelGenerator } from './common';
+import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { Model, ModelOptions, ModelOutput } from './model';
 
 /** Options of {@link UNet3D}. */
@@ -54,7 +54,7 @@ export class UNet3D extends Model {
   readonly embedDim: number;
 
   constructor(options: UNet3DOptions = {}) {
-    super(options);
+    super(options, 1);
     this.levels = options.levels ?? 2;
     const base = options.baseChannels ?? 8;
     checkPositiveInt('UNet3D', 'levels', this.levels);
@@ -83,8 +83,8 @@ export class UNet3D extends Model {
   }
 
   protected override checkInput(x: Tensor): void {
+    super.checkInput(x);
     const f = 2 ** this.levels;
-    checkVolume('UNet3D', x, this.inChannels, 1);
     const [, , d, h, w] = x.shape;
     if (d % f || h % f || w % f) {
       throw new Error(`UNet3D: input D, H, W (${d}, ${h}, ${w}) must each be divisible by 2^levels = ${f} (e.g. ${f}, ${2 * f}, ${4 * f}, ...); pad or crop the volume`);
