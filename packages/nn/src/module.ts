@@ -127,7 +127,9 @@ export abstract class Module {
       const child = m.children.get(name);
       if (!child) {
         const known = [...m.children.keys()].join(', ') || 'none';
-        throw new Error(`getSubmodule: ${this.constructor.name} has no submodule "${target}" (${path ? `"${path}"` : 'the model'} has no child "${name}"; its children: ${known})`);
+        const parent = path ? `"${path}"` : 'the model';
+        const why = `${parent} has no child "${name}"; its children: ${known}`;
+        throw new Error(`getSubmodule: ${this.constructor.name} has no submodule "${target}" (${why})`);
       }
       m = child;
       path = path ? `${path}.${name}` : name;

@@ -88,7 +88,8 @@ describe('getSubmodule', () => {
     expect(model.getSubmodule('')).toBe(model);
     expect(model.getSubmodule('features.4')).toBeInstanceOf(Conv3d);
     expect(model.getSubmodule('classifier')).toBe(model.head);
-    expect(() => model.getSubmodule('features.40')).toThrow(/NoduleNet3D has no submodule "features.40" \("features" has no child "40"; its children: 0, 1, 2/);
+    expect(() => model.getSubmodule('features.40'))
+      .toThrow(/NoduleNet3D has no submodule "features.40" \("features" has no child "40"; its children: 0, 1, 2/);
     expect(() => model.getSubmodule('body')).toThrow(/the model has no child "body"; its children: features, pool, classifier/);
   });
 });
@@ -97,8 +98,9 @@ describe('getSubmodule', () => {
 // and its output equals running that layer again on the inputs it was given; key layers are also
 // checked against running the model's layers by hand from the input.
 type Manual = (m: Model, x: Tensor) => Record<string, Tensor>;
+const tinyNodule = () => new NoduleNet3D({ widthMultiplier: 0.25, projectionHead: true, projectionDim: 8, seed: 1 });
 const MODELS: [string, () => Model, number[], Manual][] = [
-  ['NoduleNet3D', () => new NoduleNet3D({ widthMultiplier: 0.25, projectionHead: true, projectionDim: 8, seed: 1 }), [2, 1, 8, 8, 8], (model, x) => {
+  ['NoduleNet3D', tinyNodule, [2, 1, 8, 8, 8], (model, x) => {
     const m = model as NoduleNet3D;
     const out: Record<string, Tensor> = {};
     let h = x;
@@ -195,7 +197,8 @@ describe('captureOutputs', () => {
     const model = new NoduleNet3D({ widthMultiplier: 0.25 }).eval();
     expect(() => captureOutputs(model, ['features.99'], () => 0)).toThrow(/no submodule "features.99"/);
     expect(() => captureOutputs(model, ['projector'], () => 0)).toThrow(/no submodule "projector"/);
-    expect(() => captureOutputs(model, ['features.2', 'classifier'], () => model.features(Tensor.zeros([1, 1, 4, 4, 4])))).toThrow(/layer\(s\) "classifier" did not run/);
+    const featuresOnly = () => model.features(Tensor.zeros([1, 1, 4, 4, 4]));
+    expect(() => captureOutputs(model, ['features.2', 'classifier'], featuresOnly)).toThrow(/layer\(s\) "classifier" did not run/);
     expect(() => captureOutputs(model, ['features.2'], () => {
       throw new Error('boom');
     })).toThrow('boom');

@@ -27,7 +27,9 @@ function forwardWithLeafAt(model: Module, name: string, x: Tensor): { logits: Te
   });
   try {
     const logits = model.forward(x);
-    if (leaves.length !== 1) throw new Error(`gradCam3d: layer "${name}" ran ${leaves.length} times in the forward pass; pick a layer that runs once`);
+    if (leaves.length !== 1) {
+      throw new Error(`gradCam3d: layer "${name}" ran ${leaves.length} times in the forward pass; pick a layer that runs once`);
+    }
     return { logits, leaf: leaves[0] };
   } finally {
     handle.remove();
@@ -46,7 +48,9 @@ export function gradCam3d(model: Module, x: Tensor, classes?: ArrayLike<number>,
   const [N, , D, H, W] = x.shape;
   const { logits, leaf: A } = forwardWithLeafAt(model, name, x);
   if (A.ndim !== 5 || A.shape[0] !== N) throw new Error(`gradCam3d: the feature map must be (N, C, d, h, w), got [${A.shape.join(', ')}]`);
-  if (logits.ndim !== 2 || logits.shape[0] !== N) throw new Error(`gradCam3d: the model must output class logits (N, K), got [${logits.shape.join(', ')}]`);
+  if (logits.ndim !== 2 || logits.shape[0] !== N) {
+    throw new Error(`gradCam3d: the model must output class logits (N, K), got [${logits.shape.join(', ')}]`);
+  }
   const [, C, d, h, w] = A.shape;
   const K = logits.shape[1];
   const chosen = new Int32Array(N);

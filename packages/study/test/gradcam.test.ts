@@ -75,7 +75,11 @@ describe('gradCam3d', () => {
   type Split = { model: Module; features: (x: Tensor) => Tensor; rest: (a: Tensor) => Tensor };
   const nodule = (): Split => {
     const m = new NoduleNet3D({ widthMultiplier: 0.25, generator: new Generator(1) }).eval();
-    return { model: m, features: (x) => run(m.backbone, 0, 7, x), rest: (a) => m.head.forward(flatten(m.pool.forward(run(m.backbone, 7, 11, a)))) };
+    return {
+      model: m,
+      features: (x) => run(m.backbone, 0, 7, x),
+      rest: (a) => m.head.forward(flatten(m.pool.forward(run(m.backbone, 7, 11, a)))),
+    };
   };
   const resnet = (): Split => {
     const m = new ResNet3D({ widths: [2, 4, 4, 8], generator: new Generator(1) }).eval();

@@ -38,7 +38,9 @@ abstract class ConvNd extends Module {
   readonly padding: [number, number, number];
   readonly dilation: [number, number, number];
 
-  constructor(layer: string, readonly inChannels: number, readonly outChannels: number, kernelSize: Size3, options: ConvOptions, transposed: boolean) {
+  constructor(
+    layer: string, readonly inChannels: number, readonly outChannels: number, kernelSize: Size3, options: ConvOptions, transposed: boolean,
+  ) {
     super();
     checkPositiveInt(layer, 'inChannels', inChannels);
     checkPositiveInt(layer, 'outChannels', outChannels);

@@ -19,7 +19,9 @@ export interface ClassifierTail {
  * Registers on `model`, in this order, "pool", the head Linear(embedDim -> numClasses) under `headName`
  * (the state-dict prefix: "classifier", "fc") and, if asked, "projector" (embedDim -> embedDim -> projectionDim).
  */
-export function addClassifierTail(model: Module, headName: string, embedDim: number, numClasses: number, g: Generator, options: ProjectionOptions): ClassifierTail {
+export function addClassifierTail(
+  model: Module, headName: string, embedDim: number, numClasses: number, g: Generator, options: ProjectionOptions,
+): ClassifierTail {
   return {
     pool: model.registerModule('pool', new GlobalAvgPool3d()),
     head: model.registerModule(headName, new Linear(embedDim, numClasses, { generator: g })),

@@ -46,7 +46,8 @@ export class NoduleNet3D extends Model {
       ...convBnRelu(w2, w3, g),
     ));
     this.embedDim = w3;
-    ({ pool: this.pool, head: this.head, projector: this.projector } = addClassifierTail(this, 'classifier', w3, this.numClasses, g, options));
+    const tail = addClassifierTail(this, 'classifier', w3, this.numClasses, g, options);
+    [this.pool, this.head, this.projector] = [tail.pool, tail.head, tail.projector];
     initKaiming(this, g);
   }
 

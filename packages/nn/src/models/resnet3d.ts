@@ -94,7 +94,8 @@ export class ResNet3D extends Model {
       this.layers.push(this.registerModule(`layer${stage + 1}`, layer));
     });
     this.embedDim = inC;
-    ({ pool: this.pool, head: this.head, projector: this.projector } = addClassifierTail(this, 'fc', inC, this.numClasses, g, options));
+    const tail = addClassifierTail(this, 'fc', inC, this.numClasses, g, options);
+    [this.pool, this.head, this.projector] = [tail.pool, tail.head, tail.projector];
     initKaiming(this, g);
   }
 

@@ -73,7 +73,9 @@ function checkTriple(name: string, v: unknown, integer: boolean): [number, numbe
  * const { bytes } = exportOnnx(model, { inputSize: [32, 32, 32], trainingConfig: config });
  */
 export function exportOnnx(model: Module, options: ExportOptions = {}): ExportResult {
-  if (!isModel(model)) throw new Error(`exportOnnx: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
+  if (!isModel(model)) {
+    throw new Error(`exportOnnx: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
+  }
   const output = options.output ?? 'logits';
   if (!['logits', 'embedding', 'projection'].includes(output)) throw new Error(`exportOnnx: output must be logits, embedding or projection, got "${output}"`);
   const task: OnnxTask = output !== 'logits' ? 'embedding' : model.task;
