@@ -1,7 +1,7 @@
 // What a predictor tells its caller about the model behind it: task, class names, expected input
 // (channels, volume size, spacing) and how raw HU volumes are normalized; one place for their defaults.
 import type { Module } from '@nodulab/nn';
-import { modelKindOf } from '@nodulab/nn';
+import { isModel } from '@nodulab/nn';
 
 /** What a model predicts: per-volume classes, an embedding vector, or per-voxel classes. */
 export type Task = 'classification' | 'embedding' | 'segmentation';
@@ -65,12 +65,14 @@ function checkTriple(what: string, name: string, v: unknown, integer: boolean): 
  * Throws, starting with `what`, on a module that is not a nodulab model or on a bad option.
  */
 export function describeModel(model: Module, options: DescribeOptions = {}, what = 'describeModel'): ModelInfo {
-  const kind = modelKindOf(model);
-  if (!kind) throw new Error(`${what}: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
-  const net = model as Module & { inChannels: number; numClasses: number };
+  if (!isModel(model)) {
+    throw new Error(`${what}: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
+  }
+  const net = model;
+  const kind = net.kind;
   const output = options.output ?? 'logits';
   if (!['logits', 'embedding', 'projection'].includes(output)) throw new Error(`${what}: output must be logits, embedding or projection, got "${output}"`);
-  const task: Task = output !== 'logits' ? 'embedding' : kind === 'unet3d' ? 'segmentation' : 'classification';
+  const task: Task = output !== 'logits' ? 'embedding' : net.task;
   const inputSize = checkTriple(what, 'inputSize', options.inputSize ?? [32, 32, 32], true);
   const spacing = checkTriple(what, 'spacing', options.spacing ?? [1, 1, 1], false);
   const w = options.window === undefined ? DEFAULT_WINDOW : options.window;

@@ -1,7 +1,9 @@
-// @nodulab/nn: modules, initializers, optimizers, schedules, gradient clipping, safetensors
-// checkpoints and models (NoduleNet3D, ResNet3D, UNet3D) on @nodulab/tensor.
+// @nodulab/nn: modules with forward hooks, initializers, optimizers, schedules, gradient clipping,
+// safetensors checkpoints and models (NoduleNet3D, ResNet3D, UNet3D: one Model interface) on @nodulab/tensor.
 export { Module } from './module';
-export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module';
+export type { StateDict, LoadStateDictOptions, LoadStateDictResult, ForwardHook, RemovableHandle } from './module';
+export * from './hooks';
+export * from './graph/ops';
 export * from './init';
 export * from './layers/conv';
 export * from './layers/batchnorm';
@@ -18,6 +20,7 @@ export * from './clip';
 export * from './checkpoint/safetensors';
 export * from './checkpoint/checkpoint';
 export type { ModelInitOptions } from './models/common';
+export * from './models/model';
 export * from './models/projection_head';
 export * from './models/nodule_net3d';
 export * from './models/resnet3d';

@@ -1,6 +1,7 @@
 // Learning-rate schedules in closed form (StepLR, CosineAnnealingLR, LinearWarmup), each setting
 // `lr` of every optimizer parameter group on step(), with a state dict for resume.
 import type { OptimizerLike } from './optim/optimizer';
+import { checkNonNegative, checkPositiveInt } from './check';
 
 type AnyOptimizer = OptimizerLike;
 
@@ -13,7 +14,7 @@ export interface SchedulerStateDict {
 /**
  * Base class, like `torch.optim.lr_scheduler.LRScheduler`: construction sets epoch 0's rates;
  * call `step()` once per epoch (or iteration) after `optimizer.step()`.
- * Subclasses give the rate of every group at any epoch in closed form (`lrAt`), so a resumed
+ * Subclasses give a group's rate at any epoch in closed form (`rate`), so a resumed
  * schedule continues exactly.
  */
 export abstract class LRScheduler {
@@ -31,8 +32,13 @@ export abstract class LRScheduler {
     });
   }
 
+  /** The learning rate at `epoch` of a group whose rate at epoch 0 is `base`: the schedule in closed form. */
+  abstract rate(base: number, epoch: number): number;
+
   /** Each group's learning rate at `epoch`. */
-  abstract lrAt(epoch: number): number[];
+  lrAt(epoch: number): number[] {
+    return this.baseLrs.map((b) => this.rate(b, epoch));
+  }
 
   /** Advances one epoch and writes the new rates into the optimizer. */
   step(): void {
@@ -74,13 +80,13 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-    if (!Number.isFinite(gamma) || gamma < 0) throw new Error(`StepLR: gamma must be a finite number >= 0, got ${gamma}`);
+    checkPositiveInt('StepLR', 'stepSize', stepSize);
+    checkNonNegative('StepLR', 'gamma', gamma);
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    return this.baseLrs.map((b) => b * Math.pow(this.gamma, Math.floor(epoch / this.stepSize)));
+  override rate(base: number, epoch: number): number {
+    return base * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
   }
 }
 
@@ -91,14 +97,13 @@ export class StepLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0) {
     super(optimizer);
-    if (!Number.isInteger(tMax) || tMax <= 0) throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${tMax}`);
-    if (!Number.isFinite(etaMin) || etaMin < 0) throw new Error(`CosineAnnealingLR: etaMin must be a finite number >= 0, got ${etaMin}`);
+    checkPositiveInt('CosineAnnealingLR', 'tMax', tMax);
+    checkNonNegative('CosineAnnealingLR', 'etaMin', etaMin);
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    const c = (1 + Math.cos((Math.PI * epoch) / this.tMax)) / 2;
-    return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin) * c);
+  override rate(base: number, epoch: number): number {
+    return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
   }
 }
 
@@ -110,13 +115,13 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LinearWarmup extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly warmupSteps: number, readonly after: LRScheduler | null = null) {
     super(optimizer);
-    if (!Number.isInteger(warmupSteps) || warmupSteps <= 0) throw new Error(`LinearWarmup: warmupSteps must be a positive integer, got ${warmupSteps}`);
+    checkPositiveInt('LinearWarmup', 'warmupSteps', warmupSteps);
     if (after && after.optimizer !== optimizer) throw new Error('LinearWarmup: `after` must schedule the same optimizer');
     this.start();
   }
 
-  override lrAt(epoch: number): number[] {
-    if (epoch < this.warmupSteps) return this.baseLrs.map((b) => (b * (epoch + 1)) / this.warmupSteps);
-    return this.after ? this.after.lrAt(epoch - this.warmupSteps) : [...this.baseLrs];
+  override rate(base: number, epoch: number): number {
+    if (epoch < this.warmupSteps) return (base * (epoch + 1)) / this.warmupSteps;
+    return this.after ? this.after.rate(base, epoch - this.warmupSteps) : base;
   }
 }

@@ -1,6 +1,17 @@
-// Module: the base class of every layer and model — parameters, buffers, submodules, train/eval mode
-// and PyTorch-style state dicts with dotted names ("features.0.weight").
+// Module: the base class of every layer and model — parameters, buffers, submodules, train/eval mode,
+// forward hooks, and PyTorch-style state dicts with dotted names ("features.0.weight").
 import { Tensor } from '@nodulab/tensor';
+
+/**
+ * Called after `module.forward(...inputs)` returned `output`, like a hook given to PyTorch's
+ * `register_forward_hook`. Returning a tensor replaces the output (what later layers see).
+ */
+export type ForwardHook<M extends Module = Module> = (module: M, inputs: Tensor[], output: Tensor) => Tensor | void;
+
+/** What {@link Module.registerForwardHook} returns: `remove()` unregisters the hook. */
+export interface RemovableHandle {
+  remove(): void;
+}
 
 /** Options for {@link Module.loadStateDict}. */
 export interface LoadStateDictOptions {
@@ -38,6 +49,9 @@ export abstract class Module {
   private readonly params = new Map<string, Tensor | null>();
   private readonly bufs = new Map<string, Tensor | null>();
   private readonly children = new Map<string, Module>();
+  private readonly forwardHooks = new Set<ForwardHook>();
+  /** The `forward` the hook wrapper calls (set while the module has hooks). */
+  private unhookedForward: { fn: Module['forward']; own: boolean } | null = null;
 
   /** Computes the module's output. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -66,6 +80,61 @@ export abstract class Module {
     if (!(module instanceof Module)) throw new Error(`registerModule: "${name}" is not a Module`);
     this.children.set(name, module);
     return module;
+  }
+
+  /**
+   * Registers `hook` to run after every forward pass of this module, like PyTorch's
+   * `register_forward_hook`. While a module has hooks its `forward` is wrapped on the instance, so
+   * every caller runs them (models, containers, user code), and a {@link Sequential} runs a hooked
+   * module on its own instead of inside a fused BatchNorm3d→ReLU(→MaxPool3d) kernel: the hook sees
+   * exactly that module's output, still attached to the autograd graph.
+   */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
+    const h = hook as ForwardHook;
+    if (!this.unhookedForward) this.wrapForward();
+    this.forwardHooks.add(h);
+    return {
+      remove: () => {
+        if (!this.forwardHooks.delete(h) || this.forwardHooks.size > 0 || !this.unhookedForward) return;
+        const { fn, own } = this.unhookedForward;
+        this.unhookedForward = null;
+        if (own) this.forward = fn;
+        else delete (this as Partial<Module>).forward;
+      },
+    };
+  }
+
+  /** Whether forward hooks are registered on this module. */
+  hasForwardHooks(): boolean {
+    return this.forwardHooks.size > 0;
+  }
+
+  private wrapForward(): void {
+    const fn = this.forward;
+    this.unhookedForward = { fn, own: Object.prototype.hasOwnProperty.call(this, 'forward') };
+    this.forward = (...inputs: Tensor[]): Tensor => {
+      let output = fn.apply(this, inputs);
+      for (const hook of [...this.forwardHooks]) output = hook(this, inputs, output) ?? output;
+      return output;
+    };
+  }
+
+  /** The descendant at dotted path `target` ("" is this module), like PyTorch's `get_submodule`; throws naming the missing part. */
+  getSubmodule(target: string): Module {
+    let m: Module = this;
+    let path = '';
+    for (const name of target === '' ? [] : target.split('.')) {
+      const child = m.children.get(name);
+      if (!child) {
+        const known = [...m.children.keys()].join(', ') || 'none';
+        const parent = path ? `"${path}"` : 'the model';
+        const why = `${parent} has no child "${name}"; its children: ${known}`;
+        throw new Error(`getSubmodule: ${this.constructor.name} has no submodule "${target}" (${why})`);
+      }
+      m = child;
+      path = path ? `${path}.${name}` : name;
+    }
+    return m;
   }
 
   /** Direct children with their names. */

@@ -1,38 +1,9 @@
-// 3D Grad-CAM: the gradient of a class logit w.r.t. the last conv feature map A: (N,C,d,h,w),
-// averaged over space, weights A's channels; ReLU of the weighted sum is the saliency (N,d,h,w),
-// upsampled trilinearly to the volume (N,D,H,W). Plus the share of saliency inside a nodule mask.
-import { Tensor, flatten, noGrad } from '@nodulab/tensor';
-import { NoduleNet3D, ResNet3D } from '@nodulab/nn';
-
-/** A classifier split at its last conv feature map. */
-export interface FeatureModel {
-  /** x: (N,1,D,H,W) -> A: (N,C,d,h,w), the last conv layer's activation. */
-  featureMap(x: Tensor): Tensor;
-  /** A -> logits (N, K): everything after the feature map. */
-  head(a: Tensor): Tensor;
-  /** Clears the gradients the head's parameters collected. */
-  zeroGrad(): void;
-}
-
-/** NoduleNet3D / ResNet3D seen as feature map + head (global average pool, linear classifier). */
-export function featureModelOf(model: NoduleNet3D | ResNet3D): FeatureModel {
-  if (model instanceof NoduleNet3D) {
-    return {
-      featureMap: (x) => model.features.forward(x),
-      head: (a) => model.classifier.forward(flatten(model.pool.forward(a))),
-      zeroGrad: () => model.zeroGrad(),
-    };
-  }
-  return {
-    featureMap: (x) => {
-      let h = model.stem.forward(x);
-      for (const layer of model.layers) h = layer.forward(h);
-      return h;
-    },
-    head: (a) => model.fc.forward(flatten(model.pool.forward(a))),
-    zeroGrad: () => model.zeroGrad(),
-  };
-}
+// 3D Grad-CAM: the gradient of a class logit w.r.t. a layer's feature map A: (N,C,d,h,w) (tapped with a
+// forward hook; default the model's last conv block), averaged over space, weights A's channels; ReLU of
+// the weighted sum is the saliency (N,d,h,w), upsampled trilinearly to the volume (N,D,H,W). Plus the
+// share of saliency inside a nodule mask.
+import { Tensor } from '@nodulab/tensor';
+import { isModel, Module } from '@nodulab/nn';
 
 /** Grad-CAM maps of a batch. */
 export interface GradCamResult {
@@ -45,17 +16,42 @@ export interface GradCamResult {
 }
 
 /**
- * Grad-CAM of `x`: (N,1,D,H,W) for `classes` (default: each sample's predicted class). The feature map
- * is computed without a graph and re-entered as a leaf, so only the head is differentiated.
+ * Runs `model.forward(x)` with the output A of layer `name` replaced by a leaf tensor holding the
+ * same values, so a backward pass from the logits stops at A and leaves dlogit/dA in `leaf.grad`.
  */
-export function gradCam3d(fm: FeatureModel, x: Tensor, classes?: ArrayLike<number>): GradCamResult {
+function forwardWithLeafAt(model: Module, name: string, x: Tensor): { logits: Tensor; leaf: Tensor } {
+  const leaves: Tensor[] = [];
+  const handle = model.getSubmodule(name).registerForwardHook((_m, _inputs, output) => {
+    leaves.push(new Tensor(output.data, output.shape, { requiresGrad: true }));
+    return leaves[leaves.length - 1];
+  });
+  try {
+    const logits = model.forward(x);
+    if (leaves.length !== 1) {
+      throw new Error(`gradCam3d: layer "${name}" ran ${leaves.length} times in the forward pass; pick a layer that runs once`);
+    }
+    return { logits, leaf: leaves[0] };
+  } finally {
+    handle.remove();
+  }
+}
+
+/**
+ * Grad-CAM of `x`: (N,C,D,H,W) for `classes` (default: each sample's predicted class) at the layer of
+ * `model` named `layer` (dotted, as in `namedModules()`; default: a nodulab model's `featureLayer`, its
+ * last conv block). The model must output class logits (N, K); its parameters' gradients are cleared after.
+ */
+export function gradCam3d(model: Module, x: Tensor, classes?: ArrayLike<number>, layer?: string): GradCamResult {
   if (x.ndim !== 5) throw new Error(`gradCam3d: x must be (N, C, D, H, W), got [${x.shape.join(', ')}]`);
+  const name = layer ?? (isModel(model) ? model.featureLayer : undefined);
+  if (name === undefined) throw new Error(`gradCam3d: name the layer to explain (${model.constructor.name} is not a nodulab model)`);
   const [N, , D, H, W] = x.shape;
-  const A = noGrad(() => fm.featureMap(x));
+  const { logits, leaf: A } = forwardWithLeafAt(model, name, x);
   if (A.ndim !== 5 || A.shape[0] !== N) throw new Error(`gradCam3d: the feature map must be (N, C, d, h, w), got [${A.shape.join(', ')}]`);
+  if (logits.ndim !== 2 || logits.shape[0] !== N) {
+    throw new Error(`gradCam3d: the model must output class logits (N, K), got [${logits.shape.join(', ')}]`);
+  }
   const [, C, d, h, w] = A.shape;
-  const leaf = new Tensor(A.data, A.shape, { requiresGrad: true });
-  const logits = fm.head(leaf);
   const K = logits.shape[1];
   const chosen = new Int32Array(N);
   for (let n = 0; n < N; n++) {
@@ -70,8 +66,8 @@ export function gradCam3d(fm: FeatureModel, x: Tensor, classes?: ArrayLike<numbe
   const seed = new Float32Array(N * K);
   for (let n = 0; n < N; n++) seed[n * K + chosen[n]] = 1;
   logits.backward(new Tensor(seed, logits.shape));
-  fm.zeroGrad();
-  const G = leaf.grad!.data;
+  model.zeroGrad();
+  const G = A.grad ? A.grad.data : new Float32Array(A.size); // no gradient: the chosen logits ignore A
   const S = d * h * w;
   const coarse = new Float32Array(N * S);
   for (let n = 0; n < N; n++) {

@@ -9,7 +9,7 @@ import { CLASSIFICATION_METRICS, ClassificationEvaluation, ClassificationMetricN
 import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, sourceBatches, train, yieldToEventLoop } from '@nodulab/train';
 import { Aggregate, aggregateFields } from './aggregate';
 import { FlipStats, counterfactualValue, describeCounterfactual, factorStats, flipStats } from './counterfactual';
-import { featureModelOf, gradCam3d, insideShare } from './gradcam';
+import { gradCam3d, insideShare } from './gradcam';
 import { ProbeResult, probe } from './probes';
 import { StudySpec, runConfigFor, testDatasetSpec, trainingDatasetSpec } from './spec';
 import { VolumeSet, VolumeSetSource, generateSet, stackSamples } from './test_data';
@@ -112,7 +112,6 @@ interface CounterfactualSet {
 
 /** Mean Grad-CAM share inside the nodule mask over the first n analysed volumes (batches of 8). */
 async function saliency(net: TrainableNet, set: VolumeSet, n: number): Promise<RunResult['saliency']> {
-  const fm = featureModelOf(net.model);
   const V = set.shape[0] * set.shape[1] * set.shape[2];
   const src = new VolumeSetSource(set, n);
   let shareSum = 0;
@@ -121,7 +120,7 @@ async function saliency(net: TrainableNet, set: VolumeSet, n: number): Promise<R
   net.model.eval();
   for (let s = 0; s < n; s += 8) {
     const idx = Array.from({ length: Math.min(8, n - s) }, (_, k) => s + k);
-    const { cams } = gradCam3d(fm, src.batch(idx).x);
+    const { cams } = gradCam3d(net.model, src.batch(idx).x);
     idx.forEach((i, k) => {
       const mask = set.masks!.subarray(i * V, (i + 1) * V);
       const share = insideShare(cams.subarray(k * V, (k + 1) * V), mask);

@@ -2,6 +2,7 @@
 // (running_mean, running_var, num_batches_tracked) and momentum semantics.
 import { Tensor, batchNorm3d, batchNormReluMaxPool3d } from '@nodulab/tensor';
 import { Module } from '../module';
+import { checkPositiveInt } from '../check';
 import type { MaxPool3d } from './pooling';
 
 /** Options of {@link BatchNorm3d}. */
@@ -33,7 +34,7 @@ export class BatchNorm3d extends Module {
 
   constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new Error(`BatchNorm3d: numFeatures must be a positive integer, got ${numFeatures}`);
+    checkPositiveInt('BatchNorm3d', 'numFeatures', numFeatures);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (!(this.eps > 0)) throw new Error(`BatchNorm3d: eps must be > 0, got ${this.eps}`);

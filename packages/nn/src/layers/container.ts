@@ -5,60 +5,68 @@ import { BatchNorm3d } from './batchnorm';
 import { ReLU } from './activation';
 import { MaxPool3d } from './pooling';
 
-/** Whether m is a MaxPool3d as the library defines it (not a subclass, forward not replaced). */
-function isPlainMaxPool(m: Module | undefined): m is MaxPool3d {
-  return m instanceof MaxPool3d && m.constructor === MaxPool3d && m.forward === MaxPool3d.prototype.forward;
+/**
+ * Whether m is exactly a `cls` as the library defines it, so a fused kernel may stand in for it: not a
+ * subclass, `forward` not replaced, no forward hooks (a hook must see this module's own output).
+ */
+function runsAsDefined<M extends Module>(m: Module | undefined, cls: abstract new (...args: never[]) => M): m is M {
+  return m instanceof cls && m.constructor === cls && m.forward === cls.prototype.forward && !m.hasForwardHooks();
 }
 
-/** Whether `bn` then `next` may run as one fused BatchNorm3d + ReLU (neither customized by a subclass or a patched forward). */
-function fusesWithRelu(bn: Module, next: Module | undefined): bn is BatchNorm3d {
-  return (
-    bn instanceof BatchNorm3d && bn.forward === BatchNorm3d.prototype.forward &&
-    next instanceof ReLU && next.constructor === ReLU && next.forward === ReLU.prototype.forward
-  );
+/** Modules indexed "0", "1", ... in insertion order (the state-dict prefixes): the part Sequential and ModuleList share. */
+abstract class IndexedModules<M extends Module> extends Module {
+  protected readonly items: M[] = [];
+
+  constructor(modules: M[]) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  /** Adds a module at the end (named by its index); returns this. */
+  append(module: M): this {
+    this.registerModule(String(this.items.length), module);
+    this.items.push(module);
+    return this;
+  }
+
+  /** The module at `index`. */
+  at(index: number): M {
+    const m = this.items[index];
+    if (!m) throw new Error(`${this.constructor.name}: no module at index ${index} (length ${this.items.length})`);
+    return m;
+  }
+
+  /** Number of modules. */
+  get length(): number {
+    return this.items.length;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return this.items[Symbol.iterator]();
+  }
 }
 
 /**
  * Runs its modules in order, like `torch.nn.Sequential`; state-dict keys are "0.weight", "1.bias", ...
  * A BatchNorm3d directly followed by a ReLU runs as one fused native pass, and BatchNorm3d, ReLU,
  * MaxPool3d as one fused block that never stores the ReLU output (same results, in training and
- * evaluation); the modules and their names are unchanged.
+ * evaluation); the modules and their names are unchanged. A module with forward hooks runs on its own.
  */
-export class Sequential extends Module {
-  private readonly layers: Module[] = [];
-
+export class Sequential extends IndexedModules<Module> {
   constructor(...modules: Module[]) {
-    super();
-    for (const m of modules) this.append(m);
-  }
-
-  /** Adds a module at the end (named by its index); returns this. */
-  append(module: Module): this {
-    this.registerModule(String(this.layers.length), module);
-    this.layers.push(module);
-    return this;
-  }
-
-  /** The module at `index`. */
-  at(index: number): Module {
-    const m = this.layers[index];
-    if (!m) throw new Error(`Sequential: no module at index ${index} (length ${this.layers.length})`);
-    return m;
-  }
-
-  /** Number of modules. */
-  get length(): number {
-    return this.layers.length;
+    super(modules);
   }
 
   override forward(x: Tensor): Tensor {
-    const layers = this.layers;
+    const layers = this.items;
     for (let i = 0; i < layers.length; i++) {
       const m = layers[i];
-      if (fusesWithRelu(m, layers[i + 1]) && isPlainMaxPool(layers[i + 2])) {
-        x = m.forwardReluMaxPool(x, layers[i + 2] as MaxPool3d);
+      const fuses = runsAsDefined(m, BatchNorm3d) && runsAsDefined(layers[i + 1], ReLU);
+      const pool = layers[i + 2];
+      if (fuses && runsAsDefined(pool, MaxPool3d)) {
+        x = m.forwardReluMaxPool(x, pool);
         i += 2; // the ReLU and the pool ran inside the fused block
-      } else if (fusesWithRelu(m, layers[i + 1])) {
+      } else if (fuses) {
         x = m.forwardRelu(x);
         i++; // the ReLU ran inside the fused pass
       } else {
@@ -73,35 +81,9 @@ export class Sequential extends Module {
  * An indexed list of modules that is not itself run (like `torch.nn.ModuleList`): its children's
  * entries appear as "0.weight", "1.weight", ... in the state dict.
  */
-export class ModuleList<M extends Module = Module> extends Module {
-  private readonly items: M[] = [];
-
+export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
   constructor(modules: M[] = []) {
-    super();
-    for (const m of modules) this.append(m);
-  }
-
-  /** Adds a module at the end; returns this. */
-  append(module: M): this {
-    this.registerModule(String(this.items.length), module);
-    this.items.push(module);
-    return this;
-  }
-
-  /** The module at `index`. */
-  at(index: number): M {
-    const m = this.items[index];
-    if (!m) throw new Error(`ModuleList: no module at index ${index} (length ${this.items.length})`);
-    return m;
-  }
-
-  /** Number of modules. */
-  get length(): number {
-    return this.items.length;
-  }
-
-  [Symbol.iterator](): Iterator<M> {
-    return this.items[Symbol.iterator]();
+    super(modules);
   }
 
   override forward(): Tensor {

@@ -2,6 +2,7 @@
 import { Generator, Tensor, linear } from '@nodulab/tensor';
 import { defaultGenerator, kaimingUniform_, uniform_ } from '../init';
 import { Module } from '../module';
+import { checkPositiveInt } from '../check';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -18,9 +19,8 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
-    }
+    checkPositiveInt('Linear', 'inFeatures', inFeatures);
+    checkPositiveInt('Linear', 'outFeatures', outFeatures);
     const g = options.generator ?? defaultGenerator;
     this.weight = this.registerParameter('weight', Tensor.zeros([outFeatures, inFeatures]));
     this.bias = this.registerParameter('bias', options.bias === false ? null : Tensor.zeros([outFeatures]));

@@ -48,8 +48,3 @@ export function checkVolume(model: string, x: Tensor, channels: number, minSize:
     throw new Error(`${model}: input shape [${x.shape.join(', ')}] needs N >= 1 and D, H, W >= ${minSize}`);
   }
 }
-
-/** Throws unless n is a positive integer. */
-export function checkPositiveInt(model: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${model}: ${name} must be a positive integer, got ${n}`);
-}

@@ -1,6 +1,8 @@
 // Model kinds by name: build a model from { kind, options } and record that spec in (and read it back
 // from) checkpoint metadata under "nodulab.model", so a checkpoint says which model it holds.
 import { Module } from '../module';
+import type { ModelInitOptions } from './common';
+import { isModel, Model } from './model';
 import { NoduleNet3D, NoduleNet3DOptions } from './nodule_net3d';
 import { ResNet3D, ResNet3DOptions } from './resnet3d';
 import { UNet3D, UNet3DOptions } from './unet3d';
@@ -25,10 +27,11 @@ export function checkModelKind(kind: string): ModelKind {
   return k as ModelKind;
 }
 
-/** Builds the model a spec describes. */
-export function createModel(spec: ModelSpec): NoduleNet3D | ResNet3D | UNet3D {
-  const options = spec.options ?? {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error('createModel: options must be an object');
+/** Builds the model a spec describes, initialized from `init` (a generator or seed) when given. */
+export function createModel(spec: ModelSpec, init: ModelInitOptions = {}): Model {
+  const given = spec.options ?? {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new Error('createModel: options must be an object');
+  const options = { ...given, ...init };
   switch (checkModelKind(spec.kind)) {
     case 'nodulenet3d': return new NoduleNet3D(options as NoduleNet3DOptions);
     case 'resnet3d': return new ResNet3D(options as ResNet3DOptions);
@@ -38,10 +41,7 @@ export function createModel(spec: ModelSpec): NoduleNet3D | ResNet3D | UNet3D {
 
 /** The kind of a built model, or null for a module that is not one of nodulab's models. */
 export function modelKindOf(model: Module): ModelKind | null {
-  if (model instanceof NoduleNet3D) return 'nodulenet3d';
-  if (model instanceof ResNet3D) return 'resnet3d';
-  if (model instanceof UNet3D) return 'unet3d';
-  return null;
+  return isModel(model) ? model.kind : null;
 }
 
 /** Checkpoint metadata recording `spec`: pass it as `saveCheckpoint(model, file, { metadata })`. */

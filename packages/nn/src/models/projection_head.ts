@@ -5,6 +5,7 @@ import { Module } from '../module';
 import { Linear } from '../layers/linear';
 import { ReLU } from '../layers/activation';
 import { Sequential } from '../layers/container';
+import { eagerOps, Ops } from '../graph/ops';
 
 /**
  * z = W2 relu(W1 h + b1) + b2: (N, inDim) -> (N, outDim). The output is not normalized; the
@@ -22,7 +23,12 @@ export class ProjectionHead extends Module {
     ));
   }
 
+  /** h: (N, inDim) -> (N, outDim), written once for eager execution and tracing. */
+  forwardWith<V>(ops: Ops<V>, h: V): V {
+    return ops.call(this.net, h);
+  }
+
   override forward(h: Tensor): Tensor {
-    return this.net.forward(h);
+    return this.forwardWith(eagerOps, h);
   }
 }

@@ -1,19 +1,18 @@
 // UNet3D: a small 3-D U-Net — [Conv-BN-ReLU]x2 blocks, MaxPool down, ConvTranspose3d(k2,s2) up,
 // skip connections concatenated on channels, 1x1x1 conv to per-voxel class logits (N,C,D,H,W).
-import { Tensor, cat, flatten, globalAvgPool3d } from '@nodulab/tensor';
-import { Module } from '../module';
+import { Tensor } from '@nodulab/tensor';
 import { Conv3d, ConvTranspose3d } from '../layers/conv';
 import { Dropout } from '../layers/dropout';
 import { MaxPool3d } from '../layers/pooling';
 import { ModuleList, Sequential } from '../layers/container';
-import { checkPositiveInt, checkVolume, convBnRelu, initKaiming, ModelInitOptions, modelGenerator } from './common';
-import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
+import type { Ops } from '../graph/ops';
+import { captureOutputs } from '../hooks';
+import { checkPositiveInt } from '../check';
+import { convBnRelu, initKaiming, modelGenerator } from './common';
+import { Model, ModelOptions, ModelOutput } from './model';
 
 /** Options of {@link UNet3D}. */
-export interface UNet3DOptions extends ModelInitOptions {
-  inChannels?: number;
-  /** Output channels: per-voxel class logits (default 2). */
-  numClasses?: number;
+export interface UNet3DOptions extends ModelOptions {
   /** Channels of the first level, doubled at each level down (default 8). */
   baseChannels?: number;
   /** Number of 2x downsamplings (default 2); D, H, W must be divisible by 2^levels. */
@@ -34,30 +33,30 @@ export interface UNet3DOutputs {
 
 /**
  * 3-D U-Net. x: (N,inChannels,D,H,W), D,H,W divisible by 2^levels -> logits (N,numClasses,D,H,W).
- * Keys: encoders.<i>.*, bottleneck.*, upsamplers.<i>.*, decoders.<i>.*, head.* (level 0 is the finest).
+ * Layers (and keys): encoders.<i>, bottleneck, upsamplers.<i>, decoders.<i>, head (level 0 is the finest),
+ * pool (the MaxPool3d run once per level), dropout (if present). It has no projector.
  */
-export class UNet3D extends Module {
+export class UNet3D extends Model {
+  readonly kind = 'unet3d';
+  readonly task = 'segmentation';
+  readonly featureLayer = 'decoders.0';
+  readonly projector = null;
   readonly encoders: ModuleList<Sequential>;
   readonly bottleneck: Sequential;
   readonly upsamplers: ModuleList<ConvTranspose3d>;
   readonly decoders: ModuleList<Sequential>;
+  /** The per-voxel head Conv3d(1x1x1): decoder features -> logits. */
   readonly head: Conv3d;
   readonly pool: MaxPool3d;
   readonly dropout: Dropout | null;
-  readonly inChannels: number;
-  readonly numClasses: number;
   readonly levels: number;
   /** Size of embed()'s output: the bottleneck's channels. */
   readonly embedDim: number;
 
   constructor(options: UNet3DOptions = {}) {
-    super();
-    this.inChannels = options.inChannels ?? 1;
-    this.numClasses = options.numClasses ?? 2;
+    super(options, 1);
     this.levels = options.levels ?? 2;
     const base = options.baseChannels ?? 8;
-    checkPositiveInt('UNet3D', 'inChannels', this.inChannels);
-    checkPositiveInt('UNet3D', 'numClasses', this.numClasses);
     checkPositiveInt('UNet3D', 'levels', this.levels);
     checkPositiveInt('UNet3D', 'baseChannels', base);
     const g = modelGenerator(options);
@@ -83,67 +82,43 @@ export class UNet3D extends Module {
     initKaiming(this, g);
   }
 
-  private checkInput(x: Tensor): void {
+  protected override checkInput(x: Tensor): void {
+    super.checkInput(x);
     const f = 2 ** this.levels;
-    checkVolume('UNet3D', x, this.inChannels, 1);
     const [, , d, h, w] = x.shape;
     if (d % f || h % f || w % f) {
       throw new Error(`UNet3D: input D, H, W (${d}, ${h}, ${w}) must each be divisible by 2^levels = ${f} (e.g. ${f}, ${2 * f}, ${4 * f}, ...); pad or crop the volume`);
     }
   }
 
-  /** Logits and the intermediate feature maps (for spectral OOD scores or probes). */
-  forwardWithFeatures(x: Tensor): UNet3DOutputs {
-    this.checkInput(x);
-    const skips: Tensor[] = [];
-    let h = x;
-    for (let l = 0; l < this.levels; l++) {
-      h = this.encoders.at(l).forward(h);
-      skips.push(h);
-      h = this.pool.forward(h);
-    }
-    let bottleneck = this.bottleneck.forward(h);
-    if (this.dropout) bottleneck = this.dropout.forward(bottleneck);
-    h = bottleneck;
-    for (let l = this.levels - 1; l >= 0; l--) {
-      h = this.upsamplers.at(l).forward(h);
-      h = this.decoders.at(l).forward(cat([skips[l], h], 1));
-    }
-    return { logits: this.head.forward(h), bottleneck, decoder: h };
-  }
-
-  /** Per-voxel class logits (N, numClasses, D, H, W). */
-  override forward(x: Tensor): Tensor {
-    return this.forwardWithFeatures(x).logits;
-  }
-
-  /** The bottleneck features globally average-pooled: (N, embedDim). */
-  embed(x: Tensor): Tensor {
-    this.checkInput(x);
-    let h = x;
-    for (let l = 0; l < this.levels; l++) h = this.pool.forward(this.encoders.at(l).forward(h));
-    return flatten(globalAvgPool3d(this.bottleneck.forward(h)));
-  }
-
   /**
-   * Describes the eval-mode forward ('logits', per voxel) or embed ('embedding') to an exporter;
-   * dropout is the identity in eval mode and is left out.
+   * encoders (each output kept as a skip, then pooled) -> bottleneck ('embedding': its global average)
+   * -> dropout -> per level up: upsample, concat the skip, decode ('features': the last decoder map) -> head.
+   * Dropout is the identity in eval mode (an exporter leaves it out).
    */
-  trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {
-    if (output === 'projection') throw new Error('UNet3D: has no projection head to trace');
+  override forwardWith<V>(ops: Ops<V>, x: V, output: ModelOutput = 'logits'): V {
+    if (output === 'projection') throw new Error('UNet3D: has no projection head');
     const skips: V[] = [];
     let h = x;
     for (let l = 0; l < this.levels; l++) {
-      h = traceModule(t, this.encoders.at(l), h);
+      h = ops.call(this.encoders.at(l), h);
       skips.push(h);
-      h = traceModule(t, this.pool, h);
+      h = ops.call(this.pool, h);
     }
-    h = traceModule(t, this.bottleneck, h);
-    if (output === 'embedding') return t.flatten(t.globalAvgPool(h));
+    h = ops.call(this.bottleneck, h);
+    if (output === 'embedding') return ops.flatten(ops.globalAvgPool(h));
+    if (this.dropout) h = ops.call(this.dropout, h);
     for (let l = this.levels - 1; l >= 0; l--) {
-      h = traceModule(t, this.upsamplers.at(l), h);
-      h = traceModule(t, this.decoders.at(l), t.concat([skips[l], h], 1));
+      h = ops.call(this.upsamplers.at(l), h);
+      h = ops.call(this.decoders.at(l), ops.concat([skips[l], h], 1));
     }
-    return traceModule(t, this.head, h);
+    return output === 'features' ? h : ops.call(this.head, h);
+  }
+
+  /** Logits and the intermediate feature maps (for spectral OOD scores or probes), tapped with forward hooks. */
+  forwardWithFeatures(x: Tensor): UNet3DOutputs {
+    const bottleneck = this.dropout ? 'dropout' : 'bottleneck';
+    const { result, outputs } = captureOutputs(this, [bottleneck, 'decoders.0'], () => this.forward(x));
+    return { logits: result, bottleneck: outputs[bottleneck], decoder: outputs['decoders.0'] };
   }
 }

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, Tensor, writeFileAtomic } from '@nodulab/tensor';
-import { Module, ModelSpec, TraceOutput } from '@nodulab/nn';
+import { isModel, Module, ModelSpec, TraceOutput } from '@nodulab/nn';
 import { DescribeOptions, describeModel } from '@nodulab/eval';
 import { OnnxGraph } from './graph';
 import { OnnxTracer } from './tracer';
@@ -55,7 +55,7 @@ export function nodulabVersion(): string {
 export function exportOnnx(model: Module, options: ExportOptions = {}): ExportResult {
   const info = describeModel(model, options, 'exportOnnx');
   const { task, inputSize } = info;
-  const net = model as Module & { inChannels: number; trace: <V>(t: OnnxTracer, x: string, o?: TraceOutput) => string };
+  if (!isModel(model)) throw new Error('exportOnnx: not a nodulab model'); // describeModel has checked it
   const output = options.output ?? 'logits';
 
   const wasTraining = model.training;
@@ -63,25 +63,17 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   let outShape: number[];
   try {
     // One reference forward: checks the input size against the model and gives the output shape.
-    const x = Tensor.zeros([1, net.inChannels, ...inputSize]);
-    outShape = noGrad(() => {
-      const m = model as Module & { embed(x: Tensor): Tensor; project?(x: Tensor): Tensor };
-      if (output === 'embedding') return m.embed(x);
-      if (output === 'projection') {
-        if (!m.project) throw new Error(`${model.constructor.name} has no projection head`);
-        return m.project(x);
-      }
-      return model.forward(x);
-    }).shape.slice();
+    const x = Tensor.zeros([1, model.inChannels, ...inputSize]);
+    outShape = noGrad(() => model.forwardTo(x, output)).shape.slice();
   } catch (e) {
-    throw new Error(`exportOnnx: ${model.constructor.name} cannot run on input (1, ${net.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`);
+    throw new Error(`exportOnnx: ${model.constructor.name} cannot run on input (1, ${model.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`);
   } finally {
     model.train(wasTraining);
   }
 
   const graph = new OnnxGraph();
   const inputName = graph.reserve('input');
-  let y = net.trace(new OnnxTracer(graph, model), inputName, output);
+  let y = model.trace(new OnnxTracer(graph, model), inputName, output);
   const outputs: ValueSpec[] = [];
   const dims = (shape: number[]) => ['N', ...shape.slice(1)];
   if (task === 'embedding') {
@@ -106,11 +98,11 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   };
   const bytes = serializeModel(graph, {
     graphName: `${model.constructor.name}_${output}`,
-    inputs: [{ name: inputName, dims: ['N', net.inChannels, ...inputSize] }],
+    inputs: [{ name: inputName, dims: ['N', model.inChannels, ...inputSize] }],
     outputs,
     metadata: encodeMetadata(metadata),
     producerVersion: metadata.version,
-    docString: `nodulab ${model.constructor.name} (${task}); input ${inputName}: (N, ${net.inChannels}, ${inputSize.join(', ')})`,
+    docString: `nodulab ${model.constructor.name} (${task}); input ${inputName}: (N, ${model.inChannels}, ${inputSize.join(', ')})`,
   });
   return { bytes, metadata, foldedBatchNorms };
 }
