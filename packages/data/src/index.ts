@@ -1,5 +1,6 @@
 // @nodulab/data: synthetic CT lung-nodule volumes with controlled, recorded factors of variation,
 // distribution specs with shortcuts and label rules, presets, and NIfTI-1 files.
+export * as schema from './schema';
 export * from './factors';
 export * from './distribution';
 export * from './rule';
