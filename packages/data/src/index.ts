@@ -6,6 +6,7 @@ export * from './distribution';
 export * from './rule';
 export * from './spec';
 export * from './presets';
+export * from './spec_ref';
 export { sampleSeed } from './seed';
 export { sampleFactors } from './sampler';
 export type { SampledFactors } from './sampler';
