@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
-import { Problem, mustBe, nonEmptyString, number, parseOrThrow, probability, refineWith, show, strict, triple, tuple } from './schema';
+import { Problem, mustBe, nonEmptyString, number, parseOrThrow, probability, refineWith, show, strict, triple, tuple, vector } from './schema';
 
 /** Per-factor distributions (a partial map: unnamed factors keep their defaults). */
 export type FactorDistributions = Partial<Record<FactorName, Distribution>>;
@@ -165,6 +165,15 @@ function checkShortcuts(spec: DatasetSpec, problem: Problem): void {
     for (const f of Object.keys(o.rho ?? {})) if (!seen.has(f)) problem(['splits', name, 'rho', f], `"${f}" is not a shortcut of this spec`);
   }
 }
+
+/**
+ * A volume override as run configs and studies write it, `{"shape"?: [D, H, W], "spacing"?: [z, y, x]}`:
+ * each array judged whole (`volume.shape: must be an array of 3 integers in [8, 256]`).
+ */
+export const VolumeOverrideSchema = strict({
+  shape: vector(3, { int: true, in: [8, 256] }, 'integers in [8, 256]').optional(),
+  spacing: vector(3, { in: [0.1, 10] }, 'numbers in [0.1, 10] mm').optional(),
+}).describe('overrides the volume shape (D, H, W) and spacing (z, y, x) mm of the dataset spec');
 
 /** The schema of a dataset spec file (`$schema` may point an editor at schemas/data-spec.schema.json). */
 export const DatasetSpecSchema = refineWith(strict({

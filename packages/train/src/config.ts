@@ -3,7 +3,7 @@
 // whose errors name each problem's path (e.g. `optimizer.lr: must be a number > 0, got -1`).
 import { z } from 'zod';
 import {
-  AugmentConfig, AugmentConfigSchema, DEFAULT_AUGMENT_CONFIG, DatasetSpec, SpecRefSchema, openDataset, schema, specFromRef, specProblems,
+  AugmentConfig, AugmentConfigSchema, DEFAULT_AUGMENT_CONFIG, DatasetSpec, SpecRefSchema, VolumeOverrideSchema, openDataset, schema, specFromRef, specProblems,
 } from '@nodulab/data';
 
 /** The training objectives. */
@@ -236,10 +236,7 @@ function splitSchema(d: SplitConfig) {
 const dataSchema = strict({
   spec: SpecRefSchema.prefault(D.data.spec as string),
   seed: seedNumber().default(D.data.seed),
-  volume: strict({
-    shape: vector(3, { int: true, in: [8, 256] }, 'integers in [8, 256]').optional(),
-    spacing: vector(3, { gt: 0 }, 'positive numbers (mm)').optional(),
-  }).nullable().default(null),
+  volume: VolumeOverrideSchema.nullable().default(null),
   train: splitSchema(D.data.train),
   val: splitSchema(D.data.val),
 }).prefault({}).transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
