@@ -70,7 +70,7 @@ function distributionSchema(factor: FactorName): z.ZodType<Distribution> {
   }, { type: 'an object such as {"const": ...} or {"uniform": [low, high]}', unknownKey: `unknown key (expected one of ${FORMS.join(', ')})` });
   return refineWith(d, checkWeights)
     .superRefine((v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })), { when: (p) => isObject(p.value) })
-    .meta({ description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})` }) as unknown as z.ZodType<Distribution>;
+    .meta({ id: `${factor}Distribution`, description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})` }) as unknown as z.ZodType<Distribution>;
 }
 
 const DISTRIBUTION_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchema(f)])) as Record<FactorName, z.ZodType<Distribution>>;
