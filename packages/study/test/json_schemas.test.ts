@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { PRESET_NAMES, preset } from '@nodulab/data';
+import { PRESET_NAMES, preset, validateSpec } from '@nodulab/data';
 import { LOSSES, defaultRunConfig, resolveRunConfig } from '@nodulab/train';
 import { BUILTIN_STUDY_NAMES, builtinStudy, jsonSchemaFiles, quickStudy, resolveStudySpec } from '../src';
 
@@ -76,5 +76,11 @@ describe('schemas/*.schema.json', () => {
     ['study.schema.json', { config: { optimizer: { lr: -1 } } }],
   ])('%s rejects %j', (name, doc) => {
     expect(accepts(name, doc)).toBe(false);
+  });
+
+  it('a "$schema" key is accepted by the resolvers and dropped from what they return', () => {
+    expect(validateSpec({ $schema: '../schemas/data-spec.schema.json', name: 'x' })).toEqual({ name: 'x' });
+    expect(resolveRunConfig({ $schema: '../schemas/run-config.schema.json' })).not.toHaveProperty('$schema');
+    expect(resolveStudySpec({ $schema: '../schemas/study.schema.json', seeds: 1 })).not.toHaveProperty('$schema');
   });
 });
