@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Generator } from '@nodulab/tensor';
 import { FACTOR_INFO, FACTOR_NAMES, FactorName, FactorValue, factorValueSchema } from './factors';
-import { Problem, formatIssues, mustBe, number, probability, refineWith, show, strict, tuple } from './schema';
+import { Problem, formatIssues, isPlainObject, mustBe, number, probability, refineWith, show, strict, tuple } from './schema';
 
 /**
  * One factor's distribution. Exactly one form:
@@ -24,8 +24,6 @@ export type Distribution =
   | { bernoulli: number };
 
 const FORMS = ['const', 'uniform', 'int', 'normal', 'choice', 'bernoulli'] as const;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Exactly one form per distribution (checked even when a form's value is invalid). */
 function checkOneForm(d: Record<string, unknown>, problem: Problem): void {
@@ -69,7 +67,7 @@ function distributionSchema(factor: FactorName): z.ZodType<Distribution> {
     bernoulli: info.kind === 'boolean' ? probability().optional() : notFor('bernoulli'),
   }, { type: 'an object such as {"const": ...} or {"uniform": [low, high]}', unknownKey: `unknown key (expected one of ${FORMS.join(', ')})` });
   return refineWith(d, checkWeights)
-    .superRefine((v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })), { when: (p) => isObject(p.value) })
+    .superRefine((v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })), { when: (p) => isPlainObject(p.value) })
     .meta({ id: `${factor}Distribution`, description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})` }) as unknown as z.ZodType<Distribution>;
 }
 

@@ -79,9 +79,8 @@ export const DEFAULT_ANALYSED_FACTORS: AnalysedFactor[] = [
 
 const DEFAULT_PROBE_TARGETS: ProbeTarget[] = ['label', 'lobulation', 'spiculationCount', 'diameter', 'attenuation', 'noiseStd'];
 const FORBIDDEN_CONFIG_KEYS = ['loss', 'seed', 'data', 'name', 'threads'];
-const { mustBe, nonEmptyString, number, oneOf, parseOrThrow, probability, refineWith, show, strict } = schema;
+const { isPlainObject, mustBe, nonEmptyString, number, oneOf, parseOrThrow, probability, refineWith, show, strict } = schema;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const NAME = /^[A-Za-z0-9._-]+$/;
 const upTo = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
 
@@ -185,7 +184,7 @@ export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number): R
 /** Merges plain objects recursively (arrays and scalars of `b` replace those of `a`). */
 export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : clone(v);
+  for (const [k, v] of Object.entries(b)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : clone(v);
   return out;
 }
 

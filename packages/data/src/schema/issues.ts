@@ -7,6 +7,11 @@ export function show(v: unknown): string {
   return v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
 }
 
+/** Whether `v` is a plain JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Where the lines of a document's problems start: `prefix` heads every path; `root` names the document itself. */
 export interface IssuePaths {
   /** Written before every path, e.g. "spec" gives `spec.name: ...` (default: none, `name: ...`). */
