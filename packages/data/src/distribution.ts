@@ -1,7 +1,9 @@
 // Distributions of one factor as written in a spec's JSON ({"uniform": [4, 12]}, {"choice": [...]}, ...):
-// their types, a validator that names the path of every bad key or value, and a seeded sampler.
+// their types, a zod schema per factor, and a seeded sampler.
+import { z } from 'zod';
 import { Generator } from '@nodulab/tensor';
-import { FACTOR_INFO, FactorName, FactorValue, checkFactorValue } from './factors';
+import { FACTOR_INFO, FACTOR_NAMES, FactorName, FactorValue, factorValueSchema } from './factors';
+import { Problem, formatIssues, isPlainObject, mustBe, number, probability, refineWith, show, strict, tuple } from './schema';
 
 /**
  * One factor's distribution. Exactly one form:
@@ -23,119 +25,66 @@ export type Distribution =
 
 const FORMS = ['const', 'uniform', 'int', 'normal', 'choice', 'bernoulli'] as const;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Exactly one form per distribution (checked even when a form's value is invalid). */
+function checkOneForm(d: Record<string, unknown>, problem: Problem): void {
+  const forms = FORMS.filter((f) => f in d);
+  if (forms.length > 1) problem([], `has ${forms.join(' and ')}; give exactly one distribution form`);
+  else if (forms.length === 0 && d.weights === undefined) problem([], `no distribution form; give one of ${FORMS.join(', ')}`);
 }
 
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
+/** `choice` weights: one non-negative weight per value, not all zero; only beside `choice`. */
+function checkWeights(d: { choice?: unknown[]; weights?: number[] }, problem: Problem): void {
+  const w = d.weights;
+  if (w === undefined) return;
+  if (d.choice === undefined) problem(['weights'], `unknown key (expected one of ${FORMS.join(', ')})`);
+  else if (w.length !== d.choice.length) problem(['weights'], `must be an array of ${d.choice.length} numbers (one per value), got ${show(w)}`);
+  else if (w.reduce((a, b) => a + b, 0) <= 0) problem(['weights'], 'must not all be zero');
 }
 
-function checkPair(value: unknown, path: string, factor: FactorName, integer: boolean, errors: string[]): void {
-  if (!Array.isArray(value) || value.length !== 2) {
-    errors.push(`${path}: must be a [low, high] pair, got ${JSON.stringify(value)}`);
-    return;
-  }
-  value.forEach((v, k) => {
-    const msg = checkFactorValue(factor, v);
-    if (msg !== null) errors.push(`${path}[${k}]: ${msg}`);
-    else if (integer && !Number.isInteger(v)) errors.push(`${path}[${k}]: must be an integer, got ${v}`);
+function distributionSchema(factor: FactorName): z.ZodType<Distribution> {
+  const info = FACTOR_INFO[factor];
+  const value = factorValueSchema(factor);
+  const notFor = (form: string, hint = '') => z.never({ error: `"${form}"${hint} does not apply to ${info.kind} factor "${factor}"` }).optional();
+  const pair = refineWith(tuple([value, value], 'a [low, high] pair'), ([lo, hi], problem) => {
+    if (lo > hi) problem([], `low ${lo} is greater than high ${hi}`);
   });
-  if (isFiniteNumber(value[0]) && isFiniteNumber(value[1]) && value[0] > value[1]) {
-    errors.push(`${path}: low ${value[0]} is greater than high ${value[1]}`);
-  }
+  // normal's bounds clip the draw: an integer factor's bound need only round into range.
+  const bound = info.kind === 'integer' ? number({ min: info.min! - 0.5, lt: info.max! + 0.5 }, `in [${info.min}, ${info.max}] ${info.unit}`) : value;
+  const normal = refineWith(strict(
+    { mean: number({}, 'a finite number'), std: number({ min: 0 }, 'a finite number >= 0'), min: bound.optional(), max: bound.optional() },
+    { type: '{"mean": m, "std": s, "min"?: a, "max"?: b}' },
+  ), (n, problem) => {
+    if (n.min !== undefined && n.max !== undefined && (n.min as number) > (n.max as number)) problem([], `min ${n.min} is greater than max ${n.max}`);
+  });
+  const numeric = info.kind === 'number' || info.kind === 'integer';
+  const d = strict({
+    const: value.optional(),
+    uniform: info.kind === 'number' ? pair.optional() : notFor('uniform', info.kind === 'integer' ? ' (use "int")' : ''),
+    int: info.kind === 'integer' ? pair.optional() : notFor('int'),
+    normal: numeric ? normal.optional() : notFor('normal'),
+    choice: z.array(value, { error: mustBe('a non-empty array of values') }).min(1).optional(),
+    weights: z.array(number({ min: 0 }, 'a finite number >= 0'), { error: mustBe('an array of numbers (one per value)') }).optional(),
+    bernoulli: info.kind === 'boolean' ? probability().optional() : notFor('bernoulli'),
+  }, { type: 'an object such as {"const": ...} or {"uniform": [low, high]}', unknownKey: `unknown key (expected one of ${FORMS.join(', ')})` });
+  return refineWith(d, checkWeights)
+    .superRefine((v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })), { when: (p) => isPlainObject(p.value) })
+    .meta({ id: `${factor}Distribution`, description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})` }) as unknown as z.ZodType<Distribution>;
+}
+
+const DISTRIBUTION_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchema(f)])) as Record<FactorName, z.ZodType<Distribution>>;
+
+/**
+ * The schema of `factor`'s distribution: one form, its values valid for the factor (a `uniform` on
+ * an integer factor, for one, fails with `"uniform" (use "int") does not apply ...`).
+ */
+export function distributionSchemaOf(factor: FactorName): z.ZodType<Distribution> {
+  return DISTRIBUTION_SCHEMAS[factor];
 }
 
 /** Validates `d` as the distribution of `factor`; appends `path: message` strings to `errors`. */
 export function validateDistribution(d: unknown, path: string, factor: FactorName, errors: string[]): void {
-  const info = FACTOR_INFO[factor];
-  if (!isObject(d)) {
-    errors.push(`${path}: must be an object such as {"const": ...} or {"uniform": [low, high]}, got ${JSON.stringify(d)}`);
-    return;
-  }
-  const keys = Object.keys(d);
-  const forms = keys.filter((k) => (FORMS as readonly string[]).includes(k));
-  for (const k of keys) {
-    if (!(FORMS as readonly string[]).includes(k) && !(k === 'weights' && 'choice' in d)) {
-      errors.push(`${path}.${k}: unknown key (expected one of ${FORMS.join(', ')})`);
-    }
-  }
-  if (forms.length !== 1) {
-    if (forms.length > 1) errors.push(`${path}: has ${forms.join(' and ')}; give exactly one distribution form`);
-    else if (keys.length === 0) errors.push(`${path}: empty distribution; give one of ${FORMS.join(', ')}`);
-    return;
-  }
-  const form = forms[0];
-  const p = `${path}.${form}`;
-  const numeric = info.kind === 'number' || info.kind === 'integer';
-  const wrongKind = (what: string) => errors.push(`${p}: ${what} does not apply to ${info.kind} factor "${factor}"`);
-  switch (form) {
-    case 'const': {
-      const msg = checkFactorValue(factor, d.const);
-      if (msg !== null) errors.push(`${p}: ${msg}`);
-      break;
-    }
-    case 'uniform':
-      if (info.kind !== 'number') wrongKind('"uniform"' + (info.kind === 'integer' ? ' (use "int")' : ''));
-      else checkPair(d.uniform, p, factor, false, errors);
-      break;
-    case 'int':
-      if (info.kind !== 'integer') wrongKind('"int"');
-      else checkPair(d.int, p, factor, true, errors);
-      break;
-    case 'normal': {
-      if (!numeric) {
-        wrongKind('"normal"');
-        break;
-      }
-      const n = d.normal;
-      if (!isObject(n)) {
-        errors.push(`${p}: must be {"mean": m, "std": s, "min"?: a, "max"?: b}, got ${JSON.stringify(n)}`);
-        break;
-      }
-      for (const k of Object.keys(n)) if (!['mean', 'std', 'min', 'max'].includes(k)) errors.push(`${p}.${k}: unknown key (expected mean, std, min, max)`);
-      if (!isFiniteNumber(n.mean)) errors.push(`${p}.mean: must be a finite number, got ${JSON.stringify(n.mean)}`);
-      if (!isFiniteNumber(n.std) || n.std < 0) errors.push(`${p}.std: must be a finite number >= 0, got ${JSON.stringify(n.std)}`);
-      for (const k of ['min', 'max'] as const) {
-        if (n[k] === undefined) continue;
-        const msg = checkFactorValue(factor, n[k]);
-        if (msg !== null && !(info.kind === 'integer' && isFiniteNumber(n[k]) && checkFactorValue(factor, Math.round(n[k] as number)) === null)) {
-          errors.push(`${p}.${k}: ${msg}`);
-        }
-      }
-      if (isFiniteNumber(n.min) && isFiniteNumber(n.max) && n.min > n.max) errors.push(`${p}: min ${n.min} is greater than max ${n.max}`);
-      break;
-    }
-    case 'choice': {
-      const values = d.choice;
-      if (!Array.isArray(values) || values.length === 0) {
-        errors.push(`${p}: must be a non-empty array of values, got ${JSON.stringify(values)}`);
-        break;
-      }
-      values.forEach((v, k) => {
-        const msg = checkFactorValue(factor, v);
-        if (msg !== null) errors.push(`${p}[${k}]: ${msg}`);
-      });
-      if (d.weights !== undefined) {
-        const w = d.weights;
-        if (!Array.isArray(w) || w.length !== values.length) {
-          errors.push(`${path}.weights: must be an array of ${values.length} numbers (one per value), got ${JSON.stringify(w)}`);
-        } else {
-          w.forEach((x, k) => {
-            if (!isFiniteNumber(x) || x < 0) errors.push(`${path}.weights[${k}]: must be a finite number >= 0, got ${JSON.stringify(x)}`);
-          });
-          if (w.every(isFiniteNumber) && w.reduce((a: number, b: number) => a + b, 0) <= 0) errors.push(`${path}.weights: must not all be zero`);
-        }
-      }
-      break;
-    }
-    case 'bernoulli':
-      if (info.kind !== 'boolean') wrongKind('"bernoulli"');
-      else if (!isFiniteNumber(d.bernoulli) || d.bernoulli < 0 || d.bernoulli > 1) {
-        errors.push(`${p}: must be a probability in [0, 1], got ${JSON.stringify(d.bernoulli)}`);
-      }
-      break;
-  }
+  const r = DISTRIBUTION_SCHEMAS[factor].safeParse(d);
+  if (!r.success) errors.push(...formatIssues(r.error.issues, { prefix: path }));
 }
 
 /** Draws one value of `factor` from the (validated) distribution `d`. Draws a fixed number of variates per form. */

@@ -1,5 +1,7 @@
-// The factors of variation of one synthetic CT sample: every nodule, anatomy and acquisition
-// parameter the generator uses, with its unit and valid range. Each sample records all of them.
+// The factors of variation of one synthetic CT sample (nodule, anatomy, acquisition): each one's unit,
+// valid range and value schema. Each sample records all of them.
+import { z } from 'zod';
+import { boolean, oneOf, show } from './schema';
 
 /** Density type of a nodule (Fleischner terminology). */
 export type DensityType = 'solid' | 'part-solid' | 'ground-glass';
@@ -146,24 +148,31 @@ export function isFactorName(name: string): name is FactorName {
   return Object.prototype.hasOwnProperty.call(FACTOR_INFO, name);
 }
 
-/**
- * Checks that `value` is a valid value for factor `name`; returns an error message or null.
- * Numbers must be finite and in range, integers whole, categories one of the allowed values.
- */
-export function checkFactorValue(name: FactorName, value: unknown): string | null {
+function valueSchema(name: FactorName): z.ZodType<FactorValue> {
   const info = FACTOR_INFO[name];
-  switch (info.kind) {
-    case 'boolean':
-      return typeof value === 'boolean' ? null : `must be true or false, got ${JSON.stringify(value)}`;
-    case 'category':
-      return typeof value === 'string' && info.values!.includes(value)
-        ? null
-        : `must be one of ${info.values!.map((v) => `"${v}"`).join(', ')}, got ${JSON.stringify(value)}`;
-    default: {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a finite number, got ${JSON.stringify(value)}`;
-      if (info.kind === 'integer' && !Number.isInteger(value)) return `must be an integer, got ${value}`;
-      if (value < info.min! || value > info.max!) return `must be in [${info.min}, ${info.max}] ${info.unit}, got ${value}`;
-      return null;
-    }
-  }
+  if (info.kind === 'boolean') return boolean();
+  if (info.kind === 'category') return oneOf(info.values as [string, ...string[]], `one of ${info.values!.map((v) => `"${v}"`).join(', ')}`);
+  const message = (issue: { code?: string; expected?: string; input?: unknown }): string => {
+    if (issue.code === 'invalid_type' && issue.expected === 'int' && typeof issue.input === 'number') return `must be an integer, got ${issue.input}`;
+    if (issue.code === 'too_small' || issue.code === 'too_big') return `must be in [${info.min}, ${info.max}] ${info.unit}, got ${show(issue.input)}`;
+    return `must be a finite number, got ${show(issue.input)}`;
+  };
+  const n = z.number({ error: message });
+  return (info.kind === 'integer' ? n.int() : n).gte(info.min!).lte(info.max!);
+}
+
+const VALUE_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((n) => [n, valueSchema(n)])) as Record<FactorName, z.ZodType<FactorValue>>;
+
+/**
+ * The schema of one value of factor `name`: numbers finite and in range, integers whole, categories
+ * one of the allowed values, booleans true or false.
+ */
+export function factorValueSchema(name: FactorName): z.ZodType<FactorValue> {
+  return VALUE_SCHEMAS[name];
+}
+
+/** Checks `value` against factor `name`'s schema; returns the error message or null. */
+export function checkFactorValue(name: FactorName, value: unknown): string | null {
+  const r = VALUE_SCHEMAS[name].safeParse(value);
+  return r.success ? null : r.error.issues[0].message;
 }

@@ -1,10 +1,12 @@
 // @nodulab/data: synthetic CT lung-nodule volumes with controlled, recorded factors of variation,
 // distribution specs with shortcuts and label rules, presets, and NIfTI-1 files.
+export * as schema from './schema';
 export * from './factors';
 export * from './distribution';
 export * from './rule';
 export * from './spec';
 export * from './presets';
+export * from './spec_ref';
 export { sampleSeed } from './seed';
 export { sampleFactors } from './sampler';
 export type { SampledFactors } from './sampler';

@@ -1,6 +1,8 @@
 // Label rules: a small JSON predicate over the factor record (all / any / not of factor comparisons)
-// that decides a sample's label, with a validator naming the path of every bad key and an evaluator.
-import { FACTOR_INFO, FactorName, FactorRecord, FactorValue, checkFactorValue, isFactorName } from './factors';
+// that decides a sample's label, with its zod schema and an evaluator.
+import { z } from 'zod';
+import { FACTOR_INFO, FACTOR_NAMES, FactorName, FactorRecord, FactorValue, checkFactorValue } from './factors';
+import { Problem, formatIssues, mustBe, number, refineWith, show, strict } from './schema';
 
 /** A comparison of one factor with a value: exactly one of the operators. */
 export interface Comparison {
@@ -18,73 +20,61 @@ export interface Comparison {
 export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Comparison;
 
 const ORDER_OPS = ['gt', 'ge', 'lt', 'le'] as const;
-const VALUE_OPS = ['eq', 'ne', 'in'] as const;
-
-/** Validates `rule`; appends `path: message` strings to `errors`. */
-export function validateRule(rule: unknown, path: string, errors: string[]): void {
-  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
-    errors.push(`${path}: must be an object ({"all": [...]}, {"any": [...]}, {"not": ...} or {"factor": ..., "<op>": ...}), got ${JSON.stringify(rule)}`);
-    return;
-  }
-  const r = rule as Record<string, unknown>;
-  const keys = Object.keys(r);
-  for (const combinator of ['all', 'any'] as const) {
-    if (combinator in r) {
-      if (keys.length !== 1) errors.push(`${path}: "${combinator}" must be the only key, found ${keys.join(', ')}`);
-      const list = r[combinator];
-      if (!Array.isArray(list) || list.length === 0) errors.push(`${path}.${combinator}: must be a non-empty array of rules`);
-      else list.forEach((sub, k) => validateRule(sub, `${path}.${combinator}[${k}]`, errors));
-      return;
-    }
-  }
-  if ('not' in r) {
-    if (keys.length !== 1) errors.push(`${path}: "not" must be the only key, found ${keys.join(', ')}`);
-    validateRule(r.not, `${path}.not`, errors);
-    return;
-  }
-  if (!('factor' in r)) {
-    errors.push(`${path}: needs "all", "any", "not" or "factor"; found ${keys.length ? keys.join(', ') : 'no keys'}`);
-    return;
-  }
-  const factor = r.factor;
-  if (typeof factor !== 'string' || !isFactorName(factor)) {
-    errors.push(`${path}.factor: unknown factor ${JSON.stringify(factor)}`);
-    return;
-  }
-  const ops = keys.filter((k) => k !== 'factor');
-  for (const k of ops) {
-    if (!(ORDER_OPS as readonly string[]).includes(k) && !(VALUE_OPS as readonly string[]).includes(k)) {
-      errors.push(`${path}.${k}: unknown operator (expected one of ${[...ORDER_OPS, ...VALUE_OPS].join(', ')})`);
-    }
-  }
-  if (ops.length !== 1) {
-    if (ops.length === 0) errors.push(`${path}: comparison of "${factor}" has no operator`);
-    else errors.push(`${path}: comparison of "${factor}" has ${ops.length} operators (${ops.join(', ')}); use "all" to combine`);
-    return;
-  }
-  const op = ops[0];
-  const value = r[op];
-  const kind = FACTOR_INFO[factor].kind;
-  if ((ORDER_OPS as readonly string[]).includes(op)) {
-    if (kind !== 'number' && kind !== 'integer') errors.push(`${path}.${op}: "${op}" needs a numeric factor; "${factor}" is ${kind}`);
-    else if (typeof value !== 'number' || !Number.isFinite(value)) errors.push(`${path}.${op}: must be a finite number, got ${JSON.stringify(value)}`);
-  } else if (op === 'in') {
-    if (!Array.isArray(value) || value.length === 0) errors.push(`${path}.in: must be a non-empty array, got ${JSON.stringify(value)}`);
-    else value.forEach((v, k) => {
-      const msg = checkValueType(factor, v);
-      if (msg) errors.push(`${path}.in[${k}]: ${msg}`);
-    });
-  } else {
-    const msg = checkValueType(factor, value);
-    if (msg) errors.push(`${path}.${op}: ${msg}`);
-  }
-}
+const COMBINATORS = ['all', 'any', 'not'] as const;
 
 /** A comparison value must have the factor's type (and be an allowed category), but may lie outside its range. */
 function checkValueType(factor: FactorName, v: unknown): string | null {
   const kind = FACTOR_INFO[factor].kind;
-  if (kind === 'number' || kind === 'integer') return typeof v === 'number' && Number.isFinite(v) ? null : `must be a finite number, got ${JSON.stringify(v)}`;
+  if (kind === 'number' || kind === 'integer') return typeof v === 'number' && Number.isFinite(v) ? null : `must be a finite number, got ${show(v)}`;
   return checkFactorValue(factor, v);
+}
+
+type FlatRule = Partial<Record<'all' | 'any', Rule[]>> & { not?: Rule; factor?: FactorName } & Partial<Record<string, unknown>>;
+
+/** One combinator alone, or one factor with exactly one operator whose value fits the factor. */
+function checkRule(r: FlatRule, problem: Problem): void {
+  const keys = Object.keys(r);
+  const combinator = COMBINATORS.find((c) => r[c] !== undefined);
+  if (combinator) {
+    if (keys.length !== 1) problem([], `"${combinator}" must be the only key, found ${keys.join(', ')}`);
+    return;
+  }
+  const factor = r.factor;
+  if (factor === undefined) return problem([], `needs "all", "any", "not" or "factor"; found ${keys.length ? keys.join(', ') : 'no keys'}`);
+  const ops = keys.filter((k) => k !== 'factor');
+  if (ops.length === 0) return problem([], `comparison of "${factor}" has no operator`);
+  if (ops.length > 1) return problem([], `comparison of "${factor}" has ${ops.length} operators (${ops.join(', ')}); use "all" to combine`);
+  const op = ops[0];
+  const kind = FACTOR_INFO[factor].kind;
+  const values = op === 'in' ? (r.in as unknown[]) : [r[op]];
+  if ((ORDER_OPS as readonly string[]).includes(op)) {
+    if (kind !== 'number' && kind !== 'integer') problem([op], `"${op}" needs a numeric factor; "${factor}" is ${kind}`);
+  } else values.forEach((v, k) => {
+    const msg = checkValueType(factor, v);
+    if (msg) problem(op === 'in' ? ['in', k] : [op], msg);
+  });
+}
+
+const scalar = z.union([z.number(), z.boolean(), z.string()], { error: mustBe('a number, true/false or a string') });
+const rules = () => z.array(RuleSchema, { error: mustBe('a non-empty array of rules') }).min(1).optional();
+
+/** The schema of a label rule (recursive): `{"all": [...]}`, `{"any": [...]}`, `{"not": ...}` or a comparison. */
+export const RuleSchema: z.ZodType<Rule> = refineWith(strict({
+  get all() { return rules(); },
+  get any() { return rules(); },
+  get not() { return RuleSchema.optional(); },
+  factor: z.enum(FACTOR_NAMES as [FactorName, ...FactorName[]], { error: (issue) => `unknown factor ${show(issue.input)}` }).optional(),
+  ...Object.fromEntries(ORDER_OPS.map((op) => [op, number({}, 'a finite number').optional()])) as Record<(typeof ORDER_OPS)[number], z.ZodOptional<z.ZodNumber>>,
+  eq: scalar.optional(),
+  ne: scalar.optional(),
+  in: z.array(scalar, { error: mustBe('a non-empty array') }).min(1).optional(),
+}, { type: 'an object ({"all": [...]}, {"any": [...]}, {"not": ...} or {"factor": ..., "<op>": ...})' }), (r, problem) => checkRule(r as FlatRule, problem))
+  .meta({ id: 'Rule', description: 'label = 1 where the rule holds: all / any / not of comparisons {"factor": name, "<gt|ge|lt|le|eq|ne|in>": value}' }) as unknown as z.ZodType<Rule>;
+
+/** Validates `rule`; appends `path: message` strings to `errors`. */
+export function validateRule(rule: unknown, path: string, errors: string[]): void {
+  const r = RuleSchema.safeParse(rule);
+  if (!r.success) errors.push(...formatIssues(r.error.issues, { prefix: path }));
 }
 
 /** Evaluates a validated rule on a factor record. */

@@ -1,10 +1,12 @@
 // Distribution specs: the JSON document that says how a synthetic dataset is drawn — each factor's
 // distribution per class, the shortcut factors with their agreement probability rho, the label rule
-// and per-split overrides — with a hand-written validator whose errors name the bad key's path.
+// and per-split overrides — with its zod schema, whose errors name the bad key's path.
 import * as fs from 'fs';
-import { Distribution, validateDistribution } from './distribution';
-import { FACTOR_NAMES, FactorName, isFactorName } from './factors';
-import { Rule, ruleFactors, validateRule } from './rule';
+import { z } from 'zod';
+import { Distribution, distributionSchemaOf } from './distribution';
+import { FACTOR_NAMES, FactorName } from './factors';
+import { Rule, RuleSchema, ruleFactors } from './rule';
+import { Problem, mustBe, nonEmptyString, number, parseOrThrow, probability, refineWith, show, strict, triple, tuple, vector } from './schema';
 
 /** Per-factor distributions (a partial map: unnamed factors keep their defaults). */
 export type FactorDistributions = Partial<Record<FactorName, Distribution>>;
@@ -124,50 +126,71 @@ export class SpecError extends Error {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const factorMap = strict(
+  Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchemaOf(f).optional()])) as { [F in FactorName]: z.ZodOptional<z.ZodType<Distribution>> },
+  { type: 'an object mapping factor names to distributions', unknownKey: `unknown factor (known: ${FACTOR_NAMES.join(', ')})` },
+).meta({ id: 'FactorDistributions', description: 'per-factor distributions; unnamed factors keep their defaults' });
 
-function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, errors: string[]): void {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k)) errors.push(`${path}.${k}: unknown key (expected one of ${allowed.join(', ')})`);
-}
+const classes = strict({ 0: factorMap.optional(), 1: factorMap.optional() }, { type: 'an object {"0": {...}, "1": {...}}', unknownKey: 'unknown class (expected "0" or "1")' });
 
-function checkProbability(v: unknown, path: string, errors: string[]): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) errors.push(`${path}: must be a probability in [0, 1], got ${JSON.stringify(v)}`);
-}
+const SHORTCUT_TYPE = 'an object {"factor", "rho", "distributions"}';
+const shortcut = z.discriminatedUnion('factor', FACTOR_NAMES.map((f) => strict({
+  factor: z.literal(f),
+  rho: probability().describe('P(the factor agrees with the label); 0.5 = independent, 0 = reversed'),
+  distributions: tuple([distributionSchemaOf(f), distributionSchemaOf(f)], '[side-0 distribution, side-1 distribution]'),
+})) as unknown as [z.ZodObject<{ factor: z.ZodLiteral<FactorName> }>], {
+  error: (issue) => (issue.code === 'invalid_union' ? `unknown factor ${show((issue.input as { factor?: unknown }).factor)}` : mustBe(SHORTCUT_TYPE)(issue)),
+}) as unknown as z.ZodType<ShortcutSpec>;
 
-function checkFactorMap(m: unknown, path: string, errors: string[]): void {
-  if (!isObject(m)) {
-    errors.push(`${path}: must be an object mapping factor names to distributions, got ${JSON.stringify(m)}`);
-    return;
-  }
-  for (const [k, d] of Object.entries(m)) {
-    if (!isFactorName(k)) errors.push(`${path}.${k}: unknown factor (known: ${FACTOR_NAMES.join(', ')})`);
-    else validateDistribution(d, `${path}.${k}`, k, errors);
-  }
-}
+const splitOverride = strict({
+  classBalance: probability().optional(),
+  factors: factorMap.optional(),
+  classes: classes.optional(),
+  rho: z.record(z.string(), probability(), { error: mustBe('an object mapping shortcut factors to rho') }).optional(),
+}, { type: 'an object {"classBalance"?, "factors"?, "classes"?, "rho"?}' });
 
-function checkClasses(c: unknown, path: string, errors: string[]): void {
-  if (!isObject(c)) {
-    errors.push(`${path}: must be an object {"0": {...}, "1": {...}}, got ${JSON.stringify(c)}`);
-    return;
-  }
-  for (const [k, m] of Object.entries(c)) {
-    if (k !== '0' && k !== '1') errors.push(`${path}.${k}: unknown class (expected "0" or "1")`);
-    else checkFactorMap(m, `${path}.${k}`, errors);
-  }
-}
-
-function checkTriple(v: unknown, path: string, lo: number, hi: number, integer: boolean, errors: string[]): void {
-  if (!Array.isArray(v) || v.length !== 3) {
-    errors.push(`${path}: must be an array of 3 numbers (z, y, x), got ${JSON.stringify(v)}`);
-    return;
-  }
-  v.forEach((x, k) => {
-    const ok = typeof x === 'number' && Number.isFinite(x) && x >= lo && x <= hi && (!integer || Number.isInteger(x));
-    if (!ok) errors.push(`${path}[${k}]: must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(x)}`);
+/** A shortcut may not be a factor the label rule reads, nor have a per-class distribution; split rhos name shortcuts. */
+function checkShortcuts(spec: DatasetSpec, problem: Problem): void {
+  const read = ruleFactors(spec.labelRule ?? DEFAULT_LABEL_RULE);
+  const seen = new Set<string>();
+  (spec.shortcuts ?? []).forEach(({ factor: f }, i) => {
+    if (seen.has(f)) problem(['shortcuts', i, 'factor'], `"${f}" is already a shortcut`);
+    seen.add(f);
+    if (read.has(f)) problem(['shortcuts', i, 'factor'], `"${f}" is read by the label rule, so it cannot also be a shortcut`);
+    for (const c of ['0', '1'] as const) {
+      if (spec.classes?.[c]?.[f]) problem(['shortcuts', i, 'factor'], `"${f}" also has a per-class distribution at spec.classes.${c}.${f}; a shortcut sets it`);
+    }
   });
+  for (const [name, o] of Object.entries(spec.splits ?? {})) {
+    for (const f of Object.keys(o.rho ?? {})) if (!seen.has(f)) problem(['splits', name, 'rho', f], `"${f}" is not a shortcut of this spec`);
+  }
 }
+
+/**
+ * A volume override as run configs and studies write it, `{"shape"?: [D, H, W], "spacing"?: [z, y, x]}`:
+ * each array judged whole (`volume.shape: must be an array of 3 integers in [8, 256]`).
+ */
+export const VolumeOverrideSchema = strict({
+  shape: vector(3, { int: true, in: [8, 256] }, 'integers in [8, 256]').optional(),
+  spacing: vector(3, { in: [0.1, 10] }, 'numbers in [0.1, 10] mm').optional(),
+}).describe('overrides the volume shape (D, H, W) and spacing (z, y, x) mm of the dataset spec');
+
+/** The schema of a dataset spec file (`$schema` may point an editor at schemas/data-spec.schema.json). */
+export const DatasetSpecSchema = refineWith(strict({
+  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+  name: nonEmptyString(),
+  description: z.string({ error: mustBe('a string') }).optional(),
+  volume: strict({ shape: triple({ int: true, in: [8, 256] }).optional(), spacing: triple({ in: [0.1, 10] }).optional() }, { type: 'an object {"shape"?, "spacing"?}' })
+    .optional().describe('volume shape (D, H, W) in voxels (default 32^3) and spacing (z, y, x) in mm (default 1 mm)'),
+  window: strict({ center: number({}, 'a finite number'), width: number({ gt: 0 }) }, { type: 'an object {"center": HU, "width": HU}' })
+    .optional().describe('intensity window mapped to [0, 1] (default center -600, width 1500 HU)'),
+  classBalance: probability().optional().describe('P(target class = 1), default 0.5'),
+  factors: factorMap.optional(),
+  classes: classes.optional().describe('per-class distributions over `factors`'),
+  shortcuts: z.array(shortcut, { error: mustBe('an array') }).optional().describe('factors that agree with the label with probability rho'),
+  labelRule: RuleSchema.optional(),
+  splits: z.record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') }).optional(),
+}, { type: 'a JSON object' }), (spec, problem) => checkShortcuts(spec as DatasetSpec, problem));
 
 /**
  * Validates a parsed spec document and returns it typed. Throws a SpecError listing every problem
@@ -175,90 +198,8 @@ function checkTriple(v: unknown, path: string, lo: number, hi: number, integer: 
  * @param source names the document in the error (a file name or preset name)
  */
 export function validateSpec(doc: unknown, source = 'spec'): DatasetSpec {
-  const errors: string[] = [];
-  const P = 'spec';
-  if (!isObject(doc)) throw new SpecError(source, [`${P}: must be a JSON object, got ${JSON.stringify(doc)}`]);
-  unknownKeys(doc, ['name', 'description', 'volume', 'window', 'classBalance', 'factors', 'classes', 'shortcuts', 'labelRule', 'splits'], P, errors);
-  if (typeof doc.name !== 'string' || doc.name.length === 0) errors.push(`${P}.name: must be a non-empty string, got ${JSON.stringify(doc.name)}`);
-  if (doc.description !== undefined && typeof doc.description !== 'string') errors.push(`${P}.description: must be a string`);
-  if (doc.volume !== undefined) {
-    if (!isObject(doc.volume)) errors.push(`${P}.volume: must be an object {"shape"?, "spacing"?}`);
-    else {
-      unknownKeys(doc.volume, ['shape', 'spacing'], `${P}.volume`, errors);
-      if (doc.volume.shape !== undefined) checkTriple(doc.volume.shape, `${P}.volume.shape`, 8, 256, true, errors);
-      if (doc.volume.spacing !== undefined) checkTriple(doc.volume.spacing, `${P}.volume.spacing`, 0.1, 10, false, errors);
-    }
-  }
-  if (doc.window !== undefined) {
-    if (!isObject(doc.window)) errors.push(`${P}.window: must be an object {"center": HU, "width": HU}`);
-    else {
-      unknownKeys(doc.window, ['center', 'width'], `${P}.window`, errors);
-      const { center, width } = doc.window;
-      if (typeof center !== 'number' || !Number.isFinite(center)) errors.push(`${P}.window.center: must be a finite number, got ${JSON.stringify(center)}`);
-      if (typeof width !== 'number' || !Number.isFinite(width) || width <= 0) errors.push(`${P}.window.width: must be a number > 0, got ${JSON.stringify(width)}`);
-    }
-  }
-  if (doc.classBalance !== undefined) checkProbability(doc.classBalance, `${P}.classBalance`, errors);
-  if (doc.factors !== undefined) checkFactorMap(doc.factors, `${P}.factors`, errors);
-  if (doc.classes !== undefined) checkClasses(doc.classes, `${P}.classes`, errors);
-  const ruleSet = new Set<string>();
-  if (doc.labelRule !== undefined) {
-    const before = errors.length;
-    validateRule(doc.labelRule, `${P}.labelRule`, errors);
-    if (errors.length === before) ruleFactors(doc.labelRule as Rule).forEach((f) => ruleSet.add(f));
-  } else ruleFactors(DEFAULT_LABEL_RULE).forEach((f) => ruleSet.add(f));
-  const shortcutFactors = new Set<string>();
-  if (doc.shortcuts !== undefined) {
-    if (!Array.isArray(doc.shortcuts)) errors.push(`${P}.shortcuts: must be an array`);
-    else doc.shortcuts.forEach((s, i) => {
-      const p = `${P}.shortcuts[${i}]`;
-      if (!isObject(s)) {
-        errors.push(`${p}: must be an object {"factor", "rho", "distributions"}`);
-        return;
-      }
-      unknownKeys(s, ['factor', 'rho', 'distributions'], p, errors);
-      checkProbability(s.rho, `${p}.rho`, errors);
-      if (typeof s.factor !== 'string' || !isFactorName(s.factor)) {
-        errors.push(`${p}.factor: unknown factor ${JSON.stringify(s.factor)}`);
-        return;
-      }
-      const f = s.factor;
-      if (shortcutFactors.has(f)) errors.push(`${p}.factor: "${f}" is already a shortcut`);
-      shortcutFactors.add(f);
-      if (ruleSet.has(f)) errors.push(`${p}.factor: "${f}" is read by the label rule, so it cannot also be a shortcut`);
-      if (isObject(doc.classes)) {
-        for (const c of ['0', '1']) {
-          if (isObject(doc.classes[c]) && f in (doc.classes[c] as object)) errors.push(`${p}.factor: "${f}" also has a per-class distribution at spec.classes.${c}.${f}; a shortcut sets it`);
-        }
-      }
-      if (!Array.isArray(s.distributions) || s.distributions.length !== 2) {
-        errors.push(`${p}.distributions: must be [side-0 distribution, side-1 distribution], got ${JSON.stringify(s.distributions)}`);
-      } else s.distributions.forEach((d, k) => validateDistribution(d, `${p}.distributions[${k}]`, f, errors));
-    });
-  }
-  if (doc.splits !== undefined) {
-    if (!isObject(doc.splits)) errors.push(`${P}.splits: must be an object mapping split names to overrides`);
-    else for (const [name, o] of Object.entries(doc.splits)) {
-      const p = `${P}.splits.${name}`;
-      if (!isObject(o)) {
-        errors.push(`${p}: must be an object {"classBalance"?, "factors"?, "classes"?, "rho"?}`);
-        continue;
-      }
-      unknownKeys(o, ['classBalance', 'factors', 'classes', 'rho'], p, errors);
-      if (o.classBalance !== undefined) checkProbability(o.classBalance, `${p}.classBalance`, errors);
-      if (o.factors !== undefined) checkFactorMap(o.factors, `${p}.factors`, errors);
-      if (o.classes !== undefined) checkClasses(o.classes, `${p}.classes`, errors);
-      if (o.rho !== undefined) {
-        if (!isObject(o.rho)) errors.push(`${p}.rho: must be an object mapping shortcut factors to rho`);
-        else for (const [f, r] of Object.entries(o.rho)) {
-          if (!shortcutFactors.has(f)) errors.push(`${p}.rho.${f}: "${f}" is not a shortcut of this spec`);
-          checkProbability(r, `${p}.rho.${f}`, errors);
-        }
-      }
-    }
-  }
-  if (errors.length > 0) throw new SpecError(source, errors);
-  return doc as unknown as DatasetSpec;
+  const { $schema: _, ...spec } = parseOrThrow(DatasetSpecSchema, doc, (errors) => new SpecError(source, errors), { prefix: 'spec' });
+  return spec satisfies DatasetSpec;
 }
 
 /** Parses and validates spec JSON text; `source` names it in errors. */

@@ -2,6 +2,7 @@
 // shift, find which features each model uses (counterfactuals, linear probes, Grad-CAM), and report.
 export * from './spec';
 export * from './builtins';
+export * from './json_schemas';
 export * from './aggregate';
 export * from './counterfactual';
 export * from './probes';

@@ -1,7 +1,10 @@
 // The run config: a typed, JSON-serializable description of one training run (model, loss, optimizer,
-// schedule, epochs per stage, augmentation, data, seed, threads) with defaults, and a validator that
-// lists every problem with its path (e.g. `optimizer.lr: must be a number > 0, got -1`).
-import { AugmentConfig, DEFAULT_AUGMENT_CONFIG, DatasetSpec, loadSpec, openDataset, validateAugmentConfig, validateSpec } from '@nodulab/data';
+// schedule, epochs per stage, augmentation, data, seed, threads) with defaults, and its zod schema,
+// whose errors name each problem's path (e.g. `optimizer.lr: must be a number > 0, got -1`).
+import { z } from 'zod';
+import {
+  AugmentConfig, AugmentConfigSchema, DEFAULT_AUGMENT_CONFIG, DatasetSpec, SpecRefSchema, VolumeOverrideSchema, openDataset, schema, specFromRef, specProblems,
+} from '@nodulab/data';
 
 /** The training objectives. */
 export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr'] as const;
@@ -158,145 +161,139 @@ export function defaultRunConfig(): RunConfig {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v));
+const { boolean, nonEmptyString, number, oneOf, parseOrThrow, refineWith, strict, vector } = schema;
+const D = defaultRunConfig();
+const count = (min: number) => number({ int: true, min, max: 100000 });
+const seedNumber = () => number({ int: true, min: 0, max: Number.MAX_SAFE_INTEGER });
 
-/** Checks the keys of `obj` against `allowed`, reporting unknown ones. */
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, errors: string[]): void {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k)) errors.push(`${path ? path + '.' : ''}${k}: unknown key (expected one of ${allowed.join(', ')})`);
+/** An optimizer with the defaults `d` (`nesterov` needs SGD momentum > 0). */
+function optimizerSchema(d: OptimizerConfig) {
+  return refineWith(strict({
+    name: oneOf(OPTIMIZERS).default(d.name),
+    lr: number({ gt: 0 }).default(d.lr),
+    weightDecay: number({ min: 0 }).default(d.weightDecay),
+    momentum: number({ min: 0, max: 1 }).default(d.momentum),
+    nesterov: boolean().default(d.nesterov),
+    betas: vector(2, { min: 0, lt: 1 }, 'numbers in [0, 1)').default((): [number, number] => [d.betas[0], d.betas[1]]),
+  }), (o, problem) => {
+    if (o.nesterov && o.name === 'sgd' && o.momentum <= 0) problem(['nesterov'], 'needs momentum > 0');
+  }).prefault({});
 }
 
-/** A reader of one config object: takes the user's value or the default, checking it. */
-class Reader {
-  constructor(private readonly src: Record<string, unknown>, private readonly path: string, private readonly errors: string[]) {}
-
-  private at(key: string): string {
-    return this.path ? `${this.path}.${key}` : key;
-  }
-
-  number(key: string, dflt: number, check: { min?: number; max?: number; gt?: number; integer?: boolean } = {}): number {
-    const v = this.src[key];
-    if (v === undefined) return dflt;
-    const ok = typeof v === 'number' && Number.isFinite(v)
-      && (check.min === undefined || v >= check.min) && (check.max === undefined || v <= check.max)
-      && (check.gt === undefined || v > check.gt) && (!check.integer || Number.isInteger(v));
-    if (!ok) {
-      const bounds = [check.gt !== undefined ? `> ${check.gt}` : '', check.min !== undefined ? `>= ${check.min}` : '', check.max !== undefined ? `<= ${check.max}` : ''].filter(Boolean).join(' and ');
-      this.errors.push(`${this.at(key)}: must be ${check.integer ? 'an integer' : 'a number'}${bounds ? ' ' + bounds : ''}, got ${show(v)}`);
-      return dflt;
-    }
-    return v as number;
-  }
-
-  choice<T extends string>(key: string, dflt: T, choices: readonly T[]): T {
-    const v = this.src[key];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-      this.errors.push(`${this.at(key)}: must be one of ${choices.join(', ')}, got ${show(v)}`);
-      return dflt;
-    }
-    return v as T;
-  }
-
-  boolean(key: string, dflt: boolean): boolean {
-    const v = this.src[key];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') {
-      this.errors.push(`${this.at(key)}: must be true or false, got ${show(v)}`);
-      return dflt;
-    }
-    return v;
-  }
-
-  string(key: string, dflt: string): string {
-    const v = this.src[key];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'string' || v === '') {
-      this.errors.push(`${this.at(key)}: must be a non-empty string, got ${show(v)}`);
-      return dflt;
-    }
-    return v;
-  }
-
-  numbers(key: string, dflt: number[], length: number, check: (x: number) => boolean, what: string): number[] {
-    const v = this.src[key];
-    if (v === undefined) return dflt;
-    if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && check(x))) {
-      this.errors.push(`${this.at(key)}: must be an array of ${length} ${what}, got ${show(v)}`);
-      return dflt;
-    }
-    return [...v];
-  }
-
-  /** A nested object (default {} when absent); null when the value is not an object. */
-  object(key: string, nullable = false): Record<string, unknown> | null {
-    const v = this.src[key];
-    if (v === undefined) return {};
-    if (v === null && nullable) return null;
-    if (!isObject(v)) {
-      this.errors.push(`${this.at(key)}: must be an object${nullable ? ' or null' : ''}, got ${show(v)}`);
-      return {};
-    }
-    return v;
-  }
+function scheduleSchema(d: ScheduleConfig) {
+  return strict({
+    name: oneOf(SCHEDULES).default(d.name),
+    warmupEpochs: number({ int: true, min: 0 }).default(d.warmupEpochs),
+    etaMin: number({ min: 0 }).default(d.etaMin),
+    stepSize: number({ int: true, min: 1 }).default(d.stepSize),
+    gamma: number({ min: 0 }).default(d.gamma),
+  }).prefault({});
 }
 
-function readOptimizer(src: Record<string, unknown>, path: string, dflt: OptimizerConfig, errors: string[]): OptimizerConfig {
-  checkKeys(src, Object.keys(dflt), path, errors);
-  const r = new Reader(src, path, errors);
-  const betas = r.numbers('betas', dflt.betas, 2, (x) => x >= 0 && x < 1, 'numbers in [0, 1)');
-  const out: OptimizerConfig = {
-    name: r.choice('name', dflt.name, OPTIMIZERS),
-    lr: r.number('lr', dflt.lr, { gt: 0 }),
-    weightDecay: r.number('weightDecay', dflt.weightDecay, { min: 0 }),
-    momentum: r.number('momentum', dflt.momentum, { min: 0, max: 1 }),
-    nesterov: r.boolean('nesterov', dflt.nesterov),
-    betas: [betas[0], betas[1]],
-  };
-  if (out.nesterov && out.name === 'sgd' && out.momentum <= 0) errors.push(`${path}.nesterov: needs momentum > 0`);
-  return out;
+const OPTIONS_OF: Record<TrainModelKind, string[]> = { nodulenet3d: ['widthMultiplier'], resnet3d: ['widths', 'blocks'] };
+
+/** The model: its kind and that kind's options, defaults filled (`projectionHead` is set from the loss). */
+const modelSchema = refineWith(strict({
+  kind: oneOf(TRAIN_MODEL_KINDS).default(D.model.kind),
+  options: strict({
+    widthMultiplier: number({ gt: 0, max: 8 }).optional().describe('nodulenet3d: multiplies the widths 16/32/64'),
+    widths: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: stage widths'),
+    blocks: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: blocks per stage'),
+    projectionDim: number({ int: true, min: 1 }).default(128).describe('output size of the contrastive projection head'),
+    projectionHead: z.boolean().optional().describe('set from the loss'),
+  }).prefault({}),
+}), (m, problem) => {
+  const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead'];
+  for (const k of Object.values(OPTIONS_OF).flat()) {
+    if (!allowed.includes(k) && m.options[k as keyof typeof m.options] !== undefined) problem(['options', k], `unknown key (expected one of ${allowed.join(', ')})`);
+  }
+}).prefault({}).transform(({ kind, options: o }): ModelConfig => ({
+  kind,
+  options: kind === 'nodulenet3d'
+    ? { widthMultiplier: o.widthMultiplier ?? D.model.options.widthMultiplier, projectionDim: o.projectionDim }
+    : { widths: o.widths ?? [16, 32, 64, 128], blocks: o.blocks ?? [1, 1, 1, 1], projectionDim: o.projectionDim },
+}));
+
+/** One split; with `path`, `n` defaults to (and may not exceed) the samples of that dataset folder or .npz. */
+function splitSchema(d: SplitConfig) {
+  return strict({ split: nonEmptyString().default(d.split), n: number({ int: true, min: 1 }).optional(), path: nonEmptyString().optional() })
+    .prefault({})
+    .transform(({ split, n, path }, ctx): SplitConfig => {
+      if (path === undefined) return { split, n: n ?? d.n };
+      let available: number;
+      try {
+        available = openDataset(path, { split }).n;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['path'], message: (e as Error).message, input: path });
+        return z.NEVER;
+      }
+      if (n !== undefined && n > available) ctx.addIssue({ code: 'custom', path: ['n'], message: `${n} is more than the ${available} samples of ${path}`, input: n });
+      return { split, n: n ?? available, path };
+    });
 }
 
-function readSchedule(src: Record<string, unknown>, path: string, dflt: ScheduleConfig, errors: string[]): ScheduleConfig {
-  checkKeys(src, Object.keys(dflt), path, errors);
-  const r = new Reader(src, path, errors);
-  return {
-    name: r.choice('name', dflt.name, SCHEDULES),
-    warmupEpochs: r.number('warmupEpochs', dflt.warmupEpochs, { min: 0, integer: true }),
-    etaMin: r.number('etaMin', dflt.etaMin, { min: 0 }),
-    stepSize: r.number('stepSize', dflt.stepSize, { min: 1, integer: true }),
-    gamma: r.number('gamma', dflt.gamma, { min: 0 }),
-  };
-}
-
-function readSplit(src: Record<string, unknown>, path: string, dflt: SplitConfig, errors: string[]): SplitConfig {
-  checkKeys(src, ['split', 'n', 'path'], path, errors);
-  const r = new Reader(src, path, errors);
-  const split = r.string('split', dflt.split);
-  if (src.path === undefined) return { split, n: r.number('n', dflt.n, { min: 1, integer: true }) };
-  const file = r.string('path', '');
-  if (!file) return { split, n: 1 };
-  let available: number;
+/** Where the data comes from; a volume override is written into the spec (its missing parts from the spec). */
+const dataSchema = strict({
+  spec: SpecRefSchema.prefault(D.data.spec as string),
+  seed: seedNumber().default(D.data.seed),
+  volume: VolumeOverrideSchema.nullable().default(null),
+  train: splitSchema(D.data.train),
+  val: splitSchema(D.data.val),
+}).prefault({}).transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
+  if (v === null) return { spec, volume: null, ...rest };
+  const volume = { shape: v.shape ?? spec.volume?.shape ?? [32, 32, 32], spacing: v.spacing ?? spec.volume?.spacing ?? [1, 1, 1] };
   try {
-    available = openDataset(file, { split }).n;
+    return { spec: specFromRef({ ...spec, volume }, 'data.spec'), volume, ...rest };
   } catch (e) {
-    errors.push(`${path}.path: ${(e as Error).message}`);
-    return { split, n: 1, path: file };
+    for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path: ['spec'], message, input: spec });
+    return z.NEVER;
   }
-  const n = r.number('n', available, { min: 1, integer: true });
-  if (n > available) errors.push(`${path}.n: ${n} is more than the ${available} samples of ${file}`);
-  return { split, n, path: file };
+});
+
+/** Checks between fields: contrastive losses need augmentation, splits differ, a batch fits the training set and the model fits the volume. */
+function checkRun(c: RunConfig, problem: schema.Problem): void {
+  if (c.augment === null && c.loss !== 'ce') problem(['augment'], `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`);
+  const { train, val, spec } = c.data;
+  if (train.split === val.split && train.path === val.path) problem(['data', 'val', 'split'], `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`);
+  if (c.batchSize > train.n) problem(['batchSize'], `${c.batchSize} is larger than data.train.n (${train.n})`);
+  const shape = (spec as DatasetSpec).volume?.shape;
+  const min = c.model.kind === 'resnet3d' ? 8 : 4;
+  if (shape?.some((x) => x < min)) problem(['data', 'spec', 'volume', 'shape'], `${c.model.kind} needs D, H, W >= ${min}, got (${shape.join(', ')})`);
 }
 
-function readSpec(v: unknown, errors: string[]): DatasetSpec | null {
-  try {
-    if (typeof v === 'string') return loadSpec(v);
-    return validateSpec(JSON.parse(JSON.stringify(v)), 'data.spec');
-  } catch (e) {
-    errors.push(`data.spec: ${(e as Error).message.replace(/\n\s*-?\s*/g, ' ')}`);
-    return null;
-  }
-}
+/** The schema of a run config as a user writes it (every field optional); parses to the resolved RunConfig. */
+export const RunConfigSchema = refineWith(strict({
+  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+  name: nonEmptyString().default(D.name),
+  model: modelSchema,
+  loss: oneOf(LOSSES).default(D.loss),
+  temperature: number({ gt: 0, max: 100 }).default(D.temperature).describe('temperature of SupCon / NT-Xent'),
+  jointWeight: number({ min: 0 }).default(D.jointWeight).describe('supcon-joint: loss = CE + jointWeight * SupCon'),
+  batchSize: number({ int: true, min: 2, max: 4096 }).default(D.batchSize),
+  optimizer: optimizerSchema(D.optimizer),
+  schedule: scheduleSchema(D.schedule),
+  epochs: count(1).default(D.epochs).describe('epochs of ce and supcon-joint'),
+  pretrainEpochs: count(1).default(D.pretrainEpochs).describe('epochs of contrastive pretraining (supcon, simclr)'),
+  probe: strict({
+    mode: oneOf(['linear', 'finetune']).default(D.probe.mode),
+    epochs: count(1).default(D.probe.epochs),
+    optimizer: optimizerSchema(D.probe.optimizer),
+    schedule: scheduleSchema(D.probe.schedule),
+  }).prefault({}).describe('the second stage of supcon and simclr'),
+  augment: AugmentConfigSchema.nullable().default(() => JSON.parse(JSON.stringify(D.augment))).describe('the augmentation pipeline, or null for none'),
+  classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
+    if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
+  }).nullable().default(null).describe('cross-entropy class weights [benign, malignant]'),
+  labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
+  gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
+  select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
+  data: dataSchema,
+  seed: seedNumber().default(D.seed),
+  threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
+}, { type: 'a JSON object' }).transform(({ $schema: _, ...c }): RunConfig => ({
+  ...c,
+  model: { kind: c.model.kind, options: { ...c.model.options, ...(c.loss === 'ce' ? {} : { projectionHead: true }) } },
+})), checkRun);
 
 /**
  * Fills every default into a user's (partial, parsed-JSON) config and validates it. Throws a
@@ -304,109 +301,7 @@ function readSpec(v: unknown, errors: string[]): DatasetSpec | null {
  * (a preset or file read here), `model.options.projectionHead` follows the loss. Idempotent.
  */
 export function resolveRunConfig(input: unknown): RunConfig {
-  const d = defaultRunConfig();
-  const errors: string[] = [];
-  if (!isObject(input)) throw new ConfigError([`config: must be a JSON object, got ${show(input)}`]);
-  checkKeys(input, Object.keys(d), '', errors);
-  const r = new Reader(input, '', errors);
-
-  const modelSrc = r.object('model')!;
-  checkKeys(modelSrc, ['kind', 'options'], 'model', errors);
-  const mr = new Reader(modelSrc, 'model', errors);
-  const kind = mr.choice('kind', d.model.kind, TRAIN_MODEL_KINDS);
-  const optSrc = mr.object('options')!;
-  const allowedOpts = kind === 'nodulenet3d' ? ['widthMultiplier', 'projectionDim', 'projectionHead'] : ['widths', 'blocks', 'projectionDim', 'projectionHead'];
-  checkKeys(optSrc, allowedOpts, 'model.options', errors);
-  const or = new Reader(optSrc, 'model.options', errors);
-  const options: ModelConfig['options'] = {};
-  if (kind === 'nodulenet3d') {
-    options.widthMultiplier = or.number('widthMultiplier', d.model.options.widthMultiplier!, { gt: 0, max: 8 });
-  } else {
-    const w = or.numbers('widths', [16, 32, 64, 128], 4, (x) => Number.isInteger(x) && x > 0, 'positive integers');
-    const b = or.numbers('blocks', [1, 1, 1, 1], 4, (x) => Number.isInteger(x) && x > 0, 'positive integers');
-    options.widths = w as ModelConfig['options']['widths'];
-    options.blocks = b as ModelConfig['options']['blocks'];
-  }
-  options.projectionDim = or.number('projectionDim', 128, { min: 1, integer: true });
-
-  const loss = r.choice('loss', d.loss, LOSSES);
-  const probeSrc = r.object('probe')!;
-  checkKeys(probeSrc, ['mode', 'epochs', 'optimizer', 'schedule'], 'probe', errors);
-  const pr = new Reader(probeSrc, 'probe', errors);
-
-  let augment: AugmentConfig | null = d.augment;
-  if (input.augment === null) augment = null;
-  else if (input.augment !== undefined) {
-    try {
-      augment = validateAugmentConfig(JSON.parse(JSON.stringify(input.augment)));
-    } catch (e) {
-      errors.push((e as Error).message.replace(/\n\s*/g, ' '));
-    }
-  }
-  if (augment === null && (loss === 'supcon' || loss === 'supcon-joint' || loss === 'simclr')) {
-    errors.push(`augment: the ${loss} loss compares two augmented views and needs an augmentation pipeline, got null`);
-  }
-
-  let classWeights: [number, number] | null = null;
-  if (input.classWeights !== undefined && input.classWeights !== null) {
-    const w = r.numbers('classWeights', [1, 1], 2, (x) => x >= 0, 'non-negative numbers');
-    if (w[0] + w[1] <= 0 && errors.every((e) => !e.startsWith('classWeights'))) errors.push('classWeights: at least one weight must be > 0');
-    classWeights = [w[0], w[1]];
-  }
-  const gradClip = input.gradClip === null || input.gradClip === undefined ? null : r.number('gradClip', 1, { gt: 0 });
-
-  const dataSrc = r.object('data')!;
-  checkKeys(dataSrc, ['spec', 'seed', 'volume', 'train', 'val'], 'data', errors);
-  const dr = new Reader(dataSrc, 'data', errors);
-  let spec = readSpec(dataSrc.spec ?? d.data.spec, errors);
-  let volume: DataConfig['volume'] = null;
-  const volSrc = dataSrc.volume === undefined ? null : dr.object('volume', true);
-  if (volSrc) {
-    checkKeys(volSrc, ['shape', 'spacing'], 'data.volume', errors);
-    const vr = new Reader(volSrc, 'data.volume', errors);
-    const shape = vr.numbers('shape', spec?.volume?.shape ?? [32, 32, 32], 3, (x) => Number.isInteger(x) && x >= 8 && x <= 256, 'integers in [8, 256]');
-    const spacing = vr.numbers('spacing', spec?.volume?.spacing ?? [1, 1, 1], 3, (x) => x > 0, 'positive numbers (mm)');
-    volume = { shape: shape as [number, number, number], spacing: spacing as [number, number, number] };
-    if (spec) spec = readSpec({ ...spec, volume }, errors);
-  }
-  const train = readSplit(dr.object('train')!, 'data.train', d.data.train, errors);
-  const val = readSplit(dr.object('val')!, 'data.val', d.data.val, errors);
-
-  const cfg: RunConfig = {
-    name: r.string('name', d.name),
-    model: { kind, options: { ...options, ...(loss === 'ce' ? {} : { projectionHead: true }) } as ModelConfig['options'] },
-    loss,
-    temperature: r.number('temperature', d.temperature, { gt: 0, max: 100 }),
-    jointWeight: r.number('jointWeight', d.jointWeight, { min: 0 }),
-    batchSize: r.number('batchSize', d.batchSize, { min: 2, max: 4096, integer: true }),
-    optimizer: readOptimizer(r.object('optimizer')!, 'optimizer', d.optimizer, errors),
-    schedule: readSchedule(r.object('schedule')!, 'schedule', d.schedule, errors),
-    epochs: r.number('epochs', d.epochs, { min: 1, max: 100000, integer: true }),
-    pretrainEpochs: r.number('pretrainEpochs', d.pretrainEpochs, { min: 1, max: 100000, integer: true }),
-    probe: {
-      mode: pr.choice('mode', d.probe.mode, ['linear', 'finetune'] as const),
-      epochs: pr.number('epochs', d.probe.epochs, { min: 1, max: 100000, integer: true }),
-      optimizer: readOptimizer(pr.object('optimizer')!, 'probe.optimizer', d.probe.optimizer, errors),
-      schedule: readSchedule(pr.object('schedule')!, 'probe.schedule', d.probe.schedule, errors),
-    },
-    augment,
-    classWeights,
-    labelSmoothing: r.number('labelSmoothing', d.labelSmoothing, { min: 0, max: 1 }),
-    gradClip,
-    select: r.choice('select', d.select, SELECT_METRICS),
-    data: { spec: spec ?? 'invalid', seed: dr.number('seed', d.data.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }), volume, train, val },
-    seed: r.number('seed', d.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),
-    threads: r.number('threads', d.threads, { min: 1, max: 256, integer: true }),
-  };
-  if (cfg.data.train.split === cfg.data.val.split && cfg.data.train.path === cfg.data.val.path) errors.push(`data.val.split: must differ from data.train.split ("${cfg.data.train.split}"), or validation would reuse training samples`);
-  if (cfg.batchSize > cfg.data.train.n) errors.push(`batchSize: ${cfg.batchSize} is larger than data.train.n (${cfg.data.train.n})`);
-  if (spec?.volume?.shape) {
-    const s = spec.volume.shape;
-    const min = kind === 'resnet3d' ? 8 : 4;
-    if (s.some((x) => x < min)) errors.push(`data.spec.volume.shape: ${kind} needs D, H, W >= ${min}, got (${s.join(', ')})`);
-  }
-  if (errors.length > 0) throw new ConfigError(errors);
-  return cfg;
+  return parseOrThrow(RunConfigSchema, input, (problems) => new ConfigError(problems), { root: 'config' });
 }
 
 /** Whether the loss trains in two stages (contrastive pretraining, then probe or fine-tuning). */

@@ -1,5 +1,7 @@
 // The JSON config of an augmentation pipeline: an ordered list of steps, each with its probability
-// and parameter ranges, a validator whose errors name the bad key's path, and the default pipeline.
+// and parameter ranges, its zod schema (errors name the bad key's path), and the default pipeline.
+import { z } from 'zod';
+import { boolean, mustBe, number, oneOf, parseOrThrow, probability, refineWith, show, strict, triple, tuple } from '../schema';
 import { Axis } from './types';
 
 /** Flip each of `axes` (default all three) independently with probability `p` (default 0.5). */
@@ -93,100 +95,60 @@ export class AugmentConfigError extends Error {
   }
 }
 
-const KEYS: Record<AugmentStep['op'], string[]> = {
-  flip: ['op', 'axes', 'p'],
-  rot90: ['op', 'planes', 'p'],
-  affine: ['op', 'rotationDeg', 'scale', 'isotropic', 'translation', 'p'],
-  intensity: ['op', 'scale', 'shift', 'p'],
-  noise: ['op', 'std', 'p'],
-  crop: ['op', 'size', 'outputShape', 'padValue'],
-};
+const p = probability().optional();
+const finite = () => number({}, 'a finite number');
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const show = (v: unknown): string => (v === undefined ? 'undefined' : typeof v === 'number' ? String(v) : JSON.stringify(v));
-
-function checkRange(v: unknown, path: string, lo: number, hi: number, errors: string[]): void {
-  if (v === undefined) return;
-  if (!Array.isArray(v) || v.length !== 2 || !isNum(v[0]) || !isNum(v[1])) errors.push(`${path}: must be [low, high] (two finite numbers), got ${show(v)}`);
-  else if (v[0] > v[1]) errors.push(`${path}: low ${v[0]} is above high ${v[1]}`);
-  else if (v[0] < lo || v[1] > hi) errors.push(`${path}: must lie in [${lo}, ${hi}], got [${v[0]}, ${v[1]}]`);
+/** [low, high] within [lo, hi], judged as a pair (`scale: low 1.2 is above high 0.8`). */
+function range(lo: number, hi: number) {
+  return refineWith(tuple([finite(), finite()], '[low, high] (two finite numbers)'), ([a, b], problem) => {
+    if (a > b) problem([], `low ${a} is above high ${b}`);
+    else if (a < lo || b > hi) problem([], `must lie in [${lo}, ${hi}], got [${a}, ${b}]`);
+  }).optional();
 }
 
-function checkTriple(v: unknown, path: string, lo: number, hi: number, integer: boolean, errors: string[]): void {
-  if (v === undefined) return;
-  if (!Array.isArray(v) || v.length !== 3) {
-    errors.push(`${path}: must be an array of 3 numbers (z, y, x), got ${show(v)}`);
-    return;
-  }
-  v.forEach((x, k) => {
-    if (!isNum(x) || x < lo || x > hi || (integer && !Number.isInteger(x))) {
-      errors.push(`${path}[${k}]: must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${show(x)}`);
-    }
+const AXES_PHRASE = 'distinct axes from 0 (z), 1 (y), 2 (x)';
+const axes = refineWith(z.array(z.literal([0, 1, 2], { error: mustBe(AXES_PHRASE) }), { error: mustBe(AXES_PHRASE) }), (a, problem) => {
+  if (new Set(a).size !== a.length) problem([], mustBe(AXES_PHRASE)({ input: a }));
+});
+
+/** A step's object: its op and `shape`; other keys fail with `unknown key for "<op>" (expected ...)`. */
+function step<Op extends AugmentStep['op'], S extends z.core.$ZodLooseShape>(op: Op, shape: S) {
+  const full = { op: z.literal(op), ...shape };
+  return strict(full, { unknownKey: `unknown key for "${op}" (expected ${Object.keys(full).join(', ')})` });
+}
+
+const crop = refineWith(step('crop', {
+  size: triple({ int: true, in: [1, 4096] }, '(D, H, W) of the cropped box'),
+  outputShape: triple({ int: true, in: [1, 4096] }).optional(),
+  padValue: finite().optional(),
+}), (c, problem) => {
+  c.outputShape?.forEach((o, k) => {
+    if (o < c.size[k]) problem(['outputShape', k], `${o} is smaller than size[${k}] ${c.size[k]}`);
   });
-}
+});
+
+const OPS = ['flip', 'rot90', 'affine', 'intensity', 'noise', 'crop'] as const;
+
+/** The schema of a pipeline config, `{"steps": [...]}`, each step chosen by its `op`. */
+export const AugmentConfigSchema = strict({
+  steps: z.array(z.discriminatedUnion('op', [
+    step('flip', { axes: axes.optional(), p }),
+    step('rot90', { planes: oneOf(['axial', 'all']).optional(), p }),
+    step('affine', { rotationDeg: triple({ in: [0, 180] }).optional(), scale: range(0.25, 4), isotropic: boolean().optional(), translation: triple({ in: [0, 1e6] }).optional(), p }),
+    step('intensity', { scale: range(-1e6, 1e6), shift: range(-1e6, 1e6), p }),
+    step('noise', { std: range(0, 1e6), p }),
+    crop,
+  ], {
+    error: (issue) => issue.code === 'invalid_union'
+      ? `unknown op ${show((issue.input as { op?: unknown }).op)} (expected one of ${OPS.join(', ')})`
+      : mustBe('an object {"op": ...}')(issue),
+  }), { error: mustBe('an array of steps') }),
+}, { type: 'an object {"steps": [...]}', unknownKey: 'unknown key (expected "steps")' }) satisfies z.ZodType<AugmentConfig>;
 
 /**
  * Validates a parsed pipeline config and returns it typed. Throws an AugmentConfigError listing every
  * problem with its path, e.g. `augment.steps[2].scale: low 1.2 is above high 0.8`.
  */
 export function validateAugmentConfig(doc: unknown): AugmentConfig {
-  const errors: string[] = [];
-  if (!isObject(doc)) throw new AugmentConfigError([`augment: must be an object {"steps": [...]}, got ${show(doc)}`]);
-  for (const k of Object.keys(doc)) if (k !== 'steps') errors.push(`augment.${k}: unknown key (expected "steps")`);
-  if (!Array.isArray(doc.steps)) throw new AugmentConfigError([...errors, `augment.steps: must be an array of steps, got ${show(doc.steps)}`]);
-  doc.steps.forEach((step: unknown, i: number) => {
-    const P = `augment.steps[${i}]`;
-    if (!isObject(step)) {
-      errors.push(`${P}: must be an object {"op": ...}, got ${show(step)}`);
-      return;
-    }
-    const op = step.op as AugmentStep['op'];
-    if (typeof op !== 'string' || !(op in KEYS)) {
-      errors.push(`${P}.op: unknown op ${show(step.op)} (expected one of ${Object.keys(KEYS).join(', ')})`);
-      return;
-    }
-    for (const k of Object.keys(step)) if (!KEYS[op].includes(k)) errors.push(`${P}.${k}: unknown key for "${op}" (expected ${KEYS[op].join(', ')})`);
-    if (step.p !== undefined && (!isNum(step.p) || step.p < 0 || step.p > 1)) errors.push(`${P}.p: must be a probability in [0, 1], got ${show(step.p)}`);
-    switch (op) {
-      case 'flip': {
-        const a = step.axes;
-        if (a !== undefined && (!Array.isArray(a) || a.some((x) => x !== 0 && x !== 1 && x !== 2) || new Set(a).size !== a.length)) {
-          errors.push(`${P}.axes: must be distinct axes from 0 (z), 1 (y), 2 (x), got ${show(a)}`);
-        }
-        break;
-      }
-      case 'rot90':
-        if (step.planes !== undefined && step.planes !== 'axial' && step.planes !== 'all') errors.push(`${P}.planes: must be "axial" or "all", got ${show(step.planes)}`);
-        break;
-      case 'affine':
-        checkTriple(step.rotationDeg, `${P}.rotationDeg`, 0, 180, false, errors);
-        checkRange(step.scale, `${P}.scale`, 0.25, 4, errors);
-        checkTriple(step.translation, `${P}.translation`, 0, 1e6, false, errors);
-        if (step.isotropic !== undefined && typeof step.isotropic !== 'boolean') errors.push(`${P}.isotropic: must be true or false, got ${show(step.isotropic)}`);
-        break;
-      case 'intensity':
-        checkRange(step.scale, `${P}.scale`, -1e6, 1e6, errors);
-        checkRange(step.shift, `${P}.shift`, -1e6, 1e6, errors);
-        break;
-      case 'noise':
-        checkRange(step.std, `${P}.std`, 0, 1e6, errors);
-        break;
-      case 'crop':
-        if (step.size === undefined) errors.push(`${P}.size: required (D, H, W) of the cropped box`);
-        checkTriple(step.size, `${P}.size`, 1, 4096, true, errors);
-        checkTriple(step.outputShape, `${P}.outputShape`, 1, 4096, true, errors);
-        if (Array.isArray(step.size) && Array.isArray(step.outputShape)) {
-          for (let k = 0; k < 3; k++) {
-            if (isNum(step.size[k]) && isNum(step.outputShape[k]) && step.outputShape[k] < step.size[k]) {
-              errors.push(`${P}.outputShape[${k}]: ${step.outputShape[k]} is smaller than size[${k}] ${step.size[k]}`);
-            }
-          }
-        }
-        if (step.padValue !== undefined && !isNum(step.padValue)) errors.push(`${P}.padValue: must be a finite number, got ${show(step.padValue)}`);
-        break;
-    }
-  });
-  if (errors.length > 0) throw new AugmentConfigError(errors);
-  return doc as unknown as AugmentConfig;
+  return parseOrThrow(AugmentConfigSchema, doc, (problems) => new AugmentConfigError(problems), { prefix: 'augment' });
 }
