@@ -63,73 +63,56 @@ void check_dy_shape(Napi::Env env, const char* op, const Shape& dys, const Conv3
 Napi::Value conv3d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "conv3d";
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_shape(info, 1, op, "xShape");
-  auto w = get_f32(info, 2, op, "w");
-  Shape ws = get_shape(info, 3, op, "wShape");
+  const TensorArg x = get_tensor(info, 0, op, "x", "xShape", get_shape);
+  const TensorArg w = get_tensor(info, 2, op, "w", "wShape", get_shape);
   auto b = get_optional_f32(info, 4, op, "b");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
-  check_tensor(env, op, "x", x, xs, 5);
-  check_tensor(env, op, "w", w, ws, 5);
+  const Conv3DParams p = conv_params(info, op, x.shape, w.shape, 5);
   THROW_IF(!b.IsEmpty() && static_cast<int64_t>(b.ElementLength()) != p.Co,
-           "bias has " << b.ElementLength() << " elements but weight " << shape_str(ws) << " has " << p.Co
+           "bias has " << b.ElementLength() << " elements but weight " << shape_str(w.shape) << " has " << p.Co
                        << " output channels");
   auto fn = require_kernel<Conv3DFn>(env, op, kernels::kConv3D, get_backend(info, 8, op));
-  float* y;
-  auto out = new_f32(env, p.N * p.Co * p.P(), &y);
-  fn(p, x.Data(), w.Data(), ptr(b), y);
-  return out;
+  return filled_f32(env, p.N * p.Co * p.P(), [&](float* y) { fn(p, x.data.Data(), w.data.Data(), ptr(b), y); });
 }
 
 // JS: (dy, dyShape, w, wShape, xShape, stride, padding, dilation, backend?) -> dx
 Napi::Value conv3d_backprop_input(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "conv3dBackpropInput";
-  auto dy = get_f32(info, 0, op, "dy");
-  Shape dys = get_shape(info, 1, op, "dyShape");
-  auto w = get_f32(info, 2, op, "w");
-  Shape ws = get_shape(info, 3, op, "wShape");
-  Shape xs = get_shape(info, 4, op, "xShape");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
-  check_dy_shape(env, op, dys, p, xs, ws);
-  check_tensor(env, op, "dy", dy, dys, 5);
-  check_tensor(env, op, "w", w, ws, 5);
+  const TensorArg dy = get_tensor(info, 0, op, "dy", "dyShape", get_shape);
+  const TensorArg w = get_tensor(info, 2, op, "w", "wShape", get_shape);
+  const Shape xs = get_shape(info, 4, op, "xShape");
+  const Conv3DParams p = conv_params(info, op, xs, w.shape, 5);
+  check_dy_shape(env, op, dy.shape, p, xs, w.shape);
   auto fn = require_kernel<Conv3DBackpropInputFn>(env, op, kernels::kConv3DBackpropInput, get_backend(info, 8, op));
-  float* dx;
-  auto out = new_f32(env, numel(xs), &dx);
-  fn(p, dy.Data(), w.Data(), dx);
-  return out;
+  return filled_f32(env, numel(xs), [&](float* dx) { fn(p, dy.data.Data(), w.data.Data(), dx); });
 }
 
 // JS: (x, xShape, dy, dyShape, wShape, stride, padding, dilation, withBias, backend?) -> { dw, db }
 Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "conv3dBackpropFilter";
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_shape(info, 1, op, "xShape");
-  auto dy = get_f32(info, 2, op, "dy");
-  Shape dys = get_shape(info, 3, op, "dyShape");
-  Shape ws = get_shape(info, 4, op, "wShape");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
+  const TensorArg x = get_tensor(info, 0, op, "x", "xShape", get_shape);
+  const TensorArg dy = get_tensor(info, 2, op, "dy", "dyShape", get_shape);
+  const Shape ws = get_shape(info, 4, op, "wShape");
+  const Conv3DParams p = conv_params(info, op, x.shape, ws, 5);
   const bool with_bias = get_bool(info, 8, op, "withBias");
-  check_dy_shape(env, op, dys, p, xs, ws);
-  check_tensor(env, op, "x", x, xs, 5);
-  check_tensor(env, op, "dy", dy, dys, 5);
+  check_dy_shape(env, op, dy.shape, p, x.shape, ws);
   auto fn = require_kernel<Conv3DBackpropFilterFn>(env, op, kernels::kConv3DBackpropFilter, get_backend(info, 9, op));
   float *dw, *db = nullptr;
   auto dw_arr = new_f32(env, numel(ws), &dw);
   Napi::Value db_arr = with_bias ? Napi::Value(new_f32(env, p.Co, &db)) : env.Null();
   Napi::Object out = new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
-  fn(p, x.Data(), dy.Data(), dw, db);
+  fn(p, x.data.Data(), dy.data.Data(), dw, db);
   return out;
 }
 
 }  // namespace
 
 void init_conv3d(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv3d", Napi::Function::New(env, conv3d, "conv3d"));
-  exports.Set("conv3dBackpropInput", Napi::Function::New(env, conv3d_backprop_input, "conv3dBackpropInput"));
-  exports.Set("conv3dBackpropFilter", Napi::Function::New(env, conv3d_backprop_filter, "conv3dBackpropFilter"));
+  export_bindings(env, exports,
+                  {{"conv3d", conv3d},
+                   {"conv3dBackpropInput", conv3d_backprop_input},
+                   {"conv3dBackpropFilter", conv3d_backprop_filter}});
 }
 
 }  // namespace nodulab::binding

@@ -7,11 +7,7 @@
 
 namespace nodulab {
 namespace {
-using cuda::blocks_for;
-using cuda::kThreads;
-
-#define NODULAB_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+using cuda::launch_grid_stride;
 
 __global__ void relu_kernel(int64_t n, const float* x, float* y) {
   NODULAB_GRID_STRIDE(i, n) { const float v = x[i]; y[i] = v != v ? v : (v > 0.f ? v : 0.f); }
@@ -32,35 +28,19 @@ __global__ void sigmoid_grad_kernel(int64_t n, const float* y, const float* dy, 
   NODULAB_GRID_STRIDE(i, n) dx[i] = dy[i] * y[i] * (1.f - y[i]);
 }
 
-void relu_cuda(int64_t n, const float* x, float* y) {
-  if (n <= 0) return;
-  relu_kernel<<<blocks_for(n), kThreads>>>(n, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kRelu);
-}
+void relu_cuda(int64_t n, const float* x, float* y) { launch_grid_stride(kernels::kRelu, n, relu_kernel, n, x, y); }
 void relu_grad_cuda(int64_t n, const float* x, const float* dy, float* dx) {
-  if (n <= 0) return;
-  relu_grad_kernel<<<blocks_for(n), kThreads>>>(n, x, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kReluGrad);
+  launch_grid_stride(kernels::kReluGrad, n, relu_grad_kernel, n, x, dy, dx);
 }
 void leaky_relu_cuda(int64_t n, float alpha, const float* x, float* y) {
-  if (n <= 0) return;
-  leaky_relu_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kLeakyRelu);
+  launch_grid_stride(kernels::kLeakyRelu, n, leaky_relu_kernel, n, alpha, x, y);
 }
 void leaky_relu_grad_cuda(int64_t n, float alpha, const float* x, const float* dy, float* dx) {
-  if (n <= 0) return;
-  leaky_relu_grad_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kLeakyReluGrad);
+  launch_grid_stride(kernels::kLeakyReluGrad, n, leaky_relu_grad_kernel, n, alpha, x, dy, dx);
 }
-void sigmoid_cuda(int64_t n, const float* x, float* y) {
-  if (n <= 0) return;
-  sigmoid_kernel<<<blocks_for(n), kThreads>>>(n, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kSigmoid);
-}
+void sigmoid_cuda(int64_t n, const float* x, float* y) { launch_grid_stride(kernels::kSigmoid, n, sigmoid_kernel, n, x, y); }
 void sigmoid_grad_cuda(int64_t n, const float* y, const float* dy, float* dx) {
-  if (n <= 0) return;
-  sigmoid_grad_kernel<<<blocks_for(n), kThreads>>>(n, y, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kSigmoidGrad);
+  launch_grid_stride(kernels::kSigmoidGrad, n, sigmoid_grad_kernel, n, y, dy, dx);
 }
 
 }  // namespace

@@ -15,11 +15,7 @@ struct VecScalar {
 }  // namespace
 
 const Kernels& kernels_scalar() {
-  static const Kernels k{"scalar",
-                         4, 4, 1, &tile_ab<VecScalar, 4, 4>, nullptr,
-                         4, 4, &tile_atb<VecScalar, 4, 4>,
-                         4, 4, &tile_atb<VecScalar, 4, 4>,
-                         &transpose_blocked};
+  static constexpr Kernels k = make_kernels<VecScalar, 4, 4, false, 4, 4, 4>("scalar", &transpose_blocked);
   return k;
 }
 
