@@ -62,11 +62,8 @@ Napi::Value kernels_js(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_all_kernels();
   export_bindings(env, exports,
-                  {{"getNumThreads", get_num_threads_js},
-                   {"setNumThreads", set_num_threads_js},
-                   {"getIsa", get_isa_js},
-                   {"setIsa", set_isa_js},
-                   {"kernels", kernels_js}});
+                  {{"getNumThreads", get_num_threads_js}, {"setNumThreads", set_num_threads_js},
+                   {"getIsa", get_isa_js}, {"setIsa", set_isa_js}, {"kernels", kernels_js}});
   init_activation(env, exports);
   init_conv3d(env, exports);
   init_matmul(env, exports);

@@ -51,11 +51,8 @@ Napi::Value leaky_relu_grad(const Napi::CallbackInfo& info) {
 void init_activation(Napi::Env env, Napi::Object exports) {
   using namespace kernels;
   export_bindings(env, exports,
-                  {{"relu", unary<kRelu>},
-                   {"reluGrad", unary_grad<kReluGrad>},
-                   {"sigmoid", unary<kSigmoid>},
-                   {"sigmoidGrad", unary_grad<kSigmoidGrad>},
-                   {"leakyRelu", leaky_relu},
+                  {{"relu", unary<kRelu>}, {"reluGrad", unary_grad<kReluGrad>}, {"sigmoid", unary<kSigmoid>},
+                   {"sigmoidGrad", unary_grad<kSigmoidGrad>}, {"leakyRelu", leaky_relu},
                    {"leakyReluGrad", leaky_relu_grad}});
 }
 

@@ -11,14 +11,8 @@
 namespace nodulab::binding {
 namespace {
 
-Shape get_bn_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  return get_ncdhw_shape(info, i, op, name, false);
-}
-
 // x: (N, C, D, H, W) and xShape at info[0], info[1] (every dimension >= 1).
-TensorArg get_x(const Napi::CallbackInfo& info, const char* op) {
-  return get_tensor(info, 0, op, "x", "xShape", get_bn_shape);
-}
+TensorArg get_x(const Napi::CallbackInfo& info, const char* op) { return get_ncdhw_x(info, op, false); }
 
 // The kernels' (n, c, spatial) view of x's shape.
 struct Planes {
@@ -60,8 +54,7 @@ Napi::Value batch_norm_infer(const Napi::CallbackInfo& info) {
 Napi::Value batch_norm_grad(const Napi::CallbackInfo& info) {
   const char* op = kernels::kBatchNormGrad;
   const TensorArg x = get_x(info, op);
-  auto dy = get_f32(info, 2, op, "dy");
-  check_tensor(info.Env(), op, "dy", dy, x.shape, 5);
+  auto dy = get_f32_of_shape(info, 2, op, "dy", x.shape);
   const BnGradArgs a = get_bn_grad_args(info, 3, op, x.shape);
   auto fn = kernel_at<BatchNormGradFn>(info, 6, op);
   const Planes p = planes(x.shape);
@@ -73,17 +66,14 @@ Napi::Value batch_norm_grad(const Napi::CallbackInfo& info) {
 // JS: (x, xShape, y, dy, gamma | null, mean, invstd, backend?) -> { dx, dgamma, dbeta }, where y is
 // batchNormReluTrain's output (its mask y > 0 gates dy).
 Napi::Value batch_norm_relu_grad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = kernels::kBatchNormReluGrad;
   const TensorArg x = get_x(info, op);
-  auto y = get_f32(info, 2, op, "y");
-  check_tensor(env, op, "y", y, x.shape, 5);
-  auto dy = get_f32(info, 3, op, "dy");
-  check_tensor(env, op, "dy", dy, x.shape, 5);
+  auto y = get_f32_of_shape(info, 2, op, "y", x.shape);
+  auto dy = get_f32_of_shape(info, 3, op, "dy", x.shape);
   const BnGradArgs a = get_bn_grad_args(info, 4, op, x.shape);
   auto fn = kernel_at<BatchNormReluGradFn>(info, 7, op);
   const Planes p = planes(x.shape);
-  BnGradOutputs o = new_bn_grad_outputs(env, x.shape);
+  BnGradOutputs o = new_bn_grad_outputs(info.Env(), x.shape);
   fn(p.n, p.c, p.s, x.data.Data(), y.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx, o.dgamma,
      o.dbeta);
   return o.result;
@@ -95,8 +85,7 @@ void init_batchnorm(Napi::Env env, Napi::Object exports) {
   using namespace kernels;
   export_bindings(env, exports,
                   {{"batchNormTrain", batch_norm_train<kBatchNormTrain>},
-                   {"batchNormInfer", batch_norm_infer<kBatchNormInfer>},
-                   {"batchNormGrad", batch_norm_grad},
+                   {"batchNormInfer", batch_norm_infer<kBatchNormInfer>}, {"batchNormGrad", batch_norm_grad},
                    {"batchNormReluTrain", batch_norm_train<kBatchNormReluTrain>},
                    {"batchNormReluInfer", batch_norm_infer<kBatchNormReluInfer>},
                    {"batchNormReluGrad", batch_norm_relu_grad}});

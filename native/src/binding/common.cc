@@ -28,12 +28,27 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
-Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+namespace {
+// Reads info[i] as the typed array Array of `type` (JS name type_name), or throws.
+template <class Array>
+Array get_typed(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, napi_typedarray_type type,
+                const char* type_name) {
   Napi::Env env = info.Env();
-  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
-               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array,
-           name << " must be a Float32Array");
-  return info[i].As<Napi::Float32Array>();
+  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type,
+           name << " must be " << type_name);
+  return info[i].As<Array>();
+}
+}  // namespace
+
+Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  return get_typed<Napi::Float32Array>(info, i, op, name, napi_float32_array, "a Float32Array");
+}
+
+Napi::Float32Array get_f32_of_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                    const Shape& shape) {
+  Napi::Float32Array a = get_f32(info, i, op, name);
+  check_tensor(info.Env(), op, name, a, shape, shape.size());
+  return a;
 }
 
 Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
@@ -42,11 +57,7 @@ Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, co
 }
 
 Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  Napi::Env env = info.Env();
-  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
-               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array,
-           name << " must be an Int32Array");
-  return info[i].As<Napi::Int32Array>();
+  return get_typed<Napi::Int32Array>(info, i, op, name, napi_int32_array, "an Int32Array");
 }
 
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
@@ -134,6 +145,12 @@ TensorArg get_tensor(const Napi::CallbackInfo& info, size_t i, const char* op, c
   t.shape = read_shape(info, i + 1, op, shape_name);
   check_tensor(info.Env(), op, name, t.data, t.shape, t.shape.size());
   return t;
+}
+
+TensorArg get_ncdhw_x(const Napi::CallbackInfo& info, const char* op, bool int32_volume) {
+  TensorArg x{get_f32(info, 0, op, "x"), get_ncdhw_shape(info, 1, op, "xShape", int32_volume)};
+  check_tensor(info.Env(), op, "x", x.data, x.shape, 5);
+  return x;
 }
 
 void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {

@@ -33,6 +33,9 @@ int64_t numel(const Shape& s);
 
 // Reads info[i] as a Float32Array named `name`; throws if it is not one.
 Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Reads info[i] as a Float32Array named `name` holding numel(shape) values (check_tensor).
+Napi::Float32Array get_f32_of_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                    const Shape& shape);
 // Reads info[i] as a Float32Array or null/undefined (returns an empty handle for the latter).
 Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as an Int32Array named `name`.
@@ -64,6 +67,8 @@ struct TensorArg {
   Napi::Float32Array data;
   Shape shape;
 };
+// x: (N, C, D, H, W) at info[0] and xShape at info[1] (get_ncdhw_shape), checked against each other.
+TensorArg get_ncdhw_x(const Napi::CallbackInfo& info, const char* op, bool int32_volume);
 // Reads a shape at info[i] and its checks, e.g. get_volume_shape.
 using ShapeReader = Shape (*)(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as the Float32Array `name`, info[i+1] as its shape `shape_name` (by read_shape), and

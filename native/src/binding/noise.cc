@@ -111,7 +111,8 @@ Napi::Value add_value_noise(const Napi::CallbackInfo& info) {
 
 void init_noise(Napi::Env env, Napi::Object exports) {
   export_bindings(env, exports,
-                  {{"fillNormal", fill_normal}, {"addCorrelatedNoise", add_correlated_noise}, {"addValueNoise", add_value_noise}});
+                  {{"fillNormal", fill_normal}, {"addCorrelatedNoise", add_correlated_noise},
+                   {"addValueNoise", add_value_noise}});
 }
 
 }  // namespace nodulab::binding

@@ -19,10 +19,8 @@ Shape get_volume_shape(const Napi::CallbackInfo& info, size_t i, const char* op,
   return get_ncdhw_shape(info, i, op, name, true);
 }
 
-// x: (N, C, D, H, W) and xShape at info[0], info[1].
-TensorArg get_x(const Napi::CallbackInfo& info, const char* op) {
-  return get_tensor(info, 0, op, "x", "xShape", get_volume_shape);
-}
+// x: (N, C, D, H, W) and xShape at info[0], info[1], as get_volume_shape.
+TensorArg get_x(const Napi::CallbackInfo& info, const char* op) { return get_ncdhw_x(info, op, true); }
 
 Shape get_triple(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t min) {
   Napi::Env env = info.Env();
@@ -215,11 +213,8 @@ Napi::Value batch_norm_relu_max_pool_grad(const Napi::CallbackInfo& info) {
 
 void init_pool3d(Napi::Env env, Napi::Object exports) {
   export_bindings(env, exports,
-                  {{"maxPool3d", max_pool3d},
-                   {"maxPool3dGrad", max_pool3d_grad},
-                   {"avgPool3d", avg_pool3d},
-                   {"avgPool3dGrad", avg_pool3d_grad},
-                   {"globalAvgPool3d", global_avg_pool3d},
+                  {{"maxPool3d", max_pool3d}, {"maxPool3dGrad", max_pool3d_grad}, {"avgPool3d", avg_pool3d},
+                   {"avgPool3dGrad", avg_pool3d_grad}, {"globalAvgPool3d", global_avg_pool3d},
                    {"globalAvgPool3dGrad", global_avg_pool3d_grad},
                    {"batchNormReluMaxPool3dTrain", batch_norm_relu_max_pool_train},
                    {"batchNormReluMaxPool3dInfer", batch_norm_relu_max_pool_infer},

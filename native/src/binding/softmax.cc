@@ -31,10 +31,8 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
 void init_softmax(Napi::Env env, Napi::Object exports) {
   using namespace kernels;
   export_bindings(env, exports,
-                  {{"softmax", forward<kSoftmax>},
-                   {"logSoftmax", forward<kLogSoftmax>},
-                   {"softmaxGrad", backward<kSoftmaxGrad>},
-                   {"logSoftmaxGrad", backward<kLogSoftmaxGrad>}});
+                  {{"softmax", forward<kSoftmax>}, {"logSoftmax", forward<kLogSoftmax>},
+                   {"softmaxGrad", backward<kSoftmaxGrad>}, {"logSoftmaxGrad", backward<kLogSoftmaxGrad>}});
 }
 
 }  // namespace nodulab::binding
