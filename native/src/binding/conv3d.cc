@@ -117,9 +117,8 @@ Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
   float *dw, *db = nullptr;
   auto dw_arr = new_f32(env, numel(ws), &dw);
   Napi::Value db_arr = with_bias ? Napi::Value(new_f32(env, p.Co, &db)) : env.Null();
-  Napi::Object out = new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
   fn(p, x.data.Data(), dy.data.Data(), dw, db);
-  return out;
+  return new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
 }
 
 }  // namespace

@@ -110,9 +110,8 @@ Napi::Value add_value_noise(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void init_noise(Napi::Env env, Napi::Object exports) {
-  export_bindings(env, exports,
-                  {{"fillNormal", fill_normal}, {"addCorrelatedNoise", add_correlated_noise},
-                   {"addValueNoise", add_value_noise}});
+  export_bindings(env, exports, {{"fillNormal", fill_normal}, {"addCorrelatedNoise", add_correlated_noise},
+                                 {"addValueNoise", add_value_noise}});
 }
 
 }  // namespace nodulab::binding

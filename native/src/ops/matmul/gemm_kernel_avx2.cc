@@ -2,11 +2,12 @@
 // (narrow: 6 x 8).
 #include <immintrin.h>
 
+#include "core/simd_traits.h"
 #include "ops/matmul/gemm_microkernel.h"
 
 namespace nodulab::gemm {
 namespace {
-NODULAB_GEMM_X86_VEC(VecAvx2, __m256, 8, _mm256);
+NODULAB_X86_VEC(VecAvx2, __m256, 8, _mm256);
 }  // namespace
 
 const Kernels& kernels_avx2() {

@@ -4,11 +4,12 @@
 
 #include <cstdint>
 
+#include "core/simd_traits.h"
 #include "ops/matmul/gemm_microkernel.h"
 
 namespace nodulab::gemm {
 namespace {
-NODULAB_GEMM_X86_VEC(VecAvx512Base, __m512, 16, _mm512);
+NODULAB_X86_VEC(VecAvx512Base, __m512, 16, _mm512);
 struct VecAvx512 : VecAvx512Base {
   // Lanes 0..7 from lo, 8..15 from hi: a merge-masked load from 8 floats before hi, whose masked-off
   // lanes are never read (the address is formed as an integer: it may precede the buffer).

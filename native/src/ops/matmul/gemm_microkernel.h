@@ -113,18 +113,5 @@ constexpr Kernels make_kernels(const char* isa, TransposeFn transpose) {
                  transpose};
 }
 
-// The vector shim V for one x86 SIMD width: NODULAB_GEMM_X86_VEC(VecAvx2, __m256, 8, _mm256) defines
-// VecAvx2 over the _mm256_*_ps intrinsics.
-#define NODULAB_GEMM_X86_VEC(Name, Reg, Width, MM)                               \
-  struct Name {                                                                  \
-    using reg = Reg;                                                             \
-    static constexpr int width = Width;                                          \
-    static reg zero() { return MM##_setzero_ps(); }                              \
-    static reg set1(float x) { return MM##_set1_ps(x); }                         \
-    static reg loadu(const float* p) { return MM##_loadu_ps(p); }                \
-    static void storeu(float* p, reg v) { MM##_storeu_ps(p, v); }                \
-    static reg fmadd(reg a, reg b, reg c) { return MM##_fmadd_ps(a, b, c); }     \
-  }
-
 }  // namespace
 }  // namespace nodulab::gemm
