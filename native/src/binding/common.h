@@ -69,7 +69,7 @@ struct TensorArg {
 };
 // x: (N, C, D, H, W) at info[0] and xShape at info[1] (get_ncdhw_shape), checked against each other.
 TensorArg get_ncdhw_x(const Napi::CallbackInfo& info, const char* op, bool int32_volume);
-// Reads a shape at info[i] and its checks, e.g. get_volume_shape.
+// Reads the shape at info[i] with its own checks: get_shape, or a binding's stricter reader.
 using ShapeReader = Shape (*)(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as the Float32Array `name`, info[i+1] as its shape `shape_name` (by read_shape), and
 // checks that the array holds numel(shape) values.
