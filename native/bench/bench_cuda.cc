@@ -94,10 +94,15 @@ struct Layer {
 };
 const Layer kLayers[] = {{"conv1", 1, 16, 32}, {"conv2", 16, 32, 16}, {"conv3", 32, 64, 8}};
 
+// The CUDA convolution kernels: forward, input gradient, filter gradient.
+struct ConvKernels {
+  Conv3DFn forward = cuda_kernel<Conv3DFn>(k::kConv3D);
+  Conv3DBackpropInputFn input_grad = cuda_kernel<Conv3DBackpropInputFn>(k::kConv3DBackpropInput);
+  Conv3DBackpropFilterFn filter_grad = cuda_kernel<Conv3DBackpropFilterFn>(k::kConv3DBackpropFilter);
+};
+
 void bench_conv_layers(int64_t batch, int reps) {
-  auto fwd = cuda_kernel<Conv3DFn>(k::kConv3D);
-  auto bwd_in = cuda_kernel<Conv3DBackpropInputFn>(k::kConv3DBackpropInput);
-  auto bwd_w = cuda_kernel<Conv3DBackpropFilterFn>(k::kConv3DBackpropFilter);
+  const ConvKernels conv;
   for (const Layer& L : kLayers) {
     const Conv3DParams p = conv_params(batch, L.ci, L.co, L.size);
     auto x = device_random(p.N * p.Ci * p.in_spatial(), 1), w = device_random(p.Co * p.K(), 2),
@@ -105,9 +110,9 @@ void bench_conv_layers(int64_t batch, int reps) {
     DeviceBuffer<float> y(p.N * p.Co * p.P(), "bench"), dx(x.size(), "bench"), dw(w.size(), "bench");
     const double flop = 2.0 * p.N * p.Co * p.P() * p.K();
     const std::string n = L.name;
-    emit(n + ".forward", batch, median_ms(reps, [&] { fwd(p, x.get(), w.get(), nullptr, y.get()); }), flop);
-    emit(n + ".backward_input", batch, median_ms(reps, [&] { bwd_in(p, dy.get(), w.get(), dx.get()); }), flop);
-    emit(n + ".backward_filter", batch, median_ms(reps, [&] { bwd_w(p, x.get(), dy.get(), dw.get(), nullptr); }), flop);
+    emit(n + ".forward", batch, median_ms(reps, [&] { conv.forward(p, x.get(), w.get(), nullptr, y.get()); }), flop);
+    emit(n + ".backward_input", batch, median_ms(reps, [&] { conv.input_grad(p, dy.get(), w.get(), dx.get()); }), flop);
+    emit(n + ".backward_filter", batch, median_ms(reps, [&] { conv.filter_grad(p, x.get(), dy.get(), dw.get(), nullptr); }), flop);
   }
 }
 
@@ -115,9 +120,7 @@ void bench_conv_layers(int64_t batch, int reps) {
 // momentum 0.9 (the Linear layer without bias). Every buffer is allocated once, outside the timing.
 void bench_train_step(int64_t batch, int reps) {
   const char* op = "train_step";
-  auto conv = cuda_kernel<Conv3DFn>(k::kConv3D);
-  auto conv_in = cuda_kernel<Conv3DBackpropInputFn>(k::kConv3DBackpropInput);
-  auto conv_w = cuda_kernel<Conv3DBackpropFilterFn>(k::kConv3DBackpropFilter);
+  const ConvKernels conv;
   auto bnrp = cuda_kernel<BatchNormReluMaxPoolTrainFn>(k::kBatchNormReluMaxPoolTrain);
   auto bnrp_grad = cuda_kernel<BatchNormReluMaxPoolGradFn>(k::kBatchNormReluMaxPoolGrad);
   auto bnr = cuda_kernel<BatchNormTrainFn>(k::kBatchNormReluTrain);
@@ -161,11 +164,11 @@ void bench_train_step(int64_t batch, int reps) {
       da2(N * 32 * 512, op), dc2(N * 32 * 4096, op), da1(N * 16 * 4096, op), dc1(N * 16 * 32768, op);
   Param &P_w1 = params[0], &P_w2 = params[1], &P_w3 = params[2], &P_fc = params[3];
   auto step = [&] {
-    conv(p1, x.get(), w1.get(), nullptr, c1.get());
+    conv.forward(p1, x.get(), w1.get(), nullptr, c1.get());
     bnrp(g1, c1.get(), gm1.get(), bt1.get(), 1e-5, a1.get(), i1.get(), m1.get(), s1.get());
-    conv(p2, a1.get(), w2.get(), nullptr, c2.get());
+    conv.forward(p2, a1.get(), w2.get(), nullptr, c2.get());
     bnrp(g2, c2.get(), gm2.get(), bt2.get(), 1e-5, a2.get(), i2.get(), m2.get(), s2.get());
-    conv(p3, a2.get(), w3.get(), nullptr, c3.get());
+    conv.forward(p3, a2.get(), w3.get(), nullptr, c3.get());
     bnr(N, 64, 512, c3.get(), gm3.get(), bt3.get(), 1e-5, a3.get(), m3.get(), s3.get());
     gap(N * 64, 512, a3.get(), pooled.get());
     matmul(N, 2, 64, pooled.get(), false, wfc.get(), true, logits.get());  // (N,64) x (2,64)^T
@@ -176,15 +179,15 @@ void bench_train_step(int64_t batch, int reps) {
     gap_grad(N * 64, 512, dpooled.get(), da3.get());
     bnr_grad(N, 64, 512, c3.get(), a3.get(), da3.get(), gm3.get(), m3.get(), s3.get(), dc3.get(), params[8].grad.get(),
              params[9].grad.get());
-    conv_w(p3, a2.get(), dc3.get(), P_w3.grad.get(), nullptr);
-    conv_in(p3, dc3.get(), w3.get(), da2.get());
+    conv.filter_grad(p3, a2.get(), dc3.get(), P_w3.grad.get(), nullptr);
+    conv.input_grad(p3, dc3.get(), w3.get(), da2.get());
     bnrp_grad(g2, c2.get(), a2.get(), i2.get(), da2.get(), gm2.get(), m2.get(), s2.get(), dc2.get(),
               params[6].grad.get(), params[7].grad.get());
-    conv_w(p2, a1.get(), dc2.get(), P_w2.grad.get(), nullptr);
-    conv_in(p2, dc2.get(), w2.get(), da1.get());
+    conv.filter_grad(p2, a1.get(), dc2.get(), P_w2.grad.get(), nullptr);
+    conv.input_grad(p2, dc2.get(), w2.get(), da1.get());
     bnrp_grad(g1, c1.get(), a1.get(), i1.get(), da1.get(), gm1.get(), m1.get(), s1.get(), dc1.get(),
               params[4].grad.get(), params[5].grad.get());
-    conv_w(p1, x.get(), dc1.get(), P_w1.grad.get(), nullptr);
+    conv.filter_grad(p1, x.get(), dc1.get(), P_w1.grad.get(), nullptr);
     for (Param& q : params) {  // v = 0.9 v + g; w = w - 0.01 v
       axpby(q.n, 0.9f, q.momentum.get(), 1.f, q.grad.get(), q.momentum.get());
       axpby(q.n, 1.f, q.w, -0.01f, q.momentum.get(), q.w);

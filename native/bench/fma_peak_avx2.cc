@@ -1,27 +1,10 @@
-// FMA peak loop for avx2: 16 independent accumulators (enough to cover FMA latency x 2 ports).
+// FMA peak loop (fma_peak.h) for AVX2: 8 floats per FMA.
 #include <immintrin.h>
-#include <cstring>
+
 #include "bench/fma_peak.h"
+#include "core/simd_traits.h"
 
 namespace nodulab::bench {
-
-double fma_loop_avx2(int64_t iters) {
-  __m256 acc[16];
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  for (int i = 0; i < 16; ++i) acc[i] = _mm256_set1_ps(float(i));
-  for (int64_t it = 0; it < iters; ++it) {
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  }
-  float sink = 0;
-  for (int i = 0; i < 16; ++i) {
-    float lanes[8];
-    std::memcpy(lanes, &acc[i], sizeof(lanes));
-    sink += lanes[0];
-  }
-  volatile float keep = sink;  // keeps the loop from being optimized away
-  (void)keep;
-  return 2.0 * 8 * 16.0 * static_cast<double>(iters);
-}
-
+NODULAB_X86_VEC(VecAvx2, __m256, 8, _mm256);  // a name only this ISA's file defines
+double fma_loop_avx2(int64_t iters) { return fma_loop<VecAvx2>(iters); }
 }  // namespace nodulab::bench

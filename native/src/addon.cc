@@ -61,11 +61,9 @@ Napi::Value kernels_js(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_all_kernels();
-  exports.Set("getNumThreads", Napi::Function::New(env, get_num_threads_js, "getNumThreads"));
-  exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads_js, "setNumThreads"));
-  exports.Set("getIsa", Napi::Function::New(env, get_isa_js, "getIsa"));
-  exports.Set("setIsa", Napi::Function::New(env, set_isa_js, "setIsa"));
-  exports.Set("kernels", Napi::Function::New(env, kernels_js, "kernels"));
+  export_bindings(env, exports,
+                  {{"getNumThreads", get_num_threads_js}, {"setNumThreads", set_num_threads_js},
+                   {"getIsa", get_isa_js}, {"setIsa", set_isa_js}, {"kernels", kernels_js}});
   init_activation(env, exports);
   init_conv3d(env, exports);
   init_matmul(env, exports);

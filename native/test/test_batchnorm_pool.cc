@@ -10,15 +10,10 @@
 #include "ops/batchnorm/batchnorm.h"
 #include "ops/kernel_names.h"
 #include "test/harness.h"
+#include "test/pool_cases.h"
 
 namespace nodulab::test {
 namespace {
-
-struct PoolCase {
-  int64_t n, c, d, h, w;
-  int64_t k[3], s[3], p[3];
-  bool affine;
-};
 
 const PoolCase kPoolCases[] = {
     {2, 3, 8, 8, 8, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}, true},     // the NoduleNet3D block
@@ -28,19 +23,8 @@ const PoolCase kPoolCases[] = {
     {1, 1, 2, 2, 2, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}, true},     // one window
 };
 
-Pool3dGeom geometry(const PoolCase& pc) {
-  Pool3dGeom g{pc.n, pc.c, pc.d, pc.h, pc.w, 0, 0, 0, pc.k[0], pc.k[1], pc.k[2],
-               pc.s[0], pc.s[1], pc.s[2], pc.p[0], pc.p[1], pc.p[2]};
-  pool3d_output_size(&g);
-  return g;
-}
-
 std::string describe(const PoolCase& pc) {
-  std::ostringstream o;
-  o << "x=(" << pc.n << "," << pc.c << "," << pc.d << "," << pc.h << "," << pc.w << ") k=" << pc.k[0] << pc.k[1]
-    << pc.k[2] << " s=" << pc.s[0] << pc.s[1] << pc.s[2] << " p=" << pc.p[0] << pc.p[1] << pc.p[2]
-    << (pc.affine ? " affine" : " no-affine");
-  return o.str();
+  return test::describe(pool_geometry(pc)) + (pc.affine ? " affine" : " no-affine");
 }
 
 // Indices must agree, except where the two chosen elements hold values equal within tolerance
@@ -65,7 +49,7 @@ void check_indices(const std::string& what, const int32_t* got, const int32_t* w
 NODULAB_TEST(batchnorm_relu_max_pool_fast_matches_reference) {
   for (const auto& pc : kPoolCases) {
     for (bool with_nan : {false, true}) {
-      const Pool3dGeom g = geometry(pc);
+      const Pool3dGeom g = pool_geometry(pc);
       const int64_t in = g.in_plane(), out = g.out_plane(), total = g.planes() * in, pooled = g.planes() * out;
       auto x = random_vector(total, 80 + total, -2.f, 2.f);
       if (with_nan) x[in / 2] = std::numeric_limits<float>::quiet_NaN();  // channel 0
@@ -118,7 +102,7 @@ NODULAB_TEST(batchnorm_relu_max_pool_fast_matches_reference) {
 // The fused gradient equals the composed fast kernels: max-pool grad of dy, relu mask, batch-norm grad.
 NODULAB_TEST(batchnorm_relu_max_pool_grad_equals_composition) {
   const PoolCase pc = {2, 3, 6, 6, 6, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}, true};
-  const Pool3dGeom g = geometry(pc);
+  const Pool3dGeom g = pool_geometry(pc);
   const int64_t in = g.in_plane(), total = g.planes() * in, pooled = g.planes() * g.out_plane();
   auto x = random_vector(total, 90, -1.f, 2.f), dy = random_vector(pooled, 91);
   auto gamma = random_vector(pc.c, 92, 0.5f, 1.5f), beta = random_vector(pc.c, 93, -0.5f, 0.5f);
@@ -152,7 +136,7 @@ NODULAB_TEST(batchnorm_relu_max_pool_gradients_match_finite_differences) {
   const Tolerance tol = tolerance("finite_difference", "batchnorm");
   for (const PoolCase& pc : {PoolCase{2, 2, 4, 4, 4, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}, true},
                              PoolCase{1, 2, 3, 4, 5, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, false}}) {
-    const Pool3dGeom g = geometry(pc);
+    const Pool3dGeom g = pool_geometry(pc);
     const int64_t in = g.in_plane(), total = g.planes() * in, pooled = g.planes() * g.out_plane();
     auto x = to_double(random_vector(total, 100 + total, -1.f, 2.f));
     auto gamma = to_double(random_vector(pc.c, 101, 0.5f, 1.5f));
@@ -195,7 +179,7 @@ NODULAB_TEST(batchnorm_relu_max_pool_gradients_match_finite_differences) {
 
 NODULAB_TEST(batchnorm_relu_max_pool_cpu_is_deterministic) {
   const PoolCase pc = {3, 4, 16, 16, 16, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}, true};
-  const Pool3dGeom g = geometry(pc);
+  const Pool3dGeom g = pool_geometry(pc);
   const int64_t in = g.in_plane(), total = g.planes() * in, pooled = g.planes() * g.out_plane();
   auto x = random_vector(total, 110, -3.f, 5.f), dy = random_vector(pooled, 111);
   auto gamma = random_vector(pc.c, 112), beta = random_vector(pc.c, 113);

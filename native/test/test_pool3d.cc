@@ -9,14 +9,10 @@
 #include "ops/kernel_names.h"
 #include "ops/pool3d/pool3d.h"
 #include "test/harness.h"
+#include "test/pool_cases.h"
 
 namespace nodulab::test {
 namespace {
-
-struct PoolCase {
-  int64_t n, c, d, h, w;
-  int64_t k[3], s[3], p[3];
-};
 
 // (N, C, D, H, W), kernel, stride, padding.
 const PoolCase kCases[] = {
@@ -32,20 +28,6 @@ const PoolCase kCases[] = {
     {1, 1, 2, 2, 2, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}},      // a single window
     {3, 1, 6, 5, 4, {4, 3, 2}, {3, 2, 2}, {2, 1, 1}},      // padding = kernel / 2
 };
-
-Pool3dGeom geom(const PoolCase& pc) {
-  Pool3dGeom g{pc.n, pc.c, pc.d, pc.h, pc.w, 0, 0, 0, pc.k[0], pc.k[1], pc.k[2],
-               pc.s[0], pc.s[1], pc.s[2], pc.p[0], pc.p[1], pc.p[2]};
-  pool3d_output_size(&g);
-  return g;
-}
-
-std::string describe(const Pool3dGeom& g) {
-  std::ostringstream o;
-  o << "x=(" << g.n << "," << g.c << "," << g.d << "," << g.h << "," << g.w << ") k=" << g.kd << g.kh << g.kw
-    << " s=" << g.sd << g.sh << g.sw << " p=" << g.pd << g.ph << g.pw;
-  return o.str();
-}
 
 // Random data; with `ties`, values on a coarse grid so windows hold equal maxima.
 std::vector<float> pool_input(const Pool3dGeom& g, uint64_t seed, bool ties) {
@@ -69,7 +51,7 @@ void expect_same_indices(const std::string& what, const std::vector<int32_t>& go
 
 NODULAB_TEST(pool3d_max_fast_matches_reference) {
   for (const auto& pc : kCases) {
-    const Pool3dGeom g = geom(pc);
+    const Pool3dGeom g = pool_geometry(pc);
     const int64_t ny = g.planes() * g.out_plane(), nx = g.planes() * g.in_plane();
     for (int variant = 0; variant < 3; ++variant) {  // 0: random, 1: ties, 2: NaNs
       auto x = pool_input(g, 100 + variant, variant == 1);
@@ -129,7 +111,7 @@ NODULAB_TEST(pool3d_max_ties_nan_and_padding_rules) {
 
 NODULAB_TEST(pool3d_avg_fast_matches_reference) {
   for (const auto& pc : kCases) {
-    const Pool3dGeom g = geom(pc);
+    const Pool3dGeom g = pool_geometry(pc);
     const int64_t ny = g.planes() * g.out_plane(), nx = g.planes() * g.in_plane();
     auto x = pool_input(g, 200, false);
     x[nx / 2] = std::numeric_limits<float>::quiet_NaN();
@@ -184,7 +166,7 @@ NODULAB_TEST(pool3d_global_avg_fast_matches_reference) {
 NODULAB_TEST(pool3d_gradients_match_finite_differences) {
   const Tolerance tol = tolerance("finite_difference", "pool3d");
   for (const auto& pc : kCases) {
-    const Pool3dGeom g = geom(pc);
+    const Pool3dGeom g = pool_geometry(pc);
     const int64_t ny = g.planes() * g.out_plane(), nx = g.planes() * g.in_plane();
     // Random doubles are distinct, far apart relative to eps: no ties, so max pool is smooth here.
     auto x = to_double(random_vector(nx, 400, -1.f, 1.f));
@@ -218,8 +200,8 @@ NODULAB_TEST(pool3d_gradients_match_finite_differences) {
 }
 
 NODULAB_TEST(pool3d_cpu_is_deterministic) {
-  const Pool3dGeom g = geom({4, 3, 9, 10, 36, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}});
-  const Pool3dGeom g2 = geom({4, 3, 8, 10, 36, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}});
+  const Pool3dGeom g = pool_geometry({4, 3, 9, 10, 36, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}});
+  const Pool3dGeom g2 = pool_geometry({4, 3, 8, 10, 36, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}});
   for (const Pool3dGeom& geo : {g, g2}) {
     const int64_t ny = geo.planes() * geo.out_plane(), nx = geo.planes() * geo.in_plane();
     auto x = pool_input(geo, 500, true);

@@ -12,44 +12,17 @@ Needs only PyTorch with CUDA (no Node, no npm). Output: JSON lines.
 """
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-LAYERS = [("conv1", 1, 16, 32), ("conv2", 16, 32, 16), ("conv3", 32, 64, 8)]
+from torch_common import LAYERS, NoduleNet3D, median_ms
 
 
-def median_ms(fn, reps, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
-
-class NoduleNet3D(nn.Module):
-    def __init__(self):
-        super().__init__()
-
-        def block(ci, co):
-            return [nn.Conv3d(ci, co, 3, padding=1, bias=False), nn.BatchNorm3d(co), nn.ReLU(inplace=True)]
-
-        self.features = nn.Sequential(*block(1, 16), nn.MaxPool3d(2), *block(16, 32), nn.MaxPool3d(2),
-                                      *block(32, 64), nn.AdaptiveAvgPool3d(1))
-        self.fc = nn.Linear(64, 2, bias=False)  # nodulab's bench step has no Linear bias either
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.features(x), 1))
+def cuda_ms(fn, reps):
+    return median_ms(fn, reps, warmup=3, sync=torch.cuda.synchronize)
 
 
 def supcon_loss(z, labels, tau):
@@ -80,14 +53,14 @@ def torch_cases(batches, reps):
             x = torch.randn(batch, ci, s, s, s, device=dev, requires_grad=True)
             w = torch.randn(co, ci, 3, 3, 3, device=dev, requires_grad=True)
             with torch.no_grad():
-                emit(f"{name}.forward", batch, median_ms(lambda: F.conv3d(x, w, padding=1), reps))
+                emit(f"{name}.forward", batch, cuda_ms(lambda: F.conv3d(x, w, padding=1), reps))
             y = F.conv3d(x, w, padding=1)
             g = torch.randn_like(y)
             emit(f"{name}.backward_input", batch,
-                 median_ms(lambda: torch.autograd.grad(y, [x], g, retain_graph=True), reps))
+                 cuda_ms(lambda: torch.autograd.grad(y, [x], g, retain_graph=True), reps))
             emit(f"{name}.backward_filter", batch,
-                 median_ms(lambda: torch.autograd.grad(y, [w], g, retain_graph=True), reps))
-        model = NoduleNet3D().to(dev)
+                 cuda_ms(lambda: torch.autograd.grad(y, [w], g, retain_graph=True), reps))
+        model = NoduleNet3D(fc_bias=False).to(dev)  # nodulab's bench step has no Linear bias either
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         x = torch.randn(batch, 1, 32, 32, 32, device=dev)
         labels = torch.arange(batch, device=dev) % 2
@@ -97,7 +70,7 @@ def torch_cases(batches, reps):
             F.cross_entropy(model(x), labels).backward()
             opt.step()
 
-        emit("train_step", batch, median_ms(step, reps))
+        emit("train_step", batch, cuda_ms(step, reps))
     n, dim = 4096, 128
     z = F.normalize(torch.randn(n, dim, device=dev), dim=1).requires_grad_(True)
     labels = torch.arange(n, device=dev) % (n // 2)
@@ -106,7 +79,7 @@ def torch_cases(batches, reps):
         loss = supcon_loss(z, labels, 0.1)
         torch.autograd.grad(loss, [z])
 
-    emit("supcon.forward_backward", n, median_ms(supcon, reps))
+    emit("supcon.forward_backward", n, cuda_ms(supcon, reps))
     return out
 
 

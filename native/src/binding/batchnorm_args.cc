@@ -11,43 +11,45 @@ double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
   return eps;
 }
 
+// One per-channel vector argument: its JS name, whether it may be null, and where it goes.
+struct ChannelArg {
+  const char* name;
+  bool optional;
+  Napi::Float32Array* out;
+};
+
+// Reads the vectors at info[i], info[i+1], ... in order, then checks that each holds C = xs[1] values.
+void get_channel_vectors(const Napi::CallbackInfo& info, size_t i, const char* op, const Shape& xs,
+                         std::initializer_list<ChannelArg> args) {
+  for (const ChannelArg& a : args)
+    *a.out = a.optional ? get_optional_f32(info, i++, op, a.name) : get_f32(info, i++, op, a.name);
+  for (const ChannelArg& a : args) check_channels(info.Env(), op, a.name, *a.out, xs);
+}
+
 }  // namespace
 
 BnTrainArgs get_bn_train_args(const Napi::CallbackInfo& info, size_t i, const char* op, const Shape& xs) {
-  Napi::Env env = info.Env();
   BnTrainArgs a;
-  a.gamma = get_optional_f32(info, i, op, "gamma");
-  a.beta = get_optional_f32(info, i + 1, op, "beta");
-  check_channels(env, op, "gamma", a.gamma, xs);
-  check_channels(env, op, "beta", a.beta, xs);
+  get_channel_vectors(info, i, op, xs, {{"gamma", true, &a.gamma}, {"beta", true, &a.beta}});
   a.eps = get_eps(info, i + 2, op);
   return a;
 }
 
 BnInferArgs get_bn_infer_args(const Napi::CallbackInfo& info, size_t i, const char* op, const Shape& xs) {
-  Napi::Env env = info.Env();
   BnInferArgs a;
-  a.gamma = get_optional_f32(info, i, op, "gamma");
-  a.beta = get_optional_f32(info, i + 1, op, "beta");
-  a.running_mean = get_f32(info, i + 2, op, "runningMean");
-  a.running_var = get_f32(info, i + 3, op, "runningVar");
-  check_channels(env, op, "gamma", a.gamma, xs);
-  check_channels(env, op, "beta", a.beta, xs);
-  check_channels(env, op, "runningMean", a.running_mean, xs);
-  check_channels(env, op, "runningVar", a.running_var, xs);
+  get_channel_vectors(info, i, op, xs,
+                      {{"gamma", true, &a.gamma},
+                       {"beta", true, &a.beta},
+                       {"runningMean", false, &a.running_mean},
+                       {"runningVar", false, &a.running_var}});
   a.eps = get_eps(info, i + 4, op);
   return a;
 }
 
 BnGradArgs get_bn_grad_args(const Napi::CallbackInfo& info, size_t i, const char* op, const Shape& xs) {
-  Napi::Env env = info.Env();
   BnGradArgs a;
-  a.gamma = get_optional_f32(info, i, op, "gamma");
-  a.mean = get_f32(info, i + 1, op, "mean");
-  a.invstd = get_f32(info, i + 2, op, "invstd");
-  check_channels(env, op, "gamma", a.gamma, xs);
-  check_channels(env, op, "mean", a.mean, xs);
-  check_channels(env, op, "invstd", a.invstd, xs);
+  get_channel_vectors(info, i, op, xs,
+                      {{"gamma", true, &a.gamma}, {"mean", false, &a.mean}, {"invstd", false, &a.invstd}});
   return a;
 }
 

@@ -4,6 +4,7 @@
 #include "core/huge_pages.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -27,12 +28,27 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
-Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+namespace {
+// Reads info[i] as the typed array Array of `type` (JS name type_name), or throws.
+template <class Array>
+Array get_typed(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, napi_typedarray_type type,
+                const char* type_name) {
   Napi::Env env = info.Env();
-  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
-               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array,
-           name << " must be a Float32Array");
-  return info[i].As<Napi::Float32Array>();
+  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type,
+           name << " must be " << type_name);
+  return info[i].As<Array>();
+}
+}  // namespace
+
+Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  return get_typed<Napi::Float32Array>(info, i, op, name, napi_float32_array, "a Float32Array");
+}
+
+Napi::Float32Array get_f32_of_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                    const Shape& shape) {
+  Napi::Float32Array a = get_f32(info, i, op, name);
+  check_tensor(info.Env(), op, name, a, shape, shape.size());
+  return a;
 }
 
 Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
@@ -41,11 +57,7 @@ Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, co
 }
 
 Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  Napi::Env env = info.Env();
-  THROW_IF(info.Length() <= i || !info[i].IsTypedArray() ||
-               info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array,
-           name << " must be an Int32Array");
-  return info[i].As<Napi::Int32Array>();
+  return get_typed<Napi::Int32Array>(info, i, op, name, napi_int32_array, "an Int32Array");
 }
 
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
@@ -69,6 +81,18 @@ double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, cons
   double d = info[i].As<Napi::Number>().DoubleValue();
   THROW_IF(!std::isfinite(d), name << " must be finite, got " << d);
   return d;
+}
+
+MatrixShape get_matrix_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                             size_t length, const char* rows_name, const char* cols_name) {
+  Napi::Env env = info.Env();
+  const double r = get_number(info, i, op, rows_name), c = get_number(info, i + 1, op, cols_name);
+  for (const auto& [dim, value] : {std::pair{rows_name, r}, std::pair{cols_name, c}})
+    THROW_IF(value < 1 || value != std::floor(value) || value > 9.0e15,
+             dim << " must be a positive integer, got " << value);
+  THROW_IF(r * c != static_cast<double>(length),
+           name << " has " << length << " elements but shape [" << r << ", " << c << "] needs " << r * c);
+  return {static_cast<int64_t>(r), static_cast<int64_t>(c)};
 }
 
 bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
@@ -96,11 +120,50 @@ void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::F
                 << numel(shape));
 }
 
+Shape get_ncdhw_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                      bool int32_volume) {
+  Napi::Env env = info.Env();
+  Shape s = get_shape(info, i, op, name);
+  THROW_IF(s.size() != 5, name << " must have 5 dimensions (N, C, D, H, W), got " << shape_str(s));
+  for (int64_t d : s) THROW_IF(d < 1, name << " " << shape_str(s) << " has a zero dimension");
+  int64_t volume = 1, total = s[0];
+  bool overflow = false;
+  for (int a = 2; a < 5; ++a) {
+    overflow |= __builtin_mul_overflow(volume, s[a], &volume);
+    THROW_IF(int32_volume && (overflow || volume > INT32_MAX),
+             name << " " << shape_str(s) << ": D*H*W must be below 2^31");
+  }
+  THROW_IF(overflow || __builtin_mul_overflow(total, s[1], &total) || __builtin_mul_overflow(total, volume, &total) ||
+               total > (int64_t(1) << 34),
+           name << " " << shape_str(s) << " is too large");
+  return s;
+}
+
+TensorArg get_tensor(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                     const char* shape_name, ShapeReader read_shape) {
+  TensorArg t{get_f32(info, i, op, name), {}};
+  t.shape = read_shape(info, i + 1, op, shape_name);
+  check_tensor(info.Env(), op, name, t.data, t.shape, t.shape.size());
+  return t;
+}
+
+TensorArg get_ncdhw_x(const Napi::CallbackInfo& info, const char* op, bool int32_volume) {
+  TensorArg x{get_f32(info, 0, op, "x"), get_ncdhw_shape(info, 1, op, "xShape", int32_volume)};
+  check_tensor(info.Env(), op, "x", x.data, x.shape, 5);
+  return x;
+}
+
 void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs) {
   if (v.IsEmpty()) return;
   THROW_IF(static_cast<int64_t>(v.ElementLength()) != xs[1],
            name << " has " << v.ElementLength() << " elements but x " << shape_str(xs) << " has " << xs[1]
                 << " channels");
+}
+
+void check_same_length(Napi::Env env, const char* op, const char* a_name, const Napi::Float32Array& a,
+                       const char* b_name, const Napi::Float32Array& b) {
+  THROW_IF(a.ElementLength() != b.ElementLength(),
+           a_name << " has " << a.ElementLength() << " elements but " << b_name << " has " << b.ElementLength());
 }
 
 namespace {
@@ -137,6 +200,10 @@ Napi::Object new_object(Napi::Env env, std::initializer_list<std::pair<const cha
   Napi::Object o = Napi::Object::New(env);
   for (const auto& [name, value] : fields) o.Set(name, value);
   return o;
+}
+
+void export_bindings(Napi::Env env, Napi::Object exports, std::initializer_list<Binding> bindings) {
+  for (const auto& [name, fn] : bindings) exports.Set(name, Napi::Function::New(env, fn, name));
 }
 
 }  // namespace nodulab::binding

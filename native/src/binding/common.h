@@ -33,6 +33,9 @@ int64_t numel(const Shape& s);
 
 // Reads info[i] as a Float32Array named `name`; throws if it is not one.
 Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Reads info[i] as a Float32Array named `name` holding numel(shape) values (check_tensor).
+Napi::Float32Array get_f32_of_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                    const Shape& shape);
 // Reads info[i] as a Float32Array or null/undefined (returns an empty handle for the latter).
 Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as an Int32Array named `name`.
@@ -41,10 +44,37 @@ Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* o
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as a finite number.
 double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// A (rows, cols) matrix shape.
+struct MatrixShape {
+  int64_t rows, cols;
+};
+// Reads rows and cols (JS names rows_name, cols_name) at info[i], info[i+1]: positive integers whose
+// product is `length`, the element count of the array `name`.
+MatrixShape get_matrix_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                             size_t length, const char* rows_name = "rows", const char* cols_name = "cols");
 // Reads info[i] as a boolean.
 bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] ("ref" | "cpu" | "cuda", or undefined for "cpu") as a backend.
 Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op);
+
+// Reads info[i] as a 5-D (N, C, D, H, W) shape: every dimension >= 1, at most 2^34 elements and, with
+// int32_volume, D*H*W below 2^31 (so int32 indices address a volume).
+Shape get_ncdhw_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                      bool int32_volume);
+
+// A Float32Array and its shape, read from two adjacent arguments (e.g. x, xShape).
+struct TensorArg {
+  Napi::Float32Array data;
+  Shape shape;
+};
+// x: (N, C, D, H, W) at info[0] and xShape at info[1] (get_ncdhw_shape), checked against each other.
+TensorArg get_ncdhw_x(const Napi::CallbackInfo& info, const char* op, bool int32_volume);
+// Reads the shape at info[i] with its own checks: get_shape, or a binding's stricter reader.
+using ShapeReader = Shape (*)(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Reads info[i] as the Float32Array `name`, info[i+1] as its shape `shape_name` (by read_shape), and
+// checks that the array holds numel(shape) values.
+TensorArg get_tensor(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                     const char* shape_name, ShapeReader read_shape);
 
 // Checks that `arr` has exactly numel(shape) elements and that shape has `rank` dims.
 void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& arr,
@@ -68,6 +98,30 @@ Fn require_kernel(Napi::Env env, const char* op, const char* kernel, Backend bac
   THROW_IF(!fn, "no " << backend_name(backend) << " kernel for " << kernel);
   return fn;
 }
+
+// The kernel named op for the backend at info[i] (see get_backend), or throws as require_kernel.
+template <class Fn>
+Fn kernel_at(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  return require_kernel<Fn>(info.Env(), op, op, get_backend(info, i, op));
+}
+
+// A new Float32Array of n floats that fill(float* data) writes (the kernel call), as new_f32.
+template <class Fill>
+Napi::Float32Array filled_f32(Napi::Env env, int64_t n, Fill&& fill) {
+  float* data;
+  Napi::Float32Array out = new_f32(env, n, &data);
+  fill(data);
+  return out;
+}
+
+// Throws "<a_name> has <n> elements but <b_name> has <m>" unless a and b have the same length.
+void check_same_length(Napi::Env env, const char* op, const char* a_name, const Napi::Float32Array& a,
+                       const char* b_name, const Napi::Float32Array& b);
+
+// A binding as JS sees it: exports[name] = fn.
+using Binding = std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)>;
+// Sets each binding on exports, as a JS function of that name.
+void export_bindings(Napi::Env env, Napi::Object exports, std::initializer_list<Binding> bindings);
 
 inline const float* ptr(const Napi::Float32Array& a) { return a.IsEmpty() ? nullptr : a.Data(); }
 

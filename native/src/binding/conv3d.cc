@@ -1,5 +1,7 @@
 // Binding for Conv3D, Conv3DBackpropInput and Conv3DBackpropFilter: validates shapes, strides,
 // paddings and dilations from JS, then calls the registered kernel on plain pointers.
+#include <string>
+
 #include "binding/common.h"
 #include "ops/conv3d/conv3d.h"
 #include "ops/kernel_names.h"
@@ -51,85 +53,80 @@ Conv3DParams conv_params(const Napi::CallbackInfo& info, const char* op, const S
 
 Shape out_shape(const Conv3DParams& p) { return {p.N, p.Co, p.oD, p.oH, p.oW}; }
 
-// Checks that dyShape is the output shape of the convolution p of input xs by weight ws.
-void check_dy_shape(Napi::Env env, const char* op, const Shape& dys, const Conv3DParams& p, const Shape& xs,
-                    const Shape& ws) {
+// conv_params for a gradient, also checking that dyShape dys is the output shape of input xs by weight ws.
+Conv3DParams conv_grad_params(const Napi::CallbackInfo& info, const char* op, const Shape& xs, const Shape& ws,
+                              const Shape& dys) {
+  Napi::Env env = info.Env();
+  const Conv3DParams p = conv_params(info, op, xs, ws, 5);
   THROW_IF(dys != out_shape(p), "dy shape " << shape_str(dys) << " does not match the output shape "
                                              << shape_str(out_shape(p)) << " of input " << shape_str(xs)
                                              << " and weight " << shape_str(ws));
+  return p;
+}
+
+// A gradient's leading arguments: arrays a, b with their shapes (<a>Shape, <b>Shape) at info[0..3] and the
+// shape `shape` at info[4].
+struct GradOperands {
+  TensorArg a, b;
+  Shape shape;
+};
+GradOperands get_grad_operands(const Napi::CallbackInfo& info, const char* op, const char* a, const char* b,
+                               const char* shape) {
+  GradOperands o;
+  o.a = get_tensor(info, 0, op, a, (std::string(a) + "Shape").c_str(), get_shape);
+  o.b = get_tensor(info, 2, op, b, (std::string(b) + "Shape").c_str(), get_shape);
+  o.shape = get_shape(info, 4, op, shape);
+  return o;
 }
 
 // JS: (x, xShape, w, wShape, b | null, stride, padding, dilation, backend?) -> y
 Napi::Value conv3d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "conv3d";
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_shape(info, 1, op, "xShape");
-  auto w = get_f32(info, 2, op, "w");
-  Shape ws = get_shape(info, 3, op, "wShape");
+  const TensorArg x = get_tensor(info, 0, op, "x", "xShape", get_shape);
+  const TensorArg w = get_tensor(info, 2, op, "w", "wShape", get_shape);
   auto b = get_optional_f32(info, 4, op, "b");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
-  check_tensor(env, op, "x", x, xs, 5);
-  check_tensor(env, op, "w", w, ws, 5);
+  const Conv3DParams p = conv_params(info, op, x.shape, w.shape, 5);
   THROW_IF(!b.IsEmpty() && static_cast<int64_t>(b.ElementLength()) != p.Co,
-           "bias has " << b.ElementLength() << " elements but weight " << shape_str(ws) << " has " << p.Co
+           "bias has " << b.ElementLength() << " elements but weight " << shape_str(w.shape) << " has " << p.Co
                        << " output channels");
   auto fn = require_kernel<Conv3DFn>(env, op, kernels::kConv3D, get_backend(info, 8, op));
-  float* y;
-  auto out = new_f32(env, p.N * p.Co * p.P(), &y);
-  fn(p, x.Data(), w.Data(), ptr(b), y);
-  return out;
+  return filled_f32(env, p.N * p.Co * p.P(), [&](float* y) { fn(p, x.data.Data(), w.data.Data(), ptr(b), y); });
 }
 
 // JS: (dy, dyShape, w, wShape, xShape, stride, padding, dilation, backend?) -> dx
 Napi::Value conv3d_backprop_input(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = "conv3dBackpropInput";
-  auto dy = get_f32(info, 0, op, "dy");
-  Shape dys = get_shape(info, 1, op, "dyShape");
-  auto w = get_f32(info, 2, op, "w");
-  Shape ws = get_shape(info, 3, op, "wShape");
-  Shape xs = get_shape(info, 4, op, "xShape");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
-  check_dy_shape(env, op, dys, p, xs, ws);
-  check_tensor(env, op, "dy", dy, dys, 5);
-  check_tensor(env, op, "w", w, ws, 5);
-  auto fn = require_kernel<Conv3DBackpropInputFn>(env, op, kernels::kConv3DBackpropInput, get_backend(info, 8, op));
-  float* dx;
-  auto out = new_f32(env, numel(xs), &dx);
-  fn(p, dy.Data(), w.Data(), dx);
-  return out;
+  const GradOperands dy_w_xs = get_grad_operands(info, op, "dy", "w", "xShape");
+  const TensorArg &dy = dy_w_xs.a, &w = dy_w_xs.b;
+  const Conv3DParams p = conv_grad_params(info, op, dy_w_xs.shape, w.shape, dy.shape);
+  auto fn = require_kernel<Conv3DBackpropInputFn>(info.Env(), op, kernels::kConv3DBackpropInput, get_backend(info, 8, op));
+  return filled_f32(info.Env(), numel(dy_w_xs.shape), [&](float* dx) { fn(p, dy.data.Data(), w.data.Data(), dx); });
 }
 
 // JS: (x, xShape, dy, dyShape, wShape, stride, padding, dilation, withBias, backend?) -> { dw, db }
 Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "conv3dBackpropFilter";
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_shape(info, 1, op, "xShape");
-  auto dy = get_f32(info, 2, op, "dy");
-  Shape dys = get_shape(info, 3, op, "dyShape");
-  Shape ws = get_shape(info, 4, op, "wShape");
-  Conv3DParams p = conv_params(info, op, xs, ws, 5);
+  const GradOperands x_dy_ws = get_grad_operands(info, op, "x", "dy", "wShape");
+  const TensorArg &x = x_dy_ws.a, &dy = x_dy_ws.b;
+  const Shape& ws = x_dy_ws.shape;
+  const Conv3DParams p = conv_grad_params(info, op, x.shape, ws, dy.shape);
   const bool with_bias = get_bool(info, 8, op, "withBias");
-  check_dy_shape(env, op, dys, p, xs, ws);
-  check_tensor(env, op, "x", x, xs, 5);
-  check_tensor(env, op, "dy", dy, dys, 5);
   auto fn = require_kernel<Conv3DBackpropFilterFn>(env, op, kernels::kConv3DBackpropFilter, get_backend(info, 9, op));
   float *dw, *db = nullptr;
   auto dw_arr = new_f32(env, numel(ws), &dw);
   Napi::Value db_arr = with_bias ? Napi::Value(new_f32(env, p.Co, &db)) : env.Null();
-  Napi::Object out = new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
-  fn(p, x.Data(), dy.Data(), dw, db);
-  return out;
+  fn(p, x.data.Data(), dy.data.Data(), dw, db);
+  return new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
 }
 
 }  // namespace
 
 void init_conv3d(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv3d", Napi::Function::New(env, conv3d, "conv3d"));
-  exports.Set("conv3dBackpropInput", Napi::Function::New(env, conv3d_backprop_input, "conv3dBackpropInput"));
-  exports.Set("conv3dBackpropFilter", Napi::Function::New(env, conv3d_backprop_filter, "conv3dBackpropFilter"));
+  export_bindings(env, exports,
+                  {{"conv3d", conv3d}, {"conv3dBackpropInput", conv3d_backprop_input},
+                   {"conv3dBackpropFilter", conv3d_backprop_filter}});
 }
 
 }  // namespace nodulab::binding

@@ -25,16 +25,13 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
                                                           << (tb ? " transposed" : ""));
   THROW_IF(m * n > (int64_t(1) << 34), "output too large");
   auto fn = require_kernel<MatMulFn>(env, op, kernels::kMatMul, get_backend(info, 6, op));
-  float* c;
-  auto out = new_f32(env, m * n, &c);
-  fn(m, n, k, a.Data(), ta, b.Data(), tb, c);
-  return out;
+  return filled_f32(env, m * n, [&](float* c) { fn(m, n, k, a.Data(), ta, b.Data(), tb, c); });
 }
 
 }  // namespace
 
 void init_matmul(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, matmul, "matmul"));
+  export_bindings(env, exports, {{"matmul", matmul}});
 }
 
 }  // namespace nodulab::binding

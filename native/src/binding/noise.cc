@@ -43,7 +43,7 @@ Napi::Value fill_normal(const Napi::CallbackInfo& info) {
            "table must hold " << kNormalTableSize << " values, got " << table.ElementLength());
   check_disjoint(env, op, "out", out, "table", table);
   const double scale = get_number(info, 3, op, "scale");
-  auto fn = require_kernel<FillNormalFn>(env, op, op, get_backend(info, 4, op));
+  auto fn = kernel_at<FillNormalFn>(info, 4, op);
   fn(out.ElementLength(), s, table.Data(), scale, out.Data());
   return env.Undefined();
 }
@@ -61,9 +61,9 @@ Napi::Float32Array get_taps(const Napi::CallbackInfo& info, size_t i, const char
 Napi::Value add_correlated_noise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kAddCorrelatedNoise;
-  auto hu = get_f32(info, 0, op, "hu");
-  Shape s = get_volume_shape(info, 1, op, "shape");
-  check_tensor(env, op, "hu", hu, s, 3);
+  TensorArg hu_arg = get_tensor(info, 0, op, "hu", "shape", get_volume_shape);
+  Napi::Float32Array& hu = hu_arg.data;
+  const Shape& s = hu_arg.shape;
   auto white = get_f32(info, 2, op, "white");
   auto ky = get_taps(info, 3, op, "ky");
   auto kx = get_taps(info, 4, op, "kx");
@@ -73,7 +73,7 @@ Napi::Value add_correlated_noise(const Napi::CallbackInfo& info) {
   check_disjoint(env, op, "hu", hu, "white", white);
   check_disjoint(env, op, "hu", hu, "ky", ky);
   check_disjoint(env, op, "hu", hu, "kx", kx);
-  auto fn = require_kernel<AddCorrelatedNoiseFn>(env, op, op, get_backend(info, 6, op));
+  auto fn = kernel_at<AddCorrelatedNoiseFn>(info, 6, op);
   fn(s[0], s[1], s[2], white.Data(), ky_len, ky.Data(), kx_len, kx.Data(), static_cast<float>(scale), hu.Data());
   return env.Undefined();
 }
@@ -83,13 +83,10 @@ Napi::Value add_correlated_noise(const Napi::CallbackInfo& info) {
 Napi::Value add_value_noise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kAddValueNoise;
-  auto out = get_f32(info, 0, op, "out");
-  Shape s = get_volume_shape(info, 1, op, "shape");
-  check_tensor(env, op, "out", out, s, 3);
-  auto lattice = get_f32(info, 2, op, "lattice");
-  Shape g = get_volume_shape(info, 3, op, "latticeShape");
-  check_tensor(env, op, "lattice", lattice, g, 3);
-  check_disjoint(env, op, "out", out, "lattice", lattice);
+  TensorArg out = get_tensor(info, 0, op, "out", "shape", get_volume_shape);
+  const TensorArg lattice = get_tensor(info, 2, op, "lattice", "latticeShape", get_volume_shape);
+  const Shape &s = out.shape, &g = lattice.shape;
+  check_disjoint(env, op, "out", out.data, "lattice", lattice.data);
   THROW_IF(info.Length() <= 4 || !info[4].IsArray() || info[4].As<Napi::Array>().Length() != 3,
            "step must be an array of 3 numbers");
   Napi::Array step_arr = info[4].As<Napi::Array>();
@@ -105,17 +102,16 @@ Napi::Value add_value_noise(const Napi::CallbackInfo& info) {
              "latticeShape " << shape_str(g) << " is too small for shape " << shape_str(s) << " at step[" << k
                              << "] = " << step[k] << " (axis " << k << " needs " << "floor((n - 1) * step) + 2 points)");
   }
-  auto fn = require_kernel<AddValueNoiseFn>(env, op, op, get_backend(info, 5, op));
-  fn(s[0], s[1], s[2], lattice.Data(), g[0], g[1], g[2], step[0], step[1], step[2], out.Data());
+  auto fn = kernel_at<AddValueNoiseFn>(info, 5, op);
+  fn(s[0], s[1], s[2], lattice.data.Data(), g[0], g[1], g[2], step[0], step[1], step[2], out.data.Data());
   return env.Undefined();
 }
 
 }  // namespace
 
 void init_noise(Napi::Env env, Napi::Object exports) {
-  exports.Set("fillNormal", Napi::Function::New(env, fill_normal, "fillNormal"));
-  exports.Set("addCorrelatedNoise", Napi::Function::New(env, add_correlated_noise, "addCorrelatedNoise"));
-  exports.Set("addValueNoise", Napi::Function::New(env, add_value_noise, "addValueNoise"));
+  export_bindings(env, exports, {{"fillNormal", fill_normal}, {"addCorrelatedNoise", add_correlated_noise},
+                                 {"addValueNoise", add_value_noise}});
 }
 
 }  // namespace nodulab::binding

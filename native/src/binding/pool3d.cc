@@ -16,19 +16,11 @@ namespace {
 // Reads a 5-D shape (N, C, D, H, W) with every dimension >= 1 and a flat (n, c) volume that int32
 // indices can address.
 Shape get_volume_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  Napi::Env env = info.Env();
-  Shape s = get_shape(info, i, op, name);
-  THROW_IF(s.size() != 5, name << " must have 5 dimensions (N, C, D, H, W), got " << shape_str(s));
-  for (int64_t d : s) THROW_IF(d < 1, name << " " << shape_str(s) << " has a zero dimension");
-  int64_t volume = 1, total = s[0] * 1;
-  for (int a = 2; a < 5; ++a)
-    THROW_IF(__builtin_mul_overflow(volume, s[a], &volume) || volume > std::numeric_limits<int32_t>::max(),
-             name << " " << shape_str(s) << ": D*H*W must be below 2^31");
-  THROW_IF(__builtin_mul_overflow(total, s[1], &total) || __builtin_mul_overflow(total, volume, &total) ||
-               total > (int64_t(1) << 34),
-           name << " " << shape_str(s) << " is too large");
-  return s;
+  return get_ncdhw_shape(info, i, op, name, true);
 }
+
+// x: (N, C, D, H, W) and xShape at info[0], info[1], as get_volume_shape.
+TensorArg get_x(const Napi::CallbackInfo& info, const char* op) { return get_ncdhw_x(info, op, true); }
 
 Shape get_triple(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t min) {
   Napi::Env env = info.Env();
@@ -74,28 +66,30 @@ void check_indices(Napi::Env env, const char* op, const Napi::Int32Array& indice
              "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
 }
 
-// A { y, indices } result of g's pooled shape; *y and *idx point at its arrays.
-Napi::Object new_pooled_result(Napi::Env env, const Pool3dGeom& g, float** y, int32_t** idx) {
+// A { y, indices } result of g's pooled shape and pointers to its arrays.
+struct PooledOutputs {
+  Napi::Object result;
+  float* y;
+  int32_t* indices;
+};
+PooledOutputs new_pooled_outputs(Napi::Env env, const Pool3dGeom& g) {
+  PooledOutputs o;
   const int64_t n_out = numel(out_shape(g));
-  auto y_arr = new_f32(env, n_out, y);
-  auto indices = new_i32(env, n_out, idx);
-  return new_object(env, {{"y", y_arr}, {"indices", indices}});
+  auto y = new_f32(env, n_out, &o.y);
+  auto indices = new_i32(env, n_out, &o.indices);
+  o.result = new_object(env, {{"y", y}, {"indices", indices}});
+  return o;
 }
 
 // JS: (x, xShape, kernel, stride, padding, backend?) -> { y, indices }
 Napi::Value max_pool3d(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = kernels::kMaxPool3D;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
-  Pool3dGeom g = get_geom(info, xs, 2, op);
-  auto fn = require_kernel<MaxPool3dFn>(env, op, op, get_backend(info, 5, op));
-  float* y;
-  int32_t* idx;
-  Napi::Object result = new_pooled_result(env, g, &y, &idx);
-  fn(g, x.Data(), y, idx);
-  return result;
+  const TensorArg x = get_x(info, op);
+  const Pool3dGeom g = get_geom(info, x.shape, 2, op);
+  auto fn = kernel_at<MaxPool3dFn>(info, 5, op);
+  PooledOutputs o = new_pooled_outputs(info.Env(), g);
+  fn(g, x.data.Data(), o.y, o.indices);
+  return o.result;
 }
 
 // JS: (dy, indices, dyShape, xShape, backend?) -> dx
@@ -110,61 +104,42 @@ Napi::Value max_pool3d_grad(const Napi::CallbackInfo& info) {
   THROW_IF(ds[0] != xs[0] || ds[1] != xs[1],
            "dyShape " << shape_str(ds) << " and xShape " << shape_str(xs) << " differ in N or C");
   check_indices(env, op, indices, "dyShape", ds, xs[2] * xs[3] * xs[4]);
-  auto fn = require_kernel<MaxPool3dGradFn>(env, op, op, get_backend(info, 4, op));
-  Pool3dGeom g{xs[0], xs[1], xs[2], xs[3], xs[4], ds[2], ds[3], ds[4], 1, 1, 1, 1, 1, 1, 0, 0, 0};
-  float* dx;
-  auto out = new_f32(env, numel(xs), &dx);
-  fn(g, dy.Data(), indices.Data(), dx);
-  return out;
+  auto fn = kernel_at<MaxPool3dGradFn>(info, 4, op);
+  const Pool3dGeom g{xs[0], xs[1], xs[2], xs[3], xs[4], ds[2], ds[3], ds[4], 1, 1, 1, 1, 1, 1, 0, 0, 0};
+  return filled_f32(env, numel(xs), [&](float* dx) { fn(g, dy.Data(), indices.Data(), dx); });
 }
 
 // JS: (x, xShape, kernel, stride, padding, countIncludePad, backend?) -> y
 Napi::Value avg_pool3d(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = kernels::kAvgPool3D;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
-  Pool3dGeom g = get_geom(info, xs, 2, op);
-  bool include_pad = get_bool(info, 5, op, "countIncludePad");
-  auto fn = require_kernel<AvgPool3dFn>(env, op, op, get_backend(info, 6, op));
-  float* y;
-  auto out = new_f32(env, numel(out_shape(g)), &y);
-  fn(g, include_pad, x.Data(), y);
-  return out;
+  const TensorArg x = get_x(info, op);
+  const Pool3dGeom g = get_geom(info, x.shape, 2, op);
+  const bool include_pad = get_bool(info, 5, op, "countIncludePad");
+  auto fn = kernel_at<AvgPool3dFn>(info, 6, op);
+  return filled_f32(info.Env(), numel(out_shape(g)), [&](float* y) { fn(g, include_pad, x.data.Data(), y); });
 }
 
 // JS: (dy, dyShape, xShape, kernel, stride, padding, countIncludePad, backend?) -> dx
 Napi::Value avg_pool3d_grad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kAvgPool3DGrad;
-  auto dy = get_f32(info, 0, op, "dy");
-  Shape ds = get_volume_shape(info, 1, op, "dyShape");
+  const TensorArg dy = get_tensor(info, 0, op, "dy", "dyShape", get_volume_shape);
   Shape xs = get_volume_shape(info, 2, op, "xShape");
-  check_tensor(env, op, "dy", dy, ds, 5);
-  Pool3dGeom g = get_geom(info, xs, 3, op);
-  THROW_IF(ds != out_shape(g), "dyShape " << shape_str(ds) << " is not the pooled shape " << shape_str(out_shape(g))
-                                          << " of xShape " << shape_str(xs));
-  bool include_pad = get_bool(info, 6, op, "countIncludePad");
-  auto fn = require_kernel<AvgPool3dGradFn>(env, op, op, get_backend(info, 7, op));
-  float* dx;
-  auto out = new_f32(env, numel(xs), &dx);
-  fn(g, include_pad, dy.Data(), dx);
-  return out;
+  const Pool3dGeom g = get_geom(info, xs, 3, op);
+  THROW_IF(dy.shape != out_shape(g), "dyShape " << shape_str(dy.shape) << " is not the pooled shape "
+                                                << shape_str(out_shape(g)) << " of xShape " << shape_str(xs));
+  const bool include_pad = get_bool(info, 6, op, "countIncludePad");
+  auto fn = kernel_at<AvgPool3dGradFn>(info, 7, op);
+  return filled_f32(env, numel(xs), [&](float* dx) { fn(g, include_pad, dy.data.Data(), dx); });
 }
 
 // JS: (x, xShape, backend?) -> y (N*C)
 Napi::Value global_avg_pool3d(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = kernels::kGlobalAvgPool3D;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
-  auto fn = require_kernel<GlobalAvgPool3dFn>(env, op, op, get_backend(info, 2, op));
-  float* y;
-  auto out = new_f32(env, xs[0] * xs[1], &y);
-  fn(xs[0] * xs[1], xs[2] * xs[3] * xs[4], x.Data(), y);
-  return out;
+  const TensorArg x = get_x(info, op);
+  const Shape& xs = x.shape;
+  auto fn = kernel_at<GlobalAvgPool3dFn>(info, 2, op);
+  return filled_f32(info.Env(), xs[0] * xs[1], [&](float* y) { fn(xs[0] * xs[1], xs[2] * xs[3] * xs[4], x.data.Data(), y); });
 }
 
 // JS: (dy (N*C), xShape, backend?) -> dx
@@ -176,11 +151,8 @@ Napi::Value global_avg_pool3d_grad(const Napi::CallbackInfo& info) {
   THROW_IF(static_cast<int64_t>(dy.ElementLength()) != xs[0] * xs[1],
            "dy has " << dy.ElementLength() << " elements but xShape " << shape_str(xs) << " needs N*C = "
                      << xs[0] * xs[1]);
-  auto fn = require_kernel<GlobalAvgPool3dGradFn>(env, op, op, get_backend(info, 2, op));
-  float* dx;
-  auto out = new_f32(env, numel(xs), &dx);
-  fn(xs[0] * xs[1], xs[2] * xs[3] * xs[4], dy.Data(), dx);
-  return out;
+  auto fn = kernel_at<GlobalAvgPool3dGradFn>(info, 2, op);
+  return filled_f32(env, numel(xs), [&](float* dx) { fn(xs[0] * xs[1], xs[2] * xs[3] * xs[4], dy.Data(), dx); });
 }
 
 // ---- fused batch norm + ReLU + max pool ------------------------------------------------------------
@@ -190,37 +162,29 @@ Napi::Value global_avg_pool3d_grad(const Napi::CallbackInfo& info) {
 Napi::Value batch_norm_relu_max_pool_train(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kBatchNormReluMaxPoolTrain;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
-  BnTrainArgs a = get_bn_train_args(info, 2, op, xs);
-  Pool3dGeom g = get_geom(info, xs, 5, op);
-  auto fn = require_kernel<BatchNormReluMaxPoolTrainFn>(env, op, op, get_backend(info, 8, op));
-  float *y, *mean, *invstd;
-  int32_t* idx;
-  Napi::Object result = new_pooled_result(env, g, &y, &idx);
-  result.Set("mean", new_f32(env, xs[1], &mean));
-  result.Set("invstd", new_f32(env, xs[1], &invstd));
-  fn(g, x.Data(), ptr(a.gamma), ptr(a.beta), a.eps, y, idx, mean, invstd);
-  return result;
+  const TensorArg x = get_x(info, op);
+  const BnTrainArgs a = get_bn_train_args(info, 2, op, x.shape);
+  const Pool3dGeom g = get_geom(info, x.shape, 5, op);
+  auto fn = kernel_at<BatchNormReluMaxPoolTrainFn>(info, 8, op);
+  PooledOutputs o = new_pooled_outputs(env, g);
+  float *mean, *invstd;
+  o.result.Set("mean", new_f32(env, g.c, &mean));
+  o.result.Set("invstd", new_f32(env, g.c, &invstd));
+  fn(g, x.data.Data(), ptr(a.gamma), ptr(a.beta), a.eps, o.y, o.indices, mean, invstd);
+  return o.result;
 }
 
 // JS: (x, xShape, gamma | null, beta | null, runningMean, runningVar, eps, kernel, stride, padding, backend?)
 //   -> { y, indices }
 Napi::Value batch_norm_relu_max_pool_infer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = kernels::kBatchNormReluMaxPoolInfer;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
-  BnInferArgs a = get_bn_infer_args(info, 2, op, xs);
-  Pool3dGeom g = get_geom(info, xs, 7, op);
-  auto fn = require_kernel<BatchNormReluMaxPoolInferFn>(env, op, op, get_backend(info, 10, op));
-  float* y;
-  int32_t* idx;
-  Napi::Object result = new_pooled_result(env, g, &y, &idx);
-  fn(g, x.Data(), ptr(a.gamma), ptr(a.beta), a.running_mean.Data(), a.running_var.Data(), a.eps, y, idx);
-  return result;
+  const TensorArg x = get_x(info, op);
+  const BnInferArgs a = get_bn_infer_args(info, 2, op, x.shape);
+  const Pool3dGeom g = get_geom(info, x.shape, 7, op);
+  auto fn = kernel_at<BatchNormReluMaxPoolInferFn>(info, 10, op);
+  PooledOutputs o = new_pooled_outputs(info.Env(), g);
+  fn(g, x.data.Data(), ptr(a.gamma), ptr(a.beta), a.running_mean.Data(), a.running_var.Data(), a.eps, o.y, o.indices);
+  return o.result;
 }
 
 // JS: (x, xShape, y, indices, dy, gamma | null, mean, invstd, kernel, stride, padding, backend?)
@@ -228,40 +192,33 @@ Napi::Value batch_norm_relu_max_pool_infer(const Napi::CallbackInfo& info) {
 Napi::Value batch_norm_relu_max_pool_grad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kBatchNormReluMaxPoolGrad;
-  auto x = get_f32(info, 0, op, "x");
-  Shape xs = get_volume_shape(info, 1, op, "xShape");
-  check_tensor(env, op, "x", x, xs, 5);
+  const TensorArg x = get_x(info, op);
   auto y = get_f32(info, 2, op, "y");
   auto indices = get_i32(info, 3, op, "indices");
   auto dy = get_f32(info, 4, op, "dy");
-  BnGradArgs a = get_bn_grad_args(info, 5, op, xs);
-  Pool3dGeom g = get_geom(info, xs, 8, op);
+  const BnGradArgs a = get_bn_grad_args(info, 5, op, x.shape);
+  const Pool3dGeom g = get_geom(info, x.shape, 8, op);
   const Shape ys = out_shape(g);
   check_tensor(env, op, "y", y, ys, 5);
   check_tensor(env, op, "dy", dy, ys, 5);
   check_indices(env, op, indices, "the pooled shape", ys, g.in_plane());
-  auto fn = require_kernel<BatchNormReluMaxPoolGradFn>(env, op, op, get_backend(info, 11, op));
-  BnGradOutputs o = new_bn_grad_outputs(env, xs);
-  fn(g, x.Data(), y.Data(), indices.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx, o.dgamma,
-     o.dbeta);
+  auto fn = kernel_at<BatchNormReluMaxPoolGradFn>(info, 11, op);
+  BnGradOutputs o = new_bn_grad_outputs(env, x.shape);
+  fn(g, x.data.Data(), y.Data(), indices.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx,
+     o.dgamma, o.dbeta);
   return o.result;
 }
 
 }  // namespace
 
 void init_pool3d(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPool3d", Napi::Function::New(env, max_pool3d, "maxPool3d"));
-  exports.Set("maxPool3dGrad", Napi::Function::New(env, max_pool3d_grad, "maxPool3dGrad"));
-  exports.Set("avgPool3d", Napi::Function::New(env, avg_pool3d, "avgPool3d"));
-  exports.Set("avgPool3dGrad", Napi::Function::New(env, avg_pool3d_grad, "avgPool3dGrad"));
-  exports.Set("globalAvgPool3d", Napi::Function::New(env, global_avg_pool3d, "globalAvgPool3d"));
-  exports.Set("globalAvgPool3dGrad", Napi::Function::New(env, global_avg_pool3d_grad, "globalAvgPool3dGrad"));
-  exports.Set("batchNormReluMaxPool3dTrain",
-              Napi::Function::New(env, batch_norm_relu_max_pool_train, "batchNormReluMaxPool3dTrain"));
-  exports.Set("batchNormReluMaxPool3dInfer",
-              Napi::Function::New(env, batch_norm_relu_max_pool_infer, "batchNormReluMaxPool3dInfer"));
-  exports.Set("batchNormReluMaxPool3dGrad",
-              Napi::Function::New(env, batch_norm_relu_max_pool_grad, "batchNormReluMaxPool3dGrad"));
+  export_bindings(env, exports,
+                  {{"maxPool3d", max_pool3d}, {"maxPool3dGrad", max_pool3d_grad}, {"avgPool3d", avg_pool3d},
+                   {"avgPool3dGrad", avg_pool3d_grad}, {"globalAvgPool3d", global_avg_pool3d},
+                   {"globalAvgPool3dGrad", global_avg_pool3d_grad},
+                   {"batchNormReluMaxPool3dTrain", batch_norm_relu_max_pool_train},
+                   {"batchNormReluMaxPool3dInfer", batch_norm_relu_max_pool_infer},
+                   {"batchNormReluMaxPool3dGrad", batch_norm_relu_max_pool_grad}});
 }
 
 }  // namespace nodulab::binding

@@ -33,6 +33,11 @@ namespace nodulab::cuda {
 // NODULAB_CUDA_LAUNCHED(op): checks the kernel launch just made (bad configuration, no device).
 #define NODULAB_CUDA_LAUNCHED(op) NODULAB_CUDA_CHECK((op), cudaGetLastError())
 
+// NODULAB_GRID_STRIDE(i, n): the grid-stride loop `for (i = this thread; i < n; i += all threads)`.
+#define NODULAB_GRID_STRIDE(i, n)                                                              \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n);       \
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
 namespace nodulab::cuda {
 
 constexpr int kThreads = 256;  // threads per block of the elementwise and reduction kernels
@@ -43,6 +48,15 @@ inline unsigned int blocks_for(int64_t n, int threads = kThreads) {
   if (b < 1) b = 1;
   if (b > 65535LL * 8) b = 65535LL * 8;
   return static_cast<unsigned int>(b);
+}
+
+// Launches kernel<<<blocks_for(n), kThreads>>>(args...), a grid-stride loop over n elements, unless
+// n <= 0, and checks the launch (errors name op).
+template <class... Params, class... Args>
+void launch_grid_stride(const char* op, int64_t n, void (*kernel)(Params...), Args... args) {
+  if (n <= 0) return;
+  kernel<<<blocks_for(n), kThreads>>>(args...);
+  NODULAB_CUDA_LAUNCHED(op);
 }
 
 // Sum of v over the block (blockDim.x a power of two <= 1024), in a fixed tree order; every thread

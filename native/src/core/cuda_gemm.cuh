@@ -13,6 +13,21 @@
 
 namespace nodulab::cuda {
 
+// Loads this thread's 4 elements of a shared tile[k][j] (kGemmBK rows): element e = tid + i * threads
+// sits at (kk, jj) = (e % BK, e / BK) when KFast, else (e / Cols, e % Cols), and holds get(j0 + jj, k0 + kk),
+// or 0 where j >= J or k >= k_end.
+template <bool KFast, int Cols, class Get>
+__device__ __forceinline__ void load_tile(float (&tile)[kGemmBK][Cols], int tid, int64_t j0, int64_t J, int64_t k0,
+                                          int64_t k_end, Get get) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int e = tid + i * kGemmThreads;
+    const int kk = KFast ? e % kGemmBK : e / Cols, jj = KFast ? e / kGemmBK : e % Cols;
+    const int64_t j = j0 + jj, k = k0 + kk;
+    tile[kk][jj] = (j < J && k < k_end) ? get(j, k) : 0.f;
+  }
+}
+
 // Loader concept (all __device__, indices always in range when called):
 //   float a(int64_t m, int64_t k) const;   float b(int64_t k, int64_t c) const;
 //   void store(int64_t m, int64_t c, int split, float v) const;
@@ -29,20 +44,8 @@ __global__ void __launch_bounds__(kGemmThreads)
   float acc[4][4] = {};
   for (int64_t k0 = k_begin; k0 < k_end; k0 += kGemmBK) {
     // A tile (BM x BK), k fastest; B tile (BK x BN), c fastest. Out-of-range elements are 0.
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int e = tid + i * kGemmThreads;
-      const int kk = e % kGemmBK, mm = e / kGemmBK;
-      const int64_t m = m0 + mm, k = k0 + kk;
-      As[kk][mm] = (m < M && k < k_end) ? L.a(m, k) : 0.f;
-    }
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int e = tid + i * kGemmThreads;
-      const int cc = e % kGemmBN, kk = e / kGemmBN;
-      const int64_t c = c0 + cc, k = k0 + kk;
-      Bs[kk][cc] = (c < C && k < k_end) ? L.b(k, c) : 0.f;
-    }
+    load_tile<true>(As, tid, m0, M, k0, k_end, [&](int64_t m, int64_t k) { return L.a(m, k); });
+    load_tile<false>(Bs, tid, c0, C, k0, k_end, [&](int64_t c, int64_t k) { return L.b(k, c); });
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < kGemmBK; ++kk) {

@@ -7,8 +7,7 @@
 
 namespace nodulab {
 
-void register_ref_kernels();  // ops/register_ref.cc
-void register_cpu_kernels();  // ops/register_cpu.cc
+void register_host_kernels();  // ops/register_host.cc
 #ifdef NODULAB_WITH_CUDA
 void register_cuda_kernels();  // ops/register_cuda.cu
 #endif
@@ -56,8 +55,7 @@ std::vector<std::string> registered_kernels() {
 void register_all_kernels() {
   static std::once_flag once;
   std::call_once(once, [] {
-    register_ref_kernels();
-    register_cpu_kernels();
+    register_host_kernels();
 #ifdef NODULAB_WITH_CUDA
     register_cuda_kernels();
 #endif

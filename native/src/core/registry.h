@@ -1,5 +1,5 @@
 // The kernel registry: (kernel name, backend) -> function pointer. Names live in
-// ops/kernel_names.h; each backend fills the table in one register_<backend>.cc file.
+// ops/kernel_names.h; ops/register_host.cc fills the reference and CPU entries, ops/register_cuda.cu the CUDA ones.
 #pragma once
 #include <string>
 #include <vector>

@@ -7,11 +7,6 @@
 
 namespace nodulab {
 namespace {
-using cuda::blocks_for;
-using cuda::kThreads;
-
-#define NODULAB_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 __global__ void relu_kernel(int64_t n, const float* x, float* y) {
   NODULAB_GRID_STRIDE(i, n) { const float v = x[i]; y[i] = v != v ? v : (v > 0.f ? v : 0.f); }
@@ -32,47 +27,30 @@ __global__ void sigmoid_grad_kernel(int64_t n, const float* y, const float* dy, 
   NODULAB_GRID_STRIDE(i, n) dx[i] = dy[i] * y[i] * (1.f - y[i]);
 }
 
-void relu_cuda(int64_t n, const float* x, float* y) {
-  if (n <= 0) return;
-  relu_kernel<<<blocks_for(n), kThreads>>>(n, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kRelu);
-}
-void relu_grad_cuda(int64_t n, const float* x, const float* dy, float* dx) {
-  if (n <= 0) return;
-  relu_grad_kernel<<<blocks_for(n), kThreads>>>(n, x, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kReluGrad);
-}
-void leaky_relu_cuda(int64_t n, float alpha, const float* x, float* y) {
-  if (n <= 0) return;
-  leaky_relu_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kLeakyRelu);
-}
-void leaky_relu_grad_cuda(int64_t n, float alpha, const float* x, const float* dy, float* dx) {
-  if (n <= 0) return;
-  leaky_relu_grad_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kLeakyReluGrad);
-}
-void sigmoid_cuda(int64_t n, const float* x, float* y) {
-  if (n <= 0) return;
-  sigmoid_kernel<<<blocks_for(n), kThreads>>>(n, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kSigmoid);
-}
-void sigmoid_grad_cuda(int64_t n, const float* y, const float* dy, float* dx) {
-  if (n <= 0) return;
-  sigmoid_grad_kernel<<<blocks_for(n), kThreads>>>(n, y, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kSigmoidGrad);
-}
-
 }  // namespace
 
+// Each launcher runs its kernel over n elements (nothing when n <= 0); errors name the kernel.
 void register_activation_cuda() {
   using namespace kernels;
-  register_kernel<UnaryFn>(kRelu, Backend::Cuda, &relu_cuda);
-  register_kernel<UnaryGradFn>(kReluGrad, Backend::Cuda, &relu_grad_cuda);
-  register_kernel<UnaryAlphaFn>(kLeakyRelu, Backend::Cuda, &leaky_relu_cuda);
-  register_kernel<UnaryAlphaGradFn>(kLeakyReluGrad, Backend::Cuda, &leaky_relu_grad_cuda);
-  register_kernel<UnaryFn>(kSigmoid, Backend::Cuda, &sigmoid_cuda);
-  register_kernel<UnaryGradFn>(kSigmoidGrad, Backend::Cuda, &sigmoid_grad_cuda);
+  using cuda::launch_grid_stride;
+  register_kernel<UnaryFn>(kRelu, Backend::Cuda,
+                           [](int64_t n, const float* x, float* y) { launch_grid_stride(kRelu, n, relu_kernel, n, x, y); });
+  register_kernel<UnaryGradFn>(kReluGrad, Backend::Cuda, [](int64_t n, const float* x, const float* dy, float* dx) {
+    launch_grid_stride(kReluGrad, n, relu_grad_kernel, n, x, dy, dx);
+  });
+  register_kernel<UnaryAlphaFn>(kLeakyRelu, Backend::Cuda, [](int64_t n, float alpha, const float* x, float* y) {
+    launch_grid_stride(kLeakyRelu, n, leaky_relu_kernel, n, alpha, x, y);
+  });
+  register_kernel<UnaryAlphaGradFn>(
+      kLeakyReluGrad, Backend::Cuda, [](int64_t n, float alpha, const float* x, const float* dy, float* dx) {
+        launch_grid_stride(kLeakyReluGrad, n, leaky_relu_grad_kernel, n, alpha, x, dy, dx);
+      });
+  register_kernel<UnaryFn>(kSigmoid, Backend::Cuda, [](int64_t n, const float* x, float* y) {
+    launch_grid_stride(kSigmoid, n, sigmoid_kernel, n, x, y);
+  });
+  register_kernel<UnaryGradFn>(kSigmoidGrad, Backend::Cuda, [](int64_t n, const float* y, const float* dy, float* dx) {
+    launch_grid_stride(kSigmoidGrad, n, sigmoid_grad_kernel, n, y, dy, dx);
+  });
 }
 
 }  // namespace nodulab

@@ -63,17 +63,28 @@ void bn_moments(const float* x, int64_t len, double shift, double* s1, double* s
   *s2 = t2;
 }
 
-void bn_grad_sums(const float* x, const float* dy, int64_t len, double mean, double* sdy, double* sdyx) {
-  Vd mu;
+// sdy = sum g, sdyx = sum g * (x - mean) with g = dy, or with Masked g = (y > 0 ? dy : 0) (the
+// fused ReLU's mask; y is unused otherwise).
+template <bool Masked>
+void grad_sums(const float* x, const float* y, const float* dy, int64_t len, double mean, double* sdy, double* sdyx) {
+  Vd mu, zero = {};
   splat(mean, mu);
   Vd a1 = {}, b1 = {}, a2 = {}, b2 = {};
   int64_t i = 0;
   for (; i + 2 * kVd <= len; i += 2 * kVd) {
-    Vd ga, gb, xa, xb;
+    Vd ga, gb, xa, xb, ya, yb;
     load_vd(dy + i, ga);
     load_vd(dy + i + kVd, gb);
+    if constexpr (Masked) {
+      load_vd(y + i, ya);
+      load_vd(y + i + kVd, yb);
+    }
     load_vd(x + i, xa);
     load_vd(x + i + kVd, xb);
+    if constexpr (Masked) {
+      ga = ya > zero ? ga : zero;
+      gb = yb > zero ? gb : zero;
+    }
     a1 += ga;
     b1 += gb;
     a2 += ga * (xa - mu);
@@ -81,12 +92,20 @@ void bn_grad_sums(const float* x, const float* dy, int64_t len, double mean, dou
   }
   double t1 = lane_sum(a1) + lane_sum(b1), t2 = lane_sum(a2) + lane_sum(b2);
   for (; i < len; ++i) {
-    const double g = dy[i];
+    double g;
+    if constexpr (Masked)
+      g = y[i] > 0.f ? dy[i] : 0.f;
+    else
+      g = dy[i];
     t1 += g;
     t2 += g * (static_cast<double>(x[i]) - mean);
   }
   *sdy = t1;
   *sdyx = t2;
+}
+
+void bn_grad_sums(const float* x, const float* dy, int64_t len, double mean, double* sdy, double* sdyx) {
+  grad_sums<false>(x, nullptr, dy, len, mean, sdy, sdyx);
 }
 
 void bn_affine(const float* x, int64_t len, float center, float scale, float shift, float* y) {
@@ -106,33 +125,7 @@ void bn_affine_relu(const float* x, int64_t len, float center, float scale, floa
 
 void bn_masked_grad_sums(const float* x, const float* y, const float* dy, int64_t len, double mean, double* sdy,
                          double* sdyx) {
-  Vd mu, zero = {};
-  splat(mean, mu);
-  Vd a1 = {}, b1 = {}, a2 = {}, b2 = {};
-  int64_t i = 0;
-  for (; i + 2 * kVd <= len; i += 2 * kVd) {
-    Vd ga, gb, xa, xb, ya, yb;
-    load_vd(dy + i, ga);
-    load_vd(dy + i + kVd, gb);
-    load_vd(y + i, ya);
-    load_vd(y + i + kVd, yb);
-    load_vd(x + i, xa);
-    load_vd(x + i + kVd, xb);
-    ga = ya > zero ? ga : zero;
-    gb = yb > zero ? gb : zero;
-    a1 += ga;
-    b1 += gb;
-    a2 += ga * (xa - mu);
-    b2 += gb * (xb - mu);
-  }
-  double t1 = lane_sum(a1) + lane_sum(b1), t2 = lane_sum(a2) + lane_sum(b2);
-  for (; i < len; ++i) {
-    const double g = y[i] > 0.f ? dy[i] : 0.f;
-    t1 += g;
-    t2 += g * (static_cast<double>(x[i]) - mean);
-  }
-  *sdy = t1;
-  *sdyx = t2;
+  grad_sums<true>(x, y, dy, len, mean, sdy, sdyx);
 }
 
 void bn_masked_grad_map(const float* x, const float* y, const float* dy, int64_t len, float center, float k, float kx,

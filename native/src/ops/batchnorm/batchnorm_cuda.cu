@@ -12,9 +12,6 @@ namespace {
 using cuda::DeviceBuffer;
 using cuda::kThreads;
 
-#define NODULAB_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
 // Chunks per channel for m = n * s values: about 16K values each, at most 256 (a function of the
 // shape only, so results do not depend on the device).
 int chunks_for(int64_t m) {

@@ -25,6 +25,16 @@ inline ConvGeom conv_geom_of(const Conv3DParams& p) {
           p.stride[2], p.padding[0], p.padding[1], p.padding[2], p.dilation[0], p.dilation[1], p.dilation[2]};
 }
 
+// x[n, ci] at the input position that tap r = (kd, kh, kw) of output p = (od, oh, ow) reads; 0 in the
+// zero padding. The B operand of the forward pass and the filter gradient.
+NODULAB_HD inline float tap_input(const ConvGeom& g, const float* x, int64_t n, int64_t p, int64_t ci, int64_t r) {
+  const int64_t od = p / (g.oH * g.oW), oh = (p / g.oW) % g.oH, ow = p % g.oW;
+  const int64_t kd = r / (g.kH * g.kW), kh = (r / g.kW) % g.kH, kw = r % g.kW;
+  const int64_t z = od * g.sd - g.pd + kd * g.dd, yy = oh * g.sh - g.ph + kh * g.dh, xx = ow * g.sw - g.pw + kw * g.dw;
+  if (z < 0 || z >= g.D || yy < 0 || yy >= g.H || xx < 0 || xx >= g.W) return 0.f;
+  return x[(((n * g.Ci + ci) * g.D + z) * g.H + yy) * g.W + xx];
+}
+
 // Forward: y (Co, N*P) = w (Co, K) x col (K, N*P); bias added at the store.
 struct ForwardLoader {
   ConvGeom g;
@@ -33,14 +43,10 @@ struct ForwardLoader {
   const float* bias;
   float* y;
   NODULAB_HD float a(int64_t co, int64_t k) const { return w[co * g.K() + k]; }
+  // B((ci, r), (n, p)) = x at tap r of output p
   NODULAB_HD float b(int64_t k, int64_t col) const {
-    const int64_t P = g.P(), n = col / P, p = col % P;
-    const int64_t od = p / (g.oH * g.oW), oh = (p / g.oW) % g.oH, ow = p % g.oW;
-    const int64_t kv = g.kvol(), ci = k / kv, r = k % kv;
-    const int64_t kd = r / (g.kH * g.kW), kh = (r / g.kW) % g.kH, kw = r % g.kW;
-    const int64_t z = od * g.sd - g.pd + kd * g.dd, yy = oh * g.sh - g.ph + kh * g.dh, xx = ow * g.sw - g.pw + kw * g.dw;
-    if (z < 0 || z >= g.D || yy < 0 || yy >= g.H || xx < 0 || xx >= g.W) return 0.f;
-    return x[(((n * g.Ci + ci) * g.D + z) * g.H + yy) * g.W + xx];
+    const int64_t P = g.P(), n = col / P, p = col % P, kv = g.kvol(), ci = k / kv, r = k % kv;
+    return tap_input(g, x, n, p, ci, r);
   }
   NODULAB_HD void store(int64_t co, int64_t col, int, float v) const {
     const int64_t P = g.P(), n = col / P, p = col % P;
@@ -98,15 +104,10 @@ struct FilterGradLoader {
     const int64_t P = g.P(), n = r / P, p = r % P;
     return dy[(n * g.Co + co) * P + p];
   }
-  // B((n, p), (ci, kd, kh, kw)) = x at the tap's input position, 0 in the padding
+  // B((n, p), (ci, t)) = x at tap t of output p, 0 in the padding
   NODULAB_HD float b(int64_t r, int64_t k) const {
-    const int64_t P = g.P(), n = r / P, p = r % P;
-    const int64_t od = p / (g.oH * g.oW), oh = (p / g.oW) % g.oH, ow = p % g.oW;
-    const int64_t kv = g.kvol(), ci = k / kv, t = k % kv;
-    const int64_t kd = t / (g.kH * g.kW), kh = (t / g.kW) % g.kH, kw = t % g.kW;
-    const int64_t z = od * g.sd - g.pd + kd * g.dd, yy = oh * g.sh - g.ph + kh * g.dh, xx = ow * g.sw - g.pw + kw * g.dw;
-    if (z < 0 || z >= g.D || yy < 0 || yy >= g.H || xx < 0 || xx >= g.W) return 0.f;
-    return x[(((n * g.Ci + ci) * g.D + z) * g.H + yy) * g.W + xx];
+    const int64_t P = g.P(), n = r / P, p = r % P, kv = g.kvol(), ci = k / kv, t = k % kv;
+    return tap_input(g, x, n, p, ci, t);
   }
   NODULAB_HD void store(int64_t co, int64_t k, int split, float v) const {
     parts[(static_cast<int64_t>(split) * g.Co + co) * g.K() + k] = v;

@@ -8,25 +8,17 @@ namespace nodulab {
 namespace {
 
 __global__ void axpby_kernel(int64_t n, float alpha, const float* x, float beta, const float* y, float* out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    out[i] = beta == 0.f ? alpha * x[i] : alpha * x[i] + beta * y[i];
+  NODULAB_GRID_STRIDE(i, n) out[i] = beta == 0.f ? alpha * x[i] : alpha * x[i] + beta * y[i];
 }
 __global__ void mul_kernel(int64_t n, const float* a, const float* b, float* out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    out[i] = a[i] * b[i];
+  NODULAB_GRID_STRIDE(i, n) out[i] = a[i] * b[i];
 }
 
 void axpby_cuda(int64_t n, float alpha, const float* x, float beta, const float* y, float* out) {
-  if (n <= 0) return;
-  axpby_kernel<<<cuda::blocks_for(n), cuda::kThreads>>>(n, alpha, x, beta, y, out);
-  NODULAB_CUDA_LAUNCHED(kernels::kAxpby);
+  cuda::launch_grid_stride(kernels::kAxpby, n, axpby_kernel, n, alpha, x, beta, y, out);
 }
 void mul_cuda(int64_t n, const float* a, const float* b, float* out) {
-  if (n <= 0) return;
-  mul_kernel<<<cuda::blocks_for(n), cuda::kThreads>>>(n, a, b, out);
-  NODULAB_CUDA_LAUNCHED(kernels::kMul);
+  cuda::launch_grid_stride(kernels::kMul, n, mul_kernel, n, a, b, out);
 }
 
 }  // namespace

@@ -2,27 +2,16 @@
 // (narrow: 6 x 8).
 #include <immintrin.h>
 
+#include "core/simd_traits.h"
 #include "ops/matmul/gemm_microkernel.h"
 
 namespace nodulab::gemm {
 namespace {
-struct VecAvx2 {
-  using reg = __m256;
-  static constexpr int width = 8;
-  static reg zero() { return _mm256_setzero_ps(); }
-  static reg set1(float x) { return _mm256_set1_ps(x); }
-  static reg loadu(const float* p) { return _mm256_loadu_ps(p); }
-  static void storeu(float* p, reg v) { _mm256_storeu_ps(p, v); }
-  static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
-};
+NODULAB_X86_VEC(VecAvx2, __m256, 8, _mm256);
 }  // namespace
 
 const Kernels& kernels_avx2() {
-  static const Kernels k{"avx2",
-                         4, 24, 8, &tile_ab<VecAvx2, 4, 3>, nullptr,
-                         6, 16, &tile_atb<VecAvx2, 6, 2>,
-                         6, 8, &tile_atb<VecAvx2, 6, 1>,
-                         &transpose_blocked};
+  static constexpr Kernels k = make_kernels<VecAvx2, 4, 3, false, 6, 2, 1>("avx2", &transpose_blocked);
   return k;
 }
 

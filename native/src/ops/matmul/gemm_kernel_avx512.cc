@@ -4,18 +4,13 @@
 
 #include <cstdint>
 
+#include "core/simd_traits.h"
 #include "ops/matmul/gemm_microkernel.h"
 
 namespace nodulab::gemm {
 namespace {
-struct VecAvx512 {
-  using reg = __m512;
-  static constexpr int width = 16;
-  static reg zero() { return _mm512_setzero_ps(); }
-  static reg set1(float x) { return _mm512_set1_ps(x); }
-  static reg loadu(const float* p) { return _mm512_loadu_ps(p); }
-  static void storeu(float* p, reg v) { _mm512_storeu_ps(p, v); }
-  static reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+NODULAB_X86_VEC(VecAvx512Base, __m512, 16, _mm512);
+struct VecAvx512 : VecAvx512Base {
   // Lanes 0..7 from lo, 8..15 from hi: a merge-masked load from 8 floats before hi, whose masked-off
   // lanes are never read (the address is formed as an integer: it may precede the buffer).
   static reg loadu_halves(const float* lo, const float* hi) {
@@ -74,11 +69,7 @@ void transpose_avx512(const float* src, int64_t lds, int64_t rows, int64_t cols,
 }  // namespace
 
 const Kernels& kernels_avx512() {
-  static const Kernels k{"avx512",
-                         8, 48, 16, &tile_ab<VecAvx512, 8, 3>, &tile_ab_halves<VecAvx512, 8, 3>,
-                         12, 32, &tile_atb<VecAvx512, 12, 2>,
-                         12, 16, &tile_atb<VecAvx512, 12, 1>,
-                         &transpose_avx512};
+  static constexpr Kernels k = make_kernels<VecAvx512, 8, 3, true, 12, 2, 1>("avx512", &transpose_avx512);
   return k;
 }
 

@@ -1,5 +1,5 @@
 // The vectorized AddCorrelatedNoise slice (noise_cpu_simd.h) compiled for AVX-512: 16 columns per register.
-#define NODULAB_NOISE_VECTOR_BYTES 64
+#define NODULAB_VECTOR_BYTES 64
 #include "ops/noise/noise_cpu_simd.h"
 
 namespace nodulab {

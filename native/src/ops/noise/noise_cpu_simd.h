@@ -1,46 +1,31 @@
 // One z slice of AddCorrelatedNoise, vectorized, written once and compiled per ISA: included by
-// noise_cpu_avx2.cc (NODULAB_NOISE_VECTOR_BYTES 32) and noise_cpu_avx512.cc (64) over the small
-// vector shim below. Every tap is accumulated in the register by a vector FMA in tap order (masked
+// noise_cpu_avx2.cc (NODULAB_VECTOR_BYTES 32) and noise_cpu_avx512.cc (64) over core/simd_x86.h and
+// the masked loads below. Every tap is accumulated in the register by a vector FMA in tap order (masked
 // loads/stores for the row tails), so the bits equal the scalar std::fma chain of noise_cpu_loops.h.
 #pragma once
-#include <immintrin.h>
-
-#include <cstdint>
-
+#include "core/simd_x86.h"
 #include "ops/noise/noise.h"
 
 namespace nodulab {
 namespace {
 
-#if NODULAB_NOISE_VECTOR_BYTES == 64
-constexpr int64_t kLanes = 16;
-using Vf = __m512;
+#if NODULAB_VECTOR_BYTES == 64
 using Mask = __mmask16;
 // Lanes [0, left) on (none when left <= 0, all when left >= 16).
 inline Mask tail_mask(int64_t left) {
   return left >= 16 ? Mask(0xffff) : left <= 0 ? Mask(0) : Mask((1u << left) - 1u);
 }
-inline Vf splat(float v) { return _mm512_set1_ps(v); }
-inline Vf mul(Vf a, Vf b) { return _mm512_mul_ps(a, b); }
-inline Vf fmadd(Vf a, Vf b, Vf c) { return _mm512_fmadd_ps(a, b, c); }
 inline Vf load(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
 inline void store(float* p, Mask m, Vf v) { _mm512_mask_storeu_ps(p, m, v); }
-#elif NODULAB_NOISE_VECTOR_BYTES == 32
-constexpr int64_t kLanes = 8;
-using Vf = __m256;
+#else
 using Mask = __m256i;
 // Lanes [0, left) on (none when left <= 0, all when left >= 8).
 inline Mask tail_mask(int64_t left) {
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 0 ? 0 : left < 8 ? left : 8)), lanes);
 }
-inline Vf splat(float v) { return _mm256_set1_ps(v); }
-inline Vf mul(Vf a, Vf b) { return _mm256_mul_ps(a, b); }
-inline Vf fmadd(Vf a, Vf b, Vf c) { return _mm256_fmadd_ps(a, b, c); }
 inline Vf load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
 inline void store(float* p, Mask m, Vf v) { _mm256_maskstore_ps(p, m, v); }
-#else
-#error "define NODULAB_NOISE_VECTOR_BYTES (32 or 64) before including noise_cpu_simd.h"
 #endif
 
 // dst[x] (x < n) = sum_t k[t] * src[t * stride + x] as a tap-ordered FMA chain, 4 * kLanes columns at

@@ -1,23 +1,14 @@
 // The 2x2x2 stride-2 max-pool row, written once and compiled per ISA: included by pool3d_cpu_avx2.cc
-// (NODULAB_POOL_VECTOR_BYTES 32) and pool3d_cpu_avx512.cc (64) over the small vector shim below.
+// (NODULAB_VECTOR_BYTES 32) and pool3d_cpu_avx512.cc (64) over core/simd_x86.h and the lane ops below.
 #pragma once
-#include <immintrin.h>
-
-#include <cstdint>
-
+#include "core/simd_x86.h"
 #include "ops/pool3d/pool3d.h"
 
 namespace nodulab {
 namespace {
 
-#if NODULAB_POOL_VECTOR_BYTES == 64
-constexpr int64_t kLanes = 16;
-using Vf = __m512;
-using Vi = __m512i;
+#if NODULAB_VECTOR_BYTES == 64
 using Take = __mmask16;
-inline Vf splat(float v) { return _mm512_set1_ps(v); }
-inline Vi splat_i(int32_t v) { return _mm512_set1_epi32(v); }
-inline Vi add_i(Vi a, Vi b) { return _mm512_add_epi32(a, b); }
 inline Vi even_lanes() { return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30); }
 // Columns 0, 2, 4, ... and 1, 3, 5, ... of src[0 .. 2 * kLanes).
 inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
@@ -32,16 +23,9 @@ inline Take take_mask(Vf v, Vf best) {
 }
 inline Vf select(Take t, Vf a, Vf b) { return _mm512_mask_blend_ps(t, a, b); }
 inline Vi select(Take t, Vi a, Vi b) { return _mm512_mask_blend_epi32(t, a, b); }
-inline void store(float* p, Vf v) { _mm512_storeu_ps(p, v); }
 inline void store(int32_t* p, Vi v) { _mm512_storeu_si512(p, v); }
-#elif NODULAB_POOL_VECTOR_BYTES == 32
-constexpr int64_t kLanes = 8;
-using Vf = __m256;
-using Vi = __m256i;
+#else
 using Take = __m256;
-inline Vf splat(float v) { return _mm256_set1_ps(v); }
-inline Vi splat_i(int32_t v) { return _mm256_set1_epi32(v); }
-inline Vi add_i(Vi a, Vi b) { return _mm256_add_epi32(a, b); }
 inline Vi even_lanes() { return _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14); }
 inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
   const Vf a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8);
@@ -56,10 +40,7 @@ inline Vf select(Take t, Vf a, Vf b) { return _mm256_blendv_ps(a, b, t); }
 inline Vi select(Take t, Vi a, Vi b) {
   return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), t));
 }
-inline void store(float* p, Vf v) { _mm256_storeu_ps(p, v); }
 inline void store(int32_t* p, Vi v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
-#else
-#error "define NODULAB_POOL_VECTOR_BYTES (32 or 64) before including pool3d_cpu_row222.h"
 #endif
 
 // kLanes outputs per step from 2 * kLanes-float loads of the four window rows, split into even/odd
@@ -91,4 +72,11 @@ void max_pool222_row_simd(const float* x0, int32_t base, int64_t w, int64_t hw, 
 }
 
 }  // namespace
+
+// Defines `name` (max_pool222_row_avx2 or _avx512, declared in pool3d.h) as this ISA's row.
+#define NODULAB_DEFINE_POOL222_ROW(name)                                                                 \
+  void name(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y, int32_t* indices) { \
+    max_pool222_row_simd(x0, base, w, hw, ow, y, indices);                                               \
+  }
+
 }  // namespace nodulab

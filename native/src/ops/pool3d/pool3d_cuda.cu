@@ -8,11 +8,8 @@
 
 namespace nodulab {
 namespace {
-using cuda::blocks_for;
 using cuda::kThreads;
-
-#define NODULAB_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+using cuda::launch_grid_stride;
 
 // The window of output (od, oh, ow) clipped to the real input, and its average-pool divisor
 // (the same arithmetic as the reference's window()).
@@ -30,6 +27,15 @@ __device__ inline Win window_of(const Pool3dGeom& g, int64_t od, int64_t oh, int
   return w;
 }
 
+// The window of flat output o (plane p, then od, oh, ow), and *xp = x's plane p.
+__device__ inline Win output_window(const Pool3dGeom& g, int64_t o, bool count_include_pad, const float* x,
+                                    const float** xp) {
+  const int64_t p = o / (g.od * g.oh * g.ow), r = o % (g.od * g.oh * g.ow);
+  const int64_t od = r / (g.oh * g.ow), oh = (r / g.ow) % g.oh, ow = r % g.ow;
+  *xp = x + p * (g.d * g.h * g.w);
+  return window_of(g, od, oh, ow, count_include_pad);
+}
+
 // The range of outputs [lo, hi) along one axis whose windows (start o*s - p, length k) hold input i.
 __device__ inline void covering(int64_t i, int64_t k, int64_t s, int64_t p, int64_t out, int64_t* lo, int64_t* hi) {
   // o*s - p <= i  and  o*s - p + k > i   <=>   (i + p - k) / s < o <= (i + p) / s
@@ -41,10 +47,8 @@ __device__ inline void covering(int64_t i, int64_t k, int64_t s, int64_t p, int6
 __global__ void max_pool_kernel(Pool3dGeom g, const float* x, float* y, int32_t* indices) {
   const int64_t total = (g.n * g.c) * (g.od * g.oh * g.ow);
   NODULAB_GRID_STRIDE(o, total) {
-    const int64_t p = o / (g.od * g.oh * g.ow), r = o % (g.od * g.oh * g.ow);
-    const int64_t od = r / (g.oh * g.ow), oh = (r / g.ow) % g.oh, ow = r % g.ow;
-    const Win w = window_of(g, od, oh, ow, true);
-    const float* xp = x + p * (g.d * g.h * g.w);
+    const float* xp;
+    const Win w = output_window(g, o, true, x, &xp);
     float best = -INFINITY;
     int32_t best_index = static_cast<int32_t>((w.z0 * g.h + w.y0) * g.w + w.x0);
     for (int64_t z = w.z0; z < w.z1; ++z)
@@ -93,10 +97,8 @@ __global__ void max_pool_grad_kernel(int64_t planes, int64_t in_plane, int64_t o
 __global__ void avg_pool_kernel(Pool3dGeom g, bool count_include_pad, const float* x, float* y) {
   const int64_t total = (g.n * g.c) * (g.od * g.oh * g.ow);
   NODULAB_GRID_STRIDE(o, total) {
-    const int64_t p = o / (g.od * g.oh * g.ow), r = o % (g.od * g.oh * g.ow);
-    const int64_t od = r / (g.oh * g.ow), oh = (r / g.ow) % g.oh, ow = r % g.ow;
-    const Win w = window_of(g, od, oh, ow, count_include_pad);
-    const float* xp = x + p * (g.d * g.h * g.w);
+    const float* xp;
+    const Win w = output_window(g, o, count_include_pad, x, &xp);
     float sum = 0.f;
     for (int64_t z = w.z0; z < w.z1; ++z)
       for (int64_t yy = w.y0; yy < w.y1; ++yy)
@@ -141,10 +143,7 @@ __global__ void global_avg_grad_kernel(int64_t planes, int64_t size, const float
 }
 
 void max_pool3d_cuda(const Pool3dGeom& g, const float* x, float* y, int32_t* indices) {
-  const int64_t n = (g.n * g.c) * (g.od * g.oh * g.ow);
-  if (n <= 0) return;
-  max_pool_kernel<<<blocks_for(n), kThreads>>>(g, x, y, indices);
-  NODULAB_CUDA_LAUNCHED(kernels::kMaxPool3D);
+  launch_grid_stride(kernels::kMaxPool3D, (g.n * g.c) * (g.od * g.oh * g.ow), max_pool_kernel, g, x, y, indices);
 }
 void max_pool3d_grad_cuda(const Pool3dGeom& g, const float* dy, const int32_t* indices, float* dx) {
   if ((g.n * g.c) <= 0 || (g.d * g.h * g.w) <= 0) return;
@@ -154,16 +153,12 @@ void max_pool3d_grad_cuda(const Pool3dGeom& g, const float* dy, const int32_t* i
   NODULAB_CUDA_LAUNCHED(kernels::kMaxPool3DGrad);
 }
 void avg_pool3d_cuda(const Pool3dGeom& g, bool count_include_pad, const float* x, float* y) {
-  const int64_t n = (g.n * g.c) * (g.od * g.oh * g.ow);
-  if (n <= 0) return;
-  avg_pool_kernel<<<blocks_for(n), kThreads>>>(g, count_include_pad, x, y);
-  NODULAB_CUDA_LAUNCHED(kernels::kAvgPool3D);
+  launch_grid_stride(kernels::kAvgPool3D, (g.n * g.c) * (g.od * g.oh * g.ow), avg_pool_kernel, g, count_include_pad,
+                     x, y);
 }
 void avg_pool3d_grad_cuda(const Pool3dGeom& g, bool count_include_pad, const float* dy, float* dx) {
-  const int64_t n = (g.n * g.c) * (g.d * g.h * g.w);
-  if (n <= 0) return;
-  avg_pool_grad_kernel<<<blocks_for(n), kThreads>>>(g, count_include_pad, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kAvgPool3DGrad);
+  launch_grid_stride(kernels::kAvgPool3DGrad, (g.n * g.c) * (g.d * g.h * g.w), avg_pool_grad_kernel, g,
+                     count_include_pad, dy, dx);
 }
 void global_avg_pool3d_cuda(int64_t planes, int64_t size, const float* x, float* y) {
   if (planes <= 0 || size <= 0) return;
@@ -172,8 +167,7 @@ void global_avg_pool3d_cuda(int64_t planes, int64_t size, const float* x, float*
 }
 void global_avg_pool3d_grad_cuda(int64_t planes, int64_t size, const float* dy, float* dx) {
   if (planes <= 0 || size <= 0) return;
-  global_avg_grad_kernel<<<blocks_for(planes * size), kThreads>>>(planes, size, dy, dx);
-  NODULAB_CUDA_LAUNCHED(kernels::kGlobalAvgPool3DGrad);
+  launch_grid_stride(kernels::kGlobalAvgPool3DGrad, planes * size, global_avg_grad_kernel, planes, size, dy, dx);
 }
 
 }  // namespace

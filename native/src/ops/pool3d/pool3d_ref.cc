@@ -26,28 +26,35 @@ Window window(const Pool3dGeom& g, int64_t od, int64_t oh, int64_t ow, bool coun
   return win;
 }
 
+// Calls fn(p, o, win) for every output, in (plane p, od, oh, ow) order: o is its flat index, win its window.
+template <class Fn>
+void for_each_window(const Pool3dGeom& g, bool count_include_pad, Fn fn) {
+  for (int64_t p = 0; p < g.planes(); ++p)
+    for (int64_t od = 0; od < g.od; ++od)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow)
+          fn(p, p * g.out_plane() + (od * g.oh + oh) * g.ow + ow, window(g, od, oh, ow, count_include_pad));
+}
+
+// Calls fn(i) for each input element of win in scan order (d, h, w); i is its flat index in the plane.
+template <class Fn>
+void for_each_in_window(const Pool3dGeom& g, const Window& win, Fn fn) {
+  for (int64_t z = win.z0; z < win.z1; ++z)
+    for (int64_t yy = win.y0; yy < win.y1; ++yy)
+      for (int64_t xx = win.x0; xx < win.x1; ++xx) fn((z * g.h + yy) * g.w + xx);
+}
+
 }  // namespace
 
 template <class T> void max_pool3d_ref(const Pool3dGeom& g, const T* x, T* y, int32_t* indices) {
-  for (int64_t p = 0; p < g.planes(); ++p) {
+  for_each_window(g, true, [&](int64_t p, int64_t o, const Window& win) {
     const T* xp = x + p * g.in_plane();
-    for (int64_t od = 0; od < g.od; ++od)
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const Window win = window(g, od, oh, ow, true);
-          T best = -std::numeric_limits<T>::infinity();
-          int32_t best_index = static_cast<int32_t>((win.z0 * g.h + win.y0) * g.w + win.x0);
-          for (int64_t z = win.z0; z < win.z1; ++z)
-            for (int64_t yy = win.y0; yy < win.y1; ++yy)
-              for (int64_t xx = win.x0; xx < win.x1; ++xx) {
-                const int64_t i = (z * g.h + yy) * g.w + xx;
-                max_pool_take(xp[i], static_cast<int32_t>(i), best, best_index);
-              }
-          const int64_t o = p * g.out_plane() + (od * g.oh + oh) * g.ow + ow;
-          y[o] = best;
-          indices[o] = best_index;
-        }
-  }
+    T best = -std::numeric_limits<T>::infinity();
+    int32_t best_index = static_cast<int32_t>((win.z0 * g.h + win.y0) * g.w + win.x0);
+    for_each_in_window(g, win, [&](int64_t i) { max_pool_take(xp[i], static_cast<int32_t>(i), best, best_index); });
+    y[o] = best;
+    indices[o] = best_index;
+  });
 }
 
 template <class T> void max_pool3d_grad_ref(const Pool3dGeom& g, const T* dy, const int32_t* indices, T* dx) {
@@ -58,35 +65,21 @@ template <class T> void max_pool3d_grad_ref(const Pool3dGeom& g, const T* dy, co
 }
 
 template <class T> void avg_pool3d_ref(const Pool3dGeom& g, bool count_include_pad, const T* x, T* y) {
-  for (int64_t p = 0; p < g.planes(); ++p) {
+  for_each_window(g, count_include_pad, [&](int64_t p, int64_t o, const Window& win) {
     const T* xp = x + p * g.in_plane();
-    for (int64_t od = 0; od < g.od; ++od)
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const Window win = window(g, od, oh, ow, count_include_pad);
-          T sum = 0;
-          for (int64_t z = win.z0; z < win.z1; ++z)
-            for (int64_t yy = win.y0; yy < win.y1; ++yy)
-              for (int64_t xx = win.x0; xx < win.x1; ++xx) sum += xp[(z * g.h + yy) * g.w + xx];
-          y[p * g.out_plane() + (od * g.oh + oh) * g.ow + ow] = sum / static_cast<T>(win.divisor);
-        }
-  }
+    T sum = 0;
+    for_each_in_window(g, win, [&](int64_t i) { sum += xp[i]; });
+    y[o] = sum / static_cast<T>(win.divisor);
+  });
 }
 
 template <class T> void avg_pool3d_grad_ref(const Pool3dGeom& g, bool count_include_pad, const T* dy, T* dx) {
   std::fill(dx, dx + g.planes() * g.in_plane(), T(0));
-  for (int64_t p = 0; p < g.planes(); ++p) {
+  for_each_window(g, count_include_pad, [&](int64_t p, int64_t o, const Window& win) {
     T* dxp = dx + p * g.in_plane();
-    for (int64_t od = 0; od < g.od; ++od)
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const Window win = window(g, od, oh, ow, count_include_pad);
-          const T share = dy[p * g.out_plane() + (od * g.oh + oh) * g.ow + ow] / static_cast<T>(win.divisor);
-          for (int64_t z = win.z0; z < win.z1; ++z)
-            for (int64_t yy = win.y0; yy < win.y1; ++yy)
-              for (int64_t xx = win.x0; xx < win.x1; ++xx) dxp[(z * g.h + yy) * g.w + xx] += share;
-        }
-  }
+    const T share = dy[o] / static_cast<T>(win.divisor);
+    for_each_in_window(g, win, [&](int64_t i) { dxp[i] += share; });
+  });
 }
 
 template <class T> void global_avg_pool3d_ref(int64_t planes, int64_t size, const T* x, T* y) {
