@@ -19,5 +19,6 @@ export * from './png';
 export * from './preview';
 export * from './parallel';
 export * from './dataset';
+export * from './loader';
 export * from './augment';
 export * from './distort';

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { batches, decodeNpz, encodeNpy, encodeNpz, openDataset, readMedMNIST, readNpz, writeNpz } from '../src';
+import { DataLoader, decodeNpz, encodeNpy, encodeNpz, openDataset, readMedMNIST, readNpz, writeNpz } from '../src';
 
 let dir: string;
 beforeEach(() => {
@@ -127,7 +127,7 @@ describe('MedMNIST 3D layout', () => {
     expect(train.mask(0)).toBeNull();
     const val = openDataset(file, { split: 'val' });
     expect(val.n).toBe(2);
-    const all = [...batches(train, 2)];
+    const all = [...new DataLoader(train, { batchSize: 2 })];
     expect(all.map((b) => b.x.shape)).toEqual([[2, 1, 28, 28, 28], [1, 1, 28, 28, 28]]);
     expect(Array.from(all[1].labels)).toEqual([0]);
     expect(all[1].x.data).toEqual(train.volume(2));
