@@ -34,7 +34,10 @@ export interface PlainBatch {
 }
 
 const plain = (t: Tensor): PlainTensor => ({ data: t.data, shape: [...t.shape] });
-const tensor = (p: PlainTensor): Tensor => new Tensor(p.data, p.shape);
+// Arrays that crossed postMessage belong to the receiving isolate's main realm; re-wrapping their buffers
+// (no copy) gives arrays of this module's realm, so `instanceof Float32Array` holds in a VM sandbox too.
+const float32 = (a: Float32Array): Float32Array => new Float32Array(a.buffer, a.byteOffset, a.length);
+const tensor = (p: PlainTensor): Tensor => new Tensor(float32(p.data), p.shape);
 
 /** The batch as plain data, and the buffers to transfer with it. */
 export function toPlain(b: Batch): { batch: PlainBatch; transfer: ArrayBuffer[] } {
@@ -45,7 +48,8 @@ export function toPlain(b: Batch): { batch: PlainBatch; transfer: ArrayBuffer[] 
 
 /** The Batch of plain data made by `toPlain`. */
 export function fromPlain(p: PlainBatch): Batch {
-  const b: Batch = { x: tensor(p.x), labels: p.labels, masks: p.masks ? tensor(p.masks) : null, indices: p.indices };
+  const labels = new Int32Array(p.labels.buffer, p.labels.byteOffset, p.labels.length);
+  const b: Batch = { x: tensor(p.x), labels, masks: p.masks ? tensor(p.masks) : null, indices: p.indices };
   if (p.x2) b.x2 = tensor(p.x2);
   return b;
 }
