@@ -8,7 +8,7 @@ export * from './manifest';
 export * from './dataset';
 export { DatasetFolder, readManifest } from './reader';
 export { NpzVolumeDataset, readMedMNIST, MEDMNIST_SPLITS } from './medmnist';
-export { SyntheticDataset } from './synthetic';
+export { SyntheticDataset, sampleItem } from './synthetic';
 export type { SyntheticOptions } from './synthetic';
 export { InMemoryDataset } from './memory';
 export type { InMemoryArrays } from './memory';

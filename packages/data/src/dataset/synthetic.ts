@@ -1,6 +1,6 @@
 // Synthetic data on the fly: items 0..n-1 of one split of a NoduleGenerator, each a pure function of
 // (spec, dataset seed, split, index); kept in memory after the first read when the split is small.
-import { NoduleGenerator } from '../generator';
+import { NoduleGenerator, Sample } from '../generator';
 import type { DatasetSpec } from '../spec';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
@@ -10,6 +10,11 @@ export interface SyntheticOptions {
   hu?: boolean;
   /** Keep generated items in memory (default: when n·D·H·W is at most 64 Mi voxels, 256 MiB of float32). */
   cache?: boolean;
+}
+
+/** A generated sample as a Dataset item: volume (1, D, H, W), label, mask and factors (no copy). */
+export function sampleItem(s: Sample): Item {
+  return { index: s.index, volume: s.volume, shape: [1, ...s.shape], label: s.label, mask: s.mask, factors: s.factors };
 }
 
 /** Items are cached by default when the split holds at most this many voxels. */
@@ -51,8 +56,7 @@ export class SyntheticDataset implements Dataset {
     checkIndex(this, i);
     let item = this.cache?.[i];
     if (item === undefined) {
-      const s = this.generator.sample(this.split, i, { hu: this.hu });
-      item = { index: i, volume: s.volume, shape: [1, ...s.shape], label: s.label, mask: s.mask, factors: s.factors };
+      item = sampleItem(this.generator.sample(this.split, i, { hu: this.hu }));
       if (this.cache) this.cache[i] = item;
     }
     const { mask, ...rest } = item;
