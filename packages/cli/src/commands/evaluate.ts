@@ -2,7 +2,7 @@
 // through onnxruntime-node and reports accuracy, sensitivity, specificity, balanced accuracy and AUROC
 // per split (segmentation models: mean Dice of the nodule class), as text and optionally JSON.
 import { writeFileAtomic } from '@nodulab/tensor';
-import { DatasetSpec, loadSpec, NoduleGenerator } from '@nodulab/data';
+import { DataLoader, DatasetSpec, loadSpec, SyntheticDataset } from '@nodulab/data';
 import { binaryMetrics } from '@nodulab/eval';
 import { OnnxModel } from '@nodulab/onnx';
 import { parseArgs, UsageError } from '../args';
@@ -21,7 +21,7 @@ const OPTIONS = {
 } as const;
 
 /** Dice of class 1 between a predicted and a true mask (1 when both are empty). */
-function dice(pred: Uint8Array, truth: Uint8Array): number {
+function dice(pred: Uint8Array, truth: ArrayLike<number>): number {
   let inter = 0;
   let a = 0;
   let b = 0;
@@ -47,7 +47,6 @@ export const evaluateCommand: Command = {
     const spec: DatasetSpec = loadSpec(o.spec as string);
     const splits = o.split !== undefined ? (o.split as string).split(',').map((s) => s.trim()).filter(Boolean) : ['test', ...Object.keys(spec.splits ?? {})];
     if (!splits.length) throw new UsageError('--split names no split');
-    const gen = new NoduleGenerator(spec, o.seed as number);
     const model = await OnnxModel.load(o.model as string);
     const m = model.metadata;
     const n = o.n as number;
@@ -58,7 +57,8 @@ export const evaluateCommand: Command = {
       if (m.task === 'embedding') throw new Error(`${o.model} is an embedding model; evaluate needs a classification or segmentation model`);
       if (m.task === 'classification' && m.classNames.length !== 2) throw new Error(`${o.model} has ${m.classNames.length} classes; the metrics are for 2-class (benign/malignant) models`);
       for (const split of splits) {
-        const shape = gen.resolve(split).shape;
+        const data = new SyntheticDataset(spec, o.seed as number, split, n, { hu: useHU, cache: false });
+        const shape = data.shape;
         if (shape.some((d, i) => d !== m.inputSize[i])) {
           throw new Error(`spec ${spec.name} split ${split} generates (${shape.join(', ')}) volumes; the model expects (${m.inputSize.join(', ')})`);
         }
@@ -66,14 +66,14 @@ export const evaluateCommand: Command = {
         const scores: number[] = [];
         const dices: number[] = [];
         const bar = new ProgressBar(`evaluate ${split}`, n);
-        for (let start = 0; start < n; start += batch) {
-          const idx = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-          const samples = gen.batch(split, idx, { hu: useHU });
-          const p = await model.predict(samples.map((s) => ({ data: s.volume, shape: s.shape })), { units: useHU ? 'HU' : 'normalized', batchSize: batch });
-          samples.forEach((s, k) => {
-            labels.push(s.label);
+        const V = shape[0] * shape[1] * shape[2];
+        for (const b of new DataLoader(data, { batchSize: batch, masks: m.task === 'segmentation' })) {
+          const row = (t: { data: Float32Array }, k: number): Float32Array => t.data.subarray(k * V, (k + 1) * V);
+          const p = await model.predict(b.indices.map((_, k) => ({ data: row(b.x, k), shape })), { units: useHU ? 'HU' : 'normalized', batchSize: batch });
+          b.indices.forEach((_, k) => {
+            labels.push(b.labels[k]);
             if (p.task === 'classification') scores.push(p.probabilities[k][1]);
-            else if (p.task === 'segmentation') dices.push(dice(p.masks[k], s.mask));
+            else if (p.task === 'segmentation') dices.push(dice(p.masks[k], row(b.masks!, k)));
           });
           bar.update(labels.length);
         }
