@@ -4,8 +4,12 @@
 import type { FactorName } from './factors';
 import { DatasetSpec, readSpecFile, validateSpec } from './spec';
 
-/** A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9 in training, test splits at rho 0.5 and 0.0. */
-function shortcutPreset(name: string, factor: FactorName, description: string, benign: [number, number], malignant: [number, number]): DatasetSpec {
+/**
+ * A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9
+ * in training, test splits at rho 0.5 and 0.0.
+ */
+function shortcutPreset(name: string, factor: FactorName, description: string,
+  benign: [number, number], malignant: [number, number]): DatasetSpec {
   return {
     name,
     description: `${description}; test splits at rho 0.5 and 0.0.`,
@@ -19,9 +23,12 @@ const PRESETS: Record<string, DatasetSpec> = {
     name: 'iid',
     description: 'Default factors; malignant <=> lobulated or spiculated; every split drawn alike.',
   },
-  'shortcut-size': shortcutPreset('shortcut-size', 'diameter', 'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant)', [5, 9], [11, 16]),
-  'shortcut-density': shortcutPreset('shortcut-density', 'attenuation', 'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant)', [-40, 0], [60, 100]),
-  'shortcut-scanner': shortcutPreset('shortcut-scanner', 'noiseStd', 'Image noise (the "scanner") agrees with the label with rho = 0.9 in training', [8, 15], [30, 45]),
+  'shortcut-size': shortcutPreset('shortcut-size', 'diameter',
+    'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant)', [5, 9], [11, 16]),
+  'shortcut-density': shortcutPreset('shortcut-density', 'attenuation',
+    'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant)', [-40, 0], [60, 100]),
+  'shortcut-scanner': shortcutPreset('shortcut-scanner', 'noiseStd',
+    'Image noise (the "scanner") agrees with the label with rho = 0.9 in training', [8, 15], [30, 45]),
   'scanner-shift': {
     name: 'scanner-shift',
     description: 'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',

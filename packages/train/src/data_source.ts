@@ -37,7 +37,9 @@ export function stageLoader(train: Dataset, o: StageLoaderOptions): DataLoader {
     shuffle: true,
     dropLast: true,
     generator: (epoch) => derivedGenerator(seed, `order/${stageIndex}/${epoch}`),
-    transform: o.augment ? { pipeline: o.augment, views: o.views, seed: (epoch, step) => derivedSeed(seed, `augment/${stageIndex}/${epoch}`, step) } : undefined,
+    transform: o.augment
+      ? { pipeline: o.augment, views: o.views, seed: (epoch, step) => derivedSeed(seed, `augment/${stageIndex}/${epoch}`, step) }
+      : undefined,
     prefetch: o.prefetch,
   });
 }

@@ -47,7 +47,8 @@ export async function validate(net: TrainableNet, objective: Objective, source: 
   }
   // Contrastive: the same augmented views every epoch (a fixed stream), batches as in training.
   if (!augment) throw new Error(`validate: the ${objective.name} objective needs an augmentation pipeline`);
-  const views = new DataLoader(source, { batchSize: config.batchSize, transform: { pipeline: augment, views: 2, seed: (_epoch, step) => derivedSeed(config.seed, 'val-views', step) } });
+  const seed = (_epoch: number, step: number): number => derivedSeed(config.seed, 'val-views', step);
+  const views = new DataLoader(source, { batchSize: config.batchSize, transform: { pipeline: augment, views: 2, seed } });
   net.model.eval();
   let sum = 0;
   let count = 0;

@@ -124,7 +124,9 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
     };
   };
   ctx.log.write({ event: 'stage', stage: plan.name, stageIndex, objective: objective.name, epochs: plan.epochs, startEpoch: epochsDone + 1, stepsPerEpoch: steps });
-  const loader = stageLoader(ctx.train, { seed: config.seed, stageIndex, batchSize: config.batchSize, views: objective.views, augment: ctx.augment, prefetch: ctx.prefetch });
+  const loader = stageLoader(ctx.train, {
+    seed: config.seed, stageIndex, batchSize: config.batchSize, views: objective.views, augment: ctx.augment, prefetch: ctx.prefetch,
+  });
   try {
     return await runEpochs(ctx, stageIndex, epochsDone, loader, { params, optimizer, scheduler, totalSteps, totalSamples, rate });
   } finally {

@@ -69,7 +69,8 @@ export const evaluateCommand: Command = {
         const V = shape[0] * shape[1] * shape[2];
         for (const b of new DataLoader(data, { batchSize: batch, masks: m.task === 'segmentation' })) {
           const row = (t: { data: Float32Array }, k: number): Float32Array => t.data.subarray(k * V, (k + 1) * V);
-          const p = await model.predict(b.indices.map((_, k) => ({ data: row(b.x, k), shape })), { units: useHU ? 'HU' : 'normalized', batchSize: batch });
+          const inputs = b.indices.map((_, k) => ({ data: row(b.x, k), shape }));
+          const p = await model.predict(inputs, { units: useHU ? 'HU' : 'normalized', batchSize: batch });
           b.indices.forEach((_, k) => {
             labels.push(b.labels[k]);
             if (p.task === 'classification') scores.push(p.probabilities[k][1]);

@@ -52,7 +52,8 @@ export class InMemoryDataset implements Dataset {
     this.factors = a.factors ?? null;
     const v = this.shape[0] * this.shape[1] * this.shape[2];
     const fail = (what: string, got: number, want: number): never => {
-      throw new Error(`InMemoryDataset ${a.name}: ${what} has ${got} elements, expected ${want} for ${this.length} items of (${this.channels}, ${this.shape.join(', ')})`);
+      const items = `${this.length} items of (${this.channels}, ${this.shape.join(', ')})`;
+      throw new Error(`InMemoryDataset ${a.name}: ${what} has ${got} elements, expected ${want} for ${items}`);
     };
     if (this.volumes.length !== this.length * this.channels * v) fail('volumes', this.volumes.length, this.length * this.channels * v);
     if (this.masks !== null && this.masks.length !== this.length * v) fail('masks', this.masks.length, this.length * v);
@@ -67,7 +68,8 @@ export class InMemoryDataset implements Dataset {
     checkIndex(this, i);
     const v = this.shape[0] * this.shape[1] * this.shape[2];
     const cv = this.channels * v;
-    const item: Item = { index: i, volume: this.volumes.subarray(i * cv, (i + 1) * cv), shape: [this.channels, ...this.shape], label: this.labels[i] };
+    const volume = this.volumes.subarray(i * cv, (i + 1) * cv);
+    const item: Item = { index: i, volume, shape: [this.channels, ...this.shape], label: this.labels[i] };
     if (options.mask && this.masks !== null) item.mask = this.masks.subarray(i * v, (i + 1) * v);
     if (this.factors !== null) item.factors = this.factors[i];
     return item;
@@ -82,14 +84,17 @@ export class InMemoryDataset implements Dataset {
    * Stacks items of one shape (e.g. read from another dataset, or generated counterfactuals), keeping
    * their masks and factor records when asked (every item must then have them).
    */
-  static fromItems(name: string, items: readonly Item[], spacing: [number, number, number], keep: { masks?: boolean; factors?: boolean } = {}): InMemoryDataset {
+  static fromItems(name: string, items: readonly Item[], spacing: [number, number, number],
+    keep: { masks?: boolean; factors?: boolean } = {}): InMemoryDataset {
     if (items.length === 0) throw new Error(`InMemoryDataset ${name}: no items`);
     const [C, D, H, W] = items[0].shape;
     const v = D * H * W;
     const volumes = new Float32Array(items.length * C * v);
     const masks = keep.masks ? new Uint8Array(items.length * v) : null;
     items.forEach((it, k) => {
-      if (it.shape.join() !== items[0].shape.join()) throw new Error(`InMemoryDataset ${name}: item ${k} is (${it.shape.join(', ')}), item 0 (${items[0].shape.join(', ')})`);
+      if (it.shape.join() !== items[0].shape.join()) {
+        throw new Error(`InMemoryDataset ${name}: item ${k} is (${it.shape.join(', ')}), item 0 (${items[0].shape.join(', ')})`);
+      }
       volumes.set(it.volume, k * C * v);
       if (masks !== null) {
         if (it.mask === undefined) throw new Error(`InMemoryDataset ${name}: item ${k} has no mask`);
@@ -97,7 +102,8 @@ export class InMemoryDataset implements Dataset {
       }
     });
     const factors = keep.factors ? items.map((it, k) => it.factors ?? fail(`InMemoryDataset ${name}: item ${k} has no factors`)) : null;
-    return new InMemoryDataset({ name, shape: [D, H, W], spacing, channels: C, volumes, labels: Int32Array.from(items, (it) => it.label), masks, factors });
+    const labels = Int32Array.from(items, (it) => it.label);
+    return new InMemoryDataset({ name, shape: [D, H, W], spacing, channels: C, volumes, labels, masks, factors });
   }
 }
 

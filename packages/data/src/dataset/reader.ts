@@ -86,7 +86,8 @@ export class DatasetFolder implements Dataset {
   }
 
   get(i: number, options: GetOptions = {}): Item {
-    const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i], factors: this.manifest.samples[i].factors };
+    const factors = this.manifest.samples[i].factors;
+    const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i], factors };
     if (options.mask) item.mask = this.mask(i);
     return item;
   }

@@ -20,7 +20,8 @@ export const gaussianBlur: Distortion = defineDistortion(
   'gaussian-blur',
   'Isotropic 3D Gaussian blur (a soft reconstruction kernel / defocus): sigmaMm, the standard deviation in mm along z, y and x.',
   [0.5, 0.75, 1, 1.5, 2].map((sigmaMm) => ({ sigmaMm })),
-  (hu, shape, spacing, p) => alongEachAxis(hu, (src, dst, axis) => convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis]))),
+  (hu, shape, spacing, p) =>
+    alongEachAxis(hu, (src, dst, axis) => convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis]))),
 );
 
 /** Through-plane blur to a slice thickness of `thicknessPerSpacing` times the z spacing (FWHM). */
@@ -81,5 +82,6 @@ export const downsample: Distortion = defineDistortion(
   'downsample',
   'Low resolution: each axis averaged down by factor (n -> round(n / factor) voxels) and linearly interpolated back to n.',
   [1.5, 2, 2.5, 3, 4].map((factor) => ({ factor })),
-  (hu, shape, _spacing, p) => alongEachAxis(hu, (src, dst, axis) => applyAlongAxis(src, dst, shape, axis, downUpMatrix(shape[axis], p.factor))),
+  (hu, shape, _spacing, p) =>
+    alongEachAxis(hu, (src, dst, axis) => applyAlongAxis(src, dst, shape, axis, downUpMatrix(shape[axis], p.factor))),
 );

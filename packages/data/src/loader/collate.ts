@@ -34,7 +34,9 @@ export function collate(items: readonly Item[], options: { masks?: boolean; name
   const m = options.masks ? new Float32Array(items.length * v) : null;
   const labels = new Int32Array(items.length);
   items.forEach((it, k) => {
-    if (it.shape.join() !== shape.join()) throw new Error(`${name}: item ${k} has shape (${it.shape.join(', ')}), expected (${shape.join(', ')})`);
+    if (it.shape.join() !== shape.join()) {
+      throw new Error(`${name}: item ${k} has shape (${it.shape.join(', ')}), expected (${shape.join(', ')})`);
+    }
     x.set(it.volume, k * cv);
     labels[k] = it.label;
     if (m !== null) {

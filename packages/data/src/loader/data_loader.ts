@@ -53,14 +53,18 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
 
   constructor(readonly dataset: Dataset, private readonly options: DataLoaderOptions) {
     const { batchSize, prefetch = 0, transform } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader ${dataset.name}: batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`DataLoader ${dataset.name}: prefetch must be a non-negative integer, got ${prefetch}`);
+    const fail = (message: string): never => {
+      throw new Error(`DataLoader ${dataset.name}: ${message}`);
+    };
+    if (!Number.isInteger(batchSize) || batchSize < 1) fail(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(prefetch) || prefetch < 0) fail(`prefetch must be a non-negative integer, got ${prefetch}`);
     this.batchSize = batchSize;
     this.masks = options.masks ?? false;
-    if (this.masks && !dataset.hasMasks) throw new Error(`DataLoader ${dataset.name}: masks asked for, but the dataset has none`);
-    this.augment = transform === undefined || typeof transform === 'function' ? null : new PreparedAugment({ config: transform.pipeline.config, views: transform.views });
-    if (prefetch > 0 && typeof transform === 'function') throw new Error(`DataLoader ${dataset.name}: a function transform cannot run in a prefetch worker; use an AugmentTransform or prefetch 0`);
-    if (prefetch > 0 && dataset.recipe() === null) throw new Error(`DataLoader ${dataset.name}: this dataset cannot be reopened in a prefetch worker (no recipe); use prefetch 0`);
+    if (this.masks && !dataset.hasMasks) fail('masks asked for, but the dataset has none');
+    const augment = transform === undefined || typeof transform === 'function' ? null : transform;
+    this.augment = augment === null ? null : new PreparedAugment({ config: augment.pipeline.config, views: augment.views });
+    if (prefetch > 0 && typeof transform === 'function') fail('a function transform cannot run in a prefetch worker; use an AugmentTransform or prefetch 0');
+    if (prefetch > 0 && dataset.recipe() === null) fail('this dataset cannot be reopened in a prefetch worker (no recipe); use prefetch 0');
   }
 
   /** Batches per epoch. */
@@ -74,7 +78,8 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   batchIndices(epoch = 0): number[][] {
     const n = this.dataset.length;
     const o = this.options;
-    const order = o.shuffle ? randperm(n, o.generator ? o.generator(epoch) : new RandomGenerator(sampleSeed(o.seed ?? 0, 'order', epoch))) : Array.from({ length: n }, (_, i) => i);
+    const generator = (): RandomGenerator => (o.generator ? o.generator(epoch) : new RandomGenerator(sampleSeed(o.seed ?? 0, 'order', epoch)));
+    const order = o.shuffle ? randperm(n, generator()) : Array.from({ length: n }, (_, i) => i);
     return splitBatches(order, this.batchSize, o.dropLast ?? false);
   }
 

@@ -53,7 +53,8 @@ export class PreparedAugment {
     const g = new Generator(seed);
     const masks = batch.masks === null ? undefined : Uint8Array.from(batch.masks.data);
     // masks: (N, 1, D', H', W') as the augmented x.
-    const asTensor = (m: Uint8Array | undefined, x: Tensor): Tensor | null => (m === undefined ? null : new Tensor(Float32Array.from(m), [x.shape[0], 1, ...x.shape.slice(2)]));
+    const asTensor = (m: Uint8Array | undefined, x: Tensor): Tensor | null =>
+      m === undefined ? null : new Tensor(Float32Array.from(m), [x.shape[0], 1, ...x.shape.slice(2)]);
     if (this.twoViews !== null) {
       const v = this.twoViews.batch(batch.x, g, { spacing, masks });
       return { ...batch, x: v.x1, x2: v.x2, masks: asTensor(v.masks1, v.x1) };
