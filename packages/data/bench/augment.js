@@ -21,11 +21,9 @@ function timeMs(fn, repeats) {
 }
 
 const repeats = Number(process.argv[2] || 20);
-const gen = new lib.NoduleGenerator(lib.preset('iid'), 0);
-const samples = gen.batch('train', Array.from({ length: 32 }, (_, i) => i));
-const { x } = lib.toBatch(samples);
-const masks = new Uint8Array(x.data.length);
-samples.forEach((s, k) => masks.set(s.mask, k * s.mask.length));
+const batch = lib.fetchBatch(new lib.SyntheticDataset(lib.preset('iid'), 0, 'train', 32), lib.range(32), { masks: true });
+const x = batch.x;
+const masks = Uint8Array.from(batch.masks.data);
 
 const fmt = (r) => `median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)})`;
 const aug = new lib.Compose();

@@ -2,20 +2,11 @@
 // variation, an optional pleural (chest) wall on one side, and straight vessels crossing the field.
 import { Generator } from '@nodulab/tensor';
 import { ANATOMY_EDGE_MM, BLOOD_HU, PARENCHYMA_CELL_MM, SOFT_TISSUE_HU } from './constants';
+import { Vec3, unitVector } from './geometry';
 import { addValueNoise } from './noise';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;
-
-type Vec3 = [number, number, number];
-
-function unitVector(gen: Generator): Vec3 {
-  for (;;) {
-    const v: Vec3 = [2 * gen.uniform() - 1, 2 * gen.uniform() - 1, 2 * gen.uniform() - 1];
-    const n = hypot(v[0], v[1], v[2]);
-    if (n > 0.05 && n <= 1) return [v[0] / n, v[1] / n, v[2] / n];
-  }
-}
 
 /** Fills `hu` with parenchyma: `level` HU plus smooth variation of std `textureStd` HU. */
 export function renderParenchyma(hu: Float32Array, shape: readonly number[], spacing: readonly number[], level: number,

@@ -1,7 +1,6 @@
 // The synthetic lung-nodule generator: sample i of a split is a pure function of (spec, seed, split, i)
 // — volume: (D, H, W) windowed to [0, 1] (or HU), mask, bbox, centre, label and factor record — plus the
 // counterfactual API (the same sample with one factor overridden) and batching into (N, 1, D, H, W).
-import { Tensor } from '@nodulab/tensor';
 import { Window, addNoise, applyContrast, applySliceThickness, applyWindow } from './acquisition';
 import { renderParenchyma, renderPleuralWall, renderVessels } from './anatomy';
 import { FactorName, FactorRecord, checkFactorValue, isFactorName } from './factors';
@@ -171,21 +170,4 @@ export class NoduleGenerator {
     const label: 0 | 1 = evaluateRule(spec.labelRule, record) ? 1 : 0;
     return renderSample(spec, split, index, seed, { ...sampled, factors: record, label }, options);
   }
-}
-
-/** Stacks samples of one shape into x: (N, 1, D, H, W) and their labels (N). */
-export function toBatch(samples: readonly Sample[]): { x: Tensor; labels: Int32Array } {
-  if (samples.length === 0) throw new Error('toBatch: no samples');
-  const [D, H, W] = samples[0].shape;
-  const n = D * H * W;
-  const data = new Float32Array(samples.length * n);
-  const labels = new Int32Array(samples.length);
-  samples.forEach((s, k) => {
-    if (s.shape[0] !== D || s.shape[1] !== H || s.shape[2] !== W) {
-      throw new Error(`toBatch: sample ${k} has shape (${s.shape.join(', ')}), expected (${D}, ${H}, ${W})`);
-    }
-    data.set(s.volume, k * n);
-    labels[k] = s.label;
-  });
-  return { x: new Tensor(data, [samples.length, 1, D, H, W]), labels };
 }

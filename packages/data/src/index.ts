@@ -21,5 +21,6 @@ export * from './png';
 export * from './preview';
 export * from './parallel';
 export * from './dataset';
+export * from './loader';
 export * from './augment';
 export * from './distort';

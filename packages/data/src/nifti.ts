@@ -1,9 +1,9 @@
 // NIfTI-1 single-file volumes (.nii, and .nii.gz through zlib): a 348-byte header, a 4-byte extension
 // flag and the voxels from byte 352. Writes float32 or uint8 with spacing in pixdim and identity-with-
 // spacing qform/sform, atomically; reads float32/uint8/int16/uint16/int32/float64 and validates everything.
-import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { writeFileAtomic } from '@nodulab/tensor';
+import { readBytes } from './read_bytes';
 
 /** NIfTI-1 datatype codes this module understands. */
 export const NIFTI_DATATYPES = { uint8: 2, int16: 4, int32: 8, float32: 16, float64: 64, uint16: 512 } as const;
@@ -177,11 +177,5 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
 
 /** Reads a NIfTI-1 file (.nii or .nii.gz); errors name the file. */
 export function readNifti(file: string): NiftiVolume {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`readNifti ${file}: ${(e as Error).message}`);
-  }
-  return decodeNifti(bytes, file);
+  return decodeNifti(readBytes(file, 'readNifti'), file);
 }

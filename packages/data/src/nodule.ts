@@ -5,6 +5,7 @@
 import { Generator } from '@nodulab/tensor';
 import { AIR_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, NODULE_TEXTURE_CELL_MM, marginWidthMm } from './constants';
 import { FactorRecord } from './factors';
+import { Vec3, VoxelBox, unitVector } from './geometry';
 import { PointNoise } from './noise';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
@@ -31,16 +32,6 @@ const MAX_SPICULES = 32;
 /** Popcorn calcification blob count and radius (fraction of the nodule radius). */
 const POPCORN_BLOBS = 4;
 const POPCORN_RADIUS = 0.2;
-
-type Vec3 = [number, number, number];
-
-function unitVector(gen: Generator): Vec3 {
-  for (;;) {
-    const v: Vec3 = [2 * gen.uniform() - 1, 2 * gen.uniform() - 1, 2 * gen.uniform() - 1];
-    const n = hypot(v[0], v[1], v[2]);
-    if (n > 0.05 && n <= 1) return [v[0] / n, v[1] / n, v[2] / n];
-  }
-}
 
 /**
  * sum_k coefs[k] * P_{HARMONIC_DEGREES[k]}(n . axis_k) for a unit direction n: the Legendre polynomials
@@ -214,8 +205,8 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   // nodule whatever the spicules do (they can only lower s further below -edge / 2).
   const plainInterior = !partSolid && calc === 'none';
   let maskVoxels = 0;
-  let bz0 = D, by0 = H, bx0 = W, bz1 = -1, by1 = -1, bx1 = -1;
-  let fz0 = D, fy0 = H, fx0 = W, fz1 = -1, fy1 = -1, fx1 = -1;
+  const body = new VoxelBox(); // the mask
+  const footprint = new VoxelBox(); // every voxel the nodule's intensity reaches
   // Along a row, e = (ez, ey, ex) is c + px * u with u the frame's x column scaled to the ellipsoid.
   const uz = m[2] * invLong, uy = m[5] * invShort, ux = m[8] * invShort;
   const uu = uz * uz + uy * uy + ux * ux;
@@ -253,20 +244,10 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         if (rho > outerRho && S === 0) continue; // occupancy 0: nothing to draw
         if (rho < innerRho && plainInterior) {
           // Occupancy 1 and mask 1 (s <= -edge / 2); the value does not depend on t.
-          if (z < fz0) fz0 = z;
-          if (z > fz1) fz1 = z;
-          if (y < fy0) fy0 = y;
-          if (y > fy1) fy1 = y;
-          if (x < fx0) fx0 = x;
-          if (x > fx1) fx1 = x;
+          footprint.add(z, y, x);
           mask[idx] = 1;
           maskVoxels++;
-          if (z < bz0) bz0 = z;
-          if (z > bz1) bz1 = z;
-          if (y < by0) by0 = y;
-          if (y > by1) by1 = y;
-          if (x < bx0) bx0 = x;
-          if (x > bx1) bx1 = x;
+          body.add(z, y, x);
           let value = f.attenuation;
           if (texture !== null) value += f.texture * texture.at(z * sz, y * sy, x * sx);
           if (cavR > 0) {
@@ -311,21 +292,11 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         let occ = 0.5 - s * invEdge;
         if (occ <= 0) continue;
         if (occ > 1) occ = 1;
-        if (z < fz0) fz0 = z;
-        if (z > fz1) fz1 = z;
-        if (y < fy0) fy0 = y;
-        if (y > fy1) fy1 = y;
-        if (x < fx0) fx0 = x;
-        if (x > fx1) fx1 = x;
+        footprint.add(z, y, x);
         if (s <= 0) {
           mask[idx] = 1;
           maskVoxels++;
-          if (z < bz0) bz0 = z;
-          if (z > bz1) bz1 = z;
-          if (y < by0) by0 = y;
-          if (y > by1) by1 = y;
-          if (x < bx0) bx0 = x;
-          if (x > bx1) bx1 = x;
+          body.add(z, y, x);
         }
         let value: number;
         if (inSpicule && t > 1) value = haloHU;
@@ -354,7 +325,5 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
       }
     }
   }
-  const bbox = maskVoxels > 0 ? { min: [bz0, by0, bx0] as [number, number, number], max: [bz1, by1, bx1] as [number, number, number] } : null;
-  const footprint = fz1 >= 0 ? { min: [fz0, fy0, fx0] as [number, number, number], max: [fz1, fy1, fx1] as [number, number, number] } : null;
-  return { centre, maskVoxels, bbox, footprint };
+  return { centre, maskVoxels, bbox: body.bounds(), footprint: footprint.bounds() };
 }

@@ -1,7 +1,7 @@
 // NumPy .npy arrays: read (format 1.0/2.0/3.0 headers, little- or big-endian, C or Fortran order)
 // and write (C order, '<f4' '<f8' '|u1' '<i4' '<i8'); every error names the file.
-import * as fs from 'fs';
 import { writeFileAtomic } from './nifti';
+import { readBytes } from './read_bytes';
 
 /** Element types this module reads; 'int64'/'uint64' are returned as Float64Array (exact up to 2^53). */
 export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
@@ -236,13 +236,7 @@ export function encodeNpy(array: { dtype: NpyDtype; shape: readonly number[]; da
 
 /** Reads a .npy file; errors name the file. */
 export function readNpy(file: string): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`readNpy ${file}: ${(e as Error).message}`);
-  }
-  return decodeNpy(bytes, file);
+  return decodeNpy(readBytes(file, 'readNpy'), file);
 }
 
 /** Writes a .npy file atomically (see encodeNpy for the dtypes). */

@@ -1,10 +1,10 @@
 // NumPy .npz archives (a zip of name.npy entries, stored or deflated) through fflate: read with every
 // entry's CRC checked, and write (np.savez layout; deflated with `compress`). Errors name the file.
-import * as fs from 'fs';
 import { unzipSync, zipSync } from 'fflate';
 import { crc32 } from './crc32';
 import { writeFileAtomic } from './nifti';
 import { NpyArray, NpyDtype, decodeNpy, encodeNpy } from './npy';
+import { readBytes } from './read_bytes';
 
 /** Arrays by key (the entry name without ".npy"). */
 export type NpzArrays = Record<string, NpyArray>;
@@ -69,13 +69,7 @@ export function decodeNpz(bytes: Uint8Array, name = 'arrays.npz'): NpzArrays {
 
 /** Reads an .npz file; errors name the file. */
 export function readNpz(file: string): NpzArrays {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`readNpz ${file}: ${(e as Error).message}`);
-  }
-  return decodeNpz(bytes, file);
+  return decodeNpz(readBytes(file, 'readNpz'), file);
 }
 
 /** Encodes arrays (key -> {dtype, shape, data}) as .npz bytes. */

@@ -1,31 +1,34 @@
 // Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift, and
 // different-looking lesion "tasks" for multi-task and OOD studies. Shortcut presets carry test splits
 // whose rho differs from training's (e.g. "test-rho0.5", "test-rho0.0").
+import type { FactorName } from './factors';
 import { DatasetSpec, readSpecFile, validateSpec } from './spec';
+
+/**
+ * A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9
+ * in training, test splits at rho 0.5 and 0.0.
+ */
+function shortcutPreset(name: string, factor: FactorName, description: string,
+  benign: [number, number], malignant: [number, number]): DatasetSpec {
+  return {
+    name,
+    description: `${description}; test splits at rho 0.5 and 0.0.`,
+    shortcuts: [{ factor, rho: 0.9, distributions: [{ uniform: benign }, { uniform: malignant }] }],
+    splits: { 'test-rho0.5': { rho: { [factor]: 0.5 } }, 'test-rho0.0': { rho: { [factor]: 0 } } },
+  };
+}
 
 const PRESETS: Record<string, DatasetSpec> = {
   iid: {
     name: 'iid',
     description: 'Default factors; malignant <=> lobulated or spiculated; every split drawn alike.',
   },
-  'shortcut-size': {
-    name: 'shortcut-size',
-    description: 'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant); test splits at rho 0.5 and 0.0.',
-    shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ uniform: [5, 9] }, { uniform: [11, 16] }] }],
-    splits: { 'test-rho0.5': { rho: { diameter: 0.5 } }, 'test-rho0.0': { rho: { diameter: 0 } } },
-  },
-  'shortcut-density': {
-    name: 'shortcut-density',
-    description: 'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant); test splits at rho 0.5 and 0.0.',
-    shortcuts: [{ factor: 'attenuation', rho: 0.9, distributions: [{ uniform: [-40, 0] }, { uniform: [60, 100] }] }],
-    splits: { 'test-rho0.5': { rho: { attenuation: 0.5 } }, 'test-rho0.0': { rho: { attenuation: 0 } } },
-  },
-  'shortcut-scanner': {
-    name: 'shortcut-scanner',
-    description: 'Image noise (the "scanner") agrees with the label with rho = 0.9 in training; test splits at rho 0.5 and 0.0.',
-    shortcuts: [{ factor: 'noiseStd', rho: 0.9, distributions: [{ uniform: [8, 15] }, { uniform: [30, 45] }] }],
-    splits: { 'test-rho0.5': { rho: { noiseStd: 0.5 } }, 'test-rho0.0': { rho: { noiseStd: 0 } } },
-  },
+  'shortcut-size': shortcutPreset('shortcut-size', 'diameter',
+    'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant)', [5, 9], [11, 16]),
+  'shortcut-density': shortcutPreset('shortcut-density', 'attenuation',
+    'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant)', [-40, 0], [60, 100]),
+  'shortcut-scanner': shortcutPreset('shortcut-scanner', 'noiseStd',
+    'Image noise (the "scanner") agrees with the label with rho = 0.9 in training', [8, 15], [30, 45]),
   'scanner-shift': {
     name: 'scanner-shift',
     description: 'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',

@@ -4,7 +4,7 @@
 import { Generator, Tensor } from '@nodulab/tensor';
 import {
   AffineOp, AugmentConfigError, AugmentInput, Axis, Compose, DEFAULT_AUGMENT_CONFIG, NoduleGenerator, Shape3, TwoViewPipeline,
-  affineVolume, augmentBatch, flipVolume, preset, replay, rot90Volume, toBatch, validateAugmentConfig,
+  affineVolume, augmentBatch, flipVolume, preset, replay, rot90Volume, SyntheticDataset, fetchBatch, validateAugmentConfig,
 } from '../src';
 
 /** volume[i] = i (unique values, so outputs identify their source voxel); mask[i] = 1 where i % 7 == 0. */
@@ -286,7 +286,7 @@ describe('validateAugmentConfig', () => {
 describe('batches and two views', () => {
   const gen = new NoduleGenerator(preset('iid'), 1);
   const samples = gen.batch('train', [0, 1, 2, 3]);
-  const { x } = toBatch(samples);
+  const { x } = fetchBatch(new SyntheticDataset(preset('iid'), 1, 'train', 4), [0, 1, 2, 3]);
   const masks = new Uint8Array(x.data.length);
   samples.forEach((s, k) => masks.set(s.mask, k * s.mask.length));
   const n = 32 ** 3;

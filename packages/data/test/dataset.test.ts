@@ -1,10 +1,10 @@
 // Dataset folders: write then read back (NIfTI and npz storage) equal to the generator, manifest
-// contents, batches as (N, 1, D, H, W) tensors, atomic writes (complete or absent), and a reader that
+// contents, DataLoader batches as (N, 1, D, H, W) tensors, atomic writes (complete or absent), and a reader that
 // names the file for a bad manifest, a missing volume or a mismatched array.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DatasetFolder, NoduleGenerator, batches, openDataset, readNifti, writeDataset } from '../src';
+import { DataLoader, DatasetFolder, NoduleGenerator, openDataset, readNifti, writeDataset } from '../src';
 import type { DatasetSpec } from '../src';
 
 const spec: DatasetSpec = { name: 'tiny', volume: { shape: [16, 16, 16], spacing: [2, 1, 1] }, factors: { diameter: { uniform: [5, 8] } } };
@@ -42,7 +42,7 @@ describe.each([['nifti' as const], ['npz' as const]])('%s folder', (format) => {
       expect([r.index, r.seed, r.bbox, r.centre, r.factors]).toEqual([s.index, s.seed, s.bbox, s.centre, s.factors]);
     }
     expect(m.labelCounts['0'] + m.labelCounts['1']).toBe(6);
-    const b = [...batches(ds, 4, { masks: true })];
+    const b = [...new DataLoader(ds, { batchSize: 4, masks: true })];
     expect(b.map((x) => x.x.shape)).toEqual([[4, 1, 16, 16, 16], [2, 1, 16, 16, 16]]);
     expect(b[1].masks?.shape).toEqual([2, 1, 16, 16, 16]);
     expect(Array.from(b[1].labels)).toEqual([ds.labels[4], ds.labels[5]]);
@@ -64,17 +64,17 @@ describe('NIfTI storage details', () => {
   });
 });
 
-describe('batches', () => {
+describe('DataLoader over a folder', () => {
   it('shuffles deterministically by seed and drops the last batch on request', async () => {
     const out = path.join(dir, 'ds');
     await writeDataset(out, { spec, seed: 2, split: 'train', n: 5, format: 'npz', workers: 0, preview: 0 });
     const ds = openDataset(out);
-    const order = (seed: number): number[] => [...batches(ds, 2, { shuffleSeed: seed })].flatMap((b) => b.indices);
+    const order = (seed: number): number[] => [...new DataLoader(ds, { batchSize: 2, shuffle: true, seed })].flatMap((b) => b.indices);
     expect(order(3)).toEqual(order(3));
     expect([...order(3)].sort()).toEqual([0, 1, 2, 3, 4]);
     expect([order(1), order(2), order(3), order(4)].some((o) => o.join() !== '0,1,2,3,4')).toBe(true);
-    expect([...batches(ds, 2, { dropLast: true })].map((b) => b.indices)).toEqual([[0, 1], [2, 3]]);
-    expect(() => [...batches(ds, 0)]).toThrow(/batchSize must be a positive integer/);
+    expect([...new DataLoader(ds, { batchSize: 2, dropLast: true })].map((b) => b.indices)).toEqual([[0, 1], [2, 3]]);
+    expect(() => [...new DataLoader(ds, { batchSize: 0 })]).toThrow(/batchSize must be a positive integer/);
     expect(() => ds.volume(5)).toThrow(/index 5 is out of range \[0, 5\)/);
   });
 });

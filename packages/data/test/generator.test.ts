@@ -1,7 +1,7 @@
 // The generator: determinism per (seed, split, index), outputs, each factor measurably doing what it
 // says (diameter, irregular margins, density, noise, slice thickness, contrast), counterfactuals that
 // change only the named factor, and a throughput log line.
-import { DatasetSpec, FactorRecord, NoduleGenerator, Sample, preset, toBatch } from '../src';
+import { DatasetSpec, FactorRecord, NoduleGenerator, Sample, SyntheticDataset, collate, preset } from '../src';
 
 /** Distributions that switch off everything but the nodule, so its effect can be measured. */
 const QUIET: DatasetSpec['factors'] = {
@@ -111,11 +111,13 @@ describe('outputs', () => {
   });
 
   it('follows the spec volume shape and spacing, and stacks into (N, 1, D, H, W)', () => {
-    const gen = new NoduleGenerator({ name: 'aniso', volume: { shape: [16, 40, 24], spacing: [2.5, 0.7, 0.7] } }, 0);
+    const spec: DatasetSpec = { name: 'aniso', volume: { shape: [16, 40, 24], spacing: [2.5, 0.7, 0.7] } };
+    const gen = new NoduleGenerator(spec, 0);
     const batch = gen.batch('train', [0, 1, 2]);
+    const ds = new SyntheticDataset(spec, 0, 'train', 3);
     expect(batch[0].shape).toEqual([16, 40, 24]);
     expect(batch[0].spacing).toEqual([2.5, 0.7, 0.7]);
-    const { x, labels } = toBatch(batch);
+    const { x, labels } = collate([0, 1, 2].map((i) => ds.get(i)));
     expect(x.shape).toEqual([3, 1, 16, 40, 24]);
     expect(Array.from(labels)).toEqual(batch.map((s) => s.label));
     expect(x.data[2 * 16 * 40 * 24 + 5]).toBe(batch[2].volume[5]);

@@ -5,13 +5,23 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { batches, decodeNpz, encodeNpy, encodeNpz, openDataset, readMedMNIST, readNpz, writeNpz } from '../src';
+import { DataLoader, decodeNpz, encodeNpy, encodeNpz, openDataset, readMedMNIST, readNpz, writeNpz } from '../src';
 
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-npz-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A little-endian record of `size` bytes: [offset, bytes (2 or 4), value] fields, zero elsewhere. */
+function record(size: number, fields: [number, 2 | 4, number][]): Buffer {
+  const b = Buffer.alloc(size);
+  for (const [at, bytes, value] of fields) {
+    if (bytes === 2) b.writeUInt16LE(value, at);
+    else b.writeUInt32LE(value, at);
+  }
+  return b;
+}
 
 /** A zip with stored (uncompressed) entries, as np.savez writes: local headers, central directory, end record. */
 function storedZip(entries: Record<string, Uint8Array>): Buffer {
@@ -21,33 +31,15 @@ function storedZip(entries: Record<string, Uint8Array>): Buffer {
   for (const [name, data] of Object.entries(entries)) {
     const crc = zlib.crc32(data);
     const n = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(data.length, 20);
-    cd.writeUInt32LE(data.length, 24);
-    cd.writeUInt16LE(n.length, 28);
-    cd.writeUInt32LE(offset, 42);
+    const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], [14, 4, crc], [18, 4, data.length], [22, 4, data.length], [26, 2, n.length]]);
+    const cd = record(46, [[0, 4, 0x02014b50], [4, 2, 20], [6, 2, 20], [16, 4, crc], [20, 4, data.length], [24, 4, data.length], [28, 2, n.length], [42, 4, offset]]);
     locals.push(local, n, Buffer.from(data));
     central.push(cd, n);
     offset += 30 + n.length + data.length;
   }
   const cdBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(entries).length, 8);
-  end.writeUInt16LE(Object.keys(entries).length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const count = Object.keys(entries).length;
+  const end = record(22, [[0, 4, 0x06054b50], [8, 2, count], [10, 2, count], [12, 4, cdBytes.length], [16, 4, offset]]);
   return Buffer.concat([...locals, cdBytes, end]);
 }
 
@@ -127,7 +119,7 @@ describe('MedMNIST 3D layout', () => {
     expect(train.mask(0)).toBeNull();
     const val = openDataset(file, { split: 'val' });
     expect(val.n).toBe(2);
-    const all = [...batches(train, 2)];
+    const all = [...new DataLoader(train, { batchSize: 2 })];
     expect(all.map((b) => b.x.shape)).toEqual([[2, 1, 28, 28, 28], [1, 1, 28, 28, 28]]);
     expect(Array.from(all[1].labels)).toEqual([0]);
     expect(all[1].x.data).toEqual(train.volume(2));

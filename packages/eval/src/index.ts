@@ -13,3 +13,4 @@ export * from './predictor';
 export * from './module_predictor';
 export * from './checkpoint';
 export * from './evaluate';
+export { datasetBatches } from './dataset_batches';

@@ -4,15 +4,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { NoduleGenerator, Sample } from '@nodulab/data';
-import { CLASSIFICATION_METRICS, ClassificationEvaluation, ClassificationMetricName, evaluate } from '@nodulab/eval';
-import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, sourceBatches, train, yieldToEventLoop } from '@nodulab/train';
+import { DataLoader, InMemoryDataset, NoduleGenerator, Sample, Subset, range } from '@nodulab/data';
+import { CLASSIFICATION_METRICS, ClassificationEvaluation, ClassificationMetricName, datasetBatches, evaluate } from '@nodulab/eval';
+import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, train, yieldToEventLoop } from '@nodulab/train';
 import { Aggregate, aggregateFields } from './aggregate';
 import { FlipStats, counterfactualValue, describeCounterfactual, factorStats, flipStats } from './counterfactual';
 import { gradCam3d, insideShare } from './gradcam';
 import { ProbeResult, probe } from './probes';
 import { StudySpec, runConfigFor, testDatasetSpec, trainingDatasetSpec } from './spec';
-import { VolumeSet, VolumeSetSource, generateSet, stackSamples } from './test_data';
+import { generateSet, stackSamples } from './test_data';
 import { metricsCsv } from './report/csv';
 import { reportHtml } from './report/html';
 
@@ -74,9 +74,8 @@ export interface StudyOptions {
 }
 
 /** `net` on a test set: per-sample P(malignant) and the classification metrics. */
-async function evaluateOn(net: TrainableNet, set: VolumeSet, batchSize: number): Promise<ClassificationEvaluation> {
-  const source = new VolumeSetSource(set);
-  const r = await evaluate(netPredictor(net, source), sourceBatches(source, batchSize));
+async function evaluateOn(net: TrainableNet, set: InMemoryDataset, batchSize: number): Promise<ClassificationEvaluation> {
+  const r = await evaluate(netPredictor(net, set), datasetBatches(set, batchSize));
   if (r.task !== 'classification') throw new Error(`${set.name}: ${r.info.modelKind} is not a classifier`);
   return r;
 }
@@ -85,14 +84,12 @@ async function evaluateOn(net: TrainableNet, set: VolumeSet, batchSize: number):
 const malignancyOf = (r: ClassificationEvaluation): Float64Array => Float64Array.from(r.predictions, (p) => p.pMalignant);
 
 /** Embeddings (n, d) of the first n volumes, in eval mode. */
-async function embeddings(net: TrainableNet, set: VolumeSet, n: number, batchSize: number): Promise<{ X: Float32Array; d: number }> {
-  const src = new VolumeSetSource(set, n);
+async function embeddings(net: TrainableNet, set: InMemoryDataset, n: number, batchSize: number): Promise<{ X: Float32Array; d: number }> {
   const parts: Float32Array[] = [];
   let d = 0;
   net.model.eval();
-  for (let s = 0; s < n; s += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, k) => s + k);
-    const h = noGrad(() => net.embed(src.batch(idx).x));
+  for (const b of new DataLoader(new Subset(set, range(n)), { batchSize })) {
+    const h = noGrad(() => net.embed(b.x));
     d = h.shape[1];
     parts.push(h.data);
     await yieldToEventLoop();
@@ -107,22 +104,20 @@ async function embeddings(net: TrainableNet, set: VolumeSet, n: number, batchSiz
 interface CounterfactualSet {
   name: string;
   indices: number[];
-  set: VolumeSet | null;
+  set: InMemoryDataset | null;
 }
 
 /** Mean Grad-CAM share inside the nodule mask over the first n analysed volumes (batches of 8). */
-async function saliency(net: TrainableNet, set: VolumeSet, n: number): Promise<RunResult['saliency']> {
+async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Promise<RunResult['saliency']> {
   const V = set.shape[0] * set.shape[1] * set.shape[2];
-  const src = new VolumeSetSource(set, n);
   let shareSum = 0;
   let maskSum = 0;
   let counted = 0;
   net.model.eval();
-  for (let s = 0; s < n; s += 8) {
-    const idx = Array.from({ length: Math.min(8, n - s) }, (_, k) => s + k);
-    const { cams } = gradCam3d(net.model, src.batch(idx).x);
-    idx.forEach((i, k) => {
-      const mask = set.masks!.subarray(i * V, (i + 1) * V);
+  for (const b of new DataLoader(new Subset(set, range(n)), { batchSize: 8 })) {
+    const { cams } = gradCam3d(net.model, b.x);
+    b.indices.forEach((i, k) => {
+      const mask = set.get(i, { mask: true }).mask as Uint8Array;
       const share = insideShare(cams.subarray(k * V, (k + 1) * V), mask);
       if (!Number.isFinite(share)) return;
       let m = 0;
@@ -150,7 +145,7 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
   setNumThreads(study.threads);
 
   emit({ kind: 'phase', message: `generating ${study.testSets.length} test sets (${study.testSets.map((t) => `${t.name} ${t.n}`).join(', ')})` });
-  const sets: VolumeSet[] = [];
+  const sets: InMemoryDataset[] = [];
   for (const t of study.testSets) {
     const analysed = t.name === study.analysis.testSet;
     sets.push(await generateSet(t.name, testDatasetSpec(t.spec as never, study.volume), 0, t.split, t.n, { masks: analysed, factors: analysed }));
@@ -243,7 +238,7 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
     threads: study.threads,
     losses: study.losses.map((l) => l.name),
     seeds: study.seeds,
-    testSets: study.testSets.map((t, k) => ({ name: t.name, split: t.split, spec: typeof t.spec === 'string' ? t.spec : t.spec.name, n: sets[k].n })),
+    testSets: study.testSets.map((t, k) => ({ name: t.name, split: t.split, spec: typeof t.spec === 'string' ? t.spec : t.spec.name, n: sets[k].length })),
     analysis: { ...study.analysis, counterfactualValues },
     runs,
     summary,

@@ -1,16 +1,17 @@
-// The one training loop every objective runs: per epoch a seeded batch order, seeded augmentation
-// (one or two views), forward/backward/step with optional clipping, a yield to the event loop after
-// every step, then the schedule, validation, best selection, an atomic checkpoint and log records.
-import { Compose, TwoViewPipeline, augmentBatch } from '@nodulab/data';
+// The one training loop every objective runs: per stage a DataLoader (seeded batch order, seeded
+// augmentation into one or two views, optional prefetch); per step forward/backward/step with optional
+// clipping and a yield to the event loop; per epoch the schedule, validation, best selection, an atomic
+// checkpoint and log records.
+import type { Compose, Dataset, DataLoader } from '@nodulab/data';
+import type { Tensor } from '@nodulab/tensor';
 import { clipGradNorm_, loadCheckpoint, modelSpecMetadata, saveCheckpoint, LRScheduler } from '@nodulab/nn';
 import type { RunConfig } from './config';
-import { DataSource, epochBatches } from './data_source';
+import { stageLoader } from './data_source';
 import { ValidationMetrics, validate } from './evaluate';
 import type { TrainableNet } from './model';
-import type { ViewBatch } from './objectives';
 import { TrainOptimizer, buildOptimizer, buildScheduler } from './optim';
 import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './run_files';
-import { derivedGenerator, rngState } from './seeds';
+import { rngState } from './seeds';
 import type { StagePlan } from './stages';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
@@ -56,9 +57,11 @@ export interface RunCounters {
 export interface LoopContext {
   config: RunConfig;
   net: TrainableNet;
-  train: DataSource;
-  val: DataSource;
+  train: Dataset;
+  val: Dataset;
   augment: Compose | null;
+  /** Training batches prepared ahead in a worker thread (0: on the training thread). */
+  prefetch: number;
   paths: RunPaths;
   log: JsonlLog;
   counters: RunCounters;
@@ -96,17 +99,6 @@ function saveState(ctx: LoopContext, file: string, stageIndex: number, epochsDon
   saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata });
 }
 
-/** Augments a batch into the views the objective needs (no augmentation when the config has none). */
-function makeViews(ctx: LoopContext, x: ViewBatch['x1'], labels: Int32Array, views: 1 | 2, stageIndex: number, epoch: number, step: number): ViewBatch {
-  const g = derivedGenerator(ctx.config.seed, `augment/${stageIndex}/${epoch}`, step);
-  const spacing = ctx.train.spacing;
-  if (views === 2) {
-    const v = new TwoViewPipeline(ctx.augment!).batch(x, g, { spacing });
-    return { x1: v.x1, x2: v.x2, labels };
-  }
-  return { x1: ctx.augment ? augmentBatch(ctx.augment, x, g, { spacing }).x : x, x2: null, labels };
-}
-
 /**
  * Runs stage `stageIndex` from `epochsDone` completed epochs to the end, restoring optimizer and
  * schedule from `resumeFile` when given. Resolves 'done', or 'aborted' when the signal fired (the
@@ -122,7 +114,7 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
   if (resumeFile) loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined });
   const steps = stepsPerEpoch(config);
   const totalSteps = ctx.stages.reduce((n, s) => n + s.epochs * steps, 0);
-  const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.size);
+  const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.length);
   const rate = () => {
     const secs = (Date.now() - ctx.session.start) / 1000;
     const doneSteps = counters.globalStep - ctx.session.step0;
@@ -132,21 +124,46 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
     };
   };
   ctx.log.write({ event: 'stage', stage: plan.name, stageIndex, objective: objective.name, epochs: plan.epochs, startEpoch: epochsDone + 1, stepsPerEpoch: steps });
+  const loader = stageLoader(ctx.train, {
+    seed: config.seed, stageIndex, batchSize: config.batchSize, views: objective.views, augment: ctx.augment, prefetch: ctx.prefetch,
+  });
+  try {
+    return await runEpochs(ctx, stageIndex, epochsDone, loader, { params, optimizer, scheduler, totalSteps, totalSamples, rate });
+  } finally {
+    await loader.close();
+  }
+}
 
+/** What runEpochs shares with its stage. */
+interface StageState {
+  params: Tensor[];
+  optimizer: TrainOptimizer;
+  scheduler: LRScheduler | null;
+  totalSteps: number;
+  totalSamples: number;
+  rate: () => { samplesPerSec: number; etaSec: number };
+}
+
+/** Epochs `epochsDone`.. of stage `stageIndex`: steps, schedule, validation, best selection, checkpoints. */
+async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: number, loader: DataLoader, st: StageState): Promise<'done' | 'aborted'> {
+  const { config, net, counters } = ctx;
+  const plan = ctx.stages[stageIndex];
+  const objective = plan.objective;
+  const { params, optimizer, scheduler, totalSteps, totalSamples, rate } = st;
+  const steps = loader.length;
   for (let epoch = epochsDone; epoch < plan.epochs; epoch++) {
     const started = Date.now();
-    const batches = epochBatches(config.data.train.n, config.batchSize, derivedGenerator(config.seed, `order/${stageIndex}/${epoch}`));
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
+    let k = -1;
     const lr = optimizer.paramGroups[0].lr;
-    for (let k = 0; k < batches.length; k++) {
+    for await (const b of loader.iter(epoch)) {
+      k++;
       if (ctx.signal?.aborted) return 'aborted';
       objective.trainMode(net);
-      const b = ctx.train.batch(batches[k]);
-      const views = makeViews(ctx, b.x, b.labels, objective.views, stageIndex, epoch, k);
       net.model.zeroGrad();
-      const out = objective.step(net, views);
+      const out = objective.step(net, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
       const loss = out.loss.item();
       if (!Number.isFinite(loss)) {
         throw new Error(`training diverged: ${plan.name} epoch ${epoch + 1} step ${k + 1} has loss ${loss} (lower optimizer.lr or set gradClip)`);
@@ -166,7 +183,7 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
       ctx.log.write({ event: 'step', stage: plan.name, epoch: epoch + 1, step: k + 1, globalStep: counters.globalStep, loss, lr, ...(gradNorm !== undefined ? { gradNorm } : {}), samplesPerSec: r.samplesPerSec });
       ctx.onProgress?.({
         kind: 'step', stage: plan.name, stageIndex, stages: ctx.stages.length, epoch: epoch + 1, epochs: plan.epochs,
-        step: k + 1, steps: batches.length, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss, ...r,
+        step: k + 1, steps, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss, ...r,
       });
       await yieldToEventLoop();
     }
@@ -191,7 +208,7 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
     });
     ctx.onProgress?.({
       kind: 'epoch', stage: plan.name, stageIndex, stages: ctx.stages.length, epoch: epoch + 1, epochs: plan.epochs,
-      step: batches.length, steps: batches.length, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss: trainLoss, ...rate(), val,
+      step: steps, steps, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss: trainLoss, ...rate(), val,
     });
     await yieldToEventLoop();
   }

@@ -3,9 +3,14 @@
 import { Generator } from '@nodulab/tensor';
 import { sampleSeed } from '@nodulab/data';
 
+/** The seed of stream `purpose` (e.g. "augment/0/3") at position `index` under the run seed. */
+export function derivedSeed(seed: number, purpose: string, index = 0): number {
+  return sampleSeed(seed, purpose, index);
+}
+
 /** A fresh Generator for `purpose` (e.g. "order/pretrain/3") at position `index` under the run seed. */
 export function derivedGenerator(seed: number, purpose: string, index = 0): Generator {
-  return new Generator(sampleSeed(seed, purpose, index));
+  return new Generator(derivedSeed(seed, purpose, index));
 }
 
 /** How a checkpoint records the run's randomness: everything is derived, so the seed is the state. */

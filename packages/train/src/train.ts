@@ -2,11 +2,11 @@
 // lays out the run folder, runs the loss's stages through the shared loop, resumes exactly from the
 // last checkpoint with `resume`, and returns (and saves) a run summary.
 import * as fs from 'fs';
-import { Compose } from '@nodulab/data';
+import { Compose, Dataset } from '@nodulab/data';
 import { loadCheckpoint } from '@nodulab/nn';
 import { setNumThreads } from '@nodulab/tensor';
 import { ConfigError, LossKind, RunConfig, resolveRunConfig } from './config';
-import { DataSource, openSource } from './data_source';
+import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
 import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
 import { buildNet } from './model';
@@ -23,8 +23,13 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Stops the run before the next step; the last checkpoint holds the last completed epoch. */
   signal?: AbortSignal;
-  /** Replaces the synthetic train/val sources built from `config.data` (e.g. a dataset folder reader). */
-  sources?: { train: DataSource; val: DataSource };
+  /** Replaces the train/val datasets built from `config.data` (e.g. to share one cached set between runs). */
+  sources?: { train: Dataset; val: Dataset };
+  /**
+   * Training batches prepared ahead in a worker thread while the model trains (default PREFETCH;
+   * 0: on the training thread). Results are byte-identical either way.
+   */
+  prefetch?: number;
 }
 
 /** What a run did. Also saved as summary.json. */
@@ -46,6 +51,9 @@ export interface RunSummary {
   checkpoints: { last: string | null; best: string | null };
   config: RunConfig;
 }
+
+/** Default of TrainOptions.prefetch. */
+export const PREFETCH = 0;
 
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
@@ -121,7 +129,7 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   const log = new JsonlLog(paths.log);
   const start = Date.now();
   const ctx: LoopContext = {
-    config: cfg, net, train: sources.train, val: sources.val, augment: cfg.augment ? new Compose(cfg.augment) : null,
+    config: cfg, net, train: sources.train, val: sources.val, augment: cfg.augment ? new Compose(cfg.augment) : null, prefetch: options.prefetch ?? PREFETCH,
     paths, log, counters, stages, onProgress: options.onProgress, signal: options.signal,
     session: { start, step0: counters.globalStep, samples0: counters.samplesSeen },
   };

@@ -2,7 +2,7 @@
 // same volumes as the generator gives, so the run matches one on the synthetic source.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeDataset } from '@nodulab/data';
+import { fetchBatch, writeDataset } from '@nodulab/data';
 import type { DatasetSpec } from '@nodulab/data';
 import { openSource, resolveRunConfig, train } from '../src';
 import { EASY_SPEC, tempDir, tinyConfig } from './helpers';
@@ -23,8 +23,8 @@ describe('dataset folder sources', () => {
     const cfg = resolveRunConfig(tinyConfig({ data: { ...tinyConfig().data, train: { split: 'train', path: folders.train }, val: { split: 'val', path: folders.val, n: 8 } } }));
     expect(cfg.data.train.n).toBe(24);
     expect(cfg.data.val.n).toBe(8);
-    const folder = openSource(cfg.data, 'train').batch([0, 5]);
-    const synthetic = openSource({ ...cfg.data, train: { split: 'train', n: 24 } }, 'train').batch([0, 5]);
+    const folder = fetchBatch(openSource(cfg.data, 'train'), [0, 5]);
+    const synthetic = fetchBatch(openSource({ ...cfg.data, train: { split: 'train', n: 24 } }, 'train'), [0, 5]);
     expect(Array.from(folder.labels)).toEqual(Array.from(synthetic.labels));
     let maxDiff = 0;
     folder.x.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - synthetic.x.data[i]))));

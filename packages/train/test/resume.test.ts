@@ -1,5 +1,6 @@
 // Resume equals uninterrupted: a run stopped after its first epoch (or mid-epoch, or across the
-// pretrain -> probe boundary) and resumed ends with byte-identical checkpoints to a run never stopped.
+// pretrain -> probe boundary) and resumed ends with byte-identical checkpoints to a run never stopped;
+// so does a run whose batches are prefetched in a worker thread.
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadSafetensors } from '@nodulab/nn';
@@ -51,6 +52,15 @@ describe('resume continues a run exactly', () => {
     }
     expect(second.best).toEqual(full.best);
     expect(second.final).toEqual(full.final);
+  });
+
+  it('training batches prefetched in a worker give the same checkpoints', async () => {
+    const config = tinyConfig({ loss: 'simclr', pretrainEpochs: 1, probe: { mode: 'linear', epochs: 1 }, data: { ...tinyConfig().data, train: { split: 'train', n: 40 }, val: { split: 'val', n: 20 } } });
+    const here = await train(config, { outDir: path.join(root, 'prefetch-0'), prefetch: 0 });
+    const ahead = await train(config, { outDir: path.join(root, 'prefetch-2'), prefetch: 2 });
+    expect(ahead.final).toEqual(here.final);
+    const file = (dir: string): Buffer => fs.readFileSync(path.join(root, dir, 'checkpoints', 'last.safetensors'));
+    expect(file('prefetch-2').equals(file('prefetch-0'))).toBe(true);
   });
 
   it('a resume with a different config is refused and changes nothing', async () => {

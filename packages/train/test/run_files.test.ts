@@ -2,9 +2,9 @@
 // checkpoints with model, optimizer, schedule and training state, summary.json; all parse.
 import * as fs from 'fs';
 import * as path from 'path';
-import { auroc, ClassificationEvaluation, evaluate } from '@nodulab/eval';
+import { auroc, ClassificationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
 import { loadSafetensors, readModelSpec } from '@nodulab/nn';
-import { loadRun, netPredictor, openSource, sourceBatches, readTrainState, resolveRunConfig, stepsPerEpoch, train } from '../src';
+import { loadRun, netPredictor, openSource, readTrainState, resolveRunConfig, stepsPerEpoch, train } from '../src';
 import { tempDir, tinyConfig } from './helpers';
 
 jest.setTimeout(30_000);
@@ -51,7 +51,7 @@ describe('run files', () => {
     const run = loadRun(dir, 'best');
     expect(run.summary?.status).toBe('completed');
     const val = openSource(run.config.data, 'val');
-    const { logits, predictions } = (await evaluate(netPredictor(run.net, val), sourceBatches(val, 16))) as ClassificationEvaluation;
+    const { logits, predictions } = (await evaluate(netPredictor(run.net, val), datasetBatches(val, 16))) as ClassificationEvaluation;
     const labels = predictions.map((p) => p.label);
     expect(logits.length).toBe(2 * labels.length);
     const p1 = Array.from({ length: labels.length }, (_, i) => logits[2 * i + 1] - logits[2 * i]);

@@ -3,8 +3,8 @@
 // reports accuracy, sensitivity, specificity, balanced accuracy and AUROC per split (segmentation
 // models: mean Dice of the nodule class), as text and optionally JSON.
 import { writeFileAtomic } from '@nodulab/tensor';
-import { DatasetSpec, loadSpec, NoduleGenerator } from '@nodulab/data';
-import { evaluate, formatClassificationMetrics, LabelledBatch, loadCheckpointPredictor, Predictor } from '@nodulab/eval';
+import { DatasetSpec, loadSpec, SyntheticDataset } from '@nodulab/data';
+import { datasetBatches, evaluate, formatClassificationMetrics, loadCheckpointPredictor, Predictor } from '@nodulab/eval';
 import { OnnxPredictor } from '@nodulab/onnx';
 import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
@@ -22,20 +22,6 @@ const OPTIONS = {
   out: { type: 'string', description: 'also write the metrics as JSON to this file' },
 } as const;
 
-/** Samples 0..n-1 of `split`, generated batch by batch, in HU when the model normalizes HU itself. */
-function* splitBatches(gen: NoduleGenerator, split: string, n: number, batch: number, hu: boolean, masks: boolean): Generator<LabelledBatch> {
-  for (let start = 0; start < n; start += batch) {
-    const indices = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-    const samples = gen.batch(split, indices, { hu });
-    yield {
-      x: samples.map((s) => ({ data: s.volume, shape: s.shape })),
-      labels: samples.map((s) => s.label),
-      indices,
-      masks: masks ? samples.map((s) => s.mask) : undefined,
-    };
-  }
-}
-
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: "Evaluate an ONNX model or a checkpoint on a dataset spec's test split(s): accuracy, sensitivity, specificity, balanced accuracy, AUROC.",
@@ -50,7 +36,6 @@ export const evaluateCommand: Command = {
     const spec: DatasetSpec = loadSpec(o.spec as string);
     const splits = o.split !== undefined ? (o.split as string).split(',').map((s) => s.trim()).filter(Boolean) : ['test', ...Object.keys(spec.splits ?? {})];
     if (!splits.length) throw new UsageError('--split names no split');
-    const gen = new NoduleGenerator(spec, o.seed as number);
     const source = (o.model ?? o.checkpoint) as string;
     const predictor: Predictor = o.model !== undefined ? await OnnxPredictor.load(source) : loadCheckpointPredictor(source);
     const m = predictor.info;
@@ -59,12 +44,13 @@ export const evaluateCommand: Command = {
     const report: Record<string, Record<string, unknown>> = {};
     try {
       for (const split of splits) {
-        const shape = gen.resolve(split).shape;
+        const data = new SyntheticDataset(spec, o.seed as number, split, n, { hu, cache: false });
+        const shape = data.shape;
         if (shape.some((d, i) => d !== m.inputSize[i])) {
           throw new Error(`spec ${spec.name} split ${split} generates (${shape.join(', ')}) volumes; the model expects (${m.inputSize.join(', ')})`);
         }
         const bar = new ProgressBar(`evaluate ${split}`, n);
-        const batches = splitBatches(gen, split, n, o.batch as number, hu, m.task === 'segmentation');
+        const batches = datasetBatches(data, o.batch as number, { masks: m.task === 'segmentation' });
         const r = await evaluate(predictor, batches, { units: hu ? 'HU' : 'normalized', threshold: o.threshold as number, onProgress: (done) => bar.update(done) });
         bar.finish();
         if (r.task === 'classification') {

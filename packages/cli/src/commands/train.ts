@@ -27,6 +27,7 @@ const OPTIONS = {
   temperature: { type: 'number', description: 'SupCon / NT-Xent temperature' },
   seed: { type: 'integer', description: 'run seed (init, data order, augmentation)', min: 0 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
+  prefetch: { type: 'integer', description: 'training batches prepared ahead in a worker thread (0: none; results are identical)', default: 2, min: 0 },
   out: { type: 'string', description: 'run folder (default runs/<loss>-s<seed>-<time>)' },
   resume: { type: 'boolean', description: 'continue the run in --out from its last checkpoint' },
 } as const;
@@ -148,7 +149,7 @@ export const trainCommand: Command = {
       const reporter = progressReporter();
       process.once('SIGINT', onSignal);
       try {
-        summary = await train(resume && !given ? null : input, { outDir, resume, onProgress: reporter.onProgress, signal: ac.signal });
+        summary = await train(resume && !given ? null : input, { outDir, resume, prefetch: o.prefetch as number, onProgress: reporter.onProgress, signal: ac.signal });
       } finally {
         reporter.finish();
       }

@@ -1,22 +1,27 @@
-// Dataset folders (manifest + NIfTI or .npz volumes), MedMNIST .npz files, and batching either into
-// (N, 1, D, H, W) tensors; openDataset picks the reader from the path.
+// Datasets: the map-style Dataset interface and its implementations — synthetic on the fly, dataset
+// folders (manifest + NIfTI or .npz), MedMNIST .npz, in memory, subsets; openDataset picks the reader.
 import * as fs from 'fs';
-import { readMedMNIST } from './medmnist';
+import { NpzVolumeDataset, readMedMNIST } from './medmnist';
 import { DatasetFolder } from './reader';
-import type { VolumeDataset } from './volume_dataset';
 
 export * from './manifest';
-export * from './volume_dataset';
+export * from './dataset';
 export { DatasetFolder, readManifest } from './reader';
 export { NpzVolumeDataset, readMedMNIST, MEDMNIST_SPLITS } from './medmnist';
+export { SyntheticDataset, sampleItem } from './synthetic';
+export type { SyntheticOptions } from './synthetic';
+export { InMemoryDataset } from './memory';
+export type { InMemoryArrays } from './memory';
+export { Subset, range } from './subset';
+export { openRecipe } from './recipe';
 export { DatasetWriter, writeDataset, checkOutput, partialPath } from './writer';
 export type { DatasetWriterOptions, WriteDatasetOptions } from './writer';
 
 /**
- * Opens a dataset for training: a folder written by `nodulab generate` (its manifest.json), or an
+ * Opens a dataset file or folder: a folder written by `nodulab generate` (its manifest.json), or an
  * .npz in the MedMNIST layout (`split`: 'train' | 'val' | 'test', default 'train').
  */
-export function openDataset(source: string, options: { split?: string } = {}): VolumeDataset {
+export function openDataset(source: string, options: { split?: string } = {}): DatasetFolder | NpzVolumeDataset {
   let st: fs.Stats;
   try {
     st = fs.statSync(source);

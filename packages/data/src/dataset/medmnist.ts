@@ -1,16 +1,17 @@
 // MedMNIST 3D .npz files (e.g. NoduleMNIST3D): arrays {train,val,test}_images — uint8 (N, D, H, W)
-// (or (N, 1, D, H, W)) — and {split}_labels (N, 1), read as a VolumeDataset with volumes scaled to [0, 1].
+// (or (N, 1, D, H, W)) — and {split}_labels (N, 1), read as a Dataset with volumes scaled to [0, 1].
 import { NpyArray } from '../npy';
 import { NpzArrays, readNpz } from '../npz';
-import { VolumeDataset, checkIndex } from './volume_dataset';
+import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** The splits of the MedMNIST layout. */
 export const MEDMNIST_SPLITS = ['train', 'val', 'test'] as const;
 
 /** A split of a MedMNIST-layout .npz (any "<split>_images" / "<split>_labels" pair). */
-export class NpzVolumeDataset implements VolumeDataset {
-  readonly source: string;
+export class NpzVolumeDataset implements Dataset {
+  readonly name: string;
   readonly n: number;
+  readonly channels = 1;
   readonly shape: [number, number, number];
   readonly spacing: [number, number, number] = [1, 1, 1];
   readonly labels: Int32Array;
@@ -21,8 +22,8 @@ export class NpzVolumeDataset implements VolumeDataset {
   private readonly scale: number;
 
   /** Takes `split` from arrays read out of `file` (named in every error). */
-  constructor(arrays: NpzArrays, split: string, file: string) {
-    this.source = `${file} (${split})`;
+  constructor(arrays: NpzArrays, private readonly split: string, private readonly file: string) {
+    this.name = `${file} (${split})`;
     const fail = (msg: string): never => {
       throw new Error(`readMedMNIST ${file}: ${msg}`);
     };
@@ -63,6 +64,23 @@ export class NpzVolumeDataset implements VolumeDataset {
     this.scale = images.dtype === 'uint8' ? 1 / 255 : 1;
   }
 
+  /** Number of items (same as `n`). */
+  get length(): number {
+    return this.n;
+  }
+
+  get(i: number, options: GetOptions = {}): Item {
+    const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i] };
+    const mask = options.mask ? this.mask(i) : null;
+    if (mask !== null) item.mask = mask;
+    return item;
+  }
+
+  recipe(): DatasetRecipe {
+    return { kind: 'medmnist', file: this.file, split: this.split };
+  }
+
+  /** Volume `i`: (D, H, W) in [0, 1]. */
   volume(i: number): Float32Array {
     checkIndex(this, i);
     const v = this.shape[0] * this.shape[1] * this.shape[2];
@@ -72,6 +90,7 @@ export class NpzVolumeDataset implements VolumeDataset {
     return out;
   }
 
+  /** Mask `i`: (D, H, W), or null when the file has no "<split>_masks". */
   mask(i: number): Uint8Array | null {
     checkIndex(this, i);
     if (this.masks === null) return null;

@@ -8,7 +8,7 @@ import { readNifti } from '../nifti';
 import { NpyArray } from '../npy';
 import { readNpz } from '../npz';
 import { DatasetManifest, SampleRecord, validateManifest } from './manifest';
-import { VolumeDataset, checkIndex } from './volume_dataset';
+import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** Reads and validates `<dir>/manifest.json`. */
 export function readManifest(dir: string): DatasetManifest {
@@ -28,11 +28,12 @@ export function readManifest(dir: string): DatasetManifest {
   return validateManifest(doc, file);
 }
 
-/** A dataset folder: manifest plus volumes/masks as NIfTI files or one .npz. */
-export class DatasetFolder implements VolumeDataset {
-  readonly source: string;
+/** A dataset folder: manifest plus volumes/masks as NIfTI files or one .npz; items carry their factor records. */
+export class DatasetFolder implements Dataset {
+  readonly name: string;
   readonly manifest: DatasetManifest;
   readonly n: number;
+  readonly channels = 1;
   readonly shape: [number, number, number];
   readonly spacing: [number, number, number];
   readonly labels: Int32Array;
@@ -41,7 +42,7 @@ export class DatasetFolder implements VolumeDataset {
 
   /** Opens `dir`; throws naming the file for a bad manifest, a missing file or a bad .npz. */
   constructor(dir: string) {
-    this.source = dir;
+    this.name = dir;
     this.manifest = readManifest(dir);
     const m = this.manifest;
     this.n = m.n;
@@ -79,6 +80,22 @@ export class DatasetFolder implements VolumeDataset {
     }
   }
 
+  /** Number of items (same as `n`). */
+  get length(): number {
+    return this.n;
+  }
+
+  get(i: number, options: GetOptions = {}): Item {
+    const factors = this.manifest.samples[i].factors;
+    const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i], factors };
+    if (options.mask) item.mask = this.mask(i);
+    return item;
+  }
+
+  recipe(): DatasetRecipe {
+    return { kind: 'folder', dir: this.name };
+  }
+
   /** The manifest record of position `i`. */
   record(i: number): SampleRecord {
     checkIndex(this, i);
@@ -108,7 +125,7 @@ export class DatasetFolder implements VolumeDataset {
   }
 
   private readVolume(name: string): { data: Float32Array } {
-    const file = path.join(this.source, name);
+    const file = path.join(this.name, name);
     const vol = readNifti(file);
     if (vol.shape.join() !== this.shape.join()) {
       throw new Error(`dataset ${file}: shape (${vol.shape.join(', ')}) differs from the manifest's (${this.shape.join(', ')})`);

@@ -4,20 +4,24 @@ import { applySliceThickness } from '../acquisition';
 import { convolveAxis, gaussianKernel } from '../noise';
 import { Distortion, defineDistortion } from './types';
 
+/** Runs `pass(src, dst, axis)` along z, y and x in turn, ping-ponging buffers; the result ends in `hu`. */
+function alongEachAxis(hu: Float32Array, pass: (src: Float32Array, dst: Float32Array, axis: 0 | 1 | 2) => void): void {
+  let src: Float32Array = hu;
+  let dst: Float32Array = new Float32Array(hu.length);
+  for (const axis of [0, 1, 2] as const) {
+    pass(src, dst, axis);
+    [src, dst] = [dst, src];
+  }
+  if (src !== hu) hu.set(src);
+}
+
 /** Gaussian blur of sigma `sigmaMm` along every axis (edges repeated). */
 export const gaussianBlur: Distortion = defineDistortion(
   'gaussian-blur',
   'Isotropic 3D Gaussian blur (a soft reconstruction kernel / defocus): sigmaMm, the standard deviation in mm along z, y and x.',
   [0.5, 0.75, 1, 1.5, 2].map((sigmaMm) => ({ sigmaMm })),
-  (hu, shape, spacing, p) => {
-    let src: Float32Array = hu;
-    let dst: Float32Array = new Float32Array(hu.length);
-    for (const axis of [0, 1, 2] as const) {
-      convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis]));
-      [src, dst] = [dst, src];
-    }
-    if (src !== hu) hu.set(src);
-  },
+  (hu, shape, spacing, p) =>
+    alongEachAxis(hu, (src, dst, axis) => convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis]))),
 );
 
 /** Through-plane blur to a slice thickness of `thicknessPerSpacing` times the z spacing (FWHM). */
@@ -78,13 +82,6 @@ export const downsample: Distortion = defineDistortion(
   'downsample',
   'Low resolution: each axis averaged down by factor (n -> round(n / factor) voxels) and linearly interpolated back to n.',
   [1.5, 2, 2.5, 3, 4].map((factor) => ({ factor })),
-  (hu, shape, _spacing, p) => {
-    let src: Float32Array = hu;
-    let dst: Float32Array = new Float32Array(hu.length);
-    for (const axis of [0, 1, 2] as const) {
-      applyAlongAxis(src, dst, shape, axis, downUpMatrix(shape[axis], p.factor));
-      [src, dst] = [dst, src];
-    }
-    if (src !== hu) hu.set(src);
-  },
+  (hu, shape, _spacing, p) =>
+    alongEachAxis(hu, (src, dst, axis) => applyAlongAxis(src, dst, shape, axis, downUpMatrix(shape[axis], p.factor))),
 );
