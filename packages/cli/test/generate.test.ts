@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { NoduleGenerator, openDataset, preset } from '@nodulab/data';
 import type { DatasetFolder } from '@nodulab/data';
-import { runCli as run } from './run_cli';
+import { runCli as run } from '../../../test/helpers/run_cli';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 let dir: string;

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli as run } from './run_cli';
+import { runCli as run } from '../../../test/helpers/run_cli';
 
 jest.setTimeout(60_000);
 

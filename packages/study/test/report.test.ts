@@ -7,7 +7,7 @@ import { metricsCsv, CSV_HEADER } from '../src/report/csv';
 import { reportHtml } from '../src/report/html';
 import { RunResult, StudyResults, summarize } from '../src/run_study';
 import { resolveStudySpec } from '../src/spec';
-import { CHROMIUM, parseCsv, renderInChromium } from './chromium';
+import { CHROMIUM, parseCsv, renderInChromium } from '../../../test/helpers/chromium';
 
 jest.setTimeout(90_000);
 

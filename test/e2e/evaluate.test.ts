@@ -1,12 +1,12 @@
 /**
- * @jest-environment <rootDir>/../onnx/test/node_realm_environment.js
+ * @jest-environment <rootDir>/helpers/node_realm_environment.js
  */
 // `nodulab evaluate --checkpoint <run>` (in-process) and `--model <run>.onnx` (onnxruntime-node, after
 // `nodulab export`) print the same metrics on the same spec; giving both or neither is a usage error.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli as run } from './run_cli';
+import { runCli as run } from '../helpers/run_cli';
 
 jest.setTimeout(60_000);
 

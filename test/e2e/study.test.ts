@@ -4,8 +4,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { type CliRun, runCli as run } from './run_cli';
-import { CHROMIUM, parseCsv, renderInChromium } from '../../study/test/chromium';
+import { type CliRun, runCli as run } from '../helpers/run_cli';
+import { CHROMIUM, parseCsv, renderInChromium } from '../helpers/chromium';
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,6 @@
 // Test helper for the CLI tests: runs `nodulab` in process through main(argv) and captures what it
 // writes to stdout and stderr, with its exit code.
-import { main } from '../src/main';
+import { main } from '@nodulab/cli';
 
 /** One in-process run: the exit code and everything written to stdout and stderr. */
 export interface CliRun {

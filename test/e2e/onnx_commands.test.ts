@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/../onnx/test/node_realm_environment.js
+ * @jest-environment <rootDir>/helpers/node_realm_environment.js
  */
 // CLI round trip: checkpoint -> `nodulab export` -> `nodulab infer` on NIfTI volumes (probabilities
 // equal nodulab's own forward; masks written for U-Net) -> `nodulab evaluate`; and their errors.
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { noGrad, softmax, Tensor } from '@nodulab/tensor';
 import { modelSpecMetadata, NoduleNet3D, saveCheckpoint, UNet3D } from '@nodulab/nn';
 import { applyWindow, NoduleGenerator, preset, readNifti, writeNifti } from '@nodulab/data';
-import { runCli as run } from './run_cli';
+import { runCli as run } from '../helpers/run_cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-cli-onnx-'));
 const f = (name: string) => path.join(dir, name);
