@@ -36,10 +36,12 @@ const CONFIG = {
 /** The numbers of each printed "split n=… name=value …" line. */
 function printed(stdout: string): Record<string, Record<string, number>> {
   const lines = stdout.split('\n').filter(Boolean);
-  return Object.fromEntries(lines.map((l) => {
-    const [split, ...fields] = l.split(/\s+/);
-    return [split, Object.fromEntries(fields.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]))];
-  }));
+  return Object.fromEntries(
+    lines.map((l) => {
+      const [split, ...fields] = l.split(/\s+/);
+      return [split, Object.fromEntries(fields.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]))];
+    }),
+  );
 }
 
 describe('nodulab evaluate --checkpoint and --model', () => {
@@ -82,7 +84,10 @@ describe('nodulab evaluate --checkpoint and --model', () => {
 
   it.each([
     [['evaluate', '--spec', 'iid'], /give exactly one of --model <m.onnx> and --checkpoint/],
-    [['evaluate', '--spec', 'iid', '--model', 'm.onnx', '--checkpoint', 'runs/x'], /give exactly one of --model <m.onnx> and --checkpoint/],
+    [
+      ['evaluate', '--spec', 'iid', '--model', 'm.onnx', '--checkpoint', 'runs/x'],
+      /give exactly one of --model <m.onnx> and --checkpoint/,
+    ],
   ])('%j exits 2', async (argv, message) => {
     const r = await run(argv as string[]);
     expect(r.code).toBe(2);

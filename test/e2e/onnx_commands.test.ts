@@ -20,7 +20,9 @@ const classifier = new NoduleNet3D({ widthMultiplier: 0.5, seed: 4 });
 const nnSpec = { kind: 'nodulenet3d' as const, options: { widthMultiplier: 0.5 } };
 
 beforeAll(() => {
-  saveCheckpoint(classifier, f('net.safetensors'), { metadata: { ...modelSpecMetadata(nnSpec), 'nodulab.config': JSON.stringify({ lr: 0.1 }) } });
+  saveCheckpoint(classifier, f('net.safetensors'), {
+    metadata: { ...modelSpecMetadata(nnSpec), 'nodulab.config': JSON.stringify({ lr: 0.1 }) },
+  });
   saveCheckpoint(classifier, f('bare.safetensors'));
   fs.mkdirSync(f('vols'));
   samples.forEach((s, k) => writeNifti(f(`vols/case${k}.nii.gz`), s.shape, s.spacing, s.volume));
@@ -33,11 +35,15 @@ describe('export -> infer -> evaluate', () => {
     const ex = await run(['export', '--checkpoint', f('net.safetensors'), '--out', f('net.onnx')]);
     expect(ex.stderr).toBe('');
     expect(ex.code).toBe(0);
-    expect(ex.stdout).toMatch(/nodulenet3d classification, opset 17, input input \(N, 1, 32, 32, 32\).*BatchNorm folded \(3\), config sha256:/);
+    expect(ex.stdout).toMatch(
+      /nodulenet3d classification, opset 17, input input \(N, 1, 32, 32, 32\).*BatchNorm folded \(3\), config sha256:/,
+    );
 
     const inf = await run(['infer', '--model', f('net.onnx'), '--json', f('vols')]);
     expect(inf.code).toBe(0);
-    const doc = JSON.parse(inf.stdout) as { results: { file: string; units: string; probabilities: Record<string, number> }[] };
+    const doc = JSON.parse(inf.stdout) as {
+      results: { file: string; units: string; probabilities: Record<string, number> }[];
+    };
     expect(doc.results.map((r) => path.basename(r.file))).toEqual(['case0.nii.gz', 'case1.nii.gz']);
     classifier.eval();
     doc.results.forEach((r, k) => {
@@ -68,21 +74,59 @@ describe('export -> infer -> evaluate', () => {
     const bare = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx')]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/does not record its model kind; pass --model/);
-    const wrong = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx'), '--model', 'nodulenet3d']);
+    const wrong = await run([
+      'export',
+      '--checkpoint',
+      f('bare.safetensors'),
+      '--out',
+      f('bare.onnx'),
+      '--model',
+      'nodulenet3d',
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/shape mismatch for "features.0.weight"/);
     expect(fs.existsSync(f('bare.onnx'))).toBe(false);
-    const ok = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx'), '--model', 'nodulenet3d',
-      '--model-options', '{"widthMultiplier":0.5}', '--bn', 'keep', '--class-names', 'no,yes']);
+    const ok = await run([
+      'export',
+      '--checkpoint',
+      f('bare.safetensors'),
+      '--out',
+      f('bare.onnx'),
+      '--model',
+      'nodulenet3d',
+      '--model-options',
+      '{"widthMultiplier":0.5}',
+      '--bn',
+      'keep',
+      '--class-names',
+      'no,yes',
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/BatchNorm BatchNormalization, config none/);
   });
 
   it('evaluate prints and writes the metrics of each test split', async () => {
-    const ev = await run(['evaluate', '--model', f('net.onnx'), '--spec', 'shortcut-size', '--n', '6', '--batch', '4', '--out', f('metrics.json')]);
+    const ev = await run([
+      'evaluate',
+      '--model',
+      f('net.onnx'),
+      '--spec',
+      'shortcut-size',
+      '--n',
+      '6',
+      '--batch',
+      '4',
+      '--out',
+      f('metrics.json'),
+    ]);
     expect(ev.stderr).toBe('');
     expect(ev.code).toBe(0);
-    expect(ev.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
+    expect(
+      ev.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
     const doc = JSON.parse(fs.readFileSync(f('metrics.json'), 'utf8'));
     expect(Object.keys(doc.splits)).toEqual(['test', 'test-rho0.5', 'test-rho0.0']);
     for (const r of Object.values(doc.splits) as Record<string, number>[]) {
@@ -94,7 +138,9 @@ describe('export -> infer -> evaluate', () => {
 
   it('writes NIfTI masks for a segmentation model', async () => {
     const unet = new UNet3D({ baseChannels: 2, seed: 1 });
-    saveCheckpoint(unet, f('unet.safetensors'), { metadata: modelSpecMetadata({ kind: 'unet3d', options: { baseChannels: 2 } }) });
+    saveCheckpoint(unet, f('unet.safetensors'), {
+      metadata: modelSpecMetadata({ kind: 'unet3d', options: { baseChannels: 2 } }),
+    });
     expect((await run(['export', '--checkpoint', f('unet.safetensors'), '--out', f('unet.onnx')])).code).toBe(0);
     const inf = await run(['infer', '--model', f('unet.onnx'), '--out-dir', f('masks'), f('vols/case1.nii.gz')]);
     expect(inf.code).toBe(0);

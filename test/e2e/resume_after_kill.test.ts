@@ -26,7 +26,11 @@ const CONFIG = {
       volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
       classes: {
         '0': { lobulation: { uniform: [0, 0.02] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 8] } },
-        '1': { lobulation: { uniform: [0.3, 0.4] }, spiculationCount: { int: [6, 8] }, diameter: { uniform: [14, 18] } },
+        '1': {
+          lobulation: { uniform: [0.3, 0.4] },
+          spiculationCount: { int: [6, 8] },
+          diameter: { uniform: [14, 18] },
+        },
       },
     },
     train: { split: 'train', n: 256 },

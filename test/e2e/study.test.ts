@@ -26,27 +26,30 @@ describe('nodulab study --quick', () => {
     out = path.join(dir, 'quick');
     const t0 = Date.now();
     r = await run(['study', '--quick', '--seeds', '2', '--threads', '2', '--out', out]);
-    // eslint-disable-next-line no-console
     console.log(`quick study with 2 seeds: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it('runs every stage and prints what ran, the headline table and where the report is', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/study loss-generalization: 3 losses \(ce, supcon, simclr\) x 2 seeds \(0, 1\) = 6 models/);
+    expect(r.stdout).toMatch(
+      /study loss-generalization: 3 losses \(ce, supcon, simclr\) x 2 seeds \(0, 1\) = 6 models/,
+    );
     expect(r.stdout).toMatch(/balanced accuracy, mean \[95% CI\] over seeds/);
-    for (const l of LOSSES) expect(r.stdout).toMatch(new RegExp(`\\n${l} +\\d\\.\\d{3} \\[-?\\d\\.\\d{3}, \\d\\.\\d{3}\\]`));
+    for (const l of LOSSES)
+      expect(r.stdout).toMatch(new RegExp(`\\n${l} +\\d\\.\\d{3} \\[-?\\d\\.\\d{3}, \\d\\.\\d{3}\\]`));
     expect(r.stdout).toContain(`report: ${path.join(out, 'report.html')}`);
     expect(r.stderr).toMatch(/\[6\/6\] simclr seed 1: trained, tested and analysed/);
   });
 
   it('writes the report, metrics, resolved study and a checkpointed run per loss and seed', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'report.html', 'runs', 'study.json']);
-    for (const l of LOSSES) for (const s of [0, 1]) {
-      const run = path.join(out, 'runs', `${l}-s${s}`);
-      expect(fs.existsSync(path.join(run, 'checkpoints', 'best.safetensors'))).toBe(true);
-      expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({ loss: l, seed: s });
-    }
+    for (const l of LOSSES)
+      for (const s of [0, 1]) {
+        const run = path.join(out, 'runs', `${l}-s${s}`);
+        expect(fs.existsSync(path.join(run, 'checkpoints', 'best.safetensors'))).toBe(true);
+        expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({ loss: l, seed: s });
+      }
     const study = JSON.parse(fs.readFileSync(path.join(out, 'study.json'), 'utf8'));
     expect(study).toMatchObject({ name: 'loss-generalization', seeds: [0, 1], volume: { shape: [16, 16, 16] } });
   });
@@ -55,17 +58,19 @@ describe('nodulab study --quick', () => {
     const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(m.runs).toHaveLength(6);
     for (const l of LOSSES) {
-      for (const t of TESTS) for (const k of METRICS) {
-        const a = m.summary.performance[l][t][k];
-        expect(a.n).toBe(2);
-        expect(a.values).toHaveLength(2);
-        for (const f of ['mean', 'lower', 'upper', 'halfWidth']) expect(typeof a[f]).toBe('number');
-        expect(a.lower).toBeLessThanOrEqual(a.mean);
-        expect(a.upper).toBeGreaterThanOrEqual(a.mean);
-        expect(a.mean).toBeGreaterThanOrEqual(0);
-        expect(a.mean).toBeLessThanOrEqual(1);
-      }
-      for (const f of ['margin', 'diameter', 'attenuation', 'noise']) expect(typeof m.summary.counterfactual[l][f].flipRate.mean).toBe('number');
+      for (const t of TESTS)
+        for (const k of METRICS) {
+          const a = m.summary.performance[l][t][k];
+          expect(a.n).toBe(2);
+          expect(a.values).toHaveLength(2);
+          for (const f of ['mean', 'lower', 'upper', 'halfWidth']) expect(typeof a[f]).toBe('number');
+          expect(a.lower).toBeLessThanOrEqual(a.mean);
+          expect(a.upper).toBeGreaterThanOrEqual(a.mean);
+          expect(a.mean).toBeGreaterThanOrEqual(0);
+          expect(a.mean).toBeLessThanOrEqual(1);
+        }
+      for (const f of ['margin', 'diameter', 'attenuation', 'noise'])
+        expect(typeof m.summary.counterfactual[l][f].flipRate.mean).toBe('number');
       for (const p of ['label', 'diameter', 'lobulation']) expect(typeof m.summary.probes[l][p].mean).toBe('number');
       expect(m.summary.saliency[l].insideShare.mean).toBeGreaterThan(0);
     }
@@ -85,7 +90,14 @@ describe('nodulab study --quick', () => {
 
   it('report.html is self-contained with its charts and tables', () => {
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
-    for (const id of ['performance-accuracy', 'performance-balancedAccuracy', 'performance-auroc', 'counterfactual-flip-rate', 'probe-scores', 'saliency-inside']) {
+    for (const id of [
+      'performance-accuracy',
+      'performance-balancedAccuracy',
+      'performance-auroc',
+      'counterfactual-flip-rate',
+      'probe-scores',
+      'saliency-inside',
+    ]) {
       expect(html).toContain(`data-chart="${id}"`);
     }
     expect(html).toMatch(/Reliability of the findings/);
@@ -103,7 +115,11 @@ describe('nodulab study --quick', () => {
 
 describe('nodulab study mistakes', () => {
   it.each([
-    ['a malformed spec', { losses: ['xent'], seeds: 0 }, /invalid study spec:[\s\S]*losses\[0\]: must be one of[\s\S]*seeds: must be an integer/],
+    [
+      'a malformed spec',
+      { losses: ['xent'], seeds: 0 },
+      /invalid study spec:[\s\S]*losses\[0\]: must be one of[\s\S]*seeds: must be an integer/,
+    ],
     ['a bad run config in a spec', { config: { batchSize: 1 } }, /config[\s\S]*batchSize: must be an integer >= 2/],
     ['a spec that is not JSON', '{ "losses": [', /not valid JSON/],
   ])('%s exits 2 and writes no output folder', async (_name, doc, message) => {

@@ -12,11 +12,26 @@ export function renderInChromium(file: string): { dom: string; consoleMessages: 
   if (!CHROMIUM) throw new Error('chromium is not installed (apt-get install -y chromium)');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-chromium-'));
   try {
-    const r = spawnSync(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0',
-      '--virtual-time-budget=2000', '--dump-dom', `file://${path.resolve(file)}`,
-    ], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        '--enable-logging=stderr',
+        '--v=0',
+        '--virtual-time-budget=2000',
+        '--dump-dom',
+        `file://${path.resolve(file)}`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`chromium exited with ${r.status}: ${r.stderr}`);
     const consoleMessages = r.stderr.split('\n').filter((l) => /:CONSOLE/.test(l));
@@ -37,12 +52,16 @@ export function parseCsv(text: string): string[][] {
     for (let i = 0; i < line.length; i++) {
       const ch = line[i];
       if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (ch === '"') quoted = false;
+        if (ch === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (ch === '"') quoted = false;
         else cur += ch;
       } else if (ch === '"') quoted = true;
-      else if (ch === ',') cells.push(cur), (cur = '');
-      else cur += ch;
+      else if (ch === ',') {
+        cells.push(cur);
+        cur = '';
+      } else cur += ch;
     }
     cells.push(cur);
     rows.push(cells);

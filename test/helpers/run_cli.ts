@@ -18,7 +18,9 @@ export interface CliRun {
 export async function runCli(argv: string[], onStderr?: (text: string) => void): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const out = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
     stderr += String(s);
     onStderr?.(String(s));

@@ -15,7 +15,11 @@ const THREADS = args.threads ?? 2;
 const RUNS = args.runs ?? 7;
 const BATCH = 32;
 // (name, in channels, out channels, spatial size) of NoduleNet3D's conv layers at a 32^3 input.
-const LAYERS = [['conv1', 1, 16, 32], ['conv2', 16, 32, 16], ['conv3', 32, 64, 8]];
+const LAYERS = [
+  ['conv1', 1, 16, 32],
+  ['conv2', 16, 32, 16],
+  ['conv3', 32, 64, 8],
+];
 
 function parseArgs(argv) {
   const out = {};
@@ -58,7 +62,9 @@ function fmaPeakGflops() {
     try {
       const j = JSON.parse(line);
       if (j.bench === 'fma_peak') return j.gflops;
-    } catch { /* not a JSON line */ }
+    } catch {
+      /* not a JSON line */
+    }
   }
   return null;
 }
@@ -67,7 +73,9 @@ function torchTimings() {
   if (args.noTorch) return { note: 'skipped (--no-torch)' };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { note: 'PyTorch not found (apt-get install -y python3-torch)' };
-  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'torch_bench.py'), String(THREADS), String(RUNS)], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'torch_bench.py'), String(THREADS), String(RUNS)], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) return { note: `torch_bench.py failed: ${r.stderr.slice(-500)}` };
   const out = {};
   for (const line of r.stdout.split('\n').filter(Boolean)) {
@@ -87,13 +95,19 @@ function onnxruntimeInference(rows, model, flop) {
   const { saveOnnx } = require('@nodulab/onnx');
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-bench-')), 'nodulenet3d.onnx');
   saveOnnx(model, file, { inputSize: [32, 32, 32] });
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'onnxruntime_inference.js'), file, String(THREADS), String(RUNS), `${BATCH},1,32,32,32`], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'onnxruntime_inference.js'), file, String(THREADS), String(RUNS), `${BATCH},1,32,32,32`],
+    { encoding: 'utf8' },
+  );
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (r.status !== 0) return console.log(`onnxruntime-node: n/a (${(r.stderr || r.error || '').toString().trim()})`);
   const { ms, version } = JSON.parse(r.stdout);
   const nodulab = rows.find((row) => row.name === 'inference');
   rows.push({ name: 'inference.onnxruntime', flop, ms, vsNodulab: nodulab.ms / ms });
-  console.log(`onnxruntime-node ${version}: NoduleNet3D inference, batch ${BATCH}, 32^3: ${ms.toFixed(1)} ms; nodulab ${nodulab.ms.toFixed(1)} ms; nodulab/onnxruntime time ratio ${(nodulab.ms / ms).toFixed(2)}`);
+  console.log(
+    `onnxruntime-node ${version}: NoduleNet3D inference, batch ${BATCH}, 32^3: ${ms.toFixed(1)} ms; nodulab ${nodulab.ms.toFixed(1)} ms; nodulab/onnxruntime time ratio ${(nodulab.ms / ms).toFixed(2)}`,
+  );
 }
 
 function main() {
@@ -105,8 +119,10 @@ function main() {
   const rows = [];
 
   for (const [name, ci, co, s] of LAYERS) {
-    const xShape = [BATCH, ci, s, s, s], wShape = [co, ci, 3, 3, 3];
-    const x = T.randn(xShape, g).data, w = T.randn(wShape, g).data;
+    const xShape = [BATCH, ci, s, s, s],
+      wShape = [co, ci, 3, 3, 3];
+    const x = T.randn(xShape, g).data,
+      w = T.randn(wShape, g).data;
     const one = [1, 1, 1];
     const flop = 2 * BATCH * co * s * s * s * ci * 27;
     const fwd = medianMs(() => native.conv3d(x, xShape, w, wShape, null, one, one, one));
@@ -143,8 +159,12 @@ function main() {
   const peak = fmaPeakGflops();
   const torch = torchTimings();
   const isa = native.getIsa();
-  console.log(`nodulab bench — ${THREADS} threads, ISA ${isa.active}, median of ${RUNS} runs, batch ${BATCH}, 32^3 input`);
-  console.log(`FMA peak (measured): ${peak ? peak.toFixed(0) + ' GFLOP/s' : 'n/a (native/build/nodulab_bench missing)'}`);
+  console.log(
+    `nodulab bench — ${THREADS} threads, ISA ${isa.active}, median of ${RUNS} runs, batch ${BATCH}, 32^3 input`,
+  );
+  console.log(
+    `FMA peak (measured): ${peak ? peak.toFixed(0) + ' GFLOP/s' : 'n/a (native/build/nodulab_bench missing)'}`,
+  );
   console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run)' : torch.note}`);
   const header = ['case', 'nodulab ms', 'GFLOP/s', '% peak', 'torch ms', 'torch/nodulab'];
   const table = rows.map((r) => {
@@ -154,18 +174,31 @@ function main() {
     r.peakFraction = peak ? gflops / peak : null;
     r.torchMs = t;
     r.ratio = t ? t / r.ms : null;
-    return [r.name, r.ms.toFixed(1), gflops.toFixed(1), peak ? (100 * gflops / peak).toFixed(1) : '-', t ? t.toFixed(1) : '-', t ? (t / r.ms).toFixed(2) : '-'];
+    return [
+      r.name,
+      r.ms.toFixed(1),
+      gflops.toFixed(1),
+      peak ? ((100 * gflops) / peak).toFixed(1) : '-',
+      t ? t.toFixed(1) : '-',
+      t ? (t / r.ms).toFixed(2) : '-',
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
   for (const r of table) console.log(line(r));
-  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ threads: THREADS, runs: RUNS, isa, peakGflops: peak, torch, rows }, null, 2));
+  if (args.json)
+    fs.writeFileSync(
+      args.json,
+      JSON.stringify({ threads: THREADS, runs: RUNS, isa, peakGflops: peak, torch, rows }, null, 2),
+    );
 }
 
 main();
 // Second section: the synthetic-data generator's volumes/s on 1 thread and THREADS workers (tools/bench/data_bench.js).
-require('./data_bench').printDataBench(3000, THREADS).catch((e) => {
-  console.error(`data bench: ${e.message}`);
-  process.exitCode = 1;
-});
+require('./data_bench')
+  .printDataBench(3000, THREADS)
+  .catch((e) => {
+    console.error(`data bench: ${e.message}`);
+    process.exitCode = 1;
+  });

@@ -41,8 +41,10 @@ async function printDataBench(n, workers) {
   console.log('');
   console.log(`data generator — 32^3 volumes, preset iid, ${r.n} samples (target >= ${TARGET} volumes/s on 2 cores)`);
   console.log(`  1 thread          ${r.single.toFixed(0).padStart(6)} volumes/s`);
-  console.log(`  ${r.workers} workers         ${r.parallel.toFixed(0).padStart(6)} volumes/s (generateParallel, worker start-up included)` +
-    `  ${r.parallel >= TARGET ? 'meets' : 'BELOW'} target; identical bytes to 1 thread: ${r.identical}`);
+  console.log(
+    `  ${r.workers} workers         ${r.parallel.toFixed(0).padStart(6)} volumes/s (generateParallel, worker start-up included)` +
+      `  ${r.parallel >= TARGET ? 'meets' : 'BELOW'} target; identical bytes to 1 thread: ${r.identical}`,
+  );
   if (!r.identical) process.exitCode = 1;
   return r;
 }

@@ -9,11 +9,17 @@ async function main() {
   const [file, threads, runs, dimsText] = process.argv.slice(2);
   const dims = dimsText.split(',').map(Number);
   const session = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: Number(threads), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    intraOpNumThreads: Number(threads),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
   });
   const size = dims.reduce((a, b) => a * b, 1);
   let seed = 1;
-  const data = Float32Array.from({ length: size }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+  const data = Float32Array.from(
+    { length: size },
+    () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1,
+  );
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
   for (let i = 0; i < 2; i++) await session.run(feeds);
   const times = [];
@@ -23,7 +29,12 @@ async function main() {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ ms: times[Math.floor(times.length / 2)], version: require('onnxruntime-node/package.json').version }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      ms: times[Math.floor(times.length / 2)],
+      version: require('onnxruntime-node/package.json').version,
+    }) + '\n',
+  );
 }
 
 main().catch((e) => {

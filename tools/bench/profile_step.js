@@ -89,14 +89,22 @@ function main() {
   const rows = [...stats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms);
   const nativeMs = rows.reduce((acc, [, s]) => acc + s.ms, 0) / args.steps;
   const isa = T.native.getIsa().active;
-  console.log(`profile_step — ${args.eval ? 'inference' : 'train step'}, NoduleNet3D batch 32, 32^3, ${args.threads} threads, ISA ${isa}, mean of ${args.steps} steps`);
+  console.log(
+    `profile_step — ${args.eval ? 'inference' : 'train step'}, NoduleNet3D batch 32, 32^3, ${args.threads} threads, ISA ${isa}, mean of ${args.steps} steps`,
+  );
   const w = args.byShape ? 48 : 24;
-  console.log(`${'native function'.padEnd(w)}${'calls/step'.padStart(11)}${'ms/step'.padStart(10)}${'% step'.padStart(8)}`);
+  console.log(
+    `${'native function'.padEnd(w)}${'calls/step'.padStart(11)}${'ms/step'.padStart(10)}${'% step'.padStart(8)}`,
+  );
   for (const [name, s] of rows) {
     const ms = s.ms / args.steps;
-    console.log(`${name.padEnd(w)}${(s.calls / args.steps).toFixed(1).padStart(11)}${ms.toFixed(2).padStart(10)}${(100 * ms / total).toFixed(1).padStart(8)}`);
+    console.log(
+      `${name.padEnd(w)}${(s.calls / args.steps).toFixed(1).padStart(11)}${ms.toFixed(2).padStart(10)}${((100 * ms) / total).toFixed(1).padStart(8)}`,
+    );
   }
-  console.log(`${'(outside native calls)'.padEnd(w)}${''.padStart(11)}${(total - nativeMs).toFixed(2).padStart(10)}${(100 * (total - nativeMs) / total).toFixed(1).padStart(8)}`);
+  console.log(
+    `${'(outside native calls)'.padEnd(w)}${''.padStart(11)}${(total - nativeMs).toFixed(2).padStart(10)}${((100 * (total - nativeMs)) / total).toFixed(1).padStart(8)}`,
+  );
   console.log(`${'step total'.padEnd(w)}${''.padStart(11)}${total.toFixed(2).padStart(10)}`);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run schemas`: writes schemas/*.schema.json (run config, study spec, dataset spec) from the zod
-// schemas in the built packages (run `npm run build` first). With --check, writes nothing and exits 1 if any file is stale.
+// schemas in the built packages (run `npm run build` first). With --check, writes nothing and exits 1 if any file is
+// stale.
 'use strict';
 const fs = require('fs');
 const path = require('path');

@@ -25,7 +25,10 @@ export type OptionSpecs = Record<string, OptionSpec>;
 export type ParsedOptions = Record<string, string | number | boolean | undefined>;
 
 /** Parses argv against `specs`; returns options (defaults filled in) and positionals. */
-export function parseArgs(argv: readonly string[], specs: OptionSpecs): { options: ParsedOptions; positionals: string[] } {
+export function parseArgs(
+  argv: readonly string[],
+  specs: OptionSpecs,
+): { options: ParsedOptions; positionals: string[] } {
   const options: ParsedOptions = {};
   const positionals: string[] = [];
   for (const [name, spec] of Object.entries(specs)) if (spec.default !== undefined) options[name] = spec.default;
@@ -60,7 +63,8 @@ function convert(name: string, spec: OptionSpec, raw: string): string | number {
   }
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number; got '${raw}'`);
-  if (spec.type === 'integer' && !Number.isInteger(v)) throw new UsageError(`--${name} must be an integer; got '${raw}'`);
+  if (spec.type === 'integer' && !Number.isInteger(v))
+    throw new UsageError(`--${name} must be an integer; got '${raw}'`);
   if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name} must be >= ${spec.min}; got ${v}`);
   return v;
 }

@@ -7,7 +7,11 @@ export class ProgressBar {
   private lastDraw = 0;
   private readonly tty: boolean;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tty = Boolean(stream.isTTY);
   }
 
@@ -24,7 +28,9 @@ export class ProgressBar {
     const rate = secs > 0 ? done / secs : 0;
     const eta = rate > 0 ? (this.total - done) / rate : 0;
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-    this.stream.write(`\r${this.label} [${bar}] ${done}/${this.total} ${rate.toFixed(1)}/s ETA ${eta.toFixed(0)}s ${extra}\x1b[K`);
+    this.stream.write(
+      `\r${this.label} [${bar}] ${done}/${this.total} ${rate.toFixed(1)}/s ETA ${eta.toFixed(0)}s ${extra}\x1b[K`,
+    );
   }
 
   /** Ends the bar's line. */

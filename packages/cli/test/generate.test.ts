@@ -27,25 +27,47 @@ const tiny = { name: 'tiny', volume: { shape: [16, 16, 16] }, factors: { diamete
 describe('nodulab generate', () => {
   it.each<[string, string[], string[]]>([
     ['nifti, 2 workers', ['--format', 'nifti', '--workers', '2'], ['manifest.json', 'masks', 'preview.png', 'volumes']],
-    ['npz, one thread, test split', ['--format', 'npz', '--workers', '0', '--split', 'test'], ['manifest.json', 'preview.png', 'test.npz']],
+    [
+      'npz, one thread, test split',
+      ['--format', 'npz', '--workers', '0', '--split', 'test'],
+      ['manifest.json', 'preview.png', 'test.npz'],
+    ],
     ['no preview', ['--preview', '0', '--workers', '0'], ['manifest.json', 'masks', 'volumes']],
-  ])('%s', async (_, extra, listing) => {
-    const out = path.join(dir, 'out');
-    const r = await run(['generate', '--spec', writeSpec(tiny), '--n', '5', '--seed', '3', '--out', out, ...extra]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/wrote 5 samples of "tiny" \(split (train|test), seed 3\) to .*out/);
-    expect(r.stdout).toMatch(/manifest\.json {2}labels 0: \d, 1: \d/);
-    expect(fs.readdirSync(out).sort()).toEqual(listing);
-    const ds = openDataset(out) as DatasetFolder;
-    expect(ds.n).toBe(5);
-    const gen = new NoduleGenerator(ds.manifest.spec, 3);
-    expect(ds.volume(4)).toEqual(gen.sample(ds.manifest.split, 4).volume);
-  }, 30000);
+  ])(
+    '%s',
+    async (_, extra, listing) => {
+      const out = path.join(dir, 'out');
+      const r = await run(['generate', '--spec', writeSpec(tiny), '--n', '5', '--seed', '3', '--out', out, ...extra]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/wrote 5 samples of "tiny" \(split (train|test), seed 3\) to .*out/);
+      expect(r.stdout).toMatch(/manifest\.json {2}labels 0: \d, 1: \d/);
+      expect(fs.readdirSync(out).sort()).toEqual(listing);
+      const ds = openDataset(out) as DatasetFolder;
+      expect(ds.n).toBe(5);
+      const gen = new NoduleGenerator(ds.manifest.spec, 3);
+      expect(ds.volume(4)).toEqual(gen.sample(ds.manifest.split, 4).volume);
+    },
+    30000,
+  );
 
   it('generates a preset split', async () => {
     const out = path.join(dir, 'out');
-    const r = await run(['generate', '--spec', 'shortcut-size', '--split', 'test-rho0.0', '--n', '2', '--workers', '0', '--preview', '1', '--out', out]);
+    const r = await run([
+      'generate',
+      '--spec',
+      'shortcut-size',
+      '--split',
+      'test-rho0.0',
+      '--n',
+      '2',
+      '--workers',
+      '0',
+      '--preview',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const ds = openDataset(out) as DatasetFolder;
     expect(ds.manifest.resolvedSpec.shortcuts[0].rho).toBe(0);
@@ -58,11 +80,31 @@ describe('nodulab generate', () => {
     ['missing --out', () => ['--spec', 'iid'], 2, /--out is required/],
     ['bad --n', (out) => ['--spec', 'iid', '--n', 'ten', '--out', out], 2, /--n must be a number; got 'ten'/],
     ['zero --n', (out) => ['--spec', 'iid', '--n', '0', '--out', out], 2, /--n must be >= 1/],
-    ['bad format', (out) => ['--spec', 'iid', '--format', 'dicom', '--out', out], 2, /--format must be one of nifti, npz/],
-    ['unknown split', (out) => ['--spec', 'iid', '--split', 'tset', '--out', out], 2, /--split 'tset' is not a split of spec "iid" \(splits: train, val, test\)/],
+    [
+      'bad format',
+      (out) => ['--spec', 'iid', '--format', 'dicom', '--out', out],
+      2,
+      /--format must be one of nifti, npz/,
+    ],
+    [
+      'unknown split',
+      (out) => ['--spec', 'iid', '--split', 'tset', '--out', out],
+      2,
+      /--split 'tset' is not a split of spec "iid" \(splits: train, val, test\)/,
+    ],
     ['stray argument', (out) => ['--spec', 'iid', 'extra', '--out', out], 2, /unexpected argument 'extra'/],
-    ['missing spec file', (out) => ['--spec', path.join(dir, 'none.json'), '--out', out], 1, /error: cannot read dataset spec .*none\.json/],
-    ['invalid spec file', (out) => ['--spec', writeSpec({ name: 'x', classBalance: 3 }), '--out', out], 1, /error: invalid dataset spec .*spec\.json:\n  - spec\.classBalance: must be a probability/],
+    [
+      'missing spec file',
+      (out) => ['--spec', path.join(dir, 'none.json'), '--out', out],
+      1,
+      /error: cannot read dataset spec .*none\.json/,
+    ],
+    [
+      'invalid spec file',
+      (out) => ['--spec', writeSpec({ name: 'x', classBalance: 3 }), '--out', out],
+      1,
+      /error: invalid dataset spec .*spec\.json:\n {2}- spec\.classBalance: must be a probability/,
+    ],
   ])('%s', async (_, args, code, message) => {
     const out = path.join(dir, 'out');
     const r = await run(['generate', ...args(out), '--workers', '0']);
@@ -95,11 +137,24 @@ describe('nodulab generate', () => {
 
 describe('spawned nodulab binary (packages/cli/dist; build with `npx tsc -b packages/cli`)', () => {
   const bin = path.join(ROOT, 'packages', 'cli', 'bin', 'nodulab.js');
-  const node = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60000 });
+  const node = (args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60000 });
 
   it('writes a dataset and exits 0; a bad run exits non-zero and leaves nothing', () => {
     expect(fs.existsSync(path.join(ROOT, 'packages', 'cli', 'dist', 'commands', 'generate.js'))).toBe(true);
-    const ok = node(['generate', '--spec', writeSpec(tiny), '--n', '4', '--seed', '1', '--out', 'ds', '--workers', '2']);
+    const ok = node([
+      'generate',
+      '--spec',
+      writeSpec(tiny),
+      '--n',
+      '4',
+      '--seed',
+      '1',
+      '--out',
+      'ds',
+      '--workers',
+      '2',
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/wrote 4 samples/);

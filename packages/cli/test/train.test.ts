@@ -24,7 +24,11 @@ const TINY = {
       volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
       classes: {
         '0': { lobulation: { uniform: [0, 0.02] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 8] } },
-        '1': { lobulation: { uniform: [0.3, 0.4] }, spiculationCount: { int: [6, 8] }, diameter: { uniform: [14, 18] } },
+        '1': {
+          lobulation: { uniform: [0.3, 0.4] },
+          spiculationCount: { int: [6, 8] },
+          diameter: { uniform: [14, 18] },
+        },
       },
     },
     train: { split: 'train', n: 48 },
@@ -42,12 +46,26 @@ function writeConfig(doc: unknown): string {
 describe('nodulab train', () => {
   it('trains from a config file with options laid over it and writes the run folder', async () => {
     const out = path.join(dir, 'run');
-    const r = await run(['train', '--config', writeConfig(TINY), '--loss', 'ce', '--epochs', '2', '--seed', '3', '--out', out]);
+    const r = await run([
+      'train',
+      '--config',
+      writeConfig(TINY),
+      '--loss',
+      'ce',
+      '--epochs',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/trained ce \(train 2 epochs\), seed 3/);
     expect(r.stdout).toMatch(/AUROC \d\.\d{3}/);
-    expect(r.stderr).toMatch(/train epoch 2\/2: train loss [\d.]+, val loss [\d.]+ acc [\d.]+ auroc [\d.]+, [\d.]+ samples\/s/);
+    expect(r.stderr).toMatch(
+      /train epoch 2\/2: train loss [\d.]+, val loss [\d.]+ acc [\d.]+ auroc [\d.]+, [\d.]+ samples\/s/,
+    );
     expect(fs.readdirSync(out).sort()).toEqual(['checkpoints', 'config.json', 'log.jsonl', 'summary.json']);
     const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(cfg).toMatchObject({ loss: 'ce', epochs: 2, seed: 3, batchSize: 8 });
@@ -74,11 +92,32 @@ describe('nodulab train', () => {
   });
 
   it.each<[string, (d: string) => string[], RegExp]>([
-    ['an unknown loss', (d) => ['train', '--loss', 'triplet', '--out', path.join(d, 'run')], /--loss must be one of ce, supcon, supcon-joint, simclr/],
-    ['a missing config file', (d) => ['train', '--config', path.join(d, 'nope.json'), '--out', path.join(d, 'run')], /cannot read --config/],
-    ['a config that is not JSON', (d) => ['train', '--config', writeRaw(d, '{"loss": '), '--out', path.join(d, 'run')], /not valid JSON/],
-    ['a malformed config', (d) => ['train', '--config', writeRaw(d, JSON.stringify({ epochs: -1, optimizer: { name: 'rmsprop' } })), '--out', path.join(d, 'run')],
-      /invalid run config:\n  - optimizer.name: must be one of sgd, adam, adamw, got "rmsprop"\n  - epochs: must be an integer >= 1/],
+    [
+      'an unknown loss',
+      (d) => ['train', '--loss', 'triplet', '--out', path.join(d, 'run')],
+      /--loss must be one of ce, supcon, supcon-joint, simclr/,
+    ],
+    [
+      'a missing config file',
+      (d) => ['train', '--config', path.join(d, 'nope.json'), '--out', path.join(d, 'run')],
+      /cannot read --config/,
+    ],
+    [
+      'a config that is not JSON',
+      (d) => ['train', '--config', writeRaw(d, '{"loss": '), '--out', path.join(d, 'run')],
+      /not valid JSON/,
+    ],
+    [
+      'a malformed config',
+      (d) => [
+        'train',
+        '--config',
+        writeRaw(d, JSON.stringify({ epochs: -1, optimizer: { name: 'rmsprop' } })),
+        '--out',
+        path.join(d, 'run'),
+      ],
+      /invalid run config:\n {2}- optimizer.name: must be one of sgd, adam, adamw, got "rmsprop"\n {2}- epochs: must be an integer >= 1/,
+    ],
     ['--resume without --out', () => ['train', '--resume'], /--resume needs --out/],
     ['--resume of nothing', (d) => ['train', '--resume', '--out', path.join(d, 'run')], /nothing to resume/],
   ])('%s: exit 2, nothing written', async (_, argv, message) => {

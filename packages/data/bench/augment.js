@@ -21,16 +21,24 @@ function timeMs(fn, repeats) {
 }
 
 const repeats = Number(process.argv[2] || 20);
-const batch = lib.fetchBatch(new lib.SyntheticDataset(lib.preset('iid'), 0, 'train', 32), lib.range(32), { masks: true });
+const batch = lib.fetchBatch(new lib.SyntheticDataset(lib.preset('iid'), 0, 'train', 32), lib.range(32), {
+  masks: true,
+});
 const x = batch.x;
 const masks = Uint8Array.from(batch.masks.data);
 
 const fmt = (r) => `median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)})`;
 const aug = new lib.Compose();
-console.log(`augmentBatch, default pipeline, 32 x 32^3:           ${fmt(timeMs((i) => lib.augmentBatch(aug, x, new Generator(i)), repeats))}`);
-console.log(`augmentBatch, default pipeline, 32 x 32^3 with masks: ${fmt(timeMs((i) => lib.augmentBatch(aug, x, new Generator(i), { masks }), repeats))}`);
+console.log(
+  `augmentBatch, default pipeline, 32 x 32^3:           ${fmt(timeMs((i) => lib.augmentBatch(aug, x, new Generator(i)), repeats))}`,
+);
+console.log(
+  `augmentBatch, default pipeline, 32 x 32^3 with masks: ${fmt(timeMs((i) => lib.augmentBatch(aug, x, new Generator(i), { masks }), repeats))}`,
+);
 const tv = new lib.TwoViewPipeline(aug);
-console.log(`TwoViewPipeline.batch, 32 x 32^3 (64 views):          ${fmt(timeMs((i) => tv.batch(x, new Generator(i)), repeats))}`);
+console.log(
+  `TwoViewPipeline.batch, 32 x 32^3 (64 views):          ${fmt(timeMs((i) => tv.batch(x, new Generator(i)), repeats))}`,
+);
 for (const name of lib.distortionNames()) {
   const r = timeMs((i) => lib.distortBatch(x, name, 3, new Generator(i)), Math.max(3, repeats >> 2));
   console.log(`distortBatch ${name.padEnd(16)} severity 3, 32 x 32^3: ${fmt(r)}`);

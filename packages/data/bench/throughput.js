@@ -34,14 +34,23 @@ if (!isMainThread) {
   console.log(`1 thread : ${single.toFixed(0)} volumes/s (32^3, preset iid, ${n} samples)`);
   t0 = process.hrtime.bigint();
   const parts = Array.from({ length: workers }, (_, w) => indices.filter((i) => i % workers === w));
-  Promise.all(parts.map((part) => new Promise((resolve, reject) => {
-    const worker = new Worker(__filename, { workerData: { presetName: 'iid', seed: 0, split: 'bench', indices: part } });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  }))).then((results) => {
+  Promise.all(
+    parts.map(
+      (part) =>
+        new Promise((resolve, reject) => {
+          const worker = new Worker(__filename, {
+            workerData: { presetName: 'iid', seed: 0, split: 'bench', indices: part },
+          });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+    ),
+  ).then((results) => {
     const rate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
     const same = parts.every((part, w) => part.every((i, k) => results[w][k] === serial[i]));
-    console.log(`${workers} workers: ${rate.toFixed(0)} volumes/s (including worker start-up); identical bytes to 1 thread: ${same}`);
+    console.log(
+      `${workers} workers: ${rate.toFixed(0)} volumes/s (including worker start-up); identical bytes to 1 thread: ${same}`,
+    );
     if (!same) process.exitCode = 1;
   });
 }

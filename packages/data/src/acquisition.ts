@@ -19,7 +19,13 @@ export function sliceBlurSigma(thicknessMm: number, spacingZ: number): number {
 }
 
 /** Blurs `hu` along z for a slice thickness of `thicknessMm` (in place, using `scratch` of equal length). */
-export function applySliceThickness(hu: Float32Array, scratch: Float32Array, shape: readonly number[], spacingZ: number, thicknessMm: number): void {
+export function applySliceThickness(
+  hu: Float32Array,
+  scratch: Float32Array,
+  shape: readonly number[],
+  spacingZ: number,
+  thicknessMm: number,
+): void {
   const sigma = sliceBlurSigma(thicknessMm, spacingZ);
   if (sigma < 0.05) return;
   convolveAxis(hu, scratch, shape, 0, gaussianKernel(sigma));
@@ -43,11 +49,18 @@ let whiteBuffer = new Float32Array(0);
  * The white noise is drawn with a margin of the kernel radius on each in-plane side and filtered
  * without padding (native AddCorrelatedNoise), so the noise is stationary up to the borders.
  */
-export function addNoise(hu: Float32Array, shape: readonly number[], spacing: readonly number[],
-  std: number, correlationMm: number, gen: Generator): void {
+export function addNoise(
+  hu: Float32Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  std: number,
+  correlationMm: number,
+  gen: Generator,
+): void {
   if (std <= 0) return;
   const [D, H, W] = shape;
-  const sigmaY = correlationMm / spacing[1], sigmaX = correlationMm / spacing[2];
+  const sigmaY = correlationMm / spacing[1],
+    sigmaX = correlationMm / spacing[2];
   const ky = sigmaY < 0.05 ? IDENTITY_TAP : gaussianKernel(sigmaY);
   const kx = sigmaX < 0.05 ? IDENTITY_TAP : gaussianKernel(sigmaX);
   const n = D * (H + ky.length - 1) * (W + kx.length - 1);

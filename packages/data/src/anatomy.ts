@@ -9,8 +9,14 @@ import { addValueNoise } from './noise';
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;
 
 /** Fills `hu` with parenchyma: `level` HU plus smooth variation of std `textureStd` HU. */
-export function renderParenchyma(hu: Float32Array, shape: readonly number[], spacing: readonly number[], level: number,
-  textureStd: number, gen: Generator): void {
+export function renderParenchyma(
+  hu: Float32Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  level: number,
+  textureStd: number,
+  gen: Generator,
+): void {
   hu.fill(level);
   if (textureStd > 0) addValueNoise(hu, shape, spacing, PARENCHYMA_CELL_MM, textureStd, gen);
 }
@@ -19,7 +25,12 @@ export function renderParenchyma(hu: Float32Array, shape: readonly number[], spa
  * Blends a chest wall into `hu`: soft tissue beyond a slightly tilted plane 3–6 mm inside one of the
  * four in-plane faces (chosen by `gen`), with a partial-volume edge.
  */
-export function renderPleuralWall(hu: Float32Array, shape: readonly number[], spacing: readonly number[], gen: Generator): void {
+export function renderPleuralWall(
+  hu: Float32Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  gen: Generator,
+): void {
   const [D, H, W] = shape;
   const face = floor(gen.uniform() * 4); // 0: y = 0, 1: y = end, 2: x = 0, 3: x = end
   const depth = 3 + 3 * gen.uniform();
@@ -30,7 +41,9 @@ export function renderPleuralWall(hu: Float32Array, shape: readonly number[], sp
   // Normal pointing into the wall; the wall is where n . (p - p0) > 0.
   const n: Vec3 = alongY ? [tiltA, face === 0 ? -1 : 1, tiltB] : [tiltA, tiltB, face === 2 ? -1 : 1];
   const len = hypot(n[0], n[1], n[2]);
-  n[0] /= len; n[1] /= len; n[2] /= len;
+  n[0] /= len;
+  n[1] /= len;
+  n[2] /= len;
   const p0: Vec3 = [ext[0] / 2, ext[1] / 2, ext[2] / 2];
   if (alongY) p0[1] = face === 0 ? depth : ext[1] - depth;
   else p0[2] = face === 2 ? depth : ext[2] - depth;
@@ -54,7 +67,13 @@ export function renderPleuralWall(hu: Float32Array, shape: readonly number[], sp
  * Blends `count` straight vessels (radius 0.5–1.5 mm, blood HU, partial-volume edge) into `hu`. Each
  * vessel passes near the field's centre in a random direction; only voxels near its axis are visited.
  */
-export function renderVessels(hu: Float32Array, shape: readonly number[], spacing: readonly number[], count: number, gen: Generator): void {
+export function renderVessels(
+  hu: Float32Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  count: number,
+  gen: Generator,
+): void {
   const dims = shape as readonly [number, number, number];
   const ext = [0, 1, 2].map((a) => (dims[a] - 1) * spacing[a]);
   const strides = [dims[1] * dims[2], dims[2], 1];
@@ -65,13 +84,17 @@ export function renderVessels(hu: Float32Array, shape: readonly number[], spacin
     const reach = radius + ANATOMY_EDGE_MM;
     // Walk along the axis with the largest direction component; visit a window around the line.
     const a = abs(d[0]) >= abs(d[1]) && abs(d[0]) >= abs(d[2]) ? 0 : abs(d[1]) >= abs(d[2]) ? 1 : 2;
-    const b = (a + 1) % 3, c = (a + 2) % 3;
+    const b = (a + 1) % 3,
+      c = (a + 2) % 3;
     const half = reach / abs(d[a]);
     for (let i = 0; i < dims[a]; i++) {
       const lambda = (i * spacing[a] - p0[a]) / d[a];
-      const cb = p0[b] + lambda * d[b], cc = p0[c] + lambda * d[c];
-      const jb0 = max(0, floor((cb - half) / spacing[b])), jb1 = min(dims[b] - 1, ceil((cb + half) / spacing[b]));
-      const jc0 = max(0, floor((cc - half) / spacing[c])), jc1 = min(dims[c] - 1, ceil((cc + half) / spacing[c]));
+      const cb = p0[b] + lambda * d[b],
+        cc = p0[c] + lambda * d[c];
+      const jb0 = max(0, floor((cb - half) / spacing[b])),
+        jb1 = min(dims[b] - 1, ceil((cb + half) / spacing[b]));
+      const jc0 = max(0, floor((cc - half) / spacing[c])),
+        jc1 = min(dims[c] - 1, ceil((cc + half) / spacing[c]));
       for (let jb = jb0; jb <= jb1; jb++) {
         for (let jc = jc0; jc <= jc1; jc++) {
           const q = [0, 0, 0];

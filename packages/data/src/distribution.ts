@@ -3,7 +3,18 @@
 import { z } from 'zod';
 import { Generator } from '@nodulab/tensor';
 import { FACTOR_INFO, FACTOR_NAMES, FactorName, FactorValue, factorValueSchema } from './factors';
-import { Problem, formatIssues, isPlainObject, mustBe, number, probability, refineWith, show, strict, tuple } from './schema';
+import {
+  Problem,
+  formatIssues,
+  isPlainObject,
+  mustBe,
+  number,
+  probability,
+  refineWith,
+  show,
+  strict,
+  tuple,
+} from './schema';
 
 /**
  * One factor's distribution. Exactly one form:
@@ -29,7 +40,8 @@ const FORMS = ['const', 'uniform', 'int', 'normal', 'choice', 'bernoulli'] as co
 function checkOneForm(d: Record<string, unknown>, problem: Problem): void {
   const forms = FORMS.filter((f) => f in d);
   if (forms.length > 1) problem([], `has ${forms.join(' and ')}; give exactly one distribution form`);
-  else if (forms.length === 0 && d.weights === undefined) problem([], `no distribution form; give one of ${FORMS.join(', ')}`);
+  else if (forms.length === 0 && d.weights === undefined)
+    problem([], `no distribution form; give one of ${FORMS.join(', ')}`);
 }
 
 /** `choice` weights: one non-negative weight per value, not all zero; only beside `choice`. */
@@ -37,41 +49,76 @@ function checkWeights(d: { choice?: unknown[]; weights?: number[] }, problem: Pr
   const w = d.weights;
   if (w === undefined) return;
   if (d.choice === undefined) problem(['weights'], `unknown key (expected one of ${FORMS.join(', ')})`);
-  else if (w.length !== d.choice.length) problem(['weights'], `must be an array of ${d.choice.length} numbers (one per value), got ${show(w)}`);
+  else if (w.length !== d.choice.length)
+    problem(['weights'], `must be an array of ${d.choice.length} numbers (one per value), got ${show(w)}`);
   else if (w.reduce((a, b) => a + b, 0) <= 0) problem(['weights'], 'must not all be zero');
 }
 
 function distributionSchema(factor: FactorName): z.ZodType<Distribution> {
   const info = FACTOR_INFO[factor];
   const value = factorValueSchema(factor);
-  const notFor = (form: string, hint = '') => z.never({ error: `"${form}"${hint} does not apply to ${info.kind} factor "${factor}"` }).optional();
+  const notFor = (form: string, hint = '') =>
+    z.never({ error: `"${form}"${hint} does not apply to ${info.kind} factor "${factor}"` }).optional();
   const pair = refineWith(tuple([value, value], 'a [low, high] pair'), ([lo, hi], problem) => {
     if (lo > hi) problem([], `low ${lo} is greater than high ${hi}`);
   });
   // normal's bounds clip the draw: an integer factor's bound need only round into range.
-  const bound = info.kind === 'integer' ? number({ min: info.min! - 0.5, lt: info.max! + 0.5 }, `in [${info.min}, ${info.max}] ${info.unit}`) : value;
-  const normal = refineWith(strict(
-    { mean: number({}, 'a finite number'), std: number({ min: 0 }, 'a finite number >= 0'), min: bound.optional(), max: bound.optional() },
-    { type: '{"mean": m, "std": s, "min"?: a, "max"?: b}' },
-  ), (n, problem) => {
-    if (n.min !== undefined && n.max !== undefined && (n.min as number) > (n.max as number)) problem([], `min ${n.min} is greater than max ${n.max}`);
-  });
+  const bound =
+    info.kind === 'integer'
+      ? number({ min: info.min! - 0.5, lt: info.max! + 0.5 }, `in [${info.min}, ${info.max}] ${info.unit}`)
+      : value;
+  const normal = refineWith(
+    strict(
+      {
+        mean: number({}, 'a finite number'),
+        std: number({ min: 0 }, 'a finite number >= 0'),
+        min: bound.optional(),
+        max: bound.optional(),
+      },
+      { type: '{"mean": m, "std": s, "min"?: a, "max"?: b}' },
+    ),
+    (n, problem) => {
+      if (n.min !== undefined && n.max !== undefined && (n.min as number) > (n.max as number))
+        problem([], `min ${n.min} is greater than max ${n.max}`);
+    },
+  );
   const numeric = info.kind === 'number' || info.kind === 'integer';
-  const d = strict({
-    const: value.optional(),
-    uniform: info.kind === 'number' ? pair.optional() : notFor('uniform', info.kind === 'integer' ? ' (use "int")' : ''),
-    int: info.kind === 'integer' ? pair.optional() : notFor('int'),
-    normal: numeric ? normal.optional() : notFor('normal'),
-    choice: z.array(value, { error: mustBe('a non-empty array of values') }).min(1).optional(),
-    weights: z.array(number({ min: 0 }, 'a finite number >= 0'), { error: mustBe('an array of numbers (one per value)') }).optional(),
-    bernoulli: info.kind === 'boolean' ? probability().optional() : notFor('bernoulli'),
-  }, { type: 'an object such as {"const": ...} or {"uniform": [low, high]}', unknownKey: `unknown key (expected one of ${FORMS.join(', ')})` });
+  const d = strict(
+    {
+      const: value.optional(),
+      uniform:
+        info.kind === 'number' ? pair.optional() : notFor('uniform', info.kind === 'integer' ? ' (use "int")' : ''),
+      int: info.kind === 'integer' ? pair.optional() : notFor('int'),
+      normal: numeric ? normal.optional() : notFor('normal'),
+      choice: z
+        .array(value, { error: mustBe('a non-empty array of values') })
+        .min(1)
+        .optional(),
+      weights: z
+        .array(number({ min: 0 }, 'a finite number >= 0'), { error: mustBe('an array of numbers (one per value)') })
+        .optional(),
+      bernoulli: info.kind === 'boolean' ? probability().optional() : notFor('bernoulli'),
+    },
+    {
+      type: 'an object such as {"const": ...} or {"uniform": [low, high]}',
+      unknownKey: `unknown key (expected one of ${FORMS.join(', ')})`,
+    },
+  );
   return refineWith(d, checkWeights)
-    .superRefine((v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })), { when: (p) => isPlainObject(p.value) })
-    .meta({ id: `${factor}Distribution`, description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})` }) as unknown as z.ZodType<Distribution>;
+    .superRefine(
+      (v, ctx) => checkOneForm(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })),
+      { when: (p) => isPlainObject(p.value) },
+    )
+    .meta({
+      id: `${factor}Distribution`,
+      description: `distribution of ${factor} (${info.description}${info.unit ? ', ' + info.unit : ''})`,
+    }) as unknown as z.ZodType<Distribution>;
 }
 
-const DISTRIBUTION_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchema(f)])) as Record<FactorName, z.ZodType<Distribution>>;
+const DISTRIBUTION_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchema(f)])) as Record<
+  FactorName,
+  z.ZodType<Distribution>
+>;
 
 /**
  * The schema of `factor`'s distribution: one form, its values valid for the factor (a `uniform` on

@@ -98,10 +98,22 @@ export interface FactorInfo {
   description: string;
 }
 
-const num = (group: FactorInfo['group'], unit: string, min: number, max: number, description: string): FactorInfo =>
-  ({ kind: 'number', group, unit, min, max, description });
-const int = (group: FactorInfo['group'], unit: string, min: number, max: number, description: string): FactorInfo =>
-  ({ kind: 'integer', group, unit, min, max, description });
+const num = (group: FactorInfo['group'], unit: string, min: number, max: number, description: string): FactorInfo => ({
+  kind: 'number',
+  group,
+  unit,
+  min,
+  max,
+  description,
+});
+const int = (group: FactorInfo['group'], unit: string, min: number, max: number, description: string): FactorInfo => ({
+  kind: 'integer',
+  group,
+  unit,
+  min,
+  max,
+  description,
+});
 
 /** The density types, in a fixed order. */
 export const DENSITY_TYPES: readonly DensityType[] = ['solid', 'part-solid', 'ground-glass'];
@@ -117,12 +129,24 @@ export const FACTOR_INFO: { readonly [K in FactorName]: FactorInfo } = {
   spiculationCount: int('nodule', 'count', 0, 32, 'number of spicules'),
   spiculationLength: num('nodule', 'mm', 0, 20, 'mean spicule length beyond the surface'),
   spiculationWidth: num('nodule', 'mm', 0.3, 5, 'spicule width at its base'),
-  densityType: { kind: 'category', group: 'nodule', unit: '', values: DENSITY_TYPES, description: 'solid, part-solid or ground-glass' },
+  densityType: {
+    kind: 'category',
+    group: 'nodule',
+    unit: '',
+    values: DENSITY_TYPES,
+    description: 'solid, part-solid or ground-glass',
+  },
   attenuation: num('nodule', 'HU', -900, 400, 'mean attenuation of the densest component'),
   solidFraction: num('nodule', 'fraction', 0, 1, 'part-solid core diameter / nodule diameter'),
   texture: num('nodule', 'HU', 0, 300, 'std of internal intensity variation'),
   marginSharpness: num('nodule', '0..1', 0, 1, 'margin sharpness (1 = crisp edge)'),
-  calcification: { kind: 'category', group: 'nodule', unit: '', values: CALCIFICATIONS, description: 'calcification pattern' },
+  calcification: {
+    kind: 'category',
+    group: 'nodule',
+    unit: '',
+    values: CALCIFICATIONS,
+    description: 'calcification pattern',
+  },
   cavitation: num('nodule', 'fraction', 0, 0.8, 'cavity radius / nodule radius'),
   offsetZ: num('nodule', 'mm', -64, 64, 'centre offset along z'),
   offsetY: num('nodule', 'mm', -64, 64, 'centre offset along y'),
@@ -151,17 +175,23 @@ export function isFactorName(name: string): name is FactorName {
 function valueSchema(name: FactorName): z.ZodType<FactorValue> {
   const info = FACTOR_INFO[name];
   if (info.kind === 'boolean') return boolean();
-  if (info.kind === 'category') return oneOf(info.values as [string, ...string[]], `one of ${info.values!.map((v) => `"${v}"`).join(', ')}`);
+  if (info.kind === 'category')
+    return oneOf(info.values as [string, ...string[]], `one of ${info.values!.map((v) => `"${v}"`).join(', ')}`);
   const message = (issue: { code?: string; expected?: string; input?: unknown }): string => {
-    if (issue.code === 'invalid_type' && issue.expected === 'int' && typeof issue.input === 'number') return `must be an integer, got ${issue.input}`;
-    if (issue.code === 'too_small' || issue.code === 'too_big') return `must be in [${info.min}, ${info.max}] ${info.unit}, got ${show(issue.input)}`;
+    if (issue.code === 'invalid_type' && issue.expected === 'int' && typeof issue.input === 'number')
+      return `must be an integer, got ${issue.input}`;
+    if (issue.code === 'too_small' || issue.code === 'too_big')
+      return `must be in [${info.min}, ${info.max}] ${info.unit}, got ${show(issue.input)}`;
     return `must be a finite number, got ${show(issue.input)}`;
   };
   const n = z.number({ error: message });
   return (info.kind === 'integer' ? n.int() : n).gte(info.min!).lte(info.max!);
 }
 
-const VALUE_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((n) => [n, valueSchema(n)])) as Record<FactorName, z.ZodType<FactorValue>>;
+const VALUE_SCHEMAS = Object.fromEntries(FACTOR_NAMES.map((n) => [n, valueSchema(n)])) as Record<
+  FactorName,
+  z.ZodType<FactorValue>
+>;
 
 /**
  * The schema of one value of factor `name`: numbers finite and in range, integers whole, categories

@@ -63,8 +63,14 @@ let scratch = new Float32Array(0);
  * stream of the sample seed (parenchyma, pleura, vessels, shape, texture, noise), so a changed factor
  * changes only its own effect.
  */
-export function renderSample(spec: ResolvedSpec, split: string, index: number, seed: number, sampled: SampledFactors,
-  options: GenerateOptions = {}): Sample {
+export function renderSample(
+  spec: ResolvedSpec,
+  split: string,
+  index: number,
+  seed: number,
+  sampled: SampledFactors,
+  options: GenerateOptions = {},
+): Sample {
   const shape = [...spec.shape] as [number, number, number];
   const spacing = [...spec.spacing] as [number, number, number];
   const n = shape[0] * shape[1] * shape[2];
@@ -79,7 +85,15 @@ export function renderSample(spec: ResolvedSpec, split: string, index: number, s
   let bbox: BBox | null = null;
   let footprint: BBox | null = null;
   if (f.hasNodule) {
-    const raster = renderNodule(hu, mask, shape, spacing, f, drawNodule(stream(seed, 'shape')), stream(seed, 'texture'));
+    const raster = renderNodule(
+      hu,
+      mask,
+      shape,
+      spacing,
+      f,
+      drawNodule(stream(seed, 'shape')),
+      stream(seed, 'texture'),
+    );
     centre = raster.centre;
     bbox = raster.bbox;
     footprint = raster.footprint;
@@ -89,7 +103,11 @@ export function renderSample(spec: ResolvedSpec, split: string, index: number, s
   addNoise(hu, shape, spacing, f.noiseStd, f.noiseCorrelation, stream(seed, 'noise'));
   if (!options.hu) applyWindow(hu, spec.window);
   return {
-    split, index, seed, shape, spacing,
+    split,
+    index,
+    seed,
+    shape,
+    spacing,
     volume: hu,
     units: options.hu ? 'HU' : 'window',
     window: { ...spec.window },
@@ -118,7 +136,10 @@ export class NoduleGenerator {
   private readonly resolved = new Map<string, ResolvedSpec>();
 
   /** @param spec a dataset spec (validated here) @param seed the dataset seed (a safe integer) */
-  constructor(spec: DatasetSpec, readonly seed: number) {
+  constructor(
+    spec: DatasetSpec,
+    readonly seed: number,
+  ) {
     this.spec = validateSpec(spec, `"${(spec as { name?: unknown })?.name ?? 'spec'}"`);
     if (!Number.isSafeInteger(seed)) throw new Error(`NoduleGenerator: seed must be a safe integer, got ${seed}`);
   }
@@ -155,7 +176,12 @@ export class NoduleGenerator {
    * other factor, every random draw — identical. The label is the rule applied to the new factors;
    * shortcut sides are kept as drawn. Throws on unknown factors or invalid values.
    */
-  counterfactual(split: string, index: number, overrides: Partial<FactorRecord>, options: GenerateOptions = {}): Sample {
+  counterfactual(
+    split: string,
+    index: number,
+    overrides: Partial<FactorRecord>,
+    options: GenerateOptions = {},
+  ): Sample {
     const seed = sampleSeed(this.seed, split, index);
     const spec = this.resolve(split);
     const sampled = sampleFactors(spec, seed);

@@ -31,7 +31,10 @@ export interface NiftiVolume {
 
 /** Options for writing a volume. */
 export interface NiftiWriteOptions {
-  /** Voxel type on disk: 'float32' (default, datatype 16) or 'uint8' (datatype 2; values rounded and clamped to 0..255). */
+  /**
+   * Voxel type on disk: 'float32' (default, datatype 16) or 'uint8' (datatype 2; values rounded and clamped to
+   * 0..255).
+   */
   datatype?: 'float32' | 'uint8';
   /** Up to 79 ASCII characters stored in descrip. */
   description?: string;
@@ -39,20 +42,35 @@ export interface NiftiWriteOptions {
   gzip?: boolean;
 }
 
-function checkVolume(shape: readonly number[], spacing: readonly number[], data: ArrayLike<number>, file: string): void {
+function checkVolume(
+  shape: readonly number[],
+  spacing: readonly number[],
+  data: ArrayLike<number>,
+  file: string,
+): void {
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1 && d <= 32767)) {
-    throw new Error(`writeNifti ${file}: shape must be 3 integers in [1, 32767] (D, H, W), got ${JSON.stringify(shape)}`);
+    throw new Error(
+      `writeNifti ${file}: shape must be 3 integers in [1, 32767] (D, H, W), got ${JSON.stringify(shape)}`,
+    );
   }
   if (!Array.isArray(spacing) || spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new Error(`writeNifti ${file}: spacing must be 3 positive numbers (z, y, x) mm, got ${JSON.stringify(spacing)}`);
+    throw new Error(
+      `writeNifti ${file}: spacing must be 3 positive numbers (z, y, x) mm, got ${JSON.stringify(spacing)}`,
+    );
   }
   const n = shape[0] * shape[1] * shape[2];
-  if (data.length !== n) throw new Error(`writeNifti ${file}: ${data.length} values do not fill shape (${shape.join(', ')}) (needs ${n})`);
+  if (data.length !== n)
+    throw new Error(`writeNifti ${file}: ${data.length} values do not fill shape (${shape.join(', ')}) (needs ${n})`);
 }
 
 /** Encodes a volume as NIfTI-1 bytes (uncompressed): header, 4-byte extension flag, voxels. */
-export function encodeNifti(shape: readonly number[], spacing: readonly number[], data: ArrayLike<number>,
-  options: NiftiWriteOptions = {}, name = 'volume'): Buffer {
+export function encodeNifti(
+  shape: readonly number[],
+  spacing: readonly number[],
+  data: ArrayLike<number>,
+  options: NiftiWriteOptions = {},
+  name = 'volume',
+): Buffer {
   checkVolume(shape, spacing, data, name);
   const datatype = options.datatype === 'uint8' ? NIFTI_DATATYPES.uint8 : NIFTI_DATATYPES.float32;
   const bytes = BYTES[datatype];
@@ -78,7 +96,11 @@ export function encodeNifti(shape: readonly number[], spacing: readonly number[]
   v.setInt16(252, XFORM_SCANNER, true); // qform_code
   v.setInt16(254, XFORM_SCANNER, true); // sform_code
   // quatern_b/c/d and qoffset_x/y/z stay 0: identity rotation at the origin.
-  [[sx, 0, 0, 0], [0, sy, 0, 0], [0, 0, sz, 0]].forEach((row, r) => row.forEach((x, c) => v.setFloat32(280 + 16 * r + 4 * c, x, true)));
+  [
+    [sx, 0, 0, 0],
+    [0, sy, 0, 0],
+    [0, 0, sz, 0],
+  ].forEach((row, r) => row.forEach((x, c) => v.setFloat32(280 + 16 * r + 4 * c, x, true)));
   buf.write('n+1\0', 344, 'latin1');
   // bytes 348..351: extension flag, all zero (no extensions).
   if (datatype === NIFTI_DATATYPES.float32) {
@@ -96,8 +118,13 @@ export { writeFileAtomic };
  * Writes a volume data: (D, H, W) (x fastest) with spacing (z, y, x) mm as NIfTI-1 (.nii, or gzipped
  * when the name ends in .gz), atomically.
  */
-export function writeNifti(file: string, shape: readonly number[], spacing: readonly number[], data: ArrayLike<number>,
-  options: NiftiWriteOptions = {}): void {
+export function writeNifti(
+  file: string,
+  shape: readonly number[],
+  spacing: readonly number[],
+  data: ArrayLike<number>,
+  options: NiftiWriteOptions = {},
+): void {
   const raw = encodeNifti(shape, spacing, data, options, file);
   const gzip = options.gzip ?? file.endsWith('.gz');
   writeFileAtomic(file, gzip ? zlib.gzipSync(raw) : raw);
@@ -133,10 +160,18 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   dims.forEach((d, k) => {
     if (k < ndim && d < 1) fail(`dim[${k + 1}] = ${d}, must be >= 1`);
   });
-  if (dims.slice(3).some((d) => d > 1)) fail(`a ${ndim}-D image with dims (${dims.slice(0, ndim).join(', ')}); only 3-D volumes (dims 4..7 equal to 1) are supported`);
+  if (dims.slice(3).some((d) => d > 1))
+    fail(
+      `a ${ndim}-D image with dims (${dims.slice(0, ndim).join(', ')}); only 3-D volumes (dims 4..7 equal to 1) are supported`,
+    );
   const datatype = v.getInt16(70, le);
   const bytesPer = BYTES[datatype];
-  if (bytesPer === undefined) fail(`unsupported datatype ${datatype} (supported: ${Object.entries(NIFTI_DATATYPES).map(([k, c]) => `${c} ${k}`).join(', ')})`);
+  if (bytesPer === undefined)
+    fail(
+      `unsupported datatype ${datatype} (supported: ${Object.entries(NIFTI_DATATYPES)
+        .map(([k, c]) => `${c} ${k}`)
+        .join(', ')})`,
+    );
   const bitpix = v.getInt16(72, le);
   if (bitpix !== bytesPer * 8) fail(`bitpix ${bitpix} does not match datatype ${datatype} (${bytesPer * 8} bits)`);
   const voxOffset = v.getFloat32(108, le);
@@ -144,7 +179,10 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   const [W, H, D] = dims;
   const n = W * H * D;
   const need = voxOffset + n * bytesPer;
-  if (buf.length < need) fail(`truncated data: ${buf.length - voxOffset} bytes of voxels after offset ${voxOffset}, (${W}, ${H}, ${D}) x ${bytesPer} bytes needs ${n * bytesPer}`);
+  if (buf.length < need)
+    fail(
+      `truncated data: ${buf.length - voxOffset} bytes of voxels after offset ${voxOffset}, (${W}, ${H}, ${D}) x ${bytesPer} bytes needs ${n * bytesPer}`,
+    );
   // pixdim[1..3] are the x, y, z voxel sizes; those of used dimensions must be positive.
   const pix = [1, 2, 3].map((k) => {
     const s = v.getFloat32(76 + 4 * k, le);
@@ -162,12 +200,23 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   const data = new Float32Array(n);
   const o = voxOffset;
   switch (datatype) {
-    case 2: for (let i = 0; i < n; i++) data[i] = buf[o + i]; break;
-    case 4: for (let i = 0; i < n; i++) data[i] = v.getInt16(o + 2 * i, le); break;
-    case 512: for (let i = 0; i < n; i++) data[i] = v.getUint16(o + 2 * i, le); break;
-    case 8: for (let i = 0; i < n; i++) data[i] = v.getInt32(o + 4 * i, le); break;
-    case 16: for (let i = 0; i < n; i++) data[i] = v.getFloat32(o + 4 * i, le); break;
-    default: for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le);
+    case 2:
+      for (let i = 0; i < n; i++) data[i] = buf[o + i];
+      break;
+    case 4:
+      for (let i = 0; i < n; i++) data[i] = v.getInt16(o + 2 * i, le);
+      break;
+    case 512:
+      for (let i = 0; i < n; i++) data[i] = v.getUint16(o + 2 * i, le);
+      break;
+    case 8:
+      for (let i = 0; i < n; i++) data[i] = v.getInt32(o + 4 * i, le);
+      break;
+    case 16:
+      for (let i = 0; i < n; i++) data[i] = v.getFloat32(o + 4 * i, le);
+      break;
+    default:
+      for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le);
   }
   if (slope !== 1 || inter !== 0) for (let i = 0; i < n; i++) data[i] = data[i] * slope + inter;
   const end = buf.indexOf(0, 148);

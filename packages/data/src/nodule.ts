@@ -86,7 +86,13 @@ export function drawNodule(gen: Generator): NoduleDraws {
   }
   let peak = 0;
   for (let i = 0; i < PROBE_DIRECTIONS.length; i += 3) {
-    const L = harmonicSum(harmonicAxes, harmonicCoefs, PROBE_DIRECTIONS[i], PROBE_DIRECTIONS[i + 1], PROBE_DIRECTIONS[i + 2]);
+    const L = harmonicSum(
+      harmonicAxes,
+      harmonicCoefs,
+      PROBE_DIRECTIONS[i],
+      PROBE_DIRECTIONS[i + 1],
+      PROBE_DIRECTIONS[i + 2],
+    );
     peak = max(peak, abs(L));
   }
   for (let k = 0; k < K; k++) harmonicCoefs[k] /= peak;
@@ -143,15 +149,26 @@ export interface NoduleRaster {
  * (1 inside). Volume shape (D, H, W), spacing (sz, sy, sx) mm; the nodule's centre is the volume
  * centre plus the offsets. `textureGen` draws the internal texture lattice.
  */
-export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly number[], spacing: readonly number[],
-  f: FactorRecord, draws: NoduleDraws, textureGen: Generator): NoduleRaster {
+export function renderNodule(
+  hu: Float32Array,
+  mask: Uint8Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  f: FactorRecord,
+  draws: NoduleDraws,
+  textureGen: Generator,
+): NoduleRaster {
   const [D, H, W] = shape;
   const [sz, sy, sx] = spacing;
-  const cz = ((D - 1) * sz) / 2 + f.offsetZ, cy = ((H - 1) * sy) / 2 + f.offsetY, cx = ((W - 1) * sx) / 2 + f.offsetX;
+  const cz = ((D - 1) * sz) / 2 + f.offsetZ,
+    cy = ((H - 1) * sy) / 2 + f.offsetY,
+    cx = ((W - 1) * sx) / 2 + f.offsetX;
   const centre: [number, number, number] = [cz / sz, cy / sy, cx / sx];
   const R = f.diameter / 2;
-  const long = R * Math.pow(f.elongation, 2 / 3), short = R * Math.pow(f.elongation, -1 / 3);
-  const invLong = 1 / long, invShort = 1 / short;
+  const long = R * Math.pow(f.elongation, 2 / 3),
+    short = R * Math.pow(f.elongation, -1 / 3);
+  const invLong = 1 / long,
+    invShort = 1 / short;
   const lob = f.lobulation;
   const m = rotation(f.orientationYaw, f.orientationPitch, f.orientationRoll);
   const edge = marginWidthMm(f.marginSharpness);
@@ -166,8 +183,12 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   const spic = new Float64Array(6 * S);
   let maxTip = 0;
   for (let j = 0; j < S; j++) {
-    const dz = draws.spiculeDirs[3 * j], dy = draws.spiculeDirs[3 * j + 1], dx = draws.spiculeDirs[3 * j + 2];
-    const ez = dz * invLong, ey = dy * invShort, ex = dx * invShort;
+    const dz = draws.spiculeDirs[3 * j],
+      dy = draws.spiculeDirs[3 * j + 1],
+      dx = draws.spiculeDirs[3 * j + 2];
+    const ez = dz * invLong,
+      ey = dy * invShort,
+      ex = dx * invShort;
     const e = hypot(ez, ey, ex);
     const base = modulation(ez / e, ey / e, ex / e) / e;
     const tip = base + f.spiculationLength * draws.spiculeLength[j];
@@ -187,18 +208,29 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   const innerRho = 1 - lobBound - (0.5 * edge) / R - 1e-9;
   const reach2 = reach * reach;
   // Voxel box around the centre.
-  const z0 = max(0, floor((cz - reach) / sz)), z1 = min(D - 1, ceil((cz + reach) / sz));
-  const y0 = max(0, floor((cy - reach) / sy)), y1 = min(H - 1, ceil((cy + reach) / sy));
-  const x0 = max(0, floor((cx - reach) / sx)), x1 = min(W - 1, ceil((cx + reach) / sx));
-  const texture = f.texture > 0
-    ? new PointNoise([cz - reach, cy - reach, cx - reach], [2 * reach, 2 * reach, 2 * reach], NODULE_TEXTURE_CELL_MM, textureGen)
-    : null;
+  const z0 = max(0, floor((cz - reach) / sz)),
+    z1 = min(D - 1, ceil((cz + reach) / sz));
+  const y0 = max(0, floor((cy - reach) / sy)),
+    y1 = min(H - 1, ceil((cy + reach) / sy));
+  const x0 = max(0, floor((cx - reach) / sx)),
+    x1 = min(W - 1, ceil((cx + reach) / sx));
+  const texture =
+    f.texture > 0
+      ? new PointNoise(
+          [cz - reach, cy - reach, cx - reach],
+          [2 * reach, 2 * reach, 2 * reach],
+          NODULE_TEXTURE_CELL_MM,
+          textureGen,
+        )
+      : null;
   const partSolid = f.densityType === 'part-solid';
   const solidLimit = partSolid ? f.solidFraction : 2;
   const haloHU = partSolid ? GROUND_GLASS_HALO_HU : f.attenuation;
   const cavR = f.cavitation * short;
   const cavOff = 0.15 * f.cavitation * short;
-  const cavZ = draws.cavityOffset[0] * cavOff, cavY = draws.cavityOffset[1] * cavOff, cavX = draws.cavityOffset[2] * cavOff;
+  const cavZ = draws.cavityOffset[0] * cavOff,
+    cavY = draws.cavityOffset[1] * cavOff,
+    cavX = draws.cavityOffset[2] * cavOff;
   const calc = f.calcification;
   const popR2 = (POPCORN_RADIUS * short) ** 2;
   // Inside innerRho the value needs t only for a part-solid core or calcium; otherwise the voxel is fully
@@ -208,7 +240,9 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
   const body = new VoxelBox(); // the mask
   const footprint = new VoxelBox(); // every voxel the nodule's intensity reaches
   // Along a row, e = (ez, ey, ex) is c + px * u with u the frame's x column scaled to the ellipsoid.
-  const uz = m[2] * invLong, uy = m[5] * invShort, ux = m[8] * invShort;
+  const uz = m[2] * invLong,
+    uy = m[5] * invShort,
+    ux = m[8] * invShort;
   const uu = uz * uz + uy * uy + ux * ux;
   for (let z = z0; z <= z1; z++) {
     const pz = z * sz - cz;
@@ -219,9 +253,12 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
       // quadratics in px), widened by a voxel so rounding never drops a voxel the per-voxel tests keep.
       const rest = reach2 - pz * pz - py * py;
       if (rest < -1e-9 * reach2) continue;
-      let pxLo = -sqrt(max(0, rest)), pxHi = -pxLo;
+      let pxLo = -sqrt(max(0, rest)),
+        pxHi = -pxLo;
       if (S === 0) {
-        const ccz = (m[0] * pz + m[1] * py) * invLong, ccy = (m[3] * pz + m[4] * py) * invShort, ccx = (m[6] * pz + m[7] * py) * invShort;
+        const ccz = (m[0] * pz + m[1] * py) * invLong,
+          ccy = (m[3] * pz + m[4] * py) * invShort,
+          ccx = (m[6] * pz + m[7] * py) * invShort;
         const b = ccz * uz + ccy * uy + ccx * ux;
         const disc = b * b - uu * (ccz * ccz + ccy * ccy + ccx * ccx - outerRho * outerRho);
         if (disc < 0) continue; // the whole row is beyond outerRho (which keeps a margin for rounding)
@@ -229,7 +266,8 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         pxLo = max(pxLo, (-b - r) / uu);
         pxHi = min(pxHi, (-b + r) / uu);
       }
-      const xa = max(x0, floor((pxLo + cx) / sx) - 1), xb = min(x1, ceil((pxHi + cx) / sx) + 1);
+      const xa = max(x0, floor((pxLo + cx) / sx) - 1),
+        xb = min(x1, ceil((pxHi + cx) / sx) + 1);
       for (let x = xa; x <= xb; x++) {
         const px = x * sx - cx;
         const r2 = pz * pz + py * py + px * px;
@@ -238,7 +276,9 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
         const qz = m[0] * pz + m[1] * py + m[2] * px;
         const qy = m[3] * pz + m[4] * py + m[5] * px;
         const qx = m[6] * pz + m[7] * py + m[8] * px;
-        const ez = qz * invLong, ey = qy * invShort, ex = qx * invShort;
+        const ez = qz * invLong,
+          ey = qy * invShort,
+          ex = qx * invShort;
         const rho = sqrt(ez * ez + ey * ey + ex * ex);
         const idx = rowBase + x;
         if (rho > outerRho && S === 0) continue; // occupancy 0: nothing to draw
@@ -251,7 +291,9 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
           let value = f.attenuation;
           if (texture !== null) value += f.texture * texture.at(z * sz, y * sy, x * sx);
           if (cavR > 0) {
-            const vz = qz - cavZ, vy = qy - cavY, vx = qx - cavX;
+            const vz = qz - cavZ,
+              vy = qy - cavY,
+              vx = qx - cavX;
             if (vz * vz + vy * vy + vx * vx < cavR * cavR) value = AIR_HU;
           }
           hu[idx] += value - hu[idx];
@@ -277,7 +319,8 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
           for (let j = 0; j < S; j++) {
             const o = 6 * j;
             const along = qz * spic[o] + qy * spic[o + 1] + qx * spic[o + 2];
-            const base = spic[o + 3], tip = spic[o + 4];
+            const base = spic[o + 3],
+              tip = spic[o + 4];
             if (along < 0.5 * base || along > tip + edge) continue;
             const perp = sqrt(max(0, qr * qr - along * along));
             const frac = along <= base ? 0 : along >= tip ? 1 : (along - base) / (tip - base);
@@ -308,7 +351,9 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
             else if (calc === 'laminated' && (t < 0.15 || abs(t - 0.55) < 0.07)) value = CALCIUM_HU;
             else if (calc === 'popcorn') {
               for (let k = 0; k < POPCORN_BLOBS; k++) {
-                const bz = qz - draws.popcorn[3 * k] * short, by = qy - draws.popcorn[3 * k + 1] * short, bx = qx - draws.popcorn[3 * k + 2] * short;
+                const bz = qz - draws.popcorn[3 * k] * short,
+                  by = qy - draws.popcorn[3 * k + 1] * short,
+                  bx = qx - draws.popcorn[3 * k + 2] * short;
                 if (bz * bz + by * by + bx * bx < popR2) {
                   value = CALCIUM_HU;
                   break;
@@ -317,7 +362,9 @@ export function renderNodule(hu: Float32Array, mask: Uint8Array, shape: readonly
             }
           }
           if (cavR > 0) {
-            const vz = qz - cavZ, vy = qy - cavY, vx = qx - cavX;
+            const vz = qz - cavZ,
+              vy = qy - cavY,
+              vx = qx - cavX;
             if (vz * vz + vy * vy + vx * vx < cavR * cavR) value = AIR_HU;
           }
         }

@@ -3,8 +3,14 @@
 // in the native addon's noise kernels (native/src/ops/noise); randomness still comes from `Generator`.
 import { Generator, native } from '@nodulab/tensor';
 
-if (typeof native.fillNormal !== 'function' || typeof native.addCorrelatedNoise !== 'function' || typeof native.addValueNoise !== 'function') {
-  throw new Error('@nodulab/data: the native addon lacks the noise kernels (fillNormal, addCorrelatedNoise, addValueNoise); rebuild it (npm run build:native)');
+if (
+  typeof native.fillNormal !== 'function' ||
+  typeof native.addCorrelatedNoise !== 'function' ||
+  typeof native.addValueNoise !== 'function'
+) {
+  throw new Error(
+    '@nodulab/data: the native addon lacks the noise kernels (fillNormal, addCorrelatedNoise, addValueNoise); rebuild it (npm run build:native)',
+  );
 }
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
@@ -52,12 +58,22 @@ const TRILINEAR_STD_GAIN = sqrt(27 / 8);
  * (sz, sy, sx) mm): i.i.d. normals on a lattice of `cellMm` spacing, trilinearly interpolated
  * (native AddValueNoise).
  */
-export function addValueNoise(out: Float32Array, shape: readonly number[], spacing: readonly number[], cellMm: number,
-  amplitude: number, gen: Generator): void {
+export function addValueNoise(
+  out: Float32Array,
+  shape: readonly number[],
+  spacing: readonly number[],
+  cellMm: number,
+  amplitude: number,
+  gen: Generator,
+): void {
   const [D, H, W] = shape;
   // Voxel i sits at lattice coordinate i * step; an axis needs its last voxel's cell and the point after it.
   const step: [number, number, number] = [spacing[0] / cellMm, spacing[1] / cellMm, spacing[2] / cellMm];
-  const lshape: [number, number, number] = [floor((D - 1) * step[0]) + 2, floor((H - 1) * step[1]) + 2, floor((W - 1) * step[2]) + 2];
+  const lshape: [number, number, number] = [
+    floor((D - 1) * step[0]) + 2,
+    floor((H - 1) * step[1]) + 2,
+    floor((W - 1) * step[2]) + 2,
+  ];
   const lattice = new Float32Array(lshape[0] * lshape[1] * lshape[2]);
   fillNormal(lattice, gen, amplitude * TRILINEAR_STD_GAIN);
   native.addValueNoise(out, [D, H, W], lattice, lshape, step);
@@ -71,7 +87,12 @@ export class PointNoise {
   private readonly gx: number;
 
   /** Covers [origin, origin + extent] mm along (z, y, x). */
-  constructor(private readonly origin: readonly number[], extent: readonly number[], private readonly cellMm: number, gen: Generator) {
+  constructor(
+    private readonly origin: readonly number[],
+    extent: readonly number[],
+    private readonly cellMm: number,
+    gen: Generator,
+  ) {
     const gz = floor(extent[0] / cellMm) + 2;
     this.gy = floor(extent[1] / cellMm) + 2;
     this.gx = floor(extent[2] / cellMm) + 2;
@@ -86,9 +107,15 @@ export class PointNoise {
     const pz = min(max((z - this.origin[0]) / c, 0), this.gz - 1.001);
     const py = min(max((y - this.origin[1]) / c, 0), this.gy - 1.001);
     const px = min(max((x - this.origin[2]) / c, 0), this.gx - 1.001);
-    const iz = floor(pz), iy = floor(py), ix = floor(px);
-    const tz = pz - iz, ty = py - iy, tx = px - ix;
-    const L = this.lattice, gx = this.gx, gyx = this.gy * gx;
+    const iz = floor(pz),
+      iy = floor(py),
+      ix = floor(px);
+    const tz = pz - iz,
+      ty = py - iy,
+      tx = px - ix;
+    const L = this.lattice,
+      gx = this.gx,
+      gyx = this.gy * gx;
     const b = iz * gyx + iy * gx + ix;
     const c00 = L[b] + tx * (L[b + 1] - L[b]);
     const c01 = L[b + gx] + tx * (L[b + gx + 1] - L[b + gx]);
@@ -117,7 +144,13 @@ export function gaussianKernel(sigma: number): Float32Array {
  * Convolves `src` (shape (D, H, W)) with `kernel` along `axis` (0 = z, 1 = y, 2 = x) into `dst`
  * (a different array), repeating edge values at the borders.
  */
-export function convolveAxis(src: Float32Array, dst: Float32Array, shape: readonly number[], axis: 0 | 1 | 2, kernel: Float32Array): void {
+export function convolveAxis(
+  src: Float32Array,
+  dst: Float32Array,
+  shape: readonly number[],
+  axis: 0 | 1 | 2,
+  kernel: Float32Array,
+): void {
   const [D, H, W] = shape;
   const n = shape[axis];
   const inner = axis === 0 ? H * W : axis === 1 ? W : 1;

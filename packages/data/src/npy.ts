@@ -4,10 +4,12 @@ import { writeFileAtomic } from './nifti';
 import { readBytes } from './read_bytes';
 
 /** Element types this module reads; 'int64'/'uint64' are returned as Float64Array (exact up to 2^53). */
-export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
+export type NpyDtype =
+  'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
 
 /** The typed array each dtype reads into. */
-export type NpyData = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type NpyData =
+  Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 /** An n-dimensional array as stored in a .npy file: data in C (row-major) order. */
 export interface NpyArray {
@@ -20,14 +22,39 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** descr kind+size (without byte order) -> dtype. */
 const DESCR: Record<string, NpyDtype> = {
-  f4: 'float32', f8: 'float64', u1: 'uint8', i1: 'int8', i2: 'int16', u2: 'uint16',
-  i4: 'int32', u4: 'uint32', i8: 'int64', u8: 'uint64', b1: 'bool',
+  f4: 'float32',
+  f8: 'float64',
+  u1: 'uint8',
+  i1: 'int8',
+  i2: 'int16',
+  u2: 'uint16',
+  i4: 'int32',
+  u4: 'uint32',
+  i8: 'int64',
+  u8: 'uint64',
+  b1: 'bool',
 };
 const ITEMSIZE: Record<NpyDtype, number> = {
-  float32: 4, float64: 8, uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1,
+  float32: 4,
+  float64: 8,
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
 };
 /** dtypes writeNpy accepts, with their descr. */
-const WRITE_DESCR: Partial<Record<NpyDtype, string>> = { float32: '<f4', float64: '<f8', uint8: '|u1', int32: '<i4', int64: '<i8' };
+const WRITE_DESCR: Partial<Record<NpyDtype, string>> = {
+  float32: '<f4',
+  float64: '<f8',
+  uint8: '|u1',
+  int32: '<i4',
+  int64: '<i8',
+};
 
 /** Number of elements of a shape (1 for a scalar). */
 export function shapeSize(shape: readonly number[]): number {
@@ -98,7 +125,8 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
     if (!['descr', 'fortran_order', 'shape'].includes(k)) fail(`unknown header key '${k}'`);
   }
   const { descr, fortran_order: fortran, shape } = dict;
-  if (typeof descr !== 'string') fail(`header has no string 'descr' (got ${JSON.stringify(descr)}); structured dtypes are not supported`);
+  if (typeof descr !== 'string')
+    fail(`header has no string 'descr' (got ${JSON.stringify(descr)}); structured dtypes are not supported`);
   if (typeof fortran !== 'boolean') fail(`header has no boolean 'fortran_order'`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
     fail(`header 'shape' must be a tuple of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -153,35 +181,67 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   }
   const dataStart = headerStart + headerLen;
   if (bytes.length < dataStart) fail(`truncated header: needs ${dataStart} bytes, file has ${bytes.length}`);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLen).toString(
+    major === 3 ? 'utf8' : 'latin1',
+  );
   const { descr, fortran, shape } = parseHeader(text, fail);
   const order = descr[0];
   const dtype = DESCR[descr.slice(1)];
   if (!['<', '>', '|', '='].includes(order) || dtype === undefined) {
-    fail(`unsupported dtype '${descr}' (supported: ${Object.keys(DESCR).map((d) => `<${d}`).join(', ')}, big-endian too)`);
+    fail(
+      `unsupported dtype '${descr}' (supported: ${Object.keys(DESCR)
+        .map((d) => `<${d}`)
+        .join(', ')}, big-endian too)`,
+    );
   }
   const le = order !== '>';
   const n = shapeSize(shape);
   const size = ITEMSIZE[dtype];
   const have = bytes.length - dataStart;
-  if (have < n * size) fail(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${n * size} bytes, file has ${have}`);
-  if (have > n * size) fail(`${have - n * size} unexpected bytes after the data of shape (${shape.join(', ')}) ${descr}`);
+  if (have < n * size)
+    fail(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${n * size} bytes, file has ${have}`);
+  if (have > n * size)
+    fail(`${have - n * size} unexpected bytes after the data of shape (${shape.join(', ')}) ${descr}`);
   const o = dataStart;
   let data: NpyData;
   switch (dtype) {
-    case 'float32': data = new Float32Array(n); for (let i = 0; i < n; i++) data[i] = v.getFloat32(o + 4 * i, le); break;
-    case 'float64': data = new Float64Array(n); for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le); break;
-    case 'uint8': case 'bool': data = bytes.slice(o, o + n); break;
-    case 'int8': data = new Int8Array(bytes.slice(o, o + n).buffer); break;
-    case 'int16': data = new Int16Array(n); for (let i = 0; i < n; i++) data[i] = v.getInt16(o + 2 * i, le); break;
-    case 'uint16': data = new Uint16Array(n); for (let i = 0; i < n; i++) data[i] = v.getUint16(o + 2 * i, le); break;
-    case 'int32': data = new Int32Array(n); for (let i = 0; i < n; i++) data[i] = v.getInt32(o + 4 * i, le); break;
-    case 'uint32': data = new Uint32Array(n); for (let i = 0; i < n; i++) data[i] = v.getUint32(o + 4 * i, le); break;
+    case 'float32':
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getFloat32(o + 4 * i, le);
+      break;
+    case 'float64':
+      data = new Float64Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le);
+      break;
+    case 'uint8':
+    case 'bool':
+      data = bytes.slice(o, o + n);
+      break;
+    case 'int8':
+      data = new Int8Array(bytes.slice(o, o + n).buffer);
+      break;
+    case 'int16':
+      data = new Int16Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getInt16(o + 2 * i, le);
+      break;
+    case 'uint16':
+      data = new Uint16Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getUint16(o + 2 * i, le);
+      break;
+    case 'int32':
+      data = new Int32Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getInt32(o + 4 * i, le);
+      break;
+    case 'uint32':
+      data = new Uint32Array(n);
+      for (let i = 0; i < n; i++) data[i] = v.getUint32(o + 4 * i, le);
+      break;
     default: {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const x = dtype === 'int64' ? v.getBigInt64(o + 8 * i, le) : v.getBigUint64(o + 8 * i, le);
-        if (x > BigInt(Number.MAX_SAFE_INTEGER) || x < -BigInt(Number.MAX_SAFE_INTEGER)) fail(`${dtype} element ${i} = ${x} is beyond 2^53`);
+        if (x > BigInt(Number.MAX_SAFE_INTEGER) || x < -BigInt(Number.MAX_SAFE_INTEGER))
+          fail(`${dtype} element ${i} = ${x} is beyond 2^53`);
         out[i] = Number(x);
       }
       data = out;
@@ -195,15 +255,22 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
  * Encodes an array as .npy bytes (C order, little-endian; format 1.0, or 2.0 for headers over 64 KiB).
  * dtype: 'float32' ('<f4'), 'float64', 'uint8', 'int32' or 'int64'; values are converted to it.
  */
-export function encodeNpy(array: { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }, name = 'array.npy'): Uint8Array {
+export function encodeNpy(
+  array: { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> },
+  name = 'array.npy',
+): Uint8Array {
   const { dtype, shape, data } = array;
   const descr = WRITE_DESCR[dtype];
-  if (descr === undefined) throw new Error(`writeNpy ${name}: cannot write dtype '${dtype}' (supported: ${Object.keys(WRITE_DESCR).join(', ')})`);
+  if (descr === undefined)
+    throw new Error(
+      `writeNpy ${name}: cannot write dtype '${dtype}' (supported: ${Object.keys(WRITE_DESCR).join(', ')})`,
+    );
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`writeNpy ${name}: shape must be non-negative integers, got ${JSON.stringify(shape)}`);
   }
   const n = shapeSize(shape);
-  if (data.length !== n) throw new Error(`writeNpy ${name}: ${data.length} values do not fill shape (${shape.join(', ')}) (needs ${n})`);
+  if (data.length !== n)
+    throw new Error(`writeNpy ${name}: ${data.length} values do not fill shape (${shape.join(', ')}) (needs ${n})`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Pad with spaces and a final newline so the data starts on a 64-byte boundary.
@@ -221,13 +288,22 @@ export function encodeNpy(array: { dtype: NpyDtype; shape: readonly number[]; da
   out.set(Buffer.from(header, 'latin1'), pre);
   const o = total;
   switch (dtype) {
-    case 'float32': for (let i = 0; i < n; i++) v.setFloat32(o + 4 * i, data[i], true); break;
-    case 'float64': for (let i = 0; i < n; i++) v.setFloat64(o + 8 * i, data[i], true); break;
-    case 'uint8': for (let i = 0; i < n; i++) out[o + i] = Math.min(255, Math.max(0, Math.round(data[i]))); break;
-    case 'int32': for (let i = 0; i < n; i++) v.setInt32(o + 4 * i, data[i], true); break;
+    case 'float32':
+      for (let i = 0; i < n; i++) v.setFloat32(o + 4 * i, data[i], true);
+      break;
+    case 'float64':
+      for (let i = 0; i < n; i++) v.setFloat64(o + 8 * i, data[i], true);
+      break;
+    case 'uint8':
+      for (let i = 0; i < n; i++) out[o + i] = Math.min(255, Math.max(0, Math.round(data[i])));
+      break;
+    case 'int32':
+      for (let i = 0; i < n; i++) v.setInt32(o + 4 * i, data[i], true);
+      break;
     default:
       for (let i = 0; i < n; i++) {
-        if (!Number.isSafeInteger(data[i])) throw new Error(`writeNpy ${name}: int64 element ${i} = ${data[i]} is not a safe integer`);
+        if (!Number.isSafeInteger(data[i]))
+          throw new Error(`writeNpy ${name}: int64 element ${i} = ${data[i]} is not a safe integer`);
         v.setBigInt64(o + 8 * i, BigInt(data[i]), true);
       }
   }
@@ -240,6 +316,9 @@ export function readNpy(file: string): NpyArray {
 }
 
 /** Writes a .npy file atomically (see encodeNpy for the dtypes). */
-export function writeNpy(file: string, array: { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }): void {
+export function writeNpy(
+  file: string,
+  array: { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> },
+): void {
   writeFileAtomic(file, encodeNpy(array, file));
 }

@@ -33,7 +33,8 @@ function centralDirectoryCrcs(bytes: Uint8Array, fail: (msg: string) => never): 
   let p = v.getUint32(eocd + 16, true);
   const crcs = new Map<string, number>();
   for (let k = 0; k < count; k++) {
-    if (p + 46 > bytes.length || v.getUint32(p, true) !== 0x02014b50) fail(`corrupt zip central directory (entry ${k})`);
+    if (p + 46 > bytes.length || v.getUint32(p, true) !== 0x02014b50)
+      fail(`corrupt zip central directory (entry ${k})`);
     const nameLen = v.getUint16(p + 28, true);
     const name = Buffer.from(bytes.buffer, bytes.byteOffset + p + 46, nameLen).toString('utf8');
     crcs.set(name, v.getUint32(p + 16, true));
@@ -47,7 +48,8 @@ export function decodeNpz(bytes: Uint8Array, name = 'arrays.npz'): NpzArrays {
   const fail = (msg: string): never => {
     throw new Error(`readNpz ${name}: ${msg}`);
   };
-  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) fail('bad magic: not a zip archive (an .npz starts with "PK")');
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b)
+    fail('bad magic: not a zip archive (an .npz starts with "PK")');
   const crcs = centralDirectoryCrcs(bytes, fail);
   let entries: Record<string, Uint8Array> = {};
   try {
@@ -73,20 +75,27 @@ export function readNpz(file: string): NpzArrays {
 }
 
 /** Encodes arrays (key -> {dtype, shape, data}) as .npz bytes. */
-export function encodeNpz(arrays: Record<string, { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }>,
-  options: NpzWriteOptions = {}, name = 'arrays.npz'): Uint8Array {
+export function encodeNpz(
+  arrays: Record<string, { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }>,
+  options: NpzWriteOptions = {},
+  name = 'arrays.npz',
+): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const [key, a] of Object.entries(arrays)) {
     if (key.length === 0 || key.includes('/')) throw new Error(`writeNpz ${name}: bad key ${JSON.stringify(key)}`);
     const npy = encodeNpy(a, `${name}:${key}.npy`);
-    if (npy.length >= MAX_ENTRY_BYTES) throw new Error(`writeNpz ${name}: array "${key}" is ${npy.length} bytes, over the 2 GiB an .npz entry may hold`);
+    if (npy.length >= MAX_ENTRY_BYTES)
+      throw new Error(`writeNpz ${name}: array "${key}" is ${npy.length} bytes, over the 2 GiB an .npz entry may hold`);
     files[`${key}.npy`] = npy;
   }
   return zipSync(files, { level: options.compress ? 6 : 0 });
 }
 
 /** Writes arrays as an .npz file atomically. */
-export function writeNpz(file: string, arrays: Record<string, { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }>,
-  options: NpzWriteOptions = {}): void {
+export function writeNpz(
+  file: string,
+  arrays: Record<string, { dtype: NpyDtype; shape: readonly number[]; data: ArrayLike<number> }>,
+  options: NpzWriteOptions = {},
+): void {
   writeFileAtomic(file, encodeNpz(arrays, options, file));
 }

@@ -35,10 +35,13 @@ function checkOptions(o: ParallelOptions): void {
     throw new Error(`generateParallel: ${name} must be ${what}, got ${JSON.stringify(v)}`);
   };
   if (!Number.isSafeInteger(o.n) || o.n < 0) bad('n', o.n, 'a non-negative integer');
-  if (o.start !== undefined && (!Number.isSafeInteger(o.start) || o.start < 0)) bad('start', o.start, 'a non-negative integer');
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 256)) bad('workers', o.workers, 'an integer in [0, 256]');
+  if (o.start !== undefined && (!Number.isSafeInteger(o.start) || o.start < 0))
+    bad('start', o.start, 'a non-negative integer');
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 256))
+    bad('workers', o.workers, 'an integer in [0, 256]');
   if (o.chunk !== undefined && (!Number.isInteger(o.chunk) || o.chunk < 1)) bad('chunk', o.chunk, 'a positive integer');
-  if (o.split !== undefined && (typeof o.split !== 'string' || o.split.length === 0)) bad('split', o.split, 'a non-empty string');
+  if (o.split !== undefined && (typeof o.split !== 'string' || o.split.length === 0))
+    bad('split', o.split, 'a non-empty string');
 }
 
 /**

@@ -25,12 +25,20 @@ function chunk(type: string, data: Uint8Array): Buffer {
 /** Encodes an image as PNG bytes. */
 export function encodePng(image: RasterImage): Buffer {
   const { width, height, channels, pixels } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 2 ** 31 - 1 || height > 2 ** 31 - 1) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > 2 ** 31 - 1 ||
+    height > 2 ** 31 - 1
+  ) {
     throw new Error(`encodePng: width and height must be positive integers, got ${width} x ${height}`);
   }
   if (channels !== 1 && channels !== 3) throw new Error(`encodePng: channels must be 1 or 3, got ${channels}`);
   const row = width * channels;
-  if (pixels.length !== row * height) throw new Error(`encodePng: ${pixels.length} bytes do not fill ${width} x ${height} x ${channels}`);
+  if (pixels.length !== row * height)
+    throw new Error(`encodePng: ${pixels.length} bytes do not fill ${width} x ${height} x ${channels}`);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -39,5 +47,10 @@ export function encodePng(image: RasterImage): Buffer {
   // compression 0 (deflate), filter method 0, interlace 0: already zero.
   const raw = Buffer.alloc((row + 1) * height);
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * row, (y + 1) * row), y * (row + 1) + 1); // filter byte 0
-  return Buffer.concat([Buffer.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from(SIGNATURE),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }

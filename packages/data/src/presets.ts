@@ -8,8 +8,13 @@ import { DatasetSpec, readSpecFile, validateSpec } from './spec';
  * A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9
  * in training, test splits at rho 0.5 and 0.0.
  */
-function shortcutPreset(name: string, factor: FactorName, description: string,
-  benign: [number, number], malignant: [number, number]): DatasetSpec {
+function shortcutPreset(
+  name: string,
+  factor: FactorName,
+  description: string,
+  benign: [number, number],
+  malignant: [number, number],
+): DatasetSpec {
   return {
     name,
     description: `${description}; test splits at rho 0.5 and 0.0.`,
@@ -23,25 +28,50 @@ const PRESETS: Record<string, DatasetSpec> = {
     name: 'iid',
     description: 'Default factors; malignant <=> lobulated or spiculated; every split drawn alike.',
   },
-  'shortcut-size': shortcutPreset('shortcut-size', 'diameter',
-    'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant)', [5, 9], [11, 16]),
-  'shortcut-density': shortcutPreset('shortcut-density', 'attenuation',
-    'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant)', [-40, 0], [60, 100]),
-  'shortcut-scanner': shortcutPreset('shortcut-scanner', 'noiseStd',
-    'Image noise (the "scanner") agrees with the label with rho = 0.9 in training', [8, 15], [30, 45]),
+  'shortcut-size': shortcutPreset(
+    'shortcut-size',
+    'diameter',
+    'Diameter agrees with the label with rho = 0.9 in training (large <=> malignant)',
+    [5, 9],
+    [11, 16],
+  ),
+  'shortcut-density': shortcutPreset(
+    'shortcut-density',
+    'attenuation',
+    'Mean attenuation agrees with the label with rho = 0.9 in training (denser <=> malignant)',
+    [-40, 0],
+    [60, 100],
+  ),
+  'shortcut-scanner': shortcutPreset(
+    'shortcut-scanner',
+    'noiseStd',
+    'Image noise (the "scanner") agrees with the label with rho = 0.9 in training',
+    [8, 15],
+    [30, 45],
+  ),
   'scanner-shift': {
     name: 'scanner-shift',
-    description: 'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',
-    factors: { noiseStd: { uniform: [10, 20] }, noiseCorrelation: { uniform: [0.4, 0.7] }, sliceThickness: { const: 1 } },
+    description:
+      'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',
+    factors: {
+      noiseStd: { uniform: [10, 20] },
+      noiseCorrelation: { uniform: [0.4, 0.7] },
+      sliceThickness: { const: 1 },
+    },
     splits: {
       'test-shift': {
-        factors: { noiseStd: { uniform: [40, 60] }, noiseCorrelation: { uniform: [1, 1.5] }, sliceThickness: { uniform: [2.5, 3] } },
+        factors: {
+          noiseStd: { uniform: [40, 60] },
+          noiseCorrelation: { uniform: [1, 1.5] },
+          sliceThickness: { uniform: [2.5, 3] },
+        },
       },
     },
   },
   'task-subsolid': {
     name: 'task-subsolid',
-    description: 'Faint subsolid lesions: part-solid (1) vs pure ground-glass (0), soft margins; margin shape is not informative.',
+    description:
+      'Faint subsolid lesions: part-solid (1) vs pure ground-glass (0), soft margins; margin shape is not informative.',
     factors: {
       lobulation: { uniform: [0, 0.3] },
       spiculationCount: { int: [0, 3] },
@@ -57,7 +87,8 @@ const PRESETS: Record<string, DatasetSpec> = {
   },
   'task-calcified': {
     name: 'task-calcified',
-    description: 'Small smooth nodules: calcified granulomas (1, central/laminated/popcorn calcium) vs soft-tissue nodules (0).',
+    description:
+      'Small smooth nodules: calcified granulomas (1, central/laminated/popcorn calcium) vs soft-tissue nodules (0).',
     factors: { lobulation: { uniform: [0, 0.08] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 12] } },
     classes: {
       '0': { calcification: { const: 'none' } },

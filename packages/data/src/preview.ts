@@ -35,7 +35,14 @@ interface Plane {
 }
 
 /** Renders one panel into `img` at (top, left): gray values with the mask outline over them. */
-function drawPanel(img: RasterImage, top: number, left: number, item: PreviewItem, plane: Plane, pxPerMm: number): [number, number] {
+function drawPanel(
+  img: RasterImage,
+  top: number,
+  left: number,
+  item: PreviewItem,
+  plane: Plane,
+  pxPerMm: number,
+): [number, number] {
   const shape = item.shape;
   const spacing = item.spacing;
   const rows = Math.max(1, Math.round(shape[plane.rowAxis] * spacing[plane.rowAxis] * pxPerMm));
@@ -46,7 +53,8 @@ function drawPanel(img: RasterImage, top: number, left: number, item: PreviewIte
   const rowIdx = Array.from({ length: rows }, (_, r) => voxel(r, plane.rowAxis, rows));
   const colIdx = Array.from({ length: cols }, (_, c) => voxel(c, plane.colAxis, cols));
   const base = plane.at * strides[plane.fixed];
-  const at = (r: number, c: number): number => base + rowIdx[r] * strides[plane.rowAxis] + colIdx[c] * strides[plane.colAxis];
+  const at = (r: number, c: number): number =>
+    base + rowIdx[r] * strides[plane.rowAxis] + colIdx[c] * strides[plane.colAxis];
   const inMask = (r: number, c: number): boolean =>
     r >= 0 && c >= 0 && r < rows && c < cols && item.mask != null && item.mask[at(r, c)] > 0;
   for (let r = 0; r < rows; r++) {
@@ -71,12 +79,16 @@ export function renderPreview(items: readonly PreviewItem[], options: PreviewOpt
   const panelSize = options.panelSize ?? 96;
   const columns = Math.min(items.length, options.columns ?? 2);
   const gap = options.gap ?? 4;
-  if (!Number.isInteger(panelSize) || panelSize < 8) throw new Error(`renderPreview: panelSize must be an integer >= 8, got ${panelSize}`);
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`renderPreview: columns must be a positive integer, got ${columns}`);
+  if (!Number.isInteger(panelSize) || panelSize < 8)
+    throw new Error(`renderPreview: panelSize must be an integer >= 8, got ${panelSize}`);
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new Error(`renderPreview: columns must be a positive integer, got ${columns}`);
   items.forEach((it, k) => {
     const n = it.shape.length === 3 ? it.shape[0] * it.shape[1] * it.shape[2] : -1;
     if (n < 1 || it.volume.length !== n || (it.mask != null && it.mask.length !== n) || it.spacing.length !== 3) {
-      throw new Error(`renderPreview: sample ${k} has shape ${JSON.stringify(it.shape)} with ${it.volume.length} voxels`);
+      throw new Error(
+        `renderPreview: sample ${k} has shape ${JSON.stringify(it.shape)} with ${it.volume.length} voxels`,
+      );
     }
   });
   // One scale for all samples: the largest physical extent maps to panelSize pixels.
@@ -85,7 +97,9 @@ export function renderPreview(items: readonly PreviewItem[], options: PreviewOpt
   const size = (it: PreviewItem, a: number): number => Math.max(1, Math.round(it.shape[a] * it.spacing[a] * pxPerMm));
   // Panels of a tile: axial (y, x), coronal (z, x), sagittal (z, y).
   const planes = (it: PreviewItem): Plane[] => {
-    const c = (it.centre ?? it.shape.map((d) => (d - 1) / 2)).map((x, a) => Math.min(it.shape[a] - 1, Math.max(0, Math.round(x))));
+    const c = (it.centre ?? it.shape.map((d) => (d - 1) / 2)).map((x, a) =>
+      Math.min(it.shape[a] - 1, Math.max(0, Math.round(x))),
+    );
     return [
       { rowAxis: 1, colAxis: 2, fixed: 0, at: c[0] },
       { rowAxis: 0, colAxis: 2, fixed: 1, at: c[1] },

@@ -27,8 +27,10 @@ export function combine(a: number, b: number): number {
  */
 export function sampleSeed(seed: number, split: string, index: number): number {
   if (!Number.isSafeInteger(seed)) throw new Error(`sampleSeed: seed must be a safe integer, got ${seed}`);
-  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`sampleSeed: index must be a non-negative integer, got ${index}`);
-  if (typeof split !== 'string' || split.length === 0) throw new Error(`sampleSeed: split must be a non-empty string, got ${JSON.stringify(split)}`);
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new Error(`sampleSeed: index must be a non-negative integer, got ${index}`);
+  if (typeof split !== 'string' || split.length === 0)
+    throw new Error(`sampleSeed: split must be a non-empty string, got ${JSON.stringify(split)}`);
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 4294967296) >>> 0;
   const ilo = index >>> 0;

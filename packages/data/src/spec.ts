@@ -6,7 +6,20 @@ import { z } from 'zod';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
-import { Problem, mustBe, nonEmptyString, number, parseOrThrow, probability, refineWith, show, strict, triple, tuple, vector } from './schema';
+import {
+  Problem,
+  mustBe,
+  nonEmptyString,
+  number,
+  parseOrThrow,
+  probability,
+  refineWith,
+  show,
+  strict,
+  triple,
+  tuple,
+  vector,
+} from './schema';
 
 /** Per-factor distributions (a partial map: unnamed factors keep their defaults). */
 export type FactorDistributions = Partial<Record<FactorName, Distribution>>;
@@ -76,7 +89,12 @@ export const IRREGULAR_LOBULATION = 0.1;
 export const DEFAULT_LABEL_RULE: Rule = {
   all: [
     { factor: 'hasNodule', eq: true },
-    { any: [{ factor: 'lobulation', gt: IRREGULAR_LOBULATION }, { factor: 'spiculationCount', gt: 0 }] },
+    {
+      any: [
+        { factor: 'lobulation', gt: IRREGULAR_LOBULATION },
+        { factor: 'spiculationCount', gt: 0 },
+      ],
+    },
   ],
 };
 
@@ -120,49 +138,83 @@ export const DEFAULT_CLASSES: [FactorDistributions, FactorDistributions] = [
 
 /** An invalid spec: `errors` lists every problem as "path: message". */
 export class SpecError extends Error {
-  constructor(readonly source: string, readonly errors: string[]) {
+  constructor(
+    readonly source: string,
+    readonly errors: string[],
+  ) {
     super(`invalid dataset spec ${source}:\n  - ${errors.join('\n  - ')}`);
     this.name = 'SpecError';
   }
 }
 
 const factorMap = strict(
-  Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchemaOf(f).optional()])) as { [F in FactorName]: z.ZodOptional<z.ZodType<Distribution>> },
-  { type: 'an object mapping factor names to distributions', unknownKey: `unknown factor (known: ${FACTOR_NAMES.join(', ')})` },
+  Object.fromEntries(FACTOR_NAMES.map((f) => [f, distributionSchemaOf(f).optional()])) as {
+    [F in FactorName]: z.ZodOptional<z.ZodType<Distribution>>;
+  },
+  {
+    type: 'an object mapping factor names to distributions',
+    unknownKey: `unknown factor (known: ${FACTOR_NAMES.join(', ')})`,
+  },
 ).meta({ id: 'FactorDistributions', description: 'per-factor distributions; unnamed factors keep their defaults' });
 
-const classes = strict({ 0: factorMap.optional(), 1: factorMap.optional() }, { type: 'an object {"0": {...}, "1": {...}}', unknownKey: 'unknown class (expected "0" or "1")' });
+const classes = strict(
+  { 0: factorMap.optional(), 1: factorMap.optional() },
+  { type: 'an object {"0": {...}, "1": {...}}', unknownKey: 'unknown class (expected "0" or "1")' },
+);
 
 const SHORTCUT_TYPE = 'an object {"factor", "rho", "distributions"}';
-const shortcut = z.discriminatedUnion('factor', FACTOR_NAMES.map((f) => strict({
-  factor: z.literal(f),
-  rho: probability().describe('P(the factor agrees with the label); 0.5 = independent, 0 = reversed'),
-  distributions: tuple([distributionSchemaOf(f), distributionSchemaOf(f)], '[side-0 distribution, side-1 distribution]'),
-})) as unknown as [z.ZodObject<{ factor: z.ZodLiteral<FactorName> }>], {
-  error: (issue) => (issue.code === 'invalid_union' ? `unknown factor ${show((issue.input as { factor?: unknown }).factor)}` : mustBe(SHORTCUT_TYPE)(issue)),
-}) as unknown as z.ZodType<ShortcutSpec>;
+const shortcut = z.discriminatedUnion(
+  'factor',
+  FACTOR_NAMES.map((f) =>
+    strict({
+      factor: z.literal(f),
+      rho: probability().describe('P(the factor agrees with the label); 0.5 = independent, 0 = reversed'),
+      distributions: tuple(
+        [distributionSchemaOf(f), distributionSchemaOf(f)],
+        '[side-0 distribution, side-1 distribution]',
+      ),
+    }),
+  ) as unknown as [z.ZodObject<{ factor: z.ZodLiteral<FactorName> }>],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `unknown factor ${show((issue.input as { factor?: unknown }).factor)}`
+        : mustBe(SHORTCUT_TYPE)(issue),
+  },
+) as unknown as z.ZodType<ShortcutSpec>;
 
-const splitOverride = strict({
-  classBalance: probability().optional(),
-  factors: factorMap.optional(),
-  classes: classes.optional(),
-  rho: z.record(z.string(), probability(), { error: mustBe('an object mapping shortcut factors to rho') }).optional(),
-}, { type: 'an object {"classBalance"?, "factors"?, "classes"?, "rho"?}' });
+const splitOverride = strict(
+  {
+    classBalance: probability().optional(),
+    factors: factorMap.optional(),
+    classes: classes.optional(),
+    rho: z.record(z.string(), probability(), { error: mustBe('an object mapping shortcut factors to rho') }).optional(),
+  },
+  { type: 'an object {"classBalance"?, "factors"?, "classes"?, "rho"?}' },
+);
 
-/** A shortcut may not be a factor the label rule reads, nor have a per-class distribution; split rhos name shortcuts. */
+/**
+ * A shortcut may not be a factor the label rule reads, nor have a per-class distribution; split rhos name shortcuts.
+ */
 function checkShortcuts(spec: DatasetSpec, problem: Problem): void {
   const read = ruleFactors(spec.labelRule ?? DEFAULT_LABEL_RULE);
   const seen = new Set<string>();
   (spec.shortcuts ?? []).forEach(({ factor: f }, i) => {
     if (seen.has(f)) problem(['shortcuts', i, 'factor'], `"${f}" is already a shortcut`);
     seen.add(f);
-    if (read.has(f)) problem(['shortcuts', i, 'factor'], `"${f}" is read by the label rule, so it cannot also be a shortcut`);
+    if (read.has(f))
+      problem(['shortcuts', i, 'factor'], `"${f}" is read by the label rule, so it cannot also be a shortcut`);
     for (const c of ['0', '1'] as const) {
-      if (spec.classes?.[c]?.[f]) problem(['shortcuts', i, 'factor'], `"${f}" also has a per-class distribution at spec.classes.${c}.${f}; a shortcut sets it`);
+      if (spec.classes?.[c]?.[f])
+        problem(
+          ['shortcuts', i, 'factor'],
+          `"${f}" also has a per-class distribution at spec.classes.${c}.${f}; a shortcut sets it`,
+        );
     }
   });
   for (const [name, o] of Object.entries(spec.splits ?? {})) {
-    for (const f of Object.keys(o.rho ?? {})) if (!seen.has(f)) problem(['splits', name, 'rho', f], `"${f}" is not a shortcut of this spec`);
+    for (const f of Object.keys(o.rho ?? {}))
+      if (!seen.has(f)) problem(['splits', name, 'rho', f], `"${f}" is not a shortcut of this spec`);
   }
 }
 
@@ -176,21 +228,40 @@ export const VolumeOverrideSchema = strict({
 }).describe('overrides the volume shape (D, H, W) and spacing (z, y, x) mm of the dataset spec');
 
 /** The schema of a dataset spec file (`$schema` may point an editor at schemas/data-spec.schema.json). */
-export const DatasetSpecSchema = refineWith(strict({
-  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
-  name: nonEmptyString(),
-  description: z.string({ error: mustBe('a string') }).optional(),
-  volume: strict({ shape: triple({ int: true, in: [8, 256] }).optional(), spacing: triple({ in: [0.1, 10] }).optional() }, { type: 'an object {"shape"?, "spacing"?}' })
-    .optional().describe('volume shape (D, H, W) in voxels (default 32^3) and spacing (z, y, x) in mm (default 1 mm)'),
-  window: strict({ center: number({}, 'a finite number'), width: number({ gt: 0 }) }, { type: 'an object {"center": HU, "width": HU}' })
-    .optional().describe('intensity window mapped to [0, 1] (default center -600, width 1500 HU)'),
-  classBalance: probability().optional().describe('P(target class = 1), default 0.5'),
-  factors: factorMap.optional(),
-  classes: classes.optional().describe('per-class distributions over `factors`'),
-  shortcuts: z.array(shortcut, { error: mustBe('an array') }).optional().describe('factors that agree with the label with probability rho'),
-  labelRule: RuleSchema.optional(),
-  splits: z.record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') }).optional(),
-}, { type: 'a JSON object' }), (spec, problem) => checkShortcuts(spec as DatasetSpec, problem));
+export const DatasetSpecSchema = refineWith(
+  strict(
+    {
+      $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+      name: nonEmptyString(),
+      description: z.string({ error: mustBe('a string') }).optional(),
+      volume: strict(
+        { shape: triple({ int: true, in: [8, 256] }).optional(), spacing: triple({ in: [0.1, 10] }).optional() },
+        { type: 'an object {"shape"?, "spacing"?}' },
+      )
+        .optional()
+        .describe('volume shape (D, H, W) in voxels (default 32^3) and spacing (z, y, x) in mm (default 1 mm)'),
+      window: strict(
+        { center: number({}, 'a finite number'), width: number({ gt: 0 }) },
+        { type: 'an object {"center": HU, "width": HU}' },
+      )
+        .optional()
+        .describe('intensity window mapped to [0, 1] (default center -600, width 1500 HU)'),
+      classBalance: probability().optional().describe('P(target class = 1), default 0.5'),
+      factors: factorMap.optional(),
+      classes: classes.optional().describe('per-class distributions over `factors`'),
+      shortcuts: z
+        .array(shortcut, { error: mustBe('an array') })
+        .optional()
+        .describe('factors that agree with the label with probability rho'),
+      labelRule: RuleSchema.optional(),
+      splits: z
+        .record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') })
+        .optional(),
+    },
+    { type: 'a JSON object' },
+  ),
+  (spec, problem) => checkShortcuts(spec as DatasetSpec, problem),
+);
 
 /**
  * Validates a parsed spec document and returns it typed. Throws a SpecError listing every problem
@@ -198,7 +269,9 @@ export const DatasetSpecSchema = refineWith(strict({
  * @param source names the document in the error (a file name or preset name)
  */
 export function validateSpec(doc: unknown, source = 'spec'): DatasetSpec {
-  const { $schema: _, ...spec } = parseOrThrow(DatasetSpecSchema, doc, (errors) => new SpecError(source, errors), { prefix: 'spec' });
+  const { $schema: _, ...spec } = parseOrThrow(DatasetSpecSchema, doc, (errors) => new SpecError(source, errors), {
+    prefix: 'spec',
+  });
   return spec satisfies DatasetSpec;
 }
 

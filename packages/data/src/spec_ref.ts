@@ -9,7 +9,8 @@ import { DatasetSpec, SpecError, validateSpec } from './spec';
 /** The spec `ref` names (a preset or a spec file) or holds (inline); throws naming `source` when invalid. */
 export function specFromRef(ref: unknown, source = 'spec'): DatasetSpec {
   if (typeof ref !== 'string') return validateSpec(JSON.parse(JSON.stringify(ref)), source);
-  if (!PRESET_NAMES.includes(ref) && !fs.existsSync(ref)) throw new Error(`"${ref}" is neither a dataset preset (${PRESET_NAMES.join(', ')}) nor a spec file`);
+  if (!PRESET_NAMES.includes(ref) && !fs.existsSync(ref))
+    throw new Error(`"${ref}" is neither a dataset preset (${PRESET_NAMES.join(', ')}) nor a spec file`);
   return loadSpec(ref);
 }
 
@@ -23,9 +24,15 @@ export function specProblems(e: unknown): string[] {
  * schemas/data-spec.schema.json). Parses to the validated spec; each problem of it is one issue.
  */
 export const SpecRefSchema = z
-  .union([nonEmptyString().describe('a dataset preset name or a spec JSON file'), z.record(z.string(), z.unknown()).meta({ $ref: 'data-spec.schema.json' })], {
-    error: mustBe('a preset name, a spec file or an inline spec'),
-  })
+  .union(
+    [
+      nonEmptyString().describe('a dataset preset name or a spec JSON file'),
+      z.record(z.string(), z.unknown()).meta({ $ref: 'data-spec.schema.json' }),
+    ],
+    {
+      error: mustBe('a preset name, a spec file or an inline spec'),
+    },
+  )
   .transform((ref, ctx): DatasetSpec => {
     try {
       return specFromRef(ref, 'inline spec');

@@ -3,8 +3,24 @@
 // records replay to the same output; two-view and batch helpers; config validation.
 import { Generator, Tensor } from '@nodulab/tensor';
 import {
-  AffineOp, AugmentConfigError, AugmentInput, Axis, Compose, DEFAULT_AUGMENT_CONFIG, NoduleGenerator, Shape3, TwoViewPipeline,
-  affineVolume, augmentBatch, flipVolume, preset, replay, rot90Volume, SyntheticDataset, fetchBatch, validateAugmentConfig,
+  AffineOp,
+  AugmentConfigError,
+  AugmentInput,
+  Axis,
+  Compose,
+  DEFAULT_AUGMENT_CONFIG,
+  NoduleGenerator,
+  Shape3,
+  TwoViewPipeline,
+  affineVolume,
+  augmentBatch,
+  flipVolume,
+  preset,
+  replay,
+  rot90Volume,
+  SyntheticDataset,
+  fetchBatch,
+  validateAugmentConfig,
 } from '../src';
 
 /** volume[i] = i (unique values, so outputs identify their source voxel); mask[i] = 1 where i % 7 == 0. */
@@ -24,7 +40,9 @@ function expectSame(a: ArrayBufferView | undefined, b: ArrayBufferView | undefin
   expect(a).toBeDefined();
   expect(b).toBeDefined();
   expect(a!.constructor).toBe(b!.constructor);
-  expect(Buffer.from(a!.buffer, a!.byteOffset, a!.byteLength).equals(Buffer.from(b!.buffer, b!.byteOffset, b!.byteLength))).toBe(true);
+  expect(
+    Buffer.from(a!.buffer, a!.byteOffset, a!.byteLength).equals(Buffer.from(b!.buffer, b!.byteOffset, b!.byteLength)),
+  ).toBe(true);
 }
 
 const at = (shape: readonly number[], z: number, y: number, x: number) => (z * shape[1] + y) * shape[2] + x;
@@ -33,44 +51,71 @@ function expectMaskFollows(volume: Float32Array, mask: Uint8Array): void {
   for (let i = 0; i < volume.length; i++) expect(mask[i]).toBe(volume[i] >= 0 && volume[i] % 7 === 0 ? 1 : 0);
 }
 
-const identityAffine = (spacing: Shape3 = [1, 1, 1]): AffineOp => ({ op: 'affine', rotationDeg: [0, 0, 0], scale: [1, 1, 1], translation: [0, 0, 0], spacing });
+const identityAffine = (spacing: Shape3 = [1, 1, 1]): AffineOp => ({
+  op: 'affine',
+  rotationDeg: [0, 0, 0],
+  scale: [1, 1, 1],
+  translation: [0, 0, 0],
+  spacing,
+});
 
 describe('flips and 90-degree rotations', () => {
   const shape: Shape3 = [3, 5, 4];
   const { volume, mask } = indexed(shape);
 
-  it.each([[[0]], [[1]], [[2]], [[0, 2]], [[0, 1, 2]]] as [Axis[]][])('flip %j reverses those axes and is its own inverse', (axes) => {
-    const f = flipVolume(volume, shape, axes);
-    for (let z = 0; z < 3; z++) for (let y = 0; y < 5; y++) for (let x = 0; x < 4; x++) {
-      const src = at(shape, axes.includes(0) ? 2 - z : z, axes.includes(1) ? 4 - y : y, axes.includes(2) ? 3 - x : x);
-      expect(f[at(shape, z, y, x)]).toBe(src);
-    }
-    expect(flipVolume(f, shape, axes)).toEqual(volume);
-    expectMaskFollows(f, flipVolume(mask, shape, axes));
-  });
+  it.each([[[0]], [[1]], [[2]], [[0, 2]], [[0, 1, 2]]] as [Axis[]][])(
+    'flip %j reverses those axes and is its own inverse',
+    (axes) => {
+      const f = flipVolume(volume, shape, axes);
+      for (let z = 0; z < 3; z++)
+        for (let y = 0; y < 5; y++)
+          for (let x = 0; x < 4; x++) {
+            const src = at(
+              shape,
+              axes.includes(0) ? 2 - z : z,
+              axes.includes(1) ? 4 - y : y,
+              axes.includes(2) ? 3 - x : x,
+            );
+            expect(f[at(shape, z, y, x)]).toBe(src);
+          }
+      expect(flipVolume(f, shape, axes)).toEqual(volume);
+      expectMaskFollows(f, flipVolume(mask, shape, axes));
+    },
+  );
 
   it('rot90 k=1 in the axial plane is numpy.rot90(v, 1, axes=(1, 2)): out[z, y, x] = v[z, x, W-1-y]', () => {
     const sq: Shape3 = [2, 4, 4];
     const v = indexed(sq).volume;
     const r = rot90Volume(v, sq, 1, [1, 2]);
-    for (let z = 0; z < 2; z++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-      expect(r.data[at(sq, z, y, x)]).toBe(v[at(sq, z, x, 3 - y)]);
-    }
+    for (let z = 0; z < 2; z++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 4; x++) {
+          expect(r.data[at(sq, z, y, x)]).toBe(v[at(sq, z, x, 3 - y)]);
+        }
   });
 
   it.each([
-    [[1, 2], 1], [[1, 2], 2], [[1, 2], 3], [[0, 2], 1], [[0, 2], 3], [[0, 1], 1], [[0, 1], 2],
-  ] as [[Axis, Axis], number][])('rot90 in plane %j with k=%d is a permutation undone by 4-k, masks follow', (plane, k) => {
-    const r = rot90Volume(volume, shape, k, plane);
-    const expectShape = [...shape];
-    if (k % 2 === 1) [expectShape[plane[0]], expectShape[plane[1]]] = [shape[plane[1]], shape[plane[0]]];
-    expect(r.shape).toEqual(expectShape);
-    expect(Array.from(r.data).sort((a, b) => a - b)).toEqual(Array.from(volume));
-    const back = rot90Volume(r.data, r.shape, 4 - k, plane);
-    expect(back.shape).toEqual(shape);
-    expect(back.data).toEqual(volume);
-    expectMaskFollows(r.data, rot90Volume(mask, shape, k, plane).data);
-  });
+    [[1, 2], 1],
+    [[1, 2], 2],
+    [[1, 2], 3],
+    [[0, 2], 1],
+    [[0, 2], 3],
+    [[0, 1], 1],
+    [[0, 1], 2],
+  ] as [[Axis, Axis], number][])(
+    'rot90 in plane %j with k=%d is a permutation undone by 4-k, masks follow',
+    (plane, k) => {
+      const r = rot90Volume(volume, shape, k, plane);
+      const expectShape = [...shape];
+      if (k % 2 === 1) [expectShape[plane[0]], expectShape[plane[1]]] = [shape[plane[1]], shape[plane[0]]];
+      expect(r.shape).toEqual(expectShape);
+      expect(Array.from(r.data).sort((a, b) => a - b)).toEqual(Array.from(volume));
+      const back = rot90Volume(r.data, r.shape, 4 - k, plane);
+      expect(back.shape).toEqual(shape);
+      expect(back.data).toEqual(volume);
+      expectMaskFollows(r.data, rot90Volume(mask, shape, k, plane).data);
+    },
+  );
 
   it('four quarter turns are the identity', () => {
     const sq: Shape3 = [4, 4, 4];
@@ -81,7 +126,16 @@ describe('flips and 90-degree rotations', () => {
 });
 
 describe('affine', () => {
-  it.each([[[5, 6, 7], [1, 1, 1]], [[4, 9, 8], [2.5, 0.7, 0.7]]] as [Shape3, Shape3][])('identity parameters give the input exactly (shape %j, spacing %j)', (shape, spacing) => {
+  it.each([
+    [
+      [5, 6, 7],
+      [1, 1, 1],
+    ],
+    [
+      [4, 9, 8],
+      [2.5, 0.7, 0.7],
+    ],
+  ] as [Shape3, Shape3][])('identity parameters give the input exactly (shape %j, spacing %j)', (shape, spacing) => {
     const { volume, mask } = indexed(shape);
     const g = new Generator(1);
     const noisy = volume.map(() => g.normal());
@@ -96,9 +150,11 @@ describe('affine', () => {
     const v = affineVolume(volume, shape, op);
     const m = affineVolume(mask, shape, op);
     const cl = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
-    for (let z = 0; z < 4; z++) for (let y = 0; y < 5; y++) for (let x = 0; x < 6; x++) {
-      expect(v[at(shape, z, y, x)]).toBe(volume[at(shape, cl(z - 1, 4), cl(y + 2, 5), x)]);
-    }
+    for (let z = 0; z < 4; z++)
+      for (let y = 0; y < 5; y++)
+        for (let x = 0; x < 6; x++) {
+          expect(v[at(shape, z, y, x)]).toBe(volume[at(shape, cl(z - 1, 4), cl(y + 2, 5), x)]);
+        }
     expectMaskFollows(v, m);
   });
 
@@ -156,7 +212,9 @@ describe('Compose', () => {
     expectSame(r.volume, a.volume);
     expectSame(r.mask, a.mask);
     expect(r.shape).toEqual(a.shape);
-    expect(record.ops.map((o: { op: string }) => o.op)).toEqual(expect.arrayContaining(['affine', 'intensity', 'noise', 'crop']));
+    expect(record.ops.map((o: { op: string }) => o.op)).toEqual(
+      expect.arrayContaining(['affine', 'intensity', 'noise', 'crop']),
+    );
   });
 
   it('never modifies its input', () => {
@@ -171,7 +229,13 @@ describe('Compose', () => {
   it('moves masks exactly with volumes under flips, rotations and crops', () => {
     const shape: Shape3 = [8, 8, 8];
     const input: AugmentInput = { ...indexed(shape), shape };
-    const spatial = new Compose({ steps: [{ op: 'flip', p: 0.5 }, { op: 'rot90', planes: 'all' }, { op: 'crop', size: [5, 6, 7], outputShape: [7, 7, 9], padValue: -1 }] });
+    const spatial = new Compose({
+      steps: [
+        { op: 'flip', p: 0.5 },
+        { op: 'rot90', planes: 'all' },
+        { op: 'crop', size: [5, 6, 7], outputShape: [7, 7, 9], padValue: -1 },
+      ],
+    });
     for (let seed = 0; seed < 20; seed++) {
       const out = spatial.call(input, new Generator(seed));
       expectMaskFollows(out.volume, out.mask!);
@@ -185,7 +249,13 @@ describe('Compose', () => {
     const all = new Compose({ steps: [{ op: 'flip', p: 1 }] }).call(input, new Generator(1));
     expect(all.record.ops).toEqual([{ op: 'flip', axes: [0, 1, 2] }]);
     expect(all.volume).toEqual(flipVolume(input.volume, shape, [0, 1, 2]));
-    const none = new Compose({ steps: [{ op: 'flip', p: 0 }, { op: 'affine', p: 0 }, { op: 'noise', p: 0 }] }).call(input, new Generator(1));
+    const none = new Compose({
+      steps: [
+        { op: 'flip', p: 0 },
+        { op: 'affine', p: 0 },
+        { op: 'noise', p: 0 },
+      ],
+    }).call(input, new Generator(1));
     expect(none.record.ops).toEqual([]);
     expect(none.volume).toEqual(input.volume);
   });
@@ -198,18 +268,26 @@ describe('Compose', () => {
     if (op.op !== 'crop') throw new Error('expected a crop');
     expect(out.shape).toEqual(shape);
     expect(op.offset).toEqual([1, 2, 0]);
-    for (let z = 0; z < 6; z++) for (let y = 0; y < 7; y++) for (let x = 0; x < 8; x++) {
-      const inside = z >= 1 && z < 5 && y >= 2 && y < 5;
-      const want = inside ? input.volume[at(shape, op.start[0] + z - 1, op.start[1] + y - 2, op.start[2] + x)] : -5;
-      expect(out.volume[at(shape, z, y, x)]).toBe(want);
-    }
+    for (let z = 0; z < 6; z++)
+      for (let y = 0; y < 7; y++)
+        for (let x = 0; x < 8; x++) {
+          const inside = z >= 1 && z < 5 && y >= 2 && y < 5;
+          const want = inside ? input.volume[at(shape, op.start[0] + z - 1, op.start[1] + y - 2, op.start[2] + x)] : -5;
+          expect(out.volume[at(shape, z, y, x)]).toBe(want);
+        }
   });
 
   it('intensity is exactly a v + b and noise has the drawn std', () => {
     const shape: Shape3 = [32, 32, 32];
     const input = { volume: new Float32Array(32 ** 3).fill(0.5), shape };
-    const out = new Compose({ steps: [{ op: 'intensity', scale: [2, 2], shift: [0.25, 0.25] }, { op: 'noise', std: [0.1, 0.1], p: 1 }] }).call(input, new Generator(2));
-    let m = 0, v = 0;
+    const out = new Compose({
+      steps: [
+        { op: 'intensity', scale: [2, 2], shift: [0.25, 0.25] },
+        { op: 'noise', std: [0.1, 0.1], p: 1 },
+      ],
+    }).call(input, new Generator(2));
+    let m = 0,
+      v = 0;
     for (const x of out.volume) m += x;
     m /= out.volume.length;
     for (const x of out.volume) v += (x - m) ** 2;
@@ -235,15 +313,24 @@ describe('Compose', () => {
     const s = shape as Shape3;
     let threw = 0;
     for (let seed = 0; seed < 8; seed++) {
-      try { rot.draw(s, new Generator(seed)); } catch (e) { threw++; expect(String(e)).toMatch(message); }
+      try {
+        rot.draw(s, new Generator(seed));
+      } catch (e) {
+        threw++;
+        expect(String(e)).toMatch(message);
+      }
     }
     expect(threw).toBe(8);
   });
 
   it('rejects a volume that does not fill its shape, and a record for another shape', () => {
-    expect(() => new Compose().call({ volume: new Float32Array(10), shape: [2, 2, 2] }, new Generator(0))).toThrow(/10 voxels, shape \(2, 2, 2\) needs 8/);
+    expect(() => new Compose().call({ volume: new Float32Array(10), shape: [2, 2, 2] }, new Generator(0))).toThrow(
+      /10 voxels, shape \(2, 2, 2\) needs 8/,
+    );
     const rec = new Compose().draw([4, 4, 4], new Generator(0));
-    expect(() => replay(rec, { volume: new Float32Array(125), shape: [5, 5, 5] })).toThrow(/made for shape \(4, 4, 4\)/);
+    expect(() => replay(rec, { volume: new Float32Array(125), shape: [5, 5, 5] })).toThrow(
+      /made for shape \(4, 4, 4\)/,
+    );
     const bad = { ...rec, ops: [{ op: 'warp' }] } as never;
     expect(() => replay(bad, { volume: new Float32Array(64), shape: [4, 4, 4] })).toThrow(/replay: unknown op "warp"/);
   });
@@ -262,7 +349,10 @@ describe('validateAugmentConfig', () => {
     [{ steps: [{ op: 'affine', rotationDeg: [10, 5] }] }, /rotationDeg: must be an array of 3/],
     [{ steps: [{ op: 'noise', std: [-1, 0] }] }, /std: must lie in \[0/],
     [{ steps: [{ op: 'crop' }] }, /size: required/],
-    [{ steps: [{ op: 'crop', size: [8, 8, 8], outputShape: [8, 4, 8] }] }, /outputShape\[1\]: 4 is smaller than size\[1\] 8/],
+    [
+      { steps: [{ op: 'crop', size: [8, 8, 8], outputShape: [8, 4, 8] }] },
+      /outputShape\[1\]: 4 is smaller than size\[1\] 8/,
+    ],
     [{ steps: [{ op: 'crop', size: [8, 8, 8], p: 0.5 }] }, /steps\[0\].p: unknown key for "crop"/],
   ])('rejects %j', (doc, message) => {
     expect(() => validateAugmentConfig(doc)).toThrow(AugmentConfigError);
@@ -271,7 +361,12 @@ describe('validateAugmentConfig', () => {
 
   it('lists every problem at once', () => {
     try {
-      validateAugmentConfig({ steps: [{ op: 'flip', p: -1 }, { op: 'noise', std: 'x' }] });
+      validateAugmentConfig({
+        steps: [
+          { op: 'flip', p: -1 },
+          { op: 'noise', std: 'x' },
+        ],
+      });
       throw new Error('no error');
     } catch (e) {
       expect((e as AugmentConfigError).problems).toHaveLength(2);
@@ -329,8 +424,12 @@ describe('batches and two views', () => {
 
   it('rejects a batch that is not (N, 1, D, H, W), masks of the wrong size, and mixed output shapes', () => {
     const aug = new Compose();
-    expect(() => augmentBatch(aug, new Tensor(new Float32Array(16), [2, 8]), new Generator(0))).toThrow(/\(N, 1, D, H, W\)/);
-    expect(() => augmentBatch(aug, x, new Generator(0), { masks: new Uint8Array(5) })).toThrow(/masks must be a Uint8Array/);
+    expect(() => augmentBatch(aug, new Tensor(new Float32Array(16), [2, 8]), new Generator(0))).toThrow(
+      /\(N, 1, D, H, W\)/,
+    );
+    expect(() => augmentBatch(aug, x, new Generator(0), { masks: new Uint8Array(5) })).toThrow(
+      /masks must be a Uint8Array/,
+    );
     const flat = new Tensor(new Float32Array(2 * 4 * 4 * 6), [2, 1, 4, 4, 6]);
     const rot = new Compose({ steps: [{ op: 'rot90', planes: 'all' }] });
     expect(() => augmentBatch(rot, flat, new Generator(0))).toThrow(/cubic/);

@@ -7,7 +7,11 @@ import * as path from 'path';
 import { DataLoader, DatasetFolder, NoduleGenerator, openDataset, readNifti, writeDataset } from '../src';
 import type { DatasetSpec } from '../src';
 
-const spec: DatasetSpec = { name: 'tiny', volume: { shape: [16, 16, 16], spacing: [2, 1, 1] }, factors: { diameter: { uniform: [5, 8] } } };
+const spec: DatasetSpec = {
+  name: 'tiny',
+  volume: { shape: [16, 16, 16], spacing: [2, 1, 1] },
+  factors: { diameter: { uniform: [5, 8] } },
+};
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-ds-'));
@@ -18,11 +22,25 @@ describe.each([['nifti' as const], ['npz' as const]])('%s folder', (format) => {
   it('round trips: volumes, masks, labels and records equal the generator', async () => {
     const out = path.join(dir, 'ds');
     const progress: number[] = [];
-    const manifest = await writeDataset(out, { spec, seed: 5, split: 'val', n: 6, start: 10, format, workers: 0, preview: 3, onProgress: (k) => progress.push(k) });
+    const manifest = await writeDataset(out, {
+      spec,
+      seed: 5,
+      split: 'val',
+      n: 6,
+      start: 10,
+      format,
+      workers: 0,
+      preview: 3,
+      onProgress: (k) => progress.push(k),
+    });
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
     expect(fs.existsSync(`${out}.partial`)).toBe(false);
     const listing = fs.readdirSync(out).sort();
-    expect(listing).toEqual(format === 'nifti' ? ['manifest.json', 'masks', 'preview.png', 'volumes'] : ['manifest.json', 'preview.png', 'val.npz']);
+    expect(listing).toEqual(
+      format === 'nifti'
+        ? ['manifest.json', 'masks', 'preview.png', 'volumes']
+        : ['manifest.json', 'preview.png', 'val.npz'],
+    );
     const ds = openDataset(out) as DatasetFolder;
     expect(ds).toBeInstanceOf(DatasetFolder);
     expect([ds.n, ds.shape, ds.spacing]).toEqual([6, [16, 16, 16], [2, 1, 1]]);
@@ -43,7 +61,10 @@ describe.each([['nifti' as const], ['npz' as const]])('%s folder', (format) => {
     }
     expect(m.labelCounts['0'] + m.labelCounts['1']).toBe(6);
     const b = [...new DataLoader(ds, { batchSize: 4, masks: true })];
-    expect(b.map((x) => x.x.shape)).toEqual([[4, 1, 16, 16, 16], [2, 1, 16, 16, 16]]);
+    expect(b.map((x) => x.x.shape)).toEqual([
+      [4, 1, 16, 16, 16],
+      [2, 1, 16, 16, 16],
+    ]);
     expect(b[1].masks?.shape).toEqual([2, 1, 16, 16, 16]);
     expect(Array.from(b[1].labels)).toEqual([ds.labels[4], ds.labels[5]]);
   }, 30000);
@@ -69,11 +90,15 @@ describe('DataLoader over a folder', () => {
     const out = path.join(dir, 'ds');
     await writeDataset(out, { spec, seed: 2, split: 'train', n: 5, format: 'npz', workers: 0, preview: 0 });
     const ds = openDataset(out);
-    const order = (seed: number): number[] => [...new DataLoader(ds, { batchSize: 2, shuffle: true, seed })].flatMap((b) => b.indices);
+    const order = (seed: number): number[] =>
+      [...new DataLoader(ds, { batchSize: 2, shuffle: true, seed })].flatMap((b) => b.indices);
     expect(order(3)).toEqual(order(3));
     expect([...order(3)].sort()).toEqual([0, 1, 2, 3, 4]);
     expect([order(1), order(2), order(3), order(4)].some((o) => o.join() !== '0,1,2,3,4')).toBe(true);
-    expect([...new DataLoader(ds, { batchSize: 2, dropLast: true })].map((b) => b.indices)).toEqual([[0, 1], [2, 3]]);
+    expect([...new DataLoader(ds, { batchSize: 2, dropLast: true })].map((b) => b.indices)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(() => [...new DataLoader(ds, { batchSize: 0 })]).toThrow(/batchSize must be a positive integer/);
     expect(() => ds.volume(5)).toThrow(/index 5 is out of range \[0, 5\)/);
   });
@@ -84,7 +109,9 @@ describe('atomic writes', () => {
     const out = path.join(dir, 'ds');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'x');
-    await expect(writeDataset(out, { spec, seed: 0, split: 'train', n: 1, workers: 0 })).rejects.toThrow(/exists and is not empty \(use --overwrite/);
+    await expect(writeDataset(out, { spec, seed: 0, split: 'train', n: 1, workers: 0 })).rejects.toThrow(
+      /exists and is not empty \(use --overwrite/,
+    );
     expect(fs.readdirSync(out)).toEqual(['keep.txt']);
     expect(fs.existsSync(`${out}.partial`)).toBe(false);
   });
@@ -104,7 +131,12 @@ describe('atomic writes', () => {
     const out = path.join(dir, 'ds');
     // A failure after some samples were written (here: from the progress callback, as a full disk would throw).
     const failing = writeDataset(out, {
-      spec, seed: 0, split: 'train', n: 4, workers: 0, onProgress: (k) => {
+      spec,
+      seed: 0,
+      split: 'train',
+      n: 4,
+      workers: 0,
+      onProgress: (k) => {
         if (k === 3) throw new Error('disk full');
       },
     });
@@ -136,13 +168,55 @@ describe('reader errors name the file', () => {
   };
 
   it.each<[string, (m: Record<string, unknown>) => void, RegExp]>([
-    ['wrong format tag', (m) => { m.format = 'other'; }, /manifest\.json: "format" must be "nodulab-dataset"/],
-    ['future version', (m) => { m.version = 2; }, /manifest\.json: unsupported version 2/],
-    ['unknown key', (m) => { m.colour = 'red'; }, /manifest\.json: unknown key "colour"/],
-    ['n disagrees with samples', (m) => { m.n = 3; }, /"samples" has 2 records, "n" is 3/],
-    ['bad shape', (m) => { m.shape = [16, 16]; }, /"shape" must be 3 positive integers/],
-    ['bad label', (m) => { (m.samples as Record<string, unknown>[])[1].label = 2; }, /samples\[1\]\.label must be 0 or 1, got 2/],
-    ['path escaping the folder', (m) => { (m.samples as Record<string, unknown>[])[0].volume = '../x.nii.gz'; }, /samples\[0\]\.volume must be a file name inside the folder/],
+    [
+      'wrong format tag',
+      (m) => {
+        m.format = 'other';
+      },
+      /manifest\.json: "format" must be "nodulab-dataset"/,
+    ],
+    [
+      'future version',
+      (m) => {
+        m.version = 2;
+      },
+      /manifest\.json: unsupported version 2/,
+    ],
+    [
+      'unknown key',
+      (m) => {
+        m.colour = 'red';
+      },
+      /manifest\.json: unknown key "colour"/,
+    ],
+    [
+      'n disagrees with samples',
+      (m) => {
+        m.n = 3;
+      },
+      /"samples" has 2 records, "n" is 3/,
+    ],
+    [
+      'bad shape',
+      (m) => {
+        m.shape = [16, 16];
+      },
+      /"shape" must be 3 positive integers/,
+    ],
+    [
+      'bad label',
+      (m) => {
+        (m.samples as Record<string, unknown>[])[1].label = 2;
+      },
+      /samples\[1\]\.label must be 0 or 1, got 2/,
+    ],
+    [
+      'path escaping the folder',
+      (m) => {
+        (m.samples as Record<string, unknown>[])[0].volume = '../x.nii.gz';
+      },
+      /samples\[0\]\.volume must be a file name inside the folder/,
+    ],
   ])('%s', (_, change, message) => {
     edit(change);
     expect(() => openDataset(out)).toThrow(message);
@@ -155,7 +229,9 @@ describe('reader errors name the file', () => {
 
   it('a missing volume', () => {
     fs.rmSync(path.join(out, 'volumes', '000001.nii.gz'));
-    expect(() => openDataset(out)).toThrow(/dataset .*ds: volumes\/000001\.nii\.gz listed in manifest\.json is missing/);
+    expect(() => openDataset(out)).toThrow(
+      /dataset .*ds: volumes\/000001\.nii\.gz listed in manifest\.json is missing/,
+    );
   });
 
   it('a truncated volume', () => {
@@ -169,7 +245,9 @@ describe('reader errors name the file', () => {
     fs.rmSync(path.join(out, 'manifest.json'));
     expect(() => openDataset(out)).toThrow(/cannot read manifest\.json .*is this a nodulab dataset folder/);
     fs.writeFileSync(path.join(dir, 'x.txt'), '');
-    expect(() => openDataset(path.join(dir, 'x.txt'))).toThrow(/expected a dataset folder \(with manifest\.json\) or a MedMNIST \.npz/);
+    expect(() => openDataset(path.join(dir, 'x.txt'))).toThrow(
+      /expected a dataset folder \(with manifest\.json\) or a MedMNIST \.npz/,
+    );
     expect(() => openDataset(path.join(dir, 'nope'))).toThrow(/openDataset .*nope: ENOENT/);
   });
 
@@ -180,6 +258,8 @@ describe('reader errors name the file', () => {
     const m = JSON.parse(fs.readFileSync(file, 'utf8'));
     m.shape = [8, 16, 32];
     fs.writeFileSync(file, JSON.stringify(m));
-    expect(() => openDataset(out2)).toThrow(/dataset .*train\.npz: "train_images" is float32 \(2, 16, 16, 16\), the manifest needs float32 \(2, 8, 16, 32\)/);
+    expect(() => openDataset(out2)).toThrow(
+      /dataset .*train\.npz: "train_images" is float32 \(2, 16, 16, 16\), the manifest needs float32 \(2, 8, 16, 32\)/,
+    );
   });
 });

@@ -2,8 +2,17 @@
 // the volume monotonically with severity — in distance to the clean volume and in the property it targets.
 import { Generator, Tensor } from '@nodulab/tensor';
 import {
-  DEFAULT_DISTORT_WINDOW, DISTORTIONS, DistortOptions, NoduleGenerator, distort, distortBatch, distortionNames, downUpMatrix,
-  getDistortion, preset, resolveSpec,
+  DEFAULT_DISTORT_WINDOW,
+  DISTORTIONS,
+  DistortOptions,
+  NoduleGenerator,
+  distort,
+  distortBatch,
+  distortionNames,
+  downUpMatrix,
+  getDistortion,
+  preset,
+  resolveSpec,
 } from '../src';
 
 const gen = new NoduleGenerator(preset('iid'), 0);
@@ -33,10 +42,12 @@ function hfEnergy(v: Float32Array, axes: number[] = [0, 1, 2]): number {
   const strides = [H * W, W, 1];
   let e = 0;
   for (const a of axes) {
-    for (let z = 0; z < D - (a === 0 ? 1 : 0); z++) for (let y = 0; y < H - (a === 1 ? 1 : 0); y++) for (let x = 0; x < W - (a === 2 ? 1 : 0); x++) {
-      const i = (z * H + y) * W + x;
-      e += (v[i + strides[a]] - v[i]) ** 2;
-    }
+    for (let z = 0; z < D - (a === 0 ? 1 : 0); z++)
+      for (let y = 0; y < H - (a === 1 ? 1 : 0); y++)
+        for (let x = 0; x < W - (a === 2 ? 1 : 0); x++) {
+          const i = (z * H + y) * W + x;
+          e += (v[i + strides[a]] - v[i]) ** 2;
+        }
   }
   return e / v.length;
 }
@@ -53,7 +64,16 @@ function allSeverities(name: string, volume: Float32Array, options: DistortOptio
 describe('registry', () => {
   it('lists the ten categories, each with a description and five severities of the same parameters', () => {
     expect(distortionNames()).toEqual([
-      'gaussian-noise', 'gaussian-blur', 'slice-thickness', 'downsample', 'contrast', 'hu-shift', 'motion-ghosting', 'streak', 'ring', 'bias-field',
+      'gaussian-noise',
+      'gaussian-blur',
+      'slice-thickness',
+      'downsample',
+      'contrast',
+      'hu-shift',
+      'motion-ghosting',
+      'streak',
+      'ring',
+      'bias-field',
     ]);
     for (const d of DISTORTIONS) {
       expect(d.description.length).toBeGreaterThan(20);
@@ -65,15 +85,21 @@ describe('registry', () => {
   });
 
   it('names the known categories for an unknown one', () => {
-    expect(() => getDistortion('jpeg')).toThrow(/unknown distortion "jpeg"; known: gaussian-noise, gaussian-blur, .*bias-field/);
+    expect(() => getDistortion('jpeg')).toThrow(
+      /unknown distortion "jpeg"; known: gaussian-noise, gaussian-blur, .*bias-field/,
+    );
     expect(() => distort('fog', sample.volume, shape, 1, new Generator(0))).toThrow(/unknown distortion "fog"/);
   });
 
   it.each([[0], [6], [NaN], [2.5], [-1], [Infinity], ['3']])('rejects severity %p for every category', (severity) => {
     for (const name of distortionNames()) {
-      expect(() => distort(name, sample.volume, shape, severity as number, new Generator(0))).toThrow(`distortion "${name}": severity must be an integer in 1..5, got`);
+      expect(() => distort(name, sample.volume, shape, severity as number, new Generator(0))).toThrow(
+        `distortion "${name}": severity must be an integer in 1..5, got`,
+      );
     }
-    expect(() => distortBatch(new Tensor(sample.volume, [1, 1, ...shape]), 'ring', severity as number, new Generator(0))).toThrow(/severity must be an integer in 1\.\.5/);
+    expect(() =>
+      distortBatch(new Tensor(sample.volume, [1, 1, ...shape]), 'ring', severity as number, new Generator(0)),
+    ).toThrow(/severity must be an integer in 1\.\.5/);
   });
 
   it.each([
@@ -127,13 +153,17 @@ describe('each category changes the property it targets, monotonically (HU units
     });
   });
 
-  it.each([['gaussian-blur', [0, 1, 2]], ['slice-thickness', [0]], ['downsample', [0, 1, 2]]])('%s: high-frequency energy along axes %j falls strictly', (name, axes) => {
+  it.each([
+    ['gaussian-blur', [0, 1, 2]],
+    ['slice-thickness', [0]],
+    ['downsample', [0, 1, 2]],
+  ])('%s: high-frequency energy along axes %j falls strictly', (name, axes) => {
     const out = allSeverities(name as string, hu.volume, opts);
     const e = [hfEnergy(hu.volume, axes as number[]), ...out.map((v) => hfEnergy(v, axes as number[]))];
     strictlyIncreasing(e.map((x) => -x));
   });
 
-  it('slice-thickness leaves each slice\'s in-plane structure where it was: a z-constant volume is unchanged', () => {
+  it("slice-thickness leaves each slice's in-plane structure where it was: a z-constant volume is unchanged", () => {
     const v = new Float32Array(hu.volume.length);
     const plane = 32 * 32;
     for (let i = 0; i < v.length; i++) v[i] = hu.volume[i % plane];
@@ -142,7 +172,12 @@ describe('each category changes the property it targets, monotonically (HU units
   });
 
   it('downsample: the down-up matrix keeps constants and has rows summing to 1', () => {
-    for (const [n, f] of [[32, 1.5], [32, 4], [17, 2.5], [5, 3]]) {
+    for (const [n, f] of [
+      [32, 1.5],
+      [32, 4],
+      [17, 2.5],
+      [5, 3],
+    ]) {
       const P = downUpMatrix(n, f);
       for (let i = 0; i < n; i++) {
         let s = 0;
@@ -174,27 +209,32 @@ describe('each category changes the property it targets, monotonically (HU units
     const [D, H, W] = shape;
     const d = Math.round(H / 4);
     const ghost = new Float32Array(hu.volume.length);
-    for (let z = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      ghost[(z * H + y) * W + x] = hu.volume[(z * H + ((y + d) % H)) * W + x];
-    }
+    for (let z = 0; z < D; z++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          ghost[(z * H + y) * W + x] = hu.volume[(z * H + ((y + d) % H)) * W + x];
+        }
     const err = allSeverities('motion-ghosting', hu.volume, opts).map((v) => rms(v, ghost));
     strictlyIncreasing(err.map((x) => -x));
   });
 
-  it.each([['streak'], ['ring']])('%s: the artifact is the same in every slice and grows linearly with the amplitude', (name) => {
-    const out = allSeverities(name, hu.volume, opts);
-    const amps = getDistortion(name).severities.map((p) => p.amplitudeHU);
-    const plane = 32 * 32;
-    const diffAt = (v: Float32Array, i: number) => v[i] - hu.volume[i];
-    let peak = 0;
-    for (let i = 0; i < plane; i++) {
-      const a = diffAt(out[4], i);
-      peak = Math.max(peak, Math.abs(a));
-      expect(diffAt(out[4], i + 17 * plane)).toBeCloseTo(a, 2);
-      expect(diffAt(out[0], i) * amps[4]).toBeCloseTo(a * amps[0], 0);
-    }
-    expect(peak).toBeGreaterThan(0.5 * amps[4]);
-  });
+  it.each([['streak'], ['ring']])(
+    '%s: the artifact is the same in every slice and grows linearly with the amplitude',
+    (name) => {
+      const out = allSeverities(name, hu.volume, opts);
+      const amps = getDistortion(name).severities.map((p) => p.amplitudeHU);
+      const plane = 32 * 32;
+      const diffAt = (v: Float32Array, i: number) => v[i] - hu.volume[i];
+      let peak = 0;
+      for (let i = 0; i < plane; i++) {
+        const a = diffAt(out[4], i);
+        peak = Math.max(peak, Math.abs(a));
+        expect(diffAt(out[4], i + 17 * plane)).toBeCloseTo(a, 2);
+        expect(diffAt(out[0], i) * amps[4]).toBeCloseTo(a * amps[0], 0);
+      }
+      expect(peak).toBeGreaterThan(0.5 * amps[4]);
+    },
+  );
 
   it('bias-field: the log-gain on attenuation has the severity std (roughly) and grows strictly', () => {
     const out = allSeverities('bias-field', hu.volume, opts);

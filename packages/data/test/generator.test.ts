@@ -5,9 +5,17 @@ import { DatasetSpec, FactorRecord, NoduleGenerator, Sample, SyntheticDataset, c
 
 /** Distributions that switch off everything but the nodule, so its effect can be measured. */
 const QUIET: DatasetSpec['factors'] = {
-  noiseStd: { const: 0 }, vesselCount: { const: 0 }, pleuralWall: { const: false }, texture: { const: 0 },
-  parenchymaTexture: { const: 0 }, offsetX: { const: 0 }, offsetY: { const: 0 }, offsetZ: { const: 0 },
-  parenchymaHU: { const: -850 }, calcification: { const: 'none' }, cavitation: { const: 0 },
+  noiseStd: { const: 0 },
+  vesselCount: { const: 0 },
+  pleuralWall: { const: false },
+  texture: { const: 0 },
+  parenchymaTexture: { const: 0 },
+  offsetX: { const: 0 },
+  offsetY: { const: 0 },
+  offsetZ: { const: 0 },
+  parenchymaHU: { const: -850 },
+  calcification: { const: 'none' },
+  cavitation: { const: 0 },
 };
 
 function quiet(extra: DatasetSpec['factors'] = {}, volume?: DatasetSpec['volume']): DatasetSpec {
@@ -27,22 +35,29 @@ function maskCount(s: Sample): number {
 /** Faces between mask and non-mask voxels per mask voxel (a discrete surface-to-volume ratio). */
 function surfaceToVolume(s: Sample): number {
   const [D, H, W] = s.shape;
-  const m = (z: number, y: number, x: number) => (z < 0 || y < 0 || x < 0 || z >= D || y >= H || x >= W ? 0 : s.mask[(z * H + y) * W + x]);
-  let faces = 0, vox = 0;
-  for (let z = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    if (!m(z, y, x)) continue;
-    vox++;
-    faces += 6 - m(z - 1, y, x) - m(z + 1, y, x) - m(z, y - 1, x) - m(z, y + 1, x) - m(z, y, x - 1) - m(z, y, x + 1);
-  }
+  const m = (z: number, y: number, x: number) =>
+    z < 0 || y < 0 || x < 0 || z >= D || y >= H || x >= W ? 0 : s.mask[(z * H + y) * W + x];
+  let faces = 0,
+    vox = 0;
+  for (let z = 0; z < D; z++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        if (!m(z, y, x)) continue;
+        vox++;
+        faces +=
+          6 - m(z - 1, y, x) - m(z + 1, y, x) - m(z, y - 1, x) - m(z, y + 1, x) - m(z, y, x - 1) - m(z, y, x + 1);
+      }
   return faces / vox;
 }
 
 function meanWhere(s: Sample, pick: (i: number) => boolean): number {
-  let sum = 0, n = 0;
-  for (let i = 0; i < s.volume.length; i++) if (pick(i)) {
-    sum += s.volume[i];
-    n++;
-  }
+  let sum = 0,
+    n = 0;
+  for (let i = 0; i < s.volume.length; i++)
+    if (pick(i)) {
+      sum += s.volume[i];
+      n++;
+    }
   return sum / n;
 }
 
@@ -70,7 +85,11 @@ describe('determinism', () => {
 
   it('seed, split and index each change the sample', () => {
     const base = gen.sample('train', 5).volume;
-    for (const other of [gen.sample('train', 6), gen.sample('val', 5), new NoduleGenerator(preset('iid'), 43).sample('train', 5)]) {
+    for (const other of [
+      gen.sample('train', 6),
+      gen.sample('val', 5),
+      new NoduleGenerator(preset('iid'), 43).sample('train', 5),
+    ]) {
       expect(bytes(other.volume).equals(bytes(base))).toBe(false);
     }
   });
@@ -84,20 +103,34 @@ describe('outputs', () => {
     expect(s.units).toBe('window');
     expect(h.units).toBe('HU');
     expect(s.volume.length).toBe(32 * 32 * 32);
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let i = 0; i < s.volume.length; i++) {
       lo = Math.min(lo, s.volume[i]);
       hi = Math.max(hi, s.volume[i]);
-      const expected = Math.min(1, Math.max(0, (h.volume[i] - (s.window.center - s.window.width / 2)) / s.window.width));
+      const expected = Math.min(
+        1,
+        Math.max(0, (h.volume[i] - (s.window.center - s.window.width / 2)) / s.window.width),
+      );
       if (Math.abs(s.volume[i] - expected) > 1e-6) throw new Error(`voxel ${i}: ${s.volume[i]} vs ${expected}`);
     }
     expect(lo).toBeGreaterThanOrEqual(0);
     expect(hi).toBeLessThanOrEqual(1);
     const [D, H, W] = s.shape;
-    for (let i = 0; i < s.mask.length; i++) if (s.mask[i]) {
-      const z = Math.floor(i / (H * W)), y = Math.floor(i / W) % H, x = i % W;
-      expect(z >= s.bbox!.min[0] && z <= s.bbox!.max[0] && y >= s.bbox!.min[1] && y <= s.bbox!.max[1] && x >= s.bbox!.min[2] && x <= s.bbox!.max[2]).toBe(true);
-    }
+    for (let i = 0; i < s.mask.length; i++)
+      if (s.mask[i]) {
+        const z = Math.floor(i / (H * W)),
+          y = Math.floor(i / W) % H,
+          x = i % W;
+        expect(
+          z >= s.bbox!.min[0] &&
+            z <= s.bbox!.max[0] &&
+            y >= s.bbox!.min[1] &&
+            y <= s.bbox!.max[1] &&
+            x >= s.bbox!.min[2] &&
+            x <= s.bbox!.max[2],
+        ).toBe(true);
+      }
     for (let a = 0; a < 3; a++) {
       expect(s.centre![a]).toBeGreaterThanOrEqual(s.bbox!.min[a]);
       expect(s.centre![a]).toBeLessThanOrEqual(s.bbox!.max[a]);
@@ -133,23 +166,48 @@ describe('factors do what they say', () => {
     [12, 1, [1, 1, 1], 0.3],
     [10, 1, [2, 0.8, 0.8], 0],
     [16, 1.5, [1.5, 0.7, 0.7], 0.2],
-  ])('diameter %d mm (elongation %d, spacing %j, lobulation %d): mask volume-equivalent diameter within 10%%', (d, e, spacing, lob) => {
-    const shape: [number, number, number] = [Math.ceil(36 / spacing[0]), Math.ceil(36 / spacing[1]), Math.ceil(36 / spacing[2])];
-    const gen = new NoduleGenerator(quiet({ diameter: { const: d }, elongation: { const: e }, lobulation: { const: lob }, spiculationCount: { const: 0 } }, { shape, spacing }), 3);
-    for (let i = 0; i < 3; i++) {
-      const s = gen.sample('train', i);
-      const volume = maskCount(s) * spacing[0] * spacing[1] * spacing[2];
-      const measured = Math.cbrt((6 * volume) / Math.PI);
-      expect(Math.abs(measured - d) / d).toBeLessThan(0.1);
-    }
-  });
+  ])(
+    'diameter %d mm (elongation %d, spacing %j, lobulation %d): mask volume-equivalent diameter within 10%%',
+    (d, e, spacing, lob) => {
+      const shape: [number, number, number] = [
+        Math.ceil(36 / spacing[0]),
+        Math.ceil(36 / spacing[1]),
+        Math.ceil(36 / spacing[2]),
+      ];
+      const gen = new NoduleGenerator(
+        quiet(
+          {
+            diameter: { const: d },
+            elongation: { const: e },
+            lobulation: { const: lob },
+            spiculationCount: { const: 0 },
+          },
+          { shape, spacing },
+        ),
+        3,
+      );
+      for (let i = 0; i < 3; i++) {
+        const s = gen.sample('train', i);
+        const volume = maskCount(s) * spacing[0] * spacing[1] * spacing[2];
+        const measured = Math.cbrt((6 * volume) / Math.PI);
+        expect(Math.abs(measured - d) / d).toBeLessThan(0.1);
+      }
+    },
+  );
 
   it('lobulated and spiculated nodules have a larger surface-to-volume ratio than the same nodule smooth', () => {
     const gen = new NoduleGenerator(quiet({ diameter: { const: 12 }, elongation: { const: 1 } }), 9);
     for (let i = 0; i < 4; i++) {
       const smooth = surfaceToVolume(gen.counterfactual('train', i, { lobulation: 0, spiculationCount: 0 }));
       const lobulated = surfaceToVolume(gen.counterfactual('train', i, { lobulation: 0.4, spiculationCount: 0 }));
-      const spiculated = surfaceToVolume(gen.counterfactual('train', i, { lobulation: 0, spiculationCount: 10, spiculationLength: 6, spiculationWidth: 1.5 }));
+      const spiculated = surfaceToVolume(
+        gen.counterfactual('train', i, {
+          lobulation: 0,
+          spiculationCount: 10,
+          spiculationLength: 6,
+          spiculationWidth: 1.5,
+        }),
+      );
       expect(lobulated).toBeGreaterThan(smooth * 1.05);
       expect(spiculated).toBeGreaterThan(smooth * 1.1);
     }
@@ -160,7 +218,8 @@ describe('factors do what they say', () => {
     const inner = (s: Sample, radius = 3) => {
       const [, H, W] = s.shape;
       const c = s.centre!;
-      return (i: number) => Math.hypot(Math.floor(i / (H * W)) - c[0], (Math.floor(i / W) % H) - c[1], (i % W) - c[2]) < radius;
+      return (i: number) =>
+        Math.hypot(Math.floor(i / (H * W)) - c[0], (Math.floor(i / W) % H) - c[1], (i % W) - c[2]) < radius;
     };
     const solid = gen.counterfactual('train', 0, { attenuation: 45, densityType: 'solid' }, { hu: true });
     expect(Math.abs(meanWhere(solid, inner(solid)) - 45)).toBeLessThan(2);
@@ -174,8 +233,15 @@ describe('factors do what they say', () => {
   });
 
   it('noiseStd sets the measured noise level (in HU) of a flat background', () => {
-    for (const [std, corr] of [[15, 0], [40, 0], [25, 1]]) {
-      const gen = new NoduleGenerator(quiet({ hasNodule: { const: false }, noiseStd: { const: std }, noiseCorrelation: { const: corr } }), 2);
+    for (const [std, corr] of [
+      [15, 0],
+      [40, 0],
+      [25, 1],
+    ]) {
+      const gen = new NoduleGenerator(
+        quiet({ hasNodule: { const: false }, noiseStd: { const: std }, noiseCorrelation: { const: corr } }),
+        2,
+      );
       const s = gen.sample('train', 0, { hu: true });
       const mean = meanWhere(s, () => true);
       let v = 0;
@@ -186,16 +252,23 @@ describe('factors do what they say', () => {
 
   it('noise correlation makes neighbouring in-plane voxels correlated, not through-plane ones', () => {
     const corr = (c: number) => {
-      const s = new NoduleGenerator(quiet({ hasNodule: { const: false }, noiseStd: { const: 20 }, noiseCorrelation: { const: c } }), 2).sample('train', 0, { hu: true });
-      let xy = 0, zz = 0, vv = 0;
+      const s = new NoduleGenerator(
+        quiet({ hasNodule: { const: false }, noiseStd: { const: 20 }, noiseCorrelation: { const: c } }),
+        2,
+      ).sample('train', 0, { hu: true });
+      let xy = 0,
+        zz = 0,
+        vv = 0;
       const [D, H, W] = s.shape;
-      for (let z = 0; z < D - 1; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W - 1; x++) {
-        const i = (z * H + y) * W + x;
-        const a = s.volume[i] + 850;
-        vv += a * a;
-        xy += a * (s.volume[i + 1] + 850);
-        zz += a * (s.volume[i + H * W] + 850);
-      }
+      for (let z = 0; z < D - 1; z++)
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W - 1; x++) {
+            const i = (z * H + y) * W + x;
+            const a = s.volume[i] + 850;
+            vv += a * a;
+            xy += a * (s.volume[i + 1] + 850);
+            zz += a * (s.volume[i + H * W] + 850);
+          }
       return [xy / vv, zz / vv];
     };
     const [white, whiteZ] = corr(0);
@@ -207,7 +280,10 @@ describe('factors do what they say', () => {
   });
 
   it('slice thickness blurs through-plane only; contrast scales about the parenchyma level', () => {
-    const gen = new NoduleGenerator(quiet({ diameter: { const: 10 }, attenuation: { const: 40 }, marginSharpness: { const: 1 } }), 6);
+    const gen = new NoduleGenerator(
+      quiet({ diameter: { const: 10 }, attenuation: { const: 40 }, marginSharpness: { const: 1 } }),
+      6,
+    );
     const thin = gen.counterfactual('train', 0, { sliceThickness: 1 }, { hu: true });
     const thick = gen.counterfactual('train', 0, { sliceThickness: 4 }, { hu: true });
     const [, H, W] = thin.shape;
@@ -229,11 +305,15 @@ describe('factors do what they say', () => {
     expect(worst).toBeLessThan(0.05);
     expect(bytes(thick.volume).equals(bytes(thin.volume))).toBe(false);
     const strong = gen.counterfactual('train', 0, { contrast: 2 }, { hu: true });
-    for (let i = 0; i < thin.volume.length; i += 97) expect(strong.volume[i]).toBeCloseTo(-850 + 2 * (thin.volume[i] + 850), 2);
+    for (let i = 0; i < thin.volume.length; i += 97)
+      expect(strong.volume[i]).toBeCloseTo(-850 + 2 * (thin.volume[i] + 850), 2);
   });
 
   it('position offset moves the centre; orientation turns an elongated nodule', () => {
-    const gen = new NoduleGenerator(quiet({ diameter: { const: 10 }, elongation: { const: 2 }, orientationRoll: { const: 0 } }), 8);
+    const gen = new NoduleGenerator(
+      quiet({ diameter: { const: 10 }, elongation: { const: 2 }, orientationRoll: { const: 0 } }),
+      8,
+    );
     const a = gen.counterfactual('train', 0, { offsetX: 0, offsetY: 0, offsetZ: 0 });
     const b = gen.counterfactual('train', 0, { offsetX: 4, offsetY: -3, offsetZ: 2 });
     expect(b.centre!.map((c, k) => c - a.centre![k])).toEqual([2, -3, 4]);
@@ -246,7 +326,15 @@ describe('factors do what they say', () => {
 });
 
 describe('more factors, each against its own measure', () => {
-  const gen = new NoduleGenerator(quiet({ diameter: { const: 12 }, attenuation: { const: 40 }, lobulation: { const: 0 }, spiculationCount: { const: 0 } }), 12);
+  const gen = new NoduleGenerator(
+    quiet({
+      diameter: { const: 12 },
+      attenuation: { const: 40 },
+      lobulation: { const: 0 },
+      spiculationCount: { const: 0 },
+    }),
+    12,
+  );
   const nodule = (s: Sample) => (i: number) => s.mask[i] === 1;
   const background = (s: Sample) => (i: number) => s.mask[i] === 0;
   const variance = (s: Sample, pick: (i: number) => boolean) => {
@@ -264,10 +352,32 @@ describe('more factors, each against its own measure', () => {
   it.each<[string, Partial<FactorRecord>, Partial<FactorRecord>, (s: Sample) => number]>([
     ['marginSharpness raises edge contrast', { marginSharpness: 0 }, { marginSharpness: 1 }, edgeEnergy],
     ['texture raises variance inside the nodule', { texture: 0 }, { texture: 60 }, (s) => variance(s, nodule(s))],
-    ['parenchymaTexture raises variance outside it', { parenchymaTexture: 0 }, { parenchymaTexture: 40 }, (s) => variance(s, background(s))],
-    ['vesselCount adds blood-density voxels outside it', { vesselCount: 0 }, { vesselCount: 4 }, (s) => count(s, (v) => v > -300) - count({ ...s, volume: s.volume.map((v, i) => (s.mask[i] ? v : -850)) }, (v) => v > -300)],
-    ['pleuralWall adds soft tissue at one side', { pleuralWall: false }, { pleuralWall: true }, (s) => count(s, (v) => v > -100)],
-    ['parenchymaHU sets the background level', { parenchymaHU: -900 }, { parenchymaHU: -800 }, (s) => meanWhere(s, background(s))],
+    [
+      'parenchymaTexture raises variance outside it',
+      { parenchymaTexture: 0 },
+      { parenchymaTexture: 40 },
+      (s) => variance(s, background(s)),
+    ],
+    [
+      'vesselCount adds blood-density voxels outside it',
+      { vesselCount: 0 },
+      { vesselCount: 4 },
+      (s) =>
+        count(s, (v) => v > -300) -
+        count({ ...s, volume: s.volume.map((v, i) => (s.mask[i] ? v : -850)) }, (v) => v > -300),
+    ],
+    [
+      'pleuralWall adds soft tissue at one side',
+      { pleuralWall: false },
+      { pleuralWall: true },
+      (s) => count(s, (v) => v > -100),
+    ],
+    [
+      'parenchymaHU sets the background level',
+      { parenchymaHU: -900 },
+      { parenchymaHU: -800 },
+      (s) => meanWhere(s, background(s)),
+    ],
     ['diameter grows the mask', { diameter: 8 }, { diameter: 14 }, (s) => s.mask.reduce((a, b) => a + b, 0)],
   ])('%s', (_name, low, high, measure) => {
     for (const i of [0, 1]) {
@@ -314,7 +424,8 @@ describe('counterfactuals', () => {
     const spic = gen.counterfactual('train', 3, { lobulation: 0, spiculationCount: 6, spiculationLength: 5 });
     expect(base.label).toBe(0);
     expect(spic.label).toBe(1);
-    let added = 0, removed = 0;
+    let added = 0,
+      removed = 0;
     for (let v = 0; v < base.mask.length; v++) {
       if (spic.mask[v] > base.mask[v]) added++;
       if (spic.mask[v] < base.mask[v]) removed++;
@@ -339,9 +450,13 @@ describe('counterfactuals', () => {
   });
 
   it('rejects unknown factors and invalid values', () => {
-    expect(() => gen.counterfactual('train', 0, { size: 3 } as unknown as Partial<FactorRecord>)).toThrow(/unknown factor "size"/);
+    expect(() => gen.counterfactual('train', 0, { size: 3 } as unknown as Partial<FactorRecord>)).toThrow(
+      /unknown factor "size"/,
+    );
     expect(() => gen.counterfactual('train', 0, { diameter: 100 })).toThrow(/"diameter" must be in \[2, 40\]/);
-    expect(() => gen.counterfactual('train', 0, { densityType: 'glassy' as never })).toThrow(/"densityType" must be one of/);
+    expect(() => gen.counterfactual('train', 0, { densityType: 'glassy' as never })).toThrow(
+      /"densityType" must be one of/,
+    );
     expect(() => gen.sample('train', -1)).toThrow(/index must be a non-negative integer/);
     expect(() => new NoduleGenerator(preset('iid'), 0.5)).toThrow(/seed must be a safe integer/);
   });
@@ -355,7 +470,6 @@ describe('throughput', () => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) gen.sample('bench', i);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    // eslint-disable-next-line no-console
     console.log(`@nodulab/data generator: ${(n / seconds).toFixed(0)} volumes/s at 32^3 on one thread`);
     expect(n / seconds).toBeGreaterThan(20);
   });

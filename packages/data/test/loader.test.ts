@@ -3,8 +3,22 @@
 // the same bytes as batches made on this thread (then shutting its worker down).
 import { Generator, Tensor } from '@nodulab/tensor';
 import {
-  Batch, Compose, DataLoader, Dataset, InMemoryDataset, NoduleGenerator, Subset, SyntheticDataset, collate, fetchBatch, openRecipe,
-  preset, randperm, range, sampleSeed, splitBatches,
+  Batch,
+  Compose,
+  DataLoader,
+  Dataset,
+  InMemoryDataset,
+  NoduleGenerator,
+  Subset,
+  SyntheticDataset,
+  collate,
+  fetchBatch,
+  openRecipe,
+  preset,
+  randperm,
+  range,
+  sampleSeed,
+  splitBatches,
 } from '../src';
 
 const spec = { ...preset('shortcut-size'), volume: { shape: [12, 12, 12] as [number, number, number] } };
@@ -26,7 +40,13 @@ describe('datasets', () => {
 
   it.each([[true], [false]])('SyntheticDataset items are the generator samples (cache %s)', (cache) => {
     const ds = new SyntheticDataset(spec, 3, 'val', 5, { cache });
-    expect([ds.name, ds.length, ds.channels, ds.shape, ds.hasMasks]).toEqual(['shortcut-size/val', 5, 1, [12, 12, 12], true]);
+    expect([ds.name, ds.length, ds.channels, ds.shape, ds.hasMasks]).toEqual([
+      'shortcut-size/val',
+      5,
+      1,
+      [12, 12, 12],
+      true,
+    ]);
     for (const i of [4, 0, 4]) {
       const s = gen.sample('val', i);
       const item = ds.get(i, { mask: true });
@@ -35,17 +55,28 @@ describe('datasets', () => {
       expect(item.mask).toEqual(s.mask);
       expect(ds.get(i).mask).toBeUndefined();
     }
-    expect(bytes(new SyntheticDataset(spec, 3, 'val', 1, { hu: true }).get(0).volume).equals(bytes(gen.sample('val', 0, { hu: true }).volume))).toBe(true);
+    expect(
+      bytes(new SyntheticDataset(spec, 3, 'val', 1, { hu: true }).get(0).volume).equals(
+        bytes(gen.sample('val', 0, { hu: true }).volume),
+      ),
+    ).toBe(true);
   });
 
   it('rejects a bad n and an index out of range', () => {
     expect(() => new SyntheticDataset(spec, 3, 'train', 0)).toThrow(/n must be a positive integer, got 0/);
-    expect(() => new SyntheticDataset(spec, 3, 'train', 2).get(2)).toThrow(/dataset shortcut-size\/train: index 2 is out of range \[0, 2\)/);
+    expect(() => new SyntheticDataset(spec, 3, 'train', 2).get(2)).toThrow(
+      /dataset shortcut-size\/train: index 2 is out of range \[0, 2\)/,
+    );
   });
 
   it('InMemoryDataset and Subset serve the same items, and recipes reopen them', () => {
     const synth = new SyntheticDataset(spec, 3, 'train', 6);
-    const mem = InMemoryDataset.fromItems('mem', range(6).map((i) => synth.get(i, { mask: true })), synth.spacing, { masks: true, factors: true });
+    const mem = InMemoryDataset.fromItems(
+      'mem',
+      range(6).map((i) => synth.get(i, { mask: true })),
+      synth.spacing,
+      { masks: true, factors: true },
+    );
     const sub = new Subset(mem, [5, 1]);
     expect([sub.length, sub.shape, sub.hasMasks]).toEqual([2, [12, 12, 12], true]);
     const item = sub.get(1, { mask: true });
@@ -55,10 +86,21 @@ describe('datasets', () => {
     expect(item.factors).toEqual(synth.get(1).factors);
     sameBatch(fetchBatch(openRecipe(JSON.parse(JSON.stringify(synth.recipe()))), [0, 3]), fetchBatch(synth, [0, 3]));
     for (const ds of [synth, mem, sub] as Dataset[]) {
-      sameBatch(fetchBatch(openRecipe(structuredClone(ds.recipe()!)), [0, 1], { masks: true }), fetchBatch(ds, [0, 1], { masks: true }));
+      sameBatch(
+        fetchBatch(openRecipe(structuredClone(ds.recipe()!)), [0, 1], { masks: true }),
+        fetchBatch(ds, [0, 1], { masks: true }),
+      );
     }
-    expect(() => new InMemoryDataset({ name: 'bad', shape: [2, 2, 2], spacing: [1, 1, 1], volumes: new Float32Array(7), labels: new Int32Array(1) }))
-      .toThrow(/InMemoryDataset bad: volumes has 7 elements, expected 8/);
+    expect(
+      () =>
+        new InMemoryDataset({
+          name: 'bad',
+          shape: [2, 2, 2],
+          spacing: [1, 1, 1],
+          volumes: new Float32Array(7),
+          labels: new Int32Array(1),
+        }),
+    ).toThrow(/InMemoryDataset bad: volumes has 7 elements, expected 8/);
   });
 });
 
@@ -72,7 +114,9 @@ describe('collate', () => {
     expect(Array.from(b.labels)).toEqual([ds.get(2).label, ds.get(0).label]);
     expect(b.x.data.subarray(12 ** 3)).toEqual(ds.get(0).volume);
     const other = new SyntheticDataset({ ...spec, volume: { shape: [8, 8, 8] } }, 0, 'train', 1).get(0);
-    expect(() => collate([ds.get(0), other])).toThrow(/collate: item 1 has shape \(1, 8, 8, 8\), expected \(1, 12, 12, 12\)/);
+    expect(() => collate([ds.get(0), other])).toThrow(
+      /collate: item 1 has shape \(1, 8, 8, 8\), expected \(1, 12, 12, 12\)/,
+    );
     expect(() => collate([])).toThrow(/empty batch/);
     expect(() => collate([ds.get(0)], { masks: true })).toThrow(/item 0 \(index 0\) has no mask/);
   });
@@ -92,9 +136,25 @@ describe('shuffle', () => {
 
   it.each<[number, number, boolean, number[][]]>([
     [5, 2, false, [[0, 1], [2, 3], [4]]],
-    [5, 2, true, [[0, 1], [2, 3]]],
+    [
+      5,
+      2,
+      true,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
     [3, 8, true, [[0, 1, 2]]],
-    [4, 2, true, [[0, 1], [2, 3]]],
+    [
+      4,
+      2,
+      true,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
   ])('splitBatches(%d items, batch %d, dropLast %s)', (n, bs, dropLast, want) => {
     expect(splitBatches(range(n), bs, dropLast)).toEqual(want);
     const loader = new DataLoader(new SyntheticDataset(spec, 0, 'train', n), { batchSize: bs, dropLast });
@@ -116,25 +176,42 @@ describe('shuffle', () => {
 
 describe('DataLoader', () => {
   const train = new SyntheticDataset(spec, 1, 'train', 10);
-  const augment = { pipeline: new Compose(), views: 2 as const, seed: (epoch: number, step: number) => sampleSeed(9, `augment/${epoch}`, step) };
+  const augment = {
+    pipeline: new Compose(),
+    views: 2 as const,
+    seed: (epoch: number, step: number) => sampleSeed(9, `augment/${epoch}`, step),
+  };
 
   it('applies a function transform with the batch position', () => {
     const seen: string[] = [];
     const loader = new DataLoader(train, {
-      batchSize: 4, transform: (b, at) => {
+      batchSize: 4,
+      transform: (b, at) => {
         seen.push(`${at.epoch}:${at.step}`);
-        return { ...b, x: new Tensor(b.x.data.map((v) => v * 2), b.x.shape) };
+        return {
+          ...b,
+          x: new Tensor(
+            b.x.data.map((v) => v * 2),
+            b.x.shape,
+          ),
+        };
       },
     });
     const b = [...loader.batches(3)];
     expect(seen).toEqual(['3:0', '3:1', '3:2']);
     expect(b[0].x.data[7]).toBe(2 * train.get(0).volume[7]);
-    expect(() => new DataLoader(train, { batchSize: 2, prefetch: 1, transform: (x) => x })).toThrow(/a function transform cannot run in a prefetch worker/);
-    expect(() => new DataLoader(train, { batchSize: 2, prefetch: -1 })).toThrow(/prefetch must be a non-negative integer/);
+    expect(() => new DataLoader(train, { batchSize: 2, prefetch: 1, transform: (x) => x })).toThrow(
+      /a function transform cannot run in a prefetch worker/,
+    );
+    expect(() => new DataLoader(train, { batchSize: 2, prefetch: -1 })).toThrow(
+      /prefetch must be a non-negative integer/,
+    );
   });
 
   it('augments one or two views from the per-batch seed', () => {
-    const one = [...new DataLoader(train, { batchSize: 4, masks: true, transform: { ...augment, views: 1 } }).batches(0)];
+    const one = [
+      ...new DataLoader(train, { batchSize: 4, masks: true, transform: { ...augment, views: 1 } }).batches(0),
+    ];
     const two = [...new DataLoader(train, { batchSize: 4, transform: augment }).batches(0)];
     expect(one[0].x.shape).toEqual([4, 1, 12, 12, 12]);
     expect(one[0].masks!.shape).toEqual([4, 1, 12, 12, 12]);
@@ -146,7 +223,18 @@ describe('DataLoader', () => {
   it('prefetches in a worker with the same bytes as this thread, across epochs, and stops early cleanly', async () => {
     const sources: [string, Dataset][] = [
       ['synthetic', train],
-      ['subset of in-memory', new Subset(InMemoryDataset.fromItems('mem', range(10).map((i) => train.get(i, { mask: true })), train.spacing, { masks: true }), [9, 3, 4, 0, 1, 2])],
+      [
+        'subset of in-memory',
+        new Subset(
+          InMemoryDataset.fromItems(
+            'mem',
+            range(10).map((i) => train.get(i, { mask: true })),
+            train.spacing,
+            { masks: true },
+          ),
+          [9, 3, 4, 0, 1, 2],
+        ),
+      ],
     ];
     for (const [, ds] of sources) {
       const options = { batchSize: 4, shuffle: true, seed: 2, dropLast: true, masks: true, transform: augment };
@@ -172,12 +260,18 @@ describe('DataLoader', () => {
 
   it('reports a worker that cannot open its dataset', async () => {
     const ds = new Subset(train, [0, 1]);
-    const broken = Object.assign(Object.create(ds) as Dataset, { recipe: () => ({ kind: 'folder', dir: '/nonexistent/nodulab' }) });
+    const broken = Object.assign(Object.create(ds) as Dataset, {
+      recipe: () => ({ kind: 'folder', dir: '/nonexistent/nodulab' }),
+    });
     const loader = new DataLoader(broken, { batchSize: 2, prefetch: 1 });
     try {
-      await expect((async () => {
-        for await (const b of loader.iter(0)) void b;
-      })()).rejects.toThrow(/DataLoader .*: the prefetch worker failed: dataset \/nonexistent\/nodulab: cannot read manifest.json/);
+      await expect(
+        (async () => {
+          for await (const b of loader.iter(0)) void b;
+        })(),
+      ).rejects.toThrow(
+        /DataLoader .*: the prefetch worker failed: dataset \/nonexistent\/nodulab: cannot read manifest.json/,
+      );
     } finally {
       await loader.close();
     }

@@ -47,8 +47,14 @@ describe('header bytes', () => {
     ['srow_z[3]', 324, 'f32', 0],
     ['extension flag', 348, 'i32', 0],
   ])('%s at byte %d', (_name, offset, type, expected) => {
-    const got = type === 'i32' ? v.getInt32(offset, true) : type === 'i16' ? v.getInt16(offset, true)
-      : type === 'u8' ? v.getUint8(offset) : v.getFloat32(offset, true);
+    const got =
+      type === 'i32'
+        ? v.getInt32(offset, true)
+        : type === 'i16'
+          ? v.getInt16(offset, true)
+          : type === 'u8'
+            ? v.getUint8(offset)
+            : v.getFloat32(offset, true);
     expect(got).toBe(expected);
   });
 

@@ -26,9 +26,14 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Reads a file with nifti-reader-js: header and voxels as numbers (x fastest). */
+// The header is nifti-reader-js's untyped object, sent back as JSON; the tests read its fields by name.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function readIndependently(file: string): { header: Record<string, any>; voxels: number[] } {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', READER, file], { encoding: 'utf8', cwd: __dirname, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', READER, file], {
+    encoding: 'utf8',
+    cwd: __dirname,
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`nifti-reader-js failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   expect(out.isNifti1).toBe(true);
@@ -43,7 +48,9 @@ describe('nifti-reader-js reads what nodulab writes', () => {
   ])('%s', (_, name, datatype) => {
     const shape: [number, number, number] = [3, 4, 5];
     const spacing: [number, number, number] = [2.5, 0.75, 0.5];
-    const values = Array.from({ length: 60 }, (_, i) => (datatype === 'uint8' ? (i * 5) % 256 : Math.fround((i - 30) * 1.25)));
+    const values = Array.from({ length: 60 }, (_, i) =>
+      datatype === 'uint8' ? (i * 5) % 256 : Math.fround((i - 30) * 1.25),
+    );
     const file = path.join(dir, name);
     writeNifti(file, shape, spacing, values, { datatype, description: 'independent check' });
     const { header, voxels } = readIndependently(file);
@@ -55,12 +62,20 @@ describe('nifti-reader-js reads what nodulab writes', () => {
     expect(header.description).toBe('independent check');
     expect([header.qform_code, header.sform_code]).toEqual([1, 1]);
     // The affine maps voxel (i, j, k) to mm: diag(0.5, 0.75, 2.5).
-    expect(header.affine.slice(0, 3).map((r: number[]) => r.slice(0, 3))).toEqual([[0.5, 0, 0], [0, 0.75, 0], [0, 0, 2.5]]);
+    expect(header.affine.slice(0, 3).map((r: number[]) => r.slice(0, 3))).toEqual([
+      [0.5, 0, 0],
+      [0, 0.75, 0],
+      [0, 0, 2.5],
+    ]);
     expect(voxels).toEqual(values);
   });
 
   it('reads a generated dataset folder volume and mask', async () => {
-    const spec = { name: 'tiny', volume: { shape: [16, 16, 16] as [number, number, number], spacing: [1.5, 1, 1] as [number, number, number] }, factors: { diameter: { uniform: [5, 8] } } };
+    const spec = {
+      name: 'tiny',
+      volume: { shape: [16, 16, 16] as [number, number, number], spacing: [1.5, 1, 1] as [number, number, number] },
+      factors: { diameter: { uniform: [5, 8] } },
+    };
     const out = path.join(dir, 'ds');
     const m = await writeDataset(out, { spec, seed: 4, split: 'train', n: 1, workers: 0, preview: 0 });
     const s = new NoduleGenerator(spec, 4).sample('train', 0, { hu: true });

@@ -79,19 +79,49 @@ describe('round trips', () => {
 
 describe('hand-built fixtures', () => {
   it.each<[string, Uint8Array, string, number[], number[]]>([
-    ['v1 <f4 (2, 3)', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", le('f4', [1, 2, 3, 4, 5, 6.5])),
-      'float32', [2, 3], [1, 2, 3, 4, 5, 6.5]],
-    ['v2 header', npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (4,)}", le('u1', [9, 8, 7, 6]), 2),
-      'uint8', [4], [9, 8, 7, 6]],
-    ['big-endian >i2', npyBytes("{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }", le('i2be', [-2, 300, 7])),
-      'int16', [3], [-2, 300, 7]],
-    ['<i8 labels (2, 1)', npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 1), }", le('i8', [1, 0])),
-      'int64', [2, 1], [1, 0]],
+    [
+      'v1 <f4 (2, 3)',
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", le('f4', [1, 2, 3, 4, 5, 6.5])),
+      'float32',
+      [2, 3],
+      [1, 2, 3, 4, 5, 6.5],
+    ],
+    [
+      'v2 header',
+      npyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (4,)}", le('u1', [9, 8, 7, 6]), 2),
+      'uint8',
+      [4],
+      [9, 8, 7, 6],
+    ],
+    [
+      'big-endian >i2',
+      npyBytes("{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }", le('i2be', [-2, 300, 7])),
+      'int16',
+      [3],
+      [-2, 300, 7],
+    ],
+    [
+      '<i8 labels (2, 1)',
+      npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 1), }", le('i8', [1, 0])),
+      'int64',
+      [2, 1],
+      [1, 0],
+    ],
     // Fortran order: memory holds column 0 (1, 4), column 1 (2, 5), column 2 (3, 6) of [[1,2,3],[4,5,6]].
-    ['fortran_order True -> C order', npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", le('f4', [1, 4, 2, 5, 3, 6])),
-      'float32', [2, 3], [1, 2, 3, 4, 5, 6]],
-    ['double quotes, no spaces', npyBytes('{"descr":"|u1","fortran_order":False,"shape":(2,2)}', le('u1', [1, 2, 3, 4])),
-      'uint8', [2, 2], [1, 2, 3, 4]],
+    [
+      'fortran_order True -> C order',
+      npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", le('f4', [1, 4, 2, 5, 3, 6])),
+      'float32',
+      [2, 3],
+      [1, 2, 3, 4, 5, 6],
+    ],
+    [
+      'double quotes, no spaces',
+      npyBytes('{"descr":"|u1","fortran_order":False,"shape":(2,2)}', le('u1', [1, 2, 3, 4])),
+      'uint8',
+      [2, 2],
+      [1, 2, 3, 4],
+    ],
   ])('%s', (_, bytes, dtype, shape, values) => {
     const a = decodeNpy(bytes, 'fixture.npy');
     expect(a.dtype).toBe(dtype);
@@ -105,7 +135,8 @@ describe('hand-built fixtures', () => {
     for (let k = 0; k < 4; k++) for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) vals.push(100 * i + 10 * j + k);
     const a = decodeNpy(npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }", le('f4', vals)));
     const expected: number[] = [];
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) expected.push(100 * i + 10 * j + k);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) expected.push(100 * i + 10 * j + k);
     expect(Array.from(a.data)).toEqual(expected);
   });
 });
@@ -116,13 +147,33 @@ describe('bad files', () => {
     ['bad magic', Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), /bad\.npy: bad magic/],
     ['too short', good.slice(0, 6), /bad\.npy: truncated/],
     ['truncated header', good.slice(0, 40), /bad\.npy: truncated header/],
-    ['truncated data', good.slice(0, good.length - 3), /bad\.npy: truncated data: shape \(2, 3\) of <f4 needs 24 bytes, file has 21/],
+    [
+      'truncated data',
+      good.slice(0, good.length - 3),
+      /bad\.npy: truncated data: shape \(2, 3\) of <f4 needs 24 bytes, file has 21/,
+    ],
     ['trailing bytes', Uint8Array.from([...good, 0, 0]), /2 unexpected bytes/],
     ['version 9', Uint8Array.from([...good.slice(0, 6), 9, 0, ...good.slice(8)]), /unsupported format version 9\.0/],
-    ['complex dtype', npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)), /unsupported dtype '<c8'/],
-    ['structured dtype', npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(4)), /structured dtypes are not supported/],
-    ['unknown key', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", new Uint8Array(4)), /unknown header key 'extra'/],
-    ['negative dim', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", new Uint8Array(4)), /'shape' must be a tuple of non-negative integers/],
+    [
+      'complex dtype',
+      npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)),
+      /unsupported dtype '<c8'/,
+    ],
+    [
+      'structured dtype',
+      npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(4)),
+      /structured dtypes are not supported/,
+    ],
+    [
+      'unknown key',
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", new Uint8Array(4)),
+      /unknown header key 'extra'/,
+    ],
+    [
+      'negative dim',
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", new Uint8Array(4)),
+      /'shape' must be a tuple of non-negative integers/,
+    ],
     ['garbage header', npyBytes('not a dict', new Uint8Array(0)), /malformed header/],
     ['unterminated string', npyBytes("{'descr: 1}", new Uint8Array(0)), /malformed header/],
   ])('%s', (_, bytes, message) => {
@@ -134,9 +185,21 @@ describe('bad files', () => {
   });
 
   it.each<[string, () => Uint8Array, RegExp]>([
-    ['unwritable dtype', () => encodeNpy({ dtype: 'int16', shape: [1], data: [1] }, 'o.npy'), /writeNpy o\.npy: cannot write dtype 'int16'/],
-    ['data and shape disagree', () => encodeNpy({ dtype: 'float32', shape: [2, 2], data: [1, 2, 3] }, 'o.npy'), /3 values do not fill shape \(2, 2\)/],
-    ['bad shape', () => encodeNpy({ dtype: 'float32', shape: [1.5], data: [1] }, 'o.npy'), /shape must be non-negative integers/],
+    [
+      'unwritable dtype',
+      () => encodeNpy({ dtype: 'int16', shape: [1], data: [1] }, 'o.npy'),
+      /writeNpy o\.npy: cannot write dtype 'int16'/,
+    ],
+    [
+      'data and shape disagree',
+      () => encodeNpy({ dtype: 'float32', shape: [2, 2], data: [1, 2, 3] }, 'o.npy'),
+      /3 values do not fill shape \(2, 2\)/,
+    ],
+    [
+      'bad shape',
+      () => encodeNpy({ dtype: 'float32', shape: [1.5], data: [1] }, 'o.npy'),
+      /shape must be non-negative integers/,
+    ],
     ['unsafe int64', () => encodeNpy({ dtype: 'int64', shape: [1], data: [0.5] }, 'o.npy'), /not a safe integer/],
   ])('write: %s', (_, f, message) => {
     expect(f).toThrow(message);

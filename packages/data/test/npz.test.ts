@@ -31,15 +31,37 @@ function storedZip(entries: Record<string, Uint8Array>): Buffer {
   for (const [name, data] of Object.entries(entries)) {
     const crc = zlib.crc32(data);
     const n = Buffer.from(name);
-    const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], [14, 4, crc], [18, 4, data.length], [22, 4, data.length], [26, 2, n.length]]);
-    const cd = record(46, [[0, 4, 0x02014b50], [4, 2, 20], [6, 2, 20], [16, 4, crc], [20, 4, data.length], [24, 4, data.length], [28, 2, n.length], [42, 4, offset]]);
+    const local = record(30, [
+      [0, 4, 0x04034b50],
+      [4, 2, 20],
+      [14, 4, crc],
+      [18, 4, data.length],
+      [22, 4, data.length],
+      [26, 2, n.length],
+    ]);
+    const cd = record(46, [
+      [0, 4, 0x02014b50],
+      [4, 2, 20],
+      [6, 2, 20],
+      [16, 4, crc],
+      [20, 4, data.length],
+      [24, 4, data.length],
+      [28, 2, n.length],
+      [42, 4, offset],
+    ]);
     locals.push(local, n, Buffer.from(data));
     central.push(cd, n);
     offset += 30 + n.length + data.length;
   }
   const cdBytes = Buffer.concat(central);
   const count = Object.keys(entries).length;
-  const end = record(22, [[0, 4, 0x06054b50], [8, 2, count], [10, 2, count], [12, 4, cdBytes.length], [16, 4, offset]]);
+  const end = record(22, [
+    [0, 4, 0x06054b50],
+    [8, 2, count],
+    [10, 2, count],
+    [12, 4, cdBytes.length],
+    [16, 4, offset],
+  ]);
   return Buffer.concat([...locals, cdBytes, end]);
 }
 
@@ -50,7 +72,11 @@ function medmnistArrays(counts: Record<string, number>): Record<string, Uint8Arr
     const v = 28 ** 3;
     const images = Array.from({ length: n * v }, (_, i) => (i * 31 + n) % 256);
     files[`${split}_images.npy`] = encodeNpy({ dtype: 'uint8', shape: [n, 28, 28, 28], data: images });
-    files[`${split}_labels.npy`] = encodeNpy({ dtype: 'uint8', shape: [n, 1], data: Array.from({ length: n }, (_, i) => i % 2) });
+    files[`${split}_labels.npy`] = encodeNpy({
+      dtype: 'uint8',
+      shape: [n, 1],
+      data: Array.from({ length: n }, (_, i) => i % 2),
+    });
   }
   return files;
 }
@@ -84,12 +110,18 @@ describe('npz', () => {
   });
 
   describe('bad files', () => {
-    const good = storedZip({ 'w.npy': encodeNpy({ dtype: 'float32', shape: [64], data: new Float32Array(64).fill(1) }) });
+    const good = storedZip({
+      'w.npy': encodeNpy({ dtype: 'float32', shape: [64], data: new Float32Array(64).fill(1) }),
+    });
     const flipped = Buffer.from(good);
     flipped[200] ^= 0x40; // inside the array data
     it.each<[string, Uint8Array, RegExp]>([
       ['not a zip', Buffer.from('hello world, not a zip'), /bad\.npz: bad magic: not a zip archive/],
-      ['truncated', good.subarray(0, good.length - 30), /bad\.npz: not a zip archive \(no end-of-central-directory record; truncated/],
+      [
+        'truncated',
+        good.subarray(0, good.length - 30),
+        /bad\.npz: not a zip archive \(no end-of-central-directory record; truncated/,
+      ],
       ['a flipped data bit', flipped, /bad\.npz: entry "w\.npy" fails its CRC check/],
       ['an entry that is not .npy', storedZip({ 'w.txt': Buffer.from('hi') }), /entry "w\.txt" is not a \.npy array/],
       ['a corrupt array inside', storedZip({ 'w.npy': Buffer.from('\x93NUMPY junk') }), /readNpy bad\.npz:w\.npy: /],
@@ -120,7 +152,10 @@ describe('MedMNIST 3D layout', () => {
     const val = openDataset(file, { split: 'val' });
     expect(val.n).toBe(2);
     const all = [...new DataLoader(train, { batchSize: 2 })];
-    expect(all.map((b) => b.x.shape)).toEqual([[2, 1, 28, 28, 28], [1, 1, 28, 28, 28]]);
+    expect(all.map((b) => b.x.shape)).toEqual([
+      [2, 1, 28, 28, 28],
+      [1, 1, 28, 28, 28],
+    ]);
     expect(Array.from(all[1].labels)).toEqual([0]);
     expect(all[1].x.data).toEqual(train.volume(2));
   });
@@ -137,21 +172,45 @@ describe('MedMNIST 3D layout', () => {
     expect(ds.volume(0).every((x) => x === 1)).toBe(true);
   });
 
-  it.each<[string, Record<string, { dtype: 'uint8' | 'float32' | 'int32'; shape: number[]; n?: number }>, string, RegExp]>([
-    ['a missing split', { train_images: { dtype: 'uint8', shape: [1, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [1, 1] } }, 'test',
-      /readMedMNIST .*m\.npz: missing keys test_images, test_labels \(keys: train_images, train_labels; splits: train\)/],
+  it.each<
+    [string, Record<string, { dtype: 'uint8' | 'float32' | 'int32'; shape: number[]; n?: number }>, string, RegExp]
+  >([
+    [
+      'a missing split',
+      { train_images: { dtype: 'uint8', shape: [1, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [1, 1] } },
+      'test',
+      /readMedMNIST .*m\.npz: missing keys test_images, test_labels \(keys: train_images, train_labels; splits: train\)/,
+    ],
     ['missing labels', { train_images: { dtype: 'uint8', shape: [1, 2, 2, 2] } }, 'train', /missing key train_labels/],
-    ['2-D images', { train_images: { dtype: 'uint8', shape: [1, 28, 28] }, train_labels: { dtype: 'uint8', shape: [1, 1] } }, 'train',
-      /train_images has shape \(1, 28, 28\); 3D images must be \(N, D, H, W\)/],
-    ['too few labels', { train_images: { dtype: 'uint8', shape: [3, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [2, 1] } }, 'train',
-      /train_labels has shape \(2, 1\); expected \(3, 1\)/],
-    ['multi-label', { train_images: { dtype: 'uint8', shape: [2, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [2, 3] } }, 'train',
-      /multi-label arrays are not supported/],
-    ['int32 images', { train_images: { dtype: 'int32', shape: [1, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [1, 1] } }, 'train',
-      /train_images is int32; expected uint8/],
+    [
+      '2-D images',
+      { train_images: { dtype: 'uint8', shape: [1, 28, 28] }, train_labels: { dtype: 'uint8', shape: [1, 1] } },
+      'train',
+      /train_images has shape \(1, 28, 28\); 3D images must be \(N, D, H, W\)/,
+    ],
+    [
+      'too few labels',
+      { train_images: { dtype: 'uint8', shape: [3, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [2, 1] } },
+      'train',
+      /train_labels has shape \(2, 1\); expected \(3, 1\)/,
+    ],
+    [
+      'multi-label',
+      { train_images: { dtype: 'uint8', shape: [2, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [2, 3] } },
+      'train',
+      /multi-label arrays are not supported/,
+    ],
+    [
+      'int32 images',
+      { train_images: { dtype: 'int32', shape: [1, 2, 2, 2] }, train_labels: { dtype: 'uint8', shape: [1, 1] } },
+      'train',
+      /train_images is int32; expected uint8/,
+    ],
   ])('%s', (_, spec, split, message) => {
     const file = path.join(dir, 'm.npz');
-    const arrays = Object.fromEntries(Object.entries(spec).map(([k, a]) => [k, { ...a, data: new Array(a.shape.reduce((x, y) => x * y, 1)).fill(0) }]));
+    const arrays = Object.fromEntries(
+      Object.entries(spec).map(([k, a]) => [k, { ...a, data: new Array(a.shape.reduce((x, y) => x * y, 1)).fill(0) }]),
+    );
     writeNpz(file, arrays);
     expect(() => readMedMNIST(file, split)).toThrow(message);
   });

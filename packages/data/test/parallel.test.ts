@@ -6,7 +6,11 @@ const spec = { ...preset('shortcut-size'), volume: { shape: [16, 16, 16] as [num
 
 function same(a: Sample, b: Sample): void {
   expect(a.index).toBe(b.index);
-  expect(Buffer.from(a.volume.buffer, a.volume.byteOffset, a.volume.byteLength).equals(Buffer.from(b.volume.buffer, b.volume.byteOffset, b.volume.byteLength))).toBe(true);
+  expect(
+    Buffer.from(a.volume.buffer, a.volume.byteOffset, a.volume.byteLength).equals(
+      Buffer.from(b.volume.buffer, b.volume.byteOffset, b.volume.byteLength),
+    ),
+  ).toBe(true);
   expect(Buffer.from(a.mask).equals(Buffer.from(b.mask))).toBe(true);
   expect({ ...a, volume: null, mask: null }).toEqual({ ...b, volume: null, mask: null });
 }
@@ -19,13 +23,22 @@ describe('generateParallel', () => {
     ['2 workers, chunk 1', { workers: 2, chunk: 1, n: 7 }],
     ['3 workers, chunk 4, start 100, HU', { workers: 3, chunk: 4, start: 100, n: 10, hu: true }],
     ['1 worker (this thread)', { workers: 1, n: 4 }],
-  ])('%s: same bytes as one thread', async (_, o) => {
-    const done: number[] = [];
-    const got = await generateParallel(spec, { ...o, seed: 7, split: 'test-rho0.0', onProgress: (k) => done.push(k) });
-    expect(got.map((s) => s.index)).toEqual(Array.from({ length: o.n }, (_, k) => (o.start ?? 0) + k));
-    got.forEach((s) => same(s, serial.sample('test-rho0.0', s.index, { hu: o.hu })));
-    expect(done).toEqual(Array.from({ length: o.n }, (_, k) => k + 1));
-  }, 30000);
+  ])(
+    '%s: same bytes as one thread',
+    async (_, o) => {
+      const done: number[] = [];
+      const got = await generateParallel(spec, {
+        ...o,
+        seed: 7,
+        split: 'test-rho0.0',
+        onProgress: (k) => done.push(k),
+      });
+      expect(got.map((s) => s.index)).toEqual(Array.from({ length: o.n }, (_, k) => (o.start ?? 0) + k));
+      got.forEach((s) => same(s, serial.sample('test-rho0.0', s.index, { hu: o.hu })));
+      expect(done).toEqual(Array.from({ length: o.n }, (_, k) => k + 1));
+    },
+    30000,
+  );
 
   it('stops its workers when the consumer stops early', async () => {
     const first: Sample[] = [];
@@ -48,6 +61,8 @@ describe('generateParallel', () => {
   });
 
   it('rejects a bad spec before starting threads', async () => {
-    await expect(generateParallel({ name: 'x', classBalance: 2 }, { n: 2, seed: 0, workers: 2 })).rejects.toThrow(/classBalance/);
+    await expect(generateParallel({ name: 'x', classBalance: 2 }, { n: 2, seed: 0, workers: 2 })).rejects.toThrow(
+      /classBalance/,
+    );
   });
 });

@@ -58,9 +58,17 @@ describe('encodePng', () => {
   });
 
   it.each<[string, RasterImage, RegExp]>([
-    ['zero width', { width: 0, height: 1, channels: 1, pixels: new Uint8Array(0) }, /width and height must be positive integers/],
+    [
+      'zero width',
+      { width: 0, height: 1, channels: 1, pixels: new Uint8Array(0) },
+      /width and height must be positive integers/,
+    ],
     ['2 channels', { width: 1, height: 1, channels: 2 as 1, pixels: new Uint8Array(2) }, /channels must be 1 or 3/],
-    ['short pixels', { width: 2, height: 2, channels: 3, pixels: new Uint8Array(11) }, /11 bytes do not fill 2 x 2 x 3/],
+    [
+      'short pixels',
+      { width: 2, height: 2, channels: 3, pixels: new Uint8Array(11) },
+      /11 bytes do not fill 2 x 2 x 3/,
+    ],
   ])('rejects %s', (_, image, message) => {
     expect(() => encodePng(image)).toThrow(message);
   });
@@ -72,17 +80,20 @@ describe('preview mosaic', () => {
     const shape = [8, 10, 12];
     const volume = new Float32Array(8 * 10 * 12);
     const mask = new Uint8Array(volume.length);
-    for (let z = 0; z < 8; z++) for (let y = 0; y < 10; y++) for (let x = 0; x < 12; x++) {
-      const i = (z * 10 + y) * 12 + x;
-      volume[i] = x / 11;
-      mask[i] = z >= 2 && z < 6 && y >= 3 && y < 7 && x >= 4 && x < 8 ? 1 : 0;
-    }
+    for (let z = 0; z < 8; z++)
+      for (let y = 0; y < 10; y++)
+        for (let x = 0; x < 12; x++) {
+          const i = (z * 10 + y) * 12 + x;
+          volume[i] = x / 11;
+          mask[i] = z >= 2 && z < 6 && y >= 3 && y < 7 && x >= 4 && x < 8 ? 1 : 0;
+        }
     const item = { shape, spacing: [1, 1, 1], volume, mask, centre: [4, 5, 6] };
     const img = renderPreview([item, { ...item, mask: null }], { panelSize: 24, columns: 1, gap: 2 });
     // 24 px per 12 mm: 2 px per mm. Tile: axial 24 wide, coronal 24, sagittal 20, 4 gaps; 2 rows of tiles.
     expect(img.width).toBe(2 + 24 + 2 + 24 + 2 + 20 + 2);
     expect(img.height).toBe(2 + 20 + 2 + 20 + 2);
-    const px = (x: number, y: number): number[] => Array.from(img.pixels.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+    const px = (x: number, y: number): number[] =>
+      Array.from(img.pixels.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
     // Axial panel at (2, 2): pixel column c shows voxel x = floor(c / 2); far from the mask, gray = x/11.
     expect(px(2 + 21, 2 + 1)).toEqual(Array(3).fill(Math.round((255 * 10) / 11)));
     expect(px(2, 2)).toEqual([0, 0, 0]);
@@ -103,12 +114,18 @@ describe('preview mosaic', () => {
   });
 
   it('writes a PNG of generated samples', () => {
-    const gen = new NoduleGenerator({ name: 'tiny', volume: { shape: [16, 16, 16] }, factors: { diameter: { uniform: [5, 8] } } }, 3);
+    const gen = new NoduleGenerator(
+      { name: 'tiny', volume: { shape: [16, 16, 16] }, factors: { diameter: { uniform: [5, 8] } } },
+      3,
+    );
     const samples = gen.batch('train', [0, 1, 2]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-png-'));
     try {
       const file = path.join(dir, 'preview.png');
-      writePreview(file, samples.map((s) => ({ shape: s.shape, spacing: s.spacing, volume: s.volume, mask: s.mask, centre: s.centre })));
+      writePreview(
+        file,
+        samples.map((s) => ({ shape: s.shape, spacing: s.spacing, volume: s.volume, mask: s.mask, centre: s.centre })),
+      );
       const png = decodePng(fs.readFileSync(file));
       expect(png.channels).toBe(3);
       expect(png.width).toBeGreaterThan(3 * 96);
@@ -127,6 +144,8 @@ describe('preview mosaic', () => {
 
   it('rejects bad input', () => {
     expect(() => renderPreview([])).toThrow(/no samples/);
-    expect(() => renderPreview([{ shape: [2, 2, 2], spacing: [1, 1, 1], volume: new Float32Array(7) }])).toThrow(/sample 0 has shape/);
+    expect(() => renderPreview([{ shape: [2, 2, 2], spacing: [1, 1, 1], volume: new Float32Array(7) }])).toThrow(
+      /sample 0 has shape/,
+    );
   });
 });

@@ -20,12 +20,20 @@ describe('number', () => {
   ])('%j is described as "%s"', (check, text) => expect(describeNumber(check)).toBe(text));
 
   it.each<[schema.NumberCheck, unknown, boolean]>([
-    [{ int: true, min: 1 }, 1, true], [{ int: true, min: 1 }, 0, false], [{ int: true, min: 1 }, 1.5, false],
-    [{ gt: 0 }, 0, false], [{ lt: 1 }, 1, false], [{ in: [0, 1] }, 1, true], [{}, 'x', false], [{}, Infinity, false],
+    [{ int: true, min: 1 }, 1, true],
+    [{ int: true, min: 1 }, 0, false],
+    [{ int: true, min: 1 }, 1.5, false],
+    [{ gt: 0 }, 0, false],
+    [{ lt: 1 }, 1, false],
+    [{ in: [0, 1] }, 1, true],
+    [{}, 'x', false],
+    [{}, Infinity, false],
   ])('%j accepts %j: %s', (check, v, ok) => expect(number(check).safeParse(v).success).toBe(ok));
 
   it('fails with one message per value, even when several bounds fail', () => {
-    expect(lines(strict({ seed: number({ int: true, min: 0 }) }), { seed: -1.5 })).toEqual(['seed: must be an integer >= 0, got -1.5']);
+    expect(lines(strict({ seed: number({ int: true, min: 0 }) }), { seed: -1.5 })).toEqual([
+      'seed: must be an integer >= 0, got -1.5',
+    ]);
   });
 });
 
@@ -56,12 +64,20 @@ describe('formatIssues', () => {
 
 describe('field builders', () => {
   it('triple names the bad item; vector judges the array whole', () => {
-    expect(lines(strict({ shape: triple({ int: true, in: [8, 256] }) }), { shape: [8, 3.5, 8] })).toEqual(['shape[1]: must be an integer in [8, 256], got 3.5']);
+    expect(lines(strict({ shape: triple({ int: true, in: [8, 256] }) }), { shape: [8, 3.5, 8] })).toEqual([
+      'shape[1]: must be an integer in [8, 256], got 3.5',
+    ]);
     expect(lines(strict({ shape: triple({ in: [0, 1] }, '(D, H, W)') }), {})).toEqual(['shape: required (D, H, W)']);
     const v = strict({ w: vector(2, { min: 0 }, 'non-negative numbers') });
-    for (const w of [[1, -1], [1], 'x']) expect(lines(v, { w })).toEqual([`w: must be an array of 2 non-negative numbers, got ${JSON.stringify(w)}`]);
+    for (const w of [[1, -1], [1], 'x'])
+      expect(lines(v, { w })).toEqual([`w: must be an array of 2 non-negative numbers, got ${JSON.stringify(w)}`]);
     expect(v.parse({ w: [0, 2] })).toEqual({ w: [0, 2] });
-    expect(z.toJSONSchema(v).properties!.w).toMatchObject({ type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0 } });
+    expect(z.toJSONSchema(v).properties!.w).toMatchObject({
+      type: 'array',
+      minItems: 2,
+      maxItems: 2,
+      items: { type: 'number', minimum: 0 },
+    });
   });
 
   it('refineWith checks between fields once the types are right, at paths under the value', () => {
@@ -73,7 +89,8 @@ describe('field builders', () => {
   });
 
   it('parseOrThrow throws the given error with every line', () => {
-    expect(() => parseOrThrow(strict({ a: number() }), { a: 'x', b: 1 }, (p) => new Error(p.join(' | ')), { prefix: 'doc' }))
-      .toThrow('doc.a: must be a number, got "x" | doc.b: unknown key (expected one of a)');
+    expect(() =>
+      parseOrThrow(strict({ a: number() }), { a: 'x', b: 1 }, (p) => new Error(p.join(' | ')), { prefix: 'doc' }),
+    ).toThrow('doc.a: must be a number, got "x" | doc.b: unknown key (expected one of a)');
   });
 });

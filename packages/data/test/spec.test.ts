@@ -4,7 +4,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  DEFAULT_FACTORS, FACTOR_NAMES, PRESET_NAMES, SpecError, loadSpec, parseSpec, preset, resolveSpec, validateSpec,
+  DEFAULT_FACTORS,
+  FACTOR_NAMES,
+  PRESET_NAMES,
+  SpecError,
+  loadSpec,
+  parseSpec,
+  preset,
+  resolveSpec,
+  validateSpec,
 } from '../src';
 
 function errorsOf(doc: unknown): string[] {
@@ -20,7 +28,15 @@ function errorsOf(doc: unknown): string[] {
 
 describe('presets', () => {
   it('include the ones the studies need', () => {
-    for (const name of ['iid', 'shortcut-size', 'shortcut-density', 'scanner-shift', 'task-subsolid', 'task-calcified', 'task-cavity']) {
+    for (const name of [
+      'iid',
+      'shortcut-size',
+      'shortcut-density',
+      'scanner-shift',
+      'task-subsolid',
+      'task-calcified',
+      'task-cavity',
+    ]) {
       expect(PRESET_NAMES).toContain(name);
     }
   });
@@ -79,29 +95,109 @@ describe('validateSpec errors name the path', () => {
     ['missing name', {}, 'spec.name: must be a non-empty string'],
     ['unknown top-level key', { name: 'x', factorz: {} }, 'spec.factorz: unknown key'],
     ['unknown factor', { name: 'x', factors: { size: { const: 3 } } }, 'spec.factors.size: unknown factor'],
-    ['value out of range', { name: 'x', classes: { '1': { diameter: { uniform: [4, 80] } } } }, 'spec.classes.1.diameter.uniform[1]: must be in [2, 40] mm, got 80'],
-    ['reversed range', { name: 'x', factors: { diameter: { uniform: [9, 4] } } }, 'spec.factors.diameter.uniform: low 9 is greater than high 4'],
-    ['two forms', { name: 'x', factors: { diameter: { const: 5, uniform: [1, 2] } } }, 'spec.factors.diameter: has const and uniform'],
+    [
+      'value out of range',
+      { name: 'x', classes: { '1': { diameter: { uniform: [4, 80] } } } },
+      'spec.classes.1.diameter.uniform[1]: must be in [2, 40] mm, got 80',
+    ],
+    [
+      'reversed range',
+      { name: 'x', factors: { diameter: { uniform: [9, 4] } } },
+      'spec.factors.diameter.uniform: low 9 is greater than high 4',
+    ],
+    [
+      'two forms',
+      { name: 'x', factors: { diameter: { const: 5, uniform: [1, 2] } } },
+      'spec.factors.diameter: has const and uniform',
+    ],
     ['unknown form', { name: 'x', factors: { diameter: { gauss: 5 } } }, 'spec.factors.diameter.gauss: unknown key'],
-    ['uniform on an integer factor', { name: 'x', factors: { vesselCount: { uniform: [0, 3] } } }, 'spec.factors.vesselCount.uniform: "uniform" (use "int") does not apply'],
-    ['bad category', { name: 'x', factors: { densityType: { choice: ['solid', 'glassy'] } } }, 'spec.factors.densityType.choice[1]: must be one of "solid", "part-solid", "ground-glass", got "glassy"'],
-    ['bad weights', { name: 'x', factors: { densityType: { choice: ['solid'], weights: [1, 2] } } }, 'spec.factors.densityType.weights: must be an array of 1 numbers'],
-    ['bernoulli on a number', { name: 'x', factors: { texture: { bernoulli: 0.5 } } }, 'spec.factors.texture.bernoulli: "bernoulli" does not apply'],
-    ['negative std', { name: 'x', factors: { texture: { normal: { mean: 5, std: -1 } } } }, 'spec.factors.texture.normal.std: must be a finite number >= 0'],
+    [
+      'uniform on an integer factor',
+      { name: 'x', factors: { vesselCount: { uniform: [0, 3] } } },
+      'spec.factors.vesselCount.uniform: "uniform" (use "int") does not apply',
+    ],
+    [
+      'bad category',
+      { name: 'x', factors: { densityType: { choice: ['solid', 'glassy'] } } },
+      'spec.factors.densityType.choice[1]: must be one of "solid", "part-solid", "ground-glass", got "glassy"',
+    ],
+    [
+      'bad weights',
+      { name: 'x', factors: { densityType: { choice: ['solid'], weights: [1, 2] } } },
+      'spec.factors.densityType.weights: must be an array of 1 numbers',
+    ],
+    [
+      'bernoulli on a number',
+      { name: 'x', factors: { texture: { bernoulli: 0.5 } } },
+      'spec.factors.texture.bernoulli: "bernoulli" does not apply',
+    ],
+    [
+      'negative std',
+      { name: 'x', factors: { texture: { normal: { mean: 5, std: -1 } } } },
+      'spec.factors.texture.normal.std: must be a finite number >= 0',
+    ],
     ['unknown class', { name: 'x', classes: { '2': {} } }, 'spec.classes.2: unknown class'],
-    ['bad shape', { name: 'x', volume: { shape: [32, 32, 3.5] } }, 'spec.volume.shape[2]: must be an integer in [8, 256]'],
+    [
+      'bad shape',
+      { name: 'x', volume: { shape: [32, 32, 3.5] } },
+      'spec.volume.shape[2]: must be an integer in [8, 256]',
+    ],
     ['bad window', { name: 'x', window: { center: -600, width: 0 } }, 'spec.window.width: must be a number > 0'],
-    ['rho out of range', { name: 'x', shortcuts: [{ factor: 'diameter', rho: 1.5, distributions: [{ const: 5 }, { const: 9 }] }] }, 'spec.shortcuts[0].rho: must be a probability in [0, 1], got 1.5'],
-    ['shortcut read by the rule', { name: 'x', shortcuts: [{ factor: 'lobulation', rho: 0.9, distributions: [{ const: 0 }, { const: 0.3 }] }] }, 'spec.shortcuts[0].factor: "lobulation" is read by the label rule'],
-    ['shortcut with one side', { name: 'x', shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ const: 5 }] }] }, 'spec.shortcuts[0].distributions: must be [side-0 distribution, side-1 distribution]'],
-    ['shortcut also per class', { name: 'x', classes: { '0': { diameter: { const: 5 } } }, shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ const: 5 }, { const: 9 }] }] }, 'spec.shortcuts[0].factor: "diameter" also has a per-class distribution'],
-    ['split rho of a non-shortcut', { name: 'x', splits: { test: { rho: { diameter: 0.5 } } } }, 'spec.splits.test.rho.diameter: "diameter" is not a shortcut'],
+    [
+      'rho out of range',
+      { name: 'x', shortcuts: [{ factor: 'diameter', rho: 1.5, distributions: [{ const: 5 }, { const: 9 }] }] },
+      'spec.shortcuts[0].rho: must be a probability in [0, 1], got 1.5',
+    ],
+    [
+      'shortcut read by the rule',
+      { name: 'x', shortcuts: [{ factor: 'lobulation', rho: 0.9, distributions: [{ const: 0 }, { const: 0.3 }] }] },
+      'spec.shortcuts[0].factor: "lobulation" is read by the label rule',
+    ],
+    [
+      'shortcut with one side',
+      { name: 'x', shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ const: 5 }] }] },
+      'spec.shortcuts[0].distributions: must be [side-0 distribution, side-1 distribution]',
+    ],
+    [
+      'shortcut also per class',
+      {
+        name: 'x',
+        classes: { '0': { diameter: { const: 5 } } },
+        shortcuts: [{ factor: 'diameter', rho: 0.9, distributions: [{ const: 5 }, { const: 9 }] }],
+      },
+      'spec.shortcuts[0].factor: "diameter" also has a per-class distribution',
+    ],
+    [
+      'split rho of a non-shortcut',
+      { name: 'x', splits: { test: { rho: { diameter: 0.5 } } } },
+      'spec.splits.test.rho.diameter: "diameter" is not a shortcut',
+    ],
     ['unknown split key', { name: 'x', splits: { test: { noise: 1 } } }, 'spec.splits.test.noise: unknown key'],
-    ['rule with an unknown factor', { name: 'x', labelRule: { factor: 'size', gt: 3 } }, 'spec.labelRule.factor: unknown factor "size"'],
-    ['rule with two operators', { name: 'x', labelRule: { factor: 'diameter', gt: 3, lt: 9 } }, 'spec.labelRule: comparison of "diameter" has 2 operators'],
-    ['order operator on a category', { name: 'x', labelRule: { any: [{ factor: 'densityType', gt: 1 }] } }, 'spec.labelRule.any[0].gt: "gt" needs a numeric factor'],
-    ['empty any', { name: 'x', labelRule: { not: { any: [] } } }, 'spec.labelRule.not.any: must be a non-empty array of rules'],
-    ['bad category in rule', { name: 'x', labelRule: { factor: 'calcification', in: ['central', 'chalky'] } }, 'spec.labelRule.in[1]: must be one of'],
+    [
+      'rule with an unknown factor',
+      { name: 'x', labelRule: { factor: 'size', gt: 3 } },
+      'spec.labelRule.factor: unknown factor "size"',
+    ],
+    [
+      'rule with two operators',
+      { name: 'x', labelRule: { factor: 'diameter', gt: 3, lt: 9 } },
+      'spec.labelRule: comparison of "diameter" has 2 operators',
+    ],
+    [
+      'order operator on a category',
+      { name: 'x', labelRule: { any: [{ factor: 'densityType', gt: 1 }] } },
+      'spec.labelRule.any[0].gt: "gt" needs a numeric factor',
+    ],
+    [
+      'empty any',
+      { name: 'x', labelRule: { not: { any: [] } } },
+      'spec.labelRule.not.any: must be a non-empty array of rules',
+    ],
+    [
+      'bad category in rule',
+      { name: 'x', labelRule: { factor: 'calcification', in: ['central', 'chalky'] } },
+      'spec.labelRule.in[1]: must be one of',
+    ],
   ])('%s', (_name, doc, message) => {
     const errors = errorsOf(doc);
     expect(errors.some((e) => e.startsWith(message))).toBe(true);
@@ -146,7 +242,9 @@ describe('spec files', () => {
   it('names the file on invalid JSON, invalid content or a missing file', () => {
     const file = path.join(dir, 'bad.json');
     fs.writeFileSync(file, '{"name": "x",');
-    expect(() => loadSpec(file)).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[\\s\\S]*not valid JSON`));
+    expect(() => loadSpec(file)).toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[\\s\\S]*not valid JSON`),
+    );
     fs.writeFileSync(file, '{"name": "x", "factors": {"diameter": {"const": 1}}}');
     expect(() => loadSpec(file)).toThrow(/bad\.json:[\s\S]*spec\.factors\.diameter\.const: must be in \[2, 40\]/);
     expect(() => loadSpec(path.join(dir, 'missing.json'))).toThrow(/cannot read dataset spec .*missing\.json/);

@@ -24,7 +24,8 @@ export function checkpointFile(target: string, which: 'best' | 'last' = 'best'):
     const candidate = path.join(target, 'checkpoints', name);
     if (fs.existsSync(candidate)) return candidate;
   }
-  const wanted = which === 'best' ? 'checkpoints/best.safetensors or checkpoints/last.safetensors' : 'checkpoints/last.safetensors';
+  const wanted =
+    which === 'best' ? 'checkpoints/best.safetensors or checkpoints/last.safetensors' : 'checkpoints/last.safetensors';
   throw new Error(`${target} is a folder without ${wanted} (not a nodulab run, or one without a completed epoch?)`);
 }
 
@@ -68,7 +69,8 @@ function recordedDataSpec(file: string, metadata: Record<string, string>, config
   const own = parseMetadataJson(file, metadata, DATA_SPEC_METADATA_KEY);
   if (own !== undefined) return validateSpec(own, `${file} metadata "${DATA_SPEC_METADATA_KEY}"`);
   const fromConfig = (config as { data?: { spec?: unknown } } | undefined)?.data?.spec;
-  if (fromConfig && typeof fromConfig === 'object') return validateSpec(fromConfig, `${file} metadata "${CONFIG_METADATA_KEY}" data.spec`);
+  if (fromConfig && typeof fromConfig === 'object')
+    return validateSpec(fromConfig, `${file} metadata "${CONFIG_METADATA_KEY}" data.spec`);
   return null;
 }
 
@@ -93,7 +95,16 @@ export function loadModelCheckpoint(target: string, options: LoadModelOptions = 
   const trainingConfig = parseMetadataJson(file, metadata, CONFIG_METADATA_KEY);
   const dataSpec = options.dataSpec ?? recordedDataSpec(file, metadata, trainingConfig) ?? preset('iid');
   const resolved = resolveSpec(dataSpec, 'train');
-  return { file, model, spec, metadata, inputSize: [...resolved.shape], spacing: [...resolved.spacing], window: { ...resolved.window }, trainingConfig };
+  return {
+    file,
+    model,
+    spec,
+    metadata,
+    inputSize: [...resolved.shape],
+    spacing: [...resolved.spacing],
+    window: { ...resolved.window },
+    trainingConfig,
+  };
 }
 
 /**
@@ -102,5 +113,8 @@ export function loadModelCheckpoint(target: string, options: LoadModelOptions = 
  */
 export function loadCheckpointPredictor(target: string, options: LoadModelOptions = {}): ModulePredictor {
   const c = loadModelCheckpoint(target, options);
-  return new ModulePredictor(c.model, describeModel(c.model, { inputSize: c.inputSize, spacing: c.spacing, window: c.window }, c.file));
+  return new ModulePredictor(
+    c.model,
+    describeModel(c.model, { inputSize: c.inputSize, spacing: c.spacing, window: c.window }, c.file),
+  );
 }

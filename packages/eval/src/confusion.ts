@@ -26,7 +26,8 @@ export function checkPaired(what: string, a: ArrayLike<unknown>, b: ArrayLike<un
  */
 export function confusionMatrix(labels: ClassArray, predicted: ClassArray, numClasses = 2): number[][] {
   checkPaired('confusionMatrix', labels, predicted, 'labels', 'predicted');
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`confusionMatrix: numClasses must be an integer >= 2, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2)
+    throw new Error(`confusionMatrix: numClasses must be an integer >= 2, got ${numClasses}`);
   checkClasses('confusionMatrix', 'labels', labels, numClasses);
   checkClasses('confusionMatrix', 'predicted', predicted, numClasses);
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));

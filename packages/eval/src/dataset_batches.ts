@@ -7,7 +7,11 @@ import type { LabelledBatch } from './evaluate';
  * The samples of `dataset` in index order, in batches of `batchSize` (the last one possibly smaller).
  * @param options.masks also yield each volume's true mask (D·H·W voxels), for segmentation metrics.
  */
-export function* datasetBatches(dataset: Dataset, batchSize: number, options: { masks?: boolean } = {}): Generator<LabelledBatch> {
+export function* datasetBatches(
+  dataset: Dataset,
+  batchSize: number,
+  options: { masks?: boolean } = {},
+): Generator<LabelledBatch> {
   const masks = options.masks ?? false;
   for (const b of new DataLoader(dataset, { batchSize, masks })) {
     const V = b.x.shape.slice(2).reduce((a, d) => a * d, 1);

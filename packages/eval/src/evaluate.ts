@@ -72,8 +72,10 @@ export type Evaluation = ClassificationEvaluation | SegmentationEvaluation;
 
 function checkBatch(b: LabelledBatch, n: number, k: number): void {
   if (b.labels.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.labels.length} labels`);
-  if (b.indices && b.indices.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.indices.length} indices`);
-  if (b.masks && b.masks.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.masks.length} masks`);
+  if (b.indices && b.indices.length !== n)
+    throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.indices.length} indices`);
+  if (b.masks && b.masks.length !== n)
+    throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.masks.length} masks`);
 }
 
 /**
@@ -82,11 +84,18 @@ function checkBatch(b: LabelledBatch, n: number, k: number): void {
  * gets per-sample Dice of class 1 (batches must carry masks) and the mean. Rejects on an embedding
  * model, an empty set or a batch whose parts disagree in length.
  */
-export async function evaluate(predictor: Predictor, batches: Iterable<LabelledBatch> | AsyncIterable<LabelledBatch>, options: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluate(
+  predictor: Predictor,
+  batches: Iterable<LabelledBatch> | AsyncIterable<LabelledBatch>,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
   const info = predictor.info;
-  if (info.task === 'embedding') throw new Error(`evaluate: an embedding model; evaluate needs a classification or segmentation model`);
+  if (info.task === 'embedding')
+    throw new Error(`evaluate: an embedding model; evaluate needs a classification or segmentation model`);
   if (info.task === 'classification' && info.classNames.length !== 2) {
-    throw new Error(`evaluate: the model has ${info.classNames.length} classes; the metrics are for 2-class (benign/malignant) models`);
+    throw new Error(
+      `evaluate: the model has ${info.classNames.length} classes; the metrics are for 2-class (benign/malignant) models`,
+    );
   }
   const threshold = options.threshold ?? 0.5;
   if (!Number.isFinite(threshold)) throw new Error(`evaluate: threshold must be finite, got ${threshold}`);
@@ -109,7 +118,8 @@ export async function evaluate(predictor: Predictor, batches: Iterable<LabelledB
       if (!b.masks) throw new Error('evaluate: a segmentation model needs batches with masks');
       const K = y.shape[1];
       const V = y.size / (n * K);
-      for (let i = 0; i < n; i++) dices.push(dice(argmaxClasses(y.data.subarray(i * K * V, (i + 1) * K * V), K, V), b.masks[i]));
+      for (let i = 0; i < n; i++)
+        dices.push(dice(argmaxClasses(y.data.subarray(i * K * V, (i + 1) * K * V), K, V), b.masks[i]));
     }
     for (let i = 0; i < n; i++) {
       indices.push(b.indices ? b.indices[i] : indices.length);
@@ -120,16 +130,39 @@ export async function evaluate(predictor: Predictor, batches: Iterable<LabelledB
   if (labels.length === 0) throw new Error('evaluate: no samples');
   if (info.task === 'segmentation') {
     const predictions = indices.map((index, i) => ({ index, label: labels[i], dice: dices[i] }));
-    return { task: 'segmentation', info, predictions, metrics: { n: dices.length, meanDice: dices.reduce((a, b) => a + b, 0) / dices.length } };
+    return {
+      task: 'segmentation',
+      info,
+      predictions,
+      metrics: { n: dices.length, meanDice: dices.reduce((a, b) => a + b, 0) / dices.length },
+    };
   }
   const m = binaryMetrics(labels, scores, threshold);
   const all = new Float32Array(logits.reduce((a, l) => a + l.length, 0));
   logits.reduce((off, l) => (all.set(l, off), off + l.length), 0);
-  const predictions = indices.map((index, i) => ({ index, label: labels[i], pMalignant: scores[i], predicted: scores[i] >= threshold ? 1 : 0 }));
-  return { task: 'classification', info, predictions, logits: all, metrics: pickClassificationMetrics(m), confusion: m.confusion, threshold };
+  const predictions = indices.map((index, i) => ({
+    index,
+    label: labels[i],
+    pMalignant: scores[i],
+    predicted: scores[i] >= threshold ? 1 : 0,
+  }));
+  return {
+    task: 'classification',
+    info,
+    predictions,
+    logits: all,
+    metrics: pickClassificationMetrics(m),
+    confusion: m.confusion,
+    threshold,
+  };
 }
 
 /** predictions.csv: a header "index,label,p_malignant,predicted" and one row per sample. */
 export function predictionsCsv(predictions: readonly SamplePrediction[]): string {
-  return ['index,label,p_malignant,predicted', ...predictions.map((p) => `${p.index},${p.label},${p.pMalignant},${p.predicted}`)].join('\n') + '\n';
+  return (
+    [
+      'index,label,p_malignant,predicted',
+      ...predictions.map((p) => `${p.index},${p.label},${p.pMalignant},${p.predicted}`),
+    ].join('\n') + '\n'
+  );
 }

@@ -36,7 +36,8 @@ function volumesOf(input: VolumeInput, index: string, meta: InputInfo): ArrayLik
   const per = C * D * H * W;
   const expected = `the model expects volumes ${describe(meta)} (C, D, H, W)`;
   if (input instanceof Float32Array) {
-    if (input.length !== per) throw new Error(`predict: input${index} has ${input.length} values; ${expected} = ${per} values`);
+    if (input.length !== per)
+      throw new Error(`predict: input${index} has ${input.length} values; ${expected} = ${per} values`);
     return [input];
   }
   const shape = input instanceof Tensor ? input.shape : input?.shape;
@@ -55,13 +56,22 @@ function volumesOf(input: VolumeInput, index: string, meta: InputInfo): ArrayLik
   else if (shape.length === 5) [n, ...dims] = shape;
   else throw new Error(`predict: input${index} has shape [${shape.join(', ')}]; use (D,H,W), (C,D,H,W) or (N,C,D,H,W)`);
   if (dims[0] !== C) {
-    throw new Error(`predict: input${index} has ${dims[0]} channel${dims[0] === 1 ? '' : 's'} (shape [${shape.join(', ')}]) but ${expected}`);
+    throw new Error(
+      `predict: input${index} has ${dims[0]} channel${dims[0] === 1 ? '' : 's'} (shape [${shape.join(', ')}]) but ${expected}`,
+    );
   }
   if (dims[1] !== D || dims[2] !== H || dims[3] !== W) {
-    throw new Error(`predict: input${index} volume size (${dims.slice(1).join(', ')}) differs from the model's input size (${D}, ${H}, ${W}) (shape [${shape.join(', ')}]); resample or crop the volume`);
+    throw new Error(
+      `predict: input${index} volume size (${dims.slice(1).join(', ')}) differs from the model's input size (${D}, ${H}, ${W}) (shape [${shape.join(', ')}]); resample or crop the volume`,
+    );
   }
   const out: ArrayLike<number>[] = [];
-  for (let k = 0; k < n; k++) out.push(data instanceof Float32Array ? data.subarray(k * per, (k + 1) * per) : Array.prototype.slice.call(data, k * per, (k + 1) * per));
+  for (let k = 0; k < n; k++)
+    out.push(
+      data instanceof Float32Array
+        ? data.subarray(k * per, (k + 1) * per)
+        : Array.prototype.slice.call(data, k * per, (k + 1) * per),
+    );
   return out;
 }
 
@@ -69,8 +79,13 @@ function volumesOf(input: VolumeInput, index: string, meta: InputInfo): ArrayLik
  * The network input batch x: (N,C,D,H,W) as one Float32Array (a copy), normalized unless `units` is
  * 'normalized'. Throws on a wrong channel count or volume size, an empty batch or a non-finite value.
  */
-export function prepareBatch(input: VolumeInput | readonly VolumeInput[], meta: InputInfo, units: InputUnits = 'HU'): { data: Float32Array; n: number } {
-  if (units !== 'HU' && units !== 'normalized') throw new Error(`predict: units must be 'HU' or 'normalized', got ${JSON.stringify(units)}`);
+export function prepareBatch(
+  input: VolumeInput | readonly VolumeInput[],
+  meta: InputInfo,
+  units: InputUnits = 'HU',
+): { data: Float32Array; n: number } {
+  if (units !== 'HU' && units !== 'normalized')
+    throw new Error(`predict: units must be 'HU' or 'normalized', got ${JSON.stringify(units)}`);
   const items = Array.isArray(input) ? input : [input as VolumeInput];
   const volumes = items.flatMap((it, i) => volumesOf(it, Array.isArray(input) ? `[${i}]` : '', meta));
   if (volumes.length === 0) throw new Error('predict: no volumes given');
@@ -78,7 +93,8 @@ export function prepareBatch(input: VolumeInput | readonly VolumeInput[], meta: 
   const data = new Float32Array(volumes.length * per);
   volumes.forEach((v, k) => data.set(v, k * per));
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new Error(`predict: volume ${Math.floor(i / per)} has a non-finite value (${data[i]}) at voxel ${i % per}`);
+    if (!Number.isFinite(data[i]))
+      throw new Error(`predict: volume ${Math.floor(i / per)} has a non-finite value (${data[i]}) at voxel ${i % per}`);
   }
   if (units === 'HU') normalizeInPlace(data, meta.normalization);
   return { data, n: volumes.length };

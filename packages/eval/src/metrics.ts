@@ -110,7 +110,11 @@ export function pickClassificationMetrics(m: BinaryMetrics): ClassificationMetri
  * Accuracy, sensitivity, specificity, balanced accuracy and AUROC from labels (0/1) and P(malignant)
  * scores; a sample is called malignant when its score >= `threshold` (default 0.5).
  */
-export function classificationMetrics(labels: ClassArray, scores: ArrayLike<number>, threshold = 0.5): ClassificationMetrics {
+export function classificationMetrics(
+  labels: ClassArray,
+  scores: ArrayLike<number>,
+  threshold = 0.5,
+): ClassificationMetrics {
   return pickClassificationMetrics(binaryMetrics(labels, scores, threshold));
 }
 

@@ -53,8 +53,14 @@ export function defaultClassNames(task: Task, k: number): string[] {
 }
 
 function checkTriple(what: string, name: string, v: unknown, integer: boolean): [number, number, number] {
-  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x) && (!integer || Number.isInteger(x)))) {
-    throw new Error(`${what}: ${name} must be 3 positive ${integer ? 'integers' : 'numbers'}, got ${JSON.stringify(v)}`);
+  if (
+    !Array.isArray(v) ||
+    v.length !== 3 ||
+    !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x) && (!integer || Number.isInteger(x)))
+  ) {
+    throw new Error(
+      `${what}: ${name} must be 3 positive ${integer ? 'integers' : 'numbers'}, got ${JSON.stringify(v)}`,
+    );
   }
   return [v[0], v[1], v[2]];
 }
@@ -66,12 +72,15 @@ function checkTriple(what: string, name: string, v: unknown, integer: boolean): 
  */
 export function describeModel(model: Module, options: DescribeOptions = {}, what = 'describeModel'): ModelInfo {
   if (!isModel(model)) {
-    throw new Error(`${what}: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`);
+    throw new Error(
+      `${what}: ${model?.constructor?.name ?? typeof model} is not a nodulab model (NoduleNet3D, ResNet3D, UNet3D)`,
+    );
   }
   const net = model;
   const kind = net.kind;
   const output = options.output ?? 'logits';
-  if (!['logits', 'embedding', 'projection'].includes(output)) throw new Error(`${what}: output must be logits, embedding or projection, got "${output}"`);
+  if (!['logits', 'embedding', 'projection'].includes(output))
+    throw new Error(`${what}: output must be logits, embedding or projection, got "${output}"`);
   const task: Task = output !== 'logits' ? 'embedding' : net.task;
   const inputSize = checkTriple(what, 'inputSize', options.inputSize ?? [32, 32, 32], true);
   const spacing = checkTriple(what, 'spacing', options.spacing ?? [1, 1, 1], false);
@@ -79,7 +88,8 @@ export function describeModel(model: Module, options: DescribeOptions = {}, what
   if (w !== null && !(Number.isFinite(w.center) && w.width > 0 && Number.isFinite(w.width))) {
     throw new Error(`${what}: window must have a finite center and a positive width, got ${JSON.stringify(w)}`);
   }
-  const normalization: Normalization = w === null ? { type: 'none' } : { type: 'window', center: w.center, width: w.width };
+  const normalization: Normalization =
+    w === null ? { type: 'none' } : { type: 'window', center: w.center, width: w.width };
   const classNames = options.classNames ?? defaultClassNames(task, net.numClasses);
   if (task !== 'embedding' && classNames.length !== net.numClasses) {
     throw new Error(`${what}: ${classNames.length} class names for a model with ${net.numClasses} classes`);

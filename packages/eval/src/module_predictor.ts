@@ -7,7 +7,10 @@ import type { Predictor } from './predictor';
 /** An in-process model as a {@link Predictor}: `predict(x)` is `model.forward(x)` in eval mode. */
 export class ModulePredictor implements Predictor {
   /** @param model a module whose forward gives logits @param info what it predicts and takes */
-  constructor(readonly model: Module, readonly info: ModelInfo) {}
+  constructor(
+    readonly model: Module,
+    readonly info: ModelInfo,
+  ) {}
 
   /** Logits of x: (N,C,D,H,W) in network units; yields to the event loop after the batch. */
   async predict(x: Tensor): Promise<Tensor> {

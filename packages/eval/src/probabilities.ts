@@ -10,25 +10,30 @@ export const POSITIVE_CLASS = 1;
  * (N,K,...spatial), like `torch.softmax(logits, 1)`. Max-shifted, so large logits are safe.
  */
 export function classProbabilities(logits: Tensor): Tensor {
-  if (logits.ndim < 2) throw new Error(`classProbabilities: logits must be (N,K) or (N,K,...), got shape [${logits.shape.join(', ')}]`);
+  if (logits.ndim < 2)
+    throw new Error(`classProbabilities: logits must be (N,K) or (N,K,...), got shape [${logits.shape.join(', ')}]`);
   if (logits.ndim === 2) return softmax(logits, 1);
   // (N,K,V) -> rows (N·V, K), softmax, and back.
   const [N, K] = logits.shape;
   const V = logits.size / (N * K);
   const rows = new Float32Array(logits.size);
   const src = logits.data;
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) rows[(n * V + v) * K + k] = src[(n * K + k) * V + v];
+  for (let n = 0; n < N; n++)
+    for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) rows[(n * V + v) * K + k] = src[(n * K + k) * V + v];
   const p = softmax(new Tensor(rows, [N * V, K]), 1).data;
   const out = new Float32Array(logits.size);
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) out[(n * K + k) * V + v] = p[(n * V + v) * K + k];
+  for (let n = 0; n < N; n++)
+    for (let k = 0; k < K; k++) for (let v = 0; v < V; v++) out[(n * K + k) * V + v] = p[(n * V + v) * K + k];
   return new Tensor(out, logits.shape);
 }
 
 /** P(class `positive`) of each sample from probabilities (N,K): P(malignant) for positive = 1. */
 export function positiveScores(probabilities: Tensor, positive = POSITIVE_CLASS): Float64Array {
-  if (probabilities.ndim !== 2) throw new Error(`positiveScores: probabilities must be (N,K), got shape [${probabilities.shape.join(', ')}]`);
+  if (probabilities.ndim !== 2)
+    throw new Error(`positiveScores: probabilities must be (N,K), got shape [${probabilities.shape.join(', ')}]`);
   const [N, K] = probabilities.shape;
-  if (!Number.isInteger(positive) || positive < 0 || positive >= K) throw new Error(`positiveScores: class ${positive} is not in [0, ${K - 1}]`);
+  if (!Number.isInteger(positive) || positive < 0 || positive >= K)
+    throw new Error(`positiveScores: class ${positive} is not in [0, ${K - 1}]`);
   const p = probabilities.data;
   return Float64Array.from({ length: N }, (_, i) => p[i * K + positive]);
 }

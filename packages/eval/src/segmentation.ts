@@ -6,7 +6,8 @@
  * `cls` (or, for cls = 1, where it is non-zero, so a 0/255 mask works).
  */
 export function dice(pred: ArrayLike<number>, truth: ArrayLike<number>, cls = 1): number {
-  if (pred.length !== truth.length) throw new Error(`dice: the predicted mask has ${pred.length} voxels but the true mask has ${truth.length}`);
+  if (pred.length !== truth.length)
+    throw new Error(`dice: the predicted mask has ${pred.length} voxels but the true mask has ${truth.length}`);
   let inter = 0;
   let a = 0;
   let b = 0;

@@ -18,7 +18,8 @@ export interface MeanCI {
 
 function checkValues(what: string, values: ArrayLike<number>): void {
   if (!values || values.length === 0) throw new Error(`${what}: no values`);
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw new Error(`${what}: values[${i}] = ${values[i]} is not finite`);
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isFinite(values[i])) throw new Error(`${what}: values[${i}] = ${values[i]} is not finite`);
 }
 
 /** The arithmetic mean. */
@@ -55,7 +56,10 @@ export function meanCI(values: ArrayLike<number>, level = 0.95): MeanCI {
  * meanCI of every numeric field across runs: runs [{accuracy: .8, auroc: .9}, ...] ->
  * {accuracy: MeanCI, auroc: MeanCI}. Fields missing from or non-numeric in any run are skipped.
  */
-export function summarizeRuns<K extends string>(runs: readonly Partial<Record<K, unknown>>[], level = 0.95): Record<K, MeanCI> {
+export function summarizeRuns<K extends string>(
+  runs: readonly Partial<Record<K, unknown>>[],
+  level = 0.95,
+): Record<K, MeanCI> {
   if (runs.length === 0) throw new Error('summarizeRuns: no runs');
   const out = {} as Record<K, MeanCI>;
   for (const key of Object.keys(runs[0]) as K[]) {

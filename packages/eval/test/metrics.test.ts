@@ -1,5 +1,14 @@
 // Classification metrics against values worked out by hand, and their errors on bad input.
-import { accuracy, auroc, balancedAccuracy, binaryCounts, binaryMetrics, confusionMatrix, sensitivity, specificity } from '../src';
+import {
+  accuracy,
+  auroc,
+  balancedAccuracy,
+  binaryCounts,
+  binaryMetrics,
+  confusionMatrix,
+  sensitivity,
+  specificity,
+} from '../src';
 
 // predicted at 0.5: [1,1,0,0,1,0,0,1] -> TP 3 (0,1,7), FN 1 (2), FP 1 (4), TN 3 (3,5,6).
 const LABELS = [1, 1, 1, 0, 0, 0, 0, 1];
@@ -15,7 +24,11 @@ describe('threshold metrics', () => {
     // an imbalanced case: 1 positive found of 2, 5 of 6 negatives right
     ['imbalanced sensitivity', sensitivity([1, 1, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 1]), 1 / 2],
     ['imbalanced specificity', specificity([1, 1, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 1]), 5 / 6],
-    ['imbalanced balanced accuracy', balancedAccuracy([1, 1, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 1]), (1 / 2 + 5 / 6) / 2],
+    [
+      'imbalanced balanced accuracy',
+      balancedAccuracy([1, 1, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 1]),
+      (1 / 2 + 5 / 6) / 2,
+    ],
     ['positive class 0', sensitivity([0, 0, 1], [0, 1, 1], 0), 1 / 2],
   ])('%s', (_name, got, want) => {
     expect(got).toBeCloseTo(want as number, 12);
@@ -23,8 +36,15 @@ describe('threshold metrics', () => {
 
   it('counts and confusion matrix', () => {
     expect(binaryCounts(LABELS, PRED)).toEqual({ tp: 3, fp: 1, tn: 3, fn: 1 });
-    expect(confusionMatrix(LABELS, PRED)).toEqual([[3, 1], [1, 3]]);
-    expect(confusionMatrix([0, 1, 2, 2], [0, 2, 2, 1], 3)).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 1]]);
+    expect(confusionMatrix(LABELS, PRED)).toEqual([
+      [3, 1],
+      [1, 3],
+    ]);
+    expect(confusionMatrix([0, 1, 2, 2], [0, 2, 2, 1], 3)).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 1],
+    ]);
   });
 
   it('NaN when a class is absent', () => {
@@ -51,9 +71,19 @@ describe('auroc', () => {
 describe('binaryMetrics', () => {
   it('puts every metric together at a threshold', () => {
     const m = binaryMetrics(LABELS, SCORES, 0.5);
-    expect(m).toMatchObject({ n: 8, accuracy: 0.75, sensitivity: 0.75, specificity: 0.75, balancedAccuracy: 0.75, threshold: 0.5 });
+    expect(m).toMatchObject({
+      n: 8,
+      accuracy: 0.75,
+      sensitivity: 0.75,
+      specificity: 0.75,
+      balancedAccuracy: 0.75,
+      threshold: 0.5,
+    });
     expect(m.auroc).toBeCloseTo(15 / 16, 12);
-    expect(m.confusion).toEqual([[3, 1], [1, 3]]);
+    expect(m.confusion).toEqual([
+      [3, 1],
+      [1, 3],
+    ]);
     // at 0.35 sample 2 (0.4) turns positive: TP 4, FP 1
     expect(binaryMetrics(LABELS, SCORES, 0.35).sensitivity).toBe(1);
   });

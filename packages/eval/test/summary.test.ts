@@ -56,7 +56,10 @@ describe('meanCI', () => {
   });
 
   it('summarizeRuns summarizes each numeric field', () => {
-    const s = summarizeRuns([{ accuracy: 0.8, auroc: 0.9, name: 'a' }, { accuracy: 0.6, auroc: 0.7, name: 'b' }]);
+    const s = summarizeRuns([
+      { accuracy: 0.8, auroc: 0.9, name: 'a' },
+      { accuracy: 0.6, auroc: 0.7, name: 'b' },
+    ]);
     expect(Object.keys(s).sort()).toEqual(['accuracy', 'auroc']);
     expect(s.accuracy.mean).toBeCloseTo(0.7, 12);
     expect(s.accuracy.halfWidth).toBeCloseTo((12.7062047 * Math.sqrt(0.02)) / Math.sqrt(2), 5);

@@ -28,7 +28,8 @@ export function clipGradNorm_(params: Tensor[] | Tensor, maxNorm: number, option
   const ps = gradsOf('clipGradNorm_', params);
   let total = 0;
   if (normType === Infinity) {
-    for (const p of ps) for (const v of p.grad!.data) total = Number.isNaN(v) || Math.abs(v) > total ? Math.abs(v) : total;
+    for (const p of ps)
+      for (const v of p.grad!.data) total = Number.isNaN(v) || Math.abs(v) > total ? Math.abs(v) : total;
   } else {
     let acc = 0;
     for (const p of ps) for (const v of p.grad!.data) acc += Math.pow(Math.abs(v), normType);

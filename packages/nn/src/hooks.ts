@@ -6,7 +6,10 @@ import type { Module, RemovableHandle } from './module';
 /** What {@link captureOutputs} returns: fn's result and each named layer's output. */
 export interface Captured<T> {
   result: T;
-  /** name -> that layer's output (the last one, for a layer run several times in one pass), attached to the autograd graph. */
+  /**
+   * name -> that layer's output (the last one, for a layer run several times in one pass), attached to the autograd
+   * graph.
+   */
   outputs: Record<string, Tensor>;
 }
 
@@ -24,13 +27,16 @@ export function captureOutputs<T>(model: Module, names: readonly string[], fn: (
   const handles: RemovableHandle[] = [];
   try {
     for (const name of names) {
-      handles.push(model.getSubmodule(name).registerForwardHook((_m, _inputs, output) => {
-        outputs[name] = output;
-      }));
+      handles.push(
+        model.getSubmodule(name).registerForwardHook((_m, _inputs, output) => {
+          outputs[name] = output;
+        }),
+      );
     }
     const result = fn();
     const missing = names.filter((n) => !(n in outputs));
-    if (missing.length) throw new Error(`captureOutputs: layer(s) ${missing.map((n) => `"${n}"`).join(', ')} did not run`);
+    if (missing.length)
+      throw new Error(`captureOutputs: layer(s) ${missing.map((n) => `"${n}"`).join(', ')} did not run`);
     return { result, outputs };
   } finally {
     for (const h of handles) h.remove();

@@ -13,7 +13,10 @@ export function manualSeed(seed: number): void {
 /** Nonlinearities known to {@link calculateGain}. */
 export type Nonlinearity = 'linear' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
 
-/** The recommended gain for a nonlinearity, as `torch.nn.init.calculate_gain` (param = leaky_relu slope, default 0.01). */
+/**
+ * The recommended gain for a nonlinearity, as `torch.nn.init.calculate_gain` (param = leaky_relu slope, default
+ * 0.01).
+ */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case 'linear':
@@ -39,7 +42,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * (ConvTranspose3d stores (Ci,Co,k...) so the roles swap, exactly as in PyTorch.)
  */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
-  if (t.ndim < 2) throw new Error(`init: fan in and fan out need a tensor with >= 2 dimensions, got shape [${t.shape.join(', ')}]`);
+  if (t.ndim < 2)
+    throw new Error(`init: fan in and fan out need a tensor with >= 2 dimensions, got shape [${t.shape.join(', ')}]`);
   let receptive = 1;
   for (let i = 2; i < t.ndim; i++) receptive *= t.shape[i];
   return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
@@ -57,7 +61,8 @@ export interface KaimingOptions {
 
 function kaimingStd(t: Tensor, o: KaimingOptions): number {
   const mode = o.mode ?? 'fan_in';
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new Error(`init: mode must be 'fan_in' or 'fan_out', got "${mode as string}"`);
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new Error(`init: mode must be 'fan_in' or 'fan_out', got "${mode as string}"`);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const fan = mode === 'fan_in' ? fanIn : fanOut;
   if (fan === 0) throw new Error(`init: cannot initialize a tensor of shape [${t.shape.join(', ')}] with a zero fan`);
@@ -95,12 +100,20 @@ export function ones_(t: Tensor): Tensor {
 }
 
 /** He normal: N(0, std^2) with std = gain / sqrt(fan), like `torch.nn.init.kaiming_normal_`; returns t. */
-export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}, generator: Generator = defaultGenerator): Tensor {
+export function kaimingNormal_(
+  t: Tensor,
+  options: KaimingOptions = {},
+  generator: Generator = defaultGenerator,
+): Tensor {
   return normal_(t, 0, kaimingStd(t, options), generator);
 }
 
 /** He uniform: U(-b, b) with b = gain * sqrt(3 / fan), like `torch.nn.init.kaiming_uniform_`; returns t. */
-export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}, generator: Generator = defaultGenerator): Tensor {
+export function kaimingUniform_(
+  t: Tensor,
+  options: KaimingOptions = {},
+  generator: Generator = defaultGenerator,
+): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, options);
   return uniform_(t, -bound, bound, generator);
 }

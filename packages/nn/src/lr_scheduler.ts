@@ -27,7 +27,8 @@ export abstract class LRScheduler {
     // Like PyTorch's 'initial_lr': a second scheduler on the same optimizer sees the same base rates.
     this.baseLrs = optimizer.paramGroups.map((g) => {
       const tagged = g as unknown as { initialLr?: number };
-      if (tagged.initialLr === undefined) Object.defineProperty(g, 'initialLr', { value: g.lr, enumerable: false, writable: true });
+      if (tagged.initialLr === undefined)
+        Object.defineProperty(g, 'initialLr', { value: g.lr, enumerable: false, writable: true });
       return tagged.initialLr as number;
     });
   }
@@ -57,8 +58,15 @@ export abstract class LRScheduler {
 
   /** Restores the epoch counter and base rates, and sets the optimizer's rates for that epoch. */
   loadStateDict(sd: SchedulerStateDict): void {
-    if (!sd || !Number.isInteger(sd.lastEpoch) || !Array.isArray(sd.baseLrs) || sd.baseLrs.length !== this.baseLrs.length) {
-      throw new Error(`${this.constructor.name}.loadStateDict: expected { lastEpoch, baseLrs[${this.baseLrs.length}] }, got ${JSON.stringify(sd)}`);
+    if (
+      !sd ||
+      !Number.isInteger(sd.lastEpoch) ||
+      !Array.isArray(sd.baseLrs) ||
+      sd.baseLrs.length !== this.baseLrs.length
+    ) {
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: expected { lastEpoch, baseLrs[${this.baseLrs.length}] }, got ${JSON.stringify(sd)}`,
+      );
     }
     this.lastEpoch = sd.lastEpoch;
     sd.baseLrs.forEach((lr, i) => (this.baseLrs[i] = lr));
@@ -78,7 +86,11 @@ export abstract class LRScheduler {
 
 /** lr = base * gamma^floor(epoch / stepSize), like `torch.optim.lr_scheduler.StepLR`. */
 export class StepLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly stepSize: number,
+    readonly gamma = 0.1,
+  ) {
     super(optimizer);
     checkPositiveInt('StepLR', 'stepSize', stepSize);
     checkNonNegative('StepLR', 'gamma', gamma);
@@ -95,7 +107,11 @@ export class StepLR extends LRScheduler {
  * `torch.optim.lr_scheduler.CosineAnnealingLR` (its closed form).
  */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly tMax: number,
+    readonly etaMin = 0,
+  ) {
     super(optimizer);
     checkPositiveInt('CosineAnnealingLR', 'tMax', tMax);
     checkNonNegative('CosineAnnealingLR', 'etaMin', etaMin);
@@ -113,10 +129,15 @@ export class CosineAnnealingLR extends LRScheduler {
  * optimizer first and pass it here; step only this wrapper.
  */
 export class LinearWarmup extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly warmupSteps: number, readonly after: LRScheduler | null = null) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly warmupSteps: number,
+    readonly after: LRScheduler | null = null,
+  ) {
     super(optimizer);
     checkPositiveInt('LinearWarmup', 'warmupSteps', warmupSteps);
-    if (after && after.optimizer !== optimizer) throw new Error('LinearWarmup: `after` must schedule the same optimizer');
+    if (after && after.optimizer !== optimizer)
+      throw new Error('LinearWarmup: `after` must schedule the same optimizer');
     this.start();
   }
 

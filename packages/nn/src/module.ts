@@ -56,10 +56,14 @@ export abstract class Module {
   /** Computes the module's output. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Registers a trainable tensor under `name` (marked requiresGrad); returns it. `null` reserves the name (e.g. no bias). */
+  /**
+   * Registers a trainable tensor under `name` (marked requiresGrad); returns it. `null` reserves the name (e.g. no
+   * bias).
+   */
   registerParameter<T extends Tensor | null>(name: string, param: T): T {
     checkName('registerParameter', name);
-    if (this.bufs.has(name) || this.children.has(name)) throw new Error(`registerParameter: "${name}" is already a buffer or submodule`);
+    if (this.bufs.has(name) || this.children.has(name))
+      throw new Error(`registerParameter: "${name}" is already a buffer or submodule`);
     if (param) param.requiresGrad = true;
     this.params.set(name, param);
     return param;
@@ -68,7 +72,8 @@ export abstract class Module {
   /** Registers non-trainable state saved in the state dict (e.g. BatchNorm's running_mean); returns it. */
   registerBuffer<T extends Tensor | null>(name: string, buffer: T): T {
     checkName('registerBuffer', name);
-    if (this.params.has(name) || this.children.has(name)) throw new Error(`registerBuffer: "${name}" is already a parameter or submodule`);
+    if (this.params.has(name) || this.children.has(name))
+      throw new Error(`registerBuffer: "${name}" is already a parameter or submodule`);
     this.bufs.set(name, buffer);
     return buffer;
   }
@@ -76,7 +81,8 @@ export abstract class Module {
   /** Registers a child module under `name` (its entries appear as "name.<entry>"); returns it. */
   registerModule<M extends Module>(name: string, module: M): M {
     checkName('registerModule', name);
-    if (this.params.has(name) || this.bufs.has(name)) throw new Error(`registerModule: "${name}" is already a parameter or buffer`);
+    if (this.params.has(name) || this.bufs.has(name))
+      throw new Error(`registerModule: "${name}" is already a parameter or buffer`);
     if (!(module instanceof Module)) throw new Error(`registerModule: "${name}" is not a Module`);
     this.children.set(name, module);
     return module;
@@ -119,9 +125,12 @@ export abstract class Module {
     };
   }
 
-  /** The descendant at dotted path `target` ("" is this module), like PyTorch's `get_submodule`; throws naming the missing part. */
+  /**
+   * The descendant at dotted path `target` ("" is this module), like PyTorch's `get_submodule`; throws naming the
+   * missing part.
+   */
   getSubmodule(target: string): Module {
-    let m: Module = this;
+    let m = this as Module;
     let path = '';
     for (const name of target === '' ? [] : target.split('.')) {
       const child = m.children.get(name);

@@ -62,20 +62,27 @@ describe('checkpoint', () => {
     expect(b.opt.paramGroups[0].lr).toBe(straight.opt.paramGroups[0].lr);
 
     // Still an ordinary state dict: model keys plus namespaced optimizer buffers.
-    expect(Object.keys(loadSafetensors(file).tensors).sort()).toEqual(
-      ['optimizer.state.0.exp_avg', 'optimizer.state.0.exp_avg_sq', 'optimizer.state.0.max_exp_avg_sq', 'steps', 'w']);
+    expect(Object.keys(loadSafetensors(file).tensors).sort()).toEqual([
+      'optimizer.state.0.exp_avg',
+      'optimizer.state.0.exp_avg_sq',
+      'optimizer.state.0.max_exp_avg_sq',
+      'steps',
+      'w',
+    ]);
   });
 
   it('explains what is missing or mismatched, naming the file', () => {
     const file = path.join(dir, 'model-only.safetensors');
     const model = new Toy([1, 2, 3]);
     saveCheckpoint(model, file);
-    expect(() => loadCheckpoint(new Toy([0, 0, 0]), file, { optimizer: new Adam(model.parameters()) }))
-      .toThrow(`loadCheckpoint(${file}): no optimizer state was saved`);
+    expect(() => loadCheckpoint(new Toy([0, 0, 0]), file, { optimizer: new Adam(model.parameters()) })).toThrow(
+      `loadCheckpoint(${file}): no optimizer state was saved`,
+    );
     const withSgd = path.join(dir, 'sgd.safetensors');
     saveCheckpoint(model, withSgd, { optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
-    expect(() => loadCheckpoint(new Toy([0, 0, 0]), withSgd, { optimizer: new Adam(model.parameters()) }))
-      .toThrow(/saved optimizer is SGD, not Adam/);
+    expect(() => loadCheckpoint(new Toy([0, 0, 0]), withSgd, { optimizer: new Adam(model.parameters()) })).toThrow(
+      /saved optimizer is SGD, not Adam/,
+    );
     // A checkpoint whose optimizer state does not fit leaves the model untouched.
     const small = new Toy([5, 5]);
     const withAdam = path.join(dir, 'adam.safetensors');
@@ -85,8 +92,12 @@ describe('checkpoint', () => {
     bigOpt.step();
     saveCheckpoint(big, withAdam, { optimizer: bigOpt });
     const shrunk = new Adam([small.w, Tensor.zeros([3])], { amsgrad: true });
-    expect(() => loadCheckpoint(small, withAdam, { optimizer: shrunk })).toThrow(/group 0 has 1 parameters, optimizer has 2/);
+    expect(() => loadCheckpoint(small, withAdam, { optimizer: shrunk })).toThrow(
+      /group 0 has 1 parameters, optimizer has 2/,
+    );
     expect(Array.from(small.w.data)).toEqual([5, 5]);
-    expect(() => loadCheckpoint(new Toy([0, 0]), file)).toThrow(/shape mismatch for "w": checkpoint has \[3\], model has \[2\]/);
+    expect(() => loadCheckpoint(new Toy([0, 0]), file)).toThrow(
+      /shape mismatch for "w": checkpoint has \[3\], model has \[2\]/,
+    );
   });
 });

@@ -10,7 +10,16 @@ function withGrad(values: number[]): Tensor {
 
 describe('clipGradNorm_', () => {
   it.each([
-    ['2-norm above the limit', [[3, 0], [0, 4]], 2, 1, 5],
+    [
+      '2-norm above the limit',
+      [
+        [3, 0],
+        [0, 4],
+      ],
+      2,
+      1,
+      5,
+    ],
     ['2-norm below the limit', [[0.3], [0.4]], 2, 1, 0.5],
     ['1-norm', [[1, -2], [3]], 1, 3, 6],
     ['inf-norm', [[1, -7], [3]], Infinity, 2, 7],
@@ -24,7 +33,8 @@ describe('clipGradNorm_', () => {
 
   it('does not scale a gradient array twice when two parameters share it', () => {
     const shared = Tensor.from([3, 4], [2]);
-    const a = Tensor.zeros([2]), b = Tensor.zeros([2]);
+    const a = Tensor.zeros([2]),
+      b = Tensor.zeros([2]);
     a.grad = shared;
     b.grad = shared;
     expect(clipGradNorm_([a, b], 1)).toBeCloseTo(Math.sqrt(50), 6);
@@ -35,7 +45,9 @@ describe('clipGradNorm_', () => {
 
   it('skips parameters without gradients and reports non-finite norms on request', () => {
     expect(clipGradNorm_([Tensor.zeros([2]), withGrad([0, 2])], 1)).toBeCloseTo(2, 6);
-    expect(() => clipGradNorm_([withGrad([NaN])], 1, { errorIfNonfinite: true })).toThrow(/total norm of order 2 of the gradients is NaN/);
+    expect(() => clipGradNorm_([withGrad([NaN])], 1, { errorIfNonfinite: true })).toThrow(
+      /total norm of order 2 of the gradients is NaN/,
+    );
     expect(() => clipGradNorm_([withGrad([1])], -1)).toThrow(/maxNorm must be >= 0/);
   });
 });

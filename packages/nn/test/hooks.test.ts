@@ -3,7 +3,18 @@
 // against running the layers by hand, hook outputs on the autograd graph, getSubmodule and captureOutputs.
 import { Generator, Tensor, cat, flatten, globalAvgPool3d, mul, randn, sum } from '@nodulab/tensor';
 import {
-  BatchNorm3d, captureOutputs, Conv3d, MaxPool3d, Model, Module, ModuleList, NoduleNet3D, ReLU, ResNet3D, Sequential, UNet3D,
+  BatchNorm3d,
+  captureOutputs,
+  Conv3d,
+  MaxPool3d,
+  Model,
+  Module,
+  ModuleList,
+  NoduleNet3D,
+  ReLU,
+  ResNet3D,
+  Sequential,
+  UNet3D,
 } from '../src';
 
 /** Expects equal shapes and values within atol (`what` names the tensor in a failure). */
@@ -88,9 +99,12 @@ describe('getSubmodule', () => {
     expect(model.getSubmodule('')).toBe(model);
     expect(model.getSubmodule('features.4')).toBeInstanceOf(Conv3d);
     expect(model.getSubmodule('classifier')).toBe(model.head);
-    expect(() => model.getSubmodule('features.40'))
-      .toThrow(/NoduleNet3D has no submodule "features.40" \("features" has no child "40"; its children: 0, 1, 2/);
-    expect(() => model.getSubmodule('body')).toThrow(/the model has no child "body"; its children: features, pool, classifier/);
+    expect(() => model.getSubmodule('features.40')).toThrow(
+      /NoduleNet3D has no submodule "features.40" \("features" has no child "40"; its children: 0, 1, 2/,
+    );
+    expect(() => model.getSubmodule('body')).toThrow(
+      /the model has no child "body"; its children: features, pool, classifier/,
+    );
   });
 });
 
@@ -100,34 +114,56 @@ describe('getSubmodule', () => {
 type Manual = (m: Model, x: Tensor) => Record<string, Tensor>;
 const tinyNodule = () => new NoduleNet3D({ widthMultiplier: 0.25, projectionHead: true, projectionDim: 8, seed: 1 });
 const MODELS: [string, () => Model, number[], Manual][] = [
-  ['NoduleNet3D', tinyNodule, [2, 1, 8, 8, 8], (model, x) => {
-    const m = model as NoduleNet3D;
-    const out: Record<string, Tensor> = {};
-    let h = x;
-    for (let i = 0; i < m.backbone.length; i++) out[`features.${i}`] = h = m.backbone.at(i).forward(h);
-    out.classifier = m.head.forward(flatten(globalAvgPool3d(h)));
-    return out;
-  }],
-  ['ResNet3D', () => new ResNet3D({ widths: [2, 4, 4, 8], blocks: [1, 2, 1, 1], seed: 1 }), [2, 1, 8, 8, 8], (model, x) => {
-    const m = model as ResNet3D;
-    const out: Record<string, Tensor> = {};
-    let h = m.stem.at(2).forward(m.stem.at(1).forward(m.stem.at(0).forward(x)));
-    out['stem.2'] = h;
-    m.layers.forEach((layer, i) => (out[`layer${i + 1}`] = h = layer.forward(h)));
-    const block = m.layers[1].at(1) as Module & { bn1: BatchNorm3d; conv1: Conv3d };
-    out['layer2.1.bn1'] = block.bn1.forward(block.conv1.forward(m.layers[1].at(0).forward(out.layer1)));
-    out.fc = m.head.forward(flatten(globalAvgPool3d(h)));
-    return out;
-  }],
-  ['UNet3D', () => new UNet3D({ baseChannels: 2, levels: 2, seed: 1 }), [2, 1, 8, 8, 8], (model, x) => {
-    const m = model as UNet3D;
-    const e0 = m.encoders.at(0).forward(x);
-    const e1 = m.encoders.at(1).forward(m.pool.forward(e0));
-    const b = m.bottleneck.forward(m.pool.forward(e1));
-    const d1 = m.decoders.at(1).forward(cat([e1, m.upsamplers.at(1).forward(b)], 1));
-    const d0 = m.decoders.at(0).forward(cat([e0, m.upsamplers.at(0).forward(d1)], 1));
-    return { 'encoders.0': e0, 'encoders.1': e1, bottleneck: b, 'decoders.1': d1, 'decoders.0': d0, head: m.head.forward(d0) };
-  }],
+  [
+    'NoduleNet3D',
+    tinyNodule,
+    [2, 1, 8, 8, 8],
+    (model, x) => {
+      const m = model as NoduleNet3D;
+      const out: Record<string, Tensor> = {};
+      let h = x;
+      for (let i = 0; i < m.backbone.length; i++) out[`features.${i}`] = h = m.backbone.at(i).forward(h);
+      out.classifier = m.head.forward(flatten(globalAvgPool3d(h)));
+      return out;
+    },
+  ],
+  [
+    'ResNet3D',
+    () => new ResNet3D({ widths: [2, 4, 4, 8], blocks: [1, 2, 1, 1], seed: 1 }),
+    [2, 1, 8, 8, 8],
+    (model, x) => {
+      const m = model as ResNet3D;
+      const out: Record<string, Tensor> = {};
+      let h = m.stem.at(2).forward(m.stem.at(1).forward(m.stem.at(0).forward(x)));
+      out['stem.2'] = h;
+      m.layers.forEach((layer, i) => (out[`layer${i + 1}`] = h = layer.forward(h)));
+      const block = m.layers[1].at(1) as Module & { bn1: BatchNorm3d; conv1: Conv3d };
+      out['layer2.1.bn1'] = block.bn1.forward(block.conv1.forward(m.layers[1].at(0).forward(out.layer1)));
+      out.fc = m.head.forward(flatten(globalAvgPool3d(h)));
+      return out;
+    },
+  ],
+  [
+    'UNet3D',
+    () => new UNet3D({ baseChannels: 2, levels: 2, seed: 1 }),
+    [2, 1, 8, 8, 8],
+    (model, x) => {
+      const m = model as UNet3D;
+      const e0 = m.encoders.at(0).forward(x);
+      const e1 = m.encoders.at(1).forward(m.pool.forward(e0));
+      const b = m.bottleneck.forward(m.pool.forward(e1));
+      const d1 = m.decoders.at(1).forward(cat([e1, m.upsamplers.at(1).forward(b)], 1));
+      const d0 = m.decoders.at(0).forward(cat([e0, m.upsamplers.at(0).forward(d1)], 1));
+      return {
+        'encoders.0': e0,
+        'encoders.1': e1,
+        bottleneck: b,
+        'decoders.1': d1,
+        'decoders.0': d0,
+        head: m.head.forward(d0),
+      };
+    },
+  ],
 ];
 
 describe.each(MODELS)('hooks on every layer of %s', (_name, build, shape, manual) => {
@@ -136,13 +172,17 @@ describe.each(MODELS)('hooks on every layer of %s', (_name, build, shape, manual
   it('fire during forward with outputs equal to running the layers by hand', () => {
     const model = build().eval();
     // Every layer but the model itself, its ModuleLists and the projector (not part of forward).
-    const runnable = model.namedModules().filter(([name, m]) => name !== '' && !(m instanceof ModuleList) && !name.startsWith('projector'));
+    const runnable = model
+      .namedModules()
+      .filter(([name, m]) => name !== '' && !(m instanceof ModuleList) && !name.startsWith('projector'));
     const names = runnable.map(([name]) => name);
     expect(names.length).toBeGreaterThan(10);
     const inputs: Record<string, Tensor[]> = {};
-    const handles = runnable.map(([name, m]) => m.registerForwardHook((_m, args) => {
-      inputs[name] = args;
-    }));
+    const handles = runnable.map(([name, m]) =>
+      m.registerForwardHook((_m, args) => {
+        inputs[name] = args;
+      }),
+    );
     const { result: logits, outputs } = captureOutputs(model, names, () => model.forward(x));
     handles.forEach((h) => h.remove());
     for (const name of names) {
@@ -166,7 +206,8 @@ describe.each(MODELS)('hooks on every layer of %s', (_name, build, shape, manual
     const model = build().eval();
     const { result: logits, outputs } = captureOutputs(model, [model.featureLayer], () => model.forward(x));
     expectClose(model.features(x), outputs[model.featureLayer]);
-    const fromHead = model.task === 'segmentation' ? model.head.forward(model.features(x)) : model.head.forward(model.embed(x));
+    const fromHead =
+      model.task === 'segmentation' ? model.head.forward(model.features(x)) : model.head.forward(model.embed(x));
     expectClose(fromHead, logits);
     expect(model.embed(x).shape).toEqual([shape[0], model.embedDim]);
   });
@@ -187,7 +228,10 @@ describe('gradient w.r.t. a hooked feature map', () => {
     const A = leaves[0];
     const [N, C, d, h, w] = A.shape;
     const S = d * h * w;
-    const want = Float32Array.from({ length: N * C * S }, (_, i) => model.head.weight.data[C + (Math.floor(i / S) % C)] / S); // W[1, c] / S
+    const want = Float32Array.from(
+      { length: N * C * S },
+      (_, i) => model.head.weight.data[C + (Math.floor(i / S) % C)] / S,
+    ); // W[1, c] / S
     expectClose(A.grad!, new Tensor(want, A.shape), 'dlogit1/dA', 1e-7);
   });
 });
@@ -198,10 +242,14 @@ describe('captureOutputs', () => {
     expect(() => captureOutputs(model, ['features.99'], () => 0)).toThrow(/no submodule "features.99"/);
     expect(() => captureOutputs(model, ['projector'], () => 0)).toThrow(/no submodule "projector"/);
     const featuresOnly = () => model.features(Tensor.zeros([1, 1, 4, 4, 4]));
-    expect(() => captureOutputs(model, ['features.2', 'classifier'], featuresOnly)).toThrow(/layer\(s\) "classifier" did not run/);
-    expect(() => captureOutputs(model, ['features.2'], () => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() => captureOutputs(model, ['features.2', 'classifier'], featuresOnly)).toThrow(
+      /layer\(s\) "classifier" did not run/,
+    );
+    expect(() =>
+      captureOutputs(model, ['features.2'], () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(model.namedModules().some(([, m]) => m.hasForwardHooks())).toBe(false);
   });
 });

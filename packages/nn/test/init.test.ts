@@ -1,9 +1,19 @@
 // Initializers: PyTorch's fan computation and gains, seeded reproducibility, and the moments of the draws.
 import { Generator, Tensor } from '@nodulab/tensor';
-import { calculateFanInAndFanOut, calculateGain, kaimingNormal_, kaimingUniform_, uniform_, zeros_, ones_ } from '../src';
+import {
+  calculateFanInAndFanOut,
+  calculateGain,
+  kaimingNormal_,
+  kaimingUniform_,
+  uniform_,
+  zeros_,
+  ones_,
+} from '../src';
 
 function moments(t: Tensor): { mean: number; std: number; maxAbs: number } {
-  let s = 0, s2 = 0, maxAbs = 0;
+  let s = 0,
+    s2 = 0,
+    maxAbs = 0;
   for (const v of t.data) {
     s += v;
     s2 += v * v;
@@ -30,10 +40,24 @@ describe('init', () => {
   });
 
   it.each([
-    ['kaimingNormal_ fan_in relu', (t: Tensor, g: Generator) => kaimingNormal_(t, { nonlinearity: 'relu' }, g), Math.sqrt(2 / (64 * 27)), Infinity],
-    ['kaimingNormal_ fan_out relu', (t: Tensor, g: Generator) => kaimingNormal_(t, { mode: 'fan_out', nonlinearity: 'relu' }, g), Math.sqrt(2 / (32 * 27)), Infinity],
-    ['kaimingUniform_ a=sqrt(5) (PyTorch conv default)', (t: Tensor, g: Generator) => kaimingUniform_(t, { a: Math.sqrt(5) }, g),
-      1 / Math.sqrt(3 * 64 * 27), 1 / Math.sqrt(64 * 27)],
+    [
+      'kaimingNormal_ fan_in relu',
+      (t: Tensor, g: Generator) => kaimingNormal_(t, { nonlinearity: 'relu' }, g),
+      Math.sqrt(2 / (64 * 27)),
+      Infinity,
+    ],
+    [
+      'kaimingNormal_ fan_out relu',
+      (t: Tensor, g: Generator) => kaimingNormal_(t, { mode: 'fan_out', nonlinearity: 'relu' }, g),
+      Math.sqrt(2 / (32 * 27)),
+      Infinity,
+    ],
+    [
+      'kaimingUniform_ a=sqrt(5) (PyTorch conv default)',
+      (t: Tensor, g: Generator) => kaimingUniform_(t, { a: Math.sqrt(5) }, g),
+      1 / Math.sqrt(3 * 64 * 27),
+      1 / Math.sqrt(64 * 27),
+    ],
     ['uniform_(-2, 2)', (t: Tensor, g: Generator) => uniform_(t, -2, 2, g), 2 / Math.sqrt(3), 2],
   ])('%s has the expected spread and is seeded', (_name, init, std, bound) => {
     const t = init(Tensor.zeros([32, 64, 3, 3, 3]), new Generator(5));

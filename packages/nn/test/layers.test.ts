@@ -2,8 +2,20 @@
 // Dropout in train/eval, containers, and argument errors.
 import { Generator, Tensor, randn } from '@nodulab/tensor';
 import {
-  Conv3d, ConvTranspose3d, Linear, BatchNorm3d, Dropout, ReLU, LeakyReLU, Sigmoid, MaxPool3d, AvgPool3d,
-  GlobalAvgPool3d, Sequential, Flatten, Identity,
+  Conv3d,
+  ConvTranspose3d,
+  Linear,
+  BatchNorm3d,
+  Dropout,
+  ReLU,
+  LeakyReLU,
+  Sigmoid,
+  MaxPool3d,
+  AvgPool3d,
+  GlobalAvgPool3d,
+  Sequential,
+  Flatten,
+  Identity,
 } from '../src';
 
 function maxAbs(t: Tensor): number {
@@ -13,7 +25,12 @@ function maxAbs(t: Tensor): number {
 describe('parameterized layers', () => {
   it.each([
     ['Conv3d', () => new Conv3d(4, 6, [3, 1, 2], { generator: new Generator(1) }), [6, 4, 3, 1, 2], 4 * 6],
-    ['ConvTranspose3d', () => new ConvTranspose3d(4, 6, 2, { stride: 2, generator: new Generator(1) }), [4, 6, 2, 2, 2], 6 * 8],
+    [
+      'ConvTranspose3d',
+      () => new ConvTranspose3d(4, 6, 2, { stride: 2, generator: new Generator(1) }),
+      [4, 6, 2, 2, 2],
+      6 * 8,
+    ],
     ['Linear', () => new Linear(10, 3, { generator: new Generator(1) }), [3, 10], 10],
   ])('%s has PyTorch shapes and default init bounds 1/sqrt(fan_in)', (_name, build, wShape, fanIn) => {
     const layer = build();
@@ -30,25 +47,50 @@ describe('parameterized layers', () => {
   it('computes the shapes of a small pipeline', () => {
     const g = new Generator(2);
     const net = new Sequential(
-      new Conv3d(1, 4, 3, { padding: 1, bias: false, generator: g }), new BatchNorm3d(4), new LeakyReLU(0.2), new MaxPool3d(2),
-      new ConvTranspose3d(4, 2, 2, { stride: 2, generator: g }), new Sigmoid(), new AvgPool3d(2, { stride: 1 }), new ReLU(),
-      new GlobalAvgPool3d(), new Flatten(), new Linear(2, 3, { generator: g }), new Identity(),
+      new Conv3d(1, 4, 3, { padding: 1, bias: false, generator: g }),
+      new BatchNorm3d(4),
+      new LeakyReLU(0.2),
+      new MaxPool3d(2),
+      new ConvTranspose3d(4, 2, 2, { stride: 2, generator: g }),
+      new Sigmoid(),
+      new AvgPool3d(2, { stride: 1 }),
+      new ReLU(),
+      new GlobalAvgPool3d(),
+      new Flatten(),
+      new Linear(2, 3, { generator: g }),
+      new Identity(),
     );
     expect(net.forward(randn([2, 1, 6, 4, 4], g)).shape).toEqual([2, 3]);
     expect(net.length).toBe(12);
-    expect(Object.keys(net.stateDict())).toEqual(['0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var',
-      '1.num_batches_tracked', '4.weight', '4.bias', '10.weight', '10.bias']);
+    expect(Object.keys(net.stateDict())).toEqual([
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+      '4.weight',
+      '4.bias',
+      '10.weight',
+      '10.bias',
+    ]);
     expect(new Conv3d(1, 1, 1, { bias: false }).bias).toBeNull();
   });
 
   it.each([
     [() => new Conv3d(0, 4, 3), /Conv3d: inChannels must be a positive integer, got 0/],
-    [() => new Conv3d(1, 4, [3, 3] as unknown as [number, number, number]), /Conv3d: kernelSize must be an integer >= 1 or three of them, got \[3,3\]/],
+    [
+      () => new Conv3d(1, 4, [3, 3] as unknown as [number, number, number]),
+      /Conv3d: kernelSize must be an integer >= 1 or three of them, got \[3,3\]/,
+    ],
     [() => new ConvTranspose3d(1, 4, 2, { stride: 0 }), /ConvTranspose3d: stride must be an integer >= 1/],
     [() => new Linear(3, 1.5), /Linear: outFeatures must be a positive integer, got 1.5/],
     [() => new BatchNorm3d(4, { momentum: 2 }), /BatchNorm3d: momentum must be in \[0, 1\] or null/],
     [() => new Dropout(1.5), /Dropout: p must be in \[0, 1\]/],
-    [() => new BatchNorm3d(3).forward(Tensor.zeros([2, 4, 2, 2, 2])), /BatchNorm3d: expected input \(N, 3, D, H, W\), got shape \[2, 4, 2, 2, 2\]/],
+    [
+      () => new BatchNorm3d(3).forward(Tensor.zeros([2, 4, 2, 2, 2])),
+      /BatchNorm3d: expected input \(N, 3, D, H, W\), got shape \[2, 4, 2, 2, 2\]/,
+    ],
   ])('rejects bad arguments %#', (fn, message) => {
     expect(fn).toThrow(message);
   });
@@ -59,7 +101,8 @@ describe('BatchNorm3d', () => {
   function stats(x: Tensor): { mean: number[]; unbiasedVar: number[] } {
     const [n, c] = x.shape;
     const s = x.size / (n * c);
-    const mean: number[] = [], unbiasedVar: number[] = [];
+    const mean: number[] = [],
+      unbiasedVar: number[] = [];
     for (let ch = 0; ch < c; ch++) {
       const vals: number[] = [];
       for (let b = 0; b < n; b++) for (let i = 0; i < s; i++) vals.push(x.data[(b * c + ch) * s + i]);
@@ -74,7 +117,8 @@ describe('BatchNorm3d', () => {
     const bn = new BatchNorm3d(3, { momentum: 0.25 });
     const g = new Generator(4);
     const xs = [randn([2, 3, 2, 3, 2], g), randn([2, 3, 2, 3, 2], g)];
-    let rm = [0, 0, 0], rv = [1, 1, 1];
+    let rm = [0, 0, 0],
+      rv = [1, 1, 1];
     for (const x of xs) {
       bn.forward(x);
       const { mean, unbiasedVar } = stats(x);
@@ -141,9 +185,19 @@ describe('Sequential fuses BatchNorm3d + ReLU', () => {
       let loss = 0;
       y.data.forEach((v, i) => (loss += v * w.data[i]));
       y.backward(w);
-      return { y: y.data, loss, dx: xi.grad!.data, dw: bn.weight!.grad!.data, db: bn.bias!.grad!.data, rm: bn.runningMean!.data, keys: Object.keys(seq.stateDict()), op: y.gradFn!.name };
+      return {
+        y: y.data,
+        loss,
+        dx: xi.grad!.data,
+        dw: bn.weight!.grad!.data,
+        db: bn.bias!.grad!.data,
+        rm: bn.runningMean!.data,
+        keys: Object.keys(seq.stateDict()),
+        op: y.gradFn!.name,
+      };
     };
-    const a = runOnce(true), b = runOnce(false);
+    const a = runOnce(true),
+      b = runOnce(false);
     expect([a.op, b.op]).toEqual(['batchNormRelu3d', 'relu']); // one fused node vs two ops
     expect(a.y.some((v) => v === 0) && a.y.some((v) => v > 0)).toBe(true);
     for (const k of ['y', 'dx', 'dw', 'db', 'rm'] as const) {
@@ -152,27 +206,40 @@ describe('Sequential fuses BatchNorm3d + ReLU', () => {
     expect(a.keys).toEqual(['0.weight', '0.bias', '0.running_mean', '0.running_var', '0.num_batches_tracked']);
   });
 
-  it.each([['training'], ['evaluation']])('BatchNorm3d, ReLU, MaxPool3d fuse into one block with the same results: %s', (mode) => {
-    const x = randn([2, 3, 4, 6, 4], new Generator(8));
-    const w = randn([2, 3, 2, 3, 2], new Generator(9));
-    const runOnce = (fused: boolean) => {
-      const bn = new BatchNorm3d(3), relu = new ReLU(), pool = new MaxPool3d(2);
-      bn.weight!.data.set([0.5, 1.5, -1]);
-      bn.runningVar!.data.set([0.8, 1.2, 1.5]);
-      const seq = new Sequential(bn, relu, pool);
-      if (mode === 'evaluation') seq.eval();
-      const xi = new Tensor(x.data.slice(), x.shape, { requiresGrad: true });
-      const y = fused ? seq.forward(xi) : pool.forward(relu.forward(bn.forward(xi)));
-      y.backward(w);
-      return { y: y.data, shape: y.shape, dx: xi.grad!.data, dw: bn.weight!.grad!.data, rv: bn.runningVar!.data, op: y.gradFn!.name };
-    };
-    const a = runOnce(true), b = runOnce(false);
-    expect([a.op, b.op]).toEqual(['batchNormReluMaxPool3d', 'maxPool3d']);
-    expect(a.shape).toEqual([2, 3, 2, 3, 2]);
-    for (const k of ['y', 'dx', 'dw', 'rv'] as const) {
-      Array.from(a[k]).forEach((v, i) => expect(v).toBeCloseTo(b[k][i], 5));
-    }
-  });
+  it.each([['training'], ['evaluation']])(
+    'BatchNorm3d, ReLU, MaxPool3d fuse into one block with the same results: %s',
+    (mode) => {
+      const x = randn([2, 3, 4, 6, 4], new Generator(8));
+      const w = randn([2, 3, 2, 3, 2], new Generator(9));
+      const runOnce = (fused: boolean) => {
+        const bn = new BatchNorm3d(3),
+          relu = new ReLU(),
+          pool = new MaxPool3d(2);
+        bn.weight!.data.set([0.5, 1.5, -1]);
+        bn.runningVar!.data.set([0.8, 1.2, 1.5]);
+        const seq = new Sequential(bn, relu, pool);
+        if (mode === 'evaluation') seq.eval();
+        const xi = new Tensor(x.data.slice(), x.shape, { requiresGrad: true });
+        const y = fused ? seq.forward(xi) : pool.forward(relu.forward(bn.forward(xi)));
+        y.backward(w);
+        return {
+          y: y.data,
+          shape: y.shape,
+          dx: xi.grad!.data,
+          dw: bn.weight!.grad!.data,
+          rv: bn.runningVar!.data,
+          op: y.gradFn!.name,
+        };
+      };
+      const a = runOnce(true),
+        b = runOnce(false);
+      expect([a.op, b.op]).toEqual(['batchNormReluMaxPool3d', 'maxPool3d']);
+      expect(a.shape).toEqual([2, 3, 2, 3, 2]);
+      for (const k of ['y', 'dx', 'dw', 'rv'] as const) {
+        Array.from(a[k]).forEach((v, i) => expect(v).toBeCloseTo(b[k][i], 5));
+      }
+    },
+  );
 
   it('does not fuse a ReLU whose forward was replaced', () => {
     const relu = new ReLU();

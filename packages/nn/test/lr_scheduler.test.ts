@@ -19,11 +19,22 @@ function trace(s: LRScheduler, epochs: number): number[][] {
 describe('LR schedulers', () => {
   it.each([
     ['StepLR', (o: SGD) => new StepLR(o, 3, 0.5), (base: number, e: number) => base * 0.5 ** Math.floor(e / 3)],
-    ['CosineAnnealingLR', (o: SGD) => new CosineAnnealingLR(o, 10, 0.001),
-      (base: number, e: number) => 0.001 + ((base - 0.001) * (1 + Math.cos((Math.PI * e) / 10))) / 2],
-    ['LinearWarmup alone', (o: SGD) => new LinearWarmup(o, 4), (base: number, e: number) => base * Math.min(1, (e + 1) / 4)],
-    ['LinearWarmup then cosine', (o: SGD) => new LinearWarmup(o, 3, new CosineAnnealingLR(o, 8)),
-      (base: number, e: number) => (e < 3 ? (base * (e + 1)) / 3 : (base * (1 + Math.cos((Math.PI * (e - 3)) / 8))) / 2)],
+    [
+      'CosineAnnealingLR',
+      (o: SGD) => new CosineAnnealingLR(o, 10, 0.001),
+      (base: number, e: number) => 0.001 + ((base - 0.001) * (1 + Math.cos((Math.PI * e) / 10))) / 2,
+    ],
+    [
+      'LinearWarmup alone',
+      (o: SGD) => new LinearWarmup(o, 4),
+      (base: number, e: number) => base * Math.min(1, (e + 1) / 4),
+    ],
+    [
+      'LinearWarmup then cosine',
+      (o: SGD) => new LinearWarmup(o, 3, new CosineAnnealingLR(o, 8)),
+      (base: number, e: number) =>
+        e < 3 ? (base * (e + 1)) / 3 : (base * (1 + Math.cos((Math.PI * (e - 3)) / 8))) / 2,
+    ],
   ])('%s matches its closed form', (_name, make, closed) => {
     const got = trace(make(optimizer()), 14);
     got.forEach((lrs, e) => {
@@ -47,6 +58,8 @@ describe('LR schedulers', () => {
     expect(() => new StepLR(optimizer(), 0)).toThrow(/StepLR: stepSize must be a positive integer/);
     expect(() => new CosineAnnealingLR(optimizer(), 5, -1)).toThrow(/etaMin must be a finite number >= 0/);
     expect(() => new LinearWarmup(optimizer(), 2, new StepLR(optimizer(), 2))).toThrow(/same optimizer/);
-    expect(() => new StepLR(optimizer(), 2).loadStateDict({ lastEpoch: 1.5, baseLrs: [1, 2] })).toThrow(/loadStateDict: expected/);
+    expect(() => new StepLR(optimizer(), 2).loadStateDict({ lastEpoch: 1.5, baseLrs: [1, 2] })).toThrow(
+      /loadStateDict: expected/,
+    );
   });
 });

@@ -19,11 +19,31 @@ afterAll(() => {
 const cases: [string, () => Model, number[], number[], number[], number[] | null][] = [
   // name, build, input shape, forward shape, embed shape, project shape
   ['NoduleNet3D default', () => new NoduleNet3D({ seed: 1 }), [2, 1, 12, 12, 12], [2, 2], [2, 64], null],
-  ['NoduleNet3D odd size, 2 channels, 3 classes, head', () => new NoduleNet3D({ seed: 1, inChannels: 2, numClasses: 3, widthMultiplier: 0.5, projectionHead: true }),
-    [1, 2, 9, 7, 5], [1, 3], [1, 32], [1, 128]],
-  ['ResNet3D-10', () => new ResNet3D({ seed: 1, widths: [4, 8, 8, 16], projectionHead: true, projectionDim: 32 }), [2, 1, 8, 8, 8], [2, 2], [2, 16], [2, 32]],
+  [
+    'NoduleNet3D odd size, 2 channels, 3 classes, head',
+    () => new NoduleNet3D({ seed: 1, inChannels: 2, numClasses: 3, widthMultiplier: 0.5, projectionHead: true }),
+    [1, 2, 9, 7, 5],
+    [1, 3],
+    [1, 32],
+    [1, 128],
+  ],
+  [
+    'ResNet3D-10',
+    () => new ResNet3D({ seed: 1, widths: [4, 8, 8, 16], projectionHead: true, projectionDim: 32 }),
+    [2, 1, 8, 8, 8],
+    [2, 2],
+    [2, 16],
+    [2, 32],
+  ],
   ['UNet3D 2 levels', () => new UNet3D({ seed: 1, baseChannels: 4 }), [2, 1, 8, 8, 4], [2, 2, 8, 8, 4], [2, 16], null],
-  ['UNet3D 3 levels, 3 classes', () => new UNet3D({ seed: 1, baseChannels: 2, levels: 3, numClasses: 3 }), [2, 1, 8, 8, 8], [2, 3, 8, 8, 8], [2, 16], null],
+  [
+    'UNet3D 3 levels, 3 classes',
+    () => new UNet3D({ seed: 1, baseChannels: 2, levels: 3, numClasses: 3 }),
+    [2, 1, 8, 8, 8],
+    [2, 3, 8, 8, 8],
+    [2, 16],
+    null,
+  ],
 ];
 
 describe('model shapes', () => {
@@ -37,8 +57,11 @@ describe('model shapes', () => {
 
   it('explains unsupported inputs', () => {
     expect(() => new UNet3D({ levels: 2 }).forward(Tensor.zeros([1, 1, 8, 6, 8]))).toThrow(
-      /UNet3D: input D, H, W \(8, 6, 8\) must each be divisible by 2\^levels = 4/);
-    expect(() => new NoduleNet3D().forward(Tensor.zeros([1, 2, 8, 8, 8]))).toThrow(/NoduleNet3D: expected input \(N, 1, D, H, W\), got shape \[1, 2, 8, 8, 8\]/);
+      /UNet3D: input D, H, W \(8, 6, 8\) must each be divisible by 2\^levels = 4/,
+    );
+    expect(() => new NoduleNet3D().forward(Tensor.zeros([1, 2, 8, 8, 8]))).toThrow(
+      /NoduleNet3D: expected input \(N, 1, D, H, W\), got shape \[1, 2, 8, 8, 8\]/,
+    );
     expect(() => new NoduleNet3D().forward(Tensor.zeros([1, 1, 8, 3, 8]))).toThrow(/D, H, W >= 4/);
     expect(() => new NoduleNet3D().project(Tensor.zeros([1, 1, 8, 8, 8]))).toThrow(/projectionHead: true/);
   });
@@ -47,14 +70,42 @@ describe('model shapes', () => {
 describe('model construction', () => {
   it('uses PyTorch-style state-dict keys', () => {
     const keys = Object.keys(new NoduleNet3D({ projectionHead: true }).stateDict());
-    expect(keys.slice(0, 6)).toEqual(['features.0.weight', 'features.1.weight', 'features.1.bias',
-      'features.1.running_mean', 'features.1.running_var', 'features.1.num_batches_tracked']);
-    expect(keys).toEqual(expect.arrayContaining(['features.4.weight', 'features.8.weight', 'classifier.weight', 'classifier.bias',
-      'projector.net.0.weight', 'projector.net.2.bias']));
-    expect(Object.keys(new ResNet3D().stateDict())).toEqual(expect.arrayContaining(['stem.0.weight', 'layer1.0.conv1.weight',
-      'layer2.0.downsample.0.weight', 'layer4.0.bn2.running_var', 'fc.weight']));
-    expect(Object.keys(new UNet3D().stateDict())).toEqual(expect.arrayContaining(['encoders.0.0.weight', 'bottleneck.3.weight',
-      'upsamplers.1.weight', 'decoders.0.4.running_mean', 'head.weight']));
+    expect(keys.slice(0, 6)).toEqual([
+      'features.0.weight',
+      'features.1.weight',
+      'features.1.bias',
+      'features.1.running_mean',
+      'features.1.running_var',
+      'features.1.num_batches_tracked',
+    ]);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'features.4.weight',
+        'features.8.weight',
+        'classifier.weight',
+        'classifier.bias',
+        'projector.net.0.weight',
+        'projector.net.2.bias',
+      ]),
+    );
+    expect(Object.keys(new ResNet3D().stateDict())).toEqual(
+      expect.arrayContaining([
+        'stem.0.weight',
+        'layer1.0.conv1.weight',
+        'layer2.0.downsample.0.weight',
+        'layer4.0.bn2.running_var',
+        'fc.weight',
+      ]),
+    );
+    expect(Object.keys(new UNet3D().stateDict())).toEqual(
+      expect.arrayContaining([
+        'encoders.0.0.weight',
+        'bottleneck.3.weight',
+        'upsamplers.1.weight',
+        'decoders.0.4.running_mean',
+        'head.weight',
+      ]),
+    );
   });
 
   it('is deterministic for a seed and differs across seeds', () => {
@@ -67,25 +118,32 @@ describe('model construction', () => {
 });
 
 describe('checkpoints', () => {
-  it.each(cases.map((c) => [c[0], c[1], c[2]] as const))('%s: save -> load gives identical outputs', (name, build, input) => {
-    const model = build();
-    const x = randn([...input], new Generator(3));
-    model.forward(x); // one training-mode pass moves the BatchNorm running statistics
-    model.eval();
-    const expected = model.forward(x).data;
-    const file = path.join(dir, `${name.replace(/\W+/g, '_')}.safetensors`);
-    saveCheckpoint(model, file, { metadata: { model: name } });
-    const fresh = build();
-    fresh.eval();
-    expect(fresh.forward(x).data).not.toEqual(expected);
-    expect(loadCheckpoint(fresh, file)).toEqual({ model: name });
-    expect(fresh.forward(x).data).toEqual(expected);
-  });
+  it.each(cases.map((c) => [c[0], c[1], c[2]] as const))(
+    '%s: save -> load gives identical outputs',
+    (name, build, input) => {
+      const model = build();
+      const x = randn([...input], new Generator(3));
+      model.forward(x); // one training-mode pass moves the BatchNorm running statistics
+      model.eval();
+      const expected = model.forward(x).data;
+      const file = path.join(dir, `${name.replace(/\W+/g, '_')}.safetensors`);
+      saveCheckpoint(model, file, { metadata: { model: name } });
+      const fresh = build();
+      fresh.eval();
+      expect(fresh.forward(x).data).not.toEqual(expected);
+      expect(loadCheckpoint(fresh, file)).toEqual({ model: name });
+      expect(fresh.forward(x).data).toEqual(expected);
+    },
+  );
 
   it('refuses a checkpoint of another architecture, naming the file and keys', () => {
     const file = path.join(dir, 'wide.safetensors');
     saveCheckpoint(new NoduleNet3D({ widthMultiplier: 2 }), file);
-    expect(() => loadCheckpoint(new NoduleNet3D(), file)).toThrow(new RegExp(`loadCheckpoint\\(${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\).*shape mismatch for "features.0.weight": checkpoint has \\[32, 1, 3, 3, 3\\], model has \\[16, 1, 3, 3, 3\\]`));
+    expect(() => loadCheckpoint(new NoduleNet3D(), file)).toThrow(
+      new RegExp(
+        `loadCheckpoint\\(${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\).*shape mismatch for "features.0.weight": checkpoint has \\[32, 1, 3, 3, 3\\], model has \\[16, 1, 3, 3, 3\\]`,
+      ),
+    );
   });
 });
 
@@ -118,7 +176,9 @@ describe('training', () => {
         return model.stateDict();
       });
       for (const k of Object.keys(runs[0])) expect(runs[1][k].data).toEqual(runs[0][k].data);
-      expect(runs[0]['features.0.weight'].data).not.toEqual(new NoduleNet3D({ seed: 7, widthMultiplier: 0.5 }).stateDict()['features.0.weight'].data);
+      expect(runs[0]['features.0.weight'].data).not.toEqual(
+        new NoduleNet3D({ seed: 7, widthMultiplier: 0.5 }).stateDict()['features.0.weight'].data,
+      );
 
       // 2 steps, checkpoint (model + optimizer), 2 more steps in a fresh process-like setup.
       const first = new NoduleNet3D({ seed: 7, widthMultiplier: 0.5 });

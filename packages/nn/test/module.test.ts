@@ -34,7 +34,14 @@ describe('Module', () => {
     const net = new Net();
     expect(net.namedParameters().map(([n]) => n)).toEqual(['body.0.weight', 'body.2.weight', 'head.weight']);
     expect(net.namedBuffers().map(([n]) => n)).toEqual(['body.0.count', 'body.2.count', 'head.count']);
-    expect(Object.keys(net.stateDict())).toEqual(['body.0.weight', 'body.0.count', 'body.2.weight', 'body.2.count', 'head.weight', 'head.count']);
+    expect(Object.keys(net.stateDict())).toEqual([
+      'body.0.weight',
+      'body.0.count',
+      'body.2.weight',
+      'body.2.count',
+      'head.weight',
+      'head.count',
+    ]);
     expect(net.parameters().every((p) => p.requiresGrad)).toBe(true);
     expect(net.numParameters()).toBe(9);
     expect(net.namedModules().map(([n]) => n)).toEqual(['', 'body', 'body.0', 'body.1', 'body.2', 'head']);
@@ -71,10 +78,27 @@ describe('Module', () => {
   });
 
   it.each([
-    ['a missing key', (sd: Record<string, Tensor>) => { delete sd['body.2.weight']; }, /missing keys: body\.2\.weight/],
-    ['an unexpected key', (sd: Record<string, Tensor>) => { sd['tail.weight'] = Tensor.zeros([1]); }, /unexpected keys: tail\.weight/],
-    ['a shape mismatch', (sd: Record<string, Tensor>) => { sd['head.weight'] = Tensor.zeros([4]); },
-      /shape mismatch for "head\.weight": checkpoint has \[4\], model has \[3\]/],
+    [
+      'a missing key',
+      (sd: Record<string, Tensor>) => {
+        delete sd['body.2.weight'];
+      },
+      /missing keys: body\.2\.weight/,
+    ],
+    [
+      'an unexpected key',
+      (sd: Record<string, Tensor>) => {
+        sd['tail.weight'] = Tensor.zeros([1]);
+      },
+      /unexpected keys: tail\.weight/,
+    ],
+    [
+      'a shape mismatch',
+      (sd: Record<string, Tensor>) => {
+        sd['head.weight'] = Tensor.zeros([4]);
+      },
+      /shape mismatch for "head\.weight": checkpoint has \[4\], model has \[3\]/,
+    ],
   ])('rejects %s and copies nothing', (_name, corrupt, message) => {
     const net = new Net();
     const sd = new Net().stateDict();
@@ -89,7 +113,10 @@ describe('Module', () => {
     const sd = net.stateDict();
     delete sd['head.count'];
     sd.extra = Tensor.zeros([1]);
-    expect(net.loadStateDict(sd, { strict: false })).toEqual({ missingKeys: ['head.count'], unexpectedKeys: ['extra'] });
+    expect(net.loadStateDict(sd, { strict: false })).toEqual({
+      missingKeys: ['head.count'],
+      unexpectedKeys: ['extra'],
+    });
     sd['head.weight'] = Tensor.zeros([2]);
     expect(() => net.loadStateDict(sd, { strict: false })).toThrow(/shape mismatch/);
   });

@@ -43,7 +43,9 @@ function sgdReference(o: Partial<SGDOptions> & { lr: number }): number[] {
 function adamReference(o: Partial<AdamOptions>, decoupled: boolean): number[] {
   const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = decoupled ? 1e-2 : 0, amsgrad = false } = o;
   const p = [...P0];
-  const m = [0, 0, 0, 0], v = [0, 0, 0, 0], vmax = [0, 0, 0, 0];
+  const m = [0, 0, 0, 0],
+    v = [0, 0, 0, 0],
+    vmax = [0, 0, 0, 0];
   for (let t = 1; t <= STEPS; t++) {
     const g = grad(p);
     for (let i = 0; i < 4; i++) {
@@ -74,19 +76,28 @@ describe('SGD', () => {
   ])('%s follows torch.optim.SGD', (_name, o) => {
     const expected = sgdReference(o as SGDOptions);
     expect(expected).not.toEqual(P0);
-    expectClose(run((p) => new SGD(p, o as SGDOptions)), expected);
+    expectClose(
+      run((p) => new SGD(p, o as SGDOptions)),
+      expected,
+    );
   });
 
   it('rejects nesterov without momentum and bad hyperparameters', () => {
     const p = [Tensor.zeros([1])];
-    expect(() => new SGD(p, { lr: 0.1, nesterov: true })).toThrow(/nesterov momentum requires momentum > 0 and dampening = 0/);
+    expect(() => new SGD(p, { lr: 0.1, nesterov: true })).toThrow(
+      /nesterov momentum requires momentum > 0 and dampening = 0/,
+    );
     expect(() => new SGD(p, { lr: -1 })).toThrow(/SGD: lr must be a number in \[0, Infinity\]/);
-    expect(() => new SGD([{ params: p, lr: 0.1, mommentum: 0.9 } as never], { lr: 0.1 })).toThrow(/unknown option "mommentum"/);
+    expect(() => new SGD([{ params: p, lr: 0.1, mommentum: 0.9 } as never], { lr: 0.1 })).toThrow(
+      /unknown option "mommentum"/,
+    );
     expect(() => new SGD([], { lr: 0.1 })).toThrow(/empty parameter list/);
   });
 
   it('uses per-group hyperparameters and skips parameters without a gradient', () => {
-    const a = Tensor.from([1], [1]), b = Tensor.from([1], [1]), c = Tensor.from([1], [1]);
+    const a = Tensor.from([1], [1]),
+      b = Tensor.from([1], [1]),
+      c = Tensor.from([1], [1]);
     const opt = new SGD([{ params: [a] }, { params: [b, c], lr: 0.5 }], { lr: 0.1 });
     a.grad = Tensor.from([1], [1]);
     b.grad = Tensor.from([1], [1]);
@@ -105,7 +116,10 @@ describe('Adam and AdamW', () => {
   ])('%s follows torch.optim', (_name, decoupled, o) => {
     const expected = adamReference(o as AdamOptions, decoupled as boolean);
     const Ctor = decoupled ? AdamW : Adam;
-    expectClose(run((p) => new Ctor(p, o as AdamOptions)), expected);
+    expectClose(
+      run((p) => new Ctor(p, o as AdamOptions)),
+      expected,
+    );
   });
 
   it('AdamW and Adam differ exactly by decoupling the decay', () => {

@@ -17,7 +17,7 @@ afterEach(() => {
 const sample = (): Record<string, Tensor> => ({
   'features.0.weight': Tensor.from([1.5, -2, 3.25, 0, -0, 1e-30], [2, 1, 3]),
   'features.1.num_batches_tracked': Tensor.from([7], []),
-  'empty': Tensor.zeros([0, 4]),
+  empty: Tensor.zeros([0, 4]),
   'classifier.bias': Tensor.from([NaN, Infinity], [2]),
 });
 
@@ -66,17 +66,44 @@ describe('safetensors', () => {
   const good = { x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
   it.each([
     ['a file shorter than 8 bytes', () => Buffer.from([1, 2, 3]), /too short for the 8-byte header length/],
-    ['a truncated header', () => rawFile(good, 8).subarray(0, 20), /runs past the end of the 20-byte file \(truncated\?\)/],
+    [
+      'a truncated header',
+      () => rawFile(good, 8).subarray(0, 20),
+      /runs past the end of the 20-byte file \(truncated\?\)/,
+    ],
     ['truncated data', () => rawFile(good, 4), /data_offsets \[0, 8\] run past the 4 data bytes/],
-    ['an oversized header length', () => rawFile(good, 8, 1n << 40n), /header length 1099511627776 exceeds the 100000000-byte limit/],
+    [
+      'an oversized header length',
+      () => rawFile(good, 8, 1n << 40n),
+      /header length 1099511627776 exceeds the 100000000-byte limit/,
+    ],
     ['invalid JSON', () => rawFile('{"x": [', 0), /header is not valid JSON/],
     ['a JSON array header', () => rawFile([1, 2], 0), /header must be a JSON object/],
-    ['dtype F16', () => rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4), /tensor "x" has dtype "F16"; only F32 is supported/],
-    ['a shape that does not match the offsets', () => rawFile({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8),
-      /tensor "x" of shape \[3\] needs 12 bytes but data_offsets \[0, 8\] hold 8/],
-    ['a negative dimension', () => rawFile({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, 8), /invalid shape \[-2\]/],
-    ['overlapping tensors', () => rawFile({ ...good, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /overlap the previous tensor/],
-    ['a gap in the data', () => rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /gap in the data before tensor "x"/],
+    [
+      'dtype F16',
+      () => rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4),
+      /tensor "x" has dtype "F16"; only F32 is supported/,
+    ],
+    [
+      'a shape that does not match the offsets',
+      () => rawFile({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8),
+      /tensor "x" of shape \[3\] needs 12 bytes but data_offsets \[0, 8\] hold 8/,
+    ],
+    [
+      'a negative dimension',
+      () => rawFile({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, 8),
+      /invalid shape \[-2\]/,
+    ],
+    [
+      'overlapping tensors',
+      () => rawFile({ ...good, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8),
+      /overlap the previous tensor/,
+    ],
+    [
+      'a gap in the data',
+      () => rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8),
+      /gap in the data before tensor "x"/,
+    ],
     ['trailing bytes', () => rawFile(good, 12), /the tensors cover 8 data bytes but the file holds 12/],
     ['non-string metadata', () => rawFile({ __metadata__: { epoch: 3 } }, 0), /__metadata__ "epoch" must be a string/],
   ])('rejects %s, naming the file', (_name, make, message) => {
@@ -104,7 +131,9 @@ describe('safetensors', () => {
     expect(() => saveSafetensors(blocked, { a: Tensor.from([3], [1]) })).toThrow(`cannot write ${blocked}`);
     expect(fs.readdirSync(dir).sort()).toEqual(['blocked', 'ckpt.safetensors']);
     expect(loadSafetensors(file).tensors.a.data[0]).toBe(2);
-    expect(() => saveSafetensors(path.join(dir, 'no', 'such', 'dir.safetensors'), { a: Tensor.from([3], [1]) })).toThrow(/cannot write/);
+    expect(() =>
+      saveSafetensors(path.join(dir, 'no', 'such', 'dir.safetensors'), { a: Tensor.from([3], [1]) }),
+    ).toThrow(/cannot write/);
   });
 
   it('rejects reserved names and non-string metadata on save', () => {

@@ -17,8 +17,12 @@ describe('exported ModelProto', () => {
   const config = { lr: 0.01, epochs: 3, loss: 'ce' };
   const model = modelWithStats({ kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } });
   const { bytes } = exportOnnx(model, {
-    inputSize: [16, 16, 16], spacing: [1.25, 0.7, 0.7], window: { center: -500, width: 1400 },
-    classNames: ['benign', 'malignant'], trainingConfig: config, modelSpec: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
+    inputSize: [16, 16, 16],
+    spacing: [1.25, 0.7, 0.7],
+    window: { center: -500, width: 1400 },
+    classNames: ['benign', 'malignant'],
+    trainingConfig: config,
+    modelSpec: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
   });
   const proto = decode(bytes);
 
@@ -32,11 +36,23 @@ describe('exported ModelProto', () => {
     const dims = input.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(dims).toEqual(['N', 1, 16, 16, 16]);
     expect(proto.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probabilities']);
-    expect(proto.graph!.output![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 2]);
+    expect(proto.graph!.output![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([
+      'N',
+      2,
+    ]);
   });
 
   it('folds BatchNorm into Conv by default and keeps it when asked', () => {
-    expect([...ops(proto)].sort()).toEqual(['Conv', 'Flatten', 'Gemm', 'GlobalAveragePool', 'Identity', 'MaxPool', 'Relu', 'Softmax']);
+    expect([...ops(proto)].sort()).toEqual([
+      'Conv',
+      'Flatten',
+      'Gemm',
+      'GlobalAveragePool',
+      'Identity',
+      'MaxPool',
+      'Relu',
+      'Softmax',
+    ]);
     const kept = decode(exportOnnx(model, { inputSize: [16, 16, 16], foldBatchNorm: false }).bytes);
     expect(ops(kept).has('BatchNormalization')).toBe(true);
     expect(kept.graph!.node!.filter((n) => n.opType === 'BatchNormalization')).toHaveLength(3);
@@ -46,9 +62,17 @@ describe('exported ModelProto', () => {
   it('carries the nodulab metadata', () => {
     const m = decodeMetadata(proto.metadataProps, 'model');
     expect(m).toMatchObject({
-      modelKind: 'nodulenet3d', task: 'classification', classNames: ['benign', 'malignant'], inputName: 'input',
-      outputNames: ['logits', 'probabilities'], inputChannels: 1, inputSize: [16, 16, 16], spacing: [1.25, 0.7, 0.7],
-      normalization: { type: 'window', center: -500, width: 1400 }, batchNorm: 'folded', opset: 17,
+      modelKind: 'nodulenet3d',
+      task: 'classification',
+      classNames: ['benign', 'malignant'],
+      inputName: 'input',
+      outputNames: ['logits', 'probabilities'],
+      inputChannels: 1,
+      inputSize: [16, 16, 16],
+      spacing: [1.25, 0.7, 0.7],
+      normalization: { type: 'window', center: -500, width: 1400 },
+      batchNorm: 'folded',
+      opset: 17,
       modelSpec: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
     });
     expect(m.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -56,9 +80,27 @@ describe('exported ModelProto', () => {
   });
 
   it.each([
-    ['resnet3d', { kind: 'resnet3d', options: { widths: [4, 4, 8, 8] } }, 'logits', 'classification', ['Add', 'Gemm', 'Conv']],
-    ['unet3d', { kind: 'unet3d', options: { baseChannels: 2 } }, 'logits', 'segmentation', ['ConvTranspose', 'Concat', 'Softmax']],
-    ['unet3d embedding', { kind: 'unet3d', options: { baseChannels: 2 } }, 'embedding', 'embedding', ['GlobalAveragePool', 'Flatten']],
+    [
+      'resnet3d',
+      { kind: 'resnet3d', options: { widths: [4, 4, 8, 8] } },
+      'logits',
+      'classification',
+      ['Add', 'Gemm', 'Conv'],
+    ],
+    [
+      'unet3d',
+      { kind: 'unet3d', options: { baseChannels: 2 } },
+      'logits',
+      'segmentation',
+      ['ConvTranspose', 'Concat', 'Softmax'],
+    ],
+    [
+      'unet3d embedding',
+      { kind: 'unet3d', options: { baseChannels: 2 } },
+      'embedding',
+      'embedding',
+      ['GlobalAveragePool', 'Flatten'],
+    ],
   ] as const)('%s graph has the right operators and task', (_n, spec, output, task, needed) => {
     const { bytes: b, metadata } = exportOnnx(modelWithStats(spec), { inputSize: [16, 16, 16], output });
     expect(metadata.task).toBe(task);
@@ -85,7 +127,10 @@ describe('export errors', () => {
   }
   it.each([
     [() => exportOnnx(new NotAModel()), /not a nodulab model/],
-    [() => exportOnnx(new NoduleNet3D(), { inputSize: [32, 32] as unknown as [number, number, number] }), /inputSize must be 3 positive integers/],
+    [
+      () => exportOnnx(new NoduleNet3D(), { inputSize: [32, 32] as unknown as [number, number, number] }),
+      /inputSize must be 3 positive integers/,
+    ],
     [() => exportOnnx(new NoduleNet3D(), { inputSize: [2, 2, 2] }), /cannot run on input \(1, 1, 2, 2, 2\)/],
     [() => exportOnnx(modelWithStats({ kind: 'unet3d' }), { inputSize: [30, 32, 32] }), /divisible/],
     [() => exportOnnx(new NoduleNet3D(), { output: 'projection' }), /projection/],

@@ -18,7 +18,12 @@ const SPECS: Record<string, ModelSpec> = {
 async function checkParity(spec: ModelSpec, output: TraceOutput, fold: boolean, x: Tensor): Promise<void> {
   const model = modelWithStats(spec);
   const size = x.shape.slice(2) as [number, number, number];
-  const { bytes, metadata, foldedBatchNorms } = exportOnnx(model, { output, foldBatchNorm: fold, inputSize: size, modelSpec: spec });
+  const { bytes, metadata, foldedBatchNorms } = exportOnnx(model, {
+    output,
+    foldBatchNorm: fold,
+    inputSize: size,
+    modelSpec: spec,
+  });
   expect(foldedBatchNorms > 0).toBe(fold);
   const onnx = await OnnxModel.fromBytes(bytes, 'parity');
   try {
@@ -55,7 +60,12 @@ describe('parity on random inputs', () => {
   });
 
   it('non-cubic input and two channels', async () => {
-    await checkParity({ kind: 'nodulenet3d', options: { widthMultiplier: 0.25, inChannels: 2 } }, 'logits', true, randomBatch(2, 2, [8, 12, 16]));
+    await checkParity(
+      { kind: 'nodulenet3d', options: { widthMultiplier: 0.25, inChannels: 2 } },
+      'logits',
+      true,
+      randomBatch(2, 2, [8, 12, 16]),
+    );
   });
 });
 

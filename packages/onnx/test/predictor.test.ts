@@ -26,7 +26,15 @@ it('opens .onnx in onnxruntime and a checkpoint in-process, and both predict and
   try {
     expect(onnx).toBeInstanceOf(OnnxPredictor);
     expect(local).toBeInstanceOf(ModulePredictor);
-    for (const k of ['modelKind', 'task', 'classNames', 'inputChannels', 'inputSize', 'spacing', 'normalization'] as const) {
+    for (const k of [
+      'modelKind',
+      'task',
+      'classNames',
+      'inputChannels',
+      'inputSize',
+      'spacing',
+      'normalization',
+    ] as const) {
       expect(onnx.info[k]).toEqual(local.info[k]);
     }
     const x = randomBatch(3, 1, [32, 32, 32]);
@@ -35,7 +43,9 @@ it('opens .onnx in onnxruntime and a checkpoint in-process, and both predict and
     expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-4);
 
     const samples = new NoduleGenerator(preset('iid'), 1).batch('test', [0, 1, 2, 3], { hu: true });
-    const batch = [{ x: samples.map((s) => ({ data: s.volume, shape: s.shape })), labels: samples.map((s) => s.label) }];
+    const batch = [
+      { x: samples.map((s) => ({ data: s.volume, shape: s.shape })), labels: samples.map((s) => s.label) },
+    ];
     const ra = (await evaluate(onnx, batch, { units: 'HU' })) as ClassificationEvaluation;
     const rb = (await evaluate(local, batch, { units: 'HU' })) as ClassificationEvaluation;
     ra.predictions.forEach((p, i) => expect(Math.abs(p.pMalignant - rb.predictions[i].pMalignant)).toBeLessThan(1e-4));

@@ -22,11 +22,22 @@ export function aggregate(values: readonly number[], level = 0.95): Aggregate {
   const all = values.map(finiteOrNull);
   if (ok.length === 0) return { n: 0, mean: null, std: null, lower: null, upper: null, halfWidth: null, values: all };
   const m: MeanCI = meanCI(ok, level);
-  return { n: m.n, mean: m.mean, std: finiteOrNull(m.std), lower: finiteOrNull(m.lower), upper: finiteOrNull(m.upper), halfWidth: finiteOrNull(m.halfWidth), values: all };
+  return {
+    n: m.n,
+    mean: m.mean,
+    std: finiteOrNull(m.std),
+    lower: finiteOrNull(m.lower),
+    upper: finiteOrNull(m.upper),
+    halfWidth: finiteOrNull(m.halfWidth),
+    values: all,
+  };
 }
 
 /** aggregate() of every numeric field of `key(run)` across runs: {field: Aggregate}. */
-export function aggregateFields<R>(runs: readonly R[], pick: (run: R) => Record<string, number> | undefined): Record<string, Aggregate> {
+export function aggregateFields<R>(
+  runs: readonly R[],
+  pick: (run: R) => Record<string, number> | undefined,
+): Record<string, Aggregate> {
   const fields = new Set<string>();
   for (const r of runs) for (const k of Object.keys(pick(r) ?? {})) fields.add(k);
   const out: Record<string, Aggregate> = {};

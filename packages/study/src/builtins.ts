@@ -23,7 +23,8 @@ export const BUILTIN_STUDY_NAMES: readonly string[] = Object.keys(BUILTIN_STUDIE
 /** A copy of built-in study `name`; throws naming the known ones otherwise. */
 export function builtinStudy(name: string): Record<string, unknown> {
   const s = BUILTIN_STUDIES[name];
-  if (!s) throw new Error(`unknown study "${name}" (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}; or pass --spec file.json)`);
+  if (!s)
+    throw new Error(`unknown study "${name}" (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}; or pass --spec file.json)`);
   return JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 }
 
@@ -35,14 +36,21 @@ export function quickStudy(input: Record<string, unknown>): Record<string, unkno
   const tests = Array.isArray(input.testSets)
     ? (input.testSets as unknown[]).map((t) => (typeof t === 'object' && t !== null ? { ...(t as object), n: 128 } : t))
     : undefined;
-  const analysis = typeof input.analysis === 'object' && input.analysis !== null ? (input.analysis as Record<string, unknown>) : {};
+  const analysis =
+    typeof input.analysis === 'object' && input.analysis !== null ? (input.analysis as Record<string, unknown>) : {};
   return deepMerge(input, {
     seeds: [0],
     volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
     train: { ...(typeof input.train === 'object' && input.train !== null ? input.train : {}), n: 512, valN: 128 },
     testN: 128,
     ...(tests ? { testSets: tests } : {}),
-    config: { model: { options: { widthMultiplier: 0.5 } }, batchSize: 32, epochs: 2, pretrainEpochs: 2, probe: { epochs: 2 } },
+    config: {
+      model: { options: { widthMultiplier: 0.5 } },
+      batchSize: 32,
+      epochs: 2,
+      pretrainEpochs: 2,
+      probe: { epochs: 2 },
+    },
     analysis: { ...analysis, n: 128, gradcamN: 32 },
   });
 }

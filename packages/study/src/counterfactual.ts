@@ -8,7 +8,10 @@ export interface FactorStats {
 }
 
 /** Collects the values of `factor` per label from factor records. */
-export function factorStats(records: readonly { factors: FactorRecord; label: 0 | 1 }[], factor: FactorName): FactorStats {
+export function factorStats(
+  records: readonly { factors: FactorRecord; label: 0 | 1 }[],
+  factor: FactorName,
+): FactorStats {
   const byClass: [FactorValue[], FactorValue[]] = [[], []];
   for (const r of records) byClass[r.label].push(r.factors[factor]);
   return { byClass };
@@ -39,7 +42,12 @@ function mode(values: readonly FactorValue[], exclude?: FactorValue): FactorValu
  * (median gap > 1/4 of the 10-90% range), else the pooled decile (10% or 90%) farther from
  * `current` — a typical but different value. Null when the factor does not vary.
  */
-export function counterfactualValue(factor: FactorName, current: FactorValue, label: 0 | 1, stats: FactorStats): FactorValue | null {
+export function counterfactualValue(
+  factor: FactorName,
+  current: FactorValue,
+  label: 0 | 1,
+  stats: FactorStats,
+): FactorValue | null {
   const info = FACTOR_INFO[factor];
   const other = stats.byClass[1 - label];
   const same = stats.byClass[label];
@@ -52,7 +60,11 @@ export function counterfactualValue(factor: FactorName, current: FactorValue, la
     const spread = hi - lo;
     if (!(spread > 0)) return null;
     let v: number;
-    if (other.length > 0 && same.length > 0 && Math.abs(quantile(other as number[], 0.5) - quantile(same as number[], 0.5)) > 0.25 * spread) {
+    if (
+      other.length > 0 &&
+      same.length > 0 &&
+      Math.abs(quantile(other as number[], 0.5) - quantile(same as number[], 0.5)) > 0.25 * spread
+    ) {
       v = quantile(other as number[], 0.5);
     } else {
       v = Math.abs(hi - (current as number)) >= Math.abs((current as number) - lo) ? hi : lo;
@@ -67,7 +79,8 @@ export function counterfactualValue(factor: FactorName, current: FactorValue, la
 
 /** In words, what `counterfactualValue` sets `factor` to, per class. */
 export function describeCounterfactual(factor: FactorName, stats: FactorStats): string {
-  const show = (v: FactorValue | null): string => (v === null ? 'unchanged' : typeof v === 'number' ? String(+v.toFixed(3)) : String(v));
+  const show = (v: FactorValue | null): string =>
+    v === null ? 'unchanged' : typeof v === 'number' ? String(+v.toFixed(3)) : String(v);
   const info = FACTOR_INFO[factor];
   const [s0, s1] = stats.byClass;
   if (info.kind === 'number' || info.kind === 'integer') {
@@ -102,17 +115,25 @@ export interface FlipStats {
  * Flip statistics from P(malignant) before (`p`) and after (`pCf`), the original labels and the
  * counterfactual labels.
  */
-export function flipStats(p: ArrayLike<number>, pCf: ArrayLike<number>, labels: ArrayLike<number>, cfLabels: ArrayLike<number>, threshold = 0.5): FlipStats {
+export function flipStats(
+  p: ArrayLike<number>,
+  pCf: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  cfLabels: ArrayLike<number>,
+  threshold = 0.5,
+): FlipStats {
   const n = p.length;
   if (n === 0 || pCf.length !== n || labels.length !== n || cfLabels.length !== n) {
-    throw new Error(`flipStats: needs equally long non-empty arrays, got ${n}, ${pCf.length}, ${labels.length}, ${cfLabels.length}`);
+    throw new Error(
+      `flipStats: needs equally long non-empty arrays, got ${n}, ${pCf.length}, ${labels.length}, ${cfLabels.length}`,
+    );
   }
   let flips = 0;
   let toward = 0;
   let abs = 0;
   let changed = 0;
   for (let i = 0; i < n; i++) {
-    if ((p[i] >= threshold) !== (pCf[i] >= threshold)) flips++;
+    if (p[i] >= threshold !== pCf[i] >= threshold) flips++;
     const delta = pCf[i] - p[i];
     toward += labels[i] === 1 ? -delta : delta;
     abs += Math.abs(delta);

@@ -28,7 +28,9 @@ function forwardWithLeafAt(model: Module, name: string, x: Tensor): { logits: Te
   try {
     const logits = model.forward(x);
     if (leaves.length !== 1) {
-      throw new Error(`gradCam3d: layer "${name}" ran ${leaves.length} times in the forward pass; pick a layer that runs once`);
+      throw new Error(
+        `gradCam3d: layer "${name}" ran ${leaves.length} times in the forward pass; pick a layer that runs once`,
+      );
     }
     return { logits, leaf: leaves[0] };
   } finally {
@@ -44,10 +46,12 @@ function forwardWithLeafAt(model: Module, name: string, x: Tensor): { logits: Te
 export function gradCam3d(model: Module, x: Tensor, classes?: ArrayLike<number>, layer?: string): GradCamResult {
   if (x.ndim !== 5) throw new Error(`gradCam3d: x must be (N, C, D, H, W), got [${x.shape.join(', ')}]`);
   const name = layer ?? (isModel(model) ? model.featureLayer : undefined);
-  if (name === undefined) throw new Error(`gradCam3d: name the layer to explain (${model.constructor.name} is not a nodulab model)`);
+  if (name === undefined)
+    throw new Error(`gradCam3d: name the layer to explain (${model.constructor.name} is not a nodulab model)`);
   const [N, , D, H, W] = x.shape;
   const { logits, leaf: A } = forwardWithLeafAt(model, name, x);
-  if (A.ndim !== 5 || A.shape[0] !== N) throw new Error(`gradCam3d: the feature map must be (N, C, d, h, w), got [${A.shape.join(', ')}]`);
+  if (A.ndim !== 5 || A.shape[0] !== N)
+    throw new Error(`gradCam3d: the feature map must be (N, C, d, h, w), got [${A.shape.join(', ')}]`);
   if (logits.ndim !== 2 || logits.shape[0] !== N) {
     throw new Error(`gradCam3d: the model must output class logits (N, K), got [${logits.shape.join(', ')}]`);
   }
@@ -61,7 +65,8 @@ export function gradCam3d(model: Module, x: Tensor, classes?: ArrayLike<number>,
       for (let k = 1; k < K; k++) if (logits.data[n * K + k] > logits.data[n * K + arg]) arg = k;
       chosen[n] = arg;
     }
-    if (!(chosen[n] >= 0 && chosen[n] < K)) throw new Error(`gradCam3d: class ${chosen[n]} of sample ${n} is outside [0, ${K})`);
+    if (!(chosen[n] >= 0 && chosen[n] < K))
+      throw new Error(`gradCam3d: class ${chosen[n]} of sample ${n} is outside [0, ${K})`);
   }
   const seed = new Float32Array(N * K);
   for (let n = 0; n < N; n++) seed[n * K + chosen[n]] = 1;
@@ -82,7 +87,8 @@ export function gradCam3d(model: Module, x: Tensor, classes?: ArrayLike<number>,
     for (let s = 0; s < S; s++) if (coarse[n * S + s] < 0) coarse[n * S + s] = 0;
   }
   const cams = new Float32Array(N * D * H * W);
-  for (let n = 0; n < N; n++) cams.set(upsampleTrilinear(coarse.subarray(n * S, (n + 1) * S), [d, h, w], [D, H, W]), n * D * H * W);
+  for (let n = 0; n < N; n++)
+    cams.set(upsampleTrilinear(coarse.subarray(n * S, (n + 1) * S), [d, h, w], [D, H, W]), n * D * H * W);
   return { cams, shape: [D, H, W], classes: chosen, logits: Float32Array.from(logits.data) };
 }
 
@@ -130,7 +136,8 @@ export function upsampleTrilinear(v: ArrayLike<number>, from: readonly number[],
 
 /** Share of the saliency `cam` that lies inside `mask` (same length); NaN when the map is all zero. */
 export function insideShare(cam: ArrayLike<number>, mask: ArrayLike<number>): number {
-  if (cam.length !== mask.length) throw new Error(`insideShare: ${cam.length} saliency values for a mask of ${mask.length}`);
+  if (cam.length !== mask.length)
+    throw new Error(`insideShare: ${cam.length} saliency values for a mask of ${mask.length}`);
   let inside = 0;
   let total = 0;
   for (let i = 0; i < cam.length; i++) {

@@ -9,15 +9,18 @@ export function jsonSchemaFiles(): Record<string, string> {
   return {
     'data-spec.schema.json': schema.jsonSchemaText(DatasetSpecSchema, {
       title: 'nodulab dataset spec',
-      description: 'How a synthetic nodule dataset is drawn: factor distributions per class, shortcuts, the label rule and per-split overrides (nodulab generate --spec, data.spec, train.spec).',
+      description:
+        'How a synthetic nodule dataset is drawn: factor distributions per class, shortcuts, the label rule and per-split overrides (nodulab generate --spec, data.spec, train.spec).',
     }),
     'run-config.schema.json': schema.jsonSchemaText(RunConfigSchema, {
       title: 'nodulab run config',
-      description: 'One training run: model, loss, optimizer, schedule, epochs, augmentation, data, seed, threads (nodulab train --config). Every field is optional.',
+      description:
+        'One training run: model, loss, optimizer, schedule, epochs, augmentation, data, seed, threads (nodulab train --config). Every field is optional.',
     }),
     'study.schema.json': schema.jsonSchemaText(StudySpecSchema, {
       title: 'nodulab study spec',
-      description: 'A controlled study: losses, seeds, training distribution, test sets and analyses (nodulab study --spec). Every field is optional.',
+      description:
+        'A controlled study: losses, seeds, training distribution, test sets and analyses (nodulab study --spec). Every field is optional.',
     }),
   };
 }

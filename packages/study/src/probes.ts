@@ -55,8 +55,16 @@ function rowsOf(X: ArrayLike<number>, d: number, rows: readonly number[]): Float
  * Fits ridge regression of Y: (n, k) on X: (n, d) with penalty `lambda` on standardized features
  * (features with zero variance are ignored); the intercept is not penalized.
  */
-export function fitRidge(X: ArrayLike<number>, Y: ArrayLike<number>, n: number, d: number, k: number, lambda: number): RidgeModel {
-  if (X.length !== n * d || Y.length !== n * k) throw new Error(`fitRidge: X has ${X.length} values and Y ${Y.length}, expected (${n}, ${d}) and (${n}, ${k})`);
+export function fitRidge(
+  X: ArrayLike<number>,
+  Y: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  lambda: number,
+): RidgeModel {
+  if (X.length !== n * d || Y.length !== n * k)
+    throw new Error(`fitRidge: X has ${X.length} values and Y ${Y.length}, expected (${n}, ${d}) and (${n}, ${k})`);
   if (n < 2) throw new Error(`fitRidge: needs at least 2 samples, got ${n}`);
   if (!(lambda > 0)) throw new Error(`fitRidge: lambda must be > 0, got ${lambda}`);
   const mu = new Float64Array(d);
@@ -70,7 +78,8 @@ export function fitRidge(X: ArrayLike<number>, Y: ArrayLike<number>, n: number, 
     sigma[j] = Math.sqrt(v / n);
   }
   const Z = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Z[i * d + j] = sigma[j] > 1e-12 ? (X[i * d + j] - mu[j]) / sigma[j] : 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) Z[i * d + j] = sigma[j] > 1e-12 ? (X[i * d + j] - mu[j]) / sigma[j] : 0;
   const b = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     let s = 0;
@@ -100,7 +109,8 @@ export function predictRidge(m: RidgeModel, X: ArrayLike<number>, n: number): Fl
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < m.outputs; c++) {
       let s = m.b[c];
-      for (let j = 0; j < m.d; j++) if (m.sigma[j] > 1e-12) s += ((X[i * m.d + j] - m.mu[j]) / m.sigma[j]) * m.w[j * m.outputs + c];
+      for (let j = 0; j < m.d; j++)
+        if (m.sigma[j] > 1e-12) s += ((X[i * m.d + j] - m.mu[j]) / m.sigma[j]) * m.w[j * m.outputs + c];
       out[i * m.outputs + c] = s;
     }
   }
@@ -125,7 +135,15 @@ export function rSquared(y: ArrayLike<number>, pred: ArrayLike<number>): number 
 export const RIDGE_LAMBDAS = [1e-2, 1e-1, 1, 10, 100, 1000];
 
 /** The lambda of `lambdas` with the least k-fold (contiguous folds) squared error on (X, Y). */
-export function chooseLambda(X: ArrayLike<number>, Y: ArrayLike<number>, n: number, d: number, k: number, folds = 5, lambdas = RIDGE_LAMBDAS): number {
+export function chooseLambda(
+  X: ArrayLike<number>,
+  Y: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  folds = 5,
+  lambdas = RIDGE_LAMBDAS,
+): number {
   const f = Math.max(2, Math.min(folds, n));
   let best = lambdas[0];
   let bestErr = Infinity;
@@ -167,11 +185,18 @@ export interface ProbeResult {
  * (lambda by 5-fold CV), the rest score it. Numbers → R^2; strings/booleans → accuracy of a
  * one-vs-rest ridge classifier (argmax of the class scores).
  */
-export function probe(X: ArrayLike<number>, n: number, d: number, target: readonly (number | string | boolean)[], holdout = 0.3): ProbeResult {
+export function probe(
+  X: ArrayLike<number>,
+  n: number,
+  d: number,
+  target: readonly (number | string | boolean)[],
+  holdout = 0.3,
+): ProbeResult {
   if (target.length !== n) throw new Error(`probe: ${target.length} targets for ${n} embeddings`);
   const nTest = Math.round(holdout * n);
   const nFit = n - nTest;
-  if (nFit < 4 || nTest < 2) throw new Error(`probe: needs at least 4 fitting and 2 held-out samples, got ${nFit} and ${nTest} (n = ${n})`);
+  if (nFit < 4 || nTest < 2)
+    throw new Error(`probe: needs at least 4 fitting and 2 held-out samples, got ${nFit} and ${nTest} (n = ${n})`);
   const fitRows = Array.from({ length: nFit }, (_, i) => i);
   const testRows = Array.from({ length: nTest }, (_, i) => nFit + i);
   const Xf = rowsOf(X, d, fitRows);

@@ -3,10 +3,24 @@
 // writes study.json, runs/<loss>-s<seed>/ (checkpoints), metrics.json, metrics.csv and report.html.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tensor, noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
 import { DataLoader, InMemoryDataset, NoduleGenerator, Sample, Subset, range } from '@nodulab/data';
-import { CLASSIFICATION_METRICS, ClassificationEvaluation, ClassificationMetricName, datasetBatches, evaluate } from '@nodulab/eval';
-import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, train, yieldToEventLoop } from '@nodulab/train';
+import {
+  CLASSIFICATION_METRICS,
+  ClassificationEvaluation,
+  ClassificationMetricName,
+  datasetBatches,
+  evaluate,
+} from '@nodulab/eval';
+import {
+  TrainProgress,
+  TrainableNet,
+  loadRun,
+  netPredictor,
+  openSource,
+  train,
+  yieldToEventLoop,
+} from '@nodulab/train';
 import { Aggregate, aggregateFields } from './aggregate';
 import { FlipStats, counterfactualValue, describeCounterfactual, factorStats, flipStats } from './counterfactual';
 import { gradCam3d, insideShare } from './gradcam';
@@ -74,17 +88,27 @@ export interface StudyOptions {
 }
 
 /** `net` on a test set: per-sample P(malignant) and the classification metrics. */
-async function evaluateOn(net: TrainableNet, set: InMemoryDataset, batchSize: number): Promise<ClassificationEvaluation> {
+async function evaluateOn(
+  net: TrainableNet,
+  set: InMemoryDataset,
+  batchSize: number,
+): Promise<ClassificationEvaluation> {
   const r = await evaluate(netPredictor(net, set), datasetBatches(set, batchSize));
   if (r.task !== 'classification') throw new Error(`${set.name}: ${r.info.modelKind} is not a classifier`);
   return r;
 }
 
 /** P(malignant) of each sample of an evaluation. */
-const malignancyOf = (r: ClassificationEvaluation): Float64Array => Float64Array.from(r.predictions, (p) => p.pMalignant);
+const malignancyOf = (r: ClassificationEvaluation): Float64Array =>
+  Float64Array.from(r.predictions, (p) => p.pMalignant);
 
 /** Embeddings (n, d) of the first n volumes, in eval mode. */
-async function embeddings(net: TrainableNet, set: InMemoryDataset, n: number, batchSize: number): Promise<{ X: Float32Array; d: number }> {
+async function embeddings(
+  net: TrainableNet,
+  set: InMemoryDataset,
+  n: number,
+  batchSize: number,
+): Promise<{ X: Float32Array; d: number }> {
   const parts: Float32Array[] = [];
   let d = 0;
   net.model.eval();
@@ -128,7 +152,11 @@ async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Pro
     });
     await yieldToEventLoop();
   }
-  return { n: counted, insideShare: counted ? shareSum / counted : NaN, maskFraction: counted ? maskSum / counted : NaN };
+  return {
+    n: counted,
+    insideShare: counted ? shareSum / counted : NaN,
+    maskFraction: counted ? maskSum / counted : NaN,
+  };
 }
 
 /**
@@ -137,18 +165,27 @@ async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Pro
  */
 export async function runStudy(study: StudySpec, options: StudyOptions): Promise<StudyResults> {
   const out = options.outDir;
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new Error(`runStudy: ${out} is not empty; choose another --out`);
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0)
+    throw new Error(`runStudy: ${out} is not empty; choose another --out`);
   const emit = options.onEvent ?? (() => undefined);
   const start = Date.now();
   fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
   writeFileAtomic(path.join(out, 'study.json'), Buffer.from(JSON.stringify(study, null, 2) + '\n'));
   setNumThreads(study.threads);
 
-  emit({ kind: 'phase', message: `generating ${study.testSets.length} test sets (${study.testSets.map((t) => `${t.name} ${t.n}`).join(', ')})` });
+  emit({
+    kind: 'phase',
+    message: `generating ${study.testSets.length} test sets (${study.testSets.map((t) => `${t.name} ${t.n}`).join(', ')})`,
+  });
   const sets: InMemoryDataset[] = [];
   for (const t of study.testSets) {
     const analysed = t.name === study.analysis.testSet;
-    sets.push(await generateSet(t.name, testDatasetSpec(t.spec as never, study.volume), 0, t.split, t.n, { masks: analysed, factors: analysed }));
+    sets.push(
+      await generateSet(t.name, testDatasetSpec(t.spec as never, study.volume), 0, t.split, t.n, {
+        masks: analysed,
+        factors: analysed,
+      }),
+    );
   }
   const aIndex = study.testSets.findIndex((t) => t.name === study.analysis.testSet);
   const aSpec = study.testSets[aIndex];
@@ -156,7 +193,10 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
   const nA = study.analysis.n;
 
   // Counterfactual targets from the training distribution's factor records (no rendering needed).
-  emit({ kind: 'phase', message: `generating counterfactuals of ${nA} "${aSpec.name}" nodules for ${study.analysis.factors.map((f) => f.name).join(', ')}` });
+  emit({
+    kind: 'phase',
+    message: `generating counterfactuals of ${nA} "${aSpec.name}" nodules for ${study.analysis.factors.map((f) => f.name).join(', ')}`,
+  });
   const trainGen = new NoduleGenerator(trainingDatasetSpec(study.train.spec, study.train.rho, study.volume), 0);
   const trainRecords = Array.from({ length: study.train.n }, (_, i) => trainGen.factors('train', i));
   const testGen = new NoduleGenerator(testDatasetSpec(aSpec.spec as never, study.volume), 0);
@@ -180,7 +220,11 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
       if (i % 16 === 15) await yieldToEventLoop();
     }
     counterfactualValues[group.name] = group.factors.map((f, k) => describeCounterfactual(f, stats[k])).join('; ');
-    cfSets.push({ name: group.name, indices, set: samples.length ? stackSamples(`${aSpec.name}/cf-${group.name}`, samples) : null });
+    cfSets.push({
+      name: group.name,
+      indices,
+      set: samples.length ? stackSamples(`${aSpec.name}/cf-${group.name}`, samples) : null,
+    });
   }
 
   const first = runConfigFor(study, study.losses[0], study.seeds[0]);
@@ -197,8 +241,14 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
       const cfg = runConfigFor(study, loss, seed);
       const t0 = Date.now();
       const i = index;
-      const summary = await train(cfg, { outDir: dir, sources, signal: options.signal, onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }) });
-      if (summary.status !== 'completed') throw new Error(`study stopped during ${loss.name} seed ${seed}; its run folder is ${dir}`);
+      const summary = await train(cfg, {
+        outDir: dir,
+        sources,
+        signal: options.signal,
+        onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
+      });
+      if (summary.status !== 'completed')
+        throw new Error(`study stopped during ${loss.name} seed ${seed}; its run folder is ${dir}`);
       const trainSeconds = (Date.now() - t0) / 1000;
       const { net } = loadRun(dir, 'best');
       const bs = cfg.batchSize;
@@ -214,15 +264,25 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
       for (const cf of cfSets) {
         if (!cf.set) continue;
         const pCf = malignancyOf(await evaluateOn(net, cf.set, bs));
-        counterfactual[cf.name] = flipStats(cf.indices.map((j) => pAnalysed![j]), pCf, cf.indices.map((j) => analysed.labels[j]), cf.set.labels);
+        counterfactual[cf.name] = flipStats(
+          cf.indices.map((j) => pAnalysed![j]),
+          pCf,
+          cf.indices.map((j) => analysed.labels[j]),
+          cf.set.labels,
+        );
       }
       const { X, d } = await embeddings(net, analysed, nA, bs);
       const probes: RunResult['probes'] = {};
       for (const t of study.analysis.probeTargets) {
-        const target = Array.from({ length: nA }, (_, j) => (t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t]));
+        const target = Array.from({ length: nA }, (_, j) =>
+          t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t],
+        );
         probes[t] = probe(X, nA, d, target, study.analysis.probeHoldout);
       }
-      const sal = study.analysis.gradcamN > 0 ? await saliency(net, analysed, study.analysis.gradcamN) : { n: 0, insideShare: NaN, maskFraction: NaN };
+      const sal =
+        study.analysis.gradcamN > 0
+          ? await saliency(net, analysed, study.analysis.gradcamN)
+          : { n: 0, insideShare: NaN, maskFraction: NaN };
       runs.push({ loss: loss.name, seed, dir: rel, trainSeconds, testSets, counterfactual, probes, saliency: sal });
       emit({ kind: 'run-end', index, total, loss: loss.name, seed, seconds: (Date.now() - t0) / 1000 });
     }
@@ -238,7 +298,12 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
     threads: study.threads,
     losses: study.losses.map((l) => l.name),
     seeds: study.seeds,
-    testSets: study.testSets.map((t, k) => ({ name: t.name, split: t.split, spec: typeof t.spec === 'string' ? t.spec : t.spec.name, n: sets[k].length })),
+    testSets: study.testSets.map((t, k) => ({
+      name: t.name,
+      split: t.split,
+      spec: typeof t.spec === 'string' ? t.spec : t.spec.name,
+      n: sets[k].length,
+    })),
     analysis: { ...study.analysis, counterfactualValues },
     runs,
     summary,
@@ -257,13 +322,32 @@ export function summarize(study: Pick<StudySpec, 'losses'>, runs: readonly RunRe
   for (const { name } of study.losses) {
     const mine = runs.filter((r) => r.loss === name);
     if (mine.length === 0) continue;
-    s.performance[name] = Object.fromEntries(Object.keys(mine[0].testSets).map((t) => [t, aggregateFields(mine, (r) => r.testSets[t])]));
-    s.counterfactual[name] = Object.fromEntries(Object.keys(mine[0].counterfactual).map((f) => [f, aggregateFields(mine, (r) => {
-      const c = r.counterfactual[f];
-      return c ? { flipRate: c.flipRate, meanDeltaP: c.meanDeltaP, meanAbsDeltaP: c.meanAbsDeltaP, labelChangeRate: c.labelChangeRate } : undefined;
-    })]));
-    s.probes[name] = aggregateFields(mine, (r) => Object.fromEntries(Object.entries(r.probes).map(([k, p]) => [k, p.score])));
-    s.saliency[name] = aggregateFields(mine, (r) => ({ insideShare: r.saliency.insideShare, maskFraction: r.saliency.maskFraction }));
+    s.performance[name] = Object.fromEntries(
+      Object.keys(mine[0].testSets).map((t) => [t, aggregateFields(mine, (r) => r.testSets[t])]),
+    );
+    s.counterfactual[name] = Object.fromEntries(
+      Object.keys(mine[0].counterfactual).map((f) => [
+        f,
+        aggregateFields(mine, (r) => {
+          const c = r.counterfactual[f];
+          return c
+            ? {
+                flipRate: c.flipRate,
+                meanDeltaP: c.meanDeltaP,
+                meanAbsDeltaP: c.meanAbsDeltaP,
+                labelChangeRate: c.labelChangeRate,
+              }
+            : undefined;
+        }),
+      ]),
+    );
+    s.probes[name] = aggregateFields(mine, (r) =>
+      Object.fromEntries(Object.entries(r.probes).map(([k, p]) => [k, p.score])),
+    );
+    s.saliency[name] = aggregateFields(mine, (r) => ({
+      insideShare: r.saliency.insideShare,
+      maskFraction: r.saliency.maskFraction,
+    }));
   }
   return s;
 }

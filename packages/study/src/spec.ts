@@ -1,7 +1,15 @@
 // The study spec: a typed, JSON-serializable description of a study (losses, seeds, training
 // distribution, test sets, analyses), its defaults, and its zod schema, whose errors name each path.
 import { z } from 'zod';
-import { DatasetSpec, FACTOR_NAMES, FactorName, SpecRefSchema, VolumeOverrideSchema, loadSpec, schema } from '@nodulab/data';
+import {
+  DatasetSpec,
+  FACTOR_NAMES,
+  FactorName,
+  SpecRefSchema,
+  VolumeOverrideSchema,
+  loadSpec,
+  schema,
+} from '@nodulab/data';
 import { LOSSES, LossKind, RunConfig, RunConfigInput, resolveRunConfig } from '@nodulab/train';
 
 /** One loss a study compares: a display name, the objective, and run-config overrides for it alone. */
@@ -77,75 +85,148 @@ export const DEFAULT_ANALYSED_FACTORS: AnalysedFactor[] = [
   { name: 'noise', factors: ['noiseStd'] },
 ];
 
-const DEFAULT_PROBE_TARGETS: ProbeTarget[] = ['label', 'lobulation', 'spiculationCount', 'diameter', 'attenuation', 'noiseStd'];
+const DEFAULT_PROBE_TARGETS: ProbeTarget[] = [
+  'label',
+  'lobulation',
+  'spiculationCount',
+  'diameter',
+  'attenuation',
+  'noiseStd',
+];
 const FORBIDDEN_CONFIG_KEYS = ['loss', 'seed', 'data', 'name', 'threads'];
-const { isPlainObject, mustBe, nonEmptyString, number, oneOf, parseOrThrow, probability, refineWith, show, strict } = schema;
+const { isPlainObject, mustBe, nonEmptyString, number, oneOf, parseOrThrow, refineWith, show, strict } = schema;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const NAME = /^[A-Za-z0-9._-]+$/;
 const upTo = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
 
 /** Run-config overrides (checked whole when the study's run configs resolve); the study's own keys are refused. */
-const runConfigOverrides = refineWith(z.record(z.string(), z.unknown(), { error: mustBe('an object') }), (c, problem) => {
-  for (const k of FORBIDDEN_CONFIG_KEYS) if (c[k] !== undefined) problem([k], 'set by the study (use losses, seeds, train, testSets, volume, threads)');
-}).meta({ $ref: 'run-config.schema.json' });
+const runConfigOverrides = refineWith(
+  z.record(z.string(), z.unknown(), { error: mustBe('an object') }),
+  (c, problem) => {
+    for (const k of FORBIDDEN_CONFIG_KEYS)
+      if (c[k] !== undefined) problem([k], 'set by the study (use losses, seeds, train, testSets, volume, threads)');
+  },
+).meta({ $ref: 'run-config.schema.json' });
 
-const lossSchema = z.union([
-  oneOf(LOSSES),
-  strict({ name: nonEmptyString().optional(), loss: oneOf(LOSSES), config: runConfigOverrides.default({}) }),
-], { error: mustBe(`one of ${LOSSES.join(', ')} or {name, loss, config}`) }).transform((l): StudyLoss => (
-  typeof l === 'string' ? { name: l, loss: l, config: {} } : { name: l.name ?? l.loss, loss: l.loss, config: l.config as RunConfigInput }));
+const lossSchema = z
+  .union(
+    [
+      oneOf(LOSSES),
+      strict({ name: nonEmptyString().optional(), loss: oneOf(LOSSES), config: runConfigOverrides.default({}) }),
+    ],
+    { error: mustBe(`one of ${LOSSES.join(', ')} or {name, loss, config}`) },
+  )
+  .transform((l): StudyLoss =>
+    typeof l === 'string'
+      ? { name: l, loss: l, config: {} }
+      : { name: l.name ?? l.loss, loss: l.loss, config: l.config as RunConfigInput },
+  );
 
 const FACTOR_PHRASE = 'a factor name (e.g. diameter, lobulation, noiseStd)';
-const factorName = z.enum(FACTOR_NAMES as [FactorName, ...FactorName[]], { error: mustBe(FACTOR_PHRASE) })
-  .refine((f) => f !== 'hasNodule', { error: 'hasNodule cannot be changed counterfactually (the nodule mask would vanish)' });
-const analysedFactor = z.union([
-  factorName,
-  strict({ name: nonEmptyString().optional(), factors: z.array(factorName, { error: mustBe('a non-empty array of factor names') }).min(1) }),
-], { error: mustBe(`${FACTOR_PHRASE} or {name, factors}`) }).transform((f): AnalysedFactor => (
-  typeof f === 'string' ? { name: f, factors: [f] } : { name: f.name ?? f.factors.join('+'), factors: f.factors }));
+const factorName = z
+  .enum(FACTOR_NAMES as [FactorName, ...FactorName[]], { error: mustBe(FACTOR_PHRASE) })
+  .refine((f) => f !== 'hasNodule', {
+    error: 'hasNodule cannot be changed counterfactually (the nodule mask would vanish)',
+  });
+const analysedFactor = z
+  .union(
+    [
+      factorName,
+      strict({
+        name: nonEmptyString().optional(),
+        factors: z.array(factorName, { error: mustBe('a non-empty array of factor names') }).min(1),
+      }),
+    ],
+    { error: mustBe(`${FACTOR_PHRASE} or {name, factors}`) },
+  )
+  .transform((f): AnalysedFactor =>
+    typeof f === 'string' ? { name: f, factors: [f] } : { name: f.name ?? f.factors.join('+'), factors: f.factors },
+  );
 
-const testSet = strict({
-  name: nonEmptyString().optional(),
-  spec: z.union([z.literal('train'), SpecRefSchema]).optional().describe('"train" (the training spec, default), a preset, a spec file or an inline spec'),
-  split: nonEmptyString().default('test'),
-  n: upTo(1).optional().describe('samples (default testN)'),
-}, { type: 'an object {name, spec, split, n?}' });
+const testSet = strict(
+  {
+    name: nonEmptyString().optional(),
+    spec: z
+      .union([z.literal('train'), SpecRefSchema])
+      .optional()
+      .describe('"train" (the training spec, default), a preset, a spec file or an inline spec'),
+    split: nonEmptyString().default('test'),
+    n: upTo(1).optional().describe('samples (default testN)'),
+  },
+  { type: 'an object {name, spec, split, n?}' },
+);
 
-const studyFields = strict({
-  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
-  name: nonEmptyString().regex(NAME, { error: (i) => `must use only letters, digits, '.', '_' and '-' (it names folders), got ${show(i.input)}` }).default('study'),
-  description: z.string({ error: mustBe('a string') }).default(''),
-  losses: z.array(lossSchema, { error: mustBe('a non-empty array') }).min(1).prefault(['ce', 'supcon', 'simclr']).describe('the losses compared: a loss name or {name, loss, config}'),
-  seeds: z.union([
-    upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-    refineWith(z.array(upTo(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), (s, problem) => {
-      if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
-    }),
-  ], { error: mustBe('a count (integer) or an array of seeds') }).prefault(3).describe('a count (seeds 0..n-1) or the seeds'),
-  train: strict({
-    spec: SpecRefSchema.optional().describe('the training spec (default shortcut-size at rho 0.9)'),
-    rho: number({ in: [0, 1] }, 'a number in [0, 1] or null').nullable().optional().describe("every shortcut's rho; null: as the spec says"),
-    n: upTo(2).default(512),
-    valN: upTo(1).default(256),
-  }).prefault({}),
-  volume: VolumeOverrideSchema.nullable().default(null),
-  testSets: z.array(testSet, { error: mustBe('a non-empty array of {name, spec, split, n?}') }).min(1).optional().describe('default: in-distribution, rho0.5, rho0.0 and scanner-shift'),
-  testN: upTo(1).default(256).describe('samples per test set unless it gives n'),
-  config: runConfigOverrides.default({}).describe('run-config overrides shared by every loss'),
-  analysis: strict({
-    testSet: nonEmptyString().optional().describe('the test set analysed (default rho0.5, else the first)'),
-    n: upTo(4).optional(),
-    factors: z.array(analysedFactor, { error: mustBe('an array') }).optional().describe('counterfactual factors'),
-    probeTargets: z.array(z.enum(['label', ...FACTOR_NAMES], { error: mustBe(`"label" or a factor name (${FACTOR_NAMES.slice(0, 4).join(', ')}, ...)`) }), { error: mustBe('an array') }).optional(),
-    probeHoldout: number({ gt: 0, lt: 1 }, 'a number in (0, 1)').default(0.3),
-    gradcamN: upTo(0).optional(),
-  }).prefault({}),
-  threads: upTo(1, 256).default(2),
-}, { type: 'a JSON object' });
+const studyFields = strict(
+  {
+    $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+    name: nonEmptyString()
+      .regex(NAME, {
+        error: (i) => `must use only letters, digits, '.', '_' and '-' (it names folders), got ${show(i.input)}`,
+      })
+      .default('study'),
+    description: z.string({ error: mustBe('a string') }).default(''),
+    losses: z
+      .array(lossSchema, { error: mustBe('a non-empty array') })
+      .min(1)
+      .prefault(['ce', 'supcon', 'simclr'])
+      .describe('the losses compared: a loss name or {name, loss, config}'),
+    seeds: z
+      .union(
+        [
+          upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
+          refineWith(z.array(upTo(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), (s, problem) => {
+            if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
+          }),
+        ],
+        { error: mustBe('a count (integer) or an array of seeds') },
+      )
+      .prefault(3)
+      .describe('a count (seeds 0..n-1) or the seeds'),
+    train: strict({
+      spec: SpecRefSchema.optional().describe('the training spec (default shortcut-size at rho 0.9)'),
+      rho: number({ in: [0, 1] }, 'a number in [0, 1] or null')
+        .nullable()
+        .optional()
+        .describe("every shortcut's rho; null: as the spec says"),
+      n: upTo(2).default(512),
+      valN: upTo(1).default(256),
+    }).prefault({}),
+    volume: VolumeOverrideSchema.nullable().default(null),
+    testSets: z
+      .array(testSet, { error: mustBe('a non-empty array of {name, spec, split, n?}') })
+      .min(1)
+      .optional()
+      .describe('default: in-distribution, rho0.5, rho0.0 and scanner-shift'),
+    testN: upTo(1).default(256).describe('samples per test set unless it gives n'),
+    config: runConfigOverrides.default({}).describe('run-config overrides shared by every loss'),
+    analysis: strict({
+      testSet: nonEmptyString().optional().describe('the test set analysed (default rho0.5, else the first)'),
+      n: upTo(4).optional(),
+      factors: z
+        .array(analysedFactor, { error: mustBe('an array') })
+        .optional()
+        .describe('counterfactual factors'),
+      probeTargets: z
+        .array(
+          z.enum(['label', ...FACTOR_NAMES], {
+            error: mustBe(`"label" or a factor name (${FACTOR_NAMES.slice(0, 4).join(', ')}, ...)`),
+          }),
+          { error: mustBe('an array') },
+        )
+        .optional(),
+      probeHoldout: number({ gt: 0, lt: 1 }, 'a number in (0, 1)').default(0.3),
+      gradcamN: upTo(0).optional(),
+    }).prefault({}),
+    threads: upTo(1, 256).default(2),
+  },
+  { type: 'a JSON object' },
+);
 type ParsedStudy = z.output<typeof studyFields>;
 
 /** The schema of a study spec as a user writes it (every field optional); parses to the resolved StudySpec. */
-export const StudySpecSchema = studyFields.transform((s, ctx) => resolveStudy(s, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: s })));
+export const StudySpecSchema = studyFields.transform((s, ctx) =>
+  resolveStudy(s, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: s })),
+);
 
 /** The training spec with every shortcut's rho set to `rho` (null: as the spec says) and the volume override. */
 export function trainingDatasetSpec(spec: DatasetSpec, rho: number | null, volume: StudySpec['volume']): DatasetSpec {
@@ -165,7 +246,10 @@ export function testDatasetSpec(spec: DatasetSpec, volume: StudySpec['volume']):
  * then the study's data (training spec, n) and seed. Throws a ConfigError when invalid.
  */
 export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number): RunConfig {
-  const merged = deepMerge(deepMerge({}, study.config as Record<string, unknown>), loss.config as Record<string, unknown>);
+  const merged = deepMerge(
+    deepMerge({}, study.config as Record<string, unknown>),
+    loss.config as Record<string, unknown>,
+  );
   return resolveRunConfig({
     ...merged,
     name: `${study.name}/${loss.name}-s${seed}`,
@@ -184,7 +268,8 @@ export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number): R
 /** Merges plain objects recursively (arrays and scalars of `b` replace those of `a`). */
 export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : clone(v);
+  for (const [k, v] of Object.entries(b))
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : clone(v);
   return out;
 }
 
@@ -198,38 +283,50 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
   const names = s.losses.map((l) => l.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i) problem(['losses', i, 'name'], `"${n}" is used twice; give each loss a distinct name`);
-    if (!NAME.test(n)) problem(['losses', i, 'name'], `must use only letters, digits, '.', '_' and '-', got ${show(n)}`);
+    if (!NAME.test(n))
+      problem(['losses', i, 'name'], `must use only letters, digits, '.', '_' and '-', got ${show(n)}`);
   });
   // The default training distribution is shortcut-size at rho 0.9; a user's spec keeps its own rho unless given.
   const trainSpec = s.train.spec ?? loadSpec('shortcut-size');
   const rho = s.train.rho !== undefined ? s.train.rho : s.train.spec === undefined ? 0.9 : null;
-  if (rho !== null && (trainSpec.shortcuts ?? []).length === 0) problem(['train', 'rho'], `the spec "${trainSpec.name}" has no shortcut to set rho on`);
+  if (rho !== null && (trainSpec.shortcuts ?? []).length === 0)
+    problem(['train', 'rho'], `the spec "${trainSpec.name}" has no shortcut to set rho on`);
   const trained = trainingDatasetSpec(trainSpec, rho, null);
   const testSets: TestSetSpec[] = (s.testSets ?? defaultTestSets(trained)).map((t, i) => {
     const name = t.name ?? `test${i}`;
     const fromTraining = t.spec === undefined || t.spec === 'train';
-    if (fromTraining && ['train', 'val'].includes(t.split)) problem(['testSets', i, 'split'], `"${t.split}" holds training or validation samples; use a test split`);
+    if (fromTraining && ['train', 'val'].includes(t.split))
+      problem(['testSets', i, 'split'], `"${t.split}" holds training or validation samples; use a test split`);
     return { name, spec: fromTraining ? trained : (t.spec as DatasetSpec), split: t.split, n: t.n ?? s.testN };
   });
   testSets.forEach((t, i) => {
-    if (testSets.findIndex((x) => x.name === t.name) !== i) problem(['testSets', i, 'name'], `"${t.name}" is used twice`);
+    if (testSets.findIndex((x) => x.name === t.name) !== i)
+      problem(['testSets', i, 'name'], `"${t.name}" is used twice`);
   });
   const an = s.analysis;
   const testSet = an.testSet ?? (testSets.some((t) => t.name === 'rho0.5') ? 'rho0.5' : testSets[0].name);
   const target = testSets.find((t) => t.name === testSet);
-  if (!target) problem(['analysis', 'testSet'], `"${testSet}" is not a test set (have ${testSets.map((t) => t.name).join(', ')})`);
+  if (!target)
+    problem(['analysis', 'testSet'], `"${testSet}" is not a test set (have ${testSets.map((t) => t.name).join(', ')})`);
   const n = an.n ?? Math.min(256, target?.n ?? 256);
-  if (target && n > target.n) problem(['analysis', 'n'], `${n} is more than the ${target.n} samples of test set "${testSet}"`);
+  if (target && n > target.n)
+    problem(['analysis', 'n'], `${n} is more than the ${target.n} samples of test set "${testSet}"`);
   const gradcamN = an.gradcamN ?? Math.min(64, n);
   if (gradcamN > n) problem(['analysis', 'gradcamN'], `${gradcamN} is more than analysis.n (${n})`);
   const study: StudySpec = {
-    name: s.name, description: s.description, losses: s.losses, seeds: s.seeds,
+    name: s.name,
+    description: s.description,
+    losses: s.losses,
+    seeds: s.seeds,
     train: { spec: trainSpec, rho, n: s.train.n, valN: s.train.valN },
     volume: s.volume && { shape: s.volume.shape ?? [32, 32, 32], spacing: s.volume.spacing ?? [1, 1, 1] },
     testSets,
     config: s.config as RunConfigInput,
     analysis: {
-      testSet, n, gradcamN, probeHoldout: an.probeHoldout,
+      testSet,
+      n,
+      gradcamN,
+      probeHoldout: an.probeHoldout,
       factors: an.factors ?? clone(DEFAULT_ANALYSED_FACTORS),
       probeTargets: (an.probeTargets as ProbeTarget[] | undefined) ?? [...DEFAULT_PROBE_TARGETS],
     },
@@ -241,7 +338,8 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
     try {
       runConfigFor(study, l, study.seeds[0]);
     } catch (e) {
-      for (const p of (e as { problems?: string[] }).problems ?? [(e as Error).message]) problem(['losses', i], `"${l.name}" run config: ${p}`);
+      for (const p of (e as { problems?: string[] }).problems ?? [(e as Error).message])
+        problem(['losses', i], `"${l.name}" run config: ${p}`);
     }
   });
   return study;
@@ -272,5 +370,9 @@ function defaultTestSets(trainSpec: DatasetSpec): ParsedStudy['testSets'] & obje
 /** `spec` with the scanner-shift preset's "test-shift" split (thick slices, strong coarse noise) added. */
 export function scannerShiftOf(spec: DatasetSpec): DatasetSpec {
   const shift = loadSpec('scanner-shift').splits!['test-shift'];
-  return { ...clone(spec), name: `${spec.name}+scanner-shift`, splits: { ...clone(spec.splits ?? {}), 'test-shift': clone(shift) } };
+  return {
+    ...clone(spec),
+    name: `${spec.name}+scanner-shift`,
+    splits: { ...clone(spec.splits ?? {}), 'test-shift': clone(shift) },
+  };
 }

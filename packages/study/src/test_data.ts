@@ -16,8 +16,14 @@ export function stackSamples(name: string, samples: readonly Sample[], keep: Kee
 }
 
 /** Samples 0..n-1 of `split` of `spec` (dataset seed `seed`) in memory, yielding to the event loop as it goes. */
-export async function generateSet(name: string, spec: DatasetSpec, seed: number, split: string, n: number,
-  keep: Keep = {}): Promise<InMemoryDataset> {
+export async function generateSet(
+  name: string,
+  spec: DatasetSpec,
+  seed: number,
+  split: string,
+  n: number,
+  keep: Keep = {},
+): Promise<InMemoryDataset> {
   const ds = new SyntheticDataset(spec, seed, split, n, { cache: false });
   const items: Item[] = [];
   for (let i = 0; i < n; i++) {

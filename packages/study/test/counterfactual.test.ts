@@ -5,9 +5,39 @@ import { FactorStats, counterfactualValue, flipStats, quantile } from '../src/co
 describe('flipStats', () => {
   it.each([
     { name: 'no change', p: [0.2, 0.8], q: [0.2, 0.8], y: [0, 1], yc: [0, 1], flip: 0, toward: 0, abs: 0, changed: 0 },
-    { name: 'all flip toward the other class', p: [0.2, 0.8], q: [0.7, 0.4], y: [0, 1], yc: [1, 0], flip: 1, toward: 0.45, abs: 0.45, changed: 1 },
-    { name: 'one of four flips', p: [0.1, 0.4, 0.6, 0.9], q: [0.2, 0.6, 0.6, 0.8], y: [0, 0, 1, 1], yc: [0, 0, 1, 1], flip: 0.25, toward: (0.1 + 0.2 + 0 + 0.1) / 4, abs: 0.1, changed: 0 },
-    { name: 'moves away from the other class', p: [0.4, 0.6], q: [0.1, 0.9], y: [0, 1], yc: [0, 1], flip: 0, toward: -0.3, abs: 0.3, changed: 0 },
+    {
+      name: 'all flip toward the other class',
+      p: [0.2, 0.8],
+      q: [0.7, 0.4],
+      y: [0, 1],
+      yc: [1, 0],
+      flip: 1,
+      toward: 0.45,
+      abs: 0.45,
+      changed: 1,
+    },
+    {
+      name: 'one of four flips',
+      p: [0.1, 0.4, 0.6, 0.9],
+      q: [0.2, 0.6, 0.6, 0.8],
+      y: [0, 0, 1, 1],
+      yc: [0, 0, 1, 1],
+      flip: 0.25,
+      toward: (0.1 + 0.2 + 0 + 0.1) / 4,
+      abs: 0.1,
+      changed: 0,
+    },
+    {
+      name: 'moves away from the other class',
+      p: [0.4, 0.6],
+      q: [0.1, 0.9],
+      y: [0, 1],
+      yc: [0, 1],
+      flip: 0,
+      toward: -0.3,
+      abs: 0.3,
+      changed: 0,
+    },
   ])('$name', ({ p, q, y, yc, flip, toward, abs, changed }) => {
     const s = flipStats(p, q, y, yc);
     expect(s.n).toBe(p.length);
@@ -23,7 +53,8 @@ describe('flipStats', () => {
 });
 
 describe('counterfactualValue', () => {
-  const range = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
+  const range = (a: number, b: number, n: number): number[] =>
+    Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 
   it('sets a class-dependent factor to the other class median', () => {
     const stats: FactorStats = { byClass: [range(5, 9, 101), range(11, 16, 101)] };
@@ -39,8 +70,22 @@ describe('counterfactualValue', () => {
   });
 
   it('rounds integer factors, takes modes of categories, and returns null for constant factors', () => {
-    expect(counterfactualValue('spiculationCount', 0, 0, { byClass: [[0, 0, 0, 0], [3, 4, 4, 5]] })).toBe(4);
-    expect(counterfactualValue('densityType', 'solid', 0, { byClass: [['solid', 'solid'], ['ground-glass', 'ground-glass', 'solid']] })).toBe('ground-glass');
+    expect(
+      counterfactualValue('spiculationCount', 0, 0, {
+        byClass: [
+          [0, 0, 0, 0],
+          [3, 4, 4, 5],
+        ],
+      }),
+    ).toBe(4);
+    expect(
+      counterfactualValue('densityType', 'solid', 0, {
+        byClass: [
+          ['solid', 'solid'],
+          ['ground-glass', 'ground-glass', 'solid'],
+        ],
+      }),
+    ).toBe('ground-glass');
     expect(counterfactualValue('attenuation', 30, 0, { byClass: [[30, 30], [30]] })).toBeNull();
   });
 });

@@ -25,10 +25,16 @@ const region = Float32Array.from({ length: V }, (_, i) => {
   return z >= 1 && z <= 3 && y >= 2 && y <= 5 && x >= 2 && x <= 5 ? 1 : 0;
 });
 
-/** Layer "0" features: channel 0 = x inside the region, channel 1 = x outside; layer "1": logit 1 = sum of channel `used`. */
+/**
+ * Layer "0" features: channel 0 = x inside the region, channel 1 = x outside; layer "1": logit 1 = sum of channel
+ * `used`.
+ */
 function regionModel(used: 0 | 1): Module {
   const inside = new Tensor(region, [1, 1, D, H, W]);
-  const outside = new Tensor(region.map((v) => 1 - v), [1, 1, D, H, W]);
+  const outside = new Tensor(
+    region.map((v) => 1 - v),
+    [1, 1, D, H, W],
+  );
   return new Sequential(
     new Fn((x) => cat([mul(x, inside), mul(x, outside)], 1)),
     new Fn((a) => cat([Tensor.zeros([1, 1]), reshape(sum(narrow(a, 1, used, 1)), [1, 1])], 1)),
@@ -37,7 +43,10 @@ function regionModel(used: 0 | 1): Module {
 
 describe('gradCam3d', () => {
   const g = new Generator(3);
-  const x = new Tensor(Float32Array.from({ length: V }, () => 0.2 + g.uniform()), [1, 1, D, H, W]);
+  const x = new Tensor(
+    Float32Array.from({ length: V }, () => 0.2 + g.uniform()),
+    [1, 1, D, H, W],
+  );
 
   it.each([
     { used: 0 as const, share: 1 },
@@ -63,8 +72,13 @@ describe('gradCam3d', () => {
       const cls = logits.data[2 * n + 1] > logits.data[2 * n] ? 1 : 0;
       expect(r.classes[n]).toBe(cls);
       const coarse = new Float32Array(S);
-      for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) coarse[s] += (Wc[cls * C + c] / S) * A.data[(n * C + c) * S + s];
-      const expected = upsampleTrilinear(coarse.map((v) => Math.max(0, v)), [d, h, w], [8, 8, 8]);
+      for (let c = 0; c < C; c++)
+        for (let s = 0; s < S; s++) coarse[s] += (Wc[cls * C + c] / S) * A.data[(n * C + c) * S + s];
+      const expected = upsampleTrilinear(
+        coarse.map((v) => Math.max(0, v)),
+        [d, h, w],
+        [8, 8, 8],
+      );
       const got = r.cams.subarray(n * 512, (n + 1) * 512);
       for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
     }
@@ -110,7 +124,11 @@ describe('gradCam3d', () => {
         for (let s = 0; s < S; s++) alpha += leaf.grad!.data[(n * C + c) * S + s] / S;
         for (let s = 0; s < S; s++) coarse[s] += alpha * A.data[(n * C + c) * S + s];
       }
-      const expected = upsampleTrilinear(coarse.map((v) => Math.max(0, v)), [d, h, w], [8, 8, 8]);
+      const expected = upsampleTrilinear(
+        coarse.map((v) => Math.max(0, v)),
+        [d, h, w],
+        [8, 8, 8],
+      );
       const got = r.cams.subarray(n * 512, (n + 1) * 512);
       for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
     }
@@ -130,7 +148,11 @@ function run(seq: Sequential, from: number, to: number, x: Tensor): Tensor {
 
 describe('upsampleTrilinear', () => {
   it('keeps a constant map constant and matches align_corners=false interpolation', () => {
-    expect(Array.from(upsampleTrilinear(new Float32Array(8).fill(3), [2, 2, 2], [4, 5, 6])).every((v) => Math.abs(v - 3) < 1e-6)).toBe(true);
+    expect(
+      Array.from(upsampleTrilinear(new Float32Array(8).fill(3), [2, 2, 2], [4, 5, 6])).every(
+        (v) => Math.abs(v - 3) < 1e-6,
+      ),
+    ).toBe(true);
     // Along x only: [0, 1] -> 4 samples at source coordinates -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1).
     expect(Array.from(upsampleTrilinear([0, 1], [1, 1, 2], [1, 1, 4]))).toEqual([0, 0.25, 0.75, 1]);
   });

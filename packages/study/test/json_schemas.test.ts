@@ -47,7 +47,10 @@ describe('schemas/*.schema.json', () => {
     const spec = JSON.parse(FILES['data-spec.schema.json']);
     expect(spec.required).toEqual(['name']);
     expect(Object.keys(spec.$defs.FactorDistributions.properties)).toContain('diameter');
-    expect(spec.$defs.diameterDistribution.properties.uniform.prefixItems[1]).toMatchObject({ minimum: 2, maximum: 40 });
+    expect(spec.$defs.diameterDistribution.properties.uniform.prefixItems[1]).toMatchObject({
+      minimum: 2,
+      maximum: 40,
+    });
     const study = JSON.parse(FILES['study.schema.json']);
     expect(study.properties.losses.items.anyOf[0].enum).toEqual([...LOSSES]);
     expect(study.properties.config.$ref).toBe('run-config.schema.json');
@@ -55,11 +58,16 @@ describe('schemas/*.schema.json', () => {
   });
 
   it('accept every preset, default and resolved config, and built-in study', () => {
-    for (const name of PRESET_NAMES) expect(accepts('data-spec.schema.json', { $schema: 'data-spec.schema.json', ...preset(name) })).toBe(true);
+    for (const name of PRESET_NAMES)
+      expect(accepts('data-spec.schema.json', { $schema: 'data-spec.schema.json', ...preset(name) })).toBe(true);
     expect(accepts('run-config.schema.json', defaultRunConfig())).toBe(true);
-    expect(accepts('run-config.schema.json', resolveRunConfig({ loss: 'simclr', model: { kind: 'resnet3d' } }))).toBe(true);
+    expect(accepts('run-config.schema.json', resolveRunConfig({ loss: 'simclr', model: { kind: 'resnet3d' } }))).toBe(
+      true,
+    );
     for (const name of BUILTIN_STUDY_NAMES) {
-      expect(accepts('study.schema.json', { $schema: '../schemas/study.schema.json', ...quickStudy(builtinStudy(name)) })).toBe(true);
+      expect(
+        accepts('study.schema.json', { $schema: '../schemas/study.schema.json', ...quickStudy(builtinStudy(name)) }),
+      ).toBe(true);
       expect(accepts('study.schema.json', resolveStudySpec(builtinStudy(name)))).toBe(true);
     }
   });

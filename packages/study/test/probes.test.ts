@@ -20,7 +20,9 @@ describe('choleskySolve', () => {
   });
 
   it('rejects a matrix that is not positive definite', () => {
-    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2, 1)).toThrow(/not positive definite/);
+    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2, 1)).toThrow(
+      /not positive definite/,
+    );
   });
 });
 

@@ -11,7 +11,10 @@ describe('resolveStudySpec', () => {
     expect(s.train.rho).toBe(0.9);
     expect(s.train.spec.name).toBe('shortcut-size');
     expect(s.testSets.map((t) => [t.name, t.split])).toEqual([
-      ['in-distribution', 'test'], ['rho0.5', 'test-rho0.5'], ['rho0.0', 'test-rho0.0'], ['scanner-shift', 'test-shift'],
+      ['in-distribution', 'test'],
+      ['rho0.5', 'test-rho0.5'],
+      ['rho0.0', 'test-rho0.0'],
+      ['scanner-shift', 'test-shift'],
     ]);
     expect(s.analysis.testSet).toBe('rho0.5');
     expect(s.analysis.factors.map((f) => f.name)).toEqual(['margin', 'diameter', 'attenuation', 'noise']);
@@ -35,7 +38,10 @@ describe('resolveStudySpec', () => {
   });
 
   it('accepts named losses with their own overrides and explicit seeds', () => {
-    const s = resolveStudySpec({ losses: ['ce', { name: 'ce-smooth', loss: 'ce', config: { labelSmoothing: 0.1 } }], seeds: [5, 7] });
+    const s = resolveStudySpec({
+      losses: ['ce', { name: 'ce-smooth', loss: 'ce', config: { labelSmoothing: 0.1 } }],
+      seeds: [5, 7],
+    });
     expect(s.losses.map((l) => l.name)).toEqual(['ce', 'ce-smooth']);
     expect(runConfigFor(s, s.losses[1], 7)).toMatchObject({ labelSmoothing: 0.1, seed: 7 });
   });
@@ -46,11 +52,23 @@ describe('resolveStudySpec', () => {
     ['unknown loss', { losses: ['xent'] }, /losses\[0\]: must be one of ce, supcon, supcon-joint, simclr/],
     ['duplicate loss names', { losses: ['ce', 'ce'] }, /losses\[1\]\.name: "ce" is used twice/],
     ['zero seeds', { seeds: 0 }, /seeds: must be an integer in \[1, 100\]/],
-    ['unknown preset', { train: { spec: 'nope' } }, /train\.spec: "nope" is neither a dataset preset \(iid, shortcut-size/],
+    [
+      'unknown preset',
+      { train: { spec: 'nope' } },
+      /train\.spec: "nope" is neither a dataset preset \(iid, shortcut-size/,
+    ],
     ['rho out of range', { train: { rho: 2 } }, /train\.rho: must be a number in \[0, 1\]/],
-    ['test on training samples', { testSets: [{ name: 'a', split: 'train' }] }, /testSets\[0\]\.split: "train" holds training/],
+    [
+      'test on training samples',
+      { testSets: [{ name: 'a', split: 'train' }] },
+      /testSets\[0\]\.split: "train" holds training/,
+    ],
     ['study-owned config key', { config: { loss: 'ce' } }, /config\.loss: set by the study/],
-    ['bad run config', { config: { optimizer: { lr: -1 } } }, /run config: optimizer\.lr: must be a number > 0, got -1/],
+    [
+      'bad run config',
+      { config: { optimizer: { lr: -1 } } },
+      /run config: optimizer\.lr: must be a number > 0, got -1/,
+    ],
     ['unknown factor', { analysis: { factors: ['size'] } }, /analysis\.factors\[0\]: must be a factor name/],
     ['unknown analysed set', { analysis: { testSet: 'x' } }, /analysis\.testSet: "x" is not a test set/],
     ['too many analysed samples', { testN: 10, analysis: { n: 20 } }, /analysis\.n: 20 is more than the 10 samples/],

@@ -94,12 +94,17 @@ export function backward(root: Tensor, grad: Tensor): void {
         continue;
       }
       grads.delete(t); // free intermediate gradients as soon as they are consumed
-      const inputGrads = t.gradFn.backward(g, t.gradFn.inputs.map((i) => i.requiresGrad));
+      const inputGrads = t.gradFn.backward(
+        g,
+        t.gradFn.inputs.map((i) => i.requiresGrad),
+      );
       t.gradFn.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!gi || !input.requiresGrad) return;
         if (gi.size !== input.size) {
-          throw new Error(`autograd: ${t.gradFn!.name} returned a gradient of shape [${gi.shape.join(', ')}] for an input of shape [${input.shape.join(', ')}]`);
+          throw new Error(
+            `autograd: ${t.gradFn!.name} returned a gradient of shape [${gi.shape.join(', ')}] for an input of shape [${input.shape.join(', ')}]`,
+          );
         }
         const prev = grads.get(input);
         grads.set(input, prev ? addGrads!(prev, gi) : gi);

@@ -33,66 +33,200 @@ export interface NativeBinding {
   sigmoidGrad(y: Float32Array, dy: Float32Array, backend?: Backend): Float32Array;
 
   // ---- conv3d: x (N,Ci,D,H,W), w (Co,Ci,kD,kH,kW), y (N,Co,oD,oH,oW) --------------------------------
-  conv3d(x: Float32Array, xShape: Shape5, w: Float32Array, wShape: Shape5, b: Float32Array | null,
-    stride: Triple, padding: Triple, dilation: Triple, backend?: Backend): Float32Array;
+  conv3d(
+    x: Float32Array,
+    xShape: Shape5,
+    w: Float32Array,
+    wShape: Shape5,
+    b: Float32Array | null,
+    stride: Triple,
+    padding: Triple,
+    dilation: Triple,
+    backend?: Backend,
+  ): Float32Array;
   /** dx (xShape) from dy and w. Also the forward pass of a transposed convolution. */
-  conv3dBackpropInput(dy: Float32Array, dyShape: Shape5, w: Float32Array, wShape: Shape5, xShape: Shape5,
-    stride: Triple, padding: Triple, dilation: Triple, backend?: Backend): Float32Array;
+  conv3dBackpropInput(
+    dy: Float32Array,
+    dyShape: Shape5,
+    w: Float32Array,
+    wShape: Shape5,
+    xShape: Shape5,
+    stride: Triple,
+    padding: Triple,
+    dilation: Triple,
+    backend?: Backend,
+  ): Float32Array;
   /** dw (wShape) and, when withBias, db (Co) from x and dy. */
-  conv3dBackpropFilter(x: Float32Array, xShape: Shape5, dy: Float32Array, dyShape: Shape5, wShape: Shape5,
-    stride: Triple, padding: Triple, dilation: Triple, withBias: boolean, backend?: Backend): { dw: Float32Array; db: Float32Array | null };
+  conv3dBackpropFilter(
+    x: Float32Array,
+    xShape: Shape5,
+    dy: Float32Array,
+    dyShape: Shape5,
+    wShape: Shape5,
+    stride: Triple,
+    padding: Triple,
+    dilation: Triple,
+    withBias: boolean,
+    backend?: Backend,
+  ): { dw: Float32Array; db: Float32Array | null };
 
   // ---- matmul: row-major C (M,N) = op(A) op(B); op transposes when the flag is set ----------------
-  matmul(a: Float32Array, aShape: [number, number], b: Float32Array, bShape: [number, number],
-    transA: boolean, transB: boolean, backend?: Backend): Float32Array;
+  matmul(
+    a: Float32Array,
+    aShape: [number, number],
+    b: Float32Array,
+    bShape: [number, number],
+    transA: boolean,
+    transB: boolean,
+    backend?: Backend,
+  ): Float32Array;
 
   // ---- pooling ------------------------------------------------------------------------------------
   /** y and, per output, the flat index of the chosen input element within its (n, c) volume. */
-  maxPool3d(x: Float32Array, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
-    backend?: Backend): { y: Float32Array; indices: Int32Array };
-  maxPool3dGrad(dy: Float32Array, indices: Int32Array, dyShape: Shape5, xShape: Shape5, backend?: Backend): Float32Array;
-  avgPool3d(x: Float32Array, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
-    countIncludePad: boolean, backend?: Backend): Float32Array;
-  avgPool3dGrad(dy: Float32Array, dyShape: Shape5, xShape: Shape5, kernel: Triple, stride: Triple, padding: Triple,
-    countIncludePad: boolean, backend?: Backend): Float32Array;
+  maxPool3d(
+    x: Float32Array,
+    xShape: Shape5,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    backend?: Backend,
+  ): { y: Float32Array; indices: Int32Array };
+  maxPool3dGrad(
+    dy: Float32Array,
+    indices: Int32Array,
+    dyShape: Shape5,
+    xShape: Shape5,
+    backend?: Backend,
+  ): Float32Array;
+  avgPool3d(
+    x: Float32Array,
+    xShape: Shape5,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    countIncludePad: boolean,
+    backend?: Backend,
+  ): Float32Array;
+  avgPool3dGrad(
+    dy: Float32Array,
+    dyShape: Shape5,
+    xShape: Shape5,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    countIncludePad: boolean,
+    backend?: Backend,
+  ): Float32Array;
   /** (N,C,D,H,W) -> (N,C) mean over D,H,W. */
   globalAvgPool3d(x: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
   globalAvgPool3dGrad(dy: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
 
   // ---- batch norm: statistics per channel over (N, D, H, W); var is biased ----------------------------
-  batchNormTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    eps: number, backend?: Backend): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
-  batchNormInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    runningMean: Float32Array, runningVar: Float32Array, eps: number, backend?: Backend): Float32Array;
-  batchNormGrad(x: Float32Array, xShape: Shape5, dy: Float32Array, gamma: Float32Array | null,
-    mean: Float32Array, invstd: Float32Array, backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+  batchNormTrain(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    backend?: Backend,
+  ): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+  batchNormInfer(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    eps: number,
+    backend?: Backend,
+  ): Float32Array;
+  batchNormGrad(
+    x: Float32Array,
+    xShape: Shape5,
+    dy: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    invstd: Float32Array,
+    backend?: Backend,
+  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
   /** Fused batch norm + ReLU (training): y = relu(batchNormTrain(...).y) in one pass; NaN propagates. */
-  batchNormReluTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    eps: number, backend?: Backend): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+  batchNormReluTrain(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    backend?: Backend,
+  ): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
   /** Fused batch norm + ReLU (running statistics): y = relu(batchNormInfer(...)) in one pass. */
-  batchNormReluInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    runningMean: Float32Array, runningVar: Float32Array, eps: number, backend?: Backend): Float32Array;
+  batchNormReluInfer(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    eps: number,
+    backend?: Backend,
+  ): Float32Array;
   /** Gradient of batchNormReluTrain from its output y: batchNormGrad of dz = (y > 0 ? dy : 0). */
-  batchNormReluGrad(x: Float32Array, xShape: Shape5, y: Float32Array, dy: Float32Array, gamma: Float32Array | null,
-    mean: Float32Array, invstd: Float32Array, backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+  batchNormReluGrad(
+    x: Float32Array,
+    xShape: Shape5,
+    y: Float32Array,
+    dy: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    invstd: Float32Array,
+    backend?: Backend,
+  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
   /**
    * Fused batch norm + ReLU + max pool (training): y, indices = maxPool3d(relu(batchNormTrain(x).y)) without
    * storing relu(bn(x)); mean and invstd as batchNormTrain. Pool window validated as maxPool3d's.
    */
-  batchNormReluMaxPool3dTrain(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    eps: number, kernel: Triple, stride: Triple, padding: Triple,
-    backend?: Backend): { y: Float32Array; indices: Int32Array; mean: Float32Array; invstd: Float32Array };
+  batchNormReluMaxPool3dTrain(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    backend?: Backend,
+  ): { y: Float32Array; indices: Int32Array; mean: Float32Array; invstd: Float32Array };
   /** Fused batch norm (running statistics) + ReLU + max pool: y, indices = maxPool3d(batchNormReluInfer(x)). */
-  batchNormReluMaxPool3dInfer(x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null,
-    runningMean: Float32Array, runningVar: Float32Array, eps: number, kernel: Triple, stride: Triple, padding: Triple,
-    backend?: Backend): { y: Float32Array; indices: Int32Array };
+  batchNormReluMaxPool3dInfer(
+    x: Float32Array,
+    xShape: Shape5,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    eps: number,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    backend?: Backend,
+  ): { y: Float32Array; indices: Int32Array };
   /**
    * Gradient of batchNormReluMaxPool3dTrain from its pooled y, indices and dy (y's shape): batchNormGrad of
    * dz = maxPool3dGrad(y > 0 ? dy : 0). Throws on an index outside the input volume.
    */
-  batchNormReluMaxPool3dGrad(x: Float32Array, xShape: Shape5, y: Float32Array, indices: Int32Array, dy: Float32Array,
-    gamma: Float32Array | null, mean: Float32Array, invstd: Float32Array, kernel: Triple, stride: Triple, padding: Triple,
-    backend?: Backend): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+  batchNormReluMaxPool3dGrad(
+    x: Float32Array,
+    xShape: Shape5,
+    y: Float32Array,
+    indices: Int32Array,
+    dy: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    invstd: Float32Array,
+    kernel: Triple,
+    stride: Triple,
+    padding: Triple,
+    backend?: Backend,
+  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
 
   // ---- elementwise ------------------------------------------------------------------------------------
   /** alpha * x + beta * y as a new array (x, y of equal length). */
@@ -110,8 +244,14 @@ export interface NativeBinding {
 
   // ---- contrastive: z (n, dim) already L2-normalized; one fused forward + gradient --------------------
   /** SupCon L_out over anchors with >= 1 positive; NT-Xent is the case labels = [0..N-1, 0..N-1]. */
-  supConLoss(z: Float32Array, n: number, dim: number, labels: Int32Array, temperature: number,
-    backend?: Backend): { loss: number; grad: Float32Array; anchors: number };
+  supConLoss(
+    z: Float32Array,
+    n: number,
+    dim: number,
+    labels: Int32Array,
+    temperature: number,
+    backend?: Backend,
+  ): { loss: number; grad: Float32Array; anchors: number };
 
   // ---- noise (the synthetic-data generator): these write into caller-owned arrays, return undefined --
   /**
@@ -123,17 +263,31 @@ export interface NativeBinding {
    * hu: (D, H, W) += scale * (white filtered by ky along y and kx along x, "valid"), white:
    * (D, H + ky.length - 1, W + kx.length - 1). Bit-identical on every CPU ISA.
    */
-  addCorrelatedNoise(hu: Float32Array, shape: [number, number, number], white: Float32Array, ky: Float32Array,
-    kx: Float32Array, scale: number, backend?: Backend): void;
+  addCorrelatedNoise(
+    hu: Float32Array,
+    shape: [number, number, number],
+    white: Float32Array,
+    ky: Float32Array,
+    kx: Float32Array,
+    scale: number,
+    backend?: Backend,
+  ): void;
   /**
    * out: (D, H, W) += trilinear interpolation of lattice (latticeShape) at lattice coordinates
    * (z * step[0], y * step[1], x * step[2]); each axis needs floor((n - 1) * step) + 2 lattice points.
    */
-  addValueNoise(out: Float32Array, shape: [number, number, number], lattice: Float32Array,
-    latticeShape: [number, number, number], step: [number, number, number], backend?: Backend): void;
+  addValueNoise(
+    out: Float32Array,
+    shape: [number, number, number],
+    lattice: Float32Array,
+    latticeShape: [number, number, number],
+    step: [number, number, number],
+    backend?: Backend,
+  ): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// The addon's entry point (native/index.js) ships no type declarations; NativeBinding above types it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const native: NativeBinding = require('@nodulab/native');
 
 /** Sets how many threads nodulab's kernels use (same seed + same thread count = same results). */

@@ -27,7 +27,9 @@ export class Generator {
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed)) throw new Error(`Generator: seed must be a finite number, got ${seed}`);
     // Mix both 32-bit halves of the seed so seeds above 2^32 differ too.
-    const state = { s: (Math.trunc(seed) >>> 0) ^ Math.imul(Math.floor(Math.trunc(seed) / 4294967296) | 0, 0x27d4eb2d) };
+    const state = {
+      s: (Math.trunc(seed) >>> 0) ^ Math.imul(Math.floor(Math.trunc(seed) / 4294967296) | 0, 0x27d4eb2d),
+    };
     this.a = splitmix32(state);
     this.b = splitmix32(state);
     this.c = splitmix32(state);

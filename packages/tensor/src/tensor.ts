@@ -11,7 +11,8 @@ export interface TensorOptions {
 function checkShape(shape: readonly number[], what: string): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: shape [${shape.join(', ')}] must hold non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${what}: shape [${shape.join(', ')}] must hold non-negative integers`);
     n *= d;
   }
   return n;
@@ -86,7 +87,8 @@ export class Tensor {
 
   /** The single element of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new Error(`item: tensor of shape [${this.shape.join(', ')}] has ${this.data.length} elements, not 1`);
+    if (this.data.length !== 1)
+      throw new Error(`item: tensor of shape [${this.shape.join(', ')}] has ${this.data.length} elements, not 1`);
     return this.data[0];
   }
 
@@ -107,11 +109,15 @@ export class Tensor {
   backward(grad?: Tensor): void {
     if (!grad) {
       if (this.size !== 1) {
-        throw new Error(`backward: a gradient must be given for a tensor of shape [${this.shape.join(', ')}] (only scalars default to 1)`);
+        throw new Error(
+          `backward: a gradient must be given for a tensor of shape [${this.shape.join(', ')}] (only scalars default to 1)`,
+        );
       }
       grad = Tensor.ones(this.shape);
     } else if (grad.size !== this.size) {
-      throw new Error(`backward: gradient of shape [${grad.shape.join(', ')}] does not match tensor shape [${this.shape.join(', ')}]`);
+      throw new Error(
+        `backward: gradient of shape [${grad.shape.join(', ')}] does not match tensor shape [${this.shape.join(', ')}]`,
+      );
     }
     if (!this.requiresGrad) throw new Error('backward: tensor does not require grad and has no grad_fn');
     runBackward(this, grad);

@@ -5,18 +5,50 @@ import { native, Generator } from '../src';
 // Values an argument slot is tried with: arrays of several lengths and kinds, shapes good and bad,
 // numbers good and bad, backends good and bad, and things of the wrong type entirely.
 const POOL: unknown[] = [
-  undefined, null, {}, true, 'cpu', 'ref', 'bogus', 0, 1, 2, -1, 0.5, NaN, Infinity, 1e12,
-  new Float32Array(0), new Float32Array(1), new Float32Array(8), new Float32Array(27).fill(NaN),
-  new Float64Array(8), new Int32Array(8), new Int32Array([-5, 99, 0, 1, 2, 3, 4, 5]),
-  [], [1], [2, 2], [1, 1, 1], [2, 2, 2], [1, 1, 2, 2, 2], [1, 1, 1, 1, 1], [1, 1, 3, 3, 3],
-  [0, 1, 2, 2, 2], [-1, 1, 1, 1, 1], [1.5, 1, 1, 1, 1], [2 ** 40, 2 ** 40, 2 ** 40, 2 ** 40, 2 ** 40],
-  [NaN, 1, 1], ['a', 1, 1],
+  undefined,
+  null,
+  {},
+  true,
+  'cpu',
+  'ref',
+  'bogus',
+  0,
+  1,
+  2,
+  -1,
+  0.5,
+  NaN,
+  Infinity,
+  1e12,
+  new Float32Array(0),
+  new Float32Array(1),
+  new Float32Array(8),
+  new Float32Array(27).fill(NaN),
+  new Float64Array(8),
+  new Int32Array(8),
+  new Int32Array([-5, 99, 0, 1, 2, 3, 4, 5]),
+  [],
+  [1],
+  [2, 2],
+  [1, 1, 1],
+  [2, 2, 2],
+  [1, 1, 2, 2, 2],
+  [1, 1, 1, 1, 1],
+  [1, 1, 3, 3, 3],
+  [0, 1, 2, 2, 2],
+  [-1, 1, 1, 1, 1],
+  [1.5, 1, 1, 1, 1],
+  [2 ** 40, 2 ** 40, 2 ** 40, 2 ** 40, 2 ** 40],
+  [NaN, 1, 1],
+  ['a', 1, 1],
 ];
 // Functions that change process-wide settings are exercised by their own tests.
 const SKIP = new Set(['setNumThreads', 'setIsa']);
 
 describe('native binding robustness', () => {
-  const names = Object.keys(native).filter((k) => typeof (native as unknown as Record<string, unknown>)[k] === 'function' && !SKIP.has(k));
+  const names = Object.keys(native).filter(
+    (k) => typeof (native as unknown as Record<string, unknown>)[k] === 'function' && !SKIP.has(k),
+  );
 
   it('exports the kernels', () => {
     expect(names.length).toBeGreaterThan(5);

@@ -25,10 +25,39 @@ function* indices(shape: readonly number[]): IterableIterator<number[]> {
 describe('cat', () => {
   it.each([
     ['dim 0 of 1-D', [[2], [3], [1]], 0],
-    ['dim 1 of 5-D (U-Net skip)', [[2, 3, 2, 2, 3], [2, 1, 2, 2, 3], [2, 2, 2, 2, 3]], 1],
-    ['last dim, negative index', [[3, 2, 4], [3, 2, 1]], -1],
-    ['middle dim', [[2, 1, 3], [2, 4, 3]], 1],
-    ['with an empty piece', [[2, 0, 3], [2, 2, 3]], 1],
+    [
+      'dim 1 of 5-D (U-Net skip)',
+      [
+        [2, 3, 2, 2, 3],
+        [2, 1, 2, 2, 3],
+        [2, 2, 2, 2, 3],
+      ],
+      1,
+    ],
+    [
+      'last dim, negative index',
+      [
+        [3, 2, 4],
+        [3, 2, 1],
+      ],
+      -1,
+    ],
+    [
+      'middle dim',
+      [
+        [2, 1, 3],
+        [2, 4, 3],
+      ],
+      1,
+    ],
+    [
+      'with an empty piece',
+      [
+        [2, 0, 3],
+        [2, 2, 3],
+      ],
+      1,
+    ],
   ])('%s', (_name, shapes, dim) => {
     const g = new Generator(3);
     const xs = (shapes as number[][]).map((s) => randn(s, g));
@@ -63,8 +92,22 @@ describe('cat', () => {
   });
 
   it.each([
-    [[[2, 3], [3, 3]], 1, /cat: tensor 1 has shape \[3, 3\], incompatible with tensor 0's \[2, 3\] for concatenation on dim 1/],
-    [[[2, 3], [2, 3, 1]], 0, /cat: tensor 1 has shape \[2, 3, 1\]/],
+    [
+      [
+        [2, 3],
+        [3, 3],
+      ],
+      1,
+      /cat: tensor 1 has shape \[3, 3\], incompatible with tensor 0's \[2, 3\] for concatenation on dim 1/,
+    ],
+    [
+      [
+        [2, 3],
+        [2, 3, 1],
+      ],
+      0,
+      /cat: tensor 1 has shape \[2, 3, 1\]/,
+    ],
     [[[2, 3]], 2, /cat: dim 2 is out of range for a 2-D tensor/],
     [[], 0, /cat: expects a non-empty array/],
   ])('rejects %j on dim %d', (shapes, dim, message) => {
@@ -85,7 +128,8 @@ describe('narrow and split', () => {
 
   it('split undoes cat', () => {
     const g = new Generator(9);
-    const a = randn([2, 3, 4], g), b = randn([2, 5, 4], g);
+    const a = randn([2, 3, 4], g),
+      b = randn([2, 5, 4], g);
     const [a2, b2] = split(cat([a, b], 1), [3, 5], 1);
     expect(a2.data).toEqual(a.data);
     expect(b2.data).toEqual(b.data);

@@ -12,7 +12,8 @@ function supConReference(z: Tensor, labels: number[], tau: number): [number, num
     return r.map((v) => v / norm);
   });
   const s = (i: number, j: number) => rows[i].reduce((a, v, k) => a + v * rows[j][k], 0) / tau;
-  let total = 0, anchors = 0;
+  let total = 0,
+    anchors = 0;
   for (let i = 0; i < n; i++) {
     const pos = labels.map((l, j) => j).filter((j) => j !== i && labels[j] === labels[i]);
     if (pos.length === 0) continue;
@@ -40,15 +41,25 @@ describe('supConLoss', () => {
     close(supConLoss(z, labels as number[], { temperature: tau as number }).item(), want);
     const zn = l2Normalize(z);
     for (const backend of ['cpu', 'ref'] as const) {
-      const r = native.supConLoss(zn.data, n as number, d as number, Int32Array.from(labels as number[]), tau as number, backend);
+      const r = native.supConLoss(
+        zn.data,
+        n as number,
+        d as number,
+        Int32Array.from(labels as number[]),
+        tau as number,
+        backend,
+      );
       expect(r.anchors).toBe(anchors);
       close(r.loss, want);
     }
   });
 
-  it('does not depend on the embeddings\' scale (rows are normalized first)', () => {
+  it("does not depend on the embeddings' scale (rows are normalized first)", () => {
     const z = randn([6, 4], new Generator(2));
-    const z3 = new Tensor(z.data.map((v) => 3 * v), z.shape);
+    const z3 = new Tensor(
+      z.data.map((v) => 3 * v),
+      z.shape,
+    );
     close(supConLoss(z3, [0, 0, 1, 1, 2, 2]).item(), supConLoss(z, [0, 0, 1, 1, 2, 2]).item(), 1e-6);
   });
 
@@ -73,13 +84,25 @@ describe('supConLoss', () => {
 
   it.each([
     [() => supConLoss(Tensor.zeros([3, 2]), [0, 1]), /supConLoss: labels has 2 entries but the input has 3 rows/],
-    [() => supConLoss(Tensor.zeros([3, 2]), [0, 1, 2], { temperature: 0 }), /temperature must be a finite number > 0, got 0/],
+    [
+      () => supConLoss(Tensor.zeros([3, 2]), [0, 1, 2], { temperature: 0 }),
+      /temperature must be a finite number > 0, got 0/,
+    ],
     [() => supConLoss(Tensor.zeros([3]), [0, 1, 2]), /z must be a non-empty 2-D \(N, D\) tensor/],
     [() => supConLoss(Tensor.zeros([2, 2]), [0, 1.5]), /labels\[1\] = 1.5 is not a 32-bit integer/],
-    [() => native.supConLoss(new Float32Array(6), 3, 3, new Int32Array(3), 0.1), /SupConLoss: z has 6 elements but shape \[3, 3\] needs 9/],
-    [() => native.supConLoss(new Float32Array(6), 3, 2, new Int32Array(2), 0.1), /labels has 2 elements but z has 3 rows/],
+    [
+      () => native.supConLoss(new Float32Array(6), 3, 3, new Int32Array(3), 0.1),
+      /SupConLoss: z has 6 elements but shape \[3, 3\] needs 9/,
+    ],
+    [
+      () => native.supConLoss(new Float32Array(6), 3, 2, new Int32Array(2), 0.1),
+      /labels has 2 elements but z has 3 rows/,
+    ],
     [() => native.supConLoss(new Float32Array(6), 3, 2, new Int32Array(3), -1), /temperature must be > 0/],
-    [() => native.supConLoss(new Float32Array(6), 3, 2, [0, 1, 2] as unknown as Int32Array, 0.1), /labels must be an Int32Array/],
+    [
+      () => native.supConLoss(new Float32Array(6), 3, 2, [0, 1, 2] as unknown as Int32Array, 0.1),
+      /labels must be an Int32Array/,
+    ],
     [() => native.supConLoss(new Float32Array(0), 0, 2, new Int32Array(0), 0.1), /n must be a positive integer/],
   ])('rejects bad input clearly (%#)', (f, message) => {
     expect(f).toThrow(message);
@@ -91,12 +114,17 @@ describe('ntXentLoss', () => {
   function ntXentReference(z1: Tensor, z2: Tensor, tau: number): number {
     const both = cat([z1, z2], 0);
     const n = z1.shape[0];
-    return supConReference(both, Array.from({ length: 2 * n }, (_, i) => i % n), tau)[0];
+    return supConReference(
+      both,
+      Array.from({ length: 2 * n }, (_, i) => i % n),
+      tau,
+    )[0];
   }
 
   it('equals SupCon with paired labels and matches the definition', () => {
     const g = new Generator(12);
-    const z1 = randn([5, 8], g), z2 = randn([5, 8], g);
+    const z1 = randn([5, 8], g),
+      z2 = randn([5, 8], g);
     const loss = ntXentLoss(z1, z2).item();
     close(loss, ntXentReference(z1, z2, 0.07));
     close(loss, supConLoss(cat([z1, z2], 0), [0, 1, 2, 3, 4, 0, 1, 2, 3, 4], { temperature: 0.07 }).item(), 1e-6);
@@ -104,8 +132,10 @@ describe('ntXentLoss', () => {
 
   it('is lower when the two views agree (z1 == z2) than for a random z2', () => {
     const g = new Generator(13);
-    const n = 6, tau = 0.5;
-    const z1 = randn([n, 4], g), z2 = randn([n, 4], g);
+    const n = 6,
+      tau = 0.5;
+    const z1 = randn([n, 4], g),
+      z2 = randn([n, 4], g);
     const same = ntXentLoss(z1, z1, { temperature: tau }).item();
     // z1 == z2: s_pair = 1/tau for every view, so loss = mean_i [log sum_{j != i} exp(s_ij) - 1/tau].
     close(same, ntXentReference(z1, z1, tau));
@@ -113,8 +143,12 @@ describe('ntXentLoss', () => {
   });
 
   it('rejects mismatched views', () => {
-    expect(() => ntXentLoss(Tensor.zeros([3, 2]), Tensor.zeros([3, 3]))).toThrow(/ntXentLoss: z1 shape \[3, 2\] does not match z2 shape \[3, 3\]/);
-    expect(() => ntXentLoss(Tensor.zeros([3, 2]), Tensor.zeros([3, 2]), { temperature: NaN })).toThrow(/temperature must be a finite number > 0/);
+    expect(() => ntXentLoss(Tensor.zeros([3, 2]), Tensor.zeros([3, 3]))).toThrow(
+      /ntXentLoss: z1 shape \[3, 2\] does not match z2 shape \[3, 3\]/,
+    );
+    expect(() => ntXentLoss(Tensor.zeros([3, 2]), Tensor.zeros([3, 2]), { temperature: NaN })).toThrow(
+      /temperature must be a finite number > 0/,
+    );
   });
 });
 
@@ -125,12 +159,15 @@ describe('SupCon and NT-Xent gradients match finite differences', () => {
   ])('%s (through the normalization)', (name, tau) => {
     const z = randn([7, 4], new Generator(21), { requiresGrad: true });
     const labels = name.includes('mixed') ? [0, 1, 0, 2, 1, 0, 9] : [3, 3, 3, 3, 3, 3, 3];
-    expect(gradientMismatches('supConLoss', [z], () => supConLoss(z, labels, { temperature: tau as number }))).toEqual([]);
+    expect(gradientMismatches('supConLoss', [z], () => supConLoss(z, labels, { temperature: tau as number }))).toEqual(
+      [],
+    );
   });
 
   it('NT-Xent, both views', () => {
     const g = new Generator(22);
-    const z1 = randn([4, 5], g, { requiresGrad: true }), z2 = randn([4, 5], g, { requiresGrad: true });
+    const z1 = randn([4, 5], g, { requiresGrad: true }),
+      z2 = randn([4, 5], g, { requiresGrad: true });
     expect(gradientMismatches('ntXentLoss', [z1, z2], () => ntXentLoss(z1, z2, { temperature: 0.2 }))).toEqual([]);
   });
 });

@@ -45,7 +45,9 @@ describe('dropout', () => {
   });
 
   it.each([1, -0.1, NaN, 2])('rejects p = %d', (p) => {
-    expect(() => dropout(Tensor.ones([2]), p, { generator: new Generator(0) })).toThrow(/dropout: p must be in \[0, 1\)/);
+    expect(() => dropout(Tensor.ones([2]), p, { generator: new Generator(0) })).toThrow(
+      /dropout: p must be in \[0, 1\)/,
+    );
   });
 
   it('needs a generator in training mode', () => {

@@ -1,9 +1,9 @@
 // Test helper: float32 autograd gradients against float32 central finite differences, with the
 // "autograd" tolerances of native/test/tolerances.json (default plus per-op overrides).
 import { Tensor, noGrad } from '../src';
+import { TOLERANCES } from './tolerances';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tolerances = require('../../../native/test/tolerances.json');
+const tolerances = TOLERANCES;
 
 /** Finite-difference settings for `name` in section "autograd". */
 export interface AutogradTolerance {

@@ -1,7 +1,7 @@
 // Test helper: compares a fast kernel's output with the reference's under the "kernels" tolerances of
 // native/test/tolerances.json (default plus per-kernel overrides); NaN must match NaN.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tolerances = require('../../../native/test/tolerances.json');
+import { TOLERANCES } from './tolerances';
+const tolerances = TOLERANCES;
 
 /** atol / rtol for kernel `name` (e.g. 'MaxPool3D') in section "kernels". */
 export function kernelTolerance(name: string): { atol: number; rtol: number } {
@@ -13,7 +13,8 @@ export function expectClose(name: string, got: Float32Array, want: Float32Array)
   const { atol, rtol } = kernelTolerance(name);
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
-    const ok = (Number.isNaN(want[i]) && Number.isNaN(got[i])) || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]);
+    const ok =
+      (Number.isNaN(want[i]) && Number.isNaN(got[i])) || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]);
     if (!ok) throw new Error(`${name}: element ${i} got ${got[i]} want ${want[i]}`);
   }
 }

@@ -2,8 +2,9 @@
 // autograd against float32 finite differences, and errors.
 import { Tensor, linear, matmul, native, sum, mul, Generator, randn } from '../src';
 import { gradientMismatches } from './gradcheck';
+import { TOLERANCES } from './tolerances';
 
-const kernelTol = require('../../../native/test/tolerances.json').kernels; // eslint-disable-line @typescript-eslint/no-var-requires
+const kernelTol = TOLERANCES.kernels;
 
 function expectClose(got: Float32Array, want: ArrayLike<number>, tol: { atol: number; rtol: number }): void {
   expect(got.length).toBe(want.length);
@@ -16,7 +17,11 @@ function expectClose(got: Float32Array, want: ArrayLike<number>, tol: { atol: nu
 
 describe('MatMul kernel: cpu matches ref', () => {
   it.each([
-    [1, 1, 1], [5, 7, 3], [33, 17, 65], [32, 2, 64], [9, 49, 130],
+    [1, 1, 1],
+    [5, 7, 3],
+    [33, 17, 65],
+    [32, 2, 64],
+    [9, 49, 130],
   ])('m=%i n=%i k=%i, all transposes', (m, n, k) => {
     const g = new Generator(m * 100 + n);
     for (const ta of [false, true])
@@ -78,14 +83,46 @@ describe('matmul / linear', () => {
   });
 
   it.each([
-    ['matmul inner mismatch', () => matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 2])), /matmul: a \[2, 3\] and b \[4, 2\] have different inner dimensions/],
-    ['matmul 3-D', () => matmul(Tensor.zeros([2, 3, 1]), Tensor.zeros([3, 2])), /matmul: a must be 2-D, got shape \[2, 3, 1\]/],
-    ['linear features', () => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 5])), /linear: input \[2, 3\] has 3 features but weight \[4, 5\] expects 5/],
-    ['linear bias', () => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 3]), Tensor.zeros([3])), /linear: bias must have shape \[4\], got \[3\]/],
-    ['binding length', () => native.matmul(new Float32Array(5), [2, 3], new Float32Array(6), [3, 2], false, false), /matmul: a has 5 elements but shape \[2, 3\] needs 6/],
-    ['binding rank', () => native.matmul(new Float32Array(6), [6] as never, new Float32Array(6), [3, 2], false, false), /matmul: a must have 2 dimensions/],
-    ['binding inner', () => native.matmul(new Float32Array(6), [2, 3], new Float32Array(6), [3, 2], true, false), /matmul: inner dimensions differ/],
-    ['binding flag type', () => native.matmul(new Float32Array(6), [2, 3], new Float32Array(6), [3, 2], 1 as never, false), /matmul: transA must be a boolean/],
+    [
+      'matmul inner mismatch',
+      () => matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 2])),
+      /matmul: a \[2, 3\] and b \[4, 2\] have different inner dimensions/,
+    ],
+    [
+      'matmul 3-D',
+      () => matmul(Tensor.zeros([2, 3, 1]), Tensor.zeros([3, 2])),
+      /matmul: a must be 2-D, got shape \[2, 3, 1\]/,
+    ],
+    [
+      'linear features',
+      () => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 5])),
+      /linear: input \[2, 3\] has 3 features but weight \[4, 5\] expects 5/,
+    ],
+    [
+      'linear bias',
+      () => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 3]), Tensor.zeros([3])),
+      /linear: bias must have shape \[4\], got \[3\]/,
+    ],
+    [
+      'binding length',
+      () => native.matmul(new Float32Array(5), [2, 3], new Float32Array(6), [3, 2], false, false),
+      /matmul: a has 5 elements but shape \[2, 3\] needs 6/,
+    ],
+    [
+      'binding rank',
+      () => native.matmul(new Float32Array(6), [6] as never, new Float32Array(6), [3, 2], false, false),
+      /matmul: a must have 2 dimensions/,
+    ],
+    [
+      'binding inner',
+      () => native.matmul(new Float32Array(6), [2, 3], new Float32Array(6), [3, 2], true, false),
+      /matmul: inner dimensions differ/,
+    ],
+    [
+      'binding flag type',
+      () => native.matmul(new Float32Array(6), [2, 3], new Float32Array(6), [3, 2], 1 as never, false),
+      /matmul: transA must be a boolean/,
+    ],
   ] as [string, () => unknown, RegExp][])('error: %s', (_name, fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -1,8 +1,19 @@
 // Loss functions: values against closed forms and PyTorch's formulas written as plain JS loops,
 // gradients against finite differences, NaN handling and clear errors.
 import {
-  Tensor, crossEntropy, mseLoss, smoothL1Loss, diceLoss, l2Normalize, sum, mul, randn, rand, Generator,
-  CrossEntropyOptions, Reduction,
+  Tensor,
+  crossEntropy,
+  mseLoss,
+  smoothL1Loss,
+  diceLoss,
+  l2Normalize,
+  sum,
+  mul,
+  randn,
+  rand,
+  Generator,
+  CrossEntropyOptions,
+  Reduction,
 } from '../src';
 import { gradientMismatches } from './gradcheck';
 
@@ -25,7 +36,8 @@ function torchCrossEntropy(x: Tensor, y: number[], o: CrossEntropyOptions): numb
   const w = o.weight ? Array.from(o.weight as ArrayLike<number>) : new Array(c).fill(1);
   const s = o.sampleWeights ? Array.from(o.sampleWeights as ArrayLike<number>) : new Array(n).fill(1);
   const eps = o.labelSmoothing ?? 0;
-  const nll: number[] = [], smooth: number[] = [];
+  const nll: number[] = [],
+    smooth: number[] = [];
   let divisor = 0;
   for (let i = 0; i < n; i++) {
     const row = Array.from(x.data.slice(i * c, (i + 1) * c));
@@ -67,7 +79,10 @@ describe('crossEntropy', () => {
     ['smoothing + weights, mean', { labelSmoothing: 0.2, weight: [1, 2, 0.5] }],
     ['sample weights, mean', { sampleWeights: [1, 0, 2, 0.5, 3] }],
     ['all three, mean', { sampleWeights: [1, 0.1, 2, 0.5, 3], weight: [0.3, 1, 2], labelSmoothing: 0.05 }],
-    ['all three, none', { sampleWeights: [1, 0.1, 2, 0.5, 3], weight: [0.3, 1, 2], labelSmoothing: 0.05, reduction: 'none' }],
+    [
+      'all three, none',
+      { sampleWeights: [1, 0.1, 2, 0.5, 3], weight: [0.3, 1, 2], labelSmoothing: 0.05, reduction: 'none' },
+    ],
   ];
 
   it.each(cases)('matches the PyTorch formula: %s', (_name, options) => {
@@ -83,7 +98,9 @@ describe('crossEntropy', () => {
     const g = new Generator(10);
     const x = randn([5, 3], g, { requiresGrad: true });
     const w = options.reduction === 'none' ? randn([5], g) : null;
-    expect(gradientMismatches('crossEntropy', [x], () => scalar(crossEntropy(x, [2, 0, 1, 1, 2], options), w))).toEqual([]);
+    expect(gradientMismatches('crossEntropy', [x], () => scalar(crossEntropy(x, [2, 0, 1, 1, 2], options), w))).toEqual(
+      [],
+    );
   });
 
   it('returns NaN for NaN logits without crashing', () => {
@@ -96,9 +113,15 @@ describe('crossEntropy', () => {
     [() => crossEntropy(Tensor.zeros([2, 3]), [0]), /target has 1 entries but the input has 2 rows/],
     [() => crossEntropy(Tensor.zeros([2, 3, 1]), [0, 1]), /logits must be a non-empty 2-D \(N, C\) tensor/],
     [() => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { weight: [1, 2] }), /weight has 2 entries, expected 3/],
-    [() => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { sampleWeights: [1, NaN] }), /sampleWeights\[1\] must be a finite number/],
+    [
+      () => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { sampleWeights: [1, NaN] }),
+      /sampleWeights\[1\] must be a finite number/,
+    ],
     [() => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { labelSmoothing: 1.5 }), /labelSmoothing must be in \[0, 1\]/],
-    [() => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { reduction: 'avg' as Reduction }), /reduction must be 'mean', 'sum' or 'none'/],
+    [
+      () => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { reduction: 'avg' as Reduction }),
+      /reduction must be 'mean', 'sum' or 'none'/,
+    ],
   ])('rejects bad input clearly (%#)', (f, message) => {
     expect(f).toThrow(message);
   });
@@ -112,7 +135,11 @@ describe('mseLoss and smoothL1Loss', () => {
     ['mse sum', () => mseLoss(input, target, { reduction: 'sum' }), [5.25]],
     ['mse none', () => mseLoss(input, target, { reduction: 'none' }), [1, 0, 4, 0.25]],
     ['smooth L1 beta 1, none', () => smoothL1Loss(input, target, { reduction: 'none' }), [0.5, 0, 1.5, 0.125]],
-    ['smooth L1 beta 2, sum', () => smoothL1Loss(input, target, { beta: 2, reduction: 'sum' }), [0.25 + 0 + 1 + 0.0625]],
+    [
+      'smooth L1 beta 2, sum',
+      () => smoothL1Loss(input, target, { beta: 2, reduction: 'sum' }),
+      [0.25 + 0 + 1 + 0.0625],
+    ],
     ['smooth L1 beta 0 is L1, mean', () => smoothL1Loss(input, target, { beta: 0 }), [3.5 / 4]],
   ])('%s gives hand-computed values', (_name, f, want) => {
     const got = (f as () => Tensor)().data;
@@ -133,14 +160,17 @@ describe('mseLoss and smoothL1Loss', () => {
   });
 
   it('rejects mismatched shapes and a bad beta', () => {
-    expect(() => mseLoss(Tensor.zeros([2]), Tensor.zeros([3]))).toThrow(/mseLoss: input shape \[2\] does not match target shape \[3\]/);
+    expect(() => mseLoss(Tensor.zeros([2]), Tensor.zeros([3]))).toThrow(
+      /mseLoss: input shape \[2\] does not match target shape \[3\]/,
+    );
     expect(() => smoothL1Loss(input, target, { beta: -1 })).toThrow(/beta must be a finite number >= 0/);
   });
 });
 
 describe('diceLoss', () => {
   it('gives hand-computed values', () => {
-    // (n, c) = (0, 0): p = [1, 0, 1, 0], t = [1, 0, 0, 0] -> 1 - (2 + s)/(3 + s); (0, 1): p = t -> 1 - (2k + s)/(2k + s) = 0.
+    // (n, c) = (0, 0): p = [1, 0, 1, 0], t = [1, 0, 0, 0] -> 1 - (2 + s)/(3 + s); (0, 1): p = t -> 1 - (2k + s)/(2k +
+    // s) = 0.
     const p = Tensor.from([1, 0, 1, 0, 0.5, 0.5, 0, 1], [1, 2, 2, 2]);
     const t = Tensor.from([1, 0, 0, 0, 0.5, 0.5, 0, 1], [1, 2, 2, 2]);
     const s = 1e-5;

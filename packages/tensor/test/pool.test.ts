@@ -40,14 +40,30 @@ describe('pool kernels: cpu matches ref', () => {
     expect(Array.from(cpu.indices)).toEqual(Array.from(ref.indices));
     const ys = maxPool3d(new Tensor(x, xs), k, { stride: s, padding: p }).shape as unknown as Shape5;
     const dy = rand(ys, g).data;
-    expectClose('MaxPool3DGrad', native.maxPool3dGrad(dy, ref.indices, ys, xs, 'cpu'), native.maxPool3dGrad(dy, ref.indices, ys, xs, 'ref'));
+    expectClose(
+      'MaxPool3DGrad',
+      native.maxPool3dGrad(dy, ref.indices, ys, xs, 'cpu'),
+      native.maxPool3dGrad(dy, ref.indices, ys, xs, 'ref'),
+    );
     for (const include of [true, false]) {
-      expectClose('AvgPool3D', native.avgPool3d(x, xs, k, s, p, include, 'cpu'), native.avgPool3d(x, xs, k, s, p, include, 'ref'));
-      expectClose('AvgPool3DGrad', native.avgPool3dGrad(dy, ys, xs, k, s, p, include, 'cpu'), native.avgPool3dGrad(dy, ys, xs, k, s, p, include, 'ref'));
+      expectClose(
+        'AvgPool3D',
+        native.avgPool3d(x, xs, k, s, p, include, 'cpu'),
+        native.avgPool3d(x, xs, k, s, p, include, 'ref'),
+      );
+      expectClose(
+        'AvgPool3DGrad',
+        native.avgPool3dGrad(dy, ys, xs, k, s, p, include, 'cpu'),
+        native.avgPool3dGrad(dy, ys, xs, k, s, p, include, 'ref'),
+      );
     }
     expectClose('GlobalAvgPool3D', native.globalAvgPool3d(x, xs, 'cpu'), native.globalAvgPool3d(x, xs, 'ref'));
     const dg = rand([xs[0] * xs[1]], g).data;
-    expectClose('GlobalAvgPool3DGrad', native.globalAvgPool3dGrad(dg, xs, 'cpu'), native.globalAvgPool3dGrad(dg, xs, 'ref'));
+    expectClose(
+      'GlobalAvgPool3DGrad',
+      native.globalAvgPool3dGrad(dg, xs, 'cpu'),
+      native.globalAvgPool3dGrad(dg, xs, 'ref'),
+    );
   });
 });
 
@@ -91,11 +107,21 @@ describe('pool ops', () => {
     const ys = maxPool3d(x, k, { stride: s, padding: p }).shape;
     // Upstream weights centred on 0 keep the float32 loss small, so its rounding stays below the FD signal.
     const gen = new Generator(5);
-    const centred = (shape: number[]) => new Tensor(rand(shape, gen).data.map((v) => v - 0.5), shape);
+    const centred = (shape: number[]) =>
+      new Tensor(
+        rand(shape, gen).data.map((v) => v - 0.5),
+        shape,
+      );
     const w = centred(ys as number[]);
-    expect(gradientMismatches('maxPool3d', [x], () => sum(mul(maxPool3d(x, k, { stride: s, padding: p }), w)))).toEqual([]);
+    expect(gradientMismatches('maxPool3d', [x], () => sum(mul(maxPool3d(x, k, { stride: s, padding: p }), w)))).toEqual(
+      [],
+    );
     for (const countIncludePad of [true, false]) {
-      expect(gradientMismatches('avgPool3d', [x], () => sum(mul(avgPool3d(x, k, { stride: s, padding: p, countIncludePad }), w)))).toEqual([]);
+      expect(
+        gradientMismatches('avgPool3d', [x], () =>
+          sum(mul(avgPool3d(x, k, { stride: s, padding: p, countIncludePad }), w)),
+        ),
+      ).toEqual([]);
     }
     const wg = centred([xs[0], xs[1], 1, 1, 1]);
     expect(gradientMismatches('globalAvgPool3d', [x], () => sum(mul(globalAvgPool3d(x), wg)))).toEqual([]);
@@ -113,30 +139,58 @@ describe('pool ops', () => {
 
   it('explains bad shapes and options', () => {
     const x = Tensor.zeros([1, 1, 4, 4, 4]);
-    expect(() => maxPool3d(Tensor.zeros([4, 4, 4]), 2)).toThrow(/maxPool3d: x must be 5-D \(N, C, D, H, W\), got shape \[4, 4, 4\]/);
+    expect(() => maxPool3d(Tensor.zeros([4, 4, 4]), 2)).toThrow(
+      /maxPool3d: x must be 5-D \(N, C, D, H, W\), got shape \[4, 4, 4\]/,
+    );
     expect(() => maxPool3d(x, 0)).toThrow(/maxPool3d: kernelSize must be an integer >= 1/);
     expect(() => maxPool3d(x, 2, { stride: 0 })).toThrow(/maxPool3d: stride must be an integer >= 1/);
-    expect(() => maxPool3d(x, 2, { padding: 2 })).toThrow(/maxPool3d: padding \[2, 2, 2\] must be at most half the kernel \[2, 2, 2\]/);
+    expect(() => maxPool3d(x, 2, { padding: 2 })).toThrow(
+      /maxPool3d: padding \[2, 2, 2\] must be at most half the kernel \[2, 2, 2\]/,
+    );
     expect(() => avgPool3d(x, [5, 1, 1])).toThrow(/avgPool3d: output size \[0, 4, 4\] is too small/);
-    expect(() => avgPool3d(x, 2, { countIncludePad: 'yes' as unknown as boolean })).toThrow(/countIncludePad must be a boolean/);
-    expect(() => globalAvgPool3d(Tensor.zeros([1, 0, 2, 2, 2]))).toThrow(/globalAvgPool3d: x shape \[1, 0, 2, 2, 2\] has a zero dimension/);
+    expect(() => avgPool3d(x, 2, { countIncludePad: 'yes' as unknown as boolean })).toThrow(
+      /countIncludePad must be a boolean/,
+    );
+    expect(() => globalAvgPool3d(Tensor.zeros([1, 0, 2, 2, 2]))).toThrow(
+      /globalAvgPool3d: x shape \[1, 0, 2, 2, 2\] has a zero dimension/,
+    );
   });
 
   it('the binding rejects inconsistent arguments with the kernel name', () => {
     const x = new Float32Array(64);
-    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 5], [2, 2, 2], [2, 2, 2], [0, 0, 0])).toThrow(/MaxPool3D: x has 64 elements but shape \[1, 1, 4, 4, 5\] needs 80/);
-    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2, 2], [2, 2, 2], [2, 0, 0])).toThrow(/MaxPool3D: padding \[2, 0, 0\] must be at most half/);
-    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2], [2, 2, 2], [0, 0, 0])).toThrow(/MaxPool3D: kernel must hold 3 integers/);
-    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [9, 2, 2], [1, 1, 1], [0, 0, 0])).toThrow(/MaxPool3D: output size \[0, 3, 3\] is too small/);
+    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 5], [2, 2, 2], [2, 2, 2], [0, 0, 0])).toThrow(
+      /MaxPool3D: x has 64 elements but shape \[1, 1, 4, 4, 5\] needs 80/,
+    );
+    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2, 2], [2, 2, 2], [2, 0, 0])).toThrow(
+      /MaxPool3D: padding \[2, 0, 0\] must be at most half/,
+    );
+    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2], [2, 2, 2], [0, 0, 0])).toThrow(
+      /MaxPool3D: kernel must hold 3 integers/,
+    );
+    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [9, 2, 2], [1, 1, 1], [0, 0, 0])).toThrow(
+      /MaxPool3D: output size \[0, 3, 3\] is too small/,
+    );
     const { indices } = native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2, 2], [2, 2, 2], [0, 0, 0]);
     const dy = new Float32Array(8);
-    expect(() => native.maxPool3dGrad(dy, indices.subarray(1), [1, 1, 2, 2, 2], [1, 1, 4, 4, 4])).toThrow(/MaxPool3DGrad: indices has 7 elements/);
+    expect(() => native.maxPool3dGrad(dy, indices.subarray(1), [1, 1, 2, 2, 2], [1, 1, 4, 4, 4])).toThrow(
+      /MaxPool3DGrad: indices has 7 elements/,
+    );
     const bad = indices.slice();
     bad[5] = 64;
-    expect(() => native.maxPool3dGrad(dy, bad, [1, 1, 2, 2, 2], [1, 1, 4, 4, 4])).toThrow(/MaxPool3DGrad: indices\[5\] = 64 is outside the input volume of 64 elements/);
-    expect(() => native.maxPool3dGrad(dy, indices, [1, 2, 2, 2, 1], [1, 1, 4, 4, 4])).toThrow(/MaxPool3DGrad: dyShape \[1, 2, 2, 2, 1\] and xShape \[1, 1, 4, 4, 4\] differ in N or C/);
-    expect(() => native.avgPool3dGrad(dy, [1, 1, 2, 2, 2], [1, 1, 4, 4, 4], [2, 2, 2], [1, 1, 1], [0, 0, 0], true)).toThrow(/AvgPool3DGrad: dyShape \[1, 1, 2, 2, 2\] is not the pooled shape \[1, 1, 3, 3, 3\]/);
-    expect(() => native.globalAvgPool3dGrad(new Float32Array(3), [1, 2, 2, 2, 2])).toThrow(/GlobalAvgPool3DGrad: dy has 3 elements but xShape \[1, 2, 2, 2, 2\] needs N\*C = 2/);
-    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2, 2], [2, 2, 2], [0, 0, 0], 'gpu' as never)).toThrow(/unknown backend 'gpu'/);
+    expect(() => native.maxPool3dGrad(dy, bad, [1, 1, 2, 2, 2], [1, 1, 4, 4, 4])).toThrow(
+      /MaxPool3DGrad: indices\[5\] = 64 is outside the input volume of 64 elements/,
+    );
+    expect(() => native.maxPool3dGrad(dy, indices, [1, 2, 2, 2, 1], [1, 1, 4, 4, 4])).toThrow(
+      /MaxPool3DGrad: dyShape \[1, 2, 2, 2, 1\] and xShape \[1, 1, 4, 4, 4\] differ in N or C/,
+    );
+    expect(() =>
+      native.avgPool3dGrad(dy, [1, 1, 2, 2, 2], [1, 1, 4, 4, 4], [2, 2, 2], [1, 1, 1], [0, 0, 0], true),
+    ).toThrow(/AvgPool3DGrad: dyShape \[1, 1, 2, 2, 2\] is not the pooled shape \[1, 1, 3, 3, 3\]/);
+    expect(() => native.globalAvgPool3dGrad(new Float32Array(3), [1, 2, 2, 2, 2])).toThrow(
+      /GlobalAvgPool3DGrad: dy has 3 elements but xShape \[1, 2, 2, 2, 2\] needs N\*C = 2/,
+    );
+    expect(() => native.maxPool3d(x, [1, 1, 4, 4, 4], [2, 2, 2], [2, 2, 2], [0, 0, 0], 'gpu' as never)).toThrow(
+      /unknown backend 'gpu'/,
+    );
   });
 });

@@ -3,7 +3,9 @@ import { Generator, randn } from '../src';
 
 describe('Generator', () => {
   it('repeats a sequence for the same seed and differs for another', () => {
-    const a = new Generator(42), b = new Generator(42), c = new Generator(43);
+    const a = new Generator(42),
+      b = new Generator(42),
+      c = new Generator(43);
     const sa = Array.from({ length: 5 }, () => a.nextUint32());
     expect(Array.from({ length: 5 }, () => b.nextUint32())).toEqual(sa);
     expect(Array.from({ length: 5 }, () => c.nextUint32())).not.toEqual(sa);
@@ -15,7 +17,8 @@ describe('Generator', () => {
   ])('%s has the expected mean and variance', (_name, draw, mean, variance) => {
     const g = new Generator(7);
     const n = 200000;
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (let i = 0; i < n; i++) {
       const v = draw(g);
       s += v;

@@ -43,7 +43,12 @@ describe('softmax and logSoftmax', () => {
   it('gives hand-computed values and survives huge logits', () => {
     const x = Tensor.from([0, Math.log(3), 1000, 1000, -1000, 0], [3, 2]);
     expectClose(softmax(x).data, [0.25, 0.75, 0.5, 0.5, 0, 1]);
-    expectClose(logSoftmax(Tensor.from([0, 0, 0, 0], [1, 4])).data, [-Math.log(4), -Math.log(4), -Math.log(4), -Math.log(4)]);
+    expectClose(logSoftmax(Tensor.from([0, 0, 0, 0], [1, 4])).data, [
+      -Math.log(4),
+      -Math.log(4),
+      -Math.log(4),
+      -Math.log(4),
+    ]);
     expectClose(logSoftmax(x).data.slice(4), [-1000, 0]);
   });
 
@@ -77,10 +82,16 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('native binding validates its arguments', () => {
-    expect(() => native.softmax(new Float32Array(6), 4, 2)).toThrow(/Softmax: x has 6 elements but shape \[4, 2\] needs 8/);
+    expect(() => native.softmax(new Float32Array(6), 4, 2)).toThrow(
+      /Softmax: x has 6 elements but shape \[4, 2\] needs 8/,
+    );
     expect(() => native.logSoftmax(new Float32Array(6), 0, 6)).toThrow(/rows must be a positive integer/);
-    expect(() => native.softmaxGrad(new Float32Array(6), new Float32Array(5), 2, 3)).toThrow(/dy has 5 elements but y has 6/);
-    expect(() => native.logSoftmaxGrad(new Float32Array(6), new Float32Array(6), 2.5, 3)).toThrow(/rows must be a positive integer/);
+    expect(() => native.softmaxGrad(new Float32Array(6), new Float32Array(5), 2, 3)).toThrow(
+      /dy has 5 elements but y has 6/,
+    );
+    expect(() => native.logSoftmaxGrad(new Float32Array(6), new Float32Array(6), 2.5, 3)).toThrow(
+      /rows must be a positive integer/,
+    );
     expect(() => (native.softmax as unknown as (a: unknown) => unknown)([1, 2])).toThrow(/x must be a Float32Array/);
   });
 });

@@ -3,7 +3,16 @@
 // whose errors name each problem's path (e.g. `optimizer.lr: must be a number > 0, got -1`).
 import { z } from 'zod';
 import {
-  AugmentConfig, AugmentConfigSchema, DEFAULT_AUGMENT_CONFIG, DatasetSpec, SpecRefSchema, VolumeOverrideSchema, openDataset, schema, specFromRef, specProblems,
+  AugmentConfig,
+  AugmentConfigSchema,
+  DEFAULT_AUGMENT_CONFIG,
+  DatasetSpec,
+  SpecRefSchema,
+  VolumeOverrideSchema,
+  openDataset,
+  schema,
+  specFromRef,
+  specProblems,
 } from '@nodulab/data';
 
 /** The training objectives. */
@@ -133,7 +142,14 @@ export class ConfigError extends Error {
   }
 }
 
-const DEFAULT_OPTIMIZER: OptimizerConfig = { name: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9, nesterov: false, betas: [0.9, 0.999] };
+const DEFAULT_OPTIMIZER: OptimizerConfig = {
+  name: 'adam',
+  lr: 1e-3,
+  weightDecay: 0,
+  momentum: 0.9,
+  nesterov: false,
+  betas: [0.9, 0.999],
+};
 const DEFAULT_SCHEDULE: ScheduleConfig = { name: 'cosine', warmupEpochs: 0, etaMin: 0, stepSize: 10, gamma: 0.1 };
 
 /** The defaults every field falls back to (NoduleNet3D at half width, 32^3 shortcut-size data). */
@@ -149,13 +165,24 @@ export function defaultRunConfig(): RunConfig {
     schedule: { ...DEFAULT_SCHEDULE },
     epochs: 6,
     pretrainEpochs: 6,
-    probe: { mode: 'linear', epochs: 3, optimizer: { ...DEFAULT_OPTIMIZER, lr: 1e-2, betas: [0.9, 0.999] }, schedule: { ...DEFAULT_SCHEDULE } },
+    probe: {
+      mode: 'linear',
+      epochs: 3,
+      optimizer: { ...DEFAULT_OPTIMIZER, lr: 1e-2, betas: [0.9, 0.999] },
+      schedule: { ...DEFAULT_SCHEDULE },
+    },
     augment: JSON.parse(JSON.stringify(DEFAULT_AUGMENT_CONFIG)) as AugmentConfig,
     classWeights: null,
     labelSmoothing: 0,
     gradClip: null,
     select: 'auroc',
-    data: { spec: 'shortcut-size', seed: 0, volume: null, train: { split: 'train', n: 512 }, val: { split: 'val', n: 256 } },
+    data: {
+      spec: 'shortcut-size',
+      seed: 0,
+      volume: null,
+      train: { split: 'train', n: 512 },
+      val: { split: 'val', n: 256 },
+    },
     seed: 0,
     threads: 2,
   };
@@ -168,16 +195,22 @@ const seedNumber = () => number({ int: true, min: 0, max: Number.MAX_SAFE_INTEGE
 
 /** An optimizer with the defaults `d` (`nesterov` needs SGD momentum > 0). */
 function optimizerSchema(d: OptimizerConfig) {
-  return refineWith(strict({
-    name: oneOf(OPTIMIZERS).default(d.name),
-    lr: number({ gt: 0 }).default(d.lr),
-    weightDecay: number({ min: 0 }).default(d.weightDecay),
-    momentum: number({ min: 0, max: 1 }).default(d.momentum),
-    nesterov: boolean().default(d.nesterov),
-    betas: vector(2, { min: 0, lt: 1 }, 'numbers in [0, 1)').default((): [number, number] => [d.betas[0], d.betas[1]]),
-  }), (o, problem) => {
-    if (o.nesterov && o.name === 'sgd' && o.momentum <= 0) problem(['nesterov'], 'needs momentum > 0');
-  }).prefault({});
+  return refineWith(
+    strict({
+      name: oneOf(OPTIMIZERS).default(d.name),
+      lr: number({ gt: 0 }).default(d.lr),
+      weightDecay: number({ min: 0 }).default(d.weightDecay),
+      momentum: number({ min: 0, max: 1 }).default(d.momentum),
+      nesterov: boolean().default(d.nesterov),
+      betas: vector(2, { min: 0, lt: 1 }, 'numbers in [0, 1)').default((): [number, number] => [
+        d.betas[0],
+        d.betas[1],
+      ]),
+    }),
+    (o, problem) => {
+      if (o.nesterov && o.name === 'sgd' && o.momentum <= 0) problem(['nesterov'], 'needs momentum > 0');
+    },
+  ).prefault({});
 }
 
 function scheduleSchema(d: ScheduleConfig) {
@@ -190,33 +223,49 @@ function scheduleSchema(d: ScheduleConfig) {
   }).prefault({});
 }
 
-const OPTIONS_OF: Record<TrainModelKind, string[]> = { nodulenet3d: ['widthMultiplier'], resnet3d: ['widths', 'blocks'] };
+const OPTIONS_OF: Record<TrainModelKind, string[]> = {
+  nodulenet3d: ['widthMultiplier'],
+  resnet3d: ['widths', 'blocks'],
+};
 
 /** The model: its kind and that kind's options, defaults filled (`projectionHead` is set from the loss). */
-const modelSchema = refineWith(strict({
-  kind: oneOf(TRAIN_MODEL_KINDS).default(D.model.kind),
-  options: strict({
-    widthMultiplier: number({ gt: 0, max: 8 }).optional().describe('nodulenet3d: multiplies the widths 16/32/64'),
-    widths: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: stage widths'),
-    blocks: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: blocks per stage'),
-    projectionDim: number({ int: true, min: 1 }).default(128).describe('output size of the contrastive projection head'),
-    projectionHead: z.boolean().optional().describe('set from the loss'),
-  }).prefault({}),
-}), (m, problem) => {
-  const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead'];
-  for (const k of Object.values(OPTIONS_OF).flat()) {
-    if (!allowed.includes(k) && m.options[k as keyof typeof m.options] !== undefined) problem(['options', k], `unknown key (expected one of ${allowed.join(', ')})`);
-  }
-}).prefault({}).transform(({ kind, options: o }): ModelConfig => ({
-  kind,
-  options: kind === 'nodulenet3d'
-    ? { widthMultiplier: o.widthMultiplier ?? D.model.options.widthMultiplier, projectionDim: o.projectionDim }
-    : { widths: o.widths ?? [16, 32, 64, 128], blocks: o.blocks ?? [1, 1, 1, 1], projectionDim: o.projectionDim },
-}));
+const modelSchema = refineWith(
+  strict({
+    kind: oneOf(TRAIN_MODEL_KINDS).default(D.model.kind),
+    options: strict({
+      widthMultiplier: number({ gt: 0, max: 8 }).optional().describe('nodulenet3d: multiplies the widths 16/32/64'),
+      widths: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: stage widths'),
+      blocks: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: blocks per stage'),
+      projectionDim: number({ int: true, min: 1 })
+        .default(128)
+        .describe('output size of the contrastive projection head'),
+      projectionHead: z.boolean().optional().describe('set from the loss'),
+    }).prefault({}),
+  }),
+  (m, problem) => {
+    const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead'];
+    for (const k of Object.values(OPTIONS_OF).flat()) {
+      if (!allowed.includes(k) && m.options[k as keyof typeof m.options] !== undefined)
+        problem(['options', k], `unknown key (expected one of ${allowed.join(', ')})`);
+    }
+  },
+)
+  .prefault({})
+  .transform(({ kind, options: o }): ModelConfig => ({
+    kind,
+    options:
+      kind === 'nodulenet3d'
+        ? { widthMultiplier: o.widthMultiplier ?? D.model.options.widthMultiplier, projectionDim: o.projectionDim }
+        : { widths: o.widths ?? [16, 32, 64, 128], blocks: o.blocks ?? [1, 1, 1, 1], projectionDim: o.projectionDim },
+  }));
 
 /** One split; with `path`, `n` defaults to (and may not exceed) the samples of that dataset folder or .npz. */
 function splitSchema(d: SplitConfig) {
-  return strict({ split: nonEmptyString().default(d.split), n: number({ int: true, min: 1 }).optional(), path: nonEmptyString().optional() })
+  return strict({
+    split: nonEmptyString().default(d.split),
+    n: number({ int: true, min: 1 }).optional(),
+    path: nonEmptyString().optional(),
+  })
     .prefault({})
     .transform(({ split, n, path }, ctx): SplitConfig => {
       if (path === undefined) return { split, n: n ?? d.n };
@@ -227,7 +276,13 @@ function splitSchema(d: SplitConfig) {
         ctx.addIssue({ code: 'custom', path: ['path'], message: (e as Error).message, input: path });
         return z.NEVER;
       }
-      if (n !== undefined && n > available) ctx.addIssue({ code: 'custom', path: ['n'], message: `${n} is more than the ${available} samples of ${path}`, input: n });
+      if (n !== undefined && n > available)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['n'],
+          message: `${n} is more than the ${available} samples of ${path}`,
+          input: n,
+        });
       return { split, n: n ?? available, path };
     });
 }
@@ -239,61 +294,94 @@ const dataSchema = strict({
   volume: VolumeOverrideSchema.nullable().default(null),
   train: splitSchema(D.data.train),
   val: splitSchema(D.data.val),
-}).prefault({}).transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
-  if (v === null) return { spec, volume: null, ...rest };
-  const volume = { shape: v.shape ?? spec.volume?.shape ?? [32, 32, 32], spacing: v.spacing ?? spec.volume?.spacing ?? [1, 1, 1] };
-  try {
-    return { spec: specFromRef({ ...spec, volume }, 'data.spec'), volume, ...rest };
-  } catch (e) {
-    for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path: ['spec'], message, input: spec });
-    return z.NEVER;
-  }
-});
+})
+  .prefault({})
+  .transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
+    if (v === null) return { spec, volume: null, ...rest };
+    const volume = {
+      shape: v.shape ?? spec.volume?.shape ?? [32, 32, 32],
+      spacing: v.spacing ?? spec.volume?.spacing ?? [1, 1, 1],
+    };
+    try {
+      return { spec: specFromRef({ ...spec, volume }, 'data.spec'), volume, ...rest };
+    } catch (e) {
+      for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path: ['spec'], message, input: spec });
+      return z.NEVER;
+    }
+  });
 
-/** Checks between fields: contrastive losses need augmentation, splits differ, a batch fits the training set and the model fits the volume. */
+/**
+ * Checks between fields: contrastive losses need augmentation, splits differ, a batch fits the training set and the
+ * model fits the volume.
+ */
 function checkRun(c: RunConfig, problem: schema.Problem): void {
-  if (c.augment === null && c.loss !== 'ce') problem(['augment'], `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`);
+  if (c.augment === null && c.loss !== 'ce')
+    problem(
+      ['augment'],
+      `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`,
+    );
   const { train, val, spec } = c.data;
-  if (train.split === val.split && train.path === val.path) problem(['data', 'val', 'split'], `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`);
+  if (train.split === val.split && train.path === val.path)
+    problem(
+      ['data', 'val', 'split'],
+      `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`,
+    );
   if (c.batchSize > train.n) problem(['batchSize'], `${c.batchSize} is larger than data.train.n (${train.n})`);
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
-  if (shape?.some((x) => x < min)) problem(['data', 'spec', 'volume', 'shape'], `${c.model.kind} needs D, H, W >= ${min}, got (${shape.join(', ')})`);
+  if (shape?.some((x) => x < min))
+    problem(['data', 'spec', 'volume', 'shape'], `${c.model.kind} needs D, H, W >= ${min}, got (${shape.join(', ')})`);
 }
 
 /** The schema of a run config as a user writes it (every field optional); parses to the resolved RunConfig. */
-export const RunConfigSchema = refineWith(strict({
-  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
-  name: nonEmptyString().default(D.name),
-  model: modelSchema,
-  loss: oneOf(LOSSES).default(D.loss),
-  temperature: number({ gt: 0, max: 100 }).default(D.temperature).describe('temperature of SupCon / NT-Xent'),
-  jointWeight: number({ min: 0 }).default(D.jointWeight).describe('supcon-joint: loss = CE + jointWeight * SupCon'),
-  batchSize: number({ int: true, min: 2, max: 4096 }).default(D.batchSize),
-  optimizer: optimizerSchema(D.optimizer),
-  schedule: scheduleSchema(D.schedule),
-  epochs: count(1).default(D.epochs).describe('epochs of ce and supcon-joint'),
-  pretrainEpochs: count(1).default(D.pretrainEpochs).describe('epochs of contrastive pretraining (supcon, simclr)'),
-  probe: strict({
-    mode: oneOf(['linear', 'finetune']).default(D.probe.mode),
-    epochs: count(1).default(D.probe.epochs),
-    optimizer: optimizerSchema(D.probe.optimizer),
-    schedule: scheduleSchema(D.probe.schedule),
-  }).prefault({}).describe('the second stage of supcon and simclr'),
-  augment: AugmentConfigSchema.nullable().default(() => JSON.parse(JSON.stringify(D.augment))).describe('the augmentation pipeline, or null for none'),
-  classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
-    if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
-  }).nullable().default(null).describe('cross-entropy class weights [benign, malignant]'),
-  labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
-  gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
-  select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
-  data: dataSchema,
-  seed: seedNumber().default(D.seed),
-  threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
-}, { type: 'a JSON object' }).transform(({ $schema: _, ...c }): RunConfig => ({
-  ...c,
-  model: { kind: c.model.kind, options: { ...c.model.options, ...(c.loss === 'ce' ? {} : { projectionHead: true }) } },
-})), checkRun);
+export const RunConfigSchema = refineWith(
+  strict(
+    {
+      $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+      name: nonEmptyString().default(D.name),
+      model: modelSchema,
+      loss: oneOf(LOSSES).default(D.loss),
+      temperature: number({ gt: 0, max: 100 }).default(D.temperature).describe('temperature of SupCon / NT-Xent'),
+      jointWeight: number({ min: 0 }).default(D.jointWeight).describe('supcon-joint: loss = CE + jointWeight * SupCon'),
+      batchSize: number({ int: true, min: 2, max: 4096 }).default(D.batchSize),
+      optimizer: optimizerSchema(D.optimizer),
+      schedule: scheduleSchema(D.schedule),
+      epochs: count(1).default(D.epochs).describe('epochs of ce and supcon-joint'),
+      pretrainEpochs: count(1).default(D.pretrainEpochs).describe('epochs of contrastive pretraining (supcon, simclr)'),
+      probe: strict({
+        mode: oneOf(['linear', 'finetune']).default(D.probe.mode),
+        epochs: count(1).default(D.probe.epochs),
+        optimizer: optimizerSchema(D.probe.optimizer),
+        schedule: scheduleSchema(D.probe.schedule),
+      })
+        .prefault({})
+        .describe('the second stage of supcon and simclr'),
+      augment: AugmentConfigSchema.nullable()
+        .default(() => JSON.parse(JSON.stringify(D.augment)))
+        .describe('the augmentation pipeline, or null for none'),
+      classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
+        if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
+      })
+        .nullable()
+        .default(null)
+        .describe('cross-entropy class weights [benign, malignant]'),
+      labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
+      gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
+      select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
+      data: dataSchema,
+      seed: seedNumber().default(D.seed),
+      threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
+    },
+    { type: 'a JSON object' },
+  ).transform(({ $schema: _, ...c }): RunConfig => ({
+    ...c,
+    model: {
+      kind: c.model.kind,
+      options: { ...c.model.options, ...(c.loss === 'ce' ? {} : { projectionHead: true }) },
+    },
+  })),
+  checkRun,
+);
 
 /**
  * Fills every default into a user's (partial, parsed-JSON) config and validates it. Throws a

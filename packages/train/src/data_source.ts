@@ -38,7 +38,11 @@ export function stageLoader(train: Dataset, o: StageLoaderOptions): DataLoader {
     dropLast: true,
     generator: (epoch) => derivedGenerator(seed, `order/${stageIndex}/${epoch}`),
     transform: o.augment
-      ? { pipeline: o.augment, views: o.views, seed: (epoch, step) => derivedSeed(seed, `augment/${stageIndex}/${epoch}`, step) }
+      ? {
+          pipeline: o.augment,
+          views: o.views,
+          seed: (epoch, step) => derivedSeed(seed, `augment/${stageIndex}/${epoch}`, step),
+        }
       : undefined,
     prefetch: o.prefetch,
   });

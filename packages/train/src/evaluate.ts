@@ -22,30 +22,46 @@ export interface ValidationMetrics {
 
 /** `net` as an in-process predictor of volumes shaped like `source`'s, already in network units. */
 export function netPredictor(net: TrainableNet, source: Dataset): ModulePredictor {
-  return new ModulePredictor(net.model, describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null }));
+  return new ModulePredictor(
+    net.model,
+    describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null }),
+  );
 }
 
 /** Validates `net` on `source` for a stage trained with `objective` (yielding between batches). */
-export async function validate(net: TrainableNet, objective: Objective, source: Dataset, config: RunConfig, augment: Compose | null): Promise<ValidationMetrics> {
+export async function validate(
+  net: TrainableNet,
+  objective: Objective,
+  source: Dataset,
+  config: RunConfig,
+  augment: Compose | null,
+): Promise<ValidationMetrics> {
   if (objective.classifies) {
     const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize));
     if (r.task !== 'classification') throw new Error(`validate: ${r.info.modelKind} is not a classifier`);
     const labels = Int32Array.from(r.predictions, (p) => p.label);
     const logits = new Tensor(r.logits, [labels.length, r.logits.length / labels.length]);
-    const loss = noGrad(() => crossEntropy(logits, labels, config.classWeights ? { weight: config.classWeights } : {})).item();
+    const loss = noGrad(() =>
+      crossEntropy(logits, labels, config.classWeights ? { weight: config.classWeights } : {}),
+    ).item();
     const { n, ...metrics } = r.metrics;
     return { n, loss, ...metrics };
   }
   // Contrastive: the same augmented views every epoch (a fixed stream), batches as in training.
   if (!augment) throw new Error(`validate: the ${objective.name} objective needs an augmentation pipeline`);
   const seed = (_epoch: number, step: number): number => derivedSeed(config.seed, 'val-views', step);
-  const views = new DataLoader(source, { batchSize: config.batchSize, transform: { pipeline: augment, views: 2, seed } });
+  const views = new DataLoader(source, {
+    batchSize: config.batchSize,
+    transform: { pipeline: augment, views: 2, seed },
+  });
   net.model.eval();
   let sum = 0;
   let count = 0;
   for (const b of views) {
     if (b.labels.length < 2) continue;
-    sum += noGrad(() => objective.step(net, { x1: b.x, x2: b.x2 as Tensor, labels: b.labels }).loss.item()) * b.labels.length;
+    sum +=
+      noGrad(() => objective.step(net, { x1: b.x, x2: b.x2 as Tensor, labels: b.labels }).loss.item()) *
+      b.labels.length;
     count += b.labels.length;
     await yieldToEventLoop();
   }

@@ -29,6 +29,8 @@ export function loadRun(outDir: string, which: 'best' | 'last' = 'best'): Loaded
   const net = buildNet(config);
   loadCheckpoint(net.model, file);
   net.model.eval();
-  const summary = fs.existsSync(paths.summary) ? (JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as RunSummary) : null;
+  const summary = fs.existsSync(paths.summary)
+    ? (JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as RunSummary)
+    : null;
   return { config, summary, net };
 }

@@ -77,14 +77,20 @@ export function stepsPerEpoch(config: RunConfig): number {
   return Math.max(1, Math.floor(config.data.train.n / config.batchSize));
 }
 
-
 function better(metric: string, value: number, best: BestState | null): boolean {
   if (!Number.isFinite(value)) return false;
   if (!best) return true;
   return metric === 'loss' ? value < best.value : value > best.value;
 }
 
-function saveState(ctx: LoopContext, file: string, stageIndex: number, epochsDone: number, optimizer?: TrainOptimizer, scheduler?: LRScheduler | null): void {
+function saveState(
+  ctx: LoopContext,
+  file: string,
+  stageIndex: number,
+  epochsDone: number,
+  optimizer?: TrainOptimizer,
+  scheduler?: LRScheduler | null,
+): void {
   const state: TrainState = {
     version: 1,
     stage: stageIndex,
@@ -95,7 +101,11 @@ function saveState(ctx: LoopContext, file: string, stageIndex: number, epochsDon
     best: ctx.counters.best,
     rng: rngState(ctx.config.seed),
   };
-  const metadata = { ...modelSpecMetadata(ctx.net.spec), [TRAIN_STATE_KEY]: JSON.stringify(state), 'nodulab.config': JSON.stringify(ctx.config) };
+  const metadata = {
+    ...modelSpecMetadata(ctx.net.spec),
+    [TRAIN_STATE_KEY]: JSON.stringify(state),
+    'nodulab.config': JSON.stringify(ctx.config),
+  };
   saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata });
 }
 
@@ -104,7 +114,12 @@ function saveState(ctx: LoopContext, file: string, stageIndex: number, epochsDon
  * schedule from `resumeFile` when given. Resolves 'done', or 'aborted' when the signal fired (the
  * last checkpoint then holds the last completed epoch).
  */
-export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone: number, resumeFile: string | null): Promise<'done' | 'aborted'> {
+export async function runStage(
+  ctx: LoopContext,
+  stageIndex: number,
+  epochsDone: number,
+  resumeFile: string | null,
+): Promise<'done' | 'aborted'> {
   const { config, net, counters } = ctx;
   const plan = ctx.stages[stageIndex];
   const objective = plan.objective;
@@ -123,12 +138,32 @@ export async function runStage(ctx: LoopContext, stageIndex: number, epochsDone:
       etaSec: doneSteps > 0 ? ((totalSteps - counters.globalStep) * secs) / doneSteps : NaN,
     };
   };
-  ctx.log.write({ event: 'stage', stage: plan.name, stageIndex, objective: objective.name, epochs: plan.epochs, startEpoch: epochsDone + 1, stepsPerEpoch: steps });
+  ctx.log.write({
+    event: 'stage',
+    stage: plan.name,
+    stageIndex,
+    objective: objective.name,
+    epochs: plan.epochs,
+    startEpoch: epochsDone + 1,
+    stepsPerEpoch: steps,
+  });
   const loader = stageLoader(ctx.train, {
-    seed: config.seed, stageIndex, batchSize: config.batchSize, views: objective.views, augment: ctx.augment, prefetch: ctx.prefetch,
+    seed: config.seed,
+    stageIndex,
+    batchSize: config.batchSize,
+    views: objective.views,
+    augment: ctx.augment,
+    prefetch: ctx.prefetch,
   });
   try {
-    return await runEpochs(ctx, stageIndex, epochsDone, loader, { params, optimizer, scheduler, totalSteps, totalSamples, rate });
+    return await runEpochs(ctx, stageIndex, epochsDone, loader, {
+      params,
+      optimizer,
+      scheduler,
+      totalSteps,
+      totalSamples,
+      rate,
+    });
   } finally {
     await loader.close();
   }
@@ -145,7 +180,13 @@ interface StageState {
 }
 
 /** Epochs `epochsDone`.. of stage `stageIndex`: steps, schedule, validation, best selection, checkpoints. */
-async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: number, loader: DataLoader, st: StageState): Promise<'done' | 'aborted'> {
+async function runEpochs(
+  ctx: LoopContext,
+  stageIndex: number,
+  epochsDone: number,
+  loader: DataLoader,
+  st: StageState,
+): Promise<'done' | 'aborted'> {
   const { config, net, counters } = ctx;
   const plan = ctx.stages[stageIndex];
   const objective = plan.objective;
@@ -166,7 +207,9 @@ async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: numbe
       const out = objective.step(net, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
       const loss = out.loss.item();
       if (!Number.isFinite(loss)) {
-        throw new Error(`training diverged: ${plan.name} epoch ${epoch + 1} step ${k + 1} has loss ${loss} (lower optimizer.lr or set gradClip)`);
+        throw new Error(
+          `training diverged: ${plan.name} epoch ${epoch + 1} step ${k + 1} has loss ${loss} (lower optimizer.lr or set gradClip)`,
+        );
       }
       out.loss.backward();
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
@@ -180,10 +223,32 @@ async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: numbe
         for (let i = 0; i < b.labels.length; i++) if ((l[2 * i + 1] > l[2 * i] ? 1 : 0) === b.labels[i]) correct++;
       }
       const r = rate();
-      ctx.log.write({ event: 'step', stage: plan.name, epoch: epoch + 1, step: k + 1, globalStep: counters.globalStep, loss, lr, ...(gradNorm !== undefined ? { gradNorm } : {}), samplesPerSec: r.samplesPerSec });
+      ctx.log.write({
+        event: 'step',
+        stage: plan.name,
+        epoch: epoch + 1,
+        step: k + 1,
+        globalStep: counters.globalStep,
+        loss,
+        lr,
+        ...(gradNorm !== undefined ? { gradNorm } : {}),
+        samplesPerSec: r.samplesPerSec,
+      });
       ctx.onProgress?.({
-        kind: 'step', stage: plan.name, stageIndex, stages: ctx.stages.length, epoch: epoch + 1, epochs: plan.epochs,
-        step: k + 1, steps, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss, ...r,
+        kind: 'step',
+        stage: plan.name,
+        stageIndex,
+        stages: ctx.stages.length,
+        epoch: epoch + 1,
+        epochs: plan.epochs,
+        step: k + 1,
+        steps,
+        globalStep: counters.globalStep,
+        totalSteps,
+        samplesSeen: counters.samplesSeen,
+        totalSamples,
+        loss,
+        ...r,
       });
       await yieldToEventLoop();
     }
@@ -194,7 +259,13 @@ async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: numbe
     if (plan.selects) {
       const value = val[config.select];
       if (value !== undefined && better(config.select, value, counters.best)) {
-        counters.best = { stage: stageIndex, epoch: epoch + 1, metric: config.select, value, metrics: { ...val } as Record<string, number> };
+        counters.best = {
+          stage: stageIndex,
+          epoch: epoch + 1,
+          metric: config.select,
+          value,
+          metrics: { ...val } as Record<string, number>,
+        };
         improved = true;
       }
     }
@@ -203,12 +274,34 @@ async function runEpochs(ctx: LoopContext, stageIndex: number, epochsDone: numbe
     const trainLoss = lossSum / seen;
     const trainAccuracy = objective.classifies ? correct / seen : undefined;
     ctx.log.write({
-      event: 'epoch', stage: plan.name, epoch: epoch + 1, epochs: plan.epochs, globalStep: counters.globalStep,
-      trainLoss, ...(trainAccuracy !== undefined ? { trainAccuracy } : {}), lr, val, best: improved, seconds: (Date.now() - started) / 1000,
+      event: 'epoch',
+      stage: plan.name,
+      epoch: epoch + 1,
+      epochs: plan.epochs,
+      globalStep: counters.globalStep,
+      trainLoss,
+      ...(trainAccuracy !== undefined ? { trainAccuracy } : {}),
+      lr,
+      val,
+      best: improved,
+      seconds: (Date.now() - started) / 1000,
     });
     ctx.onProgress?.({
-      kind: 'epoch', stage: plan.name, stageIndex, stages: ctx.stages.length, epoch: epoch + 1, epochs: plan.epochs,
-      step: steps, steps, globalStep: counters.globalStep, totalSteps, samplesSeen: counters.samplesSeen, totalSamples, loss: trainLoss, ...rate(), val,
+      kind: 'epoch',
+      stage: plan.name,
+      stageIndex,
+      stages: ctx.stages.length,
+      epoch: epoch + 1,
+      epochs: plan.epochs,
+      step: steps,
+      steps,
+      globalStep: counters.globalStep,
+      totalSteps,
+      samplesSeen: counters.samplesSeen,
+      totalSamples,
+      loss: trainLoss,
+      ...rate(),
+      val,
     });
     await yieldToEventLoop();
   }

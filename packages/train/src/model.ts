@@ -26,7 +26,8 @@ export function modelSpec(config: RunConfig): ModelSpec {
 export function buildNet(config: RunConfig): TrainableNet {
   const spec = modelSpec(config);
   const model = createModel(spec, { generator: derivedGenerator(config.seed, 'model-init') });
-  if (model.task !== 'classification') throw new Error(`buildNet: ${spec.kind} is a ${model.task} model; a run trains classifiers`);
+  if (model.task !== 'classification')
+    throw new Error(`buildNet: ${spec.kind} is a ${model.task} model; a run trains classifiers`);
   return {
     model,
     spec,

@@ -58,7 +58,9 @@ function projector(net: TrainableNet) {
 export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective {
   const options = ceOptions(config);
   return {
-    name, views: 1, classifies: true,
+    name,
+    views: 1,
+    classifies: true,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -71,7 +73,9 @@ export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective
 /** SupCon (Khosla et al.) on the projections of two views; the classifier head is not trained. */
 export function supConObjective(config: RunConfig): Objective {
   return {
-    name: 'supcon', views: 2, classifies: false,
+    name: 'supcon',
+    views: 2,
+    classifies: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -85,7 +89,9 @@ export function supConObjective(config: RunConfig): Objective {
 export function jointObjective(config: RunConfig): Objective {
   const options = ceOptions(config);
   return {
-    name: 'supcon-joint', views: 2, classifies: true,
+    name: 'supcon-joint',
+    views: 2,
+    classifies: true,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -101,13 +107,18 @@ export function jointObjective(config: RunConfig): Objective {
 /** SimCLR: NT-Xent between the projections of two views; labels are never read. */
 export function simclrObjective(config: RunConfig): Objective {
   return {
-    name: 'simclr', views: 2, classifies: false,
+    name: 'simclr',
+    views: 2,
+    classifies: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
       const n = b.labels.length;
       const z = projector(net).forward(embedViews(net, b).h);
-      return { loss: ntXentLoss(narrow(z, 0, 0, n), narrow(z, 0, n, n), { temperature: config.temperature }), logits: null };
+      return {
+        loss: ntXentLoss(narrow(z, 0, 0, n), narrow(z, 0, n, n), { temperature: config.temperature }),
+        logits: null,
+      };
     },
   };
 }
@@ -116,7 +127,9 @@ export function simclrObjective(config: RunConfig): Objective {
 export function linearProbeObjective(config: RunConfig): Objective {
   const options = ceOptions(config);
   return {
-    name: 'linear-probe', views: 1, classifies: true,
+    name: 'linear-probe',
+    views: 1,
+    classifies: true,
     parameters: (net) => net.head.parameters(),
     trainMode: (net) => {
       net.model.eval();

@@ -11,7 +11,12 @@ export type TrainOptimizer = OptimizerLike & { step(): void; zeroGrad(): void };
 export function buildOptimizer(params: Tensor[], cfg: OptimizerConfig): TrainOptimizer {
   switch (cfg.name) {
     case 'sgd':
-      return new SGD(params, { lr: cfg.lr, momentum: cfg.momentum, nesterov: cfg.nesterov, weightDecay: cfg.weightDecay });
+      return new SGD(params, {
+        lr: cfg.lr,
+        momentum: cfg.momentum,
+        nesterov: cfg.nesterov,
+        weightDecay: cfg.weightDecay,
+      });
     case 'adam':
       return new Adam(params, { lr: cfg.lr, betas: cfg.betas, weightDecay: cfg.weightDecay });
     case 'adamw':

@@ -45,7 +45,12 @@ export class JsonlLog {
   }
 
   write(record: Record<string, unknown>): void {
-    fs.writeSync(this.fd, JSON.stringify({ time: new Date().toISOString(), ...record }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+    fs.writeSync(
+      this.fd,
+      JSON.stringify({ time: new Date().toISOString(), ...record }, (_k, v) =>
+        typeof v === 'number' && !Number.isFinite(v) ? null : v,
+      ) + '\n',
+    );
   }
 
   close(): void {
@@ -91,7 +96,12 @@ export function readTrainState(file: string): TrainState {
   } catch (e) {
     throw new Error(`${file}: "${TRAIN_STATE_KEY}" metadata is not JSON: ${(e as Error).message}`);
   }
-  if (s?.version !== 1 || !Number.isInteger(s.stage) || !Number.isInteger(s.epochsDone) || !Number.isInteger(s.globalStep)) {
+  if (
+    s?.version !== 1 ||
+    !Number.isInteger(s.stage) ||
+    !Number.isInteger(s.epochsDone) ||
+    !Number.isInteger(s.globalStep)
+  ) {
     throw new Error(`${file}: "${TRAIN_STATE_KEY}" metadata is malformed: ${raw}`);
   }
   return s;

@@ -23,5 +23,9 @@ export interface RngState {
 
 /** The RNG record saved in every checkpoint. */
 export function rngState(seed: number): RngState {
-  return { scheme: 'derived', seed, streams: ['model-init', 'order/<stage>/<epoch>', 'augment/<stage>/<epoch>#<step>', 'val-views'] };
+  return {
+    scheme: 'derived',
+    seed,
+    streams: ['model-init', 'order/<stage>/<epoch>', 'augment/<stage>/<epoch>#<step>', 'val-views'],
+  };
 }

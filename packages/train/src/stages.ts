@@ -1,7 +1,14 @@
 // The stages a loss trains in: ce and supcon-joint in one; supcon and simclr pretrain the encoder
 // with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
-import { Objective, crossEntropyObjective, jointObjective, linearProbeObjective, simclrObjective, supConObjective } from './objectives';
+import {
+  Objective,
+  crossEntropyObjective,
+  jointObjective,
+  linearProbeObjective,
+  simclrObjective,
+  supConObjective,
+} from './objectives';
 
 /** One stage of a run. */
 export interface StagePlan {
@@ -20,7 +27,9 @@ export function planStages(config: RunConfig): StagePlan[] {
   const main = { optimizer: config.optimizer, schedule: config.schedule };
   switch (config.loss) {
     case 'ce':
-      return [{ name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true }];
+      return [
+        { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
+      ];
     case 'supcon-joint':
       return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon':
@@ -30,7 +39,14 @@ export function planStages(config: RunConfig): StagePlan[] {
       const second = mode === 'linear' ? linearProbeObjective(config) : crossEntropyObjective(config, 'finetune');
       return [
         { name: 'pretrain', objective: pretrain, epochs: config.pretrainEpochs, ...main, selects: false },
-        { name: mode === 'linear' ? 'probe' : 'finetune', objective: second, epochs, optimizer, schedule, selects: true },
+        {
+          name: mode === 'linear' ? 'probe' : 'finetune',
+          objective: second,
+          epochs,
+          optimizer,
+          schedule,
+          selects: true,
+        },
       ];
     }
   }

@@ -56,12 +56,17 @@ export interface RunSummary {
 export const PREFETCH = 0;
 
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 }
 
 /** The resolved config of a run: validated from `config`, or read from outDir when resuming. Writes nothing. */
 function prepare(config: unknown, options: TrainOptions): { cfg: RunConfig; resuming: boolean } {
-  if (!options || typeof options.outDir !== 'string' || options.outDir === '') throw new ConfigError(['outDir: a run folder is required']);
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '')
+    throw new ConfigError(['outDir: a run folder is required']);
   const paths = runPaths(options.outDir);
   const hasRun = fs.existsSync(paths.config);
   if (options.resume) {
@@ -74,13 +79,23 @@ function prepare(config: unknown, options: TrainOptions): { cfg: RunConfig; resu
     }
     if (config !== null && config !== undefined) {
       const given = resolveRunConfig(config);
-      const diff = Object.keys(saved).filter((k) => canonical((saved as unknown as Record<string, unknown>)[k]) !== canonical((given as unknown as Record<string, unknown>)[k]));
-      if (diff.length > 0) throw new ConfigError([`resume: the config differs from the run's saved config in ${diff.join(', ')}; resume with the saved config (omit it) or start a new run`]);
+      const diff = Object.keys(saved).filter(
+        (k) =>
+          canonical((saved as unknown as Record<string, unknown>)[k]) !==
+          canonical((given as unknown as Record<string, unknown>)[k]),
+      );
+      if (diff.length > 0)
+        throw new ConfigError([
+          `resume: the config differs from the run's saved config in ${diff.join(', ')}; resume with the saved config (omit it) or start a new run`,
+        ]);
     }
     return { cfg: saved, resuming: true };
   }
   const cfg = resolveRunConfig(config);
-  if (hasRun) throw new ConfigError([`outDir: ${options.outDir} already holds a run (config.json); pass resume to continue it or choose another folder`]);
+  if (hasRun)
+    throw new ConfigError([
+      `outDir: ${options.outDir} already holds a run (config.json); pass resume to continue it or choose another folder`,
+    ]);
   return { cfg, resuming: false };
 }
 
@@ -90,7 +105,8 @@ function prepare(config: unknown, options: TrainOptions): { cfg: RunConfig; resu
  * config. Same config, seed and thread count give bit-identical weights, also across a resume.
  *
  * @example
- * const summary = await train({ loss: 'supcon', pretrainEpochs: 5, data: { spec: 'shortcut-size' } }, { outDir: 'runs/supcon-s0' });
+ * const config = { loss: 'supcon', pretrainEpochs: 5, data: { spec: 'shortcut-size' } };
+ * const summary = await train(config, { outDir: 'runs/supcon-s0' });
  * console.log(summary.best);   // { epoch, metric: 'auroc', value, metrics }
  */
 export async function train(config: unknown, options: TrainOptions): Promise<RunSummary> {
@@ -98,7 +114,9 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   const paths = runPaths(options.outDir);
   const sources = options.sources ?? { train: openSource(cfg.data, 'train'), val: openSource(cfg.data, 'val') };
   if (sources.train.shape.join() !== sources.val.shape.join()) {
-    throw new Error(`train (${sources.train.name}) and val (${sources.val.name}) volumes differ in shape: (${sources.train.shape.join(', ')}) vs (${sources.val.shape.join(', ')})`);
+    throw new Error(
+      `train (${sources.train.name}) and val (${sources.val.name}) volumes differ in shape: (${sources.train.shape.join(', ')}) vs (${sources.val.shape.join(', ')})`,
+    );
   }
   setNumThreads(cfg.threads);
   const net = buildNet(cfg);
@@ -110,7 +128,8 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   let previous: RunSummary | null = null;
   if (resuming && fs.existsSync(paths.last)) {
     const st = readTrainState(paths.last);
-    if (st.stage >= stages.length || st.epochsDone > stages[st.stage].epochs) throw new Error(`${paths.last}: stage ${st.stage} epoch ${st.epochsDone} does not fit this run's stages`);
+    if (st.stage >= stages.length || st.epochsDone > stages[st.stage].epochs)
+      throw new Error(`${paths.last}: stage ${st.stage} epoch ${st.epochsDone} does not fit this run's stages`);
     counters.globalStep = st.globalStep;
     counters.samplesSeen = st.samplesSeen;
     counters.best = st.best;
@@ -129,15 +148,37 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   const log = new JsonlLog(paths.log);
   const start = Date.now();
   const ctx: LoopContext = {
-    config: cfg, net, train: sources.train, val: sources.val, augment: cfg.augment ? new Compose(cfg.augment) : null, prefetch: options.prefetch ?? PREFETCH,
-    paths, log, counters, stages, onProgress: options.onProgress, signal: options.signal,
+    config: cfg,
+    net,
+    train: sources.train,
+    val: sources.val,
+    augment: cfg.augment ? new Compose(cfg.augment) : null,
+    prefetch: options.prefetch ?? PREFETCH,
+    paths,
+    log,
+    counters,
+    stages,
+    onProgress: options.onProgress,
+    signal: options.signal,
     session: { start, step0: counters.globalStep, samples0: counters.samplesSeen },
   };
   let status: RunSummary['status'] = 'completed';
   try {
-    log.write({ event: resuming ? 'resume' : 'start', name: cfg.name, loss: cfg.loss, seed: cfg.seed, threads: cfg.threads, stage: startStage, epoch: startEpoch, globalStep: counters.globalStep });
+    log.write({
+      event: resuming ? 'resume' : 'start',
+      name: cfg.name,
+      loss: cfg.loss,
+      seed: cfg.seed,
+      threads: cfg.threads,
+      stage: startStage,
+      epoch: startEpoch,
+      globalStep: counters.globalStep,
+    });
     for (let s = startStage; s < stages.length; s++) {
-      if (options.signal?.aborted || (await runStage(ctx, s, s === startStage ? startEpoch : 0, s === startStage ? resumeFile : null)) === 'aborted') {
+      if (
+        options.signal?.aborted ||
+        (await runStage(ctx, s, s === startStage ? startEpoch : 0, s === startStage ? resumeFile : null)) === 'aborted'
+      ) {
         status = 'interrupted';
         break;
       }
@@ -154,10 +195,20 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
       seconds: (Date.now() - start) / 1000,
       final: counters.lastVal ?? previous?.final ?? null,
       best: counters.best,
-      checkpoints: { last: fs.existsSync(paths.last) ? paths.last : null, best: fs.existsSync(paths.best) ? paths.best : null },
+      checkpoints: {
+        last: fs.existsSync(paths.last) ? paths.last : null,
+        best: fs.existsSync(paths.best) ? paths.best : null,
+      },
       config: cfg,
     };
-    log.write({ event: 'end', status, globalStep: counters.globalStep, seconds: summary.seconds, final: summary.final, best: summary.best });
+    log.write({
+      event: 'end',
+      status,
+      globalStep: counters.globalStep,
+      seconds: summary.seconds,
+      final: summary.final,
+      best: summary.best,
+    });
     writeJson(paths.summary, summary);
     return summary;
   } finally {

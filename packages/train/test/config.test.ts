@@ -17,7 +17,9 @@ describe('resolveRunConfig', () => {
   });
 
   it('applies a volume override to the spec', () => {
-    const cfg = resolveRunConfig({ data: { spec: EASY_SPEC as never, volume: { shape: [24, 24, 24], spacing: [1.5, 1.5, 1.5] } } });
+    const cfg = resolveRunConfig({
+      data: { spec: EASY_SPEC as never, volume: { shape: [24, 24, 24], spacing: [1.5, 1.5, 1.5] } },
+    });
     expect((cfg.data.spec as { volume: unknown }).volume).toEqual({ shape: [24, 24, 24], spacing: [1.5, 1.5, 1.5] });
   });
 

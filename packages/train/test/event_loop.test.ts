@@ -14,7 +14,9 @@ it('timers fire during training', async () => {
   try {
     await train(tinyConfig({ loss: 'simclr', pretrainEpochs: 2, probe: { mode: 'linear', epochs: 2 } }), {
       outDir: path.join(tempDir('loop'), 'run'),
-      onProgress: (p) => { if (p.kind === 'step') steps++; },
+      onProgress: (p) => {
+        if (p.kind === 'step') steps++;
+      },
     });
   } finally {
     clearInterval(timer);

@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { RunConfigInput } from '../src';
 
-/** The label is plainly visible: malignant nodules are large, lobulated and spiculated; benign ones small and smooth. */
+/**
+ * The label is plainly visible: malignant nodules are large, lobulated and spiculated; benign ones small and smooth.
+ */
 export const EASY_SPEC = {
   name: 'easy',
   volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },

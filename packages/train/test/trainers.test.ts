@@ -23,7 +23,11 @@ describe('trainers improve over chance on an easy spec', () => {
     expect(s.final?.auroc).toBeGreaterThan(0.85);
     expect(s.best?.metric).toBe('auroc');
     // Every stage lowered its own loss: the last epoch's mean is below the first step's loss.
-    const log = fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = fs
+      .readFileSync(path.join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const stage of s.stages) {
       const first = log.find((r) => r.event === 'step' && r.stage === stage.name);
       const last = log.filter((r) => r.event === 'epoch' && r.stage === stage.name).pop();

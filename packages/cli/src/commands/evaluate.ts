@@ -4,7 +4,13 @@
 // models: mean Dice of the nodule class), as text and optionally JSON.
 import { writeFileAtomic } from '@nodulab/tensor';
 import { DatasetSpec, loadSpec, SyntheticDataset } from '@nodulab/data';
-import { datasetBatches, evaluate, formatClassificationMetrics, loadCheckpointPredictor, Predictor } from '@nodulab/eval';
+import {
+  datasetBatches,
+  evaluate,
+  formatClassificationMetrics,
+  loadCheckpointPredictor,
+  Predictor,
+} from '@nodulab/eval';
 import { OnnxPredictor } from '@nodulab/onnx';
 import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
@@ -12,19 +18,27 @@ import { ProgressBar } from '../progress';
 
 const OPTIONS = {
   model: { type: 'string', description: 'an ONNX model exported by `nodulab export` (or give --checkpoint)' },
-  checkpoint: { type: 'string', description: 'a run folder (its checkpoints/best.safetensors) or a safetensors checkpoint, run in-process' },
+  checkpoint: {
+    type: 'string',
+    description: 'a run folder (its checkpoints/best.safetensors) or a safetensors checkpoint, run in-process',
+  },
   spec: { type: 'string', description: 'dataset preset name or spec JSON file' },
   n: { type: 'integer', description: 'samples per split', default: 200, min: 1 },
   seed: { type: 'integer', description: 'dataset seed', default: 0, min: 0 },
   split: { type: 'string', description: "comma-separated splits (default: 'test' and every split the spec defines)" },
-  threshold: { type: 'number', description: 'P(positive class) at or above which a sample is called positive', default: 0.5 },
+  threshold: {
+    type: 'number',
+    description: 'P(positive class) at or above which a sample is called positive',
+    default: 0.5,
+  },
   batch: { type: 'integer', description: 'volumes per forward pass', default: 32, min: 1 },
   out: { type: 'string', description: 'also write the metrics as JSON to this file' },
 } as const;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: "Evaluate an ONNX model or a checkpoint on a dataset spec's test split(s): accuracy, sensitivity, specificity, balanced accuracy, AUROC.",
+  summary:
+    "Evaluate an ONNX model or a checkpoint on a dataset spec's test split(s): accuracy, sensitivity, specificity, balanced accuracy, AUROC.",
   options: OPTIONS,
   async run(argv) {
     const { options: o, positionals } = parseArgs(argv, OPTIONS);
@@ -34,10 +48,17 @@ export const evaluateCommand: Command = {
     }
     if (!o.spec) throw new UsageError('--spec is required (a preset name or a spec file)');
     const spec: DatasetSpec = loadSpec(o.spec as string);
-    const splits = o.split !== undefined ? (o.split as string).split(',').map((s) => s.trim()).filter(Boolean) : ['test', ...Object.keys(spec.splits ?? {})];
+    const splits =
+      o.split !== undefined
+        ? (o.split as string)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : ['test', ...Object.keys(spec.splits ?? {})];
     if (!splits.length) throw new UsageError('--split names no split');
     const source = (o.model ?? o.checkpoint) as string;
-    const predictor: Predictor = o.model !== undefined ? await OnnxPredictor.load(source) : loadCheckpointPredictor(source);
+    const predictor: Predictor =
+      o.model !== undefined ? await OnnxPredictor.load(source) : loadCheckpointPredictor(source);
     const m = predictor.info;
     const n = o.n as number;
     const hu = m.normalization.type === 'window';
@@ -47,11 +68,17 @@ export const evaluateCommand: Command = {
         const data = new SyntheticDataset(spec, o.seed as number, split, n, { hu, cache: false });
         const shape = data.shape;
         if (shape.some((d, i) => d !== m.inputSize[i])) {
-          throw new Error(`spec ${spec.name} split ${split} generates (${shape.join(', ')}) volumes; the model expects (${m.inputSize.join(', ')})`);
+          throw new Error(
+            `spec ${spec.name} split ${split} generates (${shape.join(', ')}) volumes; the model expects (${m.inputSize.join(', ')})`,
+          );
         }
         const bar = new ProgressBar(`evaluate ${split}`, n);
         const batches = datasetBatches(data, o.batch as number, { masks: m.task === 'segmentation' });
-        const r = await evaluate(predictor, batches, { units: hu ? 'HU' : 'normalized', threshold: o.threshold as number, onProgress: (done) => bar.update(done) });
+        const r = await evaluate(predictor, batches, {
+          units: hu ? 'HU' : 'normalized',
+          threshold: o.threshold as number,
+          onProgress: (done) => bar.update(done),
+        });
         bar.finish();
         if (r.task === 'classification') {
           report[split] = { ...r.metrics, confusion: r.confusion, threshold: r.threshold };
@@ -65,7 +92,18 @@ export const evaluateCommand: Command = {
       await predictor.release();
     }
     const configHash = 'configHash' in m ? (m as { configHash: string }).configHash : undefined;
-    const doc = { model: o.model, checkpoint: o.checkpoint, modelKind: m.modelKind, task: m.task, configHash, spec: spec.name, seed: o.seed, n, threshold: o.threshold, splits: report };
+    const doc = {
+      model: o.model,
+      checkpoint: o.checkpoint,
+      modelKind: m.modelKind,
+      task: m.task,
+      configHash,
+      spec: spec.name,
+      seed: o.seed,
+      n,
+      threshold: o.threshold,
+      splits: report,
+    };
     if (o.out) writeFileAtomic(o.out as string, Buffer.from(JSON.stringify(doc, null, 2) + '\n'));
     return 0;
   },

@@ -10,15 +10,38 @@ import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
 
 const OPTIONS = {
-  checkpoint: { type: 'string', description: 'a run folder (its checkpoints/best.safetensors) or a safetensors checkpoint' },
+  checkpoint: {
+    type: 'string',
+    description: 'a run folder (its checkpoints/best.safetensors) or a safetensors checkpoint',
+  },
   out: { type: 'string', description: 'output .onnx file' },
-  model: { type: 'string', description: `model kind when the checkpoint does not record it (${MODEL_KINDS.join(', ')})` },
+  model: {
+    type: 'string',
+    description: `model kind when the checkpoint does not record it (${MODEL_KINDS.join(', ')})`,
+  },
   'model-options': { type: 'string', description: 'constructor options as JSON, e.g. {"widthMultiplier":0.5}' },
-  head: { type: 'string', description: 'what the graph outputs', choices: ['logits', 'embedding', 'projection'], default: 'logits' },
-  bn: { type: 'string', description: 'BatchNorm: folded into Conv, or kept as BatchNormalization', choices: ['fold', 'keep'], default: 'fold' },
-  spec: { type: 'string', description: 'dataset preset or spec file giving input size, spacing and window (default: checkpoint metadata, else iid)' },
+  head: {
+    type: 'string',
+    description: 'what the graph outputs',
+    choices: ['logits', 'embedding', 'projection'],
+    default: 'logits',
+  },
+  bn: {
+    type: 'string',
+    description: 'BatchNorm: folded into Conv, or kept as BatchNormalization',
+    choices: ['fold', 'keep'],
+    default: 'fold',
+  },
+  spec: {
+    type: 'string',
+    description:
+      'dataset preset or spec file giving input size, spacing and window (default: checkpoint metadata, else iid)',
+  },
   'class-names': { type: 'string', description: 'comma-separated class names' },
-  config: { type: 'string', description: 'training config JSON file to hash into the metadata (default: checkpoint metadata)' },
+  config: {
+    type: 'string',
+    description: 'training config JSON file to hash into the metadata (default: checkpoint metadata)',
+  },
 } as const;
 
 function parseJson(what: string, text: string): unknown {
@@ -30,12 +53,19 @@ function parseJson(what: string, text: string): unknown {
 }
 
 function modelSpec(o: Record<string, unknown>, recorded: ModelSpec | null, file: string): ModelSpec {
-  const flagOptions = o['model-options'] !== undefined ? parseJson('--model-options', o['model-options'] as string) : undefined;
-  if (flagOptions !== undefined && (flagOptions === null || typeof flagOptions !== 'object' || Array.isArray(flagOptions))) {
+  const flagOptions =
+    o['model-options'] !== undefined ? parseJson('--model-options', o['model-options'] as string) : undefined;
+  if (
+    flagOptions !== undefined &&
+    (flagOptions === null || typeof flagOptions !== 'object' || Array.isArray(flagOptions))
+  ) {
     throw new UsageError('--model-options must be a JSON object');
   }
   if (o.model === undefined) {
-    if (!recorded) throw new UsageError(`${file} does not record its model kind; pass --model <${MODEL_KINDS.join('|')}> (and --model-options if not the defaults)`);
+    if (!recorded)
+      throw new UsageError(
+        `${file} does not record its model kind; pass --model <${MODEL_KINDS.join('|')}> (and --model-options if not the defaults)`,
+      );
     return flagOptions ? ({ kind: recorded.kind, options: flagOptions } as ModelSpec) : recorded;
   }
   let kind;
@@ -71,7 +101,8 @@ export const exportCommand: Command = {
       }
       config = parseJson(`--config ${o.config}`, text);
     }
-    const classNames = o['class-names'] !== undefined ? (o['class-names'] as string).split(',').map((s) => s.trim()) : undefined;
+    const classNames =
+      o['class-names'] !== undefined ? (o['class-names'] as string).split(',').map((s) => s.trim()) : undefined;
     const { metadata: m, foldedBatchNorms } = saveOnnx(c.model, o.out as string, {
       output: o.head as 'logits' | 'embedding' | 'projection',
       foldBatchNorm: o.bn === 'fold',
@@ -84,7 +115,7 @@ export const exportCommand: Command = {
     });
     process.stdout.write(
       `wrote ${o.out}: ${m.modelKind} ${m.task}, opset ${m.opset}, input ${m.inputName} (N, ${m.inputChannels}, ${m.inputSize.join(', ')}), ` +
-      `outputs ${m.outputNames.join(', ')}, BatchNorm ${m.batchNorm}${foldedBatchNorms ? ` (${foldedBatchNorms})` : ''}, config ${m.configHash}\n`,
+        `outputs ${m.outputNames.join(', ')}, BatchNorm ${m.batchNorm}${foldedBatchNorms ? ` (${foldedBatchNorms})` : ''}, config ${m.configHash}\n`,
     );
     return 0;
   },

@@ -17,7 +17,12 @@ const OPTIONS = {
   split: { type: 'string', description: "split: train, val, test or one of the spec's splits", default: 'train' },
   start: { type: 'integer', description: 'first sample index', default: 0, min: 0 },
   format: { type: 'string', description: 'volume files', choices: ['nifti', 'npz'], default: 'nifti' },
-  workers: { type: 'integer', description: 'worker threads (0: this thread)', default: Math.min(2, os.availableParallelism()), min: 0 },
+  workers: {
+    type: 'integer',
+    description: 'worker threads (0: this thread)',
+    default: Math.min(2, os.availableParallelism()),
+    min: 0,
+  },
   preview: { type: 'integer', description: 'samples shown in preview.png (0: none)', default: 8, min: 0 },
   overwrite: { type: 'boolean', description: 'replace an existing non-empty --out' },
 } as const;
@@ -41,7 +46,8 @@ export const generateCommand: Command = {
     const spec = loadSpecOption(o.spec as string);
     const split = o.split as string;
     const known = ['train', 'val', 'test', ...Object.keys(spec.splits ?? {})];
-    if (!known.includes(split)) throw new UsageError(`--split '${split}' is not a split of spec "${spec.name}" (splits: ${known.join(', ')})`);
+    if (!known.includes(split))
+      throw new UsageError(`--split '${split}' is not a split of spec "${spec.name}" (splits: ${known.join(', ')})`);
     const out = path.resolve(o.out as string);
     checkOutput(out, o.overwrite === true);
     const n = o.n as number;
@@ -57,8 +63,15 @@ export const generateCommand: Command = {
     let manifest;
     try {
       manifest = await writeDataset(out, {
-        spec, seed: o.seed as number, split, n, start: o.start as number, format: o.format as 'nifti' | 'npz',
-        workers: o.workers as number, preview: o.preview as number, overwrite: o.overwrite === true,
+        spec,
+        seed: o.seed as number,
+        split,
+        n,
+        start: o.start as number,
+        format: o.format as 'nifti' | 'npz',
+        workers: o.workers as number,
+        preview: o.preview as number,
+        overwrite: o.overwrite === true,
         onProgress: (done) => bar.update(done),
       });
     } finally {
@@ -67,14 +80,17 @@ export const generateCommand: Command = {
     }
     const secs = (Date.now() - t0) / 1000;
     const [D, H, W] = manifest.shape;
-    const files = manifest.storage === 'nifti'
-      ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8`
-      : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8, ${manifest.npz?.labels} uint8 (${n}, 1)`;
+    const files =
+      manifest.storage === 'nifti'
+        ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8`
+        : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8, ${manifest.npz?.labels} uint8 (${n}, 1)`;
     process.stdout.write(
       `wrote ${n} samples of "${spec.name}" (split ${split}, seed ${manifest.seed}) to ${out} in ${secs.toFixed(1)} s (${(n / Math.max(secs, 1e-3)).toFixed(0)}/s)\n` +
-      `${files}\n` +
-      `  manifest.json  labels 0: ${manifest.labelCounts['0']}, 1: ${manifest.labelCounts['1']}; window center ${manifest.window.center} width ${manifest.window.width} HU -> [0, 1]\n` +
-      ((o.preview as number) > 0 ? `  preview.png    ${Math.min(n, o.preview as number)} samples, axial/coronal/sagittal through the nodule\n` : ''),
+        `${files}\n` +
+        `  manifest.json  labels 0: ${manifest.labelCounts['0']}, 1: ${manifest.labelCounts['1']}; window center ${manifest.window.center} width ${manifest.window.width} HU -> [0, 1]\n` +
+        ((o.preview as number) > 0
+          ? `  preview.png    ${Math.min(n, o.preview as number)} samples, axial/coronal/sagittal through the nodule\n`
+          : ''),
     );
     return 0;
   },

@@ -7,4 +7,11 @@ import { inferCommand } from './infer';
 import { evaluateCommand } from './evaluate';
 import { studyCommand } from './study';
 
-export const COMMANDS: Command[] = [generateCommand, trainCommand, exportCommand, inferCommand, evaluateCommand, studyCommand];
+export const COMMANDS: Command[] = [
+  generateCommand,
+  trainCommand,
+  exportCommand,
+  inferCommand,
+  evaluateCommand,
+  studyCommand,
+];

@@ -10,7 +10,13 @@ import type { Command } from '../command';
 
 const OPTIONS = {
   model: { type: 'string', description: 'an ONNX model exported by `nodulab export`' },
-  units: { type: 'string', description: "input intensities: HU (the model's window is applied), normalized, or auto (normalized when every value is in [0, 1])", choices: ['auto', 'hu', 'normalized'], default: 'auto' },
+  units: {
+    type: 'string',
+    description:
+      "input intensities: HU (the model's window is applied), normalized, or auto (normalized when every value is in [0, 1])",
+    choices: ['auto', 'hu', 'normalized'],
+    default: 'auto',
+  },
   'out-dir': { type: 'string', description: 'folder for segmentation masks (<name>_mask.nii.gz)', default: '.' },
   json: { type: 'boolean', description: 'print one JSON document instead of lines' },
 } as const;
@@ -23,7 +29,10 @@ function volumesIn(target: string): string[] {
     throw new Error(`cannot read ${target}: ${(e as Error).message}`);
   }
   if (!stat.isDirectory()) return [target];
-  const files = fs.readdirSync(target).filter((f) => /\.nii(\.gz)?$/.test(f)).sort();
+  const files = fs
+    .readdirSync(target)
+    .filter((f) => /\.nii(\.gz)?$/.test(f))
+    .sort();
   if (!files.length) throw new Error(`${target} holds no .nii or .nii.gz volumes`);
   return files.map((f) => path.join(target, f));
 }
@@ -50,30 +59,51 @@ export const inferCommand: Command = {
       for (const file of files) {
         try {
           const vol = readNifti(file);
-          const units = o.units === 'hu' ? 'HU' : o.units === 'normalized' ? 'normalized' : vol.data.every((v) => v >= 0 && v <= 1) ? 'normalized' : 'HU';
+          const units =
+            o.units === 'hu'
+              ? 'HU'
+              : o.units === 'normalized'
+                ? 'normalized'
+                : vol.data.every((v) => v >= 0 && v <= 1)
+                  ? 'normalized'
+                  : 'HU';
           if (vol.spacing.some((s, i) => Math.abs(s - m.spacing[i]) > 1e-3 * m.spacing[i])) {
-            process.stderr.write(`nodulab infer: warning: ${file} has spacing (${vol.spacing.join(', ')}) mm, the model was trained at (${m.spacing.join(', ')}) mm\n`);
+            process.stderr.write(
+              `nodulab infer: warning: ${file} has spacing (${vol.spacing.join(', ')}) mm, the model was trained at (${m.spacing.join(', ')}) mm\n`,
+            );
           }
           const p = await model.predict({ data: vol.data, shape: vol.shape }, { units });
           if (p.task === 'classification') {
             const probs = Object.fromEntries(p.classNames.map((c, k) => [c, p.probabilities[0][k]]));
             results.push({ file, units, probabilities: probs, predicted: p.classNames[p.predicted[0]] });
             if (!o.json) {
-              process.stdout.write(`${file}\t${p.classNames.map((c, k) => `${c}=${p.probabilities[0][k].toFixed(4)}`).join('\t')}\tpredicted=${p.classNames[p.predicted[0]]}\n`);
+              process.stdout.write(
+                `${file}\t${p.classNames.map((c, k) => `${c}=${p.probabilities[0][k].toFixed(4)}`).join('\t')}\tpredicted=${p.classNames[p.predicted[0]]}\n`,
+              );
             }
           } else if (p.task === 'segmentation') {
             fs.mkdirSync(o['out-dir'] as string, { recursive: true });
             const maskFile = path.join(o['out-dir'] as string, `${baseName(file)}_mask.nii.gz`);
-            writeNifti(maskFile, vol.shape, vol.spacing, p.masks[0], { datatype: 'uint8', description: `nodulab ${m.modelKind} mask` });
+            writeNifti(maskFile, vol.shape, vol.spacing, p.masks[0], {
+              datatype: 'uint8',
+              description: `nodulab ${m.modelKind} mask`,
+            });
             const voxels = p.masks[0].length;
-            const fractions = Object.fromEntries(p.classNames.map((c, k) => [c, p.masks[0].reduce((n, v) => n + (v === k ? 1 : 0), 0) / voxels]));
+            const fractions = Object.fromEntries(
+              p.classNames.map((c, k) => [c, p.masks[0].reduce((n, v) => n + (v === k ? 1 : 0), 0) / voxels]),
+            );
             results.push({ file, units, mask: maskFile, voxelFractions: fractions });
             if (!o.json) {
-              process.stdout.write(`${file}\t${p.classNames.map((c) => `${c}=${fractions[c].toFixed(4)}`).join('\t')}\tmask=${maskFile}\n`);
+              process.stdout.write(
+                `${file}\t${p.classNames.map((c) => `${c}=${fractions[c].toFixed(4)}`).join('\t')}\tmask=${maskFile}\n`,
+              );
             }
           } else {
             results.push({ file, units, embedding: Array.from(p.embeddings[0]) });
-            if (!o.json) process.stdout.write(`${file}\tembedding[${p.embeddings[0].length}]=${Array.from(p.embeddings[0].slice(0, 4), (v) => v.toFixed(4)).join(',')}...\n`);
+            if (!o.json)
+              process.stdout.write(
+                `${file}\tembedding[${p.embeddings[0].length}]=${Array.from(p.embeddings[0].slice(0, 4), (v) => v.toFixed(4)).join(',')}...\n`,
+              );
           }
         } catch (e) {
           failed++;

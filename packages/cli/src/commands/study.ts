@@ -4,7 +4,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BUILTIN_STUDY_NAMES, StudyEvent, StudyResults, StudySpec, StudySpecError, builtinStudy, fmtCI, quickStudy, resolveStudySpec, runStudy, withSeeds,
+  BUILTIN_STUDY_NAMES,
+  StudyEvent,
+  StudyResults,
+  StudySpec,
+  StudySpecError,
+  builtinStudy,
+  fmtCI,
+  quickStudy,
+  resolveStudySpec,
+  runStudy,
+  withSeeds,
 } from '@nodulab/study';
 import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
@@ -21,7 +31,8 @@ const OPTIONS = {
 /** The user's study input: a built-in by name or a spec file, with --quick/--seeds/--threads laid over. */
 function studyInput(o: Record<string, unknown>, positionals: string[]): Record<string, unknown> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  if (positionals.length === 1 && o.spec !== undefined) throw new UsageError('give either a built-in study name or --spec, not both');
+  if (positionals.length === 1 && o.spec !== undefined)
+    throw new UsageError('give either a built-in study name or --spec, not both');
   let input: Record<string, unknown>;
   if (o.spec !== undefined) {
     const file = o.spec as string;
@@ -37,11 +48,15 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
     } catch (e) {
       throw new StudySpecError([`${file}: not valid JSON: ${(e as Error).message}`]);
     }
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new StudySpecError([`${file}: must hold a JSON object`]);
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+      throw new StudySpecError([`${file}: must hold a JSON object`]);
     input = doc as Record<string, unknown>;
   } else {
     const name = positionals[0] ?? 'loss-generalization';
-    if (!BUILTIN_STUDY_NAMES.includes(name)) throw new UsageError(`unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}; or --spec file.json)`);
+    if (!BUILTIN_STUDY_NAMES.includes(name))
+      throw new UsageError(
+        `unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}; or --spec file.json)`,
+      );
     input = builtinStudy(name);
   }
   if (o.quick) input = quickStudy(input);
@@ -67,8 +82,14 @@ function reporter(): { onEvent: (e: StudyEvent) => void; finish: () => void } {
       else if (e.kind === 'train') {
         const p = e.progress;
         bar ??= new ProgressBar(`[${e.index}/${e.total}] train`, p.totalSteps);
-        bar.update(p.globalStep, `${p.stage} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} ${p.samplesPerSec.toFixed(0)} samples/s`);
-      } else if (e.kind === 'run-end') process.stderr.write(`${clear()}[${e.index}/${e.total}] ${e.loss} seed ${e.seed}: trained, tested and analysed in ${e.seconds.toFixed(1)} s\n`);
+        bar.update(
+          p.globalStep,
+          `${p.stage} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} ${p.samplesPerSec.toFixed(0)} samples/s`,
+        );
+      } else if (e.kind === 'run-end')
+        process.stderr.write(
+          `${clear()}[${e.index}/${e.total}] ${e.loss} seed ${e.seed}: trained, tested and analysed in ${e.seconds.toFixed(1)} s\n`,
+        );
     },
     finish() {
       if (tty) process.stderr.write('\r\x1b[K');
@@ -79,7 +100,9 @@ function reporter(): { onEvent: (e: StudyEvent) => void; finish: () => void } {
 /** What ran, the headline table (balanced accuracy per test set, flip rates) and where the files are. */
 export function studyReport(r: StudyResults, outDir: string): string {
   const lines: string[] = [];
-  lines.push(`study ${r.study}: ${r.losses.length} losses (${r.losses.join(', ')}) x ${r.seeds.length} seeds (${r.seeds.join(', ')}) = ${r.runs.length} models in ${r.seconds.toFixed(1)} s`);
+  lines.push(
+    `study ${r.study}: ${r.losses.length} losses (${r.losses.join(', ')}) x ${r.seeds.length} seeds (${r.seeds.join(', ')}) = ${r.runs.length} models in ${r.seconds.toFixed(1)} s`,
+  );
   lines.push(`test sets: ${r.testSets.map((t) => `${t.name} (${t.spec}/${t.split}, n=${t.n})`).join(', ')}`);
   const tests = r.testSets.map((t) => t.name);
   const w = Math.max(8, ...r.losses.map((l) => l.length)) + 2;
@@ -87,17 +110,27 @@ export function studyReport(r: StudyResults, outDir: string): string {
   lines.push('');
   lines.push(`balanced accuracy, mean [95% CI] over seeds`);
   lines.push('loss'.padEnd(w) + tests.map((t) => t.padEnd(col)).join(''));
-  for (const l of r.losses) lines.push(l.padEnd(w) + tests.map((t) => fmtCI(r.summary.performance[l]?.[t]?.balancedAccuracy).padEnd(col)).join(''));
+  for (const l of r.losses)
+    lines.push(
+      l.padEnd(w) + tests.map((t) => fmtCI(r.summary.performance[l]?.[t]?.balancedAccuracy).padEnd(col)).join(''),
+    );
   const factors = r.analysis.factors.map((f) => f.name);
   lines.push('');
   lines.push(`counterfactual flip rate on ${r.analysis.testSet} (only that factor changed)`);
   lines.push('loss'.padEnd(w) + factors.map((f) => f.padEnd(col)).join(''));
-  for (const l of r.losses) lines.push(l.padEnd(w) + factors.map((f) => fmtCI(r.summary.counterfactual[l]?.[f]?.flipRate).padEnd(col)).join(''));
+  for (const l of r.losses)
+    lines.push(
+      l.padEnd(w) + factors.map((f) => fmtCI(r.summary.counterfactual[l]?.[f]?.flipRate).padEnd(col)).join(''),
+    );
   lines.push('');
-  lines.push(`Grad-CAM share inside the nodule: ${r.losses.map((l) => `${l} ${fmtCI(r.summary.saliency[l]?.insideShare)}`).join(', ')}`);
+  lines.push(
+    `Grad-CAM share inside the nodule: ${r.losses.map((l) => `${l} ${fmtCI(r.summary.saliency[l]?.insideShare)}`).join(', ')}`,
+  );
   lines.push('');
   lines.push(`report: ${path.join(outDir, r.files.report)}`);
-  lines.push(`also: ${path.join(outDir, r.files.metricsJson)}, ${path.join(outDir, r.files.metricsCsv)}, ${path.join(outDir, r.files.study)}, ${path.join(outDir, 'runs')}/ (checkpoints)`);
+  lines.push(
+    `also: ${path.join(outDir, r.files.metricsJson)}, ${path.join(outDir, r.files.metricsCsv)}, ${path.join(outDir, r.files.study)}, ${path.join(outDir, 'runs')}/ (checkpoints)`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -122,7 +155,9 @@ export const studyCommand: Command = {
     if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
       throw new UsageError(`--out ${outDir} exists and is not an empty folder; choose another`);
     }
-    process.stderr.write(`study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`);
+    process.stderr.write(
+      `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`,
+    );
     const ac = new AbortController();
     const onSignal = (): void => ac.abort();
     const rep = reporter();

@@ -3,7 +3,16 @@
 // log.jsonl, checkpoints and summary; --resume continues a stopped run exactly; Ctrl-C stops cleanly.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, LOSSES, OPTIMIZERS, RunConfigInput, RunSummary, TRAIN_MODEL_KINDS, TrainProgress, train } from '@nodulab/train';
+import {
+  ConfigError,
+  LOSSES,
+  OPTIMIZERS,
+  RunConfigInput,
+  RunSummary,
+  TRAIN_MODEL_KINDS,
+  TrainProgress,
+  train,
+} from '@nodulab/train';
 import { PRESET_NAMES } from '@nodulab/data';
 import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
@@ -27,7 +36,12 @@ const OPTIONS = {
   temperature: { type: 'number', description: 'SupCon / NT-Xent temperature' },
   seed: { type: 'integer', description: 'run seed (init, data order, augmentation)', min: 0 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
-  prefetch: { type: 'integer', description: 'training batches prepared ahead in a worker thread (0: none; results are identical)', default: 2, min: 0 },
+  prefetch: {
+    type: 'integer',
+    description: 'training batches prepared ahead in a worker thread (0: none; results are identical)',
+    default: 2,
+    min: 0,
+  },
   out: { type: 'string', description: 'run folder (default runs/<loss>-s<seed>-<time>)' },
   resume: { type: 'boolean', description: 'continue the run in --out from its last checkpoint' },
 } as const;
@@ -48,7 +62,8 @@ function configFrom(o: Record<string, unknown>): { input: RunConfigInput; given:
     } catch (e) {
       throw new ConfigError([`${file}: not valid JSON: ${(e as Error).message}`]);
     }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError([`${file}: must hold a JSON object`]);
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new ConfigError([`${file}: must hold a JSON object`]);
   }
   const obj = (k: string): Record<string, unknown> => {
     const v = input[k];
@@ -79,7 +94,12 @@ function configFrom(o: Record<string, unknown>): { input: RunConfigInput; given:
   mark('temperature', (v) => (input.temperature = v));
   mark('seed', (v) => (input.seed = v));
   mark('threads', (v) => (input.threads = v));
-  for (const [k, v] of [['model', model], ['data', data], ['probe', probe], ['optimizer', optimizer]] as const) {
+  for (const [k, v] of [
+    ['model', model],
+    ['data', data],
+    ['probe', probe],
+    ['optimizer', optimizer],
+  ] as const) {
     if (Object.keys(v).length > 0) input[k] = v;
   }
   return { input: input as RunConfigInput, given };
@@ -112,7 +132,9 @@ function progressReporter(): { onProgress: (p: TrainProgress) => void; finish: (
       }
       const v = p.val;
       const metrics = v?.accuracy !== undefined ? ` acc ${fmt(v.accuracy)} auroc ${fmt(v.auroc)}` : '';
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${where}: train loss ${p.loss.toFixed(4)}, val loss ${fmt(v?.loss)}${metrics}, ${p.samplesPerSec.toFixed(1)} samples/s\n`);
+      process.stderr.write(
+        `${tty ? '\r\x1b[K' : ''}${where}: train loss ${p.loss.toFixed(4)}, val loss ${fmt(v?.loss)}${metrics}, ${p.samplesPerSec.toFixed(1)} samples/s\n`,
+      );
     },
     finish() {
       bar?.finish();
@@ -124,9 +146,15 @@ function report(s: RunSummary): string {
   const lines = [
     `${s.status === 'completed' ? 'trained' : 'stopped'} ${s.loss} (${s.stages.map((x) => `${x.name} ${x.epochs} epochs`).join(', ')}), seed ${s.seed}: ${s.globalStep} steps, ${s.seconds.toFixed(1)} s`,
   ];
-  if (s.final) lines.push(`  last epoch: val loss ${fmt(s.final.loss)}${s.final.accuracy !== undefined ? `, accuracy ${fmt(s.final.accuracy)}, balanced accuracy ${fmt(s.final.balancedAccuracy)}, AUROC ${fmt(s.final.auroc)}` : ''}`);
-  if (s.best) lines.push(`  best: ${s.stages[s.best.stage].name} epoch ${s.best.epoch}, ${s.best.metric} ${fmt(s.best.value)}`);
-  lines.push(`  run folder ${s.outDir}: config.json, log.jsonl, summary.json, checkpoints/last.safetensors${s.checkpoints.best ? ', checkpoints/best.safetensors' : ''}`);
+  if (s.final)
+    lines.push(
+      `  last epoch: val loss ${fmt(s.final.loss)}${s.final.accuracy !== undefined ? `, accuracy ${fmt(s.final.accuracy)}, balanced accuracy ${fmt(s.final.balancedAccuracy)}, AUROC ${fmt(s.final.auroc)}` : ''}`,
+    );
+  if (s.best)
+    lines.push(`  best: ${s.stages[s.best.stage].name} epoch ${s.best.epoch}, ${s.best.metric} ${fmt(s.best.value)}`);
+  lines.push(
+    `  run folder ${s.outDir}: config.json, log.jsonl, summary.json, checkpoints/last.safetensors${s.checkpoints.best ? ', checkpoints/best.safetensors' : ''}`,
+  );
   if (s.status !== 'completed') lines.push(`  continue with: nodulab train --resume --out ${s.outDir}`);
   return lines.join('\n') + '\n';
 }
@@ -149,7 +177,13 @@ export const trainCommand: Command = {
       const reporter = progressReporter();
       process.once('SIGINT', onSignal);
       try {
-        summary = await train(resume && !given ? null : input, { outDir, resume, prefetch: o.prefetch as number, onProgress: reporter.onProgress, signal: ac.signal });
+        summary = await train(resume && !given ? null : input, {
+          outDir,
+          resume,
+          prefetch: o.prefetch as number,
+          onProgress: reporter.onProgress,
+          signal: ac.signal,
+        });
       } finally {
         reporter.finish();
       }

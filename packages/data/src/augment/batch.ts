@@ -21,9 +21,12 @@ export interface AugmentedBatch {
 
 function checkBatch(x: Tensor, masks: Uint8Array | undefined, what: string): [number, Shape3] {
   if (!(x instanceof Tensor)) throw new Error(`${what}: x must be a Tensor (N, 1, D, H, W)`);
-  if (x.shape.length !== 5 || x.shape[1] !== 1 || x.shape[0] < 1) throw new Error(`${what}: x must be (N, 1, D, H, W) with N >= 1, got (${x.shape.join(', ')})`);
+  if (x.shape.length !== 5 || x.shape[1] !== 1 || x.shape[0] < 1)
+    throw new Error(`${what}: x must be (N, 1, D, H, W) with N >= 1, got (${x.shape.join(', ')})`);
   if (masks !== undefined && (!(masks instanceof Uint8Array) || masks.length !== x.data.length)) {
-    throw new Error(`${what}: masks must be a Uint8Array of ${x.data.length} voxels (N, 1, D, H, W), got ${masks instanceof Uint8Array ? masks.length : typeof masks}`);
+    throw new Error(
+      `${what}: masks must be a Uint8Array of ${x.data.length} voxels (N, 1, D, H, W), got ${masks instanceof Uint8Array ? masks.length : typeof masks}`,
+    );
   }
   return [x.shape[0], [x.shape[2], x.shape[3], x.shape[4]]];
 }
@@ -35,7 +38,9 @@ function stack(outs: AugmentOutput[], withMasks: boolean, what: string): Augment
   const masks = withMasks ? new Uint8Array(outs.length * n) : undefined;
   outs.forEach((o, k) => {
     if (o.shape.some((s, j) => s !== shape[j])) {
-      throw new Error(`${what}: sample ${k} came out (${o.shape.join(', ')}) but sample 0 (${shape.join(', ')}); every sample of a batch needs one output shape`);
+      throw new Error(
+        `${what}: sample ${k} came out (${o.shape.join(', ')}) but sample 0 (${shape.join(', ')}); every sample of a batch needs one output shape`,
+      );
     }
     data.set(o.volume, k * n);
     if (masks && o.mask) masks.set(o.mask, k * n);
@@ -62,7 +67,12 @@ function sampleInputs(x: Tensor, options: AugmentBatchOptions, what: string): Au
  * Augments every sample of x: (N, 1, D, H, W) with `pipeline`; sample k uses the k-th fork of
  * `generator`, so the result depends only on the generator's state and the batch.
  */
-export function augmentBatch(pipeline: Compose, x: Tensor, generator: Generator, options: AugmentBatchOptions = {}): AugmentedBatch {
+export function augmentBatch(
+  pipeline: Compose,
+  x: Tensor,
+  generator: Generator,
+  options: AugmentBatchOptions = {},
+): AugmentedBatch {
   const inputs = sampleInputs(x, options, 'augmentBatch');
   const outs = inputs.map((input) => pipeline.call(input, generator.fork()));
   return stack(outs, options.masks !== undefined, 'augmentBatch');
@@ -85,7 +95,10 @@ export interface TwoViews {
 export class TwoViewPipeline {
   readonly second: Compose;
 
-  constructor(readonly first: Compose, second?: Compose) {
+  constructor(
+    readonly first: Compose,
+    second?: Compose,
+  ) {
     this.second = second ?? first;
   }
 
@@ -100,12 +113,31 @@ export class TwoViewPipeline {
    * Two views of every sample of x: (N, 1, D, H, W): x1[k] and x2[k] are a positive pair. Sample k
    * uses the k-th fork of `generator`.
    */
-  batch(x: Tensor, generator: Generator, options: AugmentBatchOptions = {}): { x1: Tensor; x2: Tensor; masks1?: Uint8Array; masks2?: Uint8Array; records1: AugmentRecord[]; records2: AugmentRecord[] } {
+  batch(
+    x: Tensor,
+    generator: Generator,
+    options: AugmentBatchOptions = {},
+  ): {
+    x1: Tensor;
+    x2: Tensor;
+    masks1?: Uint8Array;
+    masks2?: Uint8Array;
+    records1: AugmentRecord[];
+    records2: AugmentRecord[];
+  } {
     const inputs = sampleInputs(x, options, 'TwoViewPipeline.batch');
     const pairs = inputs.map((input) => this.call(input, generator.fork()));
     const withMasks = options.masks !== undefined;
-    const a = stack(pairs.map((p) => p.view1), withMasks, 'TwoViewPipeline.batch (view 1)');
-    const b = stack(pairs.map((p) => p.view2), withMasks, 'TwoViewPipeline.batch (view 2)');
+    const a = stack(
+      pairs.map((p) => p.view1),
+      withMasks,
+      'TwoViewPipeline.batch (view 1)',
+    );
+    const b = stack(
+      pairs.map((p) => p.view2),
+      withMasks,
+      'TwoViewPipeline.batch (view 2)',
+    );
     return { x1: a.x, x2: b.x, masks1: a.masks, masks2: b.masks, records1: a.records, records2: b.records };
   }
 }

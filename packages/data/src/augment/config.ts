@@ -1,7 +1,19 @@
 // The JSON config of an augmentation pipeline: an ordered list of steps, each with its probability
 // and parameter ranges, its zod schema (errors name the bad key's path), and the default pipeline.
 import { z } from 'zod';
-import { boolean, mustBe, number, oneOf, parseOrThrow, probability, refineWith, show, strict, triple, tuple } from '../schema';
+import {
+  boolean,
+  mustBe,
+  number,
+  oneOf,
+  parseOrThrow,
+  probability,
+  refineWith,
+  show,
+  strict,
+  triple,
+  tuple,
+} from '../schema';
 import { Axis } from './types';
 
 /** Flip each of `axes` (default all three) independently with probability `p` (default 0.5). */
@@ -37,7 +49,10 @@ export interface AffineStep {
   p?: number;
 }
 
-/** With probability `p` (default 1), v' = a v + b with a uniform in `scale` (default [0.9, 1.1]) and b in `shift` (default [-0.05, 0.05]). */
+/**
+ * With probability `p` (default 1), v' = a v + b with a uniform in `scale` (default [0.9, 1.1]) and b in `shift`
+ * (default [-0.05, 0.05]).
+ */
 export interface IntensityStep {
   op: 'intensity';
   scale?: [number, number];
@@ -107,9 +122,12 @@ function range(lo: number, hi: number) {
 }
 
 const AXES_PHRASE = 'distinct axes from 0 (z), 1 (y), 2 (x)';
-const axes = refineWith(z.array(z.literal([0, 1, 2], { error: mustBe(AXES_PHRASE) }), { error: mustBe(AXES_PHRASE) }), (a, problem) => {
-  if (new Set(a).size !== a.length) problem([], mustBe(AXES_PHRASE)({ input: a }));
-});
+const axes = refineWith(
+  z.array(z.literal([0, 1, 2], { error: mustBe(AXES_PHRASE) }), { error: mustBe(AXES_PHRASE) }),
+  (a, problem) => {
+    if (new Set(a).size !== a.length) problem([], mustBe(AXES_PHRASE)({ input: a }));
+  },
+);
 
 /** A step's object: its op and `shape`; other keys fail with `unknown key for "<op>" (expected ...)`. */
 function step<Op extends AugmentStep['op'], S extends z.core.$ZodLooseShape>(op: Op, shape: S) {
@@ -117,33 +135,53 @@ function step<Op extends AugmentStep['op'], S extends z.core.$ZodLooseShape>(op:
   return strict(full, { unknownKey: `unknown key for "${op}" (expected ${Object.keys(full).join(', ')})` });
 }
 
-const crop = refineWith(step('crop', {
-  size: triple({ int: true, in: [1, 4096] }, '(D, H, W) of the cropped box'),
-  outputShape: triple({ int: true, in: [1, 4096] }).optional(),
-  padValue: finite().optional(),
-}), (c, problem) => {
-  c.outputShape?.forEach((o, k) => {
-    if (o < c.size[k]) problem(['outputShape', k], `${o} is smaller than size[${k}] ${c.size[k]}`);
-  });
-});
+const crop = refineWith(
+  step('crop', {
+    size: triple({ int: true, in: [1, 4096] }, '(D, H, W) of the cropped box'),
+    outputShape: triple({ int: true, in: [1, 4096] }).optional(),
+    padValue: finite().optional(),
+  }),
+  (c, problem) => {
+    c.outputShape?.forEach((o, k) => {
+      if (o < c.size[k]) problem(['outputShape', k], `${o} is smaller than size[${k}] ${c.size[k]}`);
+    });
+  },
+);
 
 const OPS = ['flip', 'rot90', 'affine', 'intensity', 'noise', 'crop'] as const;
 
 /** The schema of a pipeline config, `{"steps": [...]}`, each step chosen by its `op`. */
-export const AugmentConfigSchema = strict({
-  steps: z.array(z.discriminatedUnion('op', [
-    step('flip', { axes: axes.optional(), p }),
-    step('rot90', { planes: oneOf(['axial', 'all']).optional(), p }),
-    step('affine', { rotationDeg: triple({ in: [0, 180] }).optional(), scale: range(0.25, 4), isotropic: boolean().optional(), translation: triple({ in: [0, 1e6] }).optional(), p }),
-    step('intensity', { scale: range(-1e6, 1e6), shift: range(-1e6, 1e6), p }),
-    step('noise', { std: range(0, 1e6), p }),
-    crop,
-  ], {
-    error: (issue) => issue.code === 'invalid_union'
-      ? `unknown op ${show((issue.input as { op?: unknown }).op)} (expected one of ${OPS.join(', ')})`
-      : mustBe('an object {"op": ...}')(issue),
-  }), { error: mustBe('an array of steps') }),
-}, { type: 'an object {"steps": [...]}', unknownKey: 'unknown key (expected "steps")' }) satisfies z.ZodType<AugmentConfig>;
+export const AugmentConfigSchema = strict(
+  {
+    steps: z.array(
+      z.discriminatedUnion(
+        'op',
+        [
+          step('flip', { axes: axes.optional(), p }),
+          step('rot90', { planes: oneOf(['axial', 'all']).optional(), p }),
+          step('affine', {
+            rotationDeg: triple({ in: [0, 180] }).optional(),
+            scale: range(0.25, 4),
+            isotropic: boolean().optional(),
+            translation: triple({ in: [0, 1e6] }).optional(),
+            p,
+          }),
+          step('intensity', { scale: range(-1e6, 1e6), shift: range(-1e6, 1e6), p }),
+          step('noise', { std: range(0, 1e6), p }),
+          crop,
+        ],
+        {
+          error: (issue) =>
+            issue.code === 'invalid_union'
+              ? `unknown op ${show((issue.input as { op?: unknown }).op)} (expected one of ${OPS.join(', ')})`
+              : mustBe('an object {"op": ...}')(issue),
+        },
+      ),
+      { error: mustBe('an array of steps') },
+    ),
+  },
+  { type: 'an object {"steps": [...]}', unknownKey: 'unknown key (expected "steps")' },
+) satisfies z.ZodType<AugmentConfig>;
 
 /**
  * Validates a parsed pipeline config and returns it typed. Throws an AugmentConfigError listing every

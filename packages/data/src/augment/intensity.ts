@@ -7,7 +7,8 @@ import { IntensityOp, NoiseOp } from './types';
 /** A new volume v' = op.scale * v + op.shift. */
 export function scaleShift(src: Float32Array, op: IntensityOp): Float32Array {
   const dst = new Float32Array(src.length);
-  const a = op.scale, b = op.shift;
+  const a = op.scale,
+    b = op.shift;
   for (let i = 0; i < src.length; i++) dst[i] = a * src[i] + b;
   return dst;
 }

@@ -7,16 +7,31 @@ import { addGaussianNoise, scaleShift } from './intensity';
 import { affineVolume, cropPad, flipVolume, rot90Volume } from './spatial';
 import { AppliedOp, AugmentInput, AugmentOutput, AugmentRecord, Axis, Shape3, checkShape3, checkVolume } from './types';
 
-const PLANES: [Axis, Axis][] = [[1, 2], [0, 2], [0, 1]];
+const PLANES: [Axis, Axis][] = [
+  [1, 2],
+  [0, 2],
+  [0, 1],
+];
 
 function uniform(g: Generator, r: readonly [number, number]): number {
   return r[0] === r[1] ? r[0] : g.uniformRange(r[0], r[1]);
 }
 
 /** Draws the op of one step for a volume of `shape` (null when the step's coin says skip), and the shape after it. */
-function drawStep(step: AugmentStep, shape: Shape3, spacing: Shape3, g: Generator, where: string): { op: AppliedOp | null; shape: Shape3 } {
+function drawStep(
+  step: AugmentStep,
+  shape: Shape3,
+  spacing: Shape3,
+  g: Generator,
+  where: string,
+): { op: AppliedOp | null; shape: Shape3 } {
   const skip = { op: null, shape };
-  if (step.op !== 'crop' && step.op !== 'flip' && g.uniform() >= (step.p ?? (step.op === 'rot90' || step.op === 'intensity' ? 1 : 0.5))) return skip;
+  if (
+    step.op !== 'crop' &&
+    step.op !== 'flip' &&
+    g.uniform() >= (step.p ?? (step.op === 'rot90' || step.op === 'intensity' ? 1 : 0.5))
+  )
+    return skip;
   switch (step.op) {
     case 'flip': {
       const p = step.p ?? 0.5;
@@ -30,7 +45,9 @@ function drawStep(step: AugmentStep, shape: Shape3, spacing: Shape3, g: Generato
       const plane = step.planes === 'all' ? PLANES[g.randint(3)] : PLANES[0];
       const k = g.randint(4) as 0 | 1 | 2 | 3;
       if (shape[plane[0]] !== shape[plane[1]]) {
-        throw new Error(`${where}: rot90 needs a square plane (axes ${plane[0]}, ${plane[1]}) but the volume is (${shape.join(', ')})`);
+        throw new Error(
+          `${where}: rot90 needs a square plane (axes ${plane[0]}, ${plane[1]}) but the volume is (${shape.join(', ')})`,
+        );
       }
       return k === 0 ? skip : { op: { op: 'rot90', k, plane: [plane[0], plane[1]] }, shape };
     }
@@ -40,29 +57,46 @@ function drawStep(step: AugmentStep, shape: Shape3, spacing: Shape3, g: Generato
       const tr = step.translation ?? [0, 0, 0];
       const rotationDeg = rot.map((m) => (m === 0 ? 0 : g.uniformRange(-m, m))) as [number, number, number];
       const s0 = uniform(g, sr);
-      const scale: [number, number, number] = step.isotropic === false ? [s0, uniform(g, sr), uniform(g, sr)] : [s0, s0, s0];
+      const scale: [number, number, number] =
+        step.isotropic === false ? [s0, uniform(g, sr), uniform(g, sr)] : [s0, s0, s0];
       const translation = tr.map((m) => (m === 0 ? 0 : g.uniformRange(-m, m))) as [number, number, number];
       return { op: { op: 'affine', rotationDeg, scale, translation, spacing: [...spacing] }, shape };
     }
     case 'intensity':
-      return { op: { op: 'intensity', scale: uniform(g, step.scale ?? [0.9, 1.1]), shift: uniform(g, step.shift ?? [-0.05, 0.05]) }, shape };
+      return {
+        op: {
+          op: 'intensity',
+          scale: uniform(g, step.scale ?? [0.9, 1.1]),
+          shift: uniform(g, step.shift ?? [-0.05, 0.05]),
+        },
+        shape,
+      };
     case 'noise':
       return { op: { op: 'noise', std: uniform(g, step.std ?? [0, 0.03]), seed: g.nextUint32() }, shape };
     case 'crop': {
       const size = step.size;
       const out = step.outputShape ?? shape;
       for (let k = 0; k < 3; k++) {
-        if (size[k] > shape[k]) throw new Error(`${where}: crop size (${size.join(', ')}) does not fit in the volume (${shape.join(', ')})`);
+        if (size[k] > shape[k])
+          throw new Error(`${where}: crop size (${size.join(', ')}) does not fit in the volume (${shape.join(', ')})`);
       }
       const start = shape.map((n, k) => g.randint(n - size[k] + 1)) as Shape3;
       const offset = out.map((n, k) => Math.floor((n - size[k]) / 2)) as Shape3;
-      return { op: { op: 'crop', start, size: [...size], outputShape: [...out], offset, padValue: step.padValue ?? 0 }, shape: [...out] };
+      return {
+        op: { op: 'crop', start, size: [...size], outputShape: [...out], offset, padValue: step.padValue ?? 0 },
+        shape: [...out],
+      };
     }
   }
 }
 
 /** Applies one recorded op to a volume and mask of `shape`; returns them with the new shape. */
-function applyOp(op: AppliedOp, v: Float32Array, m: Uint8Array | undefined, shape: Shape3): { v: Float32Array; m?: Uint8Array; shape: Shape3 } {
+function applyOp(
+  op: AppliedOp,
+  v: Float32Array,
+  m: Uint8Array | undefined,
+  shape: Shape3,
+): { v: Float32Array; m?: Uint8Array; shape: Shape3 } {
   switch (op.op) {
     case 'flip':
       return { v: flipVolume(v, shape, op.axes), m: m && flipVolume(m, shape, op.axes), shape };
@@ -90,7 +124,9 @@ function applyOp(op: AppliedOp, v: Float32Array, m: Uint8Array | undefined, shap
 export function replay(record: AugmentRecord, input: AugmentInput): AugmentOutput {
   let shape = checkVolume(input.volume, input.shape, input.mask, 'replay');
   if (shape.some((n, k) => n !== record.inputShape[k])) {
-    throw new Error(`replay: the record was made for shape (${record.inputShape.join(', ')}), got (${shape.join(', ')})`);
+    throw new Error(
+      `replay: the record was made for shape (${record.inputShape.join(', ')}), got (${shape.join(', ')})`,
+    );
   }
   let v = input.volume;
   let m = input.mask;
@@ -142,7 +178,9 @@ export class Compose {
 
 function checkSpacing(spacing: readonly number[]): Shape3 {
   if (spacing.length !== 3 || !Array.from(spacing).every((s) => Number.isFinite(s) && s > 0)) {
-    throw new Error(`Compose: spacing must be three positive numbers (z, y, x) mm, got (${Array.from(spacing).join(', ')})`);
+    throw new Error(
+      `Compose: spacing must be three positive numbers (z, y, x) mm, got (${Array.from(spacing).join(', ')})`,
+    );
   }
   return [spacing[0], spacing[1], spacing[2]];
 }

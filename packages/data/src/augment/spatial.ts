@@ -15,7 +15,12 @@ function like<T extends Voxels>(src: T, n: number): T {
  * out[o0, o1, o2] = src[i] where input axis perm[k] takes index o_k (or n - 1 - o_k when flip[k]):
  * the general axis permutation with flips. Returns the new array and its shape.
  */
-export function permuteFlip<T extends Voxels>(src: T, shape: Shape3, perm: [Axis, Axis, Axis], flip: [boolean, boolean, boolean]): { data: T; shape: Shape3 } {
+export function permuteFlip<T extends Voxels>(
+  src: T,
+  shape: Shape3,
+  perm: [Axis, Axis, Axis],
+  flip: [boolean, boolean, boolean],
+): { data: T; shape: Shape3 } {
   const inStride = [shape[1] * shape[2], shape[2], 1];
   const out: Shape3 = [shape[perm[0]], shape[perm[1]], shape[perm[2]]];
   const st = [0, 0, 0];
@@ -55,7 +60,12 @@ export function flipVolume<T extends Voxels>(src: T, shape: Shape3, axes: readon
  * for k = 1, out[.., i_a, .., i_b, ..] = src[.., i_b, .., n_b - 1 - i_a, ..]. Sizes of a and b swap
  * when k is odd.
  */
-export function rot90Volume<T extends Voxels>(src: T, shape: Shape3, k: number, plane: readonly [Axis, Axis]): { data: T; shape: Shape3 } {
+export function rot90Volume<T extends Voxels>(
+  src: T,
+  shape: Shape3,
+  k: number,
+  plane: readonly [Axis, Axis],
+): { data: T; shape: Shape3 } {
   const [a, b] = plane;
   if (a === b) throw new Error(`rot90: plane axes must differ, got (${a}, ${b})`);
   const kk = ((k % 4) + 4) % 4;
@@ -76,7 +86,10 @@ export function rot90Volume<T extends Voxels>(src: T, shape: Shape3, k: number, 
   return permuteFlip(src, shape, perm, flip);
 }
 
-/** Cuts the box `op.size` at `op.start` out of `src` and places it at `op.offset` in an `op.outputShape` volume filled with `fill`. */
+/**
+ * Cuts the box `op.size` at `op.start` out of `src` and places it at `op.offset` in an `op.outputShape` volume filled
+ * with `fill`.
+ */
 export function cropPad<T extends Voxels>(src: T, shape: Shape3, op: CropOp, fill: number): T {
   const [D, H, W] = op.outputShape;
   const dst = like(src, D * H * W);
@@ -115,7 +128,8 @@ export function inverseAffineMatrix(op: AffineOp): number[] {
 
 function mul3(A: number[], B: number[]): number[] {
   const C = new Array<number>(9).fill(0);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) C[i * 3 + j] += A[i * 3 + k] * B[k * 3 + j];
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) C[i * 3 + j] += A[i * 3 + k] * B[k * 3 + j];
   return C;
 }
 
@@ -130,7 +144,9 @@ export function affineVolume<T extends Voxels>(src: T, shape: Shape3, op: Affine
   const dst = like(src, D * H * W);
   const nearest = src instanceof Uint8Array;
   const HW = H * W;
-  const maxZ = D - 1, maxY = H - 1, maxX = W - 1;
+  const maxZ = D - 1,
+    maxY = H - 1,
+    maxX = W - 1;
   let o = 0;
   for (let z = 0; z < D; z++) {
     const qz = z - c[0] - op.translation[0];
@@ -141,7 +157,9 @@ export function affineVolume<T extends Voxels>(src: T, shape: Shape3, op: Affine
       let pz = c[0] + M[0] * qz + M[1] * qy + M[2] * qx0;
       let py = c[1] + M[3] * qz + M[4] * qy + M[5] * qx0;
       let px = c[2] + M[6] * qz + M[7] * qy + M[8] * qx0;
-      const dz = M[2], dy = M[5], dx = M[8];
+      const dz = M[2],
+        dy = M[5],
+        dx = M[8];
       for (let x = 0; x < W; x++, o++, pz += dz, py += dy, px += dx) {
         const fz = pz < 0 ? 0 : pz > maxZ ? maxZ : pz;
         const fy = py < 0 ? 0 : py > maxY ? maxY : py;
@@ -150,9 +168,15 @@ export function affineVolume<T extends Voxels>(src: T, shape: Shape3, op: Affine
           dst[o] = src[(floor(fz + 0.5) * H + floor(fy + 0.5)) * W + floor(fx + 0.5)];
           continue;
         }
-        const iz = floor(fz), iy = floor(fy), ix = floor(fx);
-        const tz = fz - iz, ty = fy - iy, tx = fx - ix;
-        const jz = iz < maxZ ? HW : 0, jy = iy < maxY ? W : 0, jx = ix < maxX ? 1 : 0;
+        const iz = floor(fz),
+          iy = floor(fy),
+          ix = floor(fx);
+        const tz = fz - iz,
+          ty = fy - iy,
+          tx = fx - ix;
+        const jz = iz < maxZ ? HW : 0,
+          jy = iy < maxY ? W : 0,
+          jx = ix < maxX ? 1 : 0;
         const b = (iz * H + iy) * W + ix;
         const c00 = src[b] + tx * (src[b + jx] - src[b]);
         const c01 = src[b + jy] + tx * (src[b + jy + jx] - src[b + jy]);

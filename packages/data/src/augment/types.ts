@@ -94,7 +94,8 @@ export interface AugmentOutput {
 
 /** Checks that `shape` is three positive integers and returns it as a Shape3. */
 export function checkShape3(shape: readonly number[], what: string): Shape3 {
-  if (shape == null || typeof shape.length !== 'number') throw new Error(`${what}: shape must be (D, H, W), got ${JSON.stringify(shape)}`);
+  if (shape == null || typeof shape.length !== 'number')
+    throw new Error(`${what}: shape must be (D, H, W), got ${JSON.stringify(shape)}`);
   if (shape.length !== 3 || !shape.every((s) => Number.isInteger(s) && s > 0)) {
     throw new Error(`${what}: shape must be three positive integers (D, H, W), got (${Array.from(shape).join(', ')})`);
   }
@@ -102,14 +103,21 @@ export function checkShape3(shape: readonly number[], what: string): Shape3 {
 }
 
 /** Checks a volume (and mask) against its shape. */
-export function checkVolume(volume: Float32Array, shape: readonly number[], mask: Uint8Array | undefined, what: string): Shape3 {
+export function checkVolume(
+  volume: Float32Array,
+  shape: readonly number[],
+  mask: Uint8Array | undefined,
+  what: string,
+): Shape3 {
   const s = checkShape3(shape, what);
   const n = s[0] * s[1] * s[2];
   if (!(volume instanceof Float32Array)) throw new Error(`${what}: volume must be a Float32Array`);
-  if (volume.length !== n) throw new Error(`${what}: volume has ${volume.length} voxels, shape (${s.join(', ')}) needs ${n}`);
+  if (volume.length !== n)
+    throw new Error(`${what}: volume has ${volume.length} voxels, shape (${s.join(', ')}) needs ${n}`);
   if (mask !== undefined) {
     if (!(mask instanceof Uint8Array)) throw new Error(`${what}: mask must be a Uint8Array`);
-    if (mask.length !== n) throw new Error(`${what}: mask has ${mask.length} voxels, shape (${s.join(', ')}) needs ${n}`);
+    if (mask.length !== n)
+      throw new Error(`${what}: mask has ${mask.length} voxels, shape (${s.join(', ')}) needs ${n}`);
   }
   return s;
 }

@@ -33,8 +33,17 @@ export type DatasetRecipe =
   | { kind: 'synthetic'; spec: unknown; seed: number; split: string; n: number; hu: boolean; cache: boolean }
   | { kind: 'folder'; dir: string }
   | { kind: 'medmnist'; file: string; split: string }
-  | { kind: 'memory'; name: string; shape: [number, number, number]; channels: number; spacing: [number, number, number];
-      volumes: Float32Array; labels: Int32Array; masks: Uint8Array | null; factors: FactorRecord[] | null }
+  | {
+      kind: 'memory';
+      name: string;
+      shape: [number, number, number];
+      channels: number;
+      spacing: [number, number, number];
+      volumes: Float32Array;
+      labels: Int32Array;
+      masks: Uint8Array | null;
+      factors: FactorRecord[] | null;
+    }
   | { kind: 'subset'; of: DatasetRecipe; indices: number[] };
 
 /**
@@ -64,7 +73,8 @@ export interface Dataset {
 
 /** Checks that `i` is a position of `ds`. */
 export function checkIndex(ds: { name: string; length: number }, i: number): void {
-  if (!Number.isInteger(i) || i < 0 || i >= ds.length) throw new Error(`dataset ${ds.name}: index ${i} is out of range [0, ${ds.length})`);
+  if (!Number.isInteger(i) || i < 0 || i >= ds.length)
+    throw new Error(`dataset ${ds.name}: index ${i} is out of range [0, ${ds.length})`);
 }
 
 /** The (C, D, H, W) of a dataset's items. */

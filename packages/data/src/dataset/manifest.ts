@@ -72,9 +72,39 @@ export function normalizationText(window: Window): string {
   return `x = clamp((HU - (${window.center} - ${window.width} / 2)) / ${window.width}, 0, 1)`;
 }
 
-const TOP_KEYS = ['format', 'version', 'spec', 'resolvedSpec', 'seed', 'split', 'start', 'n', 'shape', 'spacing', 'units', 'window',
-  'normalization', 'storage', 'npz', 'labelCounts', 'samples'];
-const RECORD_KEYS = ['index', 'seed', 'volume', 'mask', 'row', 'label', 'targetClass', 'bbox', 'footprint', 'centre', 'factors', 'shortcutAgrees'];
+const TOP_KEYS = [
+  'format',
+  'version',
+  'spec',
+  'resolvedSpec',
+  'seed',
+  'split',
+  'start',
+  'n',
+  'shape',
+  'spacing',
+  'units',
+  'window',
+  'normalization',
+  'storage',
+  'npz',
+  'labelCounts',
+  'samples',
+];
+const RECORD_KEYS = [
+  'index',
+  'seed',
+  'volume',
+  'mask',
+  'row',
+  'label',
+  'targetClass',
+  'bbox',
+  'footprint',
+  'centre',
+  'factors',
+  'shortcutAgrees',
+];
 
 /** Checks a parsed manifest; throws one error listing every problem, naming `file`. */
 export function validateManifest(doc: unknown, file: string): DatasetManifest {
@@ -83,28 +113,41 @@ export function validateManifest(doc: unknown, file: string): DatasetManifest {
     if (problems.length < 20) problems.push(msg);
   };
   const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  const isTriple = (x: unknown, ok: (v: number) => boolean): boolean => Array.isArray(x) && x.length === 3 && x.every((v) => typeof v === 'number' && ok(v));
-  const isBox = (x: unknown): boolean => x === null || (isObj(x) && isTriple(x.min, Number.isInteger) && isTriple(x.max, Number.isInteger));
+  const isTriple = (x: unknown, ok: (v: number) => boolean): boolean =>
+    Array.isArray(x) && x.length === 3 && x.every((v) => typeof v === 'number' && ok(v));
+  const isBox = (x: unknown): boolean =>
+    x === null || (isObj(x) && isTriple(x.min, Number.isInteger) && isTriple(x.max, Number.isInteger));
   if (!isObj(doc)) throw new Error(`dataset manifest ${file}: must be a JSON object`);
   const m = doc;
-  if (m.format !== MANIFEST_FORMAT) throw new Error(`dataset manifest ${file}: "format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m.format)}`);
-  if (m.version !== MANIFEST_VERSION) throw new Error(`dataset manifest ${file}: unsupported version ${JSON.stringify(m.version)} (this reader knows ${MANIFEST_VERSION})`);
+  if (m.format !== MANIFEST_FORMAT)
+    throw new Error(`dataset manifest ${file}: "format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m.format)}`);
+  if (m.version !== MANIFEST_VERSION)
+    throw new Error(
+      `dataset manifest ${file}: unsupported version ${JSON.stringify(m.version)} (this reader knows ${MANIFEST_VERSION})`,
+    );
   for (const k of Object.keys(m)) if (!TOP_KEYS.includes(k)) bad(`unknown key "${k}"`);
   if (!isObj(m.spec)) bad('"spec" must be an object');
   if (!isObj(m.resolvedSpec)) bad('"resolvedSpec" must be an object');
   if (!Number.isSafeInteger(m.seed)) bad(`"seed" must be an integer, got ${JSON.stringify(m.seed)}`);
   if (typeof m.split !== 'string' || m.split === '') bad('"split" must be a non-empty string');
-  if (!Number.isSafeInteger(m.start) || (m.start as number) < 0) bad(`"start" must be a non-negative integer, got ${JSON.stringify(m.start)}`);
-  if (!Number.isSafeInteger(m.n) || (m.n as number) < 1) bad(`"n" must be a positive integer, got ${JSON.stringify(m.n)}`);
-  if (!isTriple(m.shape, (v) => Number.isInteger(v) && v >= 1)) bad(`"shape" must be 3 positive integers (D, H, W), got ${JSON.stringify(m.shape)}`);
-  if (!isTriple(m.spacing, (v) => Number.isFinite(v) && v > 0)) bad(`"spacing" must be 3 positive numbers (z, y, x) mm, got ${JSON.stringify(m.spacing)}`);
+  if (!Number.isSafeInteger(m.start) || (m.start as number) < 0)
+    bad(`"start" must be a non-negative integer, got ${JSON.stringify(m.start)}`);
+  if (!Number.isSafeInteger(m.n) || (m.n as number) < 1)
+    bad(`"n" must be a positive integer, got ${JSON.stringify(m.n)}`);
+  if (!isTriple(m.shape, (v) => Number.isInteger(v) && v >= 1))
+    bad(`"shape" must be 3 positive integers (D, H, W), got ${JSON.stringify(m.shape)}`);
+  if (!isTriple(m.spacing, (v) => Number.isFinite(v) && v > 0))
+    bad(`"spacing" must be 3 positive numbers (z, y, x) mm, got ${JSON.stringify(m.spacing)}`);
   if (m.units !== 'HU') bad(`"units" must be "HU", got ${JSON.stringify(m.units)}`);
   const w = m.window;
-  if (!isObj(w) || !Number.isFinite(w.center) || !Number.isFinite(w.width) || (w.width as number) <= 0) bad(`"window" must be {center, width > 0}, got ${JSON.stringify(w)}`);
-  if (m.storage !== 'nifti' && m.storage !== 'npz') bad(`"storage" must be "nifti" or "npz", got ${JSON.stringify(m.storage)}`);
+  if (!isObj(w) || !Number.isFinite(w.center) || !Number.isFinite(w.width) || (w.width as number) <= 0)
+    bad(`"window" must be {center, width > 0}, got ${JSON.stringify(w)}`);
+  if (m.storage !== 'nifti' && m.storage !== 'npz')
+    bad(`"storage" must be "nifti" or "npz", got ${JSON.stringify(m.storage)}`);
   if (m.storage === 'npz') {
     const z = m.npz;
-    if (!isObj(z) || !['file', 'images', 'masks', 'labels'].every((k) => typeof z[k] === 'string' && z[k] !== '')) bad('"npz" must name file, images, masks and labels');
+    if (!isObj(z) || !['file', 'images', 'masks', 'labels'].every((k) => typeof z[k] === 'string' && z[k] !== ''))
+      bad('"npz" must name file, images, masks and labels');
   }
   if (!Array.isArray(m.samples)) {
     bad('"samples" must be an array');

@@ -22,7 +22,11 @@ export class NpzVolumeDataset implements Dataset {
   private readonly scale: number;
 
   /** Takes `split` from arrays read out of `file` (named in every error). */
-  constructor(arrays: NpzArrays, private readonly split: string, private readonly file: string) {
+  constructor(
+    arrays: NpzArrays,
+    private readonly split: string,
+    private readonly file: string,
+  ) {
     this.name = `${file} (${split})`;
     const fail = (msg: string): never => {
       throw new Error(`readMedMNIST ${file}: ${msg}`);
@@ -32,19 +36,25 @@ export class NpzVolumeDataset implements Dataset {
     const missing = need.filter((k) => arrays[k] === undefined);
     if (missing.length > 0) {
       const splits = [...new Set(keys.filter((k) => k.endsWith('_images')).map((k) => k.slice(0, -7)))];
-      fail(`missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (keys: ${keys.join(', ') || 'none'}; splits: ${splits.join(', ') || 'none'})`);
+      fail(
+        `missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (keys: ${keys.join(', ') || 'none'}; splits: ${splits.join(', ') || 'none'})`,
+      );
     }
     const images = arrays[`${split}_images`];
     const labels = arrays[`${split}_labels`];
     let dims = images.shape;
     if (dims.length === 5 && dims[1] === 1) dims = [dims[0], dims[2], dims[3], dims[4]];
-    if (dims.length !== 4) fail(`${split}_images has shape (${images.shape.join(', ')}); 3D images must be (N, D, H, W) or (N, 1, D, H, W)`);
+    if (dims.length !== 4)
+      fail(`${split}_images has shape (${images.shape.join(', ')}); 3D images must be (N, D, H, W) or (N, 1, D, H, W)`);
     if (dims.some((d) => d < 1)) fail(`${split}_images has an empty dimension: (${images.shape.join(', ')})`);
-    if (!['uint8', 'float32', 'float64'].includes(images.dtype)) fail(`${split}_images is ${images.dtype}; expected uint8 (or float in [0, 1])`);
+    if (!['uint8', 'float32', 'float64'].includes(images.dtype))
+      fail(`${split}_images is ${images.dtype}; expected uint8 (or float in [0, 1])`);
     const n = dims[0];
     const lshape = labels.shape;
     if (!((lshape.length === 2 && lshape[0] === n && lshape[1] === 1) || (lshape.length === 1 && lshape[0] === n))) {
-      fail(`${split}_labels has shape (${lshape.join(', ')}); expected (${n}, 1) to match ${n} images (multi-label arrays are not supported)`);
+      fail(
+        `${split}_labels has shape (${lshape.join(', ')}); expected (${n}, 1) to match ${n} images (multi-label arrays are not supported)`,
+      );
     }
     this.labels = new Int32Array(n);
     for (let i = 0; i < n; i++) {

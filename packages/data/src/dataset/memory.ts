@@ -55,7 +55,8 @@ export class InMemoryDataset implements Dataset {
       const items = `${this.length} items of (${this.channels}, ${this.shape.join(', ')})`;
       throw new Error(`InMemoryDataset ${a.name}: ${what} has ${got} elements, expected ${want} for ${items}`);
     };
-    if (this.volumes.length !== this.length * this.channels * v) fail('volumes', this.volumes.length, this.length * this.channels * v);
+    if (this.volumes.length !== this.length * this.channels * v)
+      fail('volumes', this.volumes.length, this.length * this.channels * v);
     if (this.masks !== null && this.masks.length !== this.length * v) fail('masks', this.masks.length, this.length * v);
     if (this.factors !== null && this.factors.length !== this.length) fail('factors', this.factors.length, this.length);
   }
@@ -84,8 +85,12 @@ export class InMemoryDataset implements Dataset {
    * Stacks items of one shape (e.g. read from another dataset, or generated counterfactuals), keeping
    * their masks and factor records when asked (every item must then have them).
    */
-  static fromItems(name: string, items: readonly Item[], spacing: [number, number, number],
-    keep: { masks?: boolean; factors?: boolean } = {}): InMemoryDataset {
+  static fromItems(
+    name: string,
+    items: readonly Item[],
+    spacing: [number, number, number],
+    keep: { masks?: boolean; factors?: boolean } = {},
+  ): InMemoryDataset {
     if (items.length === 0) throw new Error(`InMemoryDataset ${name}: no items`);
     const [C, D, H, W] = items[0].shape;
     const v = D * H * W;
@@ -93,7 +98,9 @@ export class InMemoryDataset implements Dataset {
     const masks = keep.masks ? new Uint8Array(items.length * v) : null;
     items.forEach((it, k) => {
       if (it.shape.join() !== items[0].shape.join()) {
-        throw new Error(`InMemoryDataset ${name}: item ${k} is (${it.shape.join(', ')}), item 0 (${items[0].shape.join(', ')})`);
+        throw new Error(
+          `InMemoryDataset ${name}: item ${k} is (${it.shape.join(', ')}), item 0 (${items[0].shape.join(', ')})`,
+        );
       }
       volumes.set(it.volume, k * C * v);
       if (masks !== null) {
@@ -101,7 +108,9 @@ export class InMemoryDataset implements Dataset {
         masks.set(it.mask, k * v);
       }
     });
-    const factors = keep.factors ? items.map((it, k) => it.factors ?? fail(`InMemoryDataset ${name}: item ${k} has no factors`)) : null;
+    const factors = keep.factors
+      ? items.map((it, k) => it.factors ?? fail(`InMemoryDataset ${name}: item ${k} has no factors`))
+      : null;
     const labels = Int32Array.from(items, (it) => it.label);
     return new InMemoryDataset({ name, shape: [D, H, W], spacing, channels: C, volumes, labels, masks, factors });
   }

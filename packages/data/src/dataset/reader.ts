@@ -17,7 +17,9 @@ export function readManifest(dir: string): DatasetManifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`dataset ${dir}: cannot read manifest.json (${(e as Error).message}); is this a nodulab dataset folder?`);
+    throw new Error(
+      `dataset ${dir}: cannot read manifest.json (${(e as Error).message}); is this a nodulab dataset folder?`,
+    );
   }
   let doc: unknown;
   try {
@@ -52,7 +54,8 @@ export class DatasetFolder implements Dataset {
     if (m.storage === 'nifti') {
       for (const r of m.samples) {
         for (const f of [r.volume, r.mask] as string[]) {
-          if (!fs.existsSync(path.join(dir, f))) throw new Error(`dataset ${dir}: ${f} listed in manifest.json is missing`);
+          if (!fs.existsSync(path.join(dir, f)))
+            throw new Error(`dataset ${dir}: ${f} listed in manifest.json is missing`);
         }
       }
     } else {
@@ -61,12 +64,15 @@ export class DatasetFolder implements Dataset {
       const arrays = readNpz(file);
       const dims = [m.n, ...m.shape];
       for (const key of [z.images, z.masks, z.labels]) {
-        if (arrays[key] === undefined) throw new Error(`dataset ${file}: no array "${key}" (has ${Object.keys(arrays).join(', ') || 'none'})`);
+        if (arrays[key] === undefined)
+          throw new Error(`dataset ${file}: no array "${key}" (has ${Object.keys(arrays).join(', ') || 'none'})`);
       }
       const check = (key: string, dtype: string, shape: number[]): void => {
         const a = arrays[key];
         if (a.dtype !== dtype || a.shape.join() !== shape.join()) {
-          throw new Error(`dataset ${file}: "${key}" is ${a.dtype} (${a.shape.join(', ')}), the manifest needs ${dtype} (${shape.join(', ')})`);
+          throw new Error(
+            `dataset ${file}: "${key}" is ${a.dtype} (${a.shape.join(', ')}), the manifest needs ${dtype} (${shape.join(', ')})`,
+          );
         }
       };
       check(z.images, 'float32', dims);
@@ -74,7 +80,8 @@ export class DatasetFolder implements Dataset {
       check(z.labels, 'uint8', [m.n, 1]);
       const labels = arrays[z.labels].data;
       m.samples.forEach((r, k) => {
-        if (labels[k] !== r.label) throw new Error(`dataset ${file}: "${z.labels}"[${k}] = ${labels[k]} but manifest.json says ${r.label}`);
+        if (labels[k] !== r.label)
+          throw new Error(`dataset ${file}: "${z.labels}"[${k}] = ${labels[k]} but manifest.json says ${r.label}`);
       });
       this.npz = { images: arrays[z.images], masks: arrays[z.masks] };
     }
@@ -128,7 +135,9 @@ export class DatasetFolder implements Dataset {
     const file = path.join(this.name, name);
     const vol = readNifti(file);
     if (vol.shape.join() !== this.shape.join()) {
-      throw new Error(`dataset ${file}: shape (${vol.shape.join(', ')}) differs from the manifest's (${this.shape.join(', ')})`);
+      throw new Error(
+        `dataset ${file}: shape (${vol.shape.join(', ')}) differs from the manifest's (${this.shape.join(', ')})`,
+      );
     }
     return vol;
   }

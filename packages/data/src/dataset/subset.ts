@@ -12,7 +12,10 @@ export class Subset implements Dataset {
   readonly name: string;
   readonly indices: readonly number[];
 
-  constructor(readonly dataset: Dataset, indices: readonly number[]) {
+  constructor(
+    readonly dataset: Dataset,
+    indices: readonly number[],
+  ) {
     for (const i of indices) checkIndex(dataset, i);
     this.indices = [...indices];
     this.name = dataset.name;

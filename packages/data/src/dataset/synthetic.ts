@@ -40,8 +40,15 @@ export class SyntheticDataset implements Dataset {
   private readonly cache: (Item | undefined)[] | null;
 
   /** Validates spec, seed and n (a positive integer); throws naming what is wrong. */
-  constructor(spec: DatasetSpec, seed: number, readonly split: string, readonly length: number, options: SyntheticOptions = {}) {
-    if (!Number.isInteger(length) || length <= 0) throw new Error(`SyntheticDataset: n must be a positive integer, got ${length}`);
+  constructor(
+    spec: DatasetSpec,
+    seed: number,
+    readonly split: string,
+    readonly length: number,
+    options: SyntheticOptions = {},
+  ) {
+    if (!Number.isInteger(length) || length <= 0)
+      throw new Error(`SyntheticDataset: n must be a positive integer, got ${length}`);
     this.generator = new NoduleGenerator(spec, seed);
     const resolved = this.generator.resolve(split);
     this.name = `${this.generator.spec.name}/${split}`;
@@ -65,6 +72,14 @@ export class SyntheticDataset implements Dataset {
 
   recipe(): DatasetRecipe {
     const { generator: g } = this;
-    return { kind: 'synthetic', spec: g.spec, seed: g.seed, split: this.split, n: this.length, hu: this.hu, cache: this.cache !== null };
+    return {
+      kind: 'synthetic',
+      spec: g.spec,
+      seed: g.seed,
+      split: this.split,
+      n: this.length,
+      hu: this.hu,
+      cache: this.cache !== null,
+    };
   }
 }

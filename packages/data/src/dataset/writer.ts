@@ -11,7 +11,14 @@ import { encodeNpz } from '../npz';
 import { generateSamples } from '../parallel';
 import { PreviewItem, writePreview } from '../preview';
 import type { DatasetSpec } from '../spec';
-import { DatasetManifest, MANIFEST_FORMAT, MANIFEST_VERSION, SampleRecord, StorageFormat, normalizationText } from './manifest';
+import {
+  DatasetManifest,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  SampleRecord,
+  StorageFormat,
+  normalizationText,
+} from './manifest';
 
 /** Options of a dataset folder being written. */
 export interface DatasetWriterOptions {
@@ -38,7 +45,8 @@ export function checkOutput(out: string, overwrite: boolean): void {
     return;
   }
   if (!st.isDirectory()) throw new Error(`output ${out} exists and is not a folder`);
-  if (!overwrite && fs.readdirSync(out).length > 0) throw new Error(`output folder ${out} exists and is not empty (use --overwrite to replace it)`);
+  if (!overwrite && fs.readdirSync(out).length > 0)
+    throw new Error(`output folder ${out} exists and is not empty (use --overwrite to replace it)`);
 }
 
 /** Collects samples into a staging folder; `commit` moves it to `out`, `abort` removes it. */
@@ -54,10 +62,14 @@ export class DatasetWriter {
   private closed = false;
 
   /** Checks `out` and creates the empty staging folder <out>.partial (a stale one is replaced). */
-  constructor(out: string, private readonly options: DatasetWriterOptions) {
+  constructor(
+    out: string,
+    private readonly options: DatasetWriterOptions,
+  ) {
     this.out = path.resolve(out);
     this.format = options.format ?? 'nifti';
-    if (this.format !== 'nifti' && this.format !== 'npz') throw new Error(`dataset format must be nifti or npz, got ${JSON.stringify(this.format)}`);
+    if (this.format !== 'nifti' && this.format !== 'npz')
+      throw new Error(`dataset format must be nifti or npz, got ${JSON.stringify(this.format)}`);
     this.gen = new NoduleGenerator(options.spec, options.seed);
     checkOutput(this.out, options.overwrite ?? false);
     this.staging = partialPath(out);
@@ -82,16 +94,28 @@ export class DatasetWriter {
   /** Adds a sample generated in HU (`{ hu: true }`), in index order. */
   add(s: Sample): void {
     if (this.closed) throw new Error('DatasetWriter: already committed or aborted');
-    if (s.units !== 'HU') throw new Error(`DatasetWriter: sample ${s.index} is windowed; generate with { hu: true } (the folder stores HU)`);
+    if (s.units !== 'HU')
+      throw new Error(
+        `DatasetWriter: sample ${s.index} is windowed; generate with { hu: true } (the folder stores HU)`,
+      );
     if (this.shape === null) {
       this.shape = [...s.shape];
       this.spacing = [...s.spacing];
     } else if (s.shape.some((d, k) => d !== this.shape?.[k])) {
-      throw new Error(`DatasetWriter: sample ${s.index} has shape (${s.shape.join(', ')}), the folder has (${this.shape.join(', ')})`);
+      throw new Error(
+        `DatasetWriter: sample ${s.index} has shape (${s.shape.join(', ')}), the folder has (${this.shape.join(', ')})`,
+      );
     }
     const record: SampleRecord = {
-      index: s.index, seed: s.seed, label: s.label, targetClass: s.targetClass, bbox: s.bbox, footprint: s.footprint,
-      centre: s.centre, factors: s.factors, shortcutAgrees: s.shortcutAgrees,
+      index: s.index,
+      seed: s.seed,
+      label: s.label,
+      targetClass: s.targetClass,
+      bbox: s.bbox,
+      footprint: s.footprint,
+      centre: s.centre,
+      factors: s.factors,
+      shortcutAgrees: s.shortcutAgrees,
     };
     if (this.format === 'nifti') {
       const stem = String(s.index).padStart(6, '0');
@@ -99,7 +123,13 @@ export class DatasetWriter {
       record.mask = `masks/${stem}.nii.gz`;
       const desc = `nodulab ${this.options.spec.name} ${s.split} #${s.index} label ${s.label}`;
       const vol = encodeNifti(s.shape, s.spacing, s.volume, { description: desc }, record.volume);
-      const mask = encodeNifti(s.shape, s.spacing, s.mask, { datatype: 'uint8', description: `${desc} mask` }, record.mask);
+      const mask = encodeNifti(
+        s.shape,
+        s.spacing,
+        s.mask,
+        { datatype: 'uint8', description: `${desc} mask` },
+        record.mask,
+      );
       fs.writeFileSync(path.join(this.staging, record.volume), zlib.gzipSync(vol, { level: 1 }));
       fs.writeFileSync(path.join(this.staging, record.mask), zlib.gzipSync(mask));
     } else {
@@ -117,7 +147,8 @@ export class DatasetWriter {
    */
   commit(preview: readonly PreviewItem[] = []): DatasetManifest {
     if (this.closed) throw new Error('DatasetWriter: already committed or aborted');
-    if (this.records.length === 0 || this.shape === null || this.spacing === null) throw new Error('DatasetWriter: no samples were added');
+    if (this.records.length === 0 || this.shape === null || this.spacing === null)
+      throw new Error('DatasetWriter: no samples were added');
     const split = this.options.split;
     const resolved = this.gen.resolve(split);
     const n = this.records.length;
@@ -136,7 +167,10 @@ export class DatasetWriter {
       window: { ...resolved.window },
       normalization: normalizationText(resolved.window),
       storage: this.format,
-      labelCounts: { '0': this.records.filter((r) => r.label === 0).length, '1': this.records.filter((r) => r.label === 1).length },
+      labelCounts: {
+        '0': this.records.filter((r) => r.label === 0).length,
+        '1': this.records.filter((r) => r.label === 1).length,
+      },
       samples: this.records,
     };
     if (this.format === 'npz') {
@@ -148,11 +182,15 @@ export class DatasetWriter {
       const file = `${split}.npz`;
       manifest.npz = { file, images: `${split}_images`, masks: `${split}_masks`, labels: `${split}_labels` };
       const dims = [n, ...this.shape];
-      const bytes = encodeNpz({
-        [manifest.npz.images]: { dtype: 'float32', shape: dims, data: images },
-        [manifest.npz.masks]: { dtype: 'uint8', shape: dims, data: masks },
-        [manifest.npz.labels]: { dtype: 'uint8', shape: [n, 1], data: this.records.map((r) => r.label) },
-      }, { compress: true }, path.join(this.out, file));
+      const bytes = encodeNpz(
+        {
+          [manifest.npz.images]: { dtype: 'float32', shape: dims, data: images },
+          [manifest.npz.masks]: { dtype: 'uint8', shape: dims, data: masks },
+          [manifest.npz.labels]: { dtype: 'uint8', shape: [n, 1], data: this.records.map((r) => r.label) },
+        },
+        { compress: true },
+        path.join(this.out, file),
+      );
       fs.writeFileSync(path.join(this.staging, file), bytes);
     }
     fs.writeFileSync(path.join(this.staging, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
@@ -217,14 +255,21 @@ function previewItem(s: Sample, window: { center: number; width: number }): Prev
  */
 export async function writeDataset(out: string, options: WriteDatasetOptions): Promise<DatasetManifest> {
   const nPreview = options.preview ?? 8;
-  if (!Number.isInteger(nPreview) || nPreview < 0) throw new Error(`writeDataset: preview must be a non-negative integer, got ${nPreview}`);
-  if (!Number.isSafeInteger(options.n) || options.n < 1) throw new Error(`writeDataset: n must be a positive integer, got ${options.n}`);
+  if (!Number.isInteger(nPreview) || nPreview < 0)
+    throw new Error(`writeDataset: preview must be a non-negative integer, got ${nPreview}`);
+  if (!Number.isSafeInteger(options.n) || options.n < 1)
+    throw new Error(`writeDataset: n must be a positive integer, got ${options.n}`);
   const writer = new DatasetWriter(out, options);
   const window = writer.window;
   const preview: PreviewItem[] = [];
   try {
     for await (const s of generateSamples(options.spec, {
-      n: options.n, seed: options.seed, split: options.split, start: options.start, workers: options.workers, hu: true,
+      n: options.n,
+      seed: options.seed,
+      split: options.split,
+      start: options.start,
+      workers: options.workers,
+      hu: true,
     })) {
       writer.add(s);
       if (preview.length < nPreview) preview.push(previewItem(s, window));

@@ -36,8 +36,8 @@ export const streak: Distortion = defineDistortion(
   `Streak artifact (metal / photon starvation): ${STREAK_COUNT} lines at random angles through a point near the axial centre, alternately bright and dark, Gaussian profile 0.7 voxel wide, amplitude amplitudeHU, the same in every slice.`,
   [40, 80, 130, 200, 300].map((amplitudeHU) => ({ amplitudeHU })),
   (hu, [D, H, W], _spacing, p, g) => {
-    const cy = (H - 1) / 2 + (g.uniform() - 0.5) * H / 4;
-    const cx = (W - 1) / 2 + (g.uniform() - 0.5) * W / 4;
+    const cy = (H - 1) / 2 + ((g.uniform() - 0.5) * H) / 4;
+    const cx = (W - 1) / 2 + ((g.uniform() - 0.5) * W) / 4;
     const normals: number[] = [];
     for (let k = 0; k < STREAK_COUNT; k++) {
       const t = g.uniform() * PI;
@@ -68,7 +68,8 @@ export const ring: Distortion = defineDistortion(
   `Ring artifact (miscalibrated detector elements): ${RING_COUNT} concentric rings about the axial centre at random radii, alternately bright and dark, Gaussian profile 0.7 voxel wide, amplitude amplitudeHU, the same in every slice.`,
   [20, 40, 70, 110, 160].map((amplitudeHU) => ({ amplitudeHU })),
   (hu, [D, H, W], _spacing, p, g) => {
-    const cy = (H - 1) / 2, cx = (W - 1) / 2;
+    const cy = (H - 1) / 2,
+      cx = (W - 1) / 2;
     const rmax = min(H, W) / 2;
     const radii: number[] = [];
     for (let k = 0; k < RING_COUNT; k++) radii.push(1 + g.uniform() * (rmax - 1));
@@ -78,7 +79,8 @@ export const ring: Distortion = defineDistortion(
       for (let x = 0; x < W; x++) {
         const r = hypot(y - cy, x - cx);
         let s = 0;
-        for (let k = 0; k < RING_COUNT; k++) s += (k % 2 === 0 ? 1 : -1) * exp(-(r - radii[k]) * (r - radii[k]) * inv2w2);
+        for (let k = 0; k < RING_COUNT; k++)
+          s += (k % 2 === 0 ? 1 : -1) * exp(-(r - radii[k]) * (r - radii[k]) * inv2w2);
         plane[y * W + x] = p.amplitudeHU * s;
       }
     }
@@ -94,4 +96,3 @@ function addPlane(hu: Float32Array, plane: Float32Array, D: number): void {
     for (let i = 0; i < n; i++) hu[o + i] += plane[i];
   }
 }
-

@@ -19,7 +19,7 @@ export const gaussianNoise: Distortion = defineDistortion(
 /** Contrast loss: HU' = mean + gain * (HU - mean). */
 export const contrast: Distortion = defineDistortion(
   'contrast',
-  'Contrast loss (a wider window / lower kV contrast): every voxel pulled toward the volume mean, HU\' = mean + gain * (HU - mean).',
+  "Contrast loss (a wider window / lower kV contrast): every voxel pulled toward the volume mean, HU' = mean + gain * (HU - mean).",
   [0.75, 0.6, 0.45, 0.3, 0.15].map((gain) => ({ gain })),
   (hu, _shape, _spacing, p) => {
     let mean = 0;

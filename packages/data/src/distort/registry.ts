@@ -8,7 +8,16 @@ import { Distortion, DistortOptions, checkSeverity } from './types';
 
 /** Every distortion category, in the order reports list them. */
 export const DISTORTIONS: readonly Distortion[] = Object.freeze([
-  gaussianNoise, gaussianBlur, sliceThickness, downsample, contrast, huShift, motionGhosting, streak, ring, biasField,
+  gaussianNoise,
+  gaussianBlur,
+  sliceThickness,
+  downsample,
+  contrast,
+  huShift,
+  motionGhosting,
+  streak,
+  ring,
+  biasField,
 ]);
 
 const BY_NAME = new Map(DISTORTIONS.map((d) => [d.name, d]));
@@ -21,7 +30,8 @@ export function distortionNames(): string[] {
 /** The distortion called `name`; throws naming the known ones otherwise. */
 export function getDistortion(name: string): Distortion {
   const d = BY_NAME.get(name);
-  if (d === undefined) throw new Error(`unknown distortion ${JSON.stringify(name)}; known: ${distortionNames().join(', ')}`);
+  if (d === undefined)
+    throw new Error(`unknown distortion ${JSON.stringify(name)}; known: ${distortionNames().join(', ')}`);
   return d;
 }
 
@@ -31,10 +41,17 @@ export function getDistortion(name: string): Distortion {
  *
  * @example
  * const s = gen.sample('test', 0);
- * const v = distort('motion-ghosting', s.volume, s.shape, 3, new Generator(1), { window: s.window, spacing: s.spacing });
+ * const opts = { window: s.window, spacing: s.spacing };
+ * const v = distort('motion-ghosting', s.volume, s.shape, 3, new Generator(1), opts);
  */
-export function distort(name: string, volume: Float32Array, shape: readonly number[], severity: number, generator: Generator,
-  options: DistortOptions = {}): Float32Array {
+export function distort(
+  name: string,
+  volume: Float32Array,
+  shape: readonly number[],
+  severity: number,
+  generator: Generator,
+  options: DistortOptions = {},
+): Float32Array {
   return getDistortion(name).apply(volume, shape, severity, generator, options);
 }
 
@@ -42,11 +59,19 @@ export function distort(name: string, volume: Float32Array, shape: readonly numb
  * Distorts every sample of x: (N, 1, D, H, W) with `name` at `severity`; sample k draws from the
  * k-th fork of `generator`. Returns a new tensor of the same shape.
  */
-export function distortBatch(x: Tensor, name: string, severity: number, generator: Generator, options: DistortOptions = {}): Tensor {
+export function distortBatch(
+  x: Tensor,
+  name: string,
+  severity: number,
+  generator: Generator,
+  options: DistortOptions = {},
+): Tensor {
   const d = getDistortion(name);
   checkSeverity(name, severity);
   if (!(x instanceof Tensor) || x.shape.length !== 5 || x.shape[1] !== 1) {
-    throw new Error(`distortBatch "${name}": x must be a Tensor (N, 1, D, H, W), got ${x instanceof Tensor ? `(${x.shape.join(', ')})` : typeof x}`);
+    throw new Error(
+      `distortBatch "${name}": x must be a Tensor (N, 1, D, H, W), got ${x instanceof Tensor ? `(${x.shape.join(', ')})` : typeof x}`,
+    );
   }
   const shape = [x.shape[2], x.shape[3], x.shape[4]];
   const n = shape[0] * shape[1] * shape[2];

@@ -21,13 +21,15 @@ export const gaussianBlur: Distortion = defineDistortion(
   'Isotropic 3D Gaussian blur (a soft reconstruction kernel / defocus): sigmaMm, the standard deviation in mm along z, y and x.',
   [0.5, 0.75, 1, 1.5, 2].map((sigmaMm) => ({ sigmaMm })),
   (hu, shape, spacing, p) =>
-    alongEachAxis(hu, (src, dst, axis) => convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis]))),
+    alongEachAxis(hu, (src, dst, axis) =>
+      convolveAxis(src, dst, shape, axis, gaussianKernel(p.sigmaMm / spacing[axis])),
+    ),
 );
 
 /** Through-plane blur to a slice thickness of `thicknessPerSpacing` times the z spacing (FWHM). */
 export const sliceThickness: Distortion = defineDistortion(
   'slice-thickness',
-  'Thick slices: a Gaussian blur along z only, to a slice profile whose FWHM is thicknessPerSpacing times the z spacing (as the generator\'s sliceThickness factor).',
+  "Thick slices: a Gaussian blur along z only, to a slice profile whose FWHM is thicknessPerSpacing times the z spacing (as the generator's sliceThickness factor).",
   [2, 3, 4, 5, 6].map((thicknessPerSpacing) => ({ thicknessPerSpacing })),
   (hu, shape, spacing, p) => {
     applySliceThickness(hu, new Float32Array(hu.length), shape, spacing[0], p.thicknessPerSpacing * spacing[0]);
@@ -43,7 +45,8 @@ export function downUpMatrix(n: number, factor: number): Float64Array {
   const A = new Float64Array(m * n); // down: (m, n)
   const r = n / m;
   for (let j = 0; j < m; j++) {
-    const a = j * r, b = (j + 1) * r;
+    const a = j * r,
+      b = (j + 1) * r;
     for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) {
       A[j * n + i] = (Math.min(b, i + 1) - Math.max(a, i)) / r;
     }
@@ -51,14 +54,22 @@ export function downUpMatrix(n: number, factor: number): Float64Array {
   const P = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const t = Math.min(Math.max((i + 0.5) / r - 0.5, 0), m - 1);
-    const j0 = Math.floor(t), j1 = Math.min(j0 + 1, m - 1), w = t - j0;
+    const j0 = Math.floor(t),
+      j1 = Math.min(j0 + 1, m - 1),
+      w = t - j0;
     for (let k = 0; k < n; k++) P[i * n + k] = (1 - w) * A[j0 * n + k] + w * A[j1 * n + k];
   }
   return P;
 }
 
 /** dst = src with `mat` (n x n, n = shape[axis]) applied along `axis`. */
-function applyAlongAxis(src: Float32Array, dst: Float32Array, shape: readonly number[], axis: 0 | 1 | 2, mat: Float64Array): void {
+function applyAlongAxis(
+  src: Float32Array,
+  dst: Float32Array,
+  shape: readonly number[],
+  axis: 0 | 1 | 2,
+  mat: Float64Array,
+): void {
   const n = shape[axis];
   const inner = axis === 0 ? shape[1] * shape[2] : axis === 1 ? shape[2] : 1;
   const outer = src.length / (n * inner);

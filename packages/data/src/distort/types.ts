@@ -39,28 +39,49 @@ export interface Distortion {
    * draws at every severity, so severities differ only by their parameters.
    * Throws on a severity that is not an integer in 1..5 or a volume that does not fill `shape`.
    */
-  apply(volume: Float32Array, shape: readonly number[], severity: number, generator: Generator, options?: DistortOptions): Float32Array;
+  apply(
+    volume: Float32Array,
+    shape: readonly number[],
+    severity: number,
+    generator: Generator,
+    options?: DistortOptions,
+  ): Float32Array;
 }
 
 /** The HU-domain body of a distortion: modifies `hu` (shape (D, H, W), spacing (z, y, x) mm) in place. */
-export type DistortBody = (hu: Float32Array, shape: [number, number, number], spacing: [number, number, number], p: SeverityParams, g: Generator) => void;
+export type DistortBody = (
+  hu: Float32Array,
+  shape: [number, number, number],
+  spacing: [number, number, number],
+  p: SeverityParams,
+  g: Generator,
+) => void;
 
 /** Checks a severity: an integer in 1..5. */
 export function checkSeverity(name: string, severity: unknown): number {
   if (typeof severity !== 'number' || !Number.isInteger(severity) || severity < 1 || severity > 5) {
-    throw new Error(`distortion "${name}": severity must be an integer in 1..5, got ${typeof severity === 'number' ? severity : JSON.stringify(severity)}`);
+    throw new Error(
+      `distortion "${name}": severity must be an integer in 1..5, got ${typeof severity === 'number' ? severity : JSON.stringify(severity)}`,
+    );
   }
   return severity;
 }
 
-function checkArgs(name: string, volume: Float32Array, shape: readonly number[], options: DistortOptions): { s: [number, number, number]; sp: [number, number, number] } {
+function checkArgs(
+  name: string,
+  volume: Float32Array,
+  shape: readonly number[],
+  options: DistortOptions,
+): { s: [number, number, number]; sp: [number, number, number] } {
   const what = `distortion "${name}"`;
   if (shape == null || shape.length !== 3 || !Array.from(shape).every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error(`${what}: shape must be three positive integers (D, H, W), got ${JSON.stringify(shape)}`);
   }
   const n = shape[0] * shape[1] * shape[2];
   if (!(volume instanceof Float32Array) || volume.length !== n) {
-    throw new Error(`${what}: volume must be a Float32Array of ${n} voxels for shape (${shape.join(', ')}), got ${volume instanceof Float32Array ? volume.length : typeof volume}`);
+    throw new Error(
+      `${what}: volume must be a Float32Array of ${n} voxels for shape (${shape.join(', ')}), got ${volume instanceof Float32Array ? volume.length : typeof volume}`,
+    );
   }
   const sp = options.spacing ?? [1, 1, 1];
   if (sp.length !== 3 || !Array.from(sp).every((v) => Number.isFinite(v) && v > 0)) {
@@ -77,7 +98,12 @@ function checkArgs(name: string, volume: Float32Array, shape: readonly number[],
 }
 
 /** Makes a registry entry from an HU-domain body: validation, window <-> HU conversion, clamping. */
-export function defineDistortion(name: string, description: string, severities: SeverityParams[], body: DistortBody): Distortion {
+export function defineDistortion(
+  name: string,
+  description: string,
+  severities: SeverityParams[],
+  body: DistortBody,
+): Distortion {
   if (severities.length !== 5) throw new Error(`distortion "${name}": needs 5 severities, got ${severities.length}`);
   return {
     name,

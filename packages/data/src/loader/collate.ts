@@ -56,7 +56,10 @@ export function collate(items: readonly Item[], options: { masks?: boolean; name
 /** Reads the items at `indices` of `dataset` and collates them (masks when asked for). */
 export function fetchBatch(dataset: Dataset, indices: readonly number[], options: { masks?: boolean } = {}): Batch {
   if (options.masks && !dataset.hasMasks) throw new Error(`dataset ${dataset.name}: has no masks`);
-  const b = collate(indices.map((i) => dataset.get(i, { mask: options.masks })), { masks: options.masks, name: `dataset ${dataset.name}` });
+  const b = collate(
+    indices.map((i) => dataset.get(i, { mask: options.masks })),
+    { masks: options.masks, name: `dataset ${dataset.name}` },
+  );
   b.indices = [...indices];
   return b;
 }

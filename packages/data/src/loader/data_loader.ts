@@ -16,7 +16,10 @@ export interface DataLoaderOptions {
   batchSize: number;
   /** Shuffle the order every epoch (default false: items in dataset order). */
   shuffle?: boolean;
-  /** Seed of the default shuffle generator: epoch e draws from `new Generator(sampleSeed(seed, 'order', e))` (default 0). */
+  /**
+   * Seed of the default shuffle generator: epoch e draws from `new Generator(sampleSeed(seed, 'order', e))` (default
+   * 0).
+   */
   seed?: number;
   /** The generator that shuffles epoch `epoch` (replaces `seed`). */
   generator?: (epoch: number) => RandomGenerator;
@@ -51,7 +54,10 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   private readonly augment: PreparedAugment | null;
   private prefetcher: Prefetcher | null = null;
 
-  constructor(readonly dataset: Dataset, private readonly options: DataLoaderOptions) {
+  constructor(
+    readonly dataset: Dataset,
+    private readonly options: DataLoaderOptions,
+  ) {
     const { batchSize, prefetch = 0, transform } = options;
     const fail = (message: string): never => {
       throw new Error(`DataLoader ${dataset.name}: ${message}`);
@@ -62,9 +68,12 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
     this.masks = options.masks ?? false;
     if (this.masks && !dataset.hasMasks) fail('masks asked for, but the dataset has none');
     const augment = transform === undefined || typeof transform === 'function' ? null : transform;
-    this.augment = augment === null ? null : new PreparedAugment({ config: augment.pipeline.config, views: augment.views });
-    if (prefetch > 0 && typeof transform === 'function') fail('a function transform cannot run in a prefetch worker; use an AugmentTransform or prefetch 0');
-    if (prefetch > 0 && dataset.recipe() === null) fail('this dataset cannot be reopened in a prefetch worker (no recipe); use prefetch 0');
+    this.augment =
+      augment === null ? null : new PreparedAugment({ config: augment.pipeline.config, views: augment.views });
+    if (prefetch > 0 && typeof transform === 'function')
+      fail('a function transform cannot run in a prefetch worker; use an AugmentTransform or prefetch 0');
+    if (prefetch > 0 && dataset.recipe() === null)
+      fail('this dataset cannot be reopened in a prefetch worker (no recipe); use prefetch 0');
   }
 
   /** Batches per epoch. */
@@ -78,7 +87,8 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   batchIndices(epoch = 0): number[][] {
     const n = this.dataset.length;
     const o = this.options;
-    const generator = (): RandomGenerator => (o.generator ? o.generator(epoch) : new RandomGenerator(sampleSeed(o.seed ?? 0, 'order', epoch)));
+    const generator = (): RandomGenerator =>
+      o.generator ? o.generator(epoch) : new RandomGenerator(sampleSeed(o.seed ?? 0, 'order', epoch));
     const order = o.shuffle ? randperm(n, generator()) : Array.from({ length: n }, (_, i) => i);
     return splitBatches(order, this.batchSize, o.dropLast ?? false);
   }
@@ -138,7 +148,12 @@ export class DataLoader implements Iterable<Batch>, AsyncIterable<Batch> {
   }
 
   private worker(): Prefetcher {
-    this.prefetcher ??= new Prefetcher(this.dataset.name, this.dataset.recipe()!, this.masks, this.augment?.plan ?? null);
+    this.prefetcher ??= new Prefetcher(
+      this.dataset.name,
+      this.dataset.recipe()!,
+      this.masks,
+      this.augment?.plan ?? null,
+    );
     return this.prefetcher;
   }
 }

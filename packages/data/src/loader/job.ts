@@ -42,7 +42,11 @@ const tensor = (p: PlainTensor): Tensor => new Tensor(float32(p.data), p.shape);
 /** The batch as plain data, and the buffers to transfer with it. */
 export function toPlain(b: Batch): { batch: PlainBatch; transfer: ArrayBuffer[] } {
   const batch: PlainBatch = {
-    x: plain(b.x), x2: b.x2 ? plain(b.x2) : null, labels: b.labels, masks: b.masks ? plain(b.masks) : null, indices: b.indices,
+    x: plain(b.x),
+    x2: b.x2 ? plain(b.x2) : null,
+    labels: b.labels,
+    masks: b.masks ? plain(b.masks) : null,
+    indices: b.indices,
   };
   const arrays = [batch.x.data, batch.x2?.data, batch.labels, batch.masks?.data];
   return { batch, transfer: [...new Set(arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer))] };

@@ -20,7 +20,12 @@ export class Prefetcher {
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(private readonly name: string, recipe: DatasetRecipe, masks: boolean, augment: AugmentPlan | null) {
+  constructor(
+    private readonly name: string,
+    recipe: DatasetRecipe,
+    masks: boolean,
+    augment: AugmentPlan | null,
+  ) {
     this.worker = startWorker('loader/prefetch_worker', { recipe, masks, augment });
     this.worker.unref();
     this.worker.on('message', (r: Reply) => {
@@ -30,8 +35,12 @@ export class Prefetcher {
       if (r.error !== undefined) p.reject(new Error(r.error));
       else p.resolve(fromPlain(r.batch as PlainBatch));
     });
-    this.worker.on('error', (e) => this.fail(new Error(`DataLoader ${this.name}: the prefetch worker failed: ${e.message}`)));
-    this.worker.on('exit', (code) => this.fail(new Error(`DataLoader ${this.name}: the prefetch worker exited (code ${code})`)));
+    this.worker.on('error', (e) =>
+      this.fail(new Error(`DataLoader ${this.name}: the prefetch worker failed: ${e.message}`)),
+    );
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`DataLoader ${this.name}: the prefetch worker exited (code ${code})`)),
+    );
   }
 
   /** Sends a job; resolves with its batch (jobs run one at a time, in the order sent). */

@@ -22,7 +22,14 @@ export interface NumberCheck {
 export function describeNumber(c: NumberCheck): string {
   const kind = c.int ? 'an integer' : 'a number';
   if (c.in) return `${kind} in [${c.in[0]}, ${c.in[1]}]`;
-  const bounds = [['>', c.gt], ['>=', c.min], ['<=', c.max], ['<', c.lt]].filter(([, v]) => v !== undefined).map(([op, v]) => `${op} ${v}`);
+  const bounds = [
+    ['>', c.gt],
+    ['>=', c.min],
+    ['<=', c.max],
+    ['<', c.lt],
+  ]
+    .filter(([, v]) => v !== undefined)
+    .map(([op, v]) => `${op} ${v}`);
   return bounds.length ? `${kind} ${bounds.join(' and ')}` : kind;
 }
 
@@ -49,7 +56,10 @@ export const nonEmptyString = (): z.ZodString => z.string({ error: mustBe('a non
 export const boolean = (): z.ZodBoolean => z.boolean({ error: mustBe('true or false') });
 
 /** One of `values` (a JSON Schema enum); fails with `must be one of a, b, c, got "x"`. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T, phrase = `one of ${values.join(', ')}`): z.ZodEnum<{ [K in T[number]]: K }> {
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+  phrase = `one of ${values.join(', ')}`,
+): z.ZodEnum<{ [K in T[number]]: K }> {
   return z.enum(values, { error: mustBe(phrase) }) as unknown as z.ZodEnum<{ [K in T[number]]: K }>;
 }
 
@@ -60,14 +70,22 @@ export interface StrictMessages {
 }
 
 /** An object that rejects unknown keys, one line each: `path.key: unknown key (expected one of a, b)`. */
-export function strict<S extends z.core.$ZodLooseShape>(shape: S, m: StrictMessages = {}): z.ZodObject<S, z.core.$strict> {
+export function strict<S extends z.core.$ZodLooseShape>(
+  shape: S,
+  m: StrictMessages = {},
+): z.ZodObject<S, z.core.$strict> {
   const unknownKey = m.unknownKey ?? `unknown key (expected one of ${Object.keys(shape).join(', ')})`;
   const type = mustBe(m.type ?? 'an object');
   return z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKey : type(issue)) });
 }
 
-/** An array of `items` with item-level errors (`path[k]: ...`); a wrong length or type fails with `must be <phrase>`. */
-export function tuple<T extends readonly [z.ZodType, ...z.ZodType[]]>(items: T, phrase: string): z.ZodTuple<[...T], null> {
+/**
+ * An array of `items` with item-level errors (`path[k]: ...`); a wrong length or type fails with `must be <phrase>`.
+ */
+export function tuple<T extends readonly [z.ZodType, ...z.ZodType[]]>(
+  items: T,
+  phrase: string,
+): z.ZodTuple<[...T], null> {
   return z.tuple([...items] as [...T], { error: mustBe(phrase) });
 }
 
@@ -77,7 +95,9 @@ export function tuple<T extends readonly [z.ZodType, ...z.ZodType[]]>(items: T, 
  */
 export function triple(c: NumberCheck, required?: string): z.ZodTuple<[z.ZodNumber, z.ZodNumber, z.ZodNumber], null> {
   const type = mustBe('an array of 3 numbers (z, y, x)');
-  return z.tuple([number(c), number(c), number(c)], { error: (issue) => (required && issue.input === undefined ? `required ${required}` : type(issue)) });
+  return z.tuple([number(c), number(c), number(c)], {
+    error: (issue) => (required && issue.input === undefined ? `required ${required}` : type(issue)),
+  });
 }
 
 type Tuple<N extends number, Acc extends number[] = []> = Acc['length'] extends N ? Acc : Tuple<N, [...Acc, number]>;
@@ -90,7 +110,8 @@ export function vector<N extends number>(n: N, c: NumberCheck, what: string): z.
   const item = number(c);
   const { $schema: _, ...items } = z.toJSONSchema(item);
   const phrase = mustBe(`an array of ${n} ${what}`);
-  return z.array(z.any(), { error: phrase })
+  return z
+    .array(z.any(), { error: phrase })
     .refine((v) => v.length === n && v.every((x) => item.safeParse(x).success), { error: phrase })
     .meta({ items, minItems: n, maxItems: n }) as unknown as z.ZodType<Tuple<N>>;
 }
@@ -103,5 +124,7 @@ export type Problem = (path: PropertyKey[], message: string) => void;
  * parsed (a field out of range does not stop them; a field of the wrong type does).
  */
 export function refineWith<S extends z.ZodType>(schema: S, check: (v: z.output<S>, problem: Problem) => void): S {
-  return schema.superRefine((v, ctx) => check(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v }))) as S;
+  return schema.superRefine((v, ctx) =>
+    check(v, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: v })),
+  ) as S;
 }

@@ -27,9 +27,13 @@ export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** The branch of a failed union to report: the one whose shape the input has (not rejected at its root), if exactly one. */
+/**
+ * The branch of a failed union to report: the one whose shape the input has (not rejected at its root), if exactly
+ * one.
+ */
 function unionBranch(errors: readonly z.core.$ZodIssue[][]): z.core.$ZodIssue[] | null {
-  const rootMismatch = (i: z.core.$ZodIssue) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value');
+  const rootMismatch = (i: z.core.$ZodIssue) =>
+    i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value');
   const fitting = errors.filter((branch) => branch.length > 0 && !branch.some(rootMismatch));
   return fitting.length === 1 ? fitting[0] : null;
 }
@@ -38,7 +42,11 @@ function unionBranch(errors: readonly z.core.$ZodIssue[][]): z.core.$ZodIssue[] 
  * One "path: message" line per problem: unknown keys one line each, a failed union as the problems
  * of the branch the input was meant for, identical lines once.
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], where: IssuePaths = {}, base: readonly PropertyKey[] = []): string[] {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  where: IssuePaths = {},
+  base: readonly PropertyKey[] = [],
+): string[] {
   const lines: string[] = [];
   const at = (path: readonly PropertyKey[]) => joinPath(where.prefix ?? '', path) || (where.root ?? '');
   for (const issue of issues) {
@@ -56,7 +64,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], where: IssuePa
  * Parses `doc` with `schema`; on failure throws `fail(lines)` with every problem as "path: message".
  * @param where how paths are written (see IssuePaths)
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, doc: unknown, fail: (problems: string[]) => Error, where: IssuePaths = {}): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  doc: unknown,
+  fail: (problems: string[]) => Error,
+  where: IssuePaths = {},
+): z.output<S> {
   const r = schema.safeParse(doc);
   if (!r.success) throw fail(formatIssues(r.error.issues, where));
   return r.data;

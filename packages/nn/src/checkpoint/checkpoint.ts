@@ -53,7 +53,11 @@ export function saveCheckpoint(model: Module, file: string, options: SaveCheckpo
  * `model`, and into `optimizer` / `scheduler` when given (they must have been saved). Returns the
  * user metadata. Throws naming the file on any mismatch.
  */
-export function loadCheckpoint(model: Module, file: string, options: LoadCheckpointOptions = {}): Record<string, string> {
+export function loadCheckpoint(
+  model: Module,
+  file: string,
+  options: LoadCheckpointOptions = {},
+): Record<string, string> {
   const { tensors, metadata } = loadSafetensors(file);
   const modelState: Record<string, Tensor> = {};
   const optimizerTensors: Record<string, Tensor> = {};
@@ -66,8 +70,13 @@ export function loadCheckpoint(model: Module, file: string, options: LoadCheckpo
     if (options.optimizer) {
       const raw = metadata[OPTIMIZER_META];
       if (!raw) throw new Error('no optimizer state was saved');
-      const saved = JSON.parse(raw) as { name: string; paramGroups: OptimizerStateDict['paramGroups']; scalars: Record<string, Record<string, number>> };
-      if (saved.name !== options.optimizer.name) throw new Error(`saved optimizer is ${saved.name}, not ${options.optimizer.name}`);
+      const saved = JSON.parse(raw) as {
+        name: string;
+        paramGroups: OptimizerStateDict['paramGroups'];
+        scalars: Record<string, Record<string, number>>;
+      };
+      if (saved.name !== options.optimizer.name)
+        throw new Error(`saved optimizer is ${saved.name}, not ${options.optimizer.name}`);
       const state: OptimizerStateDict['state'] = {};
       for (const [index, entry] of Object.entries(saved.scalars)) state[Number(index)] = { ...entry };
       for (const [key, t] of Object.entries(optimizerTensors)) {

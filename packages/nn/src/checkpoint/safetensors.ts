@@ -37,7 +37,11 @@ function fromLittleEndianBytes(bytes: Uint8Array): Float32Array {
 }
 
 /** Serializes tensors and metadata to safetensors bytes (header + data). */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, what = 'safetensors'): Buffer {
+export function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+  what = 'safetensors',
+): Buffer {
   if (!tensors || typeof tensors !== 'object') throw new Error(`${what}: tensors must be an object of name -> Tensor`);
   const header: Record<string, unknown> = {};
   if (metadata && typeof metadata === 'object' && Object.keys(metadata).length) {
@@ -111,15 +115,23 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
     }
     const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || offs.some((o) => !Number.isSafeInteger(o) || o < 0) || offs[0] > offs[1]) {
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      offs.some((o) => !Number.isSafeInteger(o) || o < 0) ||
+      offs[0] > offs[1]
+    ) {
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offs)}`);
     }
     const [begin, end] = offs as number[];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== numel * 4) {
-      fail(`tensor "${name}" of shape [${(shape as number[]).join(', ')}] needs ${numel * 4} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+      fail(
+        `tensor "${name}" of shape [${(shape as number[]).join(', ')}] needs ${numel * 4} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
     }
-    if (end > dataLength) fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the ${dataLength} data bytes (truncated?)`);
+    if (end > dataLength)
+      fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the ${dataLength} data bytes (truncated?)`);
     spans.push({ name, begin, end, shape: shape as number[] });
   }
   // The data must be covered exactly: sorted spans contiguous from 0 to the end of the file.
@@ -127,7 +139,8 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
   let expected = 0;
   for (const s of sorted) {
     if (s.begin < expected) fail(`tensor "${s.name}" data_offsets [${s.begin}, ${s.end}] overlap the previous tensor`);
-    if (s.begin > expected) fail(`gap in the data before tensor "${s.name}" (bytes ${expected}..${s.begin} belong to no tensor)`);
+    if (s.begin > expected)
+      fail(`gap in the data before tensor "${s.name}" (bytes ${expected}..${s.begin} belong to no tensor)`);
     expected = s.end;
   }
   if (expected !== dataLength) fail(`the tensors cover ${expected} data bytes but the file holds ${dataLength}`);
@@ -144,11 +157,14 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
  * go to a temporary file in the same folder, which is fsynced and renamed over `file`; then the
  * folder is fsynced. On any error the temporary file is removed and `file` is left as it was.
  */
-export function saveSafetensors(file: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensors(
+  file: string,
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
   const bytes = encodeSafetensors(tensors, metadata, `saveSafetensors(${file})`);
   writeFileAtomic(file, bytes);
 }
-
 
 /** Reads and validates a safetensors file (F32 tensors only); every failure names the file. */
 export function loadSafetensors(file: string): SafetensorsContents {

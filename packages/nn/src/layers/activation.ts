@@ -13,7 +13,8 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
-    if (!Number.isFinite(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
+    if (!Number.isFinite(negativeSlope))
+      throw new Error(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
   }
 
   override forward(x: Tensor): Tensor {

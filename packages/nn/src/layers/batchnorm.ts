@@ -32,7 +32,10 @@ export class BatchNorm3d extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormOptions = {},
+  ) {
     super();
     checkPositiveInt('BatchNorm3d', 'numFeatures', numFeatures);
     this.eps = options.eps ?? 1e-5;
@@ -76,19 +79,30 @@ export class BatchNorm3d extends Module {
   forwardReluMaxPool(x: Tensor, pool: MaxPool3d): Tensor {
     const { training, momentum } = this.step(x);
     return batchNormReluMaxPool3d(x, this.runningMean, this.runningVar, this.weight, this.bias, pool.kernelSize, {
-      training, momentum, eps: this.eps, stride: pool.options.stride ?? pool.kernelSize, padding: pool.options.padding ?? 0,
+      training,
+      momentum,
+      eps: this.eps,
+      stride: pool.options.stride ?? pool.kernelSize,
+      padding: pool.options.padding ?? 0,
     });
   }
 
   private run(x: Tensor, relu: boolean): Tensor {
     const { training, momentum } = this.step(x);
-    return batchNorm3d(x, this.runningMean, this.runningVar, this.weight, this.bias, { training, momentum, eps: this.eps, relu });
+    return batchNorm3d(x, this.runningMean, this.runningVar, this.weight, this.bias, {
+      training,
+      momentum,
+      eps: this.eps,
+      relu,
+    });
   }
 
   /** Checks x, counts a training batch, and returns the mode and momentum of this call. */
   private step(x: Tensor): { training: boolean; momentum: number } {
     if (x.ndim !== 5 || x.shape[1] !== this.numFeatures) {
-      throw new Error(`BatchNorm3d: expected input (N, ${this.numFeatures}, D, H, W), got shape [${x.shape.join(', ')}]`);
+      throw new Error(
+        `BatchNorm3d: expected input (N, ${this.numFeatures}, D, H, W), got shape [${x.shape.join(', ')}]`,
+      );
     }
     let momentum = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {

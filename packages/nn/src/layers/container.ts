@@ -13,7 +13,10 @@ function runsAsDefined<M extends Module>(m: Module | undefined, cls: abstract ne
   return m instanceof cls && m.constructor === cls && m.forward === cls.prototype.forward && !m.hasForwardHooks();
 }
 
-/** Modules indexed "0", "1", ... in insertion order (the state-dict prefixes): the part Sequential and ModuleList share. */
+/**
+ * Modules indexed "0", "1", ... in insertion order (the state-dict prefixes): the part Sequential and ModuleList
+ * share.
+ */
 abstract class IndexedModules<M extends Module> extends Module {
   protected readonly items: M[] = [];
 

@@ -39,7 +39,12 @@ abstract class ConvNd extends Module {
   readonly dilation: [number, number, number];
 
   constructor(
-    layer: string, readonly inChannels: number, readonly outChannels: number, kernelSize: Size3, options: ConvOptions, transposed: boolean,
+    layer: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Size3,
+    options: ConvOptions,
+    transposed: boolean,
   ) {
     super();
     checkPositiveInt(layer, 'inChannels', inChannels);
@@ -95,7 +100,10 @@ export class ConvTranspose3d extends ConvNd {
 
   override forward(x: Tensor): Tensor {
     return convTranspose3d(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilation,
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
     });
   }
 }

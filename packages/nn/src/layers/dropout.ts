@@ -7,7 +7,10 @@ import { Module } from '../module';
 export class Dropout extends Module {
   private readonly generator: Generator;
 
-  constructor(readonly p = 0.5, generator?: Generator) {
+  constructor(
+    readonly p = 0.5,
+    generator?: Generator,
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
     this.generator = generator ?? defaultGenerator;

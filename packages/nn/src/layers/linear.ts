@@ -17,7 +17,11 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
     checkPositiveInt('Linear', 'inFeatures', inFeatures);
     checkPositiveInt('Linear', 'outFeatures', outFeatures);

@@ -11,12 +11,18 @@ export interface PoolOptions {
 
 /** Max over kD x kH x kW windows, like `torch.nn.MaxPool3d`. */
 export class MaxPool3d extends Module {
-  constructor(readonly kernelSize: Size3, readonly options: PoolOptions = {}) {
+  constructor(
+    readonly kernelSize: Size3,
+    readonly options: PoolOptions = {},
+  ) {
     super();
   }
 
   override forward(x: Tensor): Tensor {
-    return maxPool3d(x, this.kernelSize, { stride: this.options.stride ?? this.kernelSize, padding: this.options.padding ?? 0 });
+    return maxPool3d(x, this.kernelSize, {
+      stride: this.options.stride ?? this.kernelSize,
+      padding: this.options.padding ?? 0,
+    });
   }
 }
 
@@ -28,7 +34,10 @@ export interface AvgPoolOptions extends PoolOptions {
 
 /** Mean over kD x kH x kW windows, like `torch.nn.AvgPool3d`. */
 export class AvgPool3d extends Module {
-  constructor(readonly kernelSize: Size3, readonly options: AvgPoolOptions = {}) {
+  constructor(
+    readonly kernelSize: Size3,
+    readonly options: AvgPoolOptions = {},
+  ) {
     super();
   }
 

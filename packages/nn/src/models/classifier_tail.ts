@@ -20,7 +20,12 @@ export interface ClassifierTail {
  * (the state-dict prefix: "classifier", "fc") and, if asked, "projector" (embedDim -> embedDim -> projectionDim).
  */
 export function addClassifierTail(
-  model: Module, headName: string, embedDim: number, numClasses: number, g: Generator, options: ProjectionOptions,
+  model: Module,
+  headName: string,
+  embedDim: number,
+  numClasses: number,
+  g: Generator,
+  options: ProjectionOptions,
 ): ClassifierTail {
   return {
     pool: model.registerModule('pool', new GlobalAvgPool3d()),

@@ -36,7 +36,11 @@ export function initKaiming(model: Module, g: Generator): void {
 
 /** The three layers Conv3d(k3, p1, no bias), BatchNorm3d, ReLU (spread into a Sequential). */
 export function convBnRelu(inC: number, outC: number, g: Generator, stride = 1): Module[] {
-  return [new Conv3d(inC, outC, 3, { padding: 1, stride, bias: false, generator: g }), new BatchNorm3d(outC), new ReLU()];
+  return [
+    new Conv3d(inC, outC, 3, { padding: 1, stride, bias: false, generator: g }),
+    new BatchNorm3d(outC),
+    new ReLU(),
+  ];
 }
 
 /** Throws unless x is (N, channels, D, H, W) with every spatial size >= minSize. */

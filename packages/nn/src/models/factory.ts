@@ -23,19 +23,24 @@ export const MODEL_SPEC_METADATA_KEY = 'nodulab.model';
 /** Throws unless `kind` is a known model kind. */
 export function checkModelKind(kind: string): ModelKind {
   const k = kind.toLowerCase();
-  if (!(MODEL_KINDS as readonly string[]).includes(k)) throw new Error(`unknown model kind "${kind}" (known: ${MODEL_KINDS.join(', ')})`);
+  if (!(MODEL_KINDS as readonly string[]).includes(k))
+    throw new Error(`unknown model kind "${kind}" (known: ${MODEL_KINDS.join(', ')})`);
   return k as ModelKind;
 }
 
 /** Builds the model a spec describes, initialized from `init` (a generator or seed) when given. */
 export function createModel(spec: ModelSpec, init: ModelInitOptions = {}): Model {
   const given = spec.options ?? {};
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new Error('createModel: options must be an object');
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    throw new Error('createModel: options must be an object');
   const options = { ...given, ...init };
   switch (checkModelKind(spec.kind)) {
-    case 'nodulenet3d': return new NoduleNet3D(options as NoduleNet3DOptions);
-    case 'resnet3d': return new ResNet3D(options as ResNet3DOptions);
-    default: return new UNet3D(options as UNet3DOptions);
+    case 'nodulenet3d':
+      return new NoduleNet3D(options as NoduleNet3DOptions);
+    case 'resnet3d':
+      return new ResNet3D(options as ResNet3DOptions);
+    default:
+      return new UNet3D(options as UNet3DOptions);
   }
 }
 
@@ -46,7 +51,9 @@ export function modelKindOf(model: Module): ModelKind | null {
 
 /** Checkpoint metadata recording `spec`: pass it as `saveCheckpoint(model, file, { metadata })`. */
 export function modelSpecMetadata(spec: ModelSpec): Record<string, string> {
-  return { [MODEL_SPEC_METADATA_KEY]: JSON.stringify({ kind: checkModelKind(spec.kind), options: spec.options ?? {} }) };
+  return {
+    [MODEL_SPEC_METADATA_KEY]: JSON.stringify({ kind: checkModelKind(spec.kind), options: spec.options ?? {} }),
+  };
 }
 
 /** The spec recorded in checkpoint metadata, or null when none was; throws if it is malformed. */
@@ -60,7 +67,8 @@ export function readModelSpec(metadata: Record<string, string>): ModelSpec | nul
     throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}" is not JSON: ${(e as Error).message}`);
   }
   const d = doc as { kind?: unknown; options?: unknown };
-  if (!d || typeof d !== 'object' || typeof d.kind !== 'string') throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}" has no model kind`);
+  if (!d || typeof d !== 'object' || typeof d.kind !== 'string')
+    throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}" has no model kind`);
   if (d.options !== undefined && (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options))) {
     throw new Error(`checkpoint metadata "${MODEL_SPEC_METADATA_KEY}": options must be an object`);
   }

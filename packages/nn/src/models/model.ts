@@ -60,7 +60,10 @@ export abstract class Model extends Module {
    * Checks the channel options; `minInputSize` is the smallest D, H, W the model accepts
    * (e.g. 8 for three stride-2 stages).
    */
-  constructor(options: ModelOptions, readonly minInputSize: number) {
+  constructor(
+    options: ModelOptions,
+    readonly minInputSize: number,
+  ) {
     super();
     this.inChannels = checkPositiveInt(this.constructor.name, 'inChannels', options.inChannels ?? 1);
     this.numClasses = checkPositiveInt(this.constructor.name, 'numClasses', options.numClasses ?? 2);
@@ -112,7 +115,9 @@ export abstract class Model extends Module {
 
   private checkOutput(output: ModelOutput): void {
     if (output === 'projection' && !this.projector) {
-      throw new Error(`${this.constructor.name}: has no projection head; project() needs a model built with { projectionHead: true }`);
+      throw new Error(
+        `${this.constructor.name}: has no projection head; project() needs a model built with { projectionHead: true }`,
+      );
     }
   }
 }

@@ -37,14 +37,20 @@ export class NoduleNet3D extends Model {
   constructor(options: NoduleNet3DOptions = {}) {
     super(options, 4);
     const m = options.widthMultiplier ?? 1;
-    if (!(m > 0) || !Number.isFinite(m)) throw new Error(`NoduleNet3D: widthMultiplier must be a positive number, got ${m}`);
+    if (!(m > 0) || !Number.isFinite(m))
+      throw new Error(`NoduleNet3D: widthMultiplier must be a positive number, got ${m}`);
     const [w1, w2, w3] = [16, 32, 64].map((w) => Math.max(1, Math.round(w * m)));
     const g = modelGenerator(options);
-    this.backbone = this.registerModule('features', new Sequential(
-      ...convBnRelu(this.inChannels, w1, g), new MaxPool3d(2),
-      ...convBnRelu(w1, w2, g), new MaxPool3d(2),
-      ...convBnRelu(w2, w3, g),
-    ));
+    this.backbone = this.registerModule(
+      'features',
+      new Sequential(
+        ...convBnRelu(this.inChannels, w1, g),
+        new MaxPool3d(2),
+        ...convBnRelu(w1, w2, g),
+        new MaxPool3d(2),
+        ...convBnRelu(w2, w3, g),
+      ),
+    );
     this.embedDim = w3;
     const tail = addClassifierTail(this, 'classifier', w3, this.numClasses, g, options);
     [this.pool, this.head, this.projector] = [tail.pool, tail.head, tail.projector];

@@ -14,13 +14,21 @@ import { eagerOps, Ops } from '../graph/ops';
 export class ProjectionHead extends Module {
   readonly net: Sequential;
 
-  constructor(readonly inDim: number, readonly hiddenDim: number, readonly outDim: number, generator?: Generator) {
+  constructor(
+    readonly inDim: number,
+    readonly hiddenDim: number,
+    readonly outDim: number,
+    generator?: Generator,
+  ) {
     super();
-    this.net = this.registerModule('net', new Sequential(
-      new Linear(inDim, hiddenDim, { generator }),
-      new ReLU(),
-      new Linear(hiddenDim, outDim, { generator }),
-    ));
+    this.net = this.registerModule(
+      'net',
+      new Sequential(
+        new Linear(inDim, hiddenDim, { generator }),
+        new ReLU(),
+        new Linear(hiddenDim, outDim, { generator }),
+      ),
+    );
   }
 
   /** h: (N, inDim) -> (N, outDim), written once for eager execution and tracing. */

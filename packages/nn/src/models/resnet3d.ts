@@ -28,16 +28,26 @@ export class BasicBlock3d extends Module {
 
   constructor(inC: number, outC: number, stride: number, g: Generator) {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv3d(inC, outC, 3, { stride, padding: 1, bias: false, generator: g }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv3d(inC, outC, 3, { stride, padding: 1, bias: false, generator: g }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm3d(outC));
     this.conv2 = this.registerModule('conv2', new Conv3d(outC, outC, 3, { padding: 1, bias: false, generator: g }));
     this.bn2 = this.registerModule('bn2', new BatchNorm3d(outC));
-    this.downsample = stride !== 1 || inC !== outC
-      ? this.registerModule('downsample', new Sequential(new Conv3d(inC, outC, 1, { stride, bias: false, generator: g }), new BatchNorm3d(outC)))
-      : null;
+    this.downsample =
+      stride !== 1 || inC !== outC
+        ? this.registerModule(
+            'downsample',
+            new Sequential(new Conv3d(inC, outC, 1, { stride, bias: false, generator: g }), new BatchNorm3d(outC)),
+          )
+        : null;
   }
 
-  /** The block, written once for eager execution and tracing: convs and BNs as modules, the residual add and ReLUs as glue. */
+  /**
+   * The block, written once for eager execution and tracing: convs and BNs as modules, the residual add and ReLUs as
+   * glue.
+   */
   forwardWith<V>(ops: Ops<V>, x: V): V {
     const h = ops.relu(ops.call(this.bn1, ops.call(this.conv1, x)));
     const out = ops.call(this.bn2, ops.call(this.conv2, h));

@@ -61,7 +61,8 @@ export class UNet3D extends Model {
     checkPositiveInt('UNet3D', 'baseChannels', base);
     const g = modelGenerator(options);
     const width = (level: number) => base * 2 ** level;
-    const block = (inC: number, outC: number) => new Sequential(...convBnRelu(inC, outC, g), ...convBnRelu(outC, outC, g));
+    const block = (inC: number, outC: number) =>
+      new Sequential(...convBnRelu(inC, outC, g), ...convBnRelu(outC, outC, g));
     const encoders: Sequential[] = [];
     for (let l = 0; l < this.levels; l++) encoders.push(block(l === 0 ? this.inChannels : width(l - 1), width(l)));
     this.encoders = this.registerModule('encoders', new ModuleList(encoders));
@@ -87,7 +88,9 @@ export class UNet3D extends Model {
     const f = 2 ** this.levels;
     const [, , d, h, w] = x.shape;
     if (d % f || h % f || w % f) {
-      throw new Error(`UNet3D: input D, H, W (${d}, ${h}, ${w}) must each be divisible by 2^levels = ${f} (e.g. ${f}, ${2 * f}, ${4 * f}, ...); pad or crop the volume`);
+      throw new Error(
+        `UNet3D: input D, H, W (${d}, ${h}, ${w}) must each be divisible by 2^levels = ${f} (e.g. ${f}, ${2 * f}, ${4 * f}, ...); pad or crop the volume`,
+      );
     }
   }
 

@@ -19,7 +19,13 @@ export type AdamOptions = {
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  (AMSGrad) vmax = max(vmax, v)
  *   p = p - (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
  */
-function adamUpdate(p: Tensor, grad: Float32Array, g: ParamGroup<AdamOptions>, s: ParamState, decoupled: boolean): void {
+function adamUpdate(
+  p: Tensor,
+  grad: Float32Array,
+  g: ParamGroup<AdamOptions>,
+  s: ParamState,
+  decoupled: boolean,
+): void {
   const w = p.data;
   const n = w.length;
   const { lr, eps, weightDecay, amsgrad, maximize } = g;
@@ -59,7 +65,8 @@ function validateAdam(op: string, g: ParamGroup<AdamOptions>, i: number): void {
   checkRange(op, 'lr', g.lr, 0, Infinity, i);
   checkRange(op, 'eps', g.eps, 0, Infinity, i);
   checkRange(op, 'weightDecay', g.weightDecay, 0, Infinity, i);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new Error(`${op}: betas must be a pair [beta1, beta2] (group ${i})`);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2)
+    throw new Error(`${op}: betas must be a pair [beta1, beta2] (group ${i})`);
   checkRange(op, 'betas[0]', g.betas[0], 0, 1 - Number.EPSILON, i);
   checkRange(op, 'betas[1]', g.betas[1], 0, 1 - Number.EPSILON, i);
 }
@@ -67,7 +74,15 @@ function validateAdam(op: string, g: ParamGroup<AdamOptions>, i: number): void {
 /** Adam, like `torch.optim.Adam` (defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 as L2). */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+    super('Adam', params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      ...options,
+    });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>, i: number): void {
@@ -82,7 +97,15 @@ export class Adam extends Optimizer<AdamOptions> {
 /** AdamW, like `torch.optim.AdamW`: decoupled weight decay (default 0.01), otherwise Adam. */
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options });
+    super('AdamW', params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      maximize: false,
+      ...options,
+    });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>, i: number): void {

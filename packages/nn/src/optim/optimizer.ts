@@ -39,21 +39,28 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
   /** State of each parameter that has been stepped. */
   protected readonly state = new Map<Tensor, ParamState>();
 
-  protected constructor(readonly name: string, params: Tensor[] | ParamGroupInput<H>[], readonly defaults: H) {
+  protected constructor(
+    readonly name: string,
+    params: Tensor[] | ParamGroupInput<H>[],
+    readonly defaults: H,
+  ) {
     if (!Array.isArray(params) || params.length === 0) throw new Error(`${name}: got an empty parameter list`);
-    const groups: ParamGroupInput<H>[] = params[0] instanceof Tensor
-      ? [{ params: params as Tensor[] } as ParamGroupInput<H>]
-      : (params as ParamGroupInput<H>[]);
+    const groups: ParamGroupInput<H>[] =
+      params[0] instanceof Tensor
+        ? [{ params: params as Tensor[] } as ParamGroupInput<H>]
+        : (params as ParamGroupInput<H>[]);
     const seen = new Set<Tensor>();
     this.paramGroups = groups.map((g, gi) => {
       if (!g || !Array.isArray(g.params)) throw new Error(`${name}: parameter group ${gi} has no params array`);
       for (const p of g.params) {
-        if (!(p instanceof Tensor)) throw new Error(`${name}: parameter group ${gi} holds something that is not a Tensor`);
+        if (!(p instanceof Tensor))
+          throw new Error(`${name}: parameter group ${gi} holds something that is not a Tensor`);
         if (seen.has(p)) throw new Error(`${name}: a parameter appears in more than one place (group ${gi})`);
         seen.add(p);
       }
       for (const key of Object.keys(g)) {
-        if (key !== 'params' && !(key in defaults)) throw new Error(`${name}: unknown option "${key}" in parameter group ${gi}`);
+        if (key !== 'params' && !(key in defaults))
+          throw new Error(`${name}: unknown option "${key}" in parameter group ${gi}`);
       }
       const group = { ...defaults, ...g, params: [...g.params] } as ParamGroup<H>;
       this.validate(group, gi);
@@ -72,7 +79,10 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (!p.grad) continue;
-        if (p.grad.size !== p.size) throw new Error(`${this.name}: gradient of shape [${p.grad.shape.join(', ')}] does not match parameter [${p.shape.join(', ')}]`);
+        if (p.grad.size !== p.size)
+          throw new Error(
+            `${this.name}: gradient of shape [${p.grad.shape.join(', ')}] does not match parameter [${p.shape.join(', ')}]`,
+          );
         let s = this.state.get(p);
         if (!s) this.state.set(p, (s = {}));
         this.update(p, p.grad.data, group, s);
@@ -111,24 +121,35 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
   /** Restores a snapshot taken by `stateDict()` of an optimizer over parameters of the same shapes. */
   loadStateDict(sd: OptimizerStateDict): void {
     const params = this.allParams();
-    if (!sd || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object') throw new Error(`${this.name}.loadStateDict: not an optimizer state dict`);
+    if (!sd || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object')
+      throw new Error(`${this.name}.loadStateDict: not an optimizer state dict`);
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${this.name}.loadStateDict: state has ${sd.paramGroups.length} parameter groups, optimizer has ${this.paramGroups.length}`);
+      throw new Error(
+        `${this.name}.loadStateDict: state has ${sd.paramGroups.length} parameter groups, optimizer has ${this.paramGroups.length}`,
+      );
     }
     sd.paramGroups.forEach((g, gi) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[gi].params.length) {
-        throw new Error(`${this.name}.loadStateDict: group ${gi} has ${g.params?.length} parameters, optimizer has ${this.paramGroups[gi].params.length}`);
+        throw new Error(
+          `${this.name}.loadStateDict: group ${gi} has ${g.params?.length} parameters, optimizer has ${this.paramGroups[gi].params.length}`,
+        );
       }
     });
     const restored = new Map<Tensor, ParamState>();
     for (const [key, entry] of Object.entries(sd.state)) {
       const p = params[Number(key)];
-      if (!p) throw new Error(`${this.name}.loadStateDict: state for parameter ${key}, but the optimizer has ${params.length}`);
+      if (!p)
+        throw new Error(
+          `${this.name}.loadStateDict: state for parameter ${key}, but the optimizer has ${params.length}`,
+        );
       const s: ParamState = {};
       for (const [k, v] of Object.entries(entry)) {
         if (typeof v === 'number') s[k] = v;
         else if (v instanceof Tensor && v.size === p.size) s[k] = v.data.slice();
-        else throw new Error(`${this.name}.loadStateDict: state "${k}" of parameter ${key} does not match its shape [${p.shape.join(', ')}]`);
+        else
+          throw new Error(
+            `${this.name}.loadStateDict: state "${k}" of parameter ${key} does not match its shape [${p.shape.join(', ')}]`,
+          );
       }
       restored.set(p, s);
     }

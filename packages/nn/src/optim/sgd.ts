@@ -30,7 +30,9 @@ export class SGD extends Optimizer<SGDOptions> {
     checkRange('SGD', 'dampening', g.dampening, -Infinity, Infinity, i);
     checkRange('SGD', 'weightDecay', g.weightDecay, 0, Infinity, i);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new Error(`SGD: nesterov momentum requires momentum > 0 and dampening = 0 (group ${i} has momentum ${g.momentum}, dampening ${g.dampening})`);
+      throw new Error(
+        `SGD: nesterov momentum requires momentum > 0 and dampening = 0 (group ${i} has momentum ${g.momentum}, dampening ${g.dampening})`,
+      );
     }
   }
 

@@ -66,7 +66,9 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
     const x = Tensor.zeros([1, model.inChannels, ...inputSize]);
     outShape = noGrad(() => model.forwardTo(x, output)).shape.slice();
   } catch (e) {
-    throw new Error(`exportOnnx: ${model.constructor.name} cannot run on input (1, ${model.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`);
+    throw new Error(
+      `exportOnnx: ${model.constructor.name} cannot run on input (1, ${model.inChannels}, ${inputSize.join(', ')}): ${(e as Error).message}`,
+    );
   } finally {
     model.train(wasTraining);
   }

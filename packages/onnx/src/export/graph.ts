@@ -44,7 +44,8 @@ export class OnnxGraph {
   /** Adds a float32 constant (the data is copied); returns its unique name. */
   addInitializer(base: string, data: ArrayLike<number>, dims: readonly number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== n) throw new Error(`OnnxGraph: initializer "${base}" has ${data.length} values for dims [${dims.join(', ')}]`);
+    if (data.length !== n)
+      throw new Error(`OnnxGraph: initializer "${base}" has ${data.length} values for dims [${dims.join(', ')}]`);
     const name = this.fresh(base);
     this.initializers.set(name, { data: Float32Array.from(data), dims: [...dims] });
     return name;

@@ -47,7 +47,14 @@ const KEYS: Record<keyof NodulabMetadata, string> = {
   opset: 'nodulab.opset',
   modelSpec: 'nodulab.model_spec',
 };
-const STRING_FIELDS = new Set<keyof NodulabMetadata>(['version', 'modelKind', 'task', 'inputName', 'configHash', 'batchNorm']);
+const STRING_FIELDS = new Set<keyof NodulabMetadata>([
+  'version',
+  'modelKind',
+  'task',
+  'inputName',
+  'configHash',
+  'batchNorm',
+]);
 
 /** The metadata as ONNX metadata_props entries (strings; structured values as JSON). */
 export function encodeMetadata(m: NodulabMetadata): { key: string; value: string }[] {
@@ -58,14 +65,23 @@ export function encodeMetadata(m: NodulabMetadata): { key: string; value: string
 }
 
 function isNumbers(v: unknown, n: number, positive: boolean): v is number[] {
-  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+  return (
+    Array.isArray(v) &&
+    v.length === n &&
+    v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))
+  );
 }
 
 /** Parses and validates metadata_props; throws naming the file and the missing or bad key. */
-export function decodeMetadata(props: readonly { key?: string | null; value?: string | null }[], file: string): NodulabMetadata {
+export function decodeMetadata(
+  props: readonly { key?: string | null; value?: string | null }[],
+  file: string,
+): NodulabMetadata {
   const map = new Map(props.map((p) => [p.key ?? '', p.value ?? '']));
   if (![...map.keys()].some((k) => k.startsWith('nodulab.'))) {
-    throw new Error(`${file}: an ONNX model without nodulab metadata (no "nodulab.*" metadata_props); export it with nodulab (\`nodulab export\`)`);
+    throw new Error(
+      `${file}: an ONNX model without nodulab metadata (no "nodulab.*" metadata_props); export it with nodulab (\`nodulab export\`)`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [field, key] of Object.entries(KEYS) as [keyof NodulabMetadata, string][]) {
@@ -84,15 +100,24 @@ export function decodeMetadata(props: readonly { key?: string | null; value?: st
   const bad = (key: string, why: string): never => {
     throw new Error(`${file}: nodulab metadata "${key}" ${why}`);
   };
-  if (!['classification', 'embedding', 'segmentation'].includes(m.task)) bad(KEYS.task, `must be classification, embedding or segmentation, got "${m.task}"`);
-  if (!Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string')) bad(KEYS.classNames, 'must be a list of strings');
-  if (!Array.isArray(m.outputNames) || m.outputNames.length === 0 || !m.outputNames.every((c) => typeof c === 'string')) bad(KEYS.outputNames, 'must be a non-empty list of names');
-  if (!Number.isInteger(m.inputChannels) || m.inputChannels < 1) bad(KEYS.inputChannels, `must be a positive integer, got ${JSON.stringify(m.inputChannels)}`);
-  if (!isNumbers(m.inputSize, 3, true) || !m.inputSize.every(Number.isInteger)) bad(KEYS.inputSize, `must be 3 positive integers (D, H, W), got ${JSON.stringify(m.inputSize)}`);
-  if (!isNumbers(m.spacing, 3, true)) bad(KEYS.spacing, `must be 3 positive numbers (z, y, x), got ${JSON.stringify(m.spacing)}`);
+  if (!['classification', 'embedding', 'segmentation'].includes(m.task))
+    bad(KEYS.task, `must be classification, embedding or segmentation, got "${m.task}"`);
+  if (!Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string'))
+    bad(KEYS.classNames, 'must be a list of strings');
+  if (!Array.isArray(m.outputNames) || m.outputNames.length === 0 || !m.outputNames.every((c) => typeof c === 'string'))
+    bad(KEYS.outputNames, 'must be a non-empty list of names');
+  if (!Number.isInteger(m.inputChannels) || m.inputChannels < 1)
+    bad(KEYS.inputChannels, `must be a positive integer, got ${JSON.stringify(m.inputChannels)}`);
+  if (!isNumbers(m.inputSize, 3, true) || !m.inputSize.every(Number.isInteger))
+    bad(KEYS.inputSize, `must be 3 positive integers (D, H, W), got ${JSON.stringify(m.inputSize)}`);
+  if (!isNumbers(m.spacing, 3, true))
+    bad(KEYS.spacing, `must be 3 positive numbers (z, y, x), got ${JSON.stringify(m.spacing)}`);
   const n = m.normalization as Normalization;
   if (!n || (n.type !== 'none' && !(n.type === 'window' && Number.isFinite(n.center) && n.width > 0))) {
-    bad(KEYS.normalization, `must be {"type":"window","center":c,"width":w>0} or {"type":"none"}, got ${JSON.stringify(n)}`);
+    bad(
+      KEYS.normalization,
+      `must be {"type":"window","center":c,"width":w>0} or {"type":"none"}, got ${JSON.stringify(n)}`,
+    );
   }
   return m;
 }

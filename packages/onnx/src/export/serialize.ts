@@ -59,11 +59,17 @@ export function serializeModel(graph: OnnxGraph, o: SerializeOptions): Uint8Arra
     graph: {
       name: o.graphName,
       node: graph.nodes.map((n) => ({
-        opType: n.opType, name: n.name, input: n.inputs, output: n.outputs,
+        opType: n.opType,
+        name: n.name,
+        input: n.inputs,
+        output: n.outputs,
         attribute: Object.entries(n.attributes).map(([k, v]) => attribute(k, v)),
       })),
       initializer: [...graph.initializers].map(([name, t]) => ({
-        name, dims: t.dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawLittleEndian(t.data),
+        name,
+        dims: t.dims,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: rawLittleEndian(t.data),
       })),
       input: o.inputs.map(valueInfo),
       output: o.outputs.map(valueInfo),

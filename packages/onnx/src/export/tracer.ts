@@ -2,8 +2,22 @@
 // ConvTranspose3d -> ConvTranspose, BatchNorm3d -> BatchNormalization, Linear -> Gemm, ReLU/LeakyReLU/
 // Sigmoid, MaxPool3d/AvgPool3d -> MaxPool/AveragePool, GlobalAvgPool3d -> GlobalAveragePool, Flatten.
 import {
-  AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, Dropout, Flatten, GlobalAvgPool3d, GraphTracer, Identity,
-  LeakyReLU, Linear, MaxPool3d, Module, ReLU, Sigmoid, Size3,
+  AvgPool3d,
+  BatchNorm3d,
+  Conv3d,
+  ConvTranspose3d,
+  Dropout,
+  Flatten,
+  GlobalAvgPool3d,
+  GraphTracer,
+  Identity,
+  LeakyReLU,
+  Linear,
+  MaxPool3d,
+  Module,
+  ReLU,
+  Sigmoid,
+  Size3,
 } from '@nodulab/nn';
 import { OnnxGraph } from './graph';
 
@@ -20,7 +34,10 @@ function pads(p: [number, number, number]): number[] {
 export class OnnxTracer implements GraphTracer<string> {
   private readonly names = new Map<Module, string>();
 
-  constructor(readonly graph: OnnxGraph, root: Module) {
+  constructor(
+    readonly graph: OnnxGraph,
+    root: Module,
+  ) {
     for (const [name, m] of root.namedModules()) this.names.set(m, name);
   }
 
@@ -38,30 +55,57 @@ export class OnnxTracer implements GraphTracer<string> {
     if (m instanceof Conv3d) {
       const inputs = [x, this.param(m, 'weight', m.weight.data, m.weight.shape)];
       if (m.bias) inputs.push(this.param(m, 'bias', m.bias.data, m.bias.shape));
-      return g.addNode('Conv', inputs, {
-        kernel_shape: { ints: m.weight.shape.slice(2) }, strides: { ints: m.stride }, pads: { ints: pads(m.padding) },
-        dilations: { ints: m.dilation }, group: { int: 1 },
-      }, this.label(m, 'conv'));
+      return g.addNode(
+        'Conv',
+        inputs,
+        {
+          kernel_shape: { ints: m.weight.shape.slice(2) },
+          strides: { ints: m.stride },
+          pads: { ints: pads(m.padding) },
+          dilations: { ints: m.dilation },
+          group: { int: 1 },
+        },
+        this.label(m, 'conv'),
+      );
     }
     if (m instanceof ConvTranspose3d) {
       const inputs = [x, this.param(m, 'weight', m.weight.data, m.weight.shape)];
       if (m.bias) inputs.push(this.param(m, 'bias', m.bias.data, m.bias.shape));
-      return g.addNode('ConvTranspose', inputs, {
-        kernel_shape: { ints: m.weight.shape.slice(2) }, strides: { ints: m.stride }, pads: { ints: pads(m.padding) },
-        output_padding: { ints: m.outputPadding }, dilations: { ints: m.dilation }, group: { int: 1 },
-      }, this.label(m, 'conv_transpose'));
+      return g.addNode(
+        'ConvTranspose',
+        inputs,
+        {
+          kernel_shape: { ints: m.weight.shape.slice(2) },
+          strides: { ints: m.stride },
+          pads: { ints: pads(m.padding) },
+          output_padding: { ints: m.outputPadding },
+          dilations: { ints: m.dilation },
+          group: { int: 1 },
+        },
+        this.label(m, 'conv_transpose'),
+      );
     }
     if (m instanceof BatchNorm3d) {
       if (!m.runningMean || !m.runningVar) {
-        throw new Error(`export: BatchNorm3d "${this.label(m, '?')}" has no running statistics (trackRunningStats false); ONNX inference needs them`);
+        throw new Error(
+          `export: BatchNorm3d "${this.label(m, '?')}" has no running statistics (trackRunningStats false); ONNX inference needs them`,
+        );
       }
       const c = m.numFeatures;
       const scale = m.weight ? m.weight.data : new Float32Array(c).fill(1);
       const shift = m.bias ? m.bias.data : new Float32Array(c);
-      return g.addNode('BatchNormalization', [
-        x, this.param(m, 'weight', scale, [c]), this.param(m, 'bias', shift, [c]),
-        this.param(m, 'running_mean', m.runningMean.data, [c]), this.param(m, 'running_var', m.runningVar.data, [c]),
-      ], { epsilon: { float: m.eps } }, this.label(m, 'batchnorm'));
+      return g.addNode(
+        'BatchNormalization',
+        [
+          x,
+          this.param(m, 'weight', scale, [c]),
+          this.param(m, 'bias', shift, [c]),
+          this.param(m, 'running_mean', m.runningMean.data, [c]),
+          this.param(m, 'running_var', m.runningVar.data, [c]),
+        ],
+        { epsilon: { float: m.eps } },
+        this.label(m, 'batchnorm'),
+      );
     }
     if (m instanceof Linear) {
       const inputs = [x, this.param(m, 'weight', m.weight.data, m.weight.shape)];
@@ -74,11 +118,17 @@ export class OnnxTracer implements GraphTracer<string> {
     if (m instanceof MaxPool3d || m instanceof AvgPool3d) {
       const k = triple(m.kernelSize);
       const attrs = {
-        kernel_shape: { ints: k }, strides: { ints: triple(m.options.stride ?? m.kernelSize) },
+        kernel_shape: { ints: k },
+        strides: { ints: triple(m.options.stride ?? m.kernelSize) },
         pads: { ints: pads(triple(m.options.padding ?? 0)) },
       };
       if (m instanceof MaxPool3d) return g.addNode('MaxPool', [x], attrs, 'maxpool');
-      return g.addNode('AveragePool', [x], { ...attrs, count_include_pad: { int: m.options.countIncludePad === false ? 0 : 1 } }, 'avgpool');
+      return g.addNode(
+        'AveragePool',
+        [x],
+        { ...attrs, count_include_pad: { int: m.options.countIncludePad === false ? 0 : 1 } },
+        'avgpool',
+      );
     }
     if (m instanceof GlobalAvgPool3d) return this.globalAvgPool(x);
     if (m instanceof Flatten) return this.flatten(x);

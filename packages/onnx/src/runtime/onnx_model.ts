@@ -68,7 +68,11 @@ function split(data: Float32Array, n: number): Float32Array[] {
  * if (p.task === 'classification') console.log(p.probabilities[0]);
  */
 export class OnnxModel {
-  private constructor(private readonly session: ort.InferenceSession, readonly metadata: NodulabMetadata, readonly file: string) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly metadata: NodulabMetadata,
+    readonly file: string,
+  ) {}
 
   /**
    * Loads and validates `file`: it must be a readable file holding an ONNX model with nodulab's
@@ -102,9 +106,11 @@ export class OnnxModel {
     const metadata = decodeMetadata(proto.metadataProps ?? [], name);
     const inputs = g.input.map((v) => v.name);
     const outputs = g.output.map((v) => v.name);
-    if (!inputs.includes(metadata.inputName)) throw new Error(`${where}: the graph has no input "${metadata.inputName}" (inputs: ${inputs.join(', ')})`);
+    if (!inputs.includes(metadata.inputName))
+      throw new Error(`${where}: the graph has no input "${metadata.inputName}" (inputs: ${inputs.join(', ')})`);
     const missing = metadata.outputNames.filter((o) => !outputs.includes(o));
-    if (missing.length) throw new Error(`${where}: the graph lacks the outputs ${missing.join(', ')} named in its metadata`);
+    if (missing.length)
+      throw new Error(`${where}: the graph lacks the outputs ${missing.join(', ')} named in its metadata`);
     let session: ort.InferenceSession;
     try {
       const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
@@ -148,7 +154,8 @@ export class OnnxModel {
   async predict(input: VolumeInput | readonly VolumeInput[], options: PredictOptions = {}): Promise<Prediction> {
     const { data, n } = prepareBatch(input, this.metadata, options.units ?? 'HU');
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
     const per = data.length / n;
     const outputs: Record<string, Float32Array[]> = {};
     for (let start = 0; start < n; start += batchSize) {
@@ -170,7 +177,11 @@ export class OnnxModel {
       return { task: 'classification', classNames: m.classNames, logits, probabilities, predicted };
     }
     return {
-      task: 'segmentation', classNames: m.classNames, shape: [...m.inputSize], logits, probabilities,
+      task: 'segmentation',
+      classNames: m.classNames,
+      shape: [...m.inputSize],
+      logits,
+      probabilities,
       masks: probabilities.map((p) => argmaxClasses(p, k, voxels)),
     };
   }

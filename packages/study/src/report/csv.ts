@@ -2,7 +2,18 @@
 import type { Aggregate } from '../aggregate';
 import type { StudyResults } from '../run_study';
 
-export const CSV_HEADER = ['section', 'loss', 'target', 'metric', 'n', 'mean', 'std', 'ci_lower', 'ci_upper', 'ci_half_width'];
+export const CSV_HEADER = [
+  'section',
+  'loss',
+  'target',
+  'metric',
+  'n',
+  'mean',
+  'std',
+  'ci_lower',
+  'ci_upper',
+  'ci_half_width',
+];
 
 function cell(v: string | number | null): string {
   if (v === null) return '';
@@ -18,9 +29,12 @@ export function metricsCsv(r: StudyResults): string {
   };
   const s = r.summary;
   for (const loss of r.losses) {
-    for (const [t, ms] of Object.entries(s.performance[loss] ?? {})) for (const [m, a] of Object.entries(ms)) add('performance', loss, t, m, a);
-    for (const [f, ms] of Object.entries(s.counterfactual[loss] ?? {})) for (const [m, a] of Object.entries(ms)) add('counterfactual', loss, f, m, a);
-    for (const [t, a] of Object.entries(s.probes[loss] ?? {})) add('probe', loss, t, r.runs.find((x) => x.loss === loss)?.probes[t]?.kind ?? 'score', a);
+    for (const [t, ms] of Object.entries(s.performance[loss] ?? {}))
+      for (const [m, a] of Object.entries(ms)) add('performance', loss, t, m, a);
+    for (const [f, ms] of Object.entries(s.counterfactual[loss] ?? {}))
+      for (const [m, a] of Object.entries(ms)) add('counterfactual', loss, f, m, a);
+    for (const [t, a] of Object.entries(s.probes[loss] ?? {}))
+      add('probe', loss, t, r.runs.find((x) => x.loss === loss)?.probes[t]?.kind ?? 'score', a);
     for (const [m, a] of Object.entries(s.saliency[loss] ?? {})) add('saliency', loss, 'gradcam', m, a);
   }
   return rows.map((row) => row.join(',')).join('\n') + '\n';

@@ -38,7 +38,9 @@ export function barChartSvg(c: BarChart): string {
   const [lo, hi] = c.domain;
   const y = (v: number): number => m.t + ph * (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo));
   const parts: string[] = [];
-  parts.push(`<svg class="chart" data-chart="${esc(c.id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.title)}">`);
+  parts.push(
+    `<svg class="chart" data-chart="${esc(c.id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.title)}">`,
+  );
   parts.push(`<title>${esc(c.title)}</title>`);
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="chart-title">${esc(c.title)}</text>`);
   for (let k = 0; k <= 4; k++) {
@@ -46,7 +48,9 @@ export function barChartSvg(c: BarChart): string {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${fmt(v)}</text>`);
   }
-  parts.push(`<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(c.yLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(c.yLabel)}</text>`,
+  );
   const gw = pw / Math.max(1, c.groups.length);
   const bw = Math.min(40, (gw * 0.8) / Math.max(1, c.series.length));
   c.groups.forEach((g, gi) => {
@@ -58,21 +62,33 @@ export function barChartSvg(c: BarChart): string {
       const base = y(Math.max(lo, Math.min(hi, 0)));
       const top = y(a.mean);
       const tip = `${s} · ${g}: ${a.mean.toFixed(3)}${a.halfWidth !== null ? ` ± ${a.halfWidth.toFixed(3)} (95% CI, n=${a.n})` : ` (n=${a.n})`}`;
-      parts.push(`<rect class="bar" x="${(x + 1).toFixed(1)}" y="${Math.min(top, base).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${Math.abs(base - top).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}" data-series="${esc(s)}" data-group="${esc(g)}" data-mean="${a.mean}" data-lower="${a.lower ?? ''}" data-upper="${a.upper ?? ''}"><title>${esc(tip)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${(x + 1).toFixed(1)}" y="${Math.min(top, base).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${Math.abs(base - top).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}" data-series="${esc(s)}" data-group="${esc(g)}" data-mean="${a.mean}" data-lower="${a.lower ?? ''}" data-upper="${a.upper ?? ''}"><title>${esc(tip)}</title></rect>`,
+      );
       if (a.lower !== null && a.upper !== null) {
         const cx = (x + bw / 2).toFixed(1);
-        parts.push(`<g class="ci"><line x1="${cx}" x2="${cx}" y1="${y(a.lower).toFixed(1)}" y2="${y(a.upper).toFixed(1)}"/><line x1="${(x + bw / 2 - 5).toFixed(1)}" x2="${(x + bw / 2 + 5).toFixed(1)}" y1="${y(a.lower).toFixed(1)}" y2="${y(a.lower).toFixed(1)}"/><line x1="${(x + bw / 2 - 5).toFixed(1)}" x2="${(x + bw / 2 + 5).toFixed(1)}" y1="${y(a.upper).toFixed(1)}" y2="${y(a.upper).toFixed(1)}"/></g>`);
+        parts.push(
+          `<g class="ci"><line x1="${cx}" x2="${cx}" y1="${y(a.lower).toFixed(1)}" y2="${y(a.upper).toFixed(1)}"/><line x1="${(x + bw / 2 - 5).toFixed(1)}" x2="${(x + bw / 2 + 5).toFixed(1)}" y1="${y(a.lower).toFixed(1)}" y2="${y(a.lower).toFixed(1)}"/><line x1="${(x + bw / 2 - 5).toFixed(1)}" x2="${(x + bw / 2 + 5).toFixed(1)}" y1="${y(a.upper).toFixed(1)}" y2="${y(a.upper).toFixed(1)}"/></g>`,
+        );
       }
     });
-    parts.push(`<text x="${(m.l + gi * gw + gw / 2).toFixed(1)}" y="${H - m.b + 18}" text-anchor="middle" class="tick">${esc(g)}</text>`);
+    parts.push(
+      `<text x="${(m.l + gi * gw + gw / 2).toFixed(1)}" y="${H - m.b + 18}" text-anchor="middle" class="tick">${esc(g)}</text>`,
+    );
   });
   if (c.reference && c.reference.y >= lo && c.reference.y <= hi) {
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(c.reference.y).toFixed(1)}" y2="${y(c.reference.y).toFixed(1)}" class="reference"/>`);
-    parts.push(`<text x="${W - m.r - 4}" y="${(y(c.reference.y) - 4).toFixed(1)}" text-anchor="end" class="tick">${esc(c.reference.label)}</text>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${y(c.reference.y).toFixed(1)}" y2="${y(c.reference.y).toFixed(1)}" class="reference"/>`,
+    );
+    parts.push(
+      `<text x="${W - m.r - 4}" y="${(y(c.reference.y) - 4).toFixed(1)}" text-anchor="end" class="tick">${esc(c.reference.label)}</text>`,
+    );
   }
   c.series.forEach((s, si) => {
     const lx = m.l + si * 130;
-    parts.push(`<rect x="${lx}" y="${H - 22}" width="12" height="12" fill="${PALETTE[si % PALETTE.length]}"/><text x="${lx + 16}" y="${H - 12}" class="legend">${esc(s)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${H - 22}" width="12" height="12" fill="${PALETTE[si % PALETTE.length]}"/><text x="${lx + 16}" y="${H - 12}" class="legend">${esc(s)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');

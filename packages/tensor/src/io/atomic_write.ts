@@ -7,7 +7,10 @@ import * as path from 'path';
 /** Writes bytes to `file` atomically (temp file in the same folder, fsync, rename, fsync folder). */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   let fd: number | null = null;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644);

@@ -12,7 +12,9 @@ export function relu(x: Tensor): Tensor {
 /** x where x > 0, else negativeSlope * x (PyTorch default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const out = new Tensor(native.leakyRelu(x.data, negativeSlope), x.shape);
-  return record(out, 'leakyRelu', [x], (g) => [new Tensor(native.leakyReluGrad(x.data, g.data, negativeSlope), x.shape)]);
+  return record(out, 'leakyRelu', [x], (g) => [
+    new Tensor(native.leakyReluGrad(x.data, g.data, negativeSlope), x.shape),
+  ]);
 }
 
 /** 1 / (1 + exp(-x)). */

@@ -11,7 +11,10 @@ import { expect5d, fmt } from './shape_utils';
 
 /** Options of {@link batchNorm3d}. */
 export interface BatchNorm3dOptions {
-  /** Normalize with batch statistics and update the running buffers (true) or use the running statistics (false, default). */
+  /**
+   * Normalize with batch statistics and update the running buffers (true) or use the running statistics (false,
+   * default).
+   */
   training?: boolean;
   /** Weight of the new batch statistics in the running average. Default 0.1. */
   momentum?: number;
@@ -28,7 +31,9 @@ type Grads = { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
 
 function checkChannels(op: string, name: string, t: Tensor | null | undefined, c: number, xs: Shape5): void {
   if (t && t.size !== c) {
-    throw new Error(`${op}: ${name} of shape ${fmt(t.shape)} has ${t.size} elements but x ${fmt(xs)} has ${c} channels`);
+    throw new Error(
+      `${op}: ${name} of shape ${fmt(t.shape)} has ${t.size} elements but x ${fmt(xs)} has ${c} channels`,
+    );
   }
 }
 
@@ -59,19 +64,26 @@ class BatchNormCall {
     this.momentum = options.momentum ?? 0.1;
     this.eps = options.eps ?? 1e-5;
     this.relu = options.relu ?? false;
-    if (typeof this.relu !== 'boolean') throw new Error(`${op}: relu must be a boolean, got ${JSON.stringify(this.relu)}`);
-    if (typeof this.training !== 'boolean') throw new Error(`${op}: training must be a boolean, got ${JSON.stringify(this.training)}`);
-    const eps = this.eps, momentum = this.momentum;
-    if (!(typeof eps === 'number' && eps > 0 && Number.isFinite(eps))) throw new Error(`${op}: eps must be a finite number > 0, got ${eps}`);
-    if (!(typeof momentum === 'number' && Number.isFinite(momentum))) throw new Error(`${op}: momentum must be a finite number, got ${momentum}`);
+    if (typeof this.relu !== 'boolean')
+      throw new Error(`${op}: relu must be a boolean, got ${JSON.stringify(this.relu)}`);
+    if (typeof this.training !== 'boolean')
+      throw new Error(`${op}: training must be a boolean, got ${JSON.stringify(this.training)}`);
+    const eps = this.eps,
+      momentum = this.momentum;
+    if (!(typeof eps === 'number' && eps > 0 && Number.isFinite(eps)))
+      throw new Error(`${op}: eps must be a finite number > 0, got ${eps}`);
+    if (!(typeof momentum === 'number' && Number.isFinite(momentum)))
+      throw new Error(`${op}: momentum must be a finite number, got ${momentum}`);
     checkChannels(op, 'runningMean', runningMean, c, xs);
     checkChannels(op, 'runningVar', runningVar, c, xs);
     checkChannels(op, 'weight', weight, c, xs);
     checkChannels(op, 'bias', bias, c, xs);
-    if ((runningMean === null) !== (runningVar === null)) throw new Error(`${op}: give both runningMean and runningVar, or neither`);
+    if ((runningMean === null) !== (runningVar === null))
+      throw new Error(`${op}: give both runningMean and runningVar, or neither`);
     if (this.training) {
       const m = xs[0] * xs[2] * xs[3] * xs[4];
-      if (m < 2) throw new Error(`${op}: expected more than 1 value per channel when training, got input size ${fmt(xs)}`);
+      if (m < 2)
+        throw new Error(`${op}: expected more than 1 value per channel when training, got input size ${fmt(xs)}`);
     } else if (!runningMean || !runningVar) {
       throw new Error(`${op}: runningMean and runningVar are required when not training`);
     }
@@ -85,8 +97,11 @@ class BatchNormCall {
   /** running = (1 - momentum) * running + momentum * batch, with the unbiased variance, like PyTorch. */
   updateRunningStats(mean: Float32Array, invstd: Float32Array): void {
     if (!this.runningMean || !this.runningVar) return;
-    const xs = this.xs, m = xs[0] * xs[2] * xs[3] * xs[4];
-    const rm = this.runningMean.data, rv = this.runningVar.data, momentum = this.momentum;
+    const xs = this.xs,
+      m = xs[0] * xs[2] * xs[3] * xs[4];
+    const rm = this.runningMean.data,
+      rv = this.runningVar.data,
+      momentum = this.momentum;
     for (let k = 0; k < xs[1]; k++) {
       const biasedVar = Math.max(0, 1 / (invstd[k] * invstd[k]) - this.eps);
       rm[k] = (1 - momentum) * rm[k] + momentum * mean[k];
@@ -95,7 +110,11 @@ class BatchNormCall {
   }
 
   /** Gradients in input order: x, then weight and bias where given; skips what is not needed. */
-  grads(needs: readonly boolean[], dx: () => Float32Array, dParams: () => { dgamma: Float32Array; dbeta: Float32Array }): (Tensor | null)[] {
+  grads(
+    needs: readonly boolean[],
+    dx: () => Float32Array,
+    dParams: () => { dgamma: Float32Array; dbeta: Float32Array },
+  ): (Tensor | null)[] {
     const out: (Tensor | null)[] = [needs[0] ? new Tensor(dx(), this.x.shape) : null];
     const p = needs.slice(1).some((n) => n) ? dParams() : null;
     if (this.weight) out.push(p && needs[1] ? new Tensor(p.dgamma, this.weight.shape) : null);
@@ -114,7 +133,15 @@ class BatchNormCall {
       // dx = dz * weight / sqrt(runningVar + eps): the same per-channel map with mean 0 and no bias.
       () => native.batchNormInfer(dz(), xs, w, null, new Float32Array(xs[1]), rv, eps),
       // dweight = sum dz * (x - runningMean) / sqrt(runningVar + eps), dbias = sum dz.
-      () => native.batchNormGrad(this.x.data, xs, dz(), null, rm, Float32Array.from(rv, (v) => 1 / Math.sqrt(v + eps))),
+      () =>
+        native.batchNormGrad(
+          this.x.data,
+          xs,
+          dz(),
+          null,
+          rm,
+          Float32Array.from(rv, (v) => 1 / Math.sqrt(v + eps)),
+        ),
     );
   }
 }
@@ -148,17 +175,30 @@ export function batchNorm3d(
   const name = relu ? 'batchNormRelu3d' : 'batchNorm3d';
 
   if (call.training) {
-    const { y, mean, invstd } = relu ? native.batchNormReluTrain(x.data, xs, w, b, eps) : native.batchNormTrain(x.data, xs, w, b, eps);
+    const { y, mean, invstd } = relu
+      ? native.batchNormReluTrain(x.data, xs, w, b, eps)
+      : native.batchNormTrain(x.data, xs, w, b, eps);
     call.updateRunningStats(mean, invstd);
     let cache: Grads | null = null;
     const grad = (g: Tensor) =>
-      (cache ??= relu ? native.batchNormReluGrad(x.data, xs, y, g.data, w, mean, invstd) : native.batchNormGrad(x.data, xs, g.data, w, mean, invstd));
-    return record(new Tensor(y, x.shape), name, call.inputs, (g, needs) => call.grads(needs, () => grad(g).dx, () => grad(g)));
+      (cache ??= relu
+        ? native.batchNormReluGrad(x.data, xs, y, g.data, w, mean, invstd)
+        : native.batchNormGrad(x.data, xs, g.data, w, mean, invstd));
+    return record(new Tensor(y, x.shape), name, call.inputs, (g, needs) =>
+      call.grads(
+        needs,
+        () => grad(g).dx,
+        () => grad(g),
+      ),
+    );
   }
 
   // Snapshots: later training steps update the buffers in place, the backward must see these values.
-  const rm = runningMean!.data.slice(), rv = runningVar!.data.slice();
-  const y = relu ? native.batchNormReluInfer(x.data, xs, w, b, rm, rv, eps) : native.batchNormInfer(x.data, xs, w, b, rm, rv, eps);
+  const rm = runningMean!.data.slice(),
+    rv = runningVar!.data.slice();
+  const y = relu
+    ? native.batchNormReluInfer(x.data, xs, w, b, rm, rv, eps)
+    : native.batchNormInfer(x.data, xs, w, b, rm, rv, eps);
   return record(new Tensor(y, x.shape), name, call.inputs, (g, needs) => {
     // With relu, the affine map's gradient is dz = dy where y > 0, else 0.
     let dz: Float32Array | null = null;
@@ -202,11 +242,30 @@ export function batchNormReluMaxPool3d(
     call.updateRunningStats(r.mean, r.invstd);
     let cache: Grads | null = null;
     const grad = (g: Tensor) =>
-      (cache ??= native.batchNormReluMaxPool3dGrad(x.data, xs, r.y, r.indices, g.data, w, r.mean, r.invstd, kernel, stride, padding));
-    return record(new Tensor(r.y, outShape), op, call.inputs, (g, needs) => call.grads(needs, () => grad(g).dx, () => grad(g)));
+      (cache ??= native.batchNormReluMaxPool3dGrad(
+        x.data,
+        xs,
+        r.y,
+        r.indices,
+        g.data,
+        w,
+        r.mean,
+        r.invstd,
+        kernel,
+        stride,
+        padding,
+      ));
+    return record(new Tensor(r.y, outShape), op, call.inputs, (g, needs) =>
+      call.grads(
+        needs,
+        () => grad(g).dx,
+        () => grad(g),
+      ),
+    );
   }
 
-  const rm = runningMean!.data.slice(), rv = runningVar!.data.slice();
+  const rm = runningMean!.data.slice(),
+    rv = runningVar!.data.slice();
   const { y, indices } = native.batchNormReluMaxPool3dInfer(x.data, xs, w, b, rm, rv, eps, kernel, stride, padding);
   return record(new Tensor(y, outShape), op, call.inputs, (g, needs) => {
     // dz = MaxPool3DGrad of the masked dy: the ReLU mask at each chosen element is y > 0.

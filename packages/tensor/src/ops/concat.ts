@@ -21,9 +21,15 @@ function prod(shape: readonly number[], from: number, to: number): number {
 
 /** Copies the (outer, len, inner) block of `src` starting at `srcStart` along the middle axis into `dst`. */
 function copyBlocks(
-  src: Float32Array, srcDim: number, srcStart: number,
-  dst: Float32Array, dstDim: number, dstStart: number,
-  outer: number, len: number, inner: number,
+  src: Float32Array,
+  srcDim: number,
+  srcStart: number,
+  dst: Float32Array,
+  dstDim: number,
+  dstStart: number,
+  outer: number,
+  len: number,
+  inner: number,
 ): void {
   const chunk = len * inner;
   for (let o = 0; o < outer; o++) {
@@ -48,7 +54,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   tensors.forEach((t: Tensor, k: number) => {
     const same = t.ndim === first.ndim && t.shape.every((s: number, i: number) => i === d || s === first.shape[i]);
     if (!same) {
-      throw new Error(`cat: tensor ${k} has shape ${fmt(t.shape)}, incompatible with tensor 0's ${fmt(first.shape)} for concatenation on dim ${d}`);
+      throw new Error(
+        `cat: tensor ${k} has shape ${fmt(t.shape)}, incompatible with tensor 0's ${fmt(first.shape)} for concatenation on dim ${d}`,
+      );
     }
     total += t.shape[d];
   });
@@ -84,7 +92,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d];
   if (start < 0 && Number.isInteger(start)) start += size;
   if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > size) {
-    throw new Error(`narrow: start ${start} and length ${length} do not fit dim ${d} of size ${size} (shape ${fmt(x.shape)})`);
+    throw new Error(
+      `narrow: start ${start} and length ${length} do not fit dim ${d} of size ${size} (shape ${fmt(x.shape)})`,
+    );
   }
   const outShape = [...x.shape];
   outShape[d] = length;
@@ -108,7 +118,9 @@ export function split(x: Tensor, sizes: readonly number[], dim = 0): Tensor[] {
   const d = resolveDim('split', dim, x.ndim);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== x.shape[d]) {
-    throw new Error(`split: sizes [${sizes.join(', ')}] must be non-negative integers summing to ${x.shape[d]} (dim ${d} of shape ${fmt(x.shape)})`);
+    throw new Error(
+      `split: sizes [${sizes.join(', ')}] must be non-negative integers summing to ${x.shape[d]} (dim ${d} of shape ${fmt(x.shape)})`,
+    );
   }
   let at = 0;
   return sizes.map((s) => {

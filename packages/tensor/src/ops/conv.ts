@@ -79,7 +79,9 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   for (let a = 0; a < 3; a++) {
     ys[2 + a] = windowOut(xs[2 + a], ws[2 + a], stride[a], padding[a], dilation[a]);
     if (ys[2 + a] < 1) {
-      throw new Error(`${op}: kernel ${fmt(ws)} (dilation ${fmt(dilation)}) is larger than input ${fmt(xs)} padded by ${fmt(padding)}`);
+      throw new Error(
+        `${op}: kernel ${fmt(ws)} (dilation ${fmt(dilation)}) is larger than input ${fmt(xs)} padded by ${fmt(padding)}`,
+      );
     }
   }
   const y = native.conv3d(x.data, xs, weight.data, ws, bias ? bias.data : null, stride, padding, dilation);
@@ -110,12 +112,19 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
  * @returns y (N, Co, oD, oH, oW), oD = (D - 1) stride - 2 padding + dilation (kD - 1) + outputPadding + 1
  * @throws when ranks, channel counts or options are wrong, or the output would be empty
  */
-export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose3dOptions = {}): Tensor {
+export function convTranspose3d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvTranspose3dOptions = {},
+): Tensor {
   const op = 'convTranspose3d';
   const xs = expect5d(op, 'input', x);
   const ws = expect5d(op, 'weight', weight);
   if (xs[1] !== ws[0]) {
-    throw new Error(`${op}: input ${fmt(xs)} has ${xs[1]} channels but weight ${fmt(ws)} (Ci, Co, kD, kH, kW) expects ${ws[0]}`);
+    throw new Error(
+      `${op}: input ${fmt(xs)} has ${xs[1]} channels but weight ${fmt(ws)} (Ci, Co, kD, kH, kW) expects ${ws[0]}`,
+    );
   }
   checkBias(op, bias, ws[1]);
   const stride = triple(op, 'stride', options.stride, 1, 1);
@@ -129,7 +138,9 @@ export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     }
     ys[2 + a] = (xs[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * (ws[2 + a] - 1) + outputPadding[a] + 1;
     if (ys[2 + a] < 1) {
-      throw new Error(`${op}: input ${fmt(xs)} with weight ${fmt(ws)} and padding ${fmt(padding)} gives an empty output`);
+      throw new Error(
+        `${op}: input ${fmt(xs)} with weight ${fmt(ws)} and padding ${fmt(padding)} gives an empty output`,
+      );
     }
   }
   // As a convolution: conv input = our output ys, conv weight = weight (Co_conv = Ci, Ci_conv = Co), dy = x.
@@ -138,7 +149,9 @@ export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const out = new Tensor(yData, ys);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, op, inputs, (g, needs) => {
-    const dx = needs[0] ? new Tensor(native.conv3d(g.data, ys, weight.data, ws, null, stride, padding, dilation), xs) : null;
+    const dx = needs[0]
+      ? new Tensor(native.conv3d(g.data, ys, weight.data, ws, null, stride, padding, dilation), xs)
+      : null;
     const dw = needs[1]
       ? new Tensor(native.conv3dBackpropFilter(g.data, ys, x.data, xs, ws, stride, padding, dilation, false).dw, ws)
       : null;

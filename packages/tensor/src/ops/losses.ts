@@ -33,7 +33,11 @@ export interface CrossEntropyOptions {
  * weight acts exactly like scaling that sample's class weight. Without weights 'mean' is the plain mean.
  * If every weight is 0 the mean is NaN, as in PyTorch. Gradients flow to the logits.
  */
-export function crossEntropy(logits: Tensor, target: Int32Array | readonly number[], options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  target: Int32Array | readonly number[],
+  options: CrossEntropyOptions = {},
+): Tensor {
   const op = 'crossEntropy';
   if (logits.ndim !== 2 || logits.shape[0] === 0 || logits.shape[1] === 0) {
     throw new Error(`${op}: logits must be a non-empty 2-D (N, C) tensor, got shape ${fmt(logits.shape)}`);
@@ -79,8 +83,13 @@ export interface ReductionOptions {
  * A loss l_k = f(input_k - target_k) per element, reduced; `f` returns [value, derivative]. The
  * gradient reaches both input and target (target gets the negated derivative).
  */
-function pointwiseLoss(op: string, input: Tensor, target: Tensor, reduction: Reduction | undefined,
-  f: (d: number) => [number, number]): Tensor {
+function pointwiseLoss(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction | undefined,
+  f: (d: number) => [number, number],
+): Tensor {
   expectSameShape(op, input, target, 'input', 'target');
   const r = checkReduction(op, reduction);
   const values = new Float64Array(input.size);
@@ -113,9 +122,11 @@ export interface SmoothL1Options extends ReductionOptions {
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
   const beta = options.beta ?? 1;
-  if (!(beta >= 0) || !Number.isFinite(beta)) throw new Error(`smoothL1Loss: beta must be a finite number >= 0, got ${beta}`);
+  if (!(beta >= 0) || !Number.isFinite(beta))
+    throw new Error(`smoothL1Loss: beta must be a finite number >= 0, got ${beta}`);
   return pointwiseLoss('smoothL1Loss', input, target, options.reduction, (d) =>
-    Math.abs(d) < beta ? [(0.5 * d * d) / beta, d / beta] : [Math.abs(d) - 0.5 * beta, Math.sign(d)]);
+    Math.abs(d) < beta ? [(0.5 * d * d) / beta, d / beta] : [Math.abs(d) - 0.5 * beta, Math.sign(d)],
+  );
 }
 
 /** Options of {@link diceLoss}. */
@@ -132,17 +143,23 @@ export interface DiceOptions extends ReductionOptions {
  */
 export function diceLoss(input: Tensor, target: Tensor, options: DiceOptions = {}): Tensor {
   const op = 'diceLoss';
-  if (input.ndim < 2) throw new Error(`${op}: input must be (N, C, ...) with at least 2 dimensions, got shape ${fmt(input.shape)}`);
+  if (input.ndim < 2)
+    throw new Error(`${op}: input must be (N, C, ...) with at least 2 dimensions, got shape ${fmt(input.shape)}`);
   expectSameShape(op, input, target, 'input', 'target');
   const smooth = options.smooth ?? 1e-5;
-  if (!(smooth >= 0) || !Number.isFinite(smooth)) throw new Error(`${op}: smooth must be a finite number >= 0, got ${smooth}`);
+  if (!(smooth >= 0) || !Number.isFinite(smooth))
+    throw new Error(`${op}: smooth must be a finite number >= 0, got ${smooth}`);
   const r = checkReduction(op, options.reduction);
   const [n, c] = input.shape;
   const pairs = n * c;
   const len = pairs === 0 ? 0 : input.size / pairs;
-  const inter = new Float64Array(pairs), denom = new Float64Array(pairs), values = new Float64Array(pairs);
+  const inter = new Float64Array(pairs),
+    denom = new Float64Array(pairs),
+    values = new Float64Array(pairs);
   for (let q = 0; q < pairs; q++) {
-    let pt = 0, ps = 0, ts = 0;
+    let pt = 0,
+      ps = 0,
+      ts = 0;
     for (let k = q * len; k < (q + 1) * len; k++) {
       pt += input.data[k] * target.data[k];
       ps += input.data[k];
@@ -161,7 +178,9 @@ export function diceLoss(input: Tensor, target: Tensor, options: DiceOptions = {
       const other = which === 0 ? target : input;
       const d = new Float32Array(input.size);
       for (let q = 0; q < pairs; q++) {
-        const u = up(q), D = denom[q], I = inter[q];
+        const u = up(q),
+          D = denom[q],
+          I = inter[q];
         for (let k = q * len; k < (q + 1) * len; k++) d[k] = (-u * (2 * other.data[k] * D - I)) / (D * D);
       }
       return new Tensor(d, self.shape);
@@ -199,7 +218,8 @@ export function l2Normalize(x: Tensor, options: L2NormalizeOptions = {}): Tensor
   return record(out, op, [x], (g) => {
     const dx = new Float32Array(x.size);
     for (let i = 0; i < n; i++) {
-      if (!(norms[i] <= eps)) { // NaN norms take this branch too, so NaN reaches the gradient
+      if (!(norms[i] <= eps)) {
+        // NaN norms take this branch too, so NaN reaches the gradient
         let yg = 0;
         for (let k = i * d; k < (i + 1) * d; k++) yg += y[k] * g.data[k];
         for (let k = i * d; k < (i + 1) * d; k++) dx[k] = (g.data[k] - y[k] * yg) / norms[i];
@@ -218,7 +238,8 @@ export interface ContrastiveOptions {
 }
 
 function checkTemperature(op: string, t: number): number {
-  if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) throw new Error(`${op}: temperature must be a finite number > 0, got ${t}`);
+  if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t))
+    throw new Error(`${op}: temperature must be a finite number > 0, got ${t}`);
   return t;
 }
 
@@ -230,9 +251,14 @@ function checkTemperature(op: string, t: number): number {
  * averaged over the anchors that have at least one positive (0, with zero gradient, when none has).
  * Loss and gradient come from one fused native kernel.
  */
-export function supConLoss(z: Tensor, labels: Int32Array | readonly number[], options: ContrastiveOptions = {}): Tensor {
+export function supConLoss(
+  z: Tensor,
+  labels: Int32Array | readonly number[],
+  options: ContrastiveOptions = {},
+): Tensor {
   const op = 'supConLoss';
-  if (z.ndim !== 2 || z.shape[0] === 0 || z.shape[1] === 0) throw new Error(`${op}: z must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z.shape)}`);
+  if (z.ndim !== 2 || z.shape[0] === 0 || z.shape[1] === 0)
+    throw new Error(`${op}: z must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z.shape)}`);
   const tau = checkTemperature(op, options.temperature ?? 0.1);
   const [n, d] = z.shape;
   const lab = toLabels(op, 'labels', labels, n);
@@ -241,7 +267,12 @@ export function supConLoss(z: Tensor, labels: Int32Array | readonly number[], op
   const out = Tensor.from([r.loss], []);
   return record(out, op, [zn], (g) => {
     const scale = g.data[0];
-    return [new Tensor(r.grad.map((v) => v * scale), zn.shape)];
+    return [
+      new Tensor(
+        r.grad.map((v) => v * scale),
+        zn.shape,
+      ),
+    ];
   });
 }
 
@@ -252,7 +283,8 @@ export function supConLoss(z: Tensor, labels: Int32Array | readonly number[], op
  */
 export function ntXentLoss(z1: Tensor, z2: Tensor, options: ContrastiveOptions = {}): Tensor {
   const op = 'ntXentLoss';
-  if (z1.ndim !== 2 || z1.shape[0] === 0 || z1.shape[1] === 0) throw new Error(`${op}: z1 must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z1.shape)}`);
+  if (z1.ndim !== 2 || z1.shape[0] === 0 || z1.shape[1] === 0)
+    throw new Error(`${op}: z1 must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z1.shape)}`);
   expectSameShape(op, z1, z2, 'z1', 'z2');
   const tau = checkTemperature(op, options.temperature ?? 0.07);
   const n = z1.shape[0];

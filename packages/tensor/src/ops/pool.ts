@@ -34,7 +34,9 @@ export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPo
   const xShape = x.shape as unknown as Shape5;
   const { y, indices } = native.maxPool3d(x.data, xShape, w.kernel, w.stride, w.padding);
   const out = new Tensor(y, w.outShape);
-  return record(out, 'maxPool3d', [x], (g) => [new Tensor(native.maxPool3dGrad(g.data, indices, w.outShape, xShape), x.shape)]);
+  return record(out, 'maxPool3d', [x], (g) => [
+    new Tensor(native.maxPool3dGrad(g.data, indices, w.outShape, xShape), x.shape),
+  ]);
 }
 
 /**
@@ -48,7 +50,8 @@ export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPo
 export function avgPool3d(x: Tensor, kernelSize: number | Triple, options: AvgPool3dOptions = {}): Tensor {
   const w = poolWindow('avgPool3d', x, kernelSize, options);
   const includePad = options.countIncludePad ?? true;
-  if (typeof includePad !== 'boolean') throw new Error(`avgPool3d: countIncludePad must be a boolean, got ${JSON.stringify(includePad)}`);
+  if (typeof includePad !== 'boolean')
+    throw new Error(`avgPool3d: countIncludePad must be a boolean, got ${JSON.stringify(includePad)}`);
   const xShape = x.shape as unknown as Shape5;
   const out = new Tensor(native.avgPool3d(x.data, xShape, w.kernel, w.stride, w.padding, includePad), w.outShape);
   return record(out, 'avgPool3d', [x], (g) => [

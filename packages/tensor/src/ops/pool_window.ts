@@ -32,7 +32,9 @@ export function poolWindow(op: string, x: Tensor, kernelSize: number | Triple, o
   }
   const out = [0, 1, 2].map((i) => windowOut(xs[i + 2], kernel[i], stride[i], padding[i]));
   if (out.some((o) => o < 1)) {
-    throw new Error(`${op}: output size ${fmt(out)} is too small: input ${fmt(xs)}, kernel ${fmt(kernel)}, stride ${fmt(stride)}, padding ${fmt(padding)}`);
+    throw new Error(
+      `${op}: output size ${fmt(out)} is too small: input ${fmt(xs)}, kernel ${fmt(kernel)}, stride ${fmt(stride)}, padding ${fmt(padding)}`,
+    );
   }
   return { kernel, stride, padding, outShape: [xs[0], xs[1], out[0], out[1], out[2]] };
 }

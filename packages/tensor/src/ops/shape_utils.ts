@@ -21,7 +21,13 @@ export function expectSameShape(op: string, a: Tensor, b: Tensor, an = 'a', bn =
 }
 
 /** Expands a number or a triple to a triple of integers >= min, naming the option on error. */
-export function triple(op: string, name: string, v: number | readonly number[] | undefined, dflt: number, min: number): Triple {
+export function triple(
+  op: string,
+  name: string,
+  v: number | readonly number[] | undefined,
+  dflt: number,
+  min: number,
+): Triple {
   const t = v === undefined ? [dflt, dflt, dflt] : typeof v === 'number' ? [v, v, v] : [...v];
   if (t.length !== 3 || t.some((x) => !Number.isInteger(x) || x < min)) {
     throw new Error(`${op}: ${name} must be an integer >= ${min} or three of them, got ${JSON.stringify(v)}`);

@@ -7,7 +7,8 @@ import { fmt } from './shape_utils';
 
 /** Checks that x is a non-empty (N, C) tensor and dim names its class axis; returns [N, C]. */
 function rowsCols(op: string, x: Tensor, dim: number): [number, number] {
-  if (x.ndim !== 2) throw new Error(`${op}: x must be 2-D (N, C), got shape ${fmt(x.shape)}; only 2-D input is supported`);
+  if (x.ndim !== 2)
+    throw new Error(`${op}: x must be 2-D (N, C), got shape ${fmt(x.shape)}; only 2-D input is supported`);
   if (dim !== -1 && dim !== 1) throw new Error(`${op}: dim must be -1 or 1 (the class axis of (N, C)), got ${dim}`);
   if (x.shape[0] === 0 || x.shape[1] === 0) throw new Error(`${op}: x of shape ${fmt(x.shape)} is empty`);
   return [x.shape[0], x.shape[1]];
