@@ -60,6 +60,11 @@ export interface DatasetSpec {
   window?: { center: number; width: number };
   /** P(target class = 1), default 0.5. */
   classBalance?: number;
+  /**
+   * How far apart the default classes' core feature lies, in [0, 1.5] (default {@link DEFAULT_SEPARATION}):
+   * 0 puts malignant margins just past the label rule's threshold, 1 makes them plainly irregular.
+   */
+  separation?: number;
   factors?: FactorDistributions;
   classes?: { '0'?: FactorDistributions; '1'?: FactorDistributions };
   shortcuts?: ShortcutSpec[];
@@ -130,11 +135,33 @@ export const DEFAULT_FACTORS: Record<FactorName, Distribution> = {
   contrast: { const: 1 },
 };
 
-/** Default per-class distributions of the core feature: smooth benign (0) vs irregular malignant (1). */
-export const DEFAULT_CLASSES: [FactorDistributions, FactorDistributions] = [
-  { lobulation: { uniform: [0, 0.05] }, spiculationCount: { const: 0 } },
-  { lobulation: { uniform: [0.15, 0.35] }, spiculationCount: { int: [0, 8] } },
-];
+/**
+ * The class separation of the default spec: at 1 a NoduleNet3D learns the core feature (margin) on iid
+ * data within the default study's budget (see `nodulab study learnability`, which measured it).
+ */
+export const DEFAULT_SEPARATION = 1;
+
+/**
+ * Per-class distributions of the core feature at class separation `s` (0 to 1.5): smooth benign (0)
+ * nodules, and malignant (1) ones whose lobulation, spicule count, length and width grow with s. At
+ * s = 0 malignant margins lie just past the label rule's threshold (lobulation > 0.1, or one spicule).
+ */
+export function separatedClasses(s: number): [FactorDistributions, FactorDistributions] {
+  if (!(s >= 0 && s <= 1.5)) throw new Error(`separatedClasses: separation must lie in [0, 1.5], got ${s}`);
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return [
+    { lobulation: { uniform: [0, 0.03] }, spiculationCount: { const: 0 } },
+    {
+      lobulation: { uniform: [r(0.11 + 0.19 * s), r(0.15 + 0.35 * s)] },
+      spiculationCount: { int: [Math.round(5 * s), Math.max(1, Math.round(10 * s))] },
+      spiculationLength: { uniform: [r(2 + 2 * s), r(5 + 3 * s)] },
+      spiculationWidth: { uniform: [r(1 + 0.5 * s), r(2 + 0.5 * s)] },
+    },
+  ];
+}
+
+/** Default per-class distributions of the core feature: {@link separatedClasses} at the default separation. */
+export const DEFAULT_CLASSES: [FactorDistributions, FactorDistributions] = separatedClasses(DEFAULT_SEPARATION);
 
 /** An invalid spec: `errors` lists every problem as "path: message". */
 export class SpecError extends Error {
@@ -247,6 +274,9 @@ export const DatasetSpecSchema = refineWith(
         .optional()
         .describe('intensity window mapped to [0, 1] (default center -600, width 1500 HU)'),
       classBalance: probability().optional().describe('P(target class = 1), default 0.5'),
+      separation: number({ in: [0, 1.5] })
+        .optional()
+        .describe("separation of the default classes' core feature (margin), 0 to 1.5, default 1"),
       factors: factorMap.optional(),
       classes: classes.optional().describe('per-class distributions over `factors`'),
       shortcuts: z
@@ -300,9 +330,10 @@ export function readSpecFile(file: string): DatasetSpec {
 /** Fills every default of a validated spec for `split` and applies that split's override (if any). */
 export function resolveSpec(spec: DatasetSpec, split: string): ResolvedSpec {
   const o = spec.splits?.[split] ?? {};
+  const core = spec.separation === undefined ? DEFAULT_CLASSES : separatedClasses(spec.separation);
   const classes = ([0, 1] as const).map((y) => ({
     ...DEFAULT_FACTORS,
-    ...DEFAULT_CLASSES[y],
+    ...core[y],
     ...spec.factors,
     ...spec.classes?.[`${y}`],
     ...o.factors,
