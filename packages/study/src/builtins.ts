@@ -11,7 +11,15 @@ export const BUILTIN_STUDIES: Readonly<Record<string, Record<string, unknown>>> 
       'nodule size agrees with the label with rho = 0.9; tested in distribution, at rho 0.5 and 0.0, and under a scanner shift.',
     losses: ['ce', 'supcon', 'simclr'],
     seeds: 3,
-    train: { spec: 'shortcut-size', rho: 0.9, n: 512, valN: 256 },
+    train: { spec: 'shortcut-size', rho: 0.9, n: 1024, valN: 256 },
+    // The budget `nodulab study learnability` showed to teach the core feature on iid data (see README).
+    volume: { shape: [20, 20, 20], spacing: [1.2, 1.2, 1.2] },
+    config: {
+      optimizer: { name: 'adam', lr: 0.003 },
+      epochs: 10,
+      pretrainEpochs: 10,
+      probe: { epochs: 6, optimizer: { name: 'adam', lr: 0.1 } },
+    },
     testN: 256,
     analysis: { testSet: 'rho0.5', n: 256, gradcamN: 64 },
     threads: 2,

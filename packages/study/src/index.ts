@@ -12,3 +12,4 @@ export * from './run_study';
 export { metricsCsv, CSV_HEADER } from './report/csv';
 export { reportHtml, fmtCI } from './report/html';
 export { barChartSvg } from './report/svg';
+export * from './learnability';

@@ -19,6 +19,7 @@ import {
 import { parseArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
+import { runLearnabilityCommand } from './study_learnability';
 
 const OPTIONS = {
   spec: { type: 'string', description: 'study spec .json (instead of a built-in study)' },
@@ -136,11 +137,12 @@ export function studyReport(r: StudyResults, outDir: string): string {
 
 export const studyCommand: Command = {
   name: 'study',
-  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')} or --spec): losses x seeds, tests under shift, features used, report.html`,
+  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
   async run(argv) {
     const { options: o, positionals } = parseArgs(argv, OPTIONS);
+    if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));

@@ -13,7 +13,7 @@ const METRIC_LABEL: Record<string, string> = {
   auroc: 'AUROC',
 };
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:24px auto;padding:0 16px;color:#222}
+export const CSS = `body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:24px auto;padding:0 16px;color:#222}
 h1{font-size:24px}h2{margin-top:36px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0 16px}
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}
 .chart{display:block;margin:8px 0;max-width:100%;height:auto}.chart-title{font-weight:600;font-size:14px}.tick,.legend{font-size:11px;fill:#333}
@@ -28,7 +28,7 @@ export function fmtCI(a: Aggregate | undefined, digits = 3): string {
     : a.mean.toFixed(digits);
 }
 
-function table(head: string[], rows: string[][], id: string): string {
+export function table(head: string[], rows: string[][], id: string): string {
   return `<table data-table="${esc(id)}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -232,9 +232,17 @@ export function reportHtml(r: StudyResults): string {
     `<p class="note">Files: ${esc(r.files.metricsJson)} (every number, per seed and aggregated), ${esc(r.files.metricsCsv)}, ${esc(r.files.study)} (the resolved study), runs/&lt;loss&gt;-s&lt;seed&gt;/ (config, log, checkpoints).</p>`,
   );
 
+  return htmlPage(`nodulab study: ${r.study}`, body);
+}
+
+/**
+ * A self-contained page: inline CSS, the given body parts, and tiny inline scripts that record script
+ * errors (#errors) and mark the page rendered (body data-charts / data-rendered). Fetches nothing.
+ */
+export function htmlPage(title: string, body: readonly string[]): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>nodulab study: ${esc(r.study)}</title>
+<title>${esc(title)}</title>
 <script>(function(){var errs=[];function note(m){errs.push(m);var d=document.getElementById('errors');if(d){d.textContent=errs.join('\\n');d.setAttribute('data-count',String(errs.length));}}
 window.addEventListener('error',function(e){note(String(e.message||e));});var ce=console.error;console.error=function(){note(Array.prototype.join.call(arguments,' '));return ce.apply(console,arguments);};})();</script>
 <style>${CSS}</style></head>
