@@ -16,7 +16,7 @@ import {
   runStudy,
   withSeeds,
 } from '@nodulab/study';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -139,8 +139,7 @@ export const studyCommand: Command = {
   summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')} or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
+  async run(o, positionals) {
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));
