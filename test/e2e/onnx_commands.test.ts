@@ -71,27 +71,17 @@ describe('export -> infer -> evaluate', () => {
   });
 
   it('needs --model for a checkpoint that does not record it, and checks it against the weights', async () => {
-    const bare = await run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx')]);
+    // `nodulab export` of the checkpoint without model metadata, with `options` after --checkpoint and --out.
+    const exportBare = (...options: string[]) =>
+      run(['export', '--checkpoint', f('bare.safetensors'), '--out', f('bare.onnx'), ...options]);
+    const bare = await exportBare();
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/does not record its model kind; pass --model/);
-    const wrong = await run([
-      'export',
-      '--checkpoint',
-      f('bare.safetensors'),
-      '--out',
-      f('bare.onnx'),
-      '--model',
-      'nodulenet3d',
-    ]);
+    const wrong = await exportBare('--model', 'nodulenet3d');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/shape mismatch for "features.0.weight"/);
     expect(fs.existsSync(f('bare.onnx'))).toBe(false);
-    const ok = await run([
-      'export',
-      '--checkpoint',
-      f('bare.safetensors'),
-      '--out',
-      f('bare.onnx'),
+    const ok = await exportBare(
       '--model',
       'nodulenet3d',
       '--model-options',
@@ -100,7 +90,7 @@ describe('export -> infer -> evaluate', () => {
       'keep',
       '--class-names',
       'no,yes',
-    ]);
+    );
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/BatchNorm BatchNormalization, config none/);
   });

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnCli } from '../helpers/spawn_cli';
+import { tinyRunConfig } from '../helpers/tiny_run';
 
 jest.setTimeout(180_000);
 
@@ -14,30 +15,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A tiny, easy run: large spiculated vs small smooth nodules at 16^3, a quarter-width model, 3 epochs. */
-const CONFIG = {
-  loss: 'ce',
-  epochs: 3,
-  model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.25 } },
-  batchSize: 8,
-  optimizer: { name: 'adam', lr: 0.01 },
-  data: {
-    spec: {
-      name: 'easy',
-      volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
-      classes: {
-        '0': { lobulation: { uniform: [0, 0.02] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 8] } },
-        '1': {
-          lobulation: { uniform: [0.3, 0.4] },
-          spiculationCount: { int: [6, 8] },
-          diameter: { uniform: [14, 18] },
-        },
-      },
-    },
-    train: { split: 'train', n: 256 },
-    val: { split: 'val', n: 32 },
-  },
-  threads: 1,
-};
+const CONFIG = { loss: 'ce', epochs: 3, ...tinyRunConfig(256) };
 
 /** The step records of a run's log.jsonl so far (a partly written last line is ignored). */
 function stepsLogged(run: string): { epoch: number; step: number }[] {

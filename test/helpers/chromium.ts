@@ -1,5 +1,6 @@
 // Test helper: renders an HTML file in headless Chromium (Debian's `chromium`) and returns the DOM
 // after scripts ran plus every console message it logged; `CHROMIUM` is null when /usr/bin/chromium is missing.
+// Also the checks a study report's HTML and its render must pass, and a CSV parser.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -39,6 +40,34 @@ export function renderInChromium(file: string): { dom: string; consoleMessages: 
   } finally {
     fs.rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** The data-chart ids of the six charts every study report holds. */
+export const REPORT_CHARTS = [
+  'performance-accuracy',
+  'performance-balancedAccuracy',
+  'performance-auroc',
+  'counterfactual-flip-rate',
+  'probe-scores',
+  'saliency-inside',
+];
+
+/** Expects the report's HTML to hold each of {@link REPORT_CHARTS}. */
+export function expectReportCharts(html: string): void {
+  for (const id of REPORT_CHARTS) expect(html).toContain(`data-chart="${id}"`);
+}
+
+/**
+ * Renders a report in Chromium and expects it to have run its scripts, drawn its six charts, and shown
+ * and logged no error; returns the rendered DOM for further checks.
+ */
+export function expectCleanRender(file: string): string {
+  const { dom, consoleMessages } = renderInChromium(file);
+  expect(dom).toMatch(/data-rendered="ok"/);
+  expect(dom).toMatch(/data-charts="6"/);
+  expect(dom).toMatch(/<div id="errors" data-count="0"><\/div>/);
+  expect(consoleMessages).toEqual([]);
+  return dom;
 }
 
 /** Parses simple CSV (quoted cells with "" escapes) into rows of cells. */

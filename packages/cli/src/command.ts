@@ -1,5 +1,5 @@
 // The shape of a nodulab subcommand. Each lives in commands/<name>.ts and is listed in commands/index.ts.
-import type { OptionSpecs } from './args';
+import type { OptionSpecs, ParsedOptions } from './args';
 
 /** A subcommand of `nodulab`. */
 export interface Command {
@@ -10,6 +10,10 @@ export interface Command {
   /** Positional arguments, e.g. "<volume.nii.gz|dir>", for the usage line. */
   positionals?: string;
   options: OptionSpecs;
-  /** Runs the command; resolves to the process exit code. Throws UsageError for bad invocations. */
-  run(argv: readonly string[]): Promise<number>;
+  /**
+   * Runs the command on its parsed options (defaults filled in) and positionals; resolves to the
+   * process exit code. Throws UsageError for bad invocations. A command without `positionals` is
+   * given none: main rejects any.
+   */
+  run(options: ParsedOptions, positionals: string[]): Promise<number>;
 }

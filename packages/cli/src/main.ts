@@ -1,6 +1,6 @@
 // Entry point of the `nodulab` command: dispatches to a subcommand, turns errors into messages and
 // exit codes (2 for usage errors, 1 for failures), never a stack trace for a user mistake.
-import { describeOptions, UsageError } from './args';
+import { describeOptions, parseArgs, UsageError } from './args';
 import { COMMANDS } from './commands';
 import type { Command } from './command';
 
@@ -30,7 +30,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    return await cmd.run(rest);
+    const { options, positionals } = parseArgs(rest, cmd.options);
+    if (!cmd.positionals && positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    return await cmd.run(options, positionals);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`nodulab ${cmd.name}: ${e.message}\n\n${usage(cmd)}\n`);

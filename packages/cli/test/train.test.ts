@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCli as run } from '../../../test/helpers/run_cli';
+import { tinyRunConfig } from '../../../test/helpers/tiny_run';
 
 jest.setTimeout(60_000);
 
@@ -14,28 +15,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A tiny, easy run: large spiculated vs small smooth nodules, 16^3 voxels, a quarter-width model. */
-const TINY = {
-  model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.25 } },
-  batchSize: 8,
-  optimizer: { name: 'adam', lr: 0.01 },
-  data: {
-    spec: {
-      name: 'easy',
-      volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
-      classes: {
-        '0': { lobulation: { uniform: [0, 0.02] }, spiculationCount: { const: 0 }, diameter: { uniform: [6, 8] } },
-        '1': {
-          lobulation: { uniform: [0.3, 0.4] },
-          spiculationCount: { int: [6, 8] },
-          diameter: { uniform: [14, 18] },
-        },
-      },
-    },
-    train: { split: 'train', n: 48 },
-    val: { split: 'val', n: 32 },
-  },
-  threads: 1,
-};
+const TINY = tinyRunConfig(48);
 
 function writeConfig(doc: unknown): string {
   const file = path.join(dir, 'config.json');

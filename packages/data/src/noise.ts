@@ -2,6 +2,7 @@
 // smooth value noise (trilinear lattice), and separable Gaussian blur along one axis. The hot loops run
 // in the native addon's noise kernels (native/src/ops/noise); randomness still comes from `Generator`.
 import { Generator, native } from '@nodulab/tensor';
+import { trilinearAt } from './trilinear';
 
 if (
   typeof native.fillNormal !== 'function' ||
@@ -107,23 +108,7 @@ export class PointNoise {
     const pz = min(max((z - this.origin[0]) / c, 0), this.gz - 1.001);
     const py = min(max((y - this.origin[1]) / c, 0), this.gy - 1.001);
     const px = min(max((x - this.origin[2]) / c, 0), this.gx - 1.001);
-    const iz = floor(pz),
-      iy = floor(py),
-      ix = floor(px);
-    const tz = pz - iz,
-      ty = py - iy,
-      tx = px - ix;
-    const L = this.lattice,
-      gx = this.gx,
-      gyx = this.gy * gx;
-    const b = iz * gyx + iy * gx + ix;
-    const c00 = L[b] + tx * (L[b + 1] - L[b]);
-    const c01 = L[b + gx] + tx * (L[b + gx + 1] - L[b + gx]);
-    const c10 = L[b + gyx] + tx * (L[b + gyx + 1] - L[b + gyx]);
-    const c11 = L[b + gyx + gx] + tx * (L[b + gyx + gx + 1] - L[b + gyx + gx]);
-    const c0 = c00 + ty * (c01 - c00);
-    const c1 = c10 + ty * (c11 - c10);
-    return c0 + tz * (c1 - c0);
+    return trilinearAt(this.lattice, this.gz, this.gy, this.gx, pz, py, px);
   }
 }
 

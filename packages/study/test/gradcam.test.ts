@@ -74,13 +74,7 @@ describe('gradCam3d', () => {
       const coarse = new Float32Array(S);
       for (let c = 0; c < C; c++)
         for (let s = 0; s < S; s++) coarse[s] += (Wc[cls * C + c] / S) * A.data[(n * C + c) * S + s];
-      const expected = upsampleTrilinear(
-        coarse.map((v) => Math.max(0, v)),
-        [d, h, w],
-        [8, 8, 8],
-      );
-      const got = r.cams.subarray(n * 512, (n + 1) * 512);
-      for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
+      expectCam(r.cams, n, coarse, [d, h, w]);
     }
     expect(model.parameters().every((p) => p.grad === null)).toBe(true);
   });
@@ -124,13 +118,7 @@ describe('gradCam3d', () => {
         for (let s = 0; s < S; s++) alpha += leaf.grad!.data[(n * C + c) * S + s] / S;
         for (let s = 0; s < S; s++) coarse[s] += alpha * A.data[(n * C + c) * S + s];
       }
-      const expected = upsampleTrilinear(
-        coarse.map((v) => Math.max(0, v)),
-        [d, h, w],
-        [8, 8, 8],
-      );
-      const got = r.cams.subarray(n * 512, (n + 1) * 512);
-      for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
+      expectCam(r.cams, n, coarse, [d, h, w]);
     }
     expect(Array.from(r.logits)).toEqual(Array.from(logits.data));
   });
@@ -141,6 +129,17 @@ describe('gradCam3d', () => {
 });
 
 /** Runs the children [from, to) of a Sequential one by one (no fused kernels). */
+/** Expects sample n's map in cams (8^3 per sample) to be relu(coarse), of shape dhw, upsampled to 8^3. */
+function expectCam(cams: Float32Array, n: number, coarse: Float32Array, dhw: [number, number, number]): void {
+  const expected = upsampleTrilinear(
+    coarse.map((v) => Math.max(0, v)),
+    dhw,
+    [8, 8, 8],
+  );
+  const got = cams.subarray(n * 512, (n + 1) * 512);
+  for (let i = 0; i < 512; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
+}
+
 function run(seq: Sequential, from: number, to: number, x: Tensor): Tensor {
   for (let i = from; i < to; i++) x = seq.at(i).forward(x);
   return x;

@@ -10,6 +10,19 @@ export type Triple = [number, number, number];
 /** A 5-D shape (N, C, D, H, W). */
 export type Shape5 = [number, number, number, number, number];
 
+/** The input of a batch norm: x (N,C,D,H,W) and its per-channel scale gamma and shift beta (null: 1 and 0). */
+type BatchNormInput = [x: Float32Array, xShape: Shape5, gamma: Float32Array | null, beta: Float32Array | null];
+/** Per-channel running statistics (C) and eps, for a batch norm in evaluation. */
+type RunningStats = [runningMean: Float32Array, runningVar: Float32Array, eps: number];
+/** What a batch-norm gradient reads besides x and dy: gamma and the batch statistics of the forward pass. */
+type BatchNormSaved = [gamma: Float32Array | null, mean: Float32Array, invstd: Float32Array];
+/** A pooling window: kernel size, stride and padding. */
+type PoolWindow = [kernel: Triple, stride: Triple, padding: Triple];
+/** A training batch norm's output and the per-channel batch statistics its gradient needs. */
+type BatchNormTrainOutput = { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+/** Gradients of a batch norm with respect to x, gamma and beta. */
+type BatchNormGrads = { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+
 export interface NativeBinding {
   /** Threads the kernels use. */
   getNumThreads(): number;
@@ -83,14 +96,10 @@ export interface NativeBinding {
 
   // ---- pooling ------------------------------------------------------------------------------------
   /** y and, per output, the flat index of the chosen input element within its (n, c) volume. */
-  maxPool3d(
-    x: Float32Array,
-    xShape: Shape5,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    backend?: Backend,
-  ): { y: Float32Array; indices: Int32Array };
+  maxPool3d(...args: [x: Float32Array, xShape: Shape5, ...PoolWindow, backend?: Backend]): {
+    y: Float32Array;
+    indices: Int32Array;
+  };
   maxPool3dGrad(
     dy: Float32Array,
     indices: Int32Array,
@@ -99,134 +108,66 @@ export interface NativeBinding {
     backend?: Backend,
   ): Float32Array;
   avgPool3d(
-    x: Float32Array,
-    xShape: Shape5,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    countIncludePad: boolean,
-    backend?: Backend,
+    ...args: [x: Float32Array, xShape: Shape5, ...PoolWindow, countIncludePad: boolean, backend?: Backend]
   ): Float32Array;
   avgPool3dGrad(
-    dy: Float32Array,
-    dyShape: Shape5,
-    xShape: Shape5,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    countIncludePad: boolean,
-    backend?: Backend,
+    ...args: [
+      dy: Float32Array,
+      dyShape: Shape5,
+      xShape: Shape5,
+      ...PoolWindow,
+      countIncludePad: boolean,
+      backend?: Backend,
+    ]
   ): Float32Array;
   /** (N,C,D,H,W) -> (N,C) mean over D,H,W. */
   globalAvgPool3d(x: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
   globalAvgPool3dGrad(dy: Float32Array, xShape: Shape5, backend?: Backend): Float32Array;
 
   // ---- batch norm: statistics per channel over (N, D, H, W); var is biased ----------------------------
-  batchNormTrain(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    eps: number,
-    backend?: Backend,
-  ): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
-  batchNormInfer(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    eps: number,
-    backend?: Backend,
-  ): Float32Array;
+  // The fused variants take the same arguments as the plain ones, plus the pool window for the max-pool
+  // ones; the gradients take what the training forward returned (y, indices, mean, invstd) and dy.
+  batchNormTrain(...args: [...BatchNormInput, eps: number, backend?: Backend]): BatchNormTrainOutput;
+  batchNormInfer(...args: [...BatchNormInput, ...RunningStats, backend?: Backend]): Float32Array;
   batchNormGrad(
-    x: Float32Array,
-    xShape: Shape5,
-    dy: Float32Array,
-    gamma: Float32Array | null,
-    mean: Float32Array,
-    invstd: Float32Array,
-    backend?: Backend,
-  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+    ...args: [x: Float32Array, xShape: Shape5, dy: Float32Array, ...BatchNormSaved, backend?: Backend]
+  ): BatchNormGrads;
   /** Fused batch norm + ReLU (training): y = relu(batchNormTrain(...).y) in one pass; NaN propagates. */
-  batchNormReluTrain(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    eps: number,
-    backend?: Backend,
-  ): { y: Float32Array; mean: Float32Array; invstd: Float32Array };
+  batchNormReluTrain(...args: [...BatchNormInput, eps: number, backend?: Backend]): BatchNormTrainOutput;
   /** Fused batch norm + ReLU (running statistics): y = relu(batchNormInfer(...)) in one pass. */
-  batchNormReluInfer(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    eps: number,
-    backend?: Backend,
-  ): Float32Array;
+  batchNormReluInfer(...args: [...BatchNormInput, ...RunningStats, backend?: Backend]): Float32Array;
   /** Gradient of batchNormReluTrain from its output y: batchNormGrad of dz = (y > 0 ? dy : 0). */
   batchNormReluGrad(
-    x: Float32Array,
-    xShape: Shape5,
-    y: Float32Array,
-    dy: Float32Array,
-    gamma: Float32Array | null,
-    mean: Float32Array,
-    invstd: Float32Array,
-    backend?: Backend,
-  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+    ...args: [x: Float32Array, xShape: Shape5, y: Float32Array, dy: Float32Array, ...BatchNormSaved, backend?: Backend]
+  ): BatchNormGrads;
   /**
    * Fused batch norm + ReLU + max pool (training): y, indices = maxPool3d(relu(batchNormTrain(x).y)) without
    * storing relu(bn(x)); mean and invstd as batchNormTrain. Pool window validated as maxPool3d's.
    */
   batchNormReluMaxPool3dTrain(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    eps: number,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    backend?: Backend,
-  ): { y: Float32Array; indices: Int32Array; mean: Float32Array; invstd: Float32Array };
+    ...args: [...BatchNormInput, eps: number, ...PoolWindow, backend?: Backend]
+  ): BatchNormTrainOutput & { indices: Int32Array };
   /** Fused batch norm (running statistics) + ReLU + max pool: y, indices = maxPool3d(batchNormReluInfer(x)). */
-  batchNormReluMaxPool3dInfer(
-    x: Float32Array,
-    xShape: Shape5,
-    gamma: Float32Array | null,
-    beta: Float32Array | null,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    eps: number,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    backend?: Backend,
-  ): { y: Float32Array; indices: Int32Array };
+  batchNormReluMaxPool3dInfer(...args: [...BatchNormInput, ...RunningStats, ...PoolWindow, backend?: Backend]): {
+    y: Float32Array;
+    indices: Int32Array;
+  };
   /**
    * Gradient of batchNormReluMaxPool3dTrain from its pooled y, indices and dy (y's shape): batchNormGrad of
    * dz = maxPool3dGrad(y > 0 ? dy : 0). Throws on an index outside the input volume.
    */
   batchNormReluMaxPool3dGrad(
-    x: Float32Array,
-    xShape: Shape5,
-    y: Float32Array,
-    indices: Int32Array,
-    dy: Float32Array,
-    gamma: Float32Array | null,
-    mean: Float32Array,
-    invstd: Float32Array,
-    kernel: Triple,
-    stride: Triple,
-    padding: Triple,
-    backend?: Backend,
-  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+    ...args: [
+      x: Float32Array,
+      xShape: Shape5,
+      y: Float32Array,
+      indices: Int32Array,
+      dy: Float32Array,
+      ...BatchNormSaved,
+      ...PoolWindow,
+      backend?: Backend,
+    ]
+  ): BatchNormGrads;
 
   // ---- elementwise ------------------------------------------------------------------------------------
   /** alpha * x + beta * y as a new array (x, y of equal length). */

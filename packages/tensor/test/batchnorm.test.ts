@@ -14,7 +14,7 @@ import {
   sum,
 } from '../src';
 import type { Triple } from '../src';
-import type { Shape5 } from '../src/binding';
+import type { Backend, Shape5 } from '../src/binding';
 import { gradientMismatches } from './gradcheck';
 import { expectClose } from './kernel_close';
 
@@ -365,34 +365,23 @@ describe('batchNormReluMaxPool3d', () => {
     expectClose('BatchNormReluMaxPoolTrain', cpu.mean, ref.mean);
     expect(cpu.y.length).toBe(2 * 3 * 3 * 3 * 10); // pooled 2x2x2: (6, 7, 20) -> (3, 3, 10)
     const dy = uniform([ref.y.length], g, -1, 1).data;
-    const gr = native.batchNormReluMaxPool3dGrad(
-      x,
-      xs,
-      ref.y,
-      ref.indices,
-      dy,
-      gamma,
-      ref.mean,
-      ref.invstd,
-      k,
-      k,
-      [0, 0, 0],
-      'ref',
-    );
-    const gc = native.batchNormReluMaxPool3dGrad(
-      x,
-      xs,
-      ref.y,
-      ref.indices,
-      dy,
-      gamma,
-      ref.mean,
-      ref.invstd,
-      k,
-      k,
-      [0, 0, 0],
-      'cpu',
-    );
+    const grad = (backend: Backend) =>
+      native.batchNormReluMaxPool3dGrad(
+        x,
+        xs,
+        ref.y,
+        ref.indices,
+        dy,
+        gamma,
+        ref.mean,
+        ref.invstd,
+        k,
+        k,
+        [0, 0, 0],
+        backend,
+      );
+    const gr = grad('ref'),
+      gc = grad('cpu');
     expectClose('BatchNormReluMaxPoolGrad', gc.dx, gr.dx);
     expectClose('BatchNormReluMaxPoolGrad', gc.dgamma, gr.dgamma);
     expectClose('BatchNormReluMaxPoolGrad', gc.dbeta, gr.dbeta);

@@ -12,7 +12,7 @@ import {
   Predictor,
 } from '@nodulab/eval';
 import { OnnxPredictor } from '@nodulab/onnx';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -40,9 +40,7 @@ export const evaluateCommand: Command = {
   summary:
     "Evaluate an ONNX model or a checkpoint on a dataset spec's test split(s): accuracy, sensitivity, specificity, balanced accuracy, AUROC.",
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  async run(o) {
     if ((o.model === undefined) === (o.checkpoint === undefined)) {
       throw new UsageError('give exactly one of --model <m.onnx> and --checkpoint <run folder|file.safetensors>');
     }

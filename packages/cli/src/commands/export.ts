@@ -6,7 +6,7 @@ import { MODEL_KINDS, ModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec } from '@nodulab/data';
 import { loadModelCheckpoint } from '@nodulab/eval';
 import { saveOnnx } from '@nodulab/onnx';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 
 const OPTIONS = {
@@ -82,9 +82,7 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Export a checkpoint to ONNX (opset 17, dynamic batch, nodulab metadata) for onnxruntime.',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  async run(o) {
     if (!o.checkpoint) throw new UsageError('--checkpoint is required');
     if (!o.out) throw new UsageError('--out is required');
     const c = loadModelCheckpoint(o.checkpoint as string, {

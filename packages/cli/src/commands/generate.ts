@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { PRESET_NAMES, checkOutput, loadSpec, partialPath, writeDataset } from '@nodulab/data';
 import type { DatasetSpec } from '@nodulab/data';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -38,9 +38,7 @@ export const generateCommand: Command = {
   name: 'generate',
   summary: 'write a synthetic nodule dataset folder: volumes, masks, manifest.json, preview.png',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  async run(o) {
     if (o.spec === undefined) throw new UsageError('--spec is required');
     if (o.out === undefined || o.out === '') throw new UsageError('--out is required');
     const spec = loadSpecOption(o.spec as string);

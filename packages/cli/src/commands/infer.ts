@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readNifti, writeNifti } from '@nodulab/data';
 import { OnnxModel } from '@nodulab/onnx';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 
 const OPTIONS = {
@@ -46,8 +46,7 @@ export const inferCommand: Command = {
   summary: 'Run an ONNX model on NIfTI volumes: per-volume probabilities (and masks for segmentation).',
   positionals: '<volume.nii.gz|dir>',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
+  async run(o, positionals) {
     if (!o.model) throw new UsageError('--model is required');
     if (positionals.length !== 1) throw new UsageError('give one volume file or folder');
     const files = volumesIn(positionals[0]);

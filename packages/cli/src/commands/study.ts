@@ -16,7 +16,7 @@ import {
   runStudy,
   withSeeds,
 } from '@nodulab/study';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 import { runLearnabilityCommand } from './study_learnability';
@@ -140,8 +140,7 @@ export const studyCommand: Command = {
   summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
+  async run(o, positionals) {
     if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
     let study: StudySpec;
     try {

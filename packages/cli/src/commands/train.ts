@@ -14,7 +14,7 @@ import {
   train,
 } from '@nodulab/train';
 import { PRESET_NAMES } from '@nodulab/data';
-import { parseArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -163,9 +163,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a nodule classifier (ce, supcon, supcon-joint, simclr) with checkpoints, logs and --resume',
   options: OPTIONS,
-  async run(argv) {
-    const { options: o, positionals } = parseArgs(argv, OPTIONS);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  async run(o) {
     const resume = o.resume === true;
     if (resume && o.out === undefined) throw new UsageError('--resume needs --out <run folder>');
     let summary: RunSummary;

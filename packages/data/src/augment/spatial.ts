@@ -1,5 +1,6 @@
 // Spatial transforms of volumes (D, H, W), x fastest: axis flips and 90-degree rotations (exact voxel
 // permutations), crop-and-pad, and affine resampling (trilinear for volumes, nearest for masks).
+import { trilinearAt } from '../trilinear';
 import { AffineOp, Axis, CropOp, Shape3 } from './types';
 
 const { cos, sin, floor, PI } = Math;
@@ -143,7 +144,6 @@ export function affineVolume<T extends Voxels>(src: T, shape: Shape3, op: Affine
   const c = [(D - 1) / 2, (H - 1) / 2, (W - 1) / 2];
   const dst = like(src, D * H * W);
   const nearest = src instanceof Uint8Array;
-  const HW = H * W;
   const maxZ = D - 1,
     maxY = H - 1,
     maxX = W - 1;
@@ -168,23 +168,7 @@ export function affineVolume<T extends Voxels>(src: T, shape: Shape3, op: Affine
           dst[o] = src[(floor(fz + 0.5) * H + floor(fy + 0.5)) * W + floor(fx + 0.5)];
           continue;
         }
-        const iz = floor(fz),
-          iy = floor(fy),
-          ix = floor(fx);
-        const tz = fz - iz,
-          ty = fy - iy,
-          tx = fx - ix;
-        const jz = iz < maxZ ? HW : 0,
-          jy = iy < maxY ? W : 0,
-          jx = ix < maxX ? 1 : 0;
-        const b = (iz * H + iy) * W + ix;
-        const c00 = src[b] + tx * (src[b + jx] - src[b]);
-        const c01 = src[b + jy] + tx * (src[b + jy + jx] - src[b + jy]);
-        const c10 = src[b + jz] + tx * (src[b + jz + jx] - src[b + jz]);
-        const c11 = src[b + jz + jy] + tx * (src[b + jz + jy + jx] - src[b + jz + jy]);
-        const c0 = c00 + ty * (c01 - c00);
-        const c1 = c10 + ty * (c11 - c10);
-        dst[o] = c0 + tz * (c1 - c0);
+        dst[o] = trilinearAt(src as Float32Array, D, H, W, fz, fy, fx);
       }
     }
   }

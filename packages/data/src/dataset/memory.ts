@@ -30,7 +30,6 @@ export interface InMemoryArrays {
  */
 export class InMemoryDataset implements Dataset {
   readonly name: string;
-  readonly length: number;
   readonly channels: number;
   readonly shape: [number, number, number];
   readonly spacing: [number, number, number];
@@ -42,7 +41,6 @@ export class InMemoryDataset implements Dataset {
   /** Checks that every array fits `labels.length` items of `shape`. */
   constructor(a: InMemoryArrays) {
     this.name = a.name;
-    this.length = a.labels.length;
     this.channels = a.channels ?? 1;
     this.shape = [...a.shape];
     this.spacing = [...a.spacing];
@@ -59,6 +57,11 @@ export class InMemoryDataset implements Dataset {
       fail('volumes', this.volumes.length, this.length * this.channels * v);
     if (this.masks !== null && this.masks.length !== this.length * v) fail('masks', this.masks.length, this.length * v);
     if (this.factors !== null && this.factors.length !== this.length) fail('factors', this.factors.length, this.length);
+  }
+
+  /** One item per label. */
+  get length(): number {
+    return this.labels.length;
   }
 
   get hasMasks(): boolean {

@@ -9,44 +9,38 @@ export interface PoolOptions {
   padding?: Size3;
 }
 
-/** Max over kD x kH x kW windows, like `torch.nn.MaxPool3d`. */
-export class MaxPool3d extends Module {
-  constructor(
-    readonly kernelSize: Size3,
-    readonly options: PoolOptions = {},
-  ) {
-    super();
-  }
-
-  override forward(x: Tensor): Tensor {
-    return maxPool3d(x, this.kernelSize, {
-      stride: this.options.stride ?? this.kernelSize,
-      padding: this.options.padding ?? 0,
-    });
-  }
-}
-
 /** Options of {@link AvgPool3d}. */
 export interface AvgPoolOptions extends PoolOptions {
   /** Count zero padding in the divisor (default true, as in PyTorch). */
   countIncludePad?: boolean;
 }
 
-/** Mean over kD x kH x kW windows, like `torch.nn.AvgPool3d`. */
-export class AvgPool3d extends Module {
+/** A pooling layer over kD x kH x kW windows: the kernel size, the options and their defaults. */
+abstract class WindowPool3d<O extends PoolOptions> extends Module {
   constructor(
     readonly kernelSize: Size3,
-    readonly options: AvgPoolOptions = {},
+    readonly options: O = {} as O,
   ) {
     super();
   }
 
+  /** stride (default the kernel size) and padding (default 0). */
+  protected window(): { stride: Size3; padding: Size3 } {
+    return { stride: this.options.stride ?? this.kernelSize, padding: this.options.padding ?? 0 };
+  }
+}
+
+/** Max over kD x kH x kW windows, like `torch.nn.MaxPool3d`. */
+export class MaxPool3d extends WindowPool3d<PoolOptions> {
   override forward(x: Tensor): Tensor {
-    return avgPool3d(x, this.kernelSize, {
-      stride: this.options.stride ?? this.kernelSize,
-      padding: this.options.padding ?? 0,
-      countIncludePad: this.options.countIncludePad ?? true,
-    });
+    return maxPool3d(x, this.kernelSize, this.window());
+  }
+}
+
+/** Mean over kD x kH x kW windows, like `torch.nn.AvgPool3d`. */
+export class AvgPool3d extends WindowPool3d<AvgPoolOptions> {
+  override forward(x: Tensor): Tensor {
+    return avgPool3d(x, this.kernelSize, { ...this.window(), countIncludePad: this.options.countIncludePad ?? true });
   }
 }
 

@@ -61,24 +61,22 @@ function adamUpdate(
   }
 }
 
-function validateAdam(op: string, g: ParamGroup<AdamOptions>, i: number): void {
-  checkRange(op, 'lr', g.lr, 0, Infinity, i);
-  checkRange(op, 'eps', g.eps, 0, Infinity, i);
-  checkRange(op, 'weightDecay', g.weightDecay, 0, Infinity, i);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2)
-    throw new Error(`${op}: betas must be a pair [beta1, beta2] (group ${i})`);
-  checkRange(op, 'betas[0]', g.betas[0], 0, 1 - Number.EPSILON, i);
-  checkRange(op, 'betas[1]', g.betas[1], 0, 1 - Number.EPSILON, i);
-}
-
-/** Adam, like `torch.optim.Adam` (defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 as L2). */
-export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super('Adam', params, {
+/**
+ * What Adam and AdamW share: the defaults (lr 1e-3, betas [0.9, 0.999], eps 1e-8), the checks and the
+ * update; `decoupled` picks AdamW's weight decay (default 0.01) over Adam's L2 (default 0).
+ */
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected constructor(
+    name: string,
+    private readonly decoupled: boolean,
+    params: Tensor[] | ParamGroupInput<AdamOptions>[],
+    options: Partial<AdamOptions>,
+  ) {
+    super(name, params, {
       lr: 1e-3,
       betas: [0.9, 0.999],
       eps: 1e-8,
-      weightDecay: 0,
+      weightDecay: decoupled ? 1e-2 : 0,
       amsgrad: false,
       maximize: false,
       ...options,
@@ -86,33 +84,31 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected override validate(g: ParamGroup<AdamOptions>, i: number): void {
-    validateAdam('Adam', g, i);
+    const op = this.name;
+    checkRange(op, 'lr', g.lr, 0, Infinity, i);
+    checkRange(op, 'eps', g.eps, 0, Infinity, i);
+    checkRange(op, 'weightDecay', g.weightDecay, 0, Infinity, i);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2)
+      throw new Error(`${op}: betas must be a pair [beta1, beta2] (group ${i})`);
+    checkRange(op, 'betas[0]', g.betas[0], 0, 1 - Number.EPSILON, i);
+    checkRange(op, 'betas[1]', g.betas[1], 0, 1 - Number.EPSILON, i);
   }
 
   protected override update(p: Tensor, grad: Float32Array, g: ParamGroup<AdamOptions>, s: ParamState): void {
-    adamUpdate(p, grad, g, s, false);
+    adamUpdate(p, grad, g, s, this.decoupled);
+  }
+}
+
+/** Adam, like `torch.optim.Adam` (defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 as L2). */
+export class Adam extends AdamBase {
+  constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    super('Adam', false, params, options);
   }
 }
 
 /** AdamW, like `torch.optim.AdamW`: decoupled weight decay (default 0.01), otherwise Adam. */
-export class AdamW extends Optimizer<AdamOptions> {
+export class AdamW extends AdamBase {
   constructor(params: Tensor[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 1e-2,
-      amsgrad: false,
-      maximize: false,
-      ...options,
-    });
-  }
-
-  protected override validate(g: ParamGroup<AdamOptions>, i: number): void {
-    validateAdam('AdamW', g, i);
-  }
-
-  protected override update(p: Tensor, grad: Float32Array, g: ParamGroup<AdamOptions>, s: ParamState): void {
-    adamUpdate(p, grad, g, s, true);
+    super('AdamW', true, params, options);
   }
 }

@@ -52,37 +52,22 @@ export class OnnxTracer implements GraphTracer<string> {
 
   layer(m: Module, x: string): string {
     const g = this.graph;
-    if (m instanceof Conv3d) {
+    if (m instanceof Conv3d || m instanceof ConvTranspose3d) {
       const inputs = [x, this.param(m, 'weight', m.weight.data, m.weight.shape)];
       if (m.bias) inputs.push(this.param(m, 'bias', m.bias.data, m.bias.shape));
+      const transposed = m instanceof ConvTranspose3d;
       return g.addNode(
-        'Conv',
+        transposed ? 'ConvTranspose' : 'Conv',
         inputs,
         {
           kernel_shape: { ints: m.weight.shape.slice(2) },
           strides: { ints: m.stride },
           pads: { ints: pads(m.padding) },
+          ...(transposed ? { output_padding: { ints: m.outputPadding } } : {}),
           dilations: { ints: m.dilation },
           group: { int: 1 },
         },
-        this.label(m, 'conv'),
-      );
-    }
-    if (m instanceof ConvTranspose3d) {
-      const inputs = [x, this.param(m, 'weight', m.weight.data, m.weight.shape)];
-      if (m.bias) inputs.push(this.param(m, 'bias', m.bias.data, m.bias.shape));
-      return g.addNode(
-        'ConvTranspose',
-        inputs,
-        {
-          kernel_shape: { ints: m.weight.shape.slice(2) },
-          strides: { ints: m.stride },
-          pads: { ints: pads(m.padding) },
-          output_padding: { ints: m.outputPadding },
-          dilations: { ints: m.dilation },
-          group: { int: 1 },
-        },
-        this.label(m, 'conv_transpose'),
+        this.label(m, transposed ? 'conv_transpose' : 'conv'),
       );
     }
     if (m instanceof BatchNorm3d) {

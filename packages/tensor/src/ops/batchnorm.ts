@@ -109,6 +109,29 @@ class BatchNormCall {
     }
   }
 
+  /**
+   * The training-mode result: updates the running statistics from the batch statistics of `r` and
+   * records r.y (of `shape`) with a backward that makes one native gradient call, shared by dx and
+   * the parameter gradients.
+   */
+  trained(
+    name: string,
+    r: { y: Float32Array; mean: Float32Array; invstd: Float32Array },
+    shape: readonly number[],
+    backward: (dy: Float32Array) => Grads,
+  ): Tensor {
+    this.updateRunningStats(r.mean, r.invstd);
+    let cache: Grads | null = null;
+    const grad = (g: Tensor) => (cache ??= backward(g.data));
+    return record(new Tensor(r.y, shape), name, this.inputs, (g, needs) =>
+      this.grads(
+        needs,
+        () => grad(g).dx,
+        () => grad(g),
+      ),
+    );
+  }
+
   /** Gradients in input order: x, then weight and bias where given; skips what is not needed. */
   grads(
     needs: readonly boolean[],
@@ -175,21 +198,11 @@ export function batchNorm3d(
   const name = relu ? 'batchNormRelu3d' : 'batchNorm3d';
 
   if (call.training) {
-    const { y, mean, invstd } = relu
-      ? native.batchNormReluTrain(x.data, xs, w, b, eps)
-      : native.batchNormTrain(x.data, xs, w, b, eps);
-    call.updateRunningStats(mean, invstd);
-    let cache: Grads | null = null;
-    const grad = (g: Tensor) =>
-      (cache ??= relu
-        ? native.batchNormReluGrad(x.data, xs, y, g.data, w, mean, invstd)
-        : native.batchNormGrad(x.data, xs, g.data, w, mean, invstd));
-    return record(new Tensor(y, x.shape), name, call.inputs, (g, needs) =>
-      call.grads(
-        needs,
-        () => grad(g).dx,
-        () => grad(g),
-      ),
+    const r = relu ? native.batchNormReluTrain(x.data, xs, w, b, eps) : native.batchNormTrain(x.data, xs, w, b, eps);
+    return call.trained(name, r, x.shape, (dy) =>
+      relu
+        ? native.batchNormReluGrad(x.data, xs, r.y, dy, w, r.mean, r.invstd)
+        : native.batchNormGrad(x.data, xs, dy, w, r.mean, r.invstd),
     );
   }
 
@@ -239,28 +252,8 @@ export function batchNormReluMaxPool3d(
 
   if (call.training) {
     const r = native.batchNormReluMaxPool3dTrain(x.data, xs, w, b, eps, kernel, stride, padding);
-    call.updateRunningStats(r.mean, r.invstd);
-    let cache: Grads | null = null;
-    const grad = (g: Tensor) =>
-      (cache ??= native.batchNormReluMaxPool3dGrad(
-        x.data,
-        xs,
-        r.y,
-        r.indices,
-        g.data,
-        w,
-        r.mean,
-        r.invstd,
-        kernel,
-        stride,
-        padding,
-      ));
-    return record(new Tensor(r.y, outShape), op, call.inputs, (g, needs) =>
-      call.grads(
-        needs,
-        () => grad(g).dx,
-        () => grad(g),
-      ),
+    return call.trained(op, r, outShape, (dy) =>
+      native.batchNormReluMaxPool3dGrad(x.data, xs, r.y, r.indices, dy, w, r.mean, r.invstd, kernel, stride, padding),
     );
   }
 
