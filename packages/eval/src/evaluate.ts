@@ -170,15 +170,12 @@ function csvCell(v: unknown): string {
  * fields follow as further columns, named as in the first record, so a reader can recompute any
  * metric per subgroup.
  */
-export function predictionsCsv(
-  predictions: readonly SamplePrediction[],
-  factors?: readonly Readonly<Record<string, unknown>>[],
-): string {
+export function predictionsCsv(predictions: readonly SamplePrediction[], factors?: readonly object[]): string {
   if (factors && factors.length !== predictions.length)
     throw new Error(`predictionsCsv: ${factors.length} factor records for ${predictions.length} predictions`);
   const columns = factors && factors.length > 0 ? Object.keys(factors[0]) : [];
   const extra = (i: number): string =>
-    columns.length ? ',' + columns.map((c) => csvCell(factors![i][c])).join(',') : '';
+    columns.length ? ',' + columns.map((c) => csvCell((factors![i] as Record<string, unknown>)[c])).join(',') : '';
   return (
     [
       ['index', 'label', 'p_malignant', 'predicted', ...columns.map(csvCell)].join(','),
