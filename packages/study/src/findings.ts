@@ -131,7 +131,7 @@ function pairedAggregate(xa: (number | undefined)[], xb: (number | undefined)[])
   };
 }
 
-/** For every pair of losses (in the study's order, a before b) and every compared measure, the paired difference a − b. */
+/** For every pair of losses (in the study's order, a before b) and every compared measure, the paired a − b. */
 export function pairedDifferences(
   study: StudySpec,
   runs: readonly RunResult[],

@@ -56,3 +56,29 @@ describe('a CE model on the size shortcut, at small scale', () => {
     expect(r.runs[0].counterfactual.diameter.flipRate).toBeGreaterThan(0.5);
   });
 });
+
+describe('a study run twice', () => {
+  it('writes the same metrics.json (wall-clock times go to timing.json)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-determinism-'));
+    try {
+      const study = resolveStudySpec({
+        losses: ['ce'],
+        seeds: [0, 1],
+        volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
+        train: { n: 64, valN: 32 },
+        testN: 32,
+        analysis: { n: 16, gradcamN: 4 },
+        config: { model: { options: { widthMultiplier: 0.25 } }, batchSize: 16, epochs: 1 },
+      });
+      const text = async (name: string): Promise<string> => {
+        await runStudy(study, { outDir: path.join(dir, name) });
+        return fs.readFileSync(path.join(dir, name, 'metrics.json'), 'utf8');
+      };
+      const a = await text('a');
+      expect(await text('b')).toBe(a);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'a', 'timing.json'), 'utf8')).runs).toHaveLength(4);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
