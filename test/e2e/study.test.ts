@@ -1,13 +1,14 @@
-// `nodulab study` through main(argv): the quick study end to end (files, metrics.json complete with
-// means and CIs, CSV, report with its charts rendered in headless Chromium), and mistakes that exit 2
-// and write nothing.
+// `nodulab study` through main(argv): the quick study end to end (files, the control arm's runs,
+// per-sample predictions that reproduce metrics.json, metrics.json complete with means, CIs, paired
+// differences and findings, CSV, report with its charts rendered in headless Chromium), and mistakes
+// that exit 2 and write nothing.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { type CliRun, runCli as run } from '../helpers/run_cli';
 import { CHROMIUM, expectCleanRender, expectReportCharts, parseCsv } from '../helpers/chromium';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 let dir: string;
 beforeAll(() => {
@@ -39,16 +40,41 @@ describe('nodulab study --quick', () => {
     for (const l of LOSSES)
       expect(r.stdout).toMatch(new RegExp(`\\n${l} +\\d\\.\\d{3} \\[-?\\d\\.\\d{3}, \\d\\.\\d{3}\\]`));
     expect(r.stdout).toContain(`report: ${path.join(out, 'report.html')}`);
-    expect(r.stderr).toMatch(/\[6\/6\] simclr seed 1: trained, tested and analysed/);
+    expect(r.stderr).toMatch(/\[9\/12\] simclr seed 1: trained, tested and analysed/);
+    expect(r.stderr).toMatch(/\[12\/12\] simclr seed 1 control: trained and tested without the shortcut/);
+    expect(r.stdout).toMatch(/iid control (passed|FAILED)/);
+    expect(r.stdout).toMatch(/findings\n +(reproduced|not reproduced|inconclusive|passed|failed) +Control/);
   });
 
   it('writes the report, metrics, resolved study and a checkpointed run per loss and seed', () => {
-    expect(fs.readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'report.html', 'runs', 'study.json']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'metrics.csv',
+      'metrics.json',
+      'report.html',
+      'runs',
+      'study.json',
+      'timing.json',
+    ]);
+    const cf = ['margin', 'diameter', 'attenuation', 'noise'].map((f) => `rho0.5.cf-${f}.csv`);
     for (const l of LOSSES)
       for (const s of [0, 1]) {
         const run = path.join(out, 'runs', `${l}-s${s}`);
         expect(fs.existsSync(path.join(run, 'checkpoints', 'best.safetensors'))).toBe(true);
-        expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({ loss: l, seed: s });
+        // each seed trains on its own data draw
+        expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({
+          loss: l,
+          seed: s,
+          data: { seed: s },
+        });
+        expect(fs.readdirSync(path.join(run, 'predictions')).sort()).toEqual(
+          [...TESTS.map((t) => `${t}.csv`), ...cf].sort(),
+        );
+        const control = path.join(out, 'runs', `${l}-s${s}-control`);
+        expect(fs.existsSync(path.join(control, 'checkpoints', 'best.safetensors'))).toBe(true);
+        const cfg = JSON.parse(fs.readFileSync(path.join(control, 'config.json'), 'utf8'));
+        expect(cfg).toMatchObject({ loss: l, seed: s, data: { seed: s } });
+        expect(cfg.data.spec.shortcuts.map((x: { rho: number }) => x.rho)).toEqual([0.5]);
+        expect(fs.readdirSync(path.join(control, 'predictions'))).toEqual(['in-distribution.csv']);
       }
     const study = JSON.parse(fs.readFileSync(path.join(out, 'study.json'), 'utf8'));
     expect(study).toMatchObject({ name: 'loss-generalization', seeds: [0, 1], volume: { shape: [16, 16, 16] } });
@@ -77,6 +103,63 @@ describe('nodulab study --quick', () => {
     // The margin counterfactual changes the true label; the shortcut ones do not.
     expect(m.runs[0].counterfactual.margin.labelChangeRate).toBe(1);
     expect(m.runs[0].counterfactual.diameter.labelChangeRate).toBe(0);
+    expect(m.analysis.factorRoles).toEqual({
+      margin: 'core',
+      diameter: 'shortcut',
+      attenuation: 'other',
+      noise: 'other',
+    });
+    expect(m.dataSeeds).toEqual([0, 1]);
+    expect(m).not.toHaveProperty('createdAt');
+  });
+
+  it('metrics.json has the control, paired differences between losses and the findings with verdicts', () => {
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    expect(m.control).toMatchObject({ enabled: true, minBalancedAccuracy: 0.8 });
+    expect(typeof m.control.passed).toBe('boolean');
+    expect(m.control.runs).toHaveLength(6);
+    for (const l of LOSSES) expect(m.control.summary[l].balancedAccuracy.n).toBe(2);
+    const d = m.pairedDifferences.find(
+      (p: { a: string; b: string; target: string; metric: string }) =>
+        p.a === 'ce' && p.b === 'simclr' && p.target === 'rho0.0' && p.metric === 'balancedAccuracy',
+    );
+    const per = [0, 1].map((s) => {
+      const run = (l: string) => m.runs.find((x: { loss: string; seed: number }) => x.loss === l && x.seed === s);
+      return run('ce').testSets['rho0.0'].balancedAccuracy - run('simclr').testSets['rho0.0'].balancedAccuracy;
+    });
+    expect(d.diff.mean).toBeCloseTo((per[0] + per[1]) / 2, 12);
+    expect(d.diff.values).toHaveLength(2);
+    expect(m.pairedDifferences.some((p: { section: string }) => p.section === 'probe')).toBe(true);
+    expect(m.findings.map((f: { id: string }) => f.id)).toEqual(
+      expect.arrayContaining(['control', 'premise', 'features', 'shift']),
+    );
+    for (const f of m.findings) {
+      expect(Object.keys(f)).toEqual(expect.arrayContaining(['claim', 'measure', 'effect', 'ci', 'verdict']));
+      expect(['reproduced', 'not reproduced', 'inconclusive', 'passed', 'failed']).toContain(f.verdict);
+    }
+    expect(m.claims.map((c: { id: string }) => c.id)).toEqual(['control', 'premise', 'features', 'shift']);
+  });
+
+  it("each predictions.csv recomputes its run's metrics in metrics.json", () => {
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const balanced = (rows: string[][]): number => {
+      const [h, ...body] = rows;
+      const [label, pred] = [h.indexOf('label'), h.indexOf('predicted')];
+      const rate = (y: string) => {
+        const mine = body.filter((r) => r[label] === y);
+        return mine.filter((r) => r[pred] === y).length / mine.length;
+      };
+      return (rate('1') + rate('0')) / 2;
+    };
+    const rows = parseCsv(fs.readFileSync(path.join(out, 'runs', 'supcon-s1', 'predictions', 'rho0.0.csv'), 'utf8'));
+    expect(rows[0].slice(0, 6)).toEqual(['index', 'label', 'p_malignant', 'predicted', 'hasNodule', 'diameter']);
+    expect(rows).toHaveLength(129);
+    const run = m.runs.find((x: { loss: string; seed: number }) => x.loss === 'supcon' && x.seed === 1);
+    expect(balanced(rows)).toBeCloseTo(run.testSets['rho0.0'].balancedAccuracy, 12);
+    const ctl = parseCsv(
+      fs.readFileSync(path.join(out, 'runs', 'ce-s0-control', 'predictions', 'in-distribution.csv'), 'utf8'),
+    );
+    expect(balanced(ctl)).toBeCloseTo(m.control.runs[0].metrics.balancedAccuracy, 12);
   });
 
   it('metrics.csv parses into rows of the header width with numeric means', () => {
@@ -92,6 +175,11 @@ describe('nodulab study --quick', () => {
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expectReportCharts(html);
     expect(html).toMatch(/Reliability of the findings/);
+    expect(html).toMatch(/data-control="(passed|failed)"/);
+    expect(html.indexOf('data-control=')).toBeLessThan(html.indexOf('id="findings"'));
+    expect(html.indexOf('id="findings"')).toBeLessThan(html.indexOf('Accuracy under shift'));
+    for (const t of ['claims', 'findings', 'control', 'paired-differences', 'counterfactual-shortcut'])
+      expect(html).toContain(`data-table="${t}"`);
     expect(html).not.toMatch(/(src|href)=["']?(https?:|\/\/)/);
   });
 

@@ -157,12 +157,29 @@ export async function evaluate(
   };
 }
 
-/** predictions.csv: a header "index,label,p_malignant,predicted" and one row per sample. */
-export function predictionsCsv(predictions: readonly SamplePrediction[]): string {
+/** One CSV cell: numbers and booleans as written, text quoted when it holds a comma, quote or line end. */
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * predictions.csv: a header "index,label,p_malignant,predicted" and one row per sample. With
+ * `factors` (one record per prediction, e.g. the generator's factor record of each sample), their
+ * fields follow as further columns, named as in the first record, so a reader can recompute any
+ * metric per subgroup.
+ */
+export function predictionsCsv(predictions: readonly SamplePrediction[], factors?: readonly object[]): string {
+  if (factors && factors.length !== predictions.length)
+    throw new Error(`predictionsCsv: ${factors.length} factor records for ${predictions.length} predictions`);
+  const columns = factors && factors.length > 0 ? Object.keys(factors[0]) : [];
+  const extra = (i: number): string =>
+    columns.length ? ',' + columns.map((c) => csvCell((factors![i] as Record<string, unknown>)[c])).join(',') : '';
   return (
     [
-      'index,label,p_malignant,predicted',
-      ...predictions.map((p) => `${p.index},${p.label},${p.pMalignant},${p.predicted}`),
+      ['index', 'label', 'p_malignant', 'predicted', ...columns.map(csvCell)].join(','),
+      ...predictions.map((p, i) => `${p.index},${p.label},${p.pMalignant},${p.predicted}${extra(i)}`),
     ].join('\n') + '\n'
   );
 }

@@ -1,5 +1,5 @@
 // Summaries over repeated runs (seeds): mean, sample standard deviation and the Student-t confidence
-// interval of the mean, per metric.
+// interval of the mean, per metric, and of paired per-seed differences between two arms.
 import { studentTQuantile } from './student_t';
 
 /** A metric's mean over runs with its confidence interval. */
@@ -50,6 +50,21 @@ export function meanCI(values: ArrayLike<number>, level = 0.95): MeanCI {
   const std = sampleStd(values);
   const halfWidth = n < 2 ? NaN : (studentTQuantile((1 + level) / 2, n - 1) * std) / Math.sqrt(n);
   return { n, mean: m, std, lower: m - halfWidth, upper: m + halfWidth, halfWidth, level };
+}
+
+/**
+ * The paired difference a - b over runs that share a seed (a[i] and b[i] come from seed i): the mean
+ * and `level` confidence interval of the per-seed differences (Student t on n - 1 degrees of freedom).
+ * Pairing removes what the two share (the seed's data draw), so the interval is narrower than that of
+ * two independent means whenever their runs are positively correlated.
+ */
+export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>, level = 0.95): MeanCI {
+  if (a.length !== b.length)
+    throw new Error(`pairedDifference: ${a.length} values against ${b.length}; each seed needs one of each`);
+  return meanCI(
+    Array.from({ length: a.length }, (_, i) => a[i] - b[i]),
+    level,
+  );
 }
 
 /**

@@ -69,6 +69,21 @@ describe('evaluate', () => {
     expect(csv).toHaveLength(8);
   });
 
+  it('predictionsCsv appends per-sample factor columns, quoting text that needs it', () => {
+    const preds = [
+      { index: 3, label: 1, pMalignant: 0.75, predicted: 1 },
+      { index: 4, label: 0, pMalignant: 0.25, predicted: 0 },
+    ];
+    const csv = predictionsCsv(preds, [
+      { diameter: 12.5, densityType: 'solid', pleuralWall: true },
+      { diameter: 6, densityType: 'a,"b"', pleuralWall: false },
+    ]).split('\n');
+    expect(csv[0]).toBe('index,label,p_malignant,predicted,diameter,densityType,pleuralWall');
+    expect(csv[1]).toBe('3,1,0.75,1,12.5,solid,true');
+    expect(csv[2]).toBe('4,0,0.25,0,6,"a,""b""",false');
+    expect(() => predictionsCsv(preds, [{ diameter: 1 }])).toThrow(/1 factor records for 2 predictions/);
+  });
+
   it("applies the model's window to HU input, the same values as normalized input", async () => {
     const windowed = new ModulePredictor(
       net,

@@ -1,5 +1,5 @@
 // Mean, standard deviation, Student-t quantiles and confidence intervals against tabulated values.
-import { mean, meanCI, sampleStd, studentTCdf, studentTQuantile, summarizeRuns } from '../src';
+import { mean, meanCI, pairedDifference, sampleStd, studentTCdf, studentTQuantile, summarizeRuns } from '../src';
 
 describe('Student t', () => {
   it.each([
@@ -63,5 +63,34 @@ describe('meanCI', () => {
     expect(Object.keys(s).sort()).toEqual(['accuracy', 'auroc']);
     expect(s.accuracy.mean).toBeCloseTo(0.7, 12);
     expect(s.accuracy.halfWidth).toBeCloseTo((12.7062047 * Math.sqrt(0.02)) / Math.sqrt(2), 5);
+  });
+});
+
+describe('pairedDifference', () => {
+  it('is the mean and Student-t CI of the per-seed differences', () => {
+    const a = [0.8, 0.7, 0.9, 0.75];
+    const b = [0.6, 0.55, 0.7, 0.6];
+    const d = pairedDifference(a, b);
+    const diffs = [0.2, 0.15, 0.2, 0.15];
+    expect(d.n).toBe(4);
+    expect(d.mean).toBeCloseTo(0.175, 12);
+    expect(d.std).toBeCloseTo(sampleStd(diffs), 12);
+    expect(d.halfWidth).toBeCloseTo((3.1824463 * sampleStd(diffs)) / 2, 6); // t(0.975, 3 df)
+    expect(d.lower).toBeCloseTo(d.mean - d.halfWidth, 12);
+  });
+
+  it('is narrower than unpaired means when the arms move together over seeds', () => {
+    const a = [0.9, 0.6, 0.8, 0.5, 0.7];
+    const b = a.map((v) => v - 0.05);
+    const d = pairedDifference(a, b);
+    expect(d.mean).toBeCloseTo(0.05, 12);
+    expect(d.halfWidth).toBeCloseTo(0, 10);
+    expect(meanCI(a).halfWidth).toBeGreaterThan(0.1);
+  });
+
+  it('has no interval for one seed and rejects unpaired arrays', () => {
+    expect(pairedDifference([0.7], [0.5]).halfWidth).toBeNaN();
+    expect(() => pairedDifference([0.7, 0.8], [0.5])).toThrow(/each seed needs one of each/);
+    expect(() => pairedDifference([NaN], [0.5])).toThrow(/not finite/);
   });
 });

@@ -5,6 +5,8 @@ export * from './builtins';
 export * from './json_schemas';
 export * from './aggregate';
 export * from './counterfactual';
+export * from './findings';
+export * from './verdict';
 export * from './probes';
 export * from './gradcam';
 export * from './test_data';

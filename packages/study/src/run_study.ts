@@ -1,16 +1,19 @@
-// runStudy(study, { outDir }): trains every (loss, seed) through @nodulab/train, evaluates each model
-// on every test set, measures which features it uses (counterfactuals, linear probes, Grad-CAM), and
-// writes study.json, runs/<loss>-s<seed>/ (checkpoints), metrics.json, metrics.csv and report.html.
+// runStudy(study, { outDir }): per seed, draws that seed's data; trains every loss on it through
+// @nodulab/train (and on the iid control), evaluates each model on every test set, measures which
+// features it uses (counterfactuals, linear probes, Grad-CAM); then aggregates over seeds, compares
+// losses by paired differences and states the Findings. Writes study.json, runs/<run>/ (checkpoints,
+// predictions/<test set>.csv), metrics.json, metrics.csv and report.html.
 import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { DataLoader, InMemoryDataset, NoduleGenerator, Sample, Subset, range } from '@nodulab/data';
+import { DataLoader, Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
 import {
   CLASSIFICATION_METRICS,
   ClassificationEvaluation,
   ClassificationMetricName,
   datasetBatches,
   evaluate,
+  predictionsCsv,
 } from '@nodulab/eval';
 import {
   TrainProgress,
@@ -22,11 +25,23 @@ import {
   yieldToEventLoop,
 } from '@nodulab/train';
 import { Aggregate, aggregateFields } from './aggregate';
-import { FlipStats, counterfactualValue, describeCounterfactual, factorStats, flipStats } from './counterfactual';
+import { CounterfactualSet, FactorRole, FlipStats, counterfactualSets, flipStats } from './counterfactual';
+import { Finding, PairedDifference, StudyClaim, controlResult, findings, pairedDifferences } from './findings';
+import type { ControlResult } from './findings';
 import { gradCam3d, insideShare } from './gradcam';
 import { ProbeResult, probe } from './probes';
-import { StudySpec, runConfigFor, testDatasetSpec, trainingDatasetSpec } from './spec';
-import { generateSet, stackSamples } from './test_data';
+import {
+  Arm,
+  StudyLoss,
+  StudySpec,
+  controlDatasetSpec,
+  datasetSeedOf,
+  runConfigFor,
+  runId,
+  testDatasetSpec,
+  trainingDatasetSpec,
+} from './spec';
+import { generateSet } from './test_data';
 import { metricsCsv } from './report/csv';
 import { reportHtml } from './report/html';
 
@@ -38,6 +53,8 @@ export type MetricName = ClassificationMetricName;
 export interface RunResult {
   loss: string;
   seed: number;
+  /** The dataset seed its training, validation and test data were drawn with. */
+  dataSeed: number;
   /** The run folder, relative to the study folder. */
   dir: string;
   trainSeconds: number;
@@ -55,7 +72,10 @@ export interface StudySummary {
   saliency: Record<string, Record<string, Aggregate>>;
 }
 
-/** Everything a study measured; saved as metrics.json. */
+/** Wall-clock fields: kept out of metrics.json (which the same study reproduces exactly), written to timing.json. */
+export const TIMING_KEYS: ReadonlySet<string> = new Set(['createdAt', 'seconds', 'trainSeconds']);
+
+/** Everything a study measured; saved as metrics.json (less the TIMING_KEYS fields). */
 export interface StudyResults {
   study: string;
   description: string;
@@ -65,18 +85,34 @@ export interface StudyResults {
   losses: string[];
   seeds: number[];
   testSets: { name: string; split: string; spec: string; n: number }[];
-  analysis: StudySpec['analysis'] & { counterfactualValues: Record<string, string> };
+  /** The dataset seed of each seed (see datasetSeedOf). */
+  dataSeeds: number[];
+  analysis: StudySpec['analysis'] & {
+    counterfactualValues: Record<string, string>;
+    /** What each counterfactual does: cross the shortcut, swap the core feature, or neither. */
+    factorRoles: Record<string, FactorRole>;
+  };
   runs: RunResult[];
   summary: StudySummary;
-  files: { report: string; metricsJson: string; metricsCsv: string; study: string };
+  /** The iid control arm: its runs, means over seeds and whether it passed. */
+  control: ControlResult;
+  /** Per pair of losses, the mean and 95% CI of per-seed differences of the compared measures. */
+  pairedDifferences: PairedDifference[];
+  /** Each claim's measures with effect, CI and verdict (see findings.ts). */
+  findings: Finding[];
+  /** Each claim with its combined verdict. */
+  claims: StudyClaim[];
+  /** The test sets the findings compare and the half-width of a negligible effect. */
+  findingsRule: StudySpec['findings'];
+  files: { report: string; metricsJson: string; metricsCsv: string; study: string; timing: string };
 }
 
 /** Progress events of a study. */
 export type StudyEvent =
   | { kind: 'phase'; message: string }
-  | { kind: 'run-start'; index: number; total: number; loss: string; seed: number }
+  | { kind: 'run-start'; index: number; total: number; loss: string; seed: number; arm: Arm }
   | { kind: 'train'; index: number; total: number; progress: TrainProgress }
-  | { kind: 'run-end'; index: number; total: number; loss: string; seed: number; seconds: number };
+  | { kind: 'run-end'; index: number; total: number; loss: string; seed: number; arm: Arm; seconds: number };
 
 /** Options of {@link runStudy}. */
 export interface StudyOptions {
@@ -124,13 +160,6 @@ async function embeddings(
   return { X, d };
 }
 
-/** The counterfactual copy of the analysed samples for one factor group, with the sample indices changed. */
-interface CounterfactualSet {
-  name: string;
-  indices: number[];
-  set: InMemoryDataset | null;
-}
-
 /** Mean Grad-CAM share inside the nodule mask over the first n analysed volumes (batches of 8). */
 async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Promise<RunResult['saliency']> {
   const V = set.shape[0] * set.shape[1] * set.shape[2];
@@ -159,6 +188,73 @@ async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Pro
   };
 }
 
+/** A file name from a test set's name. */
+const fileName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/**
+ * Writes runs/<run>/predictions/<name>.csv: per sample its index (in the test set, or of the analysed
+ * nodule for a counterfactual set), label, P(malignant), predicted class and factor values.
+ */
+function writePredictions(
+  dir: string,
+  name: string,
+  r: ClassificationEvaluation,
+  factors: readonly FactorRecord[] | null,
+  indices?: readonly number[],
+): void {
+  const rows = indices ? r.predictions.map((p) => ({ ...p, index: indices[p.index] })) : r.predictions;
+  const folder = path.join(dir, 'predictions');
+  fs.mkdirSync(folder, { recursive: true });
+  writeFileAtomic(
+    path.join(folder, `${fileName(name)}.csv`),
+    Buffer.from(predictionsCsv(rows, factors ? r.predictions.map((p) => factors[p.index]) : undefined)),
+  );
+}
+
+/** One seed's data, shared by every loss: test sets, the analysed set's counterfactuals, the control test set. */
+interface SeedData {
+  seed: number;
+  dataSeed: number;
+  sets: InMemoryDataset[];
+  cfSets: CounterfactualSet[];
+  control: InMemoryDataset | null;
+}
+
+async function seedData(study: StudySpec, seed: number, emit: (e: StudyEvent) => void): Promise<SeedData> {
+  const dataSeed = datasetSeedOf(seed);
+  emit({
+    kind: 'phase',
+    message: `seed ${seed}: generating ${study.testSets.length} test sets from dataset seed ${dataSeed} (${study.testSets.map((t) => `${t.name} ${t.n}`).join(', ')})`,
+  });
+  const sets: InMemoryDataset[] = [];
+  for (const t of study.testSets) {
+    const analysed = t.name === study.analysis.testSet;
+    sets.push(
+      await generateSet(t.name, testDatasetSpec(t.spec as never, study.volume), dataSeed, t.split, t.n, {
+        masks: analysed,
+        factors: true,
+      }),
+    );
+  }
+  const aSpec = study.testSets.find((t) => t.name === study.analysis.testSet)!;
+  emit({
+    kind: 'phase',
+    message: `seed ${seed}: counterfactuals of ${study.analysis.n} "${aSpec.name}" nodules for ${study.analysis.factors.map((f) => f.name).join(', ')}`,
+  });
+  const cfSets = await counterfactualSets(
+    trainingDatasetSpec(study.train.spec, study.train.rho, study.volume),
+    testDatasetSpec(aSpec.spec as never, study.volume),
+    dataSeed,
+    aSpec.split,
+    study.analysis.n,
+    study.analysis.factors,
+  );
+  const control = study.control.enabled
+    ? await generateSet('control', controlDatasetSpec(study), dataSeed, 'test', study.control.n, { factors: true })
+    : null;
+  return { seed, dataSeed, sets, cfSets, control };
+}
+
 /**
  * Runs `study` (resolved by resolveStudySpec) into `options.outDir`. Same study, seeds and thread
  * count give the same numbers. Rejects when the folder is not empty (before writing) or when stopped.
@@ -173,123 +269,122 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
   writeFileAtomic(path.join(out, 'study.json'), Buffer.from(JSON.stringify(study, null, 2) + '\n'));
   setNumThreads(study.threads);
 
-  emit({
-    kind: 'phase',
-    message: `generating ${study.testSets.length} test sets (${study.testSets.map((t) => `${t.name} ${t.n}`).join(', ')})`,
-  });
-  const sets: InMemoryDataset[] = [];
-  for (const t of study.testSets) {
-    const analysed = t.name === study.analysis.testSet;
-    sets.push(
-      await generateSet(t.name, testDatasetSpec(t.spec as never, study.volume), 0, t.split, t.n, {
-        masks: analysed,
-        factors: analysed,
-      }),
-    );
-  }
   const aIndex = study.testSets.findIndex((t) => t.name === study.analysis.testSet);
-  const aSpec = study.testSets[aIndex];
-  const analysed = sets[aIndex];
   const nA = study.analysis.n;
-
-  // Counterfactual targets from the training distribution's factor records (no rendering needed).
-  emit({
-    kind: 'phase',
-    message: `generating counterfactuals of ${nA} "${aSpec.name}" nodules for ${study.analysis.factors.map((f) => f.name).join(', ')}`,
-  });
-  const trainGen = new NoduleGenerator(trainingDatasetSpec(study.train.spec, study.train.rho, study.volume), 0);
-  const trainRecords = Array.from({ length: study.train.n }, (_, i) => trainGen.factors('train', i));
-  const testGen = new NoduleGenerator(testDatasetSpec(aSpec.spec as never, study.volume), 0);
-  const counterfactualValues: Record<string, string> = {};
-  const cfSets: CounterfactualSet[] = [];
-  for (const group of study.analysis.factors) {
-    const stats = group.factors.map((f) => factorStats(trainRecords, f));
-    const samples: Sample[] = [];
-    const indices: number[] = [];
-    for (let i = 0; i < nA; i++) {
-      const f = analysed.factors![i];
-      const label = analysed.labels[i] as 0 | 1;
-      const overrides: Record<string, unknown> = {};
-      group.factors.forEach((name, k) => {
-        const v = counterfactualValue(name, f[name], label, stats[k]);
-        if (v !== null && v !== f[name]) overrides[name] = v;
-      });
-      if (Object.keys(overrides).length === 0) continue;
-      samples.push(testGen.counterfactual(aSpec.split, i, overrides as never));
-      indices.push(i);
-      if (i % 16 === 15) await yieldToEventLoop();
-    }
-    counterfactualValues[group.name] = group.factors.map((f, k) => describeCounterfactual(f, stats[k])).join('; ');
-    cfSets.push({
-      name: group.name,
-      indices,
-      set: samples.length ? stackSamples(`${aSpec.name}/cf-${group.name}`, samples) : null,
-    });
-  }
-
-  const first = runConfigFor(study, study.losses[0], study.seeds[0]);
-  const sources = { train: openSource(first.data, 'train'), val: openSource(first.data, 'val') };
-  const total = study.losses.length * study.seeds.length;
+  const arms: Arm[] = study.control.enabled ? ['shortcut', 'control'] : ['shortcut'];
+  const total = study.losses.length * study.seeds.length * arms.length;
   const runs: RunResult[] = [];
+  const controlRuns: ControlResult['runs'] = [];
+  const testSetSizes = study.testSets.map((t) => t.n);
+  let counterfactualValues: Record<string, string> = {};
+  let factorRoles: Record<string, FactorRole> = {};
   let index = 0;
-  for (const loss of study.losses) {
-    for (const seed of study.seeds) {
-      index++;
-      emit({ kind: 'run-start', index, total, loss: loss.name, seed });
-      const rel = path.join('runs', `${loss.name}-s${seed}`);
-      const dir = path.join(out, rel);
-      const cfg = runConfigFor(study, loss, seed);
-      const t0 = Date.now();
-      const i = index;
-      const summary = await train(cfg, {
-        outDir: dir,
-        sources,
-        signal: options.signal,
-        onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
-      });
-      if (summary.status !== 'completed')
-        throw new Error(`study stopped during ${loss.name} seed ${seed}; its run folder is ${dir}`);
-      const trainSeconds = (Date.now() - t0) / 1000;
-      const { net } = loadRun(dir, 'best');
-      const bs = cfg.batchSize;
-      const testSets: RunResult['testSets'] = {};
-      let pAnalysed: Float64Array | null = null;
-      for (let k = 0; k < sets.length; k++) {
-        const r = await evaluateOn(net, sets[k], bs);
-        const { n: _n, ...metrics } = r.metrics;
-        testSets[sets[k].name] = metrics;
-        if (k === aIndex) pAnalysed = malignancyOf(r);
+
+  /** Trains (loss, seed, arm) on the seed's data; returns the run folder, trained net and seconds. */
+  const trainRun = async (loss: StudyLoss, seed: number, arm: Arm, sources: { train: Dataset; val: Dataset }) => {
+    index++;
+    const i = index;
+    emit({ kind: 'run-start', index: i, total, loss: loss.name, seed, arm });
+    const rel = path.join('runs', runId(loss.name, seed, arm));
+    const dir = path.join(out, rel);
+    const cfg = runConfigFor(study, loss, seed, arm);
+    const t0 = Date.now();
+    const summary = await train(cfg, {
+      outDir: dir,
+      sources,
+      signal: options.signal,
+      onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
+    });
+    if (summary.status !== 'completed')
+      throw new Error(`study stopped during ${runId(loss.name, seed, arm)}; its run folder is ${dir}`);
+    const { net } = loadRun(dir, 'best');
+    return { i, rel, dir, net, t0, batchSize: cfg.batchSize, trainSeconds: (Date.now() - t0) / 1000 };
+  };
+
+  for (const seed of study.seeds) {
+    const data = await seedData(study, seed, emit);
+    const { sets, cfSets } = data;
+    const analysed = sets[aIndex];
+    counterfactualValues = Object.fromEntries(cfSets.map((c) => [c.name, c.values]));
+    factorRoles = Object.fromEntries(cfSets.map((c) => [c.name, c.role]));
+    for (const arm of arms) {
+      const dataCfg = runConfigFor(study, study.losses[0], seed, arm).data;
+      const sources = { train: openSource(dataCfg, 'train'), val: openSource(dataCfg, 'val') };
+      for (const loss of study.losses) {
+        const { i, rel, dir, net, t0, batchSize: bs, trainSeconds } = await trainRun(loss, seed, arm, sources);
+        if (arm === 'control') {
+          const r = await evaluateOn(net, data.control!, bs);
+          writePredictions(dir, 'in-distribution', r, data.control!.factors);
+          const { n: _n, ...metrics } = r.metrics;
+          controlRuns.push({ loss: loss.name, seed, dataSeed: data.dataSeed, dir: rel, trainSeconds, metrics });
+          emit({ kind: 'run-end', index: i, total, loss: loss.name, seed, arm, seconds: (Date.now() - t0) / 1000 });
+          continue;
+        }
+        const testSets: RunResult['testSets'] = {};
+        let pAnalysed: Float64Array | null = null;
+        for (let k = 0; k < sets.length; k++) {
+          const r = await evaluateOn(net, sets[k], bs);
+          writePredictions(dir, sets[k].name, r, sets[k].factors);
+          const { n: _n, ...metrics } = r.metrics;
+          testSets[sets[k].name] = metrics;
+          if (k === aIndex) pAnalysed = malignancyOf(r);
+        }
+        const counterfactual: RunResult['counterfactual'] = {};
+        for (const cf of cfSets) {
+          if (!cf.set) continue;
+          const r = await evaluateOn(net, cf.set, bs);
+          writePredictions(dir, `${analysed.name}.cf-${cf.name}`, r, cf.set.factors, cf.indices);
+          counterfactual[cf.name] = flipStats(
+            cf.indices.map((j) => pAnalysed![j]),
+            malignancyOf(r),
+            cf.indices.map((j) => analysed.labels[j]),
+            cf.set.labels,
+          );
+        }
+        const { X, d } = await embeddings(net, analysed, nA, bs);
+        const probes: RunResult['probes'] = {};
+        for (const t of study.analysis.probeTargets) {
+          const target = Array.from({ length: nA }, (_, j) =>
+            t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t],
+          );
+          probes[t] = probe(X, nA, d, target, study.analysis.probeHoldout);
+        }
+        const sal =
+          study.analysis.gradcamN > 0
+            ? await saliency(net, analysed, study.analysis.gradcamN)
+            : { n: 0, insideShare: NaN, maskFraction: NaN };
+        runs.push({
+          loss: loss.name,
+          seed,
+          dataSeed: data.dataSeed,
+          dir: rel,
+          trainSeconds,
+          testSets,
+          counterfactual,
+          probes,
+          saliency: sal,
+        });
+        emit({ kind: 'run-end', index: i, total, loss: loss.name, seed, arm, seconds: (Date.now() - t0) / 1000 });
       }
-      const counterfactual: RunResult['counterfactual'] = {};
-      for (const cf of cfSets) {
-        if (!cf.set) continue;
-        const pCf = malignancyOf(await evaluateOn(net, cf.set, bs));
-        counterfactual[cf.name] = flipStats(
-          cf.indices.map((j) => pAnalysed![j]),
-          pCf,
-          cf.indices.map((j) => analysed.labels[j]),
-          cf.set.labels,
-        );
-      }
-      const { X, d } = await embeddings(net, analysed, nA, bs);
-      const probes: RunResult['probes'] = {};
-      for (const t of study.analysis.probeTargets) {
-        const target = Array.from({ length: nA }, (_, j) =>
-          t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t],
-        );
-        probes[t] = probe(X, nA, d, target, study.analysis.probeHoldout);
-      }
-      const sal =
-        study.analysis.gradcamN > 0
-          ? await saliency(net, analysed, study.analysis.gradcamN)
-          : { n: 0, insideShare: NaN, maskFraction: NaN };
-      runs.push({ loss: loss.name, seed, dir: rel, trainSeconds, testSets, counterfactual, probes, saliency: sal });
-      emit({ kind: 'run-end', index, total, loss: loss.name, seed, seconds: (Date.now() - t0) / 1000 });
     }
   }
 
+  // Runs in (loss, seed) order, whatever order they trained in.
+  const order = (r: { loss: string; seed: number }): number =>
+    study.losses.findIndex((l) => l.name === r.loss) * study.seeds.length + study.seeds.indexOf(r.seed);
+  runs.sort((a, b) => order(a) - order(b));
+  controlRuns.sort((a, b) => order(a) - order(b));
   const summary = summarize(study, runs);
-  const files = { report: 'report.html', metricsJson: 'metrics.json', metricsCsv: 'metrics.csv', study: 'study.json' };
+  const control = controlResult(study, controlRuns);
+  const paired = pairedDifferences(study, runs, factorRoles);
+  const { findings: found, claims } = findings(study, runs, control, paired, factorRoles);
+  const files = {
+    report: 'report.html',
+    metricsJson: 'metrics.json',
+    metricsCsv: 'metrics.csv',
+    study: 'study.json',
+    timing: 'timing.json',
+  };
   const results: StudyResults = {
     study: study.name,
     description: study.description,
@@ -298,19 +393,36 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
     threads: study.threads,
     losses: study.losses.map((l) => l.name),
     seeds: study.seeds,
+    dataSeeds: study.seeds.map(datasetSeedOf),
     testSets: study.testSets.map((t, k) => ({
       name: t.name,
       split: t.split,
       spec: typeof t.spec === 'string' ? t.spec : t.spec.name,
-      n: sets[k].length,
+      n: testSetSizes[k],
     })),
-    analysis: { ...study.analysis, counterfactualValues },
+    analysis: { ...study.analysis, counterfactualValues, factorRoles },
     runs,
     summary,
+    control,
+    pairedDifferences: paired,
+    findings: found,
+    claims,
+    findingsRule: study.findings,
     files,
   };
-  const json = JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  // metrics.json holds no wall-clock values, so the same study gives the same file; timing.json has them.
+  const json = JSON.stringify(
+    results,
+    (k, v) => (TIMING_KEYS.has(k) ? undefined : typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  );
   writeFileAtomic(path.join(out, files.metricsJson), Buffer.from(json + '\n'));
+  const timing = {
+    createdAt: results.createdAt,
+    seconds: results.seconds,
+    runs: [...runs, ...control.runs].map((r) => ({ dir: r.dir, trainSeconds: r.trainSeconds })),
+  };
+  writeFileAtomic(path.join(out, files.timing), Buffer.from(JSON.stringify(timing, null, 2) + '\n'));
   writeFileAtomic(path.join(out, files.metricsCsv), Buffer.from(metricsCsv(results)));
   writeFileAtomic(path.join(out, files.report), Buffer.from(reportHtml(results)));
   return results;

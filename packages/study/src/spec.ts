@@ -53,6 +53,29 @@ export interface AnalysisSpec {
   gradcamN: number;
 }
 
+/**
+ * The iid control arm: every (loss, seed) also trained on the training spec with every shortcut
+ * decorrelated from the label (rho 0.5) and tested on that spec's own "test" split. The control
+ * passes when every loss's mean balanced accuracy there reaches `minBalancedAccuracy`: the core
+ * feature is learnable without the shortcut, so a model that uses the shortcut chose it.
+ */
+export interface ControlSpec {
+  enabled: boolean;
+  minBalancedAccuracy: number;
+  /** Control test samples. */
+  n: number;
+}
+
+/** Which test sets the Findings compare, and what counts as a negligible effect. */
+export interface FindingsSpec {
+  /** The in-distribution test set (premise: the shortcut is used when accuracy drops from it to the shifts). */
+  inDistribution: string;
+  /** The shifted test sets on which the losses' accuracies are compared. */
+  shifts: string[];
+  /** A CI that includes 0 with a half-width below this is evidence of no effect (verdict "not reproduced"). */
+  negligible: number;
+}
+
 /** A study, resolved: every field explicit, every dataset spec inline. Saved as runs/<id>/study.json. */
 export interface StudySpec {
   name: string;
@@ -66,6 +89,8 @@ export interface StudySpec {
   /** Run-config overrides shared by every loss (not loss, seed, data, name, threads: the study sets those). */
   config: RunConfigInput;
   analysis: AnalysisSpec;
+  control: ControlSpec;
+  findings: FindingsSpec;
   threads: number;
 }
 
@@ -217,6 +242,23 @@ const studyFields = strict(
       probeHoldout: number({ gt: 0, lt: 1 }, 'a number in (0, 1)').default(0.3),
       gradcamN: upTo(0).optional(),
     }).prefault({}),
+    control: strict({
+      enabled: schema.boolean().default(true).describe('also train every loss and seed on the iid control'),
+      minBalancedAccuracy: number({ in: [0, 1] })
+        .default(0.8)
+        .describe("the control passes when every loss's mean balanced accuracy reaches this"),
+      n: upTo(1).optional().describe('control test samples (default testN)'),
+    }).prefault({}),
+    findings: strict({
+      inDistribution: nonEmptyString().optional().describe('the in-distribution test set (default in-distribution)'),
+      shifts: z
+        .array(nonEmptyString(), { error: mustBe('an array of test set names') })
+        .optional()
+        .describe('the shifted test sets compared (default rho0.0 and scanner-shift)'),
+      negligible: number({ gt: 0, lt: 1 }, 'a number in (0, 1)')
+        .default(0.05)
+        .describe('CI half-width below which an effect whose CI includes 0 counts as none'),
+    }).prefault({}),
     threads: upTo(1, 256).default(2),
   },
   { type: 'a JSON object' },
@@ -236,6 +278,36 @@ export function trainingDatasetSpec(spec: DatasetSpec, rho: number | null, volum
   return out;
 }
 
+/**
+ * The control arm's training spec: the training spec with every shortcut at rho 0.5 in every split
+ * (the shortcut factor independent of the label) and the volume override.
+ */
+export function controlDatasetSpec(study: Pick<StudySpec, 'train' | 'volume'>): DatasetSpec {
+  const out = trainingDatasetSpec(study.train.spec, 0.5, study.volume);
+  out.name = `${out.name}+control`;
+  if (out.splits)
+    for (const split of Object.values(out.splits))
+      if (split.rho) split.rho = Object.fromEntries(Object.keys(split.rho).map((f) => [f, 0.5]));
+  return out;
+}
+
+/**
+ * The dataset seed of study seed `seed`: the seed itself. Seed s trains on the training and
+ * validation splits of dataset seed s and is tested on the test splits of dataset seed s, so each
+ * seed draws its own data and the CIs over seeds cover the data draw as well as training.
+ */
+export function datasetSeedOf(seed: number): number {
+  return seed;
+}
+
+/** A study arm: trained on the training spec (with its shortcuts), or on the iid control. */
+export type Arm = 'shortcut' | 'control';
+
+/** The folder (under runs/) and run name suffix of (loss, seed, arm): "<loss>-s<seed>" or "<loss>-s<seed>-control". */
+export function runId(loss: string, seed: number, arm: Arm = 'shortcut'): string {
+  return `${loss}-s${seed}${arm === 'control' ? '-control' : ''}`;
+}
+
 /** A test set's dataset spec with the study's volume override. */
 export function testDatasetSpec(spec: DatasetSpec, volume: StudySpec['volume']): DatasetSpec {
   return volume ? { ...clone(spec), volume: clone(volume) } : clone(spec);
@@ -243,22 +315,26 @@ export function testDatasetSpec(spec: DatasetSpec, volume: StudySpec['volume']):
 
 /**
  * The run config of one (loss, seed) of a resolved study: shared overrides, then the loss's own,
- * then the study's data (training spec, n) and seed. Throws a ConfigError when invalid.
+ * then the study's data (training spec, or the control spec for the control arm; n; dataset seed
+ * datasetSeedOf(seed)) and seed. Throws a ConfigError when invalid.
  */
-export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number): RunConfig {
+export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number, arm: Arm = 'shortcut'): RunConfig {
   const merged = deepMerge(
     deepMerge({}, study.config as Record<string, unknown>),
     loss.config as Record<string, unknown>,
   );
   return resolveRunConfig({
     ...merged,
-    name: `${study.name}/${loss.name}-s${seed}`,
+    name: `${study.name}/${runId(loss.name, seed, arm)}`,
     loss: loss.loss,
     seed,
     threads: study.threads,
     data: {
-      spec: trainingDatasetSpec(study.train.spec, study.train.rho, study.volume),
-      seed: 0,
+      spec:
+        arm === 'control'
+          ? controlDatasetSpec(study)
+          : trainingDatasetSpec(study.train.spec, study.train.rho, study.volume),
+      seed: datasetSeedOf(seed),
       train: { split: 'train', n: study.train.n },
       val: { split: 'val', n: study.train.valN },
     },
@@ -313,6 +389,20 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
     problem(['analysis', 'n'], `${n} is more than the ${target.n} samples of test set "${testSet}"`);
   const gradcamN = an.gradcamN ?? Math.min(64, n);
   if (gradcamN > n) problem(['analysis', 'gradcamN'], `${gradcamN} is more than analysis.n (${n})`);
+  const testNames = testSets.map((t) => t.name);
+  const known = (name: string, path: (string | number)[]): void => {
+    if (!testNames.includes(name)) problem(path, `"${name}" is not a test set (have ${testNames.join(', ')})`);
+  };
+  const fi = s.findings;
+  const inDistribution =
+    fi.inDistribution ?? (testNames.includes('in-distribution') ? 'in-distribution' : testNames[0]);
+  known(inDistribution, ['findings', 'inDistribution']);
+  const shifts =
+    fi.shifts ??
+    (['rho0.0', 'scanner-shift'].some((t) => testNames.includes(t))
+      ? ['rho0.0', 'scanner-shift'].filter((t) => testNames.includes(t))
+      : testNames.filter((t) => t !== inDistribution));
+  shifts.forEach((t, i) => known(t, ['findings', 'shifts', i]));
   const study: StudySpec = {
     name: s.name,
     description: s.description,
@@ -330,6 +420,12 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
       factors: an.factors ?? clone(DEFAULT_ANALYSED_FACTORS),
       probeTargets: (an.probeTargets as ProbeTarget[] | undefined) ?? [...DEFAULT_PROBE_TARGETS],
     },
+    control: {
+      enabled: s.control.enabled,
+      minBalancedAccuracy: s.control.minBalancedAccuracy,
+      n: s.control.n ?? s.testN,
+    },
+    findings: { inDistribution, shifts, negligible: s.findings.negligible },
     threads: s.threads,
   };
   // Every run config the study implies must be valid; report each loss's problems once.
@@ -337,6 +433,7 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
   study.losses.forEach((l, i) => {
     try {
       runConfigFor(study, l, study.seeds[0]);
+      if (study.control.enabled) runConfigFor(study, l, study.seeds[0], 'control');
     } catch (e) {
       for (const p of (e as { problems?: string[] }).problems ?? [(e as Error).message])
         problem(['losses', i], `"${l.name}" run config: ${p}`);

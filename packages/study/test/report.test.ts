@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { metricsCsv, CSV_HEADER } from '../src/report/csv';
 import { reportHtml } from '../src/report/html';
+import { ControlRun, controlResult, findings, pairedDifferences } from '../src/findings';
 import { RunResult, StudyResults, summarize } from '../src/run_study';
 import { resolveStudySpec } from '../src/spec';
 import {
@@ -17,8 +18,11 @@ import {
 
 jest.setTimeout(90_000);
 
-/** Results of a fake study: losses ce/simclr, `seeds` seeds, two test sets, values depending on (loss, seed). */
-function fakeResults(seeds: number[]): StudyResults {
+/**
+ * Results of a fake study: losses ce/simclr, `seeds` seeds, two test sets, values depending on (loss,
+ * seed); the control arm reaches `controlAccuracy`.
+ */
+function fakeResults(seeds: number[], controlAccuracy = 0.9): StudyResults {
   const study = resolveStudySpec({
     losses: ['ce', 'simclr'],
     seeds,
@@ -37,6 +41,7 @@ function fakeResults(seeds: number[]): StudyResults {
       return {
         loss: l.name,
         seed,
+        dataSeed: seed,
         dir: `runs/${l.name}-s${seed}`,
         trainSeconds: 1,
         testSets: { id: m, shift: { ...m, accuracy: v - 0.3 } },
@@ -46,6 +51,23 @@ function fakeResults(seeds: number[]): StudyResults {
       };
     }),
   );
+  const controlRuns: ControlRun[] = study.losses.flatMap((l) =>
+    seeds.map((seed) => {
+      const v = controlAccuracy + 0.01 * seed;
+      return {
+        loss: l.name,
+        seed,
+        dataSeed: seed,
+        dir: `runs/${l.name}-s${seed}-control`,
+        trainSeconds: 1,
+        metrics: { accuracy: v, sensitivity: v, specificity: v, balancedAccuracy: v, auroc: v },
+      };
+    }),
+  );
+  const roles = { margin: 'core', diameter: 'shortcut', attenuation: 'other', noise: 'other' } as const;
+  const control = controlResult(study, controlRuns);
+  const paired = pairedDifferences(study, runs, roles);
+  const found = findings(study, runs, control, paired, roles);
   return {
     study: 'fake',
     description: 'a <fake> study',
@@ -55,10 +77,26 @@ function fakeResults(seeds: number[]): StudyResults {
     losses: study.losses.map((l) => l.name),
     seeds,
     testSets: study.testSets.map((t) => ({ name: t.name, split: t.split, spec: 'shortcut-size', n: t.n })),
-    analysis: { ...study.analysis, counterfactualValues: { margin: 'x', diameter: 'y', attenuation: 'z', noise: 'w' } },
+    dataSeeds: seeds,
+    analysis: {
+      ...study.analysis,
+      counterfactualValues: { margin: 'x', diameter: 'y', attenuation: 'z', noise: 'w' },
+      factorRoles: roles,
+    },
     runs,
     summary: summarize(study, runs),
-    files: { report: 'report.html', metricsJson: 'metrics.json', metricsCsv: 'metrics.csv', study: 'study.json' },
+    control,
+    pairedDifferences: paired,
+    findings: found.findings,
+    claims: found.claims,
+    findingsRule: study.findings,
+    files: {
+      report: 'report.html',
+      metricsJson: 'metrics.json',
+      metricsCsv: 'metrics.csv',
+      study: 'study.json',
+      timing: 'timing.json',
+    },
   };
 }
 
@@ -83,12 +121,56 @@ describe('reportHtml', () => {
   it('holds every chart and table, escapes text, and draws CI error bars with several seeds', () => {
     const html = reportHtml(fakeResults([0, 1, 2]));
     expectReportCharts(html);
-    for (const t of ['performance', 'counterfactual', 'probes', 'saliency', 'ci-widths', 'comparisons', 'runs'])
+    for (const t of [
+      'claims',
+      'findings',
+      'performance',
+      'control',
+      'counterfactual-shortcut',
+      'counterfactual-core',
+      'counterfactual-other',
+      'probes',
+      'saliency',
+      'ci-widths',
+      'paired-differences',
+      'runs',
+    ])
       expect(html).toContain(`data-table="${t}"`);
     expect(html).toContain('a &lt;fake&gt; study');
     expect(html).toMatch(/class="ci"/);
-    expect(html).toMatch(/ce vs simclr.*resolved/s);
+    // ce is 0.1 below simclr on every seed: a resolved paired difference
+    expect(html).toMatch(
+      /ce − simclr<\/td><td>performance<\/td><td>shift<\/td><td>balancedAccuracy<\/td><td>-0\.100 \[-0\.100, -0\.100\]<\/td><td>yes/,
+    );
+    expect(html).toMatch(/data-control="passed"/);
+    expect(html.indexOf('data-control')).toBeLessThan(html.indexOf('id="findings"'));
+    expect(html.indexOf('id="findings"')).toBeLessThan(html.indexOf('Accuracy under shift'));
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+  });
+
+  it('says at the top, before the Findings, that the control failed', () => {
+    const r = fakeResults([0, 1, 2], 0.55);
+    expect(r.control).toMatchObject({ passed: false, failing: ['ce', 'simclr'] });
+    const html = reportHtml(r);
+    const at = html.indexOf('data-control="failed"');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(html.indexOf('id="findings"'));
+    expect(html).toMatch(/The iid control failed/);
+    expect(r.claims.find((c) => c.id === 'control')?.verdict).toBe('failed');
+    expect(r.claims.find((c) => c.id === 'shift')?.note).toMatch(/control failed/);
+  });
+
+  it('gives verdicts from the paired differences', () => {
+    const r = fakeResults([0, 1, 2]);
+    // ce − simclr balanced accuracy on the shift is -0.1 on every seed: a resolved change under shift
+    expect(r.claims.find((c) => c.id === 'shift')?.verdict).toBe('reproduced');
+    // the flip rate of diameter differs by -0.1 on every seed: the loss changes the features used
+    expect(r.claims.find((c) => c.id === 'features')?.verdict).toBe('reproduced');
+    // in-distribution and rho0.0-like "shift" differ by 0 in balanced accuracy: the premise does not hold
+    expect(r.findings.filter((f) => f.id === 'premise').map((f) => f.verdict)).toEqual([
+      'not reproduced',
+      'not reproduced',
+    ]);
   });
 
   it('warns that one seed has no confidence intervals', () => {

@@ -23,7 +23,10 @@ import { runLearnabilityCommand } from './study_learnability';
 
 const OPTIONS = {
   spec: { type: 'string', description: 'study spec .json (instead of a built-in study)' },
-  quick: { type: 'boolean', description: 'every stage at toy size: 16^3, 1 seed, 2 epochs per stage (~10 s)' },
+  quick: {
+    type: 'boolean',
+    description: 'every stage at toy size: 16^3, 1 seed, 2 epochs per stage, with the control arm (~15 s)',
+  },
   seeds: { type: 'integer', description: 'number of seeds (0..N-1), overrides the spec', min: 1 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
   out: { type: 'string', description: 'study folder (default runs/<study>-<time>)' },
@@ -89,7 +92,9 @@ function reporter(): { onEvent: (e: StudyEvent) => void; finish: () => void } {
         );
       } else if (e.kind === 'run-end')
         process.stderr.write(
-          `${clear()}[${e.index}/${e.total}] ${e.loss} seed ${e.seed}: trained, tested and analysed in ${e.seconds.toFixed(1)} s\n`,
+          e.arm === 'control'
+            ? `${clear()}[${e.index}/${e.total}] ${e.loss} seed ${e.seed} control: trained and tested without the shortcut in ${e.seconds.toFixed(1)} s\n`
+            : `${clear()}[${e.index}/${e.total}] ${e.loss} seed ${e.seed}: trained, tested and analysed in ${e.seconds.toFixed(1)} s\n`,
         );
     },
     finish() {
@@ -105,6 +110,13 @@ export function studyReport(r: StudyResults, outDir: string): string {
     `study ${r.study}: ${r.losses.length} losses (${r.losses.join(', ')}) x ${r.seeds.length} seeds (${r.seeds.join(', ')}) = ${r.runs.length} models in ${r.seconds.toFixed(1)} s`,
   );
   lines.push(`test sets: ${r.testSets.map((t) => `${t.name} (${t.spec}/${t.split}, n=${t.n})`).join(', ')}`);
+  const c = r.control;
+  if (c.enabled)
+    lines.push(
+      c.passed
+        ? `iid control passed: every loss reached ${c.minBalancedAccuracy} balanced accuracy without the shortcut`
+        : `iid control FAILED: ${c.failing.map((l) => `${l} ${fmtCI(c.summary[l]?.balancedAccuracy)}`).join(', ')} below ${c.minBalancedAccuracy} balanced accuracy without the shortcut`,
+    );
   const tests = r.testSets.map((t) => t.name);
   const w = Math.max(8, ...r.losses.map((l) => l.length)) + 2;
   const col = 26;
@@ -128,9 +140,12 @@ export function studyReport(r: StudyResults, outDir: string): string {
     `Grad-CAM share inside the nodule: ${r.losses.map((l) => `${l} ${fmtCI(r.summary.saliency[l]?.insideShare)}`).join(', ')}`,
   );
   lines.push('');
+  lines.push('findings');
+  for (const f of r.claims) lines.push(`  ${f.verdict.padEnd(15)} ${f.claim}`);
+  lines.push('');
   lines.push(`report: ${path.join(outDir, r.files.report)}`);
   lines.push(
-    `also: ${path.join(outDir, r.files.metricsJson)}, ${path.join(outDir, r.files.metricsCsv)}, ${path.join(outDir, r.files.study)}, ${path.join(outDir, 'runs')}/ (checkpoints)`,
+    `also: ${path.join(outDir, r.files.metricsJson)}, ${path.join(outDir, r.files.metricsCsv)}, ${path.join(outDir, r.files.study)}, ${path.join(outDir, 'runs')}/ (checkpoints, predictions/)`,
   );
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,6 @@
-// metrics.csv: one row per (section, loss, target, metric) with the mean and 95% CI over seeds.
+// metrics.csv: one row per (section, loss, target, metric) with the mean and 95% CI over seeds: the
+// shortcut arm's performance, counterfactuals, probes and saliency, the control arm, and the paired
+// differences between losses (loss "a - b").
 import type { Aggregate } from '../aggregate';
 import type { StudyResults } from '../run_study';
 
@@ -36,6 +38,8 @@ export function metricsCsv(r: StudyResults): string {
     for (const [t, a] of Object.entries(s.probes[loss] ?? {}))
       add('probe', loss, t, r.runs.find((x) => x.loss === loss)?.probes[t]?.kind ?? 'score', a);
     for (const [m, a] of Object.entries(s.saliency[loss] ?? {})) add('saliency', loss, 'gradcam', m, a);
+    for (const [m, a] of Object.entries(r.control.summary[loss] ?? {})) add('control', loss, 'in-distribution', m, a);
   }
+  for (const p of r.pairedDifferences) add(`paired-${p.section}`, `${p.a} - ${p.b}`, p.target, p.metric, p.diff);
   return rows.map((row) => row.join(',')).join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 // report.html: a self-contained page (inline CSS, inline SVG charts, a tiny inline script that records
-// errors) with the accuracy under shift, counterfactual flip rates, probe scores, saliency and the
-// reliability of the findings. Opens offline; fetches nothing.
+// errors): the iid control's outcome and the Findings first, then the accuracy under shift, the
+// control arm, counterfactual flip rates, probe scores, saliency, paired differences between losses
+// and the reliability of the findings. Opens offline; fetches nothing.
 import type { Aggregate } from '../aggregate';
 import type { StudyResults } from '../run_study';
 import { barChartSvg, esc } from './svg';
@@ -18,7 +19,8 @@ h1{font-size:24px}h2{margin-top:36px;border-bottom:1px solid #ddd}table{border-c
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}
 .chart{display:block;margin:8px 0;max-width:100%;height:auto}.chart-title{font-weight:600;font-size:14px}.tick,.legend{font-size:11px;fill:#333}
 .axis-label{font-size:12px;fill:#333}.grid{stroke:#e6e6e6}.ci line{stroke:#222;stroke-width:1.3}.reference{stroke:#888;stroke-dasharray:4 3}
-.note{color:#555}.ok{color:#0a7a32}.warn{color:#b35c00}#errors:empty{display:none}#errors{color:#b00;border:1px solid #b00;padding:8px}`;
+.note{color:#555}.ok{color:#0a7a32}.warn{color:#b35c00}.fail{color:#fff;background:#b00;padding:8px 12px;font-weight:600}
+.v-reproduced{color:#0a7a32;font-weight:600}.v-not-reproduced{color:#b00;font-weight:600}.v-inconclusive{color:#b35c00}#errors:empty{display:none}#errors{color:#b00;border:1px solid #b00;padding:8px}`;
 
 /** "0.812 [0.790, 0.834]", or "0.812" without a CI. */
 export function fmtCI(a: Aggregate | undefined, digits = 3): string {
@@ -34,10 +36,36 @@ export function table(head: string[], rows: string[][], id: string): string {
     .join('')}</tbody></table>`;
 }
 
-/** Whether two intervals are disjoint (a difference the seeds resolve). */
-function separated(a: Aggregate | undefined, b: Aggregate | undefined): boolean | null {
-  if (!a || !b || a.lower === null || a.upper === null || b.lower === null || b.upper === null) return null;
-  return a.upper < b.lower || b.upper < a.lower;
+/** "0.050 [0.010, 0.090]" from a mean and an optional CI. */
+function fmtEffect(effect: number | null, ci: [number, number] | null, digits = 3): string {
+  if (effect === null) return '–';
+  return ci ? `${effect.toFixed(digits)} [${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : effect.toFixed(digits);
+}
+
+/** The Findings: each claim's verdict, then each measured effect with its CI and verdict. */
+function findingsSection(r: StudyResults): string[] {
+  const out: string[] = ['<h2 id="findings">Findings</h2>'];
+  out.push(`<p>Each claim of the loss-generalization study, measured as paired per-seed differences (mean and 95% CI over ${r.seeds.length} seed${r.seeds.length > 1 ? 's' : ''}).
+    Verdict of one effect: <b>reproduced</b> when its CI excludes 0 on the claimed side; <b>not reproduced</b> when its CI includes 0 with a half-width below ${r.findingsRule.negligible} (or excludes 0 on the other side);
+    <b>inconclusive</b> otherwise. A claim is reproduced when any of its effects is, not reproduced when all are not. Many effects are tested, so a single reproduced one is weak evidence.</p>`);
+  const cls = (v: string): string => `v-${v.replace(/ /g, '-')}`;
+  out.push(
+    `<table data-table="claims"><thead><tr><th>claim</th><th>verdict</th><th>note</th></tr></thead><tbody>${r.claims
+      .map(
+        (c) =>
+          `<tr data-claim="${esc(c.id)}"><td>${esc(c.claim)}</td><td class="${cls(c.verdict)}">${esc(c.verdict)}</td><td>${esc(c.note ?? '')}</td></tr>`,
+      )
+      .join('')}</tbody></table>`,
+  );
+  out.push(
+    `<table data-table="findings"><thead><tr><th>claim</th><th>measure</th><th>effect [95% CI]</th><th>verdict</th></tr></thead><tbody>${r.findings
+      .map(
+        (f) =>
+          `<tr><td>${esc(f.id)}</td><td>${esc(f.measure)}</td><td>${esc(fmtEffect(f.effect, f.ci))}</td><td class="${cls(f.verdict)}">${esc(f.verdict)}</td></tr>`,
+      )
+      .join('')}</tbody></table>`,
+  );
+  return out;
 }
 
 /** The report page of a finished study. */
@@ -53,7 +81,21 @@ export function reportHtml(r: StudyResults): string {
   body.push(`<h1>Study: ${esc(r.study)}</h1>`);
   if (r.description) body.push(`<p>${esc(r.description)}</p>`);
   body.push(`<p class="note">${losses.length} losses (${esc(losses.join(', '))}) × ${r.seeds.length} seed${r.seeds.length > 1 ? 's' : ''} (${r.seeds.join(', ')}) = ${r.runs.length} models;
-    ${r.threads} thread${r.threads > 1 ? 's' : ''}; ${r.seconds.toFixed(0)} s; ${esc(r.createdAt)}. Every value is the mean over seeds with its 95% confidence interval (Student t) in brackets.</p>`);
+    ${r.threads} thread${r.threads > 1 ? 's' : ''}; ${r.seconds.toFixed(0)} s; ${esc(r.createdAt)}. Every value is the mean over seeds with its 95% confidence interval (Student t) in brackets.
+    Seed s trains and tests on data drawn with dataset seed ${r.dataSeeds.length ? esc(r.dataSeeds.map((d, i) => `${r.seeds[i]}→${d}`).join(', ')) : '–'}, so the intervals cover the data draw as well as training.</p>`);
+  const c = r.control;
+  if (c.enabled && c.passed === false)
+    body.push(
+      `<p class="fail" data-control="failed">The iid control failed: trained without the shortcut (rho 0.5) and tested in distribution, ${esc(c.failing.join(', '))} stayed below ${c.minBalancedAccuracy} mean balanced accuracy (${esc(
+        c.failing.map((l) => `${l} ${fmtCI(c.summary[l]?.balancedAccuracy)}`).join('; '),
+      )}). The core feature was not learned even without the shortcut, so this study cannot show that a loss chose the shortcut over it; read every finding below with that in mind.</p>`,
+    );
+  else if (c.enabled)
+    body.push(
+      `<p class="ok" data-control="passed">The iid control passed: trained without the shortcut, every loss reached ${c.minBalancedAccuracy} mean balanced accuracy in distribution, so the core feature is learnable at this budget.</p>`,
+    );
+  else body.push('<p class="warn" data-control="off">No iid control was run (control.enabled is false).</p>');
+  body.push(...findingsSection(r));
 
   body.push('<h2>Accuracy under shift</h2>');
   body.push(
@@ -83,11 +125,29 @@ export function reportHtml(r: StudyResults): string {
     ),
   );
 
+  if (c.enabled) {
+    body.push(`<h2>Control: trained without the shortcut</h2><p>Every loss and seed also trained on the training distribution with every shortcut at rho 0.5
+      (independent of the label) and tested on that distribution's own test split (runs/&lt;loss&gt;-s&lt;seed&gt;-control/). It passes when every loss's mean
+      balanced accuracy reaches ${c.minBalancedAccuracy}.</p>`);
+    body.push(
+      table(
+        ['loss', ...Object.values(METRIC_LABEL), 'passes'],
+        losses.map((l) => [
+          l,
+          ...Object.keys(METRIC_LABEL).map((m) => fmtCI(c.summary[l]?.[m])),
+          c.failing.includes(l) ? 'no' : 'yes',
+        ]),
+        'control',
+      ),
+    );
+  }
+
   body.push('<h2>Which features each model uses</h2>');
   body.push(`<h3>Counterfactual sensitivity</h3><p>Each of the first ${r.analysis.n} nodules of <b>${esc(r.analysis.testSet)}</b> regenerated with only one factor
-    changed to a value typical of the other class (everything else, every random draw, identical). A flip is a change of the predicted class;
-    Δp is the mean change of P(malignant) toward the other class. A model that uses only the label's core feature (margin) flips on margin
-    and not on the others; flips on diameter, attenuation or noise mean it uses a shortcut.</p>`);
+    changed (everything else, every random draw, identical). A <b>shortcut</b> factor crosses to the other side of the shortcut boundary (large → small,
+    small → large, at the same quantile of the other side's distribution); a <b>core</b> factor moves to the other class's distribution, which changes the
+    true label; any other factor moves to its far decile. A flip is a change of the predicted class; Δp is the mean change of P(malignant) toward the other
+    class. A model that reads only the shortcut flips on every shortcut swap and on no core swap.</p>`);
   body.push(
     table(
       ['factor', 'value set (from the training distribution)'],
@@ -106,18 +166,37 @@ export function reportHtml(r: StudyResults): string {
       domain: [0, 1],
     }),
   );
-  body.push(
-    table(
-      ['loss', 'factor', 'flip rate', 'Δp toward other class', '|Δp|', 'true label changed'],
-      losses.flatMap((l) =>
-        factors.map((f) => {
-          const c = s.counterfactual[l]?.[f];
-          return [l, f, fmtCI(c?.flipRate), fmtCI(c?.meanDeltaP), fmtCI(c?.meanAbsDeltaP), fmtCI(c?.labelChangeRate)];
-        }),
-      ),
-      'counterfactual',
-    ),
-  );
+  const roles = r.analysis.factorRoles ?? {};
+  const byRole = (role: string): string[] => factors.filter((f) => (roles[f] ?? 'other') === role);
+  const swapRows = (fs: string[], label: boolean): string[][] =>
+    losses.flatMap((l) =>
+      fs.map((f) => {
+        const x = s.counterfactual[l]?.[f];
+        return [
+          l,
+          f,
+          fmtCI(x?.flipRate),
+          fmtCI(x?.meanDeltaP),
+          fmtCI(x?.meanAbsDeltaP),
+          ...(label ? [fmtCI(x?.labelChangeRate)] : []),
+        ];
+      }),
+    );
+  const head = ['loss', 'factor', 'flip rate', 'Δp toward other class', '|Δp|'];
+  if (byRole('shortcut').length) {
+    body.push('<h4>Shortcut swap (across the shortcut boundary; the true label is unchanged)</h4>');
+    body.push(table(head, swapRows(byRole('shortcut'), false), 'counterfactual-shortcut'));
+  }
+  if (byRole('core').length) {
+    body.push(
+      "<h4>Core-feature swap (to the other class's distribution), with how often it changes the true label</h4>",
+    );
+    body.push(table([...head, 'true label changed'], swapRows(byRole('core'), true), 'counterfactual-core'));
+  }
+  if (byRole('other').length) {
+    body.push('<h4>Other factors (to the far decile)</h4>');
+    body.push(table([...head, 'true label changed'], swapRows(byRole('other'), true), 'counterfactual-other'));
+  }
 
   const kinds = Object.fromEntries(probeTargets.map((t) => [t, r.runs.find((x) => x.probes[t])?.probes[t]]));
   let low = 0;
@@ -199,37 +278,46 @@ export function reportHtml(r: StudyResults): string {
       'ci-widths',
     ),
   );
-  const pairs: string[][] = [];
-  for (let i = 0; i < losses.length; i++)
-    for (let j = i + 1; j < losses.length; j++)
-      for (const t of tests) {
-        const a = s.performance[losses[i]]?.[t]?.balancedAccuracy;
-        const b = s.performance[losses[j]]?.[t]?.balancedAccuracy;
-        const sep = separated(a, b);
-        pairs.push([
-          `${losses[i]} vs ${losses[j]}`,
-          t,
-          a?.mean !== null && b?.mean !== null && a && b ? (a.mean! - b.mean!).toFixed(3) : '–',
-          sep === null ? 'no CI' : sep ? 'resolved' : 'not resolved (CIs overlap)',
-        ]);
-      }
-  if (pairs.length)
-    body.push(table(['comparison', 'test set', 'Δ balanced accuracy', 'verdict'], pairs, 'comparisons'));
+  if (r.pairedDifferences.length) {
+    body.push(`<h3>Paired differences between losses</h3><p>For each pair of losses, the difference a − b computed per seed (both trained and tested on
+      that seed's data), then its mean and 95% CI over seeds. A CI that excludes 0 is a difference the seeds resolve.</p>`);
+    body.push(
+      table(
+        ['a − b', 'section', 'target', 'measure', 'mean [95% CI]', 'CI excludes 0'],
+        r.pairedDifferences.map((p) => [
+          `${p.a} − ${p.b}`,
+          p.section,
+          p.target,
+          p.metric,
+          fmtCI(p.diff),
+          p.diff.lower === null || p.diff.upper === null
+            ? 'no CI'
+            : p.diff.lower > 0 || p.diff.upper < 0
+              ? 'yes'
+              : 'no',
+        ]),
+        'paired-differences',
+      ),
+    );
+  }
   body.push(
     table(
-      ['loss', 'seed', 'train s', ...tests.map((t) => `acc ${t}`), 'run folder'],
+      ['loss', 'seed', 'dataset seed', 'train s', ...tests.map((t) => `acc ${t}`), 'control acc', 'run folder'],
       r.runs.map((x) => [
         x.loss,
         String(x.seed),
+        String(x.dataSeed),
         x.trainSeconds.toFixed(1),
         ...tests.map((t) => x.testSets[t]?.accuracy.toFixed(3) ?? '–'),
+        r.control.runs.find((y) => y.loss === x.loss && y.seed === x.seed)?.metrics.accuracy.toFixed(3) ?? '–',
         x.dir,
       ]),
       'runs',
     ),
   );
   body.push(
-    `<p class="note">Files: ${esc(r.files.metricsJson)} (every number, per seed and aggregated), ${esc(r.files.metricsCsv)}, ${esc(r.files.study)} (the resolved study), runs/&lt;loss&gt;-s&lt;seed&gt;/ (config, log, checkpoints).</p>`,
+    `<p class="note">Files: ${esc(r.files.metricsJson)} (every number, per seed and aggregated; the same study gives the same file), ${esc(r.files.metricsCsv)}, ${esc(r.files.study)} (the resolved study), ${esc(r.files.timing)} (wall-clock times),
+    runs/&lt;loss&gt;-s&lt;seed&gt;[-control]/ (config, log, checkpoints, predictions/&lt;test set&gt;.csv: index, label, p_malignant, predicted and the factors of every sample).</p>`,
   );
 
   return htmlPage(`nodulab study: ${r.study}`, body);
