@@ -292,6 +292,8 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
     const summary = await train(cfg, {
       outDir: dir,
       sources,
+      // Training batches are generated and augmented in a worker while the model trains (same bytes).
+      prefetch: 2,
       signal: options.signal,
       onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
     });
