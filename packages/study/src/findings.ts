@@ -1,7 +1,7 @@
 // From per-seed results to what a study found: the iid control's pass/fail, paired per-seed
 // differences between losses, and each claim of the loss-generalization study with its measured
 // effects, 95% CIs and verdicts (the rule is verdictOf in verdict.ts).
-import { pairedDifference } from '@nodulab/eval';
+import { meanCI, pairedDifference } from '@nodulab/eval';
 import { Aggregate, aggregate, aggregateFields } from './aggregate';
 import type { FactorRole } from './counterfactual';
 import type { MetricName, RunResult } from './run_study';
@@ -131,6 +131,25 @@ function pairedAggregate(xa: (number | undefined)[], xb: (number | undefined)[])
   };
 }
 
+/**
+ * The verdict of one of k effects of a claim, read from its Bonferroni-adjusted CI: the Student-t CI at
+ * level 1 − 0.05/k of the per-seed differences (null with fewer than two seeds, giving "inconclusive").
+ */
+export function familyVerdict(
+  diff: Aggregate,
+  k: number,
+  direction: Direction,
+  margin: number,
+): { level: number; adjusted: { lower: number; upper: number } | null; verdict: Verdict } {
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`familyVerdict: k must be an integer >= 1, got ${k}`);
+  const level = 1 - 0.05 / k;
+  const values = diff.values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const m = values.length >= 2 ? meanCI(values, level) : null;
+  const adjusted =
+    m && Number.isFinite(m.lower) && Number.isFinite(m.upper) ? { lower: m.lower, upper: m.upper } : null;
+  return { level, adjusted, verdict: verdictOf(adjusted, direction, margin) };
+}
+
 /** For every pair of losses (in the study's order, a before b) and every compared measure, the paired a − b. */
 export function pairedDifferences(
   study: StudySpec,
@@ -170,6 +189,13 @@ export interface Finding {
   effect: number | null;
   /** 95% CI [lower, upper] over seeds; null with one seed. */
   ci: [number, number] | null;
+  /**
+   * The CI the verdict reads: for a claim measured k ways, the Bonferroni-adjusted (1 − 0.05/k) CI of
+   * this effect, so that "any effect excludes 0" keeps a 5% family-wise error; the 95% CI when k = 1.
+   */
+  ciAdjusted?: [number, number] | null;
+  /** The level of ciAdjusted, e.g. 0.9917 for k = 6. */
+  ciAdjustedLevel?: number;
   /** reproduced / not reproduced / inconclusive; the control check gives passed / failed. */
   verdict: Verdict | 'passed' | 'failed';
   note?: string;
@@ -207,7 +233,9 @@ const ciOf = (a: Aggregate | undefined): [number, number] | null =>
  * - premise, per loss: in-distribution − first shift balanced accuracy, paired over seeds, claimed > 0;
  * - features, per pair of losses: shortcut flip rate and core-factor probe R² differences, claimed ≠ 0;
  * - shift, per pair of losses: balanced accuracy differences on each shift, claimed ≠ 0.
- * Each effect's verdict is verdictOf(CI, direction, study.findings.negligible). When the control
+ * A claim measured k ways is reproduced when any effect's Bonferroni-adjusted (1 − 0.05/k) CI excludes 0,
+ * which keeps the claim's family-wise error at 5%: each effect's verdict is verdictOf(adjusted CI,
+ * direction, study.findings.negligible); the report shows the plain 95% CI too. When the control
  * failed, the features and shift verdicts say so, and "not reproduced" becomes "inconclusive": the
  * data, not the loss, may have kept every model from the core feature.
  */
@@ -252,8 +280,9 @@ export function findings(
         verdict: verdictOf(d, 'greater', margin),
       });
     }
-  const claimed = (id: 'features' | 'shift', p: PairedDifference, direction: Direction): void => {
-    let verdict = verdictOf(p.diff, direction, margin);
+  const claimed = (id: 'features' | 'shift', p: PairedDifference, direction: Direction, k: number): void => {
+    const { level, adjusted, verdict: v } = familyVerdict(p.diff, k, direction, margin);
+    let verdict = v;
     if (controlFailed && verdict === 'not reproduced') verdict = 'inconclusive';
     out.push({
       id,
@@ -261,20 +290,24 @@ export function findings(
       measure: `${p.a} − ${p.b}: ${METRIC_WORDS[p.metric] ?? p.metric} ${p.section === 'performance' ? 'on ' : 'of '}${p.target}`,
       effect: p.diff.mean,
       ci: ciOf(p.diff),
+      ciAdjusted: adjusted ? [adjusted.lower, adjusted.upper] : null,
+      ciAdjustedLevel: level,
       verdict,
       ...(controlFailed ? { note: controlNote } : {}),
     });
   };
   const shortcutGroups = study.analysis.factors.filter((g) => roles[g.name] === 'shortcut').map((g) => g.name);
   const coreProbes = probedFactors(study, roles, 'core');
-  for (const p of paired) {
-    if (p.section === 'counterfactual' && p.metric === 'flipRate' && shortcutGroups.includes(p.target))
-      claimed('features', p, 'either');
-    if (p.section === 'probe' && coreProbes.includes(p.target)) claimed('features', p, 'either');
-  }
-  for (const p of paired)
-    if (p.section === 'performance' && p.metric === 'balancedAccuracy' && study.findings.shifts.includes(p.target))
-      claimed('shift', p, 'either');
+  const featureEffects = paired.filter(
+    (p) =>
+      (p.section === 'counterfactual' && p.metric === 'flipRate' && shortcutGroups.includes(p.target)) ||
+      (p.section === 'probe' && coreProbes.includes(p.target)),
+  );
+  const shiftEffects = paired.filter(
+    (p) => p.section === 'performance' && p.metric === 'balancedAccuracy' && study.findings.shifts.includes(p.target),
+  );
+  for (const p of featureEffects) claimed('features', p, 'either', featureEffects.length);
+  for (const p of shiftEffects) claimed('shift', p, 'either', shiftEffects.length);
   const claims: StudyClaim[] = (['control', 'premise', 'features', 'shift'] as const)
     .filter((id) => out.some((f) => f.id === id))
     .map((id) => {

@@ -1,5 +1,7 @@
 // The verdict rule: an effect's CI against 0 on the claimed side, and a narrow CI around 0 as no effect.
 import { Direction, Interval, Verdict, combineVerdicts, verdictOf } from '../src/verdict';
+import { familyVerdict } from '../src/findings';
+import { aggregate } from '../src/aggregate';
 
 describe('verdictOf', () => {
   it.each<[string, Interval | null, Direction, Verdict]>([
@@ -32,5 +34,33 @@ describe('combineVerdicts', () => {
     [[], 'inconclusive'],
   ])('%j -> %s', (vs, want) => {
     expect(combineVerdicts(vs)).toBe(want);
+  });
+});
+
+describe('familyVerdict (Bonferroni within a claim)', () => {
+  // Per-seed differences 0.009, 0.011, 0.013: the 95% CI [0.006, 0.016] excludes 0, the 1 − 0.05/6 CI does not.
+  const diff = aggregate([0.009, 0.011, 0.013]);
+
+  it('reads the plain 95% CI when the claim is measured one way', () => {
+    const r = familyVerdict(diff, 1, 'either', 0.005);
+    expect(r.level).toBeCloseTo(0.95, 12);
+    expect(r.adjusted!.lower).toBeGreaterThan(0);
+    expect(r.verdict).toBe('reproduced');
+  });
+
+  it('widens the CI with the number of effects, so one lucky effect of six is not enough', () => {
+    const r = familyVerdict(diff, 6, 'either', 0.005);
+    expect(r.level).toBeCloseTo(1 - 0.05 / 6, 12);
+    expect(r.adjusted!.lower).toBeLessThan(0);
+    expect(r.adjusted!.upper).toBeGreaterThan(0.02);
+    expect(r.verdict).toBe('inconclusive');
+  });
+
+  it('is inconclusive with one seed and refuses a k that is not a count', () => {
+    expect(familyVerdict(aggregate([0.3]), 2, 'either', 0.05)).toMatchObject({
+      adjusted: null,
+      verdict: 'inconclusive',
+    });
+    expect(() => familyVerdict(diff, 0, 'either', 0.05)).toThrow(/k must be an integer >= 1/);
   });
 });

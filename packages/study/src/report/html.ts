@@ -42,12 +42,20 @@ function fmtEffect(effect: number | null, ci: [number, number] | null, digits = 
   return ci ? `${effect.toFixed(digits)} [${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : effect.toFixed(digits);
 }
 
+/** "[lo, hi] (99.2%)" for a Bonferroni-adjusted CI, "–" where the finding has none. */
+function fmtAdjusted(f: { ciAdjusted?: [number, number] | null; ciAdjustedLevel?: number }, digits = 3): string {
+  if (!f.ciAdjusted || f.ciAdjustedLevel === undefined) return '–';
+  const [lo, hi] = f.ciAdjusted;
+  return `[${lo.toFixed(digits)}, ${hi.toFixed(digits)}] (${(100 * f.ciAdjustedLevel).toFixed(1)}%)`;
+}
+
 /** The Findings: each claim's verdict, then each measured effect with its CI and verdict. */
 function findingsSection(r: StudyResults): string[] {
   const out: string[] = ['<h2 id="findings">Findings</h2>'];
   out.push(`<p>Each claim of the loss-generalization study, measured as paired per-seed differences (mean and 95% CI over ${r.seeds.length} seed${r.seeds.length > 1 ? 's' : ''}).
-    Verdict of one effect: <b>reproduced</b> when its CI excludes 0 on the claimed side; <b>not reproduced</b> when its CI includes 0 with a half-width below ${r.findingsRule.negligible} (or excludes 0 on the other side);
-    <b>inconclusive</b> otherwise. A claim is reproduced when any of its effects is, not reproduced when all are not. Many effects are tested, so a single reproduced one is weak evidence.</p>`);
+    A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k, shown beside the 95% CI), so that "any effect reproduced" keeps a 5% family-wise error.
+    Verdict of one effect: <b>reproduced</b> when its adjusted CI excludes 0 on the claimed side; <b>not reproduced</b> when it includes 0 with a half-width below ${r.findingsRule.negligible} (or excludes 0 on the other side);
+    <b>inconclusive</b> otherwise. A claim is reproduced when any of its effects is, not reproduced when all are not.</p>`);
   const cls = (v: string): string => `v-${v.replace(/ /g, '-')}`;
   out.push(
     `<table data-table="claims"><thead><tr><th>claim</th><th>verdict</th><th>note</th></tr></thead><tbody>${r.claims
@@ -58,10 +66,10 @@ function findingsSection(r: StudyResults): string[] {
       .join('')}</tbody></table>`,
   );
   out.push(
-    `<table data-table="findings"><thead><tr><th>claim</th><th>measure</th><th>effect [95% CI]</th><th>verdict</th></tr></thead><tbody>${r.findings
+    `<table data-table="findings"><thead><tr><th>claim</th><th>measure</th><th>effect [95% CI]</th><th>adjusted CI (level)</th><th>verdict</th></tr></thead><tbody>${r.findings
       .map(
         (f) =>
-          `<tr><td>${esc(f.id)}</td><td>${esc(f.measure)}</td><td>${esc(fmtEffect(f.effect, f.ci))}</td><td class="${cls(f.verdict)}">${esc(f.verdict)}</td></tr>`,
+          `<tr><td>${esc(f.id)}</td><td>${esc(f.measure)}</td><td>${esc(fmtEffect(f.effect, f.ci))}</td><td>${esc(fmtAdjusted(f))}</td><td class="${cls(f.verdict)}">${esc(f.verdict)}</td></tr>`,
       )
       .join('')}</tbody></table>`,
   );
