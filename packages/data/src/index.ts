@@ -25,3 +25,5 @@ export * from './dataset';
 export * from './loader';
 export * from './augment';
 export * from './distort';
+export * from './reorient';
+export * from './resample';
