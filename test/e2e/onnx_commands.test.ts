@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { noGrad, softmax, Tensor } from '@nodulab/tensor';
 import { modelSpecMetadata, NoduleNet3D, saveCheckpoint, UNet3D } from '@nodulab/nn';
-import { applyWindow, NoduleGenerator, preset, readNifti, writeNifti } from '@nodulab/data';
+import { applyWindow, NoduleGenerator, orientationCode, preset, readNifti, writeNifti } from '@nodulab/data';
 import { runCli as run } from '../helpers/run_cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-cli-onnx-'));
@@ -152,12 +152,58 @@ describe('export -> infer -> evaluate', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('a volume of the wrong size is an error naming the file, with a non-zero exit', async () => {
-    const r = await run(['infer', '--model', f('net.onnx'), f('small.nii')]);
+  it('a volume of the wrong size is an error naming the file, with a non-zero exit (--fit strict)', async () => {
+    const r = await run(['infer', '--model', f('net.onnx'), '--fit', 'strict', f('small.nii')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/volume size \(16, 16, 16\) differs from the model's input size \(32, 32, 32\)/);
     const notOnnx = await run(['infer', '--model', f('small.nii'), f('vols')]);
     expect(notOnnx.code).toBe(1);
     expect(notOnnx.stderr).toMatch(/not an ONNX model/);
+  });
+
+  it('takes scans of any size, spacing and orientation and reports what it did (--json)', async () => {
+    // A 48×48×40 int16 CT at 0.7 mm in-plane / 1.25 mm slices, stored LPS with scl_slope as nibabel writes it.
+    const [D, H, W] = [40, 48, 48];
+    const hu = Float32Array.from({ length: D * H * W }, (_, i) => -900 + ((i * 37) % 1100));
+    const lps = [
+      [-0.7, 0, 0, 160],
+      [0, -0.7, 0, 180],
+      [0, 0, 1.25, -50],
+      [0, 0, 0, 1],
+    ];
+    writeNifti(f('scan.nii.gz'), [D, H, W], [1.25, 0.7, 0.7], hu, {
+      datatype: 'int16',
+      scale: { slope: 1, inter: -1024 },
+      affine: lps,
+    });
+    const cls = await run(['infer', '--model', f('net.onnx'), '--json', f('scan.nii.gz')]);
+    expect(cls.stderr).toBe('');
+    expect(cls.code).toBe(0);
+    const doc = JSON.parse(cls.stdout);
+    expect(doc).toMatchObject({ task: 'classification', inputSize: [32, 32, 32], spacing: [1, 1, 1], fit: 'auto' });
+    expect(doc.results[0].geometry).toEqual({
+      originalShape: [40, 48, 48],
+      originalSpacing: [1.25, Math.fround(0.7), Math.fround(0.7)],
+      orientation: 'LPS',
+      reoriented: true,
+      resampledShape: [50, 34, 34],
+      resampledSpacing: [1, 1, 1],
+      resampled: true,
+      inputSize: [32, 32, 32],
+      fit: 'center-crop-pad',
+      windows: 1,
+    });
+    const small = JSON.parse((await run(['infer', '--model', f('net.onnx'), '--json', f('small.nii')])).stdout);
+    expect(small.results[0].geometry).toMatchObject({ originalShape: [16, 16, 16], fit: 'center-crop-pad' });
+
+    const seg = await run(['infer', '--model', f('unet.onnx'), '--json', '--out-dir', f('masks'), f('scan.nii.gz')]);
+    expect(seg.code).toBe(0);
+    const r = JSON.parse(seg.stdout).results[0];
+    expect(r.geometry).toMatchObject({ resampledShape: [50, 34, 34], fit: 'sliding-window', windows: 8 });
+    const mask = readNifti(r.mask);
+    expect(mask.shape).toEqual([40, 48, 48]);
+    expect(orientationCode(mask.affine)).toBe('LPS');
+    expect(mask.affine).toEqual(readNifti(f('scan.nii.gz')).affine);
+    expect(mask.data.every((v) => v === 0 || v === 1)).toBe(true);
   });
 });

@@ -1,9 +1,11 @@
 // NIfTI-1 single-file volumes (.nii, and .nii.gz through zlib): a 348-byte header, a 4-byte extension
-// flag and the voxels from byte 352. Writes float32 or uint8 with spacing in pixdim and identity-with-
-// spacing qform/sform, atomically; reads float32/uint8/int16/uint16/int32/float64 and validates everything.
+// flag and the voxels from byte 352. Writes float32, uint8 or int16 (with scl_slope/scl_inter) with spacing in
+// pixdim and an identity-with-spacing (RAS) or given affine as qform/sform, atomically; reads float32/uint8/int16/
+// uint16/int32/float64 with their affine and scaling, and validates everything.
 import * as zlib from 'zlib';
 import { writeFileAtomic } from '@nodulab/tensor';
 import { readBytes } from './read_bytes';
+import { Affine, AffineSource, affineRows, readHeaderAffine, writeHeaderAffine } from './nifti_affine';
 
 /** NIfTI-1 datatype codes this module understands. */
 export const NIFTI_DATATYPES = { uint8: 2, int16: 4, int32: 8, float32: 16, float64: 64, uint16: 512 } as const;
@@ -27,6 +29,16 @@ export interface NiftiVolume {
   datatype: number;
   /** The 80-character description field. */
   description: string;
+  /**
+   * Voxel (i, j, k) = (x, y, z) index → world mm (RAS+), 4×4 rows: the sform, else the qform, else
+   * pixdim (see `affineSource`). nodulab writes diag(x, y, z spacing): RAS orientation at the origin.
+   */
+  affine: Affine;
+  /** Which header fields gave `affine`. */
+  affineSource: AffineSource;
+  /** scl_slope and scl_inter as applied to `data` (1 and 0 when the header leaves them unset). */
+  sclSlope: number;
+  sclInter: number;
 }
 
 /** Options for writing a volume. */
@@ -35,7 +47,17 @@ export interface NiftiWriteOptions {
    * Voxel type on disk: 'float32' (default, datatype 16) or 'uint8' (datatype 2; values rounded and clamped to
    * 0..255).
    */
-  datatype?: 'float32' | 'uint8';
+  datatype?: 'float32' | 'uint8' | 'int16';
+  /**
+   * scl_slope / scl_inter (default 1 / 0): stored = (value − inter) / slope, rounded and clamped for
+   * integer types; readers apply value = stored · slope + inter.
+   */
+  scale?: { slope: number; inter: number };
+  /**
+   * Voxel → world affine (3 or 4 rows of 4, RAS+ mm, i = x the fastest axis), written as the sform and,
+   * when it is a rotation times `spacing`, as the qform. Default: diag(x, y, z spacing) at the origin.
+   */
+  affine?: readonly (readonly number[])[];
   /** Up to 79 ASCII characters stored in descrip. */
   description?: string;
   /** Gzip the file; default: when the name ends in .gz. */
@@ -72,7 +94,14 @@ export function encodeNifti(
   name = 'volume',
 ): Buffer {
   checkVolume(shape, spacing, data, name);
-  const datatype = options.datatype === 'uint8' ? NIFTI_DATATYPES.uint8 : NIFTI_DATATYPES.float32;
+  const datatype = NIFTI_DATATYPES[options.datatype ?? 'float32'];
+  if (![NIFTI_DATATYPES.float32, NIFTI_DATATYPES.uint8, NIFTI_DATATYPES.int16].includes(datatype))
+    throw new Error(`writeNifti ${name}: datatype must be float32, uint8 or int16, got ${options.datatype}`);
+  const slope = options.scale?.slope ?? 1;
+  const inter = options.scale?.inter ?? 0;
+  if (!(Number.isFinite(slope) && slope !== 0 && Number.isFinite(inter)))
+    throw new Error(`writeNifti ${name}: scale must have a finite non-zero slope and a finite inter`);
+  const affine = options.affine ? affineRows(options.affine, `writeNifti ${name}`) : undefined;
   const bytes = BYTES[datatype];
   const n = data.length;
   const buf = Buffer.alloc(VOX_OFFSET + n * bytes);
@@ -88,25 +117,34 @@ export function encodeNifti(
   const pixdim = [1, sx, sy, sz, 0, 0, 0, 0]; // pixdim[0] = qfac
   pixdim.forEach((p, k) => v.setFloat32(76 + 4 * k, p, true));
   v.setFloat32(108, VOX_OFFSET, true);
-  v.setFloat32(112, 1, true); // scl_slope
-  v.setFloat32(116, 0, true); // scl_inter
+  v.setFloat32(112, slope, true); // scl_slope
+  v.setFloat32(116, inter, true); // scl_inter
   buf.writeUInt8(UNITS_MM, 123); // xyzt_units
   const desc = (options.description ?? 'nodulab').replace(/[^\x20-\x7e]/g, '?').slice(0, 79);
   buf.write(desc, 148, 'latin1');
   v.setInt16(252, XFORM_SCANNER, true); // qform_code
   v.setInt16(254, XFORM_SCANNER, true); // sform_code
-  // quatern_b/c/d and qoffset_x/y/z stay 0: identity rotation at the origin.
-  [
-    [sx, 0, 0, 0],
-    [0, sy, 0, 0],
-    [0, 0, sz, 0],
-  ].forEach((row, r) => row.forEach((x, c) => v.setFloat32(280 + 16 * r + 4 * c, x, true)));
+  // Default: quatern_b/c/d and qoffset_x/y/z stay 0, identity rotation at the origin.
+  writeHeaderAffine(
+    v,
+    affine ?? [
+      [sx, 0, 0, 0],
+      [0, sy, 0, 0],
+      [0, 0, sz, 0],
+      [0, 0, 0, 1],
+    ],
+    [sx, sy, sz],
+  );
   buf.write('n+1\0', 344, 'latin1');
   // bytes 348..351: extension flag, all zero (no extensions).
+  const stored = (i: number) => (slope === 1 && inter === 0 ? data[i] : (data[i] - inter) / slope);
   if (datatype === NIFTI_DATATYPES.float32) {
-    for (let i = 0; i < n; i++) v.setFloat32(VOX_OFFSET + 4 * i, data[i], true);
+    for (let i = 0; i < n; i++) v.setFloat32(VOX_OFFSET + 4 * i, stored(i), true);
+  } else if (datatype === NIFTI_DATATYPES.int16) {
+    for (let i = 0; i < n; i++)
+      v.setInt16(VOX_OFFSET + 2 * i, Math.min(32767, Math.max(-32768, Math.round(stored(i)))), true);
   } else {
-    for (let i = 0; i < n; i++) buf[VOX_OFFSET + i] = Math.min(255, Math.max(0, Math.round(data[i])));
+    for (let i = 0; i < n; i++) buf[VOX_OFFSET + i] = Math.min(255, Math.max(0, Math.round(stored(i))));
   }
   return buf;
 }
@@ -221,7 +259,18 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   if (slope !== 1 || inter !== 0) for (let i = 0; i < n; i++) data[i] = data[i] * slope + inter;
   const end = buf.indexOf(0, 148);
   const description = buf.toString('latin1', 148, end >= 148 && end < 228 ? end : 228);
-  return { shape: [D, H, W], spacing, data, datatype, description };
+  const { affine, source } = readHeaderAffine(v, le);
+  return {
+    shape: [D, H, W],
+    spacing,
+    data,
+    datatype,
+    description,
+    affine,
+    affineSource: source,
+    sclSlope: slope,
+    sclInter: inter,
+  };
 }
 
 /** Reads a NIfTI-1 file (.nii or .nii.gz); errors name the file. */

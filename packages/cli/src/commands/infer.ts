@@ -1,6 +1,6 @@
-// `nodulab infer`: runs an exported ONNX model (onnxruntime-node) on NIfTI volumes — one file or every
-// .nii/.nii.gz in a folder — printing per-volume class probabilities; segmentation models also write
-// their masks as NIfTI.
+// `nodulab infer`: runs an exported ONNX model (onnxruntime-node) on NIfTI volumes of any size, spacing and
+// orientation — one file or every .nii/.nii.gz in a folder — printing per-volume class probabilities;
+// segmentation models also write their masks as NIfTI on each volume's own grid.
 import * as fs from 'fs';
 import * as path from 'path';
 import { readNifti, writeNifti } from '@nodulab/data';
@@ -16,6 +16,19 @@ const OPTIONS = {
       "input intensities: HU (the model's window is applied), normalized, or auto (normalized when every value is in [0, 1])",
     choices: ['auto', 'hu', 'normalized'],
     default: 'auto',
+  },
+  fit: {
+    type: 'string',
+    description:
+      "auto: reorient to RAS, resample to the model's spacing, then centre crop/pad (classification) or sliding windows (segmentation); strict: the volume must already have the model's size",
+    choices: ['auto', 'strict'],
+    default: 'auto',
+  },
+  overlap: {
+    type: 'number',
+    description: 'overlap of neighbouring sliding windows (segmentation), in [0, 1)',
+    default: 0.25,
+    min: 0,
   },
   'out-dir': { type: 'string', description: 'folder for segmentation masks (<name>_mask.nii.gz)', default: '.' },
   json: { type: 'boolean', description: 'print one JSON document instead of lines' },
@@ -49,6 +62,9 @@ export const inferCommand: Command = {
   async run(o, positionals) {
     if (!o.model) throw new UsageError('--model is required');
     if (positionals.length !== 1) throw new UsageError('give one volume file or folder');
+    const overlap = o.overlap as number;
+    if (!(overlap < 1)) throw new UsageError(`--overlap must be below 1; got ${overlap}`);
+    const strict = o.fit === 'strict';
     const files = volumesIn(positionals[0]);
     const model = await OnnxModel.load(o.model as string);
     const m = model.metadata;
@@ -66,15 +82,18 @@ export const inferCommand: Command = {
                 : vol.data.every((v) => v >= 0 && v <= 1)
                   ? 'normalized'
                   : 'HU';
-          if (vol.spacing.some((s, i) => Math.abs(s - m.spacing[i]) > 1e-3 * m.spacing[i])) {
+          if (strict && vol.spacing.some((s, i) => Math.abs(s - m.spacing[i]) > 1e-3 * m.spacing[i])) {
             process.stderr.write(
               `nodulab infer: warning: ${file} has spacing (${vol.spacing.join(', ')}) mm, the model was trained at (${m.spacing.join(', ')}) mm\n`,
             );
           }
-          const p = await model.predict({ data: vol.data, shape: vol.shape }, { units });
+          const p = strict
+            ? await model.predict({ data: vol.data, shape: vol.shape }, { units })
+            : await model.predictVolume(vol, { units, overlap });
+          const geometry = p.geometry ? { geometry: p.geometry } : {};
           if (p.task === 'classification') {
             const probs = Object.fromEntries(p.classNames.map((c, k) => [c, p.probabilities[0][k]]));
-            results.push({ file, units, probabilities: probs, predicted: p.classNames[p.predicted[0]] });
+            results.push({ file, units, probabilities: probs, predicted: p.classNames[p.predicted[0]], ...geometry });
             if (!o.json) {
               process.stdout.write(
                 `${file}\t${p.classNames.map((c, k) => `${c}=${p.probabilities[0][k].toFixed(4)}`).join('\t')}\tpredicted=${p.classNames[p.predicted[0]]}\n`,
@@ -85,20 +104,21 @@ export const inferCommand: Command = {
             const maskFile = path.join(o['out-dir'] as string, `${baseName(file)}_mask.nii.gz`);
             writeNifti(maskFile, vol.shape, vol.spacing, p.masks[0], {
               datatype: 'uint8',
+              affine: vol.affine,
               description: `nodulab ${m.modelKind} mask`,
             });
             const voxels = p.masks[0].length;
             const fractions = Object.fromEntries(
               p.classNames.map((c, k) => [c, p.masks[0].reduce((n, v) => n + (v === k ? 1 : 0), 0) / voxels]),
             );
-            results.push({ file, units, mask: maskFile, voxelFractions: fractions });
+            results.push({ file, units, mask: maskFile, voxelFractions: fractions, ...geometry });
             if (!o.json) {
               process.stdout.write(
                 `${file}\t${p.classNames.map((c) => `${c}=${fractions[c].toFixed(4)}`).join('\t')}\tmask=${maskFile}\n`,
               );
             }
           } else {
-            results.push({ file, units, embedding: Array.from(p.embeddings[0]) });
+            results.push({ file, units, embedding: Array.from(p.embeddings[0]), ...geometry });
             if (!o.json)
               process.stdout.write(
                 `${file}\tembedding[${p.embeddings[0].length}]=${Array.from(p.embeddings[0].slice(0, 4), (v) => v.toFixed(4)).join(',')}...\n`,
@@ -113,7 +133,10 @@ export const inferCommand: Command = {
     } finally {
       await model.release();
     }
-    if (o.json) process.stdout.write(JSON.stringify({ model: o.model, task: m.task, results }, null, 2) + '\n');
+    if (o.json) {
+      const doc = { model: o.model, task: m.task, inputSize: m.inputSize, spacing: m.spacing, fit: o.fit, results };
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    }
     return failed ? 1 : 0;
   },
 };

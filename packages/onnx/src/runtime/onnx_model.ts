@@ -1,10 +1,22 @@
 // OnnxModel: a nodulab ONNX model loaded once into onnxruntime-node — validated on load (a file, ONNX,
-// with nodulab metadata) — and async, typed predictions: class probabilities, embeddings or masks.
+// with nodulab metadata) — and async, typed predictions: class probabilities, embeddings or masks, for
+// volumes of the model's size or scans of any size, spacing and orientation (predictVolume).
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { Tensor } from '@nodulab/tensor';
-import { argmaxClasses, classProbabilities, InputUnits, prepareBatch, VolumeInput } from '@nodulab/eval';
+import {
+  argmaxClasses,
+  classProbabilities,
+  GriddedVolume,
+  InputUnits,
+  isGriddedVolume,
+  predictVolume,
+  prepareBatch,
+  SlidingWindowOptions,
+  VolumeGeometry,
+  VolumeInput,
+} from '@nodulab/eval';
 import { decodeMetadata, NodulabMetadata } from '../export/metadata';
 
 /** Options of {@link OnnxModel.load}. */
@@ -21,6 +33,12 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
+/** Options of {@link OnnxModel.predictVolume}: units, and the sliding window of segmentation models. */
+export interface PredictVolumeOptions extends SlidingWindowOptions {
+  /** 'HU' (default: the model's normalization is applied) or 'normalized'. */
+  units?: InputUnits;
+}
+
 /** Per-volume class logits and softmax probabilities, and the most probable class. */
 export interface ClassificationPrediction {
   task: 'classification';
@@ -28,15 +46,22 @@ export interface ClassificationPrediction {
   logits: Float32Array[];
   probabilities: Float32Array[];
   predicted: number[];
+  /** For a volume with geometry ({@link OnnxModel.predictVolume}): what was done to fit the model. */
+  geometry?: VolumeGeometry;
 }
 
 /** Per-volume embedding vectors. */
 export interface EmbeddingPrediction {
   task: 'embedding';
   embeddings: Float32Array[];
+  geometry?: VolumeGeometry;
 }
 
-/** Per-volume class probabilities per voxel (K, D, H, W) and the argmax mask (D, H, W). */
+/**
+ * Per-volume class logits and probabilities per voxel (K, D, H, W) and the argmax mask (D, H, W) of
+ * `shape`. For a volume with geometry, `shape` and the mask are the volume's own grid, logits and
+ * probabilities the model grid (`geometry.resampledShape`).
+ */
 export interface SegmentationPrediction {
   task: 'segmentation';
   classNames: string[];
@@ -44,6 +69,7 @@ export interface SegmentationPrediction {
   logits: Float32Array[];
   probabilities: Float32Array[];
   masks: Uint8Array[];
+  geometry?: VolumeGeometry;
 }
 
 export type Prediction = ClassificationPrediction | EmbeddingPrediction | SegmentationPrediction;
@@ -149,9 +175,14 @@ export class OnnxModel {
   /**
    * Predicts for one volume or a batch (see {@link VolumeInput}); raw HU input is normalized with
    * the model's window unless `units: 'normalized'`. Resolves to a result typed by the model's task.
-   * Rejects, naming the input, on a wrong channel count or volume size.
+   * Rejects, naming the input, on a wrong channel count or volume size. One volume with a `spacing`
+   * (e.g. `readNifti(file)`) goes through {@link predictVolume} instead: any size, spacing, orientation.
    */
-  async predict(input: VolumeInput | readonly VolumeInput[], options: PredictOptions = {}): Promise<Prediction> {
+  async predict(
+    input: VolumeInput | GriddedVolume | readonly VolumeInput[],
+    options: PredictOptions & PredictVolumeOptions = {},
+  ): Promise<Prediction> {
+    if (isGriddedVolume(input) && !(input instanceof Tensor)) return this.predictVolume(input, options);
     const { data, n } = prepareBatch(input, this.metadata, options.units ?? 'HU');
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -183,6 +214,46 @@ export class OnnxModel {
       logits,
       probabilities,
       masks: probabilities.map((p) => argmaxClasses(p, k, voxels)),
+    };
+  }
+
+  /**
+   * Predicts for one scan of any size, spacing and orientation, e.g. `readNifti(file)`: reoriented to
+   * RAS from its affine, resampled (trilinear) to the model's spacing, then a centred crop / pad
+   * (classification, embedding) or sliding windows with Gaussian blending (segmentation, whose mask is
+   * resampled back, nearest, to the scan's grid). `geometry` reports each step. See @nodulab/eval's
+   * `predictVolume`.
+   */
+  async predictVolume(volume: GriddedVolume, options: PredictVolumeOptions = {}): Promise<Prediction> {
+    const m = this.metadata;
+    const first = m.outputNames[0];
+    const run = async (x: Tensor) => {
+      const out = (await this.run(x.data, x.shape[0]))[first];
+      return new Tensor(out.data, out.dims);
+    };
+    const p = await predictVolume(run, m, volume, options);
+    const geometry = p.geometry;
+    if (p.task === 'embedding') return { task: 'embedding', embeddings: [p.logits], geometry };
+    const probabilities = p.probabilities as Float32Array;
+    if (p.task === 'classification') {
+      const predicted = [probabilities.indexOf(Math.max(...probabilities))];
+      return {
+        task: 'classification',
+        classNames: m.classNames,
+        logits: [p.logits],
+        probabilities: [probabilities],
+        predicted,
+        geometry,
+      };
+    }
+    return {
+      task: 'segmentation',
+      classNames: m.classNames,
+      shape: geometry.originalShape,
+      logits: [p.logits],
+      probabilities: [probabilities],
+      masks: [p.mask as Uint8Array],
+      geometry,
     };
   }
 
