@@ -55,6 +55,8 @@ const WRITE_DESCR: Partial<Record<NpyDtype, string>> = {
   int32: '<i4',
   int64: '<i8',
 };
+/** Deepest nesting of tuples/lists a header may hold ('shape' is one level inside the dict). */
+const MAX_HEADER_DEPTH = 8;
 
 /** Number of elements of a shape (1 for a scalar). */
 export function shapeSize(shape: readonly number[]): number {
@@ -75,7 +77,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
     if (text[i] !== c) fail(`malformed header ${JSON.stringify(text.trim())}: expected '${c}' at character ${i}`);
     i++;
   };
-  const value = (): unknown => {
+  const value = (depth: number): unknown => {
     ws();
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -86,6 +88,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
       return s;
     }
     if (c === '(' || c === '[') {
+      if (depth >= MAX_HEADER_DEPTH) fail(`header nested deeper than ${MAX_HEADER_DEPTH}`);
       const close = c === '(' ? ')' : ']';
       i++;
       const items: unknown[] = [];
@@ -95,7 +98,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
           i++;
           return items;
         }
-        items.push(value());
+        items.push(value(depth + 1));
         ws();
         if (text[i] === ',') i++;
         else if (text[i] !== close) fail(`malformed header: expected ',' or '${close}' at character ${i}`);
@@ -113,10 +116,10 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
   for (;;) {
     ws();
     if (text[i] === '}') break;
-    const key = value();
+    const key = value(1);
     if (typeof key !== 'string') fail('malformed header: dict keys must be strings');
     expect(':');
-    dict[key] = value();
+    dict[key] = value(1);
     ws();
     if (text[i] === ',') i++;
     else if (text[i] !== '}') fail(`malformed header: expected ',' or '}' at character ${i}`);
@@ -213,12 +216,15 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
       data = new Float64Array(n);
       for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le);
       break;
+    // Copies into arrays of their own: `bytes` may be a view into a larger (pooled) buffer.
     case 'uint8':
+      data = new Uint8Array(bytes.buffer, bytes.byteOffset + o, n).slice();
+      break;
     case 'bool':
-      data = bytes.slice(o, o + n);
+      data = Uint8Array.from(new Uint8Array(bytes.buffer, bytes.byteOffset + o, n), (b) => (b ? 1 : 0));
       break;
     case 'int8':
-      data = new Int8Array(bytes.slice(o, o + n).buffer);
+      data = new Int8Array(bytes.buffer, bytes.byteOffset + o, n).slice();
       break;
     case 'int16':
       data = new Int16Array(n);
