@@ -161,11 +161,20 @@ function fortranToC<T extends NpyData>(src: T, shape: readonly number[]): T {
   return out;
 }
 
-/** Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. */
-export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
-  const fail = (msg: string): never => {
-    throw new Error(`readNpy ${name}: ${msg}`);
-  };
+/** What a .npy preamble and header declare: where the data starts, its dtype, byte order and shape. */
+interface NpyLayout {
+  dataStart: number;
+  descr: string;
+  dtype: NpyDtype;
+  le: boolean;
+  fortran: boolean;
+  shape: number[];
+  /** dataStart + elements x item size: the size the file must have. */
+  byteLength: number;
+}
+
+/** Parses the preamble and header at the start of `bytes`; throws through `fail`. */
+function parseLayout(bytes: Uint8Array, fail: (msg: string) => never): NpyLayout {
   if (bytes.length < 10) fail(`truncated: ${bytes.length} bytes, shorter than a .npy preamble`);
   if (!MAGIC.every((b, k) => bytes[k] === b)) fail('bad magic: not a .npy file (expected \\x93NUMPY)');
   const major = bytes[6];
@@ -197,7 +206,33 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
         .join(', ')}, big-endian too)`,
     );
   }
-  const le = order !== '>';
+  const byteLength = dataStart + shapeSize(shape) * ITEMSIZE[dtype];
+  return { dataStart, descr, dtype, le: order !== '>', fortran, shape, byteLength };
+}
+
+/**
+ * The byte length a .npy declares (preamble + header + data) from its first bytes, or undefined when
+ * `head` is too short to hold the whole header. Throws, naming `name`, on a bad preamble or header.
+ */
+export function npyByteLength(head: Uint8Array, name: string): number | undefined {
+  const fail = (msg: string): never => {
+    throw new Error(`readNpy ${name}: ${msg}`);
+  };
+  if (head.length < 12) return undefined;
+  const major = head[6];
+  const headerEnd =
+    major === 1 ? 10 + (head[8] | (head[9] << 8)) : 12 + new DataView(head.buffer, head.byteOffset).getUint32(8, true);
+  if (MAGIC.every((b, k) => head[k] === b) && head.length < headerEnd) return undefined;
+  return parseLayout(head, fail).byteLength;
+}
+
+/** Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. */
+export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
+  const fail = (msg: string): never => {
+    throw new Error(`readNpy ${name}: ${msg}`);
+  };
+  const { dataStart, descr, dtype, le, fortran, shape } = parseLayout(bytes, fail);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = shapeSize(shape);
   const size = ITEMSIZE[dtype];
   const have = bytes.length - dataStart;
