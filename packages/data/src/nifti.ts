@@ -4,6 +4,7 @@
 // uint16/int32/float64 with their affine and scaling, and validates everything.
 import * as zlib from 'zlib';
 import { writeFileAtomic } from '@nodulab/tensor';
+import { inflateBounded } from './inflate_bounded';
 import { readBytes } from './read_bytes';
 import { Affine, AffineSource, affineRows, readHeaderAffine, writeHeaderAffine } from './nifti_affine';
 
@@ -168,19 +169,20 @@ export function writeNifti(
   writeFileAtomic(file, gzip ? zlib.gzipSync(raw) : raw);
 }
 
-/** Decodes NIfTI-1 bytes (gzip detected by its magic number); `name` appears in every error. */
-export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
-  const fail = (msg: string): never => {
-    throw new Error(`readNifti ${name}: ${msg}`);
-  };
-  let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = zlib.gunzipSync(buf);
-    } catch (e) {
-      fail(`corrupt gzip data (${(e as Error).message})`);
-    }
-  }
+/** What the header says about the voxels: byte order, dims, datatype and where the voxels lie. */
+interface NiftiLayout {
+  le: boolean;
+  ndim: number;
+  dims: number[];
+  datatype: number;
+  bytesPer: number;
+  voxOffset: number;
+  /** vox_offset + voxels x bytes: the size the file must have. */
+  need: number;
+}
+
+/** Validates the 348-byte header at the start of `buf` (all of it, voxels aside); throws through `fail`. */
+function parseHeader(buf: Buffer, fail: (msg: string) => never): NiftiLayout {
   if (buf.length < HEADER_BYTES) fail(`truncated header: ${buf.length} bytes, a NIfTI-1 header has ${HEADER_BYTES}`);
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let le = true;
@@ -214,9 +216,26 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   if (bitpix !== bytesPer * 8) fail(`bitpix ${bitpix} does not match datatype ${datatype} (${bytesPer * 8} bits)`);
   const voxOffset = v.getFloat32(108, le);
   if (!Number.isInteger(voxOffset) || voxOffset < VOX_OFFSET) fail(`vox_offset ${voxOffset} must be an integer >= 352`);
+  const n = dims[0] * dims[1] * dims[2];
+  return { le, ndim, dims, datatype, bytesPer, voxOffset, need: voxOffset + n * bytesPer };
+}
+
+/**
+ * Decodes NIfTI-1 bytes (gzip detected by its magic number); `name` appears in every error. A .nii.gz
+ * is inflated no further than its header declares (vox_offset + voxels, plus a header's worth of slack).
+ */
+export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
+  const fail = (msg: string): never => {
+    throw new Error(`readNifti ${name}: ${msg}`);
+  };
+  let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    buf = inflateBounded(buf, 'gzip', VOX_OFFSET, (head) => parseHeader(head, fail).need + VOX_OFFSET, fail);
+  }
+  const { le, ndim, dims, datatype, bytesPer, voxOffset, need } = parseHeader(buf, fail);
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const [W, H, D] = dims;
   const n = W * H * D;
-  const need = voxOffset + n * bytesPer;
   if (buf.length < need)
     fail(
       `truncated data: ${buf.length - voxOffset} bytes of voxels after offset ${voxOffset}, (${W}, ${H}, ${D}) x ${bytesPer} bytes needs ${n * bytesPer}`,

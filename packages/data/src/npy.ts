@@ -55,6 +55,8 @@ const WRITE_DESCR: Partial<Record<NpyDtype, string>> = {
   int32: '<i4',
   int64: '<i8',
 };
+/** Deepest nesting of tuples/lists a header may hold ('shape' is one level inside the dict). */
+const MAX_HEADER_DEPTH = 8;
 
 /** Number of elements of a shape (1 for a scalar). */
 export function shapeSize(shape: readonly number[]): number {
@@ -75,7 +77,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
     if (text[i] !== c) fail(`malformed header ${JSON.stringify(text.trim())}: expected '${c}' at character ${i}`);
     i++;
   };
-  const value = (): unknown => {
+  const value = (depth: number): unknown => {
     ws();
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -86,6 +88,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
       return s;
     }
     if (c === '(' || c === '[') {
+      if (depth >= MAX_HEADER_DEPTH) fail(`header nested deeper than ${MAX_HEADER_DEPTH}`);
       const close = c === '(' ? ')' : ']';
       i++;
       const items: unknown[] = [];
@@ -95,7 +98,7 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
           i++;
           return items;
         }
-        items.push(value());
+        items.push(value(depth + 1));
         ws();
         if (text[i] === ',') i++;
         else if (text[i] !== close) fail(`malformed header: expected ',' or '${close}' at character ${i}`);
@@ -113,10 +116,10 @@ function parseHeader(text: string, fail: (msg: string) => never): { descr: strin
   for (;;) {
     ws();
     if (text[i] === '}') break;
-    const key = value();
+    const key = value(1);
     if (typeof key !== 'string') fail('malformed header: dict keys must be strings');
     expect(':');
-    dict[key] = value();
+    dict[key] = value(1);
     ws();
     if (text[i] === ',') i++;
     else if (text[i] !== '}') fail(`malformed header: expected ',' or '}' at character ${i}`);
@@ -158,11 +161,20 @@ function fortranToC<T extends NpyData>(src: T, shape: readonly number[]): T {
   return out;
 }
 
-/** Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. */
-export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
-  const fail = (msg: string): never => {
-    throw new Error(`readNpy ${name}: ${msg}`);
-  };
+/** What a .npy preamble and header declare: where the data starts, its dtype, byte order and shape. */
+interface NpyLayout {
+  dataStart: number;
+  descr: string;
+  dtype: NpyDtype;
+  le: boolean;
+  fortran: boolean;
+  shape: number[];
+  /** dataStart + elements x item size: the size the file must have. */
+  byteLength: number;
+}
+
+/** Parses the preamble and header at the start of `bytes`; throws through `fail`. */
+function parseLayout(bytes: Uint8Array, fail: (msg: string) => never): NpyLayout {
   if (bytes.length < 10) fail(`truncated: ${bytes.length} bytes, shorter than a .npy preamble`);
   if (!MAGIC.every((b, k) => bytes[k] === b)) fail('bad magic: not a .npy file (expected \\x93NUMPY)');
   const major = bytes[6];
@@ -194,7 +206,33 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
         .join(', ')}, big-endian too)`,
     );
   }
-  const le = order !== '>';
+  const byteLength = dataStart + shapeSize(shape) * ITEMSIZE[dtype];
+  return { dataStart, descr, dtype, le: order !== '>', fortran, shape, byteLength };
+}
+
+/**
+ * The byte length a .npy declares (preamble + header + data) from its first bytes, or undefined when
+ * `head` is too short to hold the whole header. Throws, naming `name`, on a bad preamble or header.
+ */
+export function npyByteLength(head: Uint8Array, name: string): number | undefined {
+  const fail = (msg: string): never => {
+    throw new Error(`readNpy ${name}: ${msg}`);
+  };
+  if (head.length < 12) return undefined;
+  const major = head[6];
+  const headerEnd =
+    major === 1 ? 10 + (head[8] | (head[9] << 8)) : 12 + new DataView(head.buffer, head.byteOffset).getUint32(8, true);
+  if (MAGIC.every((b, k) => head[k] === b) && head.length < headerEnd) return undefined;
+  return parseLayout(head, fail).byteLength;
+}
+
+/** Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. */
+export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
+  const fail = (msg: string): never => {
+    throw new Error(`readNpy ${name}: ${msg}`);
+  };
+  const { dataStart, descr, dtype, le, fortran, shape } = parseLayout(bytes, fail);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = shapeSize(shape);
   const size = ITEMSIZE[dtype];
   const have = bytes.length - dataStart;
@@ -213,12 +251,15 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
       data = new Float64Array(n);
       for (let i = 0; i < n; i++) data[i] = v.getFloat64(o + 8 * i, le);
       break;
+    // Copies into arrays of their own: `bytes` may be a view into a larger (pooled) buffer.
     case 'uint8':
+      data = new Uint8Array(bytes.buffer, bytes.byteOffset + o, n).slice();
+      break;
     case 'bool':
-      data = bytes.slice(o, o + n);
+      data = Uint8Array.from(new Uint8Array(bytes.buffer, bytes.byteOffset + o, n), (b) => (b ? 1 : 0));
       break;
     case 'int8':
-      data = new Int8Array(bytes.slice(o, o + n).buffer);
+      data = new Int8Array(bytes.buffer, bytes.byteOffset + o, n).slice();
       break;
     case 'int16':
       data = new Int16Array(n);

@@ -3,6 +3,7 @@
 // and per-split overrides — with its zod schema, whose errors name the bad key's path.
 import * as fs from 'fs';
 import { z } from 'zod';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
@@ -299,6 +300,8 @@ export const DatasetSpecSchema = refineWith(
  * @param source names the document in the error (a file name or preset name)
  */
 export function validateSpec(doc: unknown, source = 'spec'): DatasetSpec {
+  if (jsonValueDepth(doc) > MAX_JSON_DEPTH)
+    throw new SpecError(source, [`${source}: nested deeper than ${MAX_JSON_DEPTH}`]);
   const { $schema: _, ...spec } = parseOrThrow(DatasetSpecSchema, doc, (errors) => new SpecError(source, errors), {
     prefix: 'spec',
   });
@@ -309,7 +312,7 @@ export function validateSpec(doc: unknown, source = 'spec'): DatasetSpec {
 export function parseSpec(text: string, source = 'spec'): DatasetSpec {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(text); // iterative in V8; validateSpec bounds the nesting before any recursive walk
   } catch (e) {
     throw new SpecError(source, [`not valid JSON: ${(e as Error).message}`]);
   }

@@ -2,13 +2,18 @@
 // file path, or an inline spec; its schema parses to the spec itself (reading the file).
 import * as fs from 'fs';
 import { z } from 'zod';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
 import { PRESET_NAMES, loadSpec } from './presets';
 import { mustBe, nonEmptyString } from './schema';
 import { DatasetSpec, SpecError, validateSpec } from './spec';
 
 /** The spec `ref` names (a preset or a spec file) or holds (inline); throws naming `source` when invalid. */
 export function specFromRef(ref: unknown, source = 'spec'): DatasetSpec {
-  if (typeof ref !== 'string') return validateSpec(JSON.parse(JSON.stringify(ref)), source);
+  if (typeof ref !== 'string') {
+    if (jsonValueDepth(ref) > MAX_JSON_DEPTH)
+      throw new SpecError(source, [`${source}: nested deeper than ${MAX_JSON_DEPTH}`]);
+    return validateSpec(JSON.parse(JSON.stringify(ref)), source);
+  }
   if (!PRESET_NAMES.includes(ref) && !fs.existsSync(ref))
     throw new Error(`"${ref}" is neither a dataset preset (${PRESET_NAMES.join(', ')}) nor a spec file`);
   return loadSpec(ref);

@@ -18,3 +18,4 @@ export * from './ops/dropout';
 export { Generator, rand, randn } from './random';
 export { writeFileAtomic } from './io/atomic_write';
 export { yieldToEventLoop } from './io/yield';
+export { MAX_JSON_DEPTH, checkJsonDepth, jsonValueDepth, parseJsonBounded } from './io/json_depth';

@@ -14,6 +14,7 @@ inline float fast_exp(float x) {
   const float lo = -87.33654475f, hi = 88.0f;
   float xc = x > hi ? hi : x;
   xc = xc < lo ? lo : xc;
+  xc = x != x ? 0.f : xc;  // NaN: compute on 0 (k stays finite, no UB), the result is replaced below
   // k = round(x / ln 2) by the 1.5 * 2^23 trick; r = x - k ln 2 in two parts (Cody-Waite).
   const float k = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
   float r = xc - k * 0.693359375f;
@@ -25,7 +26,7 @@ inline float fast_exp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   float y = p * r * r + r + 1.f;
-  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;  // 2^k, k in [-126, 127]
+  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(k) + 127) << 23;  // 2^k, k in [-126, 127]
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   y *= scale;

@@ -2,6 +2,7 @@
 // model kind/options come from the checkpoint's "nodulab.model" metadata or from --model flags; the
 // input size, spacing and window from the checkpoint's dataset spec (as the checkpoint predictor reads it).
 import * as fs from 'fs';
+import { checkJsonDepth } from '@nodulab/tensor';
 import { MODEL_KINDS, ModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec } from '@nodulab/data';
 import { loadModelCheckpoint } from '@nodulab/eval';
@@ -45,6 +46,11 @@ const OPTIONS = {
 } as const;
 
 function parseJson(what: string, text: string): unknown {
+  try {
+    checkJsonDepth(text, what);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -3,6 +3,7 @@
 // and the resolved study.json. A malformed spec exits 2 and writes nothing.
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseJsonBounded } from '@nodulab/tensor';
 import {
   BUILTIN_STUDY_NAMES,
   StudyEvent,
@@ -48,9 +49,9 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
     }
     let doc: unknown;
     try {
-      doc = JSON.parse(text);
+      doc = parseJsonBounded(text, file);
     } catch (e) {
-      throw new StudySpecError([`${file}: not valid JSON: ${(e as Error).message}`]);
+      throw new StudySpecError([(e as Error).message]);
     }
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
       throw new StudySpecError([`${file}: must hold a JSON object`]);

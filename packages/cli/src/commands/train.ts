@@ -3,6 +3,7 @@
 // log.jsonl, checkpoints and summary; --resume continues a stopped run exactly; Ctrl-C stops cleanly.
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseJsonBounded } from '@nodulab/tensor';
 import {
   ConfigError,
   LOSSES,
@@ -58,9 +59,9 @@ function configFrom(o: Record<string, unknown>): { input: RunConfigInput; given:
       throw new UsageError(`cannot read --config ${file}: ${(e as Error).message}`);
     }
     try {
-      input = JSON.parse(text);
+      input = parseJsonBounded(text, file) as Record<string, unknown>;
     } catch (e) {
-      throw new ConfigError([`${file}: not valid JSON: ${(e as Error).message}`]);
+      throw new ConfigError([(e as Error).message]);
     }
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       throw new ConfigError([`${file}: must hold a JSON object`]);

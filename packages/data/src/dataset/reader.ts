@@ -3,6 +3,7 @@
 // the file.
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkJsonDepth } from '@nodulab/tensor';
 import { applyWindow } from '../acquisition';
 import { readNifti } from '../nifti';
 import { NpyArray } from '../npy';
@@ -22,6 +23,7 @@ export function readManifest(dir: string): DatasetManifest {
     );
   }
   let doc: unknown;
+  checkJsonDepth(text, `dataset manifest ${file}`);
   try {
     doc = JSON.parse(text);
   } catch (e) {

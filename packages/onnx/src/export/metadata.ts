@@ -1,6 +1,7 @@
 // The nodulab metadata an exported model carries in ModelProto.metadata_props (string key -> value;
 // JSON for structured values), its parsing and validation, and the training-config hash.
 import { createHash } from 'crypto';
+import { checkJsonDepth } from '@nodulab/tensor';
 import type { ModelInfo, Normalization, Task } from '@nodulab/eval';
 
 /** The ONNX opset the exporter targets (onnxruntime 1.23 supports 7..23; 17 keeps older runtimes happy). */
@@ -89,6 +90,7 @@ export function decodeMetadata(
     if (raw === undefined) throw new Error(`${file}: nodulab metadata is missing "${key}"`);
     if (STRING_FIELDS.has(field)) out[field] = raw;
     else {
+      checkJsonDepth(raw, `${file}: nodulab metadata "${key}"`);
       try {
         out[field] = JSON.parse(raw);
       } catch {

@@ -18,6 +18,7 @@ import {
   VolumeInput,
 } from '@nodulab/eval';
 import { decodeMetadata, NodulabMetadata } from '../export/metadata';
+import { validateGraph } from './validate_graph';
 
 /** Options of {@link OnnxModel.load}. */
 export interface LoadOptions {
@@ -102,7 +103,9 @@ export class OnnxModel {
 
   /**
    * Loads and validates `file`: it must be a readable file holding an ONNX model with nodulab's
-   * metadata and matching input/outputs. Every failure is an Error naming the file and the reason.
+   * metadata and matching input/outputs, whose graph passes {@link validateGraph} (known operators,
+   * attributes in range, weights of the shapes the metadata implies) before onnxruntime sees it.
+   * Every failure is an Error naming the file and the reason.
    */
   static async load(file: string, options: LoadOptions = {}): Promise<OnnxModel> {
     let stat: fs.Stats;
@@ -137,6 +140,8 @@ export class OnnxModel {
     const missing = metadata.outputNames.filter((o) => !outputs.includes(o));
     if (missing.length)
       throw new Error(`${where}: the graph lacks the outputs ${missing.join(', ')} named in its metadata`);
+    // onnxruntime trusts the graph (strides of 0 crash the process with SIGFPE): check it first.
+    validateGraph(proto, metadata, where);
     let session: ort.InferenceSession;
     try {
       const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
