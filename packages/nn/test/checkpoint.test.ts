@@ -127,16 +127,16 @@ describe('checkpoint', () => {
     return file;
   }
 
-  const optimizerMeta = (m: Record<string, string>, edit: (o: Record<string, any>) => void): void => {
-    const o = JSON.parse(m['nodulab.optimizer']);
+  /** Edits the JSON held in metadata `key` (the parsed JSON is loosely typed on purpose: tests break it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Json = Record<string, any>;
+  const editMeta = (key: string) => (m: Record<string, string>, edit: (o: Json) => void) => {
+    const o = JSON.parse(m[key]);
     edit(o);
-    m['nodulab.optimizer'] = JSON.stringify(o);
+    m[key] = JSON.stringify(o);
   };
-  const schedulerMeta = (m: Record<string, string>, edit: (o: Record<string, any>) => void): void => {
-    const o = JSON.parse(m['nodulab.scheduler']);
-    edit(o);
-    m['nodulab.scheduler'] = JSON.stringify(o);
-  };
+  const optimizerMeta = editMeta('nodulab.optimizer');
+  const schedulerMeta = editMeta('nodulab.scheduler');
   type Edit = (t: Record<string, Tensor>, m: Record<string, string>) => void;
 
   it.each<[string, Edit, RegExp, boolean]>([
