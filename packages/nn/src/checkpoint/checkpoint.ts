@@ -100,7 +100,7 @@ export function saveCheckpoint(model: Module, file: string, options: SaveCheckpo
 }
 
 /**
- * Loads a checkpoint written by {@link saveCheckpoint} (or any F32 safetensors state dict) into
+ * Loads a checkpoint written by {@link saveCheckpoint} (or any safetensors state dict, e.g. PyTorch's) into
  * `model`, and into `optimizer` / `scheduler` when given (they must have been saved). Returns the
  * user metadata. The optimizer and scheduler state is validated whole before anything changes (every
  * buffer and counter of every stepped parameter present and of the right shape), so an incomplete
