@@ -16,5 +16,7 @@ export * from './ops/softmax';
 export * from './ops/losses';
 export * from './ops/dropout';
 export { Generator, rand, randn } from './random';
-export { writeFileAtomic } from './io/atomic_write';
+export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';
+export { processAlive } from './io/process_alive';
+export * from './io/output_lock';
 export { yieldToEventLoop } from './io/yield';
