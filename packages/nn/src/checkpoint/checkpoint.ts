@@ -163,3 +163,17 @@ export function loadCheckpoint(
   for (const [k, v] of Object.entries(metadata)) if (k !== OPTIMIZER_META && k !== SCHEDULER_META) user[k] = v;
   return user;
 }
+
+/**
+ * Writes the model part of checkpoint `from` (its model tensors and user metadata, without optimizer
+ * and scheduler state) to `to`, atomically: the file saveCheckpoint would have written for the same
+ * model and metadata without an optimizer, byte for byte.
+ */
+export function copyModelCheckpoint(from: string, to: string): void {
+  const { tensors, metadata } = loadSafetensors(from);
+  const model: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPTIMIZER_PREFIX)) model[k] = t;
+  const user: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) if (k !== OPTIMIZER_META && k !== SCHEDULER_META) user[k] = v;
+  saveSafetensors(to, model, user);
+}
