@@ -56,13 +56,18 @@ export abstract class LRScheduler {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
-  /** Restores the epoch counter and base rates, and sets the optimizer's rates for that epoch. */
+  /**
+   * Restores the epoch counter and base rates, and sets the optimizer's rates for that epoch. Throws,
+   * changing nothing, unless lastEpoch is an integer >= 0 and baseLrs holds one finite rate >= 0 per group.
+   */
   loadStateDict(sd: SchedulerStateDict): void {
     if (
       !sd ||
       !Number.isInteger(sd.lastEpoch) ||
+      sd.lastEpoch < 0 ||
       !Array.isArray(sd.baseLrs) ||
-      sd.baseLrs.length !== this.baseLrs.length
+      sd.baseLrs.length !== this.baseLrs.length ||
+      !sd.baseLrs.every((lr) => typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)
     ) {
       throw new Error(
         `${this.constructor.name}.loadStateDict: expected { lastEpoch, baseLrs[${this.baseLrs.length}] }, got ${JSON.stringify(sd)}`,

@@ -1,10 +1,11 @@
 // safetensors: round trip, the exact byte layout a Python reader expects (parsed by hand here),
-// validation of corrupt files, and atomic writes that leave no temporary file behind.
+// validation of corrupt files, atomic writes that leave no temporary file behind, and files as PyTorch
+// writes them (I64 num_batches_tracked, F16, BF16, F64) read as float32.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor } from '@nodulab/tensor';
-import { saveSafetensors, loadSafetensors, encodeSafetensors } from '../src';
+import { BatchNorm3d, saveSafetensors, loadSafetensors, encodeSafetensors, loadCheckpoint } from '../src';
 
 let dir: string;
 beforeEach(() => {
@@ -80,9 +81,19 @@ describe('safetensors', () => {
     ['invalid JSON', () => rawFile('{"x": [', 0), /header is not valid JSON/],
     ['a JSON array header', () => rawFile([1, 2], 0), /header must be a JSON object/],
     [
-      'dtype F16',
-      () => rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4),
-      /tensor "x" has dtype "F16"; only F32 is supported/,
+      'an unknown dtype (C64)',
+      () => rawFile({ x: { dtype: 'C64', shape: [2], data_offsets: [0, 16] } }, 16),
+      /tensor "x" has dtype "C64"; supported dtypes are F32, F64, F16, BF16, I64/,
+    ],
+    [
+      'a dtype that is not a string',
+      () => rawFile({ x: { dtype: 4, shape: [2], data_offsets: [0, 8] } }, 8),
+      /tensor "x" has dtype 4; supported dtypes/,
+    ],
+    [
+      'I64 data of the size of F32 data',
+      () => rawFile({ x: { dtype: 'I64', shape: [2], data_offsets: [0, 8] } }, 8),
+      /tensor "x" of shape \[2\] needs 16 bytes but data_offsets \[0, 8\] hold 8 \(dtype I64, 8 bytes per element\)/,
     ],
     [
       'a shape that does not match the offsets',
@@ -139,5 +150,83 @@ describe('safetensors', () => {
   it('rejects reserved names and non-string metadata on save', () => {
     expect(() => encodeSafetensors({ __metadata__: Tensor.zeros([1]) })).toThrow(/invalid tensor name "__metadata__"/);
     expect(() => encodeSafetensors({}, { epoch: 3 as unknown as string })).toThrow(/metadata "epoch" must be a string/);
+  });
+
+  /** safetensors bytes from (name, dtype, shape, raw little-endian data) as torch's save_file lays them out. */
+  function torchFile(entries: [string, string, number[], Buffer][]): Buffer {
+    const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+    let offset = 0;
+    for (const [name, dtype, shape, data] of entries) {
+      header[name] = { dtype, shape, data_offsets: [offset, offset + data.length] };
+      offset += data.length;
+    }
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([len, Buffer.from(json), ...entries.map((e) => e[3])]);
+  }
+  const f16 = (bits: number[]) => Buffer.from(new Uint16Array(bits).buffer);
+  const f64 = (v: number[]) => Buffer.from(new Float64Array(v).buffer);
+  const i64 = (v: bigint[]) => Buffer.from(new BigInt64Array(v).buffer);
+
+  it.each([
+    // 1, -2, 0.5, 65504 (max), 2^-24 (smallest subnormal), -0, Inf, NaN
+    [
+      'F16',
+      f16([0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001, 0x8000, 0x7c00, 0x7e00]),
+      [1, -2, 0.5, 65504, 2 ** -24, -0, Infinity, NaN],
+    ],
+    // bfloat16: the top 16 bits of a float32
+    [
+      'BF16',
+      f16([0x3f80, 0xc000, 0x3f00, 0x4049, 0x0000, 0x8000, 0xff80, 0x7fc0]),
+      [1, -2, 0.5, 3.140625, 0, -0, -Infinity, NaN],
+    ],
+    [
+      'F64',
+      f64([1, -2, 0.1, 1e300, 2 ** -30, -0, Infinity, NaN]),
+      [1, -2, Math.fround(0.1), Infinity, 2 ** -30, -0, Infinity, NaN],
+    ],
+    [
+      'I64',
+      i64([1n, -2n, 0n, 123456n, 2n ** 40n, -(2n ** 40n), 7n, 9n]),
+      [1, -2, 0, 123456, 2 ** 40, -(2 ** 40), 7, 9],
+    ],
+    ['I32', Buffer.from(new Int32Array([1, -2, 0, 5, 6, -7, 8, 9]).buffer), [1, -2, 0, 5, 6, -7, 8, 9]],
+    ['U8', Buffer.from([1, 2, 0, 255, 6, 7, 8, 9]), [1, 2, 0, 255, 6, 7, 8, 9]],
+    ['I8', Buffer.from([1, 254, 0, 128, 6, 7, 8, 9]), [1, -2, 0, -128, 6, 7, 8, 9]],
+    ['BOOL', Buffer.from([1, 0, 0, 1, 1, 0, 0, 1]), [1, 0, 0, 1, 1, 0, 0, 1]],
+  ] as const)('reads %s tensors as float32', (dtype, data, expected) => {
+    const file = path.join(dir, `${dtype}.safetensors`);
+    fs.writeFileSync(file, torchFile([['x', dtype, [2, 4], data]]));
+    const { tensors, dtypes } = loadSafetensors(file);
+    expect(tensors.x.shape).toEqual([2, 4]);
+    expect(tensors.x.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(tensors.x.data)).toEqual(expected);
+    expect(dtypes).toEqual({ x: dtype });
+  });
+
+  it('loads a PyTorch BatchNorm3d state dict with an I64 num_batches_tracked and half-precision weights', () => {
+    const file = path.join(dir, 'torch_bn.safetensors');
+    fs.writeFileSync(
+      file,
+      torchFile([
+        ['weight', 'F16', [2], f16([0x3c00, 0x4000])], // 1, 2
+        ['bias', 'BF16', [2], f16([0x3f00, 0xbf00])], // 0.5, -0.5
+        ['running_mean', 'F64', [2], f64([0.25, -3])],
+        ['running_var', 'F32', [2], Buffer.from(new Float32Array([4, 9]).buffer)],
+        ['num_batches_tracked', 'I64', [], i64([1234n])],
+      ]),
+    );
+    const bn = new BatchNorm3d(2);
+    loadCheckpoint(bn, file);
+    const sd = bn.stateDict();
+    expect(Array.from(sd.weight.data)).toEqual([1, 2]);
+    expect(Array.from(sd.bias.data)).toEqual([0.5, -0.5]);
+    expect(Array.from(sd.running_mean.data)).toEqual([0.25, -3]);
+    expect(Array.from(sd.running_var.data)).toEqual([4, 9]);
+    expect(sd.num_batches_tracked.shape).toEqual([]);
+    expect(Array.from(sd.num_batches_tracked.data)).toEqual([1234]);
   });
 });

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
 import { DataLoader, Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
+import { inStagedFolder } from './staged';
 import {
   CLASSIFICATION_METRICS,
   ClassificationEvaluation,
@@ -116,7 +117,7 @@ export type StudyEvent =
 
 /** Options of {@link runStudy}. */
 export interface StudyOptions {
-  /** The study folder; must not exist or be empty. */
+  /** The study folder; must not exist or be empty. Written as <outDir>.partial, renamed when complete. */
   outDir: string;
   onEvent?: (e: StudyEvent) => void;
   /** Stops after the current training step; the study then rejects. */
@@ -258,11 +259,18 @@ async function seedData(study: StudySpec, seed: number, emit: (e: StudyEvent) =>
 /**
  * Runs `study` (resolved by resolveStudySpec) into `options.outDir`. Same study, seeds and thread
  * count give the same numbers. Rejects when the folder is not empty (before writing) or when stopped.
+ * The study is written into `<outDir>.partial` and renamed to outDir when complete, so a failed or
+ * stopped study leaves no folder behind.
  */
 export async function runStudy(study: StudySpec, options: StudyOptions): Promise<StudyResults> {
-  const out = options.outDir;
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0)
-    throw new Error(`runStudy: ${out} is not empty; choose another --out`);
+  const target = options.outDir;
+  if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
+    throw new Error(`runStudy: ${target} is not empty; choose another --out`);
+  return inStagedFolder(target, (staging) => runStudyIn(study, staging, options));
+}
+
+/** The study written into `out` (the staging folder). */
+async function runStudyIn(study: StudySpec, out: string, options: StudyOptions): Promise<StudyResults> {
   const emit = options.onEvent ?? (() => undefined);
   const start = Date.now();
   fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
@@ -298,12 +306,13 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
       onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
     });
     if (summary.status !== 'completed')
-      throw new Error(`study stopped during ${runId(loss.name, seed, arm)}; its run folder is ${dir}`);
+      throw new Error(`study stopped during ${runId(loss.name, seed, arm)}; nothing was kept`);
     const { net } = loadRun(dir, 'best');
     return { i, rel, dir, net, t0, batchSize: cfg.batchSize, trainSeconds: (Date.now() - t0) / 1000 };
   };
 
   for (const seed of study.seeds) {
+    if (options.signal?.aborted) throw new Error(`study stopped before seed ${seed}; nothing was kept`);
     const data = await seedData(study, seed, emit);
     const { sets, cfSets } = data;
     const analysed = sets[aIndex];

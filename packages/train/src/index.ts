@@ -14,3 +14,5 @@ export { yieldToEventLoop } from '@nodulab/tensor';
 export type { TrainProgress, RunCounters, LoopContext } from './loop';
 export * from './train';
 export * from './load_run';
+export { DivergenceError } from './divergence';
+export { repairBest } from './best_repair';

@@ -1,7 +1,7 @@
 // The one training loop every objective runs: per stage a DataLoader (seeded batch order, seeded
 // augmentation into one or two views, optional prefetch); per step forward/backward/step with optional
-// clipping and a yield to the event loop; per epoch the schedule, validation, best selection, an atomic
-// checkpoint and log records.
+// clipping, a divergence check and a yield to the event loop; per epoch the schedule, validation, best
+// selection, an atomic checkpoint and log records.
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
 import { clipGradNorm_, loadCheckpoint, modelSpecMetadata, saveCheckpoint, LRScheduler } from '@nodulab/nn';
@@ -12,6 +12,7 @@ import type { TrainableNet } from './model';
 import { TrainOptimizer, buildOptimizer, buildScheduler } from './optim';
 import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './run_files';
 import { rngState } from './seeds';
+import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
@@ -109,6 +110,36 @@ function saveState(
   saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata });
 }
 
+/** Logs the divergence and returns its error (naming the last good checkpoint). */
+function diverged(ctx: LoopContext, where: string, what: string): DivergenceError {
+  const e = divergence(where, what, ctx.paths.last);
+  ctx.log.write({ event: 'diverged', where, what, lastGood: e.lastGood });
+  return e;
+}
+
+/**
+ * Checks that the optimizer and schedule restored from `file` are at the checkpoint's epoch: the
+ * schedule at `epochsDone` and every stepped parameter at `epochsDone * steps` optimizer steps.
+ */
+function checkRestored(
+  file: string,
+  stage: string,
+  epochsDone: number,
+  steps: number,
+  optimizer: TrainOptimizer,
+  scheduler: LRScheduler | null,
+): void {
+  const where = `${file}: ${stage} epoch ${epochsDone}`;
+  if (scheduler && scheduler.lastEpoch !== epochsDone)
+    throw new Error(`${where}, but its learning-rate schedule is at epoch ${scheduler.lastEpoch}`);
+  for (const [index, s] of Object.entries(optimizer.stateDict().state)) {
+    if (typeof s.step === 'number' && s.step !== epochsDone * steps)
+      throw new Error(
+        `${where} (${epochsDone * steps} steps), but optimizer state "step" of parameter ${index} is ${s.step}`,
+      );
+  }
+}
+
 /**
  * Runs stage `stageIndex` from `epochsDone` completed epochs to the end, restoring optimizer and
  * schedule from `resumeFile` when given. Resolves 'done', or 'aborted' when the signal fired (the
@@ -126,8 +157,11 @@ export async function runStage(
   const params = objective.parameters(net);
   const optimizer = buildOptimizer(params, plan.optimizer);
   const scheduler = buildScheduler(optimizer, plan.schedule, plan.epochs);
-  if (resumeFile) loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined });
   const steps = stepsPerEpoch(config);
+  if (resumeFile) {
+    loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined });
+    checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
+  }
   const totalSteps = ctx.stages.reduce((n, s) => n + s.epochs * steps, 0);
   const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.length);
   const rate = () => {
@@ -206,14 +240,15 @@ async function runEpochs(
       net.model.zeroGrad();
       const out = objective.step(net, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
       const loss = out.loss.item();
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `training diverged: ${plan.name} epoch ${epoch + 1} step ${k + 1} has loss ${loss} (lower optimizer.lr or set gradClip)`,
-        );
-      }
+      const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
+      if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));
       out.loss.backward();
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
       optimizer.step();
+      // A step can overflow the weights while its loss was finite (the last step of an epoch would then
+      // only show as NaN validation metrics).
+      const bad = nonFiniteState(net.model);
+      if (bad) throw diverged(ctx, where, bad);
       counters.globalStep += 1;
       counters.samplesSeen += b.labels.length;
       lossSum += loss * b.labels.length;
@@ -253,7 +288,14 @@ async function runEpochs(
       await yieldToEventLoop();
     }
     scheduler?.step();
-    const val = await validate(net, objective, ctx.val, config, ctx.augment);
+    const val = await validate(net, objective, ctx.val, config, ctx.augment).catch((e: Error) => {
+      // Finite weights can still overflow in a forward pass: NaN scores are the loss diverging.
+      throw /NaN|Infinity|non-finite/.test(e.message)
+        ? diverged(ctx, `${plan.name} epoch ${epoch + 1} validation`, `NaN outputs (${e.message})`)
+        : e;
+    });
+    if (!Number.isFinite(val.loss))
+      throw diverged(ctx, `${plan.name} epoch ${epoch + 1} validation`, `val loss ${val.loss}`);
     counters.lastVal = val;
     let improved = false;
     if (plan.selects) {

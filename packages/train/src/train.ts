@@ -1,10 +1,12 @@
 // train(config, { outDir }): the library entry point. Validates the config before touching the disk,
 // lays out the run folder, runs the loss's stages through the shared loop, resumes exactly from the
-// last checkpoint with `resume`, and returns (and saves) a run summary.
+// last checkpoint with `resume`, and returns (and saves) a run summary. The folder is locked while the
+// run writes it (<outDir>.lock); temporary files of a killed run and a stale best checkpoint are repaired.
 import * as fs from 'fs';
 import { Compose, Dataset } from '@nodulab/data';
 import { loadCheckpoint } from '@nodulab/nn';
-import { setNumThreads } from '@nodulab/tensor';
+import { lockOutput, removeStaleTempFiles, setNumThreads } from '@nodulab/tensor';
+import { repairBest } from './best_repair';
 import { ConfigError, LossKind, RunConfig, resolveRunConfig } from './config';
 import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
@@ -102,7 +104,11 @@ function prepare(config: unknown, options: TrainOptions): { cfg: RunConfig; resu
 /**
  * Trains a model as `config` says (a partial config is completed with defaults; see RunConfig) and
  * writes the run to `options.outDir`. Rejects with a ConfigError, before writing anything, on a bad
- * config. Same config, seed and thread count give bit-identical weights, also across a resume.
+ * config. Same config, seed and thread count give bit-identical weights, also across a resume. Only
+ * one run writes a folder at a time: another run (in any process) into `outDir` rejects with
+ * OutputLockedError naming it. Resuming removes temporary files of interrupted writes and rewrites a
+ * best checkpoint left stale by a kill between the `last` and `best` writes. A diverging loss rejects
+ * with DivergenceError; the last checkpoint then holds the last good epoch.
  *
  * @example
  * const config = { loss: 'supcon', pretrainEpochs: 5, data: { spec: 'shortcut-size' } };
@@ -110,8 +116,26 @@ function prepare(config: unknown, options: TrainOptions): { cfg: RunConfig; resu
  * console.log(summary.best);   // { epoch, metric: 'auroc', value, metrics }
  */
 export async function train(config: unknown, options: TrainOptions): Promise<RunSummary> {
-  const { cfg, resuming } = prepare(config, options);
+  // A bad config fails here, before anything is written; the folder's state is checked under the lock.
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '')
+    throw new ConfigError(['outDir: a run folder is required']);
+  if (!options.resume) resolveRunConfig(config);
+  else if (!fs.existsSync(runPaths(options.outDir).config)) prepare(config, options);
+  const lock = lockOutput(options.outDir);
+  try {
+    const { cfg, resuming } = prepare(config, options);
+    return await trainLocked(cfg, resuming, options);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The run, with the folder locked. */
+async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOptions): Promise<RunSummary> {
   const paths = runPaths(options.outDir);
+  const repairs = [...removeStaleTempFiles(paths.dir), ...removeStaleTempFiles(paths.checkpoints)].map(
+    (f) => `removed ${f}, left by an interrupted write`,
+  );
   const sources = options.sources ?? { train: openSource(cfg.data, 'train'), val: openSource(cfg.data, 'val') };
   if (sources.train.shape.join() !== sources.val.shape.join()) {
     throw new Error(
@@ -128,6 +152,8 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   let previous: RunSummary | null = null;
   if (resuming && fs.existsSync(paths.last)) {
     const st = readTrainState(paths.last);
+    const repaired = repairBest(paths, st);
+    if (repaired) repairs.push(repaired);
     if (st.stage >= stages.length || st.epochsDone > stages[st.stage].epochs)
       throw new Error(`${paths.last}: stage ${st.stage} epoch ${st.epochsDone} does not fit this run's stages`);
     counters.globalStep = st.globalStep;
@@ -173,6 +199,7 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
       stage: startStage,
       epoch: startEpoch,
       globalStep: counters.globalStep,
+      ...(repairs.length > 0 ? { repairs } : {}),
     });
     for (let s = startStage; s < stages.length; s++) {
       if (

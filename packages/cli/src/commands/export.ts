@@ -7,7 +7,8 @@ import { MODEL_KINDS, ModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec } from '@nodulab/data';
 import { loadModelCheckpoint } from '@nodulab/eval';
 import { saveOnnx } from '@nodulab/onnx';
-import { UsageError } from '../args';
+import { lockOutput } from '@nodulab/tensor';
+import { type ParsedOptions, UsageError } from '../args';
 import type { Command } from '../command';
 
 const OPTIONS = {
@@ -91,36 +92,46 @@ export const exportCommand: Command = {
   async run(o) {
     if (!o.checkpoint) throw new UsageError('--checkpoint is required');
     if (!o.out) throw new UsageError('--out is required');
-    const c = loadModelCheckpoint(o.checkpoint as string, {
-      modelSpec: (recorded, file) => modelSpec(o, recorded, file),
-      dataSpec: o.spec !== undefined ? loadSpec(o.spec as string) : undefined,
-    });
-    let config = c.trainingConfig;
-    if (o.config !== undefined) {
-      let text: string;
-      try {
-        text = fs.readFileSync(o.config as string, 'utf8');
-      } catch (e) {
-        throw new Error(`cannot read --config ${o.config}: ${(e as Error).message}`);
-      }
-      config = parseJson(`--config ${o.config}`, text);
+    const lock = lockOutput(o.out as string); // one writer per output file
+    try {
+      return exportLocked(o);
+    } finally {
+      lock.release();
     }
-    const classNames =
-      o['class-names'] !== undefined ? (o['class-names'] as string).split(',').map((s) => s.trim()) : undefined;
-    const { metadata: m, foldedBatchNorms } = saveOnnx(c.model, o.out as string, {
-      output: o.head as 'logits' | 'embedding' | 'projection',
-      foldBatchNorm: o.bn === 'fold',
-      inputSize: c.inputSize,
-      spacing: c.spacing,
-      window: c.window,
-      classNames,
-      trainingConfig: config,
-      modelSpec: c.spec,
-    });
-    process.stdout.write(
-      `wrote ${o.out}: ${m.modelKind} ${m.task}, opset ${m.opset}, input ${m.inputName} (N, ${m.inputChannels}, ${m.inputSize.join(', ')}), ` +
-        `outputs ${m.outputNames.join(', ')}, BatchNorm ${m.batchNorm}${foldedBatchNorms ? ` (${foldedBatchNorms})` : ''}, config ${m.configHash}\n`,
-    );
-    return 0;
   },
 };
+
+/** Exports with the output file locked. */
+function exportLocked(o: ParsedOptions): number {
+  const c = loadModelCheckpoint(o.checkpoint as string, {
+    modelSpec: (recorded, file) => modelSpec(o, recorded, file),
+    dataSpec: o.spec !== undefined ? loadSpec(o.spec as string) : undefined,
+  });
+  let config = c.trainingConfig;
+  if (o.config !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(o.config as string, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read --config ${o.config}: ${(e as Error).message}`);
+    }
+    config = parseJson(`--config ${o.config}`, text);
+  }
+  const classNames =
+    o['class-names'] !== undefined ? (o['class-names'] as string).split(',').map((s) => s.trim()) : undefined;
+  const { metadata: m, foldedBatchNorms } = saveOnnx(c.model, o.out as string, {
+    output: o.head as 'logits' | 'embedding' | 'projection',
+    foldBatchNorm: o.bn === 'fold',
+    inputSize: c.inputSize,
+    spacing: c.spacing,
+    window: c.window,
+    classNames,
+    trainingConfig: config,
+    modelSpec: c.spec,
+  });
+  process.stdout.write(
+    `wrote ${o.out}: ${m.modelKind} ${m.task}, opset ${m.opset}, input ${m.inputName} (N, ${m.inputChannels}, ${m.inputSize.join(', ')}), ` +
+      `outputs ${m.outputNames.join(', ')}, BatchNorm ${m.batchNorm}${foldedBatchNorms ? ` (${foldedBatchNorms})` : ''}, config ${m.configHash}\n`,
+  );
+  return 0;
+}

@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { PRESET_NAMES, checkOutput, loadSpec, partialPath, writeDataset } from '@nodulab/data';
 import type { DatasetSpec } from '@nodulab/data';
-import { UsageError } from '../args';
+import { lockOutput } from '@nodulab/tensor';
+import { type ParsedOptions, UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -47,49 +48,60 @@ export const generateCommand: Command = {
     if (!known.includes(split))
       throw new UsageError(`--split '${split}' is not a split of spec "${spec.name}" (splits: ${known.join(', ')})`);
     const out = path.resolve(o.out as string);
-    checkOutput(out, o.overwrite === true);
-    const n = o.n as number;
-    const t0 = Date.now();
-    const bar = new ProgressBar(`generate ${spec.name}/${split}`, n);
-    // Ctrl-C: remove the staging folder so nothing half-written remains.
-    const onSignal = (): void => {
-      bar.finish();
-      fs.rmSync(partialPath(out), { recursive: true, force: true });
-      process.exit(130);
-    };
-    process.once('SIGINT', onSignal);
-    let manifest;
+    // One writer per output: a second `generate --out` into the same folder fails here, naming this one.
+    const lock = lockOutput(out);
     try {
-      manifest = await writeDataset(out, {
-        spec,
-        seed: o.seed as number,
-        split,
-        n,
-        start: o.start as number,
-        format: o.format as 'nifti' | 'npz',
-        workers: o.workers as number,
-        preview: o.preview as number,
-        overwrite: o.overwrite === true,
-        onProgress: (done) => bar.update(done),
-      });
+      return await generate(o, spec, split, out);
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      bar.finish();
+      lock.release();
     }
-    const secs = (Date.now() - t0) / 1000;
-    const [D, H, W] = manifest.shape;
-    const files =
-      manifest.storage === 'nifti'
-        ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8`
-        : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8, ${manifest.npz?.labels} uint8 (${n}, 1)`;
-    process.stdout.write(
-      `wrote ${n} samples of "${spec.name}" (split ${split}, seed ${manifest.seed}) to ${out} in ${secs.toFixed(1)} s (${(n / Math.max(secs, 1e-3)).toFixed(0)}/s)\n` +
-        `${files}\n` +
-        `  manifest.json  labels 0: ${manifest.labelCounts['0']}, 1: ${manifest.labelCounts['1']}; window center ${manifest.window.center} width ${manifest.window.width} HU -> [0, 1]\n` +
-        ((o.preview as number) > 0
-          ? `  preview.png    ${Math.min(n, o.preview as number)} samples, axial/coronal/sagittal through the nodule\n`
-          : ''),
-    );
-    return 0;
   },
 };
+
+/** Writes the dataset with `out` locked and reports it. */
+async function generate(o: ParsedOptions, spec: DatasetSpec, split: string, out: string): Promise<number> {
+  checkOutput(out, o.overwrite === true);
+  const n = o.n as number;
+  const t0 = Date.now();
+  const bar = new ProgressBar(`generate ${spec.name}/${split}`, n);
+  // Ctrl-C: remove the staging folder so nothing half-written remains.
+  const onSignal = (): void => {
+    bar.finish();
+    fs.rmSync(partialPath(out), { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  let manifest;
+  try {
+    manifest = await writeDataset(out, {
+      spec,
+      seed: o.seed as number,
+      split,
+      n,
+      start: o.start as number,
+      format: o.format as 'nifti' | 'npz',
+      workers: o.workers as number,
+      preview: o.preview as number,
+      overwrite: o.overwrite === true,
+      onProgress: (done) => bar.update(done),
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    bar.finish();
+  }
+  const secs = (Date.now() - t0) / 1000;
+  const [D, H, W] = manifest.shape;
+  const files =
+    manifest.storage === 'nifti'
+      ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8`
+      : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8, ${manifest.npz?.labels} uint8 (${n}, 1)`;
+  process.stdout.write(
+    `wrote ${n} samples of "${spec.name}" (split ${split}, seed ${manifest.seed}) to ${out} in ${secs.toFixed(1)} s (${(n / Math.max(secs, 1e-3)).toFixed(0)}/s)\n` +
+      `${files}\n` +
+      `  manifest.json  labels 0: ${manifest.labelCounts['0']}, 1: ${manifest.labelCounts['1']}; window center ${manifest.window.center} width ${manifest.window.width} HU -> [0, 1]\n` +
+      ((o.preview as number) > 0
+        ? `  preview.png    ${Math.min(n, o.preview as number)} samples, axial/coronal/sagittal through the nodule\n`
+        : ''),
+  );
+  return 0;
+}

@@ -1,6 +1,7 @@
 // `nodulab study [name]`: runs a study (default loss-generalization) — every loss x seed trained,
 // tested under shift and analysed — into runs/<id>/ with report.html, metrics.json/.csv, checkpoints
-// and the resolved study.json. A malformed spec exits 2 and writes nothing.
+// and the resolved study.json. A malformed spec exits 2 and writes nothing; the folder is locked while
+// written and appears only when the study completes (<out>.partial until then).
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseJsonBounded } from '@nodulab/tensor';
@@ -17,6 +18,7 @@ import {
   runStudy,
   withSeeds,
 } from '@nodulab/study';
+import { lockOutput } from '@nodulab/tensor';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
@@ -172,21 +174,31 @@ export const studyCommand: Command = {
     if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
       throw new UsageError(`--out ${outDir} exists and is not an empty folder; choose another`);
     }
+    const lock = lockOutput(outDir);
+    try {
+      return await runLocked(study, outDir);
+    } finally {
+      lock.release();
+    }
+  },
+};
+
+/** Runs the study with `outDir` locked and prints the report. */
+async function runLocked(study: StudySpec, outDir: string): Promise<number> {
+  const ac = new AbortController();
+  const onSignal = (): void => ac.abort();
+  const rep = reporter();
+  process.once('SIGINT', onSignal);
+  let results: StudyResults;
+  try {
     process.stderr.write(
       `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`,
     );
-    const ac = new AbortController();
-    const onSignal = (): void => ac.abort();
-    const rep = reporter();
-    process.once('SIGINT', onSignal);
-    let results: StudyResults;
-    try {
-      results = await runStudy(study, { outDir, onEvent: rep.onEvent, signal: ac.signal });
-    } finally {
-      rep.finish();
-      process.removeListener('SIGINT', onSignal);
-    }
-    process.stdout.write(studyReport(results, outDir));
-    return 0;
-  },
-};
+    results = await runStudy(study, { outDir, onEvent: rep.onEvent, signal: ac.signal });
+  } finally {
+    rep.finish();
+    process.removeListener('SIGINT', onSignal);
+  }
+  process.stdout.write(studyReport(results, outDir));
+  return 0;
+}

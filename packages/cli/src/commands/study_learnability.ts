@@ -9,6 +9,7 @@ import {
   quickLearnabilitySpec,
   runLearnability,
 } from '@nodulab/study';
+import { lockOutput } from '@nodulab/tensor';
 import { UsageError } from '../args';
 
 /** Runs the sweep with the study command's options (--quick, --seeds, --threads, --out); returns the exit code. */
@@ -24,7 +25,13 @@ export async function runLearnabilityCommand(o: Record<string, unknown>): Promis
     throw new UsageError(`--out ${out} exists and is not an empty folder; choose another`);
   }
   process.stderr.write(`study learnability: ${spec.losses.join(', ')} x seeds ${spec.seeds.join(', ')} -> ${out}\n`);
-  const r = await runLearnability(spec, out, (e) => process.stderr.write(`[${e.index}/${e.total}] ${e.what}\n`));
+  const lock = lockOutput(out);
+  let r;
+  try {
+    r = await runLearnability(spec, out, (e) => process.stderr.write(`[${e.index}/${e.total}] ${e.what}\n`));
+  } finally {
+    lock.release();
+  }
   process.stdout.write(`study learnability: ${r.runs.length + r.race.length} models in ${r.seconds.toFixed(1)} s\n`);
   process.stdout.write(learnabilityText(r) + '\n');
   process.stdout.write(`report: ${path.join(out, 'report.html')}\nalso: ${path.join(out, 'metrics.json')}\n`);

@@ -14,7 +14,8 @@ export { InMemoryDataset } from './memory';
 export type { InMemoryArrays } from './memory';
 export { Subset, range } from './subset';
 export { openRecipe } from './recipe';
-export { DatasetWriter, writeDataset, checkOutput, partialPath } from './writer';
+export { DatasetWriter, writeDataset } from './writer';
+export { StagedFolder, checkOutput, partialPath } from './staged_folder';
 export type { DatasetWriterOptions, WriteDatasetOptions } from './writer';
 
 /**

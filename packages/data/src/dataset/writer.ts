@@ -1,6 +1,6 @@
 // Writes a dataset folder atomically: samples go into <out>.partial (volumes/ and masks/ as NIfTI, or
 // one <split>.npz), then manifest.json and preview.png, then one rename makes <out> appear complete.
-// Any failure removes <out>.partial, so <out> is either complete or untouched.
+// Any failure removes <out>.partial, so <out> is either complete or untouched (a StagedFolder).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -11,6 +11,7 @@ import { encodeNpz } from '../npz';
 import { generateSamples } from '../parallel';
 import { PreviewItem, writePreview } from '../preview';
 import type { DatasetSpec } from '../spec';
+import { StagedFolder } from './staged_folder';
 import {
   DatasetManifest,
   MANIFEST_FORMAT,
@@ -31,28 +32,11 @@ export interface DatasetWriterOptions {
   overwrite?: boolean;
 }
 
-/** The path of the staging folder for `out`. */
-export function partialPath(out: string): string {
-  return `${path.resolve(out)}.partial`;
-}
-
-/** Throws unless `out` can be written: absent, an empty folder, or (with overwrite) a folder. */
-export function checkOutput(out: string, overwrite: boolean): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(out);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) throw new Error(`output ${out} exists and is not a folder`);
-  if (!overwrite && fs.readdirSync(out).length > 0)
-    throw new Error(`output folder ${out} exists and is not empty (use --overwrite to replace it)`);
-}
-
 /** Collects samples into a staging folder; `commit` moves it to `out`, `abort` removes it. */
 export class DatasetWriter {
   readonly out: string;
   readonly staging: string;
+  private readonly folder: StagedFolder;
   private readonly format: StorageFormat;
   private readonly records: SampleRecord[] = [];
   private readonly npzParts: { images: Float32Array[]; masks: Uint8Array[] } = { images: [], masks: [] };
@@ -71,10 +55,8 @@ export class DatasetWriter {
     if (this.format !== 'nifti' && this.format !== 'npz')
       throw new Error(`dataset format must be nifti or npz, got ${JSON.stringify(this.format)}`);
     this.gen = new NoduleGenerator(options.spec, options.seed);
-    checkOutput(this.out, options.overwrite ?? false);
-    this.staging = partialPath(out);
-    fs.rmSync(this.staging, { recursive: true, force: true });
-    fs.mkdirSync(this.staging, { recursive: true });
+    this.folder = new StagedFolder(this.out, options.overwrite ?? false);
+    this.staging = this.folder.staging;
     if (this.format === 'nifti') {
       fs.mkdirSync(path.join(this.staging, 'volumes'));
       fs.mkdirSync(path.join(this.staging, 'masks'));
@@ -196,32 +178,14 @@ export class DatasetWriter {
     fs.writeFileSync(path.join(this.staging, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
     if (preview.length > 0) writePreview(path.join(this.staging, 'preview.png'), preview);
     this.closed = true;
-    this.moveIntoPlace();
+    this.folder.commit();
     return manifest;
-  }
-
-  /** Renames the staging folder to `out`; an existing `out` is moved aside first and removed after. */
-  private moveIntoPlace(): void {
-    let old: string | null = null;
-    try {
-      checkOutput(this.out, this.options.overwrite ?? false); // it may have changed while we generated
-      if (fs.existsSync(this.out)) {
-        old = `${this.out}.old-${process.pid}-${Date.now()}`;
-        fs.renameSync(this.out, old);
-      }
-      fs.renameSync(this.staging, this.out);
-    } catch (e) {
-      if (old !== null && !fs.existsSync(this.out)) fs.renameSync(old, this.out);
-      fs.rmSync(this.staging, { recursive: true, force: true });
-      throw new Error(`cannot move ${this.staging} to ${this.out}: ${(e as Error).message}`);
-    }
-    if (old !== null) fs.rmSync(old, { recursive: true, force: true });
   }
 
   /** Removes the staging folder (nothing is left behind). Safe to call more than once. */
   abort(): void {
     this.closed = true;
-    fs.rmSync(this.staging, { recursive: true, force: true });
+    this.folder.abort();
   }
 }
 

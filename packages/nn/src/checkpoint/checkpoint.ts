@@ -1,6 +1,7 @@
 // saveCheckpoint / loadCheckpoint: a model's state dict (plus, optionally, optimizer and scheduler
 // state for resuming) in one atomic safetensors file. Model keys are PyTorch-style ("features.0.weight");
-// optimizer buffers live under "optimizer.state.<param index>.<name>" and the rest in the metadata.
+// optimizer buffers live under "optimizer.state.<param index>.<name>" and the rest in the metadata
+// (the counters, and which parameters had state, so a lost buffer is detected at load).
 import { Tensor } from '@nodulab/tensor';
 import type { Module } from '../module';
 import type { OptimizerLike, OptimizerStateDict } from '../optim/optimizer';
@@ -29,6 +30,50 @@ export interface LoadCheckpointOptions {
   strict?: boolean;
 }
 
+/** What saveCheckpoint stores under OPTIMIZER_META: the optimizer's name, groups and per-parameter counters. */
+interface OptimizerMeta {
+  name: string;
+  paramGroups: OptimizerStateDict['paramGroups'];
+  scalars: Record<string, Record<string, number>>;
+  /** The indices of the parameters that had state (absent in checkpoints of nodulab 0.1.0). */
+  stepped?: number[];
+}
+
+function parseJson(key: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`metadata "${key}" is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The optimizer metadata, checked for shape (its values are checked by the optimizer's loadStateDict). */
+function parseOptimizerMeta(raw: string): OptimizerMeta {
+  const saved = parseJson(OPTIMIZER_META, raw);
+  const bad = (what: string): never => {
+    throw new Error(`metadata "${OPTIMIZER_META}" is malformed: ${what}`);
+  };
+  if (!isObject(saved)) return bad('not an object');
+  if (typeof saved.name !== 'string') bad('"name" is not a string');
+  if (!Array.isArray(saved.paramGroups) || !saved.paramGroups.every(isObject))
+    bad('"paramGroups" is not a list of objects');
+  if (!isObject(saved.scalars)) bad('"scalars" is not an object');
+  if (
+    saved.stepped !== undefined &&
+    !(Array.isArray(saved.stepped) && saved.stepped.every((i) => Number.isSafeInteger(i) && i >= 0))
+  )
+    bad('"stepped" is not a list of parameter indices');
+  for (const [index, entry] of Object.entries(saved.scalars as object)) {
+    if (!/^(0|[1-9]\d*)$/.test(index) || !isObject(entry))
+      bad(`"scalars.${index}" is not an object of a parameter index`);
+    for (const [k, v] of Object.entries(entry as object))
+      if (typeof v !== 'number') bad(`"scalars.${index}.${k}" is not a number`);
+  }
+  return saved as unknown as OptimizerMeta;
+}
+
 /** Saves `model` (and optionally optimizer/scheduler state) to a safetensors file, atomically. */
 export function saveCheckpoint(model: Module, file: string, options: SaveCheckpointOptions = {}): void {
   const tensors: Record<string, Tensor> = model.stateDict();
@@ -42,16 +87,24 @@ export function saveCheckpoint(model: Module, file: string, options: SaveCheckpo
         else tensors[`${OPTIMIZER_PREFIX}${index}.${k}`] = v;
       }
     }
-    metadata[OPTIMIZER_META] = JSON.stringify({ name: options.optimizer.name, paramGroups: sd.paramGroups, scalars });
+    const stepped = Object.keys(sd.state).map(Number);
+    metadata[OPTIMIZER_META] = JSON.stringify({
+      name: options.optimizer.name,
+      paramGroups: sd.paramGroups,
+      scalars,
+      stepped,
+    });
   }
   if (options.scheduler) metadata[SCHEDULER_META] = JSON.stringify(options.scheduler.stateDict());
   saveSafetensors(file, tensors, metadata);
 }
 
 /**
- * Loads a checkpoint written by {@link saveCheckpoint} (or any F32 safetensors state dict) into
+ * Loads a checkpoint written by {@link saveCheckpoint} (or any safetensors state dict, e.g. PyTorch's) into
  * `model`, and into `optimizer` / `scheduler` when given (they must have been saved). Returns the
- * user metadata. Throws naming the file on any mismatch.
+ * user metadata. The optimizer and scheduler state is validated whole before anything changes (every
+ * buffer and counter of every stepped parameter present and of the right shape), so an incomplete
+ * checkpoint fails here, never at a later `step()`. Throws naming the file on any mismatch.
  */
 export function loadCheckpoint(
   model: Module,
@@ -70,19 +123,17 @@ export function loadCheckpoint(
     if (options.optimizer) {
       const raw = metadata[OPTIMIZER_META];
       if (!raw) throw new Error('no optimizer state was saved');
-      const saved = JSON.parse(raw) as {
-        name: string;
-        paramGroups: OptimizerStateDict['paramGroups'];
-        scalars: Record<string, Record<string, number>>;
-      };
+      const saved = parseOptimizerMeta(raw);
       if (saved.name !== options.optimizer.name)
         throw new Error(`saved optimizer is ${saved.name}, not ${options.optimizer.name}`);
       const state: OptimizerStateDict['state'] = {};
+      // Every parameter that had state when saved gets an entry, so a lost buffer is reported missing.
+      for (const index of saved.stepped ?? []) state[index] = {};
       for (const [index, entry] of Object.entries(saved.scalars)) state[Number(index)] = { ...entry };
       for (const [key, t] of Object.entries(optimizerTensors)) {
-        const dot = key.indexOf('.');
-        const index = Number(key.slice(0, dot));
-        (state[index] ??= {})[key.slice(dot + 1)] = t;
+        const m = /^(0|[1-9]\d*)\.(\w+)$/.exec(key);
+        if (!m) throw new Error(`tensor "${OPTIMIZER_PREFIX}${key}" is not "${OPTIMIZER_PREFIX}<index>.<name>"`);
+        (state[Number(m[1])] ??= {})[m[2]] = t;
       }
       optimizerState = { state, paramGroups: saved.paramGroups };
     }
@@ -90,17 +141,19 @@ export function loadCheckpoint(
     if (options.scheduler) {
       const raw = metadata[SCHEDULER_META];
       if (!raw) throw new Error('no scheduler state was saved');
-      schedulerState = JSON.parse(raw) as SchedulerStateDict;
+      schedulerState = parseJson(SCHEDULER_META, raw) as SchedulerStateDict;
     }
-    // Each loadStateDict checks everything before copying; if a later one fails, the model is
-    // put back as it was so a failed load changes nothing.
+    // Each loadStateDict checks everything before copying; if a later one fails, the model and the
+    // optimizer are put back as they were so a failed load changes nothing.
     const before = optimizerState || schedulerState ? model.stateDict() : null;
+    const optimizerBefore = optimizerState && schedulerState ? options.optimizer!.stateDict() : null;
     model.loadStateDict(modelState, { strict: options.strict ?? true });
     try {
       if (optimizerState) options.optimizer!.loadStateDict(optimizerState);
       if (schedulerState) options.scheduler!.loadStateDict(schedulerState);
     } catch (e) {
       if (before) model.loadStateDict(before);
+      if (optimizerBefore) options.optimizer!.loadStateDict(optimizerBefore);
       throw e;
     }
   } catch (e) {
@@ -109,4 +162,18 @@ export function loadCheckpoint(
   const user: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) if (k !== OPTIMIZER_META && k !== SCHEDULER_META) user[k] = v;
   return user;
+}
+
+/**
+ * Writes the model part of checkpoint `from` (its model tensors and user metadata, without optimizer
+ * and scheduler state) to `to`, atomically: the file saveCheckpoint would have written for the same
+ * model and metadata without an optimizer, byte for byte.
+ */
+export function copyModelCheckpoint(from: string, to: string): void {
+  const { tensors, metadata } = loadSafetensors(from);
+  const model: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPTIMIZER_PREFIX)) model[k] = t;
+  const user: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) if (k !== OPTIMIZER_META && k !== SCHEDULER_META) user[k] = v;
+  saveSafetensors(to, model, user);
 }

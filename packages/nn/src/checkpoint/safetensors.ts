@@ -1,6 +1,7 @@
-// safetensors files (F32 only): 8-byte little-endian header length, a JSON header
+// safetensors files: 8-byte little-endian header length, a JSON header
 // {name: {dtype, shape, data_offsets}, "__metadata__": {..}} padded with spaces to 8 bytes, then the
-// raw little-endian float32 data. Writes are atomic; reads validate everything and never run code.
+// raw little-endian data. Writes F32, atomically; reads F32 and the dtypes PyTorch writes (F64, F16,
+// BF16, I64 e.g. num_batches_tracked, ...) as float32; validates everything and never runs code.
 import * as fs from 'fs';
 import { Tensor, writeFileAtomic } from '@nodulab/tensor';
 
@@ -11,6 +12,8 @@ export const MAX_HEADER_BYTES = 100_000_000;
 export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
+  /** Each tensor's dtype in the file (its values are float32 in `tensors` whatever the dtype). */
+  dtypes: Record<string, string>;
 }
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -33,6 +36,43 @@ function fromLittleEndianBytes(bytes: Uint8Array): Float32Array {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   }
+  return out;
+}
+
+/** Bytes per element of each dtype read, and how to read element i as a number. */
+const DTYPES: Record<string, { bytes: number; read: (v: DataView, at: number) => number }> = {
+  F32: { bytes: 4, read: (v, at) => v.getFloat32(at, true) },
+  F64: { bytes: 8, read: (v, at) => v.getFloat64(at, true) },
+  F16: { bytes: 2, read: (v, at) => halfToFloat(v.getUint16(at, true)) },
+  BF16: { bytes: 2, read: (v, at) => new Float32Array(new Uint32Array([v.getUint16(at, true) << 16]).buffer)[0] },
+  I64: { bytes: 8, read: (v, at) => Number(v.getBigInt64(at, true)) },
+  I32: { bytes: 4, read: (v, at) => v.getInt32(at, true) },
+  I16: { bytes: 2, read: (v, at) => v.getInt16(at, true) },
+  I8: { bytes: 1, read: (v, at) => v.getInt8(at) },
+  U8: { bytes: 1, read: (v, at) => v.getUint8(at) },
+  BOOL: { bytes: 1, read: (v, at) => (v.getUint8(at) ? 1 : 0) },
+};
+
+/** The dtypes {@link decodeSafetensors} reads (each converted to float32). */
+export const SAFETENSORS_DTYPES: readonly string[] = Object.keys(DTYPES);
+
+/** An IEEE 754 half-precision value (its 16 bits) as a number. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** float32 values of `bytes` holding little-endian elements of `dtype`. */
+function toFloat32(bytes: Uint8Array, dtype: string): Float32Array {
+  if (dtype === 'F32') return fromLittleEndianBytes(bytes);
+  const { bytes: size, read } = DTYPES[dtype];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.length / size);
+  for (let i = 0; i < out.length; i++) out[i] = read(view, i * size);
   return out;
 }
 
@@ -75,7 +115,10 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Parses and validates safetensors bytes; errors start with `what` (the file name). */
+/**
+ * Parses and validates safetensors bytes (every dtype of SAFETENSORS_DTYPES, read as float32); errors
+ * start with `what` (the file name).
+ */
 export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): SafetensorsContents {
   const fail = (msg: string): never => {
     throw new Error(`${what}: ${msg}`);
@@ -97,7 +140,7 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
   const dataStart = 8 + n;
   const dataLength = buf.length - dataStart;
   const metadata: Record<string, string> = {};
-  const spans: { name: string; begin: number; end: number; shape: number[] }[] = [];
+  const spans: { name: string; begin: number; end: number; shape: number[]; dtype: string }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (!info || typeof info !== 'object' || Array.isArray(info)) fail('__metadata__ must be an object of strings');
@@ -109,7 +152,12 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
     }
     const e = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!e || typeof e !== 'object') fail(`entry "${name}" must be an object`);
-    if (e.dtype !== 'F32') fail(`tensor "${name}" has dtype ${JSON.stringify(e.dtype)}; only F32 is supported`);
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPES, e.dtype))
+      fail(
+        `tensor "${name}" has dtype ${JSON.stringify(e.dtype)}; supported dtypes are ${SAFETENSORS_DTYPES.join(', ')}`,
+      );
+    const dtype = e.dtype as string;
+    const size = DTYPES[dtype].bytes;
     const shape = e.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
@@ -125,14 +173,14 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
     }
     const [begin, end] = offs as number[];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== numel * 4) {
+    if (end - begin !== numel * size) {
       fail(
-        `tensor "${name}" of shape [${(shape as number[]).join(', ')}] needs ${numel * 4} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+        `tensor "${name}" of shape [${(shape as number[]).join(', ')}] needs ${numel * size} bytes but data_offsets [${begin}, ${end}] hold ${end - begin} (dtype ${dtype}, ${size} bytes per element)`,
       );
     }
     if (end > dataLength)
       fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the ${dataLength} data bytes (truncated?)`);
-    spans.push({ name, begin, end, shape: shape as number[] });
+    spans.push({ name, begin, end, shape: shape as number[], dtype });
   }
   // The data must be covered exactly: sorted spans contiguous from 0 to the end of the file.
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -145,11 +193,13 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors'): Safete
   }
   if (expected !== dataLength) fail(`the tensors cover ${expected} data bytes but the file holds ${dataLength}`);
   const tensors: Record<string, Tensor> = {};
+  const dtypes: Record<string, string> = {};
   for (const s of spans) {
     const bytes = buf.subarray(dataStart + s.begin, dataStart + s.end);
-    tensors[s.name] = new Tensor(fromLittleEndianBytes(bytes), s.shape);
+    tensors[s.name] = new Tensor(toFloat32(bytes, s.dtype), s.shape);
+    dtypes[s.name] = s.dtype;
   }
-  return { tensors, metadata };
+  return { tensors, metadata, dtypes };
 }
 
 /**
@@ -166,7 +216,10 @@ export function saveSafetensors(
   writeFileAtomic(file, bytes);
 }
 
-/** Reads and validates a safetensors file (F32 tensors only); every failure names the file. */
+/**
+ * Reads and validates a safetensors file; tensors of every dtype in SAFETENSORS_DTYPES come back as
+ * float32 (I64 counters such as PyTorch's num_batches_tracked included). Every failure names the file.
+ */
 export function loadSafetensors(file: string): SafetensorsContents {
   let buf: Buffer;
   try {

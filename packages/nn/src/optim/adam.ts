@@ -94,6 +94,10 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     checkRange(op, 'betas[1]', g.betas[1], 0, 1 - Number.EPSILON, i);
   }
 
+  protected override stateKeys(g: ParamGroup<AdamOptions>): { tensors: string[]; counters: string[] } {
+    return { tensors: ['exp_avg', 'exp_avg_sq', ...(g.amsgrad ? ['max_exp_avg_sq'] : [])], counters: ['step'] };
+  }
+
   protected override update(p: Tensor, grad: Float32Array, g: ParamGroup<AdamOptions>, s: ParamState): void {
     adamUpdate(p, grad, g, s, this.decoupled);
   }

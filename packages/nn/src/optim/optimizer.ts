@@ -71,6 +71,13 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
   /** Throws on a bad hyperparameter in group `index`. */
   protected abstract validate(group: ParamGroup<H>, index: number): void;
 
+  /**
+   * The state a stepped parameter of `group` holds: buffers shaped like the parameter (`tensors`) and
+   * positive integer counters (`counters`). loadStateDict requires exactly these for every parameter
+   * with state, so a resume never silently restarts a buffer.
+   */
+  protected abstract stateKeys(group: ParamGroup<H>): { tensors: readonly string[]; counters: readonly string[] };
+
   /** Updates one parameter in place from its gradient, with its group's hyperparameters and its state. */
   protected abstract update(param: Tensor, grad: Float32Array, group: ParamGroup<H>, state: ParamState): void;
 
@@ -118,7 +125,11 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
     return { state, paramGroups };
   }
 
-  /** Restores a snapshot taken by `stateDict()` of an optimizer over parameters of the same shapes. */
+  /**
+   * Restores a snapshot taken by `stateDict()` of an optimizer over parameters of the same shapes.
+   * Validates the whole snapshot first (groups, hyperparameters, every parameter's buffers and
+   * counters: none missing, none unexpected, shapes equal); on any error nothing changes.
+   */
   loadStateDict(sd: OptimizerStateDict): void {
     const params = this.allParams();
     if (!sd || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object')
@@ -135,30 +146,54 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
         );
       }
     });
+    // Resolve each group's hyperparameters first: they say which state a stepped parameter holds.
+    const groups = sd.paramGroups.map((g, gi) => {
+      const { params: _ignored, ...hyper } = g;
+      const group = { ...this.paramGroups[gi], ...hyper, params: this.paramGroups[gi].params } as ParamGroup<H>;
+      this.validate(group, gi);
+      return group;
+    });
+    const groupOf = groups.flatMap((g) => g.params.map(() => g));
     const restored = new Map<Tensor, ParamState>();
     for (const [key, entry] of Object.entries(sd.state)) {
-      const p = params[Number(key)];
+      const index = Number(key);
+      const p = Number.isInteger(index) && index >= 0 ? params[index] : undefined;
       if (!p)
         throw new Error(
           `${this.name}.loadStateDict: state for parameter ${key}, but the optimizer has ${params.length}`,
         );
+      if (!entry || typeof entry !== 'object')
+        throw new Error(`${this.name}.loadStateDict: state of parameter ${key} is not an object`);
+      const { tensors, counters } = this.stateKeys(groupOf[index]);
       const s: ParamState = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (typeof v === 'number') s[k] = v;
-        else if (v instanceof Tensor && v.size === p.size) s[k] = v.data.slice();
-        else
+      for (const k of [...tensors, ...counters]) {
+        if (!(k in entry))
           throw new Error(
-            `${this.name}.loadStateDict: state "${k}" of parameter ${key} does not match its shape [${p.shape.join(', ')}]`,
+            `${this.name}.loadStateDict: state "${k}" of parameter ${key} is missing (a stepped parameter holds ${[...tensors, ...counters].join(', ')})`,
           );
+      }
+      for (const [k, v] of Object.entries(entry)) {
+        if (counters.includes(k)) {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+            throw new Error(
+              `${this.name}.loadStateDict: state "${k}" of parameter ${key} must be a positive integer, got ${String(v)}`,
+            );
+          s[k] = v;
+        } else if (tensors.includes(k)) {
+          if (!(v instanceof Tensor) || v.shape.join() !== p.shape.join())
+            throw new Error(
+              `${this.name}.loadStateDict: state "${k}" of parameter ${key} does not match its shape [${p.shape.join(', ')}]`,
+            );
+          s[k] = v.data.slice();
+        } else {
+          throw new Error(
+            `${this.name}.loadStateDict: unexpected state "${k}" of parameter ${key} (expected ${[...tensors, ...counters].join(', ') || 'none'})`,
+          );
+        }
       }
       restored.set(p, s);
     }
-    sd.paramGroups.forEach((g, gi) => {
-      const { params: _ignored, ...hyper } = g;
-      const group = { ...this.paramGroups[gi], ...hyper, params: this.paramGroups[gi].params } as ParamGroup<H>;
-      this.validate(group, gi);
-      Object.assign(this.paramGroups[gi], group);
-    });
+    groups.forEach((group, gi) => Object.assign(this.paramGroups[gi], group));
     this.state.clear();
     for (const [p, s] of restored) this.state.set(p, s);
   }

@@ -36,6 +36,10 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
+  protected override stateKeys(g: ParamGroup<SGDOptions>): { tensors: string[]; counters: string[] } {
+    return { tensors: g.momentum === 0 ? [] : ['momentum_buffer'], counters: [] };
+  }
+
   protected override update(p: Tensor, grad: Float32Array, g: ParamGroup<SGDOptions>, s: ParamState): void {
     const w = p.data;
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = g;

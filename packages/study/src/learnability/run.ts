@@ -11,6 +11,7 @@ import { Aggregate, aggregate } from '../aggregate';
 import { deepMerge } from '../spec';
 import type { LearnabilitySpec } from './spec';
 import { learnabilityHtml } from './report';
+import { inStagedFolder } from '../staged';
 
 /** One trained and tested model of the sweep. */
 export interface LearnabilityRun {
@@ -123,13 +124,22 @@ function epochCurve(dir: string): { auroc: number[]; balancedAccuracy: number[];
 
 /**
  * Runs the sweep into `out` (one run folder per model under runs/, learnability.json, metrics.json,
- * report.html).
+ * report.html), written as `<out>.partial` and renamed when complete (a failed sweep leaves nothing).
  * Each (separation, seed) draws its own training, validation and test data.
  */
 export async function runLearnability(
   spec: LearnabilitySpec,
   out: string,
   onEvent: (e: LearnabilityEvent) => void = () => undefined,
+): Promise<LearnabilityResults> {
+  return inStagedFolder(out, (staging) => runLearnabilityIn(spec, staging, onEvent));
+}
+
+/** The sweep written into `out` (the staging folder). */
+async function runLearnabilityIn(
+  spec: LearnabilitySpec,
+  out: string,
+  onEvent: (e: LearnabilityEvent) => void,
 ): Promise<LearnabilityResults> {
   const t0 = Date.now();
   setNumThreads(spec.threads);
