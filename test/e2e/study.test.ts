@@ -60,6 +60,10 @@ describe('nodulab study --quick', () => {
       for (const s of [0, 1]) {
         const run = path.join(out, 'runs', `${l}-s${s}`);
         expect(fs.existsSync(path.join(run, 'checkpoints', 'best.safetensors'))).toBe(true);
+        // the run's summary names where its files are now, not the staging folder they were written in
+        const summary = JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8'));
+        expect(path.resolve(summary.outDir)).toBe(path.resolve(run));
+        expect(fs.existsSync(summary.checkpoints.best)).toBe(true);
         // each seed trains on its own data draw
         expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({
           loss: l,

@@ -1,6 +1,9 @@
 // Study folders are written atomically: the work goes into <out>.partial (a StagedFolder of
 // @nodulab/data), renamed to <out> when it succeeds and removed when it fails or is stopped.
+import * as fs from 'fs';
+import * as path from 'path';
 import { StagedFolder } from '@nodulab/data';
+import { writeFileAtomic } from '@nodulab/tensor';
 
 /** Runs `write` on the staging folder of `out`; commits on success, removes the staging folder on failure. */
 export async function inStagedFolder<T>(out: string, write: (staging: string) => Promise<T>): Promise<T> {
@@ -8,10 +11,36 @@ export async function inStagedFolder<T>(out: string, write: (staging: string) =>
   let result: T;
   try {
     result = await write(folder.staging);
+    pointRunSummariesAt(folder.staging, out);
   } catch (e) {
     folder.abort();
     throw e;
   }
   folder.commit();
   return result;
+}
+
+/**
+ * Each run's summary.json records its folder and checkpoint paths as written, inside the staging
+ * folder; they are rewritten to where the folder will be once it is renamed to `out`.
+ */
+function pointRunSummariesAt(staging: string, out: string): void {
+  const runs = path.join(staging, 'runs');
+  if (!fs.existsSync(runs)) return;
+  const prefixes = [staging, path.resolve(staging)];
+  const move = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const p = prefixes.find((x) => v === x || v.startsWith(x + path.sep));
+      return p === undefined ? v : (p === staging ? out : path.resolve(out)) + v.slice(p.length);
+    }
+    if (Array.isArray(v)) return v.map(move);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, move(x)]));
+    return v;
+  };
+  for (const run of fs.readdirSync(runs)) {
+    const file = path.join(runs, run, 'summary.json');
+    if (!fs.existsSync(file)) continue;
+    const doc = move(JSON.parse(fs.readFileSync(file, 'utf8')));
+    writeFileAtomic(file, Buffer.from(JSON.stringify(doc, null, 2) + '\n'));
+  }
 }
