@@ -12,7 +12,7 @@ import { AddressInfo } from 'net';
 import { NoduleNet3D } from '@nodulab/nn';
 import { NoduleGenerator, preset } from '@nodulab/data';
 import { OnnxModel, saveOnnx } from '@nodulab/onnx';
-import { CHROMIUM } from '../helpers/chromium';
+import { CHROMIUM, headlessArgs } from '../helpers/chromium';
 
 const ORT_DIST = path.join(__dirname, '../../node_modules/onnxruntime-web/dist');
 const TYPES: Record<string, string> = {
@@ -63,20 +63,7 @@ async function serve(routes: (url: string) => string | null): Promise<http.Serve
 /** Opens `url` in headless Chromium until the page logs NODULAB_RESULT or NODULAB_ERROR; returns that line. */
 function runPage(url: string, profile: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM!, [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      '--remote-debugging-port=0',
-      url,
-    ]);
+    const child = spawn(CHROMIUM!, [...headlessArgs(profile), '--remote-debugging-port=0', url]);
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

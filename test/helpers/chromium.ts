@@ -8,6 +8,22 @@ import * as path from 'path';
 
 export const CHROMIUM: string | null = fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
 
+/** Chromium's headless flags with a throwaway profile and console messages logged to stderr. */
+export function headlessArgs(profile: string): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+    '--enable-logging=stderr',
+    '--v=0',
+  ];
+}
+
 /** The rendered DOM of `file` (loaded via file://) and the console messages (errors included) Chromium logged. */
 export function renderInChromium(file: string): { dom: string; consoleMessages: string[] } {
   if (!CHROMIUM) throw new Error('chromium is not installed (apt-get install -y chromium)');
@@ -16,17 +32,8 @@ export function renderInChromium(file: string): { dom: string; consoleMessages: 
     const r = spawnSync(
       CHROMIUM,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
+        ...headlessArgs(profile),
         '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-        '--enable-logging=stderr',
-        '--v=0',
         '--virtual-time-budget=2000',
         '--dump-dom',
         `file://${path.resolve(file)}`,
