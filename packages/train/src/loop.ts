@@ -245,10 +245,6 @@ async function runEpochs(
       out.loss.backward();
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
       optimizer.step();
-      // A step can overflow the weights while its loss was finite (the last step of an epoch would then
-      // only show as NaN validation metrics).
-      const bad = nonFiniteState(net.model);
-      if (bad) throw diverged(ctx, where, bad);
       counters.globalStep += 1;
       counters.samplesSeen += b.labels.length;
       lossSum += loss * b.labels.length;
@@ -287,6 +283,10 @@ async function runEpochs(
       });
       await yieldToEventLoop();
     }
+    // Weights that overflowed during a step give a non-finite loss at the next step; only the epoch's
+    // last step can overflow unseen, so the state is scanned once per epoch, before anything is written.
+    const bad = nonFiniteState(net.model);
+    if (bad) throw diverged(ctx, `${plan.name} epoch ${epoch + 1} step ${k + 1}`, bad);
     scheduler?.step();
     const val = await validate(net, objective, ctx.val, config, ctx.augment).catch((e: Error) => {
       // Finite weights can still overflow in a forward pass: NaN scores are the loss diverging.
