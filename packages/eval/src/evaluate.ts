@@ -158,7 +158,7 @@ export async function evaluate(
 }
 
 /** One CSV cell: numbers and booleans as written, text quoted when it holds a comma, quote or line end. */
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -101,7 +101,7 @@ export function toModelGrid(volume: GriddedVolume, info: ModelInfo, what = 'pred
   const ras = toRas(data, r);
   const maps = resampleMaps(r.shape, r.spacing, info.spacing);
   const resampled = !isIdentity(maps);
-  const out = resampleLinear(ras, r.shape, maps);
+  const out = resampled ? resampleLinear(ras, r.shape, maps) : ras; // toRas already gave a fresh array
   const outShape = triple(maps.map((m) => m.size));
   return {
     data: out,

@@ -289,8 +289,9 @@ async function runEpochs(
     if (bad) throw diverged(ctx, `${plan.name} epoch ${epoch + 1} step ${k + 1}`, bad);
     scheduler?.step();
     const val = await validate(net, objective, ctx.val, config, ctx.augment).catch((e: Error) => {
-      // Finite weights can still overflow in a forward pass: NaN scores are the loss diverging.
-      throw /NaN|Infinity|non-finite/.test(e.message)
+      // Finite weights can still overflow in a forward pass: NaN scores (the network's own outputs) are the
+      // loss diverging; any other error, e.g. a non-finite input voxel, is reported as it is.
+      throw /^auroc: scores\[\d+\] is NaN/.test(e.message)
         ? diverged(ctx, `${plan.name} epoch ${epoch + 1} validation`, `NaN outputs (${e.message})`)
         : e;
     });

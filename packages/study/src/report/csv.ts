@@ -3,6 +3,7 @@
 // differences between losses (loss "a - b").
 import type { Aggregate } from '../aggregate';
 import type { StudyResults } from '../run_study';
+import { csvCell } from '@nodulab/eval';
 
 export const CSV_HEADER = [
   'section',
@@ -17,11 +18,7 @@ export const CSV_HEADER = [
   'ci_half_width',
 ];
 
-function cell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+const cell = csvCell;
 
 /** The study's summary as CSV text (header line first, "\n" line ends). */
 export function metricsCsv(r: StudyResults): string {
