@@ -18,10 +18,10 @@ import {
   runStudy,
   withSeeds,
 } from '@nodulab/study';
-import { lockOutput } from '@nodulab/tensor';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
+import { checkNewOut, timestampedOut, withLockedOut } from '../output';
 import { runLearnabilityCommand } from './study_learnability';
 
 const OPTIONS = {
@@ -70,11 +70,6 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
   if (o.seeds !== undefined) input = withSeeds(input, o.seeds as number);
   if (o.threads !== undefined) input = { ...input, threads: o.threads };
   return input;
-}
-
-function defaultOut(study: StudySpec, quick: boolean): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return path.join('runs', `${study.name}${quick ? '-quick' : ''}-${t}`);
 }
 
 /** A bar over all models' training steps, and a line per phase and per finished model. */
@@ -170,35 +165,20 @@ export const studyCommand: Command = {
       }
       throw e;
     }
-    const outDir = (o.out as string | undefined) ?? defaultOut(study, o.quick === true);
-    if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
-      throw new UsageError(`--out ${outDir} exists and is not an empty folder; choose another`);
-    }
-    const lock = lockOutput(outDir);
-    try {
-      return await runLocked(study, outDir);
-    } finally {
-      lock.release();
-    }
+    const outDir = (o.out as string | undefined) ?? timestampedOut(`${study.name}${o.quick ? '-quick' : ''}`);
+    checkNewOut(outDir);
+    const results = await withLockedOut(outDir, async (signal) => {
+      const rep = reporter();
+      try {
+        process.stderr.write(
+          `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`,
+        );
+        return await runStudy(study, { outDir, onEvent: rep.onEvent, signal });
+      } finally {
+        rep.finish();
+      }
+    });
+    process.stdout.write(studyReport(results, outDir));
+    return 0;
   },
 };
-
-/** Runs the study with `outDir` locked and prints the report. */
-async function runLocked(study: StudySpec, outDir: string): Promise<number> {
-  const ac = new AbortController();
-  const onSignal = (): void => ac.abort();
-  const rep = reporter();
-  process.once('SIGINT', onSignal);
-  let results: StudyResults;
-  try {
-    process.stderr.write(
-      `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`,
-    );
-    results = await runStudy(study, { outDir, onEvent: rep.onEvent, signal: ac.signal });
-  } finally {
-    rep.finish();
-    process.removeListener('SIGINT', onSignal);
-  }
-  process.stdout.write(studyReport(results, outDir));
-  return 0;
-}

@@ -1,6 +1,5 @@
 // `nodulab study learnability`: the learnability sweep (balanced accuracy on iid data against class
 // separation and training budget, per loss; the shortcut-vs-core race) into runs/learnability-<time>/.
-import * as fs from 'fs';
 import * as path from 'path';
 import {
   LearnabilitySpec,
@@ -9,8 +8,8 @@ import {
   quickLearnabilitySpec,
   runLearnability,
 } from '@nodulab/study';
-import { lockOutput } from '@nodulab/tensor';
 import { UsageError } from '../args';
+import { checkNewOut, timestampedOut, withLockedOut } from '../output';
 
 /** Runs the sweep with the study command's options (--quick, --seeds, --threads, --out); returns the exit code. */
 export async function runLearnabilityCommand(o: Record<string, unknown>): Promise<number> {
@@ -19,19 +18,12 @@ export async function runLearnabilityCommand(o: Record<string, unknown>): Promis
   if (o.quick) spec = quickLearnabilitySpec(spec);
   if (o.seeds !== undefined) spec = { ...spec, seeds: Array.from({ length: o.seeds as number }, (_, i) => i) };
   if (o.threads !== undefined) spec = { ...spec, threads: o.threads as number };
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const out = (o.out as string | undefined) ?? path.join('runs', `learnability${o.quick ? '-quick' : ''}-${t}`);
-  if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
-    throw new UsageError(`--out ${out} exists and is not an empty folder; choose another`);
-  }
+  const out = (o.out as string | undefined) ?? timestampedOut(`learnability${o.quick ? '-quick' : ''}`);
+  checkNewOut(out);
   process.stderr.write(`study learnability: ${spec.losses.join(', ')} x seeds ${spec.seeds.join(', ')} -> ${out}\n`);
-  const lock = lockOutput(out);
-  let r;
-  try {
-    r = await runLearnability(spec, out, (e) => process.stderr.write(`[${e.index}/${e.total}] ${e.what}\n`));
-  } finally {
-    lock.release();
-  }
+  const r = await withLockedOut(out, (signal) =>
+    runLearnability(spec, out, (e) => process.stderr.write(`[${e.index}/${e.total}] ${e.what}\n`), signal),
+  );
   process.stdout.write(`study learnability: ${r.runs.length + r.race.length} models in ${r.seconds.toFixed(1)} s\n`);
   process.stdout.write(learnabilityText(r) + '\n');
   process.stdout.write(`report: ${path.join(out, 'report.html')}\nalso: ${path.join(out, 'metrics.json')}\n`);

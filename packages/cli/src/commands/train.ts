@@ -2,7 +2,6 @@
 // from a JSON run config and/or options; a progress bar on a terminal, run folder with config,
 // log.jsonl, checkpoints and summary; --resume continues a stopped run exactly; Ctrl-C stops cleanly.
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseJsonBounded } from '@nodulab/tensor';
 import {
   ConfigError,
@@ -17,6 +16,7 @@ import {
 import { PRESET_NAMES } from '@nodulab/data';
 import { UsageError } from '../args';
 import type { Command } from '../command';
+import { timestampedOut } from '../output';
 import { ProgressBar } from '../progress';
 
 const OPTIONS = {
@@ -107,8 +107,7 @@ function configFrom(o: Record<string, unknown>): { input: RunConfigInput; given:
 }
 
 function defaultOut(input: RunConfigInput): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return path.join('runs', `${input.loss ?? 'ce'}-s${input.seed ?? 0}-${t}`);
+  return timestampedOut(`${input.loss ?? 'ce'}-s${input.seed ?? 0}`);
 }
 
 function fmt(v: number | undefined): string {

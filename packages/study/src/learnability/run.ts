@@ -4,14 +4,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { DatasetSpec, SyntheticDataset } from '@nodulab/data';
+import { Dataset, DatasetSpec } from '@nodulab/data';
 import { ClassificationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
-import { LossKind, RunConfig, loadRun, netPredictor, resolveRunConfig, train } from '@nodulab/train';
+import { LossKind, RunConfig, loadRun, netPredictor, openSource, resolveRunConfig, train } from '@nodulab/train';
 import { Aggregate, aggregate } from '../aggregate';
 import { deepMerge } from '../spec';
 import type { LearnabilitySpec } from './spec';
 import { learnabilityHtml } from './report';
 import { inStagedFolder } from '../staged';
+import { generateSet } from '../test_data';
 
 /** One trained and tested model of the sweep. */
 export interface LearnabilityRun {
@@ -106,33 +107,19 @@ function runConfig(spec: LearnabilitySpec, loss: LossKind, seed: number, data: D
   });
 }
 
-/** Validation metrics per epoch from a run's log.jsonl. */
-function epochCurve(dir: string): { auroc: number[]; balancedAccuracy: number[]; stepsPerEpoch: number } {
-  const records = fs
-    .readFileSync(path.join(dir, 'log.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const epochs = records.filter((r) => r.event === 'epoch') as { val: { auroc: number; balancedAccuracy: number } }[];
-  const stage = records.find((r) => r.event === 'stage') as { stepsPerEpoch: number } | undefined;
-  return {
-    auroc: epochs.map((e) => e.val.auroc),
-    balancedAccuracy: epochs.map((e) => e.val.balancedAccuracy),
-    stepsPerEpoch: stage?.stepsPerEpoch ?? 0,
-  };
-}
-
 /**
  * Runs the sweep into `out` (one run folder per model under runs/, learnability.json, metrics.json,
- * report.html), written as `<out>.partial` and renamed when complete (a failed sweep leaves nothing).
- * Each (separation, seed) draws its own training, validation and test data.
+ * report.html), written as `<out>.partial` and renamed when complete (a failed or stopped sweep leaves
+ * nothing). Each (separation, seed) draws its own training, validation and test data, generated once
+ * and shared by every loss and budget trained on it.
  */
 export async function runLearnability(
   spec: LearnabilitySpec,
   out: string,
   onEvent: (e: LearnabilityEvent) => void = () => undefined,
+  signal?: AbortSignal,
 ): Promise<LearnabilityResults> {
-  return inStagedFolder(out, (staging) => runLearnabilityIn(spec, staging, onEvent));
+  return inStagedFolder(out, (staging) => runLearnabilityIn(spec, staging, onEvent, signal));
 }
 
 /** The sweep written into `out` (the staging folder). */
@@ -140,43 +127,76 @@ async function runLearnabilityIn(
   spec: LearnabilitySpec,
   out: string,
   onEvent: (e: LearnabilityEvent) => void,
+  signal: AbortSignal | undefined,
 ): Promise<LearnabilityResults> {
   const t0 = Date.now();
   setNumThreads(spec.threads);
   fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
   writeFileAtomic(path.join(out, 'learnability.json'), Buffer.from(JSON.stringify(spec, null, 2) + '\n'));
-  const jobs: { loss: LossKind; seed: number; separation: number; budget: number }[] = [];
-  for (const seed of spec.seeds)
-    for (const loss of spec.losses) {
-      for (const separation of spec.separations) jobs.push({ loss, seed, separation, budget: 1 });
-      for (const budget of spec.budgets)
-        if (budget !== 1 || !spec.separations.includes(spec.separation))
-          jobs.push({ loss, seed, separation: spec.separation, budget });
+  // One data draw per (seed, separation): the losses and budgets trained on it.
+  const draws: { seed: number; separation: number; jobs: { loss: LossKind; budget: number }[] }[] = [];
+  for (const seed of spec.seeds) {
+    const separations = [...new Set([...spec.separations, spec.separation])];
+    for (const separation of separations) {
+      const jobs: { loss: LossKind; budget: number }[] = [];
+      for (const loss of spec.losses) {
+        if (spec.separations.includes(separation)) jobs.push({ loss, budget: 1 });
+        if (separation === spec.separation)
+          for (const budget of spec.budgets)
+            if (budget !== 1 || !spec.separations.includes(separation)) jobs.push({ loss, budget });
+      }
+      draws.push({ seed, separation, jobs });
     }
-  const total = jobs.length + 2 * spec.seeds.length;
+  }
+  const total = draws.reduce((a, d) => a + d.jobs.length, 0) + 2 * spec.seeds.length;
   let index = 0;
-  const runs: LearnabilityRun[] = [];
-  for (const job of jobs) {
-    onEvent({
-      index: ++index,
-      total,
-      what: `${job.loss} separation ${job.separation} budget ${job.budget} seed ${job.seed}`,
+  /** Trains one run and returns its validation metrics after each epoch; throws unless it completed. */
+  const trainRun = async (config: RunConfig, dir: string, sources: { train: Dataset; val: Dataset }) => {
+    const curve: { auroc: number[]; balancedAccuracy: number[]; stepsPerEpoch: number } = {
+      auroc: [],
+      balancedAccuracy: [],
+      stepsPerEpoch: 0,
+    };
+    const summary = await train(config, {
+      outDir: dir,
+      sources,
+      prefetch: 2,
+      signal,
+      onProgress: (p) => {
+        if (p.kind !== 'epoch' || !p.val || p.val.auroc === undefined) return;
+        curve.auroc.push(p.val.auroc);
+        curve.balancedAccuracy.push(p.val.balancedAccuracy ?? NaN);
+        curve.stepsPerEpoch = p.steps;
+      },
     });
-    const data = coreSpec(spec, job.separation);
-    const config = runConfig(spec, job.loss, job.seed, data, job.budget);
-    const dir = path.join(out, 'runs', `${job.loss}-sep${job.separation}-b${job.budget}-s${job.seed}`);
-    const started = Date.now();
-    const summary = await train(config, { outDir: dir });
-    if (summary.status !== 'completed') throw new Error(`learnability: ${dir} did not complete`);
-    const trainSeconds = (Date.now() - started) / 1000;
-    const { net } = loadRun(dir, 'best');
-    const test = new SyntheticDataset(data, 2000 + job.seed, 'test', spec.testN, { cache: false });
-    const r = (await evaluate(
-      netPredictor(net, test),
-      datasetBatches(test, config.batchSize),
-    )) as ClassificationEvaluation;
-    const epochs = job.loss === 'ce' || job.loss === 'supcon-joint' ? config.epochs : config.pretrainEpochs;
-    runs.push({ ...job, epochs, balancedAccuracy: r.metrics.balancedAccuracy, auroc: r.metrics.auroc, trainSeconds });
+    if (summary.status !== 'completed') throw new Error(`learnability: stopped during ${dir}; nothing was kept`);
+    return curve;
+  };
+  const runs: LearnabilityRun[] = [];
+  for (const { seed, separation, jobs } of draws) {
+    const data = coreSpec(spec, separation);
+    const first = runConfig(spec, 'ce', seed, data, 1);
+    const sources = { train: openSource(first.data, 'train'), val: openSource(first.data, 'val') };
+    const test = await generateSet(`test-${separation}-s${seed}`, data, 2000 + seed, 'test', spec.testN);
+    for (const job of jobs) {
+      onEvent({
+        index: ++index,
+        total,
+        what: `${job.loss} separation ${separation} budget ${job.budget} seed ${seed}`,
+      });
+      const config = runConfig(spec, job.loss, seed, data, job.budget);
+      const dir = path.join(out, 'runs', `${job.loss}-sep${separation}-b${job.budget}-s${seed}`);
+      const started = Date.now();
+      await trainRun(config, dir, sources);
+      const trainSeconds = (Date.now() - started) / 1000;
+      const { net } = loadRun(dir, 'best');
+      const r = (await evaluate(
+        netPredictor(net, test),
+        datasetBatches(test, config.batchSize),
+      )) as ClassificationEvaluation;
+      const epochs = job.loss === 'ce' || job.loss === 'supcon-joint' ? config.epochs : config.pretrainEpochs;
+      runs.push({ loss: job.loss, seed, separation, budget: job.budget, epochs, ...pick(r), trainSeconds });
+    }
   }
 
   const race: EpochCurve[] = [];
@@ -186,9 +206,9 @@ async function runLearnabilityIn(
       ['core', coreSpec(spec, spec.separation)],
     ] as const) {
       onEvent({ index: ++index, total, what: `race: ce on the ${task} alone, seed ${seed}` });
-      const dir = path.join(out, 'runs', `race-${task}-s${seed}`);
-      await train(runConfig(spec, 'ce', seed, data, 1), { outDir: dir });
-      race.push({ task, seed, ...epochCurve(dir) });
+      const config = runConfig(spec, 'ce', seed, data, 1);
+      const sources = { train: openSource(config.data, 'train'), val: openSource(config.data, 'val') };
+      race.push({ task, seed, ...(await trainRun(config, path.join(out, 'runs', `race-${task}-s${seed}`), sources)) });
     }
   }
 
@@ -212,6 +232,12 @@ async function runLearnabilityIn(
   writeFileAtomic(path.join(out, 'report.html'), Buffer.from(learnabilityHtml(results)));
   return results;
 }
+
+/** The two metrics the sweep keeps of an evaluation. */
+const pick = (r: ClassificationEvaluation) => ({
+  balancedAccuracy: r.metrics.balancedAccuracy,
+  auroc: r.metrics.auroc,
+});
 
 /** loss -> key -> balanced accuracy aggregated over the runs `pick` selects. */
 function table(
