@@ -3,7 +3,7 @@
 // the file.
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkJsonDepth } from '@nodulab/tensor';
+import { parseJsonBounded } from '@nodulab/tensor';
 import { applyWindow } from '../acquisition';
 import { readNifti } from '../nifti';
 import { NpyArray } from '../npy';
@@ -22,14 +22,7 @@ export function readManifest(dir: string): DatasetManifest {
       `dataset ${dir}: cannot read manifest.json (${(e as Error).message}); is this a nodulab dataset folder?`,
     );
   }
-  let doc: unknown;
-  checkJsonDepth(text, `dataset manifest ${file}`);
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`dataset manifest ${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return validateManifest(doc, file);
+  return validateManifest(parseJsonBounded(text, `dataset manifest ${file}`), file);
 }
 
 /** A dataset folder: manifest plus volumes/masks as NIfTI files or one .npz; items carry their factor records. */
@@ -95,6 +88,7 @@ export class DatasetFolder implements Dataset {
   }
 
   get(i: number, options: GetOptions = {}): Item {
+    checkIndex(this, i);
     const factors = this.manifest.samples[i].factors;
     const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i], factors };
     if (options.mask) item.mask = this.mask(i);
