@@ -1,5 +1,6 @@
 // Centre crop / pad of a volume to a model's input size, and sliding-window inference over a volume of
 // any size with overlapping windows blended by a Gaussian importance map, as MONAI's sliding_window_inference.
+import { CropOp, cropPad } from '@nodulab/data';
 
 /** Options of {@link slidingWindow}. */
 export interface SlidingWindowOptions {
@@ -25,20 +26,12 @@ export function centerCropOrPad(
   const off = [0, 1, 2].map((k) =>
     shape[k] >= size[k] ? Math.floor((shape[k] - size[k]) / 2) : -Math.floor((size[k] - shape[k]) / 2),
   );
-  const out = new Float32Array(d * h * w).fill(padValue);
-  for (let z = 0; z < d; z++) {
-    const sz = z + off[0];
-    if (sz < 0 || sz >= D) continue;
-    for (let y = 0; y < h; y++) {
-      const sy = y + off[1];
-      if (sy < 0 || sy >= H) continue;
-      for (let x = 0; x < w; x++) {
-        const sx = x + off[2];
-        if (sx >= 0 && sx < W) out[(z * h + y) * w + x] = v[(sz * H + sy) * W + sx];
-      }
-    }
-  }
-  return out;
+  // Per axis: the source start of the copied box, its length, and where it lands in the output.
+  const start = off.map((o) => Math.max(0, o)) as [number, number, number];
+  const at = off.map((o) => Math.max(0, -o)) as [number, number, number];
+  const len = [0, 1, 2].map((k) => Math.min(shape[k], size[k])) as [number, number, number];
+  const op: CropOp = { op: 'crop', start, size: len, outputShape: [d, h, w], offset: at, padValue };
+  return cropPad(v, [D, H, W], op, padValue);
 }
 
 /**
