@@ -12,7 +12,7 @@ import { AddressInfo } from 'net';
 import { NoduleNet3D } from '@nodulab/nn';
 import { NoduleGenerator, preset } from '@nodulab/data';
 import { OnnxModel, saveOnnx } from '@nodulab/onnx';
-import { CHROMIUM, headlessArgs } from '../helpers/chromium';
+import { CHROMIUM, headlessArgs, removeProfile } from '../helpers/chromium';
 
 const ORT_DIST = path.join(__dirname, '../../node_modules/onnxruntime-web/dist');
 const TYPES: Record<string, string> = {
@@ -60,27 +60,38 @@ async function serve(routes: (url: string) => string | null): Promise<http.Serve
   return server;
 }
 
-/** Opens `url` in headless Chromium until the page logs NODULAB_RESULT or NODULAB_ERROR; returns that line. */
+/**
+ * Opens `url` in headless Chromium until the page logs NODULAB_RESULT or NODULAB_ERROR; returns that line once
+ * Chromium and its helper processes (one process group) have exited, so nothing writes into the profile after.
+ */
 function runPage(url: string, profile: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM!, [...headlessArgs(profile), '--remote-debugging-port=0', url]);
+    const child = spawn(CHROMIUM!, [...headlessArgs(profile), '--remote-debugging-port=0', url], { detached: true });
     let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`chromium gave no result within 90 s: ${err.slice(-2000)}`));
-    }, 90_000);
+    let outcome: { line: string } | { error: Error } | null = null;
+    const stop = (o: { line: string } | { error: Error }): void => {
+      if (outcome) return;
+      outcome = o;
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the whole group: browser, renderer, GPU and utility processes
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(
+      () => stop({ error: new Error(`chromium gave no result within 90 s: ${err.slice(-2000)}`) }),
+      90_000,
+    );
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /NODULAB_(RESULT|ERROR) [^\n]*\n/.exec(err); // a whole console line
-      if (m) {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        resolve(m[0].trim().replace(/", source:.*$/, ''));
-      }
+      if (m) stop({ line: m[0].trim().replace(/", source:.*$/, '') });
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`chromium exited (${code}) without a result: ${err.slice(-2000)}`));
+      const o = outcome ?? { error: new Error(`chromium exited (${code}) without a result: ${err.slice(-2000)}`) };
+      if ('line' in o) resolve(o.line);
+      else reject(o.error);
     });
   });
 }
@@ -125,7 +136,7 @@ maybe(
     } finally {
       await new Promise((r) => (server ? server.close(r) : r(null)));
       fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(profile, { recursive: true, force: true });
+      removeProfile(profile);
     }
   },
   120_000,

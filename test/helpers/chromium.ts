@@ -45,8 +45,16 @@ export function renderInChromium(file: string): { dom: string; consoleMessages: 
     const consoleMessages = r.stderr.split('\n').filter((l) => /:CONSOLE/.test(l));
     return { dom: r.stdout, consoleMessages };
   } finally {
-    fs.rmSync(profile, { recursive: true, force: true });
+    removeProfile(profile);
   }
+}
+
+/**
+ * Removes a Chromium profile folder. Chromium's helper processes can still be writing into it for a moment
+ * after the browser exits, so a folder that refills while it is removed is retried rather than failing the test.
+ */
+export function removeProfile(profile: string): void {
+  fs.rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 }
 
 /** The data-chart ids of the six charts every study report holds. */
