@@ -284,8 +284,10 @@ describe('factors do what they say', () => {
       quiet({ diameter: { const: 10 }, attenuation: { const: 40 }, marginSharpness: { const: 1 } }),
       6,
     );
-    const thin = gen.counterfactual('train', 0, { sliceThickness: 1 }, { hu: true });
-    const thick = gen.counterfactual('train', 0, { sliceThickness: 4 }, { hu: true });
+    // A smooth nodule, so nothing reaches the volume's faces (a blur there would not keep column sums).
+    const smooth = { lobulation: 0, spiculationCount: 0 };
+    const thin = gen.counterfactual('train', 0, { ...smooth, sliceThickness: 1 }, { hu: true });
+    const thick = gen.counterfactual('train', 0, { ...smooth, sliceThickness: 4 }, { hu: true });
     const [, H, W] = thin.shape;
     const grad = (s: Sample, stride: number) => {
       let g = 0;
@@ -304,7 +306,7 @@ describe('factors do what they say', () => {
     for (let i = 0; i < H * W; i++) worst = Math.max(worst, Math.abs(pThick[i] - pThin[i]));
     expect(worst).toBeLessThan(0.05);
     expect(bytes(thick.volume).equals(bytes(thin.volume))).toBe(false);
-    const strong = gen.counterfactual('train', 0, { contrast: 2 }, { hu: true });
+    const strong = gen.counterfactual('train', 0, { ...smooth, contrast: 2 }, { hu: true });
     for (let i = 0; i < thin.volume.length; i += 97)
       expect(strong.volume[i]).toBeCloseTo(-850 + 2 * (thin.volume[i] + 850), 2);
   });
@@ -318,8 +320,10 @@ describe('factors do what they say', () => {
     const b = gen.counterfactual('train', 0, { offsetX: 4, offsetY: -3, offsetZ: 2 });
     expect(b.centre!.map((c, k) => c - a.centre![k])).toEqual([2, -3, 4]);
     const extent = (s: Sample) => s.bbox!.max.map((m, k) => m - s.bbox!.min[k] + 1);
-    const alongZ = extent(gen.counterfactual('train', 0, { orientationYaw: 0, orientationPitch: 0 }));
-    const alongX = extent(gen.counterfactual('train', 0, { orientationYaw: 0, orientationPitch: 90 }));
+    // A smooth nodule: spicules would widen the box in every direction.
+    const smooth = { lobulation: 0, spiculationCount: 0 };
+    const alongZ = extent(gen.counterfactual('train', 0, { ...smooth, orientationYaw: 0, orientationPitch: 0 }));
+    const alongX = extent(gen.counterfactual('train', 0, { ...smooth, orientationYaw: 0, orientationPitch: 90 }));
     expect(alongZ[0]).toBeGreaterThan(alongZ[2] + 3);
     expect(alongX[2]).toBeGreaterThan(alongX[0] + 3);
   });

@@ -133,7 +133,12 @@ describe('a hand-built model that reads only nodule size', () => {
   };
 
   it('flips on every diameter swap and on no margin swap, whose true label always changes', async () => {
-    const spec = { ...loadSpec('shortcut-size'), volume: { shape: [24, 24, 24], spacing: [1, 1, 1] } } as never;
+    // Separation 0.5: malignant margins add few voxels, so the mask count measures the nodule's size.
+    const spec = {
+      ...loadSpec('shortcut-size'),
+      separation: 0.5,
+      volume: { shape: [24, 24, 24], spacing: [1, 1, 1] },
+    } as never;
     const n = 48;
     const analysed = await generateSet('rho0.5', spec, 3, 'test-rho0.5', n, { masks: true, factors: true });
     const p = Array.from({ length: n }, (_, i) => pOf(analysed.get(i, { mask: true }).mask as Uint8Array));

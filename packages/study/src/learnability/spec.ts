@@ -40,7 +40,7 @@ export function defaultLearnabilitySpec(): LearnabilitySpec {
       'the training budget, a curve per loss; and how fast a shortcut (diameter) is learned next to the core feature.',
     losses: [...LOSSES].filter((l) => l !== 'supcon-joint') as LossKind[],
     seeds: [0],
-    separations: [0.25, 0.5, 0.75, 1],
+    separations: [0.5, 1, 1.25, 1.5],
     budgets: [0.25, 0.5, 1],
     separation: DEFAULT_SEPARATION,
     volume: base.volume,
@@ -57,7 +57,7 @@ export function defaultLearnabilitySpec(): LearnabilitySpec {
 export function quickLearnabilitySpec(spec: LearnabilitySpec): LearnabilitySpec {
   return {
     ...spec,
-    separations: [0.5, 1],
+    separations: [0.5, 1.5],
     budgets: [0.5, 1],
     volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
     n: 256,
