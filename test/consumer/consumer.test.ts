@@ -74,7 +74,7 @@ test('the install used the prebuilt addon: no compiler or build tool was called'
   expect(fs.existsSync(path.join(project.dir, 'node_modules', '@nodulab', 'native', 'build'))).toBe(false);
 });
 
-test('the types resolve and check under moduleResolution node16 (emitting the ESM script) and bundler', () => {
+test('the types resolve and check under node16 (emitting the ESM script) and bundler, with the README example', () => {
   const base = { target: 'ES2022', strict: true, typeRoots: [typeRoots], types: ['node'], skipLibCheck: false };
   const configs = {
     'tsconfig.json': { ...base, module: 'node16', moduleResolution: 'node16', outDir: 'out' },
@@ -86,8 +86,14 @@ test('the types resolve and check under moduleResolution node16 (emitting the ES
       skipLibCheck: true,
     },
   };
+  // The README's pipeline example ("Use nodulab in your project") is checked beside pipeline.ts.
+  const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
+  const example = /```ts\n(\/\/ server\.ts:[\s\S]*?)```/.exec(readme);
+  expect(example).not.toBeNull();
+  fs.writeFileSync(path.join(project.dir, 'server.ts'), example![1]);
+  const files = ['pipeline.ts', 'server.ts'];
   for (const [file, compilerOptions] of Object.entries(configs)) {
-    fs.writeFileSync(path.join(project.dir, file), JSON.stringify({ compilerOptions, files: ['pipeline.ts'] }));
+    fs.writeFileSync(path.join(project.dir, file), JSON.stringify({ compilerOptions, files }));
     run(process.execPath, [tsc, '-p', file], project.dir);
   }
   expect(fs.existsSync(path.join(project.dir, 'out', 'pipeline.js'))).toBe(true);
