@@ -139,7 +139,14 @@ declare namespace nodulab {
     batchNormReluInfer(...args: [...BatchNormInput, ...RunningStats, backend?: Backend]): Float32Array;
     /** Gradient of batchNormReluTrain from its output y: batchNormGrad of dz = (y > 0 ? dy : 0). */
     batchNormReluGrad(
-      ...args: [x: Float32Array, xShape: Shape5, y: Float32Array, dy: Float32Array, ...BatchNormSaved, backend?: Backend]
+      ...args: [
+        x: Float32Array,
+        xShape: Shape5,
+        y: Float32Array,
+        dy: Float32Array,
+        ...BatchNormSaved,
+        backend?: Backend,
+      ]
     ): BatchNormGrads;
     /**
      * Fused batch norm + ReLU + max pool (training): y, indices = maxPool3d(relu(batchNormTrain(x).y)) without
