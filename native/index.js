@@ -1,22 +1,14 @@
-// Loads nodulab's compiled addon (native/build/Release/nodulab.node) built by cmake-js at install.
+// @nodulab/native: loads nodulab's compiled addon (a local cmake-js build, else the prebuilt binary for this
+// platform; see loader.js). Types: index.d.ts.
 'use strict';
-const path = require('path');
-// NODULAB_NATIVE_DIR names another folder holding nodulab.node (e.g. a second build tree).
-const candidates = [
-  ...(process.env.NODULAB_NATIVE_DIR ? [path.resolve(process.env.NODULAB_NATIVE_DIR, 'nodulab.node')] : []),
-  path.join(__dirname, 'build', 'Release', 'nodulab.node'),
-  path.join(__dirname, 'build', 'Debug', 'nodulab.node'),
-];
-let lastError;
-for (const file of candidates) {
-  try {
-    module.exports = require(file);
-    return;
-  } catch (e) {
-    lastError = e;
-  }
+const { tryLoad, platformKey } = require('./loader');
+
+const { binding, errors } = tryLoad();
+if (!binding) {
+  throw new Error(
+    `@nodulab/native: no usable addon for ${platformKey} (Node ${process.version}).\n  ${errors.join('\n  ')}\n` +
+      'Build it from source with `npm rebuild @nodulab/native` (needs a C++17 compiler and CMake >= 3.18), ' +
+      'or in the nodulab repository with `npm run build:native`.',
+  );
 }
-throw new Error(
-  `nodulab: the native addon is not built (looked in ${candidates.join(', ')}). ` +
-    `Run \`npm install\` (or \`npm run build:native\`) at the repository root. Last error: ${lastError && lastError.message}`,
-);
+module.exports = binding;

@@ -1,8 +1,2 @@
 #!/usr/bin/env node
-// The `nodulab` command: runs the compiled CLI (packages/cli/dist).
-'use strict';
-require('../dist/main.js')
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  });
+require('../dist/main.js').run();

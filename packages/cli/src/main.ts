@@ -44,3 +44,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
 }
+
+/** Runs `nodulab` with this process's arguments and sets its exit code (the `nodulab` bin). */
+export function run(): void {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
