@@ -163,7 +163,13 @@ export const studyCommand: Command = {
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
-    if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
+    if (positionals[0] === 'learnability' && positionals.length === 1) {
+      if (o.queue !== undefined || o.results !== undefined)
+        throw new UsageError(
+          '--queue and --results run a loss-generalization or --spec grid; learnability runs in-process',
+        );
+      return runLearnabilityCommand(o);
+    }
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));

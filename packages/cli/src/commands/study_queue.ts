@@ -46,7 +46,10 @@ function reporter(study: StudySpec): (e: QueueStudyEvent) => void {
           `${clear}warning: ${e.run} ran with ${e.threads} threads, the study asks for ${study.threads}; its numbers may differ in the last bits\n`,
         );
     } else if (e.kind === 'run-failed') process.stderr.write(`${clear}${e.run}: FAILED: ${e.error}\n`);
-    else if (e.kind === 'requeued') process.stderr.write(`${clear}${e.run}: lost by Redis, queued again\n`);
+    else if (e.kind === 'requeued')
+      process.stderr.write(
+        `${clear}${e.run}: its job or result was lost (Redis restarted, results folder gone); queued again\n`,
+      );
     else if (e.kind === 'redis-error') process.stderr.write(`${clear}${e.message} (retrying)\n`);
     else if (e.kind === 'redis-ok') process.stderr.write(`${clear}Redis reachable again\n`);
   };

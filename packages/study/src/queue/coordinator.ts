@@ -37,6 +37,7 @@ export type QueueStudyEvent =
   | { kind: 'progress'; run: string; progress: StudyJobProgress }
   | { kind: 'run-end'; run: string; worker: string; seconds: number; threads: number }
   | { kind: 'run-failed'; run: string; error: string }
+  /** The job was lost by Redis, or completed into a results folder that is gone: queued again. */
   | { kind: 'requeued'; run: string }
   | { kind: 'redis-error'; message: string }
   | { kind: 'redis-ok' };
@@ -192,13 +193,16 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
             t.error = job?.failedReason ?? 'unknown error';
             emit({ kind: 'run-failed', run: describeRun(t.g), error: t.error });
           } else if (state === 'completed') {
-            // Completed in Redis: the result file is written before, so read it once more, else it went missing.
+            // The result file is written before the job completes: read it once more, else the job's
+            // results folder is gone or not shared with this machine: run it again into ours.
             const again = readJobResult(t.results, t.id);
             if (again) finish(t, again);
             else {
-              t.state = 'failed';
-              t.error = `completed, but its result ${path.join(t.results, t.id)}.json is missing (is the results folder shared?)`;
-              emit({ kind: 'run-failed', run: describeRun(t.g), error: t.error });
+              await redisCall(queue.remove(t.id));
+              t.results = results;
+              await redisCall(add(t));
+              emit({ kind: 'requeued', run: describeRun(t.g) });
+              t.state = 'waiting';
             }
           } else t.state = state === 'active' ? 'active' : 'waiting';
         }

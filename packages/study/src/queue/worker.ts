@@ -195,8 +195,18 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
         returning = true;
         for (const ac of aborts.values()) ac.abort();
       }
-      await worker.close();
-      await closed;
+      // close() waits for the running jobs and for Redis; when Redis is unreachable it would wait
+      // forever, so after 15 s the worker is closed without it (a job it held is then stalled, and taken again).
+      let timer: NodeJS.Timeout | undefined;
+      const forced = new Promise<void>((r) => {
+        timer = setTimeout(
+          () => r(worker.close(true).catch(() => undefined)),
+          mode === 'return' ? 15_000 : 2 ** 31 - 1,
+        );
+      });
+      await Promise.race([worker.close().catch(() => undefined), forced]);
+      clearTimeout(timer);
+      await Promise.race([closed, forced]);
     },
   };
 }
