@@ -52,12 +52,15 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // The socket's own error (e.g. ECONNREFUSED) says more than the "Connection is closed" connect() rejects with.
+  let cause: Error | null = null;
+  client.on('error', (e: Error) => (cause ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new Error(`cannot reach Redis at ${displayUrl(url)}: ${(e as Error).message || String(e)}`);
+    const why = (cause ?? (e as Error)).message || String(e);
+    throw new Error(`cannot reach Redis at ${displayUrl(url)}: ${why}`);
   } finally {
     client.disconnect();
   }
