@@ -15,3 +15,4 @@ export { metricsCsv, CSV_HEADER } from './report/csv';
 export { reportHtml, fmtCI } from './report/html';
 export { barChartSvg } from './report/svg';
 export * from './learnability';
+export * from './queue';

@@ -33,7 +33,6 @@ import { gradCam3d, insideShare } from './gradcam';
 import { ProbeResult, probe } from './probes';
 import {
   Arm,
-  StudyLoss,
   StudySpec,
   controlDatasetSpec,
   datasetSeedOf,
@@ -213,7 +212,7 @@ function writePredictions(
 }
 
 /** One seed's data, shared by every loss: test sets, the analysed set's counterfactuals, the control test set. */
-interface SeedData {
+export interface SeedData {
   seed: number;
   dataSeed: number;
   sets: InMemoryDataset[];
@@ -221,7 +220,12 @@ interface SeedData {
   control: InMemoryDataset | null;
 }
 
-async function seedData(study: StudySpec, seed: number, emit: (e: StudyEvent) => void): Promise<SeedData> {
+/** Generates seed `seed`'s test sets, counterfactuals and control test set (deterministic per seed). */
+export async function seedData(
+  study: StudySpec,
+  seed: number,
+  emit: (e: StudyEvent) => void = () => undefined,
+): Promise<SeedData> {
   const dataSeed = datasetSeedOf(seed);
   emit({
     kind: 'phase',
@@ -269,117 +273,200 @@ export async function runStudy(study: StudySpec, options: StudyOptions): Promise
   return inStagedFolder(target, (staging) => runStudyIn(study, staging, options));
 }
 
+/** One run of a study's grid: a loss trained on one seed's data, on one arm. */
+export interface GridRun {
+  loss: string;
+  seed: number;
+  arm: Arm;
+}
+
+/** Every run of a study's grid, in the order the in-process runner trains them (seed, arm, loss). */
+export function studyGrid(study: StudySpec): GridRun[] {
+  const arms: Arm[] = study.control.enabled ? ['shortcut', 'control'] : ['shortcut'];
+  return study.seeds.flatMap((seed) =>
+    arms.flatMap((arm) => study.losses.map((l): GridRun => ({ loss: l.name, seed, arm }))),
+  );
+}
+
+/** What one grid run measured: a shortcut-arm run with its counterfactual metadata, or a control run. */
+export type RunOutcome =
+  | {
+      arm: 'shortcut';
+      run: RunResult;
+      counterfactualValues: Record<string, string>;
+      factorRoles: Record<string, FactorRole>;
+    }
+  | { arm: 'control'; run: ControlResult['runs'][number] };
+
+/** Options of {@link executeRun}. */
+export interface ExecuteRunOptions {
+  /** The seed's data (from {@link seedData}); shared by the runs of one seed. */
+  data: SeedData;
+  /** Training and validation sources; opened from the run config when absent. */
+  sources?: { train: Dataset; val: Dataset };
+  /** The run folder, relative to the study folder, recorded in the result (default runs/<run id>). */
+  rel?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/**
+ * Trains one grid run into `dir`, tests it on the seed's test sets (or the control set) and, on the
+ * shortcut arm, measures counterfactual flips, linear probes and Grad-CAM. The kernel thread count
+ * must already be set (setNumThreads(study.threads)). Rejects when stopped.
+ */
+export async function executeRun(
+  study: StudySpec,
+  g: GridRun,
+  dir: string,
+  options: ExecuteRunOptions,
+): Promise<RunOutcome> {
+  const { data } = options;
+  const loss = study.losses.find((l) => l.name === g.loss);
+  if (!loss) throw new Error(`executeRun: study ${study.name} has no loss '${g.loss}'`);
+  if (data.seed !== g.seed) throw new Error(`executeRun: data of seed ${data.seed} given for seed ${g.seed}`);
+  const { seed, arm } = g;
+  const rel = options.rel ?? path.join('runs', runId(loss.name, seed, arm));
+  const cfg = runConfigFor(study, loss, seed, arm);
+  const sources = options.sources ?? { train: openSource(cfg.data, 'train'), val: openSource(cfg.data, 'val') };
+  const t0 = Date.now();
+  const summary = await train(cfg, {
+    outDir: dir,
+    sources,
+    // Training batches are generated and augmented in a worker while the model trains (same bytes).
+    prefetch: 2,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  if (summary.status !== 'completed')
+    throw new Error(`study stopped during ${runId(loss.name, seed, arm)}; nothing was kept`);
+  const { net } = loadRun(dir, 'best');
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const bs = cfg.batchSize;
+  if (arm === 'control') {
+    const r = await evaluateOn(net, data.control!, bs);
+    writePredictions(dir, 'in-distribution', r, data.control!.factors);
+    const { n: _n, ...metrics } = r.metrics;
+    return { arm, run: { loss: loss.name, seed, dataSeed: data.dataSeed, dir: rel, trainSeconds, metrics } };
+  }
+  const { sets, cfSets } = data;
+  const aIndex = study.testSets.findIndex((t) => t.name === study.analysis.testSet);
+  const nA = study.analysis.n;
+  const analysed = sets[aIndex];
+  const testSets: RunResult['testSets'] = {};
+  let pAnalysed: Float64Array | null = null;
+  for (let k = 0; k < sets.length; k++) {
+    const r = await evaluateOn(net, sets[k], bs);
+    writePredictions(dir, sets[k].name, r, sets[k].factors);
+    const { n: _n, ...metrics } = r.metrics;
+    testSets[sets[k].name] = metrics;
+    if (k === aIndex) pAnalysed = malignancyOf(r);
+  }
+  const counterfactual: RunResult['counterfactual'] = {};
+  for (const cf of cfSets) {
+    if (!cf.set) continue;
+    const r = await evaluateOn(net, cf.set, bs);
+    writePredictions(dir, `${analysed.name}.cf-${cf.name}`, r, cf.set.factors, cf.indices);
+    counterfactual[cf.name] = flipStats(
+      cf.indices.map((j) => pAnalysed![j]),
+      malignancyOf(r),
+      cf.indices.map((j) => analysed.labels[j]),
+      cf.set.labels,
+    );
+  }
+  const { X, d } = await embeddings(net, analysed, nA, bs);
+  const probes: RunResult['probes'] = {};
+  for (const t of study.analysis.probeTargets) {
+    const target = Array.from({ length: nA }, (_, j) =>
+      t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t],
+    );
+    probes[t] = probe(X, nA, d, target, study.analysis.probeHoldout);
+  }
+  const sal =
+    study.analysis.gradcamN > 0
+      ? await saliency(net, analysed, study.analysis.gradcamN)
+      : { n: 0, insideShare: NaN, maskFraction: NaN };
+  return {
+    arm,
+    run: {
+      loss: loss.name,
+      seed,
+      dataSeed: data.dataSeed,
+      dir: rel,
+      trainSeconds,
+      testSets,
+      counterfactual,
+      probes,
+      saliency: sal,
+    },
+    counterfactualValues: Object.fromEntries(cfSets.map((c) => [c.name, c.values])),
+    factorRoles: Object.fromEntries(cfSets.map((c) => [c.name, c.role])),
+  };
+}
+
 /** The study written into `out` (the staging folder). */
 async function runStudyIn(study: StudySpec, out: string, options: StudyOptions): Promise<StudyResults> {
   const emit = options.onEvent ?? (() => undefined);
   const start = Date.now();
-  fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
-  writeFileAtomic(path.join(out, 'study.json'), Buffer.from(JSON.stringify(study, null, 2) + '\n'));
   setNumThreads(study.threads);
+  const grid = studyGrid(study);
+  const total = grid.length;
+  const outcomes: RunOutcome[] = [];
+  let data = null as SeedData | null;
+  let sources = null as { key: string; train: Dataset; val: Dataset } | null;
+  for (const [k, g] of grid.entries()) {
+    if (data?.seed !== g.seed) {
+      if (options.signal?.aborted) throw new Error(`study stopped before seed ${g.seed}; nothing was kept`);
+      data = await seedData(study, g.seed, emit);
+    }
+    // The losses of one (seed, arm) train on the same sources.
+    const key = `${g.seed}/${g.arm}`;
+    if (sources?.key !== key) {
+      const dataCfg = runConfigFor(study, study.losses[0], g.seed, g.arm).data;
+      sources = { key, train: openSource(dataCfg, 'train'), val: openSource(dataCfg, 'val') };
+    }
+    const index = k + 1;
+    emit({ kind: 'run-start', index, total, ...g });
+    const t0 = Date.now();
+    const dir = path.join(out, 'runs', runId(g.loss, g.seed, g.arm));
+    const outcome = await executeRun(study, g, dir, {
+      data,
+      sources,
+      signal: options.signal,
+      onProgress: (progress) => emit({ kind: 'train', index, total, progress }),
+    });
+    outcomes.push(outcome);
+    emit({ kind: 'run-end', index, total, ...g, seconds: (Date.now() - t0) / 1000 });
+  }
+  return writeStudyResults(study, out, outcomes, start);
+}
 
-  const aIndex = study.testSets.findIndex((t) => t.name === study.analysis.testSet);
-  const nA = study.analysis.n;
-  const arms: Arm[] = study.control.enabled ? ['shortcut', 'control'] : ['shortcut'];
-  const total = study.losses.length * study.seeds.length * arms.length;
+/**
+ * Aggregates the outcomes of every grid run (in any order) and writes study.json, metrics.json,
+ * timing.json, metrics.csv and report.html into `out`, whose runs/ folder already holds the run
+ * folders. The in-process runner and the queue coordinator both end here, so both write the same files.
+ */
+export function writeStudyResults(
+  study: StudySpec,
+  out: string,
+  outcomes: readonly RunOutcome[],
+  start: number,
+): StudyResults {
   const runs: RunResult[] = [];
   const controlRuns: ControlResult['runs'] = [];
-  const testSetSizes = study.testSets.map((t) => t.n);
   let counterfactualValues: Record<string, string> = {};
   let factorRoles: Record<string, FactorRole> = {};
-  let index = 0;
-
-  /** Trains (loss, seed, arm) on the seed's data; returns the run folder, trained net and seconds. */
-  const trainRun = async (loss: StudyLoss, seed: number, arm: Arm, sources: { train: Dataset; val: Dataset }) => {
-    index++;
-    const i = index;
-    emit({ kind: 'run-start', index: i, total, loss: loss.name, seed, arm });
-    const rel = path.join('runs', runId(loss.name, seed, arm));
-    const dir = path.join(out, rel);
-    const cfg = runConfigFor(study, loss, seed, arm);
-    const t0 = Date.now();
-    const summary = await train(cfg, {
-      outDir: dir,
-      sources,
-      // Training batches are generated and augmented in a worker while the model trains (same bytes).
-      prefetch: 2,
-      signal: options.signal,
-      onProgress: (progress) => emit({ kind: 'train', index: i, total, progress }),
-    });
-    if (summary.status !== 'completed')
-      throw new Error(`study stopped during ${runId(loss.name, seed, arm)}; nothing was kept`);
-    const { net } = loadRun(dir, 'best');
-    return { i, rel, dir, net, t0, batchSize: cfg.batchSize, trainSeconds: (Date.now() - t0) / 1000 };
-  };
-
-  for (const seed of study.seeds) {
-    if (options.signal?.aborted) throw new Error(`study stopped before seed ${seed}; nothing was kept`);
-    const data = await seedData(study, seed, emit);
-    const { sets, cfSets } = data;
-    const analysed = sets[aIndex];
-    counterfactualValues = Object.fromEntries(cfSets.map((c) => [c.name, c.values]));
-    factorRoles = Object.fromEntries(cfSets.map((c) => [c.name, c.role]));
-    for (const arm of arms) {
-      const dataCfg = runConfigFor(study, study.losses[0], seed, arm).data;
-      const sources = { train: openSource(dataCfg, 'train'), val: openSource(dataCfg, 'val') };
-      for (const loss of study.losses) {
-        const { i, rel, dir, net, t0, batchSize: bs, trainSeconds } = await trainRun(loss, seed, arm, sources);
-        if (arm === 'control') {
-          const r = await evaluateOn(net, data.control!, bs);
-          writePredictions(dir, 'in-distribution', r, data.control!.factors);
-          const { n: _n, ...metrics } = r.metrics;
-          controlRuns.push({ loss: loss.name, seed, dataSeed: data.dataSeed, dir: rel, trainSeconds, metrics });
-          emit({ kind: 'run-end', index: i, total, loss: loss.name, seed, arm, seconds: (Date.now() - t0) / 1000 });
-          continue;
-        }
-        const testSets: RunResult['testSets'] = {};
-        let pAnalysed: Float64Array | null = null;
-        for (let k = 0; k < sets.length; k++) {
-          const r = await evaluateOn(net, sets[k], bs);
-          writePredictions(dir, sets[k].name, r, sets[k].factors);
-          const { n: _n, ...metrics } = r.metrics;
-          testSets[sets[k].name] = metrics;
-          if (k === aIndex) pAnalysed = malignancyOf(r);
-        }
-        const counterfactual: RunResult['counterfactual'] = {};
-        for (const cf of cfSets) {
-          if (!cf.set) continue;
-          const r = await evaluateOn(net, cf.set, bs);
-          writePredictions(dir, `${analysed.name}.cf-${cf.name}`, r, cf.set.factors, cf.indices);
-          counterfactual[cf.name] = flipStats(
-            cf.indices.map((j) => pAnalysed![j]),
-            malignancyOf(r),
-            cf.indices.map((j) => analysed.labels[j]),
-            cf.set.labels,
-          );
-        }
-        const { X, d } = await embeddings(net, analysed, nA, bs);
-        const probes: RunResult['probes'] = {};
-        for (const t of study.analysis.probeTargets) {
-          const target = Array.from({ length: nA }, (_, j) =>
-            t === 'label' ? analysed.labels[j] === 1 : analysed.factors![j][t],
-          );
-          probes[t] = probe(X, nA, d, target, study.analysis.probeHoldout);
-        }
-        const sal =
-          study.analysis.gradcamN > 0
-            ? await saliency(net, analysed, study.analysis.gradcamN)
-            : { n: 0, insideShare: NaN, maskFraction: NaN };
-        runs.push({
-          loss: loss.name,
-          seed,
-          dataSeed: data.dataSeed,
-          dir: rel,
-          trainSeconds,
-          testSets,
-          counterfactual,
-          probes,
-          saliency: sal,
-        });
-        emit({ kind: 'run-end', index: i, total, loss: loss.name, seed, arm, seconds: (Date.now() - t0) / 1000 });
-      }
+  for (const o of outcomes) {
+    if (o.arm === 'control') controlRuns.push(o.run);
+    else {
+      runs.push(o.run);
+      counterfactualValues = o.counterfactualValues;
+      factorRoles = o.factorRoles;
     }
   }
-
+  fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
+  writeFileAtomic(path.join(out, 'study.json'), Buffer.from(JSON.stringify(study, null, 2) + '\n'));
+  const testSetSizes = study.testSets.map((t) => t.n);
   // Runs in (loss, seed) order, whatever order they trained in.
   const order = (r: { loss: string; seed: number }): number =>
     study.losses.findIndex((l) => l.name === r.loss) * study.seeds.length + study.seeds.indexOf(r.seed);

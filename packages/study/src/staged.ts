@@ -27,20 +27,25 @@ export async function inStagedFolder<T>(out: string, write: (staging: string) =>
 function pointRunSummariesAt(staging: string, out: string): void {
   const runs = path.join(staging, 'runs');
   if (!fs.existsSync(runs)) return;
-  const prefixes = [staging, path.resolve(staging)];
+  for (const run of fs.readdirSync(runs)) relocateRunSummary(path.join(runs, run, 'summary.json'), staging, out);
+}
+
+/**
+ * Rewrites the paths in a run's summary.json that lie under `from` (given as written or absolute) to
+ * the same place under `to` (kept relative when `from` was written relative). No-op without the file.
+ */
+export function relocateRunSummary(file: string, from: string, to: string): void {
+  if (!fs.existsSync(file)) return;
+  const prefixes = [from, path.resolve(from)];
   const move = (v: unknown): unknown => {
     if (typeof v === 'string') {
       const p = prefixes.find((x) => v === x || v.startsWith(x + path.sep));
-      return p === undefined ? v : (p === staging ? out : path.resolve(out)) + v.slice(p.length);
+      return p === undefined ? v : (p === from ? to : path.resolve(to)) + v.slice(p.length);
     }
     if (Array.isArray(v)) return v.map(move);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, move(x)]));
     return v;
   };
-  for (const run of fs.readdirSync(runs)) {
-    const file = path.join(runs, run, 'summary.json');
-    if (!fs.existsSync(file)) continue;
-    const doc = move(JSON.parse(fs.readFileSync(file, 'utf8')));
-    writeFileAtomic(file, Buffer.from(JSON.stringify(doc, null, 2) + '\n'));
-  }
+  const doc = move(JSON.parse(fs.readFileSync(file, 'utf8')));
+  writeFileAtomic(file, Buffer.from(JSON.stringify(doc, null, 2) + '\n'));
 }

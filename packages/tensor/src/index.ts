@@ -21,3 +21,4 @@ export { processAlive } from './io/process_alive';
 export * from './io/output_lock';
 export { yieldToEventLoop } from './io/yield';
 export { MAX_JSON_DEPTH, checkJsonDepth, jsonValueDepth, parseJsonBounded } from './io/json_depth';
+export { configHash } from './io/config_hash';

@@ -6,6 +6,7 @@ import { exportCommand } from './export';
 import { inferCommand } from './infer';
 import { evaluateCommand } from './evaluate';
 import { studyCommand } from './study';
+import { workerCommand } from './worker';
 
 export const COMMANDS: Command[] = [
   generateCommand,
@@ -14,4 +15,5 @@ export const COMMANDS: Command[] = [
   inferCommand,
   evaluateCommand,
   studyCommand,
+  workerCommand,
 ];

@@ -23,6 +23,7 @@ import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 import { checkNewOut, timestampedOut, withLockedOut } from '../output';
 import { runLearnabilityCommand } from './study_learnability';
+import { runQueuedStudy } from './study_queue';
 
 const OPTIONS = {
   spec: { type: 'string', description: 'study spec .json (instead of a built-in study)' },
@@ -33,6 +34,14 @@ const OPTIONS = {
   seeds: { type: 'integer', description: 'number of seeds (0..N-1), overrides the spec', min: 1 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
   out: { type: 'string', description: 'study folder (default runs/<study>-<time>)' },
+  queue: {
+    type: 'string',
+    description: 'redis://host:port: put each run on this BullMQ queue for `nodulab worker`s (default: run in-process)',
+  },
+  results: {
+    type: 'string',
+    description: 'with --queue: shared folder the workers write run folders into (default runs/queue-results)',
+  },
 } as const;
 
 /** The user's study input: a built-in by name or a spec file, with --quick/--seeds/--threads laid over. */
@@ -154,7 +163,13 @@ export const studyCommand: Command = {
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
-    if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
+    if (positionals[0] === 'learnability' && positionals.length === 1) {
+      if (o.queue !== undefined || o.results !== undefined)
+        throw new UsageError(
+          '--queue and --results run a loss-generalization or --spec grid; learnability runs in-process',
+        );
+      return runLearnabilityCommand(o);
+    }
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));
@@ -167,6 +182,13 @@ export const studyCommand: Command = {
     }
     const outDir = (o.out as string | undefined) ?? timestampedOut(`${study.name}${o.quick ? '-quick' : ''}`);
     checkNewOut(outDir);
+    if (o.results !== undefined && o.queue === undefined) throw new UsageError('--results needs --queue');
+    if (o.queue !== undefined) {
+      const queued = await runQueuedStudy(study, o.queue as string, o.results as string | undefined, outDir);
+      if (typeof queued === 'number') return queued;
+      process.stdout.write(studyReport(queued, outDir));
+      return 0;
+    }
     const results = await withLockedOut(outDir, async (signal) => {
       const rep = reporter();
       try {

@@ -1,7 +1,6 @@
 // The nodulab metadata an exported model carries in ModelProto.metadata_props (string key -> value;
 // JSON for structured values), its parsing and validation, and the training-config hash.
-import { createHash } from 'crypto';
-import { checkJsonDepth } from '@nodulab/tensor';
+import { checkJsonDepth, configHash } from '@nodulab/tensor';
 import type { ModelInfo, Normalization, Task } from '@nodulab/eval';
 
 /** The ONNX opset the exporter targets (onnxruntime 1.23 supports 7..23; 17 keeps older runtimes happy). */
@@ -124,24 +123,5 @@ export function decodeMetadata(
   return m;
 }
 
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) o[k] = canonical((v as Record<string, unknown>)[k]);
-    return o;
-  }
-  return v;
-}
-
-/**
- * The training-config hash: "sha256:" + SHA-256 (hex) of the config as JSON with object keys sorted
- * recursively (so key order does not matter; undefined fields are dropped as JSON.stringify does).
- * Two models trained from the same config object carry the same hash. Returns "none" for undefined.
- */
-export function configHash(config: unknown): string {
-  if (config === undefined) return 'none';
-  const json = JSON.stringify(canonical(config));
-  if (json === undefined) throw new Error('configHash: the training config is not JSON-serializable');
-  return `sha256:${createHash('sha256').update(json).digest('hex')}`;
-}
+/** The training-config hash (see @nodulab/tensor's configHash), stamped on exported models. */
+export { configHash };
