@@ -52,10 +52,10 @@ command -v nvcc >/dev/null && nvcc --version | tail -1 | sed 's/^/nvcc: /' | tee
 if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; then
   say "SKIPPED build: SKIP_BUILD=1, reusing $BUILD"
 fi
-if { [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; } || step build 420 bash -c "cmake -S native -B '$BUILD' -DNODULAB_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native -DCMAKE_BUILD_TYPE=Release \
+if { [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; } || step build 210 bash -c "cmake -S native -B '$BUILD' -DNODULAB_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native -DCMAKE_BUILD_TYPE=Release \
     && cmake --build '$BUILD' -j '$JOBS' --target nodulab_kernel_tests nodulab_bench_cuda"; then
   # 2. kernel tables: the driver prints "cuda target: <GPU>" first and "N tests, 0 failures (..., cuda ran)" last
-  step kernel_tests 300 "$BUILD/nodulab_kernel_tests" $KERNEL_FILTER
+  step kernel_tests 120 "$BUILD/nodulab_kernel_tests" $KERNEL_FILTER
   if ! grep -q "cuda ran" "$OUT/kernel_tests.log"; then
     say "FAILED  kernel_tests did not run the cuda target (see the 'cuda target' line in kernel_tests.log)"
     status=1
@@ -76,7 +76,7 @@ elif [ ! -f node_modules/jest/bin/jest.js ] || [ ! -f native/build/Release/nodul
   say "SKIPPED ts_device_tests: node_modules/jest or native/build/Release/nodulab.node is missing (npm install first)"
 else
   export PATH="$(dirname "$NODE_BIN"):$PATH"
-  step ts_device_tests 240 "$NODE_BIN" node_modules/jest/bin/jest.js --runInBand \
+  step ts_device_tests 90 "$NODE_BIN" node_modules/jest/bin/jest.js --runInBand \
     packages/tensor/test/device.test.ts packages/nn/test/device.test.ts packages/nn/test/device_gpu.test.ts \
     packages/cli/test/device.test.ts
   grep -q "GPU suite on" "$OUT/ts_device_tests.log" || say "NOTE    the jest GPU suite did not see a GPU (see ts_device_tests.log)"
@@ -90,7 +90,7 @@ elif ! python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() el
 else
   batch_args=()
   for b in $BATCHES; do batch_args+=(--batch "$b"); done
-  step benchmark 300 python3 tools/bench/torch_cuda_bench.py --nodulab "$BUILD/nodulab_bench_cuda" --reps "$REPS" "${batch_args[@]}"
+  step benchmark 150 python3 tools/bench/torch_cuda_bench.py --nodulab "$BUILD/nodulab_bench_cuda" --reps "$REPS" "${batch_args[@]}"
   grep '"impl": "ratio"' "$OUT/benchmark.log" | tee -a "$SUMMARY"
   grep 'train_step.allocator' "$OUT/benchmark.log" | tee -a "$SUMMARY"
 fi
