@@ -25,6 +25,13 @@ function checkShape(shape: readonly number[], what: string): number {
   return n;
 }
 
+/**
+ * How many tensors hold each device handle (views from reshape/detach share one). Moving or
+ * overwriting a tensor frees its device memory at once only when it was the last holder; otherwise the
+ * memory lives on for the others and is freed by the handle's finalizer once none is reachable.
+ */
+const holders = new WeakMap<DeviceHandle, number>();
+
 /** Elements already on a device, handed to the Tensor constructor (see {@link Tensor.fromDevice}). */
 export class DeviceElements {
   constructor(
@@ -85,6 +92,7 @@ export class Tensor {
 
   /** Points this tensor at elements on `device` (host data dropped). */
   private store(device: Device, handle: DeviceHandle | null, host: Float32Array | null = null): void {
+    if (handle) holders.set(handle, (holders.get(handle) ?? 0) + 1);
     this.where = device;
     this.deviceHandle = handle;
     this.hostData = host;
@@ -157,6 +165,7 @@ export class Tensor {
     const moved = this.copyTo(target);
     this.release();
     this.store(target, moved.deviceHandle, moved.hostData);
+    moved.release(); // this tensor is now the copy's only holder
     this.grad?.moveTo_(target);
     return this;
   }
@@ -176,15 +185,20 @@ export class Tensor {
       const moved = src.where === this.where ? src.clone() : src.copyTo(this.where);
       this.release();
       this.store(this.where, moved.deviceHandle);
-      moved.deviceHandle = null; // ownership moved into this tensor
+      moved.release(); // this tensor is now the copy's only holder
     }
     return this;
   }
 
   /** Frees device memory now (the tensor keeps its shape but no elements); a no-op on the CPU. */
   private release(): void {
-    if (this.deviceHandle) deviceMemory().free(this.deviceHandle);
+    const handle = this.deviceHandle;
     this.deviceHandle = null;
+    if (!handle) return;
+    const left = (holders.get(handle) ?? 1) - 1;
+    if (left > 0) return void holders.set(handle, left);
+    holders.delete(handle);
+    deviceMemory().free(handle);
   }
 
   /** The same elements (shared, on the same device) under another shape of equal size; a leaf. */

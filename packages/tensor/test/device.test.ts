@@ -145,6 +145,17 @@ describe('tensor bookkeeping over a simulated device memory', () => {
     expect(sim.counters.live).toBe(1); // d only: p's device copy was freed when it moved back
   });
 
+  it('keeps device memory that a view still holds when the tensor it came from moves away', () => {
+    const p = Tensor.from([1, 2, 3, 4], [4]).to('cuda');
+    const view = reshape(p, [2, 2]);
+    p.moveTo_('cpu');
+    expect(sim.counters.frees).toBe(0); // the view still holds it
+    expect(Array.from(view.cpu().data)).toEqual([1, 2, 3, 4]);
+    const q = Tensor.zeros([2], { device: 'cuda' });
+    q.moveTo_('cpu');
+    expect(sim.counters.frees).toBe(1); // q was its memory's only holder
+  });
+
   it('refuses ops mixing devices, naming the op and both devices', () => {
     const a = Tensor.from([1, 2], [2]);
     const b = Tensor.from([3, 4], [2]).to('cuda');
