@@ -2,7 +2,8 @@
 # Every GPU check of the CUDA backend in one run (target: under 10 minutes on an H100/H200 machine):
 #   1. build the kernel library, the C++ test driver and nodulab_bench_cuda with CUDA for this GPU;
 #   2. run the kernel tables on every CPU ISA and on CUDA against the references;
-#   3. the TypeScript device tests (jest), when Node and node_modules are here;
+#   3. the addon's device handles (tools/gpu/device_smoke.js, Node + the built addon only), and the
+#      TypeScript device tests (jest) when node_modules are here too;
 #   4. the GPU benchmark beside PyTorch + cuDNN (ratios nodulab_ms / torch_ms), when PyTorch sees a GPU.
 # Needs CMake >= 3.18, nvcc and a driver; PyTorch with CUDA for step 4. Node is optional: `$NODE` names a
 # node binary or an xz-compressed one (node.xz), else `node` on PATH; without one, step 3 is skipped.
@@ -52,10 +53,10 @@ command -v nvcc >/dev/null && nvcc --version | tail -1 | sed 's/^/nvcc: /' | tee
 if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; then
   say "SKIPPED build: SKIP_BUILD=1, reusing $BUILD"
 fi
-if { [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; } || step build 210 bash -c "cmake -S native -B '$BUILD' -DNODULAB_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native -DCMAKE_BUILD_TYPE=Release \
+if { [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BUILD/nodulab_kernel_tests" ]; } || step build 200 bash -c "cmake -S native -B '$BUILD' -DNODULAB_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native -DCMAKE_BUILD_TYPE=Release \
     && cmake --build '$BUILD' -j '$JOBS' --target nodulab_kernel_tests nodulab_bench_cuda"; then
   # 2. kernel tables: the driver prints "cuda target: <GPU>" first and "N tests, 0 failures (..., cuda ran)" last
-  step kernel_tests 120 "$BUILD/nodulab_kernel_tests" $KERNEL_FILTER
+  step kernel_tests 110 "$BUILD/nodulab_kernel_tests" $KERNEL_FILTER
   if ! grep -q "cuda ran" "$OUT/kernel_tests.log"; then
     say "FAILED  kernel_tests did not run the cuda target (see the 'cuda target' line in kernel_tests.log)"
     status=1
@@ -64,19 +65,29 @@ else
   say "SKIPPED kernel_tests, benchmark: the build failed"
 fi
 
-# 3. TypeScript device tests (the addon in native/build/Release must be a CUDA build: npm's default with nvcc)
+# 3. Node: the addon in native/build/Release (or NODULAB_NATIVE_DIR) must be a CUDA build (npm's default with nvcc)
 NODE_BIN="${NODE:-}"
 if [ -n "$NODE_BIN" ] && [ "${NODE_BIN%.xz}" != "$NODE_BIN" ]; then
   xz -dc "$NODE_BIN" >"$OUT/node" && chmod +x "$OUT/node" && NODE_BIN="$OUT/node"
 fi
 [ -z "$NODE_BIN" ] && NODE_BIN="$(command -v node || true)"
 if [ -z "$NODE_BIN" ] || ! "$NODE_BIN" --version >/dev/null 2>&1; then
-  say "SKIPPED ts_device_tests: no Node (set NODE to a node binary or node.xz)"
+  say "SKIPPED addon_device_smoke, ts_device_tests: no Node (set NODE to a node binary or node.xz)"
+else
+  # 3a. the addon's device handles on this GPU: needs only Node and native/build/Release/nodulab.node
+  if [ -f native/build/Release/nodulab.node ] || [ -n "${NODULAB_NATIVE_DIR:-}" ]; then
+    step addon_device_smoke 30 "$NODE_BIN" tools/gpu/device_smoke.js
+  else
+    say "SKIPPED addon_device_smoke: no native/build/Release/nodulab.node (build it with npm, CUDA on)"
+  fi
+fi
+if [ -z "$NODE_BIN" ] || ! "$NODE_BIN" --version >/dev/null 2>&1; then
+  :
 elif [ ! -f node_modules/jest/bin/jest.js ] || [ ! -f native/build/Release/nodulab.node ]; then
   say "SKIPPED ts_device_tests: node_modules/jest or native/build/Release/nodulab.node is missing (npm install first)"
 else
   export PATH="$(dirname "$NODE_BIN"):$PATH"
-  step ts_device_tests 90 "$NODE_BIN" node_modules/jest/bin/jest.js --runInBand \
+  step ts_device_tests 80 "$NODE_BIN" node_modules/jest/bin/jest.js --runInBand \
     packages/tensor/test/device.test.ts packages/nn/test/device.test.ts packages/nn/test/device_gpu.test.ts \
     packages/cli/test/device.test.ts
   grep -q "GPU suite on" "$OUT/ts_device_tests.log" || say "NOTE    the jest GPU suite did not see a GPU (see ts_device_tests.log)"
