@@ -36,6 +36,28 @@ declare namespace nodulab {
     /** Every registered "Kernel/backend" pair. */
     kernels(): string[];
 
+    // ---- devices (binding/device.cc): handles to float32 elements in CUDA device memory -----------------
+    /** "NVIDIA H200 (sm_90, ...)" or "no CUDA device: <reason>" (e.g. built without CUDA, no driver). */
+    cudaStatus(): string;
+    /** Usable CUDA devices (0 when none). */
+    cudaDeviceCount(): number;
+    /** A device copy of x on cuda:`device` (only 0 today). Throws naming the device and the reason. */
+    toDevice(x: Float32Array, device: number): object;
+    /** A host copy of a device tensor's elements (waits for queued kernels). */
+    toHost(handle: object): Float32Array;
+    /** A device-to-device copy. */
+    copyDevice(handle: object): object;
+    /** Frees the device memory now (back to the caching allocator); later use of the handle throws. */
+    freeDevice(handle: object): void;
+    /** The caching allocator's counters. */
+    deviceAllocatorStats(): {
+      bytesInUse: number;
+      bytesCached: number;
+      peakBytesInUse: number;
+      deviceMallocs: number;
+      allocations: number;
+    };
+
     // ---- activation -------------------------------------------------------------------------------
     relu(x: Float32Array, backend?: Backend): Float32Array;
     /** dx = dy where x > 0, else 0. */

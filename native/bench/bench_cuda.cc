@@ -116,8 +116,13 @@ void bench_conv_layers(int64_t batch, int reps) {
   }
 }
 
-// One NoduleNet3D training step on the device: forward, cross-entropy gradient, backward, SGD with
-// momentum 0.9 (the Linear layer without bias). Every buffer is allocated once, outside the timing.
+// One NoduleNet3D training step on the device: forward, BN running statistics, the loss value (copied
+// to the host, as a training loop logs it; torch_cuda_bench.py calls loss.item()), cross-entropy
+// gradient, backward, SGD with momentum 0.9 (the Linear layer without bias). Every buffer is allocated
+// once, outside the timing. The kernels are called in a hand-written order: no autograd graph is
+// built (PyTorch's side builds one), so this is a lower bound for nodulab's eager step; the line says
+// "autograd":false. Gradients are written, never accumulated, so there is nothing to zero
+// (PyTorch's zero_grad(set_to_none=True) is likewise free).
 void bench_train_step(int64_t batch, int reps) {
   const char* op = "train_step";
   const ConvKernels conv;
@@ -160,19 +165,37 @@ void bench_train_step(int64_t batch, int reps) {
       c3(N * 64 * 512, op), a3(N * 64 * 512, op), pooled(N * 64, op), logits(N * 2, op), lp(N * 2, op);
   DeviceBuffer<int32_t> i1(N * 16 * 4096, op), i2(N * 32 * 512, op);
   DeviceBuffer<float> m1(16, op), s1(16, op), m2(32, op), s2(32, op), m3(64, op), s3(64, op);
+  // BN running statistics (momentum 0.1, as PyTorch's BatchNorm3d in training mode).
+  auto rm1 = device_fill(16, 0.f), rv1 = device_fill(16, 1.f), rm2 = device_fill(32, 0.f), rv2 = device_fill(32, 1.f),
+       rm3 = device_fill(64, 0.f), rv3 = device_fill(64, 1.f);
+  DeviceBuffer<float> loss(1, op);
+  float loss_host = 0.f;
+  // running = 0.9 running + 0.1 batch. The variance update runs on invstd: the same launch and bytes as
+  // PyTorch's update of running_var (no kernel turns invstd into the unbiased variance yet).
+  auto running = [&](int64_t c, DeviceBuffer<float>& rm, DeviceBuffer<float>& rv, DeviceBuffer<float>& m,
+                     DeviceBuffer<float>& s) {
+    axpby(c, 0.9f, rm.get(), 0.1f, m.get(), rm.get());
+    axpby(c, 0.9f, rv.get(), 0.1f, s.get(), rv.get());
+  };
   DeviceBuffer<float> dlogits(N * 2, op), dpooled(N * 64, op), da3(N * 64 * 512, op), dc3(N * 64 * 512, op),
       da2(N * 32 * 512, op), dc2(N * 32 * 4096, op), da1(N * 16 * 4096, op), dc1(N * 16 * 32768, op);
   Param &P_w1 = params[0], &P_w2 = params[1], &P_w3 = params[2], &P_fc = params[3];
   auto step = [&] {
     conv.forward(p1, x.get(), w1.get(), nullptr, c1.get());
     bnrp(g1, c1.get(), gm1.get(), bt1.get(), 1e-5, a1.get(), i1.get(), m1.get(), s1.get());
+    running(16, rm1, rv1, m1, s1);
     conv.forward(p2, a1.get(), w2.get(), nullptr, c2.get());
     bnrp(g2, c2.get(), gm2.get(), bt2.get(), 1e-5, a2.get(), i2.get(), m2.get(), s2.get());
+    running(32, rm2, rv2, m2, s2);
     conv.forward(p3, a2.get(), w3.get(), nullptr, c3.get());
     bnr(N, 64, 512, c3.get(), gm3.get(), bt3.get(), 1e-5, a3.get(), m3.get(), s3.get());
+    running(64, rm3, rv3, m3, s3);
     gap(N * 64, 512, a3.get(), pooled.get());
     matmul(N, 2, 64, pooled.get(), false, wfc.get(), true, logits.get());  // (N,64) x (2,64)^T
     log_softmax(N, 2, logits.get(), lp.get());
+    // loss = mean_i -lp[i, label_i] = <lp, dlp> (dlp is -1/N at each label): a (1, 2N) x (2N, 1) product
+    matmul(1, 1, 2 * N, lp.get(), false, dlp.get(), true, loss.get());
+    cuda::copy_to_host(&loss_host, loss.get(), sizeof(float), op);
     log_softmax_grad(N, 2, lp.get(), dlp.get(), dlogits.get());
     matmul(2, 64, N, dlogits.get(), true, pooled.get(), false, P_fc.grad.get());  // dlogits^T x pooled
     matmul(N, 64, 2, dlogits.get(), false, wfc.get(), false, dpooled.get());
@@ -197,9 +220,9 @@ void bench_train_step(int64_t batch, int reps) {
   emit("train_step", N, median_ms(reps, step), 0);
   const auto after = cuda::allocator_stats();
   std::printf("{\"impl\":\"nodulab\",\"name\":\"train_step.allocator\",\"batch\":%lld,\"device_mallocs_during_steps\":%lld,"
-              "\"bytes_in_use\":%zu,\"bytes_cached\":%zu,\"peak_bytes\":%zu}\n",
+              "\"bytes_in_use\":%zu,\"bytes_cached\":%zu,\"peak_bytes\":%zu,\"autograd\":false,\"last_loss\":%.6g}\n",
               static_cast<long long>(N), static_cast<long long>(after.device_mallocs - before.device_mallocs),
-              after.bytes_in_use, after.bytes_cached, after.peak_bytes_in_use);
+              after.bytes_in_use, after.bytes_cached, after.peak_bytes_in_use, static_cast<double>(loss_host));
 }
 
 void bench_supcon(int reps) {

@@ -15,6 +15,7 @@ namespace {
 
 struct DeviceInfo {
   bool ok = false;
+  int count = 0;
   std::string line;
 };
 
@@ -28,6 +29,7 @@ const DeviceInfo& device_info() {
       cudaGetLastError();  // clear the (non-sticky) error so later calls do not report it again
       return d;
     }
+    d.count = count;
     if (count == 0) {
       d.line = "no CUDA device: the driver reports 0 devices";
       return d;
@@ -81,6 +83,7 @@ Allocator& allocator() {
 
 bool available() { return device_info().ok; }
 std::string status() { return device_info().line; }
+int device_count() { return device_info().count; }
 
 void* device_alloc(size_t bytes, const char* op) {
   if (!available()) throw std::runtime_error(std::string(op) + ": " + status());

@@ -12,6 +12,9 @@ bool available();
 // One line for users: "NVIDIA H200 (sm_90, 139 GiB, driver 13.0)" or "no CUDA device: <why>"
 // (including "no CUDA device: built without CUDA").
 std::string status();
+// How many CUDA devices the driver reports (0 without CUDA, a driver or a GPU). The runtime layer
+// allocates and runs on device 0 only.
+int device_count();
 
 // Device memory from the caching allocator: freed blocks return to a per-size free list and are
 // reused by the next request of the same rounded size, so a training loop repeating the same shapes

@@ -14,6 +14,7 @@ namespace {
 
 bool available() { return false; }
 std::string status() { return "no CUDA device: built without CUDA"; }
+int device_count() { return 0; }
 void* device_alloc(size_t, const char* op) { no_cuda(op); }
 void device_free(void* p) {
   if (p) no_cuda("device_free");

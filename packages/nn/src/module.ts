@@ -1,6 +1,6 @@
 // Module: the base class of every layer and model — parameters, buffers, submodules, train/eval mode,
 // forward hooks, and PyTorch-style state dicts with dotted names ("features.0.weight").
-import { Tensor } from '@nodulab/tensor';
+import { DeviceLike, requireDevice, Tensor } from '@nodulab/tensor';
 
 /**
  * Called after `module.forward(...inputs)` returned `output`, like a hook given to PyTorch's
@@ -191,6 +191,27 @@ export abstract class Module {
     return this.namedBuffers().map(([, b]) => b);
   }
 
+  /**
+   * Moves every parameter and buffer to `device` in place, like `model.to(device)`: the tensor objects
+   * stay the same (an optimizer made before keeps working), their elements and gradients move. Returns
+   * this. Throws naming the device and the reason when it is not available.
+   */
+  to(device: DeviceLike): this {
+    const target = requireDevice(device, `${this.constructor.name}.to`);
+    for (const t of [...this.parameters(), ...this.buffers()]) t.moveTo_(target);
+    return this;
+  }
+
+  /** `to('cpu')`. */
+  cpu(): this {
+    return this.to('cpu');
+  }
+
+  /** `to('cuda:<index>')`. */
+  cuda(index = 0): this {
+    return this.to(`cuda:${index}`);
+  }
+
   /** Sets training mode on this module and all descendants; returns this. */
   train(mode = true): this {
     for (const [, m] of this.namedModules()) m.training = mode;
@@ -252,7 +273,7 @@ export abstract class Module {
     if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('; ')}`);
     for (const [key, target] of own) {
       const src = source.get(key);
-      if (src) target.data.set(src.data);
+      if (src) target.copy_(src); // from any device onto the target's device
     }
     return { missingKeys, unexpectedKeys };
   }

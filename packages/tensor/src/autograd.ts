@@ -90,7 +90,7 @@ export function backward(root: Tensor, grad: Tensor): void {
       const g = grads.get(t);
       if (!g) continue;
       if (!t.gradFn) {
-        t.grad = t.grad ? addGrads(t.grad, g) : g.shape === t.shape ? g : reshaped(g, t);
+        t.grad = t.grad ? addGrads(t.grad, g) : g.shape === t.shape ? g : g.withShape(t.shape);
         continue;
       }
       grads.delete(t); // free intermediate gradients as soon as they are consumed
@@ -113,9 +113,4 @@ export function backward(root: Tensor, grad: Tensor): void {
   } finally {
     gradEnabled = previous;
   }
-}
-
-function reshaped(g: Tensor, like: Tensor): Tensor {
-  const Ctor = g.constructor as new (d: Float32Array, s: readonly number[]) => Tensor;
-  return new Ctor(g.data, like.shape);
 }

@@ -1,5 +1,17 @@
 // @nodulab/tensor: float32 NCDHW tensors, autograd and the functional ops nodulab models are built from.
-export { Tensor } from './tensor';
+export { Tensor, DeviceElements } from './tensor';
+export {
+  cudaAvailable,
+  deviceCount,
+  cudaStatus,
+  parseDevice,
+  requireDevice,
+  commonDevice,
+  dispatchDevice,
+  deviceMemory,
+  setDeviceMemoryForTesting,
+} from './device';
+export type { Device, DeviceLike, DeviceHandle, DeviceMemory } from './device';
 export type { TensorOptions } from './tensor';
 export { noGrad, isGradEnabled } from './autograd';
 export type { GradNode, BackwardFn } from './autograd';

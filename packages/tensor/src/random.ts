@@ -94,14 +94,14 @@ function rotl(x: number, k: number): number {
 
 /** Uniform [0, 1) tensor drawn from `generator` (like `torch.rand`). */
 export function rand(shape: readonly number[], generator: Generator, options: TensorOptions = {}): Tensor {
-  const t = Tensor.zeros(shape, options);
+  const t = Tensor.zeros(shape);
   for (let i = 0; i < t.size; i++) t.data[i] = generator.uniform();
-  return t;
+  return new Tensor(t.data, t.shape, options);
 }
 
 /** Standard-normal tensor drawn from `generator` (like `torch.randn`). */
 export function randn(shape: readonly number[], generator: Generator, options: TensorOptions = {}): Tensor {
-  const t = Tensor.zeros(shape, options);
+  const t = Tensor.zeros(shape);
   for (let i = 0; i < t.size; i++) t.data[i] = generator.normal();
-  return t;
+  return new Tensor(t.data, t.shape, options);
 }

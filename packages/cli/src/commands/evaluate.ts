@@ -13,6 +13,7 @@ import {
 } from '@nodulab/eval';
 import { OnnxPredictor } from '@nodulab/onnx';
 import { UsageError } from '../args';
+import { DEVICE_OPTION, selectDevice } from '../device';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 
@@ -33,6 +34,7 @@ const OPTIONS = {
   },
   batch: { type: 'integer', description: 'volumes per forward pass', default: 32, min: 1 },
   out: { type: 'string', description: 'also write the metrics as JSON to this file' },
+  device: DEVICE_OPTION,
 } as const;
 
 export const evaluateCommand: Command = {
@@ -41,6 +43,7 @@ export const evaluateCommand: Command = {
     "Evaluate an ONNX model or a checkpoint on a dataset spec's test split(s): accuracy, sensitivity, specificity, balanced accuracy, AUROC.",
   options: OPTIONS,
   async run(o) {
+    selectDevice(o.device);
     if ((o.model === undefined) === (o.checkpoint === undefined)) {
       throw new UsageError('give exactly one of --model <m.onnx> and --checkpoint <run folder|file.safetensors>');
     }

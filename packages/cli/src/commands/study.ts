@@ -19,6 +19,7 @@ import {
   withSeeds,
 } from '@nodulab/study';
 import { UsageError } from '../args';
+import { DEVICE_OPTION, selectDevice } from '../device';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 import { checkNewOut, timestampedOut, withLockedOut } from '../output';
@@ -33,6 +34,7 @@ const OPTIONS = {
   },
   seeds: { type: 'integer', description: 'number of seeds (0..N-1), overrides the spec', min: 1 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
+  device: DEVICE_OPTION,
   out: { type: 'string', description: 'study folder (default runs/<study>-<time>)' },
   queue: {
     type: 'string',
@@ -163,6 +165,7 @@ export const studyCommand: Command = {
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
+    selectDevice(o.device);
     if (positionals[0] === 'learnability' && positionals.length === 1) {
       if (o.queue !== undefined || o.results !== undefined)
         throw new UsageError(

@@ -18,6 +18,7 @@ import { UsageError } from '../args';
 import type { Command } from '../command';
 import { timestampedOut } from '../output';
 import { ProgressBar } from '../progress';
+import { DEVICE_OPTION, selectDevice } from '../device';
 
 const OPTIONS = {
   config: { type: 'string', description: 'run config .json (options below override its fields)' },
@@ -37,6 +38,7 @@ const OPTIONS = {
   temperature: { type: 'number', description: 'SupCon / NT-Xent temperature' },
   seed: { type: 'integer', description: 'run seed (init, data order, augmentation)', min: 0 },
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
+  device: DEVICE_OPTION,
   prefetch: {
     type: 'integer',
     description: 'training batches prepared ahead in a worker thread (0: none; results are identical)',
@@ -164,6 +166,7 @@ export const trainCommand: Command = {
   summary: 'train a nodule classifier (ce, supcon, supcon-joint, simclr) with checkpoints, logs and --resume',
   options: OPTIONS,
   async run(o) {
+    selectDevice(o.device);
     const resume = o.resume === true;
     if (resume && o.out === undefined) throw new UsageError('--resume needs --out <run folder>');
     let summary: RunSummary;

@@ -109,7 +109,7 @@ export function encodeSafetensors(
   headerBytes.copy(out, 8);
   let at = 8 + headerBytes.length;
   for (const [, t] of entries) {
-    out.set(toLittleEndianBytes(t.data), at);
+    out.set(toLittleEndianBytes(t.device === 'cpu' ? t.data : t.toFloat32Array()), at); // device tensors: a host copy
     at += t.size * 4;
   }
   return out;

@@ -1,6 +1,6 @@
 // Optimizer base: parameter groups with per-group hyperparameters, per-parameter state, and a
 // state dict (PyTorch's layout: state keyed by parameter index, groups listing indices) for resume.
-import { Tensor } from '@nodulab/tensor';
+import { dispatchDevice, Tensor } from '@nodulab/tensor';
 
 /** A hyperparameter value: a number, a flag, or a pair (Adam's betas). */
 export type HyperValue = number | boolean | readonly number[];
@@ -90,6 +90,7 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
           throw new Error(
             `${this.name}: gradient of shape [${p.grad.shape.join(', ')}] does not match parameter [${p.shape.join(', ')}]`,
           );
+        dispatchDevice(`${this.name}.step`, [p, p.grad], ['a parameter', 'its gradient']);
         let s = this.state.get(p);
         if (!s) this.state.set(p, (s = {}));
         this.update(p, p.grad.data, group, s);

@@ -1,4 +1,5 @@
 // Elementwise arithmetic, reductions and reshapes with their gradients.
+import { dispatchDevice } from '../device';
 import { record, setGradAdder } from '../autograd';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
@@ -11,6 +12,7 @@ function axpbyData(alpha: number, a: Float32Array, beta: number, b: Float32Array
 
 /** a + b (same shapes). */
 export function add(a: Tensor, b: Tensor): Tensor {
+  dispatchDevice('add', [a, b], ['a', 'b']);
   expectSameShape('add', a, b);
   const out = new Tensor(axpbyData(1, a.data, 1, b.data), a.shape);
   return record(out, 'add', [a, b], (g) => [g, g]);
@@ -18,6 +20,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
 
 /** a - b (same shapes). */
 export function sub(a: Tensor, b: Tensor): Tensor {
+  dispatchDevice('sub', [a, b], ['a', 'b']);
   expectSameShape('sub', a, b);
   const out = new Tensor(axpbyData(1, a.data, -1, b.data), a.shape);
   return record(out, 'sub', [a, b], (g) => [g, mulScalar(g, -1)]);
@@ -25,6 +28,7 @@ export function sub(a: Tensor, b: Tensor): Tensor {
 
 /** a * b elementwise (same shapes). */
 export function mul(a: Tensor, b: Tensor): Tensor {
+  dispatchDevice('mul', [a, b], ['a', 'b']);
   expectSameShape('mul', a, b);
   const out = new Tensor(native.mul(a.data, b.data), a.shape);
   return record(out, 'mul', [a, b], (g) => [mul(g, b), mul(g, a)]);
@@ -32,12 +36,14 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 
 /** a * s for a number s. */
 export function mulScalar(a: Tensor, s: number): Tensor {
+  dispatchDevice('mulScalar', [a]);
   const out = new Tensor(axpbyData(s, a.data, 0, a.data), a.shape);
   return record(out, 'mulScalar', [a], (g) => [mulScalar(g, s)]);
 }
 
 /** a + s for a number s. */
 export function addScalar(a: Tensor, s: number): Tensor {
+  dispatchDevice('addScalar', [a]);
   const d = new Float32Array(a.size);
   for (let i = 0; i < d.length; i++) d[i] = a.data[i] + s;
   return record(new Tensor(d, a.shape), 'addScalar', [a], (g) => [g]);
@@ -50,6 +56,7 @@ export function neg(a: Tensor): Tensor {
 
 /** Sum of all elements (a one-element tensor of shape []). Accumulates in float64. */
 export function sum(a: Tensor): Tensor {
+  dispatchDevice('sum', [a]);
   let s = 0;
   for (let i = 0; i < a.size; i++) s += a.data[i];
   const out = Tensor.from([s], []);
@@ -72,8 +79,8 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (n !== a.size || resolved.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`reshape: cannot view ${a.size} elements of shape ${fmt(a.shape)} as ${fmt(shape)}`);
   }
-  const out = new Tensor(a.data, resolved);
-  return record(out, 'reshape', [a], (g) => [new Tensor(g.data, a.shape)]);
+  const out = a.withShape(resolved);
+  return record(out, 'reshape', [a], (g) => [g.withShape(a.shape)]);
 }
 
 /** (N, ...) -> (N, prod(...)). */

@@ -3,6 +3,7 @@
 // statistics in evaluation; gradients for x, weight and bias in both modes. `relu: true` fuses the
 // ReLU of a Conv-BN-ReLU block into the same native pass (forward and backward), and
 // batchNormReluMaxPool3d fuses a following max pool too, so relu(bn(x)) is never stored.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native, Shape5, Triple } from '../binding';
 import { Tensor } from '../tensor';
@@ -193,6 +194,11 @@ export function batchNorm3d(
   bias?: Tensor | null,
   options: BatchNorm3dOptions = {},
 ): Tensor {
+  dispatchDevice(
+    'batchNorm3d',
+    [x, runningMean, runningVar, weight, bias],
+    ['input', 'runningMean', 'runningVar', 'weight', 'bias'],
+  );
   const call = new BatchNormCall('batchNorm3d', x, runningMean, runningVar, weight, bias, options);
   const { xs, eps, w, b, relu } = call;
   const name = relu ? 'batchNormRelu3d' : 'batchNorm3d';
@@ -245,6 +251,11 @@ export function batchNormReluMaxPool3d(
   kernelSize: number | Triple,
   options: BatchNormReluMaxPool3dOptions = {},
 ): Tensor {
+  dispatchDevice(
+    'batchNormReluMaxPool3d',
+    [x, runningMean, runningVar, weight, bias],
+    ['input', 'runningMean', 'runningVar', 'weight', 'bias'],
+  );
   const op = 'batchNormReluMaxPool3d';
   const call = new BatchNormCall(op, x, runningMean, runningVar, weight, bias, { ...options, relu: true });
   const { kernel, stride, padding, outShape } = poolWindow(op, x, kernelSize, options);

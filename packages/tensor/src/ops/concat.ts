@@ -1,5 +1,6 @@
 // Joining and cutting along one dimension: cat (torch.cat) and narrow (torch.narrow), with gradients.
 // Both copy blocks of `inner` contiguous elements: x viewed as (outer, size[dim], inner).
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { Tensor } from '../tensor';
 import { fmt } from './shape_utils';
@@ -46,6 +47,7 @@ function copyBlocks(
  * The gradient of each input is its slice of the output gradient.
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  dispatchDevice('cat', Array.isArray(tensors) ? tensors : []);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('cat: expects a non-empty array of tensors');
   const first = tensors[0];
   if (first.ndim === 0) throw new Error('cat: zero-dimensional tensors cannot be concatenated');
@@ -87,6 +89,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
  * not a view). The gradient scatters back into zeros of x's shape.
  */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  dispatchDevice('narrow', [x]);
   if (x.ndim === 0) throw new Error('narrow: a zero-dimensional tensor cannot be narrowed');
   const d = resolveDim('narrow', dim, x.ndim);
   const size = x.shape[d];
@@ -114,6 +117,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
  * `torch.split` with a list of sizes. Each piece carries its gradient back into x.
  */
 export function split(x: Tensor, sizes: readonly number[], dim = 0): Tensor[] {
+  dispatchDevice('split', [x]);
   if (x.ndim === 0) throw new Error('split: a zero-dimensional tensor cannot be split');
   const d = resolveDim('split', dim, x.ndim);
   const total = sizes.reduce((a, b) => a + b, 0);

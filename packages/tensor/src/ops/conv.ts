@@ -1,5 +1,6 @@
 // 3-D convolutions on the native Conv3D kernels: conv3d (PyTorch Conv3d) and convTranspose3d
 // (PyTorch ConvTranspose3d), with gradients for the input, the weight and the bias.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native, Shape5 } from '../binding';
 import { Tensor } from '../tensor';
@@ -65,6 +66,7 @@ function channelSums(g: Float32Array, shape: readonly number[]): Float32Array {
  * @throws when ranks, channel counts or options are wrong, or the kernel exceeds the padded input
  */
 export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv3dOptions = {}): Tensor {
+  dispatchDevice('conv3d', [x, weight, bias], ['input', 'weight', 'bias']);
   const op = 'conv3d';
   const xs = expect5d(op, 'input', x);
   const ws = expect5d(op, 'weight', weight);
@@ -118,6 +120,7 @@ export function convTranspose3d(
   bias?: Tensor | null,
   options: ConvTranspose3dOptions = {},
 ): Tensor {
+  dispatchDevice('convTranspose3d', [x, weight, bias], ['input', 'weight', 'bias']);
   const op = 'convTranspose3d';
   const xs = expect5d(op, 'input', x);
   const ws = expect5d(op, 'weight', weight);

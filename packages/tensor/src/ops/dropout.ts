@@ -1,5 +1,6 @@
 // Inverted dropout: in training, zero each element with probability p and scale the rest by
 // 1 / (1 - p), the mask drawn from a seeded Generator; identity in evaluation mode.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { Tensor } from '../tensor';
 import type { Generator } from '../random';
@@ -19,6 +20,7 @@ export interface DropoutOptions {
  * training or when p = 0. The gradient is the upstream gradient times the same mask.
  */
 export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  dispatchDevice('dropout', [x]);
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   const training = options.training ?? true;
   if (!training || p === 0) return x;

@@ -1,4 +1,5 @@
 // Dense layers on the native MatMul kernel: matmul (a · b) and linear (x · Wᵀ + b), with gradients.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
@@ -15,6 +16,7 @@ function expect2d(op: string, name: string, t: Tensor): [number, number] {
  * @throws when an operand is not 2-D or the inner dimensions differ
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  dispatchDevice('matmul', [a, b], ['a', 'b']);
   const op = 'matmul';
   const as = expect2d(op, 'a', a);
   const bs = expect2d(op, 'b', b);
@@ -38,6 +40,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * @throws when shapes disagree
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  dispatchDevice('linear', [x, weight, bias], ['input', 'weight', 'bias']);
   const op = 'linear';
   const xs = expect2d(op, 'input', x);
   const ws = expect2d(op, 'weight', weight);

@@ -1,6 +1,7 @@
 // Loss functions with PyTorch semantics and gradients: cross-entropy (class weights, per-sample
 // weights, label smoothing), MSE, smooth L1, soft Dice, and the contrastive losses SupCon and NT-Xent
 // on the fused native kernel, plus l2Normalize (F.normalize) which they apply first.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
@@ -38,6 +39,7 @@ export function crossEntropy(
   target: Int32Array | readonly number[],
   options: CrossEntropyOptions = {},
 ): Tensor {
+  dispatchDevice('crossEntropy', [logits]);
   const op = 'crossEntropy';
   if (logits.ndim !== 2 || logits.shape[0] === 0 || logits.shape[1] === 0) {
     throw new Error(`${op}: logits must be a non-empty 2-D (N, C) tensor, got shape ${fmt(logits.shape)}`);
@@ -107,6 +109,7 @@ function pointwiseLoss(
 
 /** Mean squared error (input - target)^2, like `F.mse_loss`; same shapes. */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  dispatchDevice('mseLoss', [input, target], ['input', 'target']);
   return pointwiseLoss('mseLoss', input, target, options.reduction, (d) => [d * d, 2 * d]);
 }
 
@@ -121,6 +124,7 @@ export interface SmoothL1Options extends ReductionOptions {
  * 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
+  dispatchDevice('smoothL1Loss', [input, target], ['input', 'target']);
   const beta = options.beta ?? 1;
   if (!(beta >= 0) || !Number.isFinite(beta))
     throw new Error(`smoothL1Loss: beta must be a finite number >= 0, got ${beta}`);
@@ -142,6 +146,7 @@ export interface DiceOptions extends ReductionOptions {
  * 'none' returns the (N, C) matrix; 'mean' / 'sum' reduce it. Gradients reach input and target.
  */
 export function diceLoss(input: Tensor, target: Tensor, options: DiceOptions = {}): Tensor {
+  dispatchDevice('diceLoss', [input, target], ['input', 'target']);
   const op = 'diceLoss';
   if (input.ndim < 2)
     throw new Error(`${op}: input must be (N, C, ...) with at least 2 dimensions, got shape ${fmt(input.shape)}`);
@@ -200,6 +205,7 @@ export interface L2NormalizeOptions {
  * Gradient: (g - y (y . g)) / ||x|| per row, or g / eps where the norm is below eps.
  */
 export function l2Normalize(x: Tensor, options: L2NormalizeOptions = {}): Tensor {
+  dispatchDevice('l2Normalize', [x]);
   const op = 'l2Normalize';
   if (x.ndim !== 2) throw new Error(`${op}: x must be 2-D (N, D), got shape ${fmt(x.shape)}`);
   const eps = options.eps ?? 1e-12;
@@ -256,6 +262,7 @@ export function supConLoss(
   labels: Int32Array | readonly number[],
   options: ContrastiveOptions = {},
 ): Tensor {
+  dispatchDevice('supConLoss', [z]);
   const op = 'supConLoss';
   if (z.ndim !== 2 || z.shape[0] === 0 || z.shape[1] === 0)
     throw new Error(`${op}: z must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z.shape)}`);
@@ -282,6 +289,7 @@ export function supConLoss(
  * sample and the other 2N - 2 rows are negatives. Averaged over all 2N anchors.
  */
 export function ntXentLoss(z1: Tensor, z2: Tensor, options: ContrastiveOptions = {}): Tensor {
+  dispatchDevice('ntXentLoss', [z1, z2], ['z1', 'z2']);
   const op = 'ntXentLoss';
   if (z1.ndim !== 2 || z1.shape[0] === 0 || z1.shape[1] === 0)
     throw new Error(`${op}: z1 must be a non-empty 2-D (N, D) tensor, got shape ${fmt(z1.shape)}`);

@@ -1,5 +1,6 @@
 // 3-D pooling on (N, C, D, H, W) tensors: maxPool3d, avgPool3d and globalAvgPool3d with gradients
 // (PyTorch semantics, floor mode).
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native, Shape5, Triple } from '../binding';
 import { Tensor } from '../tensor';
@@ -30,6 +31,7 @@ export interface AvgPool3dOptions extends MaxPool3dOptions {
  * @throws if x is not 5-D, the window is invalid or the output would be empty
  */
 export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPool3dOptions = {}): Tensor {
+  dispatchDevice('maxPool3d', [x]);
   const w = poolWindow('maxPool3d', x, kernelSize, options);
   const xShape = x.shape as unknown as Shape5;
   const { y, indices } = native.maxPool3d(x.data, xShape, w.kernel, w.stride, w.padding);
@@ -48,6 +50,7 @@ export function maxPool3d(x: Tensor, kernelSize: number | Triple, options: MaxPo
  * @throws if x is not 5-D, the window is invalid or the output would be empty
  */
 export function avgPool3d(x: Tensor, kernelSize: number | Triple, options: AvgPool3dOptions = {}): Tensor {
+  dispatchDevice('avgPool3d', [x]);
   const w = poolWindow('avgPool3d', x, kernelSize, options);
   const includePad = options.countIncludePad ?? true;
   if (typeof includePad !== 'boolean')
@@ -65,6 +68,7 @@ export function avgPool3d(x: Tensor, kernelSize: number | Triple, options: AvgPo
  * @throws if x is not 5-D or has a zero dimension
  */
 export function globalAvgPool3d(x: Tensor): Tensor {
+  dispatchDevice('globalAvgPool3d', [x]);
   const xs = expect5d('globalAvgPool3d', 'x', x);
   if (xs.some((d) => d < 1)) throw new Error(`globalAvgPool3d: x shape ${fmt(xs)} has a zero dimension`);
   const out = new Tensor(native.globalAvgPool3d(x.data, xs), [xs[0], xs[1], 1, 1, 1]);

@@ -1,5 +1,6 @@
 // Softmax and log-softmax over the class axis of a 2-D (N, C) tensor, on the native kernels
 // (max-shifted, so large logits are safe; a NaN in a row makes that row NaN), with gradients.
+import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
@@ -19,6 +20,7 @@ function rowsCols(op: string, x: Tensor, dim: number): [number, number] {
  * `torch.softmax(x, dim)`. Only dim = -1 or 1 of a 2-D tensor is supported.
  */
 export function softmax(x: Tensor, dim = -1): Tensor {
+  dispatchDevice('softmax', [x]);
   const [rows, cols] = rowsCols('softmax', x, dim);
   const y = native.softmax(x.data, rows, cols);
   const out = new Tensor(y, x.shape);
@@ -30,6 +32,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
  * `torch.log_softmax(x, dim)`; computed directly (never log(softmax)), so it stays finite for large logits.
  */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  dispatchDevice('logSoftmax', [x]);
   const [rows, cols] = rowsCols('logSoftmax', x, dim);
   const y = native.logSoftmax(x.data, rows, cols);
   const out = new Tensor(y, x.shape);
