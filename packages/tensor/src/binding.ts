@@ -1,6 +1,7 @@
 // The typed surface of nodulab's native addon (@nodulab/native) and the one place that loads it.
 // Every method is synchronous, validates its arguments and throws an Error naming the kernel and the
-// offending shapes; NaN inputs propagate. Outputs are new Float32Arrays (64-byte aligned).
+// offending shapes; NaN inputs propagate. Outputs are new Float32Arrays, not zero-filled (kernels write
+// every element; NODULAB_POISON_OUTPUTS=1 fills them with NaN first, to check that).
 // `backend` defaults to 'cpu'; 'ref' runs the slow reference kernel (for tests).
 
 /** Which kernel implementation runs: the slow reference, the fast CPU kernel, or CUDA. */
