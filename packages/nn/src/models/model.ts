@@ -161,6 +161,9 @@ export abstract class Model extends Module {
       setup: this.spec,
       idleTimeoutMs: 10_000,
       onIdleClose: () => (this.asyncWorker = null),
+    }).catch((e: Error) => {
+      this.asyncWorker = null; // a thread that failed to start is tried again at the next call
+      throw e;
     });
     return this.asyncWorker;
   }
