@@ -4,6 +4,7 @@
 
 #include "binding/common.h"
 #include "core/cpu_features.h"
+#include "core/heap_reuse.h"
 #include "core/registry.h"
 #include "core/thread_pool.h"
 
@@ -62,6 +63,7 @@ Napi::Value kernels_js(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_all_kernels();
+  enable_heap_reuse();
   export_bindings(env, exports,
                   {{"getNumThreads", get_num_threads_js}, {"setNumThreads", set_num_threads_js},
                    {"getIsa", get_isa_js}, {"setIsa", set_isa_js}, {"kernels", kernels_js}});

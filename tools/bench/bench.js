@@ -195,6 +195,7 @@ function main() {
 }
 
 main();
+require('./event_loop_bench').printEventLoopBench(THREADS); // event-loop delay, sync vs async (own process)
 // Second section: the synthetic-data generator's volumes/s on 1 thread and THREADS workers (tools/bench/data_bench.js).
 require('./data_bench')
   .printDataBench(3000, THREADS)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace nodulab::binding {
@@ -167,16 +168,30 @@ void check_same_length(Napi::Env env, const char* op, const char* a_name, const 
 }
 
 namespace {
-// A V8-owned ArrayBuffer of n elements. V8 frees it during garbage collection (N-API finalizers of
+// NODULAB_POISON_OUTPUTS=1 fills every new output with NaN (0xff bytes) before the kernel runs, so a
+// test finds any kernel that reads its output before writing all of it (outputs are not zero-filled).
+bool poison_outputs() {
+  static const bool on = [] {
+    const char* env = std::getenv("NODULAB_POISON_OUTPUTS");
+    return env && std::strcmp(env, "1") == 0;
+  }();
+  return on;
+}
+
+// A V8-owned ArrayBuffer of n elements, not zero-filled: Node's Buffer allocation skips the memset that
+// ArrayBuffer::New does (every kernel writes its whole output). V8 frees it during garbage collection,
+// never while JS or an in-flight async call (which holds a reference) can still read it; the freed
+// block is then reused, already mapped, by a later allocation (enable_heap_reuse). N-API finalizers of
 // external buffers only run when the event loop turns, so a synchronous training loop would never
-// release them). Large buffers are advised to use transparent huge pages: one fault per 2 MiB
-// instead of one per 4 KiB when a kernel first writes them.
+// release them: that is why the memory stays V8's. Large buffers are advised to use transparent huge
+// pages: one fault per 2 MiB instead of one per 4 KiB the first time a kernel writes them.
 Napi::ArrayBuffer new_buffer(Napi::Env env, int64_t n, size_t elem_size, void** data) {
   const char* op = "alloc";
   THROW_IF(n < 0 || n > (int64_t(1) << 34), "cannot allocate " << n << " elements");
   const size_t bytes = static_cast<size_t>(n) * elem_size;
-  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
+  Napi::ArrayBuffer buf = Napi::Buffer<uint8_t>::New(env, bytes).ArrayBuffer();
   *data = buf.Data();
+  if (poison_outputs()) std::memset(*data, 0xff, bytes);  // NaN floats, -1 ints
   advise_huge_pages(*data, bytes);
   return buf;
 }

@@ -83,7 +83,7 @@ void check_tensor(Napi::Env env, const char* op, const char* name, const Napi::F
 // Checks that a per-channel vector (skipped when absent) holds C = xs[1] values, C being x's channels.
 void check_channels(Napi::Env env, const char* op, const char* name, const Napi::Float32Array& v, const Shape& xs);
 
-// A new Float32Array of n floats owned by V8 (zero-filled by the allocator; kernels overwrite it).
+// A new Float32Array of n floats owned by V8, not zero-filled: the kernel must write every element.
 Napi::Float32Array new_f32(Napi::Env env, int64_t n, float** data);
 // A new Int32Array of n ints, likewise.
 Napi::Int32Array new_i32(Napi::Env env, int64_t n, int32_t** data);

@@ -1,4 +1,6 @@
 // Persistent worker threads woken per parallel region; static contiguous chunks (see thread_pool.h).
+// One pool per process: callers on several threads (the JS thread, Node worker threads, async calls)
+// take turns, one region at a time, so each region keeps the same chunks and the same results.
 #include "core/thread_pool.h"
 
 #include <algorithm>
@@ -26,7 +28,9 @@ class ThreadPool {
 
   int size() const { return num_threads_; }
 
+  // Waits for a region running on another thread (a Node worker thread or an async call) to finish.
   void resize(int n) {
+    std::lock_guard<std::mutex> region(region_mutex_);
     n = std::clamp(n, 1, 256);
     if (n == num_threads_) return;
     stop_workers();

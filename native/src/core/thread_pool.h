@@ -8,7 +8,8 @@ namespace nodulab {
 
 // Number of threads kernels use (>= 1). Default: NODULAB_NUM_THREADS or the hardware concurrency.
 int get_num_threads();
-// Sets the thread count (clamped to [1, 256]). Not to be called from inside a parallel region.
+// Sets the thread count (clamped to [1, 256]); waits for a region running on another thread. Not to be
+// called from inside a parallel region.
 void set_num_threads(int n);
 
 // Splits [0, n) into at most get_num_threads() contiguous chunks of at least `grain` items and runs

@@ -1,6 +1,7 @@
-// ModulePredictor: a model running in-process (eval mode, no graph) behind the Predictor interface.
+// ModulePredictor: a model running in-process (eval mode, no graph) behind the Predictor interface;
+// nodulab's models run on a worker thread (Model.forwardAsync), so predict() never blocks the event loop.
 import { Tensor, noGrad, yieldToEventLoop } from '@nodulab/tensor';
-import type { Module } from '@nodulab/nn';
+import { isModel, Module } from '@nodulab/nn';
 import type { ModelInfo } from './model_info';
 import type { Predictor } from './predictor';
 
@@ -12,14 +13,21 @@ export class ModulePredictor implements Predictor {
     readonly info: ModelInfo,
   ) {}
 
-  /** Logits of x: (N,C,D,H,W) in network units; yields to the event loop after the batch. */
+  /**
+   * Logits of x: (N,C,D,H,W) in network units. A nodulab model (NoduleNet3D, ResNet3D, UNet3D) runs on
+   * its worker thread (`forwardAsync`, bit-identical to `forward`); any other module runs here and
+   * yields to the event loop after the batch.
+   */
   async predict(x: Tensor): Promise<Tensor> {
     this.model.eval();
+    if (isModel(this.model)) return this.model.forwardAsync(x);
     const y = noGrad(() => this.model.forward(x));
     await yieldToEventLoop();
     return y;
   }
 
-  /** Nothing to free: the weights live in JS memory. */
-  async release(): Promise<void> {}
+  /** Stops the model's worker thread, if it has one; the weights stay in JS memory. */
+  async release(): Promise<void> {
+    if (isModel(this.model)) await this.model.closeWorker();
+  }
 }

@@ -32,5 +32,6 @@ export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';
 export { processAlive } from './io/process_alive';
 export * from './io/output_lock';
 export { yieldToEventLoop } from './io/yield';
+export { startModuleWorker } from './io/worker_thread';
 export { MAX_JSON_DEPTH, checkJsonDepth, jsonValueDepth, parseJsonBounded } from './io/json_depth';
 export { configHash } from './io/config_hash';

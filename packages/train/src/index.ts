@@ -16,3 +16,4 @@ export * from './train';
 export * from './load_run';
 export { DivergenceError } from './divergence';
 export { repairBest } from './best_repair';
+export * from './step_runner';

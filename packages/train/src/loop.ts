@@ -1,6 +1,7 @@
 // The one training loop every objective runs: per stage a DataLoader (seeded batch order, seeded
 // augmentation into one or two views, optional prefetch); per step forward/backward/step with optional
-// clipping, a divergence check and a yield to the event loop; per epoch the schedule, validation, best
+// clipping, a divergence check and a yield to the event loop (forward, loss and backward on a worker
+// thread unless the run asks for the calling thread: see step_runner); per epoch the schedule, validation, best
 // selection, an atomic checkpoint and log records.
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
@@ -14,6 +15,7 @@ import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './ru
 import { rngState } from './seeds';
 import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
+import type { StepRunner } from './step_runner';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
@@ -71,6 +73,8 @@ export interface LoopContext {
   signal?: AbortSignal;
   /** When this call started and the counters then, for samples/s and ETA. */
   session: { start: number; step0: number; samples0: number };
+  /** Where each step's forward, loss and backward run (this thread or a worker thread). */
+  steps: StepRunner;
 }
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */
@@ -236,13 +240,10 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      objective.trainMode(net);
-      net.model.zeroGrad();
-      const out = objective.step(net, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
-      const loss = out.loss.item();
+      const out = await ctx.steps.step(stageIndex, objective, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
+      const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
       if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));
-      out.loss.backward();
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
       optimizer.step();
       counters.globalStep += 1;
@@ -250,7 +251,7 @@ async function runEpochs(
       lossSum += loss * b.labels.length;
       seen += b.labels.length;
       if (out.logits) {
-        const l = out.logits.data;
+        const l = out.logits;
         for (let i = 0; i < b.labels.length; i++) if ((l[2 * i + 1] > l[2 * i] ? 1 : 0) === b.labels[i]) correct++;
       }
       const r = rate();

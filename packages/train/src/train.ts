@@ -14,6 +14,7 @@ import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
 import { buildNet } from './model';
 import { BestState, JsonlLog, readTrainState, runPaths, writeJson } from './run_files';
 import { planStages } from './stages';
+import { inlineStepRunner, StepRunner, workerStepRunner } from './step_runner';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -32,6 +33,12 @@ export interface TrainOptions {
    * 0: on the training thread). Results are byte-identical either way.
    */
   prefetch?: number;
+  /**
+   * Where each step's forward, loss and backward run: 'worker' (default) a worker thread sharing the
+   * model's memory, so the event loop stays free during the step; 'main' this thread (the step blocks
+   * it). The optimizer runs on this thread either way. Results are bit-identical either way.
+   */
+  stepThread?: 'worker' | 'main';
 }
 
 /** What a run did. Also saved as summary.json. */
@@ -173,6 +180,13 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
   if (!resuming) writeJson(paths.config, cfg);
   const log = new JsonlLog(paths.log);
   const start = Date.now();
+  let steps: StepRunner;
+  try {
+    steps = options.stepThread === 'main' ? inlineStepRunner(net) : await workerStepRunner(net, cfg);
+  } catch (e) {
+    log.close();
+    throw e;
+  }
   const ctx: LoopContext = {
     config: cfg,
     net,
@@ -187,6 +201,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
     onProgress: options.onProgress,
     signal: options.signal,
     session: { start, step0: counters.globalStep, samples0: counters.samplesSeen },
+    steps,
   };
   let status: RunSummary['status'] = 'completed';
   try {
@@ -239,6 +254,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
     writeJson(paths.summary, summary);
     return summary;
   } finally {
+    await steps.close();
     log.close();
   }
 }

@@ -7,7 +7,9 @@ import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 import { checkPositiveInt } from '../check';
 import { checkVolume, ModelInitOptions } from './common';
 import type { ProjectionHead } from './projection_head';
-import type { ModelKind } from './factory';
+import type { ModelKind, ModelSpec } from './factory';
+import { ModelWorker, nnWorkerModule } from '../worker/model_worker';
+import type { ForwardRequest, TensorMessage } from '../worker/forward_tasks';
 
 /** What a model predicts: one class per volume, or one class per voxel. */
 export type ModelTask = 'classification' | 'segmentation';
@@ -55,6 +57,12 @@ export abstract class Model extends Module {
   abstract readonly featureLayer: string;
   readonly inChannels: number;
   readonly numClasses: number;
+  /** The constructor options without the initialization (generator, seed): with `kind`, the spec. */
+  private readonly specOptions: Record<string, unknown>;
+  /** The worker thread of forwardAsync, started by its first call. */
+  private asyncWorker: Promise<ModelWorker> | null = null;
+  /** A worker set by {@link attachWorker}, used instead of the model's own. */
+  private attachedWorker: Promise<ModelWorker> | null = null;
 
   /**
    * Checks the channel options; `minInputSize` is the smallest D, H, W the model accepts
@@ -67,6 +75,13 @@ export abstract class Model extends Module {
     super();
     this.inChannels = checkPositiveInt(this.constructor.name, 'inChannels', options.inChannels ?? 1);
     this.numClasses = checkPositiveInt(this.constructor.name, 'numClasses', options.numClasses ?? 2);
+    const { generator: _g, seed: _s, ...rest } = options;
+    this.specOptions = rest as Record<string, unknown>;
+  }
+
+  /** The model's {@link ModelSpec}: kind and constructor options (without generator or seed). */
+  get spec(): ModelSpec {
+    return { kind: this.kind, options: { ...this.specOptions } } as ModelSpec;
   }
 
   /**
@@ -105,6 +120,52 @@ export abstract class Model extends Module {
   /** The projection head's output (N, projectionDim) for contrastive losses; throws without a projector. */
   project(x: Tensor): Tensor {
     return this.forwardTo(x, 'projection');
+  }
+
+  /**
+   * The forward pass up to `output` (default 'logits') on a worker thread, without blocking the event
+   * loop: like `noGrad(() => forwardTo(x, output))`, and bit-identical to it (same kernels, same thread
+   * count), in this model's current mode. The worker holds a replica sharing this model's weights and
+   * buffers (they move to shared memory on the first call); forward hooks and Dropout masks are the
+   * replica's, not this model's. Do not change the weights while a call is in flight.
+   * Call {@link closeWorker} when done (an idle worker does not keep the process alive).
+   */
+  async forwardAsync(x: Tensor, output: ModelOutput = 'logits'): Promise<Tensor> {
+    this.checkInput(x);
+    this.checkOutput(output);
+    const worker = await (this.attachedWorker ?? this.ownWorker());
+    const data = x.data.slice();
+    const req: ForwardRequest = { x: { data, shape: [...x.shape] }, output, training: this.training };
+    const y = await worker.run<TensorMessage>('forward', req, [data.buffer]);
+    return new Tensor(y.data, y.shape);
+  }
+
+  /** Stops the worker thread of {@link forwardAsync}, if one was started (it also stops after 10 s idle). */
+  async closeWorker(): Promise<void> {
+    const w = this.asyncWorker;
+    this.asyncWorker = null;
+    if (w) await (await w).close();
+  }
+
+  /**
+   * Routes {@link forwardAsync} to `worker` (e.g. a training run's worker, whose tasks include nn's
+   * 'forward' on a replica sharing this model's memory), or back to the model's own worker with null.
+   */
+  attachWorker(worker: ModelWorker | null): void {
+    this.attachedWorker = worker && Promise.resolve(worker);
+  }
+
+  private ownWorker(): Promise<ModelWorker> {
+    this.asyncWorker ??= ModelWorker.start(this, {
+      tasksModule: nnWorkerModule('forward_tasks'),
+      setup: this.spec,
+      idleTimeoutMs: 10_000,
+      onIdleClose: () => (this.asyncWorker = null),
+    }).catch((e: Error) => {
+      this.asyncWorker = null; // a thread that failed to start is tried again at the next call
+      throw e;
+    });
+    return this.asyncWorker;
   }
 
   /** Describes the eval-mode forward pass up to `output` to an exporter's tracer (the same {@link forwardWith}). */

@@ -1,0 +1,48 @@
+// Parameters and buffers in shared memory: a module's tensors moved onto SharedArrayBuffers, and a
+// replica in a worker thread that adopts them, so both threads see one copy of the weights.
+import type { Module } from '../module';
+
+/** Shared memory of a module's state, by dotted name (parameters and buffers, as in `stateDict`). */
+export type SharedState = Record<string, SharedArrayBuffer>;
+
+function namedState(m: Module): [string, { data: Float32Array }][] {
+  return [...m.namedParameters(), ...m.namedBuffers()];
+}
+
+/**
+ * Moves every parameter and buffer of `m` onto a SharedArrayBuffer (copying the values once; tensors
+ * already shared stay where they are) and returns the buffers by name. The Tensor objects stay the
+ * same, so optimizers and hooks holding them keep working; only `.data` is a new view.
+ */
+export function shareState(m: Module): SharedState {
+  const out: SharedState = {};
+  for (const [name, t] of namedState(m)) {
+    if (!(t.data.buffer instanceof SharedArrayBuffer) || t.data.byteOffset !== 0) {
+      const view = new Float32Array(new SharedArrayBuffer(t.data.byteLength));
+      view.set(t.data);
+      (t as { data: Float32Array }).data = view;
+    }
+    out[name] = t.data.buffer as SharedArrayBuffer;
+  }
+  return out;
+}
+
+/**
+ * Points every parameter and buffer of `m` (a replica built like the module that shared `state`) at
+ * the shared memory. Throws, naming the tensor, when the two modules do not have the same state.
+ */
+export function adoptState(m: Module, state: SharedState): void {
+  const own = namedState(m);
+  const names = new Set(own.map(([n]) => n));
+  const extra = Object.keys(state).filter((n) => !names.has(n));
+  if (extra.length) throw new Error(`adoptState: the replica has no tensor "${extra[0]}"`);
+  for (const [name, t] of own) {
+    const buf = state[name];
+    if (!buf) throw new Error(`adoptState: no shared memory for "${name}"`);
+    if (buf.byteLength !== t.data.byteLength)
+      throw new Error(
+        `adoptState: "${name}" has ${t.data.length} elements but its shared memory ${buf.byteLength / 4}`,
+      );
+    (t as { data: Float32Array }).data = new Float32Array(buf);
+  }
+}

@@ -1,0 +1,65 @@
+// The worker side of a training step off the main thread: the run's net rebuilt from its config (same
+// architecture and generators), the stages' objectives, and the task 'step': forward, loss, backward,
+// gradients written into the shared gradient buffers. The optimizer runs on the main thread. The model's
+// forwardAsync (validation) runs here too, through nn's 'forward' task.
+import { Tensor } from '@nodulab/tensor';
+import { forwardTask } from '@nodulab/nn';
+import type { TensorMessage, WorkerTask } from '@nodulab/nn';
+import type { RunConfig } from './config';
+import { buildNet } from './model';
+import { planStages } from './stages';
+
+/** What the worker is built from: the resolved run config and one gradient buffer per model parameter. */
+export interface StepWorkerSetup {
+  config: RunConfig;
+  grads: SharedArrayBuffer[];
+}
+
+/** A batch of one step, as it crosses threads. */
+export interface StepRequest {
+  stage: number;
+  x1: TensorMessage;
+  x2: TensorMessage | null;
+  labels: Int32Array;
+}
+
+/**
+ * What a step computed: the loss; the logits of view 1 (classifying objectives); which parameters got a
+ * gradient (written to their shared buffer). A non-finite loss skips backward (no gradient is written).
+ */
+export interface StepReply {
+  loss: number;
+  logits: Float32Array | null;
+  hasGrad: boolean[];
+}
+
+const tensor = (m: TensorMessage) => new Tensor(m.data, m.shape);
+
+/** Builds the replica net, the 'step' task (see {@link StepReply}) and nn's 'forward' (validation). */
+export function createWorkerTasks(setup: unknown) {
+  const { config, grads } = setup as StepWorkerSetup;
+  const net = buildNet(config);
+  const stages = planStages(config);
+  const params = net.model.parameters();
+  const gradViews = grads.map((g) => new Float32Array(g));
+  const step: WorkerTask = (payload) => {
+    const req = payload as StepRequest;
+    const objective = stages[req.stage].objective;
+    objective.trainMode(net);
+    net.model.zeroGrad();
+    const out = objective.step(net, { x1: tensor(req.x1), x2: req.x2 && tensor(req.x2), labels: req.labels });
+    const loss = out.loss.item();
+    const hasGrad = params.map(() => false);
+    if (Number.isFinite(loss)) {
+      out.loss.backward();
+      params.forEach((p, i) => {
+        if (!p.grad) return;
+        gradViews[i].set(p.grad.data);
+        hasGrad[i] = true;
+      });
+    }
+    const reply: StepReply = { loss, logits: out.logits ? out.logits.data.slice() : null, hasGrad };
+    return { value: reply };
+  };
+  return { model: net.model, tasks: { step, forward: forwardTask(net.model) } };
+}
