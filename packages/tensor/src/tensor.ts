@@ -190,6 +190,21 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Points this CPU tensor at `data` (the same number of elements) in place, like PyTorch's `set_`: the
+   * object stays, so optimizers and hooks holding it see the new storage (e.g. shared memory).
+   */
+  set_(data: Float32Array): this {
+    if (this.where !== 'cpu')
+      throw new Error(`Tensor.set_: the tensor of shape [${this.shape.join(', ')}] is on ${this.where}, not the CPU`);
+    if (data.length !== this.count)
+      throw new Error(
+        `Tensor.set_: ${data.length} elements do not fill shape [${this.shape.join(', ')}] (needs ${this.count})`,
+      );
+    this.hostData = data;
+    return this;
+  }
+
   /** Frees device memory now (the tensor keeps its shape but no elements); a no-op on the CPU. */
   private release(): void {
     const handle = this.deviceHandle;

@@ -70,6 +70,16 @@ describe('this machine', () => {
   });
 });
 
+describe('Tensor.set_', () => {
+  it('points a CPU tensor at new storage in place, keeping the object, and checks the element count', () => {
+    const t = new Tensor(Float32Array.from([1, 2, 3, 4]), [2, 2]);
+    const storage = Float32Array.from([5, 6, 7, 8]);
+    expect(t.set_(storage)).toBe(t);
+    expect(t.data).toBe(storage);
+    expect(() => t.set_(new Float32Array(3))).toThrow(/Tensor.set_: 3 elements do not fill shape \[2, 2\] \(needs 4\)/);
+  });
+});
+
 describe('tensor bookkeeping over a simulated device memory', () => {
   let sim: ReturnType<typeof installSimulatedDevice>;
   beforeEach(() => (sim = installSimulatedDevice(1)));

@@ -1,11 +1,12 @@
 // Parameters and buffers in shared memory: a module's tensors moved onto SharedArrayBuffers, and a
 // replica in a worker thread that adopts them, so both threads see one copy of the weights.
+import type { Tensor } from '@nodulab/tensor';
 import type { Module } from '../module';
 
 /** Shared memory of a module's state, by dotted name (parameters and buffers, as in `stateDict`). */
 export type SharedState = Record<string, SharedArrayBuffer>;
 
-function namedState(m: Module): [string, { data: Float32Array }][] {
+function namedState(m: Module): [string, Tensor][] {
   return [...m.namedParameters(), ...m.namedBuffers()];
 }
 
@@ -20,7 +21,7 @@ export function shareState(m: Module): SharedState {
     if (!(t.data.buffer instanceof SharedArrayBuffer) || t.data.byteOffset !== 0) {
       const view = new Float32Array(new SharedArrayBuffer(t.data.byteLength));
       view.set(t.data);
-      (t as { data: Float32Array }).data = view;
+      t.set_(view);
     }
     out[name] = t.data.buffer as SharedArrayBuffer;
   }
@@ -43,6 +44,6 @@ export function adoptState(m: Module, state: SharedState): void {
       throw new Error(
         `adoptState: "${name}" has ${t.data.length} elements but its shared memory ${buf.byteLength / 4}`,
       );
-    (t as { data: Float32Array }).data = new Float32Array(buf);
+    t.set_(new Float32Array(buf));
   }
 }
