@@ -19,7 +19,7 @@ describe('nodulab study learnability --quick', () => {
     const r = await run(['study', 'learnability', '--quick', '--threads', '2', '--out', out]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/vs class separation \(full budget\)\nloss +separation 0\.5 +separation 1/);
+    expect(r.stdout).toMatch(/vs class separation \(full budget\)\nloss +separation 0\.5 +separation 1\.5/);
     expect(r.stdout).toMatch(/race \(CE, validation AUROC >= 0\.9\): shortcut \(diameter\) alone at epoch/);
     expect(fs.readdirSync(out).sort()).toEqual(['learnability.json', 'metrics.json', 'report.html', 'runs']);
 
@@ -28,7 +28,7 @@ describe('nodulab study learnability --quick', () => {
     expect(m.runs).toHaveLength(9);
     expect(m.race.map((c: { task: string }) => c.task)).toEqual(['shortcut', 'core']);
     for (const loss of ['ce', 'supcon', 'simclr']) {
-      for (const s of ['0.5', '1']) {
+      for (const s of ['0.5', '1.5']) {
         const a = m.bySeparation[loss][s];
         const run1 = m.runs.find((x: { loss: string; separation: number; budget: number }) => {
           return x.loss === loss && String(x.separation) === s && x.budget === 1;
@@ -39,7 +39,7 @@ describe('nodulab study learnability --quick', () => {
       // Half the budget trains half the epochs of the stage the budget scales.
       const [half, full] = [0.5, 1].map((b) =>
         m.runs.find((x: { loss: string; separation: number; budget: number }) => {
-          return x.loss === loss && x.separation === 1 && x.budget === b;
+          return x.loss === loss && x.separation === 1.5 && x.budget === b;
         }),
       );
       expect(half.epochs).toBe(Math.max(1, Math.round(full.epochs / 2)));
