@@ -91,8 +91,11 @@ function torchTimings() {
   if (args.noTorch) return { note: 'skipped (--no-torch)' };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { note: 'PyTorch not found (apt-get install -y python3-torch)' };
+  // PyTorch held to the ISA nodulab runs (bench_models.js torchIsaEnv), e.g. under NODULAB_ISA=avx2.
+  const env = require('./bench_models').torchIsaEnv(require('@nodulab/tensor').native.getIsa().active);
   const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'torch_bench.py'), String(THREADS), String(RUNS)], {
     encoding: 'utf8',
+    env,
   });
   if (r.status !== 0) return { note: `torch_bench.py failed: ${r.stderr.slice(-500)}` };
   const out = {};
@@ -187,7 +190,8 @@ function main() {
       ? `FMA peak (measured, ${isa.active}, ${peakInfo.accumulators} accumulators x ${THREADS} threads): ${peak.toFixed(0)} GFLOP/s by CPU time (${peakInfo.wallGflops.toFixed(0)} by wall time)`
       : 'FMA peak: n/a (native/build/nodulab_bench missing)',
   );
-  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run)' : torch.note}`);
+  const capped = isa.active === 'avx512' ? '' : `, held to ${isa.active} (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA)`;
+  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run' + capped + ')' : torch.note}`);
   const header = ['case', 'nodulab ms', 'cpu ms', 'GFLOP/s', '% peak', 'torch ms', 'cpu ms', 'torch/nodulab', '(cpu)'];
   const table = rows.map((r) => {
     const gflops = r.flop / r.ms / 1e6;

@@ -15,9 +15,25 @@ const MODEL_CASES = [
 const SCALING_SIZES = [32, 64, 96];
 const SCALING_BATCHES = [1, 8, 32];
 
+/**
+ * The environment that holds PyTorch to the vector ISA nodulab runs (NODULAB_ISA or the best detected),
+ * so a ratio compares like with like: ATen's kernels (ATEN_CPU_CAPABILITY) and oneDNN's
+ * (ONEDNN_MAX_CPU_ISA; DNNL_ for older builds). Nothing is capped for avx512.
+ */
+function torchIsaEnv(isa) {
+  const caps = { avx2: ['avx2', 'AVX2'], scalar: ['default', 'SSE41'] }[isa];
+  if (!caps) return process.env;
+  return { ...process.env, ATEN_CPU_CAPABILITY: caps[0], ONEDNN_MAX_CPU_ISA: caps[1], DNNL_MAX_CPU_ISA: caps[1] };
+}
+
+function activeIsa() {
+  return require('@nodulab/tensor').native.getIsa().active;
+}
+
 /** Runs one child; returns {ms, maxRssMb} or {error}. */
 function runChild(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: __dirname });
+  const env = cmd === process.execPath ? process.env : torchIsaEnv(activeIsa());
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: __dirname, env });
   if (r.status !== 0) {
     const why = (r.stderr || '').trim().split('\n').pop() || (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
     return { error: why };
@@ -112,4 +128,4 @@ function parseGrid(s) {
   return { sizes: list(m[1]), batches: list(m[2]) };
 }
 
-module.exports = { modelSection, scalingSection, parseGrid, MODEL_CASES };
+module.exports = { modelSection, scalingSection, parseGrid, torchIsaEnv, MODEL_CASES };
