@@ -59,14 +59,18 @@ function fmt(r, key, digits = 1) {
 }
 
 function printTable(title, rows, label) {
-  const header = ['case', 'nodulab ms', 'nodulab MB', 'torch ms', 'torch MB', 'torch/nodulab'];
+  const header = ['case', 'nodulab ms', 'cpu ms', 'MB', 'torch ms', 'cpu ms', 'MB', 'torch/nodulab', '(cpu)'];
+  const both = (r) => r.torch && !r.torch.error && !r.nodulab.error;
   const cells = rows.map((r) => [
     label(r),
     fmt(r.nodulab, 'ms'),
+    fmt(r.nodulab, 'cpuMs'),
     fmt(r.nodulab, 'maxRssMb', 0),
     fmt(r.torch, 'ms'),
+    fmt(r.torch, 'cpuMs'),
     fmt(r.torch, 'maxRssMb', 0),
-    r.torch && !r.torch.error && !r.nodulab.error ? (r.torch.ms / r.nodulab.ms).toFixed(2) : '-',
+    both(r) ? (r.torch.ms / r.nodulab.ms).toFixed(2) : '-',
+    both(r) ? (r.torch.cpuMs / r.nodulab.cpuMs).toFixed(2) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
@@ -85,7 +89,7 @@ function modelSection({ threads, runs, torch }) {
     ...measure(model, size, batch, threads, runs, torch),
   }));
   printTable(
-    `Training steps (SGD momentum; median of ${runs}; peak RSS of a fresh process per case; ${threads} threads)`,
+    `Training steps (SGD momentum; median of ${runs}; MB: peak RSS of a fresh process per case; ${threads} threads)`,
     rows,
     (r) => r.label,
   );
@@ -100,16 +104,18 @@ function scalingSection({ threads, runs, torch, sizes = SCALING_SIZES, batches =
   const rows = [];
   for (const size of sizes)
     for (const batch of batches) rows.push(measure('nodulenet3d', size, batch, threads, runs, torch));
-  printTable(`Scaling: NoduleNet3D training step, size^3 x batch (median of ${runs}; ${threads} threads)`, rows, (r) =>
-    `${r.size}^3 b${r.batch}`.padEnd(9),
+  printTable(
+    `Scaling: NoduleNet3D training step, size^3 x batch (median of ${runs}; MB: peak RSS; ${threads} threads)`,
+    rows,
+    (r) => `${r.size}^3 b${r.batch}`.padEnd(9),
   );
-  // Time per voxel, relative to the smallest working set that ran: 1.0 = linear in voxels x batch.
+  // CPU time per voxel, relative to the smallest working set that ran: 1.0 = linear in voxels x batch.
   const ok = rows.filter((r) => !r.nodulab.error);
   if (ok.length) {
-    const perVox = (r, side) => r[side].ms / (r.batch * r.size ** 3);
+    const perVox = (r, side) => r[side].cpuMs / (r.batch * r.size ** 3);
     const base = perVox(ok[0], 'nodulab');
     const tb = ok[0].torch && !ok[0].torch.error ? perVox(ok[0], 'torch') : null;
-    console.log(`time per voxel relative to ${ok[0].size}^3 b${ok[0].batch} (1.00 = linear in voxels x batch):`);
+    console.log(`CPU time per voxel relative to ${ok[0].size}^3 b${ok[0].batch} (1.00 = linear in voxels x batch):`);
     for (const r of ok)
       console.log(
         `  ${`${r.size}^3 b${r.batch}`.padEnd(9)} nodulab ${(perVox(r, 'nodulab') / base).toFixed(2)}` +

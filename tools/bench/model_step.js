@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One model's training step timed in a fresh process, so its peak resident memory is its own:
 //   node tools/bench/model_step.js <nodulenet3d|resnet3d10|unet3d> <size> <batch> [threads (2)] [runs (5)]
-// prints {"ms": median ms per step, "maxRssMb": peak RSS of this process}. The step: zero grads, forward,
+// prints {"ms": median ms per step, "cpuMs": median process CPU ms per step, "maxRssMb": peak RSS of this
+// process}. The step: zero grads, forward,
 // loss, backward, SGD (momentum 0.9). Classifiers take cross-entropy on random labels; UNet3D takes a
 // per-voxel MSE against a random one-hot mask (a loss of negligible cost beside the convolutions).
 // tools/bench/torch_models.py does the same work in PyTorch.
@@ -48,15 +49,20 @@ function main(argv) {
   require('@nodulab/tensor').setNumThreads(threads);
   const step = makeStep(name, size, batch);
   step(); // warm-up: first-touch of every buffer, packed weights
-  const times = [];
+  const times = [],
+    cpu = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     step();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e3);
   }
-  times.sort((a, b) => a - b);
-  const ms = times[Math.floor(times.length / 2)];
-  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  const median = (v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  console.log(
+    JSON.stringify({ ms: median(times), cpuMs: median(cpu), maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
 }
 
 if (require.main === module) {

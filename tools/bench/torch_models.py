@@ -3,13 +3,15 @@
 
     /usr/bin/python3 tools/bench/torch_models.py <nodulenet3d|resnet3d10|unet3d> <size> <batch> [threads] [runs]
 
-prints {"ms": median ms per step, "maxRssMb": peak RSS of this process}. The models mirror
+prints {"ms": median ms per step, "cpuMs": median process CPU ms per step, "maxRssMb": peak RSS of this process}. The models mirror
 packages/nn/src/models (ResNet3D-10: widths 16/32/64/128, one BasicBlock per stage; UNet3D: base 8,
 two levels, ConvTranspose3d(k2, s2) up, skips concatenated); the loss and optimizer match model_step.js.
 """
 import json
 import resource
+import statistics
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -115,8 +117,16 @@ def main(argv):
     if name not in MODELS:
         sys.exit(f"torch_models.py: model must be one of {', '.join(MODELS)}, got {name}")
     torch.set_num_threads(threads)
-    ms = median_ms(make_step(name, size, batch), runs, warmup=1)
-    print(json.dumps({"ms": ms, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    step, cpu = make_step(name, size, batch), []
+
+    def timed_step():
+        c0 = time.process_time()
+        step()
+        cpu.append((time.process_time() - c0) * 1e3)
+
+    ms = median_ms(timed_step, runs, warmup=1)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ms": ms, "cpuMs": statistics.median(cpu[1:]), "maxRssMb": rss}))
 
 
 if __name__ == "__main__":
