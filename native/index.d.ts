@@ -106,6 +106,30 @@ declare namespace nodulab {
       withBias: boolean,
       backend?: Backend,
     ): { dw: Float32Array; db: Float32Array | null };
+    /**
+     * Inference only (synchronous): maxpool(relu(batchNorm(conv(x, w) + b))) with the BatchNorm's running
+     * statistics folded into the conv; no pool when poolKernel is null. Returns y (N,Co,pooled D,H,W).
+     * @throws on bad shapes, per-channel lengths other than Co, eps < 0 or a bad pooling window
+     */
+    conv3dBnReluMaxPoolInfer(
+      x: Float32Array,
+      xShape: Shape5,
+      w: Float32Array,
+      wShape: Shape5,
+      b: Float32Array | null,
+      mean: Float32Array,
+      variance: Float32Array,
+      gamma: Float32Array | null,
+      beta: Float32Array | null,
+      eps: number,
+      stride: Triple,
+      padding: Triple,
+      dilation: Triple,
+      poolKernel: Triple | null,
+      poolStride: Triple,
+      poolPadding: Triple,
+      backend?: Backend,
+    ): Float32Array;
 
     // ---- matmul: row-major C (M,N) = op(A) op(B); op transposes when the flag is set ----------------
     matmul(

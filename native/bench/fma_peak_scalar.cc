@@ -3,5 +3,5 @@
 #include "core/simd_traits.h"
 
 namespace nodulab::bench {
-double fma_loop_scalar(int64_t iters) { return fma_loop<VecScalar>(iters); }
+double fma_loop_scalar(int64_t iters) { return fma_loop<VecScalar, kFmaAccScalar>(iters); }
 }  // namespace nodulab::bench

@@ -2,8 +2,12 @@
 // `npm run bench`: nodulab's speed measured side by side with PyTorch CPU in one run.
 // Prints, for each NoduleNet3D conv layer (batch 32, 32^3 input) and for the full training step:
 // median ms, GFLOP/s, fraction of this machine's FMA peak, PyTorch's median ms and the ratio
-// (PyTorch ms / nodulab ms; > 1 means nodulab is faster). Options: --threads N (2), --runs N (7),
-// --json FILE (also write the results as JSON), --no-torch.
+// (PyTorch ms / nodulab ms; > 1 means nodulab is faster); then ResNet3D-10 and UNet3D training steps
+// (bench_models.js). Options: --threads N (2), --runs N (7), --json FILE (also write the results as
+// JSON), --no-torch, --no-models, --scaling (NoduleNet3D at 32^3, 64^3, 96^3 x batch 1, 8, 32: time and
+// peak RSS per step beside PyTorch; minutes), --scaling-grid 32,64x1,8 (a smaller grid).
+// "cpu ms" is the process's CPU time per call (all threads): on a shared machine, where other processes
+// take turns on the cores, it is what the work costs when it has the cores; "% peak" is measured by it.
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -31,7 +35,13 @@ function parseArgs(argv) {
       out[a.slice(2)] = v;
     } else if (a === '--json') out.json = argv[++i];
     else if (a === '--no-torch') out.noTorch = true;
-    else fail(`unknown option ${a} (expected --threads N, --runs N, --json FILE, --no-torch)`);
+    else if (a === '--no-models') out.noModels = true;
+    else if (a === '--scaling') out.scaling = true;
+    else if (a === '--scaling-grid') out.scalingGrid = argv[++i];
+    else
+      fail(
+        `unknown option ${a} (expected --threads N, --runs N, --json FILE, --no-torch, --no-models, --scaling, --scaling-grid SxB)`,
+      );
   }
   return out;
 }
@@ -41,27 +51,35 @@ function fail(msg) {
   process.exit(2);
 }
 
-function medianMs(fn, runs = RUNS, warmup = 2) {
+/** Median wall ms and median process CPU ms (user + system, all threads) of `runs` calls after `warmup`. */
+function timed(fn, runs = RUNS, warmup = 2) {
   for (let i = 0; i < warmup; i++) fn();
-  const times = [];
+  const times = [],
+    cpu = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e3);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  return { ms: median(times), cpuMs: median(cpu) };
 }
 
-/** FMA peak of this machine (GFLOP/s at THREADS threads), measured by the native bench driver. */
-function fmaPeakGflops() {
+/**
+ * FMA peak of this machine (GFLOP/s at THREADS threads) for the ISA the kernels run (`isa`), measured by
+ * the native bench driver: {gflops} rated by each thread's CPU time, {wallGflops} by wall time.
+ */
+function fmaPeakGflops(isa) {
   const exe = path.join(ROOT, 'native', 'build', 'nodulab_bench');
   if (!fs.existsSync(exe)) return null;
-  const r = spawnSync(exe, ['--peak', '--threads', String(THREADS)], { encoding: 'utf8' });
+  const r = spawnSync(exe, ['--peak', '--threads', String(THREADS), '--isa', isa], { encoding: 'utf8' });
   for (const line of (r.stdout || '').split('\n')) {
     try {
       const j = JSON.parse(line);
-      if (j.bench === 'fma_peak') return j.gflops;
+      if (j.bench === 'fma_peak') return { gflops: j.gflops, wallGflops: j.wall_gflops, accumulators: j.accumulators };
     } catch {
       /* not a JSON line */
     }
@@ -73,14 +91,18 @@ function torchTimings() {
   if (args.noTorch) return { note: 'skipped (--no-torch)' };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { note: 'PyTorch not found (apt-get install -y python3-torch)' };
+  // PyTorch held to the ISA nodulab runs (bench_models.js torchIsaEnv), e.g. under NODULAB_ISA=avx2.
+  const env = require('./bench_models').torchIsaEnv(require('@nodulab/tensor').native.getIsa().active);
   const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'torch_bench.py'), String(THREADS), String(RUNS)], {
     encoding: 'utf8',
+    env,
   });
   if (r.status !== 0) return { note: `torch_bench.py failed: ${r.stderr.slice(-500)}` };
   const out = {};
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const j = JSON.parse(line);
     out[j.name] = j.ms ?? j.version;
+    if (j.cpu_ms !== undefined) out[`${j.name}.cpu`] = j.cpu_ms;
   }
   return out;
 }
@@ -125,15 +147,15 @@ function main() {
       w = T.randn(wShape, g).data;
     const one = [1, 1, 1];
     const flop = 2 * BATCH * co * s * s * s * ci * 27;
-    const fwd = medianMs(() => native.conv3d(x, xShape, w, wShape, null, one, one, one));
+    const fwd = timed(() => native.conv3d(x, xShape, w, wShape, null, one, one, one));
     const dy = T.randn([BATCH, co, s, s, s], g).data;
     const yShape = [BATCH, co, s, s, s];
-    const bwd = medianMs(() => {
+    const bwd = timed(() => {
       native.conv3dBackpropFilter(x, xShape, dy, yShape, wShape, one, one, one, false);
       if (ci > 1) native.conv3dBackpropInput(dy, yShape, w, wShape, xShape, one, one, one);
     });
-    rows.push({ name: `${name}.forward`, ms: fwd, flop });
-    rows.push({ name: `${name}.backward`, ms: bwd, flop: ci > 1 ? 2 * flop : flop });
+    rows.push({ name: `${name}.forward`, ...fwd, flop });
+    rows.push({ name: `${name}.backward`, ...bwd, flop: ci > 1 ? 2 * flop : flop });
   }
 
   const model = new nn.NoduleNet3D({ seed: 0 });
@@ -145,7 +167,7 @@ function main() {
   rows.push({
     name: 'train_step',
     flop: stepFlop,
-    ms: medianMs(() => {
+    ...timed(() => {
       opt.zeroGrad();
       const loss = T.crossEntropy(model.forward(x), labels);
       loss.backward();
@@ -153,46 +175,83 @@ function main() {
     }),
   });
   model.eval();
-  rows.push({ name: 'inference', flop: convFlop, ms: medianMs(() => T.noGrad(() => model.forward(x))) });
+  rows.push({ name: 'inference', flop: convFlop, ...timed(() => T.noGrad(() => model.forward(x))) });
   onnxruntimeInference(rows, model, convFlop);
 
-  const peak = fmaPeakGflops();
-  const torch = torchTimings();
   const isa = native.getIsa();
+  const peakInfo = fmaPeakGflops(isa.active);
+  const peak = peakInfo ? peakInfo.gflops : null;
+  const torch = torchTimings();
   console.log(
     `nodulab bench — ${THREADS} threads, ISA ${isa.active}, median of ${RUNS} runs, batch ${BATCH}, 32^3 input`,
   );
   console.log(
-    `FMA peak (measured): ${peak ? peak.toFixed(0) + ' GFLOP/s' : 'n/a (native/build/nodulab_bench missing)'}`,
+    peakInfo
+      ? `FMA peak (measured, ${isa.active}, ${peakInfo.accumulators} accumulators x ${THREADS} threads): ${peak.toFixed(0)} GFLOP/s by CPU time (${peakInfo.wallGflops.toFixed(0)} by wall time)`
+      : 'FMA peak: n/a (native/build/nodulab_bench missing)',
   );
-  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run)' : torch.note}`);
-  const header = ['case', 'nodulab ms', 'GFLOP/s', '% peak', 'torch ms', 'torch/nodulab'];
+  const capped = isa.active === 'avx512' ? '' : `, held to ${isa.active} (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA)`;
+  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run' + capped + ')' : torch.note}`);
+  const header = ['case', 'nodulab ms', 'cpu ms', 'GFLOP/s', '% peak', 'torch ms', 'cpu ms', 'torch/nodulab', '(cpu)'];
   const table = rows.map((r) => {
     const gflops = r.flop / r.ms / 1e6;
+    // % of peak by CPU time: FLOPs per core-second against the peak per core.
+    const cpuRate = r.cpuMs ? r.flop / r.cpuMs / 1e6 : null;
     const t = typeof torch[r.name] === 'number' ? torch[r.name] : null;
+    const tc = typeof torch[`${r.name}.cpu`] === 'number' ? torch[`${r.name}.cpu`] : null;
     r.gflops = gflops;
-    r.peakFraction = peak ? gflops / peak : null;
+    r.peakFraction = peak && cpuRate ? cpuRate / (peak / THREADS) : null;
     r.torchMs = t;
+    r.torchCpuMs = tc;
     r.ratio = t ? t / r.ms : null;
+    r.cpuRatio = tc && r.cpuMs ? tc / r.cpuMs : null;
     return [
       r.name,
       r.ms.toFixed(1),
+      r.cpuMs ? r.cpuMs.toFixed(1) : '-',
       gflops.toFixed(1),
-      peak ? ((100 * gflops) / peak).toFixed(1) : '-',
+      r.peakFraction ? (100 * r.peakFraction).toFixed(1) : '-',
       t ? t.toFixed(1) : '-',
+      tc ? tc.toFixed(1) : '-',
       t ? (t / r.ms).toFixed(2) : '-',
+      r.cpuRatio ? r.cpuRatio.toFixed(2) : '-',
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
   for (const r of table) console.log(line(r));
+  const extra = modelsAndScaling(torch);
   if (args.json)
     fs.writeFileSync(
       args.json,
-      JSON.stringify({ threads: THREADS, runs: RUNS, isa, peakGflops: peak, torch, rows }, null, 2),
+      JSON.stringify(
+        { threads: THREADS, runs: RUNS, isa, peakGflops: peak, peak: peakInfo, torch, rows, ...extra },
+        null,
+        2,
+      ),
     );
 }
+
+// ---- whole-model training steps and the scaling table (bench_models.js) --------------------------------
+function modelsAndScaling(torch) {
+  const bm = require('./bench_models');
+  const withTorch = typeof torch['torch.version'] === 'string';
+  const runs = Math.min(RUNS, 5);
+  const out = {};
+  if (!args.noModels) out.models = bm.modelSection({ threads: THREADS, runs, torch: withTorch });
+  if (args.scaling || args.scalingGrid) {
+    let grid = {};
+    try {
+      grid = args.scalingGrid ? bm.parseGrid(args.scalingGrid) : {};
+    } catch (e) {
+      fail(e.message);
+    }
+    out.scaling = bm.scalingSection({ threads: THREADS, runs: Math.min(RUNS, 3), torch: withTorch, ...grid });
+  }
+  return out;
+}
+// ---- end whole-model training steps --------------------------------------------------------------------
 
 main();
 require('./event_loop_bench').printEventLoopBench(THREADS); // event-loop delay, sync vs async (own process)

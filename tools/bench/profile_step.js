@@ -7,7 +7,8 @@
 //   node tools/bench/profile_step.js [--threads N (2)] [--steps N (5)] [--warmup N (2)] [--eval] [--by-shape]
 //   NODULAB_NATIVE_DIR=native/build-<name>/Release node tools/bench/profile_step.js   (another build)
 // --eval profiles inference (model.eval() under noGrad) instead of the training step; --by-shape
-// splits each function's row by the first 5-D shape argument (one row per layer).
+// splits each function's row by the first 5-D shape argument (one row per layer). "cpu ms" is process CPU
+// time (all threads): on a shared machine it shows the cost of a call when it has the cores.
 'use strict';
 
 function parseArgs(argv) {
@@ -47,12 +48,15 @@ function instrument(native, byShape) {
     native[name] = function timed(...args) {
       const key = byShape ? name + shapeKey(args) : name;
       let s = stats.get(key);
-      if (!s) stats.set(key, (s = { calls: 0, ms: 0 }));
+      if (!s) stats.set(key, (s = { calls: 0, ms: 0, cpuMs: 0 }));
       const t0 = nowMs();
+      const c0 = process.cpuUsage();
       try {
         return fn.apply(this, args);
       } finally {
         s.ms += nowMs() - t0;
+        const c = process.cpuUsage(c0);
+        s.cpuMs += (c.user + c.system) / 1e3;
         s.calls += 1;
       }
     };
@@ -83,29 +87,35 @@ function main() {
   for (let i = 0; i < args.warmup; i++) step();
   const stats = instrument(T.native, args.byShape);
   const t0 = nowMs();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < args.steps; i++) step();
   const total = (nowMs() - t0) / args.steps;
+  const cu = process.cpuUsage(c0);
+  const totalCpu = (cu.user + cu.system) / 1e3 / args.steps;
 
   const rows = [...stats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms);
   const nativeMs = rows.reduce((acc, [, s]) => acc + s.ms, 0) / args.steps;
+  const nativeCpu = rows.reduce((acc, [, s]) => acc + s.cpuMs, 0) / args.steps;
   const isa = T.native.getIsa().active;
   console.log(
     `profile_step — ${args.eval ? 'inference' : 'train step'}, NoduleNet3D batch 32, 32^3, ${args.threads} threads, ISA ${isa}, mean of ${args.steps} steps`,
   );
   const w = args.byShape ? 48 : 24;
   console.log(
-    `${'native function'.padEnd(w)}${'calls/step'.padStart(11)}${'ms/step'.padStart(10)}${'% step'.padStart(8)}`,
+    `${'native function'.padEnd(w)}${'calls/step'.padStart(11)}${'ms/step'.padStart(10)}${'% step'.padStart(8)}${'cpu ms'.padStart(9)}`,
   );
   for (const [name, s] of rows) {
     const ms = s.ms / args.steps;
     console.log(
-      `${name.padEnd(w)}${(s.calls / args.steps).toFixed(1).padStart(11)}${ms.toFixed(2).padStart(10)}${((100 * ms) / total).toFixed(1).padStart(8)}`,
+      `${name.padEnd(w)}${(s.calls / args.steps).toFixed(1).padStart(11)}${ms.toFixed(2).padStart(10)}${((100 * ms) / total).toFixed(1).padStart(8)}${(s.cpuMs / args.steps).toFixed(2).padStart(9)}`,
     );
   }
   console.log(
-    `${'(outside native calls)'.padEnd(w)}${''.padStart(11)}${(total - nativeMs).toFixed(2).padStart(10)}${((100 * (total - nativeMs)) / total).toFixed(1).padStart(8)}`,
+    `${'(outside native calls)'.padEnd(w)}${''.padStart(11)}${(total - nativeMs).toFixed(2).padStart(10)}${((100 * (total - nativeMs)) / total).toFixed(1).padStart(8)}${(totalCpu - nativeCpu).toFixed(2).padStart(9)}`,
   );
-  console.log(`${'step total'.padEnd(w)}${''.padStart(11)}${total.toFixed(2).padStart(10)}`);
+  console.log(
+    `${'step total'.padEnd(w)}${''.padStart(11)}${total.toFixed(2).padStart(10)}${''.padStart(8)}${totalCpu.toFixed(2).padStart(9)}`,
+  );
 }
 
 main();

@@ -2,10 +2,12 @@
 """PyTorch CPU timings of the same work nodulab's `npm run bench` measures, as JSON lines.
 
 Run by tools/bench/bench.js with Debian's python3-torch (/usr/bin/python3). Each line:
-{"name": "<case>", "ms": <median milliseconds>, "runs": <count>}.
+{"name": "<case>", "ms": <median milliseconds>, "cpu_ms": <median process CPU ms (all threads)>, "runs": <count>}.
 """
 import json
+import statistics
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
@@ -20,11 +22,21 @@ torch.manual_seed(0)
 
 
 def timed_ms(fn):
-    return median_ms(fn, RUNS, warmup=2)
+    """(median wall ms, median process CPU ms) of RUNS calls after 2 warm-up calls."""
+    cpu = []
+
+    def with_cpu():
+        c0 = time.process_time()
+        fn()
+        cpu.append((time.process_time() - c0) * 1e3)
+
+    ms = median_ms(with_cpu, RUNS, warmup=2)
+    return ms, statistics.median(cpu[2:])
 
 
-def emit(name, ms):
-    print(json.dumps({"name": name, "ms": ms, "runs": RUNS}), flush=True)
+def emit(name, timing):
+    ms, cpu_ms = timing
+    print(json.dumps({"name": name, "ms": ms, "cpu_ms": cpu_ms, "runs": RUNS}), flush=True)
 
 
 def main():

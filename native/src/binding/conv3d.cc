@@ -1,8 +1,11 @@
 // Binding for Conv3D, Conv3DBackpropInput and Conv3DBackpropFilter: validates shapes, strides,
 // paddings and dilations from JS, then calls the registered kernel on plain pointers.
 #include <string>
+#include <vector>
 
 #include "binding/common.h"
+#include "binding/pool3d_args.h"
+#include "ops/conv3d/conv3d_fused.h"
 #include "ops/conv3d/conv3d.h"
 #include "ops/kernel_names.h"
 
@@ -121,12 +124,47 @@ Napi::Value conv3d_backprop_filter(const Napi::CallbackInfo& info) {
   return new_object(env, {{"dw", dw_arr}, {"db", db_arr}});
 }
 
+// JS: (x, xShape, w, wShape, b | null, mean, var, gamma | null, beta | null, eps, stride, padding, dilation,
+//      poolKernel | null, poolStride, poolPadding, backend?) -> y
+// Inference only: maxpool(relu(batchNorm(conv(x, w) + b))) with the BatchNorm's running statistics
+// folded into the conv; no pool when poolKernel is null.
+Napi::Value conv3d_bn_relu_max_pool_infer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "conv3dBnReluMaxPoolInfer";
+  const TensorArg x = get_tensor(info, 0, op, "x", "xShape", get_shape);
+  const TensorArg w = get_tensor(info, 2, op, "w", "wShape", get_shape);
+  const Conv3DParams p = conv_params(info, op, x.shape, w.shape, 10);
+  auto b = get_optional_f32(info, 4, op, "b");
+  auto mean = get_f32(info, 5, op, "mean"), var = get_f32(info, 6, op, "var");
+  auto gamma = get_optional_f32(info, 7, op, "gamma"), beta = get_optional_f32(info, 8, op, "beta");
+  const struct {
+    const char* name;
+    Napi::Float32Array a;
+  } per_channel[] = {{"b", b}, {"mean", mean}, {"var", var}, {"gamma", gamma}, {"beta", beta}};
+  for (const auto& c : per_channel)
+    THROW_IF(!c.a.IsEmpty() && static_cast<int64_t>(c.a.ElementLength()) != p.Co,
+             c.name << " has " << c.a.ElementLength() << " elements but weight " << shape_str(w.shape) << " has "
+                    << p.Co << " output channels");
+  const double eps = get_number(info, 9, op, "eps");
+  THROW_IF(!(eps >= 0), "eps must be >= 0, got " << eps);
+  Pool3dGeom g{};
+  const bool pooled = !info[13].IsNull() && !info[13].IsUndefined();
+  if (pooled) g = get_pool_geom(info, {p.N, p.Co, p.oD, p.oH, p.oW}, 13, op);
+  auto fn = require_kernel<Conv3DReluMaxPoolFn>(env, op, kernels::kConv3DReluMaxPool, get_backend(info, 16, op));
+  std::vector<float> wf(w.data.ElementLength()), bf(p.Co);
+  fold_batchnorm(p.Co, p.K(), w.data.Data(), ptr(b), mean.Data(), var.Data(), ptr(gamma), ptr(beta), eps, wf.data(),
+                 bf.data());
+  const int64_t n = pooled ? g.n * g.c * g.out_plane() : p.N * p.Co * p.P();
+  return filled_f32(env, n, [&](float* y) { fn(p, x.data.Data(), wf.data(), bf.data(), pooled ? &g : nullptr, y); });
+}
+
 }  // namespace
 
 void init_conv3d(Napi::Env env, Napi::Object exports) {
   export_bindings(env, exports,
                   {{"conv3d", conv3d}, {"conv3dBackpropInput", conv3d_backprop_input},
-                   {"conv3dBackpropFilter", conv3d_backprop_filter}});
+                   {"conv3dBackpropFilter", conv3d_backprop_filter},
+                   {"conv3dBnReluMaxPoolInfer", conv3d_bn_relu_max_pool_infer}});
 }
 
 }  // namespace nodulab::binding

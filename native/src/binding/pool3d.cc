@@ -6,6 +6,7 @@
 
 #include "binding/batchnorm_args.h"
 #include "binding/common.h"
+#include "binding/pool3d_args.h"
 #include "ops/batchnorm/batchnorm.h"
 #include "ops/kernel_names.h"
 #include "ops/pool3d/pool3d.h"
@@ -52,6 +53,14 @@ Pool3dGeom get_geom(const Napi::CallbackInfo& info, const Shape& xs, size_t ik, 
 }
 
 Shape out_shape(const Pool3dGeom& g) { return {g.n, g.c, g.od, g.oh, g.ow}; }
+
+}  // namespace
+
+Pool3dGeom get_pool_geom(const Napi::CallbackInfo& info, const Shape& xs, size_t ik, const char* op) {
+  return get_geom(info, xs, ik, op);
+}
+
+namespace {
 
 // Checks that indices holds numel(ys) entries (ys_name names that shape in the error), each a flat
 // offset into an input (n, c) volume of `volume` elements.

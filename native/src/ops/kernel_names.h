@@ -8,6 +8,8 @@ namespace nodulab::kernels {
 inline constexpr const char* kConv3D = "Conv3D";
 inline constexpr const char* kConv3DBackpropInput = "Conv3DBackpropInput";    // dy, w -> dx
 inline constexpr const char* kConv3DBackpropFilter = "Conv3DBackpropFilter";  // x, dy -> dw (+ db)
+// Inference: y = maxpool(relu(conv(x, w) + b)), pool optional; an eval-mode BatchNorm folded into w, b
+inline constexpr const char* kConv3DReluMaxPool = "Conv3DReluMaxPool";
 
 // ops/matmul: row-major C (M,N) = alpha * op(A) op(B) + beta * C  (Linear layers)
 inline constexpr const char* kMatMul = "MatMul";

@@ -5,6 +5,7 @@
 #include "ops/batchnorm/batchnorm.h"
 #include "ops/contrastive/contrastive.h"
 #include "ops/conv3d/conv3d.h"
+#include "ops/conv3d/conv3d_fused.h"
 #include "ops/elementwise/elementwise.h"
 #include "ops/kernel_names.h"
 #include "ops/matmul/matmul.h"
@@ -30,6 +31,7 @@ void register_host_kernels() {
   host<Conv3DFn>(kConv3D, &conv3d_ref<float>, &conv3d_cpu);
   host<Conv3DBackpropInputFn>(kConv3DBackpropInput, &conv3d_backprop_input_ref<float>, &conv3d_backprop_input_cpu);
   host<Conv3DBackpropFilterFn>(kConv3DBackpropFilter, &conv3d_backprop_filter_ref<float>, &conv3d_backprop_filter_cpu);
+  host<Conv3DReluMaxPoolFn>(kConv3DReluMaxPool, &conv3d_relu_max_pool_ref, &conv3d_relu_max_pool_cpu);
   // ops/matmul
   host<MatMulFn>(kMatMul, &matmul_ref<float>, &matmul_cpu);
   // ops/pool3d

@@ -1,6 +1,6 @@
 // Layers: parameter shapes and PyTorch default init bounds, BatchNorm3d buffers and modes,
 // Dropout in train/eval, containers, and argument errors.
-import { Generator, Tensor, randn } from '@nodulab/tensor';
+import { Generator, Tensor, noGrad, randn } from '@nodulab/tensor';
 import {
   Conv3d,
   ConvTranspose3d,
@@ -146,6 +146,46 @@ describe('BatchNorm3d', () => {
     expect(untracked.buffers()).toEqual([]);
     const y = untracked.forward(xs[0]);
     expect(stats(y).mean[0]).toBeCloseTo(0, 5);
+  });
+});
+
+describe('Sequential runs Conv3d, BatchNorm3d, ReLU (, MaxPool3d) as one inference call', () => {
+  // The block in eval mode under noGrad (fused: BN folded into the conv) against the same modules with a
+  // no-op hook on the conv (which keeps the conv on its own), from the same weights and statistics.
+  it.each([
+    ['with MaxPool3d', true],
+    ['without a pool', false],
+  ])('same values as the modules one by one: %s', (_n, withPool) => {
+    const g = new Generator(21);
+    const conv = new Conv3d(2, 4, 3, { padding: 1, bias: true, generator: g });
+    const bn = new BatchNorm3d(4);
+    bn.weight!.data.set([0.5, 1.5, -1, 2]);
+    bn.bias!.data.set([0.2, -0.3, 0.1, 0]);
+    bn.runningMean!.data.set([0.1, -0.2, 0.3, 0]);
+    bn.runningVar!.data.set([0.8, 1.2, 1.5, 0.5]);
+    const layers = [conv, bn, new ReLU(), ...(withPool ? [new MaxPool3d(2)] : [])];
+    const seq = new Sequential(...layers).eval();
+    const x = randn([2, 2, 5, 6, 4], g);
+    const fused = noGrad(() => seq.forward(x));
+    const handle = conv.registerForwardHook(() => undefined);
+    const plain = noGrad(() => seq.forward(x));
+    handle.remove();
+    expect(fused.shape).toEqual(withPool ? [2, 4, 2, 3, 2] : [2, 4, 5, 6, 4]);
+    expect(plain.shape).toEqual(fused.shape);
+    expect(fused.data.some((v) => v > 0) && (withPool || fused.data.some((v) => v === 0))).toBe(true);
+    Array.from(fused.data).forEach((v, i) => expect(v).toBeCloseTo(plain.data[i], 5));
+    expect(fused.gradFn).toBeFalsy(); // inference: no graph
+  });
+
+  it('stays unfused in training mode and when gradients are wanted', () => {
+    const g = new Generator(22);
+    const conv = new Conv3d(1, 2, 3, { padding: 1, generator: g });
+    const seq = new Sequential(conv, new BatchNorm3d(2), new ReLU()).eval();
+    const x = randn([1, 1, 4, 4, 4], g);
+    const y = seq.forward(x); // gradients enabled and the weights require them: the ops run one by one
+    expect(y.gradFn!.name).toBe('batchNormRelu3d');
+    y.backward(Tensor.ones(y.shape));
+    expect(conv.weight.grad).toBeTruthy();
   });
 });
 

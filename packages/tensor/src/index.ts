@@ -20,6 +20,7 @@ export type { Backend, NativeBinding, Shape5, Triple } from './binding';
 export * from './ops/arithmetic';
 export * from './ops/activation';
 export * from './ops/conv';
+export * from './ops/conv_block';
 export * from './ops/linear';
 export * from './ops/pool';
 export * from './ops/batchnorm';

@@ -1,9 +1,10 @@
 // Containers and shape layers: Sequential and ModuleList (children named "0", "1", ...), Identity, Flatten.
-import { Tensor, flatten } from '@nodulab/tensor';
+import { Tensor, conv3dBatchNormReluInfer, flatten, isGradEnabled } from '@nodulab/tensor';
 import { Module } from '../module';
 import { BatchNorm3d } from './batchnorm';
 import { ReLU } from './activation';
 import { MaxPool3d } from './pooling';
+import { Conv3d } from './conv';
 
 /**
  * Whether m is exactly a `cls` as the library defines it, so a fused kernel may stand in for it: not a
@@ -54,6 +55,8 @@ abstract class IndexedModules<M extends Module> extends Module {
  * A BatchNorm3d directly followed by a ReLU runs as one fused native pass, and BatchNorm3d, ReLU,
  * MaxPool3d as one fused block that never stores the ReLU output (same results, in training and
  * evaluation); the modules and their names are unchanged. A module with forward hooks runs on its own.
+ * For inference (eval mode, no gradient wanted), Conv3d, BatchNorm3d, ReLU (and MaxPool3d) run as one
+ * native call with the BatchNorm folded into the convolution, so the conv output is never stored.
  */
 export class Sequential extends IndexedModules<Module> {
   constructor(...modules: Module[]) {
@@ -64,6 +67,12 @@ export class Sequential extends IndexedModules<Module> {
     const layers = this.items;
     for (let i = 0; i < layers.length; i++) {
       const m = layers[i];
+      const block = inferenceBlock(layers, i, x);
+      if (block) {
+        x = block.run(x);
+        i += block.span - 1;
+        continue;
+      }
       const fuses = runsAsDefined(m, BatchNorm3d) && runsAsDefined(layers[i + 1], ReLU);
       const pool = layers[i + 2];
       if (fuses && runsAsDefined(pool, MaxPool3d)) {
@@ -78,6 +87,42 @@ export class Sequential extends IndexedModules<Module> {
     }
     return x;
   }
+}
+
+/**
+ * The inference block starting at layers[i]: Conv3d, BatchNorm3d in eval mode with running statistics,
+ * ReLU, optionally MaxPool3d, all run as defined, when no gradient is wanted (none enabled, or none of x
+ * and the parameters requires one). Null when the layers do not form one.
+ */
+function inferenceBlock(layers: Module[], i: number, x: Tensor): { span: number; run: (x: Tensor) => Tensor } | null {
+  const conv = layers[i],
+    bn = layers[i + 1],
+    pool = layers[i + 3];
+  if (!runsAsDefined(conv, Conv3d) || !runsAsDefined(bn, BatchNorm3d) || !runsAsDefined(layers[i + 2], ReLU))
+    return null;
+  if (conv.training || bn.training || !bn.runningMean || !bn.runningVar) return null;
+  const params = [x, conv.weight, conv.bias, bn.weight, bn.bias];
+  if (isGradEnabled() && params.some((t) => t?.requiresGrad)) return null;
+  const withPool = runsAsDefined(pool, MaxPool3d);
+  const stats = {
+    runningMean: bn.runningMean,
+    runningVar: bn.runningVar,
+    weight: bn.weight,
+    bias: bn.bias,
+    eps: bn.eps,
+  };
+  return {
+    span: withPool ? 4 : 3,
+    run: (v) =>
+      conv3dBatchNormReluInfer(
+        v,
+        conv.weight,
+        conv.bias,
+        stats,
+        { stride: conv.stride, padding: conv.padding, dilation: conv.dilation },
+        withPool ? { kernelSize: pool.kernelSize, stride: pool.options.stride, padding: pool.options.padding } : null,
+      ),
+  };
 }
 
 /**

@@ -1,0 +1,46 @@
+// The bench's model-step children and helpers (tools/bench): a real training step in a child process
+// reports time and peak memory, bad arguments exit 2 naming the input, the scaling grid parses, and
+// PyTorch is held to the ISA nodulab runs.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const benchModels = require('../../tools/bench/bench_models.js');
+const STEP = path.join(__dirname, '..', '..', 'tools', 'bench', 'model_step.js');
+
+describe('tools/bench model_step.js', () => {
+  it.each([['nodulenet3d'], ['resnet3d10'], ['unet3d']])(
+    '%s: one training step at 8^3 reports ms and peak RSS',
+    (model) => {
+      const r = spawnSync(process.execPath, [STEP, model, '8', '2', '1', '1'], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout.trim());
+      expect(out.ms).toBeGreaterThan(0);
+      expect(out.maxRssMb).toBeGreaterThan(10);
+    },
+  );
+
+  it('exits 2 naming a bad model or size', () => {
+    const bad = spawnSync(process.execPath, [STEP, 'vgg', '8', '2'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/model must be one of nodulenet3d, resnet3d10, unet3d, got vgg/);
+    const size = spawnSync(process.execPath, [STEP, 'unet3d', '0', '2'], { encoding: 'utf8' });
+    expect(size.status).toBe(2);
+    expect(size.stderr).toMatch(/size must be a positive integer, got 0/);
+  });
+});
+
+describe('tools/bench helpers', () => {
+  it('parses a scaling grid and rejects a malformed one', () => {
+    expect(benchModels.parseGrid('32,64x1,8')).toEqual({ sizes: [32, 64], batches: [1, 8] });
+    expect(() => benchModels.parseGrid('32,64')).toThrow(/--scaling-grid must look like/);
+    expect(() => benchModels.parseGrid('0x1')).toThrow(/--scaling-grid/);
+  });
+
+  it('holds PyTorch to AVX2 when nodulab runs AVX2, and caps nothing for AVX-512', () => {
+    const env = benchModels.torchIsaEnv('avx2');
+    expect([env.ATEN_CPU_CAPABILITY, env.ONEDNN_MAX_CPU_ISA]).toEqual(['avx2', 'AVX2']);
+    expect(benchModels.torchIsaEnv('avx512').ONEDNN_MAX_CPU_ISA).toBe(process.env.ONEDNN_MAX_CPU_ISA);
+  });
+});
