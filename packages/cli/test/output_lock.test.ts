@@ -85,7 +85,8 @@ describe('a locked output', () => {
 describe('failures leave nothing half-written', () => {
   it('nodulab train with a diverging loss exits 1 saying so', async () => {
     const out = path.join(dir, 'run');
-    const config = writeJson('run.json', tinyRunConfig(8));
+    // Two steps in the first epoch: the second sees the weights the first step blew up.
+    const config = writeJson('run.json', tinyRunConfig(16));
     const r = await run(['train', '--config', config, '--lr', '1e30', '--optimizer', 'sgd', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/nodulab train: error: loss diverged at train epoch 1 (step \d+|validation): /);

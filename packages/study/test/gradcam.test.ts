@@ -105,7 +105,7 @@ describe('gradCam3d', () => {
     const { model, features, rest } = split();
     const xs = randn([2, 1, 8, 8, 8], new Generator(2));
     const r = gradCam3d(model, xs, [1, 0], layer);
-    const A = noGrad(() => features(xs));
+    const A = features(xs); // with gradients on, as Grad-CAM runs it (no fused inference blocks)
     const leaf = new Tensor(A.data, A.shape, { requiresGrad: true });
     const logits = rest(leaf);
     logits.backward(new Tensor(Float32Array.from([0, 1, 1, 0]), logits.shape));
