@@ -5,6 +5,7 @@
 // Prints p50 / p99 / max delay in ms and ms per step. Run alone (`node tools/bench/event_loop_bench.js
 // [--threads N] [--steps N]`) or from bench.js. Also: --batch N, --size S (cubic input).
 'use strict';
+const { nodulenetCeStep } = require('./ce_step');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { spawnSync } = require('child_process');
 
@@ -42,17 +43,7 @@ async function delayDuring(run) {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const T = require('@nodulab/tensor');
-  const TR = require('@nodulab/train');
-  const config = TR.resolveRunConfig({
-    loss: 'ce',
-    model: { kind: 'nodulenet3d' },
-    batchSize: a.batch,
-    threads: a.threads,
-    optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 },
-  });
-  T.setNumThreads(a.threads);
-  const objective = TR.planStages(config)[0].objective;
+  const { T, TR, config, objective } = nodulenetCeStep(a);
   const batch = {
     x1: T.randn([a.batch, 1, a.size, a.size, a.size], new T.Generator(1)),
     x2: null,

@@ -6,6 +6,7 @@
 // kernel) afresh each step. NODULAB_HEAP_REUSE=0 shows the allocator's default for comparison.
 // Options: --steps N, --batch N (default 8), --size S (cubic input, 32), --threads N (2), --thread worker|main.
 'use strict';
+const { nodulenetCeStep } = require('./ce_step');
 
 function parseArgs(argv) {
   const out = { steps: 1000, batch: 8, size: 32, threads: 2, thread: 'worker' };
@@ -25,18 +26,8 @@ function parseArgs(argv) {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const T = require('@nodulab/tensor');
-  const TR = require('@nodulab/train');
-  const config = TR.resolveRunConfig({
-    loss: 'ce',
-    model: { kind: 'nodulenet3d' },
-    batchSize: a.batch,
-    threads: a.threads,
-    optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 },
-  });
-  T.setNumThreads(a.threads);
+  const { T, TR, config, objective } = nodulenetCeStep(a);
   const net = TR.buildNet(config);
-  const objective = TR.planStages(config)[0].objective;
   const opt = TR.buildOptimizer(net.model.parameters(), config.optimizer);
   const runner = a.thread === 'worker' ? await TR.workerStepRunner(net, config) : TR.inlineStepRunner(net);
   const g = new T.Generator(1);

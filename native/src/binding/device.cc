@@ -2,6 +2,7 @@
 // DeviceTensor handles, a device copy of a Float32Array that TypeScript's Tensor holds for 'cuda'.
 // The kernels' bindings still take host arrays; this file only moves bytes between host and device.
 #include <exception>
+#include <memory>
 
 #include "binding/common.h"
 #include "core/cuda_runtime.h"
@@ -55,8 +56,9 @@ int get_device_index(const Napi::CallbackInfo& info, size_t i, const char* op) {
   return index;
 }
 
-Napi::Value wrap(Napi::Env env, DeviceTensor* t) {
-  auto ext = Napi::External<DeviceTensor>::New(env, t, [](Napi::Env, DeviceTensor* p) { delete p; });
+// A JS handle owning `t` (freed when the handle is collected).
+Napi::Value wrap(Napi::Env env, std::unique_ptr<DeviceTensor> t) {
+  auto ext = Napi::External<DeviceTensor>::New(env, t.release(), [](Napi::Env, DeviceTensor* p) { delete p; });
   ext.TypeTag(&kDeviceTensorTag);
   return ext;
 }
@@ -76,14 +78,10 @@ Napi::Value to_device(const Napi::CallbackInfo& info) {
   auto x = get_f32(info, 0, op, "x");
   const int device = get_device_index(info, 1, op);
   return guarded(env, op, [&] {
-    auto* t = new DeviceTensor{cuda::DeviceBuffer<float>(static_cast<int64_t>(x.ElementLength()), op), device};
-    try {
-      if (x.ElementLength()) cuda::copy_to_device(t->buffer.get(), x.Data(), t->buffer.bytes(), op);
-    } catch (...) {
-      delete t;
-      throw;
-    }
-    return wrap(env, t);
+    auto t = std::make_unique<DeviceTensor>(
+        DeviceTensor{cuda::DeviceBuffer<float>(static_cast<int64_t>(x.ElementLength()), op), device});
+    if (x.ElementLength()) cuda::copy_to_device(t->buffer.get(), x.Data(), t->buffer.bytes(), op);
+    return wrap(env, std::move(t));
   });
 }
 
@@ -105,15 +103,9 @@ Napi::Value copy_device(const Napi::CallbackInfo& info) {
   const char* op = "copyDevice";
   DeviceTensor* src = get_handle(info, 0, op);
   return guarded(env, op, [&] {
-    auto* t = new DeviceTensor{cuda::DeviceBuffer<float>(src->buffer.size(), op), src->device};
-    try {
-      if (src->buffer.size())
-        cuda::copy_device_to_device(t->buffer.get(), src->buffer.get(), src->buffer.bytes(), op);
-    } catch (...) {
-      delete t;
-      throw;
-    }
-    return wrap(env, t);
+    auto t = std::make_unique<DeviceTensor>(DeviceTensor{cuda::DeviceBuffer<float>(src->buffer.size(), op), src->device});
+    if (src->buffer.size()) cuda::copy_device_to_device(t->buffer.get(), src->buffer.get(), src->buffer.bytes(), op);
+    return wrap(env, std::move(t));
   });
 }
 
