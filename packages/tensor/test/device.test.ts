@@ -5,6 +5,7 @@ import {
   Tensor,
   add,
   conv3d,
+  conv3dBatchNormReluInfer,
   cudaAvailable,
   cudaStatus,
   deviceCount,
@@ -174,6 +175,10 @@ describe('tensor bookkeeping over a simulated device memory', () => {
     const w = Tensor.zeros([1, 1, 3, 3, 3], { device: 'cuda' });
     expect(() => conv3d(x, w)).toThrow(
       'conv3d: expected all tensors on one device, but input is on cpu and weight is on cuda:0',
+    );
+    const bn = { runningMean: Tensor.zeros([1]), runningVar: Tensor.ones([1]), weight: null, bias: null, eps: 1e-5 };
+    expect(() => conv3dBatchNormReluInfer(x, w, null, bn)).toThrow(
+      'conv3dBatchNormReluInfer: expected all tensors on one device, but input is on cpu and weight is on cuda:0',
     );
   });
 

@@ -2,6 +2,7 @@
 // one native call (BatchNorm folded into the conv, no full-size intermediate). No gradient.
 import { isGradEnabled } from '../autograd';
 import { native, Shape5, Triple } from '../binding';
+import { dispatchDevice } from '../device';
 import { Tensor } from '../tensor';
 import { expect5d, fmt, triple, windowOut } from './shape_utils';
 import type { Conv3dOptions } from './conv';
@@ -46,6 +47,11 @@ export function conv3dBatchNormReluInfer(
   if (isGradEnabled() && inputs.some((t) => t?.requiresGrad)) {
     throw new Error(`${op}: computes no gradient; call it under noGrad() or with inputs that need none`);
   }
+  dispatchDevice(
+    op,
+    [x, weight, bias, bn.runningMean, bn.runningVar, bn.weight, bn.bias],
+    ['input', 'weight', 'bias', 'running mean', 'running var', 'BatchNorm weight', 'BatchNorm bias'],
+  );
   const xs = expect5d(op, 'input', x);
   const ws = expect5d(op, 'weight', weight);
   if (xs[1] !== ws[1])
