@@ -142,3 +142,21 @@ export function linearProbeObjective(config: RunConfig): Objective {
     },
   };
 }
+
+/**
+ * One step of `objective` on `batch`: training mode, gradients zeroed, the loss and, when it is finite,
+ * backward (so every trained parameter holds its `.grad`; a non-finite loss leaves none). The same on the
+ * calling thread and on the step worker.
+ */
+export function forwardBackward(
+  net: TrainableNet,
+  objective: Objective,
+  batch: ViewBatch,
+): { loss: number; logits: Tensor | null } {
+  objective.trainMode(net);
+  net.model.zeroGrad();
+  const out = objective.step(net, batch);
+  const loss = out.loss.item();
+  if (Number.isFinite(loss)) out.loss.backward();
+  return { loss, logits: out.logits ?? null };
+}

@@ -6,7 +6,7 @@ import { Tensor } from '@nodulab/tensor';
 import { ModelWorker } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import type { TrainableNet } from './model';
-import type { Objective, ViewBatch } from './objectives';
+import { type Objective, type ViewBatch, forwardBackward } from './objectives';
 import type { StepReply, StepRequest, StepWorkerSetup } from './step_tasks';
 
 /** The loss of a step and the logits of view 1 (classifying objectives). */
@@ -28,12 +28,8 @@ export interface StepRunner {
 export function inlineStepRunner(net: TrainableNet): StepRunner {
   return {
     async step(_stage, objective, batch) {
-      objective.trainMode(net);
-      net.model.zeroGrad();
-      const out = objective.step(net, batch);
-      const loss = out.loss.item();
-      if (Number.isFinite(loss)) out.loss.backward();
-      return { loss, logits: out.logits?.data ?? null };
+      const { loss, logits } = forwardBackward(net, objective, batch);
+      return { loss, logits: logits?.data ?? null };
     },
     async close() {},
   };

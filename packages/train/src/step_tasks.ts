@@ -7,6 +7,7 @@ import { forwardTask } from '@nodulab/nn';
 import type { TensorMessage, WorkerTask } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import { buildNet } from './model';
+import { forwardBackward } from './objectives';
 import { planStages } from './stages';
 
 /** What the worker is built from: the resolved run config and one gradient buffer per model parameter. */
@@ -44,21 +45,14 @@ export function createWorkerTasks(setup: unknown) {
   const gradViews = grads.map((g) => new Float32Array(g));
   const step: WorkerTask = (payload) => {
     const req = payload as StepRequest;
-    const objective = stages[req.stage].objective;
-    objective.trainMode(net);
-    net.model.zeroGrad();
-    const out = objective.step(net, { x1: tensor(req.x1), x2: req.x2 && tensor(req.x2), labels: req.labels });
-    const loss = out.loss.item();
-    const hasGrad = params.map(() => false);
-    if (Number.isFinite(loss)) {
-      out.loss.backward();
-      params.forEach((p, i) => {
-        if (!p.grad) return;
-        gradViews[i].set(p.grad.data);
-        hasGrad[i] = true;
-      });
-    }
-    const reply: StepReply = { loss, logits: out.logits ? out.logits.data.slice() : null, hasGrad };
+    const batch = { x1: tensor(req.x1), x2: req.x2 && tensor(req.x2), labels: req.labels };
+    const { loss, logits } = forwardBackward(net, stages[req.stage].objective, batch);
+    const hasGrad = params.map((p, i) => {
+      if (!p.grad) return false; // none after a non-finite loss, or for a frozen parameter
+      gradViews[i].set(p.grad.data);
+      return true;
+    });
+    const reply: StepReply = { loss, logits: logits ? logits.data.slice() : null, hasGrad };
     return { value: reply };
   };
   return { model: net.model, tasks: { step, forward: forwardTask(net.model) } };
