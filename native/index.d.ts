@@ -249,6 +249,14 @@ declare namespace nodulab {
       backend?: Backend,
     ): { loss: number; grad: Float32Array; anchors: number };
 
+    // ---- svd: singular values of small matrices ---------------------------------------------------------
+    /**
+     * Singular values of `batch` row-major (rows, cols) matrices held back to back in `a`:
+     * batch * min(rows, cols) values, each matrix's in descending order (NaN for a matrix holding NaN
+     * or an infinity). Throws when min(rows, cols) > 512 or the shape does not match a's length.
+     */
+    svdvals(a: Float32Array, batch: number, rows: number, cols: number, backend?: Backend): Float32Array;
+
     // ---- noise (the synthetic-data generator): these write into caller-owned arrays, return undefined --
     /**
      * Fills `out` with scale * table[k], k the 16-bit halves (low first) of successive xoshiro128** draws

@@ -19,6 +19,7 @@ void init_elementwise(Napi::Env env, Napi::Object exports);
 void init_softmax(Napi::Env env, Napi::Object exports);
 void init_contrastive(Napi::Env env, Napi::Object exports);
 void init_noise(Napi::Env env, Napi::Object exports);
+void init_svd(Napi::Env env, Napi::Object exports);
 void init_device(Napi::Env env, Napi::Object exports);
 
 namespace {
@@ -76,6 +77,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   init_softmax(env, exports);
   init_contrastive(env, exports);
   init_noise(env, exports);
+  init_svd(env, exports);
   init_device(env, exports);
   return exports;
 }

@@ -63,4 +63,7 @@ inline constexpr const char* kFillNormal = "FillNormal";                  // see
 inline constexpr const char* kAddCorrelatedNoise = "AddCorrelatedNoise";  // hu += in-plane filtered white
 inline constexpr const char* kAddValueNoise = "AddValueNoise";            // out += trilinear lattice noise
 
+// ops/svd: singular values of a batch of small (rows, cols) matrices (spectral signatures of feature maps)
+inline constexpr const char* kSvdVals = "SvdVals";
+
 }  // namespace nodulab::kernels

@@ -12,6 +12,7 @@
 #include "ops/noise/noise.h"
 #include "ops/pool3d/pool3d.h"
 #include "ops/softmax/softmax.h"
+#include "ops/svd/svd.h"
 
 namespace nodulab {
 namespace {
@@ -75,6 +76,8 @@ void register_host_kernels() {
   host<FillNormalFn>(kFillNormal, &fill_normal_ref<float>, &fill_normal_cpu);
   host<AddCorrelatedNoiseFn>(kAddCorrelatedNoise, &add_correlated_noise_ref<float>, &add_correlated_noise_cpu);
   host<AddValueNoiseFn>(kAddValueNoise, &add_value_noise_ref<float>, &add_value_noise_cpu);
+  // ops/svd
+  host<SvdValsFn>(kSvdVals, &svdvals_ref<float>, &svdvals_cpu);
 }
 
 }  // namespace nodulab

@@ -1,11 +1,18 @@
 // @nodulab/eval: one prediction -> probability -> metrics path. A Predictor (a model in-process or an
 // exported ONNX model) gives logits; softmax gives P(malignant); classification metrics (accuracy,
-// sensitivity, specificity, balanced accuracy, AUROC), Dice, and summaries over seeds (mean, 95% CI).
+// sensitivity, specificity, balanced accuracy, AUROC), Dice, calibration (ECE, MCE, NLL, Brier, reliability
+// diagrams, temperature scaling), OOD detection (FPR at 95% TPR, k-NN distance) and summaries over seeds.
 export * from './confusion';
 export * from './metrics';
 export * from './student_t';
 export * from './summary';
 export * from './segmentation';
+export * from './hausdorff';
+export * from './calibration';
+export * from './temperature';
+export * from './morphology';
+export * from './ood';
+export * from './spectral';
 export * from './probabilities';
 export * from './model_info';
 export * from './input';

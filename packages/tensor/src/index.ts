@@ -28,6 +28,7 @@ export * from './ops/concat';
 export * from './ops/softmax';
 export * from './ops/losses';
 export * from './ops/dropout';
+export * from './ops/linalg';
 export { Generator, rand, randn } from './random';
 export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';
 export { processAlive } from './io/process_alive';

@@ -1,0 +1,84 @@
+// Spectral signatures of feature maps (for OOD detection): a layer's output for one sample, (C, D, H, W),
+// read as the (D·H·W) × C matrix; its singular values s (the native svdvals kernel) become the signature
+// log(s + 1e-10), L2-normalised. The OOD score of a sample is the k-NN distance of its signature to the
+// training set's signatures (spectralOodScores, KnnScorer).
+import { Tensor, noGrad, svdvals } from '@nodulab/tensor';
+import { Module, captureOutputs } from '@nodulab/nn';
+import { KnnOptions, KnnScorer } from './ood';
+
+/** Added to each singular value before the log, so a zero singular value gives a finite log. */
+export const SIGNATURE_EPS = 1e-10;
+
+/**
+ * The spectral signature of each sample of a feature map (N, C, ...spatial): the singular values s of
+ * the sample's (spatial) × C matrix (min(C, spatial) of them, descending), as log(s + 1e-10) divided by
+ * its L2 norm. Throws on a feature map with fewer than 3 dimensions or non-finite values.
+ */
+export function spectralSignatures(featureMap: Tensor): Float32Array[] {
+  const what = 'spectralSignatures';
+  if (featureMap.ndim < 3)
+    throw new Error(`${what}: the feature map must be (N, C, ...spatial), got shape [${featureMap.shape.join(', ')}]`);
+  const [N, C] = featureMap.shape;
+  const spatial = featureMap.size / (N * C);
+  // Sample n's block (C, spatial) is the transpose of its (spatial, C) matrix: the same singular values.
+  const s = svdvals(new Tensor(featureMap.data, [N, C, spatial]));
+  const k = s.shape[1];
+  const out: Float32Array[] = [];
+  for (let n = 0; n < N; n++) {
+    const sig = new Float64Array(k);
+    let norm = 0;
+    for (let j = 0; j < k; j++) {
+      const v = s.data[n * k + j];
+      if (!Number.isFinite(v)) throw new Error(`${what}: sample ${n} of the feature map holds NaN or infinite values`);
+      sig[j] = Math.log(v + SIGNATURE_EPS);
+      norm += sig[j] * sig[j];
+    }
+    norm = Math.sqrt(norm);
+    out.push(Float32Array.from(sig, (v) => (norm > 0 ? v / norm : 0)));
+  }
+  return out;
+}
+
+/** The dotted names of every layer of `model` that a forward hook can tap ("features.0", "bottleneck", ...). */
+export function layerNames(model: Module): string[] {
+  return model
+    .namedModules()
+    .map(([name]) => name)
+    .filter((name) => name !== '');
+}
+
+/**
+ * Spectral signatures ({@link spectralSignatures}) of layer `layer` of `model` for the batch x: runs
+ * `model.forward(x)` in eval mode without gradients, tapping the layer with a forward hook, and restores
+ * the model's training mode. Throws naming the model's layers when `layer` is not one of them.
+ *
+ * @example
+ * const train = layerSignatures(unet, trainVolumes, 'bottleneck');
+ */
+export function layerSignatures(model: Module, x: Tensor, layer: string): Float32Array[] {
+  const names = layerNames(model);
+  if (!names.includes(layer))
+    throw new Error(
+      `layerSignatures: ${model.constructor.name} has no layer "${layer}"; its layers: ${names.join(', ')}`,
+    );
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const { outputs } = noGrad(() => captureOutputs(model, [layer], () => model.forward(x)));
+    return spectralSignatures(outputs[layer]);
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * OOD scores of test signatures: the k-NN distance ({@link KnnScorer}) of each to the training
+ * signatures; higher = more out-of-distribution. Throws when k exceeds the number of training signatures.
+ */
+export function spectralOodScores(
+  trainSignatures: readonly ArrayLike<number>[],
+  testSignatures: readonly ArrayLike<number>[],
+  options: KnnOptions = {},
+): Float64Array {
+  return new KnnScorer(trainSignatures, options).scoreAll(testSignatures);
+}
