@@ -18,3 +18,4 @@ export * from './sliding_window';
 export * from './volume_grid';
 export * from './predict_volume';
 export * from './ordinal';
+export * from './representation';
