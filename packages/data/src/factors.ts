@@ -45,6 +45,10 @@ export interface FactorRecord {
   calcification: Calcification;
   /** Radius of an air cavity as a fraction of the nodule's radius (0 = no cavity). */
   cavitation: number;
+  /** Satellite micronodules: small solid spheres around the main nodule (0 = none). */
+  satelliteCount: number;
+  /** Diameter of each satellite micronodule, mm. */
+  satelliteDiameter: number;
   /** Nodule centre offset from the volume centre along z (slices), mm. */
   offsetZ: number;
   /** Nodule centre offset along y (rows), mm. */
@@ -148,6 +152,8 @@ export const FACTOR_INFO: { readonly [K in FactorName]: FactorInfo } = {
     description: 'calcification pattern',
   },
   cavitation: num('nodule', 'fraction', 0, 0.8, 'cavity radius / nodule radius'),
+  satelliteCount: int('nodule', 'count', 0, 12, 'number of satellite micronodules around the nodule'),
+  satelliteDiameter: num('nodule', 'mm', 0.5, 6, 'diameter of each satellite micronodule'),
   offsetZ: num('nodule', 'mm', -64, 64, 'centre offset along z'),
   offsetY: num('nodule', 'mm', -64, 64, 'centre offset along y'),
   offsetX: num('nodule', 'mm', -64, 64, 'centre offset along x'),

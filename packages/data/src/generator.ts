@@ -4,7 +4,9 @@
 import { Window, addNoise, applyContrast, applySliceThickness, applyWindow } from './acquisition';
 import { renderParenchyma, renderPleuralWall, renderVessels } from './anatomy';
 import { FactorName, FactorRecord, checkFactorValue, isFactorName } from './factors';
+import { NoduleGrade, noduleGrade } from './grade';
 import { drawNodule, renderNodule } from './nodule';
+import { Satellite, renderSatellites } from './satellites';
 import { evaluateRule } from './rule';
 import { SampledFactors, sampleFactors } from './sampler';
 import { sampleSeed, stream } from './seed';
@@ -41,8 +43,17 @@ export interface Sample {
   footprint: BBox | null;
   /** Nodule centre in voxel coordinates (z, y, x), null without a nodule. */
   centre: [number, number, number] | null;
+  /**
+   * The satellite micronodules (factor satelliteCount), each with its centre in voxel coordinates (z, y, x) and
+   * its diameter; empty when there are none.
+   */
+  satellites: Satellite[];
+  /** satelliteMask: (D, H, W), 1 inside the satellites (not in `mask`), null when there are none. */
+  satelliteMask: Uint8Array | null;
   /** The spec's label rule applied to the factors. */
   label: 0 | 1;
+  /** The ordinal nodule grade 1–5 of the factors ({@link noduleGrade}). */
+  grade: NoduleGrade;
   /** The class the factors were drawn for. */
   targetClass: 0 | 1;
   factors: FactorRecord;
@@ -60,8 +71,8 @@ let scratch = new Float32Array(0);
 
 /**
  * Renders the sample with seed `seed` and factors `sampled` under `spec`. Each part draws from its own
- * stream of the sample seed (parenchyma, pleura, vessels, shape, texture, noise), so a changed factor
- * changes only its own effect.
+ * stream of the sample seed (parenchyma, pleura, vessels, shape, texture, satellites, noise), so a changed
+ * factor changes only its own effect.
  */
 export function renderSample(
   spec: ResolvedSpec,
@@ -98,6 +109,12 @@ export function renderSample(
     bbox = raster.bbox;
     footprint = raster.footprint;
   }
+  let satellites: Satellite[] = [];
+  let satelliteMask: Uint8Array | null = null;
+  if (f.satelliteCount > 0) {
+    satelliteMask = new Uint8Array(n);
+    satellites = renderSatellites(hu, satelliteMask, shape, spacing, f, stream(seed, 'satellites'));
+  }
   applySliceThickness(hu, scratch, shape, spacing[0], f.sliceThickness);
   applyContrast(hu, f.parenchymaHU, f.contrast);
   addNoise(hu, shape, spacing, f.noiseStd, f.noiseCorrelation, stream(seed, 'noise'));
@@ -115,7 +132,10 @@ export function renderSample(
     bbox,
     footprint,
     centre,
+    satellites,
+    satelliteMask,
     label: sampled.label,
+    grade: noduleGrade(f),
     targetClass: sampled.targetClass,
     factors: { ...f },
     shortcutAgrees: { ...sampled.shortcutAgrees },

@@ -15,6 +15,10 @@ const { spec, seed } = workerData as { spec: DatasetSpec; seed: number };
 const gen = new NoduleGenerator(spec, seed);
 parentPort?.on('message', (job: Job) => {
   const samples: Sample[] = job.indices.map((i) => gen.sample(job.split, i, { hu: job.hu }));
-  const transfer = samples.flatMap((s) => [s.volume.buffer, s.mask.buffer]) as ArrayBuffer[];
+  const transfer = samples.flatMap((s) => [
+    s.volume.buffer,
+    s.mask.buffer,
+    ...(s.satelliteMask ? [s.satelliteMask.buffer] : []),
+  ]) as ArrayBuffer[];
   parentPort?.postMessage({ id: job.id, samples }, transfer);
 });

@@ -120,6 +120,8 @@ export const DEFAULT_FACTORS: Record<FactorName, Distribution> = {
   marginSharpness: { uniform: [0.6, 1] },
   calcification: { const: 'none' },
   cavitation: { const: 0 },
+  satelliteCount: { const: 0 },
+  satelliteDiameter: { uniform: [1.5, 3] },
   offsetZ: { uniform: [-3, 3] },
   offsetY: { uniform: [-3, 3] },
   offsetX: { uniform: [-3, 3] },

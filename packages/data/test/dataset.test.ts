@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DataLoader, DatasetFolder, NoduleGenerator, openDataset, readNifti, writeDataset } from '../src';
+import { DataLoader, DatasetFolder, NoduleGenerator, noduleGrade, openDataset, readNifti, writeDataset } from '../src';
 import type { DatasetSpec } from '../src';
 
 const spec: DatasetSpec = {
@@ -82,6 +82,8 @@ describe('NIfTI storage details', () => {
     const mask = readNifti(path.join(out, m.samples[1].mask as string));
     expect(mask.datatype).toBe(2);
     expect(m.samples.map((r) => r.volume)).toEqual(['volumes/000000.nii.gz', 'volumes/000001.nii.gz']);
+    // each record holds the ordinal grade of its factors
+    for (const r of m.samples) expect(r.grade).toBe(noduleGrade(r.factors));
   });
 });
 

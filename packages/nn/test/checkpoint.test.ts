@@ -5,7 +5,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, mul, sum } from '@nodulab/tensor';
-import { Module, Adam, SGD, StepLR, saveCheckpoint, loadCheckpoint, loadSafetensors, encodeSafetensors } from '../src';
+import {
+  Module,
+  Adam,
+  SGD,
+  StepLR,
+  saveCheckpoint,
+  loadCheckpoint,
+  loadSafetensors,
+  encodeSafetensors,
+  copyModelCheckpoint,
+} from '../src';
 
 /** loss = sum((w * x - 1)^2)-like toy: y = w * x, with a buffer, trained by hand-made gradients. */
 class Toy extends Module {
@@ -41,6 +51,47 @@ afterEach(() => {
 });
 
 describe('checkpoint', () => {
+  it('saves auxiliary modules beside the model, restores them by name, and a model-only load ignores them', () => {
+    const file = path.join(dir, 'aux.safetensors');
+    const model = new Toy([1, 2, 3]);
+    const momentum = new Toy([4, 5, 6]);
+    momentum.w.data[0] = 7;
+    const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    saveCheckpoint(model, file, { optimizer: opt, auxiliary: { moco: momentum } });
+    expect(Object.keys(loadSafetensors(file).tensors).sort()).toEqual([
+      'auxiliary.moco.steps',
+      'auxiliary.moco.w',
+      'steps',
+      'w',
+    ]);
+
+    const plain = new Toy([0, 0, 0]);
+    loadCheckpoint(plain, file);
+    expect(Array.from(plain.w.data)).toEqual([1, 2, 3]);
+    const restored = new Toy([0, 0, 0]);
+    loadCheckpoint(new Toy([0, 0, 0]), file, { auxiliary: { moco: restored } });
+    expect(Array.from(restored.w.data)).toEqual([7, 5, 6]);
+
+    // A missing or mismatched auxiliary module fails naming it, and nothing changes.
+    const other = new Toy([0, 0, 0]);
+    expect(() => loadCheckpoint(other, file, { auxiliary: { ema: new Toy([0, 0, 0]) } })).toThrow(
+      `loadCheckpoint(${file}): no auxiliary module "ema" was saved`,
+    );
+    const wrong = new Toy([0, 0]);
+    expect(() =>
+      loadCheckpoint(other, file, {
+        optimizer: new SGD(other.parameters(), { lr: 0.1, momentum: 0.9 }),
+        auxiliary: { moco: wrong },
+      }),
+    ).toThrow(/auxiliary module "moco": .*w/);
+    expect(Array.from(other.w.data)).toEqual([0, 0, 0]);
+    expect(Array.from(wrong.w.data)).toEqual([0, 0]);
+
+    const copy = path.join(dir, 'model.safetensors');
+    copyModelCheckpoint(file, copy);
+    expect(Object.keys(loadSafetensors(copy).tensors).sort()).toEqual(['steps', 'w']);
+  });
+
   it('resumes model, optimizer and schedule exactly', () => {
     const make = (init: number[]) => {
       const model = new Toy(init);

@@ -27,6 +27,7 @@ export * from './ops/batchnorm';
 export * from './ops/concat';
 export * from './ops/softmax';
 export * from './ops/losses';
+export * from './ops/info_nce';
 export * from './ops/dropout';
 export * from './ops/linalg';
 export { Generator, rand, randn } from './random';

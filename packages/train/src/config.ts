@@ -16,7 +16,7 @@ import {
 } from '@nodulab/data';
 
 /** The training objectives. */
-export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr'] as const;
+export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco'] as const;
 export type LossKind = (typeof LOSSES)[number];
 
 /** The classifier models a run can train (UNet3D is a segmenter and is not trained here). */
@@ -66,7 +66,17 @@ export interface ScheduleConfig {
   gamma: number;
 }
 
-/** The second stage of the two-stage losses (supcon, simclr). */
+/** MoCo v2 (He et al. 2020; Chen et al. 2020): the momentum encoder, the queue of negatives and the temperature. */
+export interface MocoConfig {
+  /** m in θk ← m·θk + (1 − m)·θq, applied before each step's keys. */
+  momentum: number;
+  /** Keys in the queue of negatives (K); at least the batch size. */
+  queueSize: number;
+  /** tau of the InfoNCE loss. */
+  temperature: number;
+}
+
+/** The second stage of the two-stage losses (supcon, simclr, moco). */
 export interface ProbeConfig {
   /** 'linear': a linear classifier on the frozen encoder's embed() features; 'finetune': train everything with CE. */
   mode: 'linear' | 'finetune';
@@ -104,6 +114,8 @@ export interface RunConfig {
   loss: LossKind;
   /** Temperature of SupCon / NT-Xent. */
   temperature: number;
+  /** The moco loss's momentum encoder, queue and temperature. */
+  moco: MocoConfig;
   /** supcon-joint: loss = CE + jointWeight * SupCon. */
   jointWeight: number;
   batchSize: number;
@@ -111,7 +123,7 @@ export interface RunConfig {
   schedule: ScheduleConfig;
   /** Epochs of ce and supcon-joint. */
   epochs: number;
-  /** Epochs of contrastive pretraining (supcon, simclr). */
+  /** Epochs of contrastive pretraining (supcon, simclr, moco). */
   pretrainEpochs: number;
   probe: ProbeConfig;
   /** The augmentation pipeline (@nodulab/data's Compose config); null = none (not allowed for contrastive losses). */
@@ -159,6 +171,7 @@ export function defaultRunConfig(): RunConfig {
     model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
     loss: 'ce',
     temperature: 0.1,
+    moco: { momentum: 0.999, queueSize: 4096, temperature: 0.2 },
     jointWeight: 1,
     batchSize: 32,
     optimizer: { ...DEFAULT_OPTIMIZER, betas: [0.9, 0.999] },
@@ -327,6 +340,11 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`,
     );
   if (c.batchSize > train.n) problem(['batchSize'], `${c.batchSize} is larger than data.train.n (${train.n})`);
+  if (c.loss === 'moco' && c.moco.queueSize < c.batchSize)
+    problem(
+      ['moco', 'queueSize'],
+      `${c.moco.queueSize} is smaller than batchSize (${c.batchSize}): a step's keys must fit`,
+    );
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
@@ -342,12 +360,23 @@ export const RunConfigSchema = refineWith(
       model: modelSchema,
       loss: oneOf(LOSSES).default(D.loss),
       temperature: number({ gt: 0, max: 100 }).default(D.temperature).describe('temperature of SupCon / NT-Xent'),
+      moco: strict({
+        momentum: number({ min: 0, max: 1 }).default(D.moco.momentum).describe('m in θk ← m·θk + (1 − m)·θq'),
+        queueSize: number({ int: true, min: 1, max: 1_000_000 })
+          .default(D.moco.queueSize)
+          .describe('keys in the queue of negatives'),
+        temperature: number({ gt: 0, max: 100 }).default(D.moco.temperature).describe('temperature of InfoNCE'),
+      })
+        .prefault({})
+        .describe('the moco loss: momentum encoder, queue of negatives, temperature'),
       jointWeight: number({ min: 0 }).default(D.jointWeight).describe('supcon-joint: loss = CE + jointWeight * SupCon'),
       batchSize: number({ int: true, min: 2, max: 4096 }).default(D.batchSize),
       optimizer: optimizerSchema(D.optimizer),
       schedule: scheduleSchema(D.schedule),
       epochs: count(1).default(D.epochs).describe('epochs of ce and supcon-joint'),
-      pretrainEpochs: count(1).default(D.pretrainEpochs).describe('epochs of contrastive pretraining (supcon, simclr)'),
+      pretrainEpochs: count(1)
+        .default(D.pretrainEpochs)
+        .describe('epochs of contrastive pretraining (supcon, simclr, moco)'),
       probe: strict({
         mode: oneOf(['linear', 'finetune']).default(D.probe.mode),
         epochs: count(1).default(D.probe.epochs),
@@ -355,7 +384,7 @@ export const RunConfigSchema = refineWith(
         schedule: scheduleSchema(D.probe.schedule),
       })
         .prefault({})
-        .describe('the second stage of supcon and simclr'),
+        .describe('the second stage of supcon, simclr and moco'),
       augment: AugmentConfigSchema.nullable()
         .default(() => JSON.parse(JSON.stringify(D.augment)))
         .describe('the augmentation pipeline, or null for none'),
@@ -394,5 +423,5 @@ export function resolveRunConfig(input: unknown): RunConfig {
 
 /** Whether the loss trains in two stages (contrastive pretraining, then probe or fine-tuning). */
 export function isTwoStage(loss: LossKind): boolean {
-  return loss === 'supcon' || loss === 'simclr';
+  return loss === 'supcon' || loss === 'simclr' || loss === 'moco';
 }

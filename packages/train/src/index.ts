@@ -1,9 +1,10 @@
-// @nodulab/train: train nodule classifiers with cross-entropy, SupCon (two-stage or joint) or SimCLR
+// @nodulab/train: train nodule classifiers with cross-entropy, SupCon (two-stage or joint), SimCLR or MoCo v2
 // (+ linear probe or fine-tuning) through one resumable, seeded training loop.
 export * from './config';
 export * from './data_source';
 export * from './model';
 export * from './objectives';
+export * from './moco';
 export * from './optim';
 export * from './evaluate';
 export * from './stages';

@@ -6,6 +6,7 @@
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
 import { clipGradNorm_, loadCheckpoint, modelSpecMetadata, saveCheckpoint, LRScheduler } from '@nodulab/nn';
+import type { Module } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import { stageLoader } from './data_source';
 import { ValidationMetrics, validate } from './evaluate';
@@ -15,6 +16,7 @@ import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './ru
 import { rngState } from './seeds';
 import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
+import type { Objective } from './objectives';
 import type { StepRunner } from './step_runner';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
@@ -111,7 +113,13 @@ function saveState(
     [TRAIN_STATE_KEY]: JSON.stringify(state),
     'nodulab.config': JSON.stringify(ctx.config),
   };
-  saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata });
+  const auxiliary = objectiveState(ctx.stages[stageIndex].objective);
+  saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata, auxiliary });
+}
+
+/** The objective's state as the checkpoints' auxiliary module named after it (MoCo's under "moco"), or none. */
+function objectiveState(objective: Objective): Record<string, Module> | undefined {
+  return objective.state ? { [objective.name]: objective.state } : undefined;
 }
 
 /** Logs the divergence and returns its error (naming the last good checkpoint). */
@@ -163,9 +171,10 @@ export async function runStage(
   const scheduler = buildScheduler(optimizer, plan.schedule, plan.epochs);
   const steps = stepsPerEpoch(config);
   if (resumeFile) {
-    loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined });
+    const auxiliary = objectiveState(objective);
+    loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined, auxiliary });
     checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
-  }
+  } else if (epochsDone === 0) objective.start?.(net);
   const totalSteps = ctx.stages.reduce((n, s) => n + s.epochs * steps, 0);
   const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.length);
   const rate = () => {

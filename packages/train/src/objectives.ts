@@ -1,9 +1,24 @@
 // The training objectives as one interface the shared loop runs: cross-entropy, SupCon, SupCon + CE
-// (joint), SimCLR's NT-Xent, and the linear probe on a frozen encoder. Each says how many augmented
-// views it needs, which parameters it trains and how to compute its loss from a batch.
-import { Tensor, add, cat, crossEntropy, mulScalar, narrow, noGrad, ntXentLoss, supConLoss } from '@nodulab/tensor';
+// (joint), SimCLR's NT-Xent, MoCo v2's InfoNCE against a queue, and the linear probe on a frozen encoder.
+// Each says how many augmented views it needs, which parameters it trains, how to compute its loss from a
+// batch and, for MoCo, the state it keeps between steps.
+import {
+  Tensor,
+  add,
+  cat,
+  crossEntropy,
+  infoNceLoss,
+  mulScalar,
+  narrow,
+  noGrad,
+  ntXentLoss,
+  supConLoss,
+} from '@nodulab/tensor';
+import type { Module } from '@nodulab/nn';
 import type { RunConfig } from './config';
-import { TrainableNet, encoderParameters } from './model';
+import { TrainableNet, encoderParameters, modelSpec } from './model';
+import { MocoState } from './moco';
+import { derivedGenerator } from './seeds';
 
 /** A training batch after augmentation: one view (x2 null) or two views of the same samples. */
 export interface ViewBatch {
@@ -30,8 +45,18 @@ export interface Objective {
   parameters(net: TrainableNet): Tensor[];
   /** Puts the model in the mode this objective trains in (a frozen encoder stays in eval mode). */
   trainMode(net: TrainableNet): void;
-  /** The loss of one batch (graph recorded for backward). */
+  /**
+   * The loss of one batch (graph recorded for backward). In training mode a stateful objective also advances its
+   * state (MoCo: the momentum update and the enqueue); in eval mode (validation) it only reads it.
+   */
   step(net: TrainableNet, batch: ViewBatch): StepOutput;
+  /**
+   * State kept between steps (MoCo's key encoder and queue): saved with every checkpoint of the stage (as the
+   * auxiliary module named after the objective), restored on resume, shared with the step worker.
+   */
+  readonly state?: Module;
+  /** Called when the stage starts afresh (not on resume), after the net holds its weights. */
+  start?(net: TrainableNet): void;
 }
 
 /** Cross-entropy options from the config: class weights and label smoothing. */
@@ -119,6 +144,41 @@ export function simclrObjective(config: RunConfig): Objective {
         loss: ntXentLoss(narrow(z, 0, 0, n), narrow(z, 0, n, n), { temperature: config.temperature }),
         logits: null,
       };
+    },
+  };
+}
+
+/**
+ * MoCo v2: queries q = projector(embed(x1)) of the trained network, keys k from the momentum encoder on x2
+ * (no graph), InfoNCE of each query against its key and the queue of earlier keys (temperature
+ * `config.moco.temperature`). In training mode, before the keys, the key encoder moves towards the query
+ * network (θk ← m·θk + (1 − m)·θq), and after the loss the keys replace the oldest in the queue. The stage starts
+ * with the key encoder a copy of the network; labels are never read.
+ */
+export function mocoObjective(config: RunConfig): Objective {
+  const state = new MocoState({
+    spec: modelSpec(config),
+    queueSize: config.moco.queueSize,
+    dim: config.model.options.projectionDim ?? 128,
+    generator: derivedGenerator(config.seed, 'moco-queue'),
+  });
+  return {
+    name: 'moco',
+    views: 2,
+    classifies: false,
+    state,
+    parameters: (net) => encoderParameters(net),
+    trainMode: (net) => net.model.train(),
+    start: (net) => state.copyFrom(net.model),
+    step(net, b) {
+      if (!b.x2) throw new Error('a contrastive objective needs two views');
+      const training = net.model.training;
+      if (training) state.momentumUpdate(net.model, config.moco.momentum);
+      const q = projector(net).forward(net.embed(b.x1));
+      const k = state.keys(b.x2, training);
+      const loss = infoNceLoss(q, k, state.negatives(), { temperature: config.moco.temperature });
+      if (training) state.enqueue(k);
+      return { loss, logits: null };
     },
   };
 }

@@ -1,4 +1,4 @@
-// The stages a loss trains in: ce and supcon-joint in one; supcon and simclr pretrain the encoder
+// The stages a loss trains in: ce and supcon-joint in one; supcon, simclr and moco pretrain the encoder
 // with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
@@ -6,6 +6,7 @@ import {
   crossEntropyObjective,
   jointObjective,
   linearProbeObjective,
+  mocoObjective,
   simclrObjective,
   supConObjective,
 } from './objectives';
@@ -33,8 +34,9 @@ export function planStages(config: RunConfig): StagePlan[] {
     case 'supcon-joint':
       return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon':
-    case 'simclr': {
-      const pretrain = config.loss === 'supcon' ? supConObjective(config) : simclrObjective(config);
+    case 'simclr':
+    case 'moco': {
+      const pretrain = { supcon: supConObjective, simclr: simclrObjective, moco: mocoObjective }[config.loss](config);
       const { mode, epochs, optimizer, schedule } = config.probe;
       const second = mode === 'linear' ? linearProbeObjective(config) : crossEntropyObjective(config, 'finetune');
       return [

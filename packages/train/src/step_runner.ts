@@ -3,10 +3,11 @@
 // clips and steps the optimizer on the main thread either way.
 import * as path from 'path';
 import { Tensor } from '@nodulab/tensor';
-import { ModelWorker } from '@nodulab/nn';
+import { ModelWorker, shareState } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import type { TrainableNet } from './model';
 import { type Objective, type ViewBatch, forwardBackward } from './objectives';
+import type { StagePlan } from './stages';
 import type { StepReply, StepRequest, StepWorkerSetup } from './step_tasks';
 
 /** The loss of a step and the logits of view 1 (classifying objectives). */
@@ -40,14 +41,15 @@ const message = (t: Tensor) => ({ data: t.data.slice(), shape: [...t.shape] });
 /**
  * The step on a worker thread holding a replica of `net` (built from `config`) that shares its
  * weights, buffers and gradient memory: `step` posts the batch and resolves when the gradients are in
- * place. Parameters and buffers of `net.model` move to shared memory; `net.model.forwardAsync` runs on
- * the same thread until `close`.
+ * place. Parameters and buffers of `net.model`, and the state of the stages' objectives (MoCo's key encoder
+ * and queue), move to shared memory; `net.model.forwardAsync` runs on the same thread until `close`.
  */
-export async function workerStepRunner(net: TrainableNet, config: RunConfig): Promise<StepRunner> {
+export async function workerStepRunner(net: TrainableNet, config: RunConfig, stages: StagePlan[]): Promise<StepRunner> {
   const params = net.model.parameters();
   const grads = params.map((p) => new SharedArrayBuffer(p.data.byteLength));
   const gradTensors = params.map((p, i) => new Tensor(new Float32Array(grads[i]), p.shape));
-  const setup: StepWorkerSetup = { config, grads };
+  const objectiveStates = stages.map((s) => (s.objective.state ? shareState(s.objective.state) : null));
+  const setup: StepWorkerSetup = { config, grads, objectiveStates };
   const tasksModule = path.join(__dirname, `step_tasks${path.extname(__filename)}`);
   const worker = await ModelWorker.start(net.model, { tasksModule, setup });
   net.model.attachWorker(worker);

@@ -3,17 +3,21 @@
 // gradients written into the shared gradient buffers. The optimizer runs on the main thread. The model's
 // forwardAsync (validation) runs here too, through nn's 'forward' task.
 import { Tensor } from '@nodulab/tensor';
-import { forwardTask } from '@nodulab/nn';
-import type { TensorMessage, WorkerTask } from '@nodulab/nn';
+import { adoptState, forwardTask } from '@nodulab/nn';
+import type { SharedState, TensorMessage, WorkerTask } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import { buildNet } from './model';
 import { forwardBackward } from './objectives';
 import { planStages } from './stages';
 
-/** What the worker is built from: the resolved run config and one gradient buffer per model parameter. */
+/**
+ * What the worker is built from: the resolved run config, one gradient buffer per model parameter and, per
+ * stage, the shared memory of its objective's state (null when it keeps none).
+ */
 export interface StepWorkerSetup {
   config: RunConfig;
   grads: SharedArrayBuffer[];
+  objectiveStates: (SharedState | null)[];
 }
 
 /** A batch of one step, as it crosses threads. */
@@ -38,9 +42,14 @@ const tensor = (m: TensorMessage) => new Tensor(m.data, m.shape);
 
 /** Builds the replica net, the 'step' task (see {@link StepReply}) and nn's 'forward' (validation). */
 export function createWorkerTasks(setup: unknown) {
-  const { config, grads } = setup as StepWorkerSetup;
+  const { config, grads, objectiveStates } = setup as StepWorkerSetup;
   const net = buildNet(config);
   const stages = planStages(config);
+  stages.forEach((s, i) => {
+    const shared = objectiveStates[i];
+    if (s.objective.state && shared) adoptState(s.objective.state, shared);
+    else if (s.objective.state || shared) throw new Error(`step worker: stage ${i} (${s.name}) state does not match`);
+  });
   const params = net.model.parameters();
   const gradViews = grads.map((g) => new Float32Array(g));
   const step: WorkerTask = (payload) => {

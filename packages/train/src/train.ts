@@ -182,7 +182,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
   const start = Date.now();
   let steps: StepRunner;
   try {
-    steps = options.stepThread === 'main' ? inlineStepRunner(net) : await workerStepRunner(net, cfg);
+    steps = options.stepThread === 'main' ? inlineStepRunner(net) : await workerStepRunner(net, cfg, stages);
   } catch (e) {
     log.close();
     throw e;

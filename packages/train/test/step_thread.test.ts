@@ -17,6 +17,7 @@ const batch = (n: number) => ({
 describe.each([
   ['ce', {}],
   ['simclr', { pretrainEpochs: 1, probe: { mode: 'linear', epochs: 1 } }],
+  ['moco', { pretrainEpochs: 1, probe: { mode: 'linear', epochs: 1 }, moco: { queueSize: 20 } }],
 ] as const)('%s run', (loss, extra) => {
   it('writes the same checkpoint and losses with steps on a worker thread as on the calling thread', async () => {
     const dir = tempDir(`thread-${loss}`);
@@ -41,10 +42,11 @@ describe.each([
 
 it('runs a setImmediate callback while a worker step is in flight, then gives the inline gradients', async () => {
   const config = resolveRunConfig(tinyConfig({ loss: 'ce' }));
-  const objective = planStages(config)[0].objective;
+  const stages = planStages(config);
+  const objective = stages[0].objective;
   const onWorker = buildNet(config);
   const inline = buildNet(config);
-  const runner = await workerStepRunner(onWorker, config);
+  const runner = await workerStepRunner(onWorker, config, stages);
   try {
     const order: string[] = [];
     const step = runner.step(0, objective, batch(8)).then((r) => (order.push('step'), r));

@@ -29,8 +29,8 @@ const OPTIONS = {
   'n-train': { type: 'integer', description: 'training samples', min: 1 },
   'n-val': { type: 'integer', description: 'validation samples', min: 1 },
   epochs: { type: 'integer', description: 'epochs of ce / supcon-joint', min: 1 },
-  'pretrain-epochs': { type: 'integer', description: 'contrastive pretraining epochs (supcon, simclr)', min: 1 },
-  probe: { type: 'string', description: 'second stage of supcon / simclr', choices: ['linear', 'finetune'] },
+  'pretrain-epochs': { type: 'integer', description: 'contrastive pretraining epochs (supcon, simclr, moco)', min: 1 },
+  probe: { type: 'string', description: 'second stage of supcon / simclr / moco', choices: ['linear', 'finetune'] },
   'probe-epochs': { type: 'integer', description: 'epochs of the linear probe / fine-tuning', min: 1 },
   'batch-size': { type: 'integer', description: 'batch size', min: 2 },
   optimizer: { type: 'string', description: 'optimizer', choices: OPTIMIZERS },
@@ -163,7 +163,7 @@ function report(s: RunSummary): string {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a nodule classifier (ce, supcon, supcon-joint, simclr) with checkpoints, logs and --resume',
+  summary: 'train a nodule classifier (ce, supcon, supcon-joint, simclr, moco) with checkpoints, logs and --resume',
   options: OPTIONS,
   async run(o) {
     selectDevice(o.device);

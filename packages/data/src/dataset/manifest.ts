@@ -25,6 +25,8 @@ export interface SampleRecord {
   /** npz storage: the row of the arrays. */
   row?: number;
   label: 0 | 1;
+  /** The ordinal grade 1–5 of the factors (noduleGrade); absent in folders written before grades existed. */
+  grade?: number;
   targetClass: 0 | 1;
   bbox: BBox | null;
   footprint: BBox | null;
@@ -98,6 +100,7 @@ const RECORD_KEYS = [
   'mask',
   'row',
   'label',
+  'grade',
   'targetClass',
   'bbox',
   'footprint',
@@ -159,6 +162,8 @@ export function validateManifest(doc: unknown, file: string): DatasetManifest {
       for (const key of Object.keys(r)) if (!RECORD_KEYS.includes(key)) bad(`${at}: unknown key "${key}"`);
       if (!Number.isSafeInteger(r.index)) bad(`${at}.index must be an integer`);
       if (r.label !== 0 && r.label !== 1) bad(`${at}.label must be 0 or 1, got ${JSON.stringify(r.label)}`);
+      if (r.grade !== undefined && !(Number.isInteger(r.grade) && (r.grade as number) >= 1 && (r.grade as number) <= 5))
+        bad(`${at}.grade must be an integer in [1, 5], got ${JSON.stringify(r.grade)}`);
       if (r.targetClass !== 0 && r.targetClass !== 1) bad(`${at}.targetClass must be 0 or 1`);
       if (!isBox(r.bbox) || !isBox(r.footprint)) bad(`${at}.bbox / footprint must be {min, max} of 3 integers or null`);
       if (r.centre !== null && !isTriple(r.centre, Number.isFinite)) bad(`${at}.centre must be 3 numbers or null`);

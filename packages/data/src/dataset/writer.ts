@@ -92,6 +92,7 @@ export class DatasetWriter {
       index: s.index,
       seed: s.seed,
       label: s.label,
+      grade: s.grade,
       targetClass: s.targetClass,
       bbox: s.bbox,
       footprint: s.footprint,

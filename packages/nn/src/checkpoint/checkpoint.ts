@@ -1,7 +1,8 @@
 // saveCheckpoint / loadCheckpoint: a model's state dict (plus, optionally, optimizer and scheduler
 // state for resuming) in one atomic safetensors file. Model keys are PyTorch-style ("features.0.weight");
 // optimizer buffers live under "optimizer.state.<param index>.<name>" and the rest in the metadata
-// (the counters, and which parameters had state, so a lost buffer is detected at load).
+// (the counters, and which parameters had state, so a lost buffer is detected at load). Auxiliary modules a
+// training objective keeps beside the model (MoCo's key encoder and queue) live under "auxiliary.<name>.".
 import { Tensor } from '@nodulab/tensor';
 import type { Module } from '../module';
 import type { OptimizerLike, OptimizerStateDict } from '../optim/optimizer';
@@ -11,6 +12,10 @@ import { loadSafetensors, saveSafetensors } from './safetensors';
 type AnyOptimizer = OptimizerLike;
 
 const OPTIMIZER_PREFIX = 'optimizer.state.';
+const AUXILIARY_PREFIX = 'auxiliary.';
+
+/** Whether a checkpoint key is not the model's: optimizer state or an auxiliary module's. */
+const notModelKey = (k: string) => k.startsWith(OPTIMIZER_PREFIX) || k.startsWith(AUXILIARY_PREFIX);
 const OPTIMIZER_META = 'nodulab.optimizer';
 const SCHEDULER_META = 'nodulab.scheduler';
 
@@ -20,6 +25,11 @@ export interface SaveCheckpointOptions {
   scheduler?: LRScheduler;
   /** Free-form string metadata (e.g. epoch, config) kept in the header's __metadata__. */
   metadata?: Record<string, string>;
+  /**
+   * Modules saved beside the model for resuming, by name (e.g. `{ moco: state }`: a momentum encoder and a queue),
+   * under the keys "auxiliary.<name>.<state dict key>". Loading the model alone ignores them.
+   */
+  auxiliary?: Record<string, Module>;
 }
 
 /** What to restore besides the model. */
@@ -28,6 +38,13 @@ export interface LoadCheckpointOptions {
   scheduler?: LRScheduler;
   /** Require the model's keys to match exactly (default true). */
   strict?: boolean;
+  /** Modules saved with SaveCheckpointOptions.auxiliary to restore, by the same names (each must have been saved). */
+  auxiliary?: Record<string, Module>;
+}
+
+function checkAuxiliaryName(name: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    throw new Error(`auxiliary module name "${name}" must be letters, digits, '_' or '-'`);
 }
 
 /** What saveCheckpoint stores under OPTIMIZER_META: the optimizer's name, groups and per-parameter counters. */
@@ -77,6 +94,12 @@ function parseOptimizerMeta(raw: string): OptimizerMeta {
 /** Saves `model` (and optionally optimizer/scheduler state) to a safetensors file, atomically. */
 export function saveCheckpoint(model: Module, file: string, options: SaveCheckpointOptions = {}): void {
   const tensors: Record<string, Tensor> = model.stateDict();
+  for (const k of Object.keys(tensors))
+    if (notModelKey(k)) throw new Error(`saveCheckpoint(${file}): model key "${k}" uses a reserved prefix`);
+  for (const [name, m] of Object.entries(options.auxiliary ?? {})) {
+    checkAuxiliaryName(name);
+    for (const [k, t] of Object.entries(m.stateDict())) tensors[`${AUXILIARY_PREFIX}${name}.${k}`] = t;
+  }
   const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
   if (options.optimizer) {
     const sd = options.optimizer.stateDict();
@@ -114,11 +137,19 @@ export function loadCheckpoint(
   const { tensors, metadata } = loadSafetensors(file);
   const modelState: Record<string, Tensor> = {};
   const optimizerTensors: Record<string, Tensor> = {};
+  const auxiliaryTensors: Record<string, Record<string, Tensor>> = {};
   for (const [k, t] of Object.entries(tensors)) {
     if (k.startsWith(OPTIMIZER_PREFIX)) optimizerTensors[k.slice(OPTIMIZER_PREFIX.length)] = t;
-    else modelState[k] = t;
+    else if (k.startsWith(AUXILIARY_PREFIX)) {
+      const rest = k.slice(AUXILIARY_PREFIX.length);
+      const dot = rest.indexOf('.');
+      (auxiliaryTensors[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] = t;
+    } else modelState[k] = t;
   }
   try {
+    const auxiliary = Object.entries(options.auxiliary ?? {});
+    for (const [name] of auxiliary)
+      if (!auxiliaryTensors[name]) throw new Error(`no auxiliary module "${name}" was saved`);
     let optimizerState: OptimizerStateDict | null = null;
     if (options.optimizer) {
       const raw = metadata[OPTIMIZER_META];
@@ -145,15 +176,30 @@ export function loadCheckpoint(
     }
     // Each loadStateDict checks everything before copying; if a later one fails, the model and the
     // optimizer are put back as they were so a failed load changes nothing.
-    const before = optimizerState || schedulerState ? model.stateDict() : null;
-    const optimizerBefore = optimizerState && schedulerState ? options.optimizer!.stateDict() : null;
+    const restoring = optimizerState || schedulerState || auxiliary.length > 0;
+    const before = restoring ? model.stateDict() : null;
+    const optimizerBefore =
+      optimizerState && (schedulerState || auxiliary.length) ? options.optimizer!.stateDict() : null;
+    const schedulerBefore = schedulerState && auxiliary.length ? options.scheduler!.stateDict() : null;
+    const auxiliaryBefore: [Module, Record<string, Tensor>][] = [];
     model.loadStateDict(modelState, { strict: options.strict ?? true });
     try {
       if (optimizerState) options.optimizer!.loadStateDict(optimizerState);
       if (schedulerState) options.scheduler!.loadStateDict(schedulerState);
+      for (const [name, m] of auxiliary) {
+        const saved = m.stateDict();
+        try {
+          m.loadStateDict(auxiliaryTensors[name]);
+        } catch (e) {
+          throw new Error(`auxiliary module "${name}": ${(e as Error).message}`);
+        }
+        auxiliaryBefore.push([m, saved]);
+      }
     } catch (e) {
       if (before) model.loadStateDict(before);
       if (optimizerBefore) options.optimizer!.loadStateDict(optimizerBefore);
+      if (schedulerBefore) options.scheduler!.loadStateDict(schedulerBefore);
+      for (const [m, saved] of auxiliaryBefore) m.loadStateDict(saved);
       throw e;
     }
   } catch (e) {
@@ -165,14 +211,14 @@ export function loadCheckpoint(
 }
 
 /**
- * Writes the model part of checkpoint `from` (its model tensors and user metadata, without optimizer
- * and scheduler state) to `to`, atomically: the file saveCheckpoint would have written for the same
+ * Writes the model part of checkpoint `from` (its model tensors and user metadata, without optimizer,
+ * scheduler and auxiliary state) to `to`, atomically: the file saveCheckpoint would have written for the same
  * model and metadata without an optimizer, byte for byte.
  */
 export function copyModelCheckpoint(from: string, to: string): void {
   const { tensors, metadata } = loadSafetensors(from);
   const model: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPTIMIZER_PREFIX)) model[k] = t;
+  for (const [k, t] of Object.entries(tensors)) if (!notModelKey(k)) model[k] = t;
   const user: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) if (k !== OPTIMIZER_META && k !== SCHEDULER_META) user[k] = v;
   saveSafetensors(to, model, user);

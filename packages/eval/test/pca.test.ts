@@ -1,0 +1,78 @@
+// The PCA spectrum on constructed embeddings with known variances, the effective rank at its extremes, and the
+// Jacobi eigenvalues it rests on.
+import { Generator, randn } from '@nodulab/tensor';
+import { pcaSpectrum } from '../src';
+import { centredMatrix, crossProduct, symmetricEigenvalues } from '../src/representation/matrix';
+
+const rep = (rows: number[][]) => ({ data: rows.flat(), shape: [rows.length, rows[0].length] });
+
+describe('symmetricEigenvalues', () => {
+  it.each([
+    ['2 × 2', [2, 1, 1, 2], [3, 1]],
+    ['tridiagonal 3 × 3', [4, 1, 0, 1, 3, 1, 0, 1, 2], [3 + Math.sqrt(3), 3, 3 - Math.sqrt(3)]],
+    ['diagonal', [1, 0, 0, 0, 5, 0, 0, 0, 2], [5, 2, 1]],
+  ])('%s', (_name, data, want) => {
+    const n = want.length;
+    const got = symmetricEigenvalues({ rows: n, cols: n, data: Float64Array.from(data) });
+    want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 12));
+  });
+});
+
+describe('pcaSpectrum', () => {
+  // (±√3, 0) and (0, ±1): variances 2 and 2/3 along the axes, no covariance
+  const a = Math.sqrt(3);
+  const cross = [
+    [a, 0],
+    [-a, 0],
+    [0, 1],
+    [0, -1],
+  ];
+
+  it('gives the variances and ratios of a constructed embedding, rotated or not', () => {
+    const c = Math.cos(0.7);
+    const s = Math.sin(0.7);
+    for (const rows of [cross, cross.map(([x, y]) => [c * x - s * y, s * x + c * y])]) {
+      const p = pcaSpectrum(rep(rows));
+      expect(p.eigenvalues[0]).toBeCloseTo(2, 12);
+      expect(p.eigenvalues[1]).toBeCloseTo(2 / 3, 12);
+      expect(p.explainedVarianceRatio[0]).toBeCloseTo(0.75, 12);
+      expect(p.explainedVarianceRatio[1]).toBeCloseTo(0.25, 12);
+      expect(p.cumulative[1]).toBeCloseTo(1, 12);
+      expect(p.effectiveRank).toBeCloseTo(Math.exp(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25))), 12);
+    }
+  });
+
+  it('effective rank: the dimension for an isotropic embedding, 1 for a line', () => {
+    // ±e_i in 5 dimensions: covariance (2/9)·I
+    const iso = [0, 1, 2, 3, 4].flatMap((i) => [1, -1].map((s) => [0, 1, 2, 3, 4].map((j) => (j === i ? s : 0))));
+    expect(pcaSpectrum(rep(iso)).effectiveRank).toBeCloseTo(5, 10);
+    const line = [1, 2, 3, 4, 5].map((t) => [t, 2 * t, -t]);
+    const p = pcaSpectrum(rep(line));
+    expect(p.effectiveRank).toBeCloseTo(1, 10);
+    expect(p.eigenvalues[0]).toBeCloseTo(2.5 * 6, 10); // var(t) = 2.5, |(1, 2, -1)|² = 6
+  });
+
+  it('with fewer samples than features uses the Gram matrix: the same non-zero eigenvalues', () => {
+    const x = randn([6, 20], new Generator(3));
+    const p = pcaSpectrum(x);
+    expect(p.eigenvalues).toHaveLength(5);
+    const m = centredMatrix('test', 'x', x);
+    const full = symmetricEigenvalues(crossProduct(m, m));
+    p.eigenvalues.forEach((v, i) => expect(v).toBeCloseTo(full[i] / 5, 8));
+    expect(p.effectiveRank).toBeGreaterThan(1);
+    expect(p.effectiveRank).toBeLessThan(5);
+  });
+
+  it('names bad input', () => {
+    expect(() => pcaSpectrum(rep([[1, 2]]))).toThrow(/x needs at least 2 samples/);
+    expect(() =>
+      pcaSpectrum(
+        rep([
+          [1, 2],
+          [1, 2],
+        ]),
+      ),
+    ).toThrow(/x has no variance/);
+    expect(() => pcaSpectrum({ data: [1, 2, 3], shape: [2, 2] })).toThrow(/x has 3 values but shape \[2,2\] needs 4/);
+  });
+});
