@@ -27,6 +27,8 @@ export * from './ops/batchnorm';
 export * from './ops/concat';
 export * from './ops/softmax';
 export * from './ops/losses';
+export * from './ops/box3d';
+export * from './ops/box_loss';
 export * from './ops/dropout';
 export { Generator, rand, randn } from './random';
 export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';
