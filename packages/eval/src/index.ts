@@ -1,11 +1,12 @@
 // @nodulab/eval: one prediction -> probability -> metrics path. A Predictor (a model in-process or an
 // exported ONNX model) gives logits; softmax gives P(malignant); classification metrics (accuracy,
-// sensitivity, specificity, balanced accuracy, AUROC), Dice, and summaries over seeds (mean, 95% CI).
+// sensitivity, specificity, balanced accuracy, AUROC), Dice, 3D box IoU and localization metrics, and summaries over seeds (mean, 95% CI).
 export * from './confusion';
 export * from './metrics';
 export * from './student_t';
 export * from './summary';
 export * from './segmentation';
+export * from './boxes';
 export * from './probabilities';
 export * from './model_info';
 export * from './input';
