@@ -1,6 +1,7 @@
 // @nodulab/eval: one prediction -> probability -> metrics path. A Predictor (a model in-process or an
 // exported ONNX model) gives logits; softmax gives P(malignant); classification metrics (accuracy,
-// sensitivity, specificity, balanced accuracy, AUROC), Dice, 3D box IoU and localization metrics, and summaries over seeds (mean, 95% CI).
+// sensitivity, specificity, balanced accuracy, AUROC), Dice, 3D box IoU and localization metrics, and
+// summaries over seeds (mean, 95% CI).
 export * from './confusion';
 export * from './metrics';
 export * from './student_t';
