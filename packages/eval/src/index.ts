@@ -6,6 +6,7 @@ export * from './confusion';
 export * from './metrics';
 export * from './student_t';
 export * from './summary';
+export * from './proportion';
 export * from './segmentation';
 export * from './boxes';
 export * from './probabilities';
