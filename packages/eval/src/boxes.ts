@@ -73,6 +73,26 @@ export function meanBox(boxes: readonly Box3d[]): Box3d {
   return { centre: [m[0], m[1], m[2]], size: [m[3], m[4], m[5]] };
 }
 
+/**
+ * Boxes from a box head's output (N, 6) (`model.boxes(x)`: centre and size divided by the volume's
+ * (D, H, W)) in voxels of a volume of size `volumeSize` (D, H, W). Throws naming a negative box.
+ */
+export function boxesFromNormalized(values: ArrayLike<number>, volumeSize: readonly [number, number, number]): Box3d[] {
+  if (values.length % 6 !== 0) throw new Error(`boxesFromNormalized: ${values.length} values are not rows of 6`);
+  return Array.from({ length: values.length / 6 }, (_, i) => {
+    const v = Array.from({ length: 6 }, (_, k) => values[i * 6 + k] * volumeSize[k % 3]);
+    const b: Box3d = { centre: [v[0], v[1], v[2]], size: [v[3], v[4], v[5]] };
+    checkBox('boxesFromNormalized', `box ${i}`, b);
+    return b;
+  });
+}
+
+/** A box in voxels as the 6 values a box head is trained towards: centre and size divided by `volumeSize`. */
+export function normalizeBox(box: Box3d, volumeSize: readonly [number, number, number]): number[] {
+  checkBox('normalizeBox', 'the box', box);
+  return values(box).map((v, k) => v / volumeSize[k % 3]);
+}
+
 /** Options of {@link localizationMetrics}. */
 export interface LocalizationOptions {
   /** Voxel spacing (z, y, x) in mm, for the centre error (default [1, 1, 1]). */

@@ -1,6 +1,15 @@
 // 3D boxes and localization metrics against hand-computed boxes: IoU, GIoU, boxes from voxel bounds,
 // mean boxes, mean IoU, hit rates at 0.5 and 0.25, centre error in mm; bad boxes and inputs named.
-import { box3d, boxFromBounds, boxGIoU, boxIoU, localizationMetrics, meanBox } from '../src';
+import {
+  box3d,
+  boxesFromNormalized,
+  boxFromBounds,
+  boxGIoU,
+  boxIoU,
+  localizationMetrics,
+  meanBox,
+  normalizeBox,
+} from '../src';
 
 describe('boxIoU and boxGIoU', () => {
   it.each([
@@ -76,5 +85,22 @@ describe('localizationMetrics', () => {
     const neg = { centre: [0, 0, 0], size: [0, 0, -0.5] } as never;
     expect(() => localizationMetrics([b, neg], [b, b])).toThrow(/predicted\[1\] has a negative size/);
     expect(() => localizationMetrics([b], [b], { spacing: [1, 0, 1] })).toThrow(/spacing must be three positive mm/);
+  });
+});
+
+describe('normalizeBox and boxesFromNormalized', () => {
+  it('divide and multiply by the volume size, axis by axis', () => {
+    const size: [number, number, number] = [32, 64, 48];
+    const b = box3d([16, 16, 12], [8, 16, 6]);
+    expect(normalizeBox(b, size)).toEqual([0.5, 0.25, 0.25, 0.25, 0.25, 0.125]);
+    const back = boxesFromNormalized(
+      Float32Array.from([...normalizeBox(b, size), 0.25, 0.5, 0.5, 0.5, 0.5, 0.5]),
+      size,
+    );
+    expect(back).toEqual([b, { centre: [8, 32, 24], size: [16, 32, 24] }]);
+    expect(() => boxesFromNormalized([0.5, 0.5, 0.5, 0.1, -0.1, 0.1], size)).toThrow(
+      'boxesFromNormalized: box 0 has a negative size (d, h, w) = (3.2, -6.4, 4.800000000000001)',
+    );
+    expect(() => boxesFromNormalized([1, 2, 3], size)).toThrow(/3 values are not rows of 6/);
   });
 });
