@@ -35,7 +35,7 @@ it.each([
       modelSpec: SPECS[name],
     });
     const proto = onnx.ModelProto.decode(bytes);
-    const inits = new Map(proto.graph!.initializer.map((t) => [t.name, t]));
+    const inits = new Map((proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
     expect([...inits.keys()].some((k) => k.endsWith('_mask'))).toBe(false);
     let zeros = 0;
     let total = 0;
