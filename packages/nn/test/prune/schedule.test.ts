@@ -1,7 +1,7 @@
 // Zhu & Gupta's gradual pruning: the polynomial sparsity at hand-computed steps, the pruning steps of a
 // GradualPruning with a frequency, the model's sparsity following the schedule, and bad options named.
-import { Generator } from '@nodulab/tensor';
-import { GradualPruning, Linear, polynomialSparsity, sparsityReport } from '../../src';
+import { Generator, crossEntropy, randn } from '@nodulab/tensor';
+import { Adam, GradualPruning, Linear, polynomialSparsity, sparsityReport } from '../../src';
 
 describe('polynomialSparsity', () => {
   const o = { initialSparsity: 0.1, finalSparsity: 0.9, beginStep: 10, endStep: 30 };
@@ -45,6 +45,26 @@ describe('GradualPruning', () => {
     expect(applied.map(([t]) => t)).toEqual([2, 6, 10, 12]);
     for (const [t, pruned] of applied) expect(pruned).toBe(Math.round(polynomialSparsity(t, options) * 1000));
     expect(sparsityReport(layer).total.pruned).toBe(800);
+  });
+
+  it('in a training loop with Adam, weights once pruned stay zero and the final sparsity is reached', () => {
+    const layer = new Linear(30, 4, { generator: new Generator(5) }); // 120 weights
+    const opt = new Adam(layer.parameters(), { lr: 0.05 });
+    const pruner = new GradualPruning(layer, { finalSparsity: 0.75, beginStep: 0, endStep: 20, frequency: 5 });
+    const x = randn([8, 30], new Generator(6));
+    const y = [0, 1, 2, 3, 0, 1, 2, 3];
+    let pruned = new Set<number>();
+    for (let t = 0; t < 30; t++) {
+      opt.zeroGrad();
+      crossEntropy(layer.forward(x), y).backward();
+      opt.step();
+      pruner.step(t);
+      const zeros = new Set(Array.from(layer.weight.data).flatMap((v, i) => (v === 0 ? [i] : [])));
+      for (const i of pruned) expect(zeros.has(i)).toBe(true);
+      pruned = zeros;
+    }
+    expect(sparsityReport(layer).total.pruned).toBe(90);
+    expect(pruned.size).toBe(90);
   });
 
   it('names a bad frequency and a bad step', () => {
