@@ -30,8 +30,11 @@ export interface ModelInfo {
 
 /** What {@link describeModel} needs beyond the model itself; every field has a default. */
 export interface DescribeOptions {
-  /** Which output the model gives: 'logits' (default), 'embedding' or 'projection'. */
-  output?: 'logits' | 'embedding' | 'projection';
+  /**
+   * Which output the model gives: 'logits' (default), 'embedding', 'projection' or 'boxes' (the box head's
+   * normalised boxes); all but 'logits' are raw vectors (task 'embedding').
+   */
+  output?: 'logits' | 'embedding' | 'projection' | 'boxes';
   /** Expected volume size (D, H, W) (default 32^3). */
   inputSize?: [number, number, number];
   /** Voxel spacing (z, y, x) in mm (default 1 mm). */
@@ -79,8 +82,8 @@ export function describeModel(model: Module, options: DescribeOptions = {}, what
   const net = model;
   const kind = net.kind;
   const output = options.output ?? 'logits';
-  if (!['logits', 'embedding', 'projection'].includes(output))
-    throw new Error(`${what}: output must be logits, embedding or projection, got "${output}"`);
+  if (!['logits', 'embedding', 'projection', 'boxes'].includes(output))
+    throw new Error(`${what}: output must be logits, embedding, projection or boxes, got "${output}"`);
   const task: Task = output !== 'logits' ? 'embedding' : net.task;
   const inputSize = checkTriple(what, 'inputSize', options.inputSize ?? [32, 32, 32], true);
   const spacing = checkTriple(what, 'spacing', options.spacing ?? [1, 1, 1], false);

@@ -1,5 +1,14 @@
 // Mean, standard deviation, Student-t quantiles and confidence intervals against tabulated values.
-import { mean, meanCI, pairedDifference, sampleStd, studentTCdf, studentTQuantile, summarizeRuns } from '../src';
+import {
+  mean,
+  meanCI,
+  pairedDifference,
+  proportionCI,
+  sampleStd,
+  studentTCdf,
+  studentTQuantile,
+  summarizeRuns,
+} from '../src';
 
 describe('Student t', () => {
   it.each([
@@ -92,5 +101,25 @@ describe('pairedDifference', () => {
     expect(pairedDifference([0.7], [0.5]).halfWidth).toBeNaN();
     expect(() => pairedDifference([0.7, 0.8], [0.5])).toThrow(/each seed needs one of each/);
     expect(() => pairedDifference([NaN], [0.5])).toThrow(/not finite/);
+  });
+});
+
+describe('proportionCI (Wilson)', () => {
+  it.each([
+    // SciPy 1.17: binomtest(k, n).proportion_ci(confidence_level=0.95, method='wilson')
+    [3, 10, 0.10779126740630102, 0.6032218525388546],
+    [0, 20, 0, 0.16112515805281935],
+    [20, 20, 0.8388748419471808, 1],
+    [50, 200, 0.19508168006817497, 0.31434098312045833],
+  ])('%p of %p', (k, n, lower, upper) => {
+    const ci = proportionCI(k, n);
+    expect(ci.rate).toBe(k / n);
+    expect(ci.lower).toBeCloseTo(lower, 6);
+    expect(ci.upper).toBeCloseTo(upper, 6);
+  });
+
+  it('names a bad count', () => {
+    expect(() => proportionCI(5, 4)).toThrow(/successes must be an integer in \[0, 4\], got 5/);
+    expect(() => proportionCI(0, 0)).toThrow(/n must be an integer >= 1, got 0/);
   });
 });

@@ -1,5 +1,6 @@
 // @nodulab/nn: modules with forward hooks, initializers, optimizers, schedules, gradient clipping,
-// safetensors checkpoints and models (NoduleNet3D, ResNet3D, UNet3D: one Model interface) on @nodulab/tensor.
+// safetensors checkpoints, magnitude pruning and models (NoduleNet3D, ResNet3D, UNet3D: one Model interface)
+// on @nodulab/tensor.
 export { Module } from './module';
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult, ForwardHook, RemovableHandle } from './module';
 export * from './hooks';
@@ -27,6 +28,9 @@ export * from './models/resnet3d';
 export * from './models/unet3d';
 export * from './models/factory';
 export * from './export/trace';
+export * from './prune/prune';
+export * from './prune/schedule';
+export { pruningMask } from './prune/masks';
 export { ModelWorker, nnWorkerModule } from './worker/model_worker';
 export type { ModelWorkerOptions } from './worker/model_worker';
 export type { TaskResult, WorkerTask, WorkerTasksModule } from './worker/protocol';

@@ -1,6 +1,7 @@
 // Module: the base class of every layer and model — parameters, buffers, submodules, train/eval mode,
 // forward hooks, and PyTorch-style state dicts with dotted names ("features.0.weight").
 import { DeviceLike, requireDevice, Tensor } from '@nodulab/tensor';
+import { applyPruningMask_ } from './prune/masks';
 
 /**
  * Called after `module.forward(...inputs)` returned `output`, like a hook given to PyTorch's
@@ -250,7 +251,8 @@ export abstract class Module {
   /**
    * Copies tensors from `stateDict` into this module's parameters and buffers, in place.
    * Throws, naming the keys, on missing or unexpected keys (when strict, the default) and on any
-   * shape mismatch; nothing is copied unless everything checks out.
+   * shape mismatch; nothing is copied unless everything checks out. Weights with a pruning mask (see
+   * `prune`) are masked again after loading.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
@@ -275,6 +277,7 @@ export abstract class Module {
       const src = source.get(key);
       if (src) target.copy_(src); // from any device onto the target's device
     }
+    for (const [, target] of own) applyPruningMask_(target); // pruned weights stay zero whatever was loaded
     return { missingKeys, unexpectedKeys };
   }
 }

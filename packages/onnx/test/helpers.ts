@@ -25,9 +25,13 @@ export function randomBatch(n: number, c: number, size: readonly number[], seed 
 }
 
 /** nodulab's own eval-mode output for x. */
-export function nodulabOutput(model: Module, x: Tensor, output: 'logits' | 'embedding' | 'projection'): Tensor {
-  const m = model as Module & { embed(x: Tensor): Tensor; project(x: Tensor): Tensor };
-  return noGrad(() => (output === 'embedding' ? m.embed(x) : output === 'projection' ? m.project(x) : m.forward(x)));
+export function nodulabOutput(
+  model: Module,
+  x: Tensor,
+  output: 'logits' | 'embedding' | 'projection' | 'boxes',
+): Tensor {
+  const m = model as Module & { forwardTo(x: Tensor, output: string): Tensor };
+  return noGrad(() => m.forwardTo(x, output));
 }
 
 /** max |a - b|, or Infinity when the lengths differ. */

@@ -1,6 +1,6 @@
 // PARITY: onnxruntime-node running the exported graph equals nodulab's own eval-mode forward within
-// 1e-4 absolute, for every model kind and head, batch 1 and > 1, BatchNorm folded and kept, on random
-// and on generated volumes.
+// 1e-4 absolute, for every model kind and head (the box head included), batch 1 and > 1, BatchNorm folded
+// and kept, on random and on generated volumes.
 import { Tensor } from '@nodulab/tensor';
 import { ModelSpec, TraceOutput } from '@nodulab/nn';
 import { applyWindow, NoduleGenerator, preset } from '@nodulab/data';
@@ -13,6 +13,8 @@ const SPECS: Record<string, ModelSpec> = {
   nodulenet: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5, projectionHead: true, projectionDim: 16 } },
   resnet: { kind: 'resnet3d', options: { widths: [4, 8, 8, 16], projectionHead: true, projectionDim: 8 } },
   unet: { kind: 'unet3d', options: { baseChannels: 4, levels: 2, numClasses: 3 } },
+  nodulenetBoxes: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5, boxHead: true } },
+  resnetBoxes: { kind: 'resnet3d', options: { widths: [4, 8, 8, 16], boxHead: true } },
 };
 
 async function checkParity(spec: ModelSpec, output: TraceOutput, fold: boolean, x: Tensor): Promise<void> {
@@ -54,6 +56,8 @@ describe('parity on random inputs', () => {
     ['unet', 'logits', true, 1],
     ['unet', 'logits', false, 2],
     ['unet', 'embedding', true, 2],
+    ['nodulenetBoxes', 'boxes', true, 2],
+    ['resnetBoxes', 'boxes', false, 1],
   ] as const)('%s %s, BN folded %p, batch %p', async (name, output, fold, n) => {
     const spec = SPECS[name];
     await checkParity(spec, output, fold, randomBatch(n, 1, [16, 16, 16], n));

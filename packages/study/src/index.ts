@@ -15,4 +15,5 @@ export { metricsCsv, CSV_HEADER } from './report/csv';
 export { reportHtml, fmtCI } from './report/html';
 export { barChartSvg } from './report/svg';
 export * from './learnability';
+export * from './hard_samples';
 export * from './queue';

@@ -28,6 +28,8 @@ export * from './ops/concat';
 export * from './ops/softmax';
 export * from './ops/losses';
 export * from './ops/info_nce';
+export * from './ops/box3d';
+export * from './ops/box_loss';
 export * from './ops/dropout';
 export * from './ops/linalg';
 export { Generator, rand, randn } from './random';

@@ -8,6 +8,7 @@ import type { Module } from '../module';
 import type { OptimizerLike, OptimizerStateDict } from '../optim/optimizer';
 import type { LRScheduler, SchedulerStateDict } from '../lr_scheduler';
 import { loadSafetensors, saveSafetensors } from './safetensors';
+import { attachPruningMasks, splitPruningMasks } from '../prune/prune';
 
 type AnyOptimizer = OptimizerLike;
 
@@ -127,7 +128,9 @@ export function saveCheckpoint(model: Module, file: string, options: SaveCheckpo
  * `model`, and into `optimizer` / `scheduler` when given (they must have been saved). Returns the
  * user metadata. The optimizer and scheduler state is validated whole before anything changes (every
  * buffer and counter of every stepped parameter present and of the right shape), so an incomplete
- * checkpoint fails here, never at a later `step()`. Throws naming the file on any mismatch.
+ * checkpoint fails here, never at a later `step()`. A pruned model's checkpoint (its `weight_mask`
+ * buffers, see `prune`) prunes `model` the same way, also when it was built unpruned. Throws naming the
+ * file on any mismatch.
  */
 export function loadCheckpoint(
   model: Module,
@@ -182,7 +185,9 @@ export function loadCheckpoint(
       optimizerState && (schedulerState || auxiliary.length) ? options.optimizer!.stateDict() : null;
     const schedulerBefore = schedulerState && auxiliary.length ? options.scheduler!.stateDict() : null;
     const auxiliaryBefore: [Module, Record<string, Tensor>][] = [];
-    model.loadStateDict(modelState, { strict: options.strict ?? true });
+    // A pruned model's masks ("<layer>.weight_mask") prune a model built without them, once all else loaded.
+    const { masks, rest } = splitPruningMasks(model, modelState);
+    model.loadStateDict(rest, { strict: options.strict ?? true });
     try {
       if (optimizerState) options.optimizer!.loadStateDict(optimizerState);
       if (schedulerState) options.scheduler!.loadStateDict(schedulerState);
@@ -202,6 +207,7 @@ export function loadCheckpoint(
       for (const [m, saved] of auxiliaryBefore) m.loadStateDict(saved);
       throw e;
     }
+    attachPruningMasks(model, masks);
   } catch (e) {
     throw new Error(`loadCheckpoint(${file}): ${(e as Error).message}`);
   }

@@ -15,8 +15,11 @@ export interface GraphTracer<V> extends GraphGlue<V> {
   layer(module: Module, x: V): V;
 }
 
-/** Which output of a model to trace: class (or per-voxel) logits, the embedding, or the projection head. */
-export type TraceOutput = 'logits' | 'embedding' | 'projection';
+/**
+ * Which output of a model to trace: class (or per-voxel) logits, the embedding, the projection head, or the
+ * box-regression head's normalised boxes.
+ */
+export type TraceOutput = 'logits' | 'embedding' | 'projection' | 'boxes';
 
 /** The {@link Ops} of tracer t: a child module is traced recursively, the glue goes to t. */
 function tracingOps<V>(t: GraphTracer<V>): Ops<V> {

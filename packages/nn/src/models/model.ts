@@ -17,7 +17,8 @@ export type ModelTask = 'classification' | 'segmentation';
 /**
  * The outputs a model computes: 'features' the last conv feature map (N,C,d,h,w) the head reads
  * (segmentation) or that is pooled into the embedding (classification); 'embedding' (N, embedDim);
- * 'logits' (N, numClasses) or per voxel (N, numClasses, D, H, W); 'projection' the projector's output.
+ * 'logits' (N, numClasses) or per voxel (N, numClasses, D, H, W); 'projection' the projector's output; 'boxes'
+ * the box head's (N, 6) normalised boxes.
  */
 export type ModelOutput = 'features' | TraceOutput;
 
@@ -27,6 +28,15 @@ export interface ModelOptions extends ModelInitOptions {
   inChannels?: number;
   /** Classes of the head (default 2). */
   numClasses?: number;
+}
+
+/** Options of the classifiers with an optional box-regression head for localization. */
+export interface BoxHeadOptions {
+  /**
+   * Add the box-regression head (embedding -> Linear(embedDim, 6) -> Sigmoid): one box per volume as centre
+   * (z, y, x) / (D, H, W) and size (d, h, w) / (D, H, W), each in (0, 1). Read with `boxes(x)`.
+   */
+  boxHead?: boolean;
 }
 
 /** Options of the models with an optional projection head for contrastive losses. */
@@ -53,6 +63,8 @@ export abstract class Model extends Module {
   abstract readonly head: Module;
   /** The contrastive projection head (embedding -> projection), or null. */
   abstract readonly projector: ProjectionHead | null;
+  /** The box-regression head (embedding -> (N, 6) normalised boxes), or null. */
+  abstract readonly boxHead: Module | null;
   /** Dotted name of the layer whose output `features(x)` returns: the last conv block, Grad-CAM's default layer. */
   abstract readonly featureLayer: string;
   readonly inChannels: number;
@@ -123,6 +135,14 @@ export abstract class Model extends Module {
   }
 
   /**
+   * The box-regression head's boxes (N, 6): centre (z, y, x) and size (d, h, w), each divided by the input's
+   * (D, H, W), in (0, 1); throws without a box head (build the model with `{ boxHead: true }`).
+   */
+  boxes(x: Tensor): Tensor {
+    return this.forwardTo(x, 'boxes');
+  }
+
+  /**
    * The forward pass up to `output` (default 'logits') on a worker thread, without blocking the event
    * loop: like `noGrad(() => forwardTo(x, output))`, and bit-identical to it (same kernels, same thread
    * count), in this model's current mode. The worker holds a replica sharing this model's weights and
@@ -178,6 +198,11 @@ export abstract class Model extends Module {
     if (output === 'projection' && !this.projector) {
       throw new Error(
         `${this.constructor.name}: has no projection head; project() needs a model built with { projectionHead: true }`,
+      );
+    }
+    if (output === 'boxes' && !this.boxHead) {
+      throw new Error(
+        `${this.constructor.name}: has no box-regression head; boxes() needs a model built with { boxHead: true }`,
       );
     }
   }

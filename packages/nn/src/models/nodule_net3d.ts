@@ -8,10 +8,10 @@ import type { Ops } from '../graph/ops';
 import { ProjectionHead } from './projection_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
-import { Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
+import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
 
 /** Options of {@link NoduleNet3D}. */
-export interface NoduleNet3DOptions extends ModelOptions, ProjectionOptions {
+export interface NoduleNet3DOptions extends ModelOptions, ProjectionOptions, BoxHeadOptions {
   /** Multiplies the widths 16/32/64 (default 1; e.g. 0.5 for a tiny test model). */
   widthMultiplier?: number;
 }
@@ -19,7 +19,8 @@ export interface NoduleNet3DOptions extends ModelOptions, ProjectionOptions {
 /**
  * The 3-block 3-D CNN of nodulab's studies. x: (N,inChannels,D,H,W) with D,H,W >= 4.
  * Layers (and state-dict keys): features.{0,4,8} (convs), features.{1,5,9} (BatchNorm),
- * features.{2,6,10} (ReLU), features.{3,7} (MaxPool), pool, classifier (the head), projector.net.{0,2} (if present).
+ * features.{2,6,10} (ReLU), features.{3,7} (MaxPool), pool, classifier (the head), projector.net.{0,2} and
+ * boxHead.0 (if present).
  */
 export class NoduleNet3D extends Model {
   readonly kind = 'nodulenet3d';
@@ -31,6 +32,8 @@ export class NoduleNet3D extends Model {
   /** Linear(embedDim -> numClasses), registered as "classifier". */
   readonly head: Linear;
   readonly projector: ProjectionHead | null;
+  /** Linear(embedDim -> 6) -> Sigmoid, registered as "boxHead" (if built with `boxHead: true`). */
+  readonly boxHead: Sequential | null;
   /** Size of the embedding (64 at width multiplier 1). */
   readonly embedDim: number;
 
@@ -53,7 +56,7 @@ export class NoduleNet3D extends Model {
     );
     this.embedDim = w3;
     const tail = addClassifierTail(this, 'classifier', w3, this.numClasses, g, options);
-    [this.pool, this.head, this.projector] = [tail.pool, tail.head, tail.projector];
+    [this.pool, this.head, this.projector, this.boxHead] = [tail.pool, tail.head, tail.projector, tail.boxHead];
     initKaiming(this, g);
   }
 

@@ -13,7 +13,7 @@ import { checkPositiveInt } from '../check';
 import { ProjectionHead } from './projection_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
-import { Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
+import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
 
 /**
  * relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), convs 3x3x3; the shortcut is the identity or,
@@ -60,7 +60,7 @@ export class BasicBlock3d extends Module {
 }
 
 /** Options of {@link ResNet3D}. */
-export interface ResNet3DOptions extends ModelOptions, ProjectionOptions {
+export interface ResNet3DOptions extends ModelOptions, ProjectionOptions, BoxHeadOptions {
   /** Stage widths (default [16, 32, 64, 128]). */
   widths?: [number, number, number, number];
   /** BasicBlocks per stage (default [1, 1, 1, 1]: ResNet-10). */
@@ -70,7 +70,7 @@ export interface ResNet3DOptions extends ModelOptions, ProjectionOptions {
 /**
  * 3-D ResNet. x: (N,inChannels,D,H,W) with D,H,W >= 8 (three stride-2 stages).
  * Layers (and keys): stem.{0,1,2}, layer1..layer4.<block>.{conv1,bn1,conv2,bn2,downsample.0,downsample.1},
- * pool, fc (the head), projector.net.{0,2} (if present).
+ * pool, fc (the head), projector.net.{0,2}, boxHead.0 (if present).
  */
 export class ResNet3D extends Model {
   readonly kind = 'resnet3d';
@@ -83,6 +83,8 @@ export class ResNet3D extends Model {
   /** Linear(embedDim -> numClasses), registered as "fc". */
   readonly head: Linear;
   readonly projector: ProjectionHead | null;
+  /** Linear(embedDim -> 6) -> Sigmoid, registered as "boxHead" (if built with `boxHead: true`). */
+  readonly boxHead: Sequential | null;
   readonly embedDim: number;
 
   constructor(options: ResNet3DOptions = {}) {
@@ -105,7 +107,7 @@ export class ResNet3D extends Model {
     });
     this.embedDim = inC;
     const tail = addClassifierTail(this, 'fc', inC, this.numClasses, g, options);
-    [this.pool, this.head, this.projector] = [tail.pool, tail.head, tail.projector];
+    [this.pool, this.head, this.projector, this.boxHead] = [tail.pool, tail.head, tail.projector, tail.boxHead];
     initKaiming(this, g);
   }
 

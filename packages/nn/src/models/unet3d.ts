@@ -34,13 +34,14 @@ export interface UNet3DOutputs {
 /**
  * 3-D U-Net. x: (N,inChannels,D,H,W), D,H,W divisible by 2^levels -> logits (N,numClasses,D,H,W).
  * Layers (and keys): encoders.<i>, bottleneck, upsamplers.<i>, decoders.<i>, head (level 0 is the finest),
- * pool (the MaxPool3d run once per level), dropout (if present). It has no projector.
+ * pool (the MaxPool3d run once per level), dropout (if present). It has no projector and no box head.
  */
 export class UNet3D extends Model {
   readonly kind = 'unet3d';
   readonly task = 'segmentation';
   readonly featureLayer = 'decoders.0';
   readonly projector = null;
+  readonly boxHead = null;
   readonly encoders: ModuleList<Sequential>;
   readonly bottleneck: Sequential;
   readonly upsamplers: ModuleList<ConvTranspose3d>;

@@ -1,6 +1,7 @@
 // Optimizer base: parameter groups with per-group hyperparameters, per-parameter state, and a
 // state dict (PyTorch's layout: state keyed by parameter index, groups listing indices) for resume.
 import { dispatchDevice, Tensor } from '@nodulab/tensor';
+import { applyPruningMask_ } from '../prune/masks';
 
 /** A hyperparameter value: a number, a flag, or a pair (Adam's betas). */
 export type HyperValue = number | boolean | readonly number[];
@@ -31,7 +32,8 @@ export interface OptimizerLike {
 /**
  * Base class of the optimizers, like `torch.optim.Optimizer`. Takes a list of parameters or of
  * parameter groups; updates parameters in place in `step()` from their `.grad`, skipping parameters
- * without a gradient.
+ * without a gradient. A pruned weight (one with a `weight_mask`, see `prune`) is masked again after
+ * its update, so it stays zero through fine-tuning.
  */
 export abstract class Optimizer<H extends { lr: number } & Record<string, HyperValue>> implements OptimizerLike {
   /** The groups with their resolved hyperparameters (schedulers change `lr` here). */
@@ -94,6 +96,7 @@ export abstract class Optimizer<H extends { lr: number } & Record<string, HyperV
         let s = this.state.get(p);
         if (!s) this.state.set(p, (s = {}));
         this.update(p, p.grad.data, group, s);
+        applyPruningMask_(p); // a pruned weight (see prune) stays zero through fine-tuning
       }
     }
   }

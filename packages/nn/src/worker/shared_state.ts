@@ -1,7 +1,8 @@
 // Parameters and buffers in shared memory: a module's tensors moved onto SharedArrayBuffers, and a
 // replica in a worker thread that adopts them, so both threads see one copy of the weights.
-import type { Tensor } from '@nodulab/tensor';
-import type { Module } from '../module';
+import { Tensor } from '@nodulab/tensor';
+import type { Module, StateDict } from '../module';
+import { attachPruningMasks, MASK_SUFFIX } from '../prune/prune';
 
 /** Shared memory of a module's state, by dotted name (parameters and buffers, as in `stateDict`). */
 export type SharedState = Record<string, SharedArrayBuffer>;
@@ -30,9 +31,17 @@ export function shareState(m: Module): SharedState {
 
 /**
  * Points every parameter and buffer of `m` (a replica built like the module that shared `state`) at
- * the shared memory. Throws, naming the tensor, when the two modules do not have the same state.
+ * the shared memory. Throws, naming the tensor, when the two modules do not have the same state. A
+ * replica built unpruned is pruned with the shared `weight_mask` buffers of a pruned module.
  */
 export function adoptState(m: Module, state: SharedState): void {
+  // A pruned module shares its masks; the replica, built unpruned, is pruned alike before adopting them.
+  const present = new Set(namedState(m).map(([n]) => n));
+  const masks: StateDict = {};
+  for (const [name, buf] of Object.entries(state))
+    if (name.endsWith(MASK_SUFFIX) && !present.has(name))
+      masks[name] = new Tensor(new Float32Array(buf), [buf.byteLength / 4]);
+  attachPruningMasks(m, masks);
   const own = namedState(m);
   const names = new Set(own.map(([n]) => n));
   const extra = Object.keys(state).filter((n) => !names.has(n));

@@ -14,7 +14,7 @@ import { serializeModel, ValueSpec } from './serialize';
 
 /**
  * Options of {@link exportOnnx}: which head to export ('logits' (default: class logits, or per-voxel
- * logits for UNet3D, plus their softmax "probabilities"), 'embedding' or 'projection'), the input size,
+ * logits for UNet3D, plus their softmax "probabilities"), 'embedding', 'projection' or 'boxes'), the input size,
  * spacing, window and class names recorded in the metadata (see {@link DescribeOptions}), and more.
  */
 export interface ExportOptions extends DescribeOptions {

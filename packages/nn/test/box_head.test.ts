@@ -1,0 +1,65 @@
+// The box-regression head of NoduleNet3D and ResNet3D through the one Model interface: (N, 6) boxes in
+// (0, 1), its own state-dict keys (none without it), the spec and the worker replica carry it, a model
+// without it says so, and training on boxRegressionLoss moves its boxes towards the targets.
+import { Generator, Tensor, boxRegressionLoss, noGrad, randn } from '@nodulab/tensor';
+import { Adam, Model, NoduleNet3D, ResNet3D, createModel } from '../src';
+
+jest.setTimeout(60_000);
+
+const x = () => randn([3, 1, 16, 16, 16], new Generator(9));
+
+describe.each([
+  ['NoduleNet3D', (boxHead: boolean) => new NoduleNet3D({ seed: 1, widthMultiplier: 0.5, boxHead })],
+  ['ResNet3D', (boxHead: boolean) => new ResNet3D({ seed: 2, widths: [4, 8, 8, 16], boxHead })],
+])('%s', (name, make) => {
+  it('boxes(x) is (N, 6) in (0, 1), from "boxHead" keys that a model without the head lacks', () => {
+    const model = make(true).eval();
+    const b = noGrad(() => model.boxes(x()));
+    expect(b.shape).toEqual([3, 6]);
+    expect(b.data.every((v) => v > 0 && v < 1)).toBe(true);
+    const keys = Object.keys(model.stateDict()).filter((k) => k.startsWith('boxHead'));
+    expect(keys).toEqual(['boxHead.0.weight', 'boxHead.0.bias']);
+    expect(Object.keys(make(false).stateDict()).some((k) => k.startsWith('boxHead'))).toBe(false);
+    expect(noGrad(() => model.forward(x())).shape).toEqual([3, 2]);
+  });
+
+  it('a model without the head names the option', () => {
+    expect(() => make(false).boxes(x())).toThrow(
+      `${name}: has no box-regression head; boxes() needs a model built with { boxHead: true }`,
+    );
+  });
+
+  it('the spec rebuilds the head, and forwardAsync(x, "boxes") gives the synchronous bits', async () => {
+    const model = make(true).eval();
+    const again = createModel(model.spec) as Model;
+    expect(again.boxHead).not.toBeNull();
+    try {
+      const sync = noGrad(() => model.boxes(x()));
+      const got = await model.forwardAsync(x(), 'boxes');
+      expect(Array.from(got.data)).toEqual(Array.from(sync.data));
+    } finally {
+      await model.closeWorker();
+    }
+  });
+
+  it('trains: Adam on boxRegressionLoss brings the boxes closer to fixed targets', () => {
+    const model = make(true).train();
+    const input = x();
+    const target = Tensor.from(
+      [0.5, 0.4, 0.6, 0.2, 0.3, 0.25, 0.3, 0.5, 0.5, 0.1, 0.1, 0.1, 0.7, 0.6, 0.4, 0.3, 0.2, 0.2],
+      [3, 6],
+    );
+    const opt = new Adam(model.parameters(), { lr: 0.01 });
+    const losses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      opt.zeroGrad();
+      const loss = boxRegressionLoss(model.boxes(input), target);
+      losses.push(loss.item());
+      loss.backward();
+      opt.step();
+    }
+    expect(losses[losses.length - 1]).toBeLessThan(0.8 * losses[0]);
+    const backbone = model.namedParameters().find(([k]) => !k.startsWith('boxHead'))![1];
+    expect(backbone.grad).not.toBeNull();
+  });
+});
