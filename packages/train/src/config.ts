@@ -365,7 +365,12 @@ export const RunConfigSchema = refineWith(
       epochs: count(1).default(D.epochs).describe('epochs of ce and supcon-joint'),
       pretrainEpochs: count(1).default(D.pretrainEpochs).describe('epochs of contrastive pretraining (supcon, simclr)'),
       probe: strict({
-        mode: oneOf(PROBE_MODES).default(D.probe.mode),
+        mode: oneOf(PROBE_MODES)
+          .default(D.probe.mode)
+          .describe(
+            'linear: logistic regression fitted to convergence on the frozen, standardised embeddings; ' +
+              'linear-sgd: the linear head trained by steps on frozen embeddings; finetune: everything trained with CE',
+          ),
         weightDecays: z
           .array(number({ gt: 0 }), { error: mustBe('an array of numbers > 0') })
           .min(1, { error: 'must list at least one weight decay' })

@@ -1,6 +1,7 @@
 // Binary logistic regression fitted to convergence, the linear probe of the two-stage losses: features
 // X: (n, d) standardised with the fitting set's mean and std, Newton's method (float64, backtracking
 // line search) on the L2-penalised mean cross-entropy, and the penalty chosen on a validation set.
+import { yieldToEventLoop } from '@nodulab/tensor';
 import { choleskySolve } from './linalg';
 
 /** Options of {@link fitLogisticRegression}, named as in PyTorch's cross-entropy and optimizers. */
@@ -198,15 +199,16 @@ export interface LabelledFeatures {
 
 /**
  * The linear-probe protocol: a logistic regression fitted to convergence on `train` for each of
- * `weightDecays`, keeping the one with the least (class-weighted) cross-entropy on `val`.
+ * `weightDecays`, keeping the one with the least (class-weighted) cross-entropy on `val`. Yields to
+ * the event loop between fits.
  */
-export function fitLogisticProbe(
+export async function fitLogisticProbe(
   train: LabelledFeatures,
   val: LabelledFeatures,
   d: number,
   weightDecays: readonly number[],
   options: Omit<LogisticOptions, 'weightDecay'> = {},
-): { model: LogisticModel; trials: PenaltyTrial[] } {
+): Promise<{ model: LogisticModel; trials: PenaltyTrial[] }> {
   if (weightDecays.length === 0) throw new Error('fitLogisticProbe: weightDecays is empty');
   checkData('fitLogisticProbe (val)', val.X, val.y, val.n, d);
   let best: LogisticModel | null = null;
@@ -220,6 +222,7 @@ export function fitLogisticProbe(
       bestLoss = valLoss;
       best = m;
     }
+    await yieldToEventLoop();
   }
   if (!best) throw new Error(`fitLogisticProbe: no penalty gave a finite validation loss (${JSON.stringify(trials)})`);
   return { model: best, trials };

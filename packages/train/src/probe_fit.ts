@@ -67,7 +67,7 @@ export async function fitProbeStage(
   const train = await embedded(ctx, ctx.train);
   const val = train && (await embedded(ctx, ctx.val));
   if (!train || !val) return 'aborted';
-  const { model, trials } = fitLogisticProbe(train, val, train.d, config.probe.weightDecays, {
+  const { model, trials } = await fitLogisticProbe(train, val, train.d, config.probe.weightDecays, {
     classWeights: config.classWeights,
     labelSmoothing: config.labelSmoothing,
   });

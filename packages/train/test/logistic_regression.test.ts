@@ -103,12 +103,12 @@ describe('fitLogisticRegression', () => {
 });
 
 describe('fitLogisticProbe', () => {
-  it('chooses a stronger penalty on few noisy samples than on many', () => {
+  it('chooses a stronger penalty on few noisy samples than on many', async () => {
     // 40 features, only the first informative.
     const w = Array.from({ length: 40 }, (_, j) => (j === 0 ? 1 : 0));
     const decays = [1e-4, 1e-2, 1];
-    const few = fitLogisticProbe(sample(60, w, 0, 2), sample(500, w, 0, 3), 40, decays);
-    const many = fitLogisticProbe(sample(5000, w, 0, 4), sample(500, w, 0, 5), 40, decays);
+    const few = await fitLogisticProbe(sample(60, w, 0, 2), sample(500, w, 0, 3), 40, decays);
+    const many = await fitLogisticProbe(sample(5000, w, 0, 4), sample(500, w, 0, 5), 40, decays);
     expect(few.trials.map((t) => t.weightDecay)).toEqual(decays);
     expect(few.model.weightDecay).toBeGreaterThan(many.model.weightDecay);
     const best = Math.min(...few.trials.map((t) => t.valLoss));
