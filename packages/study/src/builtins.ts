@@ -18,7 +18,6 @@ export const BUILTIN_STUDIES: Readonly<Record<string, Record<string, unknown>>> 
       optimizer: { name: 'adam', lr: 0.003 },
       epochs: 10,
       pretrainEpochs: 10,
-      probe: { epochs: 6, optimizer: { name: 'adam', lr: 0.1 } },
     },
     testN: 256,
     analysis: { testSet: 'rho0.5', n: 256, gradcamN: 64 },

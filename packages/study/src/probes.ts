@@ -1,6 +1,7 @@
 // Linear probes: ridge regression from frozen embeddings X: (N, d) to a factor, scored on held-out
 // samples — R^2 for continuous factors, accuracy (one-vs-rest ridge classifier) for categorical ones.
 // The ridge strength is picked by k-fold cross-validation on the fitting samples. All in float64.
+import { choleskySolve } from '@nodulab/train';
 
 /** A fitted ridge model on standardized features: y ≈ ((x - mu) / sigma) · w + b, per output. */
 export interface RidgeModel {
@@ -12,35 +13,6 @@ export interface RidgeModel {
   w: Float64Array;
   b: Float64Array;
   lambda: number;
-}
-
-/** Solves A x = B for symmetric positive definite A (d, d) and B (d, k) by Cholesky; returns x (d, k). */
-export function choleskySolve(A: Float64Array, B: Float64Array, d: number, k: number): Float64Array {
-  const L = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * d + j];
-      for (let p = 0; p < j; p++) s -= L[i * d + p] * L[j * d + p];
-      if (i === j) {
-        if (!(s > 0)) throw new Error(`choleskySolve: matrix is not positive definite (pivot ${i} = ${s})`);
-        L[i * d + i] = Math.sqrt(s);
-      } else L[i * d + j] = s / L[j * d + j];
-    }
-  }
-  const X = Float64Array.from(B);
-  for (let c = 0; c < k; c++) {
-    for (let i = 0; i < d; i++) {
-      let s = X[i * k + c];
-      for (let p = 0; p < i; p++) s -= L[i * d + p] * X[p * k + c];
-      X[i * k + c] = s / L[i * d + i];
-    }
-    for (let i = d - 1; i >= 0; i--) {
-      let s = X[i * k + c];
-      for (let p = i + 1; p < d; p++) s -= L[p * d + i] * X[p * k + c];
-      X[i * k + c] = s / L[i * d + i];
-    }
-  }
-  return X;
 }
 
 function rowsOf(X: ArrayLike<number>, d: number, rows: readonly number[]): Float64Array {

@@ -1,30 +1,13 @@
 // Linear probes: ridge regression recovers a known linear relation, the ridge classifier separable
-// classes, constant targets give NaN, and the Cholesky solver solves known systems.
+// classes, and constant targets give NaN.
 import { Generator } from '@nodulab/tensor';
-import { choleskySolve, fitRidge, predictRidge, probe, rSquared } from '../src/probes';
+import { fitRidge, predictRidge, probe, rSquared } from '../src/probes';
 
 /** n samples of d standard-normal features. */
 function features(n: number, d: number, seed: number): Float64Array {
   const g = new Generator(seed);
   return Float64Array.from({ length: n * d }, () => g.normal());
 }
-
-describe('choleskySolve', () => {
-  it.each([
-    { A: [4, 2, 2, 3], B: [2, 1], x: [0.5, 0] },
-    { A: [2, 0, 0, 5], B: [4, 10, 2, 5], x: [2, 5, 0.4, 1] },
-  ])('solves %j', ({ A, B, x }) => {
-    const d = Math.sqrt(A.length);
-    const got = choleskySolve(Float64Array.from(A), Float64Array.from(B), d, B.length / d);
-    got.forEach((v, i) => expect(v).toBeCloseTo(x[i], 10));
-  });
-
-  it('rejects a matrix that is not positive definite', () => {
-    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2, 1)).toThrow(
-      /not positive definite/,
-    );
-  });
-});
 
 describe('ridge probe', () => {
   const n = 300;

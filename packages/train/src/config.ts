@@ -76,10 +76,25 @@ export interface MocoConfig {
   temperature: number;
 }
 
-/** The second stage of the two-stage losses (supcon, simclr, moco). */
+/** The modes of the second stage of supcon, simclr and moco. */
+export const PROBE_MODES = ['linear', 'linear-sgd', 'finetune'] as const;
+export type ProbeMode = (typeof PROBE_MODES)[number];
+
+/**
+ * The second stage of the two-stage losses (supcon, simclr, moco).
+ * - 'linear' (the linear-evaluation protocol): a logistic regression on the frozen encoder's embed()
+ *   features of the un-augmented training set, standardised (like BatchNorm without affine before the
+ *   head) and fitted to convergence (full batch, Newton's method), its L2 penalty chosen among
+ *   `weightDecays` by validation cross-entropy, then folded into the model's linear head;
+ * - 'linear-sgd': the linear head trained on frozen features of augmented batches for `epochs` with
+ *   `optimizer` and `schedule`;
+ * - 'finetune': everything trained with CE for `epochs` with `optimizer` and `schedule`.
+ */
 export interface ProbeConfig {
-  /** 'linear': a linear classifier on the frozen encoder's embed() features; 'finetune': train everything with CE. */
-  mode: 'linear' | 'finetune';
+  mode: ProbeMode;
+  /** 'linear': the L2 penalties (weight decay, on standardised features) tried. */
+  weightDecays: number[];
+  /** 'linear-sgd' and 'finetune': epochs, optimizer and schedule. */
   epochs: number;
   optimizer: OptimizerConfig;
   schedule: ScheduleConfig;
@@ -180,6 +195,7 @@ export function defaultRunConfig(): RunConfig {
     pretrainEpochs: 6,
     probe: {
       mode: 'linear',
+      weightDecays: [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1],
       epochs: 3,
       optimizer: { ...DEFAULT_OPTIMIZER, lr: 1e-2, betas: [0.9, 0.999] },
       schedule: { ...DEFAULT_SCHEDULE },
@@ -201,7 +217,7 @@ export function defaultRunConfig(): RunConfig {
   };
 }
 
-const { boolean, nonEmptyString, number, oneOf, parseOrThrow, refineWith, strict, vector } = schema;
+const { boolean, mustBe, nonEmptyString, number, oneOf, parseOrThrow, refineWith, strict, vector } = schema;
 const D = defaultRunConfig();
 const count = (min: number) => number({ int: true, min, max: 100000 });
 const seedNumber = () => number({ int: true, min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -378,8 +394,18 @@ export const RunConfigSchema = refineWith(
         .default(D.pretrainEpochs)
         .describe('epochs of contrastive pretraining (supcon, simclr, moco)'),
       probe: strict({
-        mode: oneOf(['linear', 'finetune']).default(D.probe.mode),
-        epochs: count(1).default(D.probe.epochs),
+        mode: oneOf(PROBE_MODES)
+          .default(D.probe.mode)
+          .describe(
+            'linear: logistic regression fitted to convergence on the frozen, standardised embeddings; ' +
+              'linear-sgd: the linear head trained by steps on frozen embeddings; finetune: everything trained with CE',
+          ),
+        weightDecays: z
+          .array(number({ gt: 0 }), { error: mustBe('an array of numbers > 0') })
+          .min(1, { error: 'must list at least one weight decay' })
+          .default(() => [...D.probe.weightDecays])
+          .describe("'linear': the L2 penalties tried on standardised features (chosen by validation loss)"),
+        epochs: count(1).default(D.probe.epochs).describe("'linear-sgd' and 'finetune': epochs"),
         optimizer: optimizerSchema(D.probe.optimizer),
         schedule: scheduleSchema(D.probe.schedule),
       })

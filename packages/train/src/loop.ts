@@ -5,18 +5,17 @@
 // selection, an atomic checkpoint and log records.
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
-import { clipGradNorm_, loadCheckpoint, modelSpecMetadata, saveCheckpoint, LRScheduler } from '@nodulab/nn';
-import type { Module } from '@nodulab/nn';
+import { clipGradNorm_, loadCheckpoint, LRScheduler } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import { stageLoader } from './data_source';
 import { ValidationMetrics, validate } from './evaluate';
 import type { TrainableNet } from './model';
 import { TrainOptimizer, buildOptimizer, buildScheduler } from './optim';
-import { BestState, JsonlLog, RunPaths, TRAIN_STATE_KEY, TrainState } from './run_files';
-import { rngState } from './seeds';
+import { BestState, JsonlLog, RunPaths } from './run_files';
+import { StageTotals, endEpoch, objectiveState } from './epoch_end';
+import { fitProbeStage } from './probe_fit';
 import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
-import type { Objective } from './objectives';
 import type { StepRunner } from './step_runner';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
@@ -84,44 +83,6 @@ export function stepsPerEpoch(config: RunConfig): number {
   return Math.max(1, Math.floor(config.data.train.n / config.batchSize));
 }
 
-function better(metric: string, value: number, best: BestState | null): boolean {
-  if (!Number.isFinite(value)) return false;
-  if (!best) return true;
-  return metric === 'loss' ? value < best.value : value > best.value;
-}
-
-function saveState(
-  ctx: LoopContext,
-  file: string,
-  stageIndex: number,
-  epochsDone: number,
-  optimizer?: TrainOptimizer,
-  scheduler?: LRScheduler | null,
-): void {
-  const state: TrainState = {
-    version: 1,
-    stage: stageIndex,
-    stageName: ctx.stages[stageIndex].name,
-    epochsDone,
-    globalStep: ctx.counters.globalStep,
-    samplesSeen: ctx.counters.samplesSeen,
-    best: ctx.counters.best,
-    rng: rngState(ctx.config.seed),
-  };
-  const metadata = {
-    ...modelSpecMetadata(ctx.net.spec),
-    [TRAIN_STATE_KEY]: JSON.stringify(state),
-    'nodulab.config': JSON.stringify(ctx.config),
-  };
-  const auxiliary = objectiveState(ctx.stages[stageIndex].objective);
-  saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata, auxiliary });
-}
-
-/** The objective's state as the checkpoints' auxiliary module named after it (MoCo's under "moco"), or none. */
-function objectiveState(objective: Objective): Record<string, Module> | undefined {
-  return objective.state ? { [objective.name]: objective.state } : undefined;
-}
-
 /** Logs the divergence and returns its error (naming the last good checkpoint). */
 function diverged(ctx: LoopContext, where: string, what: string): DivergenceError {
   const e = divergence(where, what, ctx.paths.last);
@@ -166,16 +127,8 @@ export async function runStage(
   const { config, net, counters } = ctx;
   const plan = ctx.stages[stageIndex];
   const objective = plan.objective;
-  const params = objective.parameters(net);
-  const optimizer = buildOptimizer(params, plan.optimizer);
-  const scheduler = buildScheduler(optimizer, plan.schedule, plan.epochs);
   const steps = stepsPerEpoch(config);
-  if (resumeFile) {
-    const auxiliary = objectiveState(objective);
-    loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined, auxiliary });
-    checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
-  } else if (epochsDone === 0) objective.start?.(net);
-  const totalSteps = ctx.stages.reduce((n, s) => n + s.epochs * steps, 0);
+  const totalSteps = ctx.stages.reduce((n, s) => n + (s.fitted ? 0 : s.epochs * steps), 0);
   const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.length);
   const rate = () => {
     const secs = (Date.now() - ctx.session.start) / 1000;
@@ -185,15 +138,29 @@ export async function runStage(
       etaSec: doneSteps > 0 ? ((totalSteps - counters.globalStep) * secs) / doneSteps : NaN,
     };
   };
-  ctx.log.write({
-    event: 'stage',
-    stage: plan.name,
-    stageIndex,
-    objective: objective.name,
-    epochs: plan.epochs,
-    startEpoch: epochsDone + 1,
-    stepsPerEpoch: steps,
-  });
+  const logStage = (stepsPerEpoch: number) =>
+    ctx.log.write({
+      event: 'stage',
+      stage: plan.name,
+      stageIndex,
+      objective: objective.name,
+      epochs: plan.epochs,
+      startEpoch: epochsDone + 1,
+      stepsPerEpoch,
+    });
+  if (plan.fitted) {
+    logStage(0);
+    return fitProbeStage(ctx, stageIndex, { totalSteps, totalSamples, rate });
+  }
+  const params = objective.parameters(net);
+  const optimizer = buildOptimizer(params, plan.optimizer);
+  const scheduler = buildScheduler(optimizer, plan.schedule, plan.epochs);
+  if (resumeFile) {
+    const auxiliary = objectiveState(objective);
+    loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined, auxiliary });
+    checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
+  } else if (epochsDone === 0) objective.start?.(net);
+  logStage(steps);
   const loader = stageLoader(ctx.train, {
     seed: config.seed,
     stageIndex,
@@ -217,13 +184,10 @@ export async function runStage(
 }
 
 /** What runEpochs shares with its stage. */
-interface StageState {
+interface StageState extends StageTotals {
   params: Tensor[];
   optimizer: TrainOptimizer;
   scheduler: LRScheduler | null;
-  totalSteps: number;
-  totalSamples: number;
-  rate: () => { samplesPerSec: number; etaSec: number };
 }
 
 /** Epochs `epochsDone`.. of stage `stageIndex`: steps, schedule, validation, best selection, checkpoints. */
@@ -307,54 +271,19 @@ async function runEpochs(
     });
     if (!Number.isFinite(val.loss))
       throw diverged(ctx, `${plan.name} epoch ${epoch + 1} validation`, `val loss ${val.loss}`);
-    counters.lastVal = val;
-    let improved = false;
-    if (plan.selects) {
-      const value = val[config.select];
-      if (value !== undefined && better(config.select, value, counters.best)) {
-        counters.best = {
-          stage: stageIndex,
-          epoch: epoch + 1,
-          metric: config.select,
-          value,
-          metrics: { ...val } as Record<string, number>,
-        };
-        improved = true;
-      }
-    }
-    saveState(ctx, ctx.paths.last, stageIndex, epoch + 1, optimizer, scheduler);
-    if (improved) saveState(ctx, ctx.paths.best, stageIndex, epoch + 1);
-    const trainLoss = lossSum / seen;
-    const trainAccuracy = objective.classifies ? correct / seen : undefined;
-    ctx.log.write({
-      event: 'epoch',
-      stage: plan.name,
+    endEpoch(ctx, stageIndex, {
       epoch: epoch + 1,
-      epochs: plan.epochs,
-      globalStep: counters.globalStep,
-      trainLoss,
-      ...(trainAccuracy !== undefined ? { trainAccuracy } : {}),
+      val,
+      trainLoss: lossSum / seen,
+      trainAccuracy: objective.classifies ? correct / seen : undefined,
       lr,
-      val,
-      best: improved,
-      seconds: (Date.now() - started) / 1000,
-    });
-    ctx.onProgress?.({
-      kind: 'epoch',
-      stage: plan.name,
-      stageIndex,
-      stages: ctx.stages.length,
-      epoch: epoch + 1,
-      epochs: plan.epochs,
-      step: steps,
+      started,
       steps,
-      globalStep: counters.globalStep,
       totalSteps,
-      samplesSeen: counters.samplesSeen,
       totalSamples,
-      loss: trainLoss,
-      ...rate(),
-      val,
+      rate,
+      optimizer,
+      scheduler,
     });
     await yieldToEventLoop();
   }

@@ -183,11 +183,15 @@ export function mocoObjective(config: RunConfig): Objective {
   };
 }
 
-/** A linear classifier on the frozen encoder: embeddings in eval mode without a graph, CE on head(h). */
-export function linearProbeObjective(config: RunConfig): Objective {
+/**
+ * A linear classifier on the frozen encoder: embeddings in eval mode without a graph, CE on head(h).
+ * Trained by steps in probe mode 'linear-sgd'; in mode 'linear' the head is fitted in closed form
+ * (probe_fit.ts) and this objective only says how the stage validates.
+ */
+export function linearProbeObjective(config: RunConfig, name = 'linear-probe'): Objective {
   const options = ceOptions(config);
   return {
-    name: 'linear-probe',
+    name,
     views: 1,
     classifies: true,
     parameters: (net) => net.head.parameters(),

@@ -1,5 +1,6 @@
 // The stages a loss trains in: ce and supcon-joint in one; supcon, simclr and moco pretrain the encoder
-// with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
+// with their contrastive loss, then fit a linear probe on the frozen encoder (or train one by steps,
+// or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
@@ -21,6 +22,8 @@ export interface StagePlan {
   schedule: ScheduleConfig;
   /** Best-checkpoint selection runs in this stage (the last one, which trains the classifier). */
   selects: boolean;
+  /** The stage is fitted in one go (the 'linear' probe: logistic regression to convergence), not stepped. */
+  fitted: boolean;
 }
 
 /** The stages of `config`'s loss, in order. */
@@ -29,25 +32,55 @@ export function planStages(config: RunConfig): StagePlan[] {
   switch (config.loss) {
     case 'ce':
       return [
-        { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
+        {
+          name: 'train',
+          objective: crossEntropyObjective(config),
+          epochs: config.epochs,
+          ...main,
+          selects: true,
+          fitted: false,
+        },
       ];
     case 'supcon-joint':
-      return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];
+      return [
+        {
+          name: 'train',
+          objective: jointObjective(config),
+          epochs: config.epochs,
+          ...main,
+          selects: true,
+          fitted: false,
+        },
+      ];
     case 'supcon':
     case 'simclr':
     case 'moco': {
       const pretrain = { supcon: supConObjective, simclr: simclrObjective, moco: mocoObjective }[config.loss](config);
       const { mode, epochs, optimizer, schedule } = config.probe;
-      const second = mode === 'linear' ? linearProbeObjective(config) : crossEntropyObjective(config, 'finetune');
+      const second =
+        mode === 'linear'
+          ? linearProbeObjective(config, 'logistic-regression')
+          : mode === 'linear-sgd'
+            ? linearProbeObjective(config)
+            : crossEntropyObjective(config, 'finetune');
       return [
-        { name: 'pretrain', objective: pretrain, epochs: config.pretrainEpochs, ...main, selects: false },
         {
-          name: mode === 'linear' ? 'probe' : 'finetune',
+          name: 'pretrain',
+          objective: pretrain,
+          epochs: config.pretrainEpochs,
+          ...main,
+          selects: false,
+          fitted: false,
+        },
+        {
+          name: mode === 'finetune' ? 'finetune' : 'probe',
           objective: second,
-          epochs,
+          // A fitted probe is one "epoch": one validation, one checkpoint.
+          epochs: mode === 'linear' ? 1 : epochs,
           optimizer,
           schedule,
           selects: true,
+          fitted: mode === 'linear',
         },
       ];
     }

@@ -50,6 +50,11 @@ describe('resume continues a run exactly', () => {
       },
       (p: TrainProgress) => p.kind === 'epoch' && p.stage === 'pretrain' && p.epoch === 2,
     ],
+    [
+      'supcon + fitted linear probe, stopped after pretraining epoch 1',
+      { loss: 'supcon', pretrainEpochs: 2, probe: { mode: 'linear' } },
+      (p: TrainProgress) => p.kind === 'epoch' && p.stage === 'pretrain' && p.epoch === 1,
+    ],
   ] as const)('%s', async (label, overrides, when) => {
     const dir = path.join(root, label.replace(/\W+/g, '-'));
     const config = tinyConfig({
