@@ -14,6 +14,7 @@ export { applyWindow, sliceBlurSigma } from './acquisition';
 export type { Window } from './acquisition';
 export { marginWidthMm, AIR_HU, BLOOD_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, SOFT_TISSUE_HU } from './constants';
 export * from './generator';
+export * from './structures';
 export * from './nifti';
 export * from './nifti_affine';
 export * from './npy';
