@@ -1,7 +1,8 @@
 // The nodule: its geometry (ellipsoid with spherical-harmonic-like lobulation, tapering spicules,
 // orientation) from the factor record plus a 'shape' random stream, and its rasterization into
-// hu: (D, H, W), the binary mask and the label map (nodule, calcium, cavity ids inside the mask). Random draws do not depend on factor values (counts only
-// take prefixes), so overriding one factor changes only what that factor controls.
+// hu: (D, H, W), the binary mask and the label map (nodule, calcium, cavity ids inside the mask). Random
+// draws do not depend on factor values (counts only take prefixes), so overriding one factor changes only
+// what that factor controls.
 import { Generator } from '@nodulab/tensor';
 import { AIR_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, NODULE_TEXTURE_CELL_MM, marginWidthMm } from './constants';
 import { FactorRecord } from './factors';
