@@ -20,6 +20,8 @@ export interface StageLoaderOptions {
   batchSize: number;
   /** Views per sample the stage's objective trains on. */
   views: 1 | 2;
+  /** Batches carry masks (N, 1, D, H, W) that move with view 1 (segmentation). */
+  masks: boolean;
   augment: Compose | null;
   /** Batches prepared ahead in a worker thread (0: on the training thread). */
   prefetch: number;
@@ -36,6 +38,7 @@ export function stageLoader(train: Dataset, o: StageLoaderOptions): DataLoader {
     batchSize: o.batchSize,
     shuffle: true,
     dropLast: true,
+    masks: o.masks,
     generator: (epoch) => derivedGenerator(seed, `order/${stageIndex}/${epoch}`),
     transform: o.augment
       ? {

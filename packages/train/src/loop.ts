@@ -190,6 +190,7 @@ export async function runStage(
     stageIndex,
     batchSize: config.batchSize,
     views: objective.views,
+    masks: objective.segments,
     augment: ctx.augment,
     prefetch: ctx.prefetch,
   });
@@ -240,7 +241,8 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      const out = await ctx.steps.step(stageIndex, objective, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
+      const batch = { x1: b.x, x2: b.x2 ?? null, labels: b.labels, masks: b.masks };
+      const out = await ctx.steps.step(stageIndex, objective, batch);
       const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
       if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));

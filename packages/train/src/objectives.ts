@@ -1,7 +1,21 @@
 // The training objectives as one interface the shared loop runs: cross-entropy, SupCon, SupCon + CE
-// (joint), SimCLR's NT-Xent, and the linear probe on a frozen encoder. Each says how many augmented
-// views it needs, which parameters it trains and how to compute its loss from a batch.
-import { Tensor, add, cat, crossEntropy, mulScalar, narrow, noGrad, ntXentLoss, supConLoss } from '@nodulab/tensor';
+// (joint), SimCLR's NT-Xent, the linear probe on a frozen encoder, and Dice + per-voxel cross-entropy
+// for segmentation. Each says how many augmented views it needs, which parameters it trains and how to
+// compute its loss from a batch.
+import {
+  Tensor,
+  add,
+  cat,
+  crossEntropy,
+  diceLoss,
+  mulScalar,
+  narrow,
+  noGrad,
+  ntXentLoss,
+  sigmoid,
+  sub,
+  supConLoss,
+} from '@nodulab/tensor';
 import type { RunConfig } from './config';
 import { TrainableNet, encoderParameters } from './model';
 
@@ -10,6 +24,8 @@ export interface ViewBatch {
   x1: Tensor;
   x2: Tensor | null;
   labels: Int32Array;
+  /** masks: (N, 1, D, H, W) 0/1 segmentation targets that moved with view 1 (segmenting objectives), else null. */
+  masks?: Tensor | null;
 }
 
 /** What a step computed: the loss to minimize and, for classifying objectives, the logits of view 1. */
@@ -26,6 +42,8 @@ export interface Objective {
   readonly views: 1 | 2;
   /** Whether the objective trains the classifier (so validation reports accuracy and AUROC). */
   readonly classifies: boolean;
+  /** Whether it trains a segmenter on masks (so batches carry masks and validation reports Dice and HD95). */
+  readonly segments: boolean;
   /** The parameters the optimizer updates. */
   parameters(net: TrainableNet): Tensor[];
   /** Puts the model in the mode this objective trains in (a frozen encoder stays in eval mode). */
@@ -61,6 +79,7 @@ export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective
     name,
     views: 1,
     classifies: true,
+    segments: false,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -76,6 +95,7 @@ export function supConObjective(config: RunConfig): Objective {
     name: 'supcon',
     views: 2,
     classifies: false,
+    segments: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -92,6 +112,7 @@ export function jointObjective(config: RunConfig): Objective {
     name: 'supcon-joint',
     views: 2,
     classifies: true,
+    segments: false,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -110,6 +131,7 @@ export function simclrObjective(config: RunConfig): Objective {
     name: 'simclr',
     views: 2,
     classifies: false,
+    segments: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -130,6 +152,7 @@ export function linearProbeObjective(config: RunConfig): Objective {
     name: 'linear-probe',
     views: 1,
     classifies: true,
+    segments: false,
     parameters: (net) => net.head.parameters(),
     trainMode: (net) => {
       net.model.eval();
@@ -139,6 +162,42 @@ export function linearProbeObjective(config: RunConfig): Objective {
       const h = noGrad(() => net.embed(b.x1));
       const logits = net.head.forward(h);
       return { loss: crossEntropy(logits, b.labels, options), logits };
+    },
+  };
+}
+
+/**
+ * Dice + cross-entropy of per-voxel logits (N, 2, D, H, W) against 0/1 masks (N, 1, D, H, W): the
+ * cross-entropy averaged over every voxel (class weights and label smoothing from the config) plus
+ * `diceWeight` times the soft Dice loss of the target class (per sample, then averaged).
+ */
+export function diceCrossEntropy(logits: Tensor, masks: Tensor, config: RunConfig): Tensor {
+  const [n, c] = logits.shape;
+  if (c !== 2) throw new Error(`dice-ce: the model must output 2 classes (background, target), got ${c}`);
+  const voxels = masks.size / n;
+  if (logits.size !== n * c * voxels)
+    throw new Error(`dice-ce: logits (${logits.shape.join(', ')}) do not match masks (${masks.shape.join(', ')})`);
+  const target = Int32Array.from(masks.data);
+  const ce = crossEntropy(logits, target, ceOptions(config));
+  if (config.diceWeight === 0) return ce;
+  // P(target) per voxel from two classes: softmax(l)[1] = sigmoid(l1 - l0), shaped like the masks.
+  const p = sigmoid(sub(narrow(logits, 1, 1, 1), narrow(logits, 1, 0, 1)));
+  const dice = diceLoss(p, masks, { smooth: 1 });
+  return add(ce, mulScalar(dice, config.diceWeight));
+}
+
+/** Segmentation: Dice + per-voxel cross-entropy of the model's logits against the batch's masks. */
+export function diceCeObjective(config: RunConfig): Objective {
+  return {
+    name: 'dice-ce',
+    views: 1,
+    classifies: false,
+    segments: true,
+    parameters: (net) => net.model.parameters(),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      if (!b.masks) throw new Error('dice-ce: the batch has no masks');
+      return { loss: diceCrossEntropy(net.model.forward(b.x1), b.masks, config), logits: null };
     },
   };
 }

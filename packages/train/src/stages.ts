@@ -1,9 +1,10 @@
-// The stages a loss trains in: ce and supcon-joint in one; supcon and simclr pretrain the encoder
-// with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
+// The stages a loss trains in: ce, supcon-joint and dice-ce (segmentation) in one; supcon and simclr
+// pretrain the encoder with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
   crossEntropyObjective,
+  diceCeObjective,
   jointObjective,
   linearProbeObjective,
   simclrObjective,
@@ -30,6 +31,8 @@ export function planStages(config: RunConfig): StagePlan[] {
       return [
         { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
       ];
+    case 'dice-ce':
+      return [{ name: 'train', objective: diceCeObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon-joint':
       return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon':

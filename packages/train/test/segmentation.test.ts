@@ -1,0 +1,126 @@
+// Segmentation runs: a UNet3D config resolves to Dice + cross-entropy and Dice selection, bad combinations
+// are refused naming the key, training lowers the loss and raises validation Dice above an untrained
+// model's, and a stopped run resumes to byte-identical checkpoints.
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadSafetensors } from '@nodulab/nn';
+import { preset } from '@nodulab/data';
+import { ConfigError, RunConfigInput, TrainProgress, resolveRunConfig, train } from '../src';
+import { tempDir } from './helpers';
+
+jest.setTimeout(120_000);
+
+/** A small UNet3D on nodule segmentation at 16^3, 2 mm. */
+function segConfig(overrides: RunConfigInput = {}): RunConfigInput {
+  return {
+    name: 'seg',
+    model: { kind: 'unet3d', options: { baseChannels: 4 } },
+    batchSize: 8,
+    epochs: 3,
+    optimizer: { name: 'adam', lr: 1e-2 },
+    data: {
+      spec: { ...preset('seg-nodule'), volume: { shape: [16, 16, 16], spacing: [2, 2, 2] } } as never,
+      seed: 1,
+      train: { split: 'train', n: 32 },
+      val: { split: 'val', n: 16 },
+    },
+    seed: 0,
+    threads: 1,
+    ...overrides,
+  };
+}
+
+function problems(input: RunConfigInput): string[] {
+  try {
+    resolveRunConfig(input);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems ?? [String(e)];
+  }
+}
+
+describe('segmentation run configs', () => {
+  it('a unet3d run defaults to the dice-ce loss and Dice selection; its options are filled', () => {
+    const c = resolveRunConfig(segConfig());
+    expect([c.loss, c.select, c.diceWeight]).toEqual(['dice-ce', 'dice', 1]);
+    expect(c.model.options).toEqual({ baseChannels: 4, levels: 2, dropout: 0 });
+    const classifier = resolveRunConfig({});
+    expect([classifier.loss, classifier.select]).toEqual(['ce', 'auroc']);
+  });
+
+  it.each([
+    ['a classification loss', { loss: 'ce' }, /^loss: unet3d is a segmentation model and trains with the dice-ce loss/],
+    ['a classification metric', { select: 'auroc' }, /^select: a segmentation model is selected by dice or loss/],
+    [
+      'a volume the levels do not divide',
+      { data: { ...segConfig().data, volume: { shape: [16, 18, 16] } } },
+      /^data\.spec\.volume\.shape: unet3d with 2 levels needs D, H, W divisible by 2\^2 = 4, got \(16, 18, 16\)/,
+    ],
+    [
+      'dice-ce on a classifier',
+      { model: { kind: 'nodulenet3d' }, loss: 'dice-ce', select: 'loss' },
+      /^loss: dice-ce trains segmentation models \(unet3d\), but model.kind is nodulenet3d/,
+    ],
+    [
+      'a classifier option',
+      { model: { kind: 'unet3d', options: { widthMultiplier: 2 } } },
+      /^model\.options\.widthMultiplier: unknown key/,
+    ],
+  ] as const)('refuses %s, naming the key', (_what, overrides, message) => {
+    const found = problems(segConfig(overrides as RunConfigInput));
+    expect(found.some((p) => message.test(p.replace(/^config\./, '')))).toBe(true);
+  });
+});
+
+function tensorsOf(file: string): Record<string, Buffer> {
+  const { tensors } = loadSafetensors(file);
+  return Object.fromEntries(
+    Object.entries(tensors).map(([k, t]) => [k, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]),
+  );
+}
+
+describe('training a UNet3D', () => {
+  const root = tempDir('seg');
+
+  it('lowers the Dice + CE loss and raises validation Dice; the best checkpoint is the best Dice', async () => {
+    const epochs: TrainProgress[] = [];
+    const r = await train(segConfig({ epochs: 4 }), {
+      outDir: path.join(root, 'run'),
+      onProgress: (p) => p.kind === 'epoch' && epochs.push(p),
+    });
+    expect(r.status).toBe('completed');
+    const dice = epochs.map((p) => p.val!.dice!);
+    const hd95 = epochs.map((p) => p.val!.hd95!);
+    console.log(
+      `seg-nodule 16^3 UNet3D(4): train loss ${epochs.map((p) => p.loss.toFixed(3)).join(' ')}; val Dice ${dice.map((d) => d.toFixed(3)).join(' ')}; HD95 ${hd95.map((d) => d.toFixed(2)).join(' ')} mm`,
+    );
+    expect(epochs[epochs.length - 1].loss).toBeLessThan(epochs[0].loss);
+    expect(Math.max(...dice)).toBeGreaterThan(0.5);
+    expect(r.best?.metric).toBe('dice');
+    expect(r.best?.value).toBe(Math.max(...dice));
+    expect(r.best?.epoch).toBe(dice.indexOf(Math.max(...dice)) + 1);
+  });
+
+  it('a run stopped after its first epoch resumes to byte-identical checkpoints', async () => {
+    const config = segConfig({ epochs: 2 });
+    const full = await train(config, { outDir: path.join(root, 'full') });
+    const ac = new AbortController();
+    const first = await train(config, {
+      outDir: path.join(root, 'split'),
+      signal: ac.signal,
+      onProgress: (p) => p.kind === 'epoch' && p.epoch === 1 && ac.abort(),
+    });
+    expect(first.status).toBe('interrupted');
+    const second = await train(null, { outDir: path.join(root, 'split'), resume: true });
+    expect(second.status).toBe('completed');
+    for (const name of ['last', 'best']) {
+      const a = path.join(root, 'full', 'checkpoints', `${name}.safetensors`);
+      const b = path.join(root, 'split', 'checkpoints', `${name}.safetensors`);
+      expect(tensorsOf(b)).toEqual(tensorsOf(a));
+      const md = (f: string) => loadSafetensors(f).metadata;
+      expect(md(b)).toEqual(md(a));
+      expect(fs.readFileSync(b).equals(fs.readFileSync(a))).toBe(true);
+    }
+    expect(second.final).toEqual(full.final);
+  });
+});
