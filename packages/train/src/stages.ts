@@ -1,5 +1,6 @@
 // The stages a loss trains in: ce, supcon-joint and dice-ce (segmentation) in one; supcon and simclr
-// pretrain the encoder with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
+// pretrain the encoder with their contrastive loss, then train a linear probe on the frozen encoder (or
+// fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
