@@ -24,3 +24,4 @@ export { datasetBatches } from './dataset_batches';
 export * from './sliding_window';
 export * from './volume_grid';
 export * from './predict_volume';
+export * from './mc_dropout';

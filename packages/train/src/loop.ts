@@ -241,7 +241,7 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      const batch = { x1: b.x, x2: b.x2 ?? null, labels: b.labels, masks: b.masks };
+      const batch = { x1: b.x, x2: b.x2 ?? null, labels: b.labels, masks: b.masks, step: counters.globalStep };
       const out = await ctx.steps.step(stageIndex, objective, batch);
       const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;

@@ -17,6 +17,7 @@ import {
   supConLoss,
 } from '@nodulab/tensor';
 import type { RunConfig } from './config';
+import { setDropoutStep } from '@nodulab/nn';
 import { TrainableNet, encoderParameters } from './model';
 
 /** A training batch after augmentation: one view (x2 null) or two views of the same samples. */
@@ -26,6 +27,8 @@ export interface ViewBatch {
   labels: Int32Array;
   /** masks: (N, 1, D, H, W) 0/1 segmentation targets that moved with view 1 (segmenting objectives), else null. */
   masks?: Tensor | null;
+  /** The run's global step of this batch: the key of its dropout masks (default 0). */
+  step?: number;
 }
 
 /** What a step computed: the loss to minimize and, for classifying objectives, the logits of view 1. */
@@ -203,9 +206,9 @@ export function diceCeObjective(config: RunConfig): Objective {
 }
 
 /**
- * One step of `objective` on `batch`: training mode, gradients zeroed, the loss and, when it is finite,
- * backward (so every trained parameter holds its `.grad`; a non-finite loss leaves none). The same on the
- * calling thread and on the step worker.
+ * One step of `objective` on `batch`: training mode, dropout masks keyed to the batch's step, gradients
+ * zeroed, the loss and, when it is finite, backward (so every trained parameter holds its `.grad`; a
+ * non-finite loss leaves none). The same on the calling thread and on the step worker.
  */
 export function forwardBackward(
   net: TrainableNet,
@@ -213,6 +216,7 @@ export function forwardBackward(
   batch: ViewBatch,
 ): { loss: number; logits: Tensor | null } {
   objective.trainMode(net);
+  setDropoutStep(net.model, batch.step ?? 0);
   net.model.zeroGrad();
   const out = objective.step(net, batch);
   const loss = out.loss.item();

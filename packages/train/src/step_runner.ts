@@ -59,6 +59,7 @@ export async function workerStepRunner(net: TrainableNet, config: RunConfig): Pr
         x2: batch.x2 && message(batch.x2),
         labels: batch.labels.slice(),
         masks: batch.masks ? message(batch.masks) : null,
+        step: batch.step ?? 0,
       };
       const transfer = [req.x1, req.x2, req.masks].flatMap((m) => (m ? [m.data.buffer] : [])) as ArrayBuffer[];
       const reply = await worker.run<StepReply>('step', req, transfer);

@@ -24,6 +24,8 @@ export interface StepRequest {
   labels: Int32Array;
   /** masks: (N, 1, D, H, W) of a segmenting objective, else null. */
   masks: TensorMessage | null;
+  /** The global step (the key of dropout masks). */
+  step: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export function createWorkerTasks(setup: unknown) {
       x2: req.x2 && tensor(req.x2),
       labels: req.labels,
       masks: req.masks && tensor(req.masks),
+      step: req.step,
     };
     const { loss, logits } = forwardBackward(net, stages[req.stage].objective, batch);
     const hasGrad = params.map((p, i) => {

@@ -1,6 +1,6 @@
 // Segmentation runs: a UNet3D config resolves to Dice + cross-entropy and Dice selection, bad combinations
 // are refused naming the key, training lowers the loss and raises validation Dice above an untrained
-// model's, and a stopped run resumes to byte-identical checkpoints.
+// model's, and a stopped run resumes to byte-identical checkpoints, with dropout too (masks keyed by step).
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadSafetensors } from '@nodulab/nn';
@@ -101,26 +101,29 @@ describe('training a UNet3D', () => {
     expect(r.best?.epoch).toBe(dice.indexOf(Math.max(...dice)) + 1);
   });
 
-  it('a run stopped after its first epoch resumes to byte-identical checkpoints', async () => {
-    const config = segConfig({ epochs: 2 });
-    const full = await train(config, { outDir: path.join(root, 'full') });
-    const ac = new AbortController();
-    const first = await train(config, {
-      outDir: path.join(root, 'split'),
-      signal: ac.signal,
-      onProgress: (p) => p.kind === 'epoch' && p.epoch === 1 && ac.abort(),
-    });
-    expect(first.status).toBe('interrupted');
-    const second = await train(null, { outDir: path.join(root, 'split'), resume: true });
-    expect(second.status).toBe('completed');
-    for (const name of ['last', 'best']) {
-      const a = path.join(root, 'full', 'checkpoints', `${name}.safetensors`);
-      const b = path.join(root, 'split', 'checkpoints', `${name}.safetensors`);
-      expect(tensorsOf(b)).toEqual(tensorsOf(a));
-      const md = (f: string) => loadSafetensors(f).metadata;
-      expect(md(b)).toEqual(md(a));
-      expect(fs.readFileSync(b).equals(fs.readFileSync(a))).toBe(true);
-    }
-    expect(second.final).toEqual(full.final);
-  });
+  it.each([0, 0.3])(
+    'a run (dropout %d) stopped after its first epoch resumes to byte-identical checkpoints',
+    async (p) => {
+      const config = segConfig({ epochs: 2, model: { kind: 'unet3d', options: { baseChannels: 4, dropout: p } } });
+      const full = await train(config, { outDir: path.join(root, `full-${p}`) });
+      const ac = new AbortController();
+      const first = await train(config, {
+        outDir: path.join(root, `split-${p}`),
+        signal: ac.signal,
+        onProgress: (p) => p.kind === 'epoch' && p.epoch === 1 && ac.abort(),
+      });
+      expect(first.status).toBe('interrupted');
+      const second = await train(null, { outDir: path.join(root, `split-${p}`), resume: true });
+      expect(second.status).toBe('completed');
+      for (const name of ['last', 'best']) {
+        const a = path.join(root, `full-${p}`, 'checkpoints', `${name}.safetensors`);
+        const b = path.join(root, `split-${p}`, 'checkpoints', `${name}.safetensors`);
+        expect(tensorsOf(b)).toEqual(tensorsOf(a));
+        const md = (f: string) => loadSafetensors(f).metadata;
+        expect(md(b)).toEqual(md(a));
+        expect(fs.readFileSync(b).equals(fs.readFileSync(a))).toBe(true);
+      }
+      expect(second.final).toEqual(full.final);
+    },
+  );
 });
