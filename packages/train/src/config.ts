@@ -106,6 +106,12 @@ export interface DataConfig {
   volume: { shape: [number, number, number]; spacing: [number, number, number] } | null;
   train: SplitConfig;
   val: SplitConfig;
+  /**
+   * Joint training on several datasets: further specs (resolved configs hold the specs) whose train and
+   * val splits (n samples each, dataset seed `seed + k` for the k-th) follow those of `spec`, each item
+   * with its own spec's target mask. null: `spec` alone.
+   */
+  joint: (string | DatasetSpec)[] | null;
 }
 
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
@@ -196,6 +202,7 @@ export function defaultRunConfig(): RunConfig {
       volume: null,
       train: { split: 'train', n: 512 },
       val: { split: 'val', n: 256 },
+      joint: null,
     },
     seed: 0,
     threads: 2,
@@ -322,21 +329,43 @@ const dataSchema = strict({
   volume: VolumeOverrideSchema.nullable().default(null),
   train: splitSchema(D.data.train),
   val: splitSchema(D.data.val),
+  joint: z
+    .array(SpecRefSchema, { error: schema.mustBe('an array of dataset specs') })
+    .nullable()
+    .default(null)
+    .describe('further dataset specs trained jointly with data.spec (their train/val splits, n each)'),
 })
   .prefault({})
-  .transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
-    if (v === null) return { spec, volume: null, ...rest };
+  .transform(({ spec, volume: v, joint, ...rest }, ctx): DataConfig => {
+    if (v === null) return { spec, volume: null, ...rest, joint };
+    const override = (s: DatasetSpec, path: (string | number)[]): DatasetSpec => {
+      const volume = {
+        shape: v.shape ?? s.volume?.shape ?? [32, 32, 32],
+        spacing: v.spacing ?? s.volume?.spacing ?? [1, 1, 1],
+      };
+      try {
+        return specFromRef({ ...s, volume }, `data.${path.join('.')}`);
+      } catch (e) {
+        for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path, message, input: s });
+        return s;
+      }
+    };
     const volume = {
       shape: v.shape ?? spec.volume?.shape ?? [32, 32, 32],
       spacing: v.spacing ?? spec.volume?.spacing ?? [1, 1, 1],
     };
-    try {
-      return { spec: specFromRef({ ...spec, volume }, 'data.spec'), volume, ...rest };
-    } catch (e) {
-      for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path: ['spec'], message, input: spec });
-      return z.NEVER;
-    }
+    return {
+      spec: override(spec, ['spec']),
+      volume,
+      ...rest,
+      joint: joint === null ? null : joint.map((s, k) => override(s, ['joint', k])),
+    };
   });
+
+/** Training samples per epoch: data.train.n, times the number of datasets when training jointly. */
+export function trainingSetSize(c: RunConfig): number {
+  return c.data.train.n * (1 + (c.data.joint?.length ?? 0));
+}
 
 /**
  * Checks between fields: contrastive losses need augmentation, splits differ, a batch fits the training set and the
@@ -364,13 +393,33 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       ['augment'],
       `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`,
     );
-  const { train, val, spec } = c.data;
+  const { train, val, spec, joint } = c.data;
+  if (joint !== null) {
+    if (joint.length === 0) problem(['data', 'joint'], 'must name at least one spec (or be null)');
+    if (train.path !== undefined || val.path !== undefined)
+      problem(['data', 'joint'], 'joint training generates its data; data.train.path and data.val.path must be unset');
+    const shape = (s: DatasetSpec) => (s.volume?.shape ?? [32, 32, 32]).join(', ');
+    joint.forEach((s, k) => {
+      if (shape(s as DatasetSpec) !== shape(spec as DatasetSpec))
+        problem(
+          ['data', 'joint', k],
+          `${(s as DatasetSpec).name} makes (${shape(s as DatasetSpec)}) volumes, data.spec (${shape(spec as DatasetSpec)}); ` +
+            'set data.volume to give all one shape',
+        );
+    });
+  }
   if (train.split === val.split && train.path === val.path)
     problem(
       ['data', 'val', 'split'],
       `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`,
     );
-  if (c.batchSize > train.n) problem(['batchSize'], `${c.batchSize} is larger than data.train.n (${train.n})`);
+  if (c.batchSize > trainingSetSize(c))
+    problem(
+      ['batchSize'],
+      joint === null
+        ? `${c.batchSize} is larger than data.train.n (${train.n})`
+        : `${c.batchSize} is larger than the joint training set (${trainingSetSize(c)})`,
+    );
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))

@@ -6,7 +6,7 @@
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
 import { clipGradNorm_, loadCheckpoint, modelSpecMetadata, saveCheckpoint, LRScheduler } from '@nodulab/nn';
-import type { RunConfig } from './config';
+import { type RunConfig, trainingSetSize } from './config';
 import { stageLoader } from './data_source';
 import { ValidationMetrics, validate } from './evaluate';
 import type { TrainableNet } from './model';
@@ -79,7 +79,7 @@ export interface LoopContext {
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */
 export function stepsPerEpoch(config: RunConfig): number {
-  return Math.max(1, Math.floor(config.data.train.n / config.batchSize));
+  return Math.max(1, Math.floor(trainingSetSize(config) / config.batchSize));
 }
 
 function better(metric: string, value: number, best: BestState | null): boolean {

@@ -72,6 +72,43 @@ describe('segmentation run configs', () => {
   });
 });
 
+describe('joint training on several segmentation datasets', () => {
+  const joint = () =>
+    segConfig({
+      data: {
+        ...segConfig().data,
+        spec: 'seg-nodule',
+        volume: { shape: [16, 16, 16] },
+        train: { split: 'train', n: 16 },
+        val: { split: 'val', n: 8 },
+        joint: ['seg-vessels', 'seg-calcium'],
+      },
+    });
+
+  it('resolves each joint spec with the volume override, and refuses a shape mismatch or an empty list', () => {
+    const c = resolveRunConfig(joint());
+    expect(c.data.joint!.map((s) => [(s as { name: string }).name, (s as { volume: unknown }).volume])).toEqual([
+      ['seg-vessels', { shape: [16, 16, 16], spacing: [2, 1, 1] }],
+      ['seg-calcium', { shape: [16, 16, 16], spacing: [1.5, 0.8, 0.8] }],
+    ]);
+    const mismatch = problems(
+      segConfig({
+        data: { ...segConfig().data, joint: [{ ...preset('seg-vessels'), volume: { shape: [32, 32, 32] } }] },
+      }),
+    );
+    expect(mismatch.some((p) => /data\.joint\[0\]: seg-vessels makes \(32, 32, 32\) volumes/.test(p))).toBe(true);
+    expect(problems(segConfig({ data: { ...segConfig().data, joint: [] } })).join()).toMatch(/data\.joint: must name/);
+  });
+
+  it('trains one model on all three datasets: an epoch covers every dataset', async () => {
+    const r = await train(joint(), { outDir: path.join(tempDir('joint'), 'run') });
+    expect(r.status).toBe('completed');
+    expect(r.globalStep).toBe(3 * ((3 * 16) / 8)); // 3 epochs of 48 samples in batches of 8
+    expect(r.final?.n).toBe(3 * 8);
+    expect(r.final?.dice).toBeGreaterThan(0);
+  });
+});
+
 function tensorsOf(file: string): Record<string, Buffer> {
   const { tensors } = loadSafetensors(file);
   return Object.fromEntries(

@@ -47,7 +47,8 @@ export type DatasetRecipe =
       masks: Uint8Array | null;
       factors: FactorRecord[] | null;
     }
-  | { kind: 'subset'; of: DatasetRecipe; indices: number[] };
+  | { kind: 'subset'; of: DatasetRecipe; indices: number[] }
+  | { kind: 'concat'; of: DatasetRecipe[] };
 
 /**
  * A finite, indexable set of labelled volumes of one shape (PyTorch's map-style dataset).
