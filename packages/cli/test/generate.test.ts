@@ -26,13 +26,17 @@ const tiny = { name: 'tiny', volume: { shape: [16, 16, 16] }, factors: { diamete
 
 describe('nodulab generate', () => {
   it.each<[string, string[], string[]]>([
-    ['nifti, 2 workers', ['--format', 'nifti', '--workers', '2'], ['manifest.json', 'masks', 'preview.png', 'volumes']],
+    [
+      'nifti, 2 workers',
+      ['--format', 'nifti', '--workers', '2'],
+      ['labels', 'manifest.json', 'masks', 'preview.png', 'volumes'],
+    ],
     [
       'npz, one thread, test split',
       ['--format', 'npz', '--workers', '0', '--split', 'test'],
       ['manifest.json', 'preview.png', 'test.npz'],
     ],
-    ['no preview', ['--preview', '0', '--workers', '0'], ['manifest.json', 'masks', 'volumes']],
+    ['no preview', ['--preview', '0', '--workers', '0'], ['labels', 'manifest.json', 'masks', 'volumes']],
   ])(
     '%s',
     async (_, extra, listing) => {
@@ -124,7 +128,7 @@ describe('nodulab generate', () => {
     expect(r.stderr).toMatch(/output folder .*out exists and is not empty \(use --overwrite to replace it\)/);
     expect(fs.readdirSync(out)).toEqual(['mine.txt']);
     expect((await run([...argv, '--overwrite'])).code).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual(['manifest.json', 'masks', 'preview.png', 'volumes']);
+    expect(fs.readdirSync(out).sort()).toEqual(['labels', 'manifest.json', 'masks', 'preview.png', 'volumes']);
   });
 
   it('lists generate in help and prints its usage', async () => {

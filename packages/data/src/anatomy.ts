@@ -1,9 +1,11 @@
 // The background anatomy of a volume hu: (D, H, W) in HU — lung parenchyma with smooth correlated
 // variation, an optional pleural (chest) wall on one side, and straight vessels crossing the field.
+// Wall and vessels also write their label ids into a label map (D, H, W) where they cover half a voxel or more.
 import { Generator } from '@nodulab/tensor';
 import { ANATOMY_EDGE_MM, BLOOD_HU, PARENCHYMA_CELL_MM, SOFT_TISSUE_HU } from './constants';
 import { Vec3, unitVector } from './geometry';
 import { addValueNoise } from './noise';
+import { LABEL_IDS } from './structures';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;
@@ -23,13 +25,15 @@ export function renderParenchyma(
 
 /**
  * Blends a chest wall into `hu`: soft tissue beyond a slightly tilted plane 3–6 mm inside one of the
- * four in-plane faces (chosen by `gen`), with a partial-volume edge.
+ * four in-plane faces (chosen by `gen`), with a partial-volume edge. `labels` (if given) gets
+ * `LABEL_IDS['pleural-wall']` where the wall covers at least half the voxel.
  */
 export function renderPleuralWall(
   hu: Float32Array,
   shape: readonly number[],
   spacing: readonly number[],
   gen: Generator,
+  labels?: Uint8Array,
 ): void {
   const [D, H, W] = shape;
   const face = floor(gen.uniform() * 4); // 0: y = 0, 1: y = end, 2: x = 0, 3: x = end
@@ -58,6 +62,7 @@ export function renderPleuralWall(
         if (o <= 0) continue;
         if (o > 1) o = 1;
         hu[base + x] += o * (SOFT_TISSUE_HU - hu[base + x]);
+        if (labels !== undefined && o >= 0.5) labels[base + x] = LABEL_IDS['pleural-wall'];
       }
     }
   }
@@ -66,6 +71,7 @@ export function renderPleuralWall(
 /**
  * Blends `count` straight vessels (radius 0.5–1.5 mm, blood HU, partial-volume edge) into `hu`. Each
  * vessel passes near the field's centre in a random direction; only voxels near its axis are visited.
+ * `labels` (if given) gets `LABEL_IDS.vessel` where a vessel covers at least half the voxel.
  */
 export function renderVessels(
   hu: Float32Array,
@@ -73,6 +79,7 @@ export function renderVessels(
   spacing: readonly number[],
   count: number,
   gen: Generator,
+  labels?: Uint8Array,
 ): void {
   const dims = shape as readonly [number, number, number];
   const ext = [0, 1, 2].map((a) => (dims[a] - 1) * spacing[a]);
@@ -108,6 +115,7 @@ export function renderVessels(
           if (o > 1) o = 1;
           const idx = i * strides[a] + jb * strides[b] + jc * strides[c];
           hu[idx] += o * (BLOOD_HU - hu[idx]);
+          if (labels !== undefined && o >= 0.5) labels[idx] = LABEL_IDS.vessel;
         }
       }
     }

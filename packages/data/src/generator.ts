@@ -1,5 +1,6 @@
 // The synthetic lung-nodule generator: sample i of a split is a pure function of (spec, seed, split, i)
-// — volume: (D, H, W) windowed to [0, 1] (or HU), mask, bbox, centre, label and factor record — plus the
+// — volume: (D, H, W) windowed to [0, 1] (or HU), mask, label map, segmentation target, bbox, centre, label
+// and factor record — plus the
 // counterfactual API (the same sample with one factor overridden) and batching into (N, 1, D, H, W).
 import { Window, addNoise, applyContrast, applySliceThickness, applyWindow } from './acquisition';
 import { renderParenchyma, renderPleuralWall, renderVessels } from './anatomy';
@@ -11,6 +12,7 @@ import { evaluateRule } from './rule';
 import { SampledFactors, sampleFactors } from './sampler';
 import { sampleSeed, stream } from './seed';
 import { DatasetSpec, ResolvedSpec, resolveSpec, validateSpec } from './spec';
+import { structureMask } from './structures';
 
 /** An inclusive voxel bounding box: min and max (z, y, x) indices. */
 export interface BBox {
@@ -34,6 +36,16 @@ export interface Sample {
   window: Window;
   /** mask: (D, H, W), 1 inside the nodule (body and spicules), before any acquisition blur. */
   mask: Uint8Array;
+  /**
+   * labels: (D, H, W), the id (`LABEL_IDS`) of the structure drawn at each voxel, before any acquisition
+   * blur: 0 background, then nodule, vessel, pleural wall, calcium, cavity.
+   */
+  labels: Uint8Array;
+  /**
+   * target: (D, H, W), 1 on the spec's target structures (`spec.target`); the nodule mask itself (the same
+   * array) when the spec names none.
+   */
+  target: Uint8Array;
   /** Bounding box of the mask, null without a nodule. */
   bbox: BBox | null;
   /**
@@ -89,9 +101,10 @@ export function renderSample(
   const f = sampled.factors;
   const hu = new Float32Array(n);
   const mask = new Uint8Array(n);
+  const labels = new Uint8Array(n);
   renderParenchyma(hu, shape, spacing, f.parenchymaHU, f.parenchymaTexture, stream(seed, 'parenchyma'));
-  if (f.pleuralWall) renderPleuralWall(hu, shape, spacing, stream(seed, 'pleura'));
-  if (f.vesselCount > 0) renderVessels(hu, shape, spacing, f.vesselCount, stream(seed, 'vessels'));
+  if (f.pleuralWall) renderPleuralWall(hu, shape, spacing, stream(seed, 'pleura'), labels);
+  if (f.vesselCount > 0) renderVessels(hu, shape, spacing, f.vesselCount, stream(seed, 'vessels'), labels);
   let centre: [number, number, number] | null = null;
   let bbox: BBox | null = null;
   let footprint: BBox | null = null;
@@ -104,6 +117,7 @@ export function renderSample(
       f,
       drawNodule(stream(seed, 'shape')),
       stream(seed, 'texture'),
+      labels,
     );
     centre = raster.centre;
     bbox = raster.bbox;
@@ -129,6 +143,8 @@ export function renderSample(
     units: options.hu ? 'HU' : 'window',
     window: { ...spec.window },
     mask,
+    labels,
+    target: spec.target === null ? mask : structureMask(labels, spec.target),
     bbox,
     footprint,
     centre,

@@ -16,6 +16,7 @@ export { marginWidthMm, AIR_HU, BLOOD_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, SOFT
 export * from './generator';
 export * from './grade';
 export * from './satellites';
+export * from './structures';
 export * from './nifti';
 export * from './nifti_affine';
 export * from './npy';

@@ -1,12 +1,14 @@
 // The nodule: its geometry (ellipsoid with spherical-harmonic-like lobulation, tapering spicules,
 // orientation) from the factor record plus a 'shape' random stream, and its rasterization into
-// hu: (D, H, W) and the binary mask. Random draws do not depend on factor values (counts only
-// take prefixes), so overriding one factor changes only what that factor controls.
+// hu: (D, H, W), the binary mask and the label map (nodule, calcium, cavity ids inside the mask). Random
+// draws do not depend on factor values (counts only take prefixes), so overriding one factor changes only
+// what that factor controls.
 import { Generator } from '@nodulab/tensor';
 import { AIR_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, NODULE_TEXTURE_CELL_MM, marginWidthMm } from './constants';
 import { FactorRecord } from './factors';
 import { Vec3, VoxelBox, unitVector } from './geometry';
 import { PointNoise } from './noise';
+import { LABEL_IDS } from './structures';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;
@@ -147,7 +149,8 @@ export interface NoduleRaster {
 /**
  * Rasterizes the nodule of factor record `f` into `hu` (blending with its soft margin) and `mask`
  * (1 inside). Volume shape (D, H, W), spacing (sz, sy, sx) mm; the nodule's centre is the volume
- * centre plus the offsets. `textureGen` draws the internal texture lattice.
+ * centre plus the offsets. `textureGen` draws the internal texture lattice. `labels` (if given) gets,
+ * at every mask voxel, the calcium or cavity id where the voxel is calcium or air, else the nodule id.
  */
 export function renderNodule(
   hu: Float32Array,
@@ -157,6 +160,7 @@ export function renderNodule(
   f: FactorRecord,
   draws: NoduleDraws,
   textureGen: Generator,
+  labels?: Uint8Array,
 ): NoduleRaster {
   const [D, H, W] = shape;
   const [sz, sy, sx] = spacing;
@@ -289,14 +293,19 @@ export function renderNodule(
           maskVoxels++;
           body.add(z, y, x);
           let value = f.attenuation;
+          let label: number = LABEL_IDS.nodule;
           if (texture !== null) value += f.texture * texture.at(z * sz, y * sy, x * sx);
           if (cavR > 0) {
             const vz = qz - cavZ,
               vy = qy - cavY,
               vx = qx - cavX;
-            if (vz * vz + vy * vy + vx * vx < cavR * cavR) value = AIR_HU;
+            if (vz * vz + vy * vy + vx * vx < cavR * cavR) {
+              value = AIR_HU;
+              label = LABEL_IDS.cavity;
+            }
           }
           hu[idx] += value - hu[idx];
+          if (labels !== undefined) labels[idx] = label;
           continue;
         }
         let t: number; // radius relative to the surface along this direction (1 on the surface)
@@ -342,33 +351,40 @@ export function renderNodule(
           body.add(z, y, x);
         }
         let value: number;
+        let label: number = LABEL_IDS.nodule;
         if (inSpicule && t > 1) value = haloHU;
         else {
           value = t < solidLimit ? f.attenuation : haloHU;
           if (texture !== null) value += f.texture * texture.at(z * sz, y * sy, x * sx);
           if (calc !== 'none') {
-            if (calc === 'central' && t < 0.35) value = CALCIUM_HU;
-            else if (calc === 'laminated' && (t < 0.15 || abs(t - 0.55) < 0.07)) value = CALCIUM_HU;
+            let calcified = false;
+            if (calc === 'central') calcified = t < 0.35;
+            else if (calc === 'laminated') calcified = t < 0.15 || abs(t - 0.55) < 0.07;
             else if (calc === 'popcorn') {
-              for (let k = 0; k < POPCORN_BLOBS; k++) {
+              for (let k = 0; k < POPCORN_BLOBS && !calcified; k++) {
                 const bz = qz - draws.popcorn[3 * k] * short,
                   by = qy - draws.popcorn[3 * k + 1] * short,
                   bx = qx - draws.popcorn[3 * k + 2] * short;
-                if (bz * bz + by * by + bx * bx < popR2) {
-                  value = CALCIUM_HU;
-                  break;
-                }
+                calcified = bz * bz + by * by + bx * bx < popR2;
               }
+            }
+            if (calcified) {
+              value = CALCIUM_HU;
+              label = LABEL_IDS.calcium;
             }
           }
           if (cavR > 0) {
             const vz = qz - cavZ,
               vy = qy - cavY,
               vx = qx - cavX;
-            if (vz * vz + vy * vy + vx * vx < cavR * cavR) value = AIR_HU;
+            if (vz * vz + vy * vy + vx * vx < cavR * cavR) {
+              value = AIR_HU;
+              label = LABEL_IDS.cavity;
+            }
           }
         }
         hu[idx] += occ * (value - hu[idx]);
+        if (labels !== undefined && s <= 0) labels[idx] = label;
       }
     }
   }

@@ -15,10 +15,15 @@ const { spec, seed } = workerData as { spec: DatasetSpec; seed: number };
 const gen = new NoduleGenerator(spec, seed);
 parentPort?.on('message', (job: Job) => {
   const samples: Sample[] = job.indices.map((i) => gen.sample(job.split, i, { hu: job.hu }));
-  const transfer = samples.flatMap((s) => [
-    s.volume.buffer,
-    s.mask.buffer,
-    ...(s.satelliteMask ? [s.satelliteMask.buffer] : []),
-  ]) as ArrayBuffer[];
-  parentPort?.postMessage({ id: job.id, samples }, transfer);
+  // target is the mask itself when the spec names no target: each buffer is listed once.
+  const transfer = new Set(
+    samples.flatMap((s) => [
+      s.volume.buffer,
+      s.mask.buffer,
+      s.labels.buffer,
+      s.target.buffer,
+      ...(s.satelliteMask ? [s.satelliteMask.buffer] : []),
+    ]),
+  );
+  parentPort?.postMessage({ id: job.id, samples }, [...transfer] as ArrayBuffer[]);
 });

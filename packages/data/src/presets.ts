@@ -1,6 +1,7 @@
-// Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift, and
-// different-looking lesion "tasks" for multi-task and OOD studies. Shortcut presets carry test splits
-// whose rho differs from training's (e.g. "test-rho0.5", "test-rho0.0").
+// Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift,
+// different-looking lesion "tasks" for multi-task and OOD studies, and segmentation "datasets" (seg-*),
+// each with its own acquisition and target structure. Shortcut presets carry test splits whose rho
+// differs from training's (e.g. "test-rho0.5", "test-rho0.0").
 import type { FactorName } from './factors';
 import { DatasetSpec, readSpecFile, validateSpec } from './spec';
 
@@ -103,6 +104,71 @@ const PRESETS: Record<string, DatasetSpec> = {
     classes: { '0': { cavitation: { const: 0 } }, '1': { cavitation: { uniform: [0.3, 0.6] } } },
     labelRule: { factor: 'cavitation', gt: 0.15 },
   },
+  // Segmentation datasets: each is a "modality" (spacing, slice thickness, noise, contrast) and one target
+  // structure; the other structures are drawn too and count as background, so a model trained on several
+  // has to tell from the image which structure is asked for.
+  'seg-nodule': {
+    name: 'seg-nodule',
+    description:
+      'Segmentation of the nodule (its mask) on thin (1 mm), low-noise, full-contrast scans; vessels and chest wall are background.',
+    volume: { spacing: [1, 1, 1] },
+    target: ['nodule'],
+    factors: {
+      diameter: { uniform: [8, 16] },
+      sliceThickness: { const: 1 },
+      noiseStd: { uniform: [4, 10] },
+      noiseCorrelation: { uniform: [0.3, 0.5] },
+      contrast: { const: 1 },
+      vesselCount: { int: [0, 3] },
+    },
+  },
+  'seg-vessels': {
+    name: 'seg-vessels',
+    description:
+      'Segmentation of vessels on thick (2 mm spacing, 2.5-3 mm slices), noisy, coarse-grained scans; half hold a nodule (background).',
+    volume: { spacing: [2, 1, 1] },
+    target: ['vessel'],
+    factors: {
+      hasNodule: { bernoulli: 0.5 },
+      vesselCount: { int: [4, 8] },
+      sliceThickness: { uniform: [2.5, 3] },
+      noiseStd: { uniform: [30, 45] },
+      noiseCorrelation: { uniform: [0.8, 1.2] },
+      contrast: { const: 1 },
+    },
+  },
+  'seg-cavity': {
+    name: 'seg-cavity',
+    description:
+      'Segmentation of the air cavity inside large cavitated nodules, at 1.25 mm with 1.5 mm slices, moderate noise and raised contrast.',
+    volume: { spacing: [1.25, 1.25, 1.25] },
+    target: ['cavity'],
+    factors: {
+      diameter: { uniform: [14, 22] },
+      cavitation: { uniform: [0.3, 0.6] },
+      sliceThickness: { const: 1.5 },
+      noiseStd: { uniform: [15, 25] },
+      noiseCorrelation: { uniform: [0.5, 0.8] },
+      contrast: { uniform: [1.2, 1.4] },
+    },
+  },
+  'seg-calcium': {
+    name: 'seg-calcium',
+    description:
+      'Segmentation of calcium in calcified nodules on anisotropic scans (1.5 x 0.8 x 0.8 mm, 1.5-2 mm slices) with lowered contrast.',
+    volume: { spacing: [1.5, 0.8, 0.8] },
+    target: ['calcium'],
+    factors: {
+      diameter: { uniform: [8, 14] },
+      lobulation: { uniform: [0, 0.08] },
+      spiculationCount: { const: 0 },
+      calcification: { choice: ['central', 'laminated', 'popcorn'] },
+      sliceThickness: { uniform: [1.5, 2] },
+      noiseStd: { uniform: [15, 25] },
+      noiseCorrelation: { uniform: [0.4, 0.7] },
+      contrast: { uniform: [0.7, 0.85] },
+    },
+  },
   empty: {
     name: 'empty',
     description: 'Parenchyma, vessels and walls without any nodule (label 0): for detection and OOD sets.',
@@ -112,6 +178,9 @@ const PRESETS: Record<string, DatasetSpec> = {
 
 /** The names of the built-in presets. */
 export const PRESET_NAMES: readonly string[] = Object.keys(PRESETS);
+
+/** The segmentation presets: each has its own acquisition and target structure (`spec.target`). */
+export const SEGMENTATION_PRESETS: readonly string[] = PRESET_NAMES.filter((n) => PRESETS[n].target !== undefined);
 
 /** A copy of the built-in preset `name`; throws naming the known presets otherwise. */
 export function preset(name: string): DatasetSpec {

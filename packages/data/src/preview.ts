@@ -1,17 +1,25 @@
 // A PNG preview mosaic of generated volumes: for each sample, the axial, coronal and sagittal slices
 // through the nodule centre (volume centre without a nodule), resampled to square millimetres, with
-// the mask outline in red; samples tile a grid.
+// the label map as a colour overlay (LABEL_COLOURS) and the mask outline in red; samples tile a grid.
 import { writeFileAtomic } from './nifti';
 import { RasterImage, encodePng } from './png';
+import { LABEL_COLOURS } from './structures';
 
-/** One volume to show: volume (D, H, W) in [0, 1] (x fastest), optional mask and centre (z, y, x) voxels. */
+/**
+ * One volume to show: volume (D, H, W) in [0, 1] (x fastest), optional mask, label map labels: (D, H, W)
+ * of structure ids, and centre (z, y, x) voxels.
+ */
 export interface PreviewItem {
   shape: readonly [number, number, number] | readonly number[];
   spacing: readonly [number, number, number] | readonly number[];
   volume: ArrayLike<number>;
   mask?: ArrayLike<number> | null;
+  labels?: ArrayLike<number> | null;
   centre?: readonly number[] | null;
 }
+
+/** How much of a label's colour replaces the gray value under it. */
+const OVERLAY_ALPHA = 0.45;
 
 /** Layout of the mosaic. */
 export interface PreviewOptions {
@@ -34,7 +42,7 @@ interface Plane {
   at: number;
 }
 
-/** Renders one panel into `img` at (top, left): gray values with the mask outline over them. */
+/** Renders one panel into `img` at (top, left): gray values, label colours blended in, the mask outline over them. */
 function drawPanel(
   img: RasterImage,
   top: number,
@@ -65,8 +73,9 @@ function drawPanel(
         img.pixels.set(OUTLINE, o);
       } else {
         const v = Number(item.volume[at(r, c)]);
-        const g = Math.round(255 * (v > 0 ? (v < 1 ? v : 1) : 0));
-        img.pixels[o] = img.pixels[o + 1] = img.pixels[o + 2] = g;
+        const g = 255 * (v > 0 ? (v < 1 ? v : 1) : 0);
+        const colour = item.labels != null ? LABEL_COLOURS[Number(item.labels[at(r, c)])] : undefined;
+        for (let k = 0; k < 3; k++) img.pixels[o + k] = Math.round(colour ? g + OVERLAY_ALPHA * (colour[k] - g) : g);
       }
     }
   }
@@ -85,7 +94,13 @@ export function renderPreview(items: readonly PreviewItem[], options: PreviewOpt
     throw new Error(`renderPreview: columns must be a positive integer, got ${columns}`);
   items.forEach((it, k) => {
     const n = it.shape.length === 3 ? it.shape[0] * it.shape[1] * it.shape[2] : -1;
-    if (n < 1 || it.volume.length !== n || (it.mask != null && it.mask.length !== n) || it.spacing.length !== 3) {
+    if (
+      n < 1 ||
+      it.volume.length !== n ||
+      (it.mask != null && it.mask.length !== n) ||
+      (it.labels != null && it.labels.length !== n) ||
+      it.spacing.length !== 3
+    ) {
       throw new Error(
         `renderPreview: sample ${k} has shape ${JSON.stringify(it.shape)} with ${it.volume.length} voxels`,
       );

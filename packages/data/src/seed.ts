@@ -1,25 +1,6 @@
 // Seed derivation: one 32-bit seed per (seed, split, index) sample and one per named random stream
-// inside a sample, so every sample and every part of it is reproducible on its own.
-import { Generator } from '@nodulab/tensor';
-
-/** A 32-bit avalanche mix (murmur3's finalizer). */
-export function mix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** Hashes a string to 32 bits (FNV-1a, then mixed). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return mix32(h >>> 0);
-}
-
-/** Combines two 32-bit values into one, order-sensitive. */
-export function combine(a: number, b: number): number {
-  return mix32((Math.imul(a >>> 0, 0x9e3779b1) + mix32(b >>> 0) + 0x7f4a7c15) >>> 0);
-}
+// inside a sample, so every sample and every part of it is reproducible on its own (hashes from @nodulab/tensor).
+import { Generator, combine, hashString } from '@nodulab/tensor';
 
 /**
  * The seed of sample `index` of `split` under dataset seed `seed`. Depends on nothing else, so a

@@ -7,10 +7,12 @@ import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
+import { TARGET_STRUCTURES, TargetStructure } from './structures';
 import {
   Problem,
   mustBe,
   nonEmptyString,
+  oneOf,
   number,
   parseOrThrow,
   probability,
@@ -71,6 +73,12 @@ export interface DatasetSpec {
   shortcuts?: ShortcutSpec[];
   /** Default: malignant (1) <=> a nodule with an irregular margin (lobulation > 0.1 or any spicule). */
   labelRule?: Rule;
+  /**
+   * The structures whose union is each sample's segmentation target (a dataset item's mask), e.g.
+   * `["vessel"]`; the other structures count as background. Default: the nodule's mask (body and
+   * spicules, calcium and cavity included).
+   */
+  target?: TargetStructure[];
   splits?: Record<string, SplitOverride>;
 }
 
@@ -86,6 +94,8 @@ export interface ResolvedSpec {
   classes: [Record<FactorName, Distribution>, Record<FactorName, Distribution>];
   shortcuts: ShortcutSpec[];
   labelRule: Rule;
+  /** The target structures, or null for the nodule's mask. */
+  target: TargetStructure[] | null;
 }
 
 /** Lobulation above this counts as an irregular margin in the default label rule. */
@@ -288,6 +298,21 @@ export const DatasetSpecSchema = refineWith(
         .optional()
         .describe('factors that agree with the label with probability rho'),
       labelRule: RuleSchema.optional(),
+      target: refineWith(
+        z.array(oneOf(TARGET_STRUCTURES as [TargetStructure, ...TargetStructure[]]), {
+          error: mustBe('an array of structure names'),
+        }),
+        (t, problem) => {
+          if (t.length === 0) problem([], 'must name at least one structure');
+          t.forEach((name, i) => {
+            if (t.indexOf(name) !== i) problem([i], `"${name}" is named twice`);
+          });
+        },
+      )
+        .optional()
+        .describe(
+          `the structures whose union is the segmentation target (${TARGET_STRUCTURES.join(', ')}); default: the nodule's mask`,
+        ),
       splits: z
         .record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') })
         .optional(),
@@ -356,5 +381,6 @@ export function resolveSpec(spec: DatasetSpec, split: string): ResolvedSpec {
     classes,
     shortcuts,
     labelRule: spec.labelRule ?? DEFAULT_LABEL_RULE,
+    target: spec.target ? [...spec.target] : null,
   };
 }

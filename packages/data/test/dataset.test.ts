@@ -38,7 +38,7 @@ describe.each([['nifti' as const], ['npz' as const]])('%s folder', (format) => {
     const listing = fs.readdirSync(out).sort();
     expect(listing).toEqual(
       format === 'nifti'
-        ? ['manifest.json', 'masks', 'preview.png', 'volumes']
+        ? ['labels', 'manifest.json', 'masks', 'preview.png', 'volumes']
         : ['manifest.json', 'preview.png', 'val.npz'],
     );
     const ds = openDataset(out) as DatasetFolder;
@@ -124,7 +124,7 @@ describe('atomic writes', () => {
     await writeDataset(out, { spec, seed: 0, split: 'train', n: 1, workers: 0, preview: 0 });
     fs.writeFileSync(path.join(out, 'stale.txt'), 'x');
     await writeDataset(out, { spec, seed: 0, split: 'train', n: 2, workers: 0, preview: 0, overwrite: true });
-    expect(fs.readdirSync(out).sort()).toEqual(['manifest.json', 'masks', 'volumes']);
+    expect(fs.readdirSync(out).sort()).toEqual(['labels', 'manifest.json', 'masks', 'volumes']);
     expect(openDataset(out).n).toBe(2);
     expect(fs.readdirSync(dir)).toEqual(['ds']);
   });

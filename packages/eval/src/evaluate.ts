@@ -1,12 +1,14 @@
 // evaluate(predictor, batches): the one prediction -> probability -> metrics path. Per sample the
-// index, label, P(malignant) and predicted class (or Dice for segmentation); over all samples the
-// classification metrics (or mean Dice). predictionsCsv writes the per-sample rows.
+// index, label, P(malignant) and predicted class (or Dice and HD95 for segmentation); over all samples the
+// classification metrics (or mean Dice and HD95). predictionsCsv writes the per-sample rows.
 import type { InputUnits, VolumeInput } from './input';
 import { binaryMetrics, ClassificationMetrics, pickClassificationMetrics } from './metrics';
 import type { ModelInfo } from './model_info';
 import { argmaxClasses, classProbabilities, positiveScores } from './probabilities';
 import { Predictor, prepareInput } from './predictor';
 import { dice } from './segmentation';
+import { hd95 } from './hausdorff';
+import type { Tensor } from '@nodulab/tensor';
 
 /** One batch of labelled volumes. */
 export interface LabelledBatch {
@@ -28,6 +30,11 @@ export interface EvaluateOptions {
   threshold?: number;
   /** Called after each batch with the number of samples done. */
   onProgress?: (done: number) => void;
+  /**
+   * Called with each batch's model output (logits (N, K) or per voxel (N, K, D, H, W)) and the batch, e.g.
+   * to compute a loss from the same forward pass.
+   */
+  onOutput?: (logits: Tensor, batch: LabelledBatch) => void;
 }
 
 /** One classified sample: a row of predictions.csv. */
@@ -53,11 +60,13 @@ export interface ClassificationEvaluation {
   threshold: number;
 }
 
-/** One segmented sample: its Dice of the nodule class. */
+/** One segmented sample: Dice and HD95 (mm, at the model's spacing) of the target class (1). */
 export interface SegmentationSample {
   index: number;
   label: number;
   dice: number;
+  /** 0 when prediction and truth are both empty, Infinity when exactly one is. */
+  hd95: number;
 }
 
 /** A segmentation model's evaluation. */
@@ -65,7 +74,11 @@ export interface SegmentationEvaluation {
   task: 'segmentation';
   info: ModelInfo;
   predictions: SegmentationSample[];
-  metrics: { n: number; meanDice: number };
+  /**
+   * Mean Dice; mean HD95 (mm) over the samples where it is finite, and how many those are (a sample whose
+   * prediction or truth alone is empty has no finite HD95).
+   */
+  metrics: { n: number; meanDice: number; meanHd95: number; hd95Finite: number };
 }
 
 export type Evaluation = ClassificationEvaluation | SegmentationEvaluation;
@@ -105,12 +118,14 @@ export async function evaluate(
   const scores: number[] = [];
   const logits: Float32Array[] = [];
   const dices: number[] = [];
+  const hds: number[] = [];
   let k = 0;
   for await (const b of batches) {
     const x = prepareInput(b.x, info, units);
     const n = x.shape[0];
     checkBatch(b, n, k++);
     const y = await predictor.predict(x);
+    options.onOutput?.(y, b);
     if (info.task === 'classification') {
       logits.push(y.data);
       scores.push(...positiveScores(classProbabilities(y)));
@@ -118,8 +133,12 @@ export async function evaluate(
       if (!b.masks) throw new Error('evaluate: a segmentation model needs batches with masks');
       const K = y.shape[1];
       const V = y.size / (n * K);
-      for (let i = 0; i < n; i++)
-        dices.push(dice(argmaxClasses(y.data.subarray(i * K * V, (i + 1) * K * V), K, V), b.masks[i]));
+      const shape = y.shape.slice(2) as [number, number, number];
+      for (let i = 0; i < n; i++) {
+        const pred = argmaxClasses(y.data.subarray(i * K * V, (i + 1) * K * V), K, V);
+        dices.push(dice(pred, b.masks[i]));
+        hds.push(hd95(pred, b.masks[i], shape, { spacing: info.spacing }));
+      }
     }
     for (let i = 0; i < n; i++) {
       indices.push(b.indices ? b.indices[i] : indices.length);
@@ -129,12 +148,18 @@ export async function evaluate(
   }
   if (labels.length === 0) throw new Error('evaluate: no samples');
   if (info.task === 'segmentation') {
-    const predictions = indices.map((index, i) => ({ index, label: labels[i], dice: dices[i] }));
+    const predictions = indices.map((index, i) => ({ index, label: labels[i], dice: dices[i], hd95: hds[i] }));
+    const finite = hds.filter(Number.isFinite);
     return {
       task: 'segmentation',
       info,
       predictions,
-      metrics: { n: dices.length, meanDice: dices.reduce((a, b) => a + b, 0) / dices.length },
+      metrics: {
+        n: dices.length,
+        meanDice: dices.reduce((a, b) => a + b, 0) / dices.length,
+        meanHd95: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN,
+        hd95Finite: finite.length,
+      },
     };
   }
   const m = binaryMetrics(labels, scores, threshold);

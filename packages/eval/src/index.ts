@@ -30,3 +30,4 @@ export * from './volume_grid';
 export * from './predict_volume';
 export * from './ordinal';
 export * from './representation';
+export * from './mc_dropout';

@@ -33,6 +33,7 @@ export * from './ops/box_loss';
 export * from './ops/dropout';
 export * from './ops/linalg';
 export { Generator, rand, randn } from './random';
+export { combine, deriveSeed, hashString, mix32 } from './seed_hash';
 export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';
 export { processAlive } from './io/process_alive';
 export * from './io/output_lock';

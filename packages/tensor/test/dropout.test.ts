@@ -18,6 +18,15 @@ describe('dropout', () => {
     expect(dropout(x, 0.3, { generator: new Generator(8) }).data).not.toEqual(a);
   });
 
+  it('with a seed, the mask is that of a fresh Generator(seed): the same every call', () => {
+    const x = randn([4, 50], new Generator(0));
+    const a = dropout(x, 0.3, { seed: 7 }).data;
+    expect(dropout(x, 0.3, { seed: 7 }).data).toEqual(a);
+    expect(dropout(x, 0.3, { generator: new Generator(7) }).data).toEqual(a);
+    expect(dropout(x, 0.3, { seed: 8 }).data).not.toEqual(a);
+    expect(() => dropout(x, 0.3, { seed: 1.5 })).toThrow(/options.seed must be a safe integer, got 1.5/);
+  });
+
   it('keeps element i exactly when the i-th uniform draw is >= p', () => {
     const g = new Generator(5);
     const draws = Array.from({ length: 10 }, () => g.uniform());
@@ -51,6 +60,8 @@ describe('dropout', () => {
   });
 
   it('needs a generator in training mode', () => {
-    expect(() => dropout(Tensor.ones([2]), 0.5)).toThrow(/options.generator \(a seeded Generator\) is required/);
+    expect(() => dropout(Tensor.ones([2]), 0.5)).toThrow(
+      /options.generator \(a seeded Generator\) or options.seed is required/,
+    );
   });
 });

@@ -103,6 +103,29 @@ describe('crossEntropy', () => {
     );
   });
 
+  /** logits (N, C, S...) as rows (N·S, C) by hand: row (i, v) holds logits[i, :, v]. */
+  function rowsOf(x: Tensor): Tensor {
+    const [n, c] = x.shape;
+    const s = x.size / (n * c);
+    const rows = new Float32Array(x.size);
+    for (let i = 0; i < n; i++)
+      for (let v = 0; v < s; v++) for (let k = 0; k < c; k++) rows[(i * s + v) * c + k] = x.data[(i * c + k) * s + v];
+    return new Tensor(rows, [n * s, c]);
+  }
+
+  it.each(cases)('per voxel (N, C, D, H, W) equals the (N·D·H·W, C) loss of its rows: %s', (_name, options) => {
+    const x = randn([2, 3, 1, 2, 2], new Generator(11), { requiresGrad: true }); // 8 voxels
+    const y = [2, 0, 1, 1, 2, 0, 0, 1];
+    const sampleWeights = options.sampleWeights ? [1, 0.1, 2, 0.5, 3, 1, 1, 0.2] : undefined;
+    const o = { ...options, ...(sampleWeights ? { sampleWeights } : {}) };
+    const got = crossEntropy(x, y, o);
+    const want = torchCrossEntropy(rowsOf(x), y, o);
+    expect(got.shape).toEqual(options.reduction === 'none' ? [2, 1, 2, 2] : []);
+    want.forEach((v, i) => close(got.data[i], v));
+    const w = options.reduction === 'none' ? randn([2, 1, 2, 2], new Generator(12)) : null;
+    expect(gradientMismatches('crossEntropy', [x], () => scalar(crossEntropy(x, y, o), w))).toEqual([]);
+  });
+
   it('returns NaN for NaN logits without crashing', () => {
     expect(Number.isNaN(crossEntropy(Tensor.from([NaN, 0, 1, 2], [2, 2]), [0, 1]).item())).toBe(true);
   });
@@ -111,7 +134,8 @@ describe('crossEntropy', () => {
     [() => crossEntropy(Tensor.zeros([2, 3]), [0, 3]), /crossEntropy: target\[1\] = 3 is not an integer in \[0, 3\)/],
     [() => crossEntropy(Tensor.zeros([2, 3]), [0.5, 1]), /target\[0\] = 0.5/],
     [() => crossEntropy(Tensor.zeros([2, 3]), [0]), /target has 1 entries but the input has 2 rows/],
-    [() => crossEntropy(Tensor.zeros([2, 3, 1]), [0, 1]), /logits must be a non-empty 2-D \(N, C\) tensor/],
+    [() => crossEntropy(Tensor.zeros([2]), [0, 1]), /logits must be a non-empty \(N, C\) or \(N, C, d1, ...\) tensor/],
+    [() => crossEntropy(Tensor.zeros([2, 3, 4]), [0, 1]), /target has 2 entries but the input has 8 rows/],
     [() => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { weight: [1, 2] }), /weight has 2 entries, expected 3/],
     [
       () => crossEntropy(Tensor.zeros([2, 3]), [0, 1], { sampleWeights: [1, NaN] }),

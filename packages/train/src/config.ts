@@ -15,17 +15,23 @@ import {
   specProblems,
 } from '@nodulab/data';
 
-/** The training objectives. */
-export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco'] as const;
+/** The training objectives: 'dice-ce' (Dice + per-voxel cross-entropy) trains segmenters, the rest classifiers. */
+export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco', 'dice-ce'] as const;
 export type LossKind = (typeof LOSSES)[number];
 
-/** The classifier models a run can train (UNet3D is a segmenter and is not trained here). */
-export const TRAIN_MODEL_KINDS = ['nodulenet3d', 'resnet3d'] as const;
+/** The models a run can train: the classifiers NoduleNet3D and ResNet3D, and the segmenter UNet3D. */
+export const TRAIN_MODEL_KINDS = ['nodulenet3d', 'resnet3d', 'unet3d'] as const;
 export type TrainModelKind = (typeof TRAIN_MODEL_KINDS)[number];
+
+/** Whether a model kind segments (one class per voxel) rather than classifies. */
+export function isSegmenter(kind: TrainModelKind): boolean {
+  return kind === 'unet3d';
+}
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const SCHEDULES = ['constant', 'cosine', 'step'] as const;
-export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'loss'] as const;
+/** Validation metrics that can pick the best checkpoint: classification ones, 'dice' (segmentation) or the loss. */
+export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'dice', 'loss'] as const;
 export type SelectMetric = (typeof SELECT_METRICS)[number];
 
 /** The model and its constructor options (seeded from the run seed; `projectionHead` is set by the loss). */
@@ -39,6 +45,11 @@ export interface ModelConfig {
     blocks?: [number, number, number, number];
     /** Output size of the projection head of the contrastive losses (default 128). */
     projectionDim?: number;
+    /** UNet3D: channels of the first level (doubled per level down) and number of 2x downsamplings. */
+    baseChannels?: number;
+    levels?: number;
+    /** UNet3D: dropout probability after the bottleneck (0: none). */
+    dropout?: number;
   };
 }
 
@@ -120,6 +131,12 @@ export interface DataConfig {
   volume: { shape: [number, number, number]; spacing: [number, number, number] } | null;
   train: SplitConfig;
   val: SplitConfig;
+  /**
+   * Joint training on several datasets: further specs (resolved configs hold the specs) whose train and
+   * val splits (n samples each, dataset seed `seed + k` for the k-th) follow those of `spec`, each item
+   * with its own spec's target mask. null: `spec` alone.
+   */
+  joint: (string | DatasetSpec)[] | null;
 }
 
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
@@ -133,6 +150,8 @@ export interface RunConfig {
   moco: MocoConfig;
   /** supcon-joint: loss = CE + jointWeight * SupCon. */
   jointWeight: number;
+  /** dice-ce: loss = CE (mean over voxels) + diceWeight * soft Dice loss of the target class. */
+  diceWeight: number;
   batchSize: number;
   optimizer: OptimizerConfig;
   schedule: ScheduleConfig;
@@ -188,6 +207,7 @@ export function defaultRunConfig(): RunConfig {
     temperature: 0.1,
     moco: { momentum: 0.999, queueSize: 4096, temperature: 0.2 },
     jointWeight: 1,
+    diceWeight: 1,
     batchSize: 32,
     optimizer: { ...DEFAULT_OPTIMIZER, betas: [0.9, 0.999] },
     schedule: { ...DEFAULT_SCHEDULE },
@@ -211,6 +231,7 @@ export function defaultRunConfig(): RunConfig {
       volume: null,
       train: { split: 'train', n: 512 },
       val: { split: 'val', n: 256 },
+      joint: null,
     },
     seed: 0,
     threads: 2,
@@ -255,6 +276,7 @@ function scheduleSchema(d: ScheduleConfig) {
 const OPTIONS_OF: Record<TrainModelKind, string[]> = {
   nodulenet3d: ['widthMultiplier'],
   resnet3d: ['widths', 'blocks'],
+  unet3d: ['baseChannels', 'levels', 'dropout'],
 };
 
 /** The model: its kind and that kind's options, defaults filled (`projectionHead` is set from the loss). */
@@ -265,6 +287,17 @@ const modelSchema = refineWith(
       widthMultiplier: number({ gt: 0, max: 8 }).optional().describe('nodulenet3d: multiplies the widths 16/32/64'),
       widths: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: stage widths'),
       blocks: vector(4, { int: true, min: 1 }, 'positive integers').optional().describe('resnet3d: blocks per stage'),
+      baseChannels: number({ int: true, min: 1, max: 256 })
+        .optional()
+        .describe('unet3d: channels of the first level, doubled per level down (default 8)'),
+      levels: number({ int: true, min: 1, max: 5 })
+        .optional()
+        .describe('unet3d: number of 2x downsamplings (default 2)'),
+      dropout: number({ min: 0, lt: 1 })
+        .optional()
+        .describe(
+          'unet3d: dropout probability after the bottleneck (default 0); masks derive from (seed, step, layer)',
+        ),
       projectionDim: number({ int: true, min: 1 })
         .default(128)
         .describe('output size of the contrastive projection head'),
@@ -285,7 +318,9 @@ const modelSchema = refineWith(
     options:
       kind === 'nodulenet3d'
         ? { widthMultiplier: o.widthMultiplier ?? D.model.options.widthMultiplier, projectionDim: o.projectionDim }
-        : { widths: o.widths ?? [16, 32, 64, 128], blocks: o.blocks ?? [1, 1, 1, 1], projectionDim: o.projectionDim },
+        : kind === 'resnet3d'
+          ? { widths: o.widths ?? [16, 32, 64, 128], blocks: o.blocks ?? [1, 1, 1, 1], projectionDim: o.projectionDim }
+          : { baseChannels: o.baseChannels ?? 8, levels: o.levels ?? 2, dropout: o.dropout ?? 0 },
   }));
 
 /** One split; with `path`, `n` defaults to (and may not exceed) the samples of that dataset folder or .npz. */
@@ -323,39 +358,97 @@ const dataSchema = strict({
   volume: VolumeOverrideSchema.nullable().default(null),
   train: splitSchema(D.data.train),
   val: splitSchema(D.data.val),
+  joint: z
+    .array(SpecRefSchema, { error: schema.mustBe('an array of dataset specs') })
+    .nullable()
+    .default(null)
+    .describe('further dataset specs trained jointly with data.spec (their train/val splits, n each)'),
 })
   .prefault({})
-  .transform(({ spec, volume: v, ...rest }, ctx): DataConfig => {
-    if (v === null) return { spec, volume: null, ...rest };
+  .transform(({ spec, volume: v, joint, ...rest }, ctx): DataConfig => {
+    if (v === null) return { spec, volume: null, ...rest, joint };
+    const override = (s: DatasetSpec, path: (string | number)[]): DatasetSpec => {
+      const volume = {
+        shape: v.shape ?? s.volume?.shape ?? [32, 32, 32],
+        spacing: v.spacing ?? s.volume?.spacing ?? [1, 1, 1],
+      };
+      try {
+        return specFromRef({ ...s, volume }, `data.${path.join('.')}`);
+      } catch (e) {
+        for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path, message, input: s });
+        return s;
+      }
+    };
     const volume = {
       shape: v.shape ?? spec.volume?.shape ?? [32, 32, 32],
       spacing: v.spacing ?? spec.volume?.spacing ?? [1, 1, 1],
     };
-    try {
-      return { spec: specFromRef({ ...spec, volume }, 'data.spec'), volume, ...rest };
-    } catch (e) {
-      for (const message of specProblems(e)) ctx.addIssue({ code: 'custom', path: ['spec'], message, input: spec });
-      return z.NEVER;
-    }
+    return {
+      spec: override(spec, ['spec']),
+      volume,
+      ...rest,
+      joint: joint === null ? null : joint.map((s, k) => override(s, ['joint', k])),
+    };
   });
+
+/** Training samples per epoch: data.train.n, times the number of datasets when training jointly. */
+export function trainingSetSize(c: RunConfig): number {
+  return c.data.train.n * (1 + (c.data.joint?.length ?? 0));
+}
 
 /**
  * Checks between fields: contrastive losses need augmentation, splits differ, a batch fits the training set and the
  * model fits the volume.
  */
 function checkRun(c: RunConfig, problem: schema.Problem): void {
-  if (c.augment === null && c.loss !== 'ce')
+  const segments = isSegmenter(c.model.kind);
+  if (segments !== (c.loss === 'dice-ce'))
+    problem(
+      ['loss'],
+      segments
+        ? `${c.model.kind} is a segmentation model and trains with the dice-ce loss, got ${c.loss}`
+        : `dice-ce trains segmentation models (unet3d), but model.kind is ${c.model.kind}`,
+    );
+  const classMetric = c.select !== 'loss' && c.select !== 'dice';
+  if (segments ? classMetric : c.select === 'dice')
+    problem(
+      ['select'],
+      segments
+        ? `a segmentation model is selected by dice or loss, got ${c.select}`
+        : `dice selects segmentation models; ${c.model.kind} is a classifier`,
+    );
+  if (c.augment === null && c.loss !== 'ce' && c.loss !== 'dice-ce')
     problem(
       ['augment'],
       `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`,
     );
-  const { train, val, spec } = c.data;
+  const { train, val, spec, joint } = c.data;
+  if (joint !== null) {
+    if (joint.length === 0) problem(['data', 'joint'], 'must name at least one spec (or be null)');
+    if (train.path !== undefined || val.path !== undefined)
+      problem(['data', 'joint'], 'joint training generates its data; data.train.path and data.val.path must be unset');
+    const shape = (s: DatasetSpec) => (s.volume?.shape ?? [32, 32, 32]).join(', ');
+    joint.forEach((s, k) => {
+      if (shape(s as DatasetSpec) !== shape(spec as DatasetSpec))
+        problem(
+          ['data', 'joint', k],
+          `${(s as DatasetSpec).name} makes (${shape(s as DatasetSpec)}) volumes, data.spec (${shape(spec as DatasetSpec)}); ` +
+            'set data.volume to give all one shape',
+        );
+    });
+  }
   if (train.split === val.split && train.path === val.path)
     problem(
       ['data', 'val', 'split'],
       `must differ from data.train.split ("${train.split}"), or validation would reuse training samples`,
     );
-  if (c.batchSize > train.n) problem(['batchSize'], `${c.batchSize} is larger than data.train.n (${train.n})`);
+  if (c.batchSize > trainingSetSize(c))
+    problem(
+      ['batchSize'],
+      joint === null
+        ? `${c.batchSize} is larger than data.train.n (${train.n})`
+        : `${c.batchSize} is larger than the joint training set (${trainingSetSize(c)})`,
+    );
   if (c.loss === 'moco' && c.moco.queueSize < c.batchSize)
     problem(
       ['moco', 'queueSize'],
@@ -365,6 +458,16 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
     problem(['data', 'spec', 'volume', 'shape'], `${c.model.kind} needs D, H, W >= ${min}, got (${shape.join(', ')})`);
+  if (segments) {
+    const levels = c.model.options.levels ?? 2;
+    const f = 2 ** levels;
+    const dims = shape ?? [32, 32, 32];
+    if (dims.some((x) => x % f !== 0))
+      problem(
+        ['data', 'spec', 'volume', 'shape'],
+        `unet3d with ${levels} levels needs D, H, W divisible by 2^${levels} = ${f}, got (${dims.join(', ')})`,
+      );
+  }
 }
 
 /** The schema of a run config as a user writes it (every field optional); parses to the resolved RunConfig. */
@@ -374,7 +477,7 @@ export const RunConfigSchema = refineWith(
       $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
       name: nonEmptyString().default(D.name),
       model: modelSchema,
-      loss: oneOf(LOSSES).default(D.loss),
+      loss: oneOf(LOSSES).optional().describe('default: ce for classifiers, dice-ce for unet3d'),
       temperature: number({ gt: 0, max: 100 }).default(D.temperature).describe('temperature of SupCon / NT-Xent'),
       moco: strict({
         momentum: number({ min: 0, max: 1 }).default(D.moco.momentum).describe('m in θk ← m·θk + (1 − m)·θq'),
@@ -386,6 +489,7 @@ export const RunConfigSchema = refineWith(
         .prefault({})
         .describe('the moco loss: momentum encoder, queue of negatives, temperature'),
       jointWeight: number({ min: 0 }).default(D.jointWeight).describe('supcon-joint: loss = CE + jointWeight * SupCon'),
+      diceWeight: number({ min: 0 }).default(D.diceWeight).describe('dice-ce: loss = CE + diceWeight * Dice'),
       batchSize: number({ int: true, min: 2, max: 4096 }).default(D.batchSize),
       optimizer: optimizerSchema(D.optimizer),
       schedule: scheduleSchema(D.schedule),
@@ -422,19 +526,31 @@ export const RunConfigSchema = refineWith(
         .describe('cross-entropy class weights [benign, malignant]'),
       labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
       gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
-      select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
+      select: oneOf(SELECT_METRICS)
+        .optional()
+        .describe(
+          'the validation metric that picks the best checkpoint (default: auroc for classifiers, dice for unet3d)',
+        ),
       data: dataSchema,
       seed: seedNumber().default(D.seed),
       threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
     },
     { type: 'a JSON object' },
-  ).transform(({ $schema: _, ...c }): RunConfig => ({
-    ...c,
-    model: {
-      kind: c.model.kind,
-      options: { ...c.model.options, ...(c.loss === 'ce' ? {} : { projectionHead: true }) },
-    },
-  })),
+  ).transform(({ $schema: _, ...c }): RunConfig => {
+    const segments = isSegmenter(c.model.kind);
+    const loss = c.loss ?? (segments ? 'dice-ce' : D.loss);
+    const resolved: RunConfig = {
+      ...c,
+      loss,
+      select: c.select ?? (segments ? 'dice' : D.select),
+      model: {
+        kind: c.model.kind,
+        options: { ...c.model.options, ...(loss === 'ce' || loss === 'dice-ce' ? {} : { projectionHead: true }) },
+      },
+    };
+    // One key order (the defaults'), whether loss and select were given or filled in: saved configs compare as text.
+    return Object.fromEntries(Object.keys(D).map((k) => [k, resolved[k as keyof RunConfig]])) as unknown as RunConfig;
+  }),
   checkRun,
 );
 

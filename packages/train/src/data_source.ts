@@ -1,13 +1,30 @@
 // The datasets and loaders of a run: a resolved data config's train/val split as a @nodulab/data
 // Dataset (a folder or .npz when it has a path, else the generator), and the DataLoader of a training
 // stage, whose order and augmentation streams are derived from (run seed, stage, epoch, step).
-import { Compose, DataLoader, Dataset, DatasetSpec, Subset, SyntheticDataset, openDataset, range } from '@nodulab/data';
+import {
+  Compose,
+  ConcatDataset,
+  DataLoader,
+  Dataset,
+  DatasetSpec,
+  Subset,
+  SyntheticDataset,
+  openDataset,
+  range,
+} from '@nodulab/data';
 import type { DataConfig } from './config';
 import { derivedGenerator, derivedSeed } from './seeds';
 
-/** Split `which` of a resolved data config: its first n items. */
+/**
+ * Split `which` of a resolved data config: its first n items; with `data.joint`, the first n items of
+ * each spec's split one after another (spec k drawn with dataset seed `seed + k`).
+ */
 export function openSource(data: DataConfig, which: 'train' | 'val'): Dataset {
   const s = data[which];
+  if (data.joint !== null) {
+    const specs = [data.spec, ...data.joint] as DatasetSpec[];
+    return new ConcatDataset(specs.map((spec, k) => new SyntheticDataset(spec, data.seed + k, s.split, s.n)));
+  }
   if (s.path === undefined) return new SyntheticDataset(data.spec as DatasetSpec, data.seed, s.split, s.n);
   const ds = openDataset(s.path, { split: s.split });
   return s.n === ds.length ? ds : new Subset(ds, range(s.n));
@@ -20,6 +37,8 @@ export interface StageLoaderOptions {
   batchSize: number;
   /** Views per sample the stage's objective trains on. */
   views: 1 | 2;
+  /** Batches carry masks (N, 1, D, H, W) that move with view 1 (segmentation). */
+  masks: boolean;
   augment: Compose | null;
   /** Batches prepared ahead in a worker thread (0: on the training thread). */
   prefetch: number;
@@ -36,6 +55,7 @@ export function stageLoader(train: Dataset, o: StageLoaderOptions): DataLoader {
     batchSize: o.batchSize,
     shuffle: true,
     dropLast: true,
+    masks: o.masks,
     generator: (epoch) => derivedGenerator(seed, `order/${stageIndex}/${epoch}`),
     transform: o.augment
       ? {

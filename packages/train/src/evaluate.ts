@@ -1,12 +1,13 @@
 // Validation after each epoch, in eval mode without a graph: for classifying stages the CE loss and
 // the classification metrics of @nodulab/eval's evaluate (accuracy, sensitivity, specificity, balanced
-// accuracy, AUROC of P(malignant)); for contrastive pretraining the contrastive loss on fixed augmented views.
+// accuracy, AUROC of P(malignant)); for segmentation the Dice + CE loss, mean Dice and HD95 through the same
+// evaluate; for contrastive pretraining the contrastive loss on fixed augmented views.
 import { Tensor, crossEntropy, noGrad, yieldToEventLoop } from '@nodulab/tensor';
 import { Compose, DataLoader, Dataset } from '@nodulab/data';
 import { ModulePredictor, datasetBatches, describeModel, evaluate } from '@nodulab/eval';
 import type { RunConfig } from './config';
 import type { TrainableNet } from './model';
-import type { Objective } from './objectives';
+import { type Objective, diceCrossEntropy } from './objectives';
 import { derivedSeed } from './seeds';
 
 /** Validation results of one epoch; classification metrics only for classifying stages. */
@@ -18,6 +19,10 @@ export interface ValidationMetrics {
   specificity?: number;
   balancedAccuracy?: number;
   auroc?: number;
+  /** Segmentation: mean Dice of the target class. */
+  dice?: number;
+  /** Segmentation: mean HD95 in mm over the samples where it is finite (NaN when none is). */
+  hd95?: number;
 }
 
 /** `net` as an in-process predictor of volumes shaped like `source`'s, already in network units. */
@@ -36,6 +41,22 @@ export async function validate(
   config: RunConfig,
   augment: Compose | null,
 ): Promise<ValidationMetrics> {
+  if (objective.segments) {
+    let sum = 0;
+    const onOutput = (logits: Tensor, b: { masks?: readonly ArrayLike<number>[] }) => {
+      const n = logits.shape[0];
+      const masks = new Float32Array(logits.size / logits.shape[1]);
+      b.masks!.forEach((m, i) => masks.set(m, (i * masks.length) / n));
+      const target = new Tensor(masks, [n, 1, ...logits.shape.slice(2)]);
+      sum += noGrad(() => diceCrossEntropy(logits, target, config)).item() * n;
+    };
+    const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize, { masks: true }), {
+      onOutput,
+    });
+    if (r.task !== 'segmentation') throw new Error(`validate: ${r.info.modelKind} is not a segmentation model`);
+    const { n, meanDice, meanHd95 } = r.metrics;
+    return { n, loss: sum / n, dice: meanDice, hd95: meanHd95 };
+  }
   if (objective.classifies) {
     const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize));
     if (r.task !== 'classification') throw new Error(`validate: ${r.info.modelKind} is not a classifier`);

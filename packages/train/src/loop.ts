@@ -6,7 +6,7 @@
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
 import { clipGradNorm_, loadCheckpoint, LRScheduler } from '@nodulab/nn';
-import type { RunConfig } from './config';
+import { type RunConfig, trainingSetSize } from './config';
 import { stageLoader } from './data_source';
 import { ValidationMetrics, validate } from './evaluate';
 import type { TrainableNet } from './model';
@@ -80,7 +80,7 @@ export interface LoopContext {
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */
 export function stepsPerEpoch(config: RunConfig): number {
-  return Math.max(1, Math.floor(config.data.train.n / config.batchSize));
+  return Math.max(1, Math.floor(trainingSetSize(config) / config.batchSize));
 }
 
 /** Logs the divergence and returns its error (naming the last good checkpoint). */
@@ -166,6 +166,7 @@ export async function runStage(
     stageIndex,
     batchSize: config.batchSize,
     views: objective.views,
+    masks: objective.segments,
     augment: ctx.augment,
     prefetch: ctx.prefetch,
   });
@@ -213,7 +214,8 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      const out = await ctx.steps.step(stageIndex, objective, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
+      const batch = { x1: b.x, x2: b.x2 ?? null, labels: b.labels, masks: b.masks, step: counters.globalStep };
+      const out = await ctx.steps.step(stageIndex, objective, batch);
       const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
       if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));

@@ -5,7 +5,11 @@ import { createModel, Model, Module, ModelSpec, ProjectionHead } from '@nodulab/
 import type { RunConfig } from './config';
 import { derivedGenerator } from './seeds';
 
-/** A classifier with an embedding: x: (N,1,D,H,W) -> h: (N, embedDim) -> logits (N, 2) | z (N, projectionDim). */
+/**
+ * A classifier with an embedding: x: (N,1,D,H,W) -> h: (N, embedDim) -> logits (N, 2) | z (N, projectionDim);
+ * or a segmenter (UNet3D), trained through `model.forward`: x -> logits (N, 2, D, H, W), whose embed is the
+ * pooled bottleneck and whose head is the per-voxel 1x1x1 conv.
+ */
 export interface TrainableNet {
   readonly model: Model;
   readonly spec: ModelSpec;
@@ -26,8 +30,6 @@ export function modelSpec(config: RunConfig): ModelSpec {
 export function buildNet(config: RunConfig): TrainableNet {
   const spec = modelSpec(config);
   const model = createModel(spec, { generator: derivedGenerator(config.seed, 'model-init') });
-  if (model.task !== 'classification')
-    throw new Error(`buildNet: ${spec.kind} is a ${model.task} model; a run trains classifiers`);
   return {
     model,
     spec,

@@ -1,20 +1,24 @@
 // The training objectives as one interface the shared loop runs: cross-entropy, SupCon, SupCon + CE
-// (joint), SimCLR's NT-Xent, MoCo v2's InfoNCE against a queue, and the linear probe on a frozen encoder.
-// Each says how many augmented views it needs, which parameters it trains, how to compute its loss from a
-// batch and, for MoCo, the state it keeps between steps.
+// (joint), SimCLR's NT-Xent, MoCo v2's InfoNCE against a queue, the linear probe on a frozen encoder, and
+// Dice + per-voxel cross-entropy for segmentation. Each says how many augmented views it needs, which
+// parameters it trains, how to compute its loss from a batch and, for MoCo, the state it keeps between steps.
 import {
   Tensor,
   add,
   cat,
   crossEntropy,
+  diceLoss,
   infoNceLoss,
   mulScalar,
   narrow,
   noGrad,
   ntXentLoss,
+  sigmoid,
+  sub,
   supConLoss,
 } from '@nodulab/tensor';
 import type { Module } from '@nodulab/nn';
+import { setDropoutStep } from '@nodulab/nn';
 import type { RunConfig } from './config';
 import { TrainableNet, encoderParameters, modelSpec } from './model';
 import { MocoState } from './moco';
@@ -25,6 +29,10 @@ export interface ViewBatch {
   x1: Tensor;
   x2: Tensor | null;
   labels: Int32Array;
+  /** masks: (N, 1, D, H, W) 0/1 segmentation targets that moved with view 1 (segmenting objectives), else null. */
+  masks?: Tensor | null;
+  /** The run's global step of this batch: the key of its dropout masks (default 0). */
+  step?: number;
 }
 
 /** What a step computed: the loss to minimize and, for classifying objectives, the logits of view 1. */
@@ -41,6 +49,8 @@ export interface Objective {
   readonly views: 1 | 2;
   /** Whether the objective trains the classifier (so validation reports accuracy and AUROC). */
   readonly classifies: boolean;
+  /** Whether it trains a segmenter on masks (so batches carry masks and validation reports Dice and HD95). */
+  readonly segments: boolean;
   /** The parameters the optimizer updates. */
   parameters(net: TrainableNet): Tensor[];
   /** Puts the model in the mode this objective trains in (a frozen encoder stays in eval mode). */
@@ -86,6 +96,7 @@ export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective
     name,
     views: 1,
     classifies: true,
+    segments: false,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -101,6 +112,7 @@ export function supConObjective(config: RunConfig): Objective {
     name: 'supcon',
     views: 2,
     classifies: false,
+    segments: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -117,6 +129,7 @@ export function jointObjective(config: RunConfig): Objective {
     name: 'supcon-joint',
     views: 2,
     classifies: true,
+    segments: false,
     parameters: (net) => net.model.parameters(),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -135,6 +148,7 @@ export function simclrObjective(config: RunConfig): Objective {
     name: 'simclr',
     views: 2,
     classifies: false,
+    segments: false,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
     step(net, b) {
@@ -166,6 +180,7 @@ export function mocoObjective(config: RunConfig): Objective {
     name: 'moco',
     views: 2,
     classifies: false,
+    segments: false,
     state,
     parameters: (net) => encoderParameters(net),
     trainMode: (net) => net.model.train(),
@@ -194,6 +209,7 @@ export function linearProbeObjective(config: RunConfig, name = 'linear-probe'): 
     name,
     views: 1,
     classifies: true,
+    segments: false,
     parameters: (net) => net.head.parameters(),
     trainMode: (net) => {
       net.model.eval();
@@ -208,9 +224,45 @@ export function linearProbeObjective(config: RunConfig, name = 'linear-probe'): 
 }
 
 /**
- * One step of `objective` on `batch`: training mode, gradients zeroed, the loss and, when it is finite,
- * backward (so every trained parameter holds its `.grad`; a non-finite loss leaves none). The same on the
- * calling thread and on the step worker.
+ * Dice + cross-entropy of per-voxel logits (N, 2, D, H, W) against 0/1 masks (N, 1, D, H, W): the
+ * cross-entropy averaged over every voxel (class weights and label smoothing from the config) plus
+ * `diceWeight` times the soft Dice loss of the target class (per sample, then averaged).
+ */
+export function diceCrossEntropy(logits: Tensor, masks: Tensor, config: RunConfig): Tensor {
+  const [n, c] = logits.shape;
+  if (c !== 2) throw new Error(`dice-ce: the model must output 2 classes (background, target), got ${c}`);
+  const voxels = masks.size / n;
+  if (logits.size !== n * c * voxels)
+    throw new Error(`dice-ce: logits (${logits.shape.join(', ')}) do not match masks (${masks.shape.join(', ')})`);
+  const target = Int32Array.from(masks.data);
+  const ce = crossEntropy(logits, target, ceOptions(config));
+  if (config.diceWeight === 0) return ce;
+  // P(target) per voxel from two classes: softmax(l)[1] = sigmoid(l1 - l0), shaped like the masks.
+  const p = sigmoid(sub(narrow(logits, 1, 1, 1), narrow(logits, 1, 0, 1)));
+  const dice = diceLoss(p, masks, { smooth: 1 });
+  return add(ce, mulScalar(dice, config.diceWeight));
+}
+
+/** Segmentation: Dice + per-voxel cross-entropy of the model's logits against the batch's masks. */
+export function diceCeObjective(config: RunConfig): Objective {
+  return {
+    name: 'dice-ce',
+    views: 1,
+    classifies: false,
+    segments: true,
+    parameters: (net) => net.model.parameters(),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      if (!b.masks) throw new Error('dice-ce: the batch has no masks');
+      return { loss: diceCrossEntropy(net.model.forward(b.x1), b.masks, config), logits: null };
+    },
+  };
+}
+
+/**
+ * One step of `objective` on `batch`: training mode, dropout masks keyed to the batch's step, gradients
+ * zeroed, the loss and, when it is finite, backward (so every trained parameter holds its `.grad`; a
+ * non-finite loss leaves none). The same on the calling thread and on the step worker.
  */
 export function forwardBackward(
   net: TrainableNet,
@@ -218,6 +270,7 @@ export function forwardBackward(
   batch: ViewBatch,
 ): { loss: number; logits: Tensor | null } {
   objective.trainMode(net);
+  setDropoutStep(net.model, batch.step ?? 0);
   net.model.zeroGrad();
   const out = objective.step(net, batch);
   const loss = out.loss.item();

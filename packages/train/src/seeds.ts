@@ -26,6 +26,12 @@ export function rngState(seed: number): RngState {
   return {
     scheme: 'derived',
     seed,
-    streams: ['model-init', 'order/<stage>/<epoch>', 'augment/<stage>/<epoch>#<step>', 'val-views'],
+    streams: [
+      'model-init',
+      'order/<stage>/<epoch>',
+      'augment/<stage>/<epoch>#<step>',
+      'val-views',
+      'dropout: (layer seed, train, global step, layer)',
+    ],
   };
 }

@@ -1,10 +1,11 @@
-// The stages a loss trains in: ce and supcon-joint in one; supcon, simclr and moco pretrain the encoder
-// with their contrastive loss, then fit a linear probe on the frozen encoder (or train one by steps,
-// or fine-tune all).
+// The stages a loss trains in: ce, supcon-joint and dice-ce (segmentation) in one; supcon, simclr and moco
+// pretrain the encoder with their contrastive loss, then fit a linear probe on the frozen encoder (or train
+// one by steps, or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
   crossEntropyObjective,
+  diceCeObjective,
   jointObjective,
   linearProbeObjective,
   mocoObjective,
@@ -35,6 +36,17 @@ export function planStages(config: RunConfig): StagePlan[] {
         {
           name: 'train',
           objective: crossEntropyObjective(config),
+          epochs: config.epochs,
+          ...main,
+          selects: true,
+          fitted: false,
+        },
+      ];
+    case 'dice-ce':
+      return [
+        {
+          name: 'train',
+          objective: diceCeObjective(config),
           epochs: config.epochs,
           ...main,
           selects: true,

@@ -60,8 +60,10 @@ export async function workerStepRunner(net: TrainableNet, config: RunConfig, sta
         x1: message(batch.x1),
         x2: batch.x2 && message(batch.x2),
         labels: batch.labels.slice(),
+        masks: batch.masks ? message(batch.masks) : null,
+        step: batch.step ?? 0,
       };
-      const transfer = [req.x1.data.buffer, ...(req.x2 ? [req.x2.data.buffer] : [])] as ArrayBuffer[];
+      const transfer = [req.x1, req.x2, req.masks].flatMap((m) => (m ? [m.data.buffer] : [])) as ArrayBuffer[];
       const reply = await worker.run<StepReply>('step', req, transfer);
       params.forEach((p, i) => (p.grad = reply.hasGrad[i] ? gradTensors[i] : null));
       return { loss: reply.loss, logits: reply.logits };

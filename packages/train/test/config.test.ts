@@ -26,8 +26,9 @@ describe('resolveRunConfig', () => {
   it.each([
     [[], /config: must be a JSON object/],
     [{ los: 'ce' }, /los: unknown key/],
-    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, got "triplet"/],
-    [{ model: { kind: 'unet3d' } }, /model.kind: must be one of nodulenet3d, resnet3d/],
+    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, dice-ce, got "triplet"/],
+    [{ model: { kind: 'vnet' } }, /model.kind: must be one of nodulenet3d, resnet3d, unet3d/],
+    [{ model: { kind: 'unet3d' }, loss: 'simclr' }, /loss: unet3d is a segmentation model and trains with the dice-ce/],
     [{ model: { options: { widthMultiplier: -1 } } }, /model.options.widthMultiplier: must be a number > 0/],
     [{ batchSize: 1 }, /batchSize: must be an integer >= 2/],
     [{ batchSize: 3.5 }, /batchSize: must be an integer/],

@@ -86,7 +86,10 @@ export const evaluateCommand: Command = {
           process.stdout.write(`${split.padEnd(14)} ${formatClassificationMetrics(r.metrics)}\n`);
         } else {
           report[split] = { ...r.metrics };
-          process.stdout.write(`${split.padEnd(14)} n=${r.metrics.n} meanDice=${r.metrics.meanDice.toFixed(4)}\n`);
+          const { n: count, meanDice, meanHd95, hd95Finite } = r.metrics;
+          process.stdout.write(
+            `${split.padEnd(14)} n=${count} meanDice=${meanDice.toFixed(4)} meanHD95=${meanHd95.toFixed(2)} mm (finite in ${hd95Finite})\n`,
+          );
         }
       }
     } finally {

@@ -3,7 +3,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PRESET_NAMES, checkOutput, loadSpec, partialPath, writeDataset } from '@nodulab/data';
+import {
+  LABEL_IDS,
+  PRESET_NAMES,
+  STRUCTURE_NAMES,
+  checkOutput,
+  loadSpec,
+  partialPath,
+  writeDataset,
+} from '@nodulab/data';
 import type { DatasetSpec } from '@nodulab/data';
 import { lockOutput } from '@nodulab/tensor';
 import { type ParsedOptions, UsageError } from '../args';
@@ -91,10 +99,12 @@ async function generate(o: ParsedOptions, spec: DatasetSpec, split: string, out:
   }
   const secs = (Date.now() - t0) / 1000;
   const [D, H, W] = manifest.shape;
+  const target = spec.target ? `target: ${spec.target.join(' + ')}` : 'the nodule';
+  const labelIds = STRUCTURE_NAMES.map((name) => `${LABEL_IDS[name]} ${name}`).join(', ');
   const files =
     manifest.storage === 'nifti'
-      ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8`
-      : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8, ${manifest.npz?.labels} uint8 (${n}, 1)`;
+      ? `  volumes/  ${n} NIfTI .nii.gz, float32 HU, ${D}x${H}x${W} voxels at ${manifest.spacing.join('x')} mm (z, y, x)\n  masks/    ${n} NIfTI .nii.gz, uint8 (${target})\n  labels/   ${n} NIfTI .nii.gz, uint8 label maps (${labelIds})`
+      : `  ${manifest.npz?.file}  ${manifest.npz?.images} float32 HU (${n}, ${D}, ${H}, ${W}), ${manifest.npz?.masks} uint8 (${target}), ${manifest.npz?.labelMaps} uint8 label maps (${labelIds}), ${manifest.npz?.labels} uint8 (${n}, 1)`;
   process.stdout.write(
     `wrote ${n} samples of "${spec.name}" (split ${split}, seed ${manifest.seed}) to ${out} in ${secs.toFixed(1)} s (${(n / Math.max(secs, 1e-3)).toFixed(0)}/s)\n` +
       `${files}\n` +

@@ -138,7 +138,12 @@ function progressReporter(): { onProgress: (p: TrainProgress) => void; finish: (
         return;
       }
       const v = p.val;
-      const metrics = v?.accuracy !== undefined ? ` acc ${fmt(v.accuracy)} auroc ${fmt(v.auroc)}` : '';
+      const metrics =
+        v?.accuracy !== undefined
+          ? ` acc ${fmt(v.accuracy)} auroc ${fmt(v.auroc)}`
+          : v?.dice !== undefined
+            ? ` dice ${fmt(v.dice)} hd95 ${fmt(v.hd95)} mm`
+            : '';
       process.stderr.write(
         `${tty ? '\r\x1b[K' : ''}${where}: train loss ${p.loss.toFixed(4)}, val loss ${fmt(v?.loss)}${metrics}, ${p.samplesPerSec.toFixed(1)} samples/s\n`,
       );
@@ -155,7 +160,7 @@ function report(s: RunSummary): string {
   ];
   if (s.final)
     lines.push(
-      `  last epoch: val loss ${fmt(s.final.loss)}${s.final.accuracy !== undefined ? `, accuracy ${fmt(s.final.accuracy)}, balanced accuracy ${fmt(s.final.balancedAccuracy)}, AUROC ${fmt(s.final.auroc)}` : ''}`,
+      `  last epoch: val loss ${fmt(s.final.loss)}${s.final.accuracy !== undefined ? `, accuracy ${fmt(s.final.accuracy)}, balanced accuracy ${fmt(s.final.balancedAccuracy)}, AUROC ${fmt(s.final.auroc)}` : ''}${s.final.dice !== undefined ? `, Dice ${fmt(s.final.dice)}, HD95 ${fmt(s.final.hd95)} mm` : ''}`,
     );
   if (s.best)
     lines.push(`  best: ${s.stages[s.best.stage].name} epoch ${s.best.epoch}, ${s.best.metric} ${fmt(s.best.value)}`);

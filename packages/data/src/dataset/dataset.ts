@@ -13,7 +13,10 @@ export interface Item {
   shape: [number, number, number, number];
   /** Class label. */
   label: number;
-  /** mask: (D, H, W), 1 inside the lesion; present when asked for and the dataset has masks. */
+  /**
+   * mask: (D, H, W), 1 on the segmentation target (the nodule, or a synthetic spec's `target` structures);
+   * present when asked for and the dataset has masks.
+   */
   mask?: Uint8Array;
   /** The generator's factor record, when the dataset knows it (synthetic, dataset folders, kept in memory). */
   factors?: FactorRecord;
@@ -44,7 +47,8 @@ export type DatasetRecipe =
       masks: Uint8Array | null;
       factors: FactorRecord[] | null;
     }
-  | { kind: 'subset'; of: DatasetRecipe; indices: number[] };
+  | { kind: 'subset'; of: DatasetRecipe; indices: number[] }
+  | { kind: 'concat'; of: DatasetRecipe[] };
 
 /**
  * A finite, indexable set of labelled volumes of one shape (PyTorch's map-style dataset).

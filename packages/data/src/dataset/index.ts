@@ -1,5 +1,6 @@
 // Datasets: the map-style Dataset interface and its implementations — synthetic on the fly, dataset
-// folders (manifest + NIfTI or .npz), MedMNIST .npz, in memory, subsets; openDataset picks the reader.
+// folders (manifest + NIfTI or .npz), MedMNIST .npz, in memory, subsets, concatenations; openDataset picks
+// the reader.
 import * as fs from 'fs';
 import { NpzVolumeDataset, readMedMNIST } from './medmnist';
 import { DatasetFolder } from './reader';
@@ -13,6 +14,7 @@ export type { SyntheticOptions } from './synthetic';
 export { InMemoryDataset } from './memory';
 export type { InMemoryArrays } from './memory';
 export { Subset, range } from './subset';
+export { ConcatDataset } from './concat';
 export { openRecipe } from './recipe';
 export { DatasetWriter, writeDataset } from './writer';
 export { StagedFolder, checkOutput, partialPath } from './staged_folder';

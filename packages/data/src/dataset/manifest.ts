@@ -19,9 +19,13 @@ export interface SampleRecord {
   index: number;
   /** The per-sample seed derived from (seed, split, index). */
   seed: number;
-  /** nifti storage: volume and mask file names relative to the folder. */
+  /**
+   * nifti storage: volume, mask (the spec's segmentation target: the nodule mask unless `spec.target` names
+   * structures) and label map (structure ids, `LABEL_IDS`) file names relative to the folder.
+   */
   volume?: string;
   mask?: string;
+  labels?: string;
   /** npz storage: the row of the arrays. */
   row?: number;
   label: 0 | 1;
@@ -35,12 +39,16 @@ export interface SampleRecord {
   shortcutAgrees: Record<string, boolean>;
 }
 
-/** The arrays of an npz-stored folder: one .npz holding images (N, D, H, W), masks and labels (N, 1). */
+/**
+ * The arrays of an npz-stored folder: one .npz holding images (N, D, H, W), masks (the segmentation
+ * targets), class labels (N, 1) and, in folders written since label maps exist, the label maps (N, D, H, W).
+ */
 export interface NpzStorage {
   file: string;
   images: string;
   masks: string;
   labels: string;
+  labelMaps?: string;
 }
 
 /** manifest.json. */
@@ -98,6 +106,7 @@ const RECORD_KEYS = [
   'seed',
   'volume',
   'mask',
+  'labels',
   'row',
   'label',
   'grade',
@@ -169,7 +178,7 @@ export function validateManifest(doc: unknown, file: string): DatasetManifest {
       if (r.centre !== null && !isTriple(r.centre, Number.isFinite)) bad(`${at}.centre must be 3 numbers or null`);
       if (!isObj(r.factors)) bad(`${at}.factors must be an object`);
       if (m.storage === 'nifti') {
-        for (const f of ['volume', 'mask']) {
+        for (const f of ['volume', 'mask', ...(r.labels === undefined ? [] : ['labels'])]) {
           const name = r[f];
           if (typeof name !== 'string' || name === '' || name.startsWith('/') || name.split(/[\\/]/).includes('..')) {
             bad(`${at}.${f} must be a file name inside the folder, got ${JSON.stringify(name)}`);

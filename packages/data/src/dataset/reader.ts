@@ -35,7 +35,7 @@ export class DatasetFolder implements Dataset {
   readonly spacing: [number, number, number];
   readonly labels: Int32Array;
   readonly hasMasks = true;
-  private readonly npz: { images: NpyArray; masks: NpyArray } | null = null;
+  private readonly npz: { images: NpyArray; masks: NpyArray; labelMaps: NpyArray | null } | null = null;
 
   /** Opens `dir`; throws naming the file for a bad manifest, a missing file or a bad .npz. */
   constructor(dir: string) {
@@ -48,7 +48,7 @@ export class DatasetFolder implements Dataset {
     this.labels = Int32Array.from(m.samples, (r) => r.label);
     if (m.storage === 'nifti') {
       for (const r of m.samples) {
-        for (const f of [r.volume, r.mask] as string[]) {
+        for (const f of [r.volume, r.mask, ...(r.labels === undefined ? [] : [r.labels])] as string[]) {
           if (!fs.existsSync(path.join(dir, f)))
             throw new Error(`dataset ${dir}: ${f} listed in manifest.json is missing`);
         }
@@ -73,12 +73,20 @@ export class DatasetFolder implements Dataset {
       check(z.images, 'float32', dims);
       check(z.masks, 'uint8', dims);
       check(z.labels, 'uint8', [m.n, 1]);
+      if (z.labelMaps !== undefined) {
+        if (arrays[z.labelMaps] === undefined) throw new Error(`dataset ${file}: no array "${z.labelMaps}"`);
+        check(z.labelMaps, 'uint8', dims);
+      }
       const labels = arrays[z.labels].data;
       m.samples.forEach((r, k) => {
         if (labels[k] !== r.label)
           throw new Error(`dataset ${file}: "${z.labels}"[${k}] = ${labels[k]} but manifest.json says ${r.label}`);
       });
-      this.npz = { images: arrays[z.images], masks: arrays[z.masks] };
+      this.npz = {
+        images: arrays[z.images],
+        masks: arrays[z.masks],
+        labelMaps: z.labelMaps === undefined ? null : arrays[z.labelMaps],
+      };
     }
   }
 
@@ -125,6 +133,18 @@ export class DatasetFolder implements Dataset {
     const v = this.shape[0] * this.shape[1] * this.shape[2];
     if (this.npz !== null) return (this.npz.masks.data as Uint8Array).slice(i * v, (i + 1) * v);
     return Uint8Array.from(this.readVolume(this.manifest.samples[i].mask as string).data);
+  }
+
+  /** Label map `i`: (D, H, W) structure ids (`LABEL_IDS`), or null for a folder written without label maps. */
+  labelMap(i: number): Uint8Array | null {
+    checkIndex(this, i);
+    const v = this.shape[0] * this.shape[1] * this.shape[2];
+    if (this.npz !== null) {
+      const maps = this.npz.labelMaps;
+      return maps === null ? null : (maps.data as Uint8Array).slice(i * v, (i + 1) * v);
+    }
+    const file = this.manifest.samples[i].labels;
+    return file === undefined ? null : Uint8Array.from(this.readVolume(file).data);
   }
 
   private readVolume(name: string): { data: Float32Array } {

@@ -6,6 +6,7 @@ import { InMemoryDataset } from './memory';
 import { readMedMNIST } from './medmnist';
 import { DatasetFolder } from './reader';
 import { Subset } from './subset';
+import { ConcatDataset } from './concat';
 import { SyntheticDataset } from './synthetic';
 
 /** The dataset a recipe describes. */
@@ -21,5 +22,7 @@ export function openRecipe(r: DatasetRecipe): Dataset {
       return new InMemoryDataset(r);
     case 'subset':
       return new Subset(openRecipe(r.of), r.indices);
+    case 'concat':
+      return new ConcatDataset(r.of.map(openRecipe));
   }
 }

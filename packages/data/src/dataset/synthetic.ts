@@ -12,9 +12,19 @@ export interface SyntheticOptions {
   cache?: boolean;
 }
 
-/** A generated sample as a Dataset item: volume (1, D, H, W), label, mask and factors (no copy). */
+/**
+ * A generated sample as a Dataset item (no copy): volume (1, D, H, W), label, factors, and as its mask the
+ * sample's segmentation target (the nodule mask unless the spec names target structures).
+ */
 export function sampleItem(s: Sample): Item {
-  return { index: s.index, volume: s.volume, shape: [1, ...s.shape], label: s.label, mask: s.mask, factors: s.factors };
+  return {
+    index: s.index,
+    volume: s.volume,
+    shape: [1, ...s.shape],
+    label: s.label,
+    mask: s.target,
+    factors: s.factors,
+  };
 }
 
 /** Items are cached by default when the split holds at most this many voxels. */

@@ -1,4 +1,4 @@
-// Writes a dataset folder atomically: samples go into <out>.partial (volumes/ and masks/ as NIfTI, or
+// Writes a dataset folder atomically: samples go into <out>.partial (volumes/, masks/ and labels/ as NIfTI, or
 // one <split>.npz), then manifest.json and preview.png, then one rename makes <out> appear complete.
 // Any failure removes <out>.partial, so <out> is either complete or untouched (a StagedFolder).
 import * as fs from 'fs';
@@ -26,7 +26,10 @@ export interface DatasetWriterOptions {
   spec: DatasetSpec;
   seed: number;
   split: string;
-  /** 'nifti' (default): volumes/NNNNNN.nii.gz and masks/NNNNNN.nii.gz; 'npz': one <split>.npz. */
+  /**
+   * 'nifti' (default): volumes/NNNNNN.nii.gz, masks/NNNNNN.nii.gz (the segmentation target) and
+   * labels/NNNNNN.nii.gz (the label map); 'npz': one <split>.npz.
+   */
   format?: StorageFormat;
   /** Replace an existing non-empty <out> (default false: that is an error). */
   overwrite?: boolean;
@@ -39,7 +42,11 @@ export class DatasetWriter {
   private readonly folder: StagedFolder;
   private readonly format: StorageFormat;
   private readonly records: SampleRecord[] = [];
-  private readonly npzParts: { images: Float32Array[]; masks: Uint8Array[] } = { images: [], masks: [] };
+  private readonly npzParts: { images: Float32Array[]; masks: Uint8Array[]; labelMaps: Uint8Array[] } = {
+    images: [],
+    masks: [],
+    labelMaps: [],
+  };
   private readonly gen: NoduleGenerator;
   private shape: [number, number, number] | null = null;
   private spacing: [number, number, number] | null = null;
@@ -60,6 +67,7 @@ export class DatasetWriter {
     if (this.format === 'nifti') {
       fs.mkdirSync(path.join(this.staging, 'volumes'));
       fs.mkdirSync(path.join(this.staging, 'masks'));
+      fs.mkdirSync(path.join(this.staging, 'labels'));
     }
   }
 
@@ -104,21 +112,19 @@ export class DatasetWriter {
       const stem = String(s.index).padStart(6, '0');
       record.volume = `volumes/${stem}.nii.gz`;
       record.mask = `masks/${stem}.nii.gz`;
+      record.labels = `labels/${stem}.nii.gz`;
       const desc = `nodulab ${this.options.spec.name} ${s.split} #${s.index} label ${s.label}`;
       const vol = encodeNifti(s.shape, s.spacing, s.volume, { description: desc }, record.volume);
-      const mask = encodeNifti(
-        s.shape,
-        s.spacing,
-        s.mask,
-        { datatype: 'uint8', description: `${desc} mask` },
-        record.mask,
-      );
+      const uint8 = (data: Uint8Array, what: string, file: string) =>
+        encodeNifti(s.shape, s.spacing, data, { datatype: 'uint8', description: `${desc} ${what}` }, file);
       fs.writeFileSync(path.join(this.staging, record.volume), zlib.gzipSync(vol, { level: 1 }));
-      fs.writeFileSync(path.join(this.staging, record.mask), zlib.gzipSync(mask));
+      fs.writeFileSync(path.join(this.staging, record.mask), zlib.gzipSync(uint8(s.target, 'mask', record.mask)));
+      fs.writeFileSync(path.join(this.staging, record.labels), zlib.gzipSync(uint8(s.labels, 'labels', record.labels)));
     } else {
       record.row = this.records.length;
       this.npzParts.images.push(s.volume);
-      this.npzParts.masks.push(s.mask);
+      this.npzParts.masks.push(s.target);
+      this.npzParts.labelMaps.push(s.labels);
     }
     this.records.push(record);
   }
@@ -160,15 +166,24 @@ export class DatasetWriter {
       const voxels = this.shape[0] * this.shape[1] * this.shape[2];
       const images = new Float32Array(n * voxels);
       const masks = new Uint8Array(n * voxels);
+      const labelMaps = new Uint8Array(n * voxels);
       this.npzParts.images.forEach((v, k) => images.set(v, k * voxels));
       this.npzParts.masks.forEach((m, k) => masks.set(m, k * voxels));
+      this.npzParts.labelMaps.forEach((m, k) => labelMaps.set(m, k * voxels));
       const file = `${split}.npz`;
-      manifest.npz = { file, images: `${split}_images`, masks: `${split}_masks`, labels: `${split}_labels` };
+      manifest.npz = {
+        file,
+        images: `${split}_images`,
+        masks: `${split}_masks`,
+        labels: `${split}_labels`,
+        labelMaps: `${split}_label_maps`,
+      };
       const dims = [n, ...this.shape];
       const bytes = encodeNpz(
         {
           [manifest.npz.images]: { dtype: 'float32', shape: dims, data: images },
           [manifest.npz.masks]: { dtype: 'uint8', shape: dims, data: masks },
+          [manifest.npz.labelMaps as string]: { dtype: 'uint8', shape: dims, data: labelMaps },
           [manifest.npz.labels]: { dtype: 'uint8', shape: [n, 1], data: this.records.map((r) => r.label) },
         },
         { compress: true },
@@ -207,12 +222,12 @@ export interface WriteDatasetOptions extends DatasetWriterOptions {
 function previewItem(s: Sample, window: { center: number; width: number }): PreviewItem {
   const volume = Float32Array.from(s.volume);
   applyWindow(volume, window);
-  return { shape: s.shape, spacing: s.spacing, volume, mask: s.mask, centre: s.centre };
+  return { shape: s.shape, spacing: s.spacing, volume, mask: s.target, labels: s.labels, centre: s.centre };
 }
 
 /**
  * Generates samples start .. start + n - 1 of `split` (on `workers` threads) and writes the dataset
- * folder `out`: volumes and masks, manifest.json, preview.png. Atomic: on any error `out` is left as
+ * folder `out`: volumes, masks and label maps, manifest.json, preview.png. Atomic: on any error `out` is left as
  * it was and no <out>.partial remains.
  *
  * @example

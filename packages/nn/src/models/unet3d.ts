@@ -17,7 +17,10 @@ export interface UNet3DOptions extends ModelOptions {
   baseChannels?: number;
   /** Number of 2x downsamplings (default 2); D, H, W must be divisible by 2^levels. */
   levels?: number;
-  /** Dropout probability after the bottleneck (default 0; > 0 enables MC-dropout). */
+  /**
+   * Dropout probability after the bottleneck (default 0; > 0 enables MC-dropout). Its masks derive from
+   * (a seed drawn at initialization, stream, step, layer): see `setDropoutStep`.
+   */
   dropout?: number;
 }
 
@@ -79,7 +82,7 @@ export class UNet3D extends Model {
     this.pool = this.registerModule('pool', new MaxPool3d(2));
     this.head = this.registerModule('head', new Conv3d(base, this.numClasses, 1, { generator: g }));
     const p = options.dropout ?? 0;
-    this.dropout = p > 0 ? this.registerModule('dropout', new Dropout(p, g.fork())) : null;
+    this.dropout = p > 0 ? this.registerModule('dropout', new Dropout(p, undefined, { seed: g.nextUint32() })) : null;
     this.embedDim = width(this.levels);
     initKaiming(this, g);
   }

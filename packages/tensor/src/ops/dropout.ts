@@ -1,16 +1,21 @@
 // Inverted dropout: in training, zero each element with probability p and scale the rest by
-// 1 / (1 - p), the mask drawn from a seeded Generator; identity in evaluation mode.
+// 1 / (1 - p), the mask drawn from a seeded Generator or re-derived from a seed; identity in evaluation mode.
 import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { Tensor } from '../tensor';
-import type { Generator } from '../random';
+import { Generator } from '../random';
 
 /** Options of {@link dropout}. */
 export interface DropoutOptions {
   /** Apply dropout (true, default) or return x unchanged (evaluation mode). */
   training?: boolean;
-  /** The seeded generator the mask is drawn from (required when training with p > 0). */
+  /** The seeded generator the mask is drawn from (it advances; this or `seed` is required when training with p > 0). */
   generator?: Generator;
+  /**
+   * The mask's own seed, instead of a generator: the mask is a pure function of (seed, x's size, p), so it
+   * can be drawn again (e.g. from `deriveSeed(seed, step, layer)` for exact resume and MC-dropout).
+   */
+  seed?: number;
 }
 
 /**
@@ -24,9 +29,11 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   const training = options.training ?? true;
   if (!training || p === 0) return x;
-  const gen = options.generator;
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+    throw new Error(`dropout: options.seed must be a safe integer, got ${options.seed}`);
+  const gen = options.seed !== undefined ? new Generator(options.seed) : options.generator;
   if (!gen || typeof gen.uniform !== 'function') {
-    throw new Error('dropout: options.generator (a seeded Generator) is required in training mode');
+    throw new Error('dropout: options.generator (a seeded Generator) or options.seed is required in training mode');
   }
   const scale = 1 / (1 - p);
   const mask = new Float32Array(x.size);

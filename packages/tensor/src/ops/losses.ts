@@ -5,6 +5,7 @@ import { dispatchDevice } from '../device';
 import { record } from '../autograd';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
+import { reshape } from './arithmetic';
 import { cat } from './concat';
 import { checkReduction, reduceLosses, Reduction, toLabels, toVector } from './loss_utils';
 import { expectSameShape, fmt } from './shape_utils';
@@ -25,6 +26,32 @@ export interface CrossEntropyOptions {
 }
 
 /**
+ * x: (N, C, d1, ..., dk) -> (N·d1·…·dk, C): each position's class scores as one row (channels last),
+ * with the gradient moved back. The spatial cross-entropy runs the 2-D one on it.
+ */
+function classesLast(x: Tensor): Tensor {
+  const [n, c] = x.shape;
+  const s = x.size / (n * c);
+  const y = new Float32Array(x.size);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < c; k++) {
+      const src = (i * c + k) * s;
+      const dst = i * s * c + k;
+      for (let v = 0; v < s; v++) y[dst + v * c] = x.data[src + v];
+    }
+  return record(new Tensor(y, [n * s, c]), 'classesLast', [x], (g) => {
+    const dx = new Float32Array(x.size);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < c; k++) {
+        const dst = (i * c + k) * s;
+        const src = i * s * c + k;
+        for (let v = 0; v < s; v++) dx[dst + v] = g.data[src + v * c];
+      }
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/**
  * Cross-entropy of logits (N, C) against class indices target (N), as `F.cross_entropy`:
  * with lp = log_softmax(logits), sample i's loss is
  *   l_i = s_i * [ (1 - eps) * w[y_i] * (-lp[i, y_i]) + (eps / C) * sum_c w[c] * (-lp[i, c]) ],
@@ -33,6 +60,10 @@ export interface CrossEntropyOptions {
  * PyTorch weighted mean (dividing by the summed weights of the target classes), in which a per-sample
  * weight acts exactly like scaling that sample's class weight. Without weights 'mean' is the plain mean.
  * If every weight is 0 the mean is NaN, as in PyTorch. Gradients flow to the logits.
+ *
+ * Per-voxel (segmentation) logits (N, C, d1, ..., dk) take a target of N·d1·…·dk class indices (the
+ * layout of a (N, d1, ..., dk) mask), as PyTorch's spatial cross-entropy: every position is one sample
+ * (sampleWeights then has one weight per position) and 'none' returns (N, d1, ..., dk).
  */
 export function crossEntropy(
   logits: Tensor,
@@ -41,8 +72,14 @@ export function crossEntropy(
 ): Tensor {
   dispatchDevice('crossEntropy', [logits]);
   const op = 'crossEntropy';
+  if (logits.ndim > 2 && logits.size > 0) {
+    const loss = crossEntropy(classesLast(logits), target, options);
+    return options.reduction === 'none' ? reshape(loss, [logits.shape[0], ...logits.shape.slice(2)]) : loss;
+  }
   if (logits.ndim !== 2 || logits.shape[0] === 0 || logits.shape[1] === 0) {
-    throw new Error(`${op}: logits must be a non-empty 2-D (N, C) tensor, got shape ${fmt(logits.shape)}`);
+    throw new Error(
+      `${op}: logits must be a non-empty (N, C) or (N, C, d1, ...) tensor, got shape ${fmt(logits.shape)}`,
+    );
   }
   const [n, c] = logits.shape;
   const y = toLabels(op, 'target', target, n, c);
