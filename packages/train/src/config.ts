@@ -1,5 +1,6 @@
 // The run config: a typed, JSON-serializable description of one training run (model, loss, optimizer,
-// schedule, epochs per stage, augmentation, data, seed, threads) with defaults, and its zod schema,
+// schedule, epochs per stage, augmentation, data, per-sample weights, pruning, seed, threads) with defaults, and
+// its zod schema,
 // whose errors name each problem's path (e.g. `optimizer.lr: must be a number > 0, got -1`).
 import { z } from 'zod';
 import {
@@ -15,8 +16,8 @@ import {
   specProblems,
 } from '@nodulab/data';
 
-/** The training objectives. */
-export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco'] as const;
+/** The training objectives ('box': localization, a box head trained with smooth-L1 + GIoU). */
+export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco', 'box'] as const;
 export type LossKind = (typeof LOSSES)[number];
 
 /** The classifier models a run can train (UNet3D is a segmenter and is not trained here). */
@@ -25,7 +26,7 @@ export type TrainModelKind = (typeof TRAIN_MODEL_KINDS)[number];
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const SCHEDULES = ['constant', 'cosine', 'step'] as const;
-export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'loss'] as const;
+export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'meanIoU', 'loss'] as const;
 export type SelectMetric = (typeof SELECT_METRICS)[number];
 
 /** The model and its constructor options (seeded from the run seed; `projectionHead` is set by the loss). */
@@ -39,6 +40,9 @@ export interface ModelConfig {
     blocks?: [number, number, number, number];
     /** Output size of the projection head of the contrastive losses (default 128). */
     projectionDim?: number;
+    /** Set from the loss: a projection head for the contrastive losses, a box head for 'box'. */
+    projectionHead?: boolean;
+    boxHead?: boolean;
   };
 }
 
@@ -107,6 +111,21 @@ export interface DataConfig {
   val: SplitConfig;
 }
 
+/**
+ * Magnitude pruning during a run ('ce' and 'box' only): 'oneshot' prunes to `sparsity` before the first step (start
+ * from a trained model with `init` to prune + fine-tune); 'gradual' follows Zhu & Gupta's polynomial from 0 after
+ * `beginEpoch` epochs to `sparsity` after `endEpoch` epochs, pruning every `frequency` steps. Masks stay fixed
+ * through the optimizer steps and are saved in every checkpoint.
+ */
+export interface PruneConfig {
+  sparsity: number;
+  scope: 'global' | 'layer';
+  schedule: 'oneshot' | 'gradual';
+  beginEpoch: number;
+  endEpoch: number;
+  frequency: number;
+}
+
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
 export interface RunConfig {
   name: string;
@@ -133,6 +152,20 @@ export interface RunConfig {
   labelSmoothing: number;
   /** Clip the gradient norm to this value, or null. */
   gradClip: number | null;
+  /**
+   * One weight per training sample (data.train.n of them) multiplying its loss ('ce' and 'box'), e.g. hard
+   * samples up-weighted; null = all 1.
+   */
+  sampleWeights: number[] | null;
+  /**
+   * Loss-based hard-example mining ('ce' and 'box'): only this fraction of each batch, the samples with the
+   * highest loss, trains (at least one); null = every sample.
+   */
+  hardMining: number | null;
+  /** A checkpoint (.safetensors or run folder) whose weights (and pruning masks) start the run, or null. */
+  init: string | null;
+  /** Magnitude pruning during the run, or null. */
+  prune: PruneConfig | null;
   /** The validation metric that picks the best checkpoint (in the classification stage). */
   select: SelectMetric;
   data: DataConfig;
@@ -188,6 +221,10 @@ export function defaultRunConfig(): RunConfig {
     classWeights: null,
     labelSmoothing: 0,
     gradClip: null,
+    sampleWeights: null,
+    hardMining: null,
+    init: null,
+    prune: null,
     select: 'auroc',
     data: {
       spec: 'shortcut-size',
@@ -253,10 +290,11 @@ const modelSchema = refineWith(
         .default(128)
         .describe('output size of the contrastive projection head'),
       projectionHead: z.boolean().optional().describe('set from the loss'),
+      boxHead: z.boolean().optional().describe('set from the loss'),
     }).prefault({}),
   }),
   (m, problem) => {
-    const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead'];
+    const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead', 'boxHead'];
     for (const k of Object.values(OPTIONS_OF).flat()) {
       if (!allowed.includes(k) && m.options[k as keyof typeof m.options] !== undefined)
         problem(['options', k], `unknown key (expected one of ${allowed.join(', ')})`);
@@ -328,7 +366,7 @@ const dataSchema = strict({
  * model fits the volume.
  */
 function checkRun(c: RunConfig, problem: schema.Problem): void {
-  if (c.augment === null && c.loss !== 'ce')
+  if (c.augment === null && c.loss !== 'ce' && c.loss !== 'box')
     problem(
       ['augment'],
       `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`,
@@ -345,6 +383,27 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       ['moco', 'queueSize'],
       `${c.moco.queueSize} is smaller than batchSize (${c.batchSize}): a step's keys must fit`,
     );
+  const localizes = c.loss === 'box';
+  if (localizes && c.augment !== null)
+    problem(['augment'], 'the box loss needs null (augmentations would move the nodule away from its recorded box)');
+  if ((c.select === 'meanIoU') !== localizes && c.select !== 'loss')
+    problem(['select'], `"${c.select}" does not fit the ${c.loss} loss (box: meanIoU or loss; others: not meanIoU)`);
+  const single = c.loss === 'ce' || localizes;
+  if (c.sampleWeights !== null) {
+    if (!single) problem(['sampleWeights'], `only the ce and box losses take per-sample weights, not ${c.loss}`);
+    if (c.sampleWeights.length !== train.n)
+      problem(['sampleWeights'], `${c.sampleWeights.length} weights for data.train.n = ${train.n} samples`);
+    if (!c.sampleWeights.some((w) => w > 0)) problem(['sampleWeights'], 'at least one weight must be > 0');
+  }
+  if (c.hardMining !== null && !single) problem(['hardMining'], `only the ce and box losses mine, not ${c.loss}`);
+  if (c.prune !== null) {
+    if (!single) problem(['prune'], `only the ce and box losses prune during training, not ${c.loss}`);
+    if (c.prune.schedule === 'gradual' && !(c.prune.beginEpoch < c.prune.endEpoch && c.prune.endEpoch <= c.epochs))
+      problem(
+        ['prune', 'endEpoch'],
+        `gradual pruning needs beginEpoch < endEpoch <= epochs, got ${c.prune.beginEpoch}, ${c.prune.endEpoch}, ${c.epochs}`,
+      );
+  }
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
@@ -386,8 +445,8 @@ export const RunConfigSchema = refineWith(
         .prefault({})
         .describe('the second stage of supcon, simclr and moco'),
       augment: AugmentConfigSchema.nullable()
-        .default(() => JSON.parse(JSON.stringify(D.augment)))
-        .describe('the augmentation pipeline, or null for none'),
+        .optional()
+        .describe('the augmentation pipeline, or null for none (default: the standard pipeline; none for box)'),
       classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
         if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
       })
@@ -396,7 +455,30 @@ export const RunConfigSchema = refineWith(
         .describe('cross-entropy class weights [benign, malignant]'),
       labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
       gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
-      select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
+      sampleWeights: z
+        .array(number({ min: 0 }))
+        .nullable()
+        .default(null)
+        .describe('one loss weight per training sample (ce, box)'),
+      hardMining: number({ gt: 0, max: 1 })
+        .nullable()
+        .default(null)
+        .describe('train on this fraction of each batch with the highest loss (ce, box)'),
+      init: nonEmptyString().nullable().default(null).describe('a checkpoint whose weights start the run'),
+      prune: strict({
+        sparsity: number({ min: 0, lt: 1 }),
+        scope: oneOf(['global', 'layer']).default('global'),
+        schedule: oneOf(['oneshot', 'gradual']).default('oneshot'),
+        beginEpoch: number({ int: true, min: 0 }).default(0),
+        endEpoch: number({ int: true, min: 1 }).default(1),
+        frequency: number({ int: true, min: 1 }).default(1),
+      })
+        .nullable()
+        .default(null)
+        .describe('magnitude pruning: one-shot before the first step, or gradual (Zhu & Gupta)'),
+      select: oneOf(SELECT_METRICS)
+        .optional()
+        .describe('the validation metric that picks the best checkpoint (default auroc; meanIoU for box)'),
       data: dataSchema,
       seed: seedNumber().default(D.seed),
       threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
@@ -404,9 +486,14 @@ export const RunConfigSchema = refineWith(
     { type: 'a JSON object' },
   ).transform(({ $schema: _, ...c }): RunConfig => ({
     ...c,
+    augment: c.augment !== undefined ? c.augment : c.loss === 'box' ? null : JSON.parse(JSON.stringify(D.augment)),
+    select: c.select ?? (c.loss === 'box' ? 'meanIoU' : D.select),
     model: {
       kind: c.model.kind,
-      options: { ...c.model.options, ...(c.loss === 'ce' ? {} : { projectionHead: true }) },
+      options: {
+        ...c.model.options,
+        ...(c.loss === 'ce' ? {} : c.loss === 'box' ? { boxHead: true } : { projectionHead: true }),
+      },
     },
   })),
   checkRun,
@@ -419,6 +506,11 @@ export const RunConfigSchema = refineWith(
  */
 export function resolveRunConfig(input: unknown): RunConfig {
   return parseOrThrow(RunConfigSchema, input, (problems) => new ConfigError(problems), { root: 'config' });
+}
+
+/** Whether the loss trains a localizer (a box head) rather than a classifier. */
+export function isLocalization(loss: LossKind): boolean {
+  return loss === 'box';
 }
 
 /** Whether the loss trains in two stages (contrastive pretraining, then probe or fine-tuning). */

@@ -18,6 +18,8 @@ import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
 import type { Objective } from './objectives';
 import type { StepRunner } from './step_runner';
+import { StagePruning, startPruning } from './pruning';
+import { gatherBoxes, gatherWeights } from './targets';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
@@ -77,6 +79,8 @@ export interface LoopContext {
   session: { start: number; step0: number; samples0: number };
   /** Where each step's forward, loss and backward run (this thread or a worker thread). */
   steps: StepRunner;
+  /** A localization run's normalised true boxes (n, 6) of the training set, else null. */
+  boxes: Float32Array | null;
 }
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */
@@ -175,6 +179,7 @@ export async function runStage(
     loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined, auxiliary });
     checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
   } else if (epochsDone === 0) objective.start?.(net);
+  const pruning = plan.selects ? startPruning(net.model, config.prune, steps, !resumeFile && epochsDone === 0) : null;
   const totalSteps = ctx.stages.reduce((n, s) => n + s.epochs * steps, 0);
   const totalSamples = totalSteps * Math.min(config.batchSize, ctx.train.length);
   const rate = () => {
@@ -210,6 +215,7 @@ export async function runStage(
       totalSteps,
       totalSamples,
       rate,
+      pruning,
     });
   } finally {
     await loader.close();
@@ -224,6 +230,8 @@ interface StageState {
   totalSteps: number;
   totalSamples: number;
   rate: () => { samplesPerSec: number; etaSec: number };
+  /** Gradual pruning of this stage, or null. */
+  pruning: StagePruning | null;
 }
 
 /** Epochs `epochsDone`.. of stage `stageIndex`: steps, schedule, validation, best selection, checkpoints. */
@@ -249,12 +257,19 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      const out = await ctx.steps.step(stageIndex, objective, { x1: b.x, x2: b.x2 ?? null, labels: b.labels });
+      const out = await ctx.steps.step(stageIndex, objective, {
+        x1: b.x,
+        x2: b.x2 ?? null,
+        labels: b.labels,
+        boxes: objective.localizes && ctx.boxes ? gatherBoxes(ctx.boxes, b.indices) : null,
+        weights: gatherWeights(config.sampleWeights, b.indices),
+      });
       const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
       if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
       optimizer.step();
+      st.pruning?.afterStep(epoch * steps + k + 1);
       counters.globalStep += 1;
       counters.samplesSeen += b.labels.length;
       lossSum += loss * b.labels.length;
@@ -309,7 +324,7 @@ async function runEpochs(
       throw diverged(ctx, `${plan.name} epoch ${epoch + 1} validation`, `val loss ${val.loss}`);
     counters.lastVal = val;
     let improved = false;
-    if (plan.selects) {
+    if (plan.selects && (st.pruning?.selects(epoch + 1) ?? true)) {
       const value = val[config.select];
       if (value !== undefined && better(config.select, value, counters.best)) {
         counters.best = {

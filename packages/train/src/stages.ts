@@ -3,6 +3,7 @@
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
+  boxObjective,
   crossEntropyObjective,
   jointObjective,
   linearProbeObjective,
@@ -31,6 +32,8 @@ export function planStages(config: RunConfig): StagePlan[] {
       return [
         { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
       ];
+    case 'box':
+      return [{ name: 'train', objective: boxObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon-joint':
       return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];
     case 'supcon':

@@ -60,6 +60,8 @@ export async function workerStepRunner(net: TrainableNet, config: RunConfig, sta
         x1: message(batch.x1),
         x2: batch.x2 && message(batch.x2),
         labels: batch.labels.slice(),
+        boxes: batch.boxes ? message(batch.boxes) : null,
+        weights: batch.weights ? batch.weights.slice() : null,
       };
       const transfer = [req.x1.data.buffer, ...(req.x2 ? [req.x2.data.buffer] : [])] as ArrayBuffer[];
       const reply = await worker.run<StepReply>('step', req, transfer);

@@ -26,6 +26,10 @@ export interface StepRequest {
   x1: TensorMessage;
   x2: TensorMessage | null;
   labels: Int32Array;
+  /** Localization: the true boxes (N, 6). */
+  boxes: TensorMessage | null;
+  /** Per-sample loss weights (N), or null. */
+  weights: Float32Array | null;
 }
 
 /**
@@ -54,7 +58,13 @@ export function createWorkerTasks(setup: unknown) {
   const gradViews = grads.map((g) => new Float32Array(g));
   const step: WorkerTask = (payload) => {
     const req = payload as StepRequest;
-    const batch = { x1: tensor(req.x1), x2: req.x2 && tensor(req.x2), labels: req.labels };
+    const batch = {
+      x1: tensor(req.x1),
+      x2: req.x2 && tensor(req.x2),
+      labels: req.labels,
+      boxes: req.boxes && tensor(req.boxes),
+      weights: req.weights,
+    };
     const { loss, logits } = forwardBackward(net, stages[req.stage].objective, batch);
     const hasGrad = params.map((p, i) => {
       if (!p.grad) return false; // none after a non-finite loss, or for a frozen parameter

@@ -26,7 +26,7 @@ describe('resolveRunConfig', () => {
   it.each([
     [[], /config: must be a JSON object/],
     [{ los: 'ce' }, /los: unknown key/],
-    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, got "triplet"/],
+    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, box, got "triplet"/],
     [{ model: { kind: 'unet3d' } }, /model.kind: must be one of nodulenet3d, resnet3d/],
     [{ model: { options: { widthMultiplier: -1 } } }, /model.options.widthMultiplier: must be a number > 0/],
     [{ batchSize: 1 }, /batchSize: must be an integer >= 2/],

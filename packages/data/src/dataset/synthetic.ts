@@ -12,9 +12,10 @@ export interface SyntheticOptions {
   cache?: boolean;
 }
 
-/** A generated sample as a Dataset item: volume (1, D, H, W), label, mask and factors (no copy). */
+/** A generated sample as a Dataset item: volume (1, D, H, W), label, mask, factors and bbox (no copy). */
 export function sampleItem(s: Sample): Item {
-  return { index: s.index, volume: s.volume, shape: [1, ...s.shape], label: s.label, mask: s.mask, factors: s.factors };
+  const { index, volume, shape, label, mask, factors, bbox } = s;
+  return { index, volume, shape: [1, ...shape], label, mask, factors, bbox };
 }
 
 /** Items are cached by default when the split holds at most this many voxels. */
