@@ -1,5 +1,5 @@
-// `nodulab study hard-samples --quick` end to end, as a user runs the built command (within 60 s): the populations, HTL selection, attending arms
-// and subgroups run, and report.html (control first, then Findings), metrics.json, htl.csv and predictions.csv
+// `nodulab study hard-samples --quick` end to end, run as a user runs the built command (within 60 s): the
+// populations, HTL selection, attending arms and subgroups run, and report.html (control first, then Findings),
 // agree with one another.
 import * as fs from 'fs';
 import * as os from 'os';
