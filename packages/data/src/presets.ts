@@ -169,6 +169,20 @@ const PRESETS: Record<string, DatasetSpec> = {
       contrast: { uniform: [0.7, 0.85] },
     },
   },
+  localize: {
+    name: 'localize',
+    description:
+      'Localization: 48^3 volumes at 1 mm with the nodule anywhere (centre offsets up to 14 mm on each axis, 4-16 mm across), often beside the chest wall and among vessels; targets are the recorded boxes.',
+    volume: { shape: [48, 48, 48], spacing: [1, 1, 1] },
+    factors: {
+      diameter: { uniform: [4, 16] },
+      offsetZ: { uniform: [-14, 14] },
+      offsetY: { uniform: [-14, 14] },
+      offsetX: { uniform: [-14, 14] },
+      vesselCount: { int: [0, 6] },
+      pleuralWall: { bernoulli: 0.5 },
+    },
+  },
   empty: {
     name: 'empty',
     description: 'Parenchyma, vessels and walls without any nodule (label 0): for detection and OOD sets.',

@@ -107,14 +107,21 @@ export function loadModelCheckpoint(target: string, options: LoadModelOptions = 
   };
 }
 
+/** Whether a checkpoint's recorded training config trained its box head (the 'box' loss): then it localizes. */
+export function trainedAsLocalizer(trainingConfig: unknown): boolean {
+  return (trainingConfig as { loss?: unknown } | undefined)?.loss === 'box';
+}
+
 /**
  * A checkpoint (a .safetensors file or a run folder's best checkpoint) as an in-process predictor
  * whose info (task, classes, input size, window) is what `nodulab export` writes into the ONNX model.
+ * A model trained with the box loss predicts boxes (task 'localization').
  */
 export function loadCheckpointPredictor(target: string, options: LoadModelOptions = {}): ModulePredictor {
   const c = loadModelCheckpoint(target, options);
+  const output = trainedAsLocalizer(c.trainingConfig) ? 'boxes' : 'logits';
   return new ModulePredictor(
     c.model,
-    describeModel(c.model, { inputSize: c.inputSize, spacing: c.spacing, window: c.window }, c.file),
+    describeModel(c.model, { inputSize: c.inputSize, spacing: c.spacing, window: c.window, output }, c.file),
   );
 }

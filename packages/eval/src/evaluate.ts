@@ -1,6 +1,8 @@
 // evaluate(predictor, batches): the one prediction -> probability -> metrics path. Per sample the
-// index, label, P(malignant) and predicted class (or Dice and HD95 for segmentation); over all samples the
-// classification metrics (or mean Dice and HD95). predictionsCsv writes the per-sample rows.
+// index, label, P(malignant) and predicted class (Dice and HD95 for segmentation, box and IoU for
+// localization); over all samples the classification metrics (mean Dice and HD95; localization metrics).
+// predictionsCsv writes the per-sample rows.
+import { Box3d, boxesFromNormalized, localizationMetrics } from './boxes';
 import type { InputUnits, VolumeInput } from './input';
 import { binaryMetrics, ClassificationMetrics, pickClassificationMetrics } from './metrics';
 import type { ModelInfo } from './model_info';
@@ -20,6 +22,8 @@ export interface LabelledBatch {
   indices?: readonly number[];
   /** Segmentation: the true mask of each volume, D·H·W voxels each. */
   masks?: readonly ArrayLike<number>[];
+  /** Localization: the true box of each volume, in voxels. */
+  boxes?: readonly Box3d[];
 }
 
 /** Options of {@link evaluate}. */
@@ -81,7 +85,24 @@ export interface SegmentationEvaluation {
   metrics: { n: number; meanDice: number; meanHd95: number; hd95Finite: number };
 }
 
-export type Evaluation = ClassificationEvaluation | SegmentationEvaluation;
+/** One localized sample: its predicted box (voxels), IoU with the true box and centre error in mm. */
+export interface LocalizationSample {
+  index: number;
+  label: number;
+  box: Box3d;
+  iou: number;
+  centreErrorMm: number;
+}
+
+/** A localization model's evaluation: mean 3D IoU, hit rates at IoU >= 0.5 / 0.25, mean centre error. */
+export interface LocalizationEvaluation {
+  task: 'localization';
+  info: ModelInfo;
+  predictions: LocalizationSample[];
+  metrics: { n: number; meanIoU: number; hitRate50: number; hitRate25: number; meanCentreErrorMm: number };
+}
+
+export type Evaluation = ClassificationEvaluation | SegmentationEvaluation | LocalizationEvaluation;
 
 function checkBatch(b: LabelledBatch, n: number, k: number): void {
   if (b.labels.length !== n) throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.labels.length} labels`);
@@ -89,12 +110,16 @@ function checkBatch(b: LabelledBatch, n: number, k: number): void {
     throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.indices.length} indices`);
   if (b.masks && b.masks.length !== n)
     throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.masks.length} masks`);
+  if (b.boxes && b.boxes.length !== n)
+    throw new Error(`evaluate: batch ${k} has ${n} volumes but ${b.boxes.length} boxes`);
 }
 
 /**
  * Runs `predictor` over `batches` and scores it: a classification model gets per-sample P(malignant)
  * and predicted class and the five classification metrics (2-class models only); a segmentation model
- * gets per-sample Dice of class 1 (batches must carry masks) and the mean. Rejects on an embedding
+ * gets per-sample Dice of class 1 (batches must carry masks) and the mean; a localization model (task
+ * 'localization': a box head) gets per-sample boxes and IoU against the batches' true boxes (they must carry
+ * them) and {@link localizationMetrics} at the model's spacing. Rejects on an embedding
  * model, an empty set or a batch whose parts disagree in length.
  */
 export async function evaluate(
@@ -119,6 +144,8 @@ export async function evaluate(
   const logits: Float32Array[] = [];
   const dices: number[] = [];
   const hds: number[] = [];
+  const predictedBoxes: Box3d[] = [];
+  const trueBoxes: Box3d[] = [];
   let k = 0;
   for await (const b of batches) {
     const x = prepareInput(b.x, info, units);
@@ -129,6 +156,12 @@ export async function evaluate(
     if (info.task === 'classification') {
       logits.push(y.data);
       scores.push(...positiveScores(classProbabilities(y)));
+    } else if (info.task === 'localization') {
+      if (!b.boxes) throw new Error('evaluate: a localization model needs batches with true boxes');
+      if (y.shape.length !== 2 || y.shape[1] !== 6)
+        throw new Error(`evaluate: a localization model must give (N, 6) boxes, got shape (${y.shape.join(', ')})`);
+      predictedBoxes.push(...boxesFromNormalized(y.data, info.inputSize));
+      trueBoxes.push(...b.boxes);
     } else {
       if (!b.masks) throw new Error('evaluate: a segmentation model needs batches with masks');
       const K = y.shape[1];
@@ -147,6 +180,19 @@ export async function evaluate(
     options.onProgress?.(labels.length);
   }
   if (labels.length === 0) throw new Error('evaluate: no samples');
+  if (info.task === 'localization') {
+    const { ious, centreErrorsMm, ...metrics } = localizationMetrics(predictedBoxes, trueBoxes, {
+      spacing: info.spacing,
+    });
+    const predictions = indices.map((index, i) => ({
+      index,
+      label: labels[i],
+      box: predictedBoxes[i],
+      iou: ious[i],
+      centreErrorMm: centreErrorsMm[i],
+    }));
+    return { task: 'localization', info, predictions, metrics };
+  }
   if (info.task === 'segmentation') {
     const predictions = indices.map((index, i) => ({ index, label: labels[i], dice: dices[i], hd95: hds[i] }));
     const finite = hds.filter(Number.isFinite);

@@ -24,7 +24,7 @@ export * from './predictor';
 export * from './module_predictor';
 export * from './checkpoint';
 export * from './evaluate';
-export { datasetBatches } from './dataset_batches';
+export { datasetBatches, datasetBox } from './dataset_batches';
 export * from './sliding_window';
 export * from './volume_grid';
 export * from './predict_volume';

@@ -3,8 +3,11 @@
 import type { Module } from '@nodulab/nn';
 import { isModel } from '@nodulab/nn';
 
-/** What a model predicts: per-volume classes, an embedding vector, or per-voxel classes. */
-export type Task = 'classification' | 'embedding' | 'segmentation';
+/**
+ * What a model predicts: per-volume classes, an embedding vector, per-voxel classes, or one box per volume
+ * (localization: the box head's (N, 6) centre and size, normalised by the volume's (D, H, W)).
+ */
+export type Task = 'classification' | 'embedding' | 'segmentation' | 'localization';
 
 /**
  * How raw volumes are mapped to the network's input. 'window': HU in [center - width/2,
@@ -32,7 +35,7 @@ export interface ModelInfo {
 export interface DescribeOptions {
   /**
    * Which output the model gives: 'logits' (default), 'embedding', 'projection' or 'boxes' (the box head's
-   * normalised boxes); all but 'logits' are raw vectors (task 'embedding').
+   * normalised boxes, task 'localization'); 'embedding' and 'projection' are raw vectors (task 'embedding').
    */
   output?: 'logits' | 'embedding' | 'projection' | 'boxes';
   /** Expected volume size (D, H, W) (default 32^3). */
@@ -50,7 +53,7 @@ export const DEFAULT_WINDOW = { center: -600, width: 1500 } as const;
 
 /** benign/malignant (classification) or background/nodule (segmentation) for 2 classes, else class_0.... */
 export function defaultClassNames(task: Task, k: number): string[] {
-  if (task === 'embedding') return [];
+  if (task === 'embedding' || task === 'localization') return [];
   if (k === 2) return task === 'segmentation' ? ['background', 'nodule'] : ['benign', 'malignant'];
   return Array.from({ length: k }, (_, i) => `class_${i}`);
 }
@@ -70,7 +73,7 @@ function checkTriple(what: string, name: string, v: unknown, integer: boolean): 
 
 /**
  * The {@link ModelInfo} of a nodulab model (NoduleNet3D, ResNet3D, UNet3D) with `options` applied:
- * UNet3D segments, the others classify (or embed, for output 'embedding'/'projection').
+ * UNet3D segments, the others classify (or embed, for output 'embedding'/'projection', or localize, for 'boxes').
  * Throws, starting with `what`, on a module that is not a nodulab model or on a bad option.
  */
 export function describeModel(model: Module, options: DescribeOptions = {}, what = 'describeModel'): ModelInfo {
@@ -84,7 +87,7 @@ export function describeModel(model: Module, options: DescribeOptions = {}, what
   const output = options.output ?? 'logits';
   if (!['logits', 'embedding', 'projection', 'boxes'].includes(output))
     throw new Error(`${what}: output must be logits, embedding, projection or boxes, got "${output}"`);
-  const task: Task = output !== 'logits' ? 'embedding' : net.task;
+  const task: Task = output === 'boxes' ? 'localization' : output !== 'logits' ? 'embedding' : net.task;
   const inputSize = checkTriple(what, 'inputSize', options.inputSize ?? [32, 32, 32], true);
   const spacing = checkTriple(what, 'spacing', options.spacing ?? [1, 1, 1], false);
   const w = options.window === undefined ? DEFAULT_WINDOW : options.window;
@@ -94,7 +97,7 @@ export function describeModel(model: Module, options: DescribeOptions = {}, what
   const normalization: Normalization =
     w === null ? { type: 'none' } : { type: 'window', center: w.center, width: w.width };
   const classNames = options.classNames ?? defaultClassNames(task, net.numClasses);
-  if (task !== 'embedding' && classNames.length !== net.numClasses) {
+  if ((task === 'classification' || task === 'segmentation') && classNames.length !== net.numClasses) {
     throw new Error(`${what}: ${classNames.length} class names for a model with ${net.numClasses} classes`);
   }
   return { modelKind: kind, task, classNames, inputChannels: net.inChannels, inputSize, spacing, normalization };

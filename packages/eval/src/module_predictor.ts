@@ -14,13 +14,16 @@ export class ModulePredictor implements Predictor {
   ) {}
 
   /**
-   * Logits of x: (N,C,D,H,W) in network units. A nodulab model (NoduleNet3D, ResNet3D, UNet3D) runs on
-   * its worker thread (`forwardAsync`, bit-identical to `forward`); any other module runs here and
-   * yields to the event loop after the batch.
+   * Logits of x: (N,C,D,H,W) in network units (the box head's (N, 6) boxes for a 'localization' model).
+   * A nodulab model (NoduleNet3D, ResNet3D, UNet3D) runs on its worker thread (`forwardAsync`, bit-identical
+   * to `forward`); any other module runs here and yields to the event loop after the batch.
    */
   async predict(x: Tensor): Promise<Tensor> {
     this.model.eval();
-    if (isModel(this.model)) return this.model.forwardAsync(x);
+    const boxes = this.info.task === 'localization';
+    if (isModel(this.model)) return this.model.forwardAsync(x, boxes ? 'boxes' : 'logits');
+    if (boxes)
+      throw new Error(`ModulePredictor: ${this.model.constructor.name} is not a nodulab model with a box head`);
     const y = noGrad(() => this.model.forward(x));
     await yieldToEventLoop();
     return y;

@@ -69,7 +69,7 @@ export async function predictVolume(
   const x = centerCropOrPad(grid.data, grid.shape, roi, padValue);
   const logits = (await run(new Tensor(x, [1, 1, ...roi]))).data;
   const geometry: VolumeGeometry = { ...grid.geometry, fit: exact ? 'exact' : 'center-crop-pad', windows: 1 };
-  if (info.task === 'embedding') return { task: info.task, logits, geometry };
+  if (info.task === 'embedding' || info.task === 'localization') return { task: info.task, logits, geometry };
   const probabilities = classProbabilities(new Tensor(logits, [1, logits.length])).data;
   return { task: info.task, logits, probabilities, geometry };
 }

@@ -34,6 +34,12 @@ async function checkParity(spec: ModelSpec, output: TraceOutput, fold: boolean, 
     const first = out[metadata.outputNames[0]];
     expect(first.dims).toEqual(want.shape);
     expect(maxAbsDiff(first.data, want.data)).toBeLessThan(ATOL);
+    if (output === 'boxes') {
+      expect(metadata.task).toBe('localization');
+      const p = await onnx.predict(x, { units: 'normalized' });
+      if (p.task !== 'localization') throw new Error(`a box model predicts ${p.task}`);
+      expect(maxAbsDiff(p.boxes[0], want.data.subarray(0, 6))).toBeLessThan(ATOL);
+    }
     if (output === 'logits') {
       const probs = out[metadata.outputNames[1]];
       expect(maxAbsDiff(probs.data, softmaxAxis1(want.data, want.shape))).toBeLessThan(ATOL);
@@ -94,7 +100,7 @@ describe('parity on generated volumes through predict (window normalization from
       for (let k = 0; k < n; k++) x.data.set(windowed(k), k * 32 ** 3);
       const want = nodulabOutput(model, x, 'logits');
       const p = await onnx.predict(samples.slice(0, n).map((s) => ({ data: s.volume, shape: s.shape })));
-      if (p.task === 'embedding') throw new Error('unexpected embedding model');
+      if (p.task === 'embedding' || p.task === 'localization') throw new Error(`unexpected ${p.task} model`);
       const per = want.size / n;
       for (let k = 0; k < n; k++) {
         expect(maxAbsDiff(p.logits[k], want.data.subarray(k * per, (k + 1) * per))).toBeLessThan(ATOL);

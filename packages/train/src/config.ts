@@ -1,5 +1,6 @@
 // The run config: a typed, JSON-serializable description of one training run (model, loss, optimizer,
-// schedule, epochs per stage, augmentation, data, seed, threads) with defaults, and its zod schema,
+// schedule, epochs per stage, augmentation, data, per-sample weights, pruning, seed, threads) with defaults, and
+// its zod schema,
 // whose errors name each problem's path (e.g. `optimizer.lr: must be a number > 0, got -1`).
 import { z } from 'zod';
 import {
@@ -15,8 +16,11 @@ import {
   specProblems,
 } from '@nodulab/data';
 
-/** The training objectives: 'dice-ce' (Dice + per-voxel cross-entropy) trains segmenters, the rest classifiers. */
-export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco', 'dice-ce'] as const;
+/**
+ * The training objectives: 'dice-ce' (Dice + per-voxel cross-entropy) trains segmenters, 'box' (smooth-L1 + GIoU)
+ * trains a box head for localization, the rest classifiers.
+ */
+export const LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco', 'dice-ce', 'box'] as const;
 export type LossKind = (typeof LOSSES)[number];
 
 /** The models a run can train: the classifiers NoduleNet3D and ResNet3D, and the segmenter UNet3D. */
@@ -30,8 +34,11 @@ export function isSegmenter(kind: TrainModelKind): boolean {
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const SCHEDULES = ['constant', 'cosine', 'step'] as const;
-/** Validation metrics that can pick the best checkpoint: classification ones, 'dice' (segmentation) or the loss. */
-export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'dice', 'loss'] as const;
+/**
+ * Validation metrics that can pick the best checkpoint: classification ones, 'dice' (segmentation), 'meanIoU'
+ * (localization) or the loss.
+ */
+export const SELECT_METRICS = ['auroc', 'accuracy', 'balancedAccuracy', 'dice', 'meanIoU', 'loss'] as const;
 export type SelectMetric = (typeof SELECT_METRICS)[number];
 
 /** The model and its constructor options (seeded from the run seed; `projectionHead` is set by the loss). */
@@ -50,6 +57,9 @@ export interface ModelConfig {
     levels?: number;
     /** UNet3D: dropout probability after the bottleneck (0: none). */
     dropout?: number;
+    /** Set from the loss: a projection head for the contrastive losses, a box head for 'box'. */
+    projectionHead?: boolean;
+    boxHead?: boolean;
   };
 }
 
@@ -139,6 +149,21 @@ export interface DataConfig {
   joint: (string | DatasetSpec)[] | null;
 }
 
+/**
+ * Magnitude pruning during a run ('ce' and 'box' only): 'oneshot' prunes to `sparsity` before the first step (start
+ * from a trained model with `init` to prune + fine-tune); 'gradual' follows Zhu & Gupta's polynomial from 0 after
+ * `beginEpoch` epochs to `sparsity` after `endEpoch` epochs, pruning every `frequency` steps. Masks stay fixed
+ * through the optimizer steps and are saved in every checkpoint.
+ */
+export interface PruneConfig {
+  sparsity: number;
+  scope: 'global' | 'layer';
+  schedule: 'oneshot' | 'gradual';
+  beginEpoch: number;
+  endEpoch: number;
+  frequency: number;
+}
+
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
 export interface RunConfig {
   name: string;
@@ -167,6 +192,20 @@ export interface RunConfig {
   labelSmoothing: number;
   /** Clip the gradient norm to this value, or null. */
   gradClip: number | null;
+  /**
+   * One weight per training sample (data.train.n of them) multiplying its loss ('ce' and 'box'), e.g. hard
+   * samples up-weighted; null = all 1.
+   */
+  sampleWeights: number[] | null;
+  /**
+   * Loss-based hard-example mining ('ce' and 'box'): only this fraction of each batch, the samples with the
+   * highest loss, trains (at least one); null = every sample.
+   */
+  hardMining: number | null;
+  /** A checkpoint (.safetensors or run folder) whose weights (and pruning masks) start the run, or null. */
+  init: string | null;
+  /** Magnitude pruning during the run, or null. */
+  prune: PruneConfig | null;
   /** The validation metric that picks the best checkpoint (in the classification stage). */
   select: SelectMetric;
   data: DataConfig;
@@ -224,6 +263,10 @@ export function defaultRunConfig(): RunConfig {
     classWeights: null,
     labelSmoothing: 0,
     gradClip: null,
+    sampleWeights: null,
+    hardMining: null,
+    init: null,
+    prune: null,
     select: 'auroc',
     data: {
       spec: 'shortcut-size',
@@ -302,10 +345,11 @@ const modelSchema = refineWith(
         .default(128)
         .describe('output size of the contrastive projection head'),
       projectionHead: z.boolean().optional().describe('set from the loss'),
+      boxHead: z.boolean().optional().describe('set from the loss'),
     }).prefault({}),
   }),
   (m, problem) => {
-    const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead'];
+    const allowed = [...OPTIONS_OF[m.kind], 'projectionDim', 'projectionHead', 'boxHead'];
     for (const k of Object.values(OPTIONS_OF).flat()) {
       if (!allowed.includes(k) && m.options[k as keyof typeof m.options] !== undefined)
         problem(['options', k], `unknown key (expected one of ${allowed.join(', ')})`);
@@ -409,7 +453,7 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
         ? `${c.model.kind} is a segmentation model and trains with the dice-ce loss, got ${c.loss}`
         : `dice-ce trains segmentation models (unet3d), but model.kind is ${c.model.kind}`,
     );
-  const classMetric = c.select !== 'loss' && c.select !== 'dice';
+  const classMetric = c.select !== 'loss' && c.select !== 'dice' && c.select !== 'meanIoU';
   if (segments ? classMetric : c.select === 'dice')
     problem(
       ['select'],
@@ -417,7 +461,7 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
         ? `a segmentation model is selected by dice or loss, got ${c.select}`
         : `dice selects segmentation models; ${c.model.kind} is a classifier`,
     );
-  if (c.augment === null && c.loss !== 'ce' && c.loss !== 'dice-ce')
+  if (c.augment === null && c.loss !== 'ce' && c.loss !== 'dice-ce' && c.loss !== 'box')
     problem(
       ['augment'],
       `the ${c.loss} loss compares two augmented views and needs an augmentation pipeline, got null`,
@@ -454,6 +498,30 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       ['moco', 'queueSize'],
       `${c.moco.queueSize} is smaller than batchSize (${c.batchSize}): a step's keys must fit`,
     );
+  const localizes = c.loss === 'box';
+  if (localizes && c.augment !== null)
+    problem(['augment'], 'the box loss needs null (augmentations would move the nodule away from its recorded box)');
+  if ((c.select === 'meanIoU') !== localizes && c.select !== 'loss')
+    problem(['select'], `"${c.select}" does not fit the ${c.loss} loss (box: meanIoU or loss; others: not meanIoU)`);
+  const single = c.loss === 'ce' || localizes;
+  if (c.sampleWeights !== null) {
+    if (!single) problem(['sampleWeights'], `only the ce and box losses take per-sample weights, not ${c.loss}`);
+    if (c.sampleWeights.length !== trainingSetSize(c))
+      problem(
+        ['sampleWeights'],
+        `${c.sampleWeights.length} weights for a training set of ${trainingSetSize(c)} samples`,
+      );
+    if (!c.sampleWeights.some((w) => w > 0)) problem(['sampleWeights'], 'at least one weight must be > 0');
+  }
+  if (c.hardMining !== null && !single) problem(['hardMining'], `only the ce and box losses mine, not ${c.loss}`);
+  if (c.prune !== null) {
+    if (!single) problem(['prune'], `only the ce and box losses prune during training, not ${c.loss}`);
+    if (c.prune.schedule === 'gradual' && !(c.prune.beginEpoch < c.prune.endEpoch && c.prune.endEpoch <= c.epochs))
+      problem(
+        ['prune', 'endEpoch'],
+        `gradual pruning needs beginEpoch < endEpoch <= epochs, got ${c.prune.beginEpoch}, ${c.prune.endEpoch}, ${c.epochs}`,
+      );
+  }
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
@@ -516,8 +584,8 @@ export const RunConfigSchema = refineWith(
         .prefault({})
         .describe('the second stage of supcon, simclr and moco'),
       augment: AugmentConfigSchema.nullable()
-        .default(() => JSON.parse(JSON.stringify(D.augment)))
-        .describe('the augmentation pipeline, or null for none'),
+        .optional()
+        .describe('the augmentation pipeline, or null for none (default: the standard pipeline; none for box)'),
       classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
         if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
       })
@@ -526,10 +594,31 @@ export const RunConfigSchema = refineWith(
         .describe('cross-entropy class weights [benign, malignant]'),
       labelSmoothing: number({ min: 0, max: 1 }).default(D.labelSmoothing),
       gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
+      sampleWeights: z
+        .array(number({ min: 0 }))
+        .nullable()
+        .default(null)
+        .describe('one loss weight per training sample (ce, box)'),
+      hardMining: number({ gt: 0, max: 1 })
+        .nullable()
+        .default(null)
+        .describe('train on this fraction of each batch with the highest loss (ce, box)'),
+      init: nonEmptyString().nullable().default(null).describe('a checkpoint whose weights start the run'),
+      prune: strict({
+        sparsity: number({ min: 0, lt: 1 }),
+        scope: oneOf(['global', 'layer']).default('global'),
+        schedule: oneOf(['oneshot', 'gradual']).default('oneshot'),
+        beginEpoch: number({ int: true, min: 0 }).default(0),
+        endEpoch: number({ int: true, min: 1 }).default(1),
+        frequency: number({ int: true, min: 1 }).default(1),
+      })
+        .nullable()
+        .default(null)
+        .describe('magnitude pruning: one-shot before the first step, or gradual (Zhu & Gupta)'),
       select: oneOf(SELECT_METRICS)
         .optional()
         .describe(
-          'the validation metric that picks the best checkpoint (default: auroc for classifiers, dice for unet3d)',
+          'the validation metric that picks the best checkpoint (default: auroc for classifiers, dice for unet3d, meanIoU for box)',
         ),
       data: dataSchema,
       seed: seedNumber().default(D.seed),
@@ -539,14 +628,14 @@ export const RunConfigSchema = refineWith(
   ).transform(({ $schema: _, ...c }): RunConfig => {
     const segments = isSegmenter(c.model.kind);
     const loss = c.loss ?? (segments ? 'dice-ce' : D.loss);
+    const heads =
+      loss === 'ce' || loss === 'dice-ce' ? {} : loss === 'box' ? { boxHead: true } : { projectionHead: true };
     const resolved: RunConfig = {
       ...c,
       loss,
-      select: c.select ?? (segments ? 'dice' : D.select),
-      model: {
-        kind: c.model.kind,
-        options: { ...c.model.options, ...(loss === 'ce' || loss === 'dice-ce' ? {} : { projectionHead: true }) },
-      },
+      augment: c.augment !== undefined ? c.augment : loss === 'box' ? null : JSON.parse(JSON.stringify(D.augment)),
+      select: c.select ?? (segments ? 'dice' : loss === 'box' ? 'meanIoU' : D.select),
+      model: { kind: c.model.kind, options: { ...c.model.options, ...heads } },
     };
     // One key order (the defaults'), whether loss and select were given or filled in: saved configs compare as text.
     return Object.fromEntries(Object.keys(D).map((k) => [k, resolved[k as keyof RunConfig]])) as unknown as RunConfig;
@@ -561,6 +650,11 @@ export const RunConfigSchema = refineWith(
  */
 export function resolveRunConfig(input: unknown): RunConfig {
   return parseOrThrow(RunConfigSchema, input, (problems) => new ConfigError(problems), { root: 'config' });
+}
+
+/** Whether the loss trains a localizer (a box head) rather than a classifier. */
+export function isLocalization(loss: LossKind): boolean {
+  return loss === 'box';
 }
 
 /** Whether the loss trains in two stages (contrastive pretraining, then probe or fine-tuning). */

@@ -72,6 +72,8 @@ export interface EpochEnd extends StageTotals {
   steps: number;
   optimizer?: TrainOptimizer;
   scheduler?: LRScheduler | null;
+  /** Whether this epoch may become the best checkpoint (default true). */
+  selectable?: boolean;
   /** Extra fields of the epoch's log record. */
   extra?: Record<string, unknown>;
 }
@@ -82,7 +84,7 @@ export function endEpoch(ctx: LoopContext, stageIndex: number, e: EpochEnd): voi
   const plan = ctx.stages[stageIndex];
   counters.lastVal = e.val;
   let improved = false;
-  if (plan.selects) {
+  if (plan.selects && (e.selectable ?? true)) {
     const value = e.val[config.select];
     if (value !== undefined && better(config.select, value, counters.best)) {
       counters.best = {

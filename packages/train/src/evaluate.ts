@@ -1,10 +1,11 @@
 // Validation after each epoch, in eval mode without a graph: for classifying stages the CE loss and
 // the classification metrics of @nodulab/eval's evaluate (accuracy, sensitivity, specificity, balanced
 // accuracy, AUROC of P(malignant)); for segmentation the Dice + CE loss, mean Dice and HD95 through the same
-// evaluate; for contrastive pretraining the contrastive loss on fixed augmented views.
-import { Tensor, crossEntropy, noGrad, yieldToEventLoop } from '@nodulab/tensor';
+// evaluate; for localization the box loss and evaluate's localization metrics (mean IoU, hit rates, centre
+// error); for contrastive pretraining the contrastive loss on fixed augmented views.
+import { Tensor, boxRegressionLoss, crossEntropy, noGrad, yieldToEventLoop } from '@nodulab/tensor';
 import { Compose, DataLoader, Dataset } from '@nodulab/data';
-import { ModulePredictor, datasetBatches, describeModel, evaluate } from '@nodulab/eval';
+import { ModulePredictor, datasetBatches, datasetBox, describeModel, evaluate, normalizeBox } from '@nodulab/eval';
 import type { RunConfig } from './config';
 import type { TrainableNet } from './model';
 import { type Objective, diceCrossEntropy } from './objectives';
@@ -23,13 +24,25 @@ export interface ValidationMetrics {
   dice?: number;
   /** Segmentation: mean HD95 in mm over the samples where it is finite (NaN when none is). */
   hd95?: number;
+  /** Localization: mean 3D IoU, hit rates at IoU >= 0.5 / 0.25, mean centre error (mm). */
+  meanIoU?: number;
+  hitRate50?: number;
+  hitRate25?: number;
+  meanCentreErrorMm?: number;
 }
 
-/** `net` as an in-process predictor of volumes shaped like `source`'s, already in network units. */
-export function netPredictor(net: TrainableNet, source: Dataset): ModulePredictor {
+/**
+ * `net` as an in-process predictor of volumes shaped like `source`'s, already in network units: a classifier, or
+ * with `output: 'boxes'` a localizer.
+ */
+export function netPredictor(
+  net: TrainableNet,
+  source: Dataset,
+  output: 'logits' | 'boxes' = 'logits',
+): ModulePredictor {
   return new ModulePredictor(
     net.model,
-    describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null }),
+    describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null, output }),
   );
 }
 
@@ -56,6 +69,22 @@ export async function validate(
     if (r.task !== 'segmentation') throw new Error(`validate: ${r.info.modelKind} is not a segmentation model`);
     const { n, meanDice, meanHd95 } = r.metrics;
     return { n, loss: sum / n, dice: meanDice, hd95: meanHd95 };
+  }
+  if (objective.localizes) {
+    const r = await evaluate(
+      netPredictor(net, source, 'boxes'),
+      datasetBatches(source, config.batchSize, { boxes: true }),
+    );
+    if (r.task !== 'localization') throw new Error(`validate: ${r.info.modelKind} is not a localizer`);
+    const pred = new Float32Array(r.predictions.length * 6);
+    const truth = new Float32Array(r.predictions.length * 6);
+    r.predictions.forEach((p, i) => {
+      pred.set(normalizeBox(p.box, source.shape), i * 6);
+      truth.set(normalizeBox(datasetBox(source, p.index), source.shape), i * 6);
+    });
+    const shape = [r.predictions.length, 6];
+    const loss = noGrad(() => boxRegressionLoss(new Tensor(pred, shape), new Tensor(truth, shape))).item();
+    return { loss, ...r.metrics };
   }
   if (objective.classifies) {
     const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize));

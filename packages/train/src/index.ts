@@ -1,5 +1,5 @@
 // @nodulab/train: train nodule classifiers with cross-entropy, SupCon (two-stage or joint), SimCLR or MoCo v2
-// (+ linear probe or fine-tuning) through one resumable, seeded training loop.
+// (+ linear probe or fine-tuning), and localizers with box regression, through one resumable, seeded training loop.
 export * from './config';
 export * from './data_source';
 export * from './model';
@@ -18,6 +18,7 @@ export { yieldToEventLoop } from '@nodulab/tensor';
 export type { TrainProgress, RunCounters, LoopContext } from './loop';
 export * from './train';
 export * from './load_run';
+export { boxTargets, gatherBoxes, gatherWeights } from './targets';
 export { DivergenceError } from './divergence';
 export { repairBest } from './best_repair';
 export * from './step_runner';

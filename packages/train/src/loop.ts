@@ -17,6 +17,8 @@ import { fitProbeStage } from './probe_fit';
 import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
 import type { StepRunner } from './step_runner';
+import { StagePruning, startPruning } from './pruning';
+import { gatherBoxes, gatherWeights } from './targets';
 import { yieldToEventLoop } from '@nodulab/tensor';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
@@ -76,6 +78,8 @@ export interface LoopContext {
   session: { start: number; step0: number; samples0: number };
   /** Where each step's forward, loss and backward run (this thread or a worker thread). */
   steps: StepRunner;
+  /** A localization run's normalised true boxes (n, 6) of the training set, else null. */
+  boxes: Float32Array | null;
 }
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */
@@ -160,6 +164,7 @@ export async function runStage(
     loadCheckpoint(net.model, resumeFile, { optimizer, scheduler: scheduler ?? undefined, auxiliary });
     checkRestored(resumeFile, plan.name, epochsDone, steps, optimizer, scheduler);
   } else if (epochsDone === 0) objective.start?.(net);
+  const pruning = plan.selects ? startPruning(net.model, config.prune, steps, !resumeFile && epochsDone === 0) : null;
   logStage(steps);
   const loader = stageLoader(ctx.train, {
     seed: config.seed,
@@ -178,6 +183,7 @@ export async function runStage(
       totalSteps,
       totalSamples,
       rate,
+      pruning,
     });
   } finally {
     await loader.close();
@@ -189,6 +195,8 @@ interface StageState extends StageTotals {
   params: Tensor[];
   optimizer: TrainOptimizer;
   scheduler: LRScheduler | null;
+  /** Gradual pruning of this stage, or null. */
+  pruning: StagePruning | null;
 }
 
 /** Epochs `epochsDone`.. of stage `stageIndex`: steps, schedule, validation, best selection, checkpoints. */
@@ -214,13 +222,22 @@ async function runEpochs(
     for await (const b of loader.iter(epoch)) {
       k++;
       if (ctx.signal?.aborted) return 'aborted';
-      const batch = { x1: b.x, x2: b.x2 ?? null, labels: b.labels, masks: b.masks, step: counters.globalStep };
+      const batch = {
+        x1: b.x,
+        x2: b.x2 ?? null,
+        labels: b.labels,
+        masks: b.masks,
+        step: counters.globalStep,
+        boxes: objective.localizes && ctx.boxes ? gatherBoxes(ctx.boxes, b.indices) : null,
+        weights: gatherWeights(config.sampleWeights, b.indices),
+      };
       const out = await ctx.steps.step(stageIndex, objective, batch);
       const loss = out.loss;
       const where = `${plan.name} epoch ${epoch + 1} step ${k + 1}`;
       if (!Number.isFinite(loss)) throw diverged(ctx, where, String(loss));
       const gradNorm = config.gradClip !== null ? clipGradNorm_(params, config.gradClip) : undefined;
       optimizer.step();
+      st.pruning?.afterStep(epoch * steps + k + 1);
       counters.globalStep += 1;
       counters.samplesSeen += b.labels.length;
       lossSum += loss * b.labels.length;
@@ -286,6 +303,8 @@ async function runEpochs(
       rate,
       optimizer,
       scheduler,
+      // Under gradual pruning only epochs at the final sparsity may become the best checkpoint.
+      selectable: st.pruning?.selects(epoch + 1) ?? true,
     });
     await yieldToEventLoop();
   }

@@ -1,10 +1,12 @@
 // The training objectives as one interface the shared loop runs: cross-entropy, SupCon, SupCon + CE
-// (joint), SimCLR's NT-Xent, MoCo v2's InfoNCE against a queue, the linear probe on a frozen encoder, and
-// Dice + per-voxel cross-entropy for segmentation. Each says how many augmented views it needs, which
-// parameters it trains, how to compute its loss from a batch and, for MoCo, the state it keeps between steps.
+// (joint), SimCLR's NT-Xent, MoCo v2's InfoNCE against a queue, the linear probe on a frozen encoder, Dice +
+// per-voxel cross-entropy for segmentation and box regression (smooth-L1 + GIoU) of a localizer; ce and box take
+// per-sample weights and hard-example mining. Each says how many augmented views it needs, which parameters it
+// trains, how to compute its loss from a batch and, for MoCo, the state it keeps between steps.
 import {
   Tensor,
   add,
+  boxRegressionLoss,
   cat,
   crossEntropy,
   diceLoss,
@@ -33,6 +35,10 @@ export interface ViewBatch {
   masks?: Tensor | null;
   /** The run's global step of this batch: the key of its dropout masks (default 0). */
   step?: number;
+  /** Localization: the true boxes (N, 6), centre and size normalised by the volume's (D, H, W). */
+  boxes?: Tensor | null;
+  /** Per-sample loss weights (N) from `config.sampleWeights`, or null for all 1. */
+  weights?: Float32Array | null;
 }
 
 /** What a step computed: the loss to minimize and, for classifying objectives, the logits of view 1. */
@@ -51,6 +57,8 @@ export interface Objective {
   readonly classifies: boolean;
   /** Whether it trains a segmenter on masks (so batches carry masks and validation reports Dice and HD95). */
   readonly segments: boolean;
+  /** Whether the objective trains the box head (so validation reports localization metrics). */
+  readonly localizes?: boolean;
   /** The parameters the optimizer updates. */
   parameters(net: TrainableNet): Tensor[];
   /** Puts the model in the mode this objective trains in (a frozen encoder stays in eval mode). */
@@ -72,6 +80,25 @@ export interface Objective {
 /** Cross-entropy options from the config: class weights and label smoothing. */
 function ceOptions(config: RunConfig): { weight?: number[]; labelSmoothing: number } {
   return { ...(config.classWeights ? { weight: config.classWeights } : {}), labelSmoothing: config.labelSmoothing };
+}
+
+/**
+ * The per-sample weights of a step: the batch's weights (1 without), and with hard-example mining only the
+ * ceil(fraction N) samples of highest loss (ties by position) keep theirs, the others get 0. `lossOf(i)` is
+ * sample i's unweighted loss, read without a graph only when mining.
+ */
+export function stepWeights(
+  n: number,
+  weights: Float32Array | null | undefined,
+  mining: number | null,
+  lossOf: (i: number) => number,
+): Float32Array | null {
+  if (mining === null) return weights ?? null;
+  const w = weights ? Float32Array.from(weights) : new Float32Array(n).fill(1);
+  const losses = noGrad(() => Array.from({ length: n }, (_, i) => lossOf(i)));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => losses[b] - losses[a] || a - b);
+  for (const i of order.slice(Math.max(1, Math.ceil(mining * n)))) w[i] = 0;
+  return w;
 }
 
 /** Both views through the encoder in one batch (2N, so BatchNorm sees both), and labels twice. */
@@ -101,7 +128,40 @@ export function crossEntropyObjective(config: RunConfig, name = 'ce'): Objective
     trainMode: (net) => net.model.train(),
     step(net, b) {
       const logits = net.head.forward(net.embed(b.x1));
-      return { loss: crossEntropy(logits, b.labels, options), logits };
+      const n = b.labels.length;
+      const sampleWeights = stepWeights(n, b.weights, config.hardMining, (i) =>
+        crossEntropy(narrow(logits, 0, i, 1), b.labels.subarray(i, i + 1), options).item(),
+      );
+      return {
+        loss: crossEntropy(logits, b.labels, { ...options, ...(sampleWeights ? { sampleWeights } : {}) }),
+        logits,
+      };
+    },
+  };
+}
+
+/**
+ * Box regression of a localizer: boxRegressionLoss (smooth-L1 + 1 − GIoU) between the box head's (N, 6)
+ * normalised boxes and the batch's true boxes, with the per-sample weights and hard-example mining of the
+ * config. Labels are never read.
+ */
+export function boxObjective(config: RunConfig): Objective {
+  return {
+    name: 'box',
+    views: 1,
+    classifies: false,
+    segments: false,
+    localizes: true,
+    parameters: (net) => net.model.parameters(),
+    trainMode: (net) => net.model.train(),
+    step(net, b) {
+      if (!b.boxes) throw new Error('the box objective needs batches with true boxes');
+      const target = b.boxes;
+      const pred = net.model.boxes(b.x1);
+      const sampleWeights = stepWeights(b.labels.length, b.weights, config.hardMining, (i) =>
+        boxRegressionLoss(narrow(pred, 0, i, 1), narrow(target, 0, i, 1)).item(),
+      );
+      return { loss: boxRegressionLoss(pred, target, sampleWeights ? { sampleWeights } : {}), logits: null };
     },
   };
 }

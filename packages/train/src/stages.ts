@@ -4,6 +4,7 @@
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
+  boxObjective,
   crossEntropyObjective,
   diceCeObjective,
   jointObjective,
@@ -47,6 +48,17 @@ export function planStages(config: RunConfig): StagePlan[] {
         {
           name: 'train',
           objective: diceCeObjective(config),
+          epochs: config.epochs,
+          ...main,
+          selects: true,
+          fitted: false,
+        },
+      ];
+    case 'box':
+      return [
+        {
+          name: 'train',
+          objective: boxObjective(config),
           epochs: config.epochs,
           ...main,
           selects: true,

@@ -62,6 +62,8 @@ export async function workerStepRunner(net: TrainableNet, config: RunConfig, sta
         labels: batch.labels.slice(),
         masks: batch.masks ? message(batch.masks) : null,
         step: batch.step ?? 0,
+        boxes: batch.boxes ? message(batch.boxes) : null,
+        weights: batch.weights ? batch.weights.slice() : null,
       };
       const transfer = [req.x1, req.x2, req.masks].flatMap((m) => (m ? [m.data.buffer] : [])) as ArrayBuffer[];
       const reply = await worker.run<StepReply>('step', req, transfer);

@@ -30,6 +30,10 @@ export interface StepRequest {
   masks: TensorMessage | null;
   /** The global step (the key of dropout masks). */
   step: number;
+  /** Localization: the true boxes (N, 6). */
+  boxes: TensorMessage | null;
+  /** Per-sample loss weights (N), or null. */
+  weights: Float32Array | null;
 }
 
 /**
@@ -64,6 +68,8 @@ export function createWorkerTasks(setup: unknown) {
       labels: req.labels,
       masks: req.masks && tensor(req.masks),
       step: req.step,
+      boxes: req.boxes && tensor(req.boxes),
+      weights: req.weights,
     };
     const { loss, logits } = forwardBackward(net, stages[req.stage].objective, batch);
     const hasGrad = params.map((p, i) => {

@@ -7,7 +7,8 @@ import { Compose, Dataset } from '@nodulab/data';
 import { loadCheckpoint } from '@nodulab/nn';
 import { lockOutput, removeStaleTempFiles, setNumThreads } from '@nodulab/tensor';
 import { repairBest } from './best_repair';
-import { ConfigError, LossKind, RunConfig, resolveRunConfig } from './config';
+import { ConfigError, LossKind, RunConfig, isLocalization, resolveRunConfig } from './config';
+import { boxTargets } from './targets';
 import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
 import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
@@ -137,6 +138,18 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   }
 }
 
+/** The checkpoint file of `config.init`: a .safetensors file, or a run folder's best (else last) checkpoint. */
+function initCheckpoint(init: string): string {
+  if (fs.existsSync(init) && fs.statSync(init).isDirectory()) {
+    const p = runPaths(init);
+    const file = [p.best, p.last].find((f) => fs.existsSync(f));
+    if (!file) throw new Error(`init: ${init} is a folder without a checkpoint (checkpoints/best or last)`);
+    return file;
+  }
+  if (!fs.existsSync(init)) throw new Error(`init: ${init} does not exist`);
+  return init;
+}
+
 /** The run, with the folder locked. */
 async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOptions): Promise<RunSummary> {
   const paths = runPaths(options.outDir);
@@ -151,6 +164,8 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
   }
   setNumThreads(cfg.threads);
   const net = buildNet(cfg);
+  if (cfg.init !== null && !resuming) loadCheckpoint(net.model, initCheckpoint(cfg.init));
+  const boxes = isLocalization(cfg.loss) ? boxTargets(sources.train) : null;
   const stages = planStages(cfg);
   const counters: RunCounters = { globalStep: 0, samplesSeen: 0, best: null, lastVal: null };
   let startStage = 0;
@@ -202,6 +217,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
     signal: options.signal,
     session: { start, step0: counters.globalStep, samples0: counters.samplesSeen },
     steps,
+    boxes,
   };
   let status: RunSummary['status'] = 'completed';
   try {

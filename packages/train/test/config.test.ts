@@ -26,7 +26,7 @@ describe('resolveRunConfig', () => {
   it.each([
     [[], /config: must be a JSON object/],
     [{ los: 'ce' }, /los: unknown key/],
-    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, dice-ce, got "triplet"/],
+    [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, dice-ce, box, got "triplet"/],
     [{ model: { kind: 'vnet' } }, /model.kind: must be one of nodulenet3d, resnet3d, unet3d/],
     [{ model: { kind: 'unet3d' }, loss: 'simclr' }, /loss: unet3d is a segmentation model and trains with the dice-ce/],
     [{ model: { options: { widthMultiplier: -1 } } }, /model.options.widthMultiplier: must be a number > 0/],

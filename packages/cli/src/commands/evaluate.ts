@@ -66,7 +66,9 @@ export const evaluateCommand: Command = {
     const report: Record<string, Record<string, unknown>> = {};
     try {
       for (const split of splits) {
-        const data = new SyntheticDataset(spec, o.seed as number, split, n, { hu, cache: false });
+        // A localizer's true boxes are read per item after its batch: kept items are not generated twice.
+        const cache = m.task === 'localization';
+        const data = new SyntheticDataset(spec, o.seed as number, split, n, { hu, cache });
         const shape = data.shape;
         if (shape.some((d, i) => d !== m.inputSize[i])) {
           throw new Error(
@@ -74,7 +76,10 @@ export const evaluateCommand: Command = {
           );
         }
         const bar = new ProgressBar(`evaluate ${split}`, n);
-        const batches = datasetBatches(data, o.batch as number, { masks: m.task === 'segmentation' });
+        const batches = datasetBatches(data, o.batch as number, {
+          masks: m.task === 'segmentation',
+          boxes: m.task === 'localization',
+        });
         const r = await evaluate(predictor, batches, {
           units: hu ? 'HU' : 'normalized',
           threshold: o.threshold as number,
@@ -84,6 +89,12 @@ export const evaluateCommand: Command = {
         if (r.task === 'classification') {
           report[split] = { ...r.metrics, confusion: r.confusion, threshold: r.threshold };
           process.stdout.write(`${split.padEnd(14)} ${formatClassificationMetrics(r.metrics)}\n`);
+        } else if (r.task === 'localization') {
+          const x = r.metrics;
+          report[split] = { ...x };
+          process.stdout.write(
+            `${split.padEnd(14)} n=${x.n} meanIoU=${x.meanIoU.toFixed(4)} hit@0.5=${x.hitRate50.toFixed(4)} hit@0.25=${x.hitRate25.toFixed(4)} centreError=${x.meanCentreErrorMm.toFixed(2)}mm\n`,
+          );
         } else {
           report[split] = { ...r.metrics };
           const { n: count, meanDice, meanHd95, hd95Finite } = r.metrics;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { checkJsonDepth } from '@nodulab/tensor';
 import { MODEL_KINDS, ModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec } from '@nodulab/data';
-import { loadModelCheckpoint } from '@nodulab/eval';
+import { loadModelCheckpoint, trainedAsLocalizer } from '@nodulab/eval';
 import { saveOnnx } from '@nodulab/onnx';
 import { lockOutput } from '@nodulab/tensor';
 import { type ParsedOptions, UsageError } from '../args';
@@ -24,9 +24,8 @@ const OPTIONS = {
   'model-options': { type: 'string', description: 'constructor options as JSON, e.g. {"widthMultiplier":0.5}' },
   head: {
     type: 'string',
-    description: 'what the graph outputs',
-    choices: ['logits', 'embedding', 'projection'],
-    default: 'logits',
+    description: 'what the graph outputs (default: logits; boxes for a model trained with the box loss)',
+    choices: ['logits', 'embedding', 'projection', 'boxes'],
   },
   bn: {
     type: 'string',
@@ -120,7 +119,8 @@ function exportLocked(o: ParsedOptions): number {
   const classNames =
     o['class-names'] !== undefined ? (o['class-names'] as string).split(',').map((s) => s.trim()) : undefined;
   const { metadata: m, foldedBatchNorms } = saveOnnx(c.model, o.out as string, {
-    output: o.head as 'logits' | 'embedding' | 'projection',
+    output: (o.head ?? (trainedAsLocalizer(c.trainingConfig) ? 'boxes' : 'logits')) as
+      'logits' | 'embedding' | 'projection' | 'boxes',
     foldBatchNorm: o.bn === 'fold',
     inputSize: c.inputSize,
     spacing: c.spacing,

@@ -117,6 +117,13 @@ export const inferCommand: Command = {
                 `${file}\t${p.classNames.map((c) => `${c}=${fractions[c].toFixed(4)}`).join('\t')}\tmask=${maskFile}\n`,
               );
             }
+          } else if (p.task === 'localization') {
+            const box = Array.from(p.boxes[0]);
+            results.push({ file, units, box, ...geometry });
+            if (!o.json)
+              process.stdout.write(
+                `${file}\tbox(centre z,y,x size d,h,w; /input size)=${box.map((v) => v.toFixed(4))}\n`,
+              );
           } else {
             results.push({ file, units, embedding: Array.from(p.embeddings[0]), ...geometry });
             if (!o.json)

@@ -23,6 +23,7 @@ import { DEVICE_OPTION, selectDevice } from '../device';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 import { checkNewOut, timestampedOut, withLockedOut } from '../output';
+import { runHardSamplesCommand } from './study_hard_samples';
 import { runLearnabilityCommand } from './study_learnability';
 import { runQueuedStudy } from './study_queue';
 
@@ -161,11 +162,12 @@ export function studyReport(r: StudyResults, outDir: string): string {
 
 export const studyCommand: Command = {
   name: 'study',
-  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability or --spec): losses x seeds, tests under shift, features used, report.html`,
+  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
     selectDevice(o.device);
+    if (positionals[0] === 'hard-samples' && positionals.length === 1) return runHardSamplesCommand(o);
     if (positionals[0] === 'learnability' && positionals.length === 1) {
       if (o.queue !== undefined || o.results !== undefined)
         throw new UsageError(

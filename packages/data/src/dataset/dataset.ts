@@ -2,6 +2,7 @@
 // `get(i)` → one labelled volume (C·D·H·W) with its optional mask and factors; and the recipe that
 // reopens a dataset inside a prefetch worker.
 import type { FactorRecord } from '../factors';
+import type { BBox } from '../generator';
 
 /** One item of a Dataset. */
 export interface Item {
@@ -20,6 +21,8 @@ export interface Item {
   mask?: Uint8Array;
   /** The generator's factor record, when the dataset knows it (synthetic, dataset folders, kept in memory). */
   factors?: FactorRecord;
+  /** The nodule's inclusive voxel bounds as the generator recorded them (null: no nodule); absent when unknown. */
+  bbox?: BBox | null;
 }
 
 /** What `get` should include beyond volume and label. */

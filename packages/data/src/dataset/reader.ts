@@ -97,8 +97,15 @@ export class DatasetFolder implements Dataset {
 
   get(i: number, options: GetOptions = {}): Item {
     checkIndex(this, i);
-    const factors = this.manifest.samples[i].factors;
-    const item: Item = { index: i, volume: this.volume(i), shape: [1, ...this.shape], label: this.labels[i], factors };
+    const { factors, bbox } = this.manifest.samples[i];
+    const item: Item = {
+      index: i,
+      volume: this.volume(i),
+      shape: [1, ...this.shape],
+      label: this.labels[i],
+      factors,
+      bbox,
+    };
     if (options.mask) item.mask = this.mask(i);
     return item;
   }

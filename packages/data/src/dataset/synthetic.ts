@@ -13,8 +13,8 @@ export interface SyntheticOptions {
 }
 
 /**
- * A generated sample as a Dataset item (no copy): volume (1, D, H, W), label, factors, and as its mask the
- * sample's segmentation target (the nodule mask unless the spec names target structures).
+ * A generated sample as a Dataset item (no copy): volume (1, D, H, W), label, factors, bbox, and as its mask
+ * the sample's segmentation target (the nodule mask unless the spec names target structures).
  */
 export function sampleItem(s: Sample): Item {
   return {
@@ -24,6 +24,7 @@ export function sampleItem(s: Sample): Item {
     label: s.label,
     mask: s.target,
     factors: s.factors,
+    bbox: s.bbox,
   };
 }
 

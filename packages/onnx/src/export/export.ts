@@ -78,7 +78,7 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   let y = model.trace(new OnnxTracer(graph, model), inputName, output);
   const outputs: ValueSpec[] = [];
   const dims = (shape: number[]) => ['N', ...shape.slice(1)];
-  if (task === 'embedding') {
+  if (task === 'embedding' || task === 'localization') {
     y = graph.addNode('Identity', [y], {}, output);
     outputs.push({ name: y, dims: dims(outShape) });
   } else {

@@ -101,8 +101,8 @@ export function decodeMetadata(
   const bad = (key: string, why: string): never => {
     throw new Error(`${file}: nodulab metadata "${key}" ${why}`);
   };
-  if (!['classification', 'embedding', 'segmentation'].includes(m.task))
-    bad(KEYS.task, `must be classification, embedding or segmentation, got "${m.task}"`);
+  if (!['classification', 'embedding', 'segmentation', 'localization'].includes(m.task))
+    bad(KEYS.task, `must be classification, embedding, segmentation or localization, got "${m.task}"`);
   if (!Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string'))
     bad(KEYS.classNames, 'must be a list of strings');
   if (!Array.isArray(m.outputNames) || m.outputNames.length === 0 || !m.outputNames.every((c) => typeof c === 'string'))

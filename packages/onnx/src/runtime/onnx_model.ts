@@ -59,6 +59,16 @@ export interface EmbeddingPrediction {
 }
 
 /**
+ * Per-volume boxes of a localizer: centre (z, y, x) and size (d, h, w), each divided by the model's input size
+ * (D, H, W), as its box head gives them.
+ */
+export interface LocalizationPrediction {
+  task: 'localization';
+  boxes: Float32Array[];
+  geometry?: VolumeGeometry;
+}
+
+/**
  * Per-volume class logits and probabilities per voxel (K, D, H, W) and the argmax mask (D, H, W) of
  * `shape`. For a volume with geometry, `shape` and the mask are the volume's own grid, logits and
  * probabilities the model grid (`geometry.resampledShape`).
@@ -73,7 +83,8 @@ export interface SegmentationPrediction {
   geometry?: VolumeGeometry;
 }
 
-export type Prediction = ClassificationPrediction | EmbeddingPrediction | SegmentationPrediction;
+export type Prediction =
+  ClassificationPrediction | EmbeddingPrediction | SegmentationPrediction | LocalizationPrediction;
 
 /** A raw output of the graph. */
 export interface RawOutput {
@@ -153,7 +164,7 @@ export class OnnxModel {
     return new OnnxModel(session, metadata, name);
   }
 
-  /** 'classification', 'embedding' or 'segmentation'. */
+  /** 'classification', 'embedding', 'segmentation' or 'localization'. */
   get task(): NodulabMetadata['task'] {
     return this.metadata.task;
   }
@@ -202,6 +213,7 @@ export class OnnxModel {
     const m = this.metadata;
     const first = m.outputNames[0];
     if (m.task === 'embedding') return { task: 'embedding', embeddings: outputs[first] };
+    if (m.task === 'localization') return { task: 'localization', boxes: outputs[first] };
     // Probabilities from the logits through @nodulab/eval, as for every other predictor.
     const logits = outputs[first];
     const voxels = m.task === 'segmentation' ? m.inputSize[0] * m.inputSize[1] * m.inputSize[2] : 1;
@@ -239,6 +251,7 @@ export class OnnxModel {
     const p = await predictVolume(run, m, volume, options);
     const geometry = p.geometry;
     if (p.task === 'embedding') return { task: 'embedding', embeddings: [p.logits], geometry };
+    if (p.task === 'localization') return { task: 'localization', boxes: [p.logits], geometry };
     const probabilities = p.probabilities as Float32Array;
     if (p.task === 'classification') {
       const predicted = [probabilities.indexOf(Math.max(...probabilities))];

@@ -271,5 +271,7 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
       bad(`output "${o.name}" gives ${fmt(s!)} per volume; the metadata says ${k} classes over ${fmt(m.inputSize)}`);
     if (m.task === 'embedding' && s!.length !== 1)
       bad(`output "${o.name}" gives ${fmt(s!)} per volume; an embedding is a vector`);
+    if (m.task === 'localization' && (s!.length !== 1 || s![0] !== 6))
+      bad(`output "${o.name}" gives ${fmt(s!)} per volume; a box is 6 values (centre z, y, x, size d, h, w)`);
   }
 }

@@ -1,0 +1,136 @@
+// The model populations of one seed of the hard-samples study: dense models trained from scratch, and each
+// pruned one-shot at every sparsity and fine-tuned; each model's outputs (boxes or classes) on the training
+// pool and the test set, read through @nodulab/eval's one evaluate path.
+import * as path from 'path';
+import { Dataset, DatasetSpec } from '@nodulab/data';
+import { Box3d, ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
+import { LossKind, RunConfig, loadRun, netPredictor, resolveRunConfig, train } from '@nodulab/train';
+import { deepMerge } from '../spec';
+import type { HardSamplesSpec } from './spec';
+
+/** The datasets of one seed: the training pool, validation and test sets. */
+export interface HardSamplesData {
+  seed: number;
+  spec: DatasetSpec;
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+}
+
+/** One model's outputs on the training pool and on the test set. */
+export interface ModelOutputs {
+  name: string;
+  /** 0 for dense models. */
+  sparsity: number;
+  dir: string;
+  /** Localization: predicted boxes (voxels) and IoU with the truth; classification: predicted classes. */
+  train: { boxes?: Box3d[]; ious?: number[]; classes?: number[] };
+  test: { boxes?: Box3d[]; ious?: number[]; classes?: number[] };
+}
+
+/** Reports one trained model, for a progress display. */
+export type OnModel = (what: string) => void;
+
+/** The run config of one model of the study. */
+export function modelConfig(
+  spec: HardSamplesSpec,
+  data: HardSamplesData,
+  loss: LossKind,
+  name: string,
+  modelSeed: number,
+  extra: Record<string, unknown> = {},
+): RunConfig {
+  return resolveRunConfig({
+    ...deepMerge(spec.config as Record<string, unknown>, extra),
+    name,
+    loss,
+    seed: modelSeed,
+    threads: spec.threads,
+    data: {
+      spec: data.spec,
+      seed: 1000 + data.seed,
+      train: { split: 'train', n: spec.n },
+      val: { split: 'val', n: spec.valN },
+    },
+  });
+}
+
+/** Trains `config` into `dir` on the seed's shared datasets; throws unless it completed. */
+export async function trainModel(
+  config: RunConfig,
+  dir: string,
+  data: HardSamplesData,
+  signal?: AbortSignal,
+): Promise<void> {
+  const s = await train(config, {
+    outDir: dir,
+    sources: { train: data.train, val: data.val },
+    signal,
+    stepThread: 'main',
+  });
+  if (s.status !== 'completed') throw new Error(`hard-samples: stopped during ${dir}; nothing was kept`);
+}
+
+/** The best checkpoint of the run in `dir` on `set`: boxes and IoUs (box loss) or predicted classes. */
+export async function modelOutputs(dir: string, set: Dataset): Promise<ModelOutputs['train']> {
+  const { net, config } = loadRun(dir, 'best');
+  try {
+    if (config.loss === 'box') {
+      const r = (await evaluate(
+        netPredictor(net, set, 'boxes'),
+        datasetBatches(set, config.batchSize, { boxes: true }),
+      )) as LocalizationEvaluation;
+      return { boxes: r.predictions.map((p) => p.box), ious: r.predictions.map((p) => p.iou) };
+    }
+    const r = (await evaluate(
+      netPredictor(net, set),
+      datasetBatches(set, config.batchSize),
+    )) as ClassificationEvaluation;
+    return { classes: r.predictions.map((p) => p.predicted) };
+  } finally {
+    await net.model.closeWorker();
+  }
+}
+
+/**
+ * The dense population (spec.models models, seeds 0..) and, from each, one-shot pruned + fine-tuned models at
+ * every sparsity, trained with `loss` into `root`; with every model's outputs on the training pool and test set.
+ */
+export async function trainPopulations(
+  spec: HardSamplesSpec,
+  data: HardSamplesData,
+  loss: LossKind,
+  root: string,
+  onModel: OnModel,
+  signal?: AbortSignal,
+): Promise<{ dense: ModelOutputs[]; pruned: ModelOutputs[] }> {
+  const dense: ModelOutputs[] = [];
+  const pruned: ModelOutputs[] = [];
+  const outputs = async (name: string, sparsity: number, dir: string): Promise<ModelOutputs> => ({
+    name,
+    sparsity,
+    dir,
+    train: await modelOutputs(dir, data.train),
+    test: await modelOutputs(dir, data.test),
+  });
+  for (let k = 0; k < spec.models; k++) {
+    const name = `${loss}-dense${k}`;
+    const dir = path.join(root, name);
+    onModel(`${name} (seed ${data.seed})`);
+    await trainModel(modelConfig(spec, data, loss, name, k), dir, data, signal);
+    dense.push(await outputs(name, 0, dir));
+    for (const sparsity of spec.sparsities) {
+      const pname = `${loss}-dense${k}-pruned${Math.round(sparsity * 100)}`;
+      const pdir = path.join(root, pname);
+      onModel(`${pname} (seed ${data.seed})`);
+      const config = modelConfig(spec, data, loss, pname, k, {
+        epochs: spec.fineTuneEpochs,
+        init: dir,
+        prune: { sparsity, scope: 'global', schedule: 'oneshot' },
+      });
+      await trainModel(config, pdir, data, signal);
+      pruned.push(await outputs(pname, sparsity, pdir));
+    }
+  }
+  return { dense, pruned };
+}

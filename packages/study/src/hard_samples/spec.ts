@@ -1,0 +1,82 @@
+// The hard-samples study's spec: the localization data (the `localize` preset at the study's volume), the
+// dense and pruned populations (models per population, sparsities, fine-tuning epochs), how HTL samples are
+// chosen and up-weighted, and the run config every model shares; the default and the --quick sizes.
+import type { RunConfigInput } from '@nodulab/train';
+import { deepMerge } from '../spec';
+
+/** A hard-samples study, resolved (saved as hard-samples.json in the output folder). */
+export interface HardSamplesSpec {
+  name: 'hard-samples';
+  description: string;
+  /** One data draw per seed (data seed 1000 + seed); every paired difference is over these. */
+  seeds: number[];
+  volume: { shape: [number, number, number]; spacing: [number, number, number] };
+  /** Training samples (the pool HTL samples are found in) and test samples. */
+  n: number;
+  valN: number;
+  testN: number;
+  /** Models per population (dense, and pruned at each sparsity). */
+  models: number;
+  sparsities: number[];
+  /** Epochs of fine-tuning after the one-shot prune of each dense model. */
+  fineTuneEpochs: number;
+  /** HTL = the top fraction of training samples by HTL score. */
+  htlFraction: number;
+  /** The loss weight of an up-weighted sample (the others keep 1). */
+  upweight: number;
+  /** Hard-example mining: the fraction of each batch with the highest loss that trains. */
+  miningFraction: number;
+  /** Run-config overrides shared by every model (loss and data are set per model). */
+  config: RunConfigInput;
+  threads: number;
+}
+
+/**
+ * The default study: 24^3 volumes at 2 mm (the 48 mm field of view of the `localize` preset's 48^3 at 1 mm,
+ * at an eighth of the voxels, so the study fits its 10-minute budget on 2 cores), 3 seeds, 3 models per population.
+ */
+export function defaultHardSamplesSpec(): HardSamplesSpec {
+  return {
+    name: 'hard-samples',
+    description:
+      'Hard-to-learn (HTL) nodules found by pruning: samples where magnitude-pruned models (one-shot + fine-tune) ' +
+      'disagree with dense ones, in classification (PIE) and localization (1 − IoU of mean boxes); retraining ' +
+      'the localizer with HTL samples up-weighted against the baseline, random samples up-weighted and hard-example ' +
+      'mining under the same budget; and who the HTL samples are (factor subgroups).',
+    seeds: [0, 1, 2],
+    volume: { shape: [24, 24, 24], spacing: [2, 2, 2] },
+    n: 256,
+    valN: 64,
+    testN: 128,
+    models: 3,
+    sparsities: [0.3, 0.5, 0.7, 0.9],
+    fineTuneEpochs: 1,
+    htlFraction: 0.1,
+    upweight: 3,
+    miningFraction: 0.5,
+    config: {
+      model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
+      batchSize: 32,
+      epochs: 5,
+      optimizer: { name: 'adam', lr: 3e-3 },
+    },
+    threads: 2,
+  };
+}
+
+/** --quick: the whole pipeline at toy size (16^3 at 3 mm, 1 seed, a quarter-width model, 2 epochs). */
+export function quickHardSamplesSpec(spec: HardSamplesSpec): HardSamplesSpec {
+  return {
+    ...spec,
+    seeds: [0],
+    volume: { shape: [16, 16, 16], spacing: [3, 3, 3] },
+    n: 64,
+    valN: 16,
+    testN: 32,
+    config: deepMerge(spec.config as Record<string, unknown>, {
+      model: { options: { widthMultiplier: 0.25 } },
+      batchSize: 16,
+      epochs: 2,
+    }) as RunConfigInput,
+  };
+}
