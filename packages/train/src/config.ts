@@ -509,7 +509,9 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
     if (c.sampleWeights.length !== trainingSetSize(c))
       problem(
         ['sampleWeights'],
-        `${c.sampleWeights.length} weights for a training set of ${trainingSetSize(c)} samples`,
+        c.data.joint === null
+          ? `${c.sampleWeights.length} weights for data.train.n = ${train.n} samples`
+          : `${c.sampleWeights.length} weights for a joint training set of ${trainingSetSize(c)} samples`,
       );
     if (!c.sampleWeights.some((w) => w > 0)) problem(['sampleWeights'], 'at least one weight must be > 0');
   }
