@@ -1,8 +1,9 @@
 // Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift, and
-// different-looking lesion "tasks" for multi-task and OOD studies. Shortcut presets carry test splits
+// different-looking lesion "tasks" for multi-task and OOD studies, the graded target task and the
+// composition source task of the pretraining study. Shortcut presets carry test splits
 // whose rho differs from training's (e.g. "test-rho0.5", "test-rho0.0").
 import type { FactorName } from './factors';
-import { DatasetSpec, readSpecFile, validateSpec } from './spec';
+import { DatasetSpec, FactorDistributions, readSpecFile, validateSpec } from './spec';
 
 /**
  * A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9
@@ -22,6 +23,20 @@ function shortcutPreset(
     splits: { 'test-rho0.5': { rho: { [factor]: 0.5 } }, 'test-rho0.0': { rho: { [factor]: 0 } } },
   };
 }
+
+/** The scanner shift of 'scanner-shift''s "test-shift" split: thick slices and strong, coarse noise. */
+export const SCANNER_SHIFT_FACTORS: FactorDistributions = {
+  noiseStd: { uniform: [40, 60] },
+  noiseCorrelation: { uniform: [1, 1.5] },
+  sliceThickness: { uniform: [2.5, 3] },
+};
+
+/** The acquisition of training data that 'scanner-shift' shifts away from: thin, low-noise slices. */
+export const SCANNER_BASE_FACTORS: FactorDistributions = {
+  noiseStd: { uniform: [10, 20] },
+  noiseCorrelation: { uniform: [0.4, 0.7] },
+  sliceThickness: { const: 1 },
+};
 
 const PRESETS: Record<string, DatasetSpec> = {
   iid: {
@@ -53,19 +68,39 @@ const PRESETS: Record<string, DatasetSpec> = {
     name: 'scanner-shift',
     description:
       'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',
+    factors: { ...SCANNER_BASE_FACTORS },
+    splits: { 'test-shift': { factors: { ...SCANNER_SHIFT_FACTORS } } },
+  },
+  grade: {
+    name: 'grade',
+    description:
+      'The nodule grade 1-5 as the class (target "grade"): diameters 4-16 mm across the size cut-offs, smooth or ' +
+      'irregular margins, solid or part-solid, some benign calcifications (grade 1), and 0-4 satellite ' +
+      'micronodules; the "test-shift" split is a second dataset from another scanner (thick slices, strong noise).',
+    target: 'grade',
     factors: {
-      noiseStd: { uniform: [10, 20] },
-      noiseCorrelation: { uniform: [0.4, 0.7] },
-      sliceThickness: { const: 1 },
+      ...SCANNER_BASE_FACTORS,
+      diameter: { uniform: [4, 16] },
+      densityType: { choice: ['solid', 'part-solid'], weights: [3, 1] },
+      calcification: { choice: ['none', 'central', 'laminated', 'popcorn'], weights: [15, 1, 1, 1] },
+      satelliteCount: { int: [0, 4] },
+      satelliteDiameter: { uniform: [1.5, 3] },
     },
-    splits: {
-      'test-shift': {
-        factors: {
-          noiseStd: { uniform: [40, 60] },
-          noiseCorrelation: { uniform: [1, 1.5] },
-          sliceThickness: { uniform: [2.5, 3] },
-        },
-      },
+    splits: { 'test-shift': { factors: { ...SCANNER_SHIFT_FACTORS } } },
+  },
+  composition: {
+    name: 'composition',
+    description:
+      'The source task of supervised pretraining (target "composition", 8 classes): solid or part-solid x ' +
+      'calcified or not x cavitated or not, each with probability 1/2; margins and sizes vary as in the default spec.',
+    target: 'composition',
+    factors: {
+      diameter: { uniform: [8, 18] },
+      lobulation: { uniform: [0, 0.25] },
+      spiculationCount: { int: [0, 3] },
+      densityType: { choice: ['solid', 'part-solid'] },
+      calcification: { choice: ['none', 'central', 'laminated', 'popcorn'], weights: [3, 1, 1, 1] },
+      cavitation: { choice: [0, 0.3, 0.45, 0.6], weights: [3, 1, 1, 1] },
     },
   },
   'task-subsolid': {

@@ -7,11 +7,13 @@ import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
+import { TARGETS, Target } from './targets';
 import {
   Problem,
   mustBe,
   nonEmptyString,
   number,
+  oneOf,
   parseOrThrow,
   probability,
   refineWith,
@@ -71,6 +73,11 @@ export interface DatasetSpec {
   shortcuts?: ShortcutSpec[];
   /** Default: malignant (1) <=> a nodule with an irregular margin (lobulation > 0.1 or any spicule). */
   labelRule?: Rule;
+  /**
+   * The class each item carries (default 'label': the label rule's 0/1): 'grade' the nodule grade 1–5 as classes
+   * 0–4, 'composition' density × calcification × cavitation as 8 classes (see {@link targetClass}).
+   */
+  target?: Target;
   splits?: Record<string, SplitOverride>;
 }
 
@@ -288,6 +295,9 @@ export const DatasetSpecSchema = refineWith(
         .optional()
         .describe('factors that agree with the label with probability rho'),
       labelRule: RuleSchema.optional(),
+      target: oneOf(TARGETS)
+        .optional()
+        .describe("the class each item carries: 'label' (default, 0/1), 'grade' (1-5 as 0-4) or 'composition' (8)"),
       splits: z
         .record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') })
         .optional(),
