@@ -107,6 +107,22 @@ export interface DataConfig {
   val: SplitConfig;
 }
 
+/**
+ * Initialisation from a pretrained run (like loading a torchvision backbone's weights): the encoder of
+ * `checkpoint` is copied into the new model, whose classifier head (and projection head) start fresh.
+ */
+export interface InitConfig {
+  /** A checkpoint file of another run, e.g. runs/pretrain/checkpoints/last.safetensors. */
+  checkpoint: string;
+  /** What is copied: the encoder (everything but the heads). */
+  part: 'encoder';
+  /**
+   * With loss 'ce': 'finetune' trains every parameter (full fine-tuning); 'linear' trains the head on the frozen
+   * encoder (a linear probe). Other losses pretrain from the copied encoder, and their probe.mode applies.
+   */
+  mode: 'finetune' | 'linear';
+}
+
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
 export interface RunConfig {
   name: string;
@@ -136,6 +152,8 @@ export interface RunConfig {
   /** The validation metric that picks the best checkpoint (in the classification stage). */
   select: SelectMetric;
   data: DataConfig;
+  /** Start from a pretrained encoder, or null for a random initialisation (scratch). */
+  init: InitConfig | null;
   /** Seeds model init, data order and augmentation. */
   seed: number;
   /** Kernel threads (results are bit-identical for a given seed and thread count). */
@@ -189,6 +207,7 @@ export function defaultRunConfig(): RunConfig {
     labelSmoothing: 0,
     gradClip: null,
     select: 'auroc',
+    init: null,
     data: {
       spec: 'shortcut-size',
       seed: 0,
@@ -345,6 +364,11 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       ['moco', 'queueSize'],
       `${c.moco.queueSize} is smaller than batchSize (${c.batchSize}): a step's keys must fit`,
     );
+  if (c.init?.mode === 'linear' && c.loss !== 'ce')
+    problem(
+      ['init', 'mode'],
+      `'linear' applies to the ce loss; the ${c.loss} loss sets its second stage with probe.mode`,
+    );
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
@@ -398,6 +422,16 @@ export const RunConfigSchema = refineWith(
       gradClip: number({ gt: 0 }).nullable().default(null).describe('clip the gradient norm to this value'),
       select: oneOf(SELECT_METRICS).default(D.select).describe('the validation metric that picks the best checkpoint'),
       data: dataSchema,
+      init: strict({
+        checkpoint: nonEmptyString().describe('a checkpoint of a pretrained run'),
+        part: oneOf(['encoder']).default('encoder').describe('what is copied: the encoder (all but the heads)'),
+        mode: oneOf(['finetune', 'linear'])
+          .default('finetune')
+          .describe("loss ce: 'finetune' trains everything, 'linear' only the head on the frozen encoder"),
+      })
+        .nullable()
+        .default(null)
+        .describe('start from the encoder of a pretrained checkpoint (null: random initialisation)'),
       seed: seedNumber().default(D.seed),
       threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
     },

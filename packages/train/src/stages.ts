@@ -1,5 +1,6 @@
-// The stages a loss trains in: ce and supcon-joint in one; supcon, simclr and moco pretrain the encoder
-// with their contrastive loss, then train a linear probe on the frozen encoder (or fine-tune all).
+// The stages a loss trains in: ce and supcon-joint in one (ce from a pretrained encoder in init.mode 'linear':
+// a linear probe); supcon, simclr and moco pretrain the encoder with their contrastive loss, then train a
+// linear probe on the frozen encoder (or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
@@ -29,7 +30,9 @@ export function planStages(config: RunConfig): StagePlan[] {
   switch (config.loss) {
     case 'ce':
       return [
-        { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
+        config.init?.mode === 'linear'
+          ? { name: 'probe', objective: linearProbeObjective(config), epochs: config.epochs, ...main, selects: true }
+          : { name: 'train', objective: crossEntropyObjective(config), epochs: config.epochs, ...main, selects: true },
       ];
     case 'supcon-joint':
       return [{ name: 'train', objective: jointObjective(config), epochs: config.epochs, ...main, selects: true }];

@@ -11,6 +11,7 @@ import { ConfigError, LossKind, RunConfig, resolveRunConfig } from './config';
 import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
 import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
+import { checkInit, loadEncoder } from './init';
 import { buildNet } from './model';
 import { BestState, JsonlLog, readTrainState, runPaths, writeJson } from './run_files';
 import { planStages } from './stages';
@@ -126,7 +127,7 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   // A bad config fails here, before anything is written; the folder's state is checked under the lock.
   if (!options || typeof options.outDir !== 'string' || options.outDir === '')
     throw new ConfigError(['outDir: a run folder is required']);
-  if (!options.resume) resolveRunConfig(config);
+  if (!options.resume) checkInit(resolveRunConfig(config));
   else if (!fs.existsSync(runPaths(options.outDir).config)) prepare(config, options);
   const lock = lockOutput(options.outDir);
   try {
@@ -151,6 +152,8 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
   }
   setNumThreads(cfg.threads);
   const net = buildNet(cfg);
+  // The pretrained encoder starts a fresh run; a resumed one takes its weights from its own checkpoint.
+  if (cfg.init && !(resuming && fs.existsSync(paths.last))) loadEncoder(net, cfg.init.checkpoint);
   const stages = planStages(cfg);
   const counters: RunCounters = { globalStep: 0, samplesSeen: 0, best: null, lastVal: null };
   let startStage = 0;
