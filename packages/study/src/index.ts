@@ -16,3 +16,4 @@ export { reportHtml, fmtCI } from './report/html';
 export { barChartSvg } from './report/svg';
 export * from './learnability';
 export * from './queue';
+export * from './pretraining';
