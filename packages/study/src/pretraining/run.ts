@@ -94,16 +94,19 @@ function targetConfig(
   seed: number,
   encoder: PretrainedEncoder | undefined,
 ): RunConfig {
+  const n = Math.round(fraction * spec.targetN);
   return resolveRunConfig(
     deepMerge(spec.config as Record<string, unknown>, {
       name: `pretraining/${init}-${mode}-f${fraction}-s${seed}`,
       loss: 'ce',
+      // A small label fraction trains in one batch of all its samples.
+      batchSize: Math.min(spec.config.batchSize ?? 32, n),
       seed,
       threads: spec.threads,
       data: {
         spec: { ...preset('grade'), volume: spec.volume },
         seed: 1000 + seed,
-        train: { split: 'train', n: Math.round(fraction * spec.targetN) },
+        train: { split: 'train', n },
         val: { split: 'val', n: spec.valN },
       },
       init: encoder ? { checkpoint: encoder.checkpoint, part: 'encoder', mode } : null,
@@ -160,6 +163,13 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
     const shift = await makeTestSet(`grade/test-shift-s${seed}`, gen, 'test-shift', spec.testN);
     // One data draw per seed; a fraction trains on the first samples of its training split (so they nest).
     const val = openSource(targetConfig(spec, 'scratch', 'finetune', full, seed, undefined).data, 'val');
+    // The distorted test sets, made once per seed and shared by every model.
+    const distortedSets = new Map<string, ReturnType<typeof distortedBatches>>();
+    const distortedSet = (d: string, sev: number, bs: number) => {
+      const key = `${d}/${sev}/${bs}`;
+      if (!distortedSets.has(key)) distortedSets.set(key, distortedBatches(test.data, bs, d, sev, 31 * seed + sev));
+      return distortedSets.get(key)!;
+    };
     const activations = new Map<string, Awaited<ReturnType<typeof layerActivations>>>();
     for (const fraction of fractions) {
       for (const { init, mode } of combos) {
@@ -224,9 +234,7 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
         for (const d of spec.distortions) {
           distorted[d] = {};
           for (const sev of spec.severities)
-            distorted[d][String(sev)] = (
-              await scoreGrades(net, test.data, distortedBatches(test.data, bs, d, sev, 31 * seed + sev))
-            ).scores;
+            distorted[d][String(sev)] = (await scoreGrades(net, test.data, distortedSet(d, sev, bs))).scores;
         }
         const acts = await layerActivations(net, test.data, bs);
         activations.set(`${init}/${mode}`, acts);

@@ -50,10 +50,10 @@ export function defaultPretrainingSpec(): PretrainingSpec {
     labelFractions: [0.01, 0.1, 1],
     seeds: [0, 1, 2],
     volume: { shape: [20, 20, 20], spacing: [1.2, 1.2, 1.2] },
-    sourceN: 1024,
-    targetN: 512,
-    valN: 128,
-    testN: 128,
+    sourceN: 512,
+    targetN: 256,
+    valN: 64,
+    testN: 64,
     distortions: distortionNames(),
     severities: [1, 2, 3, 4, 5],
     config: {
@@ -99,9 +99,9 @@ export function checkPretrainingSpec(spec: PretrainingSpec): PretrainingSpec {
   const problems: string[] = [];
   spec.labelFractions.forEach((f, i) => {
     if (!(f > 0 && f <= 1)) problems.push(`labelFractions[${i}]: must be in (0, 1], got ${f}`);
-    else if (Math.round(f * spec.targetN) < spec.config.batchSize!)
+    else if (Math.round(f * spec.targetN) < 2)
       problems.push(
-        `labelFractions[${i}]: ${f} of targetN ${spec.targetN} is ${Math.round(f * spec.targetN)} samples, fewer than a batch (${spec.config.batchSize})`,
+        `labelFractions[${i}]: ${f} of targetN ${spec.targetN} is ${Math.round(f * spec.targetN)} samples; a run needs at least 2`,
       );
   });
   if (spec.labelFractions.length === 0) problems.push('labelFractions: give at least one fraction');
