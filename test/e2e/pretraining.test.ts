@@ -37,6 +37,11 @@ describe('nodulab study pretraining-robustness --quick', () => {
     expect(m.runs).toHaveLength(20);
     expect(m.pretrained.map((p: { init: string }) => p.init)).toEqual(['supervised', 'simclr']);
     expect(m.analyses).toHaveLength(10);
+    // Target runs start from the cached encoders; their configs name the checkpoints where the study now lies.
+    const cfg = JSON.parse(fs.readFileSync(path.join(out, 'runs', 'supervised-linear-f1-s1', 'config.json'), 'utf8'));
+    expect(cfg.init.mode).toBe('linear');
+    expect(fs.existsSync(cfg.init.checkpoint)).toBe(true);
+    expect(cfg.init.checkpoint.startsWith(path.join(out, 'pretrained', 'supervised-'))).toBe(true);
     const kappas = m.runs
       .filter(
         (x: { init: string; mode: string; fraction: number }) =>
@@ -65,9 +70,9 @@ describe('nodulab study pretraining-robustness --quick', () => {
     expect(csv[0]).toBe(
       'run,init,mode,fraction,seed,test_set,index,grade,predicted_grade,p_grade_ge4,diameter,satellite_count',
     );
-    expect(csv).toHaveLength(1 + 20 * 2 * 48);
+    expect(csv).toHaveLength(1 + 20 * 2 * 32);
     const emb = readNpy(path.join(out, 'embeddings', 'simclr-linear-f1-s0.npy'));
-    expect(emb.shape).toEqual([48, 16]);
+    expect(emb.shape).toEqual([32, 16]);
     const grades = readNpy(path.join(out, 'embeddings', 'grades-s0.npy'));
     expect(Array.from(grades.data as Int32Array).every((g) => g >= 1 && g <= 5)).toBe(true);
 

@@ -90,7 +90,7 @@ export async function pretrainEncoders(
     fs.rmSync(dir, { recursive: true, force: true });
     onStart(`pretraining ${init} (${hash})`);
     const started = Date.now();
-    const summary = await train(input, { outDir: dir, signal, prefetch: 0 });
+    const summary = await train(input, { outDir: dir, signal, prefetch: 0, stepThread: 'main' });
     if (summary.status !== 'completed') throw new Error(`pretraining ${init} was stopped; nothing was kept`);
     out.set(init, { init, hash, checkpoint, seconds: (Date.now() - started) / 1000, cached: false });
   }

@@ -184,6 +184,8 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
           sources: { train: trainSet, val },
           signal: o.signal,
           prefetch: 0,
+          // Small runs: a step worker's start-up would cost more than it frees (the loop still yields between steps).
+          stepThread: 'main',
         });
         if (summary.status !== 'completed') throw new Error(`pretraining-robustness: stopped during ${name}`);
         const trainSeconds = (Date.now() - started) / 1000;

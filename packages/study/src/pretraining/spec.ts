@@ -70,7 +70,7 @@ export function defaultPretrainingSpec(): PretrainingSpec {
   };
 }
 
-/** --quick: toy size (16^3 at 2 mm, quarter width), three initialisations, two seeds, four distortions. */
+/** --quick: toy size (16^3 at 2 mm, quarter width, 64 target samples), three initialisations, two seeds, three distortions. */
 export function quickPretrainingSpec(spec: PretrainingSpec): PretrainingSpec {
   return {
     ...spec,
@@ -78,11 +78,11 @@ export function quickPretrainingSpec(spec: PretrainingSpec): PretrainingSpec {
     labelFractions: [0.25, 1],
     seeds: [0, 1],
     volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
-    sourceN: 128,
-    targetN: 96,
+    sourceN: 96,
+    targetN: 64,
     valN: 32,
-    testN: 48,
-    distortions: ['gaussian-noise', 'gaussian-blur', 'contrast', 'motion-ghosting'],
+    testN: 32,
+    distortions: ['gaussian-noise', 'gaussian-blur', 'motion-ghosting'],
     severities: [1, 3, 5],
     config: deepMerge(spec.config as Record<string, unknown>, {
       model: { options: { widthMultiplier: 0.25 } },
