@@ -70,7 +70,7 @@ export function defaultPretrainingSpec(): PretrainingSpec {
   };
 }
 
-/** --quick: toy size (16^3 at 2 mm, quarter width, 64 target samples), three initialisations, two seeds, three distortions. */
+/** --quick: toy size (16^3 at 2 mm, quarter width, 64 target samples), 3 inits, 2 seeds, 3 distortions. */
 export function quickPretrainingSpec(spec: PretrainingSpec): PretrainingSpec {
   return {
     ...spec,
