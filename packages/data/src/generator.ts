@@ -42,7 +42,7 @@ export interface Sample {
    */
   labels: Uint8Array;
   /**
-   * target: (D, H, W), 1 on the spec's target structures (`spec.target`); the nodule mask itself (the same
+   * target: (D, H, W), 1 on the spec's target structures (`spec.segmentation`); the nodule mask itself (the same
    * array) when the spec names none.
    */
   target: Uint8Array;
@@ -144,7 +144,7 @@ export function renderSample(
     window: { ...spec.window },
     mask,
     labels,
-    target: spec.target === null ? mask : structureMask(labels, spec.target),
+    target: spec.segmentation === null ? mask : structureMask(labels, spec.segmentation),
     bbox,
     footprint,
     centre,

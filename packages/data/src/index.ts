@@ -15,6 +15,7 @@ export type { Window } from './acquisition';
 export { marginWidthMm, AIR_HU, BLOOD_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, SOFT_TISSUE_HU } from './constants';
 export * from './generator';
 export * from './grade';
+export * from './targets';
 export * from './satellites';
 export * from './structures';
 export * from './nifti';

@@ -1,9 +1,10 @@
 // Built-in dataset specs: iid, shortcut studies (size, density, scanner noise), a scanner shift,
-// different-looking lesion "tasks" for multi-task and OOD studies, and segmentation "datasets" (seg-*),
-// each with its own acquisition and target structure. Shortcut presets carry test splits whose rho
-// differs from training's (e.g. "test-rho0.5", "test-rho0.0").
+// different-looking lesion "tasks" for multi-task and OOD studies, segmentation "datasets" (seg-*) each with
+// its own acquisition and target structure, the localization task, and the graded target task and the
+// composition source task of the pretraining study. Shortcut presets carry test splits whose rho differs
+// from training's (e.g. "test-rho0.5", "test-rho0.0").
 import type { FactorName } from './factors';
-import { DatasetSpec, readSpecFile, validateSpec } from './spec';
+import { DatasetSpec, FactorDistributions, readSpecFile, validateSpec } from './spec';
 
 /**
  * A shortcut preset: `factor` drawn from `benign` or `malignant` agreeing with the label with rho 0.9
@@ -23,6 +24,20 @@ function shortcutPreset(
     splits: { 'test-rho0.5': { rho: { [factor]: 0.5 } }, 'test-rho0.0': { rho: { [factor]: 0 } } },
   };
 }
+
+/** The scanner shift of 'scanner-shift''s "test-shift" split: thick slices and strong, coarse noise. */
+export const SCANNER_SHIFT_FACTORS: FactorDistributions = {
+  noiseStd: { uniform: [40, 60] },
+  noiseCorrelation: { uniform: [1, 1.5] },
+  sliceThickness: { uniform: [2.5, 3] },
+};
+
+/** The acquisition of training data that 'scanner-shift' shifts away from: thin, low-noise slices. */
+export const SCANNER_BASE_FACTORS: FactorDistributions = {
+  noiseStd: { uniform: [10, 20] },
+  noiseCorrelation: { uniform: [0.4, 0.7] },
+  sliceThickness: { const: 1 },
+};
 
 const PRESETS: Record<string, DatasetSpec> = {
   iid: {
@@ -54,19 +69,39 @@ const PRESETS: Record<string, DatasetSpec> = {
     name: 'scanner-shift',
     description:
       'Training on thin, low-noise slices; the "test-shift" split has thick slices and strong, coarse noise.',
+    factors: { ...SCANNER_BASE_FACTORS },
+    splits: { 'test-shift': { factors: { ...SCANNER_SHIFT_FACTORS } } },
+  },
+  grade: {
+    name: 'grade',
+    description:
+      'The nodule grade 1-5 as the class (target "grade"): diameters 4-16 mm across the size cut-offs, smooth or ' +
+      'irregular margins, solid or part-solid, some benign calcifications (grade 1), and 0-4 satellite ' +
+      'micronodules; the "test-shift" split is a second dataset from another scanner (thick slices, strong noise).',
+    target: 'grade',
     factors: {
-      noiseStd: { uniform: [10, 20] },
-      noiseCorrelation: { uniform: [0.4, 0.7] },
-      sliceThickness: { const: 1 },
+      ...SCANNER_BASE_FACTORS,
+      diameter: { uniform: [4, 16] },
+      densityType: { choice: ['solid', 'part-solid'], weights: [3, 1] },
+      calcification: { choice: ['none', 'central', 'laminated', 'popcorn'], weights: [15, 1, 1, 1] },
+      satelliteCount: { int: [0, 4] },
+      satelliteDiameter: { uniform: [1.5, 3] },
     },
-    splits: {
-      'test-shift': {
-        factors: {
-          noiseStd: { uniform: [40, 60] },
-          noiseCorrelation: { uniform: [1, 1.5] },
-          sliceThickness: { uniform: [2.5, 3] },
-        },
-      },
+    splits: { 'test-shift': { factors: { ...SCANNER_SHIFT_FACTORS } } },
+  },
+  composition: {
+    name: 'composition',
+    description:
+      'The source task of supervised pretraining (target "composition", 8 classes): solid or part-solid x ' +
+      'calcified or not x cavitated or not, each with probability 1/2; margins and sizes vary as in the default spec.',
+    target: 'composition',
+    factors: {
+      diameter: { uniform: [8, 18] },
+      lobulation: { uniform: [0, 0.25] },
+      spiculationCount: { int: [0, 3] },
+      densityType: { choice: ['solid', 'part-solid'] },
+      calcification: { choice: ['none', 'central', 'laminated', 'popcorn'], weights: [3, 1, 1, 1] },
+      cavitation: { choice: [0, 0.3, 0.45, 0.6], weights: [3, 1, 1, 1] },
     },
   },
   'task-subsolid': {
@@ -112,7 +147,7 @@ const PRESETS: Record<string, DatasetSpec> = {
     description:
       'Segmentation of the nodule (its mask) on thin (1 mm), low-noise, full-contrast scans; vessels and chest wall are background.',
     volume: { spacing: [1, 1, 1] },
-    target: ['nodule'],
+    segmentation: ['nodule'],
     factors: {
       diameter: { uniform: [8, 16] },
       sliceThickness: { const: 1 },
@@ -127,7 +162,7 @@ const PRESETS: Record<string, DatasetSpec> = {
     description:
       'Segmentation of vessels on thick (2 mm spacing, 2.5-3 mm slices), noisy, coarse-grained scans; half hold a nodule (background).',
     volume: { spacing: [2, 1, 1] },
-    target: ['vessel'],
+    segmentation: ['vessel'],
     factors: {
       hasNodule: { bernoulli: 0.5 },
       vesselCount: { int: [4, 8] },
@@ -142,7 +177,7 @@ const PRESETS: Record<string, DatasetSpec> = {
     description:
       'Segmentation of the air cavity inside large cavitated nodules, at 1.25 mm with 1.5 mm slices, moderate noise and raised contrast.',
     volume: { spacing: [1.25, 1.25, 1.25] },
-    target: ['cavity'],
+    segmentation: ['cavity'],
     factors: {
       diameter: { uniform: [14, 22] },
       cavitation: { uniform: [0.3, 0.6] },
@@ -157,7 +192,7 @@ const PRESETS: Record<string, DatasetSpec> = {
     description:
       'Segmentation of calcium in calcified nodules on anisotropic scans (1.5 x 0.8 x 0.8 mm, 1.5-2 mm slices) with lowered contrast.',
     volume: { spacing: [1.5, 0.8, 0.8] },
-    target: ['calcium'],
+    segmentation: ['calcium'],
     factors: {
       diameter: { uniform: [8, 14] },
       lobulation: { uniform: [0, 0.08] },
@@ -193,8 +228,10 @@ const PRESETS: Record<string, DatasetSpec> = {
 /** The names of the built-in presets. */
 export const PRESET_NAMES: readonly string[] = Object.keys(PRESETS);
 
-/** The segmentation presets: each has its own acquisition and target structure (`spec.target`). */
-export const SEGMENTATION_PRESETS: readonly string[] = PRESET_NAMES.filter((n) => PRESETS[n].target !== undefined);
+/** The segmentation presets: each has its own acquisition and target structure (`spec.segmentation`). */
+export const SEGMENTATION_PRESETS: readonly string[] = PRESET_NAMES.filter(
+  (n) => PRESETS[n].segmentation !== undefined,
+);
 
 /** A copy of the built-in preset `name`; throws naming the known presets otherwise. */
 export function preset(name: string): DatasetSpec {

@@ -8,12 +8,13 @@ import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
 import { TARGET_STRUCTURES, TargetStructure } from './structures';
+import { TARGETS, Target } from './targets';
 import {
   Problem,
   mustBe,
   nonEmptyString,
-  oneOf,
   number,
+  oneOf,
   parseOrThrow,
   probability,
   refineWith,
@@ -78,7 +79,12 @@ export interface DatasetSpec {
    * `["vessel"]`; the other structures count as background. Default: the nodule's mask (body and
    * spicules, calcium and cavity included).
    */
-  target?: TargetStructure[];
+  segmentation?: TargetStructure[];
+  /**
+   * The class each item carries (default 'label': the label rule's 0/1): 'grade' the nodule grade 1–5 as classes
+   * 0–4, 'composition' density × calcification × cavitation as 8 classes (see {@link targetClass}).
+   */
+  target?: Target;
   splits?: Record<string, SplitOverride>;
 }
 
@@ -94,8 +100,8 @@ export interface ResolvedSpec {
   classes: [Record<FactorName, Distribution>, Record<FactorName, Distribution>];
   shortcuts: ShortcutSpec[];
   labelRule: Rule;
-  /** The target structures, or null for the nodule's mask. */
-  target: TargetStructure[] | null;
+  /** The segmentation target's structures, or null for the nodule's mask. */
+  segmentation: TargetStructure[] | null;
 }
 
 /** Lobulation above this counts as an irregular margin in the default label rule. */
@@ -298,7 +304,7 @@ export const DatasetSpecSchema = refineWith(
         .optional()
         .describe('factors that agree with the label with probability rho'),
       labelRule: RuleSchema.optional(),
-      target: refineWith(
+      segmentation: refineWith(
         z.array(oneOf(TARGET_STRUCTURES as [TargetStructure, ...TargetStructure[]]), {
           error: mustBe('an array of structure names'),
         }),
@@ -313,6 +319,9 @@ export const DatasetSpecSchema = refineWith(
         .describe(
           `the structures whose union is the segmentation target (${TARGET_STRUCTURES.join(', ')}); default: the nodule's mask`,
         ),
+      target: oneOf(TARGETS)
+        .optional()
+        .describe("the class each item carries: 'label' (default, 0/1), 'grade' (1-5 as 0-4) or 'composition' (8)"),
       splits: z
         .record(z.string(), splitOverride, { error: mustBe('an object mapping split names to overrides') })
         .optional(),
@@ -381,6 +390,6 @@ export function resolveSpec(spec: DatasetSpec, split: string): ResolvedSpec {
     classes,
     shortcuts,
     labelRule: spec.labelRule ?? DEFAULT_LABEL_RULE,
-    target: spec.target ? [...spec.target] : null,
+    segmentation: spec.segmentation ? [...spec.segmentation] : null,
   };
 }

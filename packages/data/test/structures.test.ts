@@ -102,7 +102,7 @@ describe('label maps', () => {
 
 describe('segmentation targets and presets', () => {
   it('a spec target is the union of its structures, and is the dataset item mask', () => {
-    const spec: DatasetSpec = { ...SHARP, name: 'two', target: ['vessel', 'pleural-wall'] };
+    const spec: DatasetSpec = { ...SHARP, name: 'two', segmentation: ['vessel', 'pleural-wall'] };
     const ds = new SyntheticDataset(spec, 3, 'train', 4);
     for (let i = 0; i < 4; i++) {
       const s = ds.generator.sample('train', i);
@@ -113,12 +113,12 @@ describe('segmentation targets and presets', () => {
   });
 
   it.each([
-    [[], /spec\.target: must name at least one structure/],
-    [['bone'], /spec\.target\[0\]: must be one of nodule, vessel/],
-    [['vessel', 'vessel'], /spec\.target\[1\]: "vessel" is named twice/],
-    [['background'], /spec\.target\[0\]: must be one of/],
-  ])('target %j is rejected with its path', (target, message) => {
-    expect(() => validateSpec({ name: 'x', target })).toThrow(message);
+    [[], /spec\.segmentation: must name at least one structure/],
+    [['bone'], /spec\.segmentation\[0\]: must be one of nodule, vessel/],
+    [['vessel', 'vessel'], /spec\.segmentation\[1\]: "vessel" is named twice/],
+    [['background'], /spec\.segmentation\[0\]: must be one of/],
+  ])('segmentation %j is rejected with its path', (segmentation, message) => {
+    expect(() => validateSpec({ name: 'x', segmentation })).toThrow(message);
   });
 
   it('at least four segmentation presets, each with its own acquisition and target, all present in the data', () => {
@@ -129,7 +129,7 @@ describe('segmentation targets and presets', () => {
       const spec = preset(name);
       const f = spec.factors ?? {};
       acquisitions.add(JSON.stringify([spec.volume?.spacing, f.noiseStd, f.sliceThickness, f.contrast]));
-      targets.add(JSON.stringify(spec.target));
+      targets.add(JSON.stringify(spec.segmentation));
       // The target is found in most volumes (a model has something to segment).
       const ds = new SyntheticDataset(spec, 0, 'train', 8);
       let withTarget = 0;

@@ -4,7 +4,7 @@
 // predictionsCsv writes the per-sample rows.
 import { Box3d, boxesFromNormalized, localizationMetrics } from './boxes';
 import type { InputUnits, VolumeInput } from './input';
-import { binaryMetrics, ClassificationMetrics, pickClassificationMetrics } from './metrics';
+import { binaryMetrics, ClassificationMetrics, multiclassMetrics, pickClassificationMetrics } from './metrics';
 import type { ModelInfo } from './model_info';
 import { argmaxClasses, classProbabilities, positiveScores } from './probabilities';
 import { Predictor, prepareInput } from './predictor';
@@ -45,9 +45,9 @@ export interface EvaluateOptions {
 export interface SamplePrediction {
   index: number;
   label: number;
-  /** P(malignant) = softmax(logits)[1]. */
+  /** P(malignant) = softmax(logits)[1]; NaN for a model of more than 2 classes. */
   pMalignant: number;
-  /** 1 when pMalignant >= threshold, else 0. */
+  /** 2 classes: 1 when pMalignant >= threshold, else 0; K classes: the most probable class. */
   predicted: number;
 }
 
@@ -58,6 +58,10 @@ export interface ClassificationEvaluation {
   predictions: SamplePrediction[];
   /** Logits (N,K) row-major, in the order of `predictions` (for losses or temperature scaling). */
   logits: Float32Array;
+  /** Class probabilities softmax(logits) (N,K) row-major, in the order of `predictions` (e.g. for ordinalMetrics). */
+  probabilities: Float32Array;
+  /** K, the model's classes. */
+  numClasses: number;
   metrics: ClassificationMetrics;
   /** m[trueClass][predictedClass]. */
   confusion: number[][];
@@ -115,8 +119,9 @@ function checkBatch(b: LabelledBatch, n: number, k: number): void {
 }
 
 /**
- * Runs `predictor` over `batches` and scores it: a classification model gets per-sample P(malignant)
- * and predicted class and the five classification metrics (2-class models only); a segmentation model
+ * Runs `predictor` over `batches` and scores it: a 2-class model gets per-sample P(malignant) and
+ * predicted class and the five classification metrics; a K-class model (e.g. grades) its arg-max class
+ * and {@link multiclassMetrics} (with `probabilities` for ordinal metrics); a segmentation model
  * gets per-sample Dice of class 1 (batches must carry masks) and the mean; a localization model (task
  * 'localization': a box head) gets per-sample boxes and IoU against the batches' true boxes (they must carry
  * them) and {@link localizationMetrics} at the model's spacing. Rejects on an embedding
@@ -130,11 +135,6 @@ export async function evaluate(
   const info = predictor.info;
   if (info.task === 'embedding')
     throw new Error(`evaluate: an embedding model; evaluate needs a classification or segmentation model`);
-  if (info.task === 'classification' && info.classNames.length !== 2) {
-    throw new Error(
-      `evaluate: the model has ${info.classNames.length} classes; the metrics are for 2-class (benign/malignant) models`,
-    );
-  }
   const threshold = options.threshold ?? 0.5;
   if (!Number.isFinite(threshold)) throw new Error(`evaluate: threshold must be finite, got ${threshold}`);
   const units = options.units ?? 'normalized';
@@ -142,6 +142,7 @@ export async function evaluate(
   const labels: number[] = [];
   const scores: number[] = [];
   const logits: Float32Array[] = [];
+  const probabilities: Float32Array[] = [];
   const dices: number[] = [];
   const hds: number[] = [];
   const predictedBoxes: Box3d[] = [];
@@ -154,8 +155,10 @@ export async function evaluate(
     const y = await predictor.predict(x);
     options.onOutput?.(y, b);
     if (info.task === 'classification') {
+      const p = classProbabilities(y);
       logits.push(y.data);
-      scores.push(...positiveScores(classProbabilities(y)));
+      probabilities.push(p.data);
+      if (p.shape[1] === 2) scores.push(...positiveScores(p));
     } else if (info.task === 'localization') {
       if (!b.boxes) throw new Error('evaluate: a localization model needs batches with true boxes');
       if (y.shape.length !== 2 || y.shape[1] !== 6)
@@ -208,24 +211,32 @@ export async function evaluate(
       },
     };
   }
+  const joined = (parts: Float32Array[]): Float32Array => {
+    const all = new Float32Array(parts.reduce((a, l) => a + l.length, 0));
+    parts.reduce((off, l) => (all.set(l, off), off + l.length), 0);
+    return all;
+  };
+  const probs = joined(probabilities);
+  const numClasses = probs.length / labels.length;
+  const base = { task: 'classification' as const, info, logits: joined(logits), probabilities: probs, numClasses };
+  if (numClasses !== 2) {
+    const m = multiclassMetrics(labels, probs, numClasses);
+    const predictions = indices.map((index, i) => ({
+      index,
+      label: labels[i],
+      pMalignant: NaN,
+      predicted: m.predicted[i],
+    }));
+    return { ...base, predictions, metrics: m.metrics, confusion: m.confusion, threshold };
+  }
   const m = binaryMetrics(labels, scores, threshold);
-  const all = new Float32Array(logits.reduce((a, l) => a + l.length, 0));
-  logits.reduce((off, l) => (all.set(l, off), off + l.length), 0);
   const predictions = indices.map((index, i) => ({
     index,
     label: labels[i],
     pMalignant: scores[i],
     predicted: scores[i] >= threshold ? 1 : 0,
   }));
-  return {
-    task: 'classification',
-    info,
-    predictions,
-    logits: all,
-    metrics: pickClassificationMetrics(m),
-    confusion: m.confusion,
-    threshold,
-  };
+  return { ...base, predictions, metrics: pickClassificationMetrics(m), confusion: m.confusion, threshold };
 }
 
 /** One CSV cell: numbers and booleans as written, text quoted when it holds a comma, quote or line end. */

@@ -122,3 +122,57 @@ export function classificationMetrics(
 export function formatClassificationMetrics(m: ClassificationMetrics, digits = 4): string {
   return [`n=${m.n}`, ...CLASSIFICATION_METRICS.map((k) => `${k}=${m[k].toFixed(digits)}`)].join(' ');
 }
+
+/**
+ * The {@link CLASSIFICATION_METRICS} of a K-class model (K > 2) from labels 0..K-1 and class probabilities (N, K)
+ * row-major: accuracy of the arg-max class; balanced accuracy as the mean recall over the classes present (sklearn's
+ * `balanced_accuracy_score`); AUROC as the mean one-vs-rest AUROC over the classes that are present and absent in
+ * some samples (sklearn's `roc_auc_score(multi_class='ovr', average='macro')`); sensitivity and specificity, which
+ * need one positive class, are NaN. Also the arg-max classes and the K × K confusion matrix.
+ */
+export function multiclassMetrics(
+  labels: ClassArray,
+  probabilities: ArrayLike<number>,
+  numClasses: number,
+): { metrics: ClassificationMetrics; predicted: number[]; confusion: number[][] } {
+  const what = 'multiclassMetrics';
+  const n = labels.length;
+  if (!Number.isInteger(numClasses) || numClasses < 2)
+    throw new Error(`${what}: numClasses must be an integer >= 2, got ${numClasses}`);
+  if (probabilities.length !== n * numClasses)
+    throw new Error(
+      `${what}: probabilities has ${probabilities.length} entries, expected N × K = ${n} × ${numClasses}`,
+    );
+  checkClasses(what, 'labels', labels, numClasses);
+  const predicted = Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < numClasses; c++)
+      if (probabilities[i * numClasses + c] > probabilities[i * numClasses + best]) best = c;
+    return best;
+  });
+  const confusion = confusionMatrix(labels, predicted, numClasses);
+  const recalls: number[] = [];
+  const aurocs: number[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    const count = confusion[c].reduce((a, b) => a + b, 0);
+    if (count === 0) continue;
+    recalls.push(confusion[c][c] / count);
+    if (count < n) {
+      const scores = Float64Array.from({ length: n }, (_, i) => probabilities[i * numClasses + c]);
+      aurocs.push(auroc(labels, scores, c));
+    }
+  }
+  const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
+  return {
+    metrics: {
+      n,
+      accuracy: accuracy(labels, predicted),
+      sensitivity: NaN,
+      specificity: NaN,
+      balancedAccuracy: mean(recalls),
+      auroc: mean(aurocs),
+    },
+    predicted,
+    confusion,
+  };
+}

@@ -6,6 +6,7 @@ import {
   binaryCounts,
   binaryMetrics,
   confusionMatrix,
+  multiclassMetrics,
   sensitivity,
   specificity,
 } from '../src';
@@ -96,5 +97,42 @@ describe('binaryMetrics', () => {
     [() => binaryMetrics([0, 0.5], [0.5, 0.1]), /labels\[1\] = 0.5/],
   ])('rejects bad input %#', (fn, message) => {
     expect(fn).toThrow(message);
+  });
+});
+
+describe('multiclassMetrics', () => {
+  // 3 classes, 6 samples; arg-max classes 0, 1, 1, 2, 2, 0 against labels 0, 0, 1, 1, 2, 2.
+  const labels = [0, 0, 1, 1, 2, 2];
+  const probs = [
+    [0.7, 0.2, 0.1],
+    [0.3, 0.6, 0.1],
+    [0.1, 0.8, 0.1],
+    [0.2, 0.3, 0.5],
+    [0.1, 0.1, 0.8],
+    [0.5, 0.1, 0.4],
+  ].flat();
+
+  it('gives arg-max accuracy, mean recall and the macro one-vs-rest AUROC', () => {
+    const { metrics, predicted, confusion } = multiclassMetrics(labels, probs, 3);
+    expect(predicted).toEqual([0, 1, 1, 2, 2, 0]);
+    expect(confusion).toEqual([
+      [1, 1, 0],
+      [0, 1, 1],
+      [1, 0, 1],
+    ]);
+    expect(metrics.accuracy).toBeCloseTo(3 / 6, 12);
+    expect(metrics.balancedAccuracy).toBeCloseTo(0.5, 12);
+    // Hand-computed one-vs-rest AUROCs (positives | negatives, pairs won of 8): class 0 (0.7,0.3 | 0.1,0.2,0.1,0.5)
+    // 4 + 3; class 1 (0.8,0.3 | 0.2,0.6,0.1,0.1) 4 + 3; class 2 (0.8,0.4 | 0.1,0.1,0.1,0.5) 4 + 3.
+    expect(metrics.auroc).toBeCloseTo(7 / 8, 12);
+    expect(Number.isNaN(metrics.sensitivity)).toBe(true);
+  });
+
+  it('skips absent classes and rejects bad shapes', () => {
+    const m = multiclassMetrics([0, 0, 2, 2], [0.9, 0.05, 0.05, 0.6, 0.1, 0.3, 0.1, 0.1, 0.8, 0.2, 0.1, 0.7], 3);
+    expect(m.metrics.balancedAccuracy).toBe(1);
+    expect(m.metrics.auroc).toBe(1);
+    expect(() => multiclassMetrics([0, 1], [0.5, 0.5], 3)).toThrow(/expected N × K = 2 × 3/);
+    expect(() => multiclassMetrics([0, 3], [1, 0, 0, 1, 0, 0], 3)).toThrow(/labels/);
   });
 });

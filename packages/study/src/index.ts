@@ -17,3 +17,4 @@ export { barChartSvg } from './report/svg';
 export * from './learnability';
 export * from './hard_samples';
 export * from './queue';
+export * from './pretraining';

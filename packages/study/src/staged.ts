@@ -20,14 +20,24 @@ export async function inStagedFolder<T>(out: string, write: (staging: string) =>
   return result;
 }
 
+/** The folders of a study that hold run folders: its models, and the pretrained encoders it trained. */
+const RUN_FOLDERS = ['runs', 'pretrained'];
+
 /**
  * Each run's summary.json records its folder and checkpoint paths as written, inside the staging
- * folder; they are rewritten to where the folder will be once it is renamed to `out`.
+ * folder (and config.json the pretrained checkpoint it started from, when that lies there too); they
+ * are rewritten to where the folder will be once it is renamed to `out`.
  */
 function pointRunSummariesAt(staging: string, out: string): void {
-  const runs = path.join(staging, 'runs');
-  if (!fs.existsSync(runs)) return;
-  for (const run of fs.readdirSync(runs)) relocateRunSummary(path.join(runs, run, 'summary.json'), staging, out);
+  for (const folder of RUN_FOLDERS) {
+    const runs = path.join(staging, folder);
+    if (!fs.existsSync(runs)) continue;
+    for (const run of fs.readdirSync(runs)) {
+      relocateRunSummary(path.join(runs, run, 'summary.json'), staging, out);
+      // A run initialised from an encoder inside the study folder names its checkpoint in config.json.
+      relocateRunSummary(path.join(runs, run, 'config.json'), staging, out);
+    }
+  }
 }
 
 /**

@@ -12,7 +12,12 @@ export interface Keep {
 /** Stacks generated samples (e.g. counterfactuals) into an in-memory dataset. */
 export function stackSamples(name: string, samples: readonly Sample[], keep: Keep = {}): InMemoryDataset {
   if (samples.length === 0) throw new Error(`${name}: no samples`);
-  return InMemoryDataset.fromItems(name, samples.map(sampleItem), samples[0].spacing, keep);
+  return InMemoryDataset.fromItems(
+    name,
+    samples.map((s) => sampleItem(s)),
+    samples[0].spacing,
+    keep,
+  );
 }
 
 /** Samples 0..n-1 of `split` of `spec` (dataset seed `seed`) in memory, yielding to the event loop as it goes. */

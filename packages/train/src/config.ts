@@ -14,6 +14,7 @@ import {
   schema,
   specFromRef,
   specProblems,
+  targetClasses,
 } from '@nodulab/data';
 
 /**
@@ -164,6 +165,26 @@ export interface PruneConfig {
   frequency: number;
 }
 
+/**
+ * Initialisation from a pretrained run (like loading a torchvision backbone's weights): the encoder of
+ * `checkpoint` is copied into the new model, whose classifier head (and projection head) start fresh.
+ */
+export interface InitConfig {
+  /** A checkpoint file of another run (e.g. runs/pretrain/checkpoints/last.safetensors), or a run folder (its best,
+   * else last, checkpoint). */
+  checkpoint: string;
+  /**
+   * What is copied: 'encoder' (everything but the heads, whatever the source's classes or heads), or 'all' (the
+   * whole model with its pruning masks, e.g. a dense model to prune and fine-tune).
+   */
+  part: 'encoder' | 'all';
+  /**
+   * With loss 'ce': 'finetune' trains every parameter (full fine-tuning); 'linear' trains the head on the frozen
+   * encoder (a linear probe). Other losses pretrain from the copied encoder, and their probe.mode applies.
+   */
+  mode: 'finetune' | 'linear';
+}
+
 /** Everything that determines a training run. Saved (resolved) as runs/<id>/config.json. */
 export interface RunConfig {
   name: string;
@@ -202,13 +223,13 @@ export interface RunConfig {
    * highest loss, trains (at least one); null = every sample.
    */
   hardMining: number | null;
-  /** A checkpoint (.safetensors or run folder) whose weights (and pruning masks) start the run, or null. */
-  init: string | null;
   /** Magnitude pruning during the run, or null. */
   prune: PruneConfig | null;
   /** The validation metric that picks the best checkpoint (in the classification stage). */
   select: SelectMetric;
   data: DataConfig;
+  /** Start from a pretrained encoder, or null for a random initialisation (scratch). */
+  init: InitConfig | null;
   /** Seeds model init, data order and augmentation. */
   seed: number;
   /** Kernel threads (results are bit-identical for a given seed and thread count). */
@@ -265,9 +286,9 @@ export function defaultRunConfig(): RunConfig {
     gradClip: null,
     sampleWeights: null,
     hardMining: null,
-    init: null,
     prune: null,
     select: 'auroc',
+    init: null,
     data: {
       spec: 'shortcut-size',
       seed: 0,
@@ -524,6 +545,18 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
         `gradual pruning needs beginEpoch < endEpoch <= epochs, got ${c.prune.beginEpoch}, ${c.prune.endEpoch}, ${c.epochs}`,
       );
   }
+  const classes = targetClasses((spec as DatasetSpec).target);
+  if (c.probe.mode === 'linear' && (c.loss === 'supcon' || c.loss === 'simclr' || c.loss === 'moco') && classes !== 2)
+    problem(
+      ['probe', 'mode'],
+      `the fitted 'linear' probe is a binary logistic regression; data.spec's target has ${classes} classes ` +
+        `(use 'linear-sgd' or 'finetune')`,
+    );
+  if (c.init?.mode === 'linear' && c.loss !== 'ce')
+    problem(
+      ['init', 'mode'],
+      `'linear' applies to the ce loss; the ${c.loss} loss sets its second stage with probe.mode`,
+    );
   const shape = (spec as DatasetSpec).volume?.shape;
   const min = c.model.kind === 'resnet3d' ? 8 : 4;
   if (shape?.some((x) => x < min))
@@ -605,7 +638,6 @@ export const RunConfigSchema = refineWith(
         .nullable()
         .default(null)
         .describe('train on this fraction of each batch with the highest loss (ce, box)'),
-      init: nonEmptyString().nullable().default(null).describe('a checkpoint whose weights start the run'),
       prune: strict({
         sparsity: number({ min: 0, lt: 1 }),
         scope: oneOf(['global', 'layer']).default('global'),
@@ -623,6 +655,18 @@ export const RunConfigSchema = refineWith(
           'the validation metric that picks the best checkpoint (default: auroc for classifiers, dice for unet3d, meanIoU for box)',
         ),
       data: dataSchema,
+      init: strict({
+        checkpoint: nonEmptyString().describe('a checkpoint of a pretrained run, or a run folder'),
+        part: oneOf(['encoder', 'all'])
+          .default('encoder')
+          .describe("what is copied: 'encoder' (all but the heads) or 'all' (the whole model with its pruning masks)"),
+        mode: oneOf(['finetune', 'linear'])
+          .default('finetune')
+          .describe("loss ce: 'finetune' trains everything, 'linear' only the head on the frozen encoder"),
+      })
+        .nullable()
+        .default(null)
+        .describe('start from a pretrained checkpoint: its encoder or the whole model (null: random initialisation)'),
       seed: seedNumber().default(D.seed),
       threads: number({ int: true, min: 1, max: 256 }).default(D.threads),
     },

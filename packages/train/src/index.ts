@@ -3,6 +3,7 @@
 export * from './config';
 export * from './data_source';
 export * from './model';
+export * from './init';
 export * from './objectives';
 export * from './moco';
 export * from './linalg';

@@ -244,7 +244,12 @@ async function runEpochs(
       seen += b.labels.length;
       if (out.logits) {
         const l = out.logits;
-        for (let i = 0; i < b.labels.length; i++) if ((l[2 * i + 1] > l[2 * i] ? 1 : 0) === b.labels[i]) correct++;
+        const K = l.length / b.labels.length;
+        for (let i = 0; i < b.labels.length; i++) {
+          let best = 0;
+          for (let c = 1; c < K; c++) if (l[i * K + c] > l[i * K + best]) best = c;
+          if (best === b.labels[i]) correct++;
+        }
       }
       const r = rate();
       ctx.log.write({

@@ -2,11 +2,12 @@
 // encoder (embed), the classifier head on embeddings and the projection head, whatever the model kind.
 import { Tensor } from '@nodulab/tensor';
 import { createModel, Model, Module, ModelSpec, ProjectionHead } from '@nodulab/nn';
+import { DatasetSpec, targetClasses } from '@nodulab/data';
 import type { RunConfig } from './config';
 import { derivedGenerator } from './seeds';
 
 /**
- * A classifier with an embedding: x: (N,1,D,H,W) -> h: (N, embedDim) -> logits (N, 2) | z (N, projectionDim);
+ * A classifier with an embedding: x: (N,1,D,H,W) -> h: (N, embedDim) -> logits (N, K) | z (N, projectionDim);
  * or a segmenter (UNet3D), trained through `model.forward`: x -> logits (N, 2, D, H, W), whose embed is the
  * pooled bottleneck and whose head is the per-voxel 1x1x1 conv.
  */
@@ -15,15 +16,23 @@ export interface TrainableNet {
   readonly spec: ModelSpec;
   /** The encoder: (N,1,D,H,W) -> (N, embedDim). */
   embed(x: Tensor): Tensor;
-  /** The linear classifier on embeddings: (N, embedDim) -> (N, 2). */
+  /** The linear classifier on embeddings: (N, embedDim) -> (N, K), K the classes of the data's target. */
   readonly head: Module;
   /** The projection head of the contrastive losses, or null. */
   readonly projector: ProjectionHead | null;
 }
 
+/** Classes of a run's data: those of its spec's `target` (2 for the label rule, 5 for the grade, 8 for composition). */
+export function runClasses(config: RunConfig): number {
+  return targetClasses((config.data.spec as DatasetSpec).target);
+}
+
 /** The model's spec (kind + options, without generator) as recorded in checkpoints. */
 export function modelSpec(config: RunConfig): ModelSpec {
-  return { kind: config.model.kind, options: { ...config.model.options, numClasses: 2, inChannels: 1 } } as ModelSpec;
+  return {
+    kind: config.model.kind,
+    options: { ...config.model.options, numClasses: runClasses(config), inChannels: 1 },
+  } as ModelSpec;
 }
 
 /** Builds the run's model, initialized from a generator derived from the run seed. */

@@ -1,6 +1,6 @@
-// The stages a loss trains in: ce, supcon-joint and dice-ce (segmentation) in one; supcon, simclr and moco
-// pretrain the encoder with their contrastive loss, then fit a linear probe on the frozen encoder (or train
-// one by steps, or fine-tune all).
+// The stages a loss trains in: ce, supcon-joint, dice-ce (segmentation) and box (localization) in one (ce from a
+// pretrained encoder in init.mode 'linear': a linear probe); supcon, simclr and moco pretrain the encoder with
+// their contrastive loss, then fit a linear probe on the frozen encoder (or train one by steps, or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
@@ -34,14 +34,23 @@ export function planStages(config: RunConfig): StagePlan[] {
   switch (config.loss) {
     case 'ce':
       return [
-        {
-          name: 'train',
-          objective: crossEntropyObjective(config),
-          epochs: config.epochs,
-          ...main,
-          selects: true,
-          fitted: false,
-        },
+        config.init?.mode === 'linear'
+          ? {
+              name: 'probe',
+              objective: linearProbeObjective(config),
+              epochs: config.epochs,
+              ...main,
+              selects: true,
+              fitted: false,
+            }
+          : {
+              name: 'train',
+              objective: crossEntropyObjective(config),
+              epochs: config.epochs,
+              ...main,
+              selects: true,
+              fitted: false,
+            },
       ];
     case 'dice-ce':
       return [

@@ -12,6 +12,7 @@ import { boxTargets } from './targets';
 import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
 import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
+import { checkInit, loadEncoder } from './init';
 import { buildNet } from './model';
 import { BestState, JsonlLog, readTrainState, runPaths, writeJson } from './run_files';
 import { planStages } from './stages';
@@ -127,7 +128,7 @@ export async function train(config: unknown, options: TrainOptions): Promise<Run
   // A bad config fails here, before anything is written; the folder's state is checked under the lock.
   if (!options || typeof options.outDir !== 'string' || options.outDir === '')
     throw new ConfigError(['outDir: a run folder is required']);
-  if (!options.resume) resolveRunConfig(config);
+  if (!options.resume) checkInit(resolveRunConfig(config));
   else if (!fs.existsSync(runPaths(options.outDir).config)) prepare(config, options);
   const lock = lockOutput(options.outDir);
   try {
@@ -164,7 +165,12 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
   }
   setNumThreads(cfg.threads);
   const net = buildNet(cfg);
-  if (cfg.init !== null && !resuming) loadCheckpoint(net.model, initCheckpoint(cfg.init));
+  // The pretrained model starts a fresh run; a resumed one takes its weights from its own checkpoint.
+  if (cfg.init && !(resuming && fs.existsSync(paths.last))) {
+    const file = initCheckpoint(cfg.init.checkpoint);
+    if (cfg.init.part === 'all') loadCheckpoint(net.model, file);
+    else loadEncoder(net, file);
+  }
   const boxes = isLocalization(cfg.loss) ? boxTargets(sources.train) : null;
   const stages = planStages(cfg);
   const counters: RunCounters = { globalStep: 0, samplesSeen: 0, best: null, lastVal: null };

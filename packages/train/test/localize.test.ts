@@ -70,7 +70,10 @@ describe('box loss', () => {
 
   it('prunes one-shot from the dense run and keeps the sparsity through fine-tuning', async () => {
     const out = path.join(root, 'pruned');
-    const s = await train(boxConfig({ epochs: 1, init: dense, prune: { sparsity: 0.7 } }), { outDir: out });
+    const s = await train(
+      boxConfig({ epochs: 1, init: { checkpoint: dense, part: 'all' }, prune: { sparsity: 0.7 } }),
+      { outDir: out },
+    );
     const net = new NoduleNet3D({ widthMultiplier: 0.25, boxHead: true });
     loadCheckpoint(net, s.checkpoints.last!);
     const { total } = sparsityReport(net);

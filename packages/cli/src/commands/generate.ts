@@ -99,7 +99,7 @@ async function generate(o: ParsedOptions, spec: DatasetSpec, split: string, out:
   }
   const secs = (Date.now() - t0) / 1000;
   const [D, H, W] = manifest.shape;
-  const target = spec.target ? `target: ${spec.target.join(' + ')}` : 'the nodule';
+  const target = spec.segmentation ? `target: ${spec.segmentation.join(' + ')}` : 'the nodule';
   const labelIds = STRUCTURE_NAMES.map((name) => `${LABEL_IDS[name]} ${name}`).join(', ');
   const files =
     manifest.storage === 'nifti'

@@ -25,6 +25,7 @@ import { ProgressBar } from '../progress';
 import { checkNewOut, timestampedOut, withLockedOut } from '../output';
 import { runHardSamplesCommand } from './study_hard_samples';
 import { runLearnabilityCommand } from './study_learnability';
+import { runPretrainingCommand } from './study_pretraining';
 import { runQueuedStudy } from './study_queue';
 
 const OPTIONS = {
@@ -74,7 +75,7 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
     const name = positionals[0] ?? 'loss-generalization';
     if (!BUILTIN_STUDY_NAMES.includes(name))
       throw new UsageError(
-        `unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}; or --spec file.json)`,
+        `unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}, learnability, pretraining-robustness; or --spec file.json)`,
       );
     input = builtinStudy(name);
   }
@@ -162,7 +163,7 @@ export function studyReport(r: StudyResults, outDir: string): string {
 
 export const studyCommand: Command = {
   name: 'study',
-  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples or --spec): losses x seeds, tests under shift, features used, report.html`,
+  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples, pretraining-robustness or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
@@ -174,6 +175,13 @@ export const studyCommand: Command = {
           '--queue and --results run a loss-generalization or --spec grid; learnability runs in-process',
         );
       return runLearnabilityCommand(o);
+    }
+    if (positionals[0] === 'pretraining-robustness' && positionals.length === 1) {
+      if (o.queue !== undefined || o.results !== undefined)
+        throw new UsageError(
+          '--queue and --results run a loss-generalization or --spec grid; pretraining-robustness runs in-process',
+        );
+      return runPretrainingCommand(o);
     }
     let study: StudySpec;
     try {

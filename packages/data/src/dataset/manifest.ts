@@ -20,7 +20,7 @@ export interface SampleRecord {
   /** The per-sample seed derived from (seed, split, index). */
   seed: number;
   /**
-   * nifti storage: volume, mask (the spec's segmentation target: the nodule mask unless `spec.target` names
+   * nifti storage: volume, mask (the spec's segmentation target: the nodule mask unless `spec.segmentation` names
    * structures) and label map (structure ids, `LABEL_IDS`) file names relative to the folder.
    */
   volume?: string;

@@ -2,6 +2,7 @@
 // (spec, dataset seed, split, index); kept in memory after the first read when the split is small.
 import { NoduleGenerator, Sample } from '../generator';
 import type { DatasetSpec } from '../spec';
+import { Target, targetClass } from '../targets';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** Options of {@link SyntheticDataset}. */
@@ -13,15 +14,16 @@ export interface SyntheticOptions {
 }
 
 /**
- * A generated sample as a Dataset item (no copy): volume (1, D, H, W), label, factors, bbox, and as its mask
- * the sample's segmentation target (the nodule mask unless the spec names target structures).
+ * A generated sample as a Dataset item (no copy): volume (1, D, H, W), its class under `target` (default the
+ * label), factors, bbox, and as its mask the sample's segmentation target (the nodule mask unless the spec names
+ * segmentation structures).
  */
-export function sampleItem(s: Sample): Item {
+export function sampleItem(s: Sample, target: Target = 'label'): Item {
   return {
     index: s.index,
     volume: s.volume,
     shape: [1, ...s.shape],
-    label: s.label,
+    label: targetClass(target, s.label, s.factors),
     mask: s.target,
     factors: s.factors,
     bbox: s.bbox,
@@ -32,7 +34,8 @@ export function sampleItem(s: Sample): Item {
 const CACHE_VOXELS = 64 * 1024 * 1024;
 
 /**
- * Samples 0..n-1 of `split` of a dataset spec, generated when first asked for. Item `i` is
+ * Samples 0..n-1 of `split` of a dataset spec, generated when first asked for; each item's label is its class
+ * under the spec's `target` (the label rule's 0/1 by default, or the grade, or the composition). Item `i` is
  * byte-identical to `new NoduleGenerator(spec, seed).sample(split, i)`, in any order, thread or process.
  * Items may share memory with the cache: copy a volume before changing it.
  *
@@ -74,7 +77,7 @@ export class SyntheticDataset implements Dataset {
     checkIndex(this, i);
     let item = this.cache?.[i];
     if (item === undefined) {
-      item = sampleItem(this.generator.sample(this.split, i, { hu: this.hu }));
+      item = sampleItem(this.generator.sample(this.split, i, { hu: this.hu }), this.generator.spec.target);
       if (this.cache) this.cache[i] = item;
     }
     const { mask, ...rest } = item;

@@ -125,7 +125,7 @@ export async function trainPopulations(
       onModel(`${pname} (seed ${data.seed})`);
       const config = modelConfig(spec, data, loss, pname, k, {
         epochs: spec.fineTuneEpochs,
-        init: dir,
+        init: { checkpoint: dir, part: 'all' },
         prune: { sparsity, scope: 'global', schedule: 'oneshot' },
       });
       await trainModel(config, pdir, data, signal);
