@@ -1,7 +1,7 @@
 // The hard-samples study's numbers over seeds: the mean-box control, HTL counts per sparsity, test IoU per
 // retraining arm and the paired differences between arms (95% CI over seeds), HTL rates per factor subgroup
 // (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending, and the Findings.
-import type { ProportionCI } from '@nodulab/eval';
+import { type ProportionCI, proportionCI } from '@nodulab/eval';
 import { fmtCI } from '../report/html';
 import { Aggregate, aggregate } from '../aggregate';
 import { Verdict, verdictOf } from '../verdict';
@@ -95,22 +95,27 @@ function subgroupRows(spec: HardSamplesSpec, seeds: SeedResult[], flags: (s: See
   return rows;
 }
 
-/** The subgroup most over-represented among HTL samples (n >= 5): rate − population rate with its Wilson interval. */
-function overRepresentation(rows: SubgroupRow[]): { effect: Aggregate; row: SubgroupRow | null } {
+/**
+ * The subgroup most over-represented among HTL samples (n >= 5): rate − population rate, with the Wilson interval
+ * of its rate Bonferroni-adjusted over the k candidate subgroups (level 1 − 0.05/k), since the subgroup is picked
+ * after looking at all of them.
+ */
+function overRepresentation(rows: SubgroupRow[]): { effect: Aggregate; row: SubgroupRow | null; candidates: number } {
   const candidates = rows.filter((r) => r.n >= 5);
   const top = candidates.sort((a, b) => b.rate.lower - b.populationRate - (a.rate.lower - a.populationRate))[0];
-  if (!top) return { effect: aggregate([]), row: null };
+  if (!top) return { effect: aggregate([]), row: null, candidates: 0 };
   const p = top.populationRate;
+  const adjusted = proportionCI(top.htl, top.n, 1 - 0.05 / candidates.length);
   const effect: Aggregate = {
     n: top.n,
     mean: top.rate.rate - p,
     std: null,
-    lower: top.rate.lower - p,
-    upper: top.rate.upper - p,
-    halfWidth: (top.rate.upper - top.rate.lower) / 2,
+    lower: adjusted.lower - p,
+    upper: adjusted.upper - p,
+    halfWidth: (adjusted.upper - adjusted.lower) / 2,
     values: [],
   };
-  return { effect, row: top };
+  return { effect, row: top, candidates: candidates.length };
 }
 
 /** Aggregates the seeds' results and states the Findings. */
@@ -208,11 +213,13 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
       'subgroups',
       'HTL samples over-represent hidden subgroups',
       over.row
-        ? `HTL rate of "${over.row.factor}: ${over.row.group}" − population rate (Wilson 95% CI, pooled over seeds)`
+        ? `HTL rate of "${over.row.factor}: ${over.row.group}" − population rate (Wilson CI pooled over seeds, ` +
+            `Bonferroni-adjusted over ${over.candidates} subgroups)`
         : 'no subgroup of at least 5 samples',
       over.effect,
       0.02,
-      `the most over-represented of ${locRows.length} subgroups, chosen after looking: no correction for multiple comparisons`,
+      `the most over-represented of ${over.candidates} subgroups of at least 5 samples, chosen after looking; its ` +
+        `interval is at level 1 − 0.05/${over.candidates}`,
     ),
   ];
   return {
