@@ -54,6 +54,27 @@ function checkPopulation(
   });
 }
 
+/**
+ * Checks the dense and every pruned population of `input` (at least `minModels` models each, one output per sample
+ * each, sparsities in (0, 1) and distinct) and returns the number of samples.
+ */
+function checkPopulations(
+  op: string,
+  input: {
+    dense: readonly ArrayLike<unknown>[];
+    pruned: readonly PrunedPopulation<ArrayLike<unknown>>[];
+    minModels?: number;
+  },
+): number {
+  const min = input.minModels ?? 3;
+  const n = input.dense?.[0]?.length ?? 0;
+  checkPopulation(op, 'the dense population', input.dense, min, n);
+  if (n === 0) throw new Error(`${op}: no samples`);
+  checkSparsities(op, input.pruned);
+  for (const p of input.pruned) checkPopulation(op, `the population at sparsity ${p.sparsity}`, p.models, min, n);
+  return n;
+}
+
 function checkSparsities(op: string, pruned: readonly PrunedPopulation<unknown>[]): void {
   if (!Array.isArray(pruned) || pruned.length === 0) throw new Error(`${op}: no pruned populations`);
   const seen = new Set<number>();
@@ -99,12 +120,7 @@ export function modalPrediction(models: readonly ArrayLike<number>[]): Int32Arra
  */
 export function classificationPie(input: PieInput): PieResult {
   const op = 'classificationPie';
-  const min = input.minModels ?? 3;
-  const n = input.dense?.[0]?.length ?? 0;
-  checkPopulation(op, 'the dense population', input.dense, min, n);
-  if (n === 0) throw new Error(`${op}: no samples`);
-  checkSparsities(op, input.pruned);
-  for (const p of input.pruned) checkPopulation(op, `the population at sparsity ${p.sparsity}`, p.models, min, n);
+  const n = checkPopulations(op, input);
   const denseModal = modalPrediction(input.dense);
   const score = new Float64Array(n);
   const perSparsity = input.pruned.map((p): PieAtSparsity => {
@@ -155,12 +171,7 @@ export interface BoxDivergenceResult {
  */
 export function localizationDivergence(input: BoxDivergenceInput): BoxDivergenceResult {
   const op = 'localizationDivergence';
-  const min = input.minModels ?? 3;
-  const n = input.dense?.[0]?.length ?? 0;
-  checkPopulation(op, 'the dense population', input.dense, min, n);
-  if (n === 0) throw new Error(`${op}: no samples`);
-  checkSparsities(op, input.pruned);
-  for (const p of input.pruned) checkPopulation(op, `the population at sparsity ${p.sparsity}`, p.models, min, n);
+  const n = checkPopulations(op, input);
   const meanBoxes = (models: readonly (readonly Box3d[])[], name: string) =>
     Array.from({ length: n }, (_, i) => {
       try {
