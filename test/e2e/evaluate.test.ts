@@ -4,15 +4,14 @@
 // `nodulab evaluate --checkpoint <run>` (in-process) and `--model <run>.onnx` (onnxruntime-node, after
 // `nodulab export`) print the same metrics on the same spec; giving both or neither is a usage error.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runCli as run } from '../helpers/run_cli';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(60_000);
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-evaluate-cli-'));
+const dir = suiteTempDir('nodulab-evaluate-cli-');
 const f = (name: string) => path.join(dir, name);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Large spiculated vs small smooth nodules at 16^3 with a lung window of its own. */
 const SPEC = {

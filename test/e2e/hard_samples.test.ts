@@ -2,17 +2,13 @@
 // populations, HTL selection, attending arms and subgroups run, and report.html (control first, then Findings),
 // agree with one another.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawnCli as run } from '../helpers/spawn_cli';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(120_000);
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-hard-samples-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('nodulab-hard-samples-');
 
 const readCsv = (file: string) => {
   const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');

@@ -1,17 +1,13 @@
 // `nodulab study learnability --quick` end to end: every (loss, separation) and (loss, budget) model is
 // trained and tested, the race is run, and the report, metrics.json and printed tables agree.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runCli as run } from '../helpers/run_cli';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(180_000);
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-learnability-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('nodulab-learnability-');
 
 describe('nodulab study learnability --quick', () => {
   it('trains every loss at each separation and budget, races the shortcut, and writes its report', async () => {

@@ -2,19 +2,15 @@
 // model of the grid, the report opening with the control and Findings, metrics.json whose aggregates match its
 // runs, predictions.csv with a row per model and test sample, and the embeddings as .npy.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { readNpy } from '@nodulab/data';
 import { meanCorruptionError } from '@nodulab/study';
 import { runCli as run } from '../helpers/run_cli';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(180_000);
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-pretraining-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('nodulab-pretraining-');
 
 describe('nodulab study pretraining-robustness --quick', () => {
   it('pretrains, probes and fine-tunes, tests under shift and distortions, and writes every output', async () => {

@@ -1,18 +1,14 @@
 // Resume after a kill: `nodulab train` killed with SIGKILL in the middle of an epoch (no chance to
 // clean up), then `nodulab train --resume`, ends with checkpoints byte-identical to an uninterrupted run.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawnCli } from '../helpers/spawn_cli';
 import { tinyRunConfig } from '../helpers/tiny_run';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(180_000);
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-e2e-kill-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('nodulab-e2e-kill-');
 
 /** A tiny, easy run: large spiculated vs small smooth nodules at 16^3, a quarter-width model, 3 epochs. */
 const CONFIG = { loss: 'ce', epochs: 3, ...tinyRunConfig(256) };

@@ -3,18 +3,14 @@
 // differences and findings, CSV, report with its charts rendered in headless Chromium), and mistakes
 // that exit 2 and write nothing.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { type CliRun, runCli as run } from '../helpers/run_cli';
 import { CHROMIUM, expectCleanRender, expectReportCharts, parseCsv } from '../helpers/chromium';
+import { suiteTempDir } from '../helpers/temp_dir';
 
 jest.setTimeout(240_000);
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-study-cli-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('nodulab-study-cli-');
 
 const LOSSES = ['ce', 'supcon', 'simclr'];
 const TESTS = ['in-distribution', 'rho0.5', 'rho0.0', 'scanner-shift'];
