@@ -84,16 +84,22 @@ double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, cons
   return d;
 }
 
+int64_t get_positive_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  const double value = get_number(info, i, op, name);
+  THROW_IF(value < 1 || value != std::floor(value) || value > 9.0e15,
+           name << " must be a positive integer, got " << value);
+  return static_cast<int64_t>(value);
+}
+
 MatrixShape get_matrix_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                              size_t length, const char* rows_name, const char* cols_name) {
   Napi::Env env = info.Env();
-  const double r = get_number(info, i, op, rows_name), c = get_number(info, i + 1, op, cols_name);
-  for (const auto& [dim, value] : {std::pair{rows_name, r}, std::pair{cols_name, c}})
-    THROW_IF(value < 1 || value != std::floor(value) || value > 9.0e15,
-             dim << " must be a positive integer, got " << value);
-  THROW_IF(r * c != static_cast<double>(length),
-           name << " has " << length << " elements but shape [" << r << ", " << c << "] needs " << r * c);
-  return {static_cast<int64_t>(r), static_cast<int64_t>(c)};
+  const int64_t r = get_positive_int(info, i, op, rows_name), c = get_positive_int(info, i + 1, op, cols_name);
+  const double needed = static_cast<double>(r) * static_cast<double>(c);
+  THROW_IF(needed != static_cast<double>(length),
+           name << " has " << length << " elements but shape [" << r << ", " << c << "] needs " << needed);
+  return {r, c};
 }
 
 bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {

@@ -44,6 +44,8 @@ Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* o
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as a finite number.
 double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Reads info[i] as a positive integer (at most 9e15, so exact in a double), e.g. a dimension.
+int64_t get_positive_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // A (rows, cols) matrix shape.
 struct MatrixShape {
   int64_t rows, cols;

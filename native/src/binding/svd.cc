@@ -1,6 +1,5 @@
 // Binding for the singular values of a batch of small (rows, cols) matrices.
 #include <algorithm>
-#include <cmath>
 
 #include "binding/common.h"
 #include "ops/kernel_names.h"
@@ -14,19 +13,12 @@ Napi::Value svdvals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = kernels::kSvdVals;
   auto a = get_f32(info, 0, op, "a");
-  double dims[3];
-  const char* names[3] = {"batch", "rows", "cols"};
-  for (int d = 0; d < 3; ++d) {
-    dims[d] = get_number(info, 1 + d, op, names[d]);
-    THROW_IF(dims[d] < 1 || dims[d] != std::floor(dims[d]) || dims[d] > 9.0e15,
-             names[d] << " must be a positive integer, got " << dims[d]);
-  }
-  const double total = dims[0] * dims[1] * dims[2];
-  THROW_IF(total != static_cast<double>(a.ElementLength()),
-           "a has " << a.ElementLength() << " elements but shape [" << dims[0] << ", " << dims[1] << ", " << dims[2]
-                    << "] needs " << total);
-  const int64_t batch = static_cast<int64_t>(dims[0]), rows = static_cast<int64_t>(dims[1]),
-                cols = static_cast<int64_t>(dims[2]);
+  const int64_t batch = get_positive_int(info, 1, op, "batch"), rows = get_positive_int(info, 2, op, "rows"),
+                cols = get_positive_int(info, 3, op, "cols");
+  const double needed = static_cast<double>(batch) * static_cast<double>(rows) * static_cast<double>(cols);
+  THROW_IF(needed != static_cast<double>(a.ElementLength()),
+           "a has " << a.ElementLength() << " elements but shape [" << batch << ", " << rows << ", " << cols
+                    << "] needs " << needed);
   const int64_t k = std::min(rows, cols);
   THROW_IF(k > kSvdMaxRank, "min(rows, cols) must be at most " << kSvdMaxRank << " (a small SVD), got [" << rows
                                                                  << ", " << cols << "]");
