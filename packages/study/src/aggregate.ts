@@ -44,3 +44,9 @@ export function aggregateFields<R>(
   for (const f of fields) out[f] = aggregate(runs.map((r) => pick(r)?.[f] ?? NaN));
   return out;
 }
+
+/** The mean of the finite values, or NaN when there are none (an empty subgroup, a failed measure). */
+export function finiteMean(values: readonly number[]): number {
+  const ok = values.filter(Number.isFinite);
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+}

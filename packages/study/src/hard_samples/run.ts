@@ -14,6 +14,7 @@ import { ModelOutputs, HardSamplesData, modelConfig, modelOutputs, trainModel, t
 import type { HardSamplesSpec } from './spec';
 import { HardSamplesResults, summarizeHardSamples } from './summary';
 import { hardSamplesHtml, htlCsv, predictionsCsvOf } from './report';
+import { finiteMean } from '../aggregate';
 
 /** The retraining arms: the baseline and three ways of attending, all at the dense models' budget. */
 export const ARMS = ['baseline', 'htl', 'random', 'mining'] as const;
@@ -49,8 +50,6 @@ export interface HardSamplesEvent {
   total: number;
   what: string;
 }
-
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 /** The seed's datasets: the `localize` preset at the study's volume, drawn with data seed 1000 + seed. */
 function seedData(spec: HardSamplesSpec, seed: number): HardSamplesData {
@@ -123,7 +122,7 @@ async function runSeed(
   const trivial = meanBox(truthTrain);
   const meanBoxIoUs = Array.from({ length: spec.testN }, (_, i) => boxIoU(trivial, datasetBox(data.test, i)));
   const denseTrain = box.dense.map((m) => m.train.ious!);
-  const per = (flag: number) => mean(denseTrain.flatMap((ious) => ious.filter((_, i) => locHtl[i] === flag)));
+  const per = (flag: number) => finiteMean(denseTrain.flatMap((ious) => ious.filter((_, i) => locHtl[i] === flag)));
   return {
     seed,
     locScore: Array.from(div.score),
@@ -139,7 +138,7 @@ async function runSeed(
     classModels: [...cls.dense, ...cls.pruned],
     armIoUs: arms,
     meanBoxIoUs,
-    denseTestIoU: mean(box.dense.map((m) => mean(m.test.ious!))),
+    denseTestIoU: finiteMean(box.dense.map((m) => finiteMean(m.test.ious!))),
     denseTrainIoU: { htl: htlCount > 0 ? per(1) : NaN, rest: per(0) },
     factors: {
       train: Array.from({ length: spec.n }, (_, i) => data.train.get(i).factors!),

@@ -3,7 +3,7 @@
 // (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending, and the Findings.
 import { type ProportionCI, proportionCI } from '@nodulab/eval';
 import { fmtCI } from '../report/html';
-import { Aggregate, aggregate } from '../aggregate';
+import { Aggregate, aggregate, finiteMean } from '../aggregate';
 import { Verdict, verdictOf } from '../verdict';
 import { FACTOR_BINNINGS } from './factor_bins';
 import type { AttendArm, SeedResult } from './run';
@@ -54,8 +54,6 @@ export interface HardSamplesResults {
   perSeed: SeedResult[];
 }
 
-const mean = (v: readonly number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
-
 function countsOf(seeds: SeedResult[], pick: (s: SeedResult) => SeedResult['locCounts']) {
   const sparsities = pick(seeds[0]).map((c) => c.sparsity);
   return sparsities.map((sparsity, k) => ({
@@ -87,8 +85,8 @@ function subgroupRows(spec: HardSamplesSpec, seeds: SeedResult[], flags: (s: See
         populationRate: r.populationRate,
         ratio: g.ratio,
         testN: base.length,
-        iouBaseline: base.length ? mean(base) : null,
-        iouHtl: base.length ? mean(pick('htl')) : null,
+        iouBaseline: base.length ? finiteMean(base) : null,
+        iouHtl: base.length ? finiteMean(pick('htl')) : null,
       });
     }
   }
@@ -121,9 +119,10 @@ function overRepresentation(rows: SubgroupRow[]): { effect: Aggregate; row: Subg
 /** Aggregates the seeds' results and states the Findings. */
 export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[], seconds: number): HardSamplesResults {
   const arms = {} as Record<AttendArm, Aggregate>;
-  const armMean = (arm: AttendArm) => seeds.map((s) => mean(s.armIoUs[arm]));
+  const armMean = (arm: AttendArm) => seeds.map((s) => finiteMean(s.armIoUs[arm]));
   for (const arm of ['baseline', 'htl', 'random', 'mining'] as const) arms[arm] = aggregate(armMean(arm));
-  const diff = (a: AttendArm, b: AttendArm) => aggregate(seeds.map((s) => mean(s.armIoUs[a]) - mean(s.armIoUs[b])));
+  const diff = (a: AttendArm, b: AttendArm) =>
+    aggregate(seeds.map((s) => finiteMean(s.armIoUs[a]) - finiteMean(s.armIoUs[b])));
   const pairs: [AttendArm, AttendArm][] = [
     ['htl', 'baseline'],
     ['htl', 'random'],
@@ -133,8 +132,8 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
   ];
   const differences = pairs.map(([a, b]) => ({ a, b, difference: diff(a, b) }));
   const dense = aggregate(seeds.map((s) => s.denseTestIoU));
-  const meanBox = aggregate(seeds.map((s) => mean(s.meanBoxIoUs)));
-  const cdiff = aggregate(seeds.map((s) => s.denseTestIoU - mean(s.meanBoxIoUs)));
+  const meanBox = aggregate(seeds.map((s) => finiteMean(s.meanBoxIoUs)));
+  const cdiff = aggregate(seeds.map((s) => s.denseTestIoU - finiteMean(s.meanBoxIoUs)));
   const passed = cdiff.lower !== null ? cdiff.lower > 0 : (cdiff.mean ?? 0) > 0;
   const control = {
     dense,

@@ -7,6 +7,7 @@ import { Dataset, InMemoryDataset, NoduleGenerator, Sample, distortBatch, sample
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
 import { TrainableNet, netPredictor, yieldToEventLoop } from '@nodulab/train';
 import { gradCam3d, insideShare } from '../gradcam';
+import { finiteMean } from '../aggregate';
 
 /** Grades 1-5 as classes 0-4; the AUROC's positive target "grade >= 4" starts at class 3. */
 export const GRADE_CLASSES = 5;
@@ -153,11 +154,7 @@ export async function saliencyShares(
     });
     await yieldToEventLoop();
   }
-  const mean = (a: number[]) => {
-    const ok = a.filter(Number.isFinite);
-    return ok.length ? ok.reduce((x, y) => x + y, 0) / ok.length : NaN;
-  };
   const byBin = (a: number[]) =>
-    Object.fromEntries(SIZE_BINS.map((b) => [b.name, mean(a.filter((_, j) => bins[j] === b.name))]));
-  return { main: byBin(main), satellites: byBin(sat), mainAll: mean(main), satellitesAll: mean(sat) };
+    Object.fromEntries(SIZE_BINS.map((b) => [b.name, finiteMean(a.filter((_, j) => bins[j] === b.name))]));
+  return { main: byBin(main), satellites: byBin(sat), mainAll: finiteMean(main), satellitesAll: finiteMean(sat) };
 }
