@@ -169,20 +169,8 @@ export const studyCommand: Command = {
   async run(o, positionals) {
     selectDevice(o.device);
     if (positionals[0] === 'hard-samples' && positionals.length === 1) return runHardSamplesCommand(o);
-    if (positionals[0] === 'learnability' && positionals.length === 1) {
-      if (o.queue !== undefined || o.results !== undefined)
-        throw new UsageError(
-          '--queue and --results run a loss-generalization or --spec grid; learnability runs in-process',
-        );
-      return runLearnabilityCommand(o);
-    }
-    if (positionals[0] === 'pretraining-robustness' && positionals.length === 1) {
-      if (o.queue !== undefined || o.results !== undefined)
-        throw new UsageError(
-          '--queue and --results run a loss-generalization or --spec grid; pretraining-robustness runs in-process',
-        );
-      return runPretrainingCommand(o);
-    }
+    if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
+    if (positionals[0] === 'pretraining-robustness' && positionals.length === 1) return runPretrainingCommand(o);
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));

@@ -3,7 +3,6 @@
 // runs/pretraining-robustness-<time>/ (report.html, metrics.json, predictions.csv, embeddings/).
 import * as path from 'path';
 import {
-  PretrainingSpec,
   checkPretrainingSpec,
   defaultPretrainingSpec,
   pretrainingText,
@@ -11,22 +10,17 @@ import {
   runPretrainingStudy,
 } from '@nodulab/study';
 import { UsageError } from '../args';
-import { checkNewOut, timestampedOut, withLockedOut } from '../output';
+import { withLockedOut } from '../output';
+import { namedStudyInput } from './named_study';
 
 /** Runs the study with the study command's options (--quick, --seeds, --threads, --out); returns the exit code. */
 export async function runPretrainingCommand(o: Record<string, unknown>): Promise<number> {
-  if (o.spec !== undefined) throw new UsageError('the pretraining-robustness study takes no --spec');
-  let spec: PretrainingSpec = defaultPretrainingSpec();
-  if (o.quick) spec = quickPretrainingSpec(spec);
-  if (o.seeds !== undefined) spec = { ...spec, seeds: Array.from({ length: o.seeds as number }, (_, i) => i) };
-  if (o.threads !== undefined) spec = { ...spec, threads: o.threads as number };
+  const { spec, out } = namedStudyInput('pretraining-robustness', o, defaultPretrainingSpec(), quickPretrainingSpec);
   try {
     checkPretrainingSpec(spec);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const out = (o.out as string | undefined) ?? timestampedOut(`pretraining-robustness${o.quick ? '-quick' : ''}`);
-  checkNewOut(out);
   process.stderr.write(
     `study pretraining-robustness: ${spec.inits.join(', ')} x ${spec.modes.join('/')} x labels ${spec.labelFractions.join(', ')} x seeds ${spec.seeds.join(', ')} -> ${out}\n`,
   );
