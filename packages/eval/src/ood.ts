@@ -1,5 +1,5 @@
 // Out-of-distribution detection metrics and the k-nearest-neighbour distance score: AUROC (from
-// metrics.ts) and FPR at 95% TPR of an OOD score, and a scorer that measures how far a signature lies
+// metrics.ts), FPR at 95% TPR and the ROC curve of an OOD score, and a scorer that measures how far a signature lies
 // from the training set's signatures.
 import { checkPaired, ClassArray } from './confusion';
 import { auroc } from './metrics';
@@ -26,6 +26,39 @@ export function fprAtTpr(labels: ClassArray, scores: ArrayLike<number>, tpr = 0.
   let fp = 0;
   for (const s of neg) if (s >= threshold) fp++;
   return fp / neg.length;
+}
+
+/** One point of a ROC curve: the false and true positive rates at a threshold. */
+export interface RocPoint {
+  fpr: number;
+  tpr: number;
+  /** Samples with score >= threshold are called positive. */
+  threshold: number;
+}
+
+/**
+ * The ROC curve of `scores` (higher = more positive), like sklearn's `roc_curve` without dropping collinear
+ * points: from (0, 0) at threshold +Infinity, one point per distinct score, descending, to (1, 1). Its
+ * trapezoidal area equals {@link auroc}. Throws on a NaN score or when either class is absent.
+ */
+export function rocCurve(labels: ClassArray, scores: ArrayLike<number>, positive = 1): RocPoint[] {
+  checkPaired('rocCurve', labels, scores, 'labels', 'scores');
+  const order = Array.from({ length: labels.length }, (_, i) => i);
+  for (const i of order) if (Number.isNaN(scores[i])) throw new Error(`rocCurve: scores[${i}] is NaN`);
+  order.sort((a, b) => scores[b] - scores[a]);
+  const P = order.filter((i) => labels[i] === positive).length;
+  const N = order.length - P;
+  if (P === 0 || N === 0) throw new Error(`rocCurve: need positives and negatives, got ${P} and ${N}`);
+  const out: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: Infinity }];
+  let tp = 0;
+  let fp = 0;
+  for (let k = 0; k < order.length; k++) {
+    if (labels[order[k]] === positive) tp++;
+    else fp++;
+    if (k + 1 < order.length && scores[order[k + 1]] === scores[order[k]]) continue;
+    out.push({ fpr: fp / N, tpr: tp / P, threshold: scores[order[k]] });
+  }
+  return out;
 }
 
 /** OOD detection quality of one score: OOD samples are the positives, a higher score = more OOD. */

@@ -1,6 +1,6 @@
 // OOD metrics against hand computations (FPR at 95% TPR, AUROC of in- vs out-of-distribution scores)
-// and the k-NN distance scorer on points with known distances, with its errors.
-import { fprAtTpr, KnnScorer, oodMetrics } from '../src';
+// the ROC curve, and the k-NN distance scorer on points with known distances, with its errors.
+import { auroc, fprAtTpr, KnnScorer, oodMetrics, rocCurve } from '../src';
 
 describe('fprAtTpr', () => {
   // positives 0.9 0.8 0.7 0.6 0.3; negatives 0.85 0.5 0.4 0.35 0.2 0.1
@@ -91,4 +91,24 @@ describe('KnnScorer', () => {
     [() => new KnnScorer(train).score([1, 2, 3]), 'the query has length 3 but training vectors have 2'],
     [() => new KnnScorer(train, { reduce: 'max' as 'kth' }), `reduce must be 'kth' or 'mean'`],
   ])('error %#', (f, msg) => expect(f).toThrow(msg));
+});
+
+describe('rocCurve', () => {
+  it('steps through the distinct scores, ties as one point, and its area is the AUROC', () => {
+    // scores 0.9(+) 0.8(−) 0.8(+) 0.4(−) 0.1(+): P = 3, N = 2
+    const labels = [1, 0, 1, 0, 1];
+    const scores = [0.9, 0.8, 0.8, 0.4, 0.1];
+    const roc = rocCurve(labels, scores);
+    expect(roc.map((p) => [p.fpr, p.tpr])).toEqual([
+      [0, 0],
+      [0, 1 / 3],
+      [1 / 2, 2 / 3],
+      [1, 2 / 3],
+      [1, 1],
+    ]);
+    let area = 0;
+    for (let k = 1; k < roc.length; k++) area += ((roc[k].fpr - roc[k - 1].fpr) * (roc[k].tpr + roc[k - 1].tpr)) / 2;
+    expect(area).toBeCloseTo(auroc(labels, scores), 12);
+    expect(() => rocCurve([1, 1], [0.2, 0.3])).toThrow('need positives and negatives, got 2 and 0');
+  });
 });

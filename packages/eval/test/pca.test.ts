@@ -1,8 +1,8 @@
 // The PCA spectrum on constructed embeddings with known variances, the effective rank at its extremes, and the
 // Jacobi eigenvalues it rests on.
 import { Generator, randn } from '@nodulab/tensor';
-import { pcaSpectrum } from '../src';
-import { centredMatrix, crossProduct, symmetricEigenvalues } from '../src/representation/matrix';
+import { pcaProject, pcaSpectrum } from '../src';
+import { centredMatrix, crossProduct, symmetricEigen, symmetricEigenvalues } from '../src/representation/matrix';
 
 const rep = (rows: number[][]) => ({ data: rows.flat(), shape: [rows.length, rows[0].length] });
 
@@ -74,5 +74,53 @@ describe('pcaSpectrum', () => {
       ),
     ).toThrow(/x has no variance/);
     expect(() => pcaSpectrum({ data: [1, 2, 3], shape: [2, 2] })).toThrow(/x has 3 values but shape \[2,2\] needs 4/);
+  });
+});
+
+describe('symmetricEigen', () => {
+  it('returns vectors with A v = λ v, orthonormal, largest λ first', () => {
+    const m = centredMatrix('test', 'x', randn([12, 5], new Generator(7)));
+    const a = crossProduct(m, m);
+    const { values, vectors } = symmetricEigen(a);
+    const n = 5;
+    for (let j = 0; j < n; j++) {
+      if (j > 0) expect(values[j]).toBeLessThanOrEqual(values[j - 1]);
+      for (let r = 0; r < n; r++) {
+        let av = 0;
+        for (let c = 0; c < n; c++) av += a.data[r * n + c] * vectors.data[c * n + j];
+        expect(av).toBeCloseTo(values[j] * vectors.data[r * n + j], 8);
+      }
+      for (let k = 0; k < n; k++) {
+        let dot = 0;
+        for (let r = 0; r < n; r++) dot += vectors.data[r * n + j] * vectors.data[r * n + k];
+        expect(dot).toBeCloseTo(j === k ? 1 : 0, 10);
+      }
+    }
+  });
+});
+
+describe('pcaProject', () => {
+  it('puts points on a known line at their centred positions along it', () => {
+    // points t·(1, 2, -1)/√6 + c: the first component is the line, the coordinate t − mean(t), up to sign.
+    const u = [1, 2, -1].map((v) => v / Math.sqrt(6));
+    const ts = [-2, 0, 1, 4, 7];
+    const x = ts.map((t) => u.map((v, j) => t * v + [3, -1, 5][j]));
+    const p = pcaProject(rep(x), 1);
+    const mean = ts.reduce((a, b) => a + b, 0) / ts.length;
+    // The sign rule makes the entry of largest magnitude (2/√6) positive: coordinate = +(t − mean).
+    ts.forEach((t, i) => expect(p.coordinates[i]).toBeCloseTo(t - mean, 10));
+    expect(p.explainedVarianceRatio[0]).toBeCloseTo(1, 10);
+  });
+
+  it('gives two coordinates per sample whose variances are the two leading eigenvalues', () => {
+    const x = randn([40, 6], new Generator(11));
+    const p = pcaProject(x, 2);
+    const s = pcaSpectrum(x);
+    for (let j = 0; j < 2; j++) {
+      let v = 0;
+      for (let i = 0; i < 40; i++) v += p.coordinates[i * 2 + j] ** 2;
+      expect(v / 39).toBeCloseTo(s.eigenvalues[j], 8);
+    }
+    expect(() => pcaProject(x, 7)).toThrow(/k must be an integer in 1\.\.6/);
   });
 });

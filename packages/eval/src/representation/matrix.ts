@@ -1,6 +1,6 @@
 // Dense float64 matrices for representation analysis: a representation (N samples × P features) read from a
 // Tensor or any { data, shape }, column centring, Gram and cross-product matrices, and the symmetric
-// eigenvalues (cyclic Jacobi) the PCA spectrum needs.
+// eigen-decomposition (cyclic Jacobi, with eigenvectors) that PCA needs.
 
 /** A representation: N samples × features; trailing dimensions are flattened, e.g. (N,C,D,H,W) -> (N, C·D·H·W). */
 export interface RepresentationLike {
@@ -83,13 +83,16 @@ export function frobeniusDot(a: Matrix, b: Matrix): number {
 }
 
 /**
- * The eigenvalues of a symmetric matrix, largest first, by cyclic Jacobi rotations (accurate to rounding for
- * the small, well-scaled matrices of a PCA spectrum). Only the upper triangle's symmetry is assumed, not checked.
+ * The eigenvalues and eigenvectors of a symmetric matrix, largest eigenvalue first, by cyclic Jacobi rotations
+ * (accurate to rounding for the small, well-scaled matrices of a PCA). `vectors` is row-major (n, n) with
+ * eigenvector k in column k. Only the upper triangle's symmetry is assumed, not checked.
  */
-export function symmetricEigenvalues(m: Matrix, maxSweeps = 100): Float64Array {
+export function symmetricEigen(m: Matrix, maxSweeps = 100): { values: Float64Array; vectors: Matrix } {
   const n = m.rows;
-  if (m.cols !== n) throw new Error(`symmetricEigenvalues: the matrix is ${m.rows} × ${m.cols}, not square`);
+  if (m.cols !== n) throw new Error(`symmetricEigen: the matrix is ${m.rows} × ${m.cols}, not square`);
   const a = Float64Array.from(m.data);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
   const off = () => {
     let s = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += a[i * n + j] ** 2;
@@ -107,11 +110,15 @@ export function symmetricEigenvalues(m: Matrix, maxSweeps = 100): Float64Array {
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          // rotate columns p and q
+          // rotate columns p and q (of the matrix and of the accumulated rotations)
           const akp = a[k * n + p];
           const akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
         }
         for (let k = 0; k < n; k++) {
           // rotate rows p and q
@@ -123,7 +130,16 @@ export function symmetricEigenvalues(m: Matrix, maxSweeps = 100): Float64Array {
       }
     }
   }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
-  return values.sort().reverse();
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
+  const values = Float64Array.from(order, (i) => a[i * n + i]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((from, to) => {
+    for (let k = 0; k < n; k++) vectors[k * n + to] = v[k * n + from];
+  });
+  return { values, vectors: { rows: n, cols: n, data: vectors } };
+}
+
+/** The eigenvalues of a symmetric matrix, largest first ({@link symmetricEigen} without the vectors). */
+export function symmetricEigenvalues(m: Matrix, maxSweeps = 100): Float64Array {
+  return symmetricEigen(m, maxSweeps).values;
 }
