@@ -2,29 +2,10 @@
 // fraction; mCE relative to scratch (ImageNet-C's mean corruption error); representation and saliency
 // statistics; the control (scratch beats chance in distribution) and each claim's paired effects with verdicts.
 import { Aggregate, aggregate } from '../aggregate';
-import { Direction, Verdict, combineVerdicts, verdictOf } from '../verdict';
+import { Claim, judgeClaim } from '../claims';
 import type { ModelAnalysis, TargetRun } from './run';
 import { CKA_LAYERS, SIZE_BINS } from './measure';
 import type { InitKind, PretrainingSpec, TrainMode } from './spec';
-
-/** One measured effect of a claim: the paired per-seed difference `a − b` (or a value against a reference). */
-export interface Effect {
-  comparison: string;
-  /** Mean and 95% CI over seeds. */
-  effect: Aggregate;
-  /** The CI at level 1 − 0.05/k for a claim measured k ways (Bonferroni), which the verdict reads. */
-  adjusted: Aggregate;
-  verdict: Verdict;
-}
-
-/** A claim of the study with its effects and verdict. */
-export interface Claim {
-  claim: string;
-  measure: string;
-  direction: Direction;
-  effects: Effect[];
-  verdict: Verdict;
-}
 
 /** Scratch must beat chance in distribution: its kappa's 95% CI lies above 0. */
 export interface Control {
@@ -155,24 +136,6 @@ export function summarizePretraining(
 
   const pretrained = spec.inits.filter((i) => i !== 'scratch');
   const ssl = pretrained.filter((i) => i !== 'supervised');
-  const claim = (
-    text: string,
-    measure: string,
-    direction: Direction,
-    pairs: { comparison: string; values: number[] }[],
-  ): Claim => {
-    const k = Math.max(1, pairs.length);
-    const effects = pairs.map((p) => {
-      const adjusted = aggregate(p.values, 1 - 0.05 / k);
-      return {
-        comparison: p.comparison,
-        effect: aggregate(p.values),
-        adjusted,
-        verdict: verdictOf(adjusted, direction),
-      };
-    });
-    return { claim: text, measure, direction, effects, verdict: combineVerdicts(effects.map((e) => e.verdict)) };
-  };
   const diff = (a: InitKind, b: InitKind, f: number, get: (r: TargetRun) => number) =>
     seeds.map((s) => {
       const x = run(a, 'finetune', f, s);
@@ -188,31 +151,31 @@ export function summarizePretraining(
   const vsScratch = (f: number, get: (r: TargetRun) => number) =>
     pretrained.map((i) => ({ comparison: `${i} − scratch`, values: diff(i, 'scratch', f, get) }));
   const claims: Claim[] = [
-    claim(
+    judgeClaim(
       'Pretraining improves grading in distribution',
       `kappa, fine-tuned, ${full * 100}% labels`,
       'greater',
       vsScratch(full, (r) => r.test.kappa),
     ),
-    claim(
+    judgeClaim(
       'Pretraining improves label efficiency',
       `kappa, fine-tuned, ${fractions[0] * 100}% labels`,
       'greater',
       vsScratch(fractions[0], (r) => r.test.kappa),
     ),
-    claim(
+    judgeClaim(
       'Pretraining improves generalization to another dataset',
       `kappa on the scanner-shifted set, fine-tuned, ${full * 100}% labels`,
       'greater',
       vsScratch(full, (r) => r.shift.kappa),
     ),
-    claim(
+    judgeClaim(
       'Pretraining improves robustness to distortions',
       'mCE relative to scratch − 1 (fine-tuned)',
       'less',
       pretrained.map((i) => ({ comparison: `mCE(${i}) − 1`, values: seeds.map((s) => mceOf(i, 'finetune', s) - 1) })),
     ),
-    claim(
+    judgeClaim(
       'Self-supervision improves grading more than supervised pretraining',
       `kappa, fine-tuned, ${full * 100}% labels`,
       'greater',
@@ -223,13 +186,13 @@ export function summarizePretraining(
           }))
         : [],
     ),
-    claim(
+    judgeClaim(
       'Pretraining gives richer representations',
       'effective rank of the embedding (fine-tuned)',
       'greater',
       pretrained.map((i) => ({ comparison: `${i} − scratch`, values: anaDiff(i, (a) => a.effectiveRank) })),
     ),
-    claim(
+    judgeClaim(
       'Pretrained models attend more to the small lesions',
       'Grad-CAM share on satellite micronodules (fine-tuned)',
       'greater',
