@@ -1,0 +1,212 @@
+// The calibration-ood study's numbers over seeds: Dice, HD95 and calibration per regime and dataset, pooled
+// reliability diagrams, OOD AUROC / FPR95 per set and method with the spectral score's paired differences to each
+// baseline, how well the signatures separate the datasets; the control (every model's Dice beats the trivial
+// all-background prediction) and each claim's paired effects with verdicts.
+import { Aggregate, aggregate, finiteMean } from '../aggregate';
+import { Claim, judgeClaim } from '../claims';
+import type { ReliabilityBin } from '@nodulab/eval';
+import { poolBins } from './measure';
+import type { ModelRun, OodRun } from './run';
+import { CalibrationOodSpec, OOD_METHODS, OodMethod, REGIMES, Regime } from './spec';
+
+/** The numbers of one regime on one dataset, each over seeds. */
+export type DatasetSummary = Record<string, Aggregate>;
+
+/** The control: each regime's Dice on each of its datasets minus the trivial all-background Dice. */
+export interface CalibrationOodControl {
+  /** regime -> dataset -> Dice − trivial Dice over seeds. */
+  margins: Record<string, Record<string, Aggregate>>;
+  passed: boolean;
+  failing: string[];
+  note: string;
+}
+
+export interface CalibrationOodSummary {
+  /** regime -> dataset -> metric -> over seeds (dice, hd95, trivialDice, temperature, ece, eceAfter, ...). */
+  performance: Record<string, Record<string, DatasetSummary>>;
+  /** regime -> pooled reliability bins over datasets and seeds. */
+  reliability: Record<string, Record<'before' | 'after' | 'bandBefore' | 'bandAfter', ReliabilityBin[]>>;
+  /** set -> method -> {auroc, fpr95} over seeds. */
+  ood: Record<string, Record<string, { auroc: Aggregate; fpr95: Aggregate }>>;
+  /** set -> baseline -> AUROC(spectral) − AUROC(baseline), paired over seeds. */
+  oodDifferences: Record<string, Record<string, Aggregate>>;
+  /** Leave-one-out 1-NN accuracy of the dataset from the signatures, and its chance level. */
+  separation: Aggregate;
+  chance: number;
+  control: CalibrationOodControl;
+  claims: Claim[];
+}
+
+/** The calibration numbers of each regime and dataset (each also as `<key>After`, after temperature scaling). */
+export const CALIBRATION_KEYS = ['ece', 'mce', 'nll', 'brier', 'eceBand', 'mceBand'] as const;
+
+/** The uncertainty baselines the spectral score is compared with. */
+export const BASELINES = OOD_METHODS.filter((m) => m !== 'spectral') as Exclude<OodMethod, 'spectral'>[];
+
+/** Aggregates the runs and OOD results and judges the claims. */
+export function summarizeCalibrationOod(
+  spec: CalibrationOodSpec,
+  runs: ModelRun[],
+  ood: OodRun[],
+  oodSets: string[],
+): CalibrationOodSummary {
+  const seeds = spec.seeds;
+  const result = (regime: Regime, dataset: string, seed: number) =>
+    runs
+      .find((r) => r.regime === regime && r.seed === seed && r.trainedOn.includes(dataset))
+      ?.results.find((x) => x.dataset === dataset);
+  const model = (regime: Regime, dataset: string, seed: number) =>
+    runs.find((r) => r.regime === regime && r.seed === seed && r.trainedOn.includes(dataset));
+  const datasetsOf = (regime: Regime) =>
+    spec.presets.filter((d) => runs.some((r) => r.regime === regime && r.trainedOn.includes(d)));
+
+  const performance: CalibrationOodSummary['performance'] = {};
+  const reliability: CalibrationOodSummary['reliability'] = {};
+  for (const regime of REGIMES) {
+    const ds = datasetsOf(regime);
+    if (ds.length === 0) continue;
+    performance[regime] = {};
+    for (const d of ds) {
+      const over = (f: (x: NonNullable<ReturnType<typeof result>>) => number) =>
+        aggregate(
+          seeds.map((s) => {
+            const x = result(regime, d, s);
+            return x ? f(x) : NaN;
+          }),
+        );
+      const row: DatasetSummary = {
+        dice: over((x) => x.dice),
+        hd95: over((x) => x.hd95),
+        trivialDice: over((x) => x.trivialDice),
+        temperature: aggregate(seeds.map((s) => model(regime, d, s)?.temperature ?? NaN)),
+      };
+      for (const k of CALIBRATION_KEYS) {
+        row[k] = over((x) => x.calibration[k].before);
+        row[`${k}After`] = over((x) => x.calibration[k].after);
+      }
+      performance[regime][d] = row;
+    }
+    const results = runs.filter((r) => r.regime === regime).flatMap((r) => r.results);
+    reliability[regime] = {
+      before: poolBins(results.map((x) => x.bins.before)),
+      after: poolBins(results.map((x) => x.bins.after)),
+      bandBefore: poolBins(results.map((x) => x.bins.bandBefore)),
+      bandAfter: poolBins(results.map((x) => x.bins.bandAfter)),
+    };
+  }
+
+  const oodRun = (s: number) => ood.find((o) => o.seed === s);
+  const oodSummary: CalibrationOodSummary['ood'] = {};
+  const oodDifferences: CalibrationOodSummary['oodDifferences'] = {};
+  const aurocOf = (set: string, method: OodMethod, s: number) => oodRun(s)?.sets[set]?.[method]?.auroc ?? NaN;
+  for (const set of oodSets) {
+    oodSummary[set] = Object.fromEntries(
+      OOD_METHODS.map((m) => [
+        m,
+        {
+          auroc: aggregate(seeds.map((s) => aurocOf(set, m, s))),
+          fpr95: aggregate(seeds.map((s) => oodRun(s)?.sets[set]?.[m]?.fpr95 ?? NaN)),
+        },
+      ]),
+    );
+    oodDifferences[set] = Object.fromEntries(
+      BASELINES.map((b) => [b, aggregate(seeds.map((s) => aurocOf(set, 'spectral', s) - aurocOf(set, b, s)))]),
+    );
+  }
+  const separation = aggregate(seeds.map((s) => oodRun(s)?.separation ?? NaN));
+  const chance = 1 / spec.presets.length;
+
+  // The control: every model's Dice on each of its datasets beats the all-background prediction (CI above 0).
+  const margins: CalibrationOodControl['margins'] = {};
+  const failing: string[] = [];
+  let noCi = false;
+  for (const regime of Object.keys(performance) as Regime[])
+    for (const d of Object.keys(performance[regime])) {
+      const a = aggregate(
+        seeds.map((s) => {
+          const x = result(regime, d, s);
+          return x ? x.dice - x.trivialDice : NaN;
+        }),
+      );
+      (margins[regime] ??= {})[d] = a;
+      if (a.lower === null) noCi = true;
+      if (a.lower === null ? !((a.mean ?? -1) > 0) : !(a.lower > 0)) failing.push(`${regime} on ${d}`);
+    }
+  const passed = failing.length === 0 && !noCi;
+  const note =
+    failing.length > 0
+      ? `FAILED: the Dice of ${failing.join(', ')} is not shown to beat predicting background everywhere (95% CI of Dice − trivial Dice not above 0); the comparisons below rest on models that did not learn to segment`
+      : noCi
+        ? 'FAILED to show: one seed gives no CI, so it is not shown that every model beats the all-background prediction'
+        : 'every model beats predicting background everywhere on each of its datasets (95% CI of Dice − trivial Dice above 0)';
+
+  // Per seed, the mean over datasets of a paired difference between two regimes.
+  const meanDiff = (a: Regime, b: Regime, ds: string[], f: (x: NonNullable<ReturnType<typeof result>>) => number) =>
+    seeds.map((s) =>
+      finiteMean(
+        ds.map((d) => {
+          const x = result(a, d, s);
+          const y = result(b, d, s);
+          return x && y ? f(x) - f(y) : NaN;
+        }),
+      ),
+    );
+  const targets = datasetsOf('transfer');
+  const claims: Claim[] = [
+    judgeClaim(
+      'A jointly trained model segments more accurately than dedicated models',
+      'Dice, mean over datasets',
+      'greater',
+      [{ comparison: 'joint − dedicated', values: meanDiff('joint', 'dedicated', spec.presets, (x) => x.dice) }],
+    ),
+    judgeClaim(
+      'A jointly trained model is better calibrated than dedicated models',
+      'ECE before temperature scaling (whole volume; band around the structure), mean over datasets',
+      'less',
+      [
+        {
+          comparison: 'joint − dedicated, whole volume',
+          values: meanDiff('joint', 'dedicated', spec.presets, (x) => x.calibration.ece.before),
+        },
+        {
+          comparison: 'joint − dedicated, band',
+          values: meanDiff('joint', 'dedicated', spec.presets, (x) => x.calibration.eceBand.before),
+        },
+      ],
+    ),
+    judgeClaim(
+      'A jointly trained model segments more accurately than transfer learning',
+      `Dice on the fine-tuning targets (${targets.join(', ')}), mean over them`,
+      'greater',
+      targets.length
+        ? [{ comparison: 'joint − transfer', values: meanDiff('joint', 'transfer', targets, (x) => x.dice) }]
+        : [],
+    ),
+    judgeClaim(
+      "The spectral signature of a layer's feature map identifies the dataset",
+      `leave-one-out 1-NN accuracy of the dataset from ${spec.layer} signatures (joint model, test volumes) − chance ${chance.toFixed(3)}`,
+      'greater',
+      [{ comparison: 'accuracy − chance', values: seeds.map((s) => (oodRun(s)?.separation ?? NaN) - chance) }],
+    ),
+    judgeClaim(
+      'Spectral OOD detection beats the uncertainty baselines',
+      `AUROC(spectral) − AUROC(baseline), mean over the ${oodSets.length} OOD sets; every baseline must be beaten`,
+      'greater',
+      BASELINES.map((b) => ({
+        comparison: `spectral − ${b}`,
+        values: seeds.map((s) => finiteMean(oodSets.map((set) => aurocOf(set, 'spectral', s) - aurocOf(set, b, s)))),
+      })),
+      'all',
+    ),
+  ];
+  return {
+    performance,
+    reliability,
+    ood: oodSummary,
+    oodDifferences,
+    separation,
+    chance,
+    control: { margins, passed, failing, note },
+    claims,
+  };
+}
