@@ -119,7 +119,7 @@ function datasetSpec(spec: CalibrationOodSpec, name: string): DatasetSpec {
   return { ...p, volume: { shape: spec.shape, spacing: p.volume?.spacing ?? [1, 1, 1] } };
 }
 
-/** The dataset seed of preset k in seed s (joint training draws dataset k with data.seed + k: every regime shares it). */
+/** The dataset seed of preset k in seed s (joint training draws dataset k with data.seed + k; all regimes share it). */
 const dataSeed = (seed: number, k = 0): number => 1000 + 10 * seed + k;
 
 function modelConfig(
