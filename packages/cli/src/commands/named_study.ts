@@ -1,5 +1,6 @@
-// The common start of a named study that runs in-process (learnability, hard-samples, pretraining-robustness):
-// no --spec and no queue, --quick/--seeds/--threads laid over the study's default spec, and a new --out folder.
+// The common start of a named study that runs in-process (learnability, hard-samples, pretraining-robustness,
+// calibration-ood): no --spec and no queue, --quick/--seeds/--threads laid over the study's default spec, and a new
+// --out folder.
 import { UsageError } from '../args';
 import { checkNewOut, timestampedOut } from '../output';
 

@@ -26,6 +26,7 @@ import { checkNewOut, timestampedOut, withLockedOut } from '../output';
 import { runHardSamplesCommand } from './study_hard_samples';
 import { runLearnabilityCommand } from './study_learnability';
 import { runPretrainingCommand } from './study_pretraining';
+import { runCalibrationOodCommand } from './study_calibration_ood';
 import { runQueuedStudy } from './study_queue';
 
 const OPTIONS = {
@@ -75,7 +76,7 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
     const name = positionals[0] ?? 'loss-generalization';
     if (!BUILTIN_STUDY_NAMES.includes(name))
       throw new UsageError(
-        `unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}, learnability, pretraining-robustness; or --spec file.json)`,
+        `unknown study '${name}' (built-in: ${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples, pretraining-robustness, calibration-ood; or --spec file.json)`,
       );
     input = builtinStudy(name);
   }
@@ -163,7 +164,7 @@ export function studyReport(r: StudyResults, outDir: string): string {
 
 export const studyCommand: Command = {
   name: 'study',
-  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples, pretraining-robustness or --spec): losses x seeds, tests under shift, features used, report.html`,
+  summary: `run a study (${BUILTIN_STUDY_NAMES.join(', ')}, learnability, hard-samples, pretraining-robustness, calibration-ood or --spec): losses x seeds, tests under shift, features used, report.html`,
   positionals: '[study]',
   options: OPTIONS,
   async run(o, positionals) {
@@ -171,6 +172,7 @@ export const studyCommand: Command = {
     if (positionals[0] === 'hard-samples' && positionals.length === 1) return runHardSamplesCommand(o);
     if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
     if (positionals[0] === 'pretraining-robustness' && positionals.length === 1) return runPretrainingCommand(o);
+    if (positionals[0] === 'calibration-ood' && positionals.length === 1) return runCalibrationOodCommand(o);
     let study: StudySpec;
     try {
       study = resolveStudySpec(studyInput(o, positionals));

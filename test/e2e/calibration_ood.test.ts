@@ -1,0 +1,96 @@
+// `nodulab study calibration-ood --quick` end to end, run as a user runs the built command: every model of the
+// grid, report.html opening with the control and the Findings and holding its charts, metrics.json whose
+// per-sample sources agree with it (the AUROCs recomputed from ood_scores.csv, the Dice from predictions.csv).
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnCli as run } from '../helpers/spawn_cli';
+import { suiteTempDir } from '../helpers/temp_dir';
+
+jest.setTimeout(180_000);
+
+const dir = suiteTempDir('nodulab-calibration-ood-');
+
+const readCsv = (file: string) => {
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const cols = head.split(',');
+  return rows.map((r) => Object.fromEntries(r.split(',').map((v, k) => [cols[k], v])) as Record<string, string>);
+};
+
+/** P(an OOD score > an in-distribution score), ties counting 1/2, by counting every pair. */
+function pairAuroc(inScores: number[], outScores: number[]): number {
+  let wins = 0;
+  for (const o of outScores) for (const i of inScores) wins += o > i ? 1 : o === i ? 0.5 : 0;
+  return wins / (inScores.length * outScores.length);
+}
+
+describe('nodulab study calibration-ood --quick', () => {
+  it('trains joint, dedicated and transfer models, scores OOD sets and writes a consistent report', async () => {
+    const out = path.join(dir, 'quick');
+    const started = Date.now();
+    const r = await run(['study', 'calibration-ood', '--quick', '--threads', '2', '--out', out]);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`calibration-ood --quick: ${seconds.toFixed(1)} s`);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect(r.stdout).toMatch(/^control (passed|FAILED)/m);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'calibration-ood.json',
+      'metrics.json',
+      'ood_scores.csv',
+      'predictions.csv',
+      'report.html',
+      'runs',
+    ]);
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    // 2 seeds x (1 joint + 4 dedicated + 3 transfer); OOD sets: unseen, empty, scanner shift, 3 distortions x 2.
+    expect(m.runs).toHaveLength(16);
+    expect(m.oodSets).toHaveLength(9);
+    expect(m.oodSets.slice(0, 3)).toEqual(['unseen: task-subsolid', 'empty', 'scanner-shift']);
+
+    // Every AUROC of metrics.json recomputed from the per-sample scores.
+    const scores = readCsv(path.join(out, 'ood_scores.csv'));
+    const methods = ['spectral', 'max-softmax', 'entropy', 'mc-dropout'];
+    for (const o of m.ood as { seed: number; sets: Record<string, Record<string, { auroc: number }>> }[])
+      for (const set of m.oodSets as string[])
+        for (const method of methods) {
+          const pick = (s: string) =>
+            scores.filter((x) => x.seed === String(o.seed) && x.set === s && x.method === method).map((x) => +x.score);
+          const inScores = pick('in-distribution');
+          const outScores = pick(set);
+          expect(inScores).toHaveLength(4 * 8);
+          expect(outScores).toHaveLength(8);
+          expect(o.sets[set][method].auroc).toBeCloseTo(pairAuroc(inScores, outScores), 12);
+        }
+    const spectralEmpty = m.ood.map(
+      (o: { sets: Record<string, Record<string, { auroc: number }>> }) => o.sets.empty.spectral.auroc,
+    );
+    expect(m.summary.ood.empty.spectral.auroc.mean).toBeCloseTo((spectralEmpty[0] + spectralEmpty[1]) / 2, 12);
+
+    // The joint model's Dice on seg-vessels, seed 1, is the mean of its rows of predictions.csv.
+    const rows = readCsv(path.join(out, 'predictions.csv'));
+    expect(rows).toHaveLength(2 * (4 + 4 + 3) * 8);
+    const dice = rows
+      .filter((x) => x.regime === 'joint' && x.seed === '1' && x.dataset === 'seg-vessels')
+      .map((x) => +x.dice);
+    const joint = m.runs.find((x: { regime: string; seed: number }) => x.regime === 'joint' && x.seed === 1);
+    expect(joint.results.find((x: { dataset: string }) => x.dataset === 'seg-vessels').dice).toBeCloseTo(
+      dice.reduce((a, b) => a + b, 0) / dice.length,
+      12,
+    );
+    // Temperature scaling fitted on validation: ECE before and after both reported, a positive temperature.
+    for (const run of m.runs) expect(run.temperature).toBeGreaterThan(0);
+    expect(m.summary.claims).toHaveLength(5);
+    for (const c of m.summary.claims) expect(['reproduced', 'not reproduced', 'inconclusive']).toContain(c.verdict);
+
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf('data-control=')).toBeLessThan(body.indexOf('id="findings"'));
+    expect(body.indexOf('id="findings"')).toBeLessThan(body.indexOf('data-table="segmentation"'));
+    for (const id of ['claims', 'effects', 'segmentation', 'calibration', 'ood', 'ood-differences', 'models'])
+      expect(body).toContain(`data-table="${id}"`);
+    for (const chart of ['reliability-joint-whole', 'reliability-dedicated-band', 'roc-empty', 'signature-pca'])
+      expect(body).toContain(`data-chart="${chart}"`);
+    expect(body.match(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td class="v-/g)).toHaveLength(5);
+  });
+});
