@@ -106,6 +106,9 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
       'calibration',
     ),
   );
+  body.push(
+    '<p>Reliability diagrams, every dataset and seed of a regime pooled: mean accuracy against mean confidence per bin (the dashed diagonal is perfect calibration).</p>',
+  );
   for (const [regime, rel] of Object.entries(s.reliability))
     for (const where of ['whole volume', 'band'] as const) {
       const [b, a] = where === 'band' ? [rel.bandBefore, rel.bandAfter] : [rel.before, rel.after];
@@ -114,7 +117,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
       body.push(
         xyChartSvg({
           id: `reliability-${regime}-${where === 'band' ? 'band' : 'whole'}`,
-          title: `reliability: ${regime}, ${where} (all datasets and seeds)`,
+          title: `${regime}, ${where}`,
           xLabel: 'confidence',
           yLabel: 'accuracy',
           x: [0.5, 1],
@@ -152,11 +155,14 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
       'ood-differences',
     ),
   );
+  body.push(
+    `<p>ROC curves of seed ${spec.seeds[0]}: the unseen preset, empty volumes, the scanner shift and the last distortion set.</p>`,
+  );
   for (const [set, byMethod] of Object.entries(r.roc))
     body.push(
       xyChartSvg({
         id: `roc-${set.replace(/[^a-z0-9-]+/gi, '-')}`,
-        title: `ROC: ${set} (seed ${spec.seeds[0]})`,
+        title: `ROC: ${set}`,
         xLabel: 'false positive rate',
         yLabel: 'true positive rate',
         x: [0, 1],

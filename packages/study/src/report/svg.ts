@@ -127,7 +127,7 @@ export function xyChartSvg(c: XyChart): string {
   const px = (v: number) => m.l + (pw * (clip(v, c.x) - c.x[0])) / (c.x[1] - c.x[0] || 1);
   const py = (v: number) => m.t + ph * (1 - (clip(v, c.y) - c.y[0]) / (c.y[1] - c.y[0] || 1));
   const parts: string[] = [
-    `<svg class="chart" data-chart="${esc(c.id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.title)}">`,
+    `<svg class="chart" style="display:inline-block;vertical-align:top;margin-right:8px" data-chart="${esc(c.id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.title)}">`,
     `<title>${esc(c.title)}</title>`,
     `<text x="${W / 2}" y="18" text-anchor="middle" class="chart-title">${esc(c.title)}</text>`,
   ];
