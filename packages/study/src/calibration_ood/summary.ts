@@ -6,7 +6,8 @@ import { Aggregate, aggregate, finiteMean } from '../aggregate';
 import { Claim, judgeClaim } from '../claims';
 import type { ReliabilityBin } from '@nodulab/eval';
 import { poolBins } from './measure';
-import type { ModelRun, OodRun } from './run';
+import type { ModelRun } from './run';
+import type { OodRun } from './ood_run';
 import { CalibrationOodSpec, OOD_METHODS, OodMethod, REGIMES, Regime } from './spec';
 
 /** The numbers of one regime on one dataset, each over seeds. */
