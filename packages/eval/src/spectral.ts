@@ -2,6 +2,10 @@
 // read as the (D·H·W) × C matrix; its singular values s (the native svdvals kernel) become the signature
 // log(s + 1e-10), L2-normalised. The OOD score of a sample is the k-NN distance of its signature to the
 // training set's signatures (spectralOodScores, KnnScorer).
+// As in Karimi & Gholipour (IEEE TAI 2022) and its public re-implementations: the layer's output as the forward
+// hook sees it (for a U-Net block, after its last ReLU), not centred, all min(C, D·H·W) singular values kept (a
+// (D·H·W) < C map gives a shorter signature, not one padded with log(1e-10)), Euclidean distance, and k = 1 (the
+// nearest training signature) as their OOD measure.
 import { Tensor, noGrad, svdvals } from '@nodulab/tensor';
 import { Module, captureOutputs } from '@nodulab/nn';
 import { KnnOptions, KnnScorer } from './ood';

@@ -1,9 +1,12 @@
 // The planted OOD case with a trained model: a small UNet3D trained on seg-nodule (thin, low-noise scans) scores
 // volumes of a very different preset (seg-vessels: thick slices, strong coarse noise) by the spectral signature
-// of its bottleneck; the issue asks that the k-NN distance to the training signatures detect them with AUROC > 0.9.
-// It does not yet: this model gives AUROC 0.883 (FPR95 0.69), so the case is kept as a known failure (it.failing)
-// that turns red the day the spectral score meets the bar. (A randomly initialised U-Net's first block does
-// detect a fifth-contrast acquisition: packages/eval/test/spectral.test.ts.)
+// of its bottleneck, as Karimi & Gholipour do: the (D·H·W) × C matrix of the post-ReLU block output, uncentred,
+// log(s + 1e-10) L2-normalised, distance to the nearest training signature (k = 1). The issue asks AUROC > 0.9.
+// Sized as an experiment fixed before its result was seen: 64 training volumes, 64 vs 64 test volumes (AUROC in
+// steps of 1/4096), and a control — seg-nodule volumes of another dataset seed, which must score like chance.
+// Measured: validation Dice 0.891, AUROC 0.897 (FPR95 0.781), control AUROC 0.431. The bar is not met: the last
+// case records that shortfall as a plain assertion (AUROC finite and <= 0.9), so it turns red, asking for the
+// bar to be asserted instead, the day the spectral score meets it; unlike it.failing it cannot pass on NaN.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,15 +15,18 @@ import { KnnScorer, oodMetrics } from '@nodulab/eval';
 import { loadRun, train } from '@nodulab/train';
 import { loadVolumes, setSignatures } from '../src';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const shape: [number, number, number] = [16, 16, 16];
 const at = (name: string) => ({ ...preset(name), volume: { shape, spacing: preset(name).volume!.spacing! } });
+const nTrain = 64;
+const nTest = 64;
 
 describe('a planted OOD set under a trained UNet3D', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-planted-'));
   let trainedDice = NaN;
-  let m = { auroc: NaN, fpr95: NaN };
+  let planted = { auroc: NaN, fpr95: NaN };
+  let control = { auroc: NaN, fpr95: NaN };
 
   beforeAll(async () => {
     const dir = path.join(root, 'run');
@@ -29,13 +35,13 @@ describe('a planted OOD set under a trained UNet3D', () => {
         name: 'planted',
         model: { kind: 'unet3d', options: { baseChannels: 4, dropout: 0.2 } },
         batchSize: 8,
-        epochs: 4,
+        epochs: 6,
         optimizer: { name: 'adam', lr: 1e-2 },
         data: {
           spec: at('seg-nodule') as never,
           seed: 3,
-          train: { split: 'train', n: 32 },
-          val: { split: 'val', n: 8 },
+          train: { split: 'train', n: nTrain },
+          val: { split: 'val', n: 16 },
         },
         seed: 0,
         threads: 1,
@@ -44,28 +50,37 @@ describe('a planted OOD set under a trained UNet3D', () => {
     );
     trainedDice = summary.best!.value;
     const { net } = loadRun(dir, 'best');
-    const load = (name: string, seed: number, split: string, n: number) =>
-      loadVolumes(name, new SyntheticDataset(at(name), seed, split, n), n, false);
     const sig = async (name: string, seed: number, split: string, n: number) =>
-      setSignatures(net.model, await load(name, seed, split, n), 'bottleneck', 8);
-    const knn = new KnnScorer(await sig('seg-nodule', 3, 'train', 32), { k: 3 });
-    const inScores = knn.scoreAll(await sig('seg-nodule', 3, 'test', 16));
-    const outScores = knn.scoreAll(await sig('seg-vessels', 4, 'test', 16));
-    m = oodMetrics(inScores, outScores);
+      setSignatures(
+        net.model,
+        await loadVolumes(name, new SyntheticDataset(at(name), seed, split, n), n, false),
+        'bottleneck',
+        16,
+      );
+    const knn = new KnnScorer(await sig('seg-nodule', 3, 'train', nTrain), { k: 1 });
+    const inScores = knn.scoreAll(await sig('seg-nodule', 3, 'test', nTest));
+    planted = oodMetrics(inScores, knn.scoreAll(await sig('seg-vessels', 4, 'test', nTest)));
+    control = oodMetrics(inScores, knn.scoreAll(await sig('seg-nodule', 5, 'test', nTest)));
+    const f = (m: { auroc: number; fpr95: number }) => `AUROC ${m.auroc.toFixed(3)}, FPR95 ${m.fpr95.toFixed(3)}`;
     console.log(
-      `planted OOD (seg-vessels vs seg-nodule, trained UNet3D bottleneck): AUROC ${m.auroc.toFixed(3)}, FPR95 ${m.fpr95.toFixed(3)}`,
+      `planted OOD, trained UNet3D bottleneck (validation Dice ${trainedDice.toFixed(3)}): ` +
+        `seg-vessels vs seg-nodule ${f(planted)}; control (seg-nodule, another seed) ${f(control)}`,
     );
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('comes from a trained model and is detected better than chance', () => {
-    // Trained: validation Dice well above the all-background prediction's 0.
+  it('comes from a trained model, and an in-distribution control scores like chance', () => {
     expect(trainedDice).toBeGreaterThan(0.3);
-    expect(m.auroc).toBeGreaterThan(0.75);
+    // Null AUROC with 64 vs 64 samples has a standard deviation of about 0.05: 0.5 ± 0.15 is 3 of them.
+    expect(Math.abs(control.auroc - 0.5)).toBeLessThan(0.15);
   });
 
-  // Known failure: AUROC 0.883 < 0.9 at this size (see the header).
-  it.failing('is detected by the spectral score of the bottleneck with AUROC > 0.9', () => {
-    expect(m.auroc).toBeGreaterThan(0.9);
+  it('is detected by the spectral score of the bottleneck well above chance (AUROC > 0.8)', () => {
+    expect(planted.auroc).toBeGreaterThan(0.8);
+  });
+
+  it('falls short of the issue bar AUROC > 0.9 (known: 0.897; see the header)', () => {
+    expect(Number.isFinite(planted.auroc)).toBe(true);
+    expect(planted.auroc).toBeLessThanOrEqual(0.9);
   });
 });

@@ -37,7 +37,10 @@ export interface CalibrationOodSpec {
   /** Distortions (@nodulab/data's registry) applied to the in-distribution test volumes, at each severity. */
   distortions: string[];
   severities: number[];
-  /** The layer whose feature map gives the spectral signature (a forward-hook name) and the k of its k-NN. */
+  /**
+   * The layer whose feature map gives the spectral signature (a forward-hook name) and the k of its k-NN
+   * (default 1: the distance to the nearest training signature, as in Karimi & Gholipour).
+   */
   layer: string;
   k: number;
   /** MC-dropout forward passes (at least 10). */
@@ -70,7 +73,7 @@ export function defaultCalibrationOodSpec(): CalibrationOodSpec {
     distortions: distortionNames(),
     severities: [3, 5],
     layer: 'bottleneck',
-    k: 5,
+    k: 1,
     mcSamples: 10,
     bandRadius: 2,
     config: {
