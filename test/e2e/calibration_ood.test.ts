@@ -92,4 +92,26 @@ describe('nodulab study calibration-ood --quick', () => {
       expect(body).toContain(`data-chart="${chart}"`);
     expect(body.match(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td class="v-/g)).toHaveLength(5);
   });
+
+  it.each([
+    [
+      'a layer the U-Net lacks',
+      ['--ood-layer', 'bottelneck'],
+      /the model has no layer "bottelneck"; its layers: .*bottleneck/,
+    ],
+    ['k beyond the training set', ['--ood-k', '1000'], /k: 1000 is larger than the training set \(64 signatures\)/],
+    ['k of 0', ['--ood-k', '0'], /--ood-k/],
+  ])('rejects %s with exit 2 before writing anything', async (_, args, message) => {
+    const out = path.join(dir, `bad-${args.join('')}`);
+    const r = await run(['study', 'calibration-ood', '--quick', ...args, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('rejects --ood-layer for another study', async () => {
+    const r = await run(['study', 'hard-samples', '--quick', '--ood-layer', 'bottleneck']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--ood-layer applies to the calibration-ood study only/);
+  });
 });

@@ -39,6 +39,16 @@ const OPTIONS = {
   threads: { type: 'integer', description: 'kernel threads', min: 1 },
   device: DEVICE_OPTION,
   out: { type: 'string', description: 'study folder (default runs/<study>-<time>)' },
+  'ood-layer': {
+    type: 'string',
+    description:
+      'calibration-ood: the layer (forward-hook name) whose spectral signature scores OOD (default bottleneck)',
+  },
+  'ood-k': {
+    type: 'integer',
+    description: 'calibration-ood: k of the k-NN distance to the training signatures (default 1, the nearest)',
+    min: 1,
+  },
   queue: {
     type: 'string',
     description: 'redis://host:port: put each run on this BullMQ queue for `nodulab worker`s (default: run in-process)',
@@ -169,6 +179,9 @@ export const studyCommand: Command = {
   options: OPTIONS,
   async run(o, positionals) {
     selectDevice(o.device);
+    for (const name of ['ood-layer', 'ood-k'])
+      if (o[name] !== undefined && positionals[0] !== 'calibration-ood')
+        throw new UsageError(`--${name} applies to the calibration-ood study only`);
     if (positionals[0] === 'hard-samples' && positionals.length === 1) return runHardSamplesCommand(o);
     if (positionals[0] === 'learnability' && positionals.length === 1) return runLearnabilityCommand(o);
     if (positionals[0] === 'pretraining-robustness' && positionals.length === 1) return runPretrainingCommand(o);

@@ -4,6 +4,7 @@
 import * as path from 'path';
 import {
   calibrationOodText,
+  checkCalibrationOodLayer,
   checkCalibrationOodSpec,
   defaultCalibrationOodSpec,
   quickCalibrationOodSpec,
@@ -13,11 +14,20 @@ import { UsageError } from '../args';
 import { withLockedOut } from '../output';
 import { namedStudyInput } from './named_study';
 
-/** Runs the study with the study command's options (--quick, --seeds, --threads, --out); returns the exit code. */
+/**
+ * Runs the study with the study command's options (--quick, --seeds, --threads, --out, and --ood-layer / --ood-k
+ * for the spectral score's layer and k); returns the exit code. A layer the model lacks or a k beyond the training
+ * signatures is a UsageError (exit 2) before anything is written.
+ */
 export async function runCalibrationOodCommand(o: Record<string, unknown>): Promise<number> {
-  const { spec, out } = namedStudyInput('calibration-ood', o, defaultCalibrationOodSpec(), quickCalibrationOodSpec);
+  const input = namedStudyInput('calibration-ood', o, defaultCalibrationOodSpec(), quickCalibrationOodSpec);
+  const out = input.out;
+  let spec = input.spec;
+  if (o['ood-layer'] !== undefined) spec = { ...spec, layer: o['ood-layer'] as string };
+  if (o['ood-k'] !== undefined) spec = { ...spec, k: o['ood-k'] as number };
   try {
     checkCalibrationOodSpec(spec);
+    checkCalibrationOodLayer(spec);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -93,6 +93,18 @@ function modelConfig(
 }
 
 /**
+ * Checks that the spectral score's `spec.layer` is a layer (a forward-hook name) of the study's model, built
+ * untrained from `spec.config`; throws naming the model's layers when it is not.
+ */
+export function checkCalibrationOodLayer(spec: CalibrationOodSpec): void {
+  const layers = layerNames(buildNet(modelConfig(spec, 'layer-check', 0, spec.presets, 0, spec.trainN, null)).model);
+  if (!layers.includes(spec.layer))
+    throw new Error(
+      `invalid calibration-ood spec:\n  - layer: the model has no layer "${spec.layer}"; its layers: ${layers.join(', ')}`,
+    );
+}
+
+/**
  * Runs the study into `out` (written as `<out>.partial`, renamed when complete). Throws on a bad spec, or a layer
  * the model does not have (naming its layers), before anything is trained.
  */
@@ -102,11 +114,7 @@ export async function runCalibrationOodStudy(
   options: CalibrationOodOptions = {},
 ): Promise<CalibrationOodResults> {
   checkCalibrationOodSpec(spec);
-  const layers = layerNames(buildNet(modelConfig(spec, 'layer-check', 0, spec.presets, 0, spec.trainN, null)).model);
-  if (!layers.includes(spec.layer))
-    throw new Error(
-      `invalid calibration-ood spec:\n  - layer: the model has no layer "${spec.layer}"; its layers: ${layers.join(', ')}`,
-    );
+  checkCalibrationOodLayer(spec);
   return inStagedFolder(out, (staging) => runIn(spec, staging, options));
 }
 
