@@ -49,7 +49,7 @@ describe('nodulab study calibration-ood --quick', () => {
 
     // Every AUROC of metrics.json recomputed from the per-sample scores.
     const scores = readCsv(path.join(out, 'ood_scores.csv'));
-    const methods = ['spectral', 'max-softmax', 'entropy', 'mc-dropout'];
+    const methods = ['spectral', 'max-softmax', 'entropy', 'mc-dropout', 'ensemble'];
     for (const o of m.ood as { seed: number; sets: Record<string, Record<string, { auroc: number }>> }[])
       for (const set of m.oodSets as string[])
         for (const method of methods) {

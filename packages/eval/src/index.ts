@@ -30,4 +30,5 @@ export * from './volume_grid';
 export * from './predict_volume';
 export * from './ordinal';
 export * from './representation';
+export * from './ensemble';
 export * from './mc_dropout';

@@ -1,7 +1,8 @@
 // What the calibration-ood study measures of one trained UNet3D: per-voxel logits of a set of volumes, Dice and
 // HD95 (mm) per volume, calibration (ECE, MCE over the whole volume and a band around the structure, NLL, Brier,
 // reliability bins) before and after a temperature fitted on validation NLL, and per-volume OOD scores (spectral
-// k-NN distance of a layer's signature, 1 − mean max softmax, mean entropy, mean MC-dropout variance).
+// k-NN distance of a layer's signature, 1 − mean max softmax, mean entropy, mean MC-dropout variance, mean
+// variance over a deep ensemble's members).
 import { Generator, Tensor, noGrad } from '@nodulab/tensor';
 import { Module } from '@nodulab/nn';
 import { Dataset, distortBatch } from '@nodulab/data';
@@ -14,6 +15,7 @@ import {
   calibrationMetrics,
   classProbabilities,
   dice,
+  ensemblePredict,
   fitTemperature,
   hd95,
   layerSignatures,
@@ -224,13 +226,16 @@ export interface OodScoreOptions {
   layer: string;
   knn: { scoreAll(q: readonly ArrayLike<number>[]): Float64Array };
   mcSamples: number;
+  /** The deep ensemble whose members' disagreement is the 'ensemble' score (one member: the constant 0). */
+  ensemble: readonly Module[];
   batchSize: number;
 }
 
 /**
  * The OOD scores of every volume of `set` under `model`: the spectral k-NN distance of its `layer` signature,
  * 1 − the mean over voxels of the max softmax, the mean voxel entropy (nats), and the mean over voxels and
- * classes of the MC-dropout variance of the class probabilities. Also returns the signatures.
+ * classes of the MC-dropout variance of the class probabilities, and the same mean of the variance over the
+ * ensemble's members. Also returns the signatures.
  */
 export async function oodScores(
   model: Module,
@@ -244,6 +249,7 @@ export async function oodScores(
     'max-softmax': new Float64Array(N),
     entropy: new Float64Array(N),
     'mc-dropout': new Float64Array(N),
+    ensemble: new Float64Array(N),
   };
   const signatures: Float32Array[] = [];
   for (let s = 0; s < N; s += o.batchSize) {
@@ -272,12 +278,15 @@ export async function oodScores(
       scores['max-softmax'][s + i] = 1 - maxSum / V;
       scores.entropy[s + i] = entSum / V;
     }
-    const mc = mcDropoutPredict(model, x, { samples: o.mcSamples });
-    for (let i = 0; i < k; i++) {
-      let sum = 0;
-      for (let j = i * C * V; j < (i + 1) * C * V; j++) sum += mc.variance.data[j];
-      scores['mc-dropout'][s + i] = sum / (C * V);
-    }
+    const meanVariance = (variance: Float32Array, into: Float64Array) => {
+      for (let i = 0; i < k; i++) {
+        let sum = 0;
+        for (let j = i * C * V; j < (i + 1) * C * V; j++) sum += variance[j];
+        into[s + i] = sum / (C * V);
+      }
+    };
+    meanVariance(mcDropoutPredict(model, x, { samples: o.mcSamples }).variance.data, scores['mc-dropout']);
+    meanVariance(ensemblePredict(o.ensemble, x).variance.data, scores.ensemble);
     await yieldToEventLoop();
   }
   return { scores, signatures };

@@ -43,9 +43,13 @@ function csvName(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Runs OOD detection with the joint `model` of `seed` against its OOD sets (see the file header). */
+/**
+ * Runs OOD detection with the joint `model` of `seed` against its OOD sets (see the file header); `ensemble`
+ * (every seed's joint model) gives the ensemble-disagreement baseline.
+ */
 export async function runOod(
   model: Module,
+  ensemble: readonly Module[],
   spec: CalibrationOodSpec,
   seed: number,
   tests: ReadonlyMap<string, VolumeSet>,
@@ -58,7 +62,7 @@ export async function runOod(
       ...(await setSignatures(model, await presetVolumes(spec, seed, p, 'train', spec.trainN), spec.layer, batchSize)),
     );
   const knn = new KnnScorer(trainSig, { k: spec.k });
-  const options = { layer: spec.layer, knn, mcSamples: spec.mcSamples, batchSize };
+  const options = { layer: spec.layer, knn, mcSamples: spec.mcSamples, ensemble, batchSize };
   const inDist = await oodScores(
     model,
     concatSets(

@@ -136,7 +136,8 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     apply to an equal share of each dataset's test volumes). Scores, higher = more OOD: <b>spectral</b>, the distance to the ${spec.k}-th nearest
     training signature of layer <code>${esc(spec.layer)}</code> (log singular values of its (D·H·W) × C feature map, L2-normalised);
     <b>max-softmax</b>, 1 − the mean voxel max probability; <b>entropy</b>, the mean voxel entropy; <b>mc-dropout</b>, the mean voxel variance of the
-    class probabilities over ${spec.mcSamples} dropout samples. ood_scores.csv holds every score.</p>`);
+    class probabilities over ${spec.mcSamples} dropout samples; <b>ensemble</b>, the same variance over the joint models of all ${spec.seeds.length} seeds
+    (a deep ensemble shared by every seed's row, so its seeds differ only in their data draw; with one seed it is the constant 0). ood_scores.csv holds every score.</p>`);
   body.push(
     table(
       ['OOD set', ...OOD_METHODS.flatMap((m) => [`AUROC ${m}`, `FPR95 ${m}`])],

@@ -1,11 +1,13 @@
 // Runs the calibration-ood study: per seed (its own data draw) one UNet3D trained jointly on every preset, a
 // dedicated UNet3D per preset, and the source preset's dedicated model fine-tuned on each other preset with few
 // labels; each model's Dice, HD95 and calibration (before / after a temperature fitted on its validation NLL) per
-// dataset; then the joint model's OOD scores on the OOD sets. Writes report.html, metrics.json, ood_scores.csv,
-// predictions.csv and runs/.
+// dataset; then, once every seed is trained, each seed's joint model's OOD scores on that seed's OOD sets (the
+// ensemble baseline: the disagreement of every seed's joint model). Writes report.html, metrics.json,
+// ood_scores.csv, predictions.csv and runs/.
 import * as fs from 'fs';
 import * as path from 'path';
 import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { Module } from '@nodulab/nn';
 import { layerNames } from '@nodulab/eval';
 import { RunConfig, buildNet, loadRun, openSource, resolveRunConfig, runPaths, train } from '@nodulab/train';
 import { deepMerge } from '../spec';
@@ -137,6 +139,7 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
   let setNames: string[] = [];
   let roc: RocCurves = {};
   let pca: SignatureMap = { explained: [], points: [] };
+  const trained: { seed: number; joint: Module; tests: Map<string, VolumeSet> }[] = [];
   for (const seed of spec.seeds) {
     const tests = new Map<string, VolumeSet>();
     const vals = new Map<string, VolumeSet>();
@@ -186,10 +189,13 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
       dedicatedDirs.set(p, (await trainModel('dedicated', `dedicated-${p}`, [p], spec.trainN, null)).dir);
     const source = runPaths(dedicatedDirs.get(spec.transfer.source)!).best;
     for (const p of targets) await trainModel('transfer', `transfer-${spec.transfer.source}-to-${p}`, [p], few, source);
-
+    trained.push({ seed, joint: joint.net.model, tests });
+  }
+  const ensemble = trained.map((t) => t.joint);
+  for (const { seed, joint, tests } of trained) {
     onEvent({ index: ++index, total, what: `OOD scores of the joint model, seed ${seed}` });
     const showcase = seed === spec.seeds[0];
-    const r = await runOod(joint.net.model, spec, seed, tests, bs, showcase);
+    const r = await runOod(joint, ensemble, spec, seed, tests, bs, showcase);
     ood.push(r.run);
     scoreRows.push(...r.rows);
     setNames = r.setNames;

@@ -10,8 +10,11 @@ import { deepMerge } from '../spec';
 export const REGIMES = ['joint', 'dedicated', 'transfer'] as const;
 export type Regime = (typeof REGIMES)[number];
 
-/** The OOD scores compared: the spectral signature's k-NN distance and three uncertainty baselines. */
-export const OOD_METHODS = ['spectral', 'max-softmax', 'entropy', 'mc-dropout'] as const;
+/**
+ * The OOD scores compared: the spectral signature's k-NN distance and four uncertainty baselines (the last, the
+ * disagreement of the deep ensemble of every seed's joint model).
+ */
+export const OOD_METHODS = ['spectral', 'max-softmax', 'entropy', 'mc-dropout', 'ensemble'] as const;
 export type OodMethod = (typeof OOD_METHODS)[number];
 
 /** A calibration-ood study, resolved (saved as calibration-ood.json in the output folder). */
