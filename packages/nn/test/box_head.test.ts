@@ -18,7 +18,7 @@ describe.each([
     expect(b.shape).toEqual([3, 6]);
     expect(b.data.every((v) => v > 0 && v < 1)).toBe(true);
     const keys = Object.keys(model.stateDict()).filter((k) => k.startsWith('boxHead'));
-    expect(keys).toEqual(['boxHead.0.weight', 'boxHead.0.bias']);
+    expect(keys).toEqual(['boxHead.heat.weight', 'boxHead.heat.bias', 'boxHead.size.weight', 'boxHead.size.bias']);
     expect(Object.keys(make(false).stateDict()).some((k) => k.startsWith('boxHead'))).toBe(false);
     expect(noGrad(() => model.forward(x())).shape).toEqual([3, 2]);
   });
