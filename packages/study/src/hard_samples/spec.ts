@@ -86,20 +86,19 @@ export function defaultHardSamplesSpec(): HardSamplesSpec {
 }
 
 /**
- * --quick: the whole pipeline at toy size (16^3 at 3 mm, 1 seed, 2 models per population at sparsities 0.5 and 0.9,
- * a quarter-width model, 2 epochs, 4 for localizers).
+ * --quick: the whole pipeline at toy size (16^3 at 3 mm, 1 seed, populations at sparsities 0.5 and 0.9 only,
+ * a quarter-width model, 2 epochs, 3 for localizers).
  */
 export function quickHardSamplesSpec(spec: HardSamplesSpec): HardSamplesSpec {
   return {
     ...spec,
     seeds: [0],
-    models: 2,
     sparsities: [0.5, 0.9],
     volume: { shape: [16, 16, 16], spacing: [3, 3, 3] },
     n: 64,
     valN: 16,
     testN: 32,
-    localizerEpochs: 4,
+    localizerEpochs: 3,
     config: deepMerge(spec.config as Record<string, unknown>, {
       model: { options: { widthMultiplier: 0.25 } },
       batchSize: 16,
