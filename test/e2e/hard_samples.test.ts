@@ -1,6 +1,6 @@
-// `nodulab study hard-samples --quick` end to end, run as a user runs the built command (within 60 s): the
-// populations, HTL selection, attending arms and subgroups run, and report.html (control first, then Findings),
-// agree with one another.
+// `nodulab study hard-samples --quick` end to end, run as a user runs the built command (within 60 s): in each
+// setting (supervised, semi, weak) the populations, HTL selection, attending arms and subgroups run, and
+// report.html (controls first, then Findings), metrics.json, htl.csv and predictions.csv agree with one another.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnCli as run } from '../helpers/spawn_cli';
@@ -25,7 +25,7 @@ describe('nodulab study hard-samples --quick', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(seconds).toBeLessThanOrEqual(60);
-    expect(r.stdout).toMatch(/^control: /m);
+    expect(r.stdout.match(/^control: /gm)).toHaveLength(3);
     expect(fs.readdirSync(out).sort()).toEqual([
       'hard-samples.json',
       'htl.csv',
@@ -37,33 +37,47 @@ describe('nodulab study hard-samples --quick', () => {
     const spec = JSON.parse(fs.readFileSync(path.join(out, 'hard-samples.json'), 'utf8'));
     const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
 
-    // htl.csv: one row per training sample, the top 10% by localization score flagged, every model's output.
+    // htl.csv: one row per training sample; per setting the top 10% by localization score flagged and every
+    // localizer's output; the semi setting knows 25% of the boxes, the weak one none.
     const htl = readCsv(path.join(out, 'htl.csv'));
     expect(htl).toHaveLength(spec.n);
-    const flagged = htl.filter((x) => x.loc_htl === '1');
-    expect(flagged.length).toBeLessThanOrEqual(Math.round(spec.htlFraction * spec.n));
-    const lowestFlagged = Math.min(...flagged.map((x) => Number(x.loc_score)));
-    for (const x of htl.filter((y) => y.loc_htl === '0'))
-      expect(Number(x.loc_score)).toBeLessThanOrEqual(lowestFlagged);
     const perPopulation = spec.models * (1 + spec.sparsities.length);
-    expect(Object.keys(htl[0]).filter((c) => c.endsWith('_iou'))).toHaveLength(perPopulation);
-    expect(Object.keys(htl[0]).filter((c) => c.endsWith('_class'))).toHaveLength(perPopulation);
-
-    // metrics.json's arm means are the means of predictions.csv's per-sample IoUs.
-    const preds = readCsv(path.join(out, 'predictions.csv'));
-    for (const arm of ['baseline', 'htl', 'random', 'mining']) {
-      const ious = preds.filter((p) => p.model === `attend-${arm}`).map((p) => Number(p.iou));
-      expect(ious).toHaveLength(spec.testN);
-      expect(m.arms[arm].mean).toBeCloseTo(ious.reduce((a, b) => a + b, 0) / ious.length, 3);
+    const cols = Object.keys(htl[0]);
+    expect(cols.filter((c) => c.endsWith('_class'))).toHaveLength(perPopulation);
+    const settings = ['supervised', 'semi', 'weak'];
+    const labeled = settings.map((x) => htl.filter((r) => r[`${x}_labeled`] === '1').length);
+    expect(labeled).toEqual([spec.n, Math.round(spec.labeledFraction * spec.n), 0]);
+    for (const x of settings) {
+      const flagged = htl.filter((r) => r[`${x}_loc_htl`] === '1');
+      expect(flagged.length).toBeLessThanOrEqual(Math.round(spec.htlFraction * spec.n));
+      const lowestFlagged = Math.min(...flagged.map((r) => Number(r[`${x}_loc_score`])));
+      for (const r of htl.filter((y) => y[`${x}_loc_htl`] === '0'))
+        expect(Number(r[`${x}_loc_score`])).toBeLessThanOrEqual(lowestFlagged);
+      expect(cols.filter((c) => c.startsWith(`${x}_`) && c.endsWith('_iou') && c !== `${x}_target_iou`)).toHaveLength(
+        perPopulation,
+      );
     }
-    expect(m.counts.localization.map((c: { sparsity: number }) => c.sparsity)).toEqual([0.3, 0.5, 0.7, 0.9]);
+    // Where the semi setting was given the true box, its training box is the true one.
+    for (const r of htl.filter((y) => y.semi_labeled === '1')) expect(Number(r.semi_target_iou)).toBeCloseTo(1, 4);
+
+    // metrics.json's arm means are the means of predictions.csv's per-sample IoUs, per setting; the baseline arm is
+    // dense model 0.
+    const preds = readCsv(path.join(out, 'predictions.csv'));
+    for (const [k, x] of settings.entries()) {
+      expect(m.settings[k].setting).toBe(x);
+      const of = (model: string) => preds.filter((p) => p.setting === x && p.model === model).map((p) => p.iou);
+      for (const arm of ['baseline', 'htl', 'random', 'mining']) {
+        const ious = of(`attend-${arm}`).map(Number);
+        expect(ious).toHaveLength(spec.testN);
+        expect(m.settings[k].arms[arm].mean).toBeCloseTo(ious.reduce((a, b) => a + b, 0) / ious.length, 3);
+      }
+      expect(of('attend-baseline')).toEqual(of(`${x === 'supervised' ? '' : `${x}-`}box-dense0`));
+      expect(m.settings[k].counts.map((c: { sparsity: number }) => c.sparsity)).toEqual(spec.sparsities);
+    }
+    const claims = ['htl-harder', 'attend-baseline', 'attend-random', 'attend-mining', 'subgroups'];
     expect(m.findings.map((f: { id: string }) => f.id)).toEqual([
-      'htl-harder',
       'pie-sparsity',
-      'attend-baseline',
-      'attend-random',
-      'attend-mining',
-      'subgroups',
+      ...settings.flatMap((x) => claims.map((c) => `${x}/${c}`)),
     ]);
     for (const f of m.findings) expect(['reproduced', 'not reproduced', 'inconclusive']).toContain(f.verdict);
 
@@ -72,8 +86,9 @@ describe('nodulab study hard-samples --quick', () => {
     const control = html.indexOf('data-control=');
     expect(control).toBeGreaterThan(0);
     expect(control).toBeLessThan(html.indexOf('<h2>Findings</h2>'));
+    expect(html.match(/data-control="(passed|failed)" data-setting=/g)).toHaveLength(3);
     expect(html).toContain('data-table="findings"');
-    expect(html).toContain('data-chart="arms"');
+    for (const x of settings) expect(html).toContain(`data-chart="arms-${x}"`);
   });
 
   it('refuses a --spec', async () => {

@@ -23,6 +23,7 @@ export * from './checkpoint/checkpoint';
 export type { ModelInitOptions } from './models/common';
 export * from './models/model';
 export * from './models/projection_head';
+export * from './models/box_head';
 export * from './models/nodule_net3d';
 export * from './models/resnet3d';
 export * from './models/unet3d';

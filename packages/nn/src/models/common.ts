@@ -6,6 +6,7 @@ import { Module } from '../module';
 import { BatchNorm3d } from '../layers/batchnorm';
 import { ReLU } from '../layers/activation';
 import { Conv3d, ConvTranspose3d } from '../layers/conv';
+import { BoxHead3d } from './box_head';
 
 /** How a model seeds its initialization: a Generator, or a seed for a fresh one (default seed 0). */
 export interface ModelInitOptions {
@@ -20,10 +21,13 @@ export function modelGenerator(o: ModelInitOptions): Generator {
 
 /**
  * Re-initializes in module order: conv weights Kaiming normal (fan_out, ReLU gain, as torchvision's
- * ResNets), conv biases 0, BatchNorm weight 1 and bias 0. Linear layers keep PyTorch's default init.
+ * ResNets), conv biases 0, BatchNorm weight 1 and bias 0. Linear layers keep PyTorch's default init. A box head
+ * then starts from its own init (a flat heat map: every box starts at the volume's centre).
  */
 export function initKaiming(model: Module, g: Generator): void {
+  const heads: BoxHead3d[] = [];
   for (const [, m] of model.namedModules()) {
+    if (m instanceof BoxHead3d) heads.push(m);
     if (m instanceof Conv3d || m instanceof ConvTranspose3d) {
       kaimingNormal_(m.weight, { mode: 'fan_out', nonlinearity: 'relu' }, g);
       if (m.bias) constant_(m.bias, 0);
@@ -32,6 +36,7 @@ export function initKaiming(model: Module, g: Generator): void {
       if (m.bias) constant_(m.bias, 0);
     }
   }
+  for (const h of heads) h.resetParameters();
 }
 
 /** The three layers Conv3d(k3, p1, no bias), BatchNorm3d, ReLU (spread into a Sequential). */

@@ -7,6 +7,7 @@ import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 import { checkPositiveInt } from '../check';
 import { checkVolume, ModelInitOptions } from './common';
 import type { ProjectionHead } from './projection_head';
+import type { BoxHead3d } from './box_head';
 import type { ModelKind, ModelSpec } from './factory';
 import { ModelWorker, nnWorkerModule } from '../worker/model_worker';
 import type { ForwardRequest, TensorMessage } from '../worker/forward_tasks';
@@ -33,7 +34,8 @@ export interface ModelOptions extends ModelInitOptions {
 /** Options of the classifiers with an optional box-regression head for localization. */
 export interface BoxHeadOptions {
   /**
-   * Add the box-regression head (embedding -> Linear(embedDim, 6) -> Sigmoid): one box per volume as centre
+   * Add the box-regression head ({@link BoxHead3d}: soft-argmax centre of a heat map on the last feature map, size
+   * from the pooled features): one box per volume as centre
    * (z, y, x) / (D, H, W) and size (d, h, w) / (D, H, W), each in (0, 1). Read with `boxes(x)`.
    */
   boxHead?: boolean;
@@ -64,7 +66,7 @@ export abstract class Model extends Module {
   /** The contrastive projection head (embedding -> projection), or null. */
   abstract readonly projector: ProjectionHead | null;
   /** The box-regression head (embedding -> (N, 6) normalised boxes), or null. */
-  abstract readonly boxHead: Module | null;
+  abstract readonly boxHead: BoxHead3d | null;
   /** Dotted name of the layer whose output `features(x)` returns: the last conv block, Grad-CAM's default layer. */
   abstract readonly featureLayer: string;
   readonly inChannels: number;

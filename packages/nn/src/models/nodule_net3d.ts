@@ -6,6 +6,7 @@ import { GlobalAvgPool3d, MaxPool3d } from '../layers/pooling';
 import { Sequential } from '../layers/container';
 import type { Ops } from '../graph/ops';
 import { ProjectionHead } from './projection_head';
+import type { BoxHead3d } from './box_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
 import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
@@ -20,7 +21,7 @@ export interface NoduleNet3DOptions extends ModelOptions, ProjectionOptions, Box
  * The 3-block 3-D CNN of nodulab's studies. x: (N,inChannels,D,H,W) with D,H,W >= 4.
  * Layers (and state-dict keys): features.{0,4,8} (convs), features.{1,5,9} (BatchNorm),
  * features.{2,6,10} (ReLU), features.{3,7} (MaxPool), pool, classifier (the head), projector.net.{0,2} and
- * boxHead.0 (if present).
+ * boxHead.{heat,size} (if present).
  */
 export class NoduleNet3D extends Model {
   readonly kind = 'nodulenet3d';
@@ -32,8 +33,8 @@ export class NoduleNet3D extends Model {
   /** Linear(embedDim -> numClasses), registered as "classifier". */
   readonly head: Linear;
   readonly projector: ProjectionHead | null;
-  /** Linear(embedDim -> 6) -> Sigmoid, registered as "boxHead" (if built with `boxHead: true`). */
-  readonly boxHead: Sequential | null;
+  /** The box-regression head on the last feature map, registered as "boxHead" (if built with `boxHead: true`). */
+  readonly boxHead: BoxHead3d | null;
   /** Size of the embedding (64 at width multiplier 1). */
   readonly embedDim: number;
 

@@ -11,6 +11,7 @@ import { Sequential } from '../layers/container';
 import { eagerOps, Ops } from '../graph/ops';
 import { checkPositiveInt } from '../check';
 import { ProjectionHead } from './projection_head';
+import type { BoxHead3d } from './box_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
 import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
@@ -70,7 +71,7 @@ export interface ResNet3DOptions extends ModelOptions, ProjectionOptions, BoxHea
 /**
  * 3-D ResNet. x: (N,inChannels,D,H,W) with D,H,W >= 8 (three stride-2 stages).
  * Layers (and keys): stem.{0,1,2}, layer1..layer4.<block>.{conv1,bn1,conv2,bn2,downsample.0,downsample.1},
- * pool, fc (the head), projector.net.{0,2}, boxHead.0 (if present).
+ * pool, fc (the head), projector.net.{0,2}, boxHead.{heat,size} (if present).
  */
 export class ResNet3D extends Model {
   readonly kind = 'resnet3d';
@@ -83,8 +84,8 @@ export class ResNet3D extends Model {
   /** Linear(embedDim -> numClasses), registered as "fc". */
   readonly head: Linear;
   readonly projector: ProjectionHead | null;
-  /** Linear(embedDim -> 6) -> Sigmoid, registered as "boxHead" (if built with `boxHead: true`). */
-  readonly boxHead: Sequential | null;
+  /** The box-regression head on the last feature map, registered as "boxHead" (if built with `boxHead: true`). */
+  readonly boxHead: BoxHead3d | null;
   readonly embedDim: number;
 
   constructor(options: ResNet3DOptions = {}) {

@@ -1,9 +1,11 @@
 // OnnxTracer: the GraphTracer that turns nodulab layers into ONNX nodes — Conv3d -> Conv,
 // ConvTranspose3d -> ConvTranspose, BatchNorm3d -> BatchNormalization, Linear -> Gemm, ReLU/LeakyReLU/
-// Sigmoid, MaxPool3d/AvgPool3d -> MaxPool/AveragePool, GlobalAvgPool3d -> GlobalAveragePool, Flatten.
+// Sigmoid, MaxPool3d/AvgPool3d -> MaxPool/AveragePool, GlobalAvgPool3d -> GlobalAveragePool, Flatten, and the
+// box head BoxHead3d -> Conv, Flatten, Softmax, Gemm (soft-argmax) | GlobalAveragePool, Gemm, Sigmoid -> Concat.
 import {
   AvgPool3d,
   BatchNorm3d,
+  BoxHead3d,
   Conv3d,
   ConvTranspose3d,
   Dropout,
@@ -118,7 +120,23 @@ export class OnnxTracer implements GraphTracer<string> {
     if (m instanceof GlobalAvgPool3d) return this.globalAvgPool(x);
     if (m instanceof Flatten) return this.flatten(x);
     if (m instanceof Identity || m instanceof Dropout) return x; // eval mode: identity
+    if (m instanceof BoxHead3d) return this.boxHead(m, x);
     throw new Error(`export: no ONNX mapping for layer ${m.constructor.name} ("${this.label(m, '?')}")`);
+  }
+
+  /**
+   * The box head on feature map x: the soft-argmax centre (its cell-centre grid is that of the feature size of the
+   * last eager forward, which the exporter runs at the exported input shape) and the sigmoid size, concatenated.
+   */
+  private boxHead(m: BoxHead3d, x: string): string {
+    const grid = m.lastCentres();
+    if (!grid)
+      throw new Error(`export: box head "${this.label(m, '?')}" has not run yet, so its feature-map size is unknown`);
+    const g = this.graph;
+    const p = g.addNode('Softmax', [this.flatten(this.layer(m.heat, x))], { axis: { int: 1 } }, 'box_heat');
+    const centre = g.addNode('Gemm', [p, this.param(m, 'centres', grid.data, grid.shape)], {}, 'box_centre');
+    const size = g.addNode('Sigmoid', [this.layer(m.size, this.flatten(this.globalAvgPool(x)))], {}, 'box_size');
+    return this.concat([centre, size], 1);
   }
 
   add(a: string, b: string): string {

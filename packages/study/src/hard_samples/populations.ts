@@ -31,7 +31,10 @@ export interface ModelOutputs {
 /** Reports one trained model, for a progress display. */
 export type OnModel = (what: string) => void;
 
-/** The run config of one model of the study. */
+/**
+ * The run config of one model of the study: spec.config, then `localizerEpochs` for a localizer, then `extra`;
+ * trained on all of data.train and validated on data.val (whatever boxes they carry).
+ */
 export function modelConfig(
   spec: HardSamplesSpec,
   data: HardSamplesData,
@@ -40,8 +43,9 @@ export function modelConfig(
   modelSeed: number,
   extra: Record<string, unknown> = {},
 ): RunConfig {
+  const epochs = loss === 'box' ? { epochs: spec.localizerEpochs } : {};
   return resolveRunConfig({
-    ...deepMerge(spec.config as Record<string, unknown>, extra),
+    ...deepMerge(deepMerge(spec.config as Record<string, unknown>, epochs), extra),
     name,
     loss,
     seed: modelSeed,
@@ -49,8 +53,8 @@ export function modelConfig(
     data: {
       spec: data.spec,
       seed: 1000 + data.seed,
-      train: { split: 'train', n: spec.n },
-      val: { split: 'val', n: spec.valN },
+      train: { split: 'train', n: data.train.length },
+      val: { split: 'val', n: data.val.length },
     },
   });
 }
@@ -94,7 +98,9 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<ModelOutp
 
 /**
  * The dense population (spec.models models, seeds 0..) and, from each, one-shot pruned + fine-tuned models at
- * every sparsity, trained with `loss` into `root`; with every model's outputs on the training pool and test set.
+ * every sparsity, trained with `loss` into `root` on `targets` (default `data`: the true boxes; a setting's
+ * pseudo-boxes otherwise), named `${prefix}${loss}-dense<k>[-pruned<s>]`; with every model's outputs on the
+ * training pool and test set, scored against the true boxes.
  */
 export async function trainPopulations(
   spec: HardSamplesSpec,
@@ -103,6 +109,8 @@ export async function trainPopulations(
   root: string,
   onModel: OnModel,
   signal?: AbortSignal,
+  targets: HardSamplesData = data,
+  prefix = '',
 ): Promise<{ dense: ModelOutputs[]; pruned: ModelOutputs[] }> {
   const dense: ModelOutputs[] = [];
   const pruned: ModelOutputs[] = [];
@@ -114,21 +122,21 @@ export async function trainPopulations(
     test: await modelOutputs(dir, data.test),
   });
   for (let k = 0; k < spec.models; k++) {
-    const name = `${loss}-dense${k}`;
+    const name = `${prefix}${loss}-dense${k}`;
     const dir = path.join(root, name);
     onModel(`${name} (seed ${data.seed})`);
-    await trainModel(modelConfig(spec, data, loss, name, k), dir, data, signal);
+    await trainModel(modelConfig(spec, targets, loss, name, k), dir, targets, signal);
     dense.push(await outputs(name, 0, dir));
     for (const sparsity of spec.sparsities) {
-      const pname = `${loss}-dense${k}-pruned${Math.round(sparsity * 100)}`;
+      const pname = `${name}-pruned${Math.round(sparsity * 100)}`;
       const pdir = path.join(root, pname);
       onModel(`${pname} (seed ${data.seed})`);
-      const config = modelConfig(spec, data, loss, pname, k, {
+      const config = modelConfig(spec, targets, loss, pname, k, {
         epochs: spec.fineTuneEpochs,
         init: { checkpoint: dir, part: 'all' },
         prune: { sparsity, scope: 'global', schedule: 'oneshot' },
       });
-      await trainModel(config, pdir, data, signal);
+      await trainModel(config, pdir, targets, signal);
       pruned.push(await outputs(pname, sparsity, pdir));
     }
   }

@@ -1,40 +1,86 @@
-// The hard-samples study's outputs: report.html (the control, then the Findings, HTL counts per sparsity,
-// retraining arms with paired differences, subgroups), the text the command prints, htl.csv (per training
-// sample: factors, HTL scores and flags, every model's output) and predictions.csv (per test sample and model).
+// The hard-samples study's outputs: report.html (each setting's control, then the Findings, then per setting its
+// arms with paired differences, HTL counts per sparsity and subgroups, then the classifiers' PIE), the text the
+// command prints, htl.csv (per training sample: factors, PIE, and per setting its training box quality, HTL score
+// and flag, and every model's output) and predictions.csv (per test sample, setting and model).
 import { csvCell } from '@nodulab/eval';
 import type { FactorRecord } from '@nodulab/data';
 import { fmtCI, htmlPage, table } from '../report/html';
 import { barChartSvg, esc } from '../report/svg';
 import { ARMS } from './run';
-import type { HardSamplesResults } from './summary';
+import type { HardSamplesResults, SubgroupRow } from './summary';
 import type { ModelOutputs } from './populations';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
-/** The text the command prints: the control, the Findings and the arms. */
+/** The text the command prints: each setting's control, the Findings and each setting's arms. */
 export function hardSamplesText(r: HardSamplesResults): string {
-  const lines = [`control: ${r.control.text}`, 'findings (effect, mean [95% CI] over seeds):'];
+  const lines = r.settings.map((s) => `control: ${s.control.text}`);
+  lines.push('findings (effect, mean [95% CI] over seeds):');
   for (const f of r.findings)
     lines.push(
       `  ${f.verdict.padEnd(15)} ${f.claim}: ${f.measure} = ${fmtCI(f.effect)}${f.note ? ` (${f.note})` : ''}`,
     );
-  lines.push('test mean IoU per arm: ' + ARMS.map((a) => `${a} ${fmtCI(r.arms[a])}`).join('; '));
+  for (const s of r.settings)
+    lines.push(
+      `test mean IoU per arm (${s.setting}; training boxes' IoU with the truth ${fmtCI(s.targetIoU)}): ` +
+        ARMS.map((a) => `${a} ${fmtCI(s.arms[a])}`).join('; '),
+    );
   return lines.join('\n');
 }
 
-/** report.html: opens with the control and the Findings. */
+function subgroupTable(rows: SubgroupRow[], id: string): string {
+  if (rows.length === 0) return '<p class="note">No sample was HTL, so no subgroup can be compared.</p>';
+  return table(
+    [
+      'factor',
+      'subgroup',
+      'n',
+      'HTL',
+      'rate [Wilson 95% CI]',
+      'population',
+      'ratio',
+      'test n',
+      'IoU baseline',
+      'IoU HTL-weighted',
+    ],
+    rows.map((x) => [
+      x.factor,
+      x.group,
+      String(x.n),
+      String(x.htl),
+      `${x.rate.rate.toFixed(3)} [${x.rate.lower.toFixed(3)}, ${x.rate.upper.toFixed(3)}]`,
+      x.populationRate.toFixed(3),
+      x.ratio.toFixed(2),
+      String(x.testN),
+      x.iouBaseline === null ? '–' : x.iouBaseline.toFixed(3),
+      x.iouHtl === null ? '–' : x.iouHtl.toFixed(3),
+    ]),
+    id,
+  );
+}
+
+/** report.html: opens with each setting's control and the Findings. */
 export function hardSamplesHtml(r: HardSamplesResults): string {
   const s = r.spec;
   const b: string[] = [];
   b.push('<h1>Hard-to-learn nodules found by pruning</h1>');
-  b.push(
-    `<p class="${r.control.passed ? 'note' : 'warn'}" data-control="${r.control.passed ? 'passed' : 'failed'}"><b>Control.</b> ${esc(r.control.text)}</p>`,
-  );
+  for (const x of r.settings)
+    b.push(
+      `<p class="${x.control.passed ? 'note' : 'warn'}" data-control="${x.control.passed ? 'passed' : 'failed'}" ` +
+        `data-setting="${x.setting}"><b>Control.</b> ${esc(x.control.text)}</p>`,
+    );
   b.push('<h2>Findings</h2>');
   b.push(
     table(
-      ['claim', 'measure', 'effect, mean [95% CI] over seeds', 'verdict', 'note'],
-      r.findings.map((f) => [f.claim, f.measure, fmtCI(f.effect), f.verdict, f.note ?? '']),
+      ['setting', 'claim', 'measure', 'effect, mean [95% CI] over seeds', 'verdict', 'note'],
+      r.findings.map((f) => [
+        f.setting ?? 'classification',
+        f.claim,
+        f.measure,
+        fmtCI(f.effect),
+        f.verdict,
+        f.note ?? '',
+      ]),
       'findings',
     ),
   );
@@ -43,78 +89,57 @@ export function hardSamplesHtml(r: HardSamplesResults): string {
       `0 on the other side or includes 0 and is narrower than a negligible effect (0.01 IoU); inconclusive otherwise ` +
       `(including one seed). ${s.seeds.length} seed(s), each its own data draw; ${s.models} models per population; ` +
       `volumes ${s.volume.shape.join('×')} at ${s.volume.spacing.join('×')} mm; ${s.n} training, ${s.testN} test samples; ` +
-      `HTL = top ${pct(s.htlFraction)} by score, up-weighted ×${s.upweight}; mining keeps the top ${pct(s.miningFraction)} of each batch. ` +
+      `localizers ${s.localizerEpochs} epochs; HTL = top ${pct(s.htlFraction)} by score, up-weighted ×${s.upweight}; ` +
+      `mining keeps the top ${pct(s.miningFraction)} of each batch; the baseline arm is dense model 0. ` +
+      `Semi-supervised: ${pct(s.labeledFraction)} of boxes known, pseudo-boxes from a teacher trained on them; weakly ` +
+      `supervised: boxes of the mean Grad-CAM of the dense classifiers thresholded at ${s.camThreshold} of its peak. ` +
       `${r.seconds.toFixed(0)} s.</p>`,
   );
   b.push(`<p>${esc(s.description)}</p>`);
-  b.push('<h2>Attending: test mean IoU per arm</h2>');
-  b.push(
-    barChartSvg({
-      id: 'arms',
-      title: 'test mean IoU (95% CI over seeds)',
-      yLabel: 'mean IoU',
-      groups: ['localization'],
-      series: [...ARMS],
-      value: (_g, arm) => r.arms[arm as (typeof ARMS)[number]],
-      domain: [0, 1],
-    }),
-  );
-  b.push(
-    table(
-      ['difference', 'mean [95% CI]'],
-      r.differences.map((d) => [`${d.a} − ${d.b}`, fmtCI(d.difference, 4)]),
-      'differences',
-    ),
-  );
-  b.push('<h2>How many samples are HTL at each sparsity</h2>');
-  b.push(
-    table(
-      ['sparsity', 'localization: 1 − IoU > 0.5 (count)', 'classification: PIE (count)', 'PIE fraction'],
-      r.counts.localization.map((c, k) => [
-        String(c.sparsity),
-        fmtCI(c.count, 1),
-        fmtCI(r.counts.classification[k]?.count, 1),
-        fmtCI(r.counts.classification[k]?.fraction),
-      ]),
-      'counts',
-    ),
-  );
-  for (const [task, rows] of Object.entries(r.subgroups)) {
-    b.push(`<h2>Subgroups: HTL rate (${esc(task)}) against the population rate</h2>`);
-    if (rows.length === 0) {
-      b.push('<p class="note">No sample was HTL, so no subgroup can be compared.</p>');
-      continue;
-    }
+  for (const x of r.settings) {
+    b.push(`<h2>${esc(x.setting)}: test mean IoU per arm</h2>`);
+    b.push(
+      `<p class="note">The localizers' training boxes have mean IoU ${fmtCI(x.targetIoU)} with the true boxes.</p>`,
+    );
+    b.push(
+      barChartSvg({
+        id: `arms-${x.setting}`,
+        title: `${x.setting}: test mean IoU (95% CI over seeds)`,
+        yLabel: 'mean IoU',
+        groups: ['localization'],
+        series: [...ARMS],
+        value: (_g, arm) => x.arms[arm as (typeof ARMS)[number]],
+        domain: [0, 1],
+      }),
+    );
     b.push(
       table(
-        [
-          'factor',
-          'subgroup',
-          'n',
-          'HTL',
-          'rate [Wilson 95% CI]',
-          'population',
-          'ratio',
-          'test n',
-          'IoU baseline',
-          'IoU HTL-weighted',
-        ],
-        rows.map((x) => [
-          x.factor,
-          x.group,
-          String(x.n),
-          String(x.htl),
-          `${x.rate.rate.toFixed(3)} [${x.rate.lower.toFixed(3)}, ${x.rate.upper.toFixed(3)}]`,
-          x.populationRate.toFixed(3),
-          x.ratio.toFixed(2),
-          String(x.testN),
-          x.iouBaseline === null ? '–' : x.iouBaseline.toFixed(3),
-          x.iouHtl === null ? '–' : x.iouHtl.toFixed(3),
-        ]),
-        `subgroups-${task}`,
+        ['difference', 'mean [95% CI]'],
+        x.differences.map((d) => [`${d.a} − ${d.b}`, fmtCI(d.difference, 4)]),
+        `differences-${x.setting}`,
       ),
     );
+    b.push(`<h3>${esc(x.setting)}: samples whose dense and pruned boxes diverge (1 − IoU > 0.5), per sparsity</h3>`);
+    b.push(
+      table(
+        ['sparsity', 'count', 'fraction'],
+        x.counts.map((c) => [String(c.sparsity), fmtCI(c.count, 1), fmtCI(c.fraction)]),
+        `counts-${x.setting}`,
+      ),
+    );
+    b.push(`<h3>${esc(x.setting)}: HTL rate by subgroup against the population rate</h3>`);
+    b.push(subgroupTable(x.subgroups, `subgroups-${x.setting}`));
   }
+  b.push('<h2>Classification: PIE per sparsity</h2>');
+  b.push(
+    table(
+      ['sparsity', 'PIE count', 'PIE fraction'],
+      r.classification.counts.map((c) => [String(c.sparsity), fmtCI(c.count, 1), fmtCI(c.fraction)]),
+      'counts-classification',
+    ),
+  );
+  b.push('<h3>Classification: PIE rate by subgroup against the population rate</h3>');
+  b.push(subgroupTable(r.classification.subgroups, 'subgroups-classification'));
   b.push('<p class="note">Also here: metrics.json, htl.csv, predictions.csv, hard-samples.json, runs/.</p>');
   return htmlPage('nodulab study: hard-samples', b);
 }
@@ -136,34 +161,46 @@ const FACTOR_COLUMNS = [
 const factorCells = (f: FactorRecord) => FACTOR_COLUMNS.map((c) => csvCell(f[c]));
 const boxCell = (m: ModelOutputs['train'], i: number) => (m.ious ? m.ious[i].toFixed(4) : String(m.classes![i]));
 
-/** htl.csv: per seed and training sample its factors, HTL scores and flags, and every model's IoU or class. */
+/**
+ * htl.csv: per seed and training sample its factors, PIE score and flag, every classifier's class, and per setting
+ * whether its true box was given, its training box's IoU with the truth, its HTL score and flag, and every
+ * localizer's IoU with the true box (columns prefixed by the setting).
+ */
 export function htlCsv(r: HardSamplesResults): string {
   const first = r.perSeed[0];
-  const models = [...first.boxModels, ...first.classModels];
   const head = [
     'seed',
     'sample',
     ...FACTOR_COLUMNS,
-    'loc_score',
-    'loc_htl',
     'pie_score',
     'pie_htl',
-    ...models.map((m) => (m.train.ious ? `${m.name}_iou` : `${m.name}_class`)),
+    ...first.classModels.map((m) => `${m.name}_class`),
+    ...first.settings.flatMap((x) => [
+      `${x.setting}_labeled`,
+      `${x.setting}_target_iou`,
+      `${x.setting}_loc_score`,
+      `${x.setting}_loc_htl`,
+      ...x.boxModels.map((m) => `${x.setting}_${m.name}_iou`),
+    ]),
   ];
   const rows = [head.join(',')];
   for (const s of r.perSeed) {
-    const all = [...s.boxModels, ...s.classModels];
     s.factors.train.forEach((f, i) =>
       rows.push(
         [
           s.seed,
           i,
           ...factorCells(f),
-          s.locScore[i].toFixed(5),
-          s.locHtl[i],
           s.pieScore[i].toFixed(5),
           s.pieHtl[i],
-          ...all.map((m) => boxCell(m.train, i)),
+          ...s.classModels.map((m) => boxCell(m.train, i)),
+          ...s.settings.flatMap((x) => [
+            x.labeled[i],
+            x.targetIoUs[i].toFixed(4),
+            x.locScore[i].toFixed(5),
+            x.locHtl[i],
+            ...x.boxModels.map((m) => boxCell(m.train, i)),
+          ]),
         ].join(','),
       ),
     );
@@ -171,16 +208,22 @@ export function htlCsv(r: HardSamplesResults): string {
   return rows.join('\n') + '\n';
 }
 
-/** predictions.csv: per seed, test sample and model (arms and populations), its IoU with the true box (or class). */
+/**
+ * predictions.csv: per seed, test sample, setting and model (arms, the mean box, the populations), its IoU with
+ * the true box; the classifiers' classes with an empty setting.
+ */
 export function predictionsCsvOf(r: HardSamplesResults): string {
-  const rows = [['seed', 'sample', 'model', 'iou', 'class', ...FACTOR_COLUMNS].join(',')];
+  const rows = [['seed', 'sample', 'setting', 'model', 'iou', 'class', ...FACTOR_COLUMNS].join(',')];
   for (const s of r.perSeed) {
     s.factors.test.forEach((f, i) => {
       const fc = factorCells(f).join(',');
-      for (const arm of ARMS) rows.push(`${s.seed},${i},attend-${arm},${s.armIoUs[arm][i].toFixed(4)},,${fc}`);
-      rows.push(`${s.seed},${i},mean-box,${s.meanBoxIoUs[i].toFixed(4)},,${fc}`);
-      for (const m of s.boxModels) rows.push(`${s.seed},${i},${m.name},${m.test.ious![i].toFixed(4)},,${fc}`);
-      for (const m of s.classModels) rows.push(`${s.seed},${i},${m.name},,${m.test.classes![i]},${fc}`);
+      for (const x of s.settings) {
+        const row = (model: string, iou: number) => `${s.seed},${i},${x.setting},${model},${iou.toFixed(4)},,${fc}`;
+        for (const arm of ARMS) rows.push(row(`attend-${arm}`, x.armIoUs[arm][i]));
+        rows.push(row('mean-box', x.meanBoxIoUs[i]));
+        for (const m of x.boxModels) rows.push(row(m.name, m.test.ious![i]));
+      }
+      for (const m of s.classModels) rows.push(`${s.seed},${i},,${m.name},,${m.test.classes![i]},${fc}`);
     });
   }
   return rows.join('\n') + '\n';

@@ -1,8 +1,17 @@
 // The hard-samples study's spec: the localization data (the `localize` preset at the study's volume), the
-// dense and pruned populations (models per population, sparsities, fine-tuning epochs), how HTL samples are
-// chosen and up-weighted, and the run config every model shares; the default and the --quick sizes.
+// supervision settings (supervised, semi-supervised, weakly supervised), the dense and pruned populations (models
+// per population, sparsities, fine-tuning epochs), how HTL samples are chosen and up-weighted, and the run config
+// every model shares; the default and the --quick sizes.
 import type { RunConfigInput } from '@nodulab/train';
 import { deepMerge } from '../spec';
+
+/**
+ * How the localizers learn their boxes: 'supervised' from every true box; 'semi' from the true boxes of a labelled
+ * fraction and a teacher's pseudo-boxes on the rest; 'weak' from image-level labels only, via boxes of thresholded
+ * Grad-CAM maps of the dense classifiers.
+ */
+export const SETTINGS = ['supervised', 'semi', 'weak'] as const;
+export type Setting = (typeof SETTINGS)[number];
 
 /** A hard-samples study, resolved (saved as hard-samples.json in the output folder). */
 export interface HardSamplesSpec {
@@ -20,6 +29,14 @@ export interface HardSamplesSpec {
   sparsities: number[];
   /** Epochs of fine-tuning after the one-shot prune of each dense model. */
   fineTuneEpochs: number;
+  /** The settings run, in this order (each with its own populations, HTL samples and arms). */
+  settings: Setting[];
+  /** Epochs of the localizers trained from scratch (dense models, arms; the semi teacher × 1/labeledFraction). */
+  localizerEpochs: number;
+  /** 'semi': the fraction of training samples whose true box is known (the first of a seeded shuffle). */
+  labeledFraction: number;
+  /** 'weak': a box is the largest region where the mean Grad-CAM is at least this fraction of its peak. */
+  camThreshold: number;
   /** HTL = the top fraction of training samples by HTL score. */
   htlFraction: number;
   /** The loss weight of an up-weighted sample (the others keep 1). */
@@ -51,6 +68,10 @@ export function defaultHardSamplesSpec(): HardSamplesSpec {
     models: 3,
     sparsities: [0.3, 0.5, 0.7, 0.9],
     fineTuneEpochs: 1,
+    settings: ['supervised', 'semi', 'weak'],
+    localizerEpochs: 12,
+    labeledFraction: 0.25,
+    camThreshold: 0.5,
     htlFraction: 0.1,
     upweight: 3,
     miningFraction: 0.5,
@@ -64,15 +85,20 @@ export function defaultHardSamplesSpec(): HardSamplesSpec {
   };
 }
 
-/** --quick: the whole pipeline at toy size (16^3 at 3 mm, 1 seed, a quarter-width model, 2 epochs). */
+/**
+ * --quick: the whole pipeline at toy size (16^3 at 3 mm, 1 seed, populations at sparsities 0.5 and 0.9 only,
+ * a quarter-width model, 2 epochs, 3 for localizers).
+ */
 export function quickHardSamplesSpec(spec: HardSamplesSpec): HardSamplesSpec {
   return {
     ...spec,
     seeds: [0],
+    sparsities: [0.5, 0.9],
     volume: { shape: [16, 16, 16], spacing: [3, 3, 3] },
     n: 64,
     valN: 16,
     testN: 32,
+    localizerEpochs: 3,
     config: deepMerge(spec.config as Record<string, unknown>, {
       model: { options: { widthMultiplier: 0.25 } },
       batchSize: 16,

@@ -1,13 +1,14 @@
-// The hard-samples study's numbers over seeds: the mean-box control, HTL counts per sparsity, test IoU per
-// retraining arm and the paired differences between arms (95% CI over seeds), HTL rates per factor subgroup
-// (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending, and the Findings.
+// The hard-samples study's numbers over seeds, per supervision setting: the mean-box control, HTL counts per
+// sparsity, test IoU per retraining arm and the paired differences between arms (95% CI over seeds), HTL rates per
+// factor subgroup (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending; PIE counts
+// and subgroups of the classifiers; and the Findings.
 import { type ProportionCI, proportionCI } from '@nodulab/eval';
 import { fmtCI } from '../report/html';
 import { Aggregate, aggregate, finiteMean } from '../aggregate';
 import { Verdict, verdictOf } from '../verdict';
 import { FACTOR_BINNINGS } from './factor_bins';
-import type { AttendArm, SeedResult } from './run';
-import type { HardSamplesSpec } from './spec';
+import type { AttendArm, SeedResult, SettingResult } from './run';
+import type { HardSamplesSpec, Setting } from './spec';
 import { subgroupHtlRates } from './subgroups';
 
 /** A difference in mean test IoU smaller than this (absolute) counts as negligible in a verdict (~2% of 0.5). */
@@ -15,7 +16,10 @@ export const IOU_NEGLIGIBLE = 0.01;
 
 /** One claim of the study, with its effect over seeds and the verdict. */
 export interface HardSamplesFinding {
+  /** `<setting>/<claim>` for the localization claims (e.g. "semi/attend-baseline"), the claim alone for PIE. */
   id: string;
+  /** The setting the claim was tested in (null: the classifiers' PIE). */
+  setting: Setting | null;
   claim: string;
   measure: string;
   effect: Aggregate;
@@ -38,23 +42,42 @@ export interface SubgroupRow {
   iouHtl: number | null;
 }
 
+/** The control of one setting: its dense localizer against the mean of its training boxes. */
+export interface HardSamplesControl {
+  dense: Aggregate;
+  meanBox: Aggregate;
+  difference: Aggregate;
+  passed: boolean;
+  text: string;
+}
+
+/** What one supervision setting reports. */
+export interface SettingSummary {
+  setting: Setting;
+  control: HardSamplesControl;
+  /** Mean IoU of the training boxes the localizers learn from with the true boxes (1 when supervised). */
+  targetIoU: Aggregate;
+  counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
+  arms: Record<AttendArm, Aggregate>;
+  differences: { a: AttendArm; b: AttendArm; difference: Aggregate }[];
+  subgroups: SubgroupRow[];
+}
+
 /** Everything the study reports (metrics.json holds all of it but `perSeed`). */
 export interface HardSamplesResults {
   spec: HardSamplesSpec;
   seconds: number;
-  control: { dense: Aggregate; meanBox: Aggregate; difference: Aggregate; passed: boolean; text: string };
-  counts: {
-    localization: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
-    classification: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
+  settings: SettingSummary[];
+  /** PIE of the classifiers: counts per sparsity and subgroups. */
+  classification: {
+    counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
+    subgroups: SubgroupRow[];
   };
-  arms: Record<AttendArm, Aggregate>;
-  differences: { a: AttendArm; b: AttendArm; difference: Aggregate }[];
-  subgroups: { localization: SubgroupRow[]; classification: SubgroupRow[] };
   findings: HardSamplesFinding[];
   perSeed: SeedResult[];
 }
 
-function countsOf(seeds: SeedResult[], pick: (s: SeedResult) => SeedResult['locCounts']) {
+function countsOf<T>(seeds: T[], pick: (s: T) => SettingResult['locCounts']) {
   const sparsities = pick(seeds[0]).map((c) => c.sparsity);
   return sparsities.map((sparsity, k) => ({
     sparsity,
@@ -63,10 +86,18 @@ function countsOf(seeds: SeedResult[], pick: (s: SeedResult) => SeedResult['locC
   }));
 }
 
-/** HTL rates per factor bin, pooled over seeds; with test IoU per bin when `arms` is given. */
-function subgroupRows(spec: HardSamplesSpec, seeds: SeedResult[], flags: (s: SeedResult) => number[], iou: boolean) {
+/**
+ * HTL rates per factor bin, pooled over seeds; with test IoU per bin under the baseline and HTL arms when `arms`
+ * gives each seed's (localization).
+ */
+function subgroupRows(
+  spec: HardSamplesSpec,
+  seeds: SeedResult[],
+  flags: number[][],
+  arms: SettingResult['armIoUs'][] | null,
+): SubgroupRow[] {
   const rows: SubgroupRow[] = [];
-  const htl = seeds.flatMap(flags);
+  const htl = flags.flat();
   if (!htl.some((f) => f === 1)) return rows;
   for (const b of FACTOR_BINNINGS) {
     const groups = seeds.flatMap((s) => s.factors.train.map((f) => b.bin(f, spec.volume)));
@@ -74,8 +105,8 @@ function subgroupRows(spec: HardSamplesSpec, seeds: SeedResult[], flags: (s: See
     const testGroups = seeds.map((s) => s.factors.test.map((f) => b.bin(f, spec.volume)));
     for (const g of r.groups) {
       const pick = (arm: AttendArm) =>
-        seeds.flatMap((s, k) => s.armIoUs[arm].filter((_, i) => testGroups[k][i] === g.group));
-      const base = iou ? pick('baseline') : [];
+        arms ? arms.flatMap((a, k) => a[arm].filter((_, i) => testGroups[k][i] === g.group)) : [];
+      const base = pick('baseline');
       rows.push({
         factor: b.factor,
         group: g.group,
@@ -116,73 +147,81 @@ function overRepresentation(rows: SubgroupRow[]): { effect: Aggregate; row: Subg
   return { effect, row: top, candidates: candidates.length };
 }
 
-/** Aggregates the seeds' results and states the Findings. */
-export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[], seconds: number): HardSamplesResults {
-  const arms = {} as Record<AttendArm, Aggregate>;
-  const armMean = (arm: AttendArm) => seeds.map((s) => finiteMean(s.armIoUs[arm]));
-  for (const arm of ['baseline', 'htl', 'random', 'mining'] as const) arms[arm] = aggregate(armMean(arm));
-  const diff = (a: AttendArm, b: AttendArm) =>
-    aggregate(seeds.map((s) => finiteMean(s.armIoUs[a]) - finiteMean(s.armIoUs[b])));
-  const pairs: [AttendArm, AttendArm][] = [
-    ['htl', 'baseline'],
-    ['htl', 'random'],
-    ['htl', 'mining'],
-    ['random', 'baseline'],
-    ['mining', 'baseline'],
-  ];
-  const differences = pairs.map(([a, b]) => ({ a, b, difference: diff(a, b) }));
-  const dense = aggregate(seeds.map((s) => s.denseTestIoU));
-  const meanBox = aggregate(seeds.map((s) => finiteMean(s.meanBoxIoUs)));
-  const cdiff = aggregate(seeds.map((s) => s.denseTestIoU - finiteMean(s.meanBoxIoUs)));
-  const passed = cdiff.lower !== null ? cdiff.lower > 0 : (cdiff.mean ?? 0) > 0;
-  const control = {
+const SETTING_TEXT: Record<Setting, string> = {
+  supervised: 'supervised (every box known)',
+  semi: 'semi-supervised (a fraction of boxes known, pseudo-boxes elsewhere)',
+  weak: 'weakly supervised (image labels only, Grad-CAM boxes)',
+};
+
+/** The control of one setting: the dense localizers against the mean of the setting's training boxes. */
+function controlOf(setting: Setting, results: SettingResult[]): HardSamplesControl {
+  const dense = aggregate(results.map((s) => s.denseTestIoU));
+  const meanBox = aggregate(results.map((s) => finiteMean(s.meanBoxIoUs)));
+  const difference = aggregate(results.map((s) => s.denseTestIoU - finiteMean(s.meanBoxIoUs)));
+  const passed = difference.lower !== null ? difference.lower > 0 : (difference.mean ?? 0) > 0;
+  const what = `${SETTING_TEXT[setting]}: test mean IoU ${fmtCI(dense)} vs ${fmtCI(meanBox)}`;
+  return {
     dense,
     meanBox,
-    difference: cdiff,
+    difference,
     passed,
     text: passed
-      ? `The dense localizer beats the trivial one (the mean training box): test mean IoU ${fmtCI(dense)} vs ${fmtCI(meanBox)}` +
-        (cdiff.lower === null ? ' (one seed: no CI).' : '.')
-      : `FAILED: the dense localizer does not beat the trivial one (the mean training box): test mean IoU ${fmtCI(dense)} vs ${fmtCI(meanBox)}. ` +
+      ? `${SETTING_TEXT[setting]}: the dense localizer beats the trivial one (the mean training box): test mean IoU ` +
+        `${fmtCI(dense)} vs ${fmtCI(meanBox)}` +
+        (difference.lower === null ? ' (one seed: no CI).' : '.')
+      : `FAILED, ${what} (the dense localizer against the mean training box). ` +
         'Its HTL samples and attending results rest on a localizer that has not learned to localize.',
   };
-  const locRows = subgroupRows(spec, seeds, (s) => s.locHtl, true);
-  const clsRows = subgroupRows(spec, seeds, (s) => s.pieHtl, false);
-  const over = overRepresentation(locRows);
-  const pieCounts = countsOf(seeds, (s) => s.pieCounts);
-  const pieGrowth = aggregate(seeds.map((s) => s.pieCounts[s.pieCounts.length - 1].fraction - s.pieCounts[0].fraction));
+}
+
+const PAIRS: [AttendArm, AttendArm][] = [
+  ['htl', 'baseline'],
+  ['htl', 'random'],
+  ['htl', 'mining'],
+  ['random', 'baseline'],
+  ['mining', 'baseline'],
+];
+
+/** One setting's aggregates and Findings. */
+function summarizeSetting(
+  spec: HardSamplesSpec,
+  seeds: SeedResult[],
+  setting: Setting,
+): { summary: SettingSummary; findings: HardSamplesFinding[] } {
+  const results = seeds.map((s) => s.settings.find((x) => x.setting === setting)!);
+  const arms = {} as Record<AttendArm, Aggregate>;
+  for (const arm of ['baseline', 'htl', 'random', 'mining'] as const)
+    arms[arm] = aggregate(results.map((s) => finiteMean(s.armIoUs[arm])));
+  const diff = (a: AttendArm, b: AttendArm) =>
+    aggregate(results.map((s) => finiteMean(s.armIoUs[a]) - finiteMean(s.armIoUs[b])));
+  const differences = PAIRS.map(([a, b]) => ({ a, b, difference: diff(a, b) }));
+  const control = controlOf(setting, results);
+  const rows = subgroupRows(
+    spec,
+    seeds,
+    results.map((s) => s.locHtl),
+    results.map((s) => s.armIoUs),
+  );
+  const over = overRepresentation(rows);
   const d = (a: AttendArm, b: AttendArm) => differences.find((x) => x.a === a && x.b === b)!.difference;
-  const finding = (
-    id: string,
-    claim: string,
-    measure: string,
-    effect: Aggregate,
-    margin: number,
-    note?: string,
-  ): HardSamplesFinding => ({
-    id,
-    claim,
+  const note = control.passed ? undefined : 'the control failed (see the top of the report)';
+  const finding = (id: string, claim: string, measure: string, effect: Aggregate, margin: number, why?: string) => ({
+    id: `${setting}/${id}`,
+    setting,
+    claim: `${claim} (${setting})`,
     measure,
     effect,
     verdict: verdictOf(effect, 'greater', margin),
-    ...(note ? { note } : {}),
+    ...(why ? { note: why } : {}),
   });
-  const controlNote = passed ? undefined : 'the control failed (see the top of the report)';
   const findings: HardSamplesFinding[] = [
     finding(
       'htl-harder',
       'Samples on which pruned and dense localizers diverge are hard to learn',
-      'dense models’ mean training IoU: non-HTL − HTL samples',
-      aggregate(seeds.map((s) => s.denseTrainIoU.rest - s.denseTrainIoU.htl)),
+      'dense models’ mean training IoU with the true boxes: non-HTL − HTL samples',
+      aggregate(results.map((s) => s.denseTrainIoU.rest - s.denseTrainIoU.htl)),
       IOU_NEGLIGIBLE,
-      controlNote,
-    ),
-    finding(
-      'pie-sparsity',
-      'Pruning exposes more PIEs (classification) the more it prunes',
-      `PIE fraction at sparsity ${spec.sparsities[spec.sparsities.length - 1]} − at ${spec.sparsities[0]}`,
-      pieGrowth,
-      0.01,
+      note,
     ),
     finding(
       'attend-baseline',
@@ -190,7 +229,7 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
       'test mean IoU: HTL up-weighted − baseline',
       d('htl', 'baseline'),
       IOU_NEGLIGIBLE,
-      controlNote,
+      note,
     ),
     finding(
       'attend-random',
@@ -198,7 +237,7 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
       'test mean IoU: HTL up-weighted − as many random samples up-weighted',
       d('htl', 'random'),
       IOU_NEGLIGIBLE,
-      controlNote,
+      note,
     ),
     finding(
       'attend-mining',
@@ -206,7 +245,7 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
       'test mean IoU: HTL up-weighted − hard-example mining',
       d('htl', 'mining'),
       IOU_NEGLIGIBLE,
-      controlNote,
+      note,
     ),
     finding(
       'subgroups',
@@ -221,14 +260,49 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
         `interval is at level 1 − 0.05/${over.candidates}`,
     ),
   ];
+  const summary: SettingSummary = {
+    setting,
+    control,
+    targetIoU: aggregate(results.map((s) => finiteMean(s.targetIoUs))),
+    counts: countsOf(results, (s) => s.locCounts),
+    arms,
+    differences,
+    subgroups: rows,
+  };
+  return { summary, findings };
+}
+
+/** Aggregates the seeds' results and states the Findings: PIE's, then each setting's. */
+export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[], seconds: number): HardSamplesResults {
+  const pieGrowth = aggregate(seeds.map((s) => s.pieCounts[s.pieCounts.length - 1].fraction - s.pieCounts[0].fraction));
+  const findings: HardSamplesFinding[] = [
+    {
+      id: 'pie-sparsity',
+      setting: null,
+      claim: 'Pruning exposes more PIEs (classification) the more it prunes',
+      measure: `PIE fraction at sparsity ${spec.sparsities[spec.sparsities.length - 1]} − at ${spec.sparsities[0]}`,
+      effect: pieGrowth,
+      verdict: verdictOf(pieGrowth, 'greater', 0.01),
+    },
+  ];
+  const settings = spec.settings.map((setting) => {
+    const r = summarizeSetting(spec, seeds, setting);
+    findings.push(...r.findings);
+    return r.summary;
+  });
   return {
     spec,
     seconds,
-    control,
-    counts: { localization: countsOf(seeds, (s) => s.locCounts), classification: pieCounts },
-    arms,
-    differences,
-    subgroups: { localization: locRows, classification: clsRows },
+    settings,
+    classification: {
+      counts: countsOf(seeds, (s) => s.pieCounts),
+      subgroups: subgroupRows(
+        spec,
+        seeds,
+        seeds.map((s) => s.pieHtl),
+        null,
+      ),
+    },
     findings,
     perSeed: seeds,
   };
