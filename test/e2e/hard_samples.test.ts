@@ -22,6 +22,7 @@ describe('nodulab study hard-samples --quick', () => {
     const started = Date.now();
     const r = await run(['study', 'hard-samples', '--quick', '--threads', '2', '--out', out]);
     const seconds = (Date.now() - started) / 1000;
+    console.log(`hard-samples --quick: ${seconds.toFixed(1)} s`);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^control: /gm)).toHaveLength(3);
