@@ -2,7 +2,8 @@
 // BackpropInput: dx is a stride-1 forward convolution of dy with the filter flipped and its channel
 // axes swapped; for strides > 1 (or padding beyond the kernel span) dy is first spread onto a grid
 // of zeros, one sample at a time, so the fast forward kernel does all the arithmetic.
-// BackpropFilter: dw^T (K x Co) = sum over positions of im2col(x) (K x P) times dy^T (P x Co), on the
+// BackpropFilter: stride-1 3x3x3 filters with enough channels take the Winograd path
+// (conv3d_winograd.cc); otherwise dw^T (K x Co) = sum over positions of im2col(x) (K x P) times dy^T (P x Co), on the
 // "AtB" microkernel that broadcasts x straight from the padded sample (no im2col buffer) and reads a
 // per-sample transposed dy. Per-chunk partial sums are added in chunk order: bit-identical results
 // for a given thread count. Few output channels use a one-vector-wide AtB tile.
@@ -13,6 +14,7 @@
 #include "core/thread_pool.h"
 #include "ops/conv3d/conv3d.h"
 #include "ops/conv3d/conv3d_im2col.h"
+#include "ops/conv3d/conv3d_winograd.h"
 #include "ops/matmul/gemm.h"
 
 namespace nodulab {
@@ -94,6 +96,7 @@ void conv3d_backprop_filter_cpu(const Conv3DParams& p, const float* x, const flo
       }
     });
   }
+  if (conv3d_winograd_applies(p)) return conv3d_winograd_backprop_filter_cpu(p, x, dy, dw);
 
   const gemm::Kernels& kern = gemm::active_kernels();
   // Few output channels (the first layer's 16): the one-vector-wide tile wastes no columns.
