@@ -66,6 +66,10 @@ void pad_channel_last(const Conv3DParams& p, const TileGrid& g, const gemm::Kern
                      xcl + (((d + p.padding[0]) * g.Hp + h + p.padding[1]) * g.Wp + p.padding[2]) * g.C, g.C);
 }
 
+// Distance in floats between the 64 per-frequency slices of a block buffer: `floats` plus one cache line
+// when that is a multiple of 1 KiB, so the slices do not all fall into the same L1 sets.
+int64_t xi_stride(int64_t floats) { return floats % 256 == 0 ? floats + 16 : floats; }
+
 // Tiles per work item: whole microkernel panels, as many as keep the block's V and M in about 256 KiB.
 int64_t block_tiles(int mr, int64_t cols_in, int64_t cols_out) {
   const int64_t per_panel = 64 * 4 * (cols_in + cols_out) * mr;
@@ -92,7 +96,10 @@ bool conv3d_winograd_applies(const Conv3DParams& p) {
     const char* e = std::getenv("NODULAB_WINOGRAD");
     return !(e && std::strcmp(e, "0") == 0);
   }();
-  bool ok = enabled && p.kD == 3 && p.kH == 3 && p.kW == 3 && p.Ci >= 16 && p.Co >= 16;
+  // AVX-512's direct kernel is fast enough that the transforms only pay from 32 channels each way
+  // (NoduleNet3D's conv2, 16 -> 32 at 16^3, is faster direct there and faster by Winograd on AVX2).
+  const int64_t min_channels = active_isa() == Isa::Avx512 ? 32 : 16;
+  bool ok = enabled && p.kD == 3 && p.kH == 3 && p.kW == 3 && p.Ci >= min_channels && p.Co >= min_channels;
   for (int a = 0; a < 3; ++a) ok = ok && p.stride[a] == 1 && p.dilation[a] == 1;
   return ok && p.oD >= 2 && p.oH >= 2 && p.oW >= 2;
 }
@@ -117,9 +124,9 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
 
   const int64_t TB = block_tiles(mr, CiA, CoP), NP = TB / mr;
   const int64_t total = p.N * g.T, blocks = (total + TB - 1) / TB;
-  const int64_t m_xi = NP * CP * mr * nr;  // M[xi][panel][cp][i][j]
+  const int64_t m_xi = xi_stride(NP * CP * mr * nr), v_xi = xi_stride(TB * CiA);  // M[xi][panel][cp][i][j]
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * TB * CiA), *M = t_chunk.get(2, 64 * m_xi),
+    float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * v_xi), *M = t_chunk.get(2, 64 * m_xi),
           *tmp = t_chunk.get(3, 8 * nr);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
@@ -130,14 +137,14 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
         const int64_t n = (t0 + t) / g.T;
         if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
         loops.input_tile(xcl + g.origin((t0 + t) % g.T), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA,
-                         TB * CiA);
+                         v_xi);
       }
       const int64_t panels = (cnt + mr - 1) / mr;
       for (int64_t tp = 0; tp < panels; ++tp) {
         for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
         for (int xi = 0; xi < 64; ++xi)
           for (int64_t cp = 0; cp < CP; ++cp)
-            kern.tile_atb(1, &row0, Ci, 1, V + xi * TB * CiA, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
+            kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
                           M + xi * m_xi + (tp * CP + cp) * mr * nr);
       }
       for (int64_t t = 0; t < cnt; ++t) {
@@ -182,6 +189,7 @@ void conv3d_winograd_backprop_filter_cpu(const Conv3DParams& p, const float* x, 
   const int64_t TB = std::max<int64_t>(16, std::min<int64_t>(128, (int64_t(768) << 10) / (64 * 4 * (CiP + CoA))));
   const int64_t total = p.N * g.T, blocks = (total + TB - 1) / TB;
   const int chunks = static_cast<int>(std::min<int64_t>(blocks, get_num_threads()));
+  const int64_t v_xi = xi_stride(TB * CiP), g_xi = xi_stride(TB * CoA);
   // dU[xi][co][ci] (CoR x CiP per xi), one per chunk
   std::vector<std::vector<float>>& partial = t_partials;
   if (static_cast<int>(partial.size()) < chunks) partial.resize(chunks);
@@ -189,8 +197,8 @@ void conv3d_winograd_backprop_filter_cpu(const Conv3DParams& p, const float* x, 
     std::vector<float>& acc = partial[c];
     acc.assign(64 * CoR * CiP, 0.f);
     float *xcl = t_chunk.get(0, g.size()), *gcl = t_chunk.get(1, GD * GH * GW * CoA),
-          *V = t_chunk.get(2, 64 * TB * CiP), *G = t_chunk.get(3, 64 * TB * CoA);
-    if (CiP > CiA) std::fill(V, V + 64 * TB * CiP, 0.f);  // columns past CiA are never written: keep them zero
+          *V = t_chunk.get(2, 64 * v_xi), *G = t_chunk.get(3, 64 * g_xi);
+    if (CiP > CiA) std::fill(V, V + 64 * v_xi, 0.f);  // columns past CiA are never written: keep them zero
     std::vector<float> tile(static_cast<size_t>(mr) * nr);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
@@ -208,17 +216,17 @@ void conv3d_winograd_backprop_filter_cpu(const Conv3DParams& p, const float* x, 
                              gcl + (od * GH + oh) * GW * CoA, CoA);
           cur_n = n;
         }
-        loops.input_tile(xcl + g.origin(tt), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiP, TB * CiP);
+        loops.input_tile(xcl + g.origin(tt), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiP, v_xi);
         const int64_t td = tt / (g.TH * g.TW), th = (tt / g.TW) % g.TH, tw = tt % g.TW;
         loops.grad_tile(gcl + ((2 * td * GH + 2 * th) * GW + 2 * tw) * CoA, GH * GW * CoA, GW * CoA, CoA, CoA,
-                        G + t * CoA, TB * CoA);
+                        G + t * CoA, g_xi);
       }
       // acc[xi][co][ci] += sum over the block's tiles of G[xi][tile][co] * V[xi][tile][ci]
       for (int64_t cb = 0; cb < CoR / mr; ++cb) {
         for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(cb * mr + i, Co - 1);
         for (int xi = 0; xi < 64; ++xi)
           for (int64_t cp = 0; cp < CiP / nr; ++cp) {
-            kern.tile_atb(1, &row0, cnt, CoA, G + xi * TB * CoA, a_off.data(), V + xi * TB * CiP + cp * nr, CiP,
+            kern.tile_atb(1, &row0, cnt, CoA, G + xi * g_xi, a_off.data(), V + xi * v_xi + cp * nr, CiP,
                           tile.data());
             float* dst = acc.data() + (xi * CoR + cb * mr) * CiP + cp * nr;
             for (int i = 0; i < mr; ++i)
