@@ -31,8 +31,9 @@ const WinogradLoops& winograd_loops_scalar();
 const WinogradLoops& winograd_loops_avx2();
 const WinogradLoops& winograd_loops_avx512();
 
-// Whether the Winograd path runs for p: 3x3x3 filter, stride 1, dilation 1, at least 16 input and 16
-// output channels (32 on AVX-512), every output size >= 2; NODULAB_WINOGRAD=0 turns it off (comparisons).
+// Whether the Winograd path runs for p: 3x3x3 filter, stride 1, dilation 1, every output size >= 2, and
+// enough channels: 32 each way on AVX-512; elsewhere 16 each way and 32 on one side. NODULAB_WINOGRAD=0
+// turns it off (for comparisons).
 bool conv3d_winograd_applies(const Conv3DParams& p);
 
 // y = conv(x, w) + b (b may be null), for conv3d_winograd_applies(p).
