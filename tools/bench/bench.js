@@ -242,9 +242,9 @@ function main() {
   console.log(line(header));
   for (const r of table) console.log(line(r));
   console.log(
-    'GFLOP/s and % peak count direct-convolution FLOPs; 3x3x3 stride-1 convs with >= 16 channels each way (32 on ' +
-      'AVX-512) run Winograd F(2,3), which does 3.4x fewer multiply-adds, so their "% peak" is an effective rate ' +
-      'and can pass 100.',
+    'GFLOP/s and % peak count direct-convolution FLOPs; 3x3x3 stride-1 convs with enough channels (AVX2: 16 each ' +
+      'way and 32 on one side; AVX-512: 32 each way) run Winograd F(2,3), which does 3.4x fewer multiply-adds, so ' +
+      'their "% peak" is an effective rate and can pass 100.',
   );
   const extra = modelsAndScaling(torch);
   if (args.json)
