@@ -13,7 +13,16 @@
 'use strict';
 
 function parseArgs(argv) {
-  const out = { threads: 2, steps: 5, warmup: 2, eval: false, byShape: false, model: 'nodulenet3d', size: 32, batch: 32 };
+  const out = {
+    threads: 2,
+    steps: 5,
+    warmup: 2,
+    eval: false,
+    byShape: false,
+    model: 'nodulenet3d',
+    size: 32,
+    batch: 32,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model') {
@@ -25,7 +34,7 @@ function parseArgs(argv) {
       out[a.slice(2)] = v;
     } else if (a === '--eval') out.eval = true;
     else if (a === '--by-shape') out.byShape = true;
-    else fail(`unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape)`);
+    else fail(`unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape, --model M, --size S, --batch B)`);
   }
   return out;
 }
