@@ -34,7 +34,10 @@ function parseArgs(argv) {
       out[a.slice(2)] = v;
     } else if (a === '--eval') out.eval = true;
     else if (a === '--by-shape') out.byShape = true;
-    else fail(`unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape, --model M, --size S, --batch B)`);
+    else
+      fail(
+        `unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape, --model M, --size S, --batch B)`,
+      );
   }
   return out;
 }
