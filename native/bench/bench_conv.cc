@@ -1,6 +1,7 @@
 // nodulab_bench: times the fast CPU Conv3D kernels on NoduleNet3D's three conv layers (batch 32,
 // k3 p1 s1, no bias) and measures the machine's FMA peak. Prints one JSON object per line.
-//   nodulab_bench [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512]
+//   nodulab_bench [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512] [--layer layer1|layer2|layer3]
+// (--layer times that layer only)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -118,19 +119,21 @@ int main(int argc, char** argv) {
   int threads = get_num_threads(), reps = 7;
   int64_t batch = 32;
   bool peak_only = false;
+  std::string only_layer;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
     if (a == "--threads" && v) threads = std::atoi(argv[++i]);
     else if (a == "--reps" && v) reps = std::max(1, std::atoi(argv[++i]));
     else if (a == "--peak") peak_only = true;
+    else if (a == "--layer" && v) only_layer = argv[++i];
     else if (a == "--batch" && v) batch = std::max(1, std::atoi(argv[++i]));
     else if (a == "--isa" && v) {
       Isa isa;
       if (!parse_isa(argv[++i], &isa)) { std::fprintf(stderr, "unknown ISA %s\n", argv[i]); return 2; }
       set_isa(isa);
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512] [--peak]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--reps R] [--batch B] [--isa scalar|avx2|avx512] [--layer NAME] [--peak]\n", argv[0]);
       return 2;
     }
   }
@@ -146,6 +149,7 @@ int main(int argc, char** argv) {
   const Layer layers[] = {{"layer1", 1, 16, 32, false}, {"layer2", 16, 32, 16, true}, {"layer3", 32, 64, 8, true}};
   double train_ms = 0, train_flop = 0;
   for (const auto& L : layers) {
+    if (!only_layer.empty() && only_layer != L.name) continue;
     Conv3DParams p;
     p.N = batch, p.Ci = L.ci, p.D = p.H = p.W = L.size, p.Co = L.co, p.kD = p.kH = p.kW = 3;
     for (int a = 0; a < 3; ++a) p.padding[a] = 1;

@@ -37,6 +37,17 @@ const ConvCase kCases[] = {
     {"rows of 32, Co 12, direct tiles", 2, 2, 3, 4, 32, 12, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
     // rows of at most half a vector, paired per vector (AVX-512): rows of 7, an odd row count
     {"row pairs: rows of 7, 15 rows, Co 12", 2, 3, 3, 5, 7, 12, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
+    // strided BackpropInput by residue classes (polyphase): ResNet's downsampling conv and 1x1x1 shortcut
+    // (classes without taps), odd input sizes
+    {"stride 2 p1 k3, odd input", 2, 5, 8, 7, 5, 9, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, true},
+    {"1x1x1 stride 2 shortcut", 2, 6, 5, 6, 7, 8, {1, 1, 1}, {2, 2, 2}, {0, 0, 0}, {1, 1, 1}, false},
+    // Winograd F(2,3) (>= 16 channels each way and 32 on one side; >= 32 each way on AVX-512): odd output sizes (partial tiles), Ci/Co not multiples of a
+    // vector, padding 0 and 2, a tile block spanning samples, and NoduleNet3D's conv3 at batch 3
+    {"winograd: odd 5x7x6, Ci 17, Co 35", 2, 17, 5, 7, 6, 35, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
+    {"winograd: p0, Ci 16, Co 40", 3, 16, 6, 4, 9, 40, {3, 3, 3}, {1, 1, 1}, {0, 0, 0}, {1, 1, 1}, false},
+    {"winograd: p2, 3x3x3 input, Ci 36, Co 16", 2, 36, 3, 3, 3, 16, {3, 3, 3}, {1, 1, 1}, {2, 2, 2}, {1, 1, 1}, true},
+    {"winograd: odd 3x6x5, Ci 33, Co 34", 2, 33, 3, 6, 5, 34, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
+    {"winograd: conv3 shape 32->64 at 8^3", 3, 32, 8, 8, 8, 64, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false},
 };
 
 Conv3DParams params_of(const ConvCase& c) {

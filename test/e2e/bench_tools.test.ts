@@ -43,4 +43,17 @@ describe('tools/bench helpers', () => {
     expect([env.ATEN_CPU_CAPABILITY, env.ONEDNN_MAX_CPU_ISA]).toEqual(['avx2', 'AVX2']);
     expect(benchModels.torchIsaEnv('avx512').ONEDNN_MAX_CPU_ISA).toBe(process.env.ONEDNN_MAX_CPU_ISA);
   });
+
+  it('bench.js --only and profile_step.js --model exit 2 naming the bad value', () => {
+    const bench = path.join(__dirname, '..', '..', 'tools', 'bench', 'bench.js');
+    const only = spawnSync(process.execPath, [bench, '--only', 'conv3,conv9', '--no-torch'], { encoding: 'utf8' });
+    expect(only.status).toBe(2);
+    expect(only.stderr).toMatch(
+      /--only takes a comma list of conv1, conv2, conv3, train_step, inference; got conv3,conv9/,
+    );
+    const profile = path.join(__dirname, '..', '..', 'tools', 'bench', 'profile_step.js');
+    const model = spawnSync(process.execPath, [profile, '--model', 'vgg'], { encoding: 'utf8' });
+    expect(model.status).toBe(2);
+    expect(model.stderr).toMatch(/--model must be nodulenet3d or resnet3d10/);
+  });
 });

@@ -5,6 +5,7 @@
 //
 // Usage (after `npx tsc -b packages/nn`, which builds the dist/ folders it loads):
 //   node tools/bench/profile_step.js [--threads N (2)] [--steps N (5)] [--warmup N (2)] [--eval] [--by-shape]
+//     [--model nodulenet3d|resnet3d10 (nodulenet3d)] [--size S (32)] [--batch B (32)]
 //   NODULAB_NATIVE_DIR=native/build-<name>/Release node tools/bench/profile_step.js   (another build)
 // --eval profiles inference (model.eval() under noGrad) instead of the training step; --by-shape
 // splits each function's row by the first 5-D shape argument (one row per layer). "cpu ms" is process CPU
@@ -12,16 +13,31 @@
 'use strict';
 
 function parseArgs(argv) {
-  const out = { threads: 2, steps: 5, warmup: 2, eval: false, byShape: false };
+  const out = {
+    threads: 2,
+    steps: 5,
+    warmup: 2,
+    eval: false,
+    byShape: false,
+    model: 'nodulenet3d',
+    size: 32,
+    batch: 32,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--threads' || a === '--steps' || a === '--warmup') {
+    if (a === '--model') {
+      out.model = argv[++i];
+      if (!['nodulenet3d', 'resnet3d10'].includes(out.model)) fail(`--model must be nodulenet3d or resnet3d10`);
+    } else if (a === '--threads' || a === '--steps' || a === '--warmup' || a === '--size' || a === '--batch') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < (a === '--warmup' ? 0 : 1)) fail(`${a} needs a positive integer`);
       out[a.slice(2)] = v;
     } else if (a === '--eval') out.eval = true;
     else if (a === '--by-shape') out.byShape = true;
-    else fail(`unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape)`);
+    else
+      fail(
+        `unknown option ${a} (expected --threads N, --steps N, --warmup N, --eval, --by-shape, --model M, --size S, --batch B)`,
+      );
   }
   return out;
 }
@@ -70,10 +86,10 @@ function main() {
   const nn = require('@nodulab/nn');
   T.setNumThreads(args.threads);
   const g = new T.Generator(0);
-  const model = new nn.NoduleNet3D({ seed: 0 });
+  const model = args.model === 'resnet3d10' ? new nn.ResNet3D({ seed: 0 }) : new nn.NoduleNet3D({ seed: 0 });
   const opt = new nn.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-  const x = T.randn([32, 1, 32, 32, 32], g);
-  const labels = Int32Array.from({ length: 32 }, () => g.randint(2));
+  const x = T.randn([args.batch, 1, args.size, args.size, args.size], g);
+  const labels = Int32Array.from({ length: args.batch }, () => g.randint(2));
   if (args.eval) model.eval();
   const step = args.eval
     ? () => T.noGrad(() => model.forward(x))
@@ -98,7 +114,7 @@ function main() {
   const nativeCpu = rows.reduce((acc, [, s]) => acc + s.cpuMs, 0) / args.steps;
   const isa = T.native.getIsa().active;
   console.log(
-    `profile_step — ${args.eval ? 'inference' : 'train step'}, NoduleNet3D batch 32, 32^3, ${args.threads} threads, ISA ${isa}, mean of ${args.steps} steps`,
+    `profile_step — ${args.eval ? 'inference' : 'train step'}, ${args.model} batch ${args.batch}, ${args.size}^3, ${args.threads} threads, ISA ${isa}, mean of ${args.steps} steps`,
   );
   const w = args.byShape ? 48 : 24;
   console.log(

@@ -16,6 +16,12 @@ from torch_common import LAYERS, NoduleNet3D, median_ms
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+# Optional third argument: a comma list of the cases to time (conv1..conv3, train_step, inference); default all.
+ONLY = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
+
+
+def wanted(name):
+    return ONLY is None or name in ONLY
 BATCH = 32
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
@@ -42,6 +48,8 @@ def emit(name, timing):
 def main():
     print(json.dumps({"name": "torch.version", "version": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
     for name, ci, co, s in LAYERS:
+        if not wanted(name):
+            continue
         x = torch.randn(BATCH, ci, s, s, s, requires_grad=ci > 1)
         w = torch.randn(co, ci, 3, 3, 3, requires_grad=True)
         emit(f"{name}.forward", timed_ms(lambda: F.conv3d(x, w, padding=1)))
@@ -60,10 +68,12 @@ def main():
         loss.backward()
         opt.step()
 
-    emit("train_step", timed_ms(step))
+    if wanted("train_step"):
+        emit("train_step", timed_ms(step))
     model.eval()
-    with torch.no_grad():
-        emit("inference", timed_ms(lambda: model(x)))
+    if wanted("inference"):
+        with torch.no_grad():
+            emit("inference", timed_ms(lambda: model(x)))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ describe('conv3d kernels: cpu matches ref', () => {
     ['dilation 2', [1, 2, 7, 7, 7], [6, 2, 3, 3, 3], [1, 1, 1], [2, 2, 2], [2, 2, 2], false],
     ['Ci 1, Co 16 (first layer)', [2, 1, 8, 8, 8], [16, 1, 3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], false],
     ['mixed stride/padding', [2, 3, 6, 7, 8], [7, 3, 3, 2, 3], [1, 2, 1], [0, 1, 2], [1, 1, 1], true],
+    // the Winograd path (3x3x3, stride 1, >= 32 channels each way): partial tiles, channels not a vector multiple
+    ['Winograd: Ci 33, Co 34, odd sizes', [2, 33, 3, 6, 5], [34, 33, 3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], true],
   ];
   it.each(cases)('%s', (_name, xs, ws, s, p, d, withBias) => {
     const g = new Generator(5);

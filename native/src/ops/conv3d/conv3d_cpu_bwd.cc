@@ -1,8 +1,11 @@
 // Fast Conv3D backward kernels.
 // BackpropInput: dx is a stride-1 forward convolution of dy with the filter flipped and its channel
-// axes swapped; for strides > 1 (or padding beyond the kernel span) dy is first spread onto a grid
-// of zeros, one sample at a time, so the fast forward kernel does all the arithmetic.
-// BackpropFilter: dw^T (K x Co) = sum over positions of im2col(x) (K x P) times dy^T (P x Co), on the
+// axes swapped. For strides > 1 (or padding beyond the kernel span) without dilation, each residue
+// class of input positions mod the stride is a stride-1 convolution of dy with a sub-filter
+// ("polyphase"); with dilation, dy is spread onto a grid of zeros, one sample at a time. Either way the
+// fast forward kernel does all the arithmetic.
+// BackpropFilter: stride-1 3x3x3 filters with enough channels take the Winograd path
+// (conv3d_winograd.cc); otherwise dw^T (K x Co) = sum over positions of im2col(x) (K x P) times dy^T (P x Co), on the
 // "AtB" microkernel that broadcasts x straight from the padded sample (no im2col buffer) and reads a
 // per-sample transposed dy. Per-chunk partial sums are added in chunk order: bit-identical results
 // for a given thread count. Few output channels use a one-vector-wide AtB tile.
@@ -13,9 +16,89 @@
 #include "core/thread_pool.h"
 #include "ops/conv3d/conv3d.h"
 #include "ops/conv3d/conv3d_im2col.h"
+#include "ops/conv3d/conv3d_winograd.h"
 #include "ops/matmul/gemm.h"
 
 namespace nodulab {
+namespace {
+
+// One axis of a residue class r (input positions i = s*m + r, m < M): the filter taps k = k0 + j*s (j < J)
+// reach it, from output gradient positions o = m + cmin + (J - 1 - j). The class's stride-1 convolution of
+// dy uses symmetric padding P and is read from output index m + cmin + P.
+struct PhaseAxis {
+  int64_t r, M, k0, J, cmin, P;
+};
+
+PhaseAxis phase_axis(int64_t r, int64_t in, int64_t out, int64_t k, int64_t s, int64_t pad) {
+  PhaseAxis a{r, (in - r + s - 1) / s, (r + pad) % s, 0, 0, 0};
+  if (a.M <= 0 || a.k0 >= k) return a;  // no position or no tap: zero gradient
+  a.J = (k - a.k0 + s - 1) / s;
+  a.cmin = (r + pad) / s - (a.J - 1);
+  a.P = std::max<int64_t>({0, -a.cmin, a.M - 1 + a.cmin + a.J - out});
+  return a;
+}
+
+// Strided (or padded beyond the kernel span), undilated BackpropInput as s_d*s_h*s_w stride-1 forward
+// convolutions of dy ("polyphase"): the input positions of one residue class mod the stride get their
+// gradient from a sub-filter of the flipped taps, so no multiply-add is spent on the zeros a spread-out dy
+// would hold. Each class's result is written to its positions of dx (every position in one class).
+void backprop_input_polyphase(const Conv3DParams& p, const float* dy, const float* w, float* dx) {
+  const int64_t in[3] = {p.D, p.H, p.W}, out[3] = {p.oD, p.oH, p.oW}, ks[3] = {p.kD, p.kH, p.kW};
+  const int64_t S = p.in_spatial(), KS = p.kD * p.kH * p.kW;
+  std::vector<float> wsub, part;
+  for (int64_t rd = 0; rd < p.stride[0]; ++rd)
+    for (int64_t rh = 0; rh < p.stride[1]; ++rh)
+      for (int64_t rw = 0; rw < p.stride[2]; ++rw) {
+        const int64_t r[3] = {rd, rh, rw};
+        PhaseAxis ax[3];
+        for (int a = 0; a < 3; ++a) ax[a] = phase_axis(r[a], in[a], out[a], ks[a], p.stride[a], p.padding[a]);
+        if (ax[0].M <= 0 || ax[1].M <= 0 || ax[2].M <= 0) continue;  // no input position in this class
+        const bool empty = ax[0].J == 0 || ax[1].J == 0 || ax[2].J == 0;
+        Conv3DParams q;
+        if (!empty) {
+          q.N = p.N, q.Ci = p.Co, q.Co = p.Ci, q.D = p.oD, q.H = p.oH, q.W = p.oW;
+          q.kD = ax[0].J, q.kH = ax[1].J, q.kW = ax[2].J;
+          for (int a = 0; a < 3; ++a) q.padding[a] = ax[a].P;
+          set_conv3d_output(q);
+          // wsub[ci][co][jd][jh][jw] = w[co][ci][k0 + (J-1-j)*s] per axis
+          const int64_t JS = q.kD * q.kH * q.kW;
+          wsub.resize(p.Ci * p.Co * JS);
+          for (int64_t ci = 0; ci < p.Ci; ++ci)
+            for (int64_t co = 0; co < p.Co; ++co)
+              for (int64_t jd = 0; jd < q.kD; ++jd)
+                for (int64_t jh = 0; jh < q.kH; ++jh)
+                  for (int64_t jw = 0; jw < q.kW; ++jw) {
+                    const int64_t kd = ax[0].k0 + (q.kD - 1 - jd) * p.stride[0];
+                    const int64_t kh = ax[1].k0 + (q.kH - 1 - jh) * p.stride[1];
+                    const int64_t kw = ax[2].k0 + (q.kW - 1 - jw) * p.stride[2];
+                    wsub[((ci * p.Co + co) * q.kD + jd) * q.kH * q.kW + jh * q.kW + jw] =
+                        w[(co * p.Ci + ci) * KS + (kd * p.kH + kh) * p.kW + kw];
+                  }
+          part.resize(q.N * q.Co * q.P());
+          conv3d_cpu(q, dy, wsub.data(), nullptr, part.data());
+        }
+        // dx[n][c][s*m + r] = part[n][c][m + cmin + P] per axis (0 for a class without taps)
+        parallel_for(p.N * p.Ci, 1, [&](int64_t i0, int64_t i1) {
+          for (int64_t nc = i0; nc < i1; ++nc) {
+            float* dst = dx + nc * S;
+            const float* src = empty ? nullptr : part.data() + nc * q.P();
+            for (int64_t md = 0; md < ax[0].M; ++md)
+              for (int64_t mh = 0; mh < ax[1].M; ++mh) {
+                float* drow = dst + ((md * p.stride[0] + rd) * p.H + mh * p.stride[1] + rh) * p.W + rw;
+                if (empty) {
+                  for (int64_t mw = 0; mw < ax[2].M; ++mw) drow[mw * p.stride[2]] = 0.f;
+                  continue;
+                }
+                const float* srow = src + ((md + ax[0].cmin + ax[0].P) * q.oH + mh + ax[1].cmin + ax[1].P) * q.oW +
+                                    ax[2].cmin + ax[2].P;
+                for (int64_t mw = 0; mw < ax[2].M; ++mw) drow[mw * p.stride[2]] = srow[mw];
+              }
+          }
+        });
+      }
+}
+
+}  // namespace
 
 void conv3d_backprop_input_cpu(const Conv3DParams& p, const float* dy, const float* w, float* dx) {
   const int64_t S = p.in_spatial();
@@ -47,6 +130,7 @@ void conv3d_backprop_input_cpu(const Conv3DParams& p, const float* dy, const flo
     conv3d_cpu(q, dy, wf.data(), nullptr, dx);
     return;
   }
+  if (p.dilation[0] == 1 && p.dilation[1] == 1 && p.dilation[2] == 1) return backprop_input_polyphase(p, dy, w, dx);
   // Spread dy[o] to position o*s - shift of a zero grid of size L, one sample at a time.
   Conv3DParams q1 = q;
   q1.N = 1;
@@ -94,6 +178,7 @@ void conv3d_backprop_filter_cpu(const Conv3DParams& p, const float* x, const flo
       }
     });
   }
+  if (conv3d_winograd_applies(p)) return conv3d_winograd_backprop_filter_cpu(p, x, dy, dw);
 
   const gemm::Kernels& kern = gemm::active_kernels();
   // Few output channels (the first layer's 16): the one-vector-wide tile wastes no columns.

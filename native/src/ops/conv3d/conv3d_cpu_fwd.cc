@@ -1,4 +1,5 @@
-// Fast Conv3D forward. Each sample is copied once into a zero-padded volume; output channels are the
+// Fast Conv3D forward. Stride-1 3x3x3 filters with enough channels take the Winograd path
+// (conv3d_winograd.cc). Otherwise each sample is copied once into a zero-padded volume; output channels are the
 // microkernel's rows (weights packed once per call) and output positions its vector columns.
 // Stride 1: every vector of a tile reads xpad directly at (segment origin + tap offset), a contiguous
 // run of positions, so there is no im2col at all ("segments" cover the valid outputs, possibly
@@ -14,6 +15,7 @@
 #include "core/thread_pool.h"
 #include "ops/conv3d/conv3d.h"
 #include "ops/conv3d/conv3d_im2col.h"
+#include "ops/conv3d/conv3d_winograd.h"
 #include "ops/matmul/gemm.h"
 
 namespace nodulab {
@@ -101,6 +103,7 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
   const int mr = kern.mr, nr = kern.nr, vw = kern.vw, nv = nr / vw;
   const int64_t K = p.K(), P = p.P(), Co = p.Co;
   if (p.N == 0 || Co == 0 || P == 0) return;
+  if (conv3d_winograd_applies(p)) return conv3d_winograd_cpu(p, x, w, b, y);
   const bool stride1 = p.stride[0] == 1 && p.stride[1] == 1 && p.stride[2] == 1;
 
   conv::PaddedVolume pv = conv::padded_volume(p.Ci, p.D, p.H, p.W, p.padding);
