@@ -30,6 +30,8 @@ export interface Claim {
 export interface Control {
   kappa: Aggregate;
   accuracy: Aggregate;
+  /** The grade's learnability ceiling: kappa of a softmax probe on the true factors, over seeds. */
+  factorKappa: Aggregate;
   passed: boolean;
   note: string;
 }
@@ -78,6 +80,7 @@ export function summarizePretraining(
   spec: PretrainingSpec,
   runs: TargetRun[],
   analyses: ModelAnalysis[],
+  factorProbe: { seed: number; test: { kappa: number } }[] = [],
 ): PretrainingSummary {
   const seeds = spec.seeds;
   const fractions = [...spec.labelFractions].sort((a, b) => a - b);
@@ -145,6 +148,7 @@ export function summarizePretraining(
   const control: Control = {
     kappa,
     accuracy,
+    factorKappa: aggregate(seeds.map((s) => factorProbe.find((f) => f.seed === s)?.test.kappa ?? NaN)),
     passed,
     note: passed
       ? 'scratch, fine-tuned on all labels, grades better than chance in distribution (kappa 95% CI above 0)'
