@@ -9,7 +9,7 @@ import { meanCorruptionError } from '@nodulab/study';
 import { runCli as run } from '../helpers/run_cli';
 import { suiteTempDir } from '../helpers/temp_dir';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const dir = suiteTempDir('nodulab-pretraining-');
 
