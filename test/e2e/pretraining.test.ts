@@ -1,6 +1,7 @@
 // `nodulab study pretraining-robustness --quick` end to end (within 60 s): pretrained encoders, every target
 // model of the grid, the report opening with the control and Findings, metrics.json whose aggregates match its
-// runs, predictions.csv with a row per model and test sample, and the embeddings as .npy.
+// runs, predictions.csv with a row per model, test set, distortion × severity and sample (from which a distorted
+// accuracy is recomputed), SVG heat maps and CKA matrix plots, and the embeddings as .npy.
 import * as fs from 'fs';
 import * as path from 'path';
 import { readNpy } from '@nodulab/data';
@@ -8,7 +9,7 @@ import { meanCorruptionError } from '@nodulab/study';
 import { runCli as run } from '../helpers/run_cli';
 import { suiteTempDir } from '../helpers/temp_dir';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const dir = suiteTempDir('nodulab-pretraining-');
 
@@ -31,7 +32,14 @@ describe('nodulab study pretraining-robustness --quick', () => {
     const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     // inits scratch, supervised, simclr; scratch fine-tuned only: 5 models x 2 fractions x 2 seeds.
     expect(m.runs).toHaveLength(20);
-    expect(m.pretrained.map((p: { init: string }) => p.init)).toEqual(['supervised', 'simclr']);
+    // Each seed pretrains its own encoders, so the CIs include pretraining variance.
+    expect(m.pretrained.map((p: { init: string; seed: number }) => `${p.init}/${p.seed}`)).toEqual([
+      'supervised/0',
+      'simclr/0',
+      'supervised/1',
+      'simclr/1',
+    ]);
+    expect(r.stdout).toMatch(/CIs include pretraining variance/);
     expect(m.analyses).toHaveLength(10);
     // Target runs start from the cached encoders; their configs name the checkpoints where the study now lies.
     const cfg = JSON.parse(fs.readFileSync(path.join(out, 'runs', 'supervised-linear-f1-s1', 'config.json'), 'utf8'));
@@ -64,9 +72,17 @@ describe('nodulab study pretraining-robustness --quick', () => {
 
     const csv = fs.readFileSync(path.join(out, 'predictions.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(
-      'run,init,mode,fraction,seed,test_set,index,grade,predicted_grade,p_grade_ge4,diameter,satellite_count',
+      'run,init,mode,fraction,seed,test_set,distortion,severity,index,grade,predicted_grade,p_grade_ge4,diameter,satellite_count',
     );
-    expect(csv).toHaveLength(1 + 20 * 2 * 32);
+    // 20 models x 2 clean test sets, and 10 full-label models x 3 distortions x 3 severities, of 32 samples.
+    expect(csv).toHaveLength(1 + 20 * 2 * 32 + 10 * 3 * 3 * 32);
+    const rows = csv.slice(1).map((l) => l.split(','));
+    const blurred = rows.filter((c) => c[0] === 'simclr-finetune-f1-s1' && c[6] === 'gaussian-blur' && c[7] === '3');
+    expect(blurred).toHaveLength(32);
+    expect(blurred.filter((c) => c[9] === c[10]).length / 32).toBeCloseTo(
+      ana('simclr', 1).distorted['gaussian-blur']['3'].accuracy,
+      12,
+    );
     const emb = readNpy(path.join(out, 'embeddings', 'simclr-linear-f1-s0.npy'));
     expect(emb.shape).toEqual([32, 16]);
     const grades = readNpy(path.join(out, 'embeddings', 'grades-s0.npy'));
@@ -86,6 +102,10 @@ describe('nodulab study pretraining-robustness --quick', () => {
       'saliency',
     ])
       expect(html).toContain(`data-table="${id}"`);
+    // SVG heat maps: distortion x severity per model, and the CKA matrix between a model's layers.
+    expect(html).toMatch(/<svg class="heatmap" data-chart="heat-scratch-finetune"/);
+    expect(html).toMatch(/<svg class="heatmap" data-chart="cka-simclr-linear"/);
+    expect((html.match(/<svg class="heatmap"/g) ?? []).length).toBe(10);
   });
 
   it('refuses a --spec and a queue', async () => {

@@ -39,6 +39,12 @@ export const SCANNER_BASE_FACTORS: FactorDistributions = {
   sliceThickness: { const: 1 },
 };
 
+/**
+ * The grade preset's intensity window, -1100 to 650 HU: the default lung window (-1350 to 150 HU) clips
+ * calcium (600 HU) to nearly the value of soft tissue, hiding the calcification that makes a nodule grade 1.
+ */
+export const GRADE_WINDOW = { center: -225, width: 1750 };
+
 const PRESETS: Record<string, DatasetSpec> = {
   iid: {
     name: 'iid',
@@ -77,8 +83,10 @@ const PRESETS: Record<string, DatasetSpec> = {
     description:
       'The nodule grade 1-5 as the class (target "grade"): diameters 4-16 mm across the size cut-offs, smooth or ' +
       'irregular margins, solid or part-solid, some benign calcifications (grade 1), and 0-4 satellite ' +
-      'micronodules; the "test-shift" split is a second dataset from another scanner (thick slices, strong noise).',
+      'micronodules; the "test-shift" split is a second dataset from another scanner (thick slices, strong noise). ' +
+      'Its window (-1100 to 650 HU) keeps calcium (600 HU), which grades 1, apart from soft tissue.',
     target: 'grade',
+    window: GRADE_WINDOW,
     factors: {
       ...SCANNER_BASE_FACTORS,
       diameter: { uniform: [4, 16] },

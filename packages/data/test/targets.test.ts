@@ -76,3 +76,26 @@ describe('target presets', () => {
     expect(Math.min(...shift.map((f) => f.sliceThickness))).toBeGreaterThanOrEqual(2.5);
   });
 });
+
+describe("the 'grade' preset's window", () => {
+  it('keeps most calcified nodules (grade 1) brighter than any soft-tissue one; the lung window clips them together', () => {
+    const volume = { shape: [16, 16, 16], spacing: [1.5, 1.5, 1.5] } as const;
+    const contrast = (window?: { center: number; width: number }) => {
+      const spec = { ...preset('grade'), volume, ...(window ? { window } : {}) } as never;
+      const gen = new NoduleGenerator(spec, 5);
+      const ds = new SyntheticDataset(spec, 5, 'train', 80);
+      const calcified: number[] = [];
+      const soft: number[] = [];
+      for (let i = 0; i < ds.length; i++)
+        (gen.factors('train', i).factors.calcification === 'none' ? soft : calcified).push(
+          Math.max(...ds.get(i).volume),
+        );
+      calcified.sort((a, b) => a - b);
+      // The median calcified nodule's brightest voxel against the brightest soft-tissue one (a tiny calcification
+      // may fall between voxels, so not every calcified nodule shows).
+      return calcified[Math.floor(calcified.length / 2)] - Math.max(...soft);
+    };
+    expect(contrast()).toBeGreaterThan(0.15);
+    expect(contrast({ center: -600, width: 1500 })).toBeLessThan(0.1);
+  });
+});

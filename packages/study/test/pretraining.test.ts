@@ -1,12 +1,15 @@
 // The pretraining-robustness spec's checks (a label fraction of 0, an unknown distortion or initialisation are
-// named), the mean corruption error against values worked out by hand, and every initialisation at toy size
-// with the encoders cached by config hash (a second call trains none).
+// named), the grade's learnability from its factors, the mean corruption error against values worked out by
+// hand, and every initialisation at toy size with the encoders cached by config hash (a second call trains none;
+// another pretraining seed is another encoder).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { NoduleGenerator, preset } from '@nodulab/data';
 import {
   PretrainingSpec,
   checkPretrainingSpec,
+  factorProbeScores,
   defaultPretrainingSpec,
   meanCorruptionError,
   pretrainEncoders,
@@ -23,7 +26,7 @@ describe('checkPretrainingSpec', () => {
   it.each([
     [{ labelFractions: [0, 1] }, /labelFractions\[0\]: must be in \(0, 1\], got 0/],
     [{ labelFractions: [1.5] }, /labelFractions\[0\]: must be in \(0, 1\], got 1\.5/],
-    [{ labelFractions: [0.001] }, /labelFractions\[0\]: 0\.001 of targetN 256 is 0 samples; a run needs at least 2/],
+    [{ labelFractions: [0.0001] }, /labelFractions\[0\]: 0\.0001 of targetN 2048 is 0 samples; a run needs at least 2/],
     [
       { distortions: ['gaussian-noise', 'fog'] },
       /distortions\[1\]: unknown distortion "fog" \(known: .*gaussian-noise/,
@@ -33,6 +36,16 @@ describe('checkPretrainingSpec', () => {
     [{ inits: ['supervised'] }, /inits: must include "scratch"/],
   ])('rejects %j', (override, message) => {
     expect(() => checkPretrainingSpec({ ...defaultPretrainingSpec(), ...(override as object) })).toThrow(message);
+  });
+});
+
+describe('factorProbeScores', () => {
+  it('learns the grade from the true factors the rule reads nearly perfectly', async () => {
+    const gen = new NoduleGenerator({ ...preset('grade'), volume: { shape: [16, 16, 16], spacing: [2, 2, 2] } }, 3);
+    const s = await factorProbeScores(gen, gen, 256, 64, 200);
+    expect(s.kappa).toBeGreaterThan(0.9);
+    expect(s.accuracy).toBeGreaterThan(0.8);
+    expect(s.auroc).toBeGreaterThan(0.97);
   });
 });
 
@@ -64,15 +77,16 @@ describe('every initialisation, toy size', () => {
     testN: 16,
     distortions: ['gaussian-noise'],
     severities: [1],
+    pretrainPerSeed: false,
     config: { ...quick.config, epochs: 1, pretrainEpochs: 1 },
   };
   const cache = path.join(dir, 'cache');
 
   it('pretrains each encoder once, parents first, and reuses them by config hash', async () => {
     const trained: string[] = [];
-    const first = await pretrainEncoders(spec, cache, (what) => trained.push(what.split(' ')[1]));
+    const first = await pretrainEncoders(spec, cache, 0, (what) => trained.push(what.split(' ')[1]));
     expect(trained).toEqual(['supervised', 'simclr', 'moco', 'supervised+simclr', 'supervised+moco']);
-    const again = await pretrainEncoders(spec, cache, () => {
+    const again = await pretrainEncoders(spec, cache, 0, () => {
       throw new Error('nothing should train');
     });
     for (const [init, e] of again) {
@@ -80,8 +94,19 @@ describe('every initialisation, toy size', () => {
       expect(e.hash).toBe(first.get(init)!.hash);
     }
     // Another source-task size is another config: a new encoder.
-    const other = await pretrainEncoders({ ...spec, inits: ['scratch', 'supervised'], sourceN: 48 }, cache, () => {});
+    const other = await pretrainEncoders(
+      { ...spec, inits: ['scratch', 'supervised'], sourceN: 48 },
+      cache,
+      0,
+      () => {},
+    );
     expect(other.get('supervised')!.hash).not.toBe(first.get('supervised')!.hash);
+    // Another pretraining seed is another encoder, whose weights differ.
+    const seeded = await pretrainEncoders({ ...spec, inits: ['scratch', 'supervised'] }, cache, 1, () => {});
+    expect(seeded.get('supervised')!.hash).not.toBe(first.get('supervised')!.hash);
+    expect(fs.readFileSync(seeded.get('supervised')!.checkpoint)).not.toEqual(
+      fs.readFileSync(first.get('supervised')!.checkpoint),
+    );
   });
 
   it('trains and scores a target model per initialisation', async () => {

@@ -14,7 +14,6 @@ import {
   schema,
   specFromRef,
   specProblems,
-  targetClasses,
 } from '@nodulab/data';
 
 /**
@@ -98,16 +97,17 @@ export interface MocoConfig {
   temperature: number;
 }
 
-/** The modes of the second stage of supcon, simclr and moco. */
+/** The modes of the second stage of supcon, simclr and moco (and how ce fits a probe in init.mode 'linear'). */
 export const PROBE_MODES = ['linear', 'linear-sgd', 'finetune'] as const;
 export type ProbeMode = (typeof PROBE_MODES)[number];
 
 /**
- * The second stage of the two-stage losses (supcon, simclr, moco).
+ * The second stage of the two-stage losses (supcon, simclr, moco), and the probe of ce in init.mode 'linear'.
  * - 'linear' (the linear-evaluation protocol): a logistic regression on the frozen encoder's embed()
  *   features of the un-augmented training set, standardised (like BatchNorm without affine before the
  *   head) and fitted to convergence (full batch, Newton's method), its L2 penalty chosen among
- *   `weightDecays` by validation cross-entropy, then folded into the model's linear head;
+ *   `weightDecays` by validation cross-entropy, then folded into the model's linear head; binary for a
+ *   two-class target, multinomial (softmax) for K classes;
  * - 'linear-sgd': the linear head trained on frozen features of augmented batches for `epochs` with
  *   `optimizer` and `schedule`;
  * - 'finetune': everything trained with CE for `epochs` with `optimizer` and `schedule`.
@@ -179,8 +179,9 @@ export interface InitConfig {
    */
   part: 'encoder' | 'all';
   /**
-   * With loss 'ce': 'finetune' trains every parameter (full fine-tuning); 'linear' trains the head on the frozen
-   * encoder (a linear probe). Other losses pretrain from the copied encoder, and their probe.mode applies.
+   * With loss 'ce': 'finetune' trains every parameter (full fine-tuning); 'linear' fits the head on the frozen
+   * encoder (a linear probe: fitted to convergence when probe.mode is 'linear', the default, else trained by
+   * steps for `epochs`). Other losses pretrain from the copied encoder, and their probe.mode applies.
    */
   mode: 'finetune' | 'linear';
 }
@@ -545,13 +546,6 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
         `gradual pruning needs beginEpoch < endEpoch <= epochs, got ${c.prune.beginEpoch}, ${c.prune.endEpoch}, ${c.epochs}`,
       );
   }
-  const classes = targetClasses((spec as DatasetSpec).target);
-  if (c.probe.mode === 'linear' && (c.loss === 'supcon' || c.loss === 'simclr' || c.loss === 'moco') && classes !== 2)
-    problem(
-      ['probe', 'mode'],
-      `the fitted 'linear' probe is a binary logistic regression; data.spec's target has ${classes} classes ` +
-        `(use 'linear-sgd' or 'finetune')`,
-    );
   if (c.init?.mode === 'linear' && c.loss !== 'ce')
     problem(
       ['init', 'mode'],
@@ -604,7 +598,8 @@ export const RunConfigSchema = refineWith(
         mode: oneOf(PROBE_MODES)
           .default(D.probe.mode)
           .describe(
-            'linear: logistic regression fitted to convergence on the frozen, standardised embeddings; ' +
+            'linear: logistic regression (binary, or softmax for K classes) fitted to convergence on the frozen, ' +
+              'standardised embeddings; ' +
               'linear-sgd: the linear head trained by steps on frozen embeddings; finetune: everything trained with CE',
           ),
         weightDecays: z
@@ -617,7 +612,7 @@ export const RunConfigSchema = refineWith(
         schedule: scheduleSchema(D.probe.schedule),
       })
         .prefault({})
-        .describe('the second stage of supcon, simclr and moco'),
+        .describe("the second stage of supcon, simclr and moco; with ce in init.mode 'linear', how the head is fitted"),
       augment: AugmentConfigSchema.nullable()
         .optional()
         .describe('the augmentation pipeline, or null for none (default: the standard pipeline; none for box)'),
@@ -662,7 +657,9 @@ export const RunConfigSchema = refineWith(
           .describe("what is copied: 'encoder' (all but the heads) or 'all' (the whole model with its pruning masks)"),
         mode: oneOf(['finetune', 'linear'])
           .default('finetune')
-          .describe("loss ce: 'finetune' trains everything, 'linear' only the head on the frozen encoder"),
+          .describe(
+            "loss ce: 'finetune' trains everything, 'linear' only the head on the frozen encoder (fitted when probe.mode is 'linear')",
+          ),
       })
         .nullable()
         .default(null)

@@ -8,6 +8,7 @@ export * from './objectives';
 export * from './moco';
 export * from './linalg';
 export * from './logistic_regression';
+export * from './softmax_regression';
 export { loadProbeIntoHead } from './probe_fit';
 export * from './optim';
 export * from './evaluate';

@@ -1,16 +1,17 @@
-// Binary logistic regression fitted to convergence, the linear probe of the two-stage losses: features
+// Binary logistic regression fitted to convergence, the linear probe of two-class targets: features
 // X: (n, d) standardised with the fitting set's mean and std, Newton's method (float64, backtracking
-// line search) on the L2-penalised mean cross-entropy, and the penalty chosen on a validation set.
+// line search) on the L2-penalised mean cross-entropy, and the penalty chosen on a validation set. The
+// standardisation, input checks and penalty choice here serve the multinomial probe too.
 import { yieldToEventLoop } from '@nodulab/tensor';
-import { choleskySolve } from './linalg';
+import { newtonMinimize } from './linalg';
 
 /** Options of {@link fitLogisticRegression}, named as in PyTorch's cross-entropy and optimizers. */
 export interface LogisticOptions {
   /** L2 penalty (weightDecay / 2)·||w||² on the weights (not the bias), > 0. */
   weightDecay: number;
-  /** Cross-entropy class weights [class 0, class 1]: the loss is the weighted mean over samples. */
-  classWeights?: readonly [number, number] | null;
-  /** Label smoothing ε: targets become ε/2 and 1 − ε/2. */
+  /** Cross-entropy class weights, one per class: the loss is the weighted mean over samples. */
+  classWeights?: readonly number[] | null;
+  /** Label smoothing ε: targets become (1 − ε)·one-hot + ε/K (K = 2 here: ε/2 and 1 − ε/2). */
   labelSmoothing?: number;
   /** Newton iterations at most (default 100). */
   maxIterations?: number;
@@ -48,13 +49,61 @@ function softplus(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
-function checkData(what: string, X: ArrayLike<number>, y: ArrayLike<number>, n: number, d: number): void {
+/** Throws naming the problem unless X: (n, d) is finite and every label y is an integer class in 0..classes-1. */
+export function checkFeatures(
+  what: string,
+  X: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  d: number,
+  classes: number,
+): void {
   if (!(n >= 1) || X.length !== n * d || y.length !== n)
     throw new Error(`${what}: X has ${X.length} values and y ${y.length}, expected (${n}, ${d}) and (${n})`);
   for (let i = 0; i < n; i++)
-    if (y[i] !== 0 && y[i] !== 1) throw new Error(`${what}: label ${i} is ${y[i]}, expected 0 or 1`);
+    if (!(Number.isInteger(y[i]) && y[i] >= 0 && y[i] < classes))
+      throw new Error(
+        `${what}: label ${i} is ${y[i]}, expected ${classes === 2 ? '0 or 1' : `an integer class 0..${classes - 1}`}`,
+      );
   for (let k = 0; k < X.length; k++)
     if (!Number.isFinite(X[k])) throw new Error(`${what}: X[${k}] is ${X[k]}, expected a finite feature`);
+}
+
+/** Z: (n, d + 1), X standardised by (mean, std) (0 where std is 0) with a constant 1 for the bias. */
+export function standardisedDesign(
+  X: ArrayLike<number>,
+  n: number,
+  d: number,
+  mean: Float64Array,
+  std: Float64Array,
+): Float64Array {
+  const D = d + 1;
+  const Z = new Float64Array(n * D);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) Z[i * D + j] = std[j] > 0 ? (X[i * d + j] - mean[j]) / std[j] : 0;
+    Z[i * D + d] = 1;
+  }
+  return Z;
+}
+
+/** Per-sample weights c (the class weight of each label, or 1) normalised to sum to 1; throws when all are 0. */
+export function sampleWeights(
+  what: string,
+  y: ArrayLike<number>,
+  n: number,
+  classWeights: readonly number[] | null,
+): Float64Array {
+  const c = Float64Array.from({ length: n }, (_, i) => (classWeights ? classWeights[y[i]] : 1));
+  const cSum = c.reduce((a, v) => a + v, 0);
+  if (!(cSum > 0)) throw new Error(`${what}: the class weights give every sample weight 0`);
+  for (let i = 0; i < n; i++) c[i] /= cSum;
+  return c;
+}
+
+/** Checks the options shared by the binary and multinomial fits. */
+export function checkPenalty(what: string, lambda: number, eps: number): void {
+  if (!(lambda > 0)) throw new Error(`${what}: weightDecay must be > 0, got ${lambda}`);
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`${what}: labelSmoothing must be in [0, 1], got ${eps}`);
 }
 
 /** The logits z = w · (x − mean) / std + bias of X: (n, d). */
@@ -74,7 +123,7 @@ export function logisticLoss(
   X: ArrayLike<number>,
   y: ArrayLike<number>,
   n: number,
-  classWeights?: readonly [number, number] | null,
+  classWeights?: readonly number[] | null,
 ): number {
   const z = logisticLogits(m, X, n);
   let sum = 0;
@@ -99,22 +148,14 @@ export function fitLogisticRegression(
   d: number,
   options: LogisticOptions,
 ): LogisticModel {
-  checkData('fitLogisticRegression', X, y, n, d);
+  checkFeatures('fitLogisticRegression', X, y, n, d, 2);
   const { weightDecay: lambda, classWeights = null, labelSmoothing: eps = 0, maxIterations = 100 } = options;
-  if (!(lambda > 0)) throw new Error(`fitLogisticRegression: weightDecay must be > 0, got ${lambda}`);
-  if (!(eps >= 0 && eps <= 1)) throw new Error(`fitLogisticRegression: labelSmoothing must be in [0, 1], got ${eps}`);
+  checkPenalty('fitLogisticRegression', lambda, eps);
   const { mean, std } = featureStats(X, n, d);
   // Z: (n, d + 1) standardised features and a constant 1 for the bias; c: sample weights summing to 1.
   const D = d + 1;
-  const Z = new Float64Array(n * D);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) Z[i * D + j] = std[j] > 0 ? (X[i * d + j] - mean[j]) / std[j] : 0;
-    Z[i * D + d] = 1;
-  }
-  const c = Float64Array.from({ length: n }, (_, i) => (classWeights ? classWeights[y[i]] : 1));
-  const cSum = c.reduce((a, v) => a + v, 0);
-  if (!(cSum > 0)) throw new Error('fitLogisticRegression: the class weights give every sample weight 0');
-  for (let i = 0; i < n; i++) c[i] /= cSum;
+  const Z = standardisedDesign(X, n, d, mean, std);
+  const c = sampleWeights('fitLogisticRegression', y, n, classWeights);
   const t = Float64Array.from({ length: n }, (_, i) => (y[i] === 1 ? 1 - eps / 2 : eps / 2));
   const logits = (w: Float64Array): Float64Array => {
     const z = new Float64Array(n);
@@ -132,11 +173,7 @@ export function fitLogisticRegression(
     for (let j = 0; j < d; j++) f += 0.5 * lambda * w[j] * w[j];
     return f;
   };
-  let w = new Float64Array(D);
-  let f = objective(w);
-  let iterations = 0;
-  while (iterations < maxIterations) {
-    iterations++;
+  const gradientHessian = (w: Float64Array) => {
     const z = logits(w);
     const g = new Float64Array(D);
     const H = new Float64Array(D * D);
@@ -157,30 +194,11 @@ export function fitLogisticRegression(
       H[j * D + j] += lambda;
     }
     H[d * D + d] += 1e-12;
-    const step = choleskySolve(H, g, D, 1);
-    // Backtracking: halve the Newton step until the penalised loss falls enough (Armijo).
-    const slope = step.reduce((a, v, j) => a + v * g[j], 0);
-    let alpha = 1;
-    let next = w;
-    let fNext = f;
-    for (let k = 0; k < 30; k++) {
-      const cand = w.map((v, j) => v - alpha * step[j]);
-      const fc = objective(cand);
-      if (fc <= f - 1e-4 * alpha * slope) {
-        next = cand;
-        fNext = fc;
-        break;
-      }
-      alpha /= 2;
-    }
-    const moved = Math.max(...step.map((v) => Math.abs(alpha * v)));
-    const done = next === w || moved < 1e-9 || f - fNext < 1e-14;
-    w = next;
-    f = fNext;
-    if (done) break;
-  }
+    return { g, H };
+  };
+  const { w, loss, iterations } = newtonMinimize(objective, gradientHessian, D, maxIterations);
   const weight = w.slice(0, d);
-  return { d, mean, std, weight, bias: w[d], weightDecay: lambda, iterations, loss: f };
+  return { d, mean, std, weight, bias: w[d], weightDecay: lambda, iterations, loss };
 }
 
 /** One candidate penalty of {@link fitLogisticProbe}: its losses on the fitting and validation sets. */
@@ -190,11 +208,40 @@ export interface PenaltyTrial {
   valLoss: number;
 }
 
-/** Features and 0/1 labels of n samples: X: (n, d). */
+/** Features and integer class labels (0/1 for the binary probe) of n samples: X: (n, d). */
 export interface LabelledFeatures {
   X: ArrayLike<number>;
   y: ArrayLike<number>;
   n: number;
+}
+
+/**
+ * Fits one model per penalty of `weightDecays` (in order, yielding to the event loop between fits) and keeps
+ * the one with the least validation loss; the binary and multinomial probes both choose their penalty here.
+ */
+export async function choosePenalty<M>(
+  what: string,
+  weightDecays: readonly number[],
+  fit: (weightDecay: number) => M,
+  trainLoss: (m: M) => number,
+  valLoss: (m: M) => number,
+): Promise<{ model: M; trials: PenaltyTrial[] }> {
+  if (weightDecays.length === 0) throw new Error(`${what}: weightDecays is empty`);
+  let best: M | null = null;
+  let bestLoss = Infinity;
+  const trials: PenaltyTrial[] = [];
+  for (const weightDecay of weightDecays) {
+    const m = fit(weightDecay);
+    const v = valLoss(m);
+    trials.push({ weightDecay, trainLoss: trainLoss(m), valLoss: v });
+    if (v < bestLoss) {
+      bestLoss = v;
+      best = m;
+    }
+    await yieldToEventLoop();
+  }
+  if (best === null) throw new Error(`${what}: no penalty gave a finite validation loss (${JSON.stringify(trials)})`);
+  return { model: best, trials };
 }
 
 /**
@@ -210,20 +257,12 @@ export async function fitLogisticProbe(
   options: Omit<LogisticOptions, 'weightDecay'> = {},
 ): Promise<{ model: LogisticModel; trials: PenaltyTrial[] }> {
   if (weightDecays.length === 0) throw new Error('fitLogisticProbe: weightDecays is empty');
-  checkData('fitLogisticProbe (val)', val.X, val.y, val.n, d);
-  let best: LogisticModel | null = null;
-  let bestLoss = Infinity;
-  const trials: PenaltyTrial[] = [];
-  for (const weightDecay of weightDecays) {
-    const m = fitLogisticRegression(train.X, train.y, train.n, d, { ...options, weightDecay });
-    const valLoss = logisticLoss(m, val.X, val.y, val.n, options.classWeights);
-    trials.push({ weightDecay, trainLoss: logisticLoss(m, train.X, train.y, train.n, options.classWeights), valLoss });
-    if (valLoss < bestLoss) {
-      bestLoss = valLoss;
-      best = m;
-    }
-    await yieldToEventLoop();
-  }
-  if (!best) throw new Error(`fitLogisticProbe: no penalty gave a finite validation loss (${JSON.stringify(trials)})`);
-  return { model: best, trials };
+  checkFeatures('fitLogisticProbe (val)', val.X, val.y, val.n, d, 2);
+  return choosePenalty(
+    'fitLogisticProbe',
+    weightDecays,
+    (weightDecay) => fitLogisticRegression(train.X, train.y, train.n, d, { ...options, weightDecay }),
+    (m) => logisticLoss(m, train.X, train.y, train.n, options.classWeights),
+    (m) => logisticLoss(m, val.X, val.y, val.n, options.classWeights),
+  );
 }

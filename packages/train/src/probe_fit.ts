@@ -1,12 +1,14 @@
-// The 'linear' probe stage of supcon and simclr, fitted rather than stepped: the frozen encoder's
-// embeddings h: (N, embedDim) of the un-augmented training and validation sets, a logistic regression
-// fitted to convergence on them (standardised features, L2 penalty chosen on validation), folded into
-// the model's linear head; then one validation, selection and checkpoint, like one epoch.
+// The 'linear' probe stage (of supcon, simclr and moco, and of ce from a pretrained encoder in init.mode
+// 'linear'), fitted rather than stepped: the frozen encoder's embeddings h: (N, embedDim) of the un-augmented
+// training and validation sets, a logistic regression fitted to convergence on them (binary for two classes,
+// multinomial for K; standardised features, L2 penalty chosen on validation), folded into the model's linear
+// head; then one validation, selection and checkpoint, like one epoch.
 import { DataLoader, Dataset } from '@nodulab/data';
 import { Linear } from '@nodulab/nn';
 import { validate } from './evaluate';
 import { StageTotals, endEpoch } from './epoch_end';
 import { LabelledFeatures, LogisticModel, fitLogisticProbe } from './logistic_regression';
+import { SoftmaxModel, binaryAsSoftmax, fitSoftmaxProbe } from './softmax_regression';
 import type { LoopContext } from './loop';
 import type { TrainableNet } from './model';
 
@@ -34,25 +36,32 @@ async function embedded(ctx: LoopContext, source: Dataset): Promise<(LabelledFea
 }
 
 /**
- * Writes the fitted probe into the head Linear(d -> 2): logits ±z/2 with z = w·(h − mean)/std + bias,
- * so softmax gives P(malignant) = sigmoid(z). Weights are written in place (a step worker shares them).
+ * Writes a fitted probe into the head Linear(d -> K): W[k, j] = weight[k, j] / std_j and
+ * bias_k − Σ_j W[k, j]·mean_j, so the head on raw embeddings gives the probe's logits (a binary probe as
+ * logits ∓z/2, so softmax gives P(class 1) = sigmoid(z)). Weights are written in place (a step worker shares them).
  */
-export function loadProbeIntoHead(net: TrainableNet, m: LogisticModel): void {
+export function loadProbeIntoHead(net: TrainableNet, probe: LogisticModel | SoftmaxModel): void {
+  const m = 'classes' in probe ? probe : binaryAsSoftmax(probe);
   const head = net.head;
-  if (!(head instanceof Linear) || !head.bias || head.weight.shape[0] !== 2 || head.weight.shape[1] !== m.d)
+  const K = m.classes;
+  if (!(head instanceof Linear) || !head.bias || head.weight.shape[0] !== K || head.weight.shape[1] !== m.d)
     throw new Error(
-      `the linear probe needs a Linear(${m.d} -> 2) head with bias; ${net.spec.kind} has ${head.constructor.name}`,
+      `the linear probe needs a Linear(${m.d} -> ${K}) head with bias; ${net.spec.kind} has ${head.constructor.name}` +
+        (head instanceof Linear ? `(${head.weight.shape[1]} -> ${head.weight.shape[0]})` : ''),
     );
-  const w = new Float32Array(2 * m.d);
-  let offset = m.bias;
-  for (let j = 0; j < m.d; j++) {
-    const wj = m.std[j] > 0 ? m.weight[j] / m.std[j] : 0;
-    offset -= wj * m.mean[j];
-    w[j] = -wj / 2;
-    w[m.d + j] = wj / 2;
+  const w = new Float32Array(K * m.d);
+  const b = new Float32Array(K);
+  for (let k = 0; k < K; k++) {
+    let offset = m.bias[k];
+    for (let j = 0; j < m.d; j++) {
+      const wj = m.std[j] > 0 ? m.weight[k * m.d + j] / m.std[j] : 0;
+      offset -= wj * m.mean[j];
+      w[k * m.d + j] = wj;
+    }
+    b[k] = offset;
   }
   head.weight.data.set(w);
-  head.bias.data.set([-offset / 2, offset / 2]);
+  head.bias.data.set(b);
 }
 
 /** Runs the fitted probe stage `stageIndex`; resolves 'aborted' when the signal fired while embedding. */
@@ -67,10 +76,13 @@ export async function fitProbeStage(
   const train = await embedded(ctx, ctx.train);
   const val = train && (await embedded(ctx, ctx.val));
   if (!train || !val) return 'aborted';
-  const { model, trials } = await fitLogisticProbe(train, val, train.d, config.probe.weightDecays, {
-    classWeights: config.classWeights,
-    labelSmoothing: config.labelSmoothing,
-  });
+  const options = { classWeights: config.classWeights, labelSmoothing: config.labelSmoothing };
+  // The head's outputs are the target's classes: two fit the binary probe, more the multinomial one.
+  const classes = net.head instanceof Linear ? net.head.weight.shape[0] : 2;
+  const { model, trials } =
+    classes === 2
+      ? await fitLogisticProbe(train, val, train.d, config.probe.weightDecays, options)
+      : await fitSoftmaxProbe(train, val, train.d, classes, config.probe.weightDecays, options);
   loadProbeIntoHead(net, model);
   const metrics = await validate(net, plan.objective, ctx.val, config, ctx.augment);
   endEpoch(ctx, stageIndex, {

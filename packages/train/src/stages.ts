@@ -1,6 +1,7 @@
 // The stages a loss trains in: ce, supcon-joint, dice-ce (segmentation) and box (localization) in one (ce from a
-// pretrained encoder in init.mode 'linear': a linear probe); supcon, simclr and moco pretrain the encoder with
-// their contrastive loss, then fit a linear probe on the frozen encoder (or train one by steps, or fine-tune all).
+// pretrained encoder in init.mode 'linear': a linear probe, fitted when probe.mode is 'linear'); supcon, simclr
+// and moco pretrain the encoder with their contrastive loss, then fit a linear probe on the frozen encoder (or
+// train one by steps, or fine-tune all).
 import type { OptimizerConfig, RunConfig, ScheduleConfig } from './config';
 import {
   Objective,
@@ -37,11 +38,14 @@ export function planStages(config: RunConfig): StagePlan[] {
         config.init?.mode === 'linear'
           ? {
               name: 'probe',
-              objective: linearProbeObjective(config),
-              epochs: config.epochs,
+              objective: linearProbeObjective(
+                config,
+                config.probe.mode === 'linear' ? 'logistic-regression' : undefined,
+              ),
+              epochs: config.probe.mode === 'linear' ? 1 : config.epochs,
               ...main,
               selects: true,
-              fitted: false,
+              fitted: config.probe.mode === 'linear',
             }
           : {
               name: 'train',

@@ -29,10 +29,6 @@ describe('resolveRunConfig', () => {
     [{ loss: 'triplet' }, /loss: must be one of ce, supcon, supcon-joint, simclr, moco, dice-ce, box, got "triplet"/],
     [{ model: { kind: 'vnet' } }, /model.kind: must be one of nodulenet3d, resnet3d, unet3d/],
     [{ model: { kind: 'unet3d' }, loss: 'simclr' }, /loss: unet3d is a segmentation model and trains with the dice-ce/],
-    [
-      { loss: 'simclr', data: { spec: 'grade' } },
-      /probe.mode: the fitted 'linear' probe is a binary logistic regression; data.spec's target has 5 classes/,
-    ],
     [{ model: { options: { widthMultiplier: -1 } } }, /model.options.widthMultiplier: must be a number > 0/],
     [{ batchSize: 1 }, /batchSize: must be an integer >= 2/],
     [{ batchSize: 3.5 }, /batchSize: must be an integer/],

@@ -1,11 +1,12 @@
 // Initialising a run from a pretrained encoder: a model built with init holds the source run's embeddings
-// exactly, a linear probe leaves them unchanged while fine-tuning moves them, the new head has the target's
-// classes, and a missing or mismatched checkpoint is a clear error before anything is written.
+// exactly, a linear probe (fitted, or by steps with 'linear-sgd') leaves them unchanged while fine-tuning moves
+// them, the new head has the target's classes, and a missing or mismatched checkpoint is a clear error before
+// anything is written.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Generator, noGrad, randn } from '@nodulab/tensor';
 import { preset } from '@nodulab/data';
-import { ConfigError, buildNet, loadEncoder, loadRun, resolveRunConfig, train } from '../src';
+import { ConfigError, buildNet, loadEncoder, loadRun, planStages, resolveRunConfig, train } from '../src';
 import { tempDir, tinyConfig } from './helpers';
 
 const volume = { shape: [16, 16, 16], spacing: [2, 2, 2] };
@@ -53,13 +54,22 @@ describe('init from a pretrained encoder', () => {
   it('a linear probe keeps the encoder; fine-tuning changes it', async () => {
     const probeDir = path.join(root, 'probe');
     const s = await train(target('linear'), { outDir: probeDir, stepThread: 'main' });
-    expect(s.stages.map((t) => t.name)).toEqual(['probe']);
+    // probe.mode 'linear' (tinyConfig's): the 5-class head is fitted (softmax regression), in no steps.
+    expect(s.stages).toEqual([{ name: 'probe', objective: 'logistic-regression', epochs: 1 }]);
+    expect(s.globalStep).toBe(0);
     const probed = loadRun(probeDir, 'last').net;
     expect(Array.from(noGrad(() => probed.embed(x)).data)).toEqual(Array.from(before));
     const tuneDir = path.join(root, 'tune');
     await train(target('finetune'), { outDir: tuneDir, stepThread: 'main' });
     const tuned = loadRun(tuneDir, 'last').net;
     expect(Array.from(noGrad(() => tuned.embed(x)).data)).not.toEqual(Array.from(before));
+  });
+
+  it("trains the probe by steps for the run's epochs when probe.mode is 'linear-sgd'", () => {
+    const cfg = resolveRunConfig({ ...target('linear'), epochs: 2, probe: { mode: 'linear-sgd' } });
+    expect(planStages(cfg).map((p) => [p.name, p.objective.name, p.epochs, p.fitted])).toEqual([
+      ['probe', 'linear-probe', 2, false],
+    ]);
   });
 
   it('rejects a missing checkpoint before writing anything, and a mismatched one naming the file', async () => {

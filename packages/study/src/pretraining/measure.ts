@@ -1,11 +1,21 @@
 // What the pretraining-robustness study measures of one trained target model: grade accuracy, quadratic
 // weighted kappa and AUROC (grade >= 4) on a test set, clean or distorted; the layers' activations for CKA and
-// the embedding's PCA spectrum; and the Grad-CAM share on the main nodule and on the satellite micronodules.
+// the embedding's PCA spectrum; the Grad-CAM share on the main nodule and on the satellite micronodules; and the
+// grade's learnability ceiling: a softmax probe on the true factors the grade rule reads.
 import { Generator, Tensor, noGrad } from '@nodulab/tensor';
 import { captureOutputs } from '@nodulab/nn';
-import { Dataset, InMemoryDataset, NoduleGenerator, Sample, distortBatch, sampleItem } from '@nodulab/data';
+import {
+  Dataset,
+  FactorRecord,
+  InMemoryDataset,
+  NoduleGenerator,
+  Sample,
+  distortBatch,
+  noduleGrade,
+  sampleItem,
+} from '@nodulab/data';
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
-import { TrainableNet, netPredictor, yieldToEventLoop } from '@nodulab/train';
+import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities, yieldToEventLoop } from '@nodulab/train';
 import { gradCam3d, insideShare } from '../gradcam';
 import { finiteMean } from '../aggregate';
 
@@ -157,4 +167,50 @@ export async function saliencyShares(
   const byBin = (a: number[]) =>
     Object.fromEntries(SIZE_BINS.map((b) => [b.name, finiteMean(a.filter((_, j) => bins[j] === b.name))]));
   return { main: byBin(main), satellites: byBin(sat), mainAll: finiteMean(main), satellitesAll: finiteMean(sat) };
+}
+
+/** The factors the grade rule reads, as probe features: diameter, lobulation, spicules, density, calcium. */
+function gradeFactors(f: FactorRecord): number[] {
+  return [
+    f.diameter,
+    f.lobulation,
+    f.spiculationCount,
+    f.densityType === 'part-solid' ? 1 : 0,
+    f.densityType === 'ground-glass' ? 1 : 0,
+    f.calcification === 'none' ? 0 : 1,
+    f.hasNodule ? 1 : 0,
+  ];
+}
+
+/**
+ * The grade's learnability ceiling: a softmax regression (fitted probe) on the true factors of `trainN`
+ * training samples of `gen` (penalty chosen on `valN` of its validation samples), scored on the first `testN`
+ * test samples of `testGen`.
+ * Near-perfect scores say the grade is a learnable function of what the volumes show; a model's gap to them is
+ * what it failed to see. The factors are sampled without rendering.
+ */
+export async function factorProbeScores(
+  gen: NoduleGenerator,
+  testGen: NoduleGenerator,
+  trainN: number,
+  valN: number,
+  testN: number,
+): Promise<GradeScores> {
+  const set = (split: string, n: number, from = gen) => {
+    const X: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = from.factors(split, i).factors;
+      X.push(...gradeFactors(f));
+      y.push(noduleGrade(f) - 1);
+    }
+    return { X, y, n };
+  };
+  const d = gradeFactors(gen.factors('train', 0).factors).length;
+  const test = set('test', testN, testGen);
+  await yieldToEventLoop();
+  const { model } = await fitSoftmaxProbe(set('train', trainN), set('val', valN), d, GRADE_CLASSES, [1e-4, 1e-3, 1e-2]);
+  const p = softmaxProbabilities(model, test.X, test.n);
+  const o = ordinalMetrics(test.y, Float32Array.from(p), GRADE_CLASSES, { positiveFrom: HIGH_GRADE_FROM });
+  return { accuracy: o.accuracy, kappa: o.kappa, auroc: o.auroc };
 }

@@ -1,18 +1,23 @@
 // The pretrained encoders of the pretraining-robustness study: supervised on the composition source task,
 // SimCLR and MoCo v2 on the same (unlabelled) volumes, and SimCLR or MoCo started from the supervised encoder.
-// Each is one run whose folder is named by the hash of its resolved config (and its parent's), so every seed
-// and every later study with the same settings reuses it instead of training it again.
+// Each is one run whose folder is named by the hash of its resolved config (and its parent's), so a study with
+// the same settings reuses it instead of training it again. The run seed (initialisation, augmentations, batch
+// order) is the study seed when each seed pretrains its own encoders, else 0 for one set shared by the seeds;
+// the source data is one fixed draw either way, as a public pretraining set would be.
 import * as fs from 'fs';
 import * as path from 'path';
 import { configHash } from '@nodulab/tensor';
 import { preset } from '@nodulab/data';
-import { LossKind, RunConfigInput, RunSummary, resolveRunConfig, runPaths, train } from '@nodulab/train';
+import { Dataset } from '@nodulab/data';
+import { LossKind, RunConfigInput, RunSummary, openSource, resolveRunConfig, runPaths, train } from '@nodulab/train';
 import { deepMerge } from '../spec';
 import type { InitKind, PretrainingSpec } from './spec';
 
 /** A pretrained encoder: the checkpoint a target run's `init` points at. */
 export interface PretrainedEncoder {
   init: Exclude<InitKind, 'scratch'>;
+  /** Its run seed. */
+  seed: number;
   /** The config hash naming its cache folder. */
   hash: string;
   checkpoint: string;
@@ -31,16 +36,24 @@ function sourceData(spec: PretrainingSpec) {
   };
 }
 
+/** The source-task training and validation sets, generated once and shared by every pretraining run. */
+export function sourceDatasets(spec: PretrainingSpec): { train: Dataset; val: Dataset } {
+  const data = resolveRunConfig(pretrainConfig(spec, 'ce', null, 0)).data;
+  return { train: openSource(data, 'train'), val: openSource(data, 'val') };
+}
+
 /** The run config of one pretraining stage (`parent`: the checkpoint it starts from). */
-function pretrainConfig(spec: PretrainingSpec, loss: LossKind, parent: string | null): RunConfigInput {
+function pretrainConfig(spec: PretrainingSpec, loss: LossKind, parent: string | null, seed: number): RunConfigInput {
   return deepMerge(spec.config as Record<string, unknown>, {
     name: `pretrain-${loss}`,
     loss,
-    seed: 0,
+    seed,
     threads: spec.threads,
-    // The encoder is what pretraining is for; its head is discarded, so a one-epoch SGD probe of the source
-    // task's classes only closes the run (the fitted 'linear' probe is binary).
-    probe: { mode: 'linear-sgd' },
+    // Supervised pretraining (ce) trains as long as the contrastive ones: config.pretrainEpochs, not epochs.
+    ...(spec.config.pretrainEpochs !== undefined ? { epochs: spec.config.pretrainEpochs } : {}),
+    // The encoder is what pretraining is for; its head is discarded, so the cheapest probe of the source task's
+    // classes (one SGD epoch) only closes the run.
+    probe: { mode: 'linear-sgd', epochs: 1 },
     data: sourceData(spec),
     init: parent ? { checkpoint: parent, part: 'encoder', mode: 'finetune' } : null,
   }) as RunConfigInput;
@@ -53,16 +66,26 @@ function completed(dir: string): boolean {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary).status === 'completed';
 }
 
+/** The pretraining run seed of study seed `seed`: itself when each seed pretrains, else 0 (shared). */
+export function pretrainSeed(spec: PretrainingSpec, seed: number): number {
+  return spec.pretrainPerSeed ? seed : 0;
+}
+
 /**
- * Trains (or finds in `cacheDir`) the encoders `inits` need, parents first: 'supervised+simclr' needs
- * 'supervised'. A cached folder holds a completed run of the same config; an incomplete one is replaced.
+ * Trains (or finds in `cacheDir`) the encoders `inits` need with run seed `seed`, parents first:
+ * 'supervised+simclr' needs 'supervised'. A cached folder holds a completed run of the same config; an
+ * incomplete one is replaced. `sources` (default: {@link sourceDatasets}, made when first needed) are the
+ * source-task volumes every run reads.
  */
 export async function pretrainEncoders(
   spec: PretrainingSpec,
   cacheDir: string,
+  seed: number,
   onStart: (what: string) => void,
   signal?: AbortSignal,
+  sources?: { train: Dataset; val: Dataset },
 ): Promise<Map<InitKind, PretrainedEncoder>> {
+  let shared = sources;
   const out = new Map<InitKind, PretrainedEncoder>();
   const needed = new Set(spec.inits.flatMap((i) => (i.startsWith('supervised+') ? ['supervised', i] : [i])));
   const order: Exclude<InitKind, 'scratch'>[] = [
@@ -77,7 +100,7 @@ export async function pretrainEncoders(
     const [first, second] = init.split('+');
     const parent = second ? out.get(first as InitKind)! : null;
     const loss = (second ?? (first === 'supervised' ? 'ce' : first)) as LossKind;
-    const input = pretrainConfig(spec, loss, parent ? parent.checkpoint : null);
+    const input = pretrainConfig(spec, loss, parent ? parent.checkpoint : null, seed);
     // The hash leaves out where the parent lives, and names the parent by its own hash instead.
     const resolved = resolveRunConfig(input);
     const hash = configHash({ ...resolved, init: parent ? parent.hash : null })
@@ -86,15 +109,16 @@ export async function pretrainEncoders(
     const dir = path.join(cacheDir, `${init.replace('+', '-')}-${hash}`);
     const checkpoint = path.join(dir, 'checkpoints', 'last.safetensors');
     if (completed(dir) && fs.existsSync(checkpoint)) {
-      out.set(init, { init, hash, checkpoint, seconds: 0, cached: true });
+      out.set(init, { init, seed, hash, checkpoint, seconds: 0, cached: true });
       continue;
     }
     fs.rmSync(dir, { recursive: true, force: true });
-    onStart(`pretraining ${init} (${hash})`);
+    onStart(`pretraining ${init} seed ${seed} (${hash})`);
     const started = Date.now();
-    const summary = await train(input, { outDir: dir, signal, prefetch: 0, stepThread: 'main' });
+    shared ??= sourceDatasets(spec);
+    const summary = await train(input, { outDir: dir, signal, prefetch: 0, stepThread: 'main', sources: shared });
     if (summary.status !== 'completed') throw new Error(`pretraining ${init} was stopped; nothing was kept`);
-    out.set(init, { init, hash, checkpoint, seconds: (Date.now() - started) / 1000, cached: false });
+    out.set(init, { init, seed, hash, checkpoint, seconds: (Date.now() - started) / 1000, cached: false });
   }
   return out;
 }

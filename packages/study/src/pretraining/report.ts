@@ -1,9 +1,10 @@
 // The pretraining-robustness report: report.html opening with the control and the Findings (each claim, its
 // paired effects with 95% CIs over seeds and a verdict), then the tables behind them — grade scores per
-// initialisation, mode and label fraction, mCE and a distortion × severity heat map, CKA and PCA, Grad-CAM
-// shares by lesion size — and the same headline as text for the command line.
+// initialisation, mode and label fraction, mCE and distortion × severity heat maps (SVG and table), CKA matrix
+// plots and PCA, Grad-CAM shares by lesion size — and the same headline as text for the command line.
 import { esc } from '../report/svg';
 import { fmtCI, htmlPage, table } from '../report/html';
+import { heatMapSvg } from '../report/heatmap';
 import { CKA_LAYERS, SIZE_BINS } from './measure';
 import type { PretrainingResults } from './run';
 
@@ -27,6 +28,21 @@ function heatTable(
     .join('')}</tbody></table>`;
 }
 
+/** The CPU seconds of every stage together. */
+export function cpuTotal(r: PretrainingResults): number {
+  return Object.values(r.cpuSeconds).reduce((a, b) => a + b, 0);
+}
+
+/** Which sources of randomness the CIs over seeds cover. */
+export function pretrainingVariance(r: PretrainingResults): string {
+  return r.spec.pretrainPerSeed
+    ? 'Each seed pretrains its own encoders (run seed = the seed: initialisation, augmentations, batch order; ' +
+        'the source data is one fixed draw) and draws its own target data, label subsets and initial heads, so the ' +
+        'CIs include pretraining variance.'
+    : 'The pretrained encoders (run seed 0) are shared by the seeds; the target data, its label subsets and the ' +
+        'initial heads differ per seed. The CIs do NOT include pretraining variance: effects hold for these encoders.';
+}
+
 /** The page. */
 export function pretrainingHtml(r: PretrainingResults): string {
   const s = r.summary;
@@ -40,11 +56,14 @@ export function pretrainingHtml(r: PretrainingResults): string {
       ? `<p class="ok">Control passed: ${esc(s.control.note)}; kappa ${fmtCI(s.control.kappa)}, accuracy ${fmtCI(s.control.accuracy)}.</p>`
       : `<p class="fail">Control ${esc(s.control.note)}; kappa ${fmtCI(s.control.kappa)}, accuracy ${fmtCI(s.control.accuracy)}.</p>`,
   );
+  body.push(
+    `<p class="note">The grade is learnable: a softmax probe on the true factors the grade rule reads (diameter, lobulation, spicules, density, calcium) reaches kappa ${fmtCI(s.control.factorKappa)} on the same test sets, the ceiling the scratch model's kappa is to be read against.</p>`,
+  );
   body.push('<h2 id="findings">Findings</h2>');
   body.push(`<p>Each claim as paired per-seed differences against scratch (or supervised), mean and 95% CI over ${spec.seeds.length} seed(s), each seed its own data draw.
     A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k): <b>reproduced</b> when the adjusted CI excludes 0 on the claimed side,
     <b>not reproduced</b> when it includes 0 with a half-width below 0.05 or excludes 0 on the other side, <b>inconclusive</b> otherwise; a claim is reproduced when any of its effects is.
-    Pretrained encoders are shared by the seeds (cached by config hash); the target data, its label subsets and the models' initial heads differ per seed.</p>`);
+    ${esc(pretrainingVariance(r))}</p>`);
   body.push(
     table(
       ['claim', 'measure', 'verdict'],
@@ -96,6 +115,18 @@ export function pretrainingHtml(r: PretrainingResults): string {
     for (const [mode, grid] of Object.entries(modes)) {
       body.push(`<h3>Accuracy under distortion × severity: ${esc(init)} (${esc(mode)})</h3>`);
       body.push(
+        heatMapSvg({
+          id: `heat-${init}-${mode}`,
+          title: `accuracy of ${init} (${mode}), mean over seeds`,
+          rows: spec.distortions,
+          cols: spec.severities.map(String),
+          rowLabel: 'distortion',
+          colLabel: 'severity',
+          value: (d, sev) => grid[d][sev],
+          domain: [0, 1],
+        }),
+      );
+      body.push(
         heatTable(`heat-${init}-${mode}`, spec.distortions, spec.severities.map(String), (d, sev) => grid[d][sev]),
       );
     }
@@ -117,6 +148,19 @@ export function pretrainingHtml(r: PretrainingResults): string {
   for (const [init, modes] of Object.entries(s.representations))
     for (const [mode, v] of Object.entries(modes)) {
       body.push(`<h3>CKA between layers: ${esc(init)} (${esc(mode)})</h3>`);
+      const at = (a: string, b: string) => v.ckaWithin[CKA_LAYERS.indexOf(a as never)][CKA_LAYERS.indexOf(b as never)];
+      body.push(
+        heatMapSvg({
+          id: `cka-${init}-${mode}`,
+          title: `linear CKA between the layers of ${init} (${mode}), mean over seeds`,
+          rows: [...CKA_LAYERS],
+          cols: [...CKA_LAYERS],
+          rowLabel: 'layer',
+          colLabel: 'layer',
+          value: at,
+          domain: [0, 1],
+        }),
+      );
       body.push(
         heatTable(
           `cka-${init}-${mode}`,
@@ -144,13 +188,21 @@ export function pretrainingHtml(r: PretrainingResults): string {
   body.push('<h2>Pretrained encoders</h2>');
   body.push(
     table(
-      ['init', 'config hash', 'from cache', 'seconds'],
-      r.pretrained.map((p) => [p.init, p.hash, String(p.cached), p.seconds.toFixed(1)]),
+      ['init', 'run seed', 'config hash', 'from cache', 'seconds'],
+      r.pretrained.map((p) => [p.init, String(p.seed), p.hash, String(p.cached), p.seconds.toFixed(1)]),
       'pretrained',
     ),
   );
+  body.push('<h2>Time</h2>');
   body.push(
-    `<p class="note">${r.runs.length} target models in ${r.seconds.toFixed(1)} s. Files: metrics.json, predictions.csv (every target model on both test sets), embeddings/*.npy (full-label models on the in-distribution test set; grades-s&lt;seed&gt;.npy the grades), runs/.</p>`,
+    table(
+      ['stage', 'CPU seconds (user + system, all threads)'],
+      [...Object.entries(r.cpuSeconds).map(([k, v]) => [k, v.toFixed(1)]), ['total', cpuTotal(r).toFixed(1)]],
+      'cpu',
+    ),
+  );
+  body.push(
+    `<p class="note">${r.runs.length} target models in ${r.seconds.toFixed(1)} s. Files: metrics.json, predictions.csv (every target model on both test sets, and the full-label models on every distortion × severity), embeddings/*.npy (full-label models on the in-distribution test set; grades-s&lt;seed&gt;.npy the grades), runs/.</p>`,
   );
   return htmlPage('nodulab study: pretraining-robustness', body);
 }
@@ -159,8 +211,14 @@ export function pretrainingHtml(r: PretrainingResults): string {
 export function pretrainingText(r: PretrainingResults): string {
   const s = r.summary;
   const lines = [
-    `study pretraining-robustness: ${r.runs.length} target models, ${r.pretrained.length} pretrained encoders, ${r.seconds.toFixed(1)} s`,
+    `study pretraining-robustness: ${r.runs.length} target models, ${r.pretrained.length} pretrained encoders, ${r.seconds.toFixed(1)} s (${cpuTotal(r).toFixed(1)} CPU s: ${Object.entries(
+      r.cpuSeconds,
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')})`,
+    pretrainingVariance(r),
     `control ${s.control.passed ? 'passed' : 'FAILED'}: scratch kappa ${fmtCI(s.control.kappa)} (${s.control.note})`,
+    `learnability ceiling: a softmax probe on the true factors, kappa ${fmtCI(s.control.factorKappa)}`,
     '',
     'findings',
   ];

@@ -5,12 +5,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { NoduleGenerator, preset, writeNpy } from '@nodulab/data';
-import { ckaMatrix, datasetBatches, linearCKA, pcaSpectrum } from '@nodulab/eval';
+import { NoduleGenerator, Subset, preset, range, writeNpy } from '@nodulab/data';
+import { ClassificationEvaluation, ckaMatrix, datasetBatches, linearCKA, pcaSpectrum } from '@nodulab/eval';
 import { RunConfig, loadRun, openSource, resolveRunConfig, train } from '@nodulab/train';
 import { deepMerge } from '../spec';
 import { inStagedFolder } from '../staged';
-import { PretrainedEncoder, pretrainEncoders } from './pretrain';
+import { PretrainedEncoder, pretrainEncoders, pretrainSeed, sourceDatasets } from './pretrain';
 import {
   CKA_LAYERS,
   GradeScores,
@@ -18,6 +18,7 @@ import {
   SaliencyShares,
   TestSet,
   distortedBatches,
+  factorProbeScores,
   layerActivations,
   makeTestSet,
   saliencyShares,
@@ -65,8 +66,12 @@ export interface PretrainingResults {
   pretrained: PretrainedEncoder[];
   runs: TargetRun[];
   analyses: ModelAnalysis[];
+  /** Per seed: the softmax probe on the true factors (the grade's learnability ceiling), in distribution. */
+  factorProbe: { seed: number; test: GradeScores }[];
   summary: PretrainingSummary;
   seconds: number;
+  /** CPU seconds (user + system, all threads) by stage; their sum bounds the run's time on idle cores. */
+  cpuSeconds: Record<string, number>;
   files: { report: string; metricsJson: string; predictions: string; embeddings: string; spec: string };
 }
 
@@ -83,6 +88,43 @@ export interface PretrainingOptions {
   signal?: AbortSignal;
   /** Where pretrained encoders are cached by config hash (default: <out>/pretrained, inside the study folder). */
   cacheDir?: string;
+}
+
+/** predictions.csv's columns: one row per model × test set × distortion (none, severity 0) × sample. */
+export const PREDICTIONS_HEADER =
+  'run,init,mode,fraction,seed,test_set,distortion,severity,index,grade,predicted_grade,p_grade_ge4,diameter,satellite_count';
+
+/** The rows of predictions.csv of one model on one (possibly distorted) test set. */
+function predictionRows(
+  run: { name: string; init: InitKind; mode: TrainMode; fraction: number; seed: number },
+  testSet: 'test' | 'test-shift',
+  distortion: string,
+  severity: number,
+  r: ClassificationEvaluation,
+  set: TestSet,
+): string[] {
+  const k = r.numClasses;
+  return r.predictions.map((p, i) => {
+    let high = 0;
+    for (let c = HIGH_GRADE_FROM; c < k; c++) high += r.probabilities[i * k + c];
+    const s = set.samples[i];
+    return [
+      run.name,
+      run.init,
+      run.mode,
+      run.fraction,
+      run.seed,
+      testSet,
+      distortion,
+      severity,
+      p.index,
+      p.label + 1,
+      p.predicted + 1,
+      high.toFixed(6),
+      s.factors.diameter.toFixed(3),
+      s.factors.satelliteCount,
+    ].join(',');
+  });
 }
 
 /** The run config of one target model. */
@@ -129,6 +171,17 @@ export async function runPretrainingStudy(
 
 async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions): Promise<PretrainingResults> {
   const t0 = Date.now();
+  // CPU seconds (user + system, every thread of the process) by stage: the basis of a time estimate.
+  const cpuSeconds: Record<string, number> = {};
+  const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
+    const c = process.cpuUsage();
+    try {
+      return await f();
+    } finally {
+      const d = process.cpuUsage(c);
+      cpuSeconds[stage] = (cpuSeconds[stage] ?? 0) + (d.user + d.system) / 1e6;
+    }
+  };
   const onEvent = o.onEvent ?? (() => undefined);
   setNumThreads(spec.threads);
   fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
@@ -143,26 +196,46 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
   const pretrainCount =
     new Set(spec.inits.flatMap((i) => (i.startsWith('supervised+') ? ['supervised', i] : [i]))).size -
     (spec.inits.includes('scratch') ? 1 : 0);
-  const total = pretrainCount + spec.seeds.length * combos.length * fractions.length;
-  let index = 0;
-  const encoders = await pretrainEncoders(
-    spec,
-    o.cacheDir ?? path.join(out, 'pretrained'),
-    (what) => onEvent({ index: ++index, total, what }),
-    o.signal,
-  );
-  index = pretrainCount;
+  const pretrainSets = spec.pretrainPerSeed ? spec.seeds.length : 1;
+  const total = pretrainCount * pretrainSets + spec.seeds.length * combos.length * fractions.length;
+  // Progress: the pretraining events of the encoder sets made so far, then the target models done.
+  let runsDone = 0;
+  const cacheDir = o.cacheDir ?? path.join(out, 'pretrained');
+  // Encoders per pretraining seed (one set, seed 0, unless each seed pretrains its own), trained when first needed.
+  const encoderSets = new Map<number, Map<InitKind, PretrainedEncoder>>();
+  let sources: ReturnType<typeof sourceDatasets> | undefined;
+  const encodersOf = async (seed: number) => {
+    const key = pretrainSeed(spec, seed);
+    if (!encoderSets.has(key)) {
+      const base = pretrainCount * encoderSets.size + runsDone;
+      let k = 0;
+      const onStart = (what: string) => onEvent({ index: base + ++k, total, what });
+      sources ??= sourceDatasets(spec);
+      const made = await timed('pretraining', () => pretrainEncoders(spec, cacheDir, key, onStart, o.signal, sources));
+      encoderSets.set(key, made);
+    }
+    return encoderSets.get(key)!;
+  };
   const runs: TargetRun[] = [];
   const analyses: ModelAnalysis[] = [];
-  const csv: string[] = [
-    'run,init,mode,fraction,seed,test_set,index,grade,predicted_grade,p_grade_ge4,diameter,satellite_count',
-  ];
+  const factorProbe: PretrainingResults['factorProbe'] = [];
+  const csv: string[] = [PREDICTIONS_HEADER];
   for (const seed of spec.seeds) {
+    const encoders = await encodersOf(seed);
     const gen = new NoduleGenerator({ ...preset('grade'), volume: spec.volume }, 2000 + seed);
-    const test = await makeTestSet(`grade/test-s${seed}`, gen, 'test', spec.testN);
-    const shift = await makeTestSet(`grade/test-shift-s${seed}`, gen, 'test-shift', spec.testN);
+    const test = await timed('test sets', () => makeTestSet(`grade/test-s${seed}`, gen, 'test', spec.testN));
+    const shift = await timed('test sets', () =>
+      makeTestSet(`grade/test-shift-s${seed}`, gen, 'test-shift', spec.testN),
+    );
+    const trainGen = new NoduleGenerator({ ...preset('grade'), volume: spec.volume }, 1000 + seed);
+    factorProbe.push({
+      seed,
+      test: await timed('factor probe', () => factorProbeScores(trainGen, gen, spec.targetN, spec.valN, spec.testN)),
+    });
     // One data draw per seed; a fraction trains on the first samples of its training split (so they nest).
-    const val = openSource(targetConfig(spec, 'scratch', 'finetune', full, seed, undefined).data, 'val');
+    const fullData = targetConfig(spec, 'scratch', 'finetune', full, seed, undefined).data;
+    const val = openSource(fullData, 'val');
+    const fullTrain = openSource(fullData, 'train');
     // The distorted test sets, made once per seed and shared by every model.
     const distortedSets = new Map<string, ReturnType<typeof distortedBatches>>();
     const distortedSet = (d: string, sev: number, bs: number) => {
@@ -174,25 +247,33 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
     for (const fraction of fractions) {
       for (const { init, mode } of combos) {
         const name = `${init.replace('+', '-')}-${mode}-f${fraction}-s${seed}`;
-        onEvent({ index: ++index, total, what: `${init} ${mode} ${fraction * 100}% labels seed ${seed}` });
+        onEvent({
+          index: pretrainCount * encoderSets.size + ++runsDone,
+          total,
+          what: `${init} ${mode} ${fraction * 100}% labels seed ${seed}`,
+        });
         const config = targetConfig(spec, init, mode, fraction, seed, encoders.get(init));
         const dir = path.join(out, 'runs', name);
         const started = Date.now();
-        const trainSet = openSource(config.data, 'train');
-        const summary = await train(config, {
-          outDir: dir,
-          sources: { train: trainSet, val },
-          signal: o.signal,
-          prefetch: 0,
-          // Small runs: a step worker's start-up would cost more than it frees (the loop still yields between steps).
-          stepThread: 'main',
-        });
+        // Every arm of this seed trains on the same nested subsets of one generated training set.
+        const trainSet =
+          config.data.train.n === fullTrain.length ? fullTrain : new Subset(fullTrain, range(config.data.train.n));
+        const summary = await timed(mode === 'linear' ? 'linear probes' : 'fine-tuning', () =>
+          train(config, {
+            outDir: dir,
+            sources: { train: trainSet, val },
+            signal: o.signal,
+            prefetch: 0,
+            // Small runs: a step worker's start-up would cost more than it frees (the loop still yields between steps).
+            stepThread: 'main',
+          }),
+        );
         if (summary.status !== 'completed') throw new Error(`pretraining-robustness: stopped during ${name}`);
         const trainSeconds = (Date.now() - started) / 1000;
         const { net } = loadRun(dir, 'best');
         const bs = config.batchSize;
-        const clean = await scoreGrades(net, test.data, datasetBatches(test.data, bs));
-        const shifted = await scoreGrades(net, shift.data, datasetBatches(shift.data, bs));
+        const clean = await timed('clean tests', () => scoreGrades(net, test.data, datasetBatches(test.data, bs)));
+        const shifted = await timed('clean tests', () => scoreGrades(net, shift.data, datasetBatches(shift.data, bs)));
         runs.push({
           init,
           mode,
@@ -203,42 +284,21 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
           test: clean.scores,
           shift: shifted.scores,
         });
-        for (const [set, r] of [
-          [test, clean.evaluation],
-          [shift, shifted.evaluation],
-        ] as const) {
-          r.predictions.forEach((p, i) => {
-            const k = r.numClasses;
-            let high = 0;
-            for (let c = HIGH_GRADE_FROM; c < k; c++) high += r.probabilities[i * k + c];
-            const s = (set as TestSet).samples[i];
-            csv.push(
-              [
-                name,
-                init,
-                mode,
-                fraction,
-                seed,
-                set === test ? 'test' : 'test-shift',
-                p.index,
-                p.label + 1,
-                p.predicted + 1,
-                high.toFixed(6),
-                s.factors.diameter.toFixed(3),
-                s.factors.satelliteCount,
-              ].join(','),
-            );
-          });
-        }
+        const row = { name, init, mode, fraction, seed };
+        csv.push(...predictionRows(row, 'test', 'none', 0, clean.evaluation, test));
+        csv.push(...predictionRows(row, 'test-shift', 'none', 0, shifted.evaluation, shift));
         if (fraction !== full) continue;
         // The full-label model: distortions, representations, saliency.
         const distorted: ModelAnalysis['distorted'] = {};
         for (const d of spec.distortions) {
           distorted[d] = {};
-          for (const sev of spec.severities)
-            distorted[d][String(sev)] = (await scoreGrades(net, test.data, distortedSet(d, sev, bs))).scores;
+          for (const sev of spec.severities) {
+            const r = await timed('distortions', () => scoreGrades(net, test.data, distortedSet(d, sev, bs)));
+            distorted[d][String(sev)] = r.scores;
+            csv.push(...predictionRows(row, 'test', d, sev, r.evaluation, test));
+          }
         }
-        const acts = await layerActivations(net, test.data, bs);
+        const acts = await timed('representations', () => layerActivations(net, test.data, bs));
         activations.set(`${init}/${mode}`, acts);
         const emb = acts.embedding;
         writeNpy(path.join(out, 'embeddings', `${name}.npy`), { dtype: 'float32', shape: emb.shape, data: emb.data });
@@ -254,7 +314,7 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
           explainedVariance: pca.explainedVarianceRatio.slice(0, 10),
           ckaToScratch: Object.fromEntries(CKA_LAYERS.map((l) => [l, scratch ? linearCKA(acts[l], scratch[l]) : NaN])),
           ckaWithin: ckaMatrix(layers),
-          saliency: await saliencyShares(net, test, spec.testN, bs),
+          saliency: await timed('Grad-CAM', () => saliencyShares(net, test, spec.testN, bs)),
         });
       }
     }
@@ -264,7 +324,7 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
       data: test.samples.map((s) => s.grade),
     });
   }
-  const summary = summarizePretraining(spec, runs, analyses);
+  const summary = summarizePretraining(spec, runs, analyses, factorProbe);
   const files = {
     report: 'report.html',
     metricsJson: 'metrics.json',
@@ -275,11 +335,13 @@ async function runIn(spec: PretrainingSpec, out: string, o: PretrainingOptions):
   const results: PretrainingResults = {
     study: 'pretraining-robustness',
     spec,
-    pretrained: [...encoders.values()],
+    pretrained: [...encoderSets.values()].flatMap((m) => [...m.values()]),
     runs,
     analyses,
+    factorProbe,
     summary,
     seconds: (Date.now() - t0) / 1000,
+    cpuSeconds,
     files,
   };
   writeFileAtomic(path.join(out, files.predictions), Buffer.from(csv.join('\n') + '\n'));

@@ -11,6 +11,8 @@ import type { InitKind, PretrainingSpec, TrainMode } from './spec';
 export interface Control {
   kappa: Aggregate;
   accuracy: Aggregate;
+  /** The grade's learnability ceiling: kappa of a softmax probe on the true factors, over seeds. */
+  factorKappa: Aggregate;
   passed: boolean;
   note: string;
 }
@@ -59,6 +61,7 @@ export function summarizePretraining(
   spec: PretrainingSpec,
   runs: TargetRun[],
   analyses: ModelAnalysis[],
+  factorProbe: { seed: number; test: { kappa: number } }[] = [],
 ): PretrainingSummary {
   const seeds = spec.seeds;
   const fractions = [...spec.labelFractions].sort((a, b) => a - b);
@@ -126,6 +129,7 @@ export function summarizePretraining(
   const control: Control = {
     kappa,
     accuracy,
+    factorKappa: aggregate(seeds.map((s) => factorProbe.find((f) => f.seed === s)?.test.kappa ?? NaN)),
     passed,
     note: passed
       ? 'scratch, fine-tuned on all labels, grades better than chance in distribution (kappa 95% CI above 0)'
