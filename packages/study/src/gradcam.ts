@@ -146,3 +146,13 @@ export function insideShare(cam: ArrayLike<number>, mask: ArrayLike<number>): nu
   }
   return total > 0 ? inside / total : NaN;
 }
+
+/**
+ * Enrichment of the saliency `cam` inside `mask`: the share of the saliency inside over the share of the voxels
+ * inside (1 = no preference, > 1 = looked at more than a random voxel). NaN for an empty mask or an all-zero map.
+ */
+export function enrichment(cam: ArrayLike<number>, mask: ArrayLike<number>): number {
+  let inside = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) inside++;
+  return inside > 0 ? insideShare(cam, mask) / (inside / mask.length) : NaN;
+}

@@ -1,9 +1,9 @@
 // Grad-CAM: a model whose logit depends only on a region puts all its saliency there; on NoduleNet3D
 // (global pool + linear head) Grad-CAM equals CAM; at any named layer it equals Grad-CAM computed by
-// splitting the model by hand; trilinear upsampling; the inside-mask share.
+// splitting the model by hand; trilinear upsampling; the inside-mask share and its enrichment.
 import { Generator, Tensor, cat, flatten, narrow, noGrad, reshape, sum, mul, randn } from '@nodulab/tensor';
 import { Module, NoduleNet3D, ResNet3D, Sequential } from '@nodulab/nn';
-import { gradCam3d, insideShare, upsampleTrilinear } from '../src/gradcam';
+import { enrichment, gradCam3d, insideShare, upsampleTrilinear } from '../src/gradcam';
 
 /** A module computing fn (no parameters). */
 class Fn extends Module {
@@ -164,5 +164,20 @@ describe('insideShare', () => {
   ])('$cam in $mask -> $share', ({ cam, mask, share }) => {
     if (Number.isNaN(share)) expect(insideShare(cam, mask)).toBeNaN();
     else expect(insideShare(cam, mask)).toBeCloseTo(share, 12);
+  });
+});
+
+describe('enrichment', () => {
+  it.each([
+    // 0.75 of the saliency on half the voxels
+    { cam: [1, 1, 2, 0], mask: [1, 0, 1, 0], value: 1.5 },
+    // uniform saliency: no preference, whatever the mask's size
+    { cam: [1, 1, 1, 1, 1, 1, 1, 1], mask: [1, 0, 0, 0, 0, 0, 0, 0], value: 1 },
+    // all the saliency on a one-voxel mask of eight
+    { cam: [0, 0, 5, 0, 0, 0, 0, 0], mask: [0, 0, 1, 0, 0, 0, 0, 0], value: 8 },
+    { cam: [1, 2], mask: [0, 0], value: NaN },
+  ])('$cam in $mask -> $value', ({ cam, mask, value }) => {
+    if (Number.isNaN(value)) expect(enrichment(cam, mask)).toBeNaN();
+    else expect(enrichment(cam, mask)).toBeCloseTo(value, 12);
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '@nodulab/data';
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
 import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities, yieldToEventLoop } from '@nodulab/train';
-import { gradCam3d, insideShare } from '../gradcam';
+import { enrichment, gradCam3d } from '../gradcam';
 import { finiteMean } from '../aggregate';
 
 /** Grades 1-5 as classes 0-4; the AUROC's positive target "grade >= 4" starts at class 3. */
@@ -123,7 +123,11 @@ export const SIZE_BINS: readonly { name: string; lo: number; hi: number }[] = [
   { name: '>= 12 mm', lo: 12, hi: Infinity },
 ];
 
-/** Mean Grad-CAM share on the main nodule and on the satellites per size bin (NaN where a bin is empty). */
+/**
+ * Mean Grad-CAM enrichment on the main nodule and on the satellites per size bin (NaN where a bin is empty): the
+ * share of the saliency inside a mask divided by the share of the voxels inside it, so 1 is no preference and a
+ * 10-voxel satellite is not read as "ignored" just for being small.
+ */
 export interface SaliencyShares {
   main: Record<string, number>;
   satellites: Record<string, number>;
@@ -134,8 +138,8 @@ export interface SaliencyShares {
 
 /**
  * Grad-CAM (predicted class, last conv block) of `net` on the samples of `set` that have satellites (at most
- * `limit`): the share of saliency inside the main nodule's mask and inside the satellites' mask, by main-nodule
- * size bin.
+ * `limit`): the enrichment of saliency inside the main nodule's mask and inside the satellites' mask (share of the
+ * saliency over share of the voxels), by main-nodule size bin.
  */
 export async function saliencyShares(
   net: TrainableNet,
@@ -158,8 +162,8 @@ export async function saliencyShares(
     const { cams } = gradCam3d(net.model, new Tensor(x, [part.length, 1, D, H, W]));
     part.forEach(({ s }, j) => {
       const cam = cams.subarray(j * V, (j + 1) * V);
-      main.push(insideShare(cam, s.mask));
-      sat.push(insideShare(cam, s.satelliteMask!));
+      main.push(enrichment(cam, s.mask));
+      sat.push(enrichment(cam, s.satelliteMask!));
       bins.push(SIZE_BINS.find((b) => s.factors.diameter >= b.lo && s.factors.diameter < b.hi)!.name);
     });
     await yieldToEventLoop();

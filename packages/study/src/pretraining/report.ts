@@ -170,7 +170,11 @@ export function pretrainingHtml(r: PretrainingResults): string {
         ),
       );
     }
-  body.push('<h2>Grad-CAM share on the main nodule and on the satellites, by main-nodule size</h2>');
+  body.push('<h2>Grad-CAM enrichment on the main nodule and on the satellites, by main-nodule size</h2>');
+  body.push(
+    '<p>Enrichment = share of the saliency inside the mask ÷ share of the voxels inside it: 1 is no preference, ' +
+      'above 1 the model looks there more than at a random voxel.</p>',
+  );
   const bins = ['all', ...SIZE_BINS.map((b) => b.name)];
   body.push(
     table(

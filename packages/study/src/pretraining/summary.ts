@@ -29,7 +29,7 @@ export interface PretrainingSummary {
     string,
     Record<string, { effectiveRank: Aggregate; ckaToScratch: Record<string, Aggregate>; ckaWithin: number[][] }>
   >;
-  /** init -> mode -> Grad-CAM share on the main nodule / satellites, overall and by size bin. */
+  /** init -> mode -> Grad-CAM enrichment on the main nodule / satellites, overall and by size bin. */
   saliency: Record<string, Record<string, { main: Record<string, Aggregate>; satellites: Record<string, Aggregate> }>>;
   control: Control;
   claims: Claim[];
@@ -198,7 +198,7 @@ export function summarizePretraining(
     ),
     judgeClaim(
       'Pretrained models attend more to the small lesions',
-      'Grad-CAM share on satellite micronodules (fine-tuned)',
+      'Grad-CAM enrichment on satellite micronodules (share of saliency ÷ share of voxels; fine-tuned)',
       'greater',
       pretrained.map((i) => ({ comparison: `${i} − scratch`, values: anaDiff(i, (a) => a.saliency.satellitesAll) })),
     ),
