@@ -3,12 +3,11 @@
 // after temperature scaling with reliability diagrams, OOD AUROC/FPR95 per set and method with ROC curves, and a
 // 2-D PCA of the spectral signatures by dataset; and the same headline as text for the command line.
 import { esc, xyChartSvg } from '../report/svg';
+import { claimsTables } from '../report/claims_table';
 import { fmtCI, htmlPage, table } from '../report/html';
 import type { CalibrationOodResults } from './run';
 import { OOD_METHODS } from './spec';
 import { BASELINES } from './summary';
-
-const cls = (v: string): string => `v-${v.replace(/ /g, '-')}`;
 
 /** The page. */
 export function calibrationOodHtml(r: CalibrationOodResults): string {
@@ -35,27 +34,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     <b>reproduced</b> when the adjusted CI excludes 0 on the claimed side, <b>not reproduced</b> when it includes 0 with a half-width below 0.05 or
     excludes 0 on the other side, <b>inconclusive</b> otherwise. The calibration claim is reproduced when either of its measures is; the OOD claim
     only when the spectral score beats every baseline. OOD detection is measured on the joint model.</p>`);
-  body.push(
-    table(
-      ['claim', 'measure', 'verdict'],
-      s.claims.map((c) => [c.claim, c.measure, c.verdict]),
-      'claims',
-    ).replace(
-      /<td>(reproduced|not reproduced|inconclusive)<\/td>/g,
-      (_m, v: string) => `<td class="${cls(v)}">${v}</td>`,
-    ),
-  );
-  body.push(
-    table(
-      ['claim', 'comparison', 'effect [95% CI]', 'adjusted CI', 'verdict'],
-      s.claims.flatMap((c) =>
-        c.effects.length === 0
-          ? [[c.claim, '(not measured by this spec)', '–', '–', c.verdict]]
-          : c.effects.map((e) => [c.claim, e.comparison, fmtCI(e.effect), fmtCI(e.adjusted), e.verdict]),
-      ),
-      'effects',
-    ),
-  );
+  body.push(...claimsTables(s.claims));
 
   body.push('<h2>Segmentation: Dice and HD95 (mm)</h2>');
   body.push(`<p>Per regime and test dataset, ${spec.testN} volumes per dataset and seed. HD95 is the mean over volumes where it is finite

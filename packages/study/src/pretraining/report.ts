@@ -3,12 +3,11 @@
 // initialisation, mode and label fraction, mCE and distortion × severity heat maps (SVG and table), CKA matrix
 // plots and PCA, Grad-CAM shares by lesion size — and the same headline as text for the command line.
 import { esc } from '../report/svg';
+import { claimsTables } from '../report/claims_table';
 import { fmtCI, htmlPage, table } from '../report/html';
 import { heatMapSvg } from '../report/heatmap';
 import { CKA_LAYERS, SIZE_BINS } from './measure';
 import type { PretrainingResults } from './run';
-
-const cls = (v: string): string => `v-${v.replace(/ /g, '-')}`;
 
 /** A cell shaded from white (0) to blue (1). */
 function heatCell(v: number): string {
@@ -64,27 +63,7 @@ export function pretrainingHtml(r: PretrainingResults): string {
     A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k): <b>reproduced</b> when the adjusted CI excludes 0 on the claimed side,
     <b>not reproduced</b> when it includes 0 with a half-width below 0.05 or excludes 0 on the other side, <b>inconclusive</b> otherwise; a claim is reproduced when any of its effects is.
     ${esc(pretrainingVariance(r))}</p>`);
-  body.push(
-    table(
-      ['claim', 'measure', 'verdict'],
-      s.claims.map((c) => [c.claim, c.measure, c.verdict]),
-      'claims',
-    ).replace(
-      /<td>(reproduced|not reproduced|inconclusive)<\/td>/g,
-      (_m, v: string) => `<td class="${cls(v)}">${v}</td>`,
-    ),
-  );
-  body.push(
-    table(
-      ['claim', 'comparison', 'effect [95% CI]', 'adjusted CI', 'verdict'],
-      s.claims.flatMap((c) =>
-        c.effects.length === 0
-          ? [[c.claim, '(not measured by this spec)', '–', '–', c.verdict]]
-          : c.effects.map((e) => [c.claim, e.comparison, fmtCI(e.effect), fmtCI(e.adjusted), e.verdict]),
-      ),
-      'effects',
-    ),
-  );
+  body.push(...claimsTables(s.claims));
   const fractions = [...spec.labelFractions].sort((a, b) => a - b);
   const rows: string[][] = [];
   for (const [init, modes] of Object.entries(s.performance))
