@@ -1,6 +1,6 @@
 // The bench's model-step children and helpers (tools/bench): a real training step in a child process
 // reports time and peak memory, bad arguments exit 2 naming the input, the scaling grid parses, and
-// PyTorch is held to the ISA nodulab runs.
+// PyTorch is held to the ISA nodulab runs; the event-loop and memory benches run a worker-thread step.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
@@ -55,5 +55,32 @@ describe('tools/bench helpers', () => {
     const model = spawnSync(process.execPath, [profile, '--model', 'vgg'], { encoding: 'utf8' });
     expect(model.status).toBe(2);
     expect(model.stderr).toMatch(/--model must be nodulenet3d or resnet3d10/);
+  });
+});
+
+describe('tools/bench event_loop_bench.js and memory_bench.js', () => {
+  const bench = (name: string) => path.join(__dirname, '..', '..', 'tools', 'bench', name);
+  it('event_loop_bench measures training on the JS thread and on the worker thread, and inference both ways', () => {
+    const r = spawnSync(
+      process.execPath,
+      [bench('event_loop_bench.js'), '--steps', '2', '--batch', '2', '--size', '8'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const row of ['train step, JS thread', 'train step, worker thread', 'inference, forwardAsync'])
+      expect(r.stdout).toMatch(new RegExp(`^${row}\\s+[0-9.]+\\s+[0-9.]+`, 'm'));
+  });
+  it('memory_bench trains on the worker thread and reports RSS per step', () => {
+    const r = spawnSync(
+      process.execPath,
+      [bench('memory_bench.js'), '--steps', '3', '--batch', '2', '--size', '8', '--thread', 'worker'],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/RSS growth over steps \d+\.\.3: -?[0-9.]+ MiB/);
   });
 });

@@ -1,5 +1,5 @@
 // The training step the event-loop and memory benches time: NoduleNet3D with cross-entropy and SGD
-// momentum at the given batch and threads; returns the packages, the resolved config and its objective.
+// momentum at the given batch and threads; returns the packages, the resolved config, its stages and objective.
 'use strict';
 
 /** @param {{ batch: number, threads: number }} a */
@@ -14,7 +14,8 @@ function nodulenetCeStep(a) {
     optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 },
   });
   T.setNumThreads(a.threads);
-  return { T, TR, config, objective: TR.planStages(config)[0].objective };
+  const stages = TR.planStages(config);
+  return { T, TR, config, stages, objective: stages[0].objective };
 }
 
 module.exports = { nodulenetCeStep };

@@ -43,7 +43,7 @@ async function delayDuring(run) {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const { T, TR, config, objective } = nodulenetCeStep(a);
+  const { T, TR, config, stages, objective } = nodulenetCeStep(a);
   const batch = {
     x1: T.randn([a.batch, 1, a.size, a.size, a.size], new T.Generator(1)),
     x2: null,
@@ -75,7 +75,7 @@ async function main() {
   const syncNet = TR.buildNet(config);
   rows.push(['train step, JS thread', await train(TR.inlineStepRunner(syncNet), syncNet)]);
   const asyncNet = TR.buildNet(config);
-  const runner = await TR.workerStepRunner(asyncNet, config);
+  const runner = await TR.workerStepRunner(asyncNet, config, stages);
   rows.push(['train step, worker thread', await train(runner, asyncNet)]);
   await runner.close();
   const net = TR.buildNet(config);

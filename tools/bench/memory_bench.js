@@ -26,10 +26,10 @@ function parseArgs(argv) {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const { T, TR, config, objective } = nodulenetCeStep(a);
+  const { T, TR, config, stages, objective } = nodulenetCeStep(a);
   const net = TR.buildNet(config);
   const opt = TR.buildOptimizer(net.model.parameters(), config.optimizer);
-  const runner = a.thread === 'worker' ? await TR.workerStepRunner(net, config) : TR.inlineStepRunner(net);
+  const runner = a.thread === 'worker' ? await TR.workerStepRunner(net, config, stages) : TR.inlineStepRunner(net);
   const g = new T.Generator(1);
   const labels = Int32Array.from({ length: a.batch }, (_, i) => i % 2);
   const every = Math.max(1, Math.floor(a.steps / 10));
