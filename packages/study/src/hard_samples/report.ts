@@ -1,7 +1,7 @@
-// The hard-samples study's outputs: report.html (the classifiers' and each setting's control, then the Findings, then per setting its
-// arms with paired differences, HTL counts per sparsity and subgroups, then the classifiers' PIE), the text the
-// command prints, htl.csv (per training sample: factors, PIE, and per setting its training box quality, HTL score
-// and flag, and every model's output) and predictions.csv (per test sample, setting and model).
+// The hard-samples study's outputs: report.html (the classifiers' and each setting's control, then the Findings,
+// then per setting its arms with paired differences, HTL counts per sparsity and subgroups, then the classifiers'
+// PIE), the text the command prints, htl.csv (per training sample: factors, PIE, and per setting its training box
+// quality, HTL score and flag, and every model's output) and predictions.csv (per test sample, setting and model).
 import { csvCell } from '@nodulab/eval';
 import type { FactorRecord } from '@nodulab/data';
 import { fmtCI, htmlPage, table } from '../report/html';
