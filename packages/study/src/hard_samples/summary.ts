@@ -206,9 +206,9 @@ export function classifierControlOf(seeds: SeedResult[]): ClassifierControl {
     balancedAccuracy,
     passed,
     text: passed
-      ? `malignancy classifiers (dense): above chance (0.5): ${what}` +
+      ? `the dense malignancy classifiers beat chance (0.5): ${what}` +
         (auroc.lower === null ? ' (one seed: no CI).' : '.')
-      : `FAILED, malignancy classifiers (dense) not clearly above chance (0.5): ${what}. PIE and the weakly ` +
+      : `FAILED, the dense malignancy classifiers are not clearly above chance (0.5): ${what}. PIE and the weakly ` +
         'supervised setting’s Grad-CAM boxes rest on classifiers that have not learned malignancy.',
   };
 }

@@ -120,7 +120,9 @@ describe('summarizeHardSamples', () => {
     expect(c.passed).toBe(true);
     const html = hardSamplesHtml(r);
     expect(html.indexOf('data-classifier-control="passed"')).toBeLessThan(html.indexOf('data-control='));
-    expect(hardSamplesText(r).split('\n')[0]).toMatch(/^classifier control: malignancy classifiers/);
+    expect(hardSamplesText(r).split('\n')[0]).toMatch(
+      /^classifier control: the dense malignancy classifiers beat chance/,
+    );
     expect(r.findings.find((f) => f.id === 'pie-sparsity')!.note).toBeUndefined();
   });
 
@@ -128,7 +130,7 @@ describe('summarizeHardSamples', () => {
     const chance = [0.52, 0.47, 0.55].map((a, s) => seed(s, arms(0.5, 0.55), 0.5, [0.1, 0.1], a));
     const f = summarizeHardSamples(spec, chance, 1);
     expect(f.classification.control.passed).toBe(false);
-    expect(f.classification.control.text).toMatch(/^FAILED, malignancy classifiers/);
+    expect(f.classification.control.text).toMatch(/^FAILED, the dense malignancy classifiers are not/);
     expect(hardSamplesHtml(f)).toMatch(/data-classifier-control="failed"/);
     expect(f.findings.find((x) => x.id === 'pie-sparsity')!.note).toMatch(/classifier control failed/);
     expect(f.findings.filter((x) => x.setting === 'weak').every((x) => /classifier control failed/.test(x.note!))).toBe(
