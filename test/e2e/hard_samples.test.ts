@@ -1,6 +1,7 @@
 // `nodulab study hard-samples --quick` end to end, run as a user runs the built command (within 60 s): in each
 // setting (supervised, semi, weak) the populations, HTL selection, attending arms and subgroups run, and
-// report.html (controls first, then Findings), metrics.json, htl.csv and predictions.csv agree with one another.
+// report.html (the classifier control and the settings' controls first, then Findings), metrics.json, htl.csv
+// and predictions.csv agree with one another.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnCli as run } from '../helpers/spawn_cli';
@@ -26,6 +27,7 @@ describe('nodulab study hard-samples --quick', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^control: /gm)).toHaveLength(3);
+    expect(r.stdout).toMatch(/^classifier control: (FAILED, )?the dense malignancy classifiers/m);
     expect(fs.readdirSync(out).sort()).toEqual([
       'hard-samples.json',
       'htl.csv',
@@ -86,6 +88,14 @@ describe('nodulab study hard-samples --quick', () => {
     const control = html.indexOf('data-control=');
     expect(control).toBeGreaterThan(0);
     expect(control).toBeLessThan(html.indexOf('<h2>Findings</h2>'));
+    // The classifiers' control comes first: test AUROC of the dense classifiers, as metrics.json records it.
+    const classifier = html.indexOf(
+      `data-classifier-control="${m.classification.control.passed ? 'passed' : 'failed'}"`,
+    );
+    expect(classifier).toBeGreaterThan(0);
+    expect(classifier).toBeLessThan(control);
+    expect(m.classification.control.auroc.mean).toBeGreaterThanOrEqual(0);
+    expect(m.classification.control.auroc.mean).toBeLessThanOrEqual(1);
     expect(html.match(/data-control="(passed|failed)" data-setting=/g)).toHaveLength(3);
     expect(html).toContain('data-table="findings"');
     for (const x of settings) expect(html).toContain(`data-chart="arms-${x}"`);

@@ -13,6 +13,8 @@ export interface HardSamplesData {
   seed: number;
   spec: DatasetSpec;
   train: Dataset;
+  /** The classifiers' training set: spec.classifier.n samples, the first spec.n of them `train` (absent: `train`). */
+  classTrain?: Dataset;
   val: Dataset;
   test: Dataset;
 }
@@ -23,16 +25,28 @@ export interface ModelOutputs {
   /** 0 for dense models. */
   sparsity: number;
   dir: string;
-  /** Localization: predicted boxes (voxels) and IoU with the truth; classification: predicted classes. */
-  train: { boxes?: Box3d[]; ious?: number[]; classes?: number[] };
-  test: { boxes?: Box3d[]; ious?: number[]; classes?: number[] };
+  /**
+   * Localization: predicted boxes (voxels) and IoU with the truth; classification: predicted classes, and the
+   * set's AUROC and balanced accuracy of malignancy.
+   */
+  train: SetOutputs;
+  test: SetOutputs;
+}
+
+/** One model's outputs on one set (see {@link ModelOutputs}). */
+export interface SetOutputs {
+  boxes?: Box3d[];
+  ious?: number[];
+  classes?: number[];
+  metrics?: { auroc: number; balancedAccuracy: number };
 }
 
 /** Reports one trained model, for a progress display. */
 export type OnModel = (what: string) => void;
 
 /**
- * The run config of one model of the study: spec.config, then `localizerEpochs` for a localizer, then `extra`;
+ * The run config of one model of the study: spec.config, then `localizerEpochs` for a localizer or
+ * spec.classifier.config for a classifier, then `extra`;
  * trained on all of data.train and validated on data.val (whatever boxes they carry).
  */
 export function modelConfig(
@@ -43,9 +57,9 @@ export function modelConfig(
   modelSeed: number,
   extra: Record<string, unknown> = {},
 ): RunConfig {
-  const epochs = loss === 'box' ? { epochs: spec.localizerEpochs } : {};
+  const own = loss === 'box' ? { epochs: spec.localizerEpochs } : (spec.classifier.config as Record<string, unknown>);
   return resolveRunConfig({
-    ...deepMerge(deepMerge(spec.config as Record<string, unknown>, epochs), extra),
+    ...deepMerge(deepMerge(spec.config as Record<string, unknown>, own), extra),
     name,
     loss,
     seed: modelSeed,
@@ -76,7 +90,7 @@ export async function trainModel(
 }
 
 /** The best checkpoint of the run in `dir` on `set`: boxes and IoUs (box loss) or predicted classes. */
-export async function modelOutputs(dir: string, set: Dataset): Promise<ModelOutputs['train']> {
+export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutputs> {
   const { net, config } = loadRun(dir, 'best');
   try {
     if (config.loss === 'box') {
@@ -90,7 +104,8 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<ModelOutp
       netPredictor(net, set),
       datasetBatches(set, config.batchSize),
     )) as ClassificationEvaluation;
-    return { classes: r.predictions.map((p) => p.predicted) };
+    const { auroc, balancedAccuracy } = r.metrics;
+    return { classes: r.predictions.map((p) => p.predicted), metrics: { auroc, balancedAccuracy } };
   } finally {
     await net.model.closeWorker();
   }

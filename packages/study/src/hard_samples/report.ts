@@ -1,7 +1,7 @@
-// The hard-samples study's outputs: report.html (each setting's control, then the Findings, then per setting its
-// arms with paired differences, HTL counts per sparsity and subgroups, then the classifiers' PIE), the text the
-// command prints, htl.csv (per training sample: factors, PIE, and per setting its training box quality, HTL score
-// and flag, and every model's output) and predictions.csv (per test sample, setting and model).
+// The hard-samples study's outputs: report.html (the classifiers' and each setting's control, then the Findings,
+// then per setting its arms with paired differences, HTL counts per sparsity and subgroups, then the classifiers'
+// PIE), the text the command prints, htl.csv (per training sample: factors, PIE, and per setting its training box
+// quality, HTL score and flag, and every model's output) and predictions.csv (per test sample, setting and model).
 import { csvCell } from '@nodulab/eval';
 import type { FactorRecord } from '@nodulab/data';
 import { fmtCI, htmlPage, table } from '../report/html';
@@ -12,9 +12,10 @@ import type { ModelOutputs } from './populations';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
-/** The text the command prints: each setting's control, the Findings and each setting's arms. */
+/** The text the command prints: the classifiers' and each setting's control, the Findings and each setting's arms. */
 export function hardSamplesText(r: HardSamplesResults): string {
-  const lines = r.settings.map((s) => `control: ${s.control.text}`);
+  const lines = [`classifier control: ${r.classification.control.text}`];
+  lines.push(...r.settings.map((s) => `control: ${s.control.text}`));
   lines.push('findings (effect, mean [95% CI] over seeds):');
   for (const f of r.findings)
     lines.push(
@@ -59,11 +60,16 @@ function subgroupTable(rows: SubgroupRow[], id: string): string {
   );
 }
 
-/** report.html: opens with each setting's control and the Findings. */
+/** report.html: opens with the classifiers' and each setting's control, then the Findings. */
 export function hardSamplesHtml(r: HardSamplesResults): string {
   const s = r.spec;
   const b: string[] = [];
   b.push('<h1>Hard-to-learn nodules found by pruning</h1>');
+  const c = r.classification.control;
+  b.push(
+    `<p class="${c.passed ? 'note' : 'warn'}" data-classifier-control="${c.passed ? 'passed' : 'failed'}">` +
+      `<b>Classifier control.</b> ${esc(c.text)}</p>`,
+  );
   for (const x of r.settings)
     b.push(
       `<p class="${x.control.passed ? 'note' : 'warn'}" data-control="${x.control.passed ? 'passed' : 'failed'}" ` +
@@ -89,7 +95,8 @@ export function hardSamplesHtml(r: HardSamplesResults): string {
       `0 on the other side or includes 0 and is narrower than a negligible effect (0.01 IoU); inconclusive otherwise ` +
       `(including one seed). ${s.seeds.length} seed(s), each its own data draw; ${s.models} models per population; ` +
       `volumes ${s.volume.shape.join('×')} at ${s.volume.spacing.join('×')} mm; ${s.n} training, ${s.testN} test samples; ` +
-      `localizers ${s.localizerEpochs} epochs; HTL = top ${pct(s.htlFraction)} by score, up-weighted ×${s.upweight}; ` +
+      `localizers ${s.localizerEpochs} epochs; classifiers on ${s.classifier.n} training samples (the pool first), ` +
+      `${s.classifier.config.epochs ?? s.config.epochs} epochs; HTL = top ${pct(s.htlFraction)} by score, up-weighted ×${s.upweight}; ` +
       `mining keeps the top ${pct(s.miningFraction)} of each batch; the baseline arm is dense model 0. ` +
       `Semi-supervised: ${pct(s.labeledFraction)} of boxes known, pseudo-boxes from a teacher trained on them; weakly ` +
       `supervised: boxes of the mean Grad-CAM of the dense classifiers thresholded at ${s.camThreshold} of its peak. ` +

@@ -63,14 +63,25 @@ export interface HardSamplesEvent {
   what: string;
 }
 
-/** The seed's datasets: the `localize` preset at the study's volume, drawn with data seed 1000 + seed. */
+/**
+ * The seed's datasets: the `localize` preset at the study's volume, drawn with data seed 1000 + seed; the
+ * classifiers' training set extends the training pool (same split, same seed: its first spec.n samples are the
+ * pool's). Throws when spec.classifier.n is smaller than spec.n.
+ */
 function seedData(spec: HardSamplesSpec, seed: number): HardSamplesData {
   const ds = { ...preset('localize'), name: 'localize', volume: spec.volume };
   const dataSeed = 1000 + seed;
+  if (!(Number.isInteger(spec.classifier.n) && spec.classifier.n >= spec.n))
+    throw new Error(`hard-samples: classifier.n must be an integer >= n (${spec.n}), got ${spec.classifier.n}`);
+  const train = new SyntheticDataset(ds, dataSeed, 'train', spec.n, { cache: true });
   return {
     seed,
     spec: ds,
-    train: new SyntheticDataset(ds, dataSeed, 'train', spec.n, { cache: true }),
+    train,
+    classTrain:
+      spec.classifier.n === spec.n
+        ? train
+        : new SyntheticDataset(ds, dataSeed, 'train', spec.classifier.n, { cache: true }),
     val: new SyntheticDataset(ds, dataSeed, 'val', spec.valN, { cache: true }),
     test: new SyntheticDataset(ds, dataSeed, 'test', spec.testN, { cache: true }),
   };
@@ -156,7 +167,7 @@ async function runSeed(
   signal?: AbortSignal,
 ): Promise<SeedResult> {
   const data = seedData(spec, seed);
-  const cls = await trainPopulations(spec, data, 'ce', root, next, signal);
+  const cls = await trainPopulations(spec, data, 'ce', root, next, signal, { ...data, train: data.classTrain! });
   const byS = (s: number) => cls.pruned.filter((m) => m.sparsity === s);
   const pie = classificationPie({
     dense: cls.dense.map((m) => m.train.classes!),

@@ -1,4 +1,5 @@
-// The hard-samples study's numbers over seeds, per supervision setting: the mean-box control, HTL counts per
+// The hard-samples study's numbers over seeds: the classifiers' control (test AUROC and balanced accuracy above
+// chance); per supervision setting: the mean-box control, HTL counts per
 // sparsity, test IoU per retraining arm and the paired differences between arms (95% CI over seeds), HTL rates per
 // factor subgroup (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending; PIE counts
 // and subgroups of the classifiers; and the Findings.
@@ -51,6 +52,18 @@ export interface HardSamplesControl {
   text: string;
 }
 
+/**
+ * The classifiers' control: the dense malignancy classifiers' test AUROC and balanced accuracy (mean over a
+ * seed's dense models, 95% CI over seeds); passed when both intervals lie above chance (0.5), or with one seed
+ * when both means do. PIE and the weak setting's Grad-CAM boxes rest on it.
+ */
+export interface ClassifierControl {
+  auroc: Aggregate;
+  balancedAccuracy: Aggregate;
+  passed: boolean;
+  text: string;
+}
+
 /** What one supervision setting reports. */
 export interface SettingSummary {
   setting: Setting;
@@ -68,8 +81,9 @@ export interface HardSamplesResults {
   spec: HardSamplesSpec;
   seconds: number;
   settings: SettingSummary[];
-  /** PIE of the classifiers: counts per sparsity and subgroups. */
+  /** PIE of the classifiers: their control, counts per sparsity and subgroups. */
   classification: {
+    control: ClassifierControl;
     counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
     subgroups: SubgroupRow[];
   };
@@ -174,6 +188,31 @@ function controlOf(setting: Setting, results: SettingResult[]): HardSamplesContr
   };
 }
 
+/** The classifiers' control from each seed's dense classifiers' test metrics. */
+export function classifierControlOf(seeds: SeedResult[]): ClassifierControl {
+  const perSeed = (k: 'auroc' | 'balancedAccuracy') =>
+    aggregate(
+      seeds.map((s) =>
+        finiteMean(s.classModels.filter((m) => m.sparsity === 0).map((m) => m.test.metrics?.[k] ?? NaN)),
+      ),
+    );
+  const auroc = perSeed('auroc');
+  const balancedAccuracy = perSeed('balancedAccuracy');
+  const above = (a: Aggregate) => (a.lower !== null ? a.lower > 0.5 : (a.mean ?? 0) > 0.5);
+  const passed = above(auroc) && above(balancedAccuracy);
+  const what = `test AUROC ${fmtCI(auroc)}, balanced accuracy ${fmtCI(balancedAccuracy)}`;
+  return {
+    auroc,
+    balancedAccuracy,
+    passed,
+    text: passed
+      ? `the dense malignancy classifiers beat chance (0.5): ${what}` +
+        (auroc.lower === null ? ' (one seed: no CI).' : '.')
+      : `FAILED, the dense malignancy classifiers are not clearly above chance (0.5): ${what}. PIE and the weakly ` +
+        'supervised setting’s Grad-CAM boxes rest on classifiers that have not learned malignancy.',
+  };
+}
+
 const PAIRS: [AttendArm, AttendArm][] = [
   ['htl', 'baseline'],
   ['htl', 'random'],
@@ -187,6 +226,7 @@ function summarizeSetting(
   spec: HardSamplesSpec,
   seeds: SeedResult[],
   setting: Setting,
+  classifiers: ClassifierControl,
 ): { summary: SettingSummary; findings: HardSamplesFinding[] } {
   const results = seeds.map((s) => s.settings.find((x) => x.setting === setting)!);
   const arms = {} as Record<AttendArm, Aggregate>;
@@ -204,7 +244,11 @@ function summarizeSetting(
   );
   const over = overRepresentation(rows);
   const d = (a: AttendArm, b: AttendArm) => differences.find((x) => x.a === a && x.b === b)!.difference;
-  const note = control.passed ? undefined : 'the control failed (see the top of the report)';
+  const failed = [
+    ...(control.passed ? [] : ['the control failed']),
+    ...(setting === 'weak' && !classifiers.passed ? ['the classifier control failed (its Grad-CAM boxes)'] : []),
+  ];
+  const note = failed.length ? `${failed.join('; ')} (see the top of the report)` : undefined;
   const finding = (id: string, claim: string, measure: string, effect: Aggregate, margin: number, why?: string) => ({
     id: `${setting}/${id}`,
     setting,
@@ -257,7 +301,8 @@ function summarizeSetting(
       over.effect,
       0.02,
       `the most over-represented of ${over.candidates} subgroups of at least 5 samples, chosen after looking; its ` +
-        `interval is at level 1 − 0.05/${over.candidates}`,
+        `interval is at level 1 − 0.05/${over.candidates}` +
+        (note ? `; ${note}` : ''),
     ),
   ];
   const summary: SettingSummary = {
@@ -275,6 +320,7 @@ function summarizeSetting(
 /** Aggregates the seeds' results and states the Findings: PIE's, then each setting's. */
 export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[], seconds: number): HardSamplesResults {
   const pieGrowth = aggregate(seeds.map((s) => s.pieCounts[s.pieCounts.length - 1].fraction - s.pieCounts[0].fraction));
+  const control = classifierControlOf(seeds);
   const findings: HardSamplesFinding[] = [
     {
       id: 'pie-sparsity',
@@ -283,10 +329,11 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
       measure: `PIE fraction at sparsity ${spec.sparsities[spec.sparsities.length - 1]} − at ${spec.sparsities[0]}`,
       effect: pieGrowth,
       verdict: verdictOf(pieGrowth, 'greater', 0.01),
+      ...(control.passed ? {} : { note: 'the classifier control failed (see the top of the report)' }),
     },
   ];
   const settings = spec.settings.map((setting) => {
-    const r = summarizeSetting(spec, seeds, setting);
+    const r = summarizeSetting(spec, seeds, setting, control);
     findings.push(...r.findings);
     return r.summary;
   });
@@ -295,6 +342,7 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
     seconds,
     settings,
     classification: {
+      control,
       counts: countsOf(seeds, (s) => s.pieCounts),
       subgroups: subgroupRows(
         spec,

@@ -14,7 +14,23 @@ import {
 const spec = { ...defaultHardSamplesSpec(), n: 4, testN: 2, settings: ['supervised' as const, 'weak' as const] };
 const base = new NoduleGenerator(preset('iid'), 0).sample('train', 0).factors;
 
-function seed(s: number, arms: Record<string, number[]>, dense: number, meanBox: number[]): SeedResult {
+/** Dense classifiers with test AUROC `auroc` and balanced accuracy `auroc` − 0.05, and one pruned (not counted). */
+const classifiers = (auroc: number): SeedResult['classModels'] =>
+  [0, 0, 0.5].map((sparsity, k) => ({
+    name: `ce-${k}`,
+    sparsity,
+    dir: '',
+    train: {},
+    test: { metrics: { auroc: sparsity ? 0.5 : auroc + 0.01 * k, balancedAccuracy: sparsity ? 0.5 : auroc - 0.05 } },
+  }));
+
+function seed(
+  s: number,
+  arms: Record<string, number[]>,
+  dense: number,
+  meanBox: number[],
+  auroc = [0.8, 0.75, 0.85][s],
+): SeedResult {
   const f = (diameter: number, pleuralWall: boolean) => ({ ...base, diameter, pleuralWall }) as FactorRecord;
   const setting = (name: SettingResult['setting'], shift: number): SettingResult => ({
     setting: name,
@@ -39,7 +55,7 @@ function seed(s: number, arms: Record<string, number[]>, dense: number, meanBox:
       { sparsity: 0.3, count: 0, fraction: 0 },
       { sparsity: 0.9, count: 1 + s, fraction: (1 + s) / 4 },
     ],
-    classModels: [],
+    classModels: classifiers(auroc),
     settings: [setting('supervised', 0), setting('weak', 0.3)],
     factors: { train: [f(5, true), f(12, false), f(12, false), f(12, true)], test: [f(5, true), f(12, false)] },
   };
@@ -94,6 +110,34 @@ describe('summarizeHardSamples', () => {
         .split('\n')
         .filter((l) => l.startsWith('control: ')),
     ).toHaveLength(2);
+  });
+
+  it('passes the classifier control from the dense classifiers’ test AUROC and balanced accuracy', () => {
+    const c = r.classification.control;
+    // Seed 0: dense AUROC 0.8 and 0.81 (the pruned model's 0.5 is left out).
+    expect(c.auroc.values[0]).toBeCloseTo(0.805, 10);
+    expect(c.balancedAccuracy.values).toEqual([0.75, 0.7, 0.8].map((v) => expect.closeTo(v, 10)));
+    expect(c.passed).toBe(true);
+    const html = hardSamplesHtml(r);
+    expect(html.indexOf('data-classifier-control="passed"')).toBeLessThan(html.indexOf('data-control='));
+    expect(hardSamplesText(r).split('\n')[0]).toMatch(
+      /^classifier control: the dense malignancy classifiers beat chance/,
+    );
+    expect(r.findings.find((f) => f.id === 'pie-sparsity')!.note).toBeUndefined();
+  });
+
+  it('fails the classifier control near chance and says so in PIE’s and the weak setting’s Findings', () => {
+    const chance = [0.52, 0.47, 0.55].map((a, s) => seed(s, arms(0.5, 0.55), 0.5, [0.1, 0.1], a));
+    const f = summarizeHardSamples(spec, chance, 1);
+    expect(f.classification.control.passed).toBe(false);
+    expect(f.classification.control.text).toMatch(/^FAILED, the dense malignancy classifiers are not/);
+    expect(hardSamplesHtml(f)).toMatch(/data-classifier-control="failed"/);
+    expect(f.findings.find((x) => x.id === 'pie-sparsity')!.note).toMatch(/classifier control failed/);
+    expect(f.findings.filter((x) => x.setting === 'weak').every((x) => /classifier control failed/.test(x.note!))).toBe(
+      true,
+    );
+    // The supervised setting does not rest on the classifiers.
+    expect(f.findings.find((x) => x.id === 'supervised/attend-baseline')!.note).toBeUndefined();
   });
 
   it('pools HTL flags over seeds into subgroup rates', () => {
