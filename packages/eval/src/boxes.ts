@@ -44,6 +44,19 @@ export function boxFromBounds(bounds: BBox): Box3d {
   );
 }
 
+/**
+ * The inclusive voxel bounds of a box, the inverse of {@link boxFromBounds}: min = centre − (size − 1) / 2,
+ * max = centre + (size − 1) / 2, each size taken as at least one voxel.
+ */
+export function boundsOfBox(b: Box3d): BBox {
+  checkBox('boundsOfBox', 'the box', b);
+  const half = b.size.map((s) => (Math.max(1, s) - 1) / 2);
+  return {
+    min: [0, 1, 2].map((k) => b.centre[k] - half[k]) as [number, number, number],
+    max: [0, 1, 2].map((k) => b.centre[k] + half[k]) as [number, number, number],
+  };
+}
+
 /** Intersection over union of two boxes, in [0, 1]. Throws naming a box of negative size. */
 export function boxIoU(a: Box3d, b: Box3d): number {
   checkBox('boxIoU', 'a', a);

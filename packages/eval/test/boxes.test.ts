@@ -3,6 +3,7 @@
 import {
   box3d,
   boxesFromNormalized,
+  boundsOfBox,
   boxFromBounds,
   boxGIoU,
   boxIoU,
@@ -41,6 +42,7 @@ describe('boxFromBounds and meanBox', () => {
   it('covers inclusive voxel bounds', () => {
     expect(boxFromBounds({ min: [2, 4, 6], max: [5, 4, 9] })).toEqual({ centre: [3.5, 4, 7.5], size: [4, 1, 4] });
     expect(() => boxFromBounds({ min: [2, 4, 6], max: [1, 4, 9] })).toThrow(/max \[1, 4, 9\] is below min/);
+    expect(boundsOfBox({ centre: [3.5, 4, 7.5], size: [4, 1, 4] })).toEqual({ min: [2, 4, 6], max: [5, 4, 9] });
   });
 
   it('averages centres and sizes', () => {

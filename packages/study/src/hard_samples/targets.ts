@@ -1,20 +1,7 @@
 // The training boxes of the semi- and weakly-supervised settings: a dataset view whose items carry other boxes
 // than the generator recorded (true boxes where known, pseudo-boxes elsewhere), which the box loss then trains on.
 import type { BBox, Dataset, DatasetRecipe, GetOptions, Item } from '@nodulab/data';
-import { Box3d, checkBox } from '@nodulab/eval';
-
-/**
- * The inclusive voxel bounds of a box (the inverse of eval's boxFromBounds: centre = (min + max) / 2,
- * size = max − min + 1), each size at least one voxel.
- */
-export function boundsOfBox(b: Box3d): BBox {
-  checkBox('boundsOfBox', 'the box', b);
-  const half = b.size.map((s) => (Math.max(1, s) - 1) / 2);
-  return {
-    min: [0, 1, 2].map((k) => b.centre[k] - half[k]) as [number, number, number],
-    max: [0, 1, 2].map((k) => b.centre[k] + half[k]) as [number, number, number],
-  };
-}
+import { Box3d, boundsOfBox } from '@nodulab/eval';
 
 /** Items of `dataset` with item i's box replaced by boxes[i] (voxels); volumes, labels and factors unchanged. */
 export class WithBoxes implements Dataset {

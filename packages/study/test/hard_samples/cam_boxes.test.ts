@@ -1,8 +1,8 @@
 // The weak and semi settings' training boxes: camBox finds the box of the largest region above a fraction of the
 // map's peak (hand-placed blobs), and WithBoxes hands other boxes to the box loss through the same datasetBox path.
 import { SyntheticDataset, preset } from '@nodulab/data';
-import { box3d, boxFromBounds, datasetBox } from '@nodulab/eval';
-import { WithBoxes, boundsOfBox, camBox } from '../../src';
+import { boundsOfBox, box3d, boxFromBounds, datasetBox } from '@nodulab/eval';
+import { WithBoxes, camBox } from '../../src';
 
 const SHAPE: [number, number, number] = [8, 10, 12];
 const at = (z: number, y: number, x: number) => (z * SHAPE[1] + y) * SHAPE[2] + x;
