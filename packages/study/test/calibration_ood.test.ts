@@ -30,7 +30,11 @@ describe('checkCalibrationOodSpec', () => {
       { presets: ['seg-nodule', 'iid'] },
       /presets\[1\]: "iid" is not a segmentation preset/,
     ],
-    ['k beyond the training set', { k: 1000 }, /k: 1000 is larger than the training set \(256 signatures\)/],
+    [
+      "k beyond a dedicated model's training set",
+      { k: 65 },
+      /k: 65 is larger than the training set \(64 signatures of a dedicated model's preset\)/,
+    ],
     ['too few MC-dropout samples', { mcSamples: 5 }, /mcSamples: MC dropout needs at least 10 samples, got 5/],
     ['a training preset as the unseen one', { unseen: 'seg-cavity' }, /unseen: "seg-cavity" is a training preset/],
     ['an unknown distortion', { distortions: ['blurr'] }, /distortions\[0\]: unknown distortion "blurr"/],
@@ -91,6 +95,8 @@ function run(
     seed,
     trainedOn: datasets,
     n: 8,
+    epochs: 12,
+    steps: 12,
     trainSeconds: 1,
     temperature: 1.5,
     results: datasets.map((d) => ({
@@ -114,7 +120,8 @@ describe('summarizeCalibrationOod', () => {
     seeds: [0, 1, 2],
   };
   const P = ['seg-nodule', 'seg-vessels'];
-  const oodRun = (seed: number, spectral: number, baseline: number): OodRun => ({
+  const oodRun = (seed: number, spectral: number, baseline: number, model: OodRun['model'] = 'joint'): OodRun => ({
+    model,
     seed,
     sets: {
       empty: {
@@ -128,6 +135,25 @@ describe('summarizeCalibrationOod', () => {
     separation: 0.9,
     chance: 0.5,
   });
+  // A dedicated model's OOD run on its own preset: every baseline at `baseline`.
+  const dedicatedRun = (seed: number, preset: string, spectral: number, baseline: number): OodRun => {
+    const at = (auroc: number) => ({ auroc, fpr95: 1 - auroc });
+    return {
+      model: `dedicated:${preset}`,
+      seed,
+      sets: {
+        empty: {
+          spectral: at(spectral),
+          'max-softmax': at(baseline),
+          entropy: at(baseline),
+          'mc-dropout': at(baseline),
+          ensemble: at(baseline),
+        },
+      },
+      separation: NaN,
+      chance: NaN,
+    };
+  };
   const runs = (jointDice: number[], dedicatedDice: number[]) =>
     [0, 1, 2].flatMap((s) => [
       run('joint', P, s, () => jointDice[s], 0.05),
@@ -139,11 +165,18 @@ describe('summarizeCalibrationOod', () => {
     const s = summarizeCalibrationOod(
       spec,
       runs([0.8, 0.82, 0.81], [0.7, 0.71, 0.69]),
-      [0, 1, 2].map((k) => oodRun(k, 0.95, 0.6)),
+      [
+        ...[0, 1, 2].map((k) => oodRun(k, 0.95, 0.6)),
+        ...[0, 1, 2].flatMap((k) => [
+          dedicatedRun(k, 'seg-nodule', 0.9 + 0.01 * k, 0.6),
+          dedicatedRun(k, 'seg-vessels', 0.7, 0.5 + 0.02 * k),
+        ]),
+      ],
       ['empty'],
     );
     expect(s.control.passed).toBe(true);
-    const [dice, calibration, transfer, separation, ood] = s.claims;
+    const [dice, calibration, transfer, separation, ood, oodDedicated] = s.claims;
+    expect(s.claims).toHaveLength(6);
     expect(dice.effects[0].effect.values).toEqual(
       [0.8 - 0.7, 0.82 - 0.71, 0.81 - 0.69].map((v) => expect.closeTo(v, 12)),
     );
@@ -158,6 +191,18 @@ describe('summarizeCalibrationOod', () => {
     // needs all four.
     expect(ood.effects.map((e) => e.verdict)).toEqual(['reproduced', 'reproduced', 'not reproduced', 'reproduced']);
     expect(ood.verdict).toBe('not reproduced');
+    // The joint model's numbers read only the joint runs.
+    expect(s.ood.empty.spectral.auroc.values).toEqual([0.95, 0.95, 0.95]);
+    // Dedicated models: per seed the mean over the two presets' (spectral − baseline), every baseline beaten.
+    const gaps = [0, 1, 2].map((k) => (0.9 + 0.01 * k - 0.6 + (0.7 - (0.5 + 0.02 * k))) / 2);
+    for (const e of oodDedicated.effects) expect(e.effect.values).toEqual(gaps.map((v) => expect.closeTo(v, 12)));
+    expect(oodDedicated.claim).toMatch(/dedicated models/);
+    expect(oodDedicated.verdict).toBe('reproduced');
+    expect(s.oodDedicated.empty.spectral.auroc.values).toEqual(
+      [0, 1, 2].map((k) => expect.closeTo((0.9 + 0.01 * k + 0.7) / 2, 12)),
+    );
+    expect(s.oodDedicatedByPreset['seg-vessels'].empty['max-softmax'].fpr95.mean).toBeCloseTo(1 - 0.52, 12);
+    expect(s.oodDifferencesDedicated.empty.entropy.mean).toBeCloseTo(gaps[1], 12);
     expect(s.performance.joint['seg-vessels'].eceAfter.mean).toBeCloseTo(0.025, 12);
     expect(s.reliability.joint.after[1]).toEqual({ lower: 0.5, upper: 1, count: 60, confidence: 0.9, accuracy: 0.9 });
   });

@@ -36,17 +36,21 @@ export function presetVolumes(
 }
 
 /**
- * The OOD sets of seed `seed`, in report order: `unseen: <preset>`, `empty`, `scanner-shift` (each preset's
- * factors with SCANNER_SHIFT_FACTORS, the same sample indices as its test set), then `<distortion>-<severity>`
- * for each distortion and severity. The shifted and distorted sets take ⌈oodN / presets⌉ volumes of each preset,
- * each distorted at its own spacing.
+ * The OOD sets of seed `seed` for a model trained on `presets` (default: every training preset; a dedicated model:
+ * its own), in report order: `unseen: <preset>`, `empty`, `scanner-shift` (each of `presets`' factors with
+ * SCANNER_SHIFT_FACTORS, the same sample indices as its test set), then `<distortion>-<severity>` for each
+ * distortion and severity. The shifted and distorted sets take ⌈oodN / presets⌉ volumes of each of `presets`
+ * (at most its test volumes), each distorted at its own spacing. A volume of preset p gets the same shift and
+ * distortion whichever model it is scored under, so the joint model's sets hold the first volumes of each
+ * dedicated model's; the unseen and empty sets are the same for every model.
  */
 export async function oodSets(
   spec: CalibrationOodSpec,
   seed: number,
   tests: ReadonlyMap<string, VolumeSet>,
+  presets: readonly string[] = spec.presets,
 ): Promise<VolumeSet[]> {
-  const m = Math.ceil(spec.oodN / spec.presets.length);
+  const m = Math.ceil(spec.oodN / presets.length);
   const other = async (name: string, k: number, label: string): Promise<VolumeSet> => ({
     ...(await loadVolumes(
       name,
@@ -57,12 +61,13 @@ export async function oodSets(
     name: label,
   });
   const shifted: VolumeSet[] = [];
-  for (const [k, p] of spec.presets.entries()) {
+  for (const p of presets) {
+    const k = spec.presets.indexOf(p);
     const s = datasetSpec(spec, p);
     const shiftedSpec = { ...s, name: `${p}-scanner-shift`, factors: { ...s.factors, ...SCANNER_SHIFT_FACTORS } };
     shifted.push(await loadVolumes(p, new SyntheticDataset(shiftedSpec, dataSeed(seed, k), 'test', m), m, false));
   }
-  const heads = spec.presets.map((p) => headOf(tests.get(p)!, m));
+  const heads = presets.map((p) => ({ k: spec.presets.indexOf(p), head: headOf(tests.get(p)!, m) }));
   return [
     await other(spec.unseen, 7, `unseen: ${spec.unseen}`),
     await other('empty', 8, 'empty'),
@@ -71,7 +76,7 @@ export async function oodSets(
       spec.severities.map((sev) =>
         concatSets(
           `${d}-${sev}`,
-          heads.map((h, k) => distortSet(h, d, sev, 7919 * seed + 1009 * k + 101 * j + sev)),
+          heads.map(({ k, head }) => distortSet(head, d, sev, 7919 * seed + 1009 * k + 101 * j + sev)),
         ),
       ),
     ),

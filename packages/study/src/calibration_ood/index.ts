@@ -2,6 +2,7 @@
 export * from './spec';
 export * from './measure';
 export * from './data';
+export * from './configs';
 export * from './model_results';
 export * from './ood_run';
 export * from './run';

@@ -1,18 +1,36 @@
-// OOD detection by one seed's joint model: the k-NN scorer over its training volumes' signatures, every method's
-// scores of the in-distribution test volumes and of each OOD set, AUROC and FPR95 per set and method, how well the
-// test signatures separate the datasets; for the showcased seed also ROC curves and the signatures' 2-D PCA.
+// OOD detection by one model of one seed (the joint model, or a dedicated model on its own preset): the k-NN scorer
+// over its own training volumes' signatures, every method's scores of its in-distribution test volumes and of each
+// OOD set built from its presets, AUROC and FPR95 per set and method, how well the test signatures separate the
+// datasets (joint model); for the showcased seed's joint model also ROC curves and the signatures' 2-D PCA.
 import { Module } from '@nodulab/nn';
 import { KnnScorer, oodMetrics, pcaProject, rocCurve } from '@nodulab/eval';
 import { OodScores, VolumeSet, concatSets, nearestNeighbourAccuracy, oodScores, setSignatures } from './measure';
 import { oodSets, presetVolumes } from './data';
 import { CalibrationOodSpec, OOD_METHODS, OodMethod } from './spec';
 
-/** OOD detection by the joint model of one seed. */
+/** Which model an OOD run scores with: `joint`, or `dedicated:<preset>`. */
+export type OodModelName = 'joint' | `dedicated:${string}`;
+
+/** The model of an OOD run: the module, its name, the presets it trained on, and its deep ensemble. */
+export interface OodModel {
+  name: OodModelName;
+  model: Module;
+  /** In distribution: these presets' test volumes; reference signatures: their training volumes. */
+  presets: readonly string[];
+  /** The ensemble-disagreement baseline's members: this model of every seed. */
+  ensemble: readonly Module[];
+}
+
+/** OOD detection by one model of one seed. */
 export interface OodRun {
+  model: OodModelName;
   seed: number;
   /** set -> method -> AUROC and FPR at 95% TPR against the in-distribution test volumes. */
   sets: Record<string, Record<OodMethod, { auroc: number; fpr95: number }>>;
-  /** Leave-one-out 1-NN accuracy of the in-distribution test signatures' dataset, and its chance level. */
+  /**
+   * Leave-one-out 1-NN accuracy of the in-distribution test signatures' dataset, and its chance level (NaN for a
+   * model of one preset).
+   */
   separation: number;
   chance: number;
 }
@@ -31,7 +49,7 @@ export interface OodMeasurement {
   run: OodRun;
   /** The OOD sets in report order. */
   setNames: string[];
-  /** ood_scores.csv rows (seed, set, method, index, ood, score), in-distribution first. */
+  /** ood_scores.csv rows (model, seed, set, method, index, ood, score), in-distribution first. */
   rows: string[];
   /** With `showcase`: ROC curves of the unseen, empty, scanner-shift and last sets, and the signature map. */
   roc: RocCurves;
@@ -43,44 +61,47 @@ function csvName(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The header of ood_scores.csv. */
+export const OOD_SCORES_HEADER = 'model,seed,set,method,index,ood,score';
+
 /**
- * Runs OOD detection with the joint `model` of `seed` against its OOD sets (see the file header); `ensemble`
- * (every seed's joint model) gives the ensemble-disagreement baseline.
+ * Runs OOD detection with model `m` of `seed` against the OOD sets of its presets (see the file header and
+ * {@link oodSets}); never against volumes of a training preset it did not train on.
  */
 export async function runOod(
-  model: Module,
-  ensemble: readonly Module[],
+  m: OodModel,
   spec: CalibrationOodSpec,
   seed: number,
   tests: ReadonlyMap<string, VolumeSet>,
   batchSize: number,
   showcase: boolean,
 ): Promise<OodMeasurement> {
+  const { model, presets } = m;
   const trainSig: Float32Array[] = [];
-  for (const p of spec.presets)
+  for (const p of presets)
     trainSig.push(
       ...(await setSignatures(model, await presetVolumes(spec, seed, p, 'train', spec.trainN), spec.layer, batchSize)),
     );
   const knn = new KnnScorer(trainSig, { k: spec.k });
-  const options = { layer: spec.layer, knn, mcSamples: spec.mcSamples, ensemble, batchSize };
+  const options = { layer: spec.layer, knn, mcSamples: spec.mcSamples, ensemble: m.ensemble, batchSize };
   const inDist = await oodScores(
     model,
     concatSets(
       'in-distribution',
-      spec.presets.map((p) => tests.get(p)!),
+      presets.map((p) => tests.get(p)!),
     ),
     options,
   );
   const rows: string[] = [];
   const addRows = (set: string, isOod: number, s: OodScores) => {
     for (const method of OOD_METHODS)
-      s[method].forEach((v, i) => rows.push([seed, csvName(set), method, i, isOod, v].join(',')));
+      s[method].forEach((v, i) => rows.push([m.name, seed, csvName(set), method, i, isOod, v].join(',')));
   };
   addRows('in-distribution', 0, inDist.scores);
-  const sets = await oodSets(spec, seed, tests);
+  const sets = await oodSets(spec, seed, tests, presets);
   const perSet: OodRun['sets'] = {};
   const roc: RocCurves = {};
-  const mapped: { set: string; sig: Float32Array[] }[] = spec.presets.map((p, k) => ({
+  const mapped: { set: string; sig: Float32Array[] }[] = presets.map((p, k) => ({
     set: p,
     sig: inDist.signatures.slice(k * spec.testN, (k + 1) * spec.testN),
   }));
@@ -105,12 +126,14 @@ export async function runOod(
         }),
       ) as RocCurves[string];
   }
-  const groups = spec.presets.flatMap((_, k) => Array.from({ length: spec.testN }, () => k));
+  const groups = presets.flatMap((_, k) => Array.from({ length: spec.testN }, () => k));
+  const several = presets.length > 1;
   const run: OodRun = {
+    model: m.name,
     seed,
     sets: perSet,
-    separation: nearestNeighbourAccuracy(inDist.signatures, groups),
-    chance: 1 / spec.presets.length,
+    separation: several ? nearestNeighbourAccuracy(inDist.signatures, groups) : NaN,
+    chance: several ? 1 / presets.length : NaN,
   };
   return { run, setNames: sets.map((s) => s.name), rows, roc, pca: showcase ? signatureMap(mapped) : null };
 }

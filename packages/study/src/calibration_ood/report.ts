@@ -1,13 +1,20 @@
 // The calibration-ood report: report.html opening with the control and the Findings (each claim, its paired
 // effects with 95% CIs over seeds and a verdict), then Dice/HD95 per regime and dataset, calibration before and
-// after temperature scaling with reliability diagrams, OOD AUROC/FPR95 per set and method with ROC curves, and a
-// 2-D PCA of the spectral signatures by dataset; and the same headline as text for the command line.
+// after temperature scaling with reliability diagrams, OOD AUROC/FPR95 per set and method of the joint model with
+// ROC curves and of the dedicated models (their mean and each), and a 2-D PCA of the spectral signatures by
+// dataset; and the same headline as text for the command line.
 import { esc, xyChartSvg } from '../report/svg';
 import { claimsTables } from '../report/claims_table';
 import { fmtCI, htmlPage, table } from '../report/html';
 import type { CalibrationOodResults } from './run';
 import { OOD_METHODS } from './spec';
-import { BASELINES } from './summary';
+import { BASELINES, OodTable } from './summary';
+import { transferEpochs, transferVolumes } from './configs';
+
+/** Rows of an OOD table: each set, then AUROC and FPR95 of each method. */
+const oodRows = (t: OodTable, sets: readonly string[]) =>
+  sets.map((set) => [set, ...OOD_METHODS.flatMap((m) => [fmtCI(t[set][m].auroc), fmtCI(t[set][m].fpr95)])]);
+const oodHead = ['OOD set', ...OOD_METHODS.flatMap((m) => [`AUROC ${m}`, `FPR95 ${m}`])];
 
 /** The page. */
 export function calibrationOodHtml(r: CalibrationOodResults): string {
@@ -33,13 +40,14 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     (all regimes of a seed train and test on the same volumes). A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k):
     <b>reproduced</b> when the adjusted CI excludes 0 on the claimed side, <b>not reproduced</b> when it includes 0 with a half-width below 0.05 or
     excludes 0 on the other side, <b>inconclusive</b> otherwise. The calibration claim is reproduced when either of its measures is; the OOD claim
-    only when the spectral score beats every baseline. OOD detection is measured on the joint model.</p>`);
+    only when the spectral score beats every baseline, judged once on the joint model and once on the dedicated models.</p>`);
   body.push(...claimsTables(s.claims));
 
   body.push('<h2>Segmentation: Dice and HD95 (mm)</h2>');
   body.push(`<p>Per regime and test dataset, ${spec.testN} volumes per dataset and seed. HD95 is the mean over volumes where it is finite
     (a volume whose prediction or truth is empty has none). Transfer: the dedicated ${esc(spec.transfer.source)} model fine-tuned on
-    ${Math.round(spec.transfer.fraction * spec.trainN)} labelled volumes of each other dataset (joint and dedicated: ${spec.trainN} per dataset).</p>`);
+    ${transferVolumes(spec)} labelled volumes of each other dataset (joint and dedicated: ${spec.trainN} per dataset), for as many
+    optimizer steps as a dedicated model takes (${transferEpochs(spec)} epochs over the fewer volumes; see Models).</p>`);
   const perf = Object.entries(s.performance).flatMap(([regime, byD]) =>
     Object.entries(byD).map(([d, m]) => ({ regime, d, m })),
   );
@@ -117,16 +125,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     <b>max-softmax</b>, 1 − the mean voxel max probability; <b>entropy</b>, the mean voxel entropy; <b>mc-dropout</b>, the mean voxel variance of the
     class probabilities over ${spec.mcSamples} dropout samples; <b>ensemble</b>, the same variance over the joint models of all ${spec.seeds.length} seeds
     (a deep ensemble shared by every seed's row, so its seeds differ only in their data draw; with one seed it is the constant 0). ood_scores.csv holds every score.</p>`);
-  body.push(
-    table(
-      ['OOD set', ...OOD_METHODS.flatMap((m) => [`AUROC ${m}`, `FPR95 ${m}`])],
-      r.oodSets.map((set) => [
-        set,
-        ...OOD_METHODS.flatMap((m) => [fmtCI(s.ood[set][m].auroc), fmtCI(s.ood[set][m].fpr95)]),
-      ]),
-      'ood',
-    ),
-  );
+  body.push(table(oodHead, oodRows(s.ood, r.oodSets), 'ood'));
   body.push('<h3>Spectral minus baseline AUROC, paired over seeds</h3>');
   body.push(
     table(
@@ -151,6 +150,33 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
         series: OOD_METHODS.map((m) => ({ name: m, points: byMethod[m], kind: 'line' as const })),
       }),
     );
+
+  body.push('<h2>OOD detection (dedicated models)</h2>');
+  body.push(`<p>Each dedicated model is scored on its own dataset: in distribution, its ${spec.testN} test volumes; the reference
+    signatures, its own ${spec.trainN} training volumes; the OOD sets, the unseen preset and empty volumes (the joint model's), and the scanner
+    shift and each distortion applied to ${Math.min(spec.oodN, spec.testN)} volumes of its own dataset — never another training dataset's volumes.
+    The ensemble baseline is the disagreement of that dataset's dedicated models of all seeds. Below, per seed the mean over the
+    ${spec.presets.length} dedicated models, then mean and 95% CI over seeds; then each dedicated model. ood_scores.csv holds every score
+    (column <code>model</code>: joint or dedicated:&lt;dataset&gt;).</p>`);
+  body.push(table(oodHead, oodRows(s.oodDedicated, r.oodSets), 'ood-dedicated'));
+  body.push('<h3>Spectral minus baseline AUROC, dedicated models, paired over seeds</h3>');
+  body.push(
+    table(
+      ['OOD set', ...BASELINES.map((b) => `spectral − ${b}`)],
+      r.oodSets.map((set) => [set, ...BASELINES.map((b) => fmtCI(s.oodDifferencesDedicated[set][b]))]),
+      'ood-dedicated-differences',
+    ),
+  );
+  body.push('<h3>AUROC of each dedicated model</h3>');
+  body.push(
+    table(
+      ['dedicated model', 'OOD set', ...OOD_METHODS.map((m) => `AUROC ${m}`)],
+      Object.entries(s.oodDedicatedByPreset).flatMap(([p, t]) =>
+        r.oodSets.map((set) => [p, set, ...OOD_METHODS.map((m) => fmtCI(t[set][m].auroc))]),
+      ),
+      'ood-dedicated-presets',
+    ),
+  );
 
   body.push('<h2>Spectral signatures by dataset</h2>');
   body.push(`<p>Leave-one-out 1-NN accuracy of the dataset from the joint model's signatures of the test volumes: ${fmtCI(s.separation)} (chance ${s.chance.toFixed(3)}).
@@ -178,13 +204,15 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
   body.push('<h2>Models</h2>');
   body.push(
     table(
-      ['regime', 'model', 'seed', 'trained on', 'labelled volumes', 'T', 'train s'],
+      ['regime', 'model', 'seed', 'trained on', 'labelled volumes', 'epochs', 'optimizer steps', 'T', 'train s'],
       r.runs.map((m) => [
         m.regime,
         m.name,
         String(m.seed),
         m.trainedOn.join(', '),
         String(m.n),
+        String(m.epochs),
+        String(m.steps),
         m.temperature.toFixed(3),
         m.trainSeconds.toFixed(1),
       ]),
@@ -192,7 +220,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     ),
   );
   body.push(
-    `<p class="note">${r.runs.length} models in ${r.seconds.toFixed(1)} s. Files: metrics.json (every number per seed and aggregated), ood_scores.csv (seed, set, method, index, ood, score),
+    `<p class="note">${r.runs.length} models in ${r.seconds.toFixed(1)} s. Files: metrics.json (every number per seed and aggregated), ood_scores.csv (model, seed, set, method, index, ood, score),
     predictions.csv (Dice and HD95 of every model on every test volume), calibration-ood.json (the resolved spec), runs/ (configs, logs, checkpoints).</p>`,
   );
   return htmlPage('nodulab study: calibration-ood', body);
@@ -217,11 +245,15 @@ export function calibrationOodText(r: CalibrationOodResults): string {
       lines.push(
         `  ${`${regime} ${d}`.padEnd(26)} ${fmtCI(m.dice).padEnd(26)} ${fmtCI(m.ece, 4)} -> ${fmtCI(m.eceAfter, 4)}`,
       );
-  lines.push('', 'OOD AUROC (joint model), mean over seeds');
-  lines.push(`  ${'set'.padEnd(26)} ${OOD_METHODS.map((m) => m.padEnd(12)).join(' ')}`);
-  for (const set of r.oodSets)
-    lines.push(
-      `  ${set.padEnd(26)} ${OOD_METHODS.map((m) => (s.ood[set][m].auroc.mean ?? NaN).toFixed(3).padEnd(12)).join(' ')}`,
-    );
+  const aurocLines = (title: string, t: OodTable) => {
+    lines.push('', title);
+    lines.push(`  ${'set'.padEnd(26)} ${OOD_METHODS.map((m) => m.padEnd(12)).join(' ')}`);
+    for (const set of r.oodSets)
+      lines.push(
+        `  ${set.padEnd(26)} ${OOD_METHODS.map((m) => (t[set][m].auroc.mean ?? NaN).toFixed(3).padEnd(12)).join(' ')}`,
+      );
+  };
+  aurocLines('OOD AUROC (joint model), mean over seeds', s.ood);
+  aurocLines('OOD AUROC (dedicated models, each on its own dataset), mean over models and seeds', s.oodDedicated);
   return lines.join('\n') + '\n';
 }

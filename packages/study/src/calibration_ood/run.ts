@@ -1,21 +1,22 @@
 // Runs the calibration-ood study: per seed (its own data draw) one UNet3D trained jointly on every preset, a
 // dedicated UNet3D per preset, and the source preset's dedicated model fine-tuned on each other preset with few
-// labels; each model's Dice, HD95 and calibration (before / after a temperature fitted on its validation NLL) per
-// dataset; then, once every seed is trained, each seed's joint model's OOD scores on that seed's OOD sets (the
-// ensemble baseline: the disagreement of every seed's joint model). Writes report.html, metrics.json,
+// labels (for as many optimizer steps as a dedicated model); each model's Dice, HD95 and calibration (before /
+// after a temperature fitted on its validation NLL) per dataset; then, once every seed is trained, the OOD scores
+// of each seed's joint model on that seed's OOD sets, and of each dedicated model on the OOD sets of its own preset
+// (the ensemble baseline: the disagreement of that model of every seed). Writes report.html, metrics.json,
 // ood_scores.csv, predictions.csv and runs/.
 import * as fs from 'fs';
 import * as path from 'path';
 import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
 import { Module } from '@nodulab/nn';
 import { layerNames } from '@nodulab/eval';
-import { RunConfig, buildNet, loadRun, openSource, resolveRunConfig, runPaths, train } from '@nodulab/train';
-import { deepMerge } from '../spec';
+import { buildNet, loadRun, openSource, runPaths, train } from '@nodulab/train';
 import { inStagedFolder } from '../staged';
 import { VolumeSet } from './measure';
-import { dataSeed, datasetSpec, presetVolumes } from './data';
+import { presetVolumes } from './data';
+import { optimizerSteps, studyRunConfig, transferEpochs, transferVolumes } from './configs';
 import { DatasetResult, measureModel } from './model_results';
-import { OodRun, RocCurves, SignatureMap, runOod } from './ood_run';
+import { OOD_SCORES_HEADER, OodModel, OodRun, RocCurves, SignatureMap, runOod } from './ood_run';
 import { CalibrationOodSummary, summarizeCalibrationOod } from './summary';
 import { calibrationOodHtml } from './report';
 import { CalibrationOodSpec, Regime, checkCalibrationOodSpec } from './spec';
@@ -29,6 +30,9 @@ export interface ModelRun {
   trainedOn: string[];
   /** Labelled training samples (all datasets). */
   n: number;
+  /** Epochs and optimizer steps (transfer: as many steps as a dedicated model, over fewer volumes). */
+  epochs: number;
+  steps: number;
   trainSeconds: number;
   /** Fitted on the validation NLL of its training datasets. */
   temperature: number;
@@ -40,6 +44,7 @@ export interface CalibrationOodResults {
   study: 'calibration-ood';
   spec: CalibrationOodSpec;
   runs: ModelRun[];
+  /** Every OOD run: each seed's joint model, then each seed's dedicated models (model `dedicated:<preset>`). */
   ood: OodRun[];
   /** The OOD sets in report order. */
   oodSets: string[];
@@ -65,41 +70,12 @@ export interface CalibrationOodOptions {
   signal?: AbortSignal;
 }
 
-function modelConfig(
-  spec: CalibrationOodSpec,
-  name: string,
-  seed: number,
-  datasets: string[],
-  first: number,
-  n: number,
-  init: string | null,
-): RunConfig {
-  const specs = datasets.map((d) => datasetSpec(spec, d));
-  return resolveRunConfig(
-    deepMerge(spec.config as Record<string, unknown>, {
-      name: `calibration-ood/${name}`,
-      loss: 'dice-ce',
-      batchSize: Math.min(spec.config.batchSize ?? 8, n),
-      seed,
-      threads: spec.threads,
-      data: {
-        spec: specs[0],
-        joint: specs.length > 1 ? specs.slice(1) : null,
-        seed: dataSeed(seed, first),
-        train: { split: 'train', n },
-        val: { split: 'val', n: spec.valN },
-      },
-      init: init ? { checkpoint: init, part: 'all', mode: 'finetune' } : null,
-    }),
-  );
-}
-
 /**
  * Checks that the spectral score's `spec.layer` is a layer (a forward-hook name) of the study's model, built
  * untrained from `spec.config`; throws naming the model's layers when it is not.
  */
 export function checkCalibrationOodLayer(spec: CalibrationOodSpec): void {
-  const layers = layerNames(buildNet(modelConfig(spec, 'layer-check', 0, spec.presets, 0, spec.trainN, null)).model);
+  const layers = layerNames(buildNet(studyRunConfig(spec, 'layer-check', 0, spec.presets, spec.trainN, null)).model);
   if (!layers.includes(spec.layer))
     throw new Error(
       `invalid calibration-ood spec:\n  - layer: the model has no layer "${spec.layer}"; its layers: ${layers.join(', ')}`,
@@ -128,18 +104,19 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
   writeFileAtomic(path.join(out, 'calibration-ood.json'), Buffer.from(JSON.stringify(spec, null, 2) + '\n'));
   const P = spec.presets.length;
   const targets = spec.presets.filter((p) => p !== spec.transfer.source);
-  const few = Math.round(spec.transfer.fraction * spec.trainN);
-  const total = spec.seeds.length * (1 + P + targets.length + 1);
+  const few = transferVolumes(spec);
+  const fewEpochs = transferEpochs(spec);
+  const total = spec.seeds.length * (1 + P + targets.length + 1 + P);
   const bs = spec.config.batchSize ?? 8;
   let index = 0;
   const runs: ModelRun[] = [];
   const ood: OodRun[] = [];
   const predictions = ['regime,model,seed,dataset,index,dice,hd95_mm,truth_voxels,predicted_voxels'];
-  const scoreRows = ['seed,set,method,index,ood,score'];
+  const scoreRows = [OOD_SCORES_HEADER];
   let setNames: string[] = [];
   let roc: RocCurves = {};
   let pca: SignatureMap = { explained: [], points: [] };
-  const trained: { seed: number; joint: Module; tests: Map<string, VolumeSet> }[] = [];
+  const trained: { seed: number; joint: Module; dedicated: Map<string, Module>; tests: Map<string, VolumeSet> }[] = [];
   for (const seed of spec.seeds) {
     const tests = new Map<string, VolumeSet>();
     const vals = new Map<string, VolumeSet>();
@@ -147,9 +124,16 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
       tests.set(p, await presetVolumes(spec, seed, p, 'test', spec.testN));
       vals.set(p, await presetVolumes(spec, seed, p, 'val', spec.valN));
     }
-    const trainModel = async (regime: Regime, name: string, datasets: string[], n: number, init: string | null) => {
+    const trainModel = async (
+      regime: Regime,
+      name: string,
+      datasets: string[],
+      n: number,
+      init: string | null,
+      epochs?: number,
+    ) => {
       onEvent({ index: ++index, total, what: `${regime} ${name} seed ${seed}` });
-      const config = modelConfig(spec, `${name}-s${seed}`, seed, datasets, spec.presets.indexOf(datasets[0]), n, init);
+      const config = studyRunConfig(spec, `${name}-s${seed}`, seed, datasets, n, init, epochs);
       const dir = path.join(out, 'runs', `${name}-s${seed}`);
       const started = Date.now();
       const summary = await train(config, {
@@ -176,6 +160,8 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
         seed,
         trainedOn: datasets,
         n: n0,
+        epochs: config.epochs,
+        steps: optimizerSteps(config),
         trainSeconds,
         temperature: m.temperature,
         results: m.results,
@@ -185,25 +171,41 @@ async function runIn(spec: CalibrationOodSpec, out: string, o: CalibrationOodOpt
 
     const joint = await trainModel('joint', 'joint', spec.presets, spec.trainN, null);
     const dedicatedDirs = new Map<string, string>();
-    for (const p of spec.presets)
-      dedicatedDirs.set(p, (await trainModel('dedicated', `dedicated-${p}`, [p], spec.trainN, null)).dir);
-    const source = runPaths(dedicatedDirs.get(spec.transfer.source)!).best;
-    for (const p of targets) await trainModel('transfer', `transfer-${spec.transfer.source}-to-${p}`, [p], few, source);
-    trained.push({ seed, joint: joint.net.model, tests });
-  }
-  const ensemble = trained.map((t) => t.joint);
-  for (const { seed, joint, tests } of trained) {
-    onEvent({ index: ++index, total, what: `OOD scores of the joint model, seed ${seed}` });
-    const showcase = seed === spec.seeds[0];
-    const r = await runOod(joint, ensemble, spec, seed, tests, bs, showcase);
-    ood.push(r.run);
-    scoreRows.push(...r.rows);
-    setNames = r.setNames;
-    if (showcase) {
-      roc = r.roc;
-      pca = r.pca!;
+    const dedicated = new Map<string, Module>();
+    for (const p of spec.presets) {
+      const d = await trainModel('dedicated', `dedicated-${p}`, [p], spec.trainN, null);
+      dedicatedDirs.set(p, d.dir);
+      dedicated.set(p, d.net.model);
     }
+    const source = runPaths(dedicatedDirs.get(spec.transfer.source)!).best;
+    for (const p of targets)
+      await trainModel('transfer', `transfer-${spec.transfer.source}-to-${p}`, [p], few, source, fewEpochs);
+    trained.push({ seed, joint: joint.net.model, dedicated, tests });
   }
+  // Joint models first (every seed), then dedicated models: each scored on its own presets' OOD sets.
+  const oodModels = (t: (typeof trained)[number]): OodModel[] => [
+    { name: 'joint', model: t.joint, presets: spec.presets, ensemble: trained.map((u) => u.joint) },
+    ...spec.presets.map((p) => ({
+      name: `dedicated:${p}` as const,
+      model: t.dedicated.get(p)!,
+      presets: [p],
+      ensemble: trained.map((u) => u.dedicated.get(p)!),
+    })),
+  ];
+  for (const joint of [true, false])
+    for (const t of trained)
+      for (const m of oodModels(t).filter((x) => (x.name === 'joint') === joint)) {
+        onEvent({ index: ++index, total, what: `OOD scores of the ${m.name} model, seed ${t.seed}` });
+        const showcase = joint && t.seed === spec.seeds[0];
+        const r = await runOod(m, spec, t.seed, t.tests, bs, showcase);
+        ood.push(r.run);
+        scoreRows.push(...r.rows);
+        if (joint) setNames = r.setNames;
+        if (showcase) {
+          roc = r.roc;
+          pca = r.pca!;
+        }
+      }
   const summary = summarizeCalibrationOod(spec, runs, ood, setNames);
   const files = {
     report: 'report.html',

@@ -24,7 +24,8 @@ export interface CalibrationOodSpec {
   /** The in-distribution segmentation datasets (presets with a `segmentation` target), at least two. */
   presets: string[];
   /** Transfer: the model pretrained on `source` (its dedicated model) is fine-tuned on every other preset with
-   * `fraction` of the labels (fraction · trainN samples). */
+   * `fraction` of the labels (fraction · trainN samples), for as many optimizer steps as a dedicated model
+   * (`transferEpochs` in configs.ts: more epochs over fewer volumes). */
   transfer: { source: string; fraction: number };
   /** A preset no model trains on: the "unseen dataset" OOD set. */
   unseen: string;
@@ -142,11 +143,13 @@ export function checkCalibrationOodSpec(spec: CalibrationOodSpec): CalibrationOo
   for (const key of ['trainN', 'valN', 'testN', 'oodN'] as const)
     if (!(Number.isInteger(spec[key]) && spec[key] >= 2))
       problems.push(`${key}: must be an integer >= 2, got ${spec[key]}`);
-  // The spectral score's k-NN reads the joint model's training signatures: trainN per dataset.
-  const trainSignatures = spec.trainN * spec.presets.length;
+  // The spectral score's k-NN reads each model's own training signatures: the joint model's trainN per dataset,
+  // a dedicated model's trainN of its preset (the smaller set, so the bound).
   if (!(Number.isInteger(spec.k) && spec.k >= 1)) problems.push(`k: must be a positive integer, got ${spec.k}`);
-  else if (spec.k > trainSignatures)
-    problems.push(`k: ${spec.k} is larger than the training set (${trainSignatures} signatures)`);
+  else if (spec.k > spec.trainN)
+    problems.push(
+      `k: ${spec.k} is larger than the training set (${spec.trainN} signatures of a dedicated model's preset)`,
+    );
   if (!(Number.isInteger(spec.mcSamples) && spec.mcSamples >= 10))
     problems.push(`mcSamples: MC dropout needs at least 10 samples, got ${spec.mcSamples}`);
   if (!(Number.isInteger(spec.bandRadius) && spec.bandRadius >= 1))
