@@ -1,12 +1,22 @@
 // The planted OOD case with a trained model: a small UNet3D trained on seg-nodule (thin, low-noise scans) scores
-// volumes of a very different preset (seg-vessels: thick slices, strong coarse noise) by the spectral signature
-// of its bottleneck, as Karimi & Gholipour do: the (D·H·W) × C matrix of the post-ReLU block output, uncentred,
-// log(s + 1e-10) L2-normalised, distance to the nearest training signature (k = 1). The issue asks AUROC > 0.9.
-// Sized as an experiment fixed before its result was seen: 64 training volumes, 64 vs 64 test volumes (AUROC in
-// steps of 1/4096), and a control — seg-nodule volumes of another dataset seed, which must score like chance.
-// Measured: validation Dice 0.891, AUROC 0.897 (FPR95 0.781), control AUROC 0.431. The bar is not met: the last
-// case records that shortfall as a plain assertion (AUROC finite and <= 0.9), so it turns red, asking for the
-// bar to be asserted instead, the day the spectral score meets it; unlike it.failing it cannot pass on NaN.
+// volumes of a very different preset (seg-vessels: thick slices, strong coarse noise, many vessels, half without a
+// nodule: it differs in acquisition and in structure) by the spectral signature of its bottleneck, as Karimi &
+// Gholipour do: the (D·H·W) × C matrix of the post-ReLU block output, uncentred, log(s + 1e-10) L2-normalised,
+// distance to the nearest training signature (k = 1). The issue asks AUROC > 0.9.
+// Sized as an experiment fixed before its result was seen: 64 vs 64 test volumes (AUROC in steps of 1/4096), and a
+// control — seg-nodule volumes of another dataset seed, which must score like chance.
+// First run, 64 training volumes: validation Dice 0.891, AUROC 0.897 (FPR95 0.781), control 0.431 — short of the bar.
+// One change was then decided, before running it, and run once: the training set, which is also the k-NN reference
+// set, grows from 64 to 256 volumes (epochs, model, test sets and seeds unchanged). Reason: the score is a
+// nearest-neighbour distance, and with 64 reference signatures an in-distribution volume's nearest training
+// signature is itself far away, so in-distribution and OOD distances overlap; 64 volumes is far smaller than a
+// realistic training set, and 256 is as many as the calibration-ood study's joint model keeps as references.
+// The other candidate, a more different preset, was not needed as a change: seg-vessels already differs from
+// seg-nodule in both acquisition and structure.
+// Measured with 256: validation Dice 0.927, AUROC 0.955 (FPR95 0.156), control AUROC 0.514. The bar is met, so it is
+// asserted. The model itself also changed (4x the volumes at the same epochs: 4x the steps, Dice 0.891 -> 0.927),
+// so this run does not separate the reference set's size from the better model. 20 s CPU (29 s wall on a shared
+// machine) with 1 thread.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,7 +29,7 @@ jest.setTimeout(300_000);
 
 const shape: [number, number, number] = [16, 16, 16];
 const at = (name: string) => ({ ...preset(name), volume: { shape, spacing: preset(name).volume!.spacing! } });
-const nTrain = 64;
+const nTrain = 256;
 const nTest = 64;
 
 describe('a planted OOD set under a trained UNet3D', () => {
@@ -75,12 +85,7 @@ describe('a planted OOD set under a trained UNet3D', () => {
     expect(Math.abs(control.auroc - 0.5)).toBeLessThan(0.15);
   });
 
-  it('is detected by the spectral score of the bottleneck well above chance (AUROC > 0.8)', () => {
-    expect(planted.auroc).toBeGreaterThan(0.8);
-  });
-
-  it('falls short of the issue bar AUROC > 0.9 (known: 0.897; see the header)', () => {
-    expect(Number.isFinite(planted.auroc)).toBe(true);
-    expect(planted.auroc).toBeLessThanOrEqual(0.9);
+  it('is detected by the spectral score of the bottleneck with AUROC > 0.9, the issue bar', () => {
+    expect(planted.auroc).toBeGreaterThan(0.9);
   });
 });
