@@ -2,7 +2,8 @@
 // block of tiles, in (sample, td, th, tw) order): the input patches are transformed from a channel-last
 // padded copy of the sample into V[xi][tile][ci]; 64 GEMMs give M[xi][tile][co] = V[xi] U[xi] (forward)
 // or accumulate dU[xi][co][ci] += G[xi]^T V[xi] (filter gradient, G the transformed output gradient);
-// the output transform writes y. Every output is written by one tile and the filter-gradient partial
+// the output transform (with ReLU, or ReLU and a 2x2x2 max pool fused in when asked) writes each row of tiles
+// channel-last into a small buffer that is transposed into y in vector tiles, so y is written once. Every output is written by one tile and the filter-gradient partial
 // sums are added in chunk order, so results do not depend on the thread count.
 #include "ops/conv3d/conv3d_winograd.h"
 
@@ -106,13 +107,16 @@ bool conv3d_winograd_applies(const Conv3DParams& p) {
   return ok && p.oD >= 2 && p.oH >= 2 && p.oW >= 2;
 }
 
-void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y) {
+void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y,
+                         WinogradEpilogue epilogue) {
   const gemm::Kernels& kern = gemm::active_kernels();
   const WinogradLoops& loops = winograd_loops();
   const int mr = kern.at_mr, nr = kern.at_nr;
   const TileGrid g = tile_grid(p);
   const int64_t Ci = p.Ci, CiA = g.C, Co = p.Co, CoP = round_up(Co, std::max<int64_t>(nr, kWinoChannelAlign));
   const int64_t CP = CoP / nr, P = p.P();
+  const bool pooled = epilogue == WinogradEpilogue::kReluMaxPool2, relu = epilogue == WinogradEpilogue::kRelu;
+  const int64_t PD = p.oD / 2, PH = p.oH / 2, PW = p.oW / 2, PP = PD * PH * PW;  // pooled output sizes
 
   // U[xi][ci][co] = (G w G^T)[xi] per (co, ci), from wt[ci][k][co] = w[co][ci][k] (zero past Co).
   float *wt = t_call.get(1, Ci * 27 * CoP), *U = t_call.get(0, 64 * Ci * CoP), *bias = t_call.get(2, CoP);
@@ -129,7 +133,7 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
   const int64_t m_xi = xi_stride(NP * CP * mr * nr), v_xi = xi_stride(TB * CiA);  // M[xi][panel][cp][i][j]
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * v_xi), *M = t_chunk.get(2, 64 * m_xi),
-          *tmp = t_chunk.get(3, 8 * nr);
+          *tmp = t_chunk.get(3, 8 * g.TW * CoP);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
     int64_t cur_n = -1;
@@ -149,30 +153,39 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
             kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
                           M + xi * m_xi + (tp * CP + cp) * mr * nr);
       }
-      for (int64_t t = 0; t < cnt; ++t) {
-        const int64_t n = (t0 + t) / g.T, tt = (t0 + t) % g.T;
-        const int64_t od0 = 2 * (tt / (g.TH * g.TW)), oh0 = 2 * ((tt / g.TW) % g.TH), ow0 = 2 * (tt % g.TW);
-        const int64_t tp = t / mr, i = t % mr;
-        float* dst[8];
-        for (int64_t cp = 0; cp < CP; ++cp) {
-          const int64_t cols = std::min<int64_t>(nr, Co - cp * nr);
-          for (int q = 0; q < 8; ++q) {
-            const int64_t od = od0 + (q >> 2), oh = oh0 + ((q >> 1) & 1), ow = ow0 + (q & 1);
-            const bool in = od < p.oD && oh < p.oH && ow < p.oW;
-            dst[q] = !in ? nullptr : cols < nr ? tmp + q * nr : y + (n * Co + cp * nr) * P + (od * p.oH + oh) * p.oW + ow;
-          }
-          const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
-          if (cols == nr) {
-            loops.output_tile(m, m_xi, nr, bias + cp * nr, dst, P);
-            continue;
-          }
-          loops.output_tile(m, m_xi, nr, bias + cp * nr, dst, 1);  // the last, partial channel block
-          for (int q = 0; q < 8; ++q) {
-            if (!dst[q]) continue;
-            const int64_t pos = (od0 + (q >> 2)) * p.oH * p.oW + (oh0 + ((q >> 1) & 1)) * p.oW + ow0 + (q & 1);
-            for (int64_t j = 0; j < cols; ++j) y[(n * Co + cp * nr + j) * P + pos] = tmp[q * nr + j];
+      // Output transform, one row of tiles (same n, td, th) at a time: channel-last into tmp, then transposed
+      // into y in vector tiles. Plain: tmp[(dd*2 + hh)][tile][ww][co], one run of output positions per (dd, hh);
+      // pooled: tmp[tile][co], one pooled position per tile.
+      for (int64_t r0 = 0; r0 < cnt;) {
+        const int64_t n = (t0 + r0) / g.T, tt0 = (t0 + r0) % g.T, tw0 = tt0 % g.TW;
+        const int64_t td = tt0 / (g.TH * g.TW), th = (tt0 / g.TW) % g.TH, run = std::min(cnt - r0, g.TW - tw0);
+        for (int64_t t = 0; t < run; ++t) {
+          const int64_t tp = (r0 + t) / mr, i = (r0 + t) % mr;
+          for (int64_t cp = 0; cp < CP; ++cp) {
+            const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
+            if (pooled) {
+              loops.output_tile_relu_max(m, m_xi, nr, bias + cp * nr, tmp + t * CoP + cp * nr);
+              continue;
+            }
+            float* dst[8];
+            for (int q = 0; q < 8; ++q) dst[q] = tmp + (((q >> 1) * run + t) * 2 + (q & 1)) * CoP + cp * nr;
+            loops.output_tile(m, m_xi, nr, bias + cp * nr, relu, dst, 1);
           }
         }
+        if (pooled) {
+          const int64_t cols = std::min(run, PW - tw0);
+          if (td < PD && th < PH && cols > 0)
+            kern.transpose(tmp, CoP, cols, Co, y + n * Co * PP + (td * PH + th) * PW + tw0, PP);
+        } else {
+          const int64_t cols = std::min(2 * run, p.oW - 2 * tw0);
+          for (int dh = 0; dh < 4; ++dh) {
+            const int64_t od = 2 * td + (dh >> 1), oh = 2 * th + (dh & 1);
+            if (od < p.oD && oh < p.oH)
+              kern.transpose(tmp + dh * run * 2 * CoP, CoP, cols, Co, y + n * Co * P + (od * p.oH + oh) * p.oW + 2 * tw0,
+                             P);
+          }
+        }
+        r0 += run;
       }
     }
   });

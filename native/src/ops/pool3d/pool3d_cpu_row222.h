@@ -71,12 +71,32 @@ void max_pool222_row_simd(const float* x0, int32_t base, int64_t w, int64_t hw, 
   max_pool222_row_tail(x0, base, w, hw, o, ow, y, indices);
 }
 
+// Inference: y[o] = max(0, window) (ReLU then max pool; a NaN counts as 0, as relu(NaN) does), no indices.
+void max_pool222_relu_row_simd(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y) {
+  const int64_t row_offset[4] = {0, w, hw, hw + w};
+  int64_t o = 0;
+  for (; o + kLanes <= ow; o += kLanes) {
+    Vf best = splat(0.f);
+    for (int r = 0; r < 4; ++r) {
+      Vf even, odd;
+      load_even_odd(x0 + row_offset[r] + 2 * o, even, odd);
+      best = NODULAB_MM(max_ps)(even, best);  // max_ps(a, b) returns b when a is NaN
+      best = NODULAB_MM(max_ps)(odd, best);
+    }
+    store(y + o, best);
+  }
+  max_pool222_relu_row_tail(x0, w, hw, o, ow, y);
+}
+
 }  // namespace
 
 // Defines `name` (max_pool222_row_avx2 or _avx512, declared in pool3d.h) as this ISA's row.
 #define NODULAB_DEFINE_POOL222_ROW(name)                                                                 \
   void name(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y, int32_t* indices) { \
     max_pool222_row_simd(x0, base, w, hw, ow, y, indices);                                               \
+  }                                                                                                      \
+  void name##_relu(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y) {                       \
+    max_pool222_relu_row_simd(x0, w, hw, ow, y);                                                         \
   }
 
 }  // namespace nodulab
