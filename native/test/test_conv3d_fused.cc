@@ -93,6 +93,32 @@ NODULAB_TEST(conv3d_relu_max_pool_fast_matches_reference) {
   }
 }
 
+// A NaN input spreads to the conv outputs around it; the reference's ReLU maps them to 0 (relu(NaN) = 0 as
+// written, v > 0 ? v : 0) before the pool, and every fast path must agree.
+NODULAB_TEST(conv3d_relu_max_pool_fast_treats_nan_as_relu_does) {
+  const auto ref = find_kernel<Conv3DReluMaxPoolFn>(kernels::kConv3DReluMaxPool, Backend::Ref);
+  for (const auto& c : kFused) {
+    if (c.N * c.Ci * c.S * c.S * c.S < 20000) continue;  // the large shapes: every vector path runs
+    const Conv3DParams p = params_of(c);
+    const Pool3dGeom g = pool_of(p, c);
+    const Pool3dGeom* pg = c.pool ? &g : nullptr;
+    const int64_t ny = c.pool ? g.n * g.c * g.out_plane() : p.N * p.Co * p.P();
+    auto x = random_vector(p.N * p.Ci * p.in_spatial(), 900);
+    const auto w = random_vector(p.Co * p.K(), 901);
+    for (int64_t i = 0; i < static_cast<int64_t>(x.size()); i += 997) x[i] = std::nanf("");
+    std::vector<float> y_ref(ny), y(ny);
+    ref(p, x.data(), w.data(), nullptr, pg, y_ref.data());
+    for (const auto& t : fast_targets()) {
+      if (t.backend == Backend::Cuda) continue;
+      activate(t);
+      find_kernel<Conv3DReluMaxPoolFn>(kernels::kConv3DReluMaxPool, t.backend)(p, x.data(), w.data(), nullptr, pg,
+                                                                               y.data());
+      check_close(std::string("Conv3DReluMaxPool with NaN inputs, ") + c.name + " on " + t.name, y.data(),
+                  y_ref.data(), ny, tolerance("kernels", kernels::kConv3D));
+    }
+  }
+}
+
 NODULAB_TEST(conv3d_relu_max_pool_fast_is_deterministic) {
   const int threads = get_num_threads();
   for (const auto& c : kFused) {

@@ -1,10 +1,11 @@
-// Winograd F(2x2x2, 3x3x3) Conv3D forward and filter gradient (see conv3d_winograd.h). Per work item (a
-// block of tiles, in (sample, td, th, tw) order): the input patches are transformed from a channel-last
-// padded copy of the sample into V[xi][tile][ci]; 64 GEMMs give M[xi][tile][co] = V[xi] U[xi] (forward)
-// or accumulate dU[xi][co][ci] += G[xi]^T V[xi] (filter gradient, G the transformed output gradient);
-// the output transform (with ReLU, or ReLU and a 2x2x2 max pool fused in when asked) writes each row of tiles
-// channel-last into a small buffer that is transposed into y in vector tiles, so y is written once. Every output is written by one tile and the filter-gradient partial
-// sums are added in chunk order, so results do not depend on the thread count.
+// Winograd F(2x2x2, 3x3x3) Conv3D forward and filter gradient (see conv3d_winograd.h). Per block of tiles,
+// in (sample, td, th, tw) order: the input patches are transformed from a channel-last padded copy of the
+// sample into V[xi][tile][ci]; 64 GEMMs give M[xi][tile][co] = V[xi] U[xi] (forward) or accumulate
+// dU[xi][co][ci] += G[xi]^T V[xi] (filter gradient, G the transformed output gradient). Forward: the output
+// transform (with ReLU, or ReLU and a 2x2x2 max pool, fused in when asked) writes a work item's whole output
+// planes channel-last, and vector transposes store them into y, so y is written once, row after row. Every
+// output is written by one item and the filter-gradient partial sums are added in chunk order, so results do
+// not depend on the thread count.
 #include "ops/conv3d/conv3d_winograd.h"
 
 #include <algorithm>
@@ -128,64 +129,77 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
     for (int64_t ci = c0; ci < c1; ++ci) loops.filter_tile(wt + ci * 27 * CoP, CoP, U + ci * CoP, Ci * CoP);
   });
 
+  // Work items: G whole tile slabs (same td) of one sample, about 64 tiles, so a panel of mr tiles rarely holds
+  // padding rows and an item's outputs are whole output planes. Each item is computed in blocks of TB tiles;
+  // the output transform writes the item channel-last into `out`, which is then transposed into y.
+  const int64_t slab = g.TH * g.TW, G0 = std::min<int64_t>(g.TD, (64 + slab - 1) / slab);
+  const int64_t per_sample = (g.TD + G0 - 1) / G0, G = (g.TD + per_sample - 1) / per_sample;
   const int64_t TB = block_tiles(mr, CiA, CoP), NP = TB / mr;
-  const int64_t total = p.N * g.T, blocks = (total + TB - 1) / TB;
   const int64_t m_xi = xi_stride(NP * CP * mr * nr), v_xi = xi_stride(TB * CiA);  // M[xi][panel][cp][i][j]
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+  // out, plain: [plane 2*(td - td0) + dd][row 2*th + hh][col 2*tw + ww][co] over the tile grid (2TH x 2TW);
+  // pooled: [td - td0][th][tw][co], one pooling window per tile.
+  const int64_t out_size = (pooled ? 1 : 8) * G * slab * CoP;
+  parallel_for(p.N * per_sample, 1, [&](int64_t i0, int64_t i1) {
     float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * v_xi), *M = t_chunk.get(2, 64 * m_xi),
-          *tmp = t_chunk.get(3, 8 * g.TW * CoP);
+          *out = t_chunk.get(3, out_size);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
     int64_t cur_n = -1;
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t t0 = blk * TB, cnt = std::min(TB, total - t0);
-      for (int64_t t = 0; t < cnt; ++t) {
-        const int64_t n = (t0 + t) / g.T;
-        if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
-        loops.input_tile(xcl + g.origin((t0 + t) % g.T), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA,
-                         v_xi);
-      }
-      const int64_t panels = (cnt + mr - 1) / mr;
-      for (int64_t tp = 0; tp < panels; ++tp) {
-        for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
-        for (int xi = 0; xi < 64; ++xi)
-          for (int64_t cp = 0; cp < CP; ++cp)
-            kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
-                          M + xi * m_xi + (tp * CP + cp) * mr * nr);
-      }
-      // Output transform, one row of tiles (same n, td, th) at a time: channel-last into tmp, then transposed
-      // into y in vector tiles. Plain: tmp[(dd*2 + hh)][tile][ww][co], one run of output positions per (dd, hh);
-      // pooled: tmp[tile][co], one pooled position per tile.
-      for (int64_t r0 = 0; r0 < cnt;) {
-        const int64_t n = (t0 + r0) / g.T, tt0 = (t0 + r0) % g.T, tw0 = tt0 % g.TW;
-        const int64_t td = tt0 / (g.TH * g.TW), th = (tt0 / g.TW) % g.TH, run = std::min(cnt - r0, g.TW - tw0);
-        for (int64_t t = 0; t < run; ++t) {
-          const int64_t tp = (r0 + t) / mr, i = (r0 + t) % mr;
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t n = item / per_sample, td0 = (item % per_sample) * G, td1 = std::min(td0 + G, g.TD);
+      const int64_t tile0 = td0 * slab, tiles = (td1 - td0) * slab;
+      if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
+      for (int64_t b0 = 0; b0 < tiles; b0 += TB) {
+        const int64_t cnt = std::min(TB, tiles - b0);
+        for (int64_t t = 0; t < cnt; ++t)
+          loops.input_tile(xcl + g.origin(tile0 + b0 + t), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA, v_xi);
+        const int64_t panels = (cnt + mr - 1) / mr;
+        for (int64_t tp = 0; tp < panels; ++tp) {
+          for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
+          for (int xi = 0; xi < 64; ++xi)
+            for (int64_t cp = 0; cp < CP; ++cp)
+              kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
+                            M + xi * m_xi + (tp * CP + cp) * mr * nr);
+        }
+        for (int64_t t = 0; t < cnt; ++t) {
+          const int64_t u = b0 + t, lt = u / slab, th = (u / g.TW) % g.TH, tw = u % g.TW;  // lt = td - td0
+          const int64_t tp = t / mr, i = t % mr;
           for (int64_t cp = 0; cp < CP; ++cp) {
             const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
             if (pooled) {
-              loops.output_tile_relu_max(m, m_xi, nr, bias + cp * nr, tmp + t * CoP + cp * nr);
+              loops.output_tile_relu_max(m, m_xi, nr, bias + cp * nr, out + u * CoP + cp * nr);
               continue;
             }
             float* dst[8];
-            for (int q = 0; q < 8; ++q) dst[q] = tmp + (((q >> 1) * run + t) * 2 + (q & 1)) * CoP + cp * nr;
+            for (int q = 0; q < 8; ++q)
+              dst[q] = out + (((2 * lt + (q >> 2)) * 2 * g.TH + 2 * th + ((q >> 1) & 1)) * 2 * g.TW + 2 * tw + (q & 1)) * CoP +
+                       cp * nr;
             loops.output_tile(m, m_xi, nr, bias + cp * nr, relu, dst, 1);
           }
         }
-        if (pooled) {
-          const int64_t cols = std::min(run, PW - tw0);
-          if (td < PD && th < PH && cols > 0)
-            kern.transpose(tmp, CoP, cols, Co, y + n * Co * PP + (td * PH + th) * PW + tw0, PP);
-        } else {
-          const int64_t cols = std::min(2 * run, p.oW - 2 * tw0);
-          for (int dh = 0; dh < 4; ++dh) {
-            const int64_t od = 2 * td + (dh >> 1), oh = 2 * th + (dh & 1);
-            if (od < p.oD && oh < p.oH)
-              kern.transpose(tmp + dh * run * 2 * CoP, CoP, cols, Co, y + n * Co * P + (od * p.oH + oh) * p.oW + 2 * tw0,
-                             P);
+      }
+      // Channel-last -> NCDHW: whole planes when the tile grid has no padding row or column, else row by row.
+      float* yn = y + n * Co * (pooled ? PP : P);
+      if (pooled) {
+        for (int64_t td = td0; td < std::min(td1, PD); ++td) {
+          const float* src = out + (td - td0) * slab * CoP;
+          if (g.TH == PH && g.TW == PW) {
+            kern.transpose(src, CoP, PH * PW, Co, yn + td * PH * PW, PP);
+            continue;
           }
+          for (int64_t th = 0; th < PH; ++th)
+            kern.transpose(src + th * g.TW * CoP, CoP, PW, Co, yn + (td * PH + th) * PW, PP);
         }
-        r0 += run;
+      } else {
+        for (int64_t od = 2 * td0; od < std::min(2 * td1, p.oD); ++od) {
+          const float* src = out + (od - 2 * td0) * 4 * slab * CoP;
+          if (2 * g.TH == p.oH && 2 * g.TW == p.oW) {
+            kern.transpose(src, CoP, p.oH * p.oW, Co, yn + od * p.oH * p.oW, P);
+            continue;
+          }
+          for (int64_t oh = 0; oh < p.oH; ++oh)
+            kern.transpose(src + oh * 2 * g.TW * CoP, CoP, p.oW, Co, yn + (od * p.oH + oh) * p.oW, P);
+        }
       }
     }
   });

@@ -38,18 +38,15 @@ inline __m256i first_lanes(int n) {
 // dst[c*ldd + r] = src[r*lds + c] in 8 x 8 register blocks; partial blocks at the edges through masked loads
 // and stores (nothing outside the block is read or written).
 void transpose_avx2(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
-  for (int64_t r0 = 0; r0 < rows; r0 += 8) {
-    const int nr = static_cast<int>(rows - r0 < 8 ? rows - r0 : 8);
-    const __m256i row_mask = first_lanes(nr);
-    for (int64_t c0 = 0; c0 < cols; c0 += 8) {
-      const int nc = static_cast<int>(cols - c0 < 8 ? cols - c0 : 8);
+  for (int64_t c0 = 0; c0 < cols; c0 += 8) {  // 8 destination rows at a time, each written front to back
+    const int nc = static_cast<int>(cols - c0 < 8 ? cols - c0 : 8);
+    const __m256i col_mask = first_lanes(nc);
+    for (int64_t r0 = 0; r0 < rows; r0 += 8) {
+      const int nr = static_cast<int>(rows - r0 < 8 ? rows - r0 : 8);
       __m256 v[8];
-      if (nc == 8) {
-        for (int i = 0; i < 8; ++i) v[i] = i < nr ? _mm256_loadu_ps(src + (r0 + i) * lds + c0) : _mm256_setzero_ps();
-      } else {
-        const __m256i col_mask = first_lanes(nc);
-        for (int i = 0; i < 8; ++i)
-          v[i] = i < nr ? _mm256_maskload_ps(src + (r0 + i) * lds + c0, col_mask) : _mm256_setzero_ps();
+      for (int i = 0; i < 8; ++i) {
+        const float* p = src + (r0 + i) * lds + c0;
+        v[i] = i >= nr ? _mm256_setzero_ps() : nc == 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, col_mask);
       }
       transpose8(v);
       if (nr == 8) {
@@ -57,6 +54,7 @@ void transpose_avx2(const float* src, int64_t lds, int64_t rows, int64_t cols, f
       } else if (nr == 4) {
         for (int j = 0; j < nc; ++j) _mm_storeu_ps(dst + (c0 + j) * ldd + r0, _mm256_castps256_ps128(v[j]));
       } else {
+        const __m256i row_mask = first_lanes(nr);
         for (int j = 0; j < nc; ++j) _mm256_maskstore_ps(dst + (c0 + j) * ldd + r0, row_mask, v[j]);
       }
     }
