@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -129,30 +130,37 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
     for (int64_t ci = c0; ci < c1; ++ci) loops.filter_tile(wt + ci * 27 * CoP, CoP, U + ci * CoP, Ci * CoP);
   });
 
-  // Work items: G whole tile slabs (same td) of one sample, about 64 tiles, so a panel of mr tiles rarely holds
-  // padding rows and an item's outputs are whole output planes. Each item is computed in blocks of TB tiles;
-  // the output transform writes the item channel-last into `out`, which is then transposed into y.
-  const int64_t slab = g.TH * g.TW, G0 = std::min<int64_t>(g.TD, (64 + slab - 1) / slab);
-  const int64_t per_sample = (g.TD + G0 - 1) / G0, G = (g.TD + per_sample - 1) / per_sample;
+  // Work items: G consecutive tile slabs (all tiles of one td of one sample; an item may cross samples), so an
+  // item's outputs are whole output planes. G makes an item about 64 tiles or more, and a multiple of mr tiles
+  // where that stays small (no padding rows in the GEMM panels), with at least two items per thread.
+  const int64_t slab = g.TH * g.TW, slabs = p.N * g.TD;
+  const int64_t G_exact = mr / std::gcd<int64_t>(slab, mr);
+  int64_t G = G_exact * slab <= 1024 ? G_exact * std::max<int64_t>(1, (64 + G_exact * slab - 1) / (G_exact * slab))
+                                     : std::max<int64_t>(1, (64 + slab - 1) / slab);
+  G = std::max<int64_t>(1, std::min<int64_t>(G, slabs / (2 * get_num_threads())));
+  const int64_t items = (slabs + G - 1) / G;
   const int64_t TB = block_tiles(mr, CiA, CoP), NP = TB / mr;
   const int64_t m_xi = xi_stride(NP * CP * mr * nr), v_xi = xi_stride(TB * CiA);  // M[xi][panel][cp][i][j]
-  // out, plain: [plane 2*(td - td0) + dd][row 2*th + hh][col 2*tw + ww][co] over the tile grid (2TH x 2TW);
-  // pooled: [td - td0][th][tw][co], one pooling window per tile.
+  // out, plain: [plane 2*ls + dd][row 2*th + hh][col 2*tw + ww][co] over the tile grid (2TH x 2TW), ls the slab
+  // within the item; pooled: [ls][th][tw][co], one pooling window per tile. (The slab count does not change
+  // what any output sums, so results stay bit-identical across thread counts.)
   const int64_t out_size = (pooled ? 1 : 8) * G * slab * CoP;
-  parallel_for(p.N * per_sample, 1, [&](int64_t i0, int64_t i1) {
+  parallel_for(items, 1, [&](int64_t i0, int64_t i1) {
     float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * v_xi), *M = t_chunk.get(2, 64 * m_xi),
           *out = t_chunk.get(3, out_size);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
     int64_t cur_n = -1;
     for (int64_t item = i0; item < i1; ++item) {
-      const int64_t n = item / per_sample, td0 = (item % per_sample) * G, td1 = std::min(td0 + G, g.TD);
-      const int64_t tile0 = td0 * slab, tiles = (td1 - td0) * slab;
-      if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
+      const int64_t s0 = item * G, s1 = std::min(s0 + G, slabs), tile0 = s0 * slab, tiles = (s1 - s0) * slab;
       for (int64_t b0 = 0; b0 < tiles; b0 += TB) {
         const int64_t cnt = std::min(TB, tiles - b0);
-        for (int64_t t = 0; t < cnt; ++t)
-          loops.input_tile(xcl + g.origin(tile0 + b0 + t), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA, v_xi);
+        for (int64_t t = 0; t < cnt; ++t) {
+          const int64_t n = (tile0 + b0 + t) / g.T;
+          if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
+          loops.input_tile(xcl + g.origin((tile0 + b0 + t) % g.T), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA,
+                           v_xi);
+        }
         const int64_t panels = (cnt + mr - 1) / mr;
         for (int64_t tp = 0; tp < panels; ++tp) {
           for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
@@ -162,7 +170,7 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
                             M + xi * m_xi + (tp * CP + cp) * mr * nr);
         }
         for (int64_t t = 0; t < cnt; ++t) {
-          const int64_t u = b0 + t, lt = u / slab, th = (u / g.TW) % g.TH, tw = u % g.TW;  // lt = td - td0
+          const int64_t u = b0 + t, lt = u / slab, th = (u / g.TW) % g.TH, tw = u % g.TW;  // lt: slab in the item
           const int64_t tp = t / mr, i = t % mr;
           for (int64_t cp = 0; cp < CP; ++cp) {
             const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
@@ -178,27 +186,30 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
           }
         }
       }
-      // Channel-last -> NCDHW: whole planes when the tile grid has no padding row or column, else row by row.
-      float* yn = y + n * Co * (pooled ? PP : P);
-      if (pooled) {
-        for (int64_t td = td0; td < std::min(td1, PD); ++td) {
-          const float* src = out + (td - td0) * slab * CoP;
+      // Channel-last -> NCDHW, slab by slab: whole planes when the tile grid has no padding row or column, else
+      // row by row.
+      for (int64_t ls = 0; ls < s1 - s0; ++ls) {
+        const int64_t n = (s0 + ls) / g.TD, td = (s0 + ls) % g.TD;
+        if (pooled) {
+          if (td >= PD) continue;
+          const float* src = out + ls * slab * CoP;
+          float* yp = y + n * Co * PP + td * PH * PW;
           if (g.TH == PH && g.TW == PW) {
-            kern.transpose(src, CoP, PH * PW, Co, yn + td * PH * PW, PP);
+            kern.transpose(src, CoP, PH * PW, Co, yp, PP);
             continue;
           }
-          for (int64_t th = 0; th < PH; ++th)
-            kern.transpose(src + th * g.TW * CoP, CoP, PW, Co, yn + (td * PH + th) * PW, PP);
+          for (int64_t th = 0; th < PH; ++th) kern.transpose(src + th * g.TW * CoP, CoP, PW, Co, yp + th * PW, PP);
+          continue;
         }
-      } else {
-        for (int64_t od = 2 * td0; od < std::min(2 * td1, p.oD); ++od) {
-          const float* src = out + (od - 2 * td0) * 4 * slab * CoP;
+        for (int64_t od = 2 * td; od < std::min(2 * td + 2, p.oD); ++od) {
+          const float* src = out + (2 * ls + od - 2 * td) * 4 * slab * CoP;
+          float* yp = y + n * Co * P + od * p.oH * p.oW;
           if (2 * g.TH == p.oH && 2 * g.TW == p.oW) {
-            kern.transpose(src, CoP, p.oH * p.oW, Co, yn + od * p.oH * p.oW, P);
+            kern.transpose(src, CoP, p.oH * p.oW, Co, yp, P);
             continue;
           }
           for (int64_t oh = 0; oh < p.oH; ++oh)
-            kern.transpose(src + oh * 2 * g.TW * CoP, CoP, p.oW, Co, yn + (od * p.oH + oh) * p.oW, P);
+            kern.transpose(src + oh * 2 * g.TW * CoP, CoP, p.oW, Co, yp + oh * p.oW, P);
         }
       }
     }
