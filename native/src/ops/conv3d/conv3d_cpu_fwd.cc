@@ -96,6 +96,7 @@ DirectPlan make_direct_plan(const Conv3DParams& p, int64_t planes, const float* 
   const int64_t K = p.K(), Co = p.Co;
   DirectPlan plan;
   plan.p = p;
+  plan.kern = &kern;
   plan.planes = planes;
   plan.PP = planes * p.oH * p.oW;
   plan.stride1 = p.stride[0] == 1 && p.stride[1] == 1 && p.stride[2] == 1;
@@ -136,15 +137,22 @@ DirectPlan make_direct_plan(const Conv3DParams& p, int64_t planes, const float* 
   return plan;
 }
 
+DirectScratch direct_scratch(const DirectPlan& plan) {
+  const gemm::Kernels& kern = *plan.kern;
+  DirectScratch s;
+  s.seg.resize(2 * (kern.nr / kern.vw));
+  s.tile.resize(static_cast<size_t>(kern.mr) * kern.nr);
+  if (!plan.stride1) s.panel.resize(plan.p.K() * kern.nr);
+  return s;
+}
+
 void direct_tile(const DirectPlan& plan, const float* xpad, int64_t od0, int64_t j, float* y, DirectScratch& s) {
-  const gemm::Kernels& kern = gemm::active_kernels();
+  const gemm::Kernels& kern = *plan.kern;
   const int mr = kern.mr, nr = kern.nr, vw = kern.vw, nv = nr / vw;
   const Conv3DParams& p = plan.p;
   const Segments& segs = plan.segs;
   const int64_t K = p.K(), Co = p.Co, P = plan.PP;
   xpad += od0 * p.stride[0] * plan.pv.plane;
-  s.seg.resize(2 * nv);
-  s.tile.resize(static_cast<size_t>(mr) * nr);
   const float* bsrc;
   const int64_t* boff;
   int nseg = nv;
@@ -157,7 +165,6 @@ void direct_tile(const DirectPlan& plan, const float* xpad, int64_t od0, int64_t
     bsrc = xpad;
     boff = plan.off.data();
   } else {
-    s.panel.resize(K * nr);
     im2col_panel(K, plan.off.data(), plan.origin.data(), P, j * nr, nr, xpad, s.panel.data());
     for (int v = 0; v < nv; ++v) s.seg[v] = static_cast<int64_t>(v) * vw;
     bsrc = s.panel.data();
@@ -203,7 +210,7 @@ void conv3d_cpu(const Conv3DParams& p, const float* x, const float* w, const flo
   const int64_t tiles = plan.tiles;
   parallel_for(p.N * tiles, 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> xpad(plan.pv.size);
-    conv::DirectScratch s;
+    conv::DirectScratch s = conv::direct_scratch(plan);
     int64_t cur_n = -1;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t n = t / tiles, j = t % tiles;

@@ -7,6 +7,7 @@
 
 #include "ops/conv3d/conv3d.h"
 #include "ops/conv3d/conv3d_im2col.h"
+#include "ops/matmul/gemm.h"
 
 namespace nodulab::conv {
 
@@ -25,6 +26,7 @@ struct Segments {
 // `planes` output D-planes (segments for stride 1, window origins for im2col) and the packed weights.
 struct DirectPlan {
   Conv3DParams p;        // the whole call's parameters
+  const gemm::Kernels* kern = nullptr;  // the microkernels of the ISA active when the plan was made
   int64_t planes = 0;    // output D-planes covered by one run of the tiles (p.oD for a whole sample)
   int64_t PP = 0;        // output positions per channel in those planes: planes * oH * oW
   PaddedVolume pv;       // pv.size covers the reads of a run starting at any plane od0 <= p.oD - planes
@@ -41,11 +43,12 @@ struct DirectPlan {
 // (may be null).
 DirectPlan make_direct_plan(const Conv3DParams& p, int64_t planes, const float* w, const float* b);
 
-// Per-thread buffers of direct_tile.
+// Per-thread buffers of direct_tile, sized for one plan (direct_scratch).
 struct DirectScratch {
   std::vector<float> panel, tile;
   std::vector<int64_t> seg;
 };
+DirectScratch direct_scratch(const DirectPlan& plan);
 
 // Tile j (< plan.tiles) of the run over output planes [od0, od0 + plan.planes) of one sample, read from its
 // padded copy xpad (pad_sample, plan.pv): writes y[co * plan.PP + q] for the tile's positions q (relative to

@@ -109,7 +109,7 @@ void direct_relu_max_pool(const Conv3DParams& p, const float* x, const float* w,
   const int64_t out_plane = g.out_plane(), opd = g.oh * g.ow;
   parallel_for(p.N * g.od, 1, [&](int64_t i0, int64_t i1) {
     float *xpad = grow(t_xpad, plan.pv.size), *z = grow(t_conv, p.Co * plan.PP);
-    conv::DirectScratch s;
+    conv::DirectScratch s = conv::direct_scratch(plan);
     int64_t cur_n = -1;
     for (int64_t it = i0; it < i1; ++it) {
       const int64_t n = it / g.od, pd = it % g.od;
