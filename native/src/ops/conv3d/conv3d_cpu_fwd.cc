@@ -5,9 +5,10 @@
 // run of positions, so there is no im2col at all ("segments" cover the valid outputs, possibly
 // spanning rows); a tile whose segments are nr consecutive outputs is stored straight into y. Rows
 // of at most half a vector (e.g. 8 at 8^3 with AVX-512) are paired instead, two rows per vector, so
-// no lane is spent on the padding between rows. Other strides: im2col of nr positions into a packed panel. Work is split over
-// (sample, tile) with static chunks; each output is written by exactly one tile, so results do not
-// depend on the thread count.
+// no lane is spent on the padding between rows. Other strides: im2col of nr positions into a packed panel.
+// The per-call setup is a DirectPlan and each tile a direct_tile call (conv3d_direct.h), which the fused
+// inference block also runs on a few output planes at a time. Work is split over (sample, tile) with static
+// chunks; each output is written by exactly one tile, so results do not depend on the thread count.
 #include <algorithm>
 #include <cstring>
 #include <vector>

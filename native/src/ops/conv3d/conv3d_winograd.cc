@@ -179,9 +179,10 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
               continue;
             }
             float* dst[8];
-            for (int q = 0; q < 8; ++q)
-              dst[q] = out + (((2 * lt + (q >> 2)) * 2 * g.TH + 2 * th + ((q >> 1) & 1)) * 2 * g.TW + 2 * tw + (q & 1)) * CoP +
-                       cp * nr;
+            for (int q = 0; q < 8; ++q) {
+              const int64_t plane = 2 * lt + (q >> 2), row = 2 * th + ((q >> 1) & 1), col = 2 * tw + (q & 1);
+              dst[q] = out + ((plane * 2 * g.TH + row) * 2 * g.TW + col) * CoP + cp * nr;
+            }
             loops.output_tile(m, m_xi, nr, bias + cp * nr, relu, dst, 1);
           }
         }
