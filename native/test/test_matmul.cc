@@ -79,10 +79,10 @@ NODULAB_TEST(matmul_gradients_match_finite_differences) {
 
 namespace nodulab::test {
 
-// The per-ISA transpose used by the conv filter gradient: exact, edges (partial 16 x 16 blocks)
+// The per-ISA transpose used by the conv filter gradient: exact, edges (partial 8 x 8 and 16 x 16 blocks)
 // included, and nothing written outside the (cols x rows) destination block.
 NODULAB_TEST(gemm_transpose_is_exact_on_every_isa) {
-  const int64_t shapes[][2] = {{1, 1}, {5, 37}, {16, 16}, {17, 33}, {64, 100}, {3, 16}};
+  const int64_t shapes[][2] = {{1, 1}, {5, 37}, {16, 16}, {17, 33}, {64, 100}, {3, 16}, {8, 8}, {9, 24}, {24, 9}};
   for (const auto& t : fast_targets()) {
     if (t.backend != Backend::Cpu) continue;
     activate(t);

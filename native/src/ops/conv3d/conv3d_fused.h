@@ -22,8 +22,9 @@ using Conv3DReluMaxPoolFn = void (*)(const Conv3DParams& p, const float* x, cons
 // Reference: conv3d_ref, then relu, then max_pool3d_ref, each stored in full.
 void conv3d_relu_max_pool_ref(const Conv3DParams& p, const float* x, const float* w, const float* b,
                               const Pool3dGeom* pool, float* y);
-// Fast: a few samples at a time through conv3d_cpu into a scratch buffer that stays in cache and is
-// reused, then max pool and ReLU from it; the full-size conv output is never allocated or written.
+// Fast (see conv3d_fused.cc): with a pool, per (sample, pooled plane) the conv planes under the window into a
+// per-thread scratch, then ReLU + max pool (no argmax indices); Winograd-sized layers fuse ReLU (and a 2x2x2
+// stride-2 pool) into the output transform. The full-size conv output is never allocated or written.
 void conv3d_relu_max_pool_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b,
                               const Pool3dGeom* pool, float* y);
 

@@ -1,14 +1,17 @@
-// Winograd F(2x2x2, 3x3x3) Conv3D forward and filter gradient (see conv3d_winograd.h). Per work item (a
-// block of tiles, in (sample, td, th, tw) order): the input patches are transformed from a channel-last
-// padded copy of the sample into V[xi][tile][ci]; 64 GEMMs give M[xi][tile][co] = V[xi] U[xi] (forward)
-// or accumulate dU[xi][co][ci] += G[xi]^T V[xi] (filter gradient, G the transformed output gradient);
-// the output transform writes y. Every output is written by one tile and the filter-gradient partial
-// sums are added in chunk order, so results do not depend on the thread count.
+// Winograd F(2x2x2, 3x3x3) Conv3D forward and filter gradient (see conv3d_winograd.h). Per block of tiles,
+// in (sample, td, th, tw) order: the input patches are transformed from a channel-last padded copy of the
+// sample into V[xi][tile][ci]; 64 GEMMs give M[xi][tile][co] = V[xi] U[xi] (forward) or accumulate
+// dU[xi][co][ci] += G[xi]^T V[xi] (filter gradient, G the transformed output gradient). Forward: the output
+// transform (with ReLU, or ReLU and a 2x2x2 max pool, fused in when asked) writes a work item's whole output
+// planes channel-last, and vector transposes store them into y, so y is written once, row after row. Every
+// output is written by one item and the filter-gradient partial sums are added in chunk order, so results do
+// not depend on the thread count.
 #include "ops/conv3d/conv3d_winograd.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -106,13 +109,16 @@ bool conv3d_winograd_applies(const Conv3DParams& p) {
   return ok && p.oD >= 2 && p.oH >= 2 && p.oW >= 2;
 }
 
-void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y) {
+void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y,
+                         WinogradEpilogue epilogue) {
   const gemm::Kernels& kern = gemm::active_kernels();
   const WinogradLoops& loops = winograd_loops();
   const int mr = kern.at_mr, nr = kern.at_nr;
   const TileGrid g = tile_grid(p);
   const int64_t Ci = p.Ci, CiA = g.C, Co = p.Co, CoP = round_up(Co, std::max<int64_t>(nr, kWinoChannelAlign));
   const int64_t CP = CoP / nr, P = p.P();
+  const bool pooled = epilogue == WinogradEpilogue::kReluMaxPool2, relu = epilogue == WinogradEpilogue::kRelu;
+  const int64_t PD = p.oD / 2, PH = p.oH / 2, PW = p.oW / 2, PP = PD * PH * PW;  // pooled output sizes
 
   // U[xi][ci][co] = (G w G^T)[xi] per (co, ci), from wt[ci][k][co] = w[co][ci][k] (zero past Co).
   float *wt = t_call.get(1, Ci * 27 * CoP), *U = t_call.get(0, 64 * Ci * CoP), *bias = t_call.get(2, CoP);
@@ -124,54 +130,87 @@ void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, 
     for (int64_t ci = c0; ci < c1; ++ci) loops.filter_tile(wt + ci * 27 * CoP, CoP, U + ci * CoP, Ci * CoP);
   });
 
+  // Work items: G consecutive tile slabs (all tiles of one td of one sample; an item may cross samples), so an
+  // item's outputs are whole output planes. G makes an item about 64 tiles or more, and a multiple of mr tiles
+  // where that stays small (no padding rows in the GEMM panels), with at least two items per thread.
+  const int64_t slab = g.TH * g.TW, slabs = p.N * g.TD;
+  const int64_t G_exact = mr / std::gcd<int64_t>(slab, mr);
+  int64_t G = G_exact * slab <= 1024 ? G_exact * std::max<int64_t>(1, (64 + G_exact * slab - 1) / (G_exact * slab))
+                                     : std::max<int64_t>(1, (64 + slab - 1) / slab);
+  G = std::max<int64_t>(1, std::min<int64_t>(G, slabs / (2 * get_num_threads())));
+  const int64_t items = (slabs + G - 1) / G;
   const int64_t TB = block_tiles(mr, CiA, CoP), NP = TB / mr;
-  const int64_t total = p.N * g.T, blocks = (total + TB - 1) / TB;
   const int64_t m_xi = xi_stride(NP * CP * mr * nr), v_xi = xi_stride(TB * CiA);  // M[xi][panel][cp][i][j]
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+  // out, plain: [plane 2*ls + dd][row 2*th + hh][col 2*tw + ww][co] over the tile grid (2TH x 2TW), ls the slab
+  // within the item; pooled: [ls][th][tw][co], one pooling window per tile. (The slab count does not change
+  // what any output sums, so results stay bit-identical across thread counts.)
+  const int64_t out_size = (pooled ? 1 : 8) * G * slab * CoP;
+  parallel_for(items, 1, [&](int64_t i0, int64_t i1) {
     float *xcl = t_chunk.get(0, g.size()), *V = t_chunk.get(1, 64 * v_xi), *M = t_chunk.get(2, 64 * m_xi),
-          *tmp = t_chunk.get(3, 8 * nr);
+          *out = t_chunk.get(3, out_size);
     std::vector<int64_t> a_off(mr);
     const int64_t row0 = 0;
     int64_t cur_n = -1;
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t t0 = blk * TB, cnt = std::min(TB, total - t0);
-      for (int64_t t = 0; t < cnt; ++t) {
-        const int64_t n = (t0 + t) / g.T;
-        if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
-        loops.input_tile(xcl + g.origin((t0 + t) % g.T), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA,
-                         v_xi);
-      }
-      const int64_t panels = (cnt + mr - 1) / mr;
-      for (int64_t tp = 0; tp < panels; ++tp) {
-        for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
-        for (int xi = 0; xi < 64; ++xi)
-          for (int64_t cp = 0; cp < CP; ++cp)
-            kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
-                          M + xi * m_xi + (tp * CP + cp) * mr * nr);
-      }
-      for (int64_t t = 0; t < cnt; ++t) {
-        const int64_t n = (t0 + t) / g.T, tt = (t0 + t) % g.T;
-        const int64_t od0 = 2 * (tt / (g.TH * g.TW)), oh0 = 2 * ((tt / g.TW) % g.TH), ow0 = 2 * (tt % g.TW);
-        const int64_t tp = t / mr, i = t % mr;
-        float* dst[8];
-        for (int64_t cp = 0; cp < CP; ++cp) {
-          const int64_t cols = std::min<int64_t>(nr, Co - cp * nr);
-          for (int q = 0; q < 8; ++q) {
-            const int64_t od = od0 + (q >> 2), oh = oh0 + ((q >> 1) & 1), ow = ow0 + (q & 1);
-            const bool in = od < p.oD && oh < p.oH && ow < p.oW;
-            dst[q] = !in ? nullptr : cols < nr ? tmp + q * nr : y + (n * Co + cp * nr) * P + (od * p.oH + oh) * p.oW + ow;
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t s0 = item * G, s1 = std::min(s0 + G, slabs), tile0 = s0 * slab, tiles = (s1 - s0) * slab;
+      for (int64_t b0 = 0; b0 < tiles; b0 += TB) {
+        const int64_t cnt = std::min(TB, tiles - b0);
+        for (int64_t t = 0; t < cnt; ++t) {
+          const int64_t n = (tile0 + b0 + t) / g.T;
+          if (n != cur_n) pad_channel_last(p, g, kern, x + n * Ci * p.in_spatial(), xcl), cur_n = n;
+          loops.input_tile(xcl + g.origin((tile0 + b0 + t) % g.T), g.Hp * g.Wp * CiA, g.Wp * CiA, CiA, CiA, V + t * CiA,
+                           v_xi);
+        }
+        const int64_t panels = (cnt + mr - 1) / mr;
+        for (int64_t tp = 0; tp < panels; ++tp) {
+          for (int i = 0; i < mr; ++i) a_off[i] = std::min<int64_t>(tp * mr + i, cnt - 1) * CiA;
+          for (int xi = 0; xi < 64; ++xi)
+            for (int64_t cp = 0; cp < CP; ++cp)
+              kern.tile_atb(1, &row0, Ci, 1, V + xi * v_xi, a_off.data(), U + xi * Ci * CoP + cp * nr, CoP,
+                            M + xi * m_xi + (tp * CP + cp) * mr * nr);
+        }
+        for (int64_t t = 0; t < cnt; ++t) {
+          const int64_t u = b0 + t, lt = u / slab, th = (u / g.TW) % g.TH, tw = u % g.TW;  // lt: slab in the item
+          const int64_t tp = t / mr, i = t % mr;
+          for (int64_t cp = 0; cp < CP; ++cp) {
+            const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
+            if (pooled) {
+              loops.output_tile_relu_max(m, m_xi, nr, bias + cp * nr, out + u * CoP + cp * nr);
+              continue;
+            }
+            float* dst[8];
+            for (int q = 0; q < 8; ++q) {
+              const int64_t plane = 2 * lt + (q >> 2), row = 2 * th + ((q >> 1) & 1), col = 2 * tw + (q & 1);
+              dst[q] = out + ((plane * 2 * g.TH + row) * 2 * g.TW + col) * CoP + cp * nr;
+            }
+            loops.output_tile(m, m_xi, nr, bias + cp * nr, relu, dst, 1);
           }
-          const float* m = M + (tp * CP + cp) * mr * nr + i * nr;
-          if (cols == nr) {
-            loops.output_tile(m, m_xi, nr, bias + cp * nr, dst, P);
+        }
+      }
+      // Channel-last -> NCDHW, slab by slab: whole planes when the tile grid has no padding row or column, else
+      // row by row.
+      for (int64_t ls = 0; ls < s1 - s0; ++ls) {
+        const int64_t n = (s0 + ls) / g.TD, td = (s0 + ls) % g.TD;
+        if (pooled) {
+          if (td >= PD) continue;
+          const float* src = out + ls * slab * CoP;
+          float* yp = y + n * Co * PP + td * PH * PW;
+          if (g.TH == PH && g.TW == PW) {
+            kern.transpose(src, CoP, PH * PW, Co, yp, PP);
             continue;
           }
-          loops.output_tile(m, m_xi, nr, bias + cp * nr, dst, 1);  // the last, partial channel block
-          for (int q = 0; q < 8; ++q) {
-            if (!dst[q]) continue;
-            const int64_t pos = (od0 + (q >> 2)) * p.oH * p.oW + (oh0 + ((q >> 1) & 1)) * p.oW + ow0 + (q & 1);
-            for (int64_t j = 0; j < cols; ++j) y[(n * Co + cp * nr + j) * P + pos] = tmp[q * nr + j];
+          for (int64_t th = 0; th < PH; ++th) kern.transpose(src + th * g.TW * CoP, CoP, PW, Co, yp + th * PW, PP);
+          continue;
+        }
+        for (int64_t od = 2 * td; od < std::min(2 * td + 2, p.oD); ++od) {
+          const float* src = out + (2 * ls + od - 2 * td) * 4 * slab * CoP;
+          float* yp = y + n * Co * P + od * p.oH * p.oW;
+          if (2 * g.TH == p.oH && 2 * g.TW == p.oW) {
+            kern.transpose(src, CoP, p.oH * p.oW, Co, yp, P);
+            continue;
           }
+          for (int64_t oh = 0; oh < p.oH; ++oh)
+            kern.transpose(src + oh * 2 * g.TW * CoP, CoP, p.oW, Co, yp + oh * p.oW, P);
         }
       }
     }

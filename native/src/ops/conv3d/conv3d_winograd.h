@@ -19,8 +19,11 @@ struct WinogradLoops {
   // dst[xi*dxi + c] = (B^T d B) of the 4x4x4 input patch d(i, j, k) = src[i*sd + j*sh + k*sw + c].
   void (*input_tile)(const float* src, int64_t sd, int64_t sh, int64_t sw, int64_t C, float* dst, int64_t dxi);
   // For the 8 outputs q = (dd*2 + hh)*2 + ww of a tile: dst[q][c*cs] = (A^T m A)(q) + bias[c], with
-  // m(xi) = m[xi*mxi + c]; outputs whose dst[q] is null are skipped.
-  void (*output_tile)(const float* m, int64_t mxi, int64_t C, const float* bias, float* const* dst, int64_t cs);
+  // m(xi) = m[xi*mxi + c], then max(0, .) when relu; outputs whose dst[q] is null are skipped.
+  void (*output_tile)(const float* m, int64_t mxi, int64_t C, const float* bias, bool relu, float* const* dst,
+                      int64_t cs);
+  // dst[c] = max(0, max over q of (A^T m A)(q) + bias[c]): ReLU, then the tile as one 2x2x2 max-pool window.
+  void (*output_tile_relu_max)(const float* m, int64_t mxi, int64_t C, const float* bias, float* dst);
   // dst[xi*dxi + c] = (A g A^T) of the 2x2x2 output gradient g(dd, hh, ww) = src[dd*sd + hh*sh + ww*sw + c]:
   // the transpose of output_tile, for the filter gradient.
   void (*grad_tile)(const float* src, int64_t sd, int64_t sh, int64_t sw, int64_t C, float* dst, int64_t dxi);
@@ -36,8 +39,13 @@ const WinogradLoops& winograd_loops_avx512();
 // turns it off (for comparisons).
 bool conv3d_winograd_applies(const Conv3DParams& p);
 
-// y = conv(x, w) + b (b may be null), for conv3d_winograd_applies(p).
-void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y);
+// What the output transform applies before its one store of y: nothing, ReLU, or ReLU then the 2x2x2 stride-2
+// max pool (each tile is one pooling window; y is then (N, Co, oD/2, oH/2, oW/2), floor mode).
+enum class WinogradEpilogue { kNone, kRelu, kReluMaxPool2 };
+
+// y = epilogue(conv(x, w) + b) (b may be null), for conv3d_winograd_applies(p).
+void conv3d_winograd_cpu(const Conv3DParams& p, const float* x, const float* w, const float* b, float* y,
+                         WinogradEpilogue epilogue = WinogradEpilogue::kNone);
 // dw (Co, Ci, 3, 3, 3) from x and dy (db is left to the caller), for conv3d_winograd_applies(p).
 void conv3d_winograd_backprop_filter_cpu(const Conv3DParams& p, const float* x, const float* dy, float* dw);
 

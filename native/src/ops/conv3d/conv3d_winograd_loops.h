@@ -49,33 +49,56 @@ void wino_input_tile(const float* __restrict src, int64_t sd, int64_t sh, int64_
   }
 }
 
-void wino_output_tile(const float* __restrict m, int64_t mxi, int64_t C, const float* __restrict bias,
-                      float* const* dst, int64_t cs) {
-  alignas(64) float s[32][kG], r[16][kG], o[8][kG];
-  for (int64_t c0 = 0; c0 < C; c0 += kG) {
-    for (int ab = 0; ab < 16; ++ab) {  // along w: s[ab*2 + ww]
-      const float* m0 = m + (ab * 4) * mxi + c0;
+// The 8 outputs o[q][c] = (A^T m A)(q) + bias of channels [c0, c0 + kG) of a tile.
+inline void wino_output_group(const float* __restrict m, int64_t mxi, int64_t c0, const float* __restrict bias,
+                              float (&o)[8][kG]) {
+  alignas(64) float s[32][kG], r[16][kG];
+  for (int ab = 0; ab < 16; ++ab) {  // along w: s[ab*2 + ww]
+    const float* m0 = m + (ab * 4) * mxi + c0;
+    for (int c = 0; c < kG; ++c) {
+      const float v0 = m0[c], v1 = m0[mxi + c], v2 = m0[2 * mxi + c], v3 = m0[3 * mxi + c];
+      s[ab * 2][c] = v0 + v1 + v2, s[ab * 2 + 1][c] = v1 - v2 - v3;
+    }
+  }
+  for (int a = 0; a < 4; ++a)  // along h: r[(a*2 + hh)*2 + ww]
+    for (int ww = 0; ww < 2; ++ww) {
+      const int q = a * 8 + ww;
       for (int c = 0; c < kG; ++c) {
-        const float v0 = m0[c], v1 = m0[mxi + c], v2 = m0[2 * mxi + c], v3 = m0[3 * mxi + c];
-        s[ab * 2][c] = v0 + v1 + v2, s[ab * 2 + 1][c] = v1 - v2 - v3;
+        const float v0 = s[q][c], v1 = s[q + 2][c], v2 = s[q + 4][c], v3 = s[q + 6][c];
+        r[a * 4 + ww][c] = v0 + v1 + v2, r[a * 4 + 2 + ww][c] = v1 - v2 - v3;
       }
     }
-    for (int a = 0; a < 4; ++a)  // along h: r[(a*2 + hh)*2 + ww]
-      for (int ww = 0; ww < 2; ++ww) {
-        const int q = a * 8 + ww;
-        for (int c = 0; c < kG; ++c) {
-          const float v0 = s[q][c], v1 = s[q + 2][c], v2 = s[q + 4][c], v3 = s[q + 6][c];
-          r[a * 4 + ww][c] = v0 + v1 + v2, r[a * 4 + 2 + ww][c] = v1 - v2 - v3;
-        }
-      }
-    for (int q = 0; q < 4; ++q)  // along d: o[dd*4 + q], q = hh*2 + ww
-      for (int c = 0; c < kG; ++c) {
-        const float v0 = r[q][c], v1 = r[4 + q][c], v2 = r[8 + q][c], v3 = r[12 + q][c];
-        o[q][c] = v0 + v1 + v2 + bias[c0 + c], o[4 + q][c] = v1 - v2 - v3 + bias[c0 + c];
-      }
+  for (int q = 0; q < 4; ++q)  // along d: o[dd*4 + q], q = hh*2 + ww
+    for (int c = 0; c < kG; ++c) {
+      const float v0 = r[q][c], v1 = r[4 + q][c], v2 = r[8 + q][c], v3 = r[12 + q][c];
+      o[q][c] = v0 + v1 + v2 + bias[c0 + c], o[4 + q][c] = v1 - v2 - v3 + bias[c0 + c];
+    }
+}
+
+void wino_output_tile(const float* __restrict m, int64_t mxi, int64_t C, const float* __restrict bias, bool relu,
+                      float* const* dst, int64_t cs) {
+  alignas(64) float o[8][kG];
+  for (int64_t c0 = 0; c0 < C; c0 += kG) {
+    wino_output_group(m, mxi, c0, bias, o);
+    if (relu)
+      for (int q = 0; q < 8; ++q)
+        for (int c = 0; c < kG; ++c) o[q][c] = o[q][c] > 0.f ? o[q][c] : 0.f;
     for (int q = 0; q < 8; ++q)
       if (dst[q])
         for (int c = 0; c < kG; ++c) dst[q][(c0 + c) * cs] = o[q][c];
+  }
+}
+
+void wino_output_tile_relu_max(const float* __restrict m, int64_t mxi, int64_t C, const float* __restrict bias,
+                               float* __restrict dst) {
+  alignas(64) float o[8][kG];
+  for (int64_t c0 = 0; c0 < C; c0 += kG) {
+    wino_output_group(m, mxi, c0, bias, o);
+    for (int c = 0; c < kG; ++c) {  // relu(v) then the max: max(0, v_0, ..., v_7); a NaN counts as 0
+      float best = 0.f;
+      for (int q = 0; q < 8; ++q) best = o[q][c] > best ? o[q][c] : best;
+      dst[c0 + c] = best;
+    }
   }
 }
 
@@ -132,7 +155,8 @@ void wino_filter_tile(const float* __restrict src, int64_t C, float* __restrict 
   }
 }
 
-constexpr WinogradLoops kWinogradLoops{&wino_input_tile, &wino_output_tile, &wino_grad_tile, &wino_filter_tile};
+constexpr WinogradLoops kWinogradLoops{&wino_input_tile, &wino_output_tile, &wino_output_tile_relu_max, &wino_grad_tile,
+                                       &wino_filter_tile};
 
 }  // namespace
 }  // namespace nodulab

@@ -97,4 +97,20 @@ void max_pool222_row_avx2(const float* x0, int32_t base, int64_t w, int64_t hw, 
 void max_pool222_row_avx512(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y,
                             int32_t* indices);
 
+// The same row for inference after a ReLU: y[o] = max(0, max of the window), no indices (a NaN counts as
+// 0, like relu(NaN)). Scalar (the vector paths' tails) and per ISA.
+inline void max_pool222_relu_row_tail(const float* x0, int64_t w, int64_t hw, int64_t o_begin, int64_t ow, float* y) {
+  const int64_t offsets[8] = {0, 1, w, w + 1, hw, hw + 1, hw + w, hw + w + 1};
+  for (int64_t o = o_begin; o < ow; ++o) {
+    float best = 0.f;
+    for (int64_t k = 0; k < 8; ++k) {
+      const float v = x0[2 * o + offsets[k]];
+      best = v > best ? v : best;
+    }
+    y[o] = best;
+  }
+}
+void max_pool222_row_avx2_relu(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y);
+void max_pool222_row_avx512_relu(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y);
+
 }  // namespace nodulab

@@ -10,12 +10,15 @@ namespace {
 #if NODULAB_VECTOR_BYTES == 64
 using Take = __mmask16;
 inline Vi even_lanes() { return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30); }
-// Columns 0, 2, 4, ... and 1, 3, 5, ... of src[0 .. 2 * kLanes).
-inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
-  const Vf lo = _mm512_loadu_ps(src), hi = _mm512_loadu_ps(src + 16);
+// Lanes 0, 2, 4, ... and 1, 3, 5, ... of the 2 * kLanes values (lo, hi).
+inline void split_even_odd(Vf lo, Vf hi, Vf& even, Vf& odd) {
   const Vi e = even_lanes();
   even = _mm512_permutex2var_ps(lo, e, hi);
   odd = _mm512_permutex2var_ps(lo, add_i(e, splat_i(1)), hi);
+}
+// Columns 0, 2, 4, ... and 1, 3, 5, ... of src[0 .. 2 * kLanes).
+inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
+  split_even_odd(_mm512_loadu_ps(src), _mm512_loadu_ps(src + 16), even, odd);
 }
 // Lanes where v takes the window: v > best, or v is NaN (max_pool_take's rule).
 inline Take take_mask(Vf v, Vf best) {
@@ -27,11 +30,13 @@ inline void store(int32_t* p, Vi v) { _mm512_storeu_si512(p, v); }
 #else
 using Take = __m256;
 inline Vi even_lanes() { return _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14); }
-inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
-  const Vf a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8);
+inline void split_even_odd(Vf a, Vf b, Vf& even, Vf& odd) {
   // shuffle_ps works per 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); permute4x64 restores order.
   even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
   odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+inline void load_even_odd(const float* src, Vf& even, Vf& odd) {
+  split_even_odd(_mm256_loadu_ps(src), _mm256_loadu_ps(src + 8), even, odd);
 }
 inline Take take_mask(Vf v, Vf best) {
   return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
@@ -71,12 +76,34 @@ void max_pool222_row_simd(const float* x0, int32_t base, int64_t w, int64_t hw, 
   max_pool222_row_tail(x0, base, w, hw, o, ow, y, indices);
 }
 
+// Inference: y[o] = max(0, window) (ReLU then max pool; a NaN counts as 0, as relu(NaN) does), no indices.
+// The four window rows are folded first (max_ps(v, best) returns best when v is NaN, and best never is), then
+// one even/odd split per kLanes outputs.
+void max_pool222_relu_row_simd(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y) {
+  const float* rows[4] = {x0, x0 + w, x0 + hw, x0 + hw + w};
+  int64_t o = 0;
+  for (; o + kLanes <= ow; o += kLanes) {
+    Vf lo = splat(0.f), hi = splat(0.f);
+    for (int r = 0; r < 4; ++r) {
+      lo = NODULAB_MM(max_ps)(NODULAB_MM(loadu_ps)(rows[r] + 2 * o), lo);
+      hi = NODULAB_MM(max_ps)(NODULAB_MM(loadu_ps)(rows[r] + 2 * o + kLanes), hi);
+    }
+    Vf even, odd;
+    split_even_odd(lo, hi, even, odd);
+    store(y + o, NODULAB_MM(max_ps)(even, odd));
+  }
+  max_pool222_relu_row_tail(x0, w, hw, o, ow, y);
+}
+
 }  // namespace
 
 // Defines `name` (max_pool222_row_avx2 or _avx512, declared in pool3d.h) as this ISA's row.
 #define NODULAB_DEFINE_POOL222_ROW(name)                                                                 \
   void name(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y, int32_t* indices) { \
     max_pool222_row_simd(x0, base, w, hw, ow, y, indices);                                               \
+  }                                                                                                      \
+  void name##_relu(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y) {                       \
+    max_pool222_relu_row_simd(x0, w, hw, ow, y);                                                         \
   }
 
 }  // namespace nodulab
