@@ -7,6 +7,7 @@ import {
   AugmentConfig,
   AugmentConfigSchema,
   DEFAULT_AUGMENT_CONFIG,
+  checkBoxPreserving,
   DatasetSpec,
   SpecRefSchema,
   VolumeOverrideSchema,
@@ -207,7 +208,10 @@ export interface RunConfig {
   /** Epochs of contrastive pretraining (supcon, simclr, moco). */
   pretrainEpochs: number;
   probe: ProbeConfig;
-  /** The augmentation pipeline (@nodulab/data's Compose config); null = none (not allowed for contrastive losses). */
+  /**
+   * The augmentation pipeline (@nodulab/data's Compose config); null = none (not allowed for contrastive losses).
+   * The box loss takes only flip, rot90, intensity and noise steps, and moves each training box with its volume.
+   */
   augment: AugmentConfig | null;
   /** Cross-entropy class weights [benign, malignant], or null. */
   classWeights: [number, number] | null;
@@ -521,8 +525,13 @@ function checkRun(c: RunConfig, problem: schema.Problem): void {
       `${c.moco.queueSize} is smaller than batchSize (${c.batchSize}): a step's keys must fit`,
     );
   const localizes = c.loss === 'box';
-  if (localizes && c.augment !== null)
-    problem(['augment'], 'the box loss needs null (augmentations would move the nodule away from its recorded box)');
+  if (localizes && c.augment !== null) {
+    try {
+      checkBoxPreserving(c.augment, 'the box loss moves each box with its volume');
+    } catch (e) {
+      problem(['augment'], (e as Error).message);
+    }
+  }
   if ((c.select === 'meanIoU') !== localizes && c.select !== 'loss')
     problem(['select'], `"${c.select}" does not fit the ${c.loss} loss (box: meanIoU or loss; others: not meanIoU)`);
   const single = c.loss === 'ce' || localizes;
@@ -615,7 +624,9 @@ export const RunConfigSchema = refineWith(
         .describe("the second stage of supcon, simclr and moco; with ce in init.mode 'linear', how the head is fitted"),
       augment: AugmentConfigSchema.nullable()
         .optional()
-        .describe('the augmentation pipeline, or null for none (default: the standard pipeline; none for box)'),
+        .describe(
+          'the augmentation pipeline, or null for none (default: the standard pipeline; none for box, which takes only flip, rot90, intensity and noise steps and moves each box with its volume)',
+        ),
       classWeights: refineWith(vector(2, { min: 0 }, 'non-negative numbers'), (w, problem) => {
         if (w[0] + w[1] <= 0) problem([], 'at least one weight must be > 0');
       })

@@ -228,7 +228,7 @@ async function runEpochs(
         labels: b.labels,
         masks: b.masks,
         step: counters.globalStep,
-        boxes: objective.localizes && ctx.boxes ? gatherBoxes(ctx.boxes, b.indices) : null,
+        boxes: objective.localizes && ctx.boxes ? gatherBoxes(ctx.boxes, b.indices, b.records) : null,
         weights: gatherWeights(config.sampleWeights, b.indices),
       };
       const out = await ctx.steps.step(stageIndex, objective, batch);

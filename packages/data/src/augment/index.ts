@@ -1,5 +1,5 @@
 // Training augmentations: seeded, recorded, replayable pipelines on volumes (D, H, W) with masks,
-// batch and two-view (contrastive) helpers.
+// batch and two-view (contrastive) helpers, and boxes that move with the volume.
 export * from './types';
 export * from './config';
 export { Compose, replay } from './pipeline';
@@ -7,3 +7,4 @@ export { flipVolume, rot90Volume, affineVolume, cropPad, permuteFlip } from './s
 export type { Voxels } from './spatial';
 export { scaleShift, addGaussianNoise } from './intensity';
 export * from './batch';
+export { BOX_PRESERVING_OPS, boxThroughRecord, checkBoxPreserving, pointThroughRecord } from './boxes';

@@ -2,6 +2,7 @@
 // (N, 1, D, H, W) — PyTorch's default_collate for volumes.
 import { Tensor } from '@nodulab/tensor';
 import type { Dataset, Item } from '../dataset/dataset';
+import type { AugmentRecord } from '../augment/types';
 
 /** A batch of items. */
 export interface Batch {
@@ -15,6 +16,11 @@ export interface Batch {
   masks: Tensor | null;
   /** The dataset positions of the rows. */
   indices: number[];
+  /**
+   * What the loader's augmentation did to each row of x (view 1), for moving targets with it (e.g. a box with
+   * `boxThroughRecord`); absent without an augmentation.
+   */
+  records?: AugmentRecord[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { Tensor } from '@nodulab/tensor';
 import type { Dataset } from '../dataset/dataset';
 import { Batch, fetchBatch } from './collate';
 import type { PreparedAugment } from './transform';
+import type { AugmentRecord } from '../augment/types';
 
 /** What a batch needs: its dataset positions and, with an augmentation, the generator seed. */
 export interface BatchJob {
@@ -31,6 +32,7 @@ export interface PlainBatch {
   labels: Int32Array;
   masks: PlainTensor | null;
   indices: number[];
+  records: AugmentRecord[] | null;
 }
 
 const plain = (t: Tensor): PlainTensor => ({ data: t.data, shape: [...t.shape] });
@@ -47,6 +49,7 @@ export function toPlain(b: Batch): { batch: PlainBatch; transfer: ArrayBuffer[] 
     labels: b.labels,
     masks: b.masks ? plain(b.masks) : null,
     indices: b.indices,
+    records: b.records ?? null,
   };
   const arrays = [batch.x.data, batch.x2?.data, batch.labels, batch.masks?.data];
   return { batch, transfer: [...new Set(arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer))] };
@@ -57,5 +60,6 @@ export function fromPlain(p: PlainBatch): Batch {
   const labels = new Int32Array(p.labels.buffer, p.labels.byteOffset, p.labels.length);
   const b: Batch = { x: tensor(p.x), labels, masks: p.masks ? tensor(p.masks) : null, indices: p.indices };
   if (p.x2) b.x2 = tensor(p.x2);
+  if (p.records) b.records = p.records;
   return b;
 }

@@ -48,7 +48,10 @@ export class PreparedAugment {
     this.twoViews = plan.views === 2 ? new TwoViewPipeline(this.pipeline) : null;
   }
 
-  /** Augments `batch` with the generator seeded by `seed`; volume spacing (z, y, x) mm for rotations. */
+  /**
+   * Augments `batch` with the generator seeded by `seed`; volume spacing (z, y, x) mm for rotations. The batch's
+   * `records` say what was done to each row (view 1).
+   */
   apply(batch: Batch, seed: number, spacing: readonly number[]): Batch {
     const g = new Generator(seed);
     const masks = batch.masks === null ? undefined : Uint8Array.from(batch.masks.data);
@@ -57,9 +60,9 @@ export class PreparedAugment {
       m === undefined ? null : new Tensor(Float32Array.from(m), [x.shape[0], 1, ...x.shape.slice(2)]);
     if (this.twoViews !== null) {
       const v = this.twoViews.batch(batch.x, g, { spacing, masks });
-      return { ...batch, x: v.x1, x2: v.x2, masks: asTensor(v.masks1, v.x1) };
+      return { ...batch, x: v.x1, x2: v.x2, masks: asTensor(v.masks1, v.x1), records: v.records1 };
     }
     const a = augmentBatch(this.pipeline, batch.x, g, { spacing, masks });
-    return { ...batch, x: a.x, masks: asTensor(a.masks, a.x) };
+    return { ...batch, x: a.x, masks: asTensor(a.masks, a.x), records: a.records };
   }
 }

@@ -64,11 +64,6 @@ export class BoxHead3d extends Module {
     return this.grid.t;
   }
 
-  /** The cell-centre grid of the last forward's feature map (an exporter's constant), or null before any. */
-  lastCentres(): Tensor | null {
-    return this.grid?.t ?? null;
-  }
-
   /** a: (N,C,d,h,w) -> (N, 6). */
   override forward(a: Tensor): Tensor {
     if (a.ndim !== 5 || a.shape[1] !== this.inChannels)

@@ -1,6 +1,7 @@
 // exportOnnx / saveOnnx: a nodulab model (NoduleNet3D, ResNet3D, UNet3D) as an ONNX model at opset 17 —
-// named input "input" (N,C,D,H,W) with a dynamic batch "N", named outputs, BatchNorm folded into the
-// convolutions by default, and nodulab metadata (version, kind, classes, input size, spacing, window, config hash).
+// named input "input" (N,C,D,H,W) with a dynamic batch "N" (and dynamic D, H, W for a localizer), named outputs,
+// BatchNorm folded into the convolutions by default, and nodulab metadata (version, kind, classes, input size,
+// spacing, window, config hash).
 import * as fs from 'fs';
 import * as path from 'path';
 import { noGrad, Tensor, writeFileAtomic } from '@nodulab/tensor';
@@ -100,7 +101,11 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): ExportRe
   };
   const bytes = serializeModel(graph, {
     graphName: `${model.constructor.name}_${output}`,
-    inputs: [{ name: inputName, dims: ['N', model.inChannels, ...inputSize] }],
+    // A localizer's graph takes any (D, H, W) its backbone does (its box head has no fixed grid); the others keep
+    // the size they were exported at.
+    inputs: [
+      { name: inputName, dims: ['N', model.inChannels, ...(task === 'localization' ? ['D', 'H', 'W'] : inputSize)] },
+    ],
     outputs,
     metadata: encodeMetadata(metadata),
     producerVersion: metadata.version,

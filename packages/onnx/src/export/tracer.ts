@@ -1,7 +1,8 @@
 // OnnxTracer: the GraphTracer that turns nodulab layers into ONNX nodes — Conv3d -> Conv,
 // ConvTranspose3d -> ConvTranspose, BatchNorm3d -> BatchNormalization, Linear -> Gemm, ReLU/LeakyReLU/
 // Sigmoid, MaxPool3d/AvgPool3d -> MaxPool/AveragePool, GlobalAvgPool3d -> GlobalAveragePool, Flatten, and the
-// box head BoxHead3d -> Conv, Flatten, Softmax, Gemm (soft-argmax) | GlobalAveragePool, Gemm, Sigmoid -> Concat.
+// box head BoxHead3d -> Conv, then a soft-argmax of any feature-map size (ReduceMax, Sub, Exp, CumSum, Div,
+// ReduceMean) | GlobalAveragePool, Gemm, Sigmoid -> Concat.
 import {
   AvgPool3d,
   BatchNorm3d,
@@ -125,18 +126,34 @@ export class OnnxTracer implements GraphTracer<string> {
   }
 
   /**
-   * The box head on feature map x: the soft-argmax centre (its cell-centre grid is that of the feature size of the
-   * last eager forward, which the exporter runs at the exported input shape) and the sigmoid size, concatenated.
+   * The box head on feature map x: (N,C,d,h,w), for any d, h, w: the soft-argmax centre and the sigmoid size,
+   * concatenated. The softmax expectation of each cell-centre coordinate is written without a constant grid:
+   * e = exp(heat − max heat), and along axis a the coordinate (i + 0.5) / n_a comes from a cumulative sum of ones
+   * (i + 1) and its maximum (n_a), so centre_a = mean(e · coordinate) / mean(e) (the cell count cancels).
    */
   private boxHead(m: BoxHead3d, x: string): string {
-    const grid = m.lastCentres();
-    if (!grid)
-      throw new Error(`export: box head "${this.label(m, '?')}" has not run yet, so its feature-map size is unknown`);
     const g = this.graph;
-    const p = g.addNode('Softmax', [this.flatten(this.layer(m.heat, x))], { axis: { int: 1 } }, 'box_heat');
-    const centre = g.addNode('Gemm', [p, this.param(m, 'centres', grid.data, grid.shape)], {}, 'box_centre');
+    const all = { axes: { ints: [1, 2, 3, 4] }, keepdims: { int: 1 } };
+    const heat = this.layer(m.heat, x); // (N, 1, d, h, w)
+    const shifted = g.addNode('Sub', [heat, g.addNode('ReduceMax', [heat], all, 'box_heat_max')], {}, 'box_heat');
+    const e = g.addNode('Exp', [shifted], {}, 'box_weight');
+    const mass = g.addNode('ReduceMean', [e], all, 'box_mass');
+    const scalar = (name: string, v: number) => g.addInitializer(name, [v], []);
+    const ones = g.addNode('Add', [
+      g.addNode('Mul', [heat, scalar('box_zero', 0)], {}, 'box_zeros'),
+      scalar('box_one', 1),
+    ]);
+    const half = scalar('box_half', 0.5);
+    const centre = [2, 3, 4].map((axis) => {
+      const at = g.addNode('Constant', [], { value_int: { int: axis } }, `box_axis${axis}`);
+      const index = g.addNode('CumSum', [ones, at], {}, `box_index${axis}`); // i + 1 along the axis
+      const n = g.addNode('ReduceMax', [index], { axes: { ints: [axis] }, keepdims: { int: 1 } }, `box_cells${axis}`);
+      const coord = g.addNode('Div', [g.addNode('Sub', [index, half]), n], {}, `box_coord${axis}`);
+      const mean = g.addNode('ReduceMean', [g.addNode('Mul', [e, coord])], all, `box_mean${axis}`);
+      return this.flatten(g.addNode('Div', [mean, mass], {}, `box_centre${axis}`));
+    });
     const size = g.addNode('Sigmoid', [this.layer(m.size, this.flatten(this.globalAvgPool(x)))], {}, 'box_size');
-    return this.concat([centre, size], 1);
+    return this.concat([...centre, size], 1);
   }
 
   add(a: string, b: string): string {

@@ -43,6 +43,16 @@ export const KNOWN_OPS: Record<string, OpSpec> = {
   Add: { inputs: [2, 2], attributes: {} },
   Concat: { inputs: [1, 64], attributes: { axis: 'int' } },
   Softmax: { inputs: [1, 1], attributes: { axis: 'int' } },
+  // The box head's size-agnostic soft-argmax: elementwise arithmetic, reductions (axes as an attribute: opset <= 17),
+  // a cumulative sum along one axis given by an integer Constant.
+  Sub: { inputs: [2, 2], attributes: {} },
+  Mul: { inputs: [2, 2], attributes: {} },
+  Div: { inputs: [2, 2], attributes: {} },
+  Exp: { inputs: [1, 1], attributes: {} },
+  ReduceMax: { inputs: [1, 1], attributes: { axes: 'ints', keepdims: 'int' } },
+  ReduceMean: { inputs: [1, 1], attributes: { axes: 'ints', keepdims: 'int' } },
+  CumSum: { inputs: [2, 2], attributes: { exclusive: 'int', reverse: 'int' } },
+  Constant: { inputs: [0, 0], attributes: { value_int: 'int' } },
 };
 
 /** The opset versions of the default domain whose semantics these checks follow. */
@@ -100,6 +110,16 @@ export class NodeAttributes {
   string(name: string, fallback: string): string {
     const a = this.byName.get(name);
     return a ? Buffer.from(a.s ?? new Uint8Array()).toString('latin1') : fallback;
+  }
+
+  /** An INTS attribute of 1 to 8 distinct values, each in [lo, hi]; required. */
+  intSet(name: string, lo: number, hi: number): number[] {
+    const a = this.byName.get(name);
+    if (!a) return this.fail(`attribute ${name} is required`);
+    const v = (a.ints ?? []).map(int64);
+    if (v.length < 1 || v.length > 8 || new Set(v).size !== v.length || !v.every((x) => x >= lo && x <= hi))
+      this.fail(`${name} must be 1 to 8 distinct integers in [${lo}, ${hi}], got [${v.join(',')}]`);
+    return v;
   }
 
   /**

@@ -71,6 +71,9 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
     bad(`the input "${m.inputName}" is declared [${dims.map(dimText)}] but the metadata says (N, ${want.join(', ')})`);
   shapes.set(m.inputName, want);
 
+  // Integer scalars made by Constant nodes (a CumSum's axis); they carry no batch axis and no per-sample shape.
+  const ints = new Map<string, number>();
+
   g.node!.forEach((node, index) => {
     const op = node.opType ?? '';
     const label = `node ${node.name ? `"${node.name}"` : `#${index}`} (${op})`;
@@ -83,7 +86,7 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
     if (ins.length < spec.inputs[0] || ins.length > spec.inputs[1])
       fail(`takes ${spec.inputs.join('..')} inputs, has ${ins.length}`);
     if (outs.length !== 1 || !outs[0]) fail(`must have exactly one named output, has ${outs.length}`);
-    if (shapes.has(outs[0]) || consts.has(outs[0])) fail(`output "${outs[0]}" is already defined`);
+    if (shapes.has(outs[0]) || consts.has(outs[0]) || ints.has(outs[0])) fail(`output "${outs[0]}" is already defined`);
     const a = new NodeAttributes(node, spec, fail);
     /** The per-sample shape of a computed input. */
     const x = (k: number): number[] => {
@@ -113,6 +116,24 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
       const p = a.string('auto_pad', 'NOTSET');
       if (p !== 'NOTSET') fail(`auto_pad "${p}" is not supported (use explicit pads)`);
     };
+    /** Per-sample shape of operand k of an elementwise op: a computed value, or a one-value constant (a scalar). */
+    const operand = (k: number): number[] | null => {
+      const d = consts.get(ins[k]);
+      if (d === undefined) return x(k);
+      if (prod(d) !== 1) fail(`constant "${ins[k]}" has dims [${d.join(',')}]; only one-value constants broadcast`);
+      return null;
+    };
+    /** Numpy broadcasting of two per-sample shapes of one rank (1s stretch). */
+    const broadcast = (p: number[], q: number[]): number[] => {
+      if (p.length !== q.length || p.some((d, i) => d !== q[i] && d !== 1 && q[i] !== 1))
+        fail(`combines per-sample shapes ${fmt(p)} and ${fmt(q)}, which do not broadcast`);
+      return p.map((d, i) => Math.max(d, q[i]));
+    };
+    if (op === 'Constant') {
+      ints.set(outs[0], a.int('value_int', NaN, -8, 8));
+      if (Number.isNaN(ints.get(outs[0]))) fail('only an integer value_int is supported');
+      return;
+    }
     let out: number[];
     switch (op) {
       case 'Conv':
@@ -218,10 +239,31 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
         out = [prod(s)];
         break;
       }
-      case 'Add': {
-        const [p, q] = [x(0), x(1)];
-        if (fmt(p) !== fmt(q)) fail(`adds per-sample shapes ${fmt(p)} and ${fmt(q)}; they must be equal`);
-        out = p;
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div': {
+        const [p, q] = [operand(0), operand(1)];
+        if (p === null && q === null) fail('has two constant inputs');
+        out = p === null ? q! : q === null ? p : broadcast(p, q);
+        break;
+      }
+      case 'ReduceMax':
+      case 'ReduceMean': {
+        if (version > 17) fail('axes as an attribute needs opset <= 17');
+        const s = x(0);
+        const axes = a.intSet('axes', 1, s.length);
+        if (a.int('keepdims', 1, 0, 1) !== 1) fail('only keepdims 1 is supported');
+        out = s.map((d, i) => (axes.includes(i + 1) ? 1 : d));
+        break;
+      }
+      case 'CumSum': {
+        out = x(0);
+        const ax = ints.get(ins[1]);
+        if (ax === undefined) fail(`axis "${ins[1]}" must be an integer Constant`);
+        if (!(ax! >= 1 && ax! <= out.length)) fail(`axis ${ax} must lie in [1, ${out.length}] (not the batch axis)`);
+        a.int('exclusive', 0, 0, 0);
+        a.int('reverse', 0, 0, 0);
         break;
       }
       case 'Concat': {
@@ -238,13 +280,13 @@ export function validateGraph(proto: onnx.ModelProto, m: NodulabMetadata, where:
         out = x(0);
         axis(out.length + 1, -1);
         break;
-      default: // Relu, LeakyRelu, Sigmoid, Identity
+      default: // Relu, LeakyRelu, Sigmoid, Identity, Exp
         a.float('alpha', 0.01);
         out = x(0);
     }
     if (out.some((d) => !(d >= 1)) || prod(out) > MAX_ELEMENTS)
       fail(
-        `gives per-sample shape ${fmt(out)} from input ${fmt(x(0))}; every size must be >= 1 (and the tensor < 2^28 values)`,
+        `gives per-sample shape ${fmt(out)} from input ${fmt(operand(0) ?? x(1))}; every size must be >= 1 (and the tensor < 2^28 values)`,
       );
     shapes.set(outs[0], out);
   });

@@ -45,7 +45,7 @@ export interface SetOutputs {
 export type OnModel = (what: string) => void;
 
 /**
- * The run config of one model of the study: spec.config, then `localizerEpochs` for a localizer or
+ * The run config of one model of the study: spec.config with spec.augment, then `localizerEpochs` for a localizer or
  * spec.classifier.config for a classifier, then `extra`;
  * trained on all of data.train and validated on data.val (whatever boxes they carry).
  */
@@ -59,7 +59,7 @@ export function modelConfig(
 ): RunConfig {
   const own = loss === 'box' ? { epochs: spec.localizerEpochs } : (spec.classifier.config as Record<string, unknown>);
   return resolveRunConfig({
-    ...deepMerge(deepMerge(spec.config as Record<string, unknown>, own), extra),
+    ...deepMerge(deepMerge(deepMerge(spec.config as Record<string, unknown>, { augment: spec.augment }), own), extra),
     name,
     loss,
     seed: modelSeed,

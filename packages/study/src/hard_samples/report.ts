@@ -9,6 +9,7 @@ import { barChartSvg, esc } from '../report/svg';
 import { ARMS } from './run';
 import type { HardSamplesResults, SubgroupRow } from './summary';
 import type { ModelOutputs } from './populations';
+import type { HardSamplesSpec } from './spec';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
@@ -60,6 +61,12 @@ function subgroupTable(rows: SubgroupRow[], id: string): string {
   );
 }
 
+/** The study's augmentation in words: its steps (the localizers' boxes move with the volume), or none. */
+function augmentText(s: HardSamplesSpec): string {
+  const a = s.augment;
+  return a === null || a.steps.length === 0 ? 'none' : `${a.steps.map((x) => x.op).join(', ')} (boxes move with them)`;
+}
+
 /** report.html: opens with the classifiers' and each setting's control, then the Findings. */
 export function hardSamplesHtml(r: HardSamplesResults): string {
   const s = r.spec;
@@ -97,7 +104,8 @@ export function hardSamplesHtml(r: HardSamplesResults): string {
       `volumes ${s.volume.shape.join('×')} at ${s.volume.spacing.join('×')} mm; ${s.n} training, ${s.testN} test samples; ` +
       `localizers ${s.localizerEpochs} epochs; classifiers on ${s.classifier.n} training samples (the pool first), ` +
       `${s.classifier.config.epochs ?? s.config.epochs} epochs; HTL = top ${pct(s.htlFraction)} by score, up-weighted ×${s.upweight}; ` +
-      `mining keeps the top ${pct(s.miningFraction)} of each batch; the baseline arm is dense model 0. ` +
+      `mining keeps the top ${pct(s.miningFraction)} of each batch; the baseline arm is dense model 0; ` +
+      `augmentation: ${augmentText(s)}. ` +
       `Semi-supervised: ${pct(s.labeledFraction)} of boxes known, pseudo-boxes from a teacher trained on them; weakly ` +
       `supervised: boxes of the mean Grad-CAM of the dense classifiers thresholded at ${s.camThreshold} of its peak. ` +
       `${r.seconds.toFixed(0)} s.</p>`,

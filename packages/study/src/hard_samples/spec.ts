@@ -2,6 +2,7 @@
 // supervision settings (supervised, semi-supervised, weakly supervised), the dense and pruned populations (models
 // per population, sparsities, fine-tuning epochs), how HTL samples are chosen and up-weighted, and the run config
 // every model shares; the default and the --quick sizes.
+import type { AugmentConfig } from '@nodulab/data';
 import type { RunConfigInput } from '@nodulab/train';
 import { deepMerge } from '../spec';
 
@@ -49,17 +50,40 @@ export interface HardSamplesSpec {
    * run-config overrides over `config` (e.g. epochs, learning rate).
    */
   classifier: { n: number; config: RunConfigInput };
+  /**
+   * The training augmentation of every model, classifiers and localizers (null: none; `classifier.config.augment`
+   * overrides it for the classifiers). Localizers need box-preserving steps (flip, rot90, intensity, noise): their
+   * boxes move with the volume.
+   */
+  augment: AugmentConfig | null;
   /** Run-config overrides shared by every model (loss and data are set per model). */
   config: RunConfigInput;
   threads: number;
 }
 
 /**
+ * The study's augmentation: random flips on every axis, a random 90-degree rotation in the axial plane and an
+ * intensity jitter. These move voxels exactly (no resampling), so a localizer's box moves with its volume, and they
+ * keep the malignancy label's evidence: at 2 mm the malignant margins' spicules are 1-1.4 voxels wide, and the standard
+ * pipeline's affine step (trilinear resampling, ±10° and ±10% scale) blurs them while its added noise (std up to 0.03)
+ * exceeds the scanner's own (0.007-0.017 in window units). With the standard pipeline a classifier's training loss
+ * stayed at 0.66 after 12 epochs and its AUROC on its own training set at 0.70; with this one, 0.53 and 0.86.
+ */
+export const EXACT_AUGMENT: AugmentConfig = {
+  steps: [
+    { op: 'flip', axes: [0, 1, 2], p: 0.5 },
+    { op: 'rot90', planes: 'axial', p: 1 },
+    { op: 'intensity', scale: [0.9, 1.1], shift: [-0.05, 0.05], p: 1 },
+  ],
+};
+
+/**
  * The default study: 24^3 volumes at 2 mm (the 48 mm field of view of the `localize` preset's 48^3 at 1 mm,
  * at an eighth of the voxels, so the study fits its 10-minute budget on 2 cores), 3 seeds, 3 models per population.
  * Malignancy is slow to learn from a nodule anywhere in the volume: a classifier on the 256-sample pool for 5
  * epochs stays near chance (validation AUROC ~0.58), so the classifiers train on 512 samples for 12 epochs
- * (cosine-decayed learning rate), paid for by 9 localizer epochs instead of 12.
+ * (cosine-decayed learning rate), paid for by 9 localizer epochs instead of 12. Every model trains with
+ * {@link EXACT_AUGMENT}, not the standard pipeline: see there.
  */
 export function defaultHardSamplesSpec(): HardSamplesSpec {
   return {
@@ -85,6 +109,7 @@ export function defaultHardSamplesSpec(): HardSamplesSpec {
     upweight: 3,
     miningFraction: 0.5,
     classifier: { n: 512, config: { epochs: 12 } },
+    augment: JSON.parse(JSON.stringify(EXACT_AUGMENT)) as AugmentConfig,
     config: {
       model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
       batchSize: 32,
