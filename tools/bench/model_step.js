@@ -9,6 +9,8 @@
 'use strict';
 
 const MODELS = ['nodulenet3d', 'resnet3d10', 'unet3d'];
+/** Untimed steps before the timed ones, on both sides of the comparison (torch_models.py reads the same count). */
+const WARMUP_STEPS = 3;
 
 /** Builds the model and a closure running one training step on a (batch, 1, size^3) input. */
 function makeStep(name, size, batch) {
@@ -48,7 +50,10 @@ function main(argv) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`model_step: ${k} must be a positive integer, got ${v}`);
   require('@nodulab/tensor').setNumThreads(threads);
   const step = makeStep(name, size, batch);
-  step(); // warm-up: first-touch of every buffer, packed weights
+  // Warm-up: WARMUP_STEPS steps, the same count as torch_models.py. nodulab's buffer pool fills over the
+  // first steps (tensors freed by one step are reused once the garbage collector has released them), so
+  // steps 2-3 still touch fresh pages: at 32^3 x 32 they take ~200 ms against ~100 ms from step 4 on.
+  for (let i = 0; i < WARMUP_STEPS; i++) step();
   const times = [],
     cpu = [];
   for (let i = 0; i < runs; i++) {
@@ -74,4 +79,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { MODELS, makeStep };
+module.exports = { MODELS, WARMUP_STEPS, makeStep };
