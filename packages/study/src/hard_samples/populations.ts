@@ -1,6 +1,6 @@
 // The model populations of one seed of the hard-samples study: dense models trained from scratch, and each
-// pruned one-shot at every sparsity and fine-tuned; each model's outputs (boxes or classes) on the training
-// pool and the test set, read through @nodulab/eval's one evaluate path.
+// pruned one-shot at every sparsity and fine-tuned at a reduced learning rate; each model's outputs (boxes or
+// classes) on the training pool and the test set, read through @nodulab/eval's one evaluate path.
 import * as path from 'path';
 import { Dataset, DatasetSpec } from '@nodulab/data';
 import { Box3d, ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
@@ -112,6 +112,17 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutput
 }
 
 /**
+ * The learning rate a pruned model is fine-tuned at: spec.fineTuneLrScale × its dense model's; throws when the
+ * scale is not in (0, 1].
+ */
+export function fineTuneLr(spec: HardSamplesSpec, dense: RunConfig): number {
+  const scale = spec.fineTuneLrScale;
+  if (!(typeof scale === 'number' && scale > 0 && scale <= 1))
+    throw new Error(`hard-samples: fineTuneLrScale must be in (0, 1], got ${scale}`);
+  return dense.optimizer.lr * scale;
+}
+
+/**
  * The dense population (spec.models models, seeds 0..) and, from each, one-shot pruned + fine-tuned models at
  * every sparsity, trained with `loss` into `root` on `targets` (default `data`: the true boxes; a setting's
  * pseudo-boxes otherwise), named `${prefix}${loss}-dense<k>[-pruned<s>]`; with every model's outputs on the
@@ -140,7 +151,8 @@ export async function trainPopulations(
     const name = `${prefix}${loss}-dense${k}`;
     const dir = path.join(root, name);
     onModel(`${name} (seed ${data.seed})`);
-    await trainModel(modelConfig(spec, targets, loss, name, k), dir, targets, signal);
+    const denseConfig = modelConfig(spec, targets, loss, name, k);
+    await trainModel(denseConfig, dir, targets, signal);
     dense.push(await outputs(name, 0, dir));
     for (const sparsity of spec.sparsities) {
       const pname = `${name}-pruned${Math.round(sparsity * 100)}`;
@@ -148,6 +160,7 @@ export async function trainPopulations(
       onModel(`${pname} (seed ${data.seed})`);
       const config = modelConfig(spec, targets, loss, pname, k, {
         epochs: spec.fineTuneEpochs,
+        optimizer: { lr: fineTuneLr(spec, denseConfig) },
         init: { checkpoint: dir, part: 'all' },
         prune: { sparsity, scope: 'global', schedule: 'oneshot' },
       });

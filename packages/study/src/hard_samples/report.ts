@@ -22,6 +22,15 @@ export function hardSamplesText(r: HardSamplesResults): string {
     lines.push(
       `  ${f.verdict.padEnd(15)} ${f.claim}: ${f.measure} = ${fmtCI(f.effect)}${f.note ? ` (${f.note})` : ''}`,
     );
+  lines.push(
+    `pruned − dense classifiers, test balanced accuracy by sparsity (PIE assumes about 0): ` +
+      r.classification.pruned.map((p) => `${p.sparsity} ${fmtCI(p.balancedAccuracy!)}`).join('; '),
+  );
+  for (const s of r.settings)
+    lines.push(
+      `pruned − dense localizers (${s.setting}), test mean IoU by sparsity: ` +
+        s.pruned.map((p) => `${p.sparsity} ${fmtCI(p.iou!)}`).join('; '),
+    );
   for (const s of r.settings)
     lines.push(
       `test mean IoU per arm (${s.setting}; training boxes' IoU with the truth ${fmtCI(s.targetIoU)}): ` +
@@ -142,6 +151,14 @@ export function hardSamplesHtml(r: HardSamplesResults): string {
         `counts-${x.setting}`,
       ),
     );
+    b.push(`<h3>${esc(x.setting)}: pruned − dense localizers, test mean IoU per sparsity</h3>`);
+    b.push(
+      table(
+        ['sparsity', 'pruned − dense IoU'],
+        x.pruned.map((p) => [String(p.sparsity), fmtCI(p.iou!)]),
+        `pruned-${x.setting}`,
+      ),
+    );
     b.push(`<h3>${esc(x.setting)}: HTL rate by subgroup against the population rate</h3>`);
     b.push(subgroupTable(x.subgroups, `subgroups-${x.setting}`));
   }
@@ -151,6 +168,19 @@ export function hardSamplesHtml(r: HardSamplesResults): string {
       ['sparsity', 'PIE count', 'PIE fraction'],
       r.classification.counts.map((c) => [String(c.sparsity), fmtCI(c.count, 1), fmtCI(c.fraction)]),
       'counts-classification',
+    ),
+  );
+  b.push(
+    '<h3>Classification: pruned − dense classifiers on the test set per sparsity</h3><p class="note">PIE compares ' +
+      'pruned models with dense ones of about the same accuracy; a large drop means the pruned models disagree ' +
+      'everywhere, not on particular samples. Pruned models are fine-tuned at spec.fineTuneLrScale of the dense ' +
+      'learning rate.</p>',
+  );
+  b.push(
+    table(
+      ['sparsity', 'AUROC', 'balanced accuracy'],
+      r.classification.pruned.map((p) => [String(p.sparsity), fmtCI(p.auroc!), fmtCI(p.balancedAccuracy!)]),
+      'pruned-classification',
     ),
   );
   b.push('<h3>Classification: PIE rate by subgroup against the population rate</h3>');

@@ -9,6 +9,7 @@ import { Aggregate, aggregate, finiteMean } from '../aggregate';
 import { Verdict, verdictOf } from '../verdict';
 import { FACTOR_BINNINGS } from './factor_bins';
 import type { AttendArm, SeedResult, SettingResult } from './run';
+import type { ModelOutputs } from './populations';
 import type { HardSamplesSpec, Setting } from './spec';
 import { subgroupHtlRates } from './subgroups';
 
@@ -74,6 +75,21 @@ export interface SettingSummary {
   arms: Record<AttendArm, Aggregate>;
   differences: { a: AttendArm; b: AttendArm; difference: Aggregate }[];
   subgroups: SubgroupRow[];
+  /** The pruned localizers' test mean IoU minus the dense ones', per sparsity (95% CI over seeds). */
+  pruned: PrunedRow[];
+}
+
+/**
+ * One sparsity's pruned population against the dense one, on the test set: pruned − dense (each the mean over a
+ * seed's models), 95% CI over seeds. PIE and localization HTL assume pruned models about as accurate as dense ones;
+ * these rows show how far that holds.
+ */
+export interface PrunedRow {
+  sparsity: number;
+  /** Classifiers: AUROC and balanced accuracy differences; localizers: mean IoU difference. */
+  auroc?: Aggregate;
+  balancedAccuracy?: Aggregate;
+  iou?: Aggregate;
 }
 
 /** Everything the study reports (metrics.json holds all of it but `perSeed`). */
@@ -86,6 +102,8 @@ export interface HardSamplesResults {
     control: ClassifierControl;
     counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
     subgroups: SubgroupRow[];
+    /** The pruned classifiers against the dense ones on the test set, per sparsity. */
+    pruned: PrunedRow[];
   };
   findings: HardSamplesFinding[];
   perSeed: SeedResult[];
@@ -98,6 +116,36 @@ function countsOf<T>(seeds: T[], pick: (s: T) => SettingResult['locCounts']) {
     count: aggregate(seeds.map((s) => pick(s)[k].count)),
     fraction: aggregate(seeds.map((s) => pick(s)[k].fraction)),
   }));
+}
+
+/** Pruned − dense on the test set per sparsity, from each seed's populations (`models`); `metric` reads one model. */
+function prunedRows(
+  models: ModelOutputs[][],
+  metrics: Record<'auroc' | 'balancedAccuracy' | 'iou', ((m: ModelOutputs) => number) | null>,
+): PrunedRow[] {
+  const sparsities = [...new Set(models[0].map((m) => m.sparsity))].filter((s) => s > 0).sort((a, b) => a - b);
+  const meanAt = (seed: ModelOutputs[], sparsity: number, read: (m: ModelOutputs) => number) =>
+    finiteMean(seed.filter((m) => m.sparsity === sparsity).map(read));
+  return sparsities.map((sparsity) => {
+    const row: PrunedRow = { sparsity };
+    for (const key of ['auroc', 'balancedAccuracy', 'iou'] as const) {
+      const read = metrics[key];
+      if (read) row[key] = aggregate(models.map((seed) => meanAt(seed, sparsity, read) - meanAt(seed, 0, read)));
+    }
+    return row;
+  });
+}
+
+/** The classifiers' pruned − dense test AUROC and balanced accuracy per sparsity. */
+export function prunedClassifierRows(seeds: SeedResult[]): PrunedRow[] {
+  return prunedRows(
+    seeds.map((s) => s.classModels),
+    {
+      auroc: (m) => m.test.metrics?.auroc ?? NaN,
+      balancedAccuracy: (m) => m.test.metrics?.balancedAccuracy ?? NaN,
+      iou: null,
+    },
+  );
 }
 
 /**
@@ -313,6 +361,10 @@ function summarizeSetting(
     arms,
     differences,
     subgroups: rows,
+    pruned: prunedRows(
+      results.map((r) => r.boxModels),
+      { auroc: null, balancedAccuracy: null, iou: (m) => finiteMean(m.test.ious ?? []) },
+    ),
   };
   return { summary, findings };
 }
@@ -350,6 +402,7 @@ export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[],
         seeds.map((s) => s.pieHtl),
         null,
       ),
+      pruned: prunedClassifierRows(seeds),
     },
     findings,
     perSeed: seeds,

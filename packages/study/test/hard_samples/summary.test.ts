@@ -6,7 +6,9 @@ import {
   SeedResult,
   SettingResult,
   defaultHardSamplesSpec,
+  fineTuneLr,
   hardSamplesHtml,
+  modelConfig,
   hardSamplesText,
   summarizeHardSamples,
 } from '../../src';
@@ -147,5 +149,62 @@ describe('summarizeHardSamples', () => {
     expect(small.iouBaseline).toBeCloseTo(0.45, 10);
     const wall = r.settings[0].subgroups.find((x) => x.factor === 'wall' && x.group === 'wall')!;
     expect([wall.n, wall.htl]).toEqual([6, 3]);
+  });
+});
+
+describe('pruned − dense populations (the premise of PIE and localization HTL)', () => {
+  const seeds = [0, 1, 2].map((s) => seed(s, arms(0.5, 0.52), 0.5, [0.1, 0.1]));
+  // Seed s's supervised localizers: two dense with test IoUs averaging 0.5, two pruned at 0.9 averaging 0.3 − 0.01 s.
+  for (const [s, x] of seeds.entries())
+    x.settings[0].boxModels = [
+      [0, [0.4, 0.6]],
+      [0, [0.5, 0.5]],
+      [0.9, [0.3 - 0.01 * s, 0.3 - 0.01 * s]],
+      [0.9, [0.2 - 0.01 * s, 0.4 - 0.01 * s]],
+    ].map(([sparsity, ious], k) => ({
+      name: `box-${k}`,
+      sparsity: sparsity as number,
+      dir: '',
+      train: {},
+      test: { ious: ious as number[] },
+    }));
+  const r = summarizeHardSamples(spec, seeds, 1);
+
+  it('gives the classifiers’ pruned − dense test AUROC and balanced accuracy per sparsity, paired by seed', () => {
+    // Dense: AUROC auroc + 0.005 (mean of auroc, auroc + 0.01), balanced accuracy auroc − 0.05; pruned at 0.5: 0.5.
+    const [row] = r.classification.pruned;
+    expect(row.sparsity).toBe(0.5);
+    expect(row.auroc!.values).toEqual([0.8, 0.75, 0.85].map((a) => expect.closeTo(0.5 - (a + 0.005), 10)));
+    expect(row.balancedAccuracy!.mean).toBeCloseTo(-0.25, 10);
+    expect(row.iou).toBeUndefined();
+  });
+
+  it('gives each setting’s pruned − dense localizers’ test mean IoU per sparsity', () => {
+    const [row] = r.settings[0].pruned;
+    expect(row.sparsity).toBe(0.9);
+    expect(row.iou!.values).toEqual([0, 1, 2].map((s) => expect.closeTo(-0.2 - 0.01 * s, 10)));
+    expect(r.settings[1].pruned).toEqual([]);
+    expect(hardSamplesText(r)).toMatch(
+      /pruned − dense localizers \(supervised\), test mean IoU by sparsity: 0\.9 -0\.210/,
+    );
+    expect(hardSamplesHtml(r)).toContain('data-table="pruned-classification"');
+  });
+});
+
+describe('fineTuneLr', () => {
+  const data = { seed: 0, spec: preset('localize'), train: { length: 64 }, val: { length: 16 }, test: { length: 16 } };
+  const dense = modelConfig(spec, data as never, 'ce', 'x', 0);
+
+  it('fine-tunes pruned models at spec.fineTuneLrScale of the dense learning rate (default a tenth)', () => {
+    expect(spec.fineTuneLrScale).toBe(0.1);
+    expect(fineTuneLr(spec, dense)).toBeCloseTo(dense.optimizer.lr * 0.1, 12);
+    expect(fineTuneLr({ ...spec, fineTuneLrScale: 1 }, dense)).toBe(dense.optimizer.lr);
+  });
+
+  it('refuses a scale outside (0, 1]', () => {
+    for (const bad of [0, -0.1, 1.5, NaN])
+      expect(() => fineTuneLr({ ...spec, fineTuneLrScale: bad }, dense)).toThrow(
+        /hard-samples: fineTuneLrScale must be in \(0, 1\], got/,
+      );
   });
 });
