@@ -6,7 +6,7 @@ import { Dataset, DatasetSpec } from '@nodulab/data';
 import { Box3d, ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
 import { LossKind, RunConfig, loadRun, netPredictor, resolveRunConfig, train } from '@nodulab/train';
 import { deepMerge } from '../spec';
-import type { HardSamplesSpec } from './spec';
+import { HardSamplesSpec, checkHardSamplesSpec } from './spec';
 
 /** The datasets of one seed: the training pool, validation and test sets. */
 export interface HardSamplesData {
@@ -112,14 +112,12 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutput
 }
 
 /**
- * The learning rate a pruned model is fine-tuned at: spec.fineTuneLrScale × its dense model's; throws when the
- * scale is not in (0, 1].
+ * The learning rate a pruned model is fine-tuned at: spec.fineTuneLrScale × its dense model's; throws (see
+ * {@link checkHardSamplesSpec}) when the scale is not in (0, 1].
  */
 export function fineTuneLr(spec: HardSamplesSpec, dense: RunConfig): number {
-  const scale = spec.fineTuneLrScale;
-  if (!(typeof scale === 'number' && scale > 0 && scale <= 1))
-    throw new Error(`hard-samples: fineTuneLrScale must be in (0, 1], got ${scale}`);
-  return dense.optimizer.lr * scale;
+  checkHardSamplesSpec(spec);
+  return dense.optimizer.lr * spec.fineTuneLrScale;
 }
 
 /**

@@ -12,7 +12,7 @@ import { inStagedFolder } from '../staged';
 import { classificationPie, localizationDivergence } from './pie';
 import { HtlCount, htlCounts, selectHtl } from './htl';
 import { ModelOutputs, HardSamplesData, modelConfig, modelOutputs, trainModel, trainPopulations } from './populations';
-import type { HardSamplesSpec, Setting } from './spec';
+import { HardSamplesSpec, Setting, checkHardSamplesSpec } from './spec';
 import { randomSubset, settingTargets } from './settings';
 import { HardSamplesResults, summarizeHardSamples } from './summary';
 import { hardSamplesHtml, htlCsv, predictionsCsvOf } from './report';
@@ -66,13 +66,11 @@ export interface HardSamplesEvent {
 /**
  * The seed's datasets: the `localize` preset at the study's volume, drawn with data seed 1000 + seed; the
  * classifiers' training set extends the training pool (same split, same seed: its first spec.n samples are the
- * pool's). Throws when spec.classifier.n is smaller than spec.n.
+ * pool's); runHardSamples has checked that spec.classifier.n >= spec.n.
  */
 function seedData(spec: HardSamplesSpec, seed: number): HardSamplesData {
   const ds = { ...preset('localize'), name: 'localize', volume: spec.volume };
   const dataSeed = 1000 + seed;
-  if (!(Number.isInteger(spec.classifier.n) && spec.classifier.n >= spec.n))
-    throw new Error(`hard-samples: classifier.n must be an integer >= n (${spec.n}), got ${spec.classifier.n}`);
   const train = new SyntheticDataset(ds, dataSeed, 'train', spec.n, { cache: true });
   return {
     seed,
@@ -202,6 +200,7 @@ export async function runHardSamples(
   onEvent: (e: HardSamplesEvent) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<HardSamplesResults> {
+  checkHardSamplesSpec(spec);
   return inStagedFolder(out, async (staging) => {
     const t0 = Date.now();
     setNumThreads(spec.threads);

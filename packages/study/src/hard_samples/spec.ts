@@ -70,6 +70,18 @@ export interface HardSamplesSpec {
 }
 
 /**
+ * Checks what the study cannot run without, before anything trains: the classifiers' training set extends the pool
+ * (classifier.n an integer >= n) and the fine-tuning learning-rate scale is in (0, 1]. Throws naming the field.
+ */
+export function checkHardSamplesSpec(spec: HardSamplesSpec): void {
+  if (!(Number.isInteger(spec.classifier.n) && spec.classifier.n >= spec.n))
+    throw new Error(`hard-samples: classifier.n must be an integer >= n (${spec.n}), got ${spec.classifier.n}`);
+  const scale = spec.fineTuneLrScale;
+  if (!(typeof scale === 'number' && scale > 0 && scale <= 1))
+    throw new Error(`hard-samples: fineTuneLrScale must be in (0, 1], got ${scale}`);
+}
+
+/**
  * The study's augmentation: random flips on every axis, a random 90-degree rotation in the axial plane and an
  * intensity jitter. These move voxels exactly (no resampling), so a localizer's box moves with its volume, and they
  * keep the malignancy label's evidence: at 2 mm the malignant margins' spicules are 1-1.4 voxels wide, and the standard

@@ -121,17 +121,15 @@ function countsOf<T>(seeds: T[], pick: (s: T) => SettingResult['locCounts']) {
 /** Pruned − dense on the test set per sparsity, from each seed's populations (`models`); `metric` reads one model. */
 function prunedRows(
   models: ModelOutputs[][],
-  metrics: Record<'auroc' | 'balancedAccuracy' | 'iou', ((m: ModelOutputs) => number) | null>,
+  metrics: Partial<Record<'auroc' | 'balancedAccuracy' | 'iou', (m: ModelOutputs) => number>>,
 ): PrunedRow[] {
   const sparsities = [...new Set(models[0].map((m) => m.sparsity))].filter((s) => s > 0).sort((a, b) => a - b);
   const meanAt = (seed: ModelOutputs[], sparsity: number, read: (m: ModelOutputs) => number) =>
     finiteMean(seed.filter((m) => m.sparsity === sparsity).map(read));
   return sparsities.map((sparsity) => {
     const row: PrunedRow = { sparsity };
-    for (const key of ['auroc', 'balancedAccuracy', 'iou'] as const) {
-      const read = metrics[key];
-      if (read) row[key] = aggregate(models.map((seed) => meanAt(seed, sparsity, read) - meanAt(seed, 0, read)));
-    }
+    for (const [key, read] of Object.entries(metrics) as [keyof typeof metrics, (m: ModelOutputs) => number][])
+      row[key] = aggregate(models.map((seed) => meanAt(seed, sparsity, read) - meanAt(seed, 0, read)));
     return row;
   });
 }
@@ -143,7 +141,6 @@ export function prunedClassifierRows(seeds: SeedResult[]): PrunedRow[] {
     {
       auroc: (m) => m.test.metrics?.auroc ?? NaN,
       balancedAccuracy: (m) => m.test.metrics?.balancedAccuracy ?? NaN,
-      iou: null,
     },
   );
 }
@@ -363,7 +360,7 @@ function summarizeSetting(
     subgroups: rows,
     pruned: prunedRows(
       results.map((r) => r.boxModels),
-      { auroc: null, balancedAccuracy: null, iou: (m) => finiteMean(m.test.ious ?? []) },
+      { iou: (m) => finiteMean(m.test.ious ?? []) },
     ),
   };
   return { summary, findings };

@@ -1,6 +1,9 @@
 // summarizeHardSamples on hand-made seed results: paired differences between arms are per-seed differences of
 // mean test IoU, the mean-box control passes or fails (and says so) per setting, HTL flags pool into subgroup
 // rates, and each Finding's verdict follows its CI, with its own rows per setting.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { FactorRecord, NoduleGenerator, preset } from '@nodulab/data';
 import {
   SeedResult,
@@ -9,6 +12,7 @@ import {
   fineTuneLr,
   hardSamplesHtml,
   modelConfig,
+  runHardSamples,
   hardSamplesText,
   summarizeHardSamples,
 } from '../../src';
@@ -199,6 +203,14 @@ describe('fineTuneLr', () => {
     expect(spec.fineTuneLrScale).toBe(0.1);
     expect(fineTuneLr(spec, dense)).toBeCloseTo(dense.optimizer.lr * 0.1, 12);
     expect(fineTuneLr({ ...spec, fineTuneLrScale: 1 }, dense)).toBe(dense.optimizer.lr);
+  });
+
+  it('makes runHardSamples refuse a bad scale before it trains or writes anything', async () => {
+    const out = path.join(os.tmpdir(), `nodulab-hard-bad-scale-${process.pid}`);
+    await expect(runHardSamples({ ...spec, fineTuneLrScale: 2 }, out)).rejects.toThrow(
+      'hard-samples: fineTuneLrScale must be in (0, 1], got 2',
+    );
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('refuses a scale outside (0, 1]', () => {
