@@ -51,11 +51,6 @@ void conv3d_relu_max_pool_ref(const Conv3DParams& p, const float* x, const float
 
 namespace {
 
-bool is_pool222(const Pool3dGeom& g) {
-  return g.kd == 2 && g.kh == 2 && g.kw == 2 && g.sd == 2 && g.sh == 2 && g.sw == 2 && g.pd == 0 && g.ph == 0 &&
-         g.pw == 0;
-}
-
 using ReluPoolRowFn = void (*)(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y);
 void relu_pool222_row_scalar(const float* x0, int64_t w, int64_t hw, int64_t ow, float* y) {
   max_pool222_relu_row_tail(x0, w, hw, 0, ow, y);
@@ -105,7 +100,7 @@ void direct_relu_max_pool(const Conv3DParams& p, const float* x, const float* w,
                           float* y) {
   const int64_t L = std::min(g.kd, p.oD);
   const conv::DirectPlan plan = conv::make_direct_plan(p, L, w, b);
-  const ReluPoolRowFn row222 = is_pool222(g) ? relu_pool222_row() : nullptr;
+  const ReluPoolRowFn row222 = g.is_222() ? relu_pool222_row() : nullptr;
   const int64_t out_plane = g.out_plane(), opd = g.oh * g.ow;
   parallel_for(p.N * g.od, 1, [&](int64_t i0, int64_t i1) {
     float *xpad = grow(t_xpad, plan.pv.size), *z = grow(t_conv, p.Co * plan.PP);
@@ -129,7 +124,7 @@ void chunked_relu_max_pool(const Conv3DParams& p, const float* x, const float* w
   const int64_t chunk = std::max<int64_t>(1, (int64_t(2) << 20) / (per_sample * int64_t(sizeof(float))));
   const int64_t n_chunk = std::min(chunk, p.N);
   const int64_t out_plane = pool.out_plane(), opd = pool.oh * pool.ow;
-  const ReluPoolRowFn row222 = is_pool222(pool) ? relu_pool222_row() : nullptr;
+  const ReluPoolRowFn row222 = pool.is_222() ? relu_pool222_row() : nullptr;
   std::vector<float> z(n_chunk * per_sample);
   for (int64_t n0 = 0; n0 < p.N; n0 += n_chunk) {
     Conv3DParams q = p;
@@ -151,7 +146,7 @@ void conv3d_relu_max_pool_cpu(const Conv3DParams& p, const float* x, const float
   const int64_t per_sample = p.Co * p.P();
   if (p.N == 0 || per_sample == 0) return;
   const bool wino = conv3d_winograd_applies(p);
-  if (wino && (!pool || is_pool222(*pool)))
+  if (wino && (!pool || pool->is_222()))
     return conv3d_winograd_cpu(p, x, w, b, y, pool ? WinogradEpilogue::kReluMaxPool2 : WinogradEpilogue::kRelu);
   if (!pool) {  // conv straight into y, ReLU on each chunk while it is still in cache
     const int64_t chunk = std::max<int64_t>(1, (1 << 20) / per_sample);

@@ -18,6 +18,10 @@ struct Pool3dGeom {
   int64_t planes() const { return n * c; }
   int64_t in_plane() const { return d * h * w; }
   int64_t out_plane() const { return od * oh * ow; }
+  // A 2x2x2 window at stride 2 without padding: the case with dedicated row kernels.
+  bool is_222() const {
+    return kd == 2 && kh == 2 && kw == 2 && sd == 2 && sh == 2 && sw == 2 && pd == 0 && ph == 0 && pw == 0;
+  }
 };
 
 // Output length of one axis in floor mode: floor((in + 2p - k) / s) + 1, which may be <= 0.

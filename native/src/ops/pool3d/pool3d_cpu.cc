@@ -18,11 +18,6 @@ int64_t row_grain(const Pool3dGeom& g) {
   return std::max<int64_t>(1, kGrainWork / std::max<int64_t>(1, g.ow * g.kd * g.kh * g.kw));
 }
 
-bool is_222(const Pool3dGeom& g) {
-  return g.kd == 2 && g.kh == 2 && g.kw == 2 && g.sd == 2 && g.sh == 2 && g.sw == 2 && g.pd == 0 && g.ph == 0 &&
-         g.pw == 0;
-}
-
 // Scalar 2x2x2 stride-2 row: the same scan order and rule as the reference.
 void max_pool222_row_scalar(const float* x0, int32_t base, int64_t w, int64_t hw, int64_t ow, float* y,
                             int32_t* indices) {
@@ -67,7 +62,7 @@ AvgWindow avg_window(const Pool3dGeom& g, bool count_include_pad, int64_t od, in
 
 void max_pool3d_cpu(const Pool3dGeom& g, const float* x, float* y, int32_t* indices) {
   const int64_t rows = g.planes() * g.od * g.oh;
-  const bool fast = is_222(g);
+  const bool fast = g.is_222();
   const Isa isa = active_isa();
   auto row222 = isa == Isa::Avx512 ? &max_pool222_row_avx512
                 : isa == Isa::Avx2 ? &max_pool222_row_avx2
