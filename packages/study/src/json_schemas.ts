@@ -2,7 +2,7 @@
 // emitted from the zod schemas that validate them; tools/schema/emit.js writes them.
 import { DatasetSpecSchema, schema } from '@nodulab/data';
 import { RunConfigSchema } from '@nodulab/train';
-import { StudySpecSchema } from './spec';
+import { StudySpecSchema } from './studies/loss_generalization/spec';
 
 /** Each schema file's name and text. A `"$schema": "<path to the file>"` key in a document lets an editor use it. */
 export function jsonSchemaFiles(): Record<string, string> {

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Queue, QueueEvents } from 'bullmq';
-import { GridRun, RunOutcome, StudyResults, studyGrid, writeStudyResults } from '../run_study';
-import { StudySpec, runId } from '../spec';
-import { inStagedFolder, relocateRunSummary } from '../staged';
+import { GridRun, RunOutcome, StudyResults, studyGrid, writeStudyResults } from '../studies/loss_generalization/run';
+import { StudySpec, runId } from '../studies/loss_generalization/spec';
+import { inStagedFolder, relocateRunSummary } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl, withTimeout } from './connection';
 import {
   JOB_ATTEMPTS,

@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { configHash } from '@nodulab/tensor';
-import { GridRun, RunOutcome } from '../run_study';
-import { StudySpec, runConfigFor, runId } from '../spec';
+import { GridRun, RunOutcome } from '../studies/loss_generalization/run';
+import { StudySpec, runConfigFor, runId } from '../studies/loss_generalization/spec';
 
 /** The BullMQ queue every study run is put on. */
 export const QUEUE_NAME = 'nodulab-study';

@@ -6,9 +6,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Job, WaitingError, Worker } from 'bullmq';
 import { configHash, processAlive, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { SeedData, executeRun, seedData } from '../run_study';
-import { StudySpec, runId } from '../spec';
-import { relocateRunSummary } from '../staged';
+import { SeedData, executeRun, seedData } from '../studies/loss_generalization/run';
+import { StudySpec, runId } from '../studies/loss_generalization/spec';
+import { relocateRunSummary } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl } from './connection';
 import {
   QUEUE_NAME,
