@@ -3,11 +3,13 @@
 export * from './studies/loss_generalization/spec';
 export * from './studies/loss_generalization/builtins';
 export * from './json_schemas';
+export * from './framework';
+export * from './claims';
+export { judgeClaim } from './claims/claims';
+export * from './registry';
 export * from './kit/aggregate';
 export * from './studies/loss_generalization/counterfactual';
 export * from './studies/loss_generalization/findings';
-export * from './claims/verdict';
-export * from './claims/claims';
 export * from './measures/probes';
 export * from './measures/gradcam';
 export * from './measures/test_data';

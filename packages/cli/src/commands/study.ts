@@ -7,7 +7,7 @@ import * as path from 'path';
 import { parseJsonBounded } from '@nodulab/tensor';
 import {
   BUILTIN_STUDY_NAMES,
-  StudyEvent,
+  LossGeneralizationEvent,
   StudyResults,
   StudySpec,
   StudySpecError,
@@ -15,7 +15,7 @@ import {
   fmtCI,
   quickStudy,
   resolveStudySpec,
-  runStudy,
+  runLossGeneralization,
   withSeeds,
 } from '@nodulab/study';
 import { UsageError } from '../args';
@@ -97,7 +97,7 @@ function studyInput(o: Record<string, unknown>, positionals: string[]): Record<s
 }
 
 /** A bar over all models' training steps, and a line per phase and per finished model. */
-function reporter(): { onEvent: (e: StudyEvent) => void; finish: () => void } {
+function reporter(): { onEvent: (e: LossGeneralizationEvent) => void; finish: () => void } {
   const tty = Boolean(process.stderr.isTTY);
   let bar: ProgressBar | null = null;
   const clear = (): string => (tty ? '\r\x1b[K' : '');
@@ -211,7 +211,7 @@ export const studyCommand: Command = {
         process.stderr.write(
           `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} -> ${outDir}\n`,
         );
-        return await runStudy(study, { outDir, onEvent: rep.onEvent, signal });
+        return await runLossGeneralization(study, { outDir, onEvent: rep.onEvent, signal });
       } finally {
         rep.finish();
       }

@@ -11,7 +11,7 @@ export async function inStagedFolder<T>(out: string, write: (staging: string) =>
   let result: T;
   try {
     result = await write(folder.staging);
-    pointRunSummariesAt(folder.staging, out);
+    relocateRunFolders(folder.staging, folder.staging, out);
   } catch (e) {
     folder.abort();
     throw e;
@@ -20,23 +20,21 @@ export async function inStagedFolder<T>(out: string, write: (staging: string) =>
   return result;
 }
 
-/** The folders of a study that hold run folders: its models, and the pretrained encoders it trained. */
-const RUN_FOLDERS = ['runs', 'pretrained'];
+/** How deep under a study folder run folders may lie (runs/<unit>/<model>/<arm>/summary.json). */
+const MAX_RUN_DEPTH = 5;
 
 /**
- * Each run's summary.json records its folder and checkpoint paths as written, inside the staging
- * folder (and config.json the pretrained checkpoint it started from, when that lies there too); they
- * are rewritten to where the folder will be once it is renamed to `out`.
+ * Each run's summary.json (and config.json, which may name a pretrained checkpoint beside it) records its
+ * folder and checkpoint paths as written, inside `from`; they are rewritten to where they will be under
+ * `to`. Walks every folder under `root` down to MAX_RUN_DEPTH levels; follows no symbolic link.
  */
-function pointRunSummariesAt(staging: string, out: string): void {
-  for (const folder of RUN_FOLDERS) {
-    const runs = path.join(staging, folder);
-    if (!fs.existsSync(runs)) continue;
-    for (const run of fs.readdirSync(runs)) {
-      relocateRunSummary(path.join(runs, run, 'summary.json'), staging, out);
-      // A run initialised from an encoder inside the study folder names its checkpoint in config.json.
-      relocateRunSummary(path.join(runs, run, 'config.json'), staging, out);
-    }
+export function relocateRunFolders(root: string, from: string, to: string, depth = 0): void {
+  if (depth > MAX_RUN_DEPTH) return;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    const p = path.join(root, entry.name);
+    if (entry.isDirectory()) relocateRunFolders(p, from, to, depth + 1);
+    else if (entry.isFile() && (entry.name === 'summary.json' || entry.name === 'config.json'))
+      relocateRunSummary(p, from, to);
   }
 }
 

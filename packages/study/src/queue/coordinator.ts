@@ -91,7 +91,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /**
  * Runs `study` on the queue at options.url: one job per grid run (job id = hash of the run's config,
  * see studyJobId), trained by `nodulab worker` processes. Resolves with the same results as
- * runStudy once every run is done; rejects with QueueRunsFailed (after the rest completed),
+ * runLossGeneralization once every run is done; rejects with QueueRunsFailed (after the rest completed),
  * QueueDetached (stopped), or an error naming Redis when it is unreachable.
  */
 export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptions): Promise<StudyResults> {

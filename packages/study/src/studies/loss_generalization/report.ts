@@ -2,7 +2,6 @@
 // errors): the iid control's outcome and the Findings first, then the accuracy under shift, the
 // control arm, counterfactual flip rates, probe scores, saliency, paired differences between losses
 // and the reliability of the findings. Opens offline; fetches nothing.
-import type { Aggregate } from '../../kit/aggregate';
 import { fmtCI, htmlPage, table } from '../../kit/report/html';
 import { barChartSvg, esc } from '../../kit/report/svg';
 import type { StudyResults } from './run';

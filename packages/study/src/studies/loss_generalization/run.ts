@@ -1,4 +1,4 @@
-// runStudy(study, { outDir }): per seed, draws that seed's data; trains every loss on it through
+// runLossGeneralization(study, { outDir }): per seed, draws that seed's data; trains every loss on it through
 // @nodulab/train (and on the iid control), evaluates each model on every test set, measures which
 // features it uses (counterfactuals, linear probes, Grad-CAM); then aggregates over seeds, compares
 // losses by paired differences and states the Findings. Writes study.json, runs/<run>/ (checkpoints,
@@ -73,9 +73,9 @@ export interface StudySummary {
 }
 
 /** Wall-clock fields: kept out of metrics.json (which the same study reproduces exactly), written to timing.json. */
-export const TIMING_KEYS: ReadonlySet<string> = new Set(['createdAt', 'seconds', 'trainSeconds']);
+export const LG_TIMING_KEYS: ReadonlySet<string> = new Set(['createdAt', 'seconds', 'trainSeconds']);
 
-/** Everything a study measured; saved as metrics.json (less the TIMING_KEYS fields). */
+/** Everything a study measured; saved as metrics.json (less the LG_TIMING_KEYS fields). */
 export interface StudyResults {
   study: string;
   description: string;
@@ -108,17 +108,17 @@ export interface StudyResults {
 }
 
 /** Progress events of a study. */
-export type StudyEvent =
+export type LossGeneralizationEvent =
   | { kind: 'phase'; message: string }
   | { kind: 'run-start'; index: number; total: number; loss: string; seed: number; arm: Arm }
   | { kind: 'train'; index: number; total: number; progress: TrainProgress }
   | { kind: 'run-end'; index: number; total: number; loss: string; seed: number; arm: Arm; seconds: number };
 
-/** Options of {@link runStudy}. */
+/** Options of {@link runLossGeneralization}. */
 export interface StudyOptions {
   /** The study folder; must not exist or be empty. Written as <outDir>.partial, renamed when complete. */
   outDir: string;
-  onEvent?: (e: StudyEvent) => void;
+  onEvent?: (e: LossGeneralizationEvent) => void;
   /** Stops after the current training step; the study then rejects. */
   signal?: AbortSignal;
 }
@@ -224,7 +224,7 @@ export interface SeedData {
 export async function seedData(
   study: StudySpec,
   seed: number,
-  emit: (e: StudyEvent) => void = () => undefined,
+  emit: (e: LossGeneralizationEvent) => void = () => undefined,
 ): Promise<SeedData> {
   const dataSeed = datasetSeedOf(seed);
   emit({
@@ -266,10 +266,10 @@ export async function seedData(
  * The study is written into `<outDir>.partial` and renamed to outDir when complete, so a failed or
  * stopped study leaves no folder behind.
  */
-export async function runStudy(study: StudySpec, options: StudyOptions): Promise<StudyResults> {
+export async function runLossGeneralization(study: StudySpec, options: StudyOptions): Promise<StudyResults> {
   const target = options.outDir;
   if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
-    throw new Error(`runStudy: ${target} is not empty; choose another --out`);
+    throw new Error(`runLossGeneralization: ${target} is not empty; choose another --out`);
   return inStagedFolder(target, (staging) => runStudyIn(study, staging, options));
 }
 
@@ -511,7 +511,7 @@ export function writeStudyResults(
   // metrics.json holds no wall-clock values, so the same study gives the same file; timing.json has them.
   const json = JSON.stringify(
     results,
-    (k, v) => (TIMING_KEYS.has(k) ? undefined : typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    (k, v) => (LG_TIMING_KEYS.has(k) ? undefined : typeof v === 'number' && !Number.isFinite(v) ? null : v),
     2,
   );
   writeFileAtomic(path.join(out, files.metricsJson), Buffer.from(json + '\n'));

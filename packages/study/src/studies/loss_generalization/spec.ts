@@ -1,6 +1,8 @@
 // The study spec: a typed, JSON-serializable description of a study (losses, seeds, training
 // distribution, test sets, analyses), its defaults, and its zod schema, whose errors name each path.
 import { z } from 'zod';
+import { StudySpecError } from '../../framework/study';
+export { StudySpecError };
 import {
   DatasetSpec,
   FACTOR_NAMES,
@@ -95,12 +97,6 @@ export interface StudySpec {
 }
 
 /** An invalid study spec: `problems` lists each as "path: message". */
-export class StudySpecError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid study spec:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'StudySpecError';
-  }
-}
 
 /** The default counterfactual factors: the label's core feature and the three shortcut candidates. */
 export const DEFAULT_ANALYSED_FACTORS: AnalysedFactor[] = [

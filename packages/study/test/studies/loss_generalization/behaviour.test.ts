@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveStudySpec } from '../../../src/studies/loss_generalization/spec';
-import { runStudy } from '../../../src/studies/loss_generalization/run';
+import { runLossGeneralization } from '../../../src/studies/loss_generalization/run';
 
 jest.setTimeout(120_000);
 
@@ -46,7 +46,7 @@ describe('a CE model on the size shortcut, at small scale', () => {
       control: { minBalancedAccuracy: 0.65 },
       threads: 2,
     });
-    const r = await runStudy(study, { outDir: path.join(dir, 'study') });
+    const r = await runLossGeneralization(study, { outDir: path.join(dir, 'study') });
     const ba = (t: string): number => r.runs[0].testSets[t].balancedAccuracy;
     expect(ba('in-distribution')).toBeGreaterThan(0.8);
     expect(ba('in-distribution') - ba('rho0.0')).toBeGreaterThan(0.3);
@@ -71,7 +71,7 @@ describe('a study run twice', () => {
         config: { model: { options: { widthMultiplier: 0.25 } }, batchSize: 16, epochs: 1 },
       });
       const text = async (name: string): Promise<string> => {
-        await runStudy(study, { outDir: path.join(dir, name) });
+        await runLossGeneralization(study, { outDir: path.join(dir, name) });
         return fs.readFileSync(path.join(dir, name, 'metrics.json'), 'utf8');
       };
       const a = await text('a');

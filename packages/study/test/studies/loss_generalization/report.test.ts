@@ -5,7 +5,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { metricsCsv, CSV_HEADER } from '../../../src/studies/loss_generalization/csv';
 import { reportHtml } from '../../../src/studies/loss_generalization/report';
-import { ControlRun, controlResult, findings, pairedDifferences } from '../../../src/studies/loss_generalization/findings';
+import {
+  ControlRun,
+  controlResult,
+  findings,
+  pairedDifferences,
+} from '../../../src/studies/loss_generalization/findings';
 import { RunResult, StudyResults, summarize } from '../../../src/studies/loss_generalization/run';
 import { resolveStudySpec } from '../../../src/studies/loss_generalization/spec';
 import {

@@ -1,6 +1,11 @@
 // The study spec: defaults of the built-in study, --quick / --seeds overrides, idempotent resolution,
 // and a clear, path-named error for every kind of mistake.
-import { BUILTIN_STUDY_NAMES, builtinStudy, quickStudy, withSeeds } from '../../../src/studies/loss_generalization/builtins';
+import {
+  BUILTIN_STUDY_NAMES,
+  builtinStudy,
+  quickStudy,
+  withSeeds,
+} from '../../../src/studies/loss_generalization/builtins';
 import { StudySpecError, resolveStudySpec, runConfigFor } from '../../../src/studies/loss_generalization/spec';
 
 describe('resolveStudySpec', () => {

@@ -1,0 +1,49 @@
+// The statistics of one paired comparison: mean and SD of per-seed differences, the two-sided CI at a
+// level, the equivalence CI, and the seeds needed for a given power (Student t on n − 1 degrees of freedom).
+import { studentTCdf, studentTQuantile } from '@nodulab/eval';
+
+/** Mean, SD (n − 1) and count of the finite values. */
+export function describe(values: readonly number[]): {
+  n: number;
+  missing: number;
+  mean: number | null;
+  sd: number | null;
+} {
+  const ok = values.filter(Number.isFinite);
+  const n = ok.length;
+  if (n === 0) return { n, missing: values.length, mean: null, sd: null };
+  const mean = ok.reduce((a, b) => a + b, 0) / n;
+  const sd = n < 2 ? null : Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { n, missing: values.length - n, mean, sd };
+}
+
+/** mean ± t_{1 − α/2, n − 1} · sd / √n: the two-sided (1 − α) CI. */
+export function tInterval(mean: number, sd: number, n: number, alpha: number): [number, number] {
+  const h = (studentTQuantile(1 - alpha / 2, n - 1) * sd) / Math.sqrt(n);
+  return [mean - h, mean + h];
+}
+
+/**
+ * Power of the two-sided level-α paired t-test to find a true mean difference `effect` in the claimed
+ * direction with SD `sd` over n seeds (the usual shifted-t approximation of the noncentral t).
+ */
+export function pairedPower(effect: number, sd: number, n: number, alpha: number): number {
+  if (n < 2) return 0;
+  const df = n - 1;
+  const delta = (Math.abs(effect) * Math.sqrt(n)) / sd;
+  return 1 - studentTCdf(studentTQuantile(1 - alpha / 2, df) - delta, df);
+}
+
+/** The fewest seeds (2..max) giving `power` at `effect`; null when even `max` does not, or without an SD. */
+export function seedsForPower(
+  effect: number,
+  sd: number | null,
+  alpha: number,
+  power = 0.8,
+  max = 1000,
+): number | null {
+  if (sd === null || !Number.isFinite(sd) || !(effect > 0)) return null;
+  if (sd === 0) return 2;
+  for (let n = 2; n <= max; n++) if (pairedPower(effect, sd, n, alpha) >= power) return n;
+  return null;
+}

@@ -1,0 +1,16 @@
+// The registry of studies: the CLI, the queue worker, the JSON Schema emitter and the docs iterate it.
+// Adding a study is its folder under studies/ and one line here.
+import type { AnyStudy } from './framework';
+
+/** Every study, in the order `nodulab study --help` lists them; the first is the default. */
+export const STUDIES: readonly AnyStudy[] = [];
+
+/** The names of the registered studies. */
+export const studyNames = (): string[] => STUDIES.map((s) => s.name);
+
+/** The study called `name`; throws naming the registered ones otherwise. */
+export function studyNamed(name: string): AnyStudy {
+  const s = STUDIES.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown study '${name}' (studies: ${studyNames().join(', ')})`);
+  return s;
+}
