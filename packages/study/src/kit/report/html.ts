@@ -10,7 +10,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f
 .chart{display:block;margin:8px 0;max-width:100%;height:auto}.chart-title{font-weight:600;font-size:14px}.tick,.legend{font-size:11px;fill:#333}
 .axis-label{font-size:12px;fill:#333}.grid{stroke:#e6e6e6}.ci line{stroke:#222;stroke-width:1.3}.reference{stroke:#888;stroke-dasharray:4 3}
 .note{color:#555}.ok{color:#0a7a32}.warn{color:#b35c00}.fail{color:#fff;background:#b00;padding:8px 12px;font-weight:600}
-.v-reproduced{color:#0a7a32;font-weight:600}.v-not-reproduced{color:#b00;font-weight:600}.v-inconclusive{color:#b35c00}#errors:empty{display:none}#errors{color:#b00;border:1px solid #b00;padding:8px}`;
+.v-reproduced{color:#0a7a32;font-weight:600}.v-not-reproduced{color:#b00;font-weight:600}.v-inconclusive{color:#b35c00}.v-contradicted{color:#fff;background:#b00;font-weight:600}.v-not-testable{color:#666;font-style:italic}.v-secondary{color:#555}#errors:empty{display:none}#errors{color:#b00;border:1px solid #b00;padding:8px}`;
 
 /** "0.812 [0.790, 0.834]", or "0.812" without a CI. */
 export function fmtCI(a: Aggregate | undefined, digits = 3): string {

@@ -1,0 +1,75 @@
+// The Findings section every study report opens with: the inference policy in words, each control with
+// its outcome, and one row per claim (statement, verdict, primary effect with its adjusted CI, SESOI and its
+// reason, the seeds a decision would need, and why the verdict is what it is).
+import type { Findings, JudgedClaim, JudgedComparison } from '../../claims';
+import { esc } from './svg';
+import { table } from './html';
+
+/** "0.050 [0.010, 0.090]" for an effect and its CI; "0.050" without a CI; "–" without a value. */
+export function fmtEffect(c: Pick<JudgedComparison, 'mean' | 'ci'>, digits = 3): string {
+  if (c.mean === null) return '–';
+  return c.ci
+    ? `${c.mean.toFixed(digits)} [${c.ci[0].toFixed(digits)}, ${c.ci[1].toFixed(digits)}]`
+    : c.mean.toFixed(digits);
+}
+
+/** CSS class of a verdict cell: `v-reproduced`, `v-not-reproduced`, ... */
+export const verdictClass = (v: string | null): string => `v-${(v ?? 'secondary').replace(/ /g, '-')}`;
+
+const seedsText = (n: number | null): string => (n === null ? '–' : String(n));
+
+/** One row per comparison of a claim (the first carries the claim's statement, verdict and reason). */
+function claimRows(c: JudgedClaim): string[] {
+  const comps = c.comparisons.length ? c.comparisons : [null];
+  return comps.map((x, k) => {
+    const first = k === 0;
+    const span = comps.length > 1 && first ? ` rowspan="${comps.length}"` : '';
+    const lead = first
+      ? `<td${span}>${esc(c.statement)}<div class="note">${esc(c.measure)}; SESOI ${c.sesoi} (${esc(c.sesoiReason)})</div></td>` +
+        `<td${span} class="${verdictClass(c.verdict)}">${esc(c.verdict ?? 'secondary')}</td>`
+      : '';
+    const cells = x
+      ? `<td>${esc(x.name)}</td><td>${esc(fmtEffect(x))}</td><td>${x.n}</td><td>${esc(seedsText(x.seedsNeeded))}</td>`
+      : '<td>–</td><td>–</td><td>0</td><td>–</td>';
+    const why = first ? `<td${span} class="note">${esc(c.reason)}</td>` : '';
+    return `<tr data-claim="${esc(c.id)}">${lead}${cells}${why}</tr>`;
+  });
+}
+
+/**
+ * The Findings section: heading, the policy, the controls table and the claims table (primary first, then
+ * secondary). Every cell is escaped; verdict cells are classed by verdict.
+ */
+export function findingsSection(f: Findings): string[] {
+  const out: string[] = ['<h2 id="findings">Findings</h2>', `<p class="note" data-policy>${esc(f.policy)}</p>`];
+  if (f.controls.length)
+    out.push(
+      table(
+        ['control', 'outcome', 'measured'],
+        f.controls.map((c) => [c.statement, c.passed ? 'passed' : 'FAILED', c.detail]),
+        'controls',
+      ).replace(/<td>FAILED<\/td>/g, '<td class="v-not-testable">FAILED</td>'),
+    );
+  const ordered = [...f.claims.filter((c) => c.role === 'primary'), ...f.claims.filter((c) => c.role !== 'primary')];
+  out.push(
+    `<table data-table="claims"><thead><tr><th>claim</th><th>verdict</th><th>comparison</th>` +
+      `<th>effect [adjusted CI]</th><th>seeds</th><th>seeds needed</th><th>why</th></tr></thead><tbody>` +
+      ordered.flatMap(claimRows).join('') +
+      '</tbody></table>',
+  );
+  return out;
+}
+
+/** The Findings as terminal lines: one per control and one per claim. */
+export function findingsText(f: Findings): string[] {
+  const lines = f.controls.map(
+    (c) => `  control ${c.passed ? 'passed' : 'FAILED'.padEnd(6)} ${c.statement}: ${c.detail}`,
+  );
+  for (const c of f.claims) {
+    const head = c.comparisons[0];
+    const effect = head ? ` ${fmtEffect(head)}` : '';
+    const need = c.seedsNeeded === null ? '' : `, seeds needed ${c.seedsNeeded}`;
+    lines.push(`  ${(c.verdict ?? 'secondary').padEnd(15)} ${c.statement}${effect} (SESOI ${c.sesoi}${need})`);
+  }
+  return lines;
+}
