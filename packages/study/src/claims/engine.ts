@@ -1,7 +1,7 @@
 // The one claims engine: every study's controls and claims go in as data, verdicts come out under one
 // family-wise policy (Bonferroni over the study's primary hypotheses; 'all' claims by the intersection–union
 // test; equivalence by two one-sided tests at ±SESOI; failed controls and premises gate what depends on them).
-import { describe, seedsForPower, tInterval } from './paired_t';
+import { describe, isZeroSd, seedsForPower, tInterval } from './paired_t';
 import type { ClaimInput, ControlInput, Findings, JudgedClaim, JudgedComparison, Verdict } from './types';
 
 /** The family-wise error rate of a study's primary claims. */
@@ -50,7 +50,7 @@ function judgeComparison(
       why: `${d.n} seed(s) with a value: a CI needs at least 2`,
     };
   const seedsNeeded = seedsForPower(c.sesoi, d.sd, level, TARGET_POWER);
-  if (d.sd === 0)
+  if (isZeroSd(d.sd, d.mean))
     return {
       ...base,
       ci: null,
