@@ -61,13 +61,17 @@ function judgeComparison(
     };
   const ci = tInterval(d.mean, d.sd, d.n, level);
   const equivalenceCi = tInterval(d.mean, d.sd, d.n, 2 * level);
-  const sign = c.direction === 'greater' ? 1 : -1;
+  const excludesAbove = ci[0] > 0;
+  const excludesBelow = ci[1] < 0;
+  const claimedSide =
+    c.direction === 'greater' ? excludesAbove : c.direction === 'less' ? excludesBelow : excludesAbove || excludesBelow;
+  const otherSide = c.direction === 'greater' ? excludesBelow : c.direction === 'less' ? excludesAbove : false;
   let verdict: Verdict;
   let why: string;
-  if (sign > 0 ? ci[0] > 0 : ci[1] < 0) {
+  if (claimedSide) {
     verdict = 'reproduced';
-    why = 'CI excludes 0 on the claimed side';
-  } else if (sign > 0 ? ci[1] < 0 : ci[0] > 0) {
+    why = c.direction === 'either' ? 'CI excludes 0' : 'CI excludes 0 on the claimed side';
+  } else if (otherSide) {
     verdict = 'contradicted';
     why = 'CI excludes 0 on the other side';
   } else if (equivalenceCi[0] > -c.sesoi && equivalenceCi[1] < c.sesoi) {
