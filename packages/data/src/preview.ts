@@ -1,7 +1,7 @@
 // A PNG preview mosaic of generated volumes: for each sample, the axial, coronal and sagittal slices
 // through the nodule centre (volume centre without a nodule), resampled to square millimetres, with
 // the label map as a colour overlay (LABEL_COLOURS) and the mask outline in red; samples tile a grid.
-import { writeFileAtomic } from './nifti';
+import { writeFileAtomic } from '@nodulab/platform';
 import { RasterImage, encodePng } from './png';
 import { LABEL_COLOURS } from './structures';
 

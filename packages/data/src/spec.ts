@@ -3,7 +3,7 @@
 // and per-split overrides — with its zod schema, whose errors name the bad key's path.
 import * as fs from 'fs';
 import { z } from 'zod';
-import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/platform';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';

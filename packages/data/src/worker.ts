@@ -1,7 +1,7 @@
-// Starts a worker thread on one of this package's modules (see startModuleWorker in @nodulab/tensor).
+// Starts a worker thread on one of this package's modules (see startModuleWorker in @nodulab/platform).
 import * as path from 'path';
 import type { Worker } from 'worker_threads';
-import { startModuleWorker } from '@nodulab/tensor';
+import { startModuleWorker } from '@nodulab/platform';
 
 /**
  * A Worker running module `entry` (a path relative to this folder, without extension, e.g.

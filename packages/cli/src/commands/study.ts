@@ -4,7 +4,7 @@
 // written and appears only when the study completes (<out>.partial until then).
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseJsonBounded } from '@nodulab/tensor';
+import { parseJsonBounded } from '@nodulab/platform';
 import {
   BUILTIN_STUDY_NAMES,
   LossGeneralizationEvent,

@@ -3,7 +3,7 @@
 // the file.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseJsonBounded } from '@nodulab/tensor';
+import { parseJsonBounded } from '@nodulab/platform';
 import { applyWindow } from '../acquisition';
 import { readNifti } from '../nifti';
 import { NpyArray } from '../npy';

@@ -11,7 +11,7 @@ import { encodeNpz } from '../npz';
 import { generateSamples } from '../parallel';
 import { PreviewItem, writePreview } from '../preview';
 import type { DatasetSpec } from '../spec';
-import { StagedFolder } from './staged_folder';
+import { StagedFolder } from '@nodulab/platform';
 import {
   DatasetManifest,
   MANIFEST_FORMAT,

@@ -2,7 +2,7 @@
 // bytes, so a run is queued and trained once), and where a worker leaves its run folder and result.
 import * as fs from 'fs';
 import * as path from 'path';
-import { configHash } from '@nodulab/tensor';
+import { configHash } from '@nodulab/platform';
 import { GridRun, RunOutcome } from '../studies/loss_generalization/run';
 import { StudySpec, runConfigFor, runId } from '../studies/loss_generalization/spec';
 

@@ -5,7 +5,8 @@
 // predictions/<test set>.csv), metrics.json, metrics.csv and report.html.
 import * as fs from 'fs';
 import * as path from 'path';
-import { noGrad, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { noGrad, setNumThreads } from '@nodulab/tensor';
+import { writeFileAtomic, yieldToEventLoop } from '@nodulab/platform';
 import { DataLoader, Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
 import { inStagedFolder } from '../../kit/staged';
 import {
@@ -16,15 +17,7 @@ import {
   evaluate,
   predictionsCsv,
 } from '@nodulab/eval';
-import {
-  TrainProgress,
-  TrainableNet,
-  loadRun,
-  netPredictor,
-  openSource,
-  train,
-  yieldToEventLoop,
-} from '@nodulab/train';
+import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, train } from '@nodulab/train';
 import { Aggregate, aggregateFields } from '../../kit/aggregate';
 import { CounterfactualSet, FactorRole, FlipStats, counterfactualSets, flipStats } from './counterfactual';
 import { Finding, PairedDifference, StudyClaim, controlResult, findings, pairedDifferences } from './findings';
