@@ -3,7 +3,7 @@
 // the label map as a colour overlay (LABEL_COLOURS) and the mask outline in red; samples tile a grid.
 import { writeFileAtomic } from '@nodulab/platform';
 import { RasterImage, encodePng } from './png';
-import { LABEL_COLOURS } from './structures';
+import { LABEL_COLOURS } from '../spec/structures';
 
 /**
  * One volume to show: volume (D, H, W) in [0, 1] (x fastest), optional mask, label map labels: (D, H, W)

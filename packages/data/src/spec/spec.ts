@@ -23,7 +23,7 @@ import {
   triple,
   tuple,
   vector,
-} from './schema';
+} from '../schema';
 
 /** Per-factor distributions (a partial map: unnamed factors keep their defaults). */
 export type FactorDistributions = Partial<Record<FactorName, Distribution>>;
