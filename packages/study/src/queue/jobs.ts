@@ -3,7 +3,7 @@
 // worker leaves the unit's folder and result.
 import * as fs from 'fs';
 import * as path from 'path';
-import { configHash } from '@nodulab/tensor';
+import { configHash } from '@nodulab/platform';
 import type { AnyStudy, StudyUnit } from '../framework';
 
 /** The BullMQ queue every study unit is put on. */

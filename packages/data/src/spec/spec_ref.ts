@@ -2,9 +2,9 @@
 // file path, or an inline spec; its schema parses to the spec itself (reading the file).
 import * as fs from 'fs';
 import { z } from 'zod';
-import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/platform';
 import { PRESET_NAMES, loadSpec } from './presets';
-import { mustBe, nonEmptyString } from './schema';
+import { mustBe, nonEmptyString } from '../schema';
 import { DatasetSpec, SpecError, validateSpec } from './spec';
 
 /** The spec `ref` names (a preset or a spec file) or holds (inline); throws naming `source` when invalid. */

@@ -1,6 +1,6 @@
 // The JSON nesting bound: deep text or values give "<source>: nested deeper than N", never a stack overflow;
 // strings holding brackets do not count; ordinary documents pass.
-import { MAX_JSON_DEPTH, checkJsonDepth, jsonValueDepth, parseJsonBounded } from '../src';
+import { MAX_JSON_DEPTH, checkJsonDepth, jsonValueDepth, parseJsonBounded } from '../../src';
 
 const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
 

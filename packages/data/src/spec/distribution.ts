@@ -14,7 +14,7 @@ import {
   show,
   strict,
   tuple,
-} from './schema';
+} from '../schema';
 
 /**
  * One factor's distribution. Exactly one form:

@@ -1,11 +1,11 @@
 // Draws one sample's factor record from a resolved spec: target class, every factor from its own
 // random stream (so changing one factor's distribution leaves the others' draws alone), the label
 // from the rule, then the shortcut factors on the side that agrees with the label with probability rho.
-import { sampleDistribution } from './distribution';
-import { FACTOR_NAMES, FactorRecord } from './factors';
-import { evaluateRule } from './rule';
+import { sampleDistribution } from '../spec/distribution';
+import { FACTOR_NAMES, FactorRecord } from '../spec/factors';
+import { evaluateRule } from '../spec/rule';
 import { stream } from './seed';
-import { ResolvedSpec } from './spec';
+import { ResolvedSpec } from '../spec/spec';
 
 /** The factor-level outcome of one sample. */
 export interface SampledFactors {

@@ -1,6 +1,6 @@
 // Reorientation of a volume to RAS, nodulab's own orientation (the identity-with-spacing affine its NIfTI
 // writer stores): array x (fastest) runs Left→Right, y Posterior→Anterior, z Inferior→Superior.
-import { Affine, axisOrientation, columnNorm, orientationCode } from './nifti_affine';
+import { Affine, axisOrientation, columnNorm, orientationCode } from '../formats/nifti_affine';
 
 /** How a volume (D, H, W) with a given affine maps onto the RAS grid; see {@link rasReorientation}. */
 export interface Reorientation {

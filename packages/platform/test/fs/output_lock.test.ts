@@ -4,7 +4,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { OutputLockedError, lockFileOf, lockOutput, processAlive, removeStaleTempFiles } from '../src';
+import { OutputLockedError, lockFileOf, lockOutput, processAlive, removeStaleTempFiles } from '../../src';
 
 let dir: string;
 let sleeper: ChildProcess | null = null;

@@ -2,7 +2,7 @@
 // satelliteDiameter), so a volume holds small lesions beside the large one. Each satellite is recorded (centre
 // and diameter) and drawn into its own mask.
 import type { Generator } from '@nodulab/tensor';
-import type { FactorRecord } from './factors';
+import type { FactorRecord } from '../spec/factors';
 import { unitVector } from './geometry';
 
 /** One rendered satellite: centre in voxel coordinates (z, y, x) and diameter in mm. */

@@ -1,7 +1,7 @@
 // NumPy .npz archives (a zip of name.npy entries, stored or deflated): read with every entry's CRC checked
 // and its inflation bounded (zip_read), and write through fflate (np.savez layout). Errors name the file.
 import { zipSync } from 'fflate';
-import { writeFileAtomic } from './nifti';
+import { writeFileAtomic } from '@nodulab/platform';
 import { NpyArray, NpyDtype, decodeNpy, encodeNpy, npyByteLength } from './npy';
 import { readBytes } from './read_bytes';
 import { zipEntries, zipEntryData } from './zip_read';

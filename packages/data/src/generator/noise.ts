@@ -2,7 +2,7 @@
 // smooth value noise (trilinear lattice), and separable Gaussian blur along one axis. The hot loops run
 // in the native addon's noise kernels (native/src/ops/noise); randomness still comes from `Generator`.
 import { Generator, native } from '@nodulab/tensor';
-import { trilinearAt } from './trilinear';
+import { trilinearAt } from '../volume/trilinear';
 
 if (
   typeof native.fillNormal !== 'function' ||

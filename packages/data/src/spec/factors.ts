@@ -1,7 +1,7 @@
 // The factors of variation of one synthetic CT sample (nodule, anatomy, acquisition): each one's unit,
 // valid range and value schema. Each sample records all of them.
 import { z } from 'zod';
-import { boolean, oneOf, show } from './schema';
+import { boolean, oneOf, show } from '../schema';
 
 /** Density type of a nodule (Fleischner terminology). */
 export type DensityType = 'solid' | 'part-solid' | 'ground-glass';

@@ -4,15 +4,15 @@
 // counterfactual API (the same sample with one factor overridden) and batching into (N, 1, D, H, W).
 import { Window, addNoise, applyContrast, applySliceThickness, applyWindow } from './acquisition';
 import { renderParenchyma, renderPleuralWall, renderVessels } from './anatomy';
-import { FactorName, FactorRecord, checkFactorValue, isFactorName } from './factors';
-import { NoduleGrade, noduleGrade } from './grade';
+import { FactorName, FactorRecord, checkFactorValue, isFactorName } from '../spec/factors';
+import { NoduleGrade, noduleGrade } from '../spec/grade';
 import { drawNodule, renderNodule } from './nodule';
 import { Satellite, renderSatellites } from './satellites';
-import { evaluateRule } from './rule';
+import { evaluateRule } from '../spec/rule';
 import { SampledFactors, sampleFactors } from './sampler';
 import { sampleSeed, stream } from './seed';
-import { DatasetSpec, ResolvedSpec, resolveSpec, validateSpec } from './spec';
-import { structureMask } from './structures';
+import { DatasetSpec, ResolvedSpec, resolveSpec, validateSpec } from '../spec/spec';
+import { structureMask } from '../spec/structures';
 
 /** An inclusive voxel bounding box: min and max (z, y, x) indices. */
 export interface BBox {

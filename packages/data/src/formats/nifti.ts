@@ -3,7 +3,7 @@
 // pixdim and an identity-with-spacing (RAS) or given affine as qform/sform, atomically; reads float32/uint8/int16/
 // uint16/int32/float64 with their affine and scaling, and validates everything.
 import * as zlib from 'zlib';
-import { writeFileAtomic } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { inflateBounded } from './inflate_bounded';
 import { readBytes } from './read_bytes';
 import { Affine, AffineSource, affineRows, readHeaderAffine, writeHeaderAffine } from './nifti_affine';
@@ -149,9 +149,6 @@ export function encodeNifti(
   }
   return buf;
 }
-
-/** Atomic writes come from @nodulab/tensor (one implementation for every nodulab writer). */
-export { writeFileAtomic };
 
 /**
  * Writes a volume data: (D, H, W) (x fastest) with spacing (z, y, x) mm as NIfTI-1 (.nii, or gzipped

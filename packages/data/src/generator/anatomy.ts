@@ -5,7 +5,7 @@ import { Generator } from '@nodulab/tensor';
 import { ANATOMY_EDGE_MM, BLOOD_HU, PARENCHYMA_CELL_MM, SOFT_TISSUE_HU } from './constants';
 import { Vec3, unitVector } from './geometry';
 import { addValueNoise } from './noise';
-import { LABEL_IDS } from './structures';
+import { LABEL_IDS } from '../spec/structures';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;

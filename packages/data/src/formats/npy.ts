@@ -1,6 +1,6 @@
 // NumPy .npy arrays: read (format 1.0/2.0/3.0 headers, little- or big-endian, C or Fortran order)
 // and write (C order, '<f4' '<f8' '|u1' '<i4' '<i8'); every error names the file.
-import { writeFileAtomic } from './nifti';
+import { writeFileAtomic } from '@nodulab/platform';
 import { readBytes } from './read_bytes';
 
 /** Element types this module reads; 'int64'/'uint64' are returned as Float64Array (exact up to 2^53). */

@@ -1,8 +1,8 @@
 // The worker thread of generateParallel: builds the generator once from workerData {spec, seed}, then
 // answers each {id, split, indices, hu} with the samples, transferring their buffers back.
 import { parentPort, workerData } from 'worker_threads';
-import { NoduleGenerator, Sample } from './generator';
-import type { DatasetSpec } from './spec';
+import { NoduleGenerator, Sample } from '../generator/generator';
+import type { DatasetSpec } from '../spec/spec';
 
 interface Job {
   id: number;

@@ -1,9 +1,9 @@
 // A PNG preview mosaic of generated volumes: for each sample, the axial, coronal and sagittal slices
 // through the nodule centre (volume centre without a nodule), resampled to square millimetres, with
 // the label map as a colour overlay (LABEL_COLOURS) and the mask outline in red; samples tile a grid.
-import { writeFileAtomic } from './nifti';
+import { writeFileAtomic } from '@nodulab/platform';
 import { RasterImage, encodePng } from './png';
-import { LABEL_COLOURS } from './structures';
+import { LABEL_COLOURS } from '../spec/structures';
 
 /**
  * One volume to show: volume (D, H, W) in [0, 1] (x fastest), optional mask, label map labels: (D, H, W)

@@ -3,7 +3,7 @@
 // and per-split overrides — with its zod schema, whose errors name the bad key's path.
 import * as fs from 'fs';
 import { z } from 'zod';
-import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/tensor';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '@nodulab/platform';
 import { Distribution, distributionSchemaOf } from './distribution';
 import { FACTOR_NAMES, FactorName } from './factors';
 import { Rule, RuleSchema, ruleFactors } from './rule';
@@ -23,7 +23,7 @@ import {
   triple,
   tuple,
   vector,
-} from './schema';
+} from '../schema';
 
 /** Per-factor distributions (a partial map: unnamed factors keep their defaults). */
 export type FactorDistributions = Partial<Record<FactorName, Distribution>>;

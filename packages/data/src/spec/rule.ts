@@ -2,7 +2,7 @@
 // that decides a sample's label, with its zod schema and an evaluator.
 import { z } from 'zod';
 import { FACTOR_INFO, FACTOR_NAMES, FactorName, FactorRecord, FactorValue, checkFactorValue } from './factors';
-import { Problem, formatIssues, mustBe, number, refineWith, show, strict } from './schema';
+import { Problem, formatIssues, mustBe, number, refineWith, show, strict } from '../schema';
 
 /** A comparison of one factor with a value: exactly one of the operators. */
 export interface Comparison {

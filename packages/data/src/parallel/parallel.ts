@@ -1,8 +1,8 @@
 // Generation across worker_threads: samples start..start+n-1 of a split, made in chunks by a pool of
 // workers and delivered in index order, byte-identical to NoduleGenerator.sample on one thread
 // (each sample depends only on (spec, seed, split, index)).
-import { NoduleGenerator, Sample } from './generator';
-import type { DatasetSpec } from './spec';
+import { NoduleGenerator, Sample } from '../generator/generator';
+import type { DatasetSpec } from '../spec/spec';
 import { startWorker } from './worker';
 
 /** What to generate and how. */

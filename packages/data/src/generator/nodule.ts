@@ -5,10 +5,10 @@
 // what that factor controls.
 import { Generator } from '@nodulab/tensor';
 import { AIR_HU, CALCIUM_HU, GROUND_GLASS_HALO_HU, NODULE_TEXTURE_CELL_MM, marginWidthMm } from './constants';
-import { FactorRecord } from './factors';
+import { FactorRecord } from '../spec/factors';
 import { Vec3, VoxelBox, unitVector } from './geometry';
 import { PointNoise } from './noise';
-import { LABEL_IDS } from './structures';
+import { LABEL_IDS } from '../spec/structures';
 
 // Module-level aliases: hot loops avoid global lookups (slow inside vm contexts such as jest).
 const { abs, ceil, floor, hypot, max, min, sqrt } = Math;
