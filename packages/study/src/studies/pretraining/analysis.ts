@@ -47,9 +47,14 @@ export async function runAnalysisUnit(
 
   ctx.phase(`${unit.init} ${unit.mode} seed ${unit.seed}: distortions`);
   // The distorted sets of this seed (and batch size), made once per process and shared by the seed's models.
-  const distortedSets = await cached(ctx.cache, 'pretraining/distorted', { seed: unit.seed, bs, n: spec.testN }, () => ({
-    sets: new Map<string, ReturnType<typeof distortedBatches>>(),
-  }));
+  const distortedSets = await cached(
+    ctx.cache,
+    'pretraining/distorted',
+    { seed: unit.seed, bs, n: spec.testN },
+    () => ({
+      sets: new Map<string, ReturnType<typeof distortedBatches>>(),
+    }),
+  );
   const distorted: Record<string, Record<string, GradeScores>> = {};
   const distortedPredictions: Record<string, Record<string, SamplePredictions>> = {};
   for (const d of spec.distortions) {

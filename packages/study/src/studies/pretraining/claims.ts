@@ -63,7 +63,15 @@ function claimPair(
     ...base,
     role: 'primary',
     comparisons: comparisons.length
-      ? [{ name: label, values: meanOver(comparisons.map((c) => [...c.values]), n) }]
+      ? [
+          {
+            name: label,
+            values: meanOver(
+              comparisons.map((c) => [...c.values]),
+              n,
+            ),
+          },
+        ]
       : [],
   };
   const secondary: ClaimInput = {

@@ -39,7 +39,7 @@ export function distortedBatches(
   return out;
 }
 
-/** Accuracy, kappa and AUROC (grade >= 4) of `net` on `batches`, and each sample's predicted grade and P(grade >= 4). */
+/** Accuracy, kappa and AUROC (grade >= 4) of `net` on `batches`; each sample's predicted grade and P(grade >= 4). */
 export async function scoreGrades(
   net: TrainableNet,
   like: Dataset,

@@ -72,7 +72,14 @@ export function planPretraining(spec: PretrainingSpec): PretrainingUnit[] {
     out.push(facts);
     for (const fraction of spec.labelFractions)
       for (const { init, mode } of combos(spec)) {
-        const t: TargetUnit = { id: targetUnitId(init, mode, fraction, seed), kind: 'target', init, mode, fraction, seed };
+        const t: TargetUnit = {
+          id: targetUnitId(init, mode, fraction, seed),
+          kind: 'target',
+          init,
+          mode,
+          fraction,
+          seed,
+        };
         if (init !== 'scratch') t.needs = [pretrainUnitId(init, runSeed)];
         out.push(t);
       }

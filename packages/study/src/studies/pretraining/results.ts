@@ -52,6 +52,8 @@ export interface FactsUnit {
   id: string;
   kind: 'facts';
   seed: number;
+  /** None: it reads only the generator. */
+  needs?: string[];
 }
 
 /** One target model: an initialisation trained in one mode on a fraction of the labels, scored clean. */
@@ -133,7 +135,7 @@ export interface AnalysisResult {
   distorted: Record<string, Record<string, GradeScores>>;
   /** distortion -> severity -> per-sample outputs. */
   distortedPredictions: Record<string, Record<string, SamplePredictions>>;
-  /** Effective rank (exp of the spectral entropy) of the embedding's PCA spectrum, and its first explained variances. */
+  /** Effective rank (exp of the spectral entropy) of the embedding's PCA spectrum; its first explained variances. */
   effectiveRank: Num;
   explainedVariance: Num[];
   /** Linear CKA with the fine-tuned scratch model of the same seed at each layer. */
@@ -158,7 +160,10 @@ export interface PretrainingSummary {
   /** init -> mode -> effective rank / CKA to scratch per layer / mean within-model CKA matrix. */
   representations: Record<
     string,
-    Record<string, { effectiveRank: Aggregate; ckaToScratch: Record<string, Aggregate>; ckaWithin: (number | null)[][] }>
+    Record<
+      string,
+      { effectiveRank: Aggregate; ckaToScratch: Record<string, Aggregate>; ckaWithin: (number | null)[][] }
+    >
   >;
   /** init -> mode -> Grad-CAM enrichment on the main nodule / satellites, overall ('all') and by size bin. */
   saliency: Record<string, Record<string, { main: Record<string, Aggregate>; satellites: Record<string, Aggregate> }>>;

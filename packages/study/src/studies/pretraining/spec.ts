@@ -75,9 +75,11 @@ const STUDY_CONFIG_KEYS = ['loss', 'seed', 'data', 'name', 'threads', 'init'];
 
 const { isPlainObject, mustBe, number, oneOf, parseOrThrow, refineWith, show, strict, vector } = schema;
 const count = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
-const distinct = <T>(what: string) => (xs: T[], problem: schema.Problem) => {
-  if (new Set(xs).size !== xs.length) problem([], `${what} must be distinct, got ${show(xs)}`);
-};
+const distinct =
+  <T>(what: string) =>
+  (xs: T[], problem: schema.Problem) => {
+    if (new Set(xs).size !== xs.length) problem([], `${what} must be distinct, got ${show(xs)}`);
+  };
 
 const fields = strict(
   {
@@ -108,7 +110,10 @@ const fields = strict(
       .union(
         [
           count(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-          refineWith(z.array(count(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), distinct('seeds')),
+          refineWith(
+            z.array(count(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }),
+            distinct('seeds'),
+          ),
         ],
         { error: mustBe('a count (integer) or an array of seeds') },
       )
@@ -172,8 +177,7 @@ export const PretrainingSpecSchema = fields.transform((s, ctx): PretrainingSpec 
   };
   s.labelFractions.forEach((f, i) => {
     const n = Math.round(f * s.targetN);
-    if (n < 2)
-      problem(['labelFractions', i], `${f} of targetN ${s.targetN} is ${n} samples; a run needs at least 2`);
+    if (n < 2) problem(['labelFractions', i], `${f} of targetN ${s.targetN} is ${n} samples; a run needs at least 2`);
   });
   // Every run config the study implies must resolve: a bad override is named under config.
   const merged = spec.config as Record<string, unknown>;

@@ -38,7 +38,10 @@ export function meanCorruptionError(
   return ces.reduce((x, y) => x + y, 0) / ces.length;
 }
 
-const byInitMode = <T>(spec: PretrainingSpec, f: (i: InitKind, m: TrainMode) => T): Record<string, Record<string, T>> => {
+const byInitMode = <T>(
+  spec: PretrainingSpec,
+  f: (i: InitKind, m: TrainMode) => T,
+): Record<string, Record<string, T>> => {
   const out: Record<string, Record<string, T>> = {};
   for (const { init, mode } of combos(spec)) (out[init] ??= {})[mode] = f(init, mode);
   return out;
@@ -110,7 +113,9 @@ export function summarizePretraining(
     const out: Record<string, Record<string, number | null>> = {};
     for (const d of spec.distortions)
       for (const sev of spec.severities)
-        (out[d] ??= {})[String(sev)] = over((s) => num(o.analysis(i, m, s)?.distorted[d]?.[String(sev)]?.accuracy)).mean;
+        (out[d] ??= {})[String(sev)] = over((s) =>
+          num(o.analysis(i, m, s)?.distorted[d]?.[String(sev)]?.accuracy),
+        ).mean;
     return out;
   });
   const representations = byInitMode(spec, (i, m) => {
@@ -118,7 +123,9 @@ export function summarizePretraining(
     const L = CKA_LAYERS.length;
     return {
       effectiveRank: over((s) => num(o.analysis(i, m, s)?.effectiveRank)),
-      ckaToScratch: Object.fromEntries(CKA_LAYERS.map((l) => [l, over((s) => num(o.analysis(i, m, s)?.ckaToScratch[l]))])),
+      ckaToScratch: Object.fromEntries(
+        CKA_LAYERS.map((l) => [l, over((s) => num(o.analysis(i, m, s)?.ckaToScratch[l]))]),
+      ),
       ckaWithin: Array.from({ length: L }, (_, r) =>
         Array.from({ length: L }, (_, c) => aggregate(as.map((a) => num(a.ckaWithin[r]?.[c]))).mean),
       ),

@@ -40,7 +40,12 @@ export function fakeOutcomes(
     let result: PretrainingUnitResult;
     switch (unit.kind) {
       case 'pretrain':
-        result = { kind: 'pretrain', init: unit.init, runSeed: unit.runSeed, checkpoint: 'run/checkpoints/last.safetensors' };
+        result = {
+          kind: 'pretrain',
+          init: unit.init,
+          runSeed: unit.runSeed,
+          checkpoint: 'run/checkpoints/last.safetensors',
+        };
         break;
       case 'facts': {
         const facts = {

@@ -54,7 +54,10 @@ describe('spec', () => {
   it.each([
     [{ labelFractions: [0, 1] }, /^labelFractions\[0\]: must be a fraction in \(0, 1\], got 0$/],
     [{ labelFractions: [1.5] }, /^labelFractions\[0\]: must be a fraction in \(0, 1\], got 1\.5$/],
-    [{ labelFractions: [0.0001] }, /^labelFractions\[0\]: 0\.0001 of targetN 2048 is 0 samples; a run needs at least 2$/],
+    [
+      { labelFractions: [0.0001] },
+      /^labelFractions\[0\]: 0\.0001 of targetN 2048 is 0 samples; a run needs at least 2$/,
+    ],
     [{ distortions: ['gaussian-noise', 'fog'] }, /^distortions\[1\]: must be one of .*gaussian-noise.*, got "fog"$/],
     [{ severities: [0, 6] }, /^severities\[0\]: must be an integer 1\.\.5, got 0$/],
     [{ inits: ['scratch', 'imagenet'] }, /^inits\[1\]: must be one of scratch, .*, got "imagenet"$/],
@@ -77,7 +80,11 @@ describe('spec', () => {
 });
 
 describe('plan', () => {
-  const spec = resolve({ inits: ['scratch', 'supervised', 'supervised+moco'], labelFractions: [0.5, 1], seeds: [3, 4] });
+  const spec = resolve({
+    inits: ['scratch', 'supervised', 'supervised+moco'],
+    labelFractions: [0.5, 1],
+    seeds: [3, 4],
+  });
 
   it('makes each encoder a unit the target models that start from it need, parents first', () => {
     const plan = study.plan(spec);
@@ -221,7 +228,11 @@ describe('summary, claims, report and text on fake unit results', () => {
   });
 
   it('makes every claim not testable when scratch does not beat chance', () => {
-    const weak: FakeLevels = { ...strong, kappa: { scratch: 0, supervised: 0.6, simclr: 0.7 }, wobble: [0.05, -0.04, -0.03] };
+    const weak: FakeLevels = {
+      ...strong,
+      kappa: { scratch: 0, supervised: 0.6, simclr: 0.7 },
+      wobble: [0.05, -0.04, -0.03],
+    };
     const out = outputOf(weak);
     expect(out.findings.controls[0].passed).toBe(false);
     for (const c of out.findings.claims.filter((x) => x.role === 'primary')) {
@@ -239,7 +250,14 @@ describe('summary, claims, report and text on fake unit results', () => {
     expect(html.indexOf('id="findings"')).toBeLessThan(html.indexOf('data-table="performance"'));
     expect(html).toContain('data-policy');
     for (const id of ['in-distribution', 'robustness', 'small-lesions']) expect(html).toContain(`data-claim="${id}"`);
-    for (const t of ['performance', 'mce', 'heat-simclr-finetune', 'representations', 'cka-scratch-finetune', 'saliency'])
+    for (const t of [
+      'performance',
+      'mce',
+      'heat-simclr-finetune',
+      'representations',
+      'cka-scratch-finetune',
+      'saliency',
+    ])
       expect(html).toContain(`data-table="${t}"`);
     const text = study.text(out, '/tmp/out');
     expect(text).toMatch(/control passed/);
