@@ -2,7 +2,7 @@
 // keyed by what determines it: the source-task sets every pretraining reads, each seed's target training and
 // validation sets, and each seed's test sets (in distribution and scanner-shifted) as in-memory Datasets.
 import { DatasetSpec, InMemoryDataset, Item, NoduleGenerator, preset, sampleItem } from '@nodulab/data';
-import { yieldToEventLoop } from '@nodulab/train';
+import { yieldToEventLoop } from '@nodulab/platform';
 import type { TestSetName } from './results';
 import type { PretrainingSpec } from './spec';
 

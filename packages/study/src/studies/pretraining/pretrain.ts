@@ -8,7 +8,7 @@ import * as path from 'path';
 import { openSource, resolveRunConfig, train } from '@nodulab/train';
 import type { LossKind, RunConfigInput } from '@nodulab/train';
 import type { UnitContext } from '../../framework/study';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 import { SOURCE_DATA_SEED, cached, sourceSpec } from './data';
 import { parentOf } from './plan';
 import type { PretrainResult, PretrainUnit, PretrainingUnitResult } from './results';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { distortionNames, schema } from '@nodulab/data';
 import { ConfigError, RunConfigInput, resolveRunConfig } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 
 /** The initialisations of the target model. */
 export const INITS = ['scratch', 'supervised', 'simclr', 'moco', 'supervised+simclr', 'supervised+moco'] as const;

@@ -7,7 +7,7 @@ import { datasetBatches } from '@nodulab/eval';
 import { RunConfig, loadRun, openSource, resolveRunConfig, train } from '@nodulab/train';
 import type { TrainableNet } from '@nodulab/train';
 import type { UnitContext } from '../../framework/study';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 import { cached, gradeSpec, targetDataSeed, testSets } from './data';
 import { scoreGrades } from './measure';
 import { RUN_DIR } from './pretrain';

@@ -2,6 +2,7 @@
 // idempotence; the plan's units and needs; the encoders' keys (what a queue trains once); the mean corruption
 // error against values worked out by hand; and summary, claims, report, text and the per-sample CSV on fake
 // unit results, including a failed control that makes every claim not testable.
+import { schema } from '@nodulab/data';
 import { checkPlan } from '../../../src/framework/plan';
 import { StudySpecError } from '../../../src/framework/study';
 import type { StudyOutput } from '../../../src/framework/study';
@@ -72,6 +73,14 @@ describe('spec', () => {
   ])('names the problem of %j by path', (over, message) => {
     const problems = problemsOf({ ...study.defaultInput(), ...over });
     expect(problems.some((p) => message.test(p))).toBe(true);
+  });
+
+  it('emits a JSON Schema of its input', () => {
+    const text = schema.jsonSchemaText(study.specSchema, { title: 'pretraining-robustness', description: 'spec' });
+    const json = JSON.parse(text) as { properties: Record<string, unknown> };
+    expect(Object.keys(json.properties)).toEqual(
+      expect.arrayContaining(['inits', 'labelFractions', 'seeds', 'config']),
+    );
   });
 
   it('names every problem at once', () => {
