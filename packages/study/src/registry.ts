@@ -2,9 +2,10 @@
 // Adding a study is its folder under studies/ and one line here.
 import type { AnyStudy } from './framework';
 import { lossGeneralization } from './studies/loss_generalization/study';
+import { pretrainingRobustness } from './studies/pretraining/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [lossGeneralization];
+export const STUDIES: readonly AnyStudy[] = [lossGeneralization, pretrainingRobustness];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);
