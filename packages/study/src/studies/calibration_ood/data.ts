@@ -1,12 +1,25 @@
-// The calibration-ood study's volumes: each preset at the study's shape, the dataset seed every regime of a seed
-// shares, the in-distribution sets of a split, and the OOD sets (an unseen preset, empty volumes, the scanner
-// shift, and each distortion x severity applied to a share of every preset's test volumes).
-import { DatasetSpec, SCANNER_SHIFT_FACTORS, SyntheticDataset, preset } from '@nodulab/data';
-import { VolumeSet, concatSets, distortSet, headOf, loadVolumes } from './measure';
-import type { CalibrationOodSpec } from './spec';
+// The calibration-ood study's volumes as @nodulab/data Datasets held in memory: each preset at the study's shape,
+// the dataset seed every regime of a seed shares, the in-distribution sets of a split, and the OOD sets (an unseen
+// preset, empty volumes, the scanner shift, and each distortion x severity applied to a share of every preset's
+// test volumes). Generated sets are kept in the unit context's per-process cache, keyed by what draws them.
+import {
+  ConcatDataset,
+  Dataset,
+  DatasetSpec,
+  InMemoryDataset,
+  Item,
+  SCANNER_SHIFT_FACTORS,
+  Subset,
+  SyntheticDataset,
+  distortBatch,
+  preset,
+  range,
+} from '@nodulab/data';
+import { Generator, Tensor, yieldToEventLoop } from '@nodulab/tensor';
+import type { CalibrationOodSpec } from './results';
 
 /** Preset `name` at the study's volume shape (its own spacing). */
-export function datasetSpec(spec: CalibrationOodSpec, name: string): DatasetSpec {
+export function datasetSpec(spec: Pick<CalibrationOodSpec, 'shape'>, name: string): DatasetSpec {
   const p = preset(name);
   return { ...p, volume: { shape: spec.shape, spacing: p.volume?.spacing ?? [1, 1, 1] } };
 }
@@ -18,28 +31,68 @@ export function datasetSpec(spec: CalibrationOodSpec, name: string): DatasetSpec
  */
 export const dataSeed = (seed: number, k = 0): number => 1000 + 10 * seed + k;
 
+/** A set of volumes under the name the report and ood_scores.csv give it. */
+export interface NamedSet {
+  name: string;
+  data: Dataset;
+}
+
+/** The per-process cache of generated sets (a unit context's `cache`). */
+export type SetCache = Map<string, unknown>;
+
+/** Items 0..n-1 of `ds` held in memory (with masks when `masks`), yielding to the event loop as it reads. */
+async function toMemory(name: string, ds: Dataset, n: number, masks: boolean): Promise<InMemoryDataset> {
+  const items: Item[] = [];
+  for (let i = 0; i < n; i++) {
+    const it = ds.get(i, { mask: masks });
+    // The generator may reuse its buffers: keep copies.
+    items.push({ ...it, volume: it.volume.slice(), mask: it.mask?.slice() });
+    if (i % 8 === 7) await yieldToEventLoop();
+  }
+  return InMemoryDataset.fromItems(name, items, [...ds.spacing], { masks });
+}
+
+/** `make()` once per process and key. */
+async function cached<T>(cache: SetCache, key: unknown[], make: () => Promise<T>): Promise<T> {
+  const k = `calibration-ood:${JSON.stringify(key)}`;
+  if (!cache.has(k)) cache.set(k, await make());
+  return cache.get(k) as T;
+}
+
 /** Volumes 0..n-1 of `split` of training preset `name` (index k in spec.presets), with masks. */
-export function presetVolumes(
+export function presetSet(
   spec: CalibrationOodSpec,
   seed: number,
   name: string,
   split: string,
   n: number,
-): Promise<VolumeSet> {
+  cache: SetCache,
+): Promise<InMemoryDataset> {
   const k = spec.presets.indexOf(name);
-  return loadVolumes(
-    `${name}/${split}`,
-    new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), split, n),
-    n,
-    true,
+  return cached(cache, ['preset', spec.shape, name, dataSeed(seed, k), split, n], () =>
+    toMemory(`${name}/${split}`, new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), split, n), n, true),
   );
 }
 
+/** `ds` with every volume distorted by `distortion` at `severity` (volume k from stream seed + 7919 k). */
+export function distortSet(ds: InMemoryDataset, distortion: string, severity: number, seed: number): InMemoryDataset {
+  const x = new Tensor(ds.volumes, [ds.length, ds.channels, ...ds.shape]);
+  const y = distortBatch(x, distortion, severity, new Generator(seed), { spacing: ds.spacing });
+  return new InMemoryDataset({
+    name: `${ds.name}:${distortion}-${severity}`,
+    shape: ds.shape,
+    spacing: ds.spacing,
+    channels: ds.channels,
+    volumes: y.data,
+    labels: ds.labels,
+  });
+}
+
 /**
- * The OOD sets of seed `seed` for a model trained on `presets` (default: every training preset; a dedicated model:
- * its own), in report order: `unseen: <preset>`, `empty`, `scanner-shift` (each of `presets`' factors with
- * SCANNER_SHIFT_FACTORS, the same sample indices as its test set), then `<distortion>-<severity>` for each
- * distortion and severity. The shifted and distorted sets take ⌈oodN / presets⌉ volumes of each of `presets`
+ * The OOD sets of seed `seed` for a model trained on `presets` (the joint model: every training preset; a
+ * dedicated model: its own), in report order: `unseen: <preset>`, `empty`, `scanner-shift` (each of `presets`'
+ * factors with SCANNER_SHIFT_FACTORS, the same sample indices as its test set), then `<distortion>-<severity>` for
+ * each distortion and severity. The shifted and distorted sets take ⌈oodN / presets⌉ volumes of each of `presets`
  * (at most its test volumes), each distorted at its own spacing. A volume of preset p gets the same shift and
  * distortion whichever model it is scored under, so the joint model's sets hold the first volumes of each
  * dedicated model's; the unseen and empty sets are the same for every model.
@@ -47,38 +100,48 @@ export function presetVolumes(
 export async function oodSets(
   spec: CalibrationOodSpec,
   seed: number,
-  tests: ReadonlyMap<string, VolumeSet>,
-  presets: readonly string[] = spec.presets,
-): Promise<VolumeSet[]> {
+  presets: readonly string[],
+  cache: SetCache,
+): Promise<NamedSet[]> {
   const m = Math.ceil(spec.oodN / presets.length);
-  const other = async (name: string, k: number, label: string): Promise<VolumeSet> => ({
-    ...(await loadVolumes(
-      name,
-      new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), 'test', spec.oodN),
-      spec.oodN,
-      false,
-    )),
-    name: label,
-  });
-  const shifted: VolumeSet[] = [];
-  for (const p of presets) {
-    const k = spec.presets.indexOf(p);
-    const s = datasetSpec(spec, p);
-    const shiftedSpec = { ...s, name: `${p}-scanner-shift`, factors: { ...s.factors, ...SCANNER_SHIFT_FACTORS } };
-    shifted.push(await loadVolumes(p, new SyntheticDataset(shiftedSpec, dataSeed(seed, k), 'test', m), m, false));
-  }
-  const heads = presets.map((p) => ({ k: spec.presets.indexOf(p), head: headOf(tests.get(p)!, m) }));
-  return [
-    await other(spec.unseen, 7, `unseen: ${spec.unseen}`),
-    await other('empty', 8, 'empty'),
-    concatSets('scanner-shift', shifted),
-    ...spec.distortions.flatMap((d, j) =>
-      spec.severities.map((sev) =>
-        concatSets(
-          `${d}-${sev}`,
-          heads.map(({ k, head }) => distortSet(head, d, sev, 7919 * seed + 1009 * k + 101 * j + sev)),
-        ),
+  const other = (name: string, k: number) =>
+    cached(cache, ['other', spec.shape, name, dataSeed(seed, k), spec.oodN], () =>
+      toMemory(
+        name,
+        new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), 'test', spec.oodN),
+        spec.oodN,
+        false,
       ),
-    ),
+    );
+  const shifted = (p: string) =>
+    cached(cache, ['shifted', spec.shape, p, dataSeed(seed, spec.presets.indexOf(p)), m], () => {
+      const s = datasetSpec(spec, p);
+      const shiftedSpec = { ...s, name: `${p}-scanner-shift`, factors: { ...s.factors, ...SCANNER_SHIFT_FACTORS } };
+      return toMemory(
+        p,
+        new SyntheticDataset(shiftedSpec, dataSeed(seed, spec.presets.indexOf(p)), 'test', m),
+        m,
+        false,
+      );
+    });
+  const distorted = async (p: string, d: string, j: number, sev: number) => {
+    const k = spec.presets.indexOf(p);
+    const test = await presetSet(spec, seed, p, 'test', spec.testN, cache);
+    const head = new Subset(test, range(Math.min(m, test.length)));
+    return cached(cache, ['distorted', spec.shape, p, dataSeed(seed, k), spec.testN, m, d, sev, j], async () =>
+      distortSet(await toMemory(p, head, head.length, false), d, sev, 7919 * seed + 1009 * k + 101 * j + sev),
+    );
+  };
+  const sets: NamedSet[] = [
+    { name: `unseen: ${spec.unseen}`, data: await other(spec.unseen, 7) },
+    { name: 'empty', data: await other('empty', 8) },
+    { name: 'scanner-shift', data: new ConcatDataset(await Promise.all(presets.map(shifted))) },
   ];
+  for (const [j, d] of spec.distortions.entries())
+    for (const sev of spec.severities)
+      sets.push({
+        name: `${d}-${sev}`,
+        data: new ConcatDataset(await Promise.all(presets.map((p) => distorted(p, d, j, sev)))),
+      });
+  return sets;
 }
