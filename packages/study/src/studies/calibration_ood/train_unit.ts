@@ -103,64 +103,72 @@ export async function measureModel(
 ): Promise<{ temperature: number; results: DatasetResult[]; volumes: VolumeRow[] }> {
   const vals = await Promise.all(datasets.map((d) => presetSet(spec, seed, d, 'val', spec.valN, cache)));
   const val = new ConcatDataset(vals);
+  // One predictor per dataset (each at its own spacing, for HD95 in mm); they share the model's forward worker,
+  // stopped once at the end.
   const valPredictor = netPredictor(net, val);
-  let temperature: number;
+  const results: DatasetResult[] = [];
+  const volumes: VolumeRow[] = [];
+  let temperature = NaN;
   try {
     const v = await segment(valPredictor, val, batchSize);
     temperature = fitValidationTemperature(v.logits, v.masks);
+    for (const d of datasets) {
+      const test = await presetSet(spec, seed, d, 'test', spec.testN, cache);
+      const s = await segment(netPredictor(net, test), test, batchSize);
+      const { result, rows } = datasetResult(spec, d, s, test.shape, temperature);
+      results.push(result);
+      volumes.push(...rows);
+    }
   } finally {
     await valPredictor.release();
   }
-  const results: DatasetResult[] = [];
-  const volumes: VolumeRow[] = [];
-  for (const d of datasets) {
-    const test = await presetSet(spec, seed, d, 'test', spec.testN, cache);
-    // Each dataset at its own spacing (HD95 in mm).
-    const predictor = netPredictor(net, test);
-    let s: Awaited<ReturnType<typeof segment>>;
-    try {
-      s = await segment(predictor, test, batchSize);
-    } finally {
-      await predictor.release();
-    }
-    const cal = calibrationPair(s.logits, s.masks, temperature, structureBand(s.masks, test.shape, spec.bandRadius));
-    const counts = voxelCounts(s);
-    const rows: VolumeRow[] = s.evaluation.predictions.map((p, i) => ({
-      dataset: d,
-      index: p.index,
-      dice: p.dice,
-      hd95: finiteOrNull(p.hd95),
-      truthVoxels: counts[i].truth,
-      predictedVoxels: counts[i].predicted,
-    }));
-    volumes.push(...rows);
-    const pair = (key: 'ece' | 'mce' | 'nll' | 'brier') => ({
-      before: finiteOrNull(cal.before[key]),
-      after: finiteOrNull(cal.after[key]),
-    });
-    const metrics = s.evaluation.metrics;
-    results.push({
-      dataset: d,
-      n: metrics.n,
-      dice: metrics.meanDice,
-      hd95: finiteOrNull(metrics.meanHd95),
-      hd95Finite: metrics.hd95Finite,
-      trivialDice: finiteMean(rows.map((v) => (v.truthVoxels === 0 ? 1 : 0))),
-      calibration: {
-        ece: pair('ece'),
-        mce: pair('mce'),
-        nll: pair('nll'),
-        brier: pair('brier'),
-        eceBand: { before: finiteOrNull(cal.bandBefore.ece), after: finiteOrNull(cal.bandAfter.ece) },
-        mceBand: { before: finiteOrNull(cal.bandBefore.mce), after: finiteOrNull(cal.bandAfter.mce) },
-      },
-      bins: {
-        before: cal.before.bins,
-        after: cal.after.bins,
-        bandBefore: cal.bandBefore.bins,
-        bandAfter: cal.bandAfter.bins,
-      },
-    });
-  }
   return { temperature, results, volumes };
+}
+
+/** One test dataset's result and per-volume rows from its segmentation, at `temperature`. */
+function datasetResult(
+  spec: CalibrationOodSpec,
+  d: string,
+  s: Segmented,
+  shape: [number, number, number],
+  temperature: number,
+): { result: DatasetResult; rows: VolumeRow[] } {
+  const cal = calibrationPair(s.logits, s.masks, temperature, structureBand(s.masks, shape, spec.bandRadius));
+  const counts = voxelCounts(s);
+  const rows: VolumeRow[] = s.evaluation.predictions.map((p, i) => ({
+    dataset: d,
+    index: p.index,
+    dice: p.dice,
+    hd95: finiteOrNull(p.hd95),
+    truthVoxels: counts[i].truth,
+    predictedVoxels: counts[i].predicted,
+  }));
+  const pair = (key: 'ece' | 'mce' | 'nll' | 'brier') => ({
+    before: finiteOrNull(cal.before[key]),
+    after: finiteOrNull(cal.after[key]),
+  });
+  const metrics = s.evaluation.metrics;
+  const result: DatasetResult = {
+    dataset: d,
+    n: metrics.n,
+    dice: metrics.meanDice,
+    hd95: finiteOrNull(metrics.meanHd95),
+    hd95Finite: metrics.hd95Finite,
+    trivialDice: finiteMean(rows.map((v) => (v.truthVoxels === 0 ? 1 : 0))),
+    calibration: {
+      ece: pair('ece'),
+      mce: pair('mce'),
+      nll: pair('nll'),
+      brier: pair('brier'),
+      eceBand: { before: finiteOrNull(cal.bandBefore.ece), after: finiteOrNull(cal.bandAfter.ece) },
+      mceBand: { before: finiteOrNull(cal.bandBefore.mce), after: finiteOrNull(cal.bandAfter.mce) },
+    },
+    bins: {
+      before: cal.before.bins,
+      after: cal.after.bins,
+      bandBefore: cal.bandBefore.bins,
+      bandAfter: cal.bandAfter.bins,
+    },
+  };
+  return { result, rows };
 }
