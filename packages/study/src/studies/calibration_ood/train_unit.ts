@@ -11,7 +11,7 @@ import { finiteMean } from '../../kit/aggregate';
 import type { UnitContext } from '../../framework/study';
 import { optimizerSteps, studyRunConfig, transferEpochs, transferVolumes } from './configs';
 import { presetSet } from './data';
-import { calibrationPair, fitValidationTemperature, segment, structureBand, voxelCounts } from './measure';
+import { Segmented, calibrationPair, fitValidationTemperature, segment, structureBand, voxelCounts } from './measure';
 import { dedicatedName, trainUnitId, transferName } from './plan';
 import type {
   CalibrationOodSpec,
