@@ -15,6 +15,19 @@ import {
 
 jest.setTimeout(600_000);
 
+const readCsv = (file: string) => {
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const cols = head.split(',');
+  return rows.map((r) => Object.fromEntries(r.split(',').map((v, k) => [cols[k], v])) as Record<string, string>);
+};
+
+/** P(an OOD score > an in-distribution score), ties counting 1/2, by counting every pair. */
+function pairAuroc(inScores: number[], outScores: number[]): number {
+  let wins = 0;
+  for (const o of outScores) for (const i of inScores) wins += o > i ? 1 : o === i ? 0.5 : 0;
+  return wins / (inScores.length * outScores.length);
+}
+
 const input = {
   presets: ['seg-nodule', 'seg-vessels'],
   transfer: { source: 'seg-nodule', fraction: 0.25 },
@@ -81,6 +94,64 @@ describe('calibration-ood through runStudy', () => {
     expect(scores.length - 1).toBe(OOD_METHODS.length * 2 * (joint + 2 * dedicated));
     const sets = output.results as { oodSets: string[] };
     expect(sets.oodSets).toEqual(['unseen: task-subsolid', 'empty', 'scanner-shift', 'gaussian-blur-3']);
+  });
+
+  it('gives numbers the per-sample files recompute, and the report every table and chart', () => {
+    const m = JSON.parse(fs.readFileSync(path.join(out, STUDY_FILES.metrics), 'utf8'));
+    const r = m.results;
+    // Every AUROC from the per-sample scores: each seed's joint model (in distribution: 2 datasets x 4 test
+    // volumes) and each dedicated model (its own dataset's 4 test volumes).
+    const scores = readCsv(path.join(out, 'ood_scores.csv'));
+    const runs = r.ood as { model: string; seed: number; sets: Record<string, Record<string, { auroc: number }>> }[];
+    expect(runs.map((o) => `${o.model} ${o.seed}`).sort()).toEqual(
+      ['joint', 'dedicated:seg-nodule', 'dedicated:seg-vessels'].flatMap((x) => [`${x} 0`, `${x} 1`]).sort(),
+    );
+    for (const o of runs)
+      for (const set of r.oodSets as string[])
+        for (const method of OOD_METHODS) {
+          const pick = (name: string) =>
+            scores
+              .filter((x) => x.model === o.model && x.seed === String(o.seed) && x.set === name && x.method === method)
+              .map((x) => +x.score);
+          const inScores = pick('in-distribution');
+          expect(inScores).toHaveLength(o.model === 'joint' ? 2 * 4 : 4);
+          expect(o.sets[set][method].auroc).toBeCloseTo(pairAuroc(inScores, pick(set)), 12);
+        }
+    // The joint model's Dice on seg-vessels, seed 1, is the mean of its rows of predictions.csv.
+    const rows = readCsv(path.join(out, 'predictions.csv'));
+    const dice = rows
+      .filter((x) => x.regime === 'joint' && x.seed === '1' && x.dataset === 'seg-vessels')
+      .map((x) => +x.dice);
+    expect(r.performance.joint['seg-vessels'].dice.values[1]).toBeCloseTo(
+      dice.reduce((a, b) => a + b, 0) / dice.length,
+      12,
+    );
+    // Transfer fine-tunes for as many optimizer steps as a dedicated model, over fewer volumes.
+    const models = r.models as { regime: string; steps: number; n: number; temperature: number }[];
+    const steps = (regime: string) => new Set(models.filter((x) => x.regime === regime).map((x) => x.steps));
+    expect(steps('transfer')).toEqual(steps('dedicated'));
+    expect(steps('dedicated').size).toBe(1);
+    for (const x of models) expect(x.temperature).toBeGreaterThan(0);
+    expect(m.findings.claims).toHaveLength(6);
+    const html = fs.readFileSync(path.join(out, STUDY_FILES.report), 'utf8');
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf('id="findings"')).toBeLessThan(body.indexOf('data-table="segmentation"'));
+    for (const id of [
+      'controls',
+      'claims',
+      'control',
+      'segmentation',
+      'calibration',
+      'ood',
+      'ood-differences',
+      'ood-dedicated',
+      'ood-dedicated-differences',
+      'ood-dedicated-presets',
+      'models',
+    ])
+      expect(body).toContain(`data-table="${id}"`);
+    for (const chart of ['reliability-joint-whole', 'reliability-dedicated-band', 'roc-empty', 'signature-pca'])
+      expect(body).toContain(`data-chart="${chart}"`);
   });
 
   it('gives the same result when a unit reruns in a fresh cache from the finished folders', async () => {
