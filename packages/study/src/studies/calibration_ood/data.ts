@@ -15,7 +15,8 @@ import {
   preset,
   range,
 } from '@nodulab/data';
-import { Generator, Tensor, yieldToEventLoop } from '@nodulab/tensor';
+import { Generator, Tensor } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 import type { CalibrationOodSpec } from './results';
 
 /** Preset `name` at the study's volume shape (its own spacing). */
