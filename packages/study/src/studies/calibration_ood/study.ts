@@ -62,6 +62,14 @@ export const calibrationOod: Study<
   threads: (spec) => spec.threads,
   seeds: (spec) => spec.seeds,
   plan: planCalibrationOod,
+  // A training unit's bytes follow from the datasets, sizes and run config, not from the OOD settings or the other
+  // seeds, so another --ood-layer, --ood-k or set of distortions reuses the trained models; an OOD unit reads
+  // every seed's model (the ensemble) and every OOD setting.
+  unitKey: (spec, unit) => {
+    if (unit.kind === 'ood') return { spec: { ...spec, description: '' }, unit };
+    const { presets, transfer, shape, trainN, valN, testN, bandRadius, config, threads } = spec;
+    return { spec: { presets, transfer, shape, trainN, valN, testN, bandRadius, config, threads }, unit };
+  },
   runUnit: runCalibrationOodUnit,
   summarize: summarizeCalibrationOod,
   claims: calibrationOodClaims,

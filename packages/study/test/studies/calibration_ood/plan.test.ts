@@ -2,7 +2,7 @@
 // source model), then OOD units that need their model of every seed (the ensemble); safe, unique ids, every unit
 // after what it needs.
 import { checkPlan } from '../../../src/framework';
-import { OodUnit, planCalibrationOod } from '../../../src/studies/calibration_ood';
+import { OodUnit, calibrationOod, planCalibrationOod } from '../../../src/studies/calibration_ood';
 import { fakeSpec } from './fakes';
 
 describe('calibration-ood plan', () => {
@@ -39,5 +39,27 @@ describe('calibration-ood plan', () => {
 
   it('is JSON: a unit survives a queue payload', () => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+});
+
+describe('calibration-ood unit keys', () => {
+  const key = (patch: Partial<typeof fakeSpec>, id: string) => {
+    const spec = { ...fakeSpec, ...patch };
+    return JSON.stringify(
+      calibrationOod.unitKey!(
+        spec,
+        planCalibrationOod(spec).find((u) => u.id === id)!,
+      ),
+    );
+  };
+
+  it('keeps a trained model across OOD settings and seed counts, not across what trains it', () => {
+    const base = key({}, 'joint-s0');
+    expect(key({ layer: 'encoders.1', k: 3, distortions: [], seeds: [0], description: 'x' }, 'joint-s0')).toBe(base);
+    expect(key({ trainN: 32 }, 'joint-s0')).not.toBe(base);
+    expect(key({ threads: 1 }, 'joint-s0')).not.toBe(base);
+    const ood = key({}, 'ood-joint-s0');
+    expect(key({ k: 3 }, 'ood-joint-s0')).not.toBe(ood);
+    expect(key({ seeds: [0, 1] }, 'ood-joint-s0')).not.toBe(ood);
   });
 });

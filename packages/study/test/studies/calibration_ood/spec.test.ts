@@ -1,6 +1,7 @@
 // The calibration-ood study's spec: the default and --quick inputs resolve (idempotently), seeds as a count or a
 // list, the study's own options, and every bad field named by its path in one StudySpecError (an unknown preset or
 // distortion, k beyond the training set, a layer the model lacks, naming its layers).
+import { schema } from '@nodulab/data';
 import { StudySpecError } from '../../../src/framework';
 import { calibrationOod } from '../../../src/studies/calibration_ood';
 
@@ -69,5 +70,11 @@ describe('calibration-ood spec', () => {
     expect(() => resolve({ layer: 'botleneck' })).toThrow(
       /layer: the model has no layer "botleneck"; its layers: encoders, .*bottleneck/,
     );
+  });
+
+  it('emits a JSON Schema of its input', () => {
+    const text = schema.jsonSchemaText(calibrationOod.specSchema, { title: 'calibration-ood', description: 'spec' });
+    const json = JSON.parse(text);
+    for (const k of ['presets', 'seeds', 'layer', 'k', 'config']) expect(json.properties).toHaveProperty(k);
   });
 });
