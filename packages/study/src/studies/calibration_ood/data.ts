@@ -7,16 +7,12 @@ import {
   Dataset,
   DatasetSpec,
   InMemoryDataset,
-  Item,
   SCANNER_SHIFT_FACTORS,
-  Subset,
-  SyntheticDataset,
   distortBatch,
   preset,
-  range,
 } from '@nodulab/data';
 import { Generator, Tensor } from '@nodulab/tensor';
-import { yieldToEventLoop } from '@nodulab/platform';
+import { generateSet } from '../../measures/test_data';
 import type { CalibrationOodSpec } from './results';
 
 /** Preset `name` at the study's volume shape (its own spacing). */
@@ -41,18 +37,6 @@ export interface NamedSet {
 /** The per-process cache of generated sets (a unit context's `cache`). */
 export type SetCache = Map<string, unknown>;
 
-/** Items 0..n-1 of `ds` held in memory (with masks when `masks`), yielding to the event loop as it reads. */
-async function toMemory(name: string, ds: Dataset, n: number, masks: boolean): Promise<InMemoryDataset> {
-  const items: Item[] = [];
-  for (let i = 0; i < n; i++) {
-    const it = ds.get(i, { mask: masks });
-    // The generator may reuse its buffers: keep copies.
-    items.push({ ...it, volume: it.volume.slice(), mask: it.mask?.slice() });
-    if (i % 8 === 7) await yieldToEventLoop();
-  }
-  return InMemoryDataset.fromItems(name, items, [...ds.spacing], { masks });
-}
-
 /** `make()` once per process and key. */
 async function cached<T>(cache: SetCache, key: unknown[], make: () => Promise<T>): Promise<T> {
   const k = `calibration-ood:${JSON.stringify(key)}`;
@@ -71,21 +55,33 @@ export function presetSet(
 ): Promise<InMemoryDataset> {
   const k = spec.presets.indexOf(name);
   return cached(cache, ['preset', spec.shape, name, dataSeed(seed, k), split, n], () =>
-    toMemory(`${name}/${split}`, new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), split, n), n, true),
+    generateSet(`${name}/${split}`, datasetSpec(spec, name), dataSeed(seed, k), split, n, { masks: true }),
   );
 }
 
-/** `ds` with every volume distorted by `distortion` at `severity` (volume k from stream seed + 7919 k). */
-export function distortSet(ds: InMemoryDataset, distortion: string, severity: number, seed: number): InMemoryDataset {
-  const x = new Tensor(ds.volumes, [ds.length, ds.channels, ...ds.shape]);
+/**
+ * The first `n` volumes of `ds` (at most all), each distorted by `distortion` at `severity` (volume k from stream
+ * seed + 7919 k), at the set's own spacing.
+ */
+export function distortSet(
+  ds: InMemoryDataset,
+  n: number,
+  distortion: string,
+  severity: number,
+  seed: number,
+): InMemoryDataset {
+  const k = Math.min(n, ds.length);
+  const C = ds.channels;
+  const V = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const x = new Tensor(ds.volumes.slice(0, k * C * V), [k, C, ...ds.shape]);
   const y = distortBatch(x, distortion, severity, new Generator(seed), { spacing: ds.spacing });
   return new InMemoryDataset({
     name: `${ds.name}:${distortion}-${severity}`,
     shape: ds.shape,
     spacing: ds.spacing,
-    channels: ds.channels,
+    channels: C,
     volumes: y.data,
-    labels: ds.labels,
+    labels: ds.labels.slice(0, k),
   });
 }
 
@@ -107,30 +103,19 @@ export async function oodSets(
   const m = Math.ceil(spec.oodN / presets.length);
   const other = (name: string, k: number) =>
     cached(cache, ['other', spec.shape, name, dataSeed(seed, k), spec.oodN], () =>
-      toMemory(
-        name,
-        new SyntheticDataset(datasetSpec(spec, name), dataSeed(seed, k), 'test', spec.oodN),
-        spec.oodN,
-        false,
-      ),
+      generateSet(name, datasetSpec(spec, name), dataSeed(seed, k), 'test', spec.oodN),
     );
   const shifted = (p: string) =>
     cached(cache, ['shifted', spec.shape, p, dataSeed(seed, spec.presets.indexOf(p)), m], () => {
       const s = datasetSpec(spec, p);
       const shiftedSpec = { ...s, name: `${p}-scanner-shift`, factors: { ...s.factors, ...SCANNER_SHIFT_FACTORS } };
-      return toMemory(
-        p,
-        new SyntheticDataset(shiftedSpec, dataSeed(seed, spec.presets.indexOf(p)), 'test', m),
-        m,
-        false,
-      );
+      return generateSet(p, shiftedSpec, dataSeed(seed, spec.presets.indexOf(p)), 'test', m);
     });
   const distorted = async (p: string, d: string, j: number, sev: number) => {
     const k = spec.presets.indexOf(p);
     const test = await presetSet(spec, seed, p, 'test', spec.testN, cache);
-    const head = new Subset(test, range(Math.min(m, test.length)));
     return cached(cache, ['distorted', spec.shape, p, dataSeed(seed, k), spec.testN, m, d, sev, j], async () =>
-      distortSet(await toMemory(p, head, head.length, false), d, sev, 7919 * seed + 1009 * k + 101 * j + sev),
+      distortSet(test, m, d, sev, 7919 * seed + 1009 * k + 101 * j + sev),
     );
   };
   const sets: NamedSet[] = [
