@@ -24,9 +24,9 @@ export const SESOI = {
   ece: {
     value: 0.005,
     reason:
-      'stated (the paper gives none): voxel-wise ECE is dominated by confidently right background and sits near ' +
-      '0.01 for these models, so half a percentage point of confidence–accuracy gap is the least we call a ' +
-      'calibration gain (a margin of 0.05 would call every difference "none")',
+      'stated (the paper gives none): voxel-wise ECE averages over every voxel, most of them confidently right ' +
+      'background, so it is small, and a margin of 0.05 would call almost any difference "none"; half a percentage ' +
+      'point of confidence–accuracy gap (0.005) is the least we call a calibration gain',
   },
   separation: {
     value: 0.1,
