@@ -6,11 +6,7 @@ import { lossGeneralization } from './studies/loss_generalization/study';
 import { pretrainingRobustness } from './studies/pretraining/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [
-  lossGeneralization,
-  pretrainingRobustness,
-  calibrationOod,
-];
+export const STUDIES: readonly AnyStudy[] = [lossGeneralization, pretrainingRobustness, calibrationOod];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);
