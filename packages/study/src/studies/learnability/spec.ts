@@ -114,7 +114,7 @@ const fields = strict(
       sesoiEpochs: number({ gt: 0 }).default(1).describe('the smallest difference in epochs that matters'),
     }).prefault({}),
     targets: z
-      .record(oneOf(LEARNABILITY_LOSSES), number({ in: [0, 1] }), {
+      .partialRecord(oneOf(LEARNABILITY_LOSSES), number({ in: [0, 1] }), {
         error: mustBe('an object mapping losses to balanced accuracies'),
       })
       .optional()
