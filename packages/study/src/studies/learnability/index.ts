@@ -1,6 +1,13 @@
-// The learnability study: the Study object, its spec, plan, results and claims.
+// The learnability study: the Study object, its spec, plan, summary and claims, and the types of what it returns
+// (only learnability-named exports, so the package index re-exports them beside other studies').
 export { learnability } from './study';
-export * from './results';
+export type {
+  LearnabilityResults,
+  LearnabilityRun,
+  LearnabilitySpec,
+  LearnabilityUnit,
+  LearnabilityUnitResult,
+} from './results';
 export {
   LEARNABILITY_LOSSES,
   LearnabilitySpecSchema,
@@ -8,6 +15,6 @@ export {
   quickLearnabilityInput,
   resolveLearnabilitySpec,
 } from './spec';
-export { learnabilityPlan, modelUnitId, raceUnitId } from './plan';
+export { learnabilityPlan } from './plan';
 export { summarizeLearnability } from './summary';
 export { learnabilityClaims } from './claims';
