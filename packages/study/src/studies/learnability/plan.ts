@@ -1,5 +1,7 @@
 // The learnability plan: one unit per model (every unit independent: each draws its seed's data itself),
-// seed by seed, separation by separation, so the units sharing one data draw run one after another.
+// seed by seed, separation by separation, so the units sharing one data draw run one after another. The race's
+// core side is the sweep's CE model at the race's separation and full budget (the same data, seed and run
+// config); only a sweep without CE trains it as a unit of its own.
 import type { LearnabilitySpec, LearnabilityUnit, ModelUnit, RaceTask, RaceUnit } from './results';
 
 /** runs/<id>/ of a model: e.g. `simclr-sep1.5-b0.5-s0`. */
@@ -27,16 +29,19 @@ function modelUnits(spec: LearnabilitySpec, seed: number): ModelUnit[] {
   return units;
 }
 
-/** The grid: per seed its models, then the two sides of its race. */
+/** Whether the race's core side is a unit of its own (else the sweep's CE model at `separation`, full budget). */
+export const raceCoreIsUnit = (spec: Pick<LearnabilitySpec, 'losses'>): boolean => !spec.losses.includes('ce');
+
+/** The model whose run is the race's core side of `seed` when CE is swept. */
+export const raceCoreModelId = (spec: Pick<LearnabilitySpec, 'separation'>, seed: number): string =>
+  modelUnitId('ce', spec.separation, 1, seed);
+
+/** The grid: per seed its models, then its race (the shortcut side, and the core side unless CE is swept). */
 export function learnabilityPlan(spec: LearnabilitySpec): LearnabilityUnit[] {
+  const tasks: RaceTask[] = raceCoreIsUnit(spec) ? ['shortcut', 'core'] : ['shortcut'];
   return spec.seeds.flatMap((seed): LearnabilityUnit[] => [
     ...modelUnits(spec, seed),
-    ...(['shortcut', 'core'] as const).map((task): RaceUnit => ({
-      id: raceUnitId(task, seed),
-      kind: 'race',
-      task,
-      seed,
-    })),
+    ...tasks.map((task): RaceUnit => ({ id: raceUnitId(task, seed), kind: 'race', task, seed })),
   ]);
 }
 

@@ -33,7 +33,7 @@ export function learnabilityReport(output: StudyOutput<LearnabilitySpec, Learnab
   body.push(
     `<p class="note">${s.losses.length} losses × ${s.seeds.length} seed(s); volumes ${s.volume.shape.join('×')} at ` +
       `${s.volume.spacing.join('×')} mm; ${s.n} training, ${s.valN} validation and ${s.testN} test samples per run, ` +
-      `each seed its own draw; ${r.runs.length + r.race.length} models. Values are means with 95% CIs (Student t) over ` +
+      `each seed its own draw; ${r.runs.length + r.race.filter((c) => c.unit.startsWith('race-')).length} models (the race’s core side is the sweep’s CE model at separation ${s.separation}, full budget, when CE is swept). Values are means with 95% CIs (Student t) over ` +
       'seeds; a single seed shows no interval. Unit seconds are in timing.json.</p>',
   );
   body.push(...findingsSection(output.findings));
@@ -91,10 +91,11 @@ export function learnabilityReport(output: StudyOutput<LearnabilitySpec, Learnab
   );
   body.push(
     table(
-      ['side', 'seed', 'first epoch at level', ...Object.keys(race.core ?? {}).map((e) => `AUROC epoch ${e}`)],
+      ['side', 'seed', 'run', 'first epoch at level', ...Object.keys(race.core ?? {}).map((e) => `AUROC epoch ${e}`)],
       r.race.map((c) => [
         c.task,
         String(c.seed),
+        c.unit,
         c.epochToLevel === null ? 'never' : String(c.epochToLevel),
         ...c.auroc.map((a) => fmt(a)),
       ]),

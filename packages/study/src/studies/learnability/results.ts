@@ -68,7 +68,14 @@ export type RaceTask = 'shortcut' | 'core';
 /** A unit of the learnability plan. */
 export type LearnabilityUnit = ModelUnit | RaceUnit;
 
-/** A model unit's result: its test metrics and where its per-sample predictions are. */
+/** Validation AUROC and balanced accuracy after each epoch of a run (one per epoch; null where not finite). */
+export interface ValidationCurve {
+  stepsPerEpoch: number;
+  auroc: (number | null)[];
+  balancedAccuracy: (number | null)[];
+}
+
+/** A model unit's result: its test metrics, its validation curve and where its per-sample predictions are. */
 export interface ModelResult {
   kind: 'model';
   loss: LossKind;
@@ -84,31 +91,29 @@ export interface ModelResult {
   testN: number;
   /** Per-sample predictions (index, label, p_malignant, predicted, factors), relative to the unit folder. */
   predictions: string;
+  /** After each epoch that reported validation AUROC (the CE model at the race's separation and full budget is
+   * the race's core side). */
+  validation: ValidationCurve;
 }
 
-/** A race unit's result: validation AUROC and balanced accuracy after each epoch of the CE run. */
-export interface RaceResult {
+/** A race unit's result: the CE run's validation curve. */
+export interface RaceResult extends ValidationCurve {
   kind: 'race';
   task: RaceTask;
   seed: number;
-  stepsPerEpoch: number;
-  /** One per epoch; null where not finite. */
-  auroc: (number | null)[];
-  balancedAccuracy: (number | null)[];
 }
 
 export type LearnabilityUnitResult = ModelResult | RaceResult;
 
 /** One trained and tested model of the sweep, as the summary lists it. */
-export type LearnabilityRun = Omit<ModelResult, 'kind' | 'predictions' | 'testN'>;
+export type LearnabilityRun = Omit<ModelResult, 'kind' | 'predictions' | 'testN' | 'validation'>;
 
 /** One side of the race for one seed, with the first epoch that reached the race's AUROC level. */
-export interface EpochCurve {
+export interface EpochCurve extends ValidationCurve {
   task: RaceTask;
   seed: number;
-  stepsPerEpoch: number;
-  auroc: (number | null)[];
-  balancedAccuracy: (number | null)[];
+  /** The unit whose run it is: race-<task>-s<seed>, or the sweep's CE model at the race's separation, full budget. */
+  unit: string;
   /** First epoch (1-based) whose validation AUROC reached the level; null when none did. */
   epochToLevel: number | null;
 }

@@ -18,6 +18,7 @@ import type {
   ModelUnit,
   RaceResult,
   RaceUnit,
+  ValidationCurve,
 } from './results';
 
 /** One seed's data at one separation: training and validation sources, and (for models) the iid test set. */
@@ -51,7 +52,6 @@ async function drawOf(
 }
 
 /** Validation AUROC and balanced accuracy after each epoch of a run. */
-type Curve = Pick<RaceResult, 'stepsPerEpoch' | 'auroc' | 'balancedAccuracy'>;
 
 /** A metric as a result holds it: JSON has no NaN. */
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
@@ -61,8 +61,8 @@ async function trainInto(
   config: RunConfig,
   sources: Draw['sources'],
   ctx: UnitContext<LearnabilityUnitResult>,
-): Promise<Curve> {
-  const curve: Curve = { stepsPerEpoch: 0, auroc: [], balancedAccuracy: [] };
+): Promise<ValidationCurve> {
+  const curve: ValidationCurve = { stepsPerEpoch: 0, auroc: [], balancedAccuracy: [] };
   const summary = await train(config, {
     outDir: ctx.dir,
     sources,
@@ -101,7 +101,7 @@ async function runModel(
   const draw = await drawOf(config, { spec: data, seed: testDataSeed(unit.seed), n: spec.testN }, ctx.cache);
   const test = draw.test!;
   ctx.phase(`${unit.id}: ${unit.loss} at separation ${unit.separation}, budget ${unit.budget}, seed ${unit.seed}`);
-  await trainInto(config, draw.sources, ctx);
+  const validation = await trainInto(config, draw.sources, ctx);
   const { net } = loadRun(ctx.dir, 'best');
   const r = (await evaluate(
     netPredictor(net, test),
@@ -125,6 +125,7 @@ async function runModel(
     auroc: finiteOrNull(r.metrics.auroc),
     testN: r.predictions.length,
     predictions: PREDICTIONS_FILE,
+    validation,
   };
 }
 

@@ -11,7 +11,11 @@ import type {
   LearnabilityUnitResult,
   ModelResult,
   RaceResult,
+  RaceTask,
+  RaceUnit,
+  ValidationCurve,
 } from './results';
+import { raceCoreIsUnit, raceCoreModelId } from './plan';
 
 /** The first epoch (1-based) whose validation AUROC reaches `level`; null if none does. */
 export function firstEpochAt(auroc: readonly (number | null)[], level: number): number | null {
@@ -49,11 +53,31 @@ export function summarizeLearnability(
   const runs: LearnabilityRun[] = outcomes
     .map((o) => o.result)
     .filter((r): r is ModelResult => r.kind === 'model')
-    .map(({ kind: _k, predictions: _p, testN: _n, ...run }) => run);
-  const race: EpochCurve[] = outcomes
-    .map((o) => o.result)
-    .filter((r): r is RaceResult => r.kind === 'race')
-    .map(({ kind: _k, ...c }) => ({ ...c, epochToLevel: firstEpochAt(c.auroc, spec.race.auroc) }));
+    .map(({ kind: _k, predictions: _p, testN: _n, validation: _v, ...run }) => run);
+  const race: EpochCurve[] = [];
+  const curve = (task: RaceTask, seed: number, unit: string, c: ValidationCurve): void => {
+    const { stepsPerEpoch, auroc, balancedAccuracy } = c;
+    race.push({
+      task,
+      seed,
+      unit,
+      stepsPerEpoch,
+      auroc,
+      balancedAccuracy,
+      epochToLevel: firstEpochAt(auroc, spec.race.auroc),
+    });
+  };
+  for (const seed of spec.seeds) {
+    const side = (task: RaceTask) =>
+      outcomes.find(
+        (o): o is UnitOutcome<RaceUnit, RaceResult> =>
+          o.unit.kind === 'race' && o.unit.task === task && o.unit.seed === seed,
+      );
+    const shortcut = side('shortcut');
+    if (shortcut) curve('shortcut', seed, shortcut.unit.id, shortcut.result);
+    const core = raceCoreIsUnit(spec) ? side('core') : outcomes.find((o) => o.unit.id === raceCoreModelId(spec, seed));
+    if (core) curve('core', seed, core.unit.id, core.result.kind === 'model' ? core.result.validation : core.result);
+  }
   const epochs = (task: 'shortcut' | 'core') =>
     aggregate(
       spec.seeds.map((seed) => num(race.find((c) => c.task === task && c.seed === seed)?.epochToLevel ?? null)),

@@ -46,6 +46,12 @@ export function fakeOutcomes(
             auroc: f.balancedAccuracy(unit),
             testN: spec.testN,
             predictions: 'predictions/test.csv',
+            // Every model's validation curve is the core side's (the race reads the CE model at `separation`).
+            validation: {
+              stepsPerEpoch: 32,
+              auroc: f.auroc('core', unit.seed),
+              balancedAccuracy: f.auroc('core', unit.seed),
+            },
           }
         : {
             kind: 'race',

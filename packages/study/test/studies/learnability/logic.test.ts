@@ -23,12 +23,15 @@ describe('learnability plan', () => {
   });
 
   it.each([
-    // Per seed: 4 separations x 3 losses at the full budget, budgets 0.25 and 0.5 at 1.5 x 3, two race sides.
-    [{}, 3 * 20],
-    // --quick: 2 separations x 3 losses, budget 0.5 at 1.5 x 3, two race sides (one seed).
-    [learnability.quick({ seeds: 1 }), 11],
+    // Per seed: 4 separations x 3 losses at the full budget, budgets 0.25 and 0.5 at 1.5 x 3, the race's shortcut
+    // side (its core side is the CE model at 1.5, full budget).
+    [{}, 3 * 19],
+    // --quick: 2 separations x 3 losses, budget 0.5 at 1.5 x 3, the shortcut side (one seed).
+    [learnability.quick({ seeds: 1 }), 10],
     // The budget sweep's separation outside `separations` adds its full-budget model.
-    [{ seeds: 1, losses: ['ce'], separations: [0.5], budgets: [0.5], separation: 1 }, 1 + 2 + 2],
+    [{ seeds: 1, losses: ['ce'], separations: [0.5], budgets: [0.5], separation: 1 }, 1 + 2 + 1],
+    // Without CE the race's core side is a unit of its own.
+    [{ seeds: 2, losses: ['simclr'], separations: [1.5], budgets: [1] }, 2 * (1 + 2)],
   ])('plans %j as %d independent units, seed by seed', (input, count) => {
     const spec = fakeSpec(input as Record<string, unknown>);
     const plan = learnabilityPlan(spec);
@@ -42,7 +45,9 @@ describe('learnability plan', () => {
   it('names units by what they train', () => {
     const ids = learnabilityPlan(fakeSpec({ seeds: 1 })).map((u) => u.id);
     expect(ids).toEqual(expect.arrayContaining(['simclr-sep1.5-b0.25-s0', 'ce-sep0.5-b1-s0', 'race-shortcut-s0']));
-    expect(ids.slice(-2)).toEqual(['race-shortcut-s0', 'race-core-s0']);
+    expect(ids.slice(-1)).toEqual(['race-shortcut-s0']);
+    const alone = learnabilityPlan(fakeSpec({ seeds: 1, losses: ['supcon'] })).map((u) => u.id);
+    expect(alone.slice(-2)).toEqual(['race-shortcut-s0', 'race-core-s0']);
   });
 
   it("keys a unit by what it reads, not by the rest of the sweep's grid or its targets", () => {
@@ -71,16 +76,23 @@ describe('learnability summary', () => {
   });
 
   it("finds each race side's first epoch at the AUROC level", () => {
-    expect(r.race.map((c) => [c.task, c.seed, c.epochToLevel])).toEqual([
-      ['shortcut', 0, 1],
-      ['core', 0, 3],
-      ['shortcut', 1, 1],
-      ['core', 1, 3],
-      ['shortcut', 2, 1],
-      ['core', 2, 3],
+    expect(r.race.map((c) => [c.task, c.seed, c.unit, c.epochToLevel])).toEqual([
+      ['shortcut', 0, 'race-shortcut-s0', 1],
+      ['core', 0, 'ce-sep1.5-b1-s0', 3],
+      ['shortcut', 1, 'race-shortcut-s1', 1],
+      ['core', 1, 'ce-sep1.5-b1-s1', 3],
+      ['shortcut', 2, 'race-shortcut-s2', 1],
+      ['core', 2, 'ce-sep1.5-b1-s2', 3],
     ]);
     expect(r.epochsToLevel.shortcut.mean).toBe(1);
     expect(r.epochsToLevel.core.mean).toBe(3);
+  });
+
+  it('takes the core side from its own unit when CE is not swept', () => {
+    const simclr = fakeSpec({ seeds: 1, losses: ['simclr'] });
+    const s = summarizeLearnability(simclr, fakeOutcomes(simclr));
+    expect(s.race.map((c) => c.unit)).toEqual(['race-shortcut-s0', 'race-core-s0']);
+    expect(s.runs.every((x) => !('validation' in x))).toBe(true);
   });
 });
 

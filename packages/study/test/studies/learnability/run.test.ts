@@ -31,15 +31,15 @@ describe('learnability through runStudy', () => {
     const events: StudyEvent[] = [];
     const output = await runStudy(learnability, spec, { outDir: out, onEvent: (e) => events.push(e) });
     const ids = learnabilityPlan(spec).map((u) => u.id);
-    expect(ids).toEqual(['ce-sep1.5-b0.5-s0', 'ce-sep1.5-b1-s0', 'race-shortcut-s0', 'race-core-s0']);
-    expect(events.filter((e) => e.kind === 'unit-end')).toHaveLength(4);
+    expect(ids).toEqual(['ce-sep1.5-b0.5-s0', 'ce-sep1.5-b1-s0', 'race-shortcut-s0']);
+    expect(events.filter((e) => e.kind === 'unit-end')).toHaveLength(3);
     expect(events.some((e) => e.kind === 'progress')).toBe(true);
     expect(fs.readdirSync(out).sort()).toEqual(['metrics.json', 'report.html', 'runs', 'spec.json', 'timing.json']);
     expect(fs.readdirSync(path.join(out, 'runs')).sort()).toEqual([...ids].sort());
 
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics).toEqual(JSON.parse(JSON.stringify(output)));
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'timing.json'), 'utf8')).units).toHaveLength(4);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'timing.json'), 'utf8')).units).toHaveLength(3);
 
     const r = output.results;
     // Half the budget trains half the epochs.
@@ -52,9 +52,10 @@ describe('learnability through runStudy', () => {
       expect(x.balancedAccuracy).toBeLessThanOrEqual(1);
     }
     expect(r.bySeparation.ce['1.5'].mean).toBe(r.runs[1].balancedAccuracy);
-    expect(r.race.map((c) => [c.task, c.auroc.length])).toEqual([
-      ['shortcut', 2],
-      ['core', 2],
+    // The core side of the race is the CE model at separation 1.5, full budget.
+    expect(r.race.map((c) => [c.task, c.unit, c.auroc.length])).toEqual([
+      ['shortcut', 'race-shortcut-s0', 2],
+      ['core', 'ce-sep1.5-b1-s0', 2],
     ]);
     expect(output.findings.claims.map((c) => c.id)).toEqual(['target-ce', 'race', 'budget-gain']);
 
@@ -83,9 +84,16 @@ describe('learnability through runStudy', () => {
       cache: new Map(),
     });
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
-    const { kind: _k, predictions: file, testN, ...run } = result as Extract<LearnabilityUnitResult, { kind: 'model' }>;
+    const {
+      kind: _k,
+      predictions: file,
+      testN,
+      validation,
+      ...run
+    } = result as Extract<LearnabilityUnitResult, { kind: 'model' }>;
     expect(testN).toBe(spec.testN);
     expect(metrics.results.runs[1]).toEqual(run);
+    expect(metrics.results.race[1].auroc).toEqual(validation.auroc);
     expect(fs.readFileSync(path.join(dir, file))).toEqual(
       fs.readFileSync(path.join(out, 'runs', unit.id, 'predictions', 'test.csv')),
     );
