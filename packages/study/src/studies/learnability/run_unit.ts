@@ -45,13 +45,15 @@ async function drawOf(
   const draw: Draw = {
     key,
     sources: { train: openSource(config.data, 'train'), val: openSource(config.data, 'val') },
-    test: test && (await generateSet(`test-s${test.seed}`, test.spec, test.seed, 'test', test.n, { factors: true })),
+    test:
+      test &&
+      (await generateSet(`${test.spec.name}-test-${test.seed}`, test.spec, test.seed, 'test', test.n, {
+        factors: true,
+      })),
   };
   cache.set(CACHE_KEY, draw);
   return draw;
 }
-
-/** Validation AUROC and balanced accuracy after each epoch of a run. */
 
 /** A metric as a result holds it: JSON has no NaN. */
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
