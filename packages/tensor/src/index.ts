@@ -31,7 +31,7 @@ export * from './ops/info_nce';
 export * from './ops/box3d';
 export * from './ops/box_loss';
 export * from './ops/dropout';
-export * from './ops/linalg';
+export * from './linalg';
 export { Generator, rand, randn } from './random';
 export { combine, deriveSeed, hashString, mix32 } from './seed_hash';
 export { writeFileAtomic, removeStaleTempFiles } from './io/atomic_write';

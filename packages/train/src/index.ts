@@ -6,7 +6,7 @@ export * from './model';
 export * from './init';
 export * from './objectives';
 export * from './moco';
-export * from './linalg';
+export * from './newton';
 export * from './logistic_regression';
 export * from './softmax_regression';
 export { loadProbeIntoHead } from './probe_fit';

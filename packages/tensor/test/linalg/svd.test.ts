@@ -1,6 +1,7 @@
-// svdvals: matrices built as U·diag(s)·Vᵀ from Householder reflections (known singular values), batches,
-// wide and tall shapes, the reference backend, NaN, and clear errors from the op and the binding.
-import { Generator, Tensor, native, svdvals } from '../src';
+// svdvals: small rank-deficient matrices with known singular values, matrices built as U·diag(s)·Vᵀ from
+// Householder reflections, batches, wide and tall shapes, agreement with the eigenvalues of AᵀA (symmetricEigen),
+// the reference backend, NaN, and clear errors from the op and the binding.
+import { Generator, Tensor, crossProduct, native, svdvals, symmetricEigenvalues } from '../../src';
 
 /** n x n Householder reflection I − 2vvᵀ/(vᵀv) for a seeded random v: orthogonal. */
 function reflection(n: number, g: Generator): number[][] {
@@ -30,6 +31,17 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: numb
 }
 
 describe('svdvals', () => {
+  it.each([
+    ['rank 1 (2, 2): rows (1, 2) and (2, 4)', [2, 2], [1, 2, 2, 4], [5, 0]],
+    ['rank 1 (2, 3): two equal rows (1, 1, 0)', [2, 3], [1, 1, 0, 1, 1, 0], [2, 0]],
+    ['rank 1 (3, 2): one column (3, 4, 0)', [3, 2], [3, 0, 4, 0, 0, 0], [5, 0]],
+    ['rank 2 (3, 3): diag(0, 2, 1) permuted', [3, 3], [0, 0, 1, 0, 2, 0, 0, 0, 0], [2, 1, 0]],
+    ['zero (2, 2)', [2, 2], [0, 0, 0, 0], [0, 0]],
+  ])('of a known %s', (_name, shape, data, want) => {
+    const got = svdvals(new Tensor(Float32Array.from(data), shape));
+    expectClose(got.data, want, 1e-5 * Math.max(1, ...want));
+  });
+
   it.each([
     [
       [5, 3],
@@ -71,6 +83,28 @@ describe('svdvals', () => {
     const got = svdvals(new Tensor(data, [2, 2, 7, 3]));
     expect(got.shape).toEqual([2, 2, 3]);
     expectClose(got.data, spectra.flat(), 2e-4);
+  });
+
+  it.each([
+    [30, 6],
+    [5, 9],
+  ])('squared, equals the eigenvalues of AᵀA (or AAᵀ) for a random (%i, %i) A', (m, n) => {
+    const g = new Generator(m + n);
+    const a = Float32Array.from({ length: m * n }, () => g.normal());
+    const s = svdvals(new Tensor(a, [m, n])).data;
+    const A = { rows: m, cols: n, data: Float64Array.from(a) };
+    const At = {
+      rows: n,
+      cols: m,
+      data: Float64Array.from({ length: m * n }, (_, k) => a[(k % m) * n + Math.floor(k / m)]),
+    };
+    const eig = symmetricEigenvalues(m >= n ? crossProduct(A, A) : crossProduct(At, At));
+    const top = eig[0];
+    expectClose(
+      Array.from(s, (v) => v * v),
+      eig.slice(0, Math.min(m, n)),
+      1e-5 * top,
+    );
   });
 
   it('agrees with the reference kernel (one-sided Jacobi) on random matrices', () => {

@@ -1,9 +1,9 @@
-// Linear algebra on small matrices: singular values (torch.linalg.svdvals) of a matrix or a batch of
-// them, on the native SvdVals kernel. Used for spectral signatures of feature maps.
+// Singular values (torch.linalg.svdvals) of a matrix or a batch of them, on the native SvdVals kernel:
+// x: (..., m, n) float32 -> (..., min(m, n)). Used for spectral signatures of feature maps.
 import { dispatchDevice } from '../device';
 import { native } from '../binding';
 import { Tensor } from '../tensor';
-import { fmt } from './shape_utils';
+import { fmt } from '../ops/shape_utils';
 
 /** The largest min(m, n) {@link svdvals} accepts: the native kernel is a small SVD, O(min(m, n)³) per matrix. */
 export const SVDVALS_MAX_RANK = 512;
