@@ -6,11 +6,37 @@ import { z } from 'zod';
 import { DEFAULT_SEPARATION, FACTOR_NAMES, FactorName, SpecError, schema, validateSpec } from '@nodulab/data';
 import { ConfigError, LossKind, RunConfigInput } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
+import { deepMerge } from '../../kit/merge';
+import { lossGeneralization } from '../loss_generalization/study';
 import { coreSpec, runConfigFor, shortcutOnlySpec } from './configs';
 import type { LearnabilitySpec, RaceShortcut } from './results';
 
 /** The losses the sweep trains (one-stage: the budget scales epochs; two-stage: pretraining epochs). */
 export const LEARNABILITY_LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco'] as const;
+
+/**
+ * The loss-generalization study's built-in volumes, sample counts, run config and threads: the budget this
+ * study calibrates, so its defaults come from there (one source). Resolved once, on first use.
+ */
+let budget: Pick<LearnabilitySpec, 'volume' | 'n' | 'valN' | 'testN' | 'config' | 'threads'> | null = null;
+function lossGeneralizationBudget(): NonNullable<typeof budget> {
+  if (budget) return JSON.parse(JSON.stringify(budget)) as NonNullable<typeof budget>;
+  const lg = lossGeneralization.resolve(lossGeneralization.defaultInput());
+  if (!lg.volume) throw new Error('learnability: the loss-generalization study sets no volume');
+  budget = {
+    volume: lg.volume,
+    n: lg.train.n,
+    valN: lg.train.valN,
+    testN: lg.testSets[0].n,
+    config: lg.config,
+    threads: lg.threads,
+  };
+  return lossGeneralizationBudget();
+}
+const fromBudget =
+  <K extends keyof NonNullable<typeof budget>>(k: K) =>
+  (): NonNullable<typeof budget>[K] =>
+    lossGeneralizationBudget()[k];
 
 const DEFAULT_TARGETS: Partial<Record<LossKind, number>> = { ce: 0.95, supcon: 0.9, simclr: 0.8 };
 const FORBIDDEN_CONFIG_KEYS = ['loss', 'seed', 'data', 'name', 'threads'];
@@ -98,12 +124,14 @@ const fields = strict(
       .default(DEFAULT_SEPARATION)
       .describe('the separation of the budget sweep, the targets and the race'),
     volume: strict({
-      shape: vector(3, { int: true, in: [8, 256] }, 'integers in [8, 256]').default([20, 20, 20]),
-      spacing: vector(3, { in: [0.1, 10] }, 'numbers in [0.1, 10] mm').default([1.2, 1.2, 1.2]),
+      shape: vector(3, { int: true, in: [8, 256] }, 'integers in [8, 256]').default(() => fromBudget('volume')().shape),
+      spacing: vector(3, { in: [0.1, 10] }, 'numbers in [0.1, 10] mm').default(() => fromBudget('volume')().spacing),
     }).prefault({}),
-    n: upTo(2).default(1024).describe('training samples per run'),
-    valN: upTo(2).default(256).describe('validation samples per run'),
-    testN: upTo(2).default(256).describe('iid test samples per (separation, seed)'),
+    n: upTo(2).default(fromBudget('n')).describe("training samples per run (default: loss-generalization's)"),
+    valN: upTo(2).default(fromBudget('valN')).describe("validation samples per run (default: loss-generalization's)"),
+    testN: upTo(2)
+      .default(fromBudget('testN'))
+      .describe("iid test samples per (separation, seed) (default: loss-generalization's per test set)"),
     shortcut: shortcutSchema
       .prefault({ factor: 'diameter', distributions: [{ uniform: [5, 9] }, { uniform: [11, 16] }] })
       .describe('the shortcut of the race'),
@@ -123,9 +151,9 @@ const fields = strict(
       .default(0.02)
       .describe('the smallest difference from a target that matters, in balanced accuracy'),
     config: runConfigOverrides
-      .prefault({ optimizer: { name: 'adam', lr: 0.003 }, epochs: 10, pretrainEpochs: 10 })
-      .describe('run-config overrides shared by every run'),
-    threads: upTo(1, 256).default(2),
+      .prefault(() => fromBudget('config')() as Record<string, unknown>)
+      .describe("run-config overrides shared by every run (default: the loss-generalization study's)"),
+    threads: upTo(1, 256).default(fromBudget('threads')),
   },
   { type: 'a JSON object' },
 );
@@ -198,29 +226,22 @@ export function defaultLearnabilityInput(): Record<string, unknown> {
   return JSON.parse(JSON.stringify(resolveLearnabilitySpec({}))) as Record<string, unknown>;
 }
 
-const objectAt = (input: Record<string, unknown>, key: string): Record<string, unknown> => {
-  const v = input[key];
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-};
-
 /** --quick: the sweep at toy size (16^3 at 2 mm, 256 samples, two separations and budgets, 2 epochs per stage). */
 export function quickLearnabilityInput(input: Record<string, unknown>): Record<string, unknown> {
-  const config = objectAt(input, 'config');
-  const model = objectAt(config, 'model');
-  return {
-    ...input,
-    separations: [0.5, 1.5],
-    budgets: [0.5, 1],
-    volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
-    n: 256,
-    valN: 64,
-    testN: 64,
-    config: {
-      ...config,
-      model: { ...model, options: { ...objectAt(model, 'options'), widthMultiplier: 0.25 } },
-      epochs: 2,
-      pretrainEpochs: 2,
-      probe: { ...objectAt(config, 'probe'), epochs: 2 },
+  // The quick overrides go over the input's run config, or over the default one when it gives none.
+  const config = schema.isPlainObject(input.config)
+    ? input.config
+    : (fromBudget('config')() as Record<string, unknown>);
+  return deepMerge(
+    { ...input, config },
+    {
+      separations: [0.5, 1.5],
+      budgets: [0.5, 1],
+      volume: { shape: [16, 16, 16], spacing: [2, 2, 2] },
+      n: 256,
+      valN: 64,
+      testN: 64,
+      config: { model: { options: { widthMultiplier: 0.25 } }, epochs: 2, pretrainEpochs: 2, probe: { epochs: 2 } },
     },
-  };
+  );
 }

@@ -4,6 +4,7 @@
 import { schema } from '@nodulab/data';
 import { StudySpecError } from '../../../src/framework/study';
 import { learnability, resolveLearnabilitySpec } from '../../../src/studies/learnability';
+import { lossGeneralization } from '../../../src/studies/loss_generalization';
 import { coreSpec, runConfigFor, shortcutOnlySpec } from '../../../src/studies/learnability/configs';
 
 const problemsOf = (input: unknown): string[] => {
@@ -42,6 +43,24 @@ describe('learnability spec', () => {
     const quick = learnability.resolve(learnability.quick(d));
     expect(quick.volume).toEqual({ shape: [16, 16, 16], spacing: [2, 2, 2] });
     expect(quick.config).toMatchObject({ epochs: 2, pretrainEpochs: 2, model: { options: { widthMultiplier: 0.25 } } });
+  });
+
+  it("takes its volumes, sample counts, run config and threads from the loss-generalization study's built-in", () => {
+    const lg = lossGeneralization.resolve(lossGeneralization.defaultInput());
+    const spec = resolveLearnabilitySpec({});
+    expect(spec.volume).toEqual(lg.volume);
+    expect([spec.n, spec.valN, spec.testN, spec.threads]).toEqual([
+      lg.train.n,
+      lg.train.valN,
+      lg.testSets[0].n,
+      lg.threads,
+    ]);
+    expect(spec.config).toEqual(lg.config);
+  });
+
+  it('lays --quick over the default run config when the input gives none', () => {
+    const quick = resolveLearnabilitySpec(learnability.quick({}));
+    expect(quick.config).toMatchObject({ optimizer: { name: 'adam', lr: 0.003 }, epochs: 2, probe: { epochs: 2 } });
   });
 
   it('keeps only the default targets of the losses swept', () => {
