@@ -18,24 +18,20 @@ export const LEARNABILITY_LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'm
  * The loss-generalization study's built-in volumes, sample counts, run config and threads: the budget this
  * study calibrates, so its defaults come from there (one source). Resolved once, on first use.
  */
-let budget: Pick<LearnabilitySpec, 'volume' | 'n' | 'valN' | 'testN' | 'config' | 'threads'> | null = null;
-function lossGeneralizationBudget(): NonNullable<typeof budget> {
-  if (budget) return JSON.parse(JSON.stringify(budget)) as NonNullable<typeof budget>;
-  const lg = lossGeneralization.resolve(lossGeneralization.defaultInput());
-  if (!lg.volume) throw new Error('learnability: the loss-generalization study sets no volume');
-  budget = {
-    volume: lg.volume,
-    n: lg.train.n,
-    valN: lg.train.valN,
-    testN: lg.testSets[0].n,
-    config: lg.config,
-    threads: lg.threads,
-  };
-  return lossGeneralizationBudget();
+type Budget = Pick<LearnabilitySpec, 'volume' | 'n' | 'valN' | 'testN' | 'config' | 'threads'>;
+let lgBudget: Budget | null = null;
+function lossGeneralizationBudget(): Budget {
+  if (!lgBudget) {
+    const lg = lossGeneralization.resolve(lossGeneralization.defaultInput());
+    if (!lg.volume) throw new Error('learnability: the loss-generalization study sets no volume');
+    const { volume, threads, config } = lg;
+    lgBudget = { volume, n: lg.train.n, valN: lg.train.valN, testN: lg.testSets[0].n, config, threads };
+  }
+  return JSON.parse(JSON.stringify(lgBudget)) as Budget;
 }
 const fromBudget =
-  <K extends keyof NonNullable<typeof budget>>(k: K) =>
-  (): NonNullable<typeof budget>[K] =>
+  <K extends keyof Budget>(k: K) =>
+  (): Budget[K] =>
     lossGeneralizationBudget()[k];
 
 const DEFAULT_TARGETS: Partial<Record<LossKind, number>> = { ce: 0.95, supcon: 0.9, simclr: 0.8 };
