@@ -16,7 +16,6 @@ export * from './stages';
 export * from './run_files';
 export * from './seeds';
 export { runStage, stepsPerEpoch } from './loop';
-export { yieldToEventLoop } from '@nodulab/tensor';
 export type { TrainProgress, RunCounters, LoopContext } from './loop';
 export * from './train';
 export * from './load_run';

@@ -2,7 +2,8 @@
 // X: (n, d) standardised with the fitting set's mean and std, Newton's method (float64, backtracking
 // line search) on the L2-penalised mean cross-entropy, and the penalty chosen on a validation set. The
 // standardisation, input checks and penalty choice here serve the multinomial probe too.
-import { columnMeanStd, yieldToEventLoop } from '@nodulab/tensor';
+import { columnMeanStd } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 import { newtonMinimize } from './newton';
 
 /** Options of {@link fitLogisticRegression}, named as in PyTorch's cross-entropy and optimizers. */

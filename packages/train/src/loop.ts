@@ -19,7 +19,7 @@ import type { StagePlan } from './stages';
 import type { StepRunner } from './step_runner';
 import { StagePruning, startPruning } from './pruning';
 import { gatherBoxes, gatherWeights } from './targets';
-import { yieldToEventLoop } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
 export interface TrainProgress {
@@ -80,6 +80,8 @@ export interface LoopContext {
   steps: StepRunner;
   /** A localization run's normalised true boxes (n, 6) of the training set, else null. */
   boxes: Float32Array | null;
+  /** The config as checkpoints record it (a pretrained init by its content digest, not its path). */
+  checkpointConfig: RunConfig;
 }
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */

@@ -4,7 +4,7 @@
 // malformed spec exits 2 and writes nothing; the folder is locked while written and appears only when the
 // study completes. Each study's own options come from the registry (`nodulab study <name> --help`).
 import * as fs from 'fs';
-import { parseJsonBounded } from '@nodulab/tensor';
+import { parseJsonBounded } from '@nodulab/platform';
 import { AnyStudy, STUDIES, StudyEvent, StudySpecError, runStudy, studyNames } from '@nodulab/study';
 import { OptionSpecs, UsageError } from '../args';
 import { DEVICE_OPTION, selectDevice } from '../device';

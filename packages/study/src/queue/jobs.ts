@@ -3,7 +3,7 @@
 // worker leaves the unit's folder and result.
 import * as fs from 'fs';
 import * as path from 'path';
-import { configHash } from '@nodulab/tensor';
+import { configHash } from '@nodulab/platform';
 import type { AnyStudy, StudyUnit } from '../framework';
 
 /** The BullMQ queue every study unit is put on. */
@@ -62,6 +62,3 @@ export function readJobResult(results: string, jobId: string): StudyJobResult | 
   if (!fs.existsSync(file)) return null;
   return JSON.parse(fs.readFileSync(file, 'utf8')) as StudyJobResult;
 }
-
-/** "<study> <unit>" for messages. */
-export const describeUnit = (study: string, unit: string): string => `${study} ${unit}`;

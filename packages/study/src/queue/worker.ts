@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Job, WaitingError, Worker } from 'bullmq';
-import { configHash, processAlive, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { configHash, processAlive, writeFileAtomic } from '@nodulab/platform';
 import type { FinishedUnit } from '../framework';
 import { studyNamed } from '../registry';
 import { relocateRunFolders } from '../kit/staged';
@@ -15,7 +16,6 @@ import {
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
-  describeUnit,
   studyJobId,
   jobResultFile,
   jobRunDir,
@@ -104,7 +104,7 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     const spec = study.resolve(job.data.spec);
     const unit = study.plan(spec).find((u: { id: string }) => u.id === job.data.unit);
     if (!unit) throw new Error(`study ${study.name} has no unit '${String(job.data.unit)}'`);
-    const label = describeUnit(study.name, unit.id);
+    const label = unit.id;
     const done = readJobResult(results, jobId);
     if (done) {
       emit({ kind: 'reused', jobId, run: label });

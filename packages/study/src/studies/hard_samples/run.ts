@@ -5,7 +5,8 @@
 // paired differences over seeds, subgroup HTL rates and the Findings, per setting.
 import * as fs from 'fs';
 import * as path from 'path';
-import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { FactorRecord, SyntheticDataset, preset } from '@nodulab/data';
 import { boxIoU, datasetBox, meanBox } from '@nodulab/eval';
 import { inStagedFolder } from '../../kit/staged';

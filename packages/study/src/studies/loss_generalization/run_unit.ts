@@ -3,18 +3,11 @@
 // (counterfactual flips, linear probes, Grad-CAM). Writes its run folder and predictions/<test set>.csv.
 import * as fs from 'fs';
 import * as path from 'path';
-import { noGrad, writeFileAtomic } from '@nodulab/tensor';
+import { noGrad } from '@nodulab/tensor';
+import { writeFileAtomic, yieldToEventLoop } from '@nodulab/platform';
 import { DataLoader, Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
 import { ClassificationEvaluation, datasetBatches, evaluate, predictionsCsv } from '@nodulab/eval';
-import {
-  TrainProgress,
-  TrainableNet,
-  loadRun,
-  netPredictor,
-  openSource,
-  train,
-  yieldToEventLoop,
-} from '@nodulab/train';
+import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, train } from '@nodulab/train';
 import type { UnitContext } from '../../framework';
 import { unitDir } from '../../framework/plan';
 import { CounterfactualSet, counterfactualSets, flipStats } from './counterfactual';
