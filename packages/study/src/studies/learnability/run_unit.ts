@@ -3,7 +3,7 @@
 // model whose validation AUROC is recorded after every epoch). Needs nothing but the spec and the unit.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { Dataset, DatasetSpec, InMemoryDataset } from '@nodulab/data';
 import { ClassificationEvaluation, datasetBatches, evaluate, predictionsCsv } from '@nodulab/eval';
 import { RunConfig, loadRun, netPredictor, openSource, train } from '@nodulab/train';
