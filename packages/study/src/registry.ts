@@ -2,11 +2,12 @@
 // Adding a study is its folder under studies/ and one line here.
 import type { AnyStudy } from './framework';
 import { calibrationOod } from './studies/calibration_ood/study';
+import { learnability } from './studies/learnability';
 import { lossGeneralization } from './studies/loss_generalization/study';
 import { pretrainingRobustness } from './studies/pretraining/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [lossGeneralization, pretrainingRobustness, calibrationOod];
+export const STUDIES: readonly AnyStudy[] = [lossGeneralization, pretrainingRobustness, calibrationOod, learnability];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);

@@ -1,4 +1,20 @@
-// The learnability sweep: spec, runner and report.
-export * from './spec';
-export * from './run';
-export * from './report';
+// The learnability study: the Study object, its spec, plan, summary and claims, and the types of what it returns
+// (only learnability-named exports, so the package index re-exports them beside other studies').
+export { learnability } from './study';
+export type {
+  LearnabilityResults,
+  LearnabilityRun,
+  LearnabilitySpec,
+  LearnabilityUnit,
+  LearnabilityUnitResult,
+} from './results';
+export {
+  LEARNABILITY_LOSSES,
+  LearnabilitySpecSchema,
+  defaultLearnabilityInput,
+  quickLearnabilityInput,
+  resolveLearnabilitySpec,
+} from './spec';
+export { learnabilityPlan } from './plan';
+export { summarizeLearnability } from './summary';
+export { learnabilityClaims } from './claims';

@@ -1,13 +1,16 @@
-// The learnability sweep's report: balanced accuracy against class separation and against training
-// budget (a bar group per setting, a bar per loss, 95% CIs over seeds), the shortcut-vs-core race per
-// epoch, as a self-contained report.html and as the text table the command prints.
+// The learnability report.html: the Findings first (controls, the targets and the race with their verdicts),
+// then balanced accuracy against class separation and against training budget (a bar group per setting, a
+// bar per loss, 95% CIs over seeds), the race's validation AUROC per epoch, and every run.
+import type { StudyOutput } from '../../framework/study';
+import { Aggregate, aggregate } from '../../kit/aggregate';
+import { findingsSection } from '../../kit/report/findings';
 import { fmtCI, htmlPage, table } from '../../kit/report/html';
 import { barChartSvg, esc } from '../../kit/report/svg';
-import { Aggregate, aggregate } from '../../kit/aggregate';
-import type { LearnabilityResults } from './run';
+import { PREDICTIONS_FILE } from './configs';
+import type { LearnabilityResults, LearnabilitySpec } from './results';
 
-/** The race's validation AUROC after each epoch, aggregated over seeds: task -> epoch -> Aggregate. */
-function raceByEpoch(r: LearnabilityResults): Record<string, Record<string, Aggregate>> {
+/** The race's validation AUROC after each epoch over seeds: task -> epoch (1-based) -> Aggregate. */
+export function raceByEpoch(r: LearnabilityResults): Record<string, Record<string, Aggregate>> {
   const out: Record<string, Record<string, Aggregate>> = {};
   for (const task of ['shortcut', 'core'] as const) {
     const curves = r.race.filter((c) => c.task === task);
@@ -18,49 +21,22 @@ function raceByEpoch(r: LearnabilityResults): Record<string, Record<string, Aggr
   return out;
 }
 
-/** The text the command prints: both curves as tables and the race's verdict. */
-export function learnabilityText(r: LearnabilityResults): string {
-  const s = r.spec;
-  const lines: string[] = [];
-  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(8) : c.padEnd(26))).join('');
-  lines.push('balanced accuracy on iid test data (no shortcut), mean [95% CI] over seeds');
-  lines.push('vs class separation (full budget)');
-  lines.push(row(['loss', ...s.separations.map((v) => `separation ${v}`)]));
-  for (const l of s.losses) lines.push(row([l, ...s.separations.map((v) => fmtCI(r.bySeparation[l]?.[String(v)]))]));
-  lines.push(
-    `vs training budget (separation ${s.separation}; fraction of the epochs of CE / of contrastive pretraining)`,
-  );
-  lines.push(row(['loss', ...s.budgets.map((b) => `budget ${b}`)]));
-  for (const l of s.losses) lines.push(row([l, ...s.budgets.map((b) => fmtCI(r.byBudget[l]?.[String(b)]))]));
-  lines.push(
-    `race (CE, validation AUROC >= 0.9): shortcut (${s.shortcut.factor}) alone at epoch ${fmtCI(r.epochsTo090.shortcut, 1)}, ` +
-      `core feature alone at epoch ${fmtCI(r.epochsTo090.core, 1)} — ${raceVerdict(r)}`,
-  );
-  return lines.join('\n');
-}
-
-/** Whether the shortcut is learned in fewer epochs than the core feature (the premise of a shortcut study). */
-export function raceVerdict(r: LearnabilityResults): string {
-  const a = r.epochsTo090.shortcut.mean;
-  const b = r.epochsTo090.core.mean;
-  if (a === null) return 'the shortcut was not learned within the budget';
-  if (b === null) return 'the core feature was not learned within the budget; the shortcut was';
-  if (a < b) return 'the shortcut is learned first, so a model trained with it faces a real choice';
-  return 'the shortcut is not learned faster than the core feature';
-}
+const fmt = (v: number | null, d = 3): string => (v === null ? '–' : v.toFixed(d));
 
 /** report.html of the sweep. */
-export function learnabilityHtml(r: LearnabilityResults): string {
-  const s = r.spec;
+export function learnabilityReport(output: StudyOutput<LearnabilitySpec, LearnabilityResults>): string {
+  const s = output.spec;
+  const r = output.results;
   const body: string[] = [];
   body.push('<h1>Learnability of the core feature</h1>');
   body.push(`<p>${esc(s.description)}</p>`);
   body.push(
     `<p class="note">${s.losses.length} losses × ${s.seeds.length} seed(s); volumes ${s.volume.shape.join('×')} at ` +
       `${s.volume.spacing.join('×')} mm; ${s.n} training, ${s.valN} validation and ${s.testN} test samples per run, ` +
-      `each seed its own draw; ${r.runs.length + r.race.length} models in ${r.seconds.toFixed(0)} s. ` +
-      'Values are means with 95% CIs (Student t) over seeds; a single seed shows no interval.</p>',
+      `each seed its own draw; ${r.runs.length + r.race.filter((c) => c.unit.startsWith('race-')).length} models (the race’s core side is the sweep’s CE model at separation ${s.separation}, full budget, when CE is swept). Values are means with 95% CIs (Student t) over ` +
+      'seeds; a single seed shows no interval. Unit seconds are in timing.json.</p>',
   );
+  body.push(...findingsSection(output.findings));
   const chart = (id: string, title: string, groups: string[], value: (g: string, l: string) => Aggregate | undefined) =>
     barChartSvg({ id, title, yLabel: 'balanced accuracy', groups, series: s.losses, value, domain: [0.4, 1] });
   body.push('<h2>Balanced accuracy against class separation</h2>');
@@ -72,6 +48,13 @@ export function learnabilityHtml(r: LearnabilityResults): string {
       (g, l) => r.bySeparation[l]?.[g],
     ),
   );
+  body.push(
+    table(
+      ['loss', ...s.separations.map((v) => `separation ${v}`)],
+      s.losses.map((l) => [l, ...s.separations.map((v) => fmtCI(r.bySeparation[l]?.[String(v)]))]),
+      'by-separation',
+    ),
+  );
   body.push('<h2>Balanced accuracy against training budget</h2>');
   body.push(
     chart(
@@ -81,35 +64,60 @@ export function learnabilityHtml(r: LearnabilityResults): string {
       (g, l) => r.byBudget[l]?.[g],
     ),
   );
+  body.push(
+    table(
+      ['loss', ...s.budgets.map((b) => `budget ${b}`)],
+      s.losses.map((l) => [l, ...s.budgets.map((b) => fmtCI(r.byBudget[l]?.[String(b)]))]),
+      'by-budget',
+    ),
+  );
   body.push('<h2>Is the shortcut easier than the core feature?</h2>');
   const race = raceByEpoch(r);
-  const epochs = Object.keys(race.core ?? {});
   body.push(
     barChartSvg({
       id: 'race',
       title: `CE validation AUROC per epoch: ${s.shortcut.factor} alone vs the core feature alone`,
       yLabel: 'AUROC',
-      groups: epochs,
+      groups: Object.keys(race.core ?? {}),
       series: ['shortcut', 'core'],
       value: (g, task) => race[task]?.[g],
       domain: [0.4, 1],
-      reference: { y: 0.9, label: '0.9' },
+      reference: { y: s.race.auroc, label: String(s.race.auroc) },
     }),
   );
-  body.push(`<p>${esc(raceVerdict(r))}.</p>`);
-  body.push('<h2>Every run</h2>');
+  body.push(
+    `<p>First epoch at validation AUROC ≥ ${s.race.auroc}: the shortcut alone ${esc(fmtCI(r.epochsToLevel.shortcut, 1))}, ` +
+      `the core feature alone ${esc(fmtCI(r.epochsToLevel.core, 1))} (over the seeds that reached it).</p>`,
+  );
   body.push(
     table(
-      ['loss', 'seed', 'separation', 'budget', 'epochs', 'balanced accuracy', 'AUROC', 'train s'],
+      ['side', 'seed', 'run', 'first epoch at level', ...Object.keys(race.core ?? {}).map((e) => `AUROC epoch ${e}`)],
+      r.race.map((c) => [
+        c.task,
+        String(c.seed),
+        c.unit,
+        c.epochToLevel === null ? 'never' : String(c.epochToLevel),
+        ...c.auroc.map((a) => fmt(a)),
+      ]),
+      'race',
+    ),
+  );
+  body.push('<h2>Every run</h2>');
+  body.push(
+    `<p class="note">Each model’s folder is runs/&lt;loss&gt;-sep&lt;separation&gt;-b&lt;budget&gt;-s&lt;seed&gt;/ ` +
+      `(a run folder with its checkpoints; per-sample test predictions in ${esc(PREDICTIONS_FILE)}).</p>`,
+  );
+  body.push(
+    table(
+      ['loss', 'seed', 'separation', 'budget', 'epochs', 'balanced accuracy', 'AUROC'],
       r.runs.map((x) => [
         x.loss,
         String(x.seed),
         String(x.separation),
         String(x.budget),
         String(x.epochs),
-        x.balancedAccuracy.toFixed(3),
-        x.auroc.toFixed(3),
-        x.trainSeconds.toFixed(1),
+        fmt(x.balancedAccuracy),
+        fmt(x.auroc),
       ]),
       'runs',
     ),
