@@ -51,7 +51,7 @@ describe('schemas/*.schema.json', () => {
       minimum: 2,
       maximum: 40,
     });
-    const study = JSON.parse(FILES['study.schema.json']);
+    const study = JSON.parse(FILES['study-loss-generalization.schema.json']);
     expect(study.properties.losses.items.anyOf[0].enum).toEqual([...LOSSES]);
     expect(study.properties.config.$ref).toBe('run-config.schema.json');
     for (const s of [run, spec, study]) expect(s.properties.$schema.type).toBe('string');
@@ -66,9 +66,9 @@ describe('schemas/*.schema.json', () => {
     );
     for (const name of BUILTIN_STUDY_NAMES) {
       expect(
-        accepts('study.schema.json', { $schema: '../schemas/study.schema.json', ...quickStudy(builtinStudy(name)) }),
+        accepts('study-loss-generalization.schema.json', { $schema: '../schemas/study-loss-generalization.schema.json', ...quickStudy(builtinStudy(name)) }),
       ).toBe(true);
-      expect(accepts('study.schema.json', resolveStudySpec(builtinStudy(name)))).toBe(true);
+      expect(accepts('study-loss-generalization.schema.json', resolveStudySpec(builtinStudy(name)))).toBe(true);
     }
   });
 
@@ -79,9 +79,9 @@ describe('schemas/*.schema.json', () => {
     ['run-config.schema.json', { loss: 'triplet' }],
     ['run-config.schema.json', { augment: { steps: [{ op: 'zoom' }] } }],
     ['run-config.schema.json', { data: { spec: { name: 'x', classBalance: 2 } } }],
-    ['study.schema.json', { losses: ['xent'] }],
-    ['study.schema.json', { train: { spec: { name: 'x', factors: { size: {} } } } }],
-    ['study.schema.json', { config: { optimizer: { lr: -1 } } }],
+    ['study-loss-generalization.schema.json', { losses: ['xent'] }],
+    ['study-loss-generalization.schema.json', { train: { spec: { name: 'x', factors: { size: {} } } } }],
+    ['study-loss-generalization.schema.json', { config: { optimizer: { lr: -1 } } }],
   ])('%s rejects %j', (name, doc) => {
     expect(accepts(name, doc)).toBe(false);
   });
@@ -89,6 +89,6 @@ describe('schemas/*.schema.json', () => {
   it('a "$schema" key is accepted by the resolvers and dropped from what they return', () => {
     expect(validateSpec({ $schema: '../schemas/data-spec.schema.json', name: 'x' })).toEqual({ name: 'x' });
     expect(resolveRunConfig({ $schema: '../schemas/run-config.schema.json' })).not.toHaveProperty('$schema');
-    expect(resolveStudySpec({ $schema: '../schemas/study.schema.json', seeds: 1 })).not.toHaveProperty('$schema');
+    expect(resolveStudySpec({ $schema: '../schemas/study-loss-generalization.schema.json', seeds: 1 })).not.toHaveProperty('$schema');
   });
 });

@@ -2,7 +2,7 @@
 // fine-tuning on a fraction of the labels takes as many optimizer steps as the dedicated model it is compared with
 // (more epochs over fewer volumes), as a practitioner fine-tuning with few labels would, not that fraction of them.
 import { RunConfig, resolveRunConfig, stepsPerEpoch } from '@nodulab/train';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 import { dataSeed, datasetSpec } from './data';
 import type { CalibrationOodSpec } from './results';
 

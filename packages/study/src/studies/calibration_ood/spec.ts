@@ -6,7 +6,7 @@ import { SEGMENTATION_PRESETS, distortionNames, preset, schema } from '@nodulab/
 import { layerNames } from '@nodulab/eval';
 import { RunConfigInput, buildNet } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 import { studyRunConfig } from './configs';
 import { CalibrationOodSpec, STUDY_NAME } from './results';
 

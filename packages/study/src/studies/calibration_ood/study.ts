@@ -39,7 +39,7 @@ export const calibrationOod: Study<
   summary:
     'one UNet3D trained jointly on several segmentation datasets vs dedicated models vs transfer: Dice, calibration ' +
     'before/after temperature scaling, spectral OOD detection vs uncertainty baselines',
-  schemaFile: 'calibration-ood.schema.json',
+  schemaFile: 'study-calibration-ood.schema.json',
   specSchema: CalibrationOodSpecSchema,
   defaultInput: defaultCalibrationOodInput,
   quick: quickCalibrationOodInput,

@@ -20,7 +20,7 @@ export const learnability: Study<LearnabilitySpec, LearnabilityUnit, Learnabilit
   name: 'learnability',
   summary:
     'balanced accuracy on iid data against class separation and training budget, per loss; the shortcut-vs-core race',
-  schemaFile: 'learnability.schema.json',
+  schemaFile: 'study-learnability.schema.json',
   specSchema: LearnabilitySpecSchema,
   defaultInput: defaultLearnabilityInput,
   quick: quickLearnabilityInput,

@@ -17,7 +17,7 @@ export const lossGeneralization: Study<StudySpec, LossGeneralizationUnit, RunOut
   name: 'loss-generalization',
   summary:
     'cross-entropy vs contrastive losses on shortcut data: accuracy under shift and which features each model uses',
-  schemaFile: 'study.schema.json',
+  schemaFile: 'study-loss-generalization.schema.json',
   specSchema: StudySpecSchema,
   defaultInput: () => builtinStudy('loss-generalization'),
   quick: quickStudy,
