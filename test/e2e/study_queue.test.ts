@@ -1,7 +1,9 @@
 // `nodulab study --queue` with `nodulab worker`s on a real Redis: the --quick grid over two worker
 // processes, one killed with SIGKILL in the middle of a job, gives the same metrics.json, checkpoints
-// and predictions, byte for byte, as the in-process run; a re-run attaches without training again;
-// unreachable Redis and bad URLs give clear errors. Skipped without redis-server or NODULAB_TEST_REDIS.
+// and per-sample files, byte for byte, as the in-process run — for loss-generalization and for two studies
+// whose units need other units (pretraining-robustness: encoders before the models built on them) or share
+// nothing (learnability); a re-run attaches without training again; unreachable Redis and bad URLs give clear
+// errors. Skipped without redis-server or NODULAB_TEST_REDIS.
 import { type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -138,3 +140,91 @@ function files(dir: string): string[] {
     expect(w.stderr).toMatch(/--queue http:\/\/nowhere: expected a redis:\/\/ URL/);
   });
 });
+
+/**
+ * The same scenario for another study: its --quick run in-process, then on the queue with two workers, the
+ * first killed with SIGKILL `killAfterMs` after it starts its first unit; the results must match byte for byte.
+ */
+function queueMatchesInProcess(study: string, killAfterMs: number): void {
+  (REDIS_AVAILABLE ? describe : describe.skip)(`nodulab study ${study} --quick --queue with two workers`, () => {
+    let dir: string;
+    let redis: TestRedis;
+    let local: string;
+    let queued: string;
+    let coordinator: { code: number; stdout: string; stderr: string };
+    const workers: Promise<ChildRun>[] = [];
+    const logs: string[] = ['', ''];
+    const children: ChildProcess[] = [];
+    let killedUnit = '';
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-queue-'));
+      redis = await startTestRedis();
+      local = path.join(dir, 'local');
+      queued = path.join(dir, 'queued');
+      const r = await runCli(['study', study, '--quick', '--threads', '1', '--out', local]);
+      expect(r.code).toBe(0);
+      let startedAt = 0;
+      const started = new RegExp(`\\] (\\S+) \\(${study}, .*training with`);
+      for (const k of [0, 1])
+        workers.push(
+          spawnCli(['worker', '--queue', redis.url, '--stalled-ms', '8000'], {
+            onStderr: (text, child) => {
+              logs[k] += text;
+              if (!children[k]) children[k] = child;
+              const m = k === 0 && !killedUnit && started.exec(logs[0]);
+              if (m) {
+                killedUnit = m[1];
+                startedAt = Date.now();
+              }
+            },
+            killWhen: k === 0 ? () => startedAt > 0 && Date.now() - startedAt > killAfterMs : undefined,
+          }),
+        );
+      coordinator = await runCli([
+        'study',
+        study,
+        '--quick',
+        '--threads',
+        '1',
+        '--queue',
+        redis.url,
+        '--results',
+        path.join(dir, 'results'),
+        '--out',
+        queued,
+      ]);
+    });
+
+    afterAll(async () => {
+      for (const c of children) if (c && c.exitCode === null) c.kill('SIGTERM');
+      await Promise.all(workers);
+      await redis?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('completes after a worker is killed mid-unit, the unit taken again by the other worker', async () => {
+      expect(coordinator.stderr).not.toMatch(/FAILED/);
+      expect(coordinator.code).toBe(0);
+      expect(coordinator.stderr).toMatch(/grid: 0 waiting, 0 active, (\d+) done, 0 failed of \1/);
+      const w0 = await workers[0];
+      expect(w0.signal).toBe('SIGKILL');
+      expect(killedUnit).not.toBe('');
+      expect(logs[0]).not.toContain(`${killedUnit}: done`);
+      expect(logs[1]).toContain(`${killedUnit}: done`);
+    });
+
+    it('writes metrics.json, checkpoints and per-sample files byte-identical to the in-process run', () => {
+      expect(files(queued)).toEqual(files(local));
+      const compared = files(local).filter((f) => f === 'metrics.json' || /\.(safetensors|csv|npy)$/.test(f));
+      expect(compared.filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThanOrEqual(4);
+      const differing = compared.filter(
+        (f) => !fs.readFileSync(path.join(queued, f)).equals(fs.readFileSync(path.join(local, f))),
+      );
+      expect(differing).toEqual([]);
+    });
+  });
+}
+
+queueMatchesInProcess('pretraining-robustness', 300);
+queueMatchesInProcess('learnability', 300);
