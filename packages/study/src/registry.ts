@@ -1,9 +1,10 @@
 // The registry of studies: the CLI, the queue worker, the JSON Schema emitter and the docs iterate it.
 // Adding a study is its folder under studies/ and one line here.
 import type { AnyStudy } from './framework';
+import { hardSamples } from './studies/hard_samples/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [];
+export const STUDIES: readonly AnyStudy[] = [hardSamples];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);
