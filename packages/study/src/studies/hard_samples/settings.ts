@@ -11,7 +11,7 @@ import type { UnitContext } from '../../framework/study';
 import { SeedData, TrainSets, modelOutputs, trainModel } from './populations';
 import { camBoxes } from './cam_boxes';
 import type { TargetsResult } from './results';
-import { HardSamplesSpec, Setting, runConfigOf } from './spec';
+import { HardSamplesSpec, Setting, runConfigOf, semiSizes } from './spec';
 import { WithBoxes } from './targets';
 
 /** `count` distinct sample indices of [0, n) drawn with a seeded generator. */
@@ -57,9 +57,9 @@ async function semiTargets(
   dir: string,
   ctx: Pick<UnitContext<unknown>, 'signal' | 'progress' | 'phase'>,
 ): Promise<Omit<TargetsResult, 'kind' | 'seed'>> {
-  const pick = (n: number, seed: number) => randomSubset(n, Math.max(1, Math.round(spec.labeledFraction * n)), seed);
-  const known = pick(data.train.length, 8000 + data.seed);
-  const knownVal = pick(data.val.length, 8100 + data.seed);
+  const [nTrain, nVal] = semiSizes(spec);
+  const known = randomSubset(data.train.length, nTrain, 8000 + data.seed);
+  const knownVal = randomSubset(data.val.length, nVal, 8100 + data.seed);
   const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
   const sets: TrainSets = { train: new Subset(data.train, sorted(known)), val: new Subset(data.val, sorted(knownVal)) };
   const name = 'semi-teacher';

@@ -227,16 +227,24 @@ export function runConfigOf(
   });
 }
 
+/** How many training and validation samples the semi teacher sees (their labelled fraction, at least 1 each). */
+export function semiSizes(s: Pick<HardSamplesSpec, 'labeledFraction' | 'n' | 'valN'>): [number, number] {
+  const known = (n: number) => Math.max(1, Math.round(s.labeledFraction * n));
+  return [known(s.n), known(s.valN)];
+}
+
 /** The checks between fields, and every run config the study implies (a classifier's and a localizer's). */
 function check(s: HardSamplesSpec, problem: schema.Problem): void {
   if (s.classifier.n < s.n) problem(['classifier', 'n'], `must be an integer >= n (${s.n}), got ${s.classifier.n}`);
-  const runs: [string[], LossKind, number][] = [
-    [['classifier', 'config'], 'ce', s.classifier.n],
-    [['config'], 'box', s.n],
+  const runs: [string[], LossKind, number, number][] = [
+    [['classifier', 'config'], 'ce', s.classifier.n, s.valN],
+    [['config'], 'box', s.n, s.valN],
   ];
-  for (const [path, loss, n] of runs) {
+  // The semi teacher trains on the labelled fraction of the training and validation sets.
+  if (s.settings.includes('semi')) runs.push([['labeledFraction'], 'box', ...semiSizes(s)]);
+  for (const [path, loss, n, valN] of runs) {
     try {
-      runConfigOf(s, s.seeds[0], loss, 'check', 0, { train: n, val: s.valN });
+      runConfigOf(s, s.seeds[0], loss, 'check', 0, { train: n, val: valN });
     } catch (e) {
       for (const p of (e as { problems?: string[] }).problems ?? [(e as Error).message])
         problem(path, `run config: ${p}`);
