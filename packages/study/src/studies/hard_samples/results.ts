@@ -25,8 +25,8 @@ export type RetrainedArm = (typeof RETRAINED_ARMS)[number];
  *   samples) and the setting's targets.
  */
 export type HardSamplesUnit =
-  | { id: string; kind: 'data'; seed: number }
-  | { id: string; kind: 'classifier'; seed: number; model: number }
+  | { id: string; kind: 'data'; seed: number; needs?: string[] }
+  | { id: string; kind: 'classifier'; seed: number; model: number; needs?: string[] }
   | { id: string; kind: 'targets'; seed: number; setting: Setting; needs?: string[] }
   | { id: string; kind: 'localizer'; seed: number; setting: Setting; model: number; needs?: string[] }
   | { id: string; kind: 'arm'; seed: number; setting: Setting; arm: RetrainedArm; needs: string[] };

@@ -121,7 +121,7 @@ const runConfigOverrides = refineWith(
 const distinct =
   <T>(what: string) =>
   (v: T[], problem: schema.Problem) => {
-    if (new Set(v).size !== v.length) problem([], `${what} must be distinct, got ${show(v)}`);
+    if (new Set(v).size !== v.length) problem([], `must be distinct ${what}, got ${show(v)}`);
   };
 
 const fields = strict(

@@ -46,9 +46,9 @@ describe('summarizeHardSamples on fake unit results', () => {
       expect(c.sesoi).toBeGreaterThan(0);
       expect(c.sesoiReason.length).toBeGreaterThan(10);
     }
-    expect(out.findings.claims.filter((c) => c.id.startsWith('weak/')).every((c) => c.statement.endsWith('(weak)'))).toBe(
-      true,
-    );
+    expect(
+      out.findings.claims.filter((c) => c.id.startsWith('weak/')).every((c) => c.statement.endsWith('(weak)')),
+    ).toBe(true);
     // The subgroup chosen after looking is secondary: shown without a verdict.
     expect(claim(out, 'supervised/subgroups').role).toBe('secondary');
     expect(claim(out, 'supervised/subgroups').verdict).toBeNull();
