@@ -9,7 +9,7 @@ import { install, makeProject, packAll, PipelineResult, repo, run, runPipeline, 
 
 jest.setTimeout(15 * 60_000);
 
-const PACKAGES = ['native', 'tensor', 'nn', 'data', 'eval', 'train', 'study', 'onnx', 'cli'];
+const PACKAGES = ['native', 'platform', 'tensor', 'nn', 'data', 'eval', 'train', 'study', 'onnx', 'cli'];
 const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const typeRoots = path.join(repo, 'node_modules', '@types');
 

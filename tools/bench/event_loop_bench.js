@@ -5,6 +5,7 @@
 // Prints p50 / p99 / max delay in ms and ms per step. Run alone (`node tools/bench/event_loop_bench.js
 // [--threads N] [--steps N]`) or from bench.js. Also: --batch N, --size S (cubic input).
 'use strict';
+const { yieldToEventLoop } = require('@nodulab/platform');
 const { nodulenetCeStep } = require('./ce_step');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { spawnSync } = require('child_process');
@@ -57,7 +58,7 @@ async function main() {
       for (let s = 0; s < a.steps; s++) {
         await runner.step(0, objective, batch);
         opt.step();
-        await T.yieldToEventLoop();
+        await yieldToEventLoop();
       }
       return a.steps;
     });
@@ -67,7 +68,7 @@ async function main() {
       await forward(batch.x1);
       for (let s = 0; s < a.steps; s++) {
         await forward(batch.x1);
-        await T.yieldToEventLoop();
+        await yieldToEventLoop();
       }
       return a.steps;
     });

@@ -6,6 +6,7 @@
 // kernel) afresh each step. NODULAB_HEAP_REUSE=0 shows the allocator's default for comparison.
 // Options: --steps N, --batch N (default 8), --size S (cubic input, 32), --threads N (2), --thread worker|main.
 'use strict';
+const { yieldToEventLoop } = require('@nodulab/platform');
 const { nodulenetCeStep } = require('./ce_step');
 
 function parseArgs(argv) {
@@ -47,7 +48,7 @@ async function main() {
     const x1 = T.randn([a.batch, 1, a.size, a.size, a.size], g); // a fresh batch each step, as a loader gives
     await runner.step(0, objective, { x1, x2: null, labels });
     opt.step();
-    await T.yieldToEventLoop();
+    await yieldToEventLoop();
     if (s % every === 0) {
       const f = process.resourceUsage().minorPageFault;
       const now = Date.now();

@@ -11,6 +11,11 @@ export interface Command {
   positionals?: string;
   options: OptionSpecs;
   /**
+   * The usage of one form of the command, chosen by its first positional (e.g. `nodulab study <name>
+   * --help` lists that study's own options); null for the general usage.
+   */
+  specialize?(positionals: string[]): Pick<Command, 'summary' | 'options'> | null;
+  /**
    * Runs the command on its parsed options (defaults filled in) and positionals; resolves to the
    * process exit code. Throws UsageError for bad invocations. A command without `positionals` is
    * given none: main rejects any.

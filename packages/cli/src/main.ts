@@ -26,7 +26,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(usage(cmd) + '\n');
+    const first = rest.find((a) => !a.startsWith('-'));
+    const form = first !== undefined ? cmd.specialize?.([first]) : null;
+    process.stdout.write(usage(form ? { ...cmd, ...form } : cmd) + '\n');
     return 0;
   }
   try {

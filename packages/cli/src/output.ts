@@ -2,7 +2,7 @@
 // empty, and running a study-like job with its folder locked and Ctrl-C turned into an abort signal.
 import * as fs from 'fs';
 import * as path from 'path';
-import { lockOutput } from '@nodulab/tensor';
+import { lockOutput } from '@nodulab/platform';
 import { UsageError } from './args';
 
 /** runs/<name>-<yyyymmdd-hhmmss> (UTC). */

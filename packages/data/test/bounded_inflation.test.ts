@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { zipSync } from 'fflate';
-import { crc32 } from '../src/crc32';
+import { crc32 } from '../src/formats/crc32';
 import { decodeNifti, decodeNpz, encodeNifti, encodeNpy, readNifti, readNpz } from '../src';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-bomb-'));

@@ -1,7 +1,7 @@
 // Noise helpers: table normals have unit moments; the axis convolution matches a direct reference on
 // every axis, including the repeated-edge borders.
 import { Generator } from '@nodulab/tensor';
-import { convolveAxis, fillNormal, gaussianKernel } from '../src/noise';
+import { convolveAxis, fillNormal, gaussianKernel } from '../src/generator/noise';
 
 it('fillNormal draws mean 0, variance 1, the same for the same generator state', () => {
   const a = new Float32Array(100001);

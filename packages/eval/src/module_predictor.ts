@@ -1,6 +1,7 @@
 // ModulePredictor: a model running in-process (eval mode, no graph) behind the Predictor interface;
 // nodulab's models run on a worker thread (Model.forwardAsync), so predict() never blocks the event loop.
-import { Tensor, noGrad, yieldToEventLoop } from '@nodulab/tensor';
+import { Tensor, noGrad } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 import { isModel, Module } from '@nodulab/nn';
 import type { ModelInfo } from './model_info';
 import type { Predictor } from './predictor';

@@ -1,22 +1,10 @@
-// The PCA spectrum on constructed embeddings with known variances, the effective rank at its extremes, and the
-// Jacobi eigenvalues it rests on.
-import { Generator, randn } from '@nodulab/tensor';
+// The PCA spectrum on constructed embeddings with known variances, the effective rank at its extremes, the Gram
+// path against the covariance path, and the projection on leading components. (The Jacobi eigen-decomposition it
+// rests on is tested in @nodulab/tensor: test/linalg/eigen.test.ts.)
+import { Generator, centredMatrix, crossProduct, randn, symmetricEigenvalues } from '@nodulab/tensor';
 import { pcaProject, pcaSpectrum } from '../src';
-import { centredMatrix, crossProduct, symmetricEigen, symmetricEigenvalues } from '../src/representation/matrix';
 
 const rep = (rows: number[][]) => ({ data: rows.flat(), shape: [rows.length, rows[0].length] });
-
-describe('symmetricEigenvalues', () => {
-  it.each([
-    ['2 × 2', [2, 1, 1, 2], [3, 1]],
-    ['tridiagonal 3 × 3', [4, 1, 0, 1, 3, 1, 0, 1, 2], [3 + Math.sqrt(3), 3, 3 - Math.sqrt(3)]],
-    ['diagonal', [1, 0, 0, 0, 5, 0, 0, 0, 2], [5, 2, 1]],
-  ])('%s', (_name, data, want) => {
-    const n = want.length;
-    const got = symmetricEigenvalues({ rows: n, cols: n, data: Float64Array.from(data) });
-    want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 12));
-  });
-});
 
 describe('pcaSpectrum', () => {
   // (±√3, 0) and (0, ±1): variances 2 and 2/3 along the axes, no covariance
@@ -74,28 +62,6 @@ describe('pcaSpectrum', () => {
       ),
     ).toThrow(/x has no variance/);
     expect(() => pcaSpectrum({ data: [1, 2, 3], shape: [2, 2] })).toThrow(/x has 3 values but shape \[2,2\] needs 4/);
-  });
-});
-
-describe('symmetricEigen', () => {
-  it('returns vectors with A v = λ v, orthonormal, largest λ first', () => {
-    const m = centredMatrix('test', 'x', randn([12, 5], new Generator(7)));
-    const a = crossProduct(m, m);
-    const { values, vectors } = symmetricEigen(a);
-    const n = 5;
-    for (let j = 0; j < n; j++) {
-      if (j > 0) expect(values[j]).toBeLessThanOrEqual(values[j - 1]);
-      for (let r = 0; r < n; r++) {
-        let av = 0;
-        for (let c = 0; c < n; c++) av += a.data[r * n + c] * vectors.data[c * n + j];
-        expect(av).toBeCloseTo(values[j] * vectors.data[r * n + j], 8);
-      }
-      for (let k = 0; k < n; k++) {
-        let dot = 0;
-        for (let r = 0; r < n; r++) dot += vectors.data[r * n + j] * vectors.data[r * n + k];
-        expect(dot).toBeCloseTo(j === k ? 1 : 0, 10);
-      }
-    }
   });
 });
 

@@ -1,22 +1,16 @@
 // @nodulab/study: controlled studies — train several losses over seeds, test in distribution and under
 // shift, find which features each model uses (counterfactuals, linear probes, Grad-CAM), and report.
-export * from './studies/loss_generalization/spec';
-export * from './studies/loss_generalization/builtins';
+export * from './studies/loss_generalization';
 export * from './json_schemas';
 export * from './framework';
 export * from './claims';
 export { judgeClaim } from './claims/claims';
 export * from './registry';
 export * from './kit/aggregate';
-export * from './studies/loss_generalization/counterfactual';
-export * from './studies/loss_generalization/findings';
 export * from './measures/probes';
 export * from './measures/gradcam';
 export * from './measures/test_data';
-export * from './studies/loss_generalization/run';
-export { metricsCsv, CSV_HEADER } from './studies/loss_generalization/csv';
 export { fmtCI, htmlPage, table } from './kit/report/html';
-export { reportHtml } from './studies/loss_generalization/report';
 export { barChartSvg, xyChartSvg } from './kit/report/svg';
 export * from './studies/learnability';
 export * from './studies/hard_samples';

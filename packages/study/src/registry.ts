@@ -2,9 +2,10 @@
 // Adding a study is its folder under studies/ and one line here.
 import type { AnyStudy } from './framework';
 import { hardSamples } from './studies/hard_samples/study';
+import { lossGeneralization } from './studies/loss_generalization/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [hardSamples];
+export const STUDIES: readonly AnyStudy[] = [lossGeneralization, hardSamples];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);

@@ -3,7 +3,8 @@
 // accuracy, AUROC of P(malignant)); for segmentation the Dice + CE loss, mean Dice and HD95 through the same
 // evaluate; for localization the box loss and evaluate's localization metrics (mean IoU, hit rates, centre
 // error); for contrastive pretraining the contrastive loss on fixed augmented views.
-import { Tensor, boxRegressionLoss, crossEntropy, noGrad, yieldToEventLoop } from '@nodulab/tensor';
+import { Tensor, boxRegressionLoss, crossEntropy, noGrad } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 import { Compose, DataLoader, Dataset } from '@nodulab/data';
 import { ModulePredictor, datasetBatches, datasetBox, describeModel, evaluate, normalizeBox } from '@nodulab/eval';
 import type { RunConfig } from './config';

@@ -2,8 +2,9 @@
 // X: (n, d) standardised with the fitting set's mean and std, Newton's method (float64, backtracking
 // line search) on the L2-penalised mean cross-entropy, and the penalty chosen on a validation set. The
 // standardisation, input checks and penalty choice here serve the multinomial probe too.
-import { yieldToEventLoop } from '@nodulab/tensor';
-import { newtonMinimize } from './linalg';
+import { columnMeanStd } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
+import { newtonMinimize } from './newton';
 
 /** Options of {@link fitLogisticRegression}, named as in PyTorch's cross-entropy and optimizers. */
 export interface LogisticOptions {
@@ -31,17 +32,6 @@ export interface LogisticModel {
   /** Newton iterations run, and the penalised training loss reached. */
   iterations: number;
   loss: number;
-}
-
-/** Per-feature mean and std (population) of X: (n, d). */
-export function featureStats(X: ArrayLike<number>, n: number, d: number): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) std[j] += (X[i * d + j] - mean[j]) ** 2;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j] / n);
-  return { mean, std };
 }
 
 /** log(1 + e^z) without overflow. */
@@ -151,7 +141,7 @@ export function fitLogisticRegression(
   checkFeatures('fitLogisticRegression', X, y, n, d, 2);
   const { weightDecay: lambda, classWeights = null, labelSmoothing: eps = 0, maxIterations = 100 } = options;
   checkPenalty('fitLogisticRegression', lambda, eps);
-  const { mean, std } = featureStats(X, n, d);
+  const { mean, std } = columnMeanStd(X, n, d);
   // Z: (n, d + 1) standardised features and a constant 1 for the bias; c: sample weights summing to 1.
   const D = d + 1;
   const Z = standardisedDesign(X, n, d, mean, std);

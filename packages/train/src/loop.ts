@@ -19,7 +19,7 @@ import type { StagePlan } from './stages';
 import type { StepRunner } from './step_runner';
 import { StagePruning, startPruning } from './pruning';
 import { gatherBoxes, gatherWeights } from './targets';
-import { yieldToEventLoop } from '@nodulab/tensor';
+import { yieldToEventLoop } from '@nodulab/platform';
 
 /** What the loop reports after every step and every epoch (e.g. to draw a progress bar). */
 export interface TrainProgress {

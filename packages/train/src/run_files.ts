@@ -2,7 +2,7 @@
 // and epoch), checkpoints/{last,best}.safetensors (atomic) and summary.json.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { loadSafetensors } from '@nodulab/nn';
 import type { RngState } from './seeds';
 

@@ -2,7 +2,8 @@
 // P(y = k | x) = softmax_k(W (x − mean) / std + b) with W: (K, d), fitted by Newton's method on the
 // L2-penalised mean cross-entropy of standardised features, the penalty chosen on a validation set. It shares
 // the binary probe's standardisation, checks, Newton solver and penalty choice (logistic_regression.ts).
-import { newtonMinimize } from './linalg';
+import { columnMeanStd } from '@nodulab/tensor';
+import { newtonMinimize } from './newton';
 import {
   LabelledFeatures,
   LogisticModel,
@@ -11,7 +12,6 @@ import {
   checkFeatures,
   checkPenalty,
   choosePenalty,
-  featureStats,
   sampleWeights,
   standardisedDesign,
 } from './logistic_regression';
@@ -116,7 +116,7 @@ export function fitSoftmaxRegression(
   if (classWeights && classWeights.length !== classes)
     throw new Error(`${what}: ${classWeights.length} class weights for ${classes} classes`);
   const K = classes;
-  const { mean, std } = featureStats(X, n, d);
+  const { mean, std } = columnMeanStd(X, n, d);
   // Z: (n, D) standardised features and a 1 for the bias; parameters θ: (K, D), class k's row at k·D.
   const D = d + 1;
   const P = K * D;

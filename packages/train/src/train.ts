@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import { Compose, Dataset } from '@nodulab/data';
 import { loadCheckpoint } from '@nodulab/nn';
-import { lockOutput, removeStaleTempFiles, setNumThreads } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { lockOutput, removeStaleTempFiles } from '@nodulab/platform';
 import { repairBest } from './best_repair';
 import { ConfigError, LossKind, RunConfig, isLocalization, resolveRunConfig } from './config';
 import { boxTargets } from './targets';

@@ -1,10 +1,9 @@
-// The fitted linear probe's math: the Cholesky solve on known systems; logistic regression reaches the
-// optimum (zero penalised gradient), recovers a known direction and is invariant to feature scale; the
-// penalty is chosen on validation; bad inputs are named; the fold into a Linear head gives sigmoid(z).
+// The fitted linear probe's math: logistic regression reaches the optimum (zero penalised gradient), recovers a
+// known direction and is invariant to feature scale; the penalty is chosen on validation; bad inputs are named; the
+// fold into a Linear head gives sigmoid(z). (The Cholesky solve it steps with is tested in @nodulab/tensor.)
 import { Generator, Tensor, noGrad, softmax } from '@nodulab/tensor';
 import {
   buildNet,
-  choleskySolve,
   fitLogisticProbe,
   fitLogisticRegression,
   loadProbeIntoHead,
@@ -12,23 +11,6 @@ import {
   resolveRunConfig,
 } from '../src';
 import { tinyConfig } from './helpers';
-
-describe('choleskySolve', () => {
-  it.each([
-    { A: [4, 2, 2, 3], B: [2, 1], x: [0.5, 0] },
-    { A: [2, 0, 0, 5], B: [4, 10, 2, 5], x: [2, 5, 0.4, 1] },
-  ])('solves %j', ({ A, B, x }) => {
-    const d = Math.sqrt(A.length);
-    const got = choleskySolve(Float64Array.from(A), Float64Array.from(B), d, B.length / d);
-    got.forEach((v, i) => expect(v).toBeCloseTo(x[i], 10));
-  });
-
-  it('rejects a matrix that is not positive definite', () => {
-    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2, 1)).toThrow(
-      /not positive definite/,
-    );
-  });
-});
 
 /** n samples of d features (feature j scaled by scale[j]) with labels drawn from sigmoid(w·x + b). */
 function sample(n: number, w: number[], b: number, seed: number, scale?: number[]) {

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { encodeSafetensors, loadSafetensors } from '@nodulab/nn';
-import { OutputLockedError, Tensor } from '@nodulab/tensor';
+import { Tensor } from '@nodulab/tensor';
+import { OutputLockedError } from '@nodulab/platform';
 import { DivergenceError, RunSummary, readTrainState, runPaths, train } from '../src';
 import { tempDir, tinyConfig } from './helpers';
 

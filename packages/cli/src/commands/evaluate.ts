@@ -2,7 +2,7 @@
 // model in onnxruntime-node (--model) or a checkpoint / run folder in-process (--checkpoint) — and
 // reports accuracy, sensitivity, specificity, balanced accuracy and AUROC per split (segmentation
 // models: mean Dice of the nodule class), as text and optionally JSON.
-import { writeFileAtomic } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { DatasetSpec, loadSpec, SyntheticDataset } from '@nodulab/data';
 import {
   datasetBatches,

@@ -2,12 +2,11 @@
 // model kind/options come from the checkpoint's "nodulab.model" metadata or from --model flags; the
 // input size, spacing and window from the checkpoint's dataset spec (as the checkpoint predictor reads it).
 import * as fs from 'fs';
-import { checkJsonDepth } from '@nodulab/tensor';
+import { checkJsonDepth, lockOutput } from '@nodulab/platform';
 import { MODEL_KINDS, ModelSpec, checkModelKind } from '@nodulab/nn';
 import { loadSpec } from '@nodulab/data';
 import { loadModelCheckpoint, trainedAsLocalizer } from '@nodulab/eval';
 import { saveOnnx } from '@nodulab/onnx';
-import { lockOutput } from '@nodulab/tensor';
 import { type ParsedOptions, UsageError } from '../args';
 import type { Command } from '../command';
 

@@ -3,17 +3,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  LABEL_IDS,
-  PRESET_NAMES,
-  STRUCTURE_NAMES,
-  checkOutput,
-  loadSpec,
-  partialPath,
-  writeDataset,
-} from '@nodulab/data';
+import { LABEL_IDS, PRESET_NAMES, STRUCTURE_NAMES, loadSpec, writeDataset } from '@nodulab/data';
+import { checkOutput, lockOutput, partialPath } from '@nodulab/platform';
 import type { DatasetSpec } from '@nodulab/data';
-import { lockOutput } from '@nodulab/tensor';
 import { type ParsedOptions, UsageError } from '../args';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';

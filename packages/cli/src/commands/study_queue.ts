@@ -7,8 +7,8 @@ import {
   QueueRunsFailed,
   QueueStudyEvent,
   QueueUrlError,
-  StudyResults,
-  StudySpec,
+  AnyStudy,
+  StudyOutput,
   displayUrl,
   parseRedisUrl,
   runStudyOnQueue,
@@ -20,14 +20,14 @@ import { withLockedOut } from '../output';
 const DEFAULT_RESULTS = path.join('runs', 'queue-results');
 
 /** One line per grid change, finished or failed run; a live line of the latest job progress on a terminal. */
-function reporter(study: StudySpec): (e: QueueStudyEvent) => void {
+function reporter(threads: number): (e: QueueStudyEvent) => void {
   const tty = Boolean(process.stderr.isTTY);
   const clear = tty ? '\r\x1b[K' : '';
   let grid = '';
   return (e) => {
     if (e.kind === 'queued')
       process.stderr.write(
-        `${clear}${e.total} runs: ${e.added} queued, ${e.attached} already queued (attached), ${e.retried} failed before and retried, ${e.complete} already complete\n`,
+        `${clear}${e.total} units: ${e.added} queued, ${e.attached} already queued (attached), ${e.retried} failed before and retried, ${e.complete} already complete\n`,
       );
     else if (e.kind === 'grid') {
       const c = e.counts;
@@ -41,9 +41,9 @@ function reporter(study: StudySpec): (e: QueueStudyEvent) => void {
       );
     } else if (e.kind === 'run-end') {
       process.stderr.write(`${clear}${e.run}: done on ${e.worker} in ${e.seconds.toFixed(1)} s\n`);
-      if (e.threads !== study.threads)
+      if (e.threads !== threads)
         process.stderr.write(
-          `${clear}warning: ${e.run} ran with ${e.threads} threads, the study asks for ${study.threads}; its numbers may differ in the last bits\n`,
+          `${clear}warning: ${e.run} ran with ${e.threads} threads, the study asks for ${threads}; its numbers may differ in the last bits\n`,
         );
     } else if (e.kind === 'run-failed') process.stderr.write(`${clear}${e.run}: FAILED: ${e.error}\n`);
     else if (e.kind === 'requeued')
@@ -57,11 +57,12 @@ function reporter(study: StudySpec): (e: QueueStudyEvent) => void {
 
 /** Runs `study` over the queue at `url`; the results, or the exit code when it did not complete. */
 export async function runQueuedStudy(
-  study: StudySpec,
+  study: AnyStudy,
+  spec: unknown,
   url: string,
   results: string | undefined,
   outDir: string,
-): Promise<StudyResults | number> {
+): Promise<StudyOutput<unknown, unknown> | number> {
   try {
     parseRedisUrl(url);
   } catch (e) {
@@ -70,11 +71,17 @@ export async function runQueuedStudy(
   }
   const resultsDir = path.resolve(results ?? DEFAULT_RESULTS);
   process.stderr.write(
-    `study ${study.name}: ${study.losses.map((l) => l.name).join(', ')} x seeds ${study.seeds.join(', ')} on queue ${displayUrl(url)}; run folders in ${resultsDir}; report -> ${outDir}\n`,
+    `study ${study.name}: ${study.plan(spec).length} units, seeds ${study.seeds(spec).join(', ')} on queue ${displayUrl(url)}; run folders in ${resultsDir}; report -> ${outDir}\n`,
   );
   try {
     return await withLockedOut(outDir, (signal) =>
-      runStudyOnQueue(study, { url, outDir, results: resultsDir, signal, onEvent: reporter(study) }),
+      runStudyOnQueue(study, spec, {
+        url,
+        outDir,
+        results: resultsDir,
+        signal,
+        onEvent: reporter(study.threads(spec)),
+      }),
     );
   } catch (e) {
     if (e instanceof QueueDetached) {

@@ -2,7 +2,7 @@
 // from a JSON run config and/or options; a progress bar on a terminal, run folder with config,
 // log.jsonl, checkpoints and summary; --resume continues a stopped run exactly; Ctrl-C stops cleanly.
 import * as fs from 'fs';
-import { parseJsonBounded } from '@nodulab/tensor';
+import { parseJsonBounded } from '@nodulab/platform';
 import {
   ConfigError,
   LOSSES,

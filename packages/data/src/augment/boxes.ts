@@ -1,7 +1,7 @@
 // Boxes and points that move with an augmented volume: a voxel position (z, y, x) or a box's inclusive voxel bounds
 // carried through an AugmentRecord's flips, 90-degree rotations and crops exactly as the voxels are; and which
 // pipeline steps a box can follow (an affine resampling turns a box into a rotated one, so it cannot).
-import type { BBox } from '../generator';
+import type { BBox } from '../generator/generator';
 import type { AugmentConfig } from './config';
 import { AppliedOp, AugmentRecord, Shape3 } from './types';
 

@@ -1,7 +1,7 @@
 // Intensity augmentations of a volume (D, H, W): a linear scale/shift and additive white Gaussian
 // noise drawn from a recorded seed (the data package's table normals, so a noise draw is cheap).
 import { Generator } from '@nodulab/tensor';
-import { fillNormal } from '../noise';
+import { fillNormal } from '../generator/noise';
 import { IntensityOp, NoiseOp } from './types';
 
 /** A new volume v' = op.scale * v + op.shift. */

@@ -1,6 +1,6 @@
 // Spatial transforms of volumes (D, H, W), x fastest: axis flips and 90-degree rotations (exact voxel
 // permutations), crop-and-pad, and affine resampling (trilinear for volumes, nearest for masks).
-import { trilinearAt } from '../trilinear';
+import { trilinearAt } from '../volume/trilinear';
 import { AffineOp, Axis, CropOp, Shape3 } from './types';
 
 const { cos, sin, floor, PI } = Math;

@@ -1,8 +1,8 @@
 // The map-style Dataset every consumer reads (as PyTorch's torch.utils.data.Dataset): `length` items,
 // `get(i)` → one labelled volume (C·D·H·W) with its optional mask and factors; and the recipe that
 // reopens a dataset inside a prefetch worker.
-import type { FactorRecord } from '../factors';
-import type { BBox } from '../generator';
+import type { FactorRecord } from '../spec/factors';
+import type { BBox } from '../generator/generator';
 
 /** One item of a Dataset. */
 export interface Item {

@@ -17,7 +17,6 @@ export { Subset, range } from './subset';
 export { ConcatDataset } from './concat';
 export { openRecipe } from './recipe';
 export { DatasetWriter, writeDataset } from './writer';
-export { StagedFolder, checkOutput, partialPath } from './staged_folder';
 export type { DatasetWriterOptions, WriteDatasetOptions } from './writer';
 
 /**

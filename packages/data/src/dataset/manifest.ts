@@ -1,10 +1,10 @@
 // manifest.json of a dataset folder: what was generated (spec, resolved spec, seed, split, n, shape,
 // spacing, window normalization, storage) and one record per sample (files, label, bbox, centre,
 // factors); with a strict validator whose errors name the file and the bad field.
-import type { Window } from '../acquisition';
-import type { BBox } from '../generator';
-import type { FactorRecord } from '../factors';
-import type { DatasetSpec, ResolvedSpec } from '../spec';
+import type { Window } from '../generator/acquisition';
+import type { BBox } from '../generator/generator';
+import type { FactorRecord } from '../spec/factors';
+import type { DatasetSpec, ResolvedSpec } from '../spec/spec';
 
 /** The manifest's format tag and version; readers reject other versions. */
 export const MANIFEST_FORMAT = 'nodulab-dataset';

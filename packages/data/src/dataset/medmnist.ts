@@ -1,7 +1,7 @@
 // MedMNIST 3D .npz files (e.g. NoduleMNIST3D): arrays {train,val,test}_images — uint8 (N, D, H, W)
 // (or (N, 1, D, H, W)) — and {split}_labels (N, 1), read as a Dataset with volumes scaled to [0, 1].
-import { NpyArray } from '../npy';
-import { NpzArrays, readNpz } from '../npz';
+import { NpyArray } from '../formats/npy';
+import { NpzArrays, readNpz } from '../formats/npz';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** The splits of the MedMNIST layout. */

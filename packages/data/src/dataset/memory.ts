@@ -1,6 +1,6 @@
 // In-memory data (PyTorch's TensorDataset): n volumes (n, C, D, H, W) with labels, and optionally masks
 // (n, D, H, W) and factor records, held in flat typed arrays; built from arrays or from items.
-import type { FactorRecord } from '../factors';
+import type { FactorRecord } from '../spec/factors';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** The arrays of an {@link InMemoryDataset}. */

@@ -3,11 +3,11 @@
 // the file.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseJsonBounded } from '@nodulab/tensor';
-import { applyWindow } from '../acquisition';
-import { readNifti } from '../nifti';
-import { NpyArray } from '../npy';
-import { readNpz } from '../npz';
+import { parseJsonBounded } from '@nodulab/platform';
+import { applyWindow } from '../generator/acquisition';
+import { readNifti } from '../formats/nifti';
+import { NpyArray } from '../formats/npy';
+import { readNpz } from '../formats/npz';
 import { DatasetManifest, SampleRecord, validateManifest } from './manifest';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 

@@ -1,6 +1,6 @@
 // Reopens a dataset from its recipe (Dataset.recipe()), as a prefetch worker does: the same reader,
 // generator or arrays, so items are byte-identical to the original's.
-import type { DatasetSpec } from '../spec';
+import type { DatasetSpec } from '../spec/spec';
 import type { Dataset, DatasetRecipe } from './dataset';
 import { InMemoryDataset } from './memory';
 import { readMedMNIST } from './medmnist';

@@ -1,8 +1,8 @@
 // Synthetic data on the fly: items 0..n-1 of one split of a NoduleGenerator, each a pure function of
 // (spec, dataset seed, split, index); kept in memory after the first read when the split is small.
-import { NoduleGenerator, Sample } from '../generator';
-import type { DatasetSpec } from '../spec';
-import { Target, targetClass } from '../targets';
+import { NoduleGenerator, Sample } from '../generator/generator';
+import type { DatasetSpec } from '../spec/spec';
+import { Target, targetClass } from '../spec/targets';
 import { Dataset, DatasetRecipe, GetOptions, Item, checkIndex } from './dataset';
 
 /** Options of {@link SyntheticDataset}. */

@@ -4,14 +4,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { applyWindow } from '../acquisition';
-import { NoduleGenerator, Sample } from '../generator';
-import { encodeNifti } from '../nifti';
-import { encodeNpz } from '../npz';
-import { generateSamples } from '../parallel';
-import { PreviewItem, writePreview } from '../preview';
-import type { DatasetSpec } from '../spec';
-import { StagedFolder } from './staged_folder';
+import { applyWindow } from '../generator/acquisition';
+import { NoduleGenerator, Sample } from '../generator/generator';
+import { encodeNifti } from '../formats/nifti';
+import { encodeNpz } from '../formats/npz';
+import { generateSamples } from '../parallel/parallel';
+import { PreviewItem, writePreview } from '../formats/preview';
+import type { DatasetSpec } from '../spec/spec';
+import { StagedFolder } from '@nodulab/platform';
 import {
   DatasetManifest,
   MANIFEST_FORMAT,

@@ -1,7 +1,7 @@
 // Intensity distortions in HU: quantum (white Gaussian) noise, contrast loss, a global HU shift and a
 // smooth multiplicative bias field on attenuation (HU + 1000).
-import { AIR_HU } from '../constants';
-import { addValueNoise, fillNormal } from '../noise';
+import { AIR_HU } from '../generator/constants';
+import { addValueNoise, fillNormal } from '../generator/noise';
 import { Distortion, defineDistortion } from './types';
 
 /** White Gaussian noise of `stdHU`. */

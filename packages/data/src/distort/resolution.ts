@@ -1,7 +1,7 @@
 // Resolution distortions (linear filters on HU, so the same in any units): isotropic Gaussian blur,
 // slice-thickness blur through-plane, and down-then-up sampling.
-import { applySliceThickness } from '../acquisition';
-import { convolveAxis, gaussianKernel } from '../noise';
+import { applySliceThickness } from '../generator/acquisition';
+import { convolveAxis, gaussianKernel } from '../generator/noise';
 import { Distortion, defineDistortion } from './types';
 
 /** Runs `pass(src, dst, axis)` along z, y and x in turn, ping-ponging buffers; the result ends in `hu`. */

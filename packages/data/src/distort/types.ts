@@ -1,7 +1,7 @@
 // What a robustness distortion is ("category x severity 1-5", as ImageNet-C / MedMNIST-C, in 3D for
 // CT), and the wrapper that validates the call and converts between the generator's window units and HU.
 import { Generator } from '@nodulab/tensor';
-import { Window, applyWindow } from '../acquisition';
+import { Window, applyWindow } from '../generator/acquisition';
 
 /**
  * The generator's default window (spec.ts: lung window, center -600 HU, width 1500 HU), used when

@@ -3,7 +3,7 @@
 // this thread or prefetched by a worker thread, with the same bytes either way.
 import { Generator as RandomGenerator } from '@nodulab/tensor';
 import type { Dataset } from '../dataset/dataset';
-import { sampleSeed } from '../seed';
+import { sampleSeed } from '../generator/seed';
 import type { Batch } from './collate';
 import { BatchJob, runJob } from './job';
 import { Prefetcher } from './prefetch';

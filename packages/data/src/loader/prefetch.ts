@@ -2,7 +2,7 @@
 // the order they are sent while this thread trains; holds the event loop open only while jobs are out.
 import type { Worker } from 'worker_threads';
 import type { DatasetRecipe } from '../dataset/dataset';
-import { startWorker } from '../worker';
+import { startWorker } from '../parallel/worker';
 import type { Batch } from './collate';
 import { BatchJob, PlainBatch, fromPlain } from './job';
 import type { AugmentPlan } from './transform';
@@ -26,7 +26,7 @@ export class Prefetcher {
     masks: boolean,
     augment: AugmentPlan | null,
   ) {
-    this.worker = startWorker('loader/prefetch_worker', { recipe, masks, augment });
+    this.worker = startWorker('../loader/prefetch_worker', { recipe, masks, augment });
     this.worker.unref();
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.id);

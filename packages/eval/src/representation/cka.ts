@@ -1,6 +1,6 @@
 // Linear centred kernel alignment (Kornblith et al. 2019) between representations of the same samples, and
 // the CKA matrix between the layers of one or two models.
-import { Matrix, RepresentationLike, centredMatrix, crossProduct, frobeniusDot, gram } from './matrix';
+import { Matrix, MatrixLike, centredMatrix, crossProduct, frobeniusDot, gram } from '@nodulab/tensor';
 
 /** How linear CKA is computed: the same value either way, up to rounding. */
 export type CkaMethod = 'features' | 'gram' | 'auto';
@@ -29,7 +29,7 @@ function pick(method: CkaMethod, n: number, p: number): 'features' | 'gram' {
   return p * p <= n * n ? 'features' : 'gram';
 }
 
-function prepare(what: string, name: string, x: RepresentationLike, method: 'features' | 'gram'): Prepared {
+function prepare(what: string, name: string, x: MatrixLike, method: 'features' | 'gram'): Prepared {
   const m = centredMatrix(what, name, x);
   if (method === 'gram') {
     const k = gram(m);
@@ -63,7 +63,7 @@ function checkMethod(what: string, method: unknown): CkaMethod {
  * the samples. Computed in float64.
  * @throws naming x or y when the sample counts differ, a value is not finite or a shape is malformed
  */
-export function linearCKA(x: RepresentationLike, y: RepresentationLike, options: CkaOptions = {}): number {
+export function linearCKA(x: MatrixLike, y: MatrixLike, options: CkaOptions = {}): number {
   const what = 'linearCKA';
   const method = checkMethod(what, options.method ?? 'auto');
   if (x?.shape?.[0] !== y?.shape?.[0])
@@ -82,7 +82,7 @@ export function linearCKA(x: RepresentationLike, y: RepresentationLike, options:
  * matrix with ones on the diagonal) or of two models on the same samples. Each layer is centred once.
  * @param a layers (N, …) of the first model @param b layers (N, …) of the second, default a
  */
-export function ckaMatrix(a: RepresentationLike[], b?: RepresentationLike[], options: CkaOptions = {}): number[][] {
+export function ckaMatrix(a: MatrixLike[], b?: MatrixLike[], options: CkaOptions = {}): number[][] {
   const what = 'ckaMatrix';
   const method = checkMethod(what, options.method ?? 'auto');
   const all = [...a, ...(b ?? [])];

@@ -1,7 +1,7 @@
 // The PCA spectrum of an embedding: the covariance eigenvalues, their explained-variance ratios and the
 // effective rank (Roy & Vetterli 2007: exp of the entropy of the normalised eigenvalues); the projection of the
 // samples on the leading principal components (a 2-D map of an embedding).
-import { RepresentationLike, centredMatrix, crossProduct, gram, symmetricEigen, symmetricEigenvalues } from './matrix';
+import { MatrixLike, centredMatrix, crossProduct, gram, symmetricEigen, symmetricEigenvalues } from '@nodulab/tensor';
 
 /** What {@link pcaSpectrum} returns; every array is ordered from the largest component down. */
 export interface PcaSpectrum {
@@ -24,7 +24,7 @@ export interface PcaSpectrum {
  * (the same non-zero eigenvalues). Tiny negative eigenvalues from rounding are clamped to 0.
  * @throws naming x when it has fewer than 2 samples, a non-finite value or no variance at all
  */
-export function pcaSpectrum(x: RepresentationLike): PcaSpectrum {
+export function pcaSpectrum(x: MatrixLike): PcaSpectrum {
   const what = 'pcaSpectrum';
   const m = centredMatrix(what, 'x', x);
   const scatter = m.cols <= m.rows ? crossProduct(m, m) : gram(m);
@@ -61,7 +61,7 @@ export interface PcaProjection {
  * eigenvectors (each signed so that its largest-magnitude entry is positive, so the map does not flip).
  * @throws naming x as {@link pcaSpectrum} does, or when k is not an integer in 1..P
  */
-export function pcaProject(x: RepresentationLike, k = 2): PcaProjection {
+export function pcaProject(x: MatrixLike, k = 2): PcaProjection {
   const what = 'pcaProject';
   const m = centredMatrix(what, 'x', x);
   if (!Number.isInteger(k) || k < 1 || k > m.cols)

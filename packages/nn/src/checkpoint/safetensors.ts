@@ -3,7 +3,8 @@
 // raw little-endian data. Writes F32, atomically; reads F32 and the dtypes PyTorch writes (F64, F16,
 // BF16, I64 e.g. num_batches_tracked, ...) as float32; validates everything and never runs code.
 import * as fs from 'fs';
-import { Tensor, writeFileAtomic } from '@nodulab/tensor';
+import { Tensor } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 
 /** The largest header accepted on load (the same cap as the Python safetensors package). */
 export const MAX_HEADER_BYTES = 100_000_000;

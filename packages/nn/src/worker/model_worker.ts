@@ -12,7 +12,8 @@
 // parallel region at a time for all callers, so the main thread and workers can share it.
 import * as path from 'path';
 import type { Worker } from 'worker_threads';
-import { getNumThreads, startModuleWorker } from '@nodulab/tensor';
+import { getNumThreads } from '@nodulab/tensor';
+import { startModuleWorker } from '@nodulab/platform';
 import type { Module } from '../module';
 import { shareState } from './shared_state';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol';

@@ -4,7 +4,8 @@
 // spacing, window, config hash).
 import * as fs from 'fs';
 import * as path from 'path';
-import { noGrad, Tensor, writeFileAtomic } from '@nodulab/tensor';
+import { noGrad, Tensor } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { isModel, Module, ModelSpec, TraceOutput } from '@nodulab/nn';
 import { DescribeOptions, describeModel } from '@nodulab/eval';
 import { OnnxGraph } from './graph';

@@ -1,6 +1,6 @@
 // The nodulab metadata an exported model carries in ModelProto.metadata_props (string key -> value;
 // JSON for structured values), its parsing and validation, and the training-config hash.
-import { checkJsonDepth, configHash } from '@nodulab/tensor';
+import { checkJsonDepth, configHash } from '@nodulab/platform';
 import type { ModelInfo, Normalization, Task } from '@nodulab/eval';
 
 /** The ONNX opset the exporter targets (onnxruntime 1.23 supports 7..23; 17 keeps older runtimes happy). */

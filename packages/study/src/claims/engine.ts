@@ -1,7 +1,7 @@
 // The one claims engine: every study's controls and claims go in as data, verdicts come out under one
 // family-wise policy (Bonferroni over the study's primary hypotheses; 'all' claims by the intersection–union
 // test; equivalence by two one-sided tests at ±SESOI; failed controls and premises gate what depends on them).
-import { describe, seedsForPower, tInterval } from './paired_t';
+import { describe, isZeroSd, seedsForPower, tInterval } from './paired_t';
 import type { ClaimInput, ControlInput, Findings, JudgedClaim, JudgedComparison, Verdict } from './types';
 
 /** The family-wise error rate of a study's primary claims. */
@@ -50,7 +50,7 @@ function judgeComparison(
       why: `${d.n} seed(s) with a value: a CI needs at least 2`,
     };
   const seedsNeeded = seedsForPower(c.sesoi, d.sd, level, TARGET_POWER);
-  if (d.sd === 0)
+  if (isZeroSd(d.sd, d.mean))
     return {
       ...base,
       ci: null,
@@ -61,13 +61,17 @@ function judgeComparison(
     };
   const ci = tInterval(d.mean, d.sd, d.n, level);
   const equivalenceCi = tInterval(d.mean, d.sd, d.n, 2 * level);
-  const sign = c.direction === 'greater' ? 1 : -1;
+  const excludesAbove = ci[0] > 0;
+  const excludesBelow = ci[1] < 0;
+  const claimedSide =
+    c.direction === 'greater' ? excludesAbove : c.direction === 'less' ? excludesBelow : excludesAbove || excludesBelow;
+  const otherSide = c.direction === 'greater' ? excludesBelow : c.direction === 'less' ? excludesAbove : false;
   let verdict: Verdict;
   let why: string;
-  if (sign > 0 ? ci[0] > 0 : ci[1] < 0) {
+  if (claimedSide) {
     verdict = 'reproduced';
-    why = 'CI excludes 0 on the claimed side';
-  } else if (sign > 0 ? ci[1] < 0 : ci[0] > 0) {
+    why = c.direction === 'either' ? 'CI excludes 0' : 'CI excludes 0 on the claimed side';
+  } else if (otherSide) {
     verdict = 'contradicted';
     why = 'CI excludes 0 on the other side';
   } else if (equivalenceCi[0] > -c.sesoi && equivalenceCi[1] < c.sesoi) {

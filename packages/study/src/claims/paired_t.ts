@@ -17,9 +17,26 @@ export function describe(values: readonly number[]): {
   return { n, missing: values.length - n, mean, sd };
 }
 
+const quantiles = new Map<string, number>();
+
+/** Student t quantiles, memoized: the engine asks for the same few (p, df) pairs again and again. */
+function tQuantile(p: number, df: number): number {
+  const key = `${p}/${df}`;
+  let q = quantiles.get(key);
+  if (q === undefined) {
+    q = studentTQuantile(p, df);
+    if (quantiles.size > 4096) quantiles.clear();
+    quantiles.set(key, q);
+  }
+  return q;
+}
+
+/** Whether a sample SD is zero up to rounding (identical values whose mean is not exact in binary). */
+export const isZeroSd = (sd: number, mean: number): boolean => sd <= 1e-12 * Math.max(1, Math.abs(mean));
+
 /** mean ± t_{1 − α/2, n − 1} · sd / √n: the two-sided (1 − α) CI. */
 export function tInterval(mean: number, sd: number, n: number, alpha: number): [number, number] {
-  const h = (studentTQuantile(1 - alpha / 2, n - 1) * sd) / Math.sqrt(n);
+  const h = (tQuantile(1 - alpha / 2, n - 1) * sd) / Math.sqrt(n);
   return [mean - h, mean + h];
 }
 
@@ -31,7 +48,7 @@ export function pairedPower(effect: number, sd: number, n: number, alpha: number
   if (n < 2) return 0;
   const df = n - 1;
   const delta = (Math.abs(effect) * Math.sqrt(n)) / sd;
-  return 1 - studentTCdf(studentTQuantile(1 - alpha / 2, df) - delta, df);
+  return 1 - studentTCdf(tQuantile(1 - alpha / 2, df) - delta, df);
 }
 
 /** The fewest seeds (2..max) giving `power` at `effect`; null when even `max` does not, or without an SD. */
@@ -44,6 +61,20 @@ export function seedsForPower(
 ): number | null {
   if (sd === null || !Number.isFinite(sd) || !(effect > 0)) return null;
   if (sd === 0) return 2;
-  for (let n = 2; n <= max; n++) if (pairedPower(effect, sd, n, alpha) >= power) return n;
-  return null;
+  // The power grows with n: double until it is reached, then bisect.
+  let hi = 2;
+  while (hi <= max && pairedPower(effect, sd, hi, alpha) < power) hi *= 2;
+  if (hi > max)
+    return pairedPower(effect, sd, max, alpha) >= power ? bisect(effect, sd, alpha, power, hi / 2, max) : null;
+  return hi === 2 ? 2 : bisect(effect, sd, alpha, power, hi / 2, hi);
+}
+
+/** The fewest n in (lo, hi] with the power reached, given it is not at lo and is at hi. */
+function bisect(effect: number, sd: number, alpha: number, power: number, lo: number, hi: number): number {
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (pairedPower(effect, sd, mid, alpha) >= power) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }

@@ -2,8 +2,11 @@
 // effect of interest, the controls it depends on) and what the engine returns (verdicts with their CIs,
 // reasons and the seeds each claim would need). Studies never compute verdicts themselves.
 
-/** The sign a claim predicts for its primary effect. */
-export type Direction = 'greater' | 'less';
+/**
+ * The sign a claim predicts for its primary effect; 'either' for a claim that something changes, which
+ * is reproduced on either side and never contradicted.
+ */
+export type Direction = 'greater' | 'less' | 'either';
 
 /**
  * A claim's verdict:

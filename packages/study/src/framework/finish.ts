@@ -2,7 +2,7 @@
 // findings, and the files — spec.json, metrics.json (no wall-clock values, so the same study gives the
 // same bytes), timing.json, report.html and the study's own files.
 import * as path from 'path';
-import { writeFileAtomic } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { judgeClaims } from '../claims';
 import type { Study, StudyOutput, StudyUnit, UnitOutcome } from './study';
 

@@ -2,8 +2,7 @@
 // @nodulab/data), renamed to <out> when it succeeds and removed when it fails or is stopped.
 import * as fs from 'fs';
 import * as path from 'path';
-import { StagedFolder } from '@nodulab/data';
-import { writeFileAtomic } from '@nodulab/tensor';
+import { StagedFolder, writeFileAtomic } from '@nodulab/platform';
 
 /** Runs `write` on the staging folder of `out`; commits on success, removes the staging folder on failure. */
 export async function inStagedFolder<T>(out: string, write: (staging: string) => Promise<T>): Promise<T> {

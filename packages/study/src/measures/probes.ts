@@ -1,7 +1,7 @@
 // Linear probes: ridge regression from frozen embeddings X: (N, d) to a factor, scored on held-out
 // samples — R^2 for continuous factors, accuracy (one-vs-rest ridge classifier) for categorical ones.
 // The ridge strength is picked by k-fold cross-validation on the fitting samples. All in float64.
-import { choleskySolve } from '@nodulab/train';
+import { choleskySolve } from '@nodulab/tensor';
 
 /** A fitted ridge model on standardized features: y ≈ ((x - mu) / sigma) · w + b, per output. */
 export interface RidgeModel {

@@ -1,7 +1,7 @@
 // Test data held in memory once per study and shared by every model: the volumes, labels, masks and
 // factor records of a test set, and their counterfactual versions, as in-memory Datasets.
 import { DatasetSpec, InMemoryDataset, Item, Sample, SyntheticDataset, sampleItem } from '@nodulab/data';
-import { yieldToEventLoop } from '@nodulab/train';
+import { yieldToEventLoop } from '@nodulab/platform';
 
 /** Which parts of the items a set keeps besides volumes and labels. */
 export interface Keep {

@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Queue, QueueEvents } from 'bullmq';
-import { GridRun, RunOutcome, StudyResults, studyGrid, writeStudyResults } from '../studies/loss_generalization/run';
-import { StudySpec, runId } from '../studies/loss_generalization/spec';
-import { inStagedFolder, relocateRunSummary } from '../kit/staged';
+import type { Study, StudyOutput, StudyUnit, UnitOutcome } from '../framework';
+import { finishStudy } from '../framework/finish';
+import { checkPlan, unitDir } from '../framework/plan';
+import { inStagedFolder, relocateRunFolders } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl, withTimeout } from './connection';
 import {
   JOB_ATTEMPTS,
@@ -15,7 +16,7 @@ import {
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
-  describeRun,
+  describeUnit,
   jobRunDir,
   readJobResult,
   studyJobId,
@@ -76,8 +77,11 @@ export class QueueRunsFailed extends Error {
   }
 }
 
-interface Tracked {
-  g: GridRun;
+interface Tracked<U extends StudyUnit> {
+  u: U;
+  label: string;
+  /** Queued (or attached to its job); a unit waits unqueued until the units it needs are done. */
+  queued: boolean;
   id: string;
   /** The results folder the job writes to (that of the job already queued, when attached). */
   results: string;
@@ -89,12 +93,17 @@ interface Tracked {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Runs `study` on the queue at options.url: one job per grid run (job id = hash of the run's config,
- * see studyJobId), trained by `nodulab worker` processes. Resolves with the same results as
- * runLossGeneralization once every run is done; rejects with QueueRunsFailed (after the rest completed),
- * QueueDetached (stopped), or an error naming Redis when it is unreachable.
+ * Runs `spec` of `study` on the queue at options.url: one job per unit of its plan (job id = hash of what
+ * determines the unit's bytes, see studyJobId), run by `nodulab worker` processes; a unit is queued once
+ * the units it needs are done. Resolves with the same output as runStudy once every unit is done; rejects
+ * with QueueRunsFailed (after the rest completed), QueueDetached (stopped), or an error naming Redis when it
+ * is unreachable.
  */
-export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptions): Promise<StudyResults> {
+export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
+  study: Study<S, U, R, Res>,
+  spec: S,
+  options: QueueStudyOptions,
+): Promise<StudyOutput<S, Res>> {
   const target = options.outDir;
   if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
     throw new Error(`runStudyOnQueue: ${target} is not empty; choose another --out`);
@@ -113,22 +122,29 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
   };
   queue.on('error', onRedisError);
   events.on('error', onRedisError);
-  const tracked: Tracked[] = studyGrid(study).map((g) => {
-    const id = studyJobId(study, g);
-    return { g, id, results, state: 'waiting' };
-  });
+  const plan = study.plan(spec);
+  checkPlan(study.name, plan);
+  const tracked: Tracked<U>[] = plan.map((u) => ({
+    u,
+    label: describeUnit(study.name, u.id),
+    queued: false,
+    id: studyJobId(study, spec, u),
+    results,
+    state: 'waiting',
+  }));
+  const byUnit = new Map(tracked.map((t) => [t.u.id, t]));
   const byId = new Map(tracked.map((t) => [t.id, t]));
   events.on('progress', ({ jobId, data }) => {
     const t = byId.get(jobId);
-    if (t && typeof data === 'object') emit({ kind: 'progress', run: describeRun(t.g), progress: data as never });
+    if (t && typeof data === 'object') emit({ kind: 'progress', run: t.label, progress: data as never });
   });
   const redisCall = <T>(p: Promise<T>): Promise<T> =>
     withTimeout(p, 10_000, `Redis at ${displayUrl(options.url)} did not answer within 10 s`);
 
-  const add = (t: Tracked) =>
+  const add = (t: Tracked<U>) =>
     queue.add(
-      'run',
-      { study, run: t.g, results },
+      'unit',
+      { study: study.name, spec, unit: t.u.id, results },
       {
         jobId: t.id,
         attempts: JOB_ATTEMPTS,
@@ -137,10 +153,10 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
         removeOnFail: false,
       },
     );
-  const finish = (t: Tracked, r: StudyJobResult): void => {
+  const finish = (t: Tracked<U>, r: StudyJobResult): void => {
     t.state = 'done';
     t.result = r;
-    emit({ kind: 'run-end', run: describeRun(t.g), worker: r.worker, seconds: r.seconds, threads: r.threads });
+    emit({ kind: 'run-end', run: t.label, worker: r.worker, seconds: r.seconds, threads: r.threads });
   };
 
   try {
@@ -149,15 +165,18 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
     let attached = 0;
     let retried = 0;
     let complete = 0;
+    const ready = (t: Tracked<U>): boolean => (t.u.needs ?? []).every((n: string) => byUnit.get(n)!.state === 'done');
     for (const t of tracked) {
       const job = await redisCall(queue.getJob(t.id));
       if (job) t.results = job.data.results;
       const r = readJobResult(t.results, t.id);
+      t.queued = true;
       if (r) {
         t.state = 'done';
         t.result = r;
         complete++;
-      } else if (!job) {
+      } else if (!ready(t)) t.queued = false;
+      else if (!job) {
         await redisCall(add(t));
         added++;
       } else if ((await redisCall(job.getState())) === 'failed') {
@@ -176,6 +195,18 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
       try {
         for (const t of tracked) {
           if (t.state === 'done' || t.state === 'failed') continue;
+          if (!t.queued) {
+            const failedNeed = (t.u.needs ?? []).find((n: string) => byUnit.get(n)!.state === 'failed');
+            if (failedNeed !== undefined) {
+              t.state = 'failed';
+              t.error = `needs ${failedNeed}, which failed`;
+              emit({ kind: 'run-failed', run: t.label, error: t.error });
+            } else if (ready(t)) {
+              if (!(await redisCall(queue.getJob(t.id)))) await redisCall(add(t));
+              t.queued = true;
+            }
+            continue;
+          }
           const r = readJobResult(t.results, t.id);
           if (r) {
             finish(t, r);
@@ -185,13 +216,13 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
           if (state === 'unknown') {
             // Redis lost the job (restarted without persistence): queue it again; its result is not in yet.
             await redisCall(add(t));
-            emit({ kind: 'requeued', run: describeRun(t.g) });
+            emit({ kind: 'requeued', run: t.label });
             t.state = 'waiting';
           } else if (state === 'failed') {
             const job = await redisCall(queue.getJob(t.id));
             t.state = 'failed';
             t.error = job?.failedReason ?? 'unknown error';
-            emit({ kind: 'run-failed', run: describeRun(t.g), error: t.error });
+            emit({ kind: 'run-failed', run: t.label, error: t.error });
           } else if (state === 'completed') {
             // The result file is written before the job completes: read it once more, else the job's
             // results folder is gone or not shared with this machine: run it again into ours.
@@ -201,7 +232,7 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
               await redisCall(queue.remove(t.id));
               t.results = results;
               await redisCall(add(t));
-              emit({ kind: 'requeued', run: describeRun(t.g) });
+              emit({ kind: 'requeued', run: t.label });
               t.state = 'waiting';
             }
           } else t.state = state === 'active' ? 'active' : 'waiting';
@@ -228,18 +259,22 @@ export async function runStudyOnQueue(study: StudySpec, options: QueueStudyOptio
     }
     const failed = tracked.filter((t) => t.state === 'failed');
     if (failed.length)
-      throw new QueueRunsFailed(failed.map((t) => ({ run: describeRun(t.g), jobId: t.id, error: t.error ?? '' })));
+      throw new QueueRunsFailed(failed.map((t) => ({ run: t.label, jobId: t.id, error: t.error ?? '' })));
     return await inStagedFolder(target, async (staging) => {
-      const outcomes: RunOutcome[] = [];
+      const outcomes: UnitOutcome<U, R>[] = [];
       for (const t of tracked) {
         const from = jobRunDir(t.results, t.id);
-        const to = path.join(staging, 'runs', runId(t.g.loss, t.g.seed, t.g.arm));
-        if (!fs.existsSync(from)) throw new Error(`${describeRun(t.g)}: run folder ${from} is missing`);
+        const rel = unitDir(t.u.id);
+        const to = path.join(staging, rel);
+        if (!fs.existsSync(from)) throw new Error(`${t.label}: unit folder ${from} is missing`);
+        fs.mkdirSync(path.dirname(to), { recursive: true });
         fs.cpSync(from, to, { recursive: true });
-        relocateRunSummary(path.join(to, 'summary.json'), from, to);
-        outcomes.push(t.result!.outcome);
+        relocateRunFolders(to, from, to);
+        outcomes.push({ unit: t.u, result: t.result!.result as R, dir: rel });
       }
-      return writeStudyResults(study, staging, outcomes, start);
+      const units = tracked.map((t) => ({ id: t.u.id, seconds: t.result!.seconds, worker: t.result!.worker }));
+      const timing = { createdAt: new Date(start).toISOString(), seconds: (Date.now() - start) / 1000, units };
+      return finishStudy(study, spec, staging, outcomes, timing);
     });
   } finally {
     await Promise.allSettled([queue.close(), events.close()]);

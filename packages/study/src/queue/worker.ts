@@ -5,17 +5,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Job, WaitingError, Worker } from 'bullmq';
-import { configHash, processAlive, setNumThreads, writeFileAtomic } from '@nodulab/tensor';
-import { SeedData, executeRun, seedData } from '../studies/loss_generalization/run';
-import { StudySpec, runId } from '../studies/loss_generalization/spec';
-import { relocateRunSummary } from '../kit/staged';
+import { setNumThreads } from '@nodulab/tensor';
+import { configHash, processAlive, writeFileAtomic } from '@nodulab/platform';
+import type { FinishedUnit } from '../framework';
+import { studyNamed } from '../registry';
+import { relocateRunFolders } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl } from './connection';
 import {
   QUEUE_NAME,
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
-  describeRun,
+  describeUnit,
+  studyJobId,
   jobResultFile,
   jobRunDir,
   readJobResult,
@@ -71,19 +73,17 @@ function removeDeadStaging(final: string): void {
   }
 }
 
-/** Seed data, kept for the last two (study, seed) pairs this process trained. */
-class SeedCache {
-  private readonly entries = new Map<string, Promise<SeedData>>();
-  get(study: StudySpec, seed: number): Promise<SeedData> {
-    const key = configHash({ ...study, losses: [], seeds: [seed], name: '', description: '', findings: null });
-    let p = this.entries.get(key);
-    if (!p) {
-      p = seedData(study, seed);
-      p.catch(() => this.entries.delete(key));
-      this.entries.set(key, p);
-      while (this.entries.size > 2) this.entries.delete(this.entries.keys().next().value as string);
+/** The per-process cache units share: one, for the last (study, spec) this worker ran. */
+class UnitCache {
+  private key = '';
+  private map = new Map<string, unknown>();
+  for(study: string, spec: unknown): Map<string, unknown> {
+    const key = configHash({ study, spec });
+    if (key !== this.key) {
+      this.key = key;
+      this.map = new Map();
     }
-    return p;
+    return this.map;
   }
 }
 
@@ -93,20 +93,25 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
   await checkRedis(options.url);
   const name = `${os.hostname()}:${process.pid}`;
   const stalledMs = options.stalledMs ?? 30_000;
-  const cache = new SeedCache();
+  const cache = new UnitCache();
   const aborts = new Map<string, AbortController>();
   let returning = false;
 
   const processJob = async (job: Job<StudyJobData, StudyJobResult>, token?: string): Promise<StudyJobResult> => {
-    const { study, run, results } = job.data;
+    const { results } = job.data;
     const jobId = job.id!;
-    const label = describeRun(run);
+    // The payload is data: the study must be registered, its spec must resolve and the unit must be in its plan.
+    const study = studyNamed(String(job.data.study));
+    const spec = study.resolve(job.data.spec);
+    const unit = study.plan(spec).find((u: { id: string }) => u.id === job.data.unit);
+    if (!unit) throw new Error(`study ${study.name} has no unit '${String(job.data.unit)}'`);
+    const label = describeUnit(study.name, unit.id);
     const done = readJobResult(results, jobId);
     if (done) {
       emit({ kind: 'reused', jobId, run: label });
       return done;
     }
-    const threads = options.threads ?? study.threads;
+    const threads = options.threads ?? study.threads(spec);
     emit({ kind: 'start', jobId, run: label, study: study.name, attempt: job.attemptsMade + 1, threads });
     const t0 = Date.now();
     const final = jobRunDir(results, jobId);
@@ -118,31 +123,34 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     aborts.set(jobId, ac);
     let lastReport = 0;
     try {
+      const needs = new Map<string, FinishedUnit<unknown>>();
+      const plan = study.plan(spec);
+      for (const id of unit.needs ?? []) {
+        const dep = plan.find((u: { id: string }) => u.id === id)!;
+        const depJob = studyJobId(study, spec, dep);
+        const r = readJobResult(results, depJob);
+        if (!r) throw new Error(`${label} needs unit ${id} (job ${depJob}), which is not finished in ${results}`);
+        needs.set(id, { dir: jobRunDir(results, depJob), result: r.result });
+      }
+      fs.mkdirSync(staging, { recursive: true });
       setNumThreads(threads);
-      const data = await cache.get(study, run.seed);
-      const outcome = await executeRun(study, run, staging, {
-        data,
-        rel: path.join('runs', runId(run.loss, run.seed, run.arm)),
+      const outcome = await study.runUnit(spec, unit, {
+        dir: staging,
+        needs,
         signal: ac.signal,
-        onProgress: (p) => {
+        cache: cache.for(study.name, spec),
+        phase: () => undefined,
+        progress: (p) => {
           const now = Date.now();
-          if (p.kind !== 'epoch' && now - lastReport < 1000) return;
+          if (now - lastReport < 1000) return;
           lastReport = now;
-          const progress: StudyJobProgress = {
-            stage: p.stage,
-            epoch: p.epoch,
-            epochs: p.epochs,
-            step: p.globalStep,
-            totalSteps: p.totalSteps,
-            loss: p.loss,
-            worker: name,
-          };
+          const progress: StudyJobProgress = { ...p, worker: name };
           // Progress is informative; a Redis hiccup must not fail the run.
           job.updateProgress(progress as unknown as object).catch(() => undefined);
         },
       });
-      relocateRunSummary(path.join(staging, 'summary.json'), staging, final);
-      const result: StudyJobResult = { outcome, threads, worker: name, seconds: (Date.now() - t0) / 1000 };
+      relocateRunFolders(staging, staging, final);
+      const result: StudyJobResult = { result: outcome, threads, worker: name, seconds: (Date.now() - t0) / 1000 };
       // Another worker may have completed the same job meanwhile (it was taken again as stalled): keep theirs.
       const other = readJobResult(results, jobId);
       if (other) {

@@ -21,7 +21,7 @@ import {
   layerSignatures,
   mcDropoutPredict,
 } from '@nodulab/eval';
-import { yieldToEventLoop } from '@nodulab/train';
+import { yieldToEventLoop } from '@nodulab/platform';
 import type { OodMethod } from './spec';
 
 /** Volumes in memory: x (N, 1, D, H, W), their target masks (N·D·H·W; absent for OOD sets) and spacing. */

@@ -7,7 +7,8 @@
 // ood_scores.csv, predictions.csv and runs/.
 import * as fs from 'fs';
 import * as path from 'path';
-import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { Module } from '@nodulab/nn';
 import { layerNames } from '@nodulab/eval';
 import { buildNet, loadRun, openSource, runPaths, train } from '@nodulab/train';

@@ -7,7 +7,7 @@ import { DatasetSpec, preset, schema } from '@nodulab/data';
 import type { AugmentConfig } from '@nodulab/data';
 import { LossKind, RunConfig, RunConfigInput, resolveRunConfig } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
-import { deepMerge } from '../loss_generalization/spec';
+import { deepMerge } from '../../kit/merge';
 
 /**
  * How the localizers learn their boxes: 'supervised' from every true box; 'semi' from the true boxes of a labelled

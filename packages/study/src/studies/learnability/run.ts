@@ -3,7 +3,8 @@
 // CE model learning the shortcut alone against one learning the core feature alone, epoch by epoch.
 import * as fs from 'fs';
 import * as path from 'path';
-import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { Dataset, DatasetSpec } from '@nodulab/data';
 import { ClassificationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
 import { LossKind, RunConfig, loadRun, netPredictor, openSource, resolveRunConfig, train } from '@nodulab/train';

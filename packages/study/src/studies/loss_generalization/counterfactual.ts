@@ -15,7 +15,7 @@ import {
   resolveSpec,
   sampleDistribution,
 } from '@nodulab/data';
-import { yieldToEventLoop } from '@nodulab/train';
+import { yieldToEventLoop } from '@nodulab/platform';
 import { stackSamples } from '../../measures/test_data';
 
 /**

@@ -2,7 +2,7 @@
 // shortcut arm's performance, counterfactuals, probes and saliency, the control arm, and the paired
 // differences between losses (loss "a - b").
 import type { Aggregate } from '../../kit/aggregate';
-import type { StudyResults } from './run';
+import type { LossGeneralizationResults } from './results';
 import { csvCell } from '@nodulab/eval';
 
 export const CSV_HEADER = [
@@ -21,7 +21,7 @@ export const CSV_HEADER = [
 const cell = csvCell;
 
 /** The study's summary as CSV text (header line first, "\n" line ends). */
-export function metricsCsv(r: StudyResults): string {
+export function metricsCsv(r: LossGeneralizationResults): string {
   const rows: string[][] = [CSV_HEADER];
   const add = (section: string, loss: string, target: string, metric: string, a: Aggregate): void => {
     rows.push([section, loss, target, metric, a.n, a.mean, a.std, a.lower, a.upper, a.halfWidth].map(cell));

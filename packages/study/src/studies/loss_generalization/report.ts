@@ -4,7 +4,11 @@
 // and the reliability of the findings. Opens offline; fetches nothing.
 import { fmtCI, htmlPage, table } from '../../kit/report/html';
 import { barChartSvg, esc } from '../../kit/report/svg';
-import type { StudyResults } from './run';
+import type { StudyOutput } from '../../framework';
+import { STUDY_FILES } from '../../framework/finish';
+import { findingsSection } from '../../kit/report/findings';
+import type { LossGeneralizationResults } from './results';
+import type { StudySpec } from './spec';
 
 const METRIC_LABEL: Record<string, string> = {
   accuracy: 'accuracy',
@@ -14,48 +18,9 @@ const METRIC_LABEL: Record<string, string> = {
   auroc: 'AUROC',
 };
 
-/** "0.050 [0.010, 0.090]" from a mean and an optional CI. */
-function fmtEffect(effect: number | null, ci: [number, number] | null, digits = 3): string {
-  if (effect === null) return '–';
-  return ci ? `${effect.toFixed(digits)} [${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : effect.toFixed(digits);
-}
-
-/** "[lo, hi] (99.2%)" for a Bonferroni-adjusted CI, "–" where the finding has none. */
-function fmtAdjusted(f: { ciAdjusted?: [number, number] | null; ciAdjustedLevel?: number }, digits = 3): string {
-  if (!f.ciAdjusted || f.ciAdjustedLevel === undefined) return '–';
-  const [lo, hi] = f.ciAdjusted;
-  return `[${lo.toFixed(digits)}, ${hi.toFixed(digits)}] (${(100 * f.ciAdjustedLevel).toFixed(1)}%)`;
-}
-
-/** The Findings: each claim's verdict, then each measured effect with its CI and verdict. */
-function findingsSection(r: StudyResults): string[] {
-  const out: string[] = ['<h2 id="findings">Findings</h2>'];
-  out.push(`<p>Each claim of the loss-generalization study, measured as paired per-seed differences (mean and 95% CI over ${r.seeds.length} seed${r.seeds.length > 1 ? 's' : ''}).
-    A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k, shown beside the 95% CI), so that "any effect reproduced" keeps a 5% family-wise error.
-    Verdict of one effect: <b>reproduced</b> when its adjusted CI excludes 0 on the claimed side; <b>not reproduced</b> when it includes 0 with a half-width below ${r.findingsRule.negligible} (or excludes 0 on the other side);
-    <b>inconclusive</b> otherwise. A claim is reproduced when any of its effects is, not reproduced when all are not.</p>`);
-  const cls = (v: string): string => `v-${v.replace(/ /g, '-')}`;
-  out.push(
-    `<table data-table="claims"><thead><tr><th>claim</th><th>verdict</th><th>note</th></tr></thead><tbody>${r.claims
-      .map(
-        (c) =>
-          `<tr data-claim="${esc(c.id)}"><td>${esc(c.claim)}</td><td class="${cls(c.verdict)}">${esc(c.verdict)}</td><td>${esc(c.note ?? '')}</td></tr>`,
-      )
-      .join('')}</tbody></table>`,
-  );
-  out.push(
-    `<table data-table="findings"><thead><tr><th>claim</th><th>measure</th><th>effect [95% CI]</th><th>adjusted CI (level)</th><th>verdict</th></tr></thead><tbody>${r.findings
-      .map(
-        (f) =>
-          `<tr><td>${esc(f.id)}</td><td>${esc(f.measure)}</td><td>${esc(fmtEffect(f.effect, f.ci))}</td><td>${esc(fmtAdjusted(f))}</td><td class="${cls(f.verdict)}">${esc(f.verdict)}</td></tr>`,
-      )
-      .join('')}</tbody></table>`,
-  );
-  return out;
-}
-
 /** The report page of a finished study. */
-export function reportHtml(r: StudyResults): string {
+export function reportHtml(o: StudyOutput<StudySpec, LossGeneralizationResults>): string {
+  const r = o.results;
   const s = r.summary;
   const losses = r.losses;
   const tests = r.testSets.map((t) => t.name);
@@ -64,10 +29,10 @@ export function reportHtml(r: StudyResults): string {
     losses.some((l) => s.probes[l]?.[t]?.mean !== null && s.probes[l]?.[t] !== undefined),
   );
   const body: string[] = [];
-  body.push(`<h1>Study: ${esc(r.study)}</h1>`);
+  body.push(`<h1>Study: ${esc(o.study)}</h1>`);
   if (r.description) body.push(`<p>${esc(r.description)}</p>`);
   body.push(`<p class="note">${losses.length} losses (${esc(losses.join(', '))}) × ${r.seeds.length} seed${r.seeds.length > 1 ? 's' : ''} (${r.seeds.join(', ')}) = ${r.runs.length} models;
-    ${r.threads} thread${r.threads > 1 ? 's' : ''}; ${r.seconds.toFixed(0)} s; ${esc(r.createdAt)}. Every value is the mean over seeds with its 95% confidence interval (Student t) in brackets.
+    ${r.threads} thread${r.threads > 1 ? 's' : ''}. Every value is the mean over seeds with its 95% confidence interval (Student t) in brackets.
     Seed s trains and tests on data drawn with dataset seed ${r.dataSeeds.length ? esc(r.dataSeeds.map((d, i) => `${r.seeds[i]}→${d}`).join(', ')) : '–'}, so the intervals cover the data draw as well as training.</p>`);
   const c = r.control;
   if (c.enabled && c.passed === false)
@@ -81,7 +46,7 @@ export function reportHtml(r: StudyResults): string {
       `<p class="ok" data-control="passed">The iid control passed: trained without the shortcut, every loss reached ${c.minBalancedAccuracy} mean balanced accuracy in distribution, so the core feature is learnable at this budget.</p>`,
     );
   else body.push('<p class="warn" data-control="off">No iid control was run (control.enabled is false).</p>');
-  body.push(...findingsSection(r));
+  body.push(...findingsSection(o.findings));
 
   body.push('<h2>Accuracy under shift</h2>');
   body.push(
@@ -288,12 +253,11 @@ export function reportHtml(r: StudyResults): string {
   }
   body.push(
     table(
-      ['loss', 'seed', 'dataset seed', 'train s', ...tests.map((t) => `acc ${t}`), 'control acc', 'run folder'],
+      ['loss', 'seed', 'dataset seed', ...tests.map((t) => `acc ${t}`), 'control acc', 'run folder'],
       r.runs.map((x) => [
         x.loss,
         String(x.seed),
         String(x.dataSeed),
-        x.trainSeconds.toFixed(1),
         ...tests.map((t) => x.testSets[t]?.accuracy.toFixed(3) ?? '–'),
         r.control.runs.find((y) => y.loss === x.loss && y.seed === x.seed)?.metrics.accuracy.toFixed(3) ?? '–',
         x.dir,
@@ -302,9 +266,9 @@ export function reportHtml(r: StudyResults): string {
     ),
   );
   body.push(
-    `<p class="note">Files: ${esc(r.files.metricsJson)} (every number, per seed and aggregated; the same study gives the same file), ${esc(r.files.metricsCsv)}, ${esc(r.files.study)} (the resolved study), ${esc(r.files.timing)} (wall-clock times),
+    `<p class="note">Files: ${esc(STUDY_FILES.metrics)} (every number, per seed and aggregated; the same study gives the same file), metrics.csv, ${esc(STUDY_FILES.spec)} (the resolved study), ${esc(STUDY_FILES.timing)} (wall-clock times),
     runs/&lt;loss&gt;-s&lt;seed&gt;[-control]/ (config, log, checkpoints, predictions/&lt;test set&gt;.csv: index, label, p_malignant, predicted and the factors of every sample).</p>`,
   );
 
-  return htmlPage(`nodulab study: ${r.study}`, body);
+  return htmlPage(`nodulab study: ${o.study}`, body);
 }

@@ -2,6 +2,8 @@
 // distribution, test sets, analyses), its defaults, and its zod schema, whose errors name each path.
 import { z } from 'zod';
 import { StudySpecError } from '../../framework/study';
+import { deepMerge } from '../../kit/merge';
+export { deepMerge };
 export { StudySpecError };
 import {
   DatasetSpec,
@@ -335,14 +337,6 @@ export function runConfigFor(study: StudySpec, loss: StudyLoss, seed: number, ar
       val: { split: 'val', n: study.train.valN },
     },
   });
-}
-
-/** Merges plain objects recursively (arrays and scalars of `b` replace those of `a`). */
-export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b))
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : clone(v);
-  return out;
 }
 
 /** Fills the defaults that depend on other fields, checks between fields, then every run config the study implies. */

@@ -15,7 +15,8 @@ import {
   sampleItem,
 } from '@nodulab/data';
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
-import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities, yieldToEventLoop } from '@nodulab/train';
+import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities } from '@nodulab/train';
+import { yieldToEventLoop } from '@nodulab/platform';
 import { enrichment, gradCam3d } from '../../measures/gradcam';
 import { finiteMean } from '../../kit/aggregate';
 

@@ -6,7 +6,7 @@
 // the source data is one fixed draw either way, as a public pretraining set would be.
 import * as fs from 'fs';
 import * as path from 'path';
-import { configHash } from '@nodulab/tensor';
+import { configHash } from '@nodulab/platform';
 import { preset } from '@nodulab/data';
 import { Dataset } from '@nodulab/data';
 import { LossKind, RunConfigInput, RunSummary, openSource, resolveRunConfig, runPaths, train } from '@nodulab/train';

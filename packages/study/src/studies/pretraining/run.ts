@@ -4,7 +4,8 @@
 // representations (CKA, PCA) and Grad-CAM. Writes report.html, metrics.json, predictions.csv, embeddings/*.npy.
 import * as fs from 'fs';
 import * as path from 'path';
-import { setNumThreads, writeFileAtomic } from '@nodulab/tensor';
+import { setNumThreads } from '@nodulab/tensor';
+import { writeFileAtomic } from '@nodulab/platform';
 import { NoduleGenerator, Subset, preset, range, writeNpy } from '@nodulab/data';
 import { ClassificationEvaluation, ckaMatrix, datasetBatches, linearCKA, pcaSpectrum } from '@nodulab/eval';
 import { RunConfig, loadRun, openSource, resolveRunConfig, train } from '@nodulab/train';

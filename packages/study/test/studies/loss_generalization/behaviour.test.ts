@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveStudySpec } from '../../../src/studies/loss_generalization/spec';
-import { runLossGeneralization } from '../../../src/studies/loss_generalization/run';
+import { runStudy } from '../../../src/framework';
+import { lossGeneralization } from '../../../src/studies/loss_generalization/study';
 
 jest.setTimeout(120_000);
 
@@ -46,7 +47,7 @@ describe('a CE model on the size shortcut, at small scale', () => {
       control: { minBalancedAccuracy: 0.65 },
       threads: 2,
     });
-    const r = await runLossGeneralization(study, { outDir: path.join(dir, 'study') });
+    const r = (await runStudy(lossGeneralization, study, { outDir: path.join(dir, 'study') })).results;
     const ba = (t: string): number => r.runs[0].testSets[t].balancedAccuracy;
     expect(ba('in-distribution')).toBeGreaterThan(0.8);
     expect(ba('in-distribution') - ba('rho0.0')).toBeGreaterThan(0.3);
@@ -71,12 +72,12 @@ describe('a study run twice', () => {
         config: { model: { options: { widthMultiplier: 0.25 } }, batchSize: 16, epochs: 1 },
       });
       const text = async (name: string): Promise<string> => {
-        await runLossGeneralization(study, { outDir: path.join(dir, name) });
+        await runStudy(lossGeneralization, study, { outDir: path.join(dir, name) });
         return fs.readFileSync(path.join(dir, name, 'metrics.json'), 'utf8');
       };
       const a = await text('a');
       expect(await text('b')).toBe(a);
-      expect(JSON.parse(fs.readFileSync(path.join(dir, 'a', 'timing.json'), 'utf8')).runs).toHaveLength(4);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'a', 'timing.json'), 'utf8')).units).toHaveLength(4);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,8 @@
+// File formats: NIfTI-1 (with its affine), NumPy .npy/.npz (zip reading, CRC-32, bounded inflation) and
+// PNG with the preview mosaic of generated volumes.
+export * from './nifti';
+export * from './nifti_affine';
+export * from './npy';
+export * from './npz';
+export * from './png';
+export * from './preview';

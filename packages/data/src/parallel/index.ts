@@ -1,0 +1,2 @@
+// Generation across worker threads, byte-identical to one thread.
+export * from './parallel';

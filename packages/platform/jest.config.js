@@ -1,0 +1,2 @@
+// Jest settings for @nodulab/platform.
+module.exports = { ...require('../../jest.preset.js'), displayName: 'platform', rootDir: __dirname };
