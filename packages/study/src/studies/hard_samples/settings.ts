@@ -4,7 +4,7 @@
 // model selection where the setting does not know it. Plus the trivial localizer (the mean training box).
 import * as path from 'path';
 import { Generator } from '@nodulab/tensor';
-import { Dataset, Subset } from '@nodulab/data';
+import { Dataset, Subset, randperm } from '@nodulab/data';
 import { Box3d, boxIoU, datasetBox, meanBox } from '@nodulab/eval';
 import { loadRun } from '@nodulab/train';
 import type { UnitContext } from '../../framework/study';
@@ -14,15 +14,9 @@ import type { TargetsResult } from './results';
 import { HardSamplesSpec, Setting, runConfigOf, semiSizes } from './spec';
 import { WithBoxes } from './targets';
 
-/** `count` distinct sample indices of [0, n) drawn with a seeded generator. */
+/** `count` distinct sample indices of [0, n): the first of @nodulab/data's seeded shuffle (`randperm`). */
 export function randomSubset(n: number, count: number, seed: number): Set<number> {
-  const g = new Generator(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(g.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return new Set(order.slice(0, count));
+  return new Set(randperm(n, new Generator(seed)).slice(0, count));
 }
 
 const trueBoxes = (d: Dataset): Box3d[] => Array.from({ length: d.length }, (_, i) => datasetBox(d, i));

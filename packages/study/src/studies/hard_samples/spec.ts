@@ -247,7 +247,7 @@ function check(s: HardSamplesSpec, problem: schema.Problem): void {
       runConfigOf(s, s.seeds[0], loss, 'check', 0, { train: n, val: valN });
     } catch (e) {
       for (const p of (e as { problems?: string[] }).problems ?? [(e as Error).message])
-        problem(path, `run config: ${p}`);
+        problem(p.startsWith('augment') ? ['augment'] : path, `run config: ${p}`);
     }
   }
 }

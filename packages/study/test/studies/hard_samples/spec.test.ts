@@ -59,6 +59,10 @@ describe('resolveHardSamplesSpec', () => {
     expect(problemsOf(input).join('\n')).toContain(problem);
   });
 
+  it('names a bad augmentation under augment, from the run config that checks it', () => {
+    expect(problemsOf({ augment: { steps: [{ op: 'warp' }] } }).join('\n')).toMatch(/^augment: run config: augment/m);
+  });
+
   it('names every problem at once, and the semi teacher’s run config (its labelled fraction of the pool)', () => {
     expect(problemsOf({ models: 1, htlFraction: 0 })).toHaveLength(2);
     const semi = problemsOf({ n: 32, labeledFraction: 0.1, classifier: { n: 32 } });
