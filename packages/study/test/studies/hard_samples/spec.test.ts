@@ -1,6 +1,14 @@
 // The hard-samples spec and plan: resolve fills the defaults, is idempotent, takes seeds as a count or a list and
 // names every problem by path (before anything trains); the plan has its units per seed, each after what it needs.
-import { StudySpecError, checkPlan, hardSamples, hardSamplesPlan, resolveHardSamplesSpec } from '../../../src';
+import {
+  StudySpecError,
+  checkPlan,
+  fineTuneLr,
+  hardSamples,
+  hardSamplesPlan,
+  resolveHardSamplesSpec,
+  runConfigOf,
+} from '../../../src';
 
 const problemsOf = (input: unknown): string[] => {
   try {
@@ -70,6 +78,16 @@ describe('resolveHardSamplesSpec', () => {
     expect(() =>
       resolveHardSamplesSpec({ n: 32, labeledFraction: 0.1, settings: ['weak'], classifier: { n: 32 } }),
     ).not.toThrow();
+  });
+});
+
+describe('fineTuneLr', () => {
+  it('fine-tunes pruned models at spec.fineTuneLrScale of the dense learning rate (default a tenth)', () => {
+    const spec = resolveHardSamplesSpec({});
+    const dense = runConfigOf(spec, 0, 'ce', 'x', 0, { train: 512, val: 64 });
+    expect(spec.fineTuneLrScale).toBe(0.1);
+    expect(fineTuneLr(spec, dense)).toBeCloseTo(dense.optimizer.lr * 0.1, 12);
+    expect(fineTuneLr({ ...spec, fineTuneLrScale: 1 }, dense)).toBe(dense.optimizer.lr);
   });
 });
 
