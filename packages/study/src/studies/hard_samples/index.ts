@@ -10,7 +10,7 @@ export * from './subgroups';
 export * from './factor_bins';
 export * from './cam_boxes';
 export * from './targets';
-export { hardSamplesPlan } from './plan';
+export { hardSamplesPlan, hardSamplesUnitKey } from './plan';
 export { hardSamplesClaims, IOU_SESOI, PIE_SESOI, SUBGROUP_SESOI } from './claims';
 export { summarizeHardSamples, summarizeSeeds } from './summary';
 export { seedViews, localizationHtl } from './seed_view';

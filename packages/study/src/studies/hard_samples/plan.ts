@@ -35,3 +35,29 @@ export function hardSamplesPlan(spec: Pick<HardSamplesSpec, 'seeds' | 'models' |
   }
   return units;
 }
+
+/**
+ * What determines a unit's bytes (its queue job's identity): the data unit reads the volume and the pool and test
+ * sizes; a classifier unit reads neither the settings nor anything of the localizers, HTL selection or arms, so it
+ * is trained once across specs that differ only there; every other unit reads the whole spec but the description
+ * and the other seeds.
+ */
+export function hardSamplesUnitKey(spec: HardSamplesSpec, unit: HardSamplesUnit): unknown {
+  const { description: _d, seeds: _s, ...rest } = spec;
+  if (unit.kind === 'data') return { volume: spec.volume, n: spec.n, testN: spec.testN, unit };
+  if (unit.kind === 'classifier') {
+    const {
+      models: _m,
+      settings: _st,
+      localizerEpochs: _l,
+      labeledFraction: _f,
+      camThreshold: _c,
+      htlFraction: _h,
+      upweight: _u,
+      miningFraction: _mf,
+      ...read
+    } = rest;
+    return { ...read, unit };
+  }
+  return { ...rest, unit };
+}

@@ -2,7 +2,7 @@
 import type { Study } from '../../framework/study';
 import { hardSamplesClaims } from './claims';
 import { htlCsv, predictionsCsv } from './files';
-import { hardSamplesPlan } from './plan';
+import { hardSamplesPlan, hardSamplesUnitKey } from './plan';
 import { hardSamplesHtml } from './report';
 import type { HardSamplesResults, HardSamplesUnit, HardSamplesUnitResult } from './results';
 import { runHardSamplesUnit } from './run_unit';
@@ -31,6 +31,7 @@ export const hardSamples: Study<HardSamplesSpec, HardSamplesUnit, HardSamplesUni
   threads: (spec) => spec.threads,
   seeds: (spec) => spec.seeds,
   plan: hardSamplesPlan,
+  unitKey: hardSamplesUnitKey,
   runUnit: runHardSamplesUnit,
   summarize: summarizeHardSamples,
   claims: hardSamplesClaims,

@@ -6,6 +6,7 @@ import {
   fineTuneLr,
   hardSamples,
   hardSamplesPlan,
+  hardSamplesUnitKey,
   resolveHardSamplesSpec,
   runConfigOf,
 } from '../../../src';
@@ -125,5 +126,17 @@ describe('hardSamplesPlan', () => {
     expect(needs('s1-semi-loc2')).toEqual(['s1-semi-targets']);
     expect(needs('s1-semi-htl')).toEqual(['s1-semi-targets', 's1-semi-loc0', 's1-semi-loc1', 's1-semi-loc2']);
     expect(needs('s1-supervised-mining')).toEqual(['s1-supervised-loc0', 's1-supervised-loc1', 's1-supervised-loc2']);
+  });
+
+  it('keys a classifier unit by what it reads: not the settings, localizers, HTL rule or arms', () => {
+    const cls = plan.find((u) => u.id === 's1-cls0')!;
+    const loc = plan.find((u) => u.id === 's1-semi-loc0')!;
+    const key = (input: object, unit = cls) => JSON.stringify(hardSamplesUnitKey(resolveHardSamplesSpec(input), unit));
+    const other = { seeds: 2, settings: ['weak'], localizerEpochs: 4, htlFraction: 0.2, upweight: 2 };
+    expect(key(other)).toBe(key({ seeds: 2 }));
+    expect(key({ seeds: [1] })).toBe(key({ seeds: 2 }));
+    expect(key({ seeds: 2, classifier: { config: { epochs: 3 } } })).not.toBe(key({ seeds: 2 }));
+    expect(key({ seeds: 2, sparsities: [0.5] })).not.toBe(key({ seeds: 2 }));
+    expect(key({ seeds: 2, localizerEpochs: 4 }, loc)).not.toBe(key({ seeds: 2 }, loc));
   });
 });
