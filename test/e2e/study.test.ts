@@ -36,10 +36,10 @@ describe('nodulab study --quick', () => {
     for (const l of LOSSES)
       expect(r.stdout).toMatch(new RegExp(`\\n${l} +\\d\\.\\d{3} \\[-?\\d\\.\\d{3}, \\d\\.\\d{3}\\]`));
     expect(r.stdout).toContain(`report: ${path.join(out, 'report.html')}`);
-    expect(r.stderr).toMatch(/\[9\/12\] simclr seed 1: trained, tested and analysed/);
-    expect(r.stderr).toMatch(/\[12\/12\] simclr seed 1 control: trained and tested without the shortcut/);
-    expect(r.stdout).toMatch(/iid control (passed|FAILED)/);
-    expect(r.stdout).toMatch(/findings\n +(reproduced|not reproduced|inconclusive|passed|failed) +Control/);
+    expect(r.stderr).toMatch(/\[9\/12\] simclr-s1: done in/);
+    expect(r.stderr).toMatch(/\[12\/12\] simclr-s1-control: done in/);
+    expect(r.stdout).toMatch(/findings\n +control (passed|FAILED) +Without the shortcut/);
+    expect(r.stdout).toMatch(/\n +(reproduced|contradicted|not reproduced|inconclusive|not testable) +This changes accuracy under shift/);
   });
 
   it('writes the report, metrics, resolved study and a checkpointed run per loss and seed', () => {
@@ -48,7 +48,7 @@ describe('nodulab study --quick', () => {
       'metrics.json',
       'report.html',
       'runs',
-      'study.json',
+      'spec.json',
       'timing.json',
     ]);
     const cf = ['margin', 'diameter', 'attenuation', 'noise'].map((f) => `rho0.5.cf-${f}.csv`);
@@ -76,12 +76,14 @@ describe('nodulab study --quick', () => {
         expect(cfg.data.spec.shortcuts.map((x: { rho: number }) => x.rho)).toEqual([0.5]);
         expect(fs.readdirSync(path.join(control, 'predictions'))).toEqual(['in-distribution.csv']);
       }
-    const study = JSON.parse(fs.readFileSync(path.join(out, 'study.json'), 'utf8'));
+    const study = JSON.parse(fs.readFileSync(path.join(out, 'spec.json'), 'utf8'));
     expect(study).toMatchObject({ name: 'loss-generalization', seeds: [0, 1], volume: { shape: [16, 16, 16] } });
   });
 
   it('metrics.json has every loss x test set x metric with its mean and 95% CI, and every analysis', () => {
-    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    expect(Object.keys(doc)).toEqual(['study', 'spec', 'results', 'findings']);
+    const m = doc.results;
     expect(m.runs).toHaveLength(6);
     for (const l of LOSSES) {
       for (const t of TESTS)
@@ -110,11 +112,12 @@ describe('nodulab study --quick', () => {
       noise: 'other',
     });
     expect(m.dataSeeds).toEqual([0, 1]);
-    expect(m).not.toHaveProperty('createdAt');
+    expect(JSON.stringify(doc)).not.toMatch(/"(createdAt|seconds|trainSeconds)"/);
   });
 
   it('metrics.json has the control, paired differences between losses and the findings with verdicts', () => {
-    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const m = doc.results;
     expect(m.control).toMatchObject({ enabled: true, minBalancedAccuracy: 0.8 });
     expect(typeof m.control.passed).toBe('boolean');
     expect(m.control.runs).toHaveLength(6);
@@ -130,18 +133,22 @@ describe('nodulab study --quick', () => {
     expect(d.diff.mean).toBeCloseTo((per[0] + per[1]) / 2, 12);
     expect(d.diff.values).toHaveLength(2);
     expect(m.pairedDifferences.some((p: { section: string }) => p.section === 'probe')).toBe(true);
-    expect(m.findings.map((f: { id: string }) => f.id)).toEqual(
-      expect.arrayContaining(['control', 'premise', 'features', 'shift']),
-    );
-    for (const f of m.findings) {
-      expect(Object.keys(f)).toEqual(expect.arrayContaining(['claim', 'measure', 'effect', 'ci', 'verdict']));
-      expect(['reproduced', 'not reproduced', 'inconclusive', 'passed', 'failed']).toContain(f.verdict);
+    const f = doc.findings;
+    expect(f.policy).toMatch(/family of \d+ hypotheses/);
+    expect(f.controls.map((c: { id: string }) => c.id)).toEqual(['control']);
+    expect(f.controls[0].passed).toBe(m.control.passed);
+    expect(f.claims.map((c: { id: string }) => c.id)).toEqual(['premise', 'features', 'shift']);
+    for (const c of f.claims) {
+      expect(['reproduced', 'contradicted', 'not reproduced', 'inconclusive', 'not testable']).toContain(c.verdict);
+      expect(c.sesoi).toBe(0.05);
+      for (const x of c.comparisons) expect(Object.keys(x)).toEqual(expect.arrayContaining(['name', 'mean', 'ci', 'seedsNeeded']));
+      // A failed control gates every claim.
+      if (m.control.passed === false) expect(c.verdict).toBe('not testable');
     }
-    expect(m.claims.map((c: { id: string }) => c.id)).toEqual(['control', 'premise', 'features', 'shift']);
   });
 
   it("each predictions.csv recomputes its run's metrics in metrics.json", () => {
-    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).results;
     const balanced = (rows: string[][]): number => {
       const [h, ...body] = rows;
       const [label, pred] = [h.indexOf('label'), h.indexOf('predicted')];
@@ -178,7 +185,7 @@ describe('nodulab study --quick', () => {
     expect(html).toMatch(/data-control="(passed|failed)"/);
     expect(html.indexOf('data-control=')).toBeLessThan(html.indexOf('id="findings"'));
     expect(html.indexOf('id="findings"')).toBeLessThan(html.indexOf('Accuracy under shift'));
-    for (const t of ['claims', 'findings', 'control', 'paired-differences', 'counterfactual-shortcut'])
+    for (const t of ['claims', 'controls', 'control', 'paired-differences', 'counterfactual-shortcut'])
       expect(html).toContain(`data-table="${t}"`);
     expect(html).not.toMatch(/(src|href)=["']?(https?:|\/\/)/);
   });

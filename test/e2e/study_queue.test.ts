@@ -90,7 +90,7 @@ function files(dir: string): string[] {
   it('completes after a worker is killed mid-job, the job taken again by the other worker', async () => {
     expect(coordinator.stderr).not.toMatch(/FAILED/);
     expect(coordinator.code).toBe(0);
-    expect(coordinator.stderr).toMatch(/6 runs: 6 queued/);
+    expect(coordinator.stderr).toMatch(/6 units: 6 queued/);
     expect(coordinator.stderr).toMatch(/grid: 0 waiting, 0 active, 6 done, 0 failed of 6/);
     expect(coordinator.stdout).toMatch(/study loss-generalization: 3 losses \(ce, supcon, simclr\) x 1 seeds/);
     const w0 = await workers[0];
@@ -120,7 +120,7 @@ function files(dir: string): string[] {
     const r = await runCli(['study', '--quick', '--threads', '1', '--queue', redis.url, '--out', again]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
-      /6 runs: 0 queued, 0 already queued \(attached\), 0 failed before and retried, 6 already complete/,
+      /6 units: 0 queued, 0 already queued \(attached\), 0 failed before and retried, 6 already complete/,
     );
     expect(logs[1].split('training with').length).toBe(before);
     expect(fs.readFileSync(path.join(again, 'metrics.json'))).toEqual(

@@ -16,4 +16,10 @@ export * from './studies/learnability';
 export * from './studies/hard_samples';
 export * from './queue';
 export * from './studies/pretraining';
-export * from './studies/calibration_ood';
+export { calibrationOod } from './studies/calibration_ood';
+export type {
+  CalibrationOodSpec,
+  CalibrationOodSummary,
+  CalibrationOodUnit,
+  CalibrationOodUnitResult,
+} from './studies/calibration_ood';

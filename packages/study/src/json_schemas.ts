@@ -1,8 +1,8 @@
 // The JSON Schema files of nodulab's config and spec formats (schemas/ at the repository root),
-// emitted from the zod schemas that validate them; tools/schema/emit.js writes them.
+// emitted from the zod schemas that validate them, one per registered study; tools/schema/emit.js writes them.
 import { DatasetSpecSchema, schema } from '@nodulab/data';
 import { RunConfigSchema } from '@nodulab/train';
-import { StudySpecSchema } from './studies/loss_generalization/spec';
+import { STUDIES } from './registry';
 
 /** Each schema file's name and text. A `"$schema": "<path to the file>"` key in a document lets an editor use it. */
 export function jsonSchemaFiles(): Record<string, string> {
@@ -17,10 +17,14 @@ export function jsonSchemaFiles(): Record<string, string> {
       description:
         'One training run: model, loss, optimizer, schedule, epochs, augmentation, data, seed, threads (nodulab train --config). Every field is optional.',
     }),
-    'study.schema.json': schema.jsonSchemaText(StudySpecSchema, {
-      title: 'nodulab study spec',
-      description:
-        'A controlled study: losses, seeds, training distribution, test sets and analyses (nodulab study --spec). Every field is optional.',
-    }),
+    ...Object.fromEntries(
+      STUDIES.map((study) => [
+        study.schemaFile,
+        schema.jsonSchemaText(study.specSchema, {
+          title: `nodulab ${study.name} study spec`,
+          description: `${study.summary} (nodulab study ${study.name} --spec). Every field is optional.`,
+        }),
+      ]),
+    ),
   };
 }

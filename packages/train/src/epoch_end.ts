@@ -38,7 +38,7 @@ export function saveState(
   const metadata = {
     ...modelSpecMetadata(ctx.net.spec),
     [TRAIN_STATE_KEY]: JSON.stringify(state),
-    'nodulab.config': JSON.stringify(ctx.config),
+    'nodulab.config': JSON.stringify(ctx.checkpointConfig),
   };
   const auxiliary = objectiveState(ctx.stages[stageIndex].objective);
   saveCheckpoint(ctx.net.model, file, { optimizer, scheduler: scheduler ?? undefined, metadata, auxiliary });

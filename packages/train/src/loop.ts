@@ -80,6 +80,8 @@ export interface LoopContext {
   steps: StepRunner;
   /** A localization run's normalised true boxes (n, 6) of the training set, else null. */
   boxes: Float32Array | null;
+  /** The config as checkpoints record it (a pretrained init by its content digest, not its path). */
+  checkpointConfig: RunConfig;
 }
 
 /** Batches per epoch (a fixed number: the last partial batch is dropped). */

@@ -2,6 +2,7 @@
 // lays out the run folder, runs the loss's stages through the shared loop, resumes exactly from the
 // last checkpoint with `resume`, and returns (and saves) a run summary. The folder is locked while the
 // run writes it (<outDir>.lock); temporary files of a killed run and a stale best checkpoint are repaired.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { Compose, Dataset } from '@nodulab/data';
 import { loadCheckpoint } from '@nodulab/nn';
@@ -152,6 +153,23 @@ function initCheckpoint(init: string): string {
   return init;
 }
 
+/**
+ * The config as checkpoints record it: a pretrained init by the SHA-256 of its checkpoint's bytes instead of
+ * its path, so that a run's checkpoints are the same bytes wherever its encoder lies (a study folder, a queue
+ * worker's results folder). The path stays in config.json. Unchanged when the init file is gone (a resume).
+ */
+function recordedConfig(cfg: RunConfig): RunConfig {
+  if (!cfg.init) return cfg;
+  let file: string;
+  try {
+    file = initCheckpoint(cfg.init.checkpoint);
+  } catch {
+    return cfg;
+  }
+  const digest = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  return { ...cfg, init: { ...cfg.init, checkpoint: `sha256:${digest}` } };
+}
+
 /** The run, with the folder locked. */
 async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOptions): Promise<RunSummary> {
   const paths = runPaths(options.outDir);
@@ -172,6 +190,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
     if (cfg.init.part === 'all') loadCheckpoint(net.model, file);
     else loadEncoder(net, file);
   }
+  const checkpointConfig = recordedConfig(cfg);
   const boxes = isLocalization(cfg.loss) ? boxTargets(sources.train) : null;
   const stages = planStages(cfg);
   const counters: RunCounters = { globalStep: 0, samplesSeen: 0, best: null, lastVal: null };
@@ -225,6 +244,7 @@ async function trainLocked(cfg: RunConfig, resuming: boolean, options: TrainOpti
     session: { start, step0: counters.globalStep, samples0: counters.samplesSeen },
     steps,
     boxes,
+    checkpointConfig,
   };
   let status: RunSummary['status'] = 'completed';
   try {

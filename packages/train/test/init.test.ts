@@ -65,6 +65,25 @@ describe('init from a pretrained encoder', () => {
     expect(Array.from(noGrad(() => tuned.embed(x)).data)).not.toEqual(Array.from(before));
   });
 
+  it('writes the same checkpoint bytes wherever the encoder lies: the init is recorded by its content digest', async () => {
+    const elsewhere = path.join(root, 'moved', 'encoder.safetensors');
+    fs.mkdirSync(path.dirname(elsewhere), { recursive: true });
+    fs.copyFileSync(checkpoint, elsewhere);
+    const a = path.join(root, 'tune-a');
+    const b = path.join(root, 'tune-b');
+    await train(target('finetune'), { outDir: a, stepThread: 'main' });
+    const moved = {
+      ...target('finetune'),
+      init: { checkpoint: elsewhere, part: 'encoder' as const, mode: 'finetune' as const },
+    };
+    await train(moved, { outDir: b, stepThread: 'main' });
+    const last = (d: string) => fs.readFileSync(path.join(d, 'checkpoints', 'last.safetensors'));
+    expect(last(a).equals(last(b))).toBe(true);
+    expect(last(a).toString('latin1')).toMatch(/sha256:[0-9a-f]{64}/);
+    // config.json keeps the path the user gave.
+    expect(JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8')).init.checkpoint).toBe(elsewhere);
+  });
+
   it("trains the probe by steps for the run's epochs when probe.mode is 'linear-sgd'", () => {
     const cfg = resolveRunConfig({ ...target('linear'), epochs: 2, probe: { mode: 'linear-sgd' } });
     expect(planStages(cfg).map((p) => [p.name, p.objective.name, p.epochs, p.fitted])).toEqual([

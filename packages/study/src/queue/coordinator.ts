@@ -16,7 +16,6 @@ import {
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
-  describeUnit,
   jobRunDir,
   readJobResult,
   studyJobId,
@@ -126,7 +125,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
   checkPlan(study.name, plan);
   const tracked: Tracked<U>[] = plan.map((u) => ({
     u,
-    label: describeUnit(study.name, u.id),
+    label: u.id,
     queued: false,
     id: studyJobId(study, spec, u),
     results,

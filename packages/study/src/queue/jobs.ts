@@ -62,6 +62,3 @@ export function readJobResult(results: string, jobId: string): StudyJobResult | 
   if (!fs.existsSync(file)) return null;
   return JSON.parse(fs.readFileSync(file, 'utf8')) as StudyJobResult;
 }
-
-/** "<study> <unit>" for messages. */
-export const describeUnit = (study: string, unit: string): string => `${study} ${unit}`;

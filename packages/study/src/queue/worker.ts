@@ -16,7 +16,6 @@ import {
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
-  describeUnit,
   studyJobId,
   jobResultFile,
   jobRunDir,
@@ -105,7 +104,7 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     const spec = study.resolve(job.data.spec);
     const unit = study.plan(spec).find((u: { id: string }) => u.id === job.data.unit);
     if (!unit) throw new Error(`study ${study.name} has no unit '${String(job.data.unit)}'`);
-    const label = describeUnit(study.name, unit.id);
+    const label = unit.id;
     const done = readJobResult(results, jobId);
     if (done) {
       emit({ kind: 'reused', jobId, run: label });

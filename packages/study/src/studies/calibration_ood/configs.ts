@@ -4,7 +4,7 @@
 import { RunConfig, resolveRunConfig, stepsPerEpoch } from '@nodulab/train';
 import { deepMerge } from '../loss_generalization/spec';
 import { dataSeed, datasetSpec } from './data';
-import type { CalibrationOodSpec } from './spec';
+import type { CalibrationOodSpec } from './results';
 
 /**
  * The run config of one model of seed `seed`: trained on `datasets` (the first is preset index `first` in

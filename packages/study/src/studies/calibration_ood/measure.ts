@@ -1,119 +1,72 @@
-// What the calibration-ood study measures of one trained UNet3D: per-voxel logits of a set of volumes, Dice and
-// HD95 (mm) per volume, calibration (ECE, MCE over the whole volume and a band around the structure, NLL, Brier,
-// reliability bins) before and after a temperature fitted on validation NLL, and per-volume OOD scores (spectral
-// k-NN distance of a layer's signature, 1 − mean max softmax, mean entropy, mean MC-dropout variance, mean
-// variance over a deep ensemble's members).
-import { Generator, Tensor, noGrad } from '@nodulab/tensor';
+// What the calibration-ood study measures of one trained UNet3D, read through @nodulab/eval's one evaluate path
+// and its one batcher (datasetBatches): per-voxel logits of a set with each volume's Dice and HD95 (mm),
+// calibration (ECE, MCE over the whole volume and a band around the structure, NLL, Brier, reliability bins)
+// before and after a temperature fitted on validation NLL, and per-volume OOD scores (spectral k-NN distance of a
+// layer's signature, 1 − mean max softmax, mean entropy, mean MC-dropout variance, mean variance over a deep
+// ensemble's members).
+import { Tensor } from '@nodulab/tensor';
 import { Module } from '@nodulab/nn';
-import { Dataset, distortBatch } from '@nodulab/data';
+import { Dataset } from '@nodulab/data';
 import {
   CalibrationMetrics,
+  Predictor,
   ReliabilityBin,
+  SegmentationEvaluation,
   applyTemperature,
   argmaxClasses,
   boundaryBand,
   calibrationMetrics,
   classProbabilities,
-  dice,
+  datasetBatches,
   ensemblePredict,
+  evaluate,
   fitTemperature,
-  hd95,
   layerSignatures,
   mcDropoutPredict,
 } from '@nodulab/eval';
-import { yieldToEventLoop } from '@nodulab/platform';
-import type { OodMethod } from './spec';
+import type { OodMethod } from './results';
 
-/** Volumes in memory: x (N, 1, D, H, W), their target masks (N·D·H·W; absent for OOD sets) and spacing. */
-export interface VolumeSet {
-  name: string;
-  x: Tensor;
-  masks: Uint8Array | null;
-  spacing: [number, number, number];
+/** A segmentation model's evaluation on a set, with its logits (N, C, D, H, W) and the true masks (N·D·H·W). */
+export interface Segmented {
+  evaluation: SegmentationEvaluation;
+  logits: Tensor;
+  masks: Uint8Array;
 }
 
-/** Items 0..n-1 of `ds` as a {@link VolumeSet} (with masks when `masks`). */
-export async function loadVolumes(name: string, ds: Dataset, n: number, masks: boolean): Promise<VolumeSet> {
-  const first = ds.get(0);
-  const [, D, H, W] = first.shape;
-  const V = D * H * W;
-  const x = new Float32Array(n * V);
-  const m = masks ? new Uint8Array(n * V) : null;
-  for (let i = 0; i < n; i++) {
-    const item = ds.get(i, { mask: masks });
-    x.set(item.volume, i * V);
-    if (m) m.set(item.mask!, i * V);
-    if (i % 8 === 7) await yieldToEventLoop();
-  }
-  return { name, x: new Tensor(x, [n, 1, D, H, W]), masks: m, spacing: [...ds.spacing] };
-}
-
-/** The first `n` volumes of `set`. */
-export function headOf(set: VolumeSet, n: number, name = set.name): VolumeSet {
-  const [N, , D, H, W] = set.x.shape;
-  const k = Math.min(n, N);
-  const V = D * H * W;
-  return {
-    name,
-    x: new Tensor(set.x.data.slice(0, k * V), [k, 1, D, H, W]),
-    masks: set.masks ? set.masks.slice(0, k * V) : null,
-    spacing: set.spacing,
-  };
-}
-
-/** Several sets of one volume shape as one (their names joined; spacing of the first). */
-export function concatSets(name: string, sets: readonly VolumeSet[]): VolumeSet {
-  const [, , D, H, W] = sets[0].x.shape;
-  const n = sets.reduce((s, v) => s + v.x.shape[0], 0);
-  const x = new Float32Array(n * D * H * W);
-  const withMasks = sets.every((s) => s.masks !== null);
-  const masks = withMasks ? new Uint8Array(n * D * H * W) : null;
-  let at = 0;
-  for (const s of sets) {
-    x.set(s.x.data, at);
-    if (masks) masks.set(s.masks!, at);
-    at += s.x.size;
-  }
-  return { name, x: new Tensor(x, [n, 1, D, H, W]), masks, spacing: sets[0].spacing };
-}
-
-/** `set` with every volume distorted by `distortion` at `severity` (volume k from stream seed + 7919 k). */
-export function distortSet(set: VolumeSet, distortion: string, severity: number, seed: number): VolumeSet {
-  const x = distortBatch(set.x, distortion, severity, new Generator(seed), { spacing: set.spacing });
-  return { name: `${distortion}-${severity}`, x, masks: null, spacing: set.spacing };
-}
-
-/** Runs `model` in eval mode without gradients on `set` in batches; returns the logits (N, 2, D, H, W). */
-export async function predictLogits(model: Module, set: VolumeSet, batchSize: number): Promise<Tensor> {
-  const [N, , D, H, W] = set.x.shape;
-  const V = D * H * W;
-  const wasTraining = model.training;
-  model.eval();
-  let out: Float32Array | null = null;
+/** Evaluates `predictor` on `ds` (which must have masks) in batches, keeping the logits and masks. */
+export async function segment(predictor: Predictor, ds: Dataset, batchSize: number): Promise<Segmented> {
+  const logits: Float32Array[] = [];
+  const masks: ArrayLike<number>[] = [];
   let C = 0;
-  try {
-    for (let s = 0; s < N; s += batchSize) {
-      const k = Math.min(batchSize, N - s);
-      const x = new Tensor(set.x.data.subarray(s * V, (s + k) * V), [k, 1, D, H, W]);
-      const y = noGrad(() => model.forward(x));
+  const evaluation = (await evaluate(predictor, datasetBatches(ds, batchSize, { masks: true }), {
+    onOutput: (y, b) => {
       C = y.shape[1];
-      out ??= new Float32Array(N * C * V);
-      out.set(y.data, s * C * V);
-      await yieldToEventLoop();
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return new Tensor(out!, [N, C, D, H, W]);
+      logits.push(y.data.slice());
+      masks.push(...b.masks!);
+    },
+  })) as SegmentationEvaluation;
+  const V = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const all = new Float32Array(ds.length * C * V);
+  logits.reduce((at, l) => (all.set(l, at), at + l.length), 0);
+  const m = new Uint8Array(ds.length * V);
+  masks.forEach((x, i) => m.set(x, i * V));
+  return { evaluation, logits: new Tensor(all, [ds.length, C, ...ds.shape]), masks: m };
 }
 
-/** Per-volume segmentation quality. */
-export interface VolumeScores {
-  dice: number;
-  /** mm; Infinity when exactly one of prediction and truth is empty. */
-  hd95: number;
-  truthVoxels: number;
-  predictedVoxels: number;
+/** Voxels of the structure (truth) and of its prediction (arg-max of the logits), per volume. */
+export function voxelCounts(s: Segmented): { truth: number; predicted: number }[] {
+  const [N, C, D, H, W] = s.logits.shape;
+  const V = D * H * W;
+  return Array.from({ length: N }, (_, i) => {
+    const p = argmaxClasses(s.logits.data.subarray(i * C * V, (i + 1) * C * V), C, V);
+    let truth = 0;
+    let predicted = 0;
+    for (let v = 0; v < V; v++) {
+      truth += s.masks[i * V + v] ? 1 : 0;
+      predicted += p[v] ? 1 : 0;
+    }
+    return { truth, predicted };
+  });
 }
 
 /** Calibration of a set before and after temperature scaling, over the whole volume and in the band. */
@@ -124,50 +77,25 @@ export interface CalibrationPair {
   bandAfter: CalibrationMetrics;
 }
 
-/** Dice and HD95 of each volume of `set` (which must have masks) from the logits. */
-export function segmentationScores(logits: Tensor, set: VolumeSet): VolumeScores[] {
-  const [N, C, D, H, W] = logits.shape;
-  const V = D * H * W;
-  const out: VolumeScores[] = [];
-  for (let i = 0; i < N; i++) {
-    const p = argmaxClasses(logits.data.subarray(i * C * V, (i + 1) * C * V), C, V);
-    const t = set.masks!.subarray(i * V, (i + 1) * V);
-    let tv = 0;
-    let pv = 0;
-    for (let v = 0; v < V; v++) {
-      tv += t[v] ? 1 : 0;
-      pv += p[v] ? 1 : 0;
-    }
-    out.push({
-      dice: dice(p, t),
-      hd95: hd95(p, t, [D, H, W], { spacing: set.spacing }),
-      truthVoxels: tv,
-      predictedVoxels: pv,
-    });
-  }
-  return out;
-}
-
-/** The band of `radius` voxels around the structure of every volume of `set` (both sides of its surface). */
-export function structureBand(set: VolumeSet, radius: number): Uint8Array {
-  const [N, , D, H, W] = set.x.shape;
-  const V = D * H * W;
-  const band = new Uint8Array(N * V);
-  for (let i = 0; i < N; i++) band.set(boundaryBand(set.masks!.subarray(i * V, (i + 1) * V), [D, H, W], radius), i * V);
+/** The band of `radius` voxels around the structure of every volume of `masks` (both sides of its surface). */
+export function structureBand(masks: Uint8Array, shape: [number, number, number], radius: number): Uint8Array {
+  const V = shape[0] * shape[1] * shape[2];
+  const band = new Uint8Array(masks.length);
+  for (let i = 0; i < masks.length / V; i++)
+    band.set(boundaryBand(masks.subarray(i * V, (i + 1) * V), shape, radius), i * V);
   return band;
 }
 
-/** ECE, MCE, NLL, Brier (whole volume and band) of `logits` on `set`, as they are and divided by `temperature`. */
+/** ECE, MCE, NLL, Brier (whole volume and band) of `logits`, as they are and divided by `temperature`. */
 export function calibrationPair(
   logits: Tensor,
-  set: VolumeSet,
+  labels: Uint8Array,
   temperature: number,
   band: Uint8Array,
 ): CalibrationPair {
   const scaled = new Tensor(applyTemperature(logits.data, temperature), logits.shape);
   const p0 = classProbabilities(logits);
   const p1 = classProbabilities(scaled);
-  const labels = set.masks!;
   // A band can be empty only when no volume holds the structure; then the band metrics are those of nothing.
   const anyBand = band.some((v) => v !== 0);
   const inBand = (p: Tensor) =>
@@ -184,9 +112,9 @@ function emptyMetrics(): CalibrationMetrics {
   return { n: 0, ece: NaN, mce: NaN, nll: NaN, brier: NaN, accuracy: NaN, bins: [] };
 }
 
-/** The temperature minimising the validation NLL of `logits` on `set` (its masks are the labels). */
-export function fitValidationTemperature(logits: Tensor, set: VolumeSet): number {
-  return fitTemperature(logits.data, logits.shape, set.masks!).temperature;
+/** The temperature minimising the validation NLL of `logits` against `labels`. */
+export function fitValidationTemperature(logits: Tensor, labels: Uint8Array): number {
+  return fitTemperature(logits.data, logits.shape, labels).temperature;
 }
 
 /**
@@ -218,7 +146,7 @@ export function poolBins(diagrams: readonly ReliabilityBin[][]): ReliabilityBin[
 }
 
 /** Per-volume OOD scores of one set by each method; higher = more out-of-distribution. */
-export type OodScores = Record<OodMethod, Float64Array>;
+export type OodScores = Record<OodMethod, number[]>;
 
 /** Options of {@link oodScores}. */
 export interface OodScoreOptions {
@@ -232,35 +160,27 @@ export interface OodScoreOptions {
 }
 
 /**
- * The OOD scores of every volume of `set` under `model`: the spectral k-NN distance of its `layer` signature,
- * 1 − the mean over voxels of the max softmax, the mean voxel entropy (nats), and the mean over voxels and
- * classes of the MC-dropout variance of the class probabilities, and the same mean of the variance over the
- * ensemble's members. Also returns the signatures.
+ * The OOD scores of every volume of `ds` under `model` (its logits from `predictor`): the spectral k-NN distance
+ * of its `layer` signature, 1 − the mean over voxels of the max softmax, the mean voxel entropy (nats), the mean
+ * over voxels and classes of the MC-dropout variance of the class probabilities, and the same mean of the
+ * variance over the ensemble's members. Also returns the signatures.
  */
 export async function oodScores(
   model: Module,
-  set: VolumeSet,
+  predictor: Predictor,
+  ds: Dataset,
   o: OodScoreOptions,
 ): Promise<{ scores: OodScores; signatures: Float32Array[] }> {
-  const [N, , D, H, W] = set.x.shape;
-  const V = D * H * W;
-  const scores: OodScores = {
-    spectral: new Float64Array(N),
-    'max-softmax': new Float64Array(N),
-    entropy: new Float64Array(N),
-    'mc-dropout': new Float64Array(N),
-    ensemble: new Float64Array(N),
-  };
+  const scores: OodScores = { spectral: [], 'max-softmax': [], entropy: [], 'mc-dropout': [], ensemble: [] };
   const signatures: Float32Array[] = [];
-  for (let s = 0; s < N; s += o.batchSize) {
-    const k = Math.min(o.batchSize, N - s);
-    const x = new Tensor(set.x.data.subarray(s * V, (s + k) * V), [k, 1, D, H, W]);
+  for (const b of datasetBatches(ds, o.batchSize)) {
+    const x = b.x as Tensor;
     const sig = layerSignatures(model, x, o.layer);
     signatures.push(...sig);
-    scores.spectral.set(o.knn.scoreAll(sig), s);
-    const logits = await predictLogits(model, { ...set, x, masks: null }, k);
-    const p = classProbabilities(logits);
-    const C = p.shape[1];
+    scores.spectral.push(...o.knn.scoreAll(sig));
+    const p = classProbabilities(await predictor.predict(x));
+    const [k, C] = p.shape;
+    const V = p.size / (k * C);
     for (let i = 0; i < k; i++) {
       let maxSum = 0;
       let entSum = 0;
@@ -275,33 +195,26 @@ export async function oodScores(
         maxSum += best;
         entSum += ent;
       }
-      scores['max-softmax'][s + i] = 1 - maxSum / V;
-      scores.entropy[s + i] = entSum / V;
+      scores['max-softmax'].push(1 - maxSum / V);
+      scores.entropy.push(entSum / V);
     }
-    const meanVariance = (variance: Float32Array, into: Float64Array) => {
+    const meanVariance = (variance: Float32Array, into: number[]) => {
       for (let i = 0; i < k; i++) {
         let sum = 0;
         for (let j = i * C * V; j < (i + 1) * C * V; j++) sum += variance[j];
-        into[s + i] = sum / (C * V);
+        into.push(sum / (C * V));
       }
     };
     meanVariance(mcDropoutPredict(model, x, { samples: o.mcSamples }).variance.data, scores['mc-dropout']);
     meanVariance(ensemblePredict(o.ensemble, x).variance.data, scores.ensemble);
-    await yieldToEventLoop();
   }
   return { scores, signatures };
 }
 
-/** Signatures of `layer` for every volume of `set`, in batches. */
-export async function setSignatures(model: Module, set: VolumeSet, layer: string, batchSize: number) {
-  const [N, , D, H, W] = set.x.shape;
-  const V = D * H * W;
+/** Signatures of `layer` for every volume of `ds`. */
+export function setSignatures(model: Module, ds: Dataset, layer: string, batchSize: number): Float32Array[] {
   const out: Float32Array[] = [];
-  for (let s = 0; s < N; s += batchSize) {
-    const k = Math.min(batchSize, N - s);
-    out.push(...layerSignatures(model, new Tensor(set.x.data.subarray(s * V, (s + k) * V), [k, 1, D, H, W]), layer));
-    await yieldToEventLoop();
-  }
+  for (const b of datasetBatches(ds, batchSize)) out.push(...layerSignatures(model, b.x as Tensor, layer));
   return out;
 }
 

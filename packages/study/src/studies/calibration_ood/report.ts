@@ -1,53 +1,45 @@
-// The calibration-ood report: report.html opening with the control and the Findings (each claim, its paired
-// effects with 95% CIs over seeds and a verdict), then Dice/HD95 per regime and dataset, calibration before and
-// after temperature scaling with reliability diagrams, OOD AUROC/FPR95 per set and method of the joint model with
-// ROC curves and of the dedicated models (their mean and each), and a 2-D PCA of the spectral signatures by
-// dataset; and the same headline as text for the command line.
+// The calibration-ood report: report.html opening with the Findings (the engine's policy, the control, each claim
+// with its paired effect, adjusted CI, SESOI and verdict), then Dice/HD95 per regime and dataset, calibration before
+// and after temperature scaling with reliability diagrams, OOD AUROC/FPR95 per set and method of the joint model
+// with ROC curves and of the dedicated models (their mean and each), a 2-D PCA of the spectral signatures by
+// dataset, and the models trained.
+import type { StudyOutput } from '../../framework/study';
+import { findingsSection } from '../../kit/report/findings';
 import { esc, xyChartSvg } from '../../kit/report/svg';
-import { claimsTables } from '../../kit/report/claims_table';
 import { fmtCI, htmlPage, table } from '../../kit/report/html';
-import type { CalibrationOodResults } from './run';
-import { OOD_METHODS } from './spec';
-import { BASELINES, OodTable } from './summary';
-import { transferEpochs, transferVolumes } from './configs';
+import { BASELINES, CalibrationOodSpec, CalibrationOodSummary, OOD_METHODS, OodTable } from './results';
+
+/** What the report and the terminal text read. */
+export type CalibrationOodOutput = StudyOutput<CalibrationOodSpec, CalibrationOodSummary>;
 
 /** Rows of an OOD table: each set, then AUROC and FPR95 of each method. */
 const oodRows = (t: OodTable, sets: readonly string[]) =>
-  sets.map((set) => [set, ...OOD_METHODS.flatMap((m) => [fmtCI(t[set][m].auroc), fmtCI(t[set][m].fpr95)])]);
+  sets.map((set) => [set, ...OOD_METHODS.flatMap((m) => [fmtCI(t[set]?.[m]?.auroc), fmtCI(t[set]?.[m]?.fpr95)])]);
 const oodHead = ['OOD set', ...OOD_METHODS.flatMap((m) => [`AUROC ${m}`, `FPR95 ${m}`])];
 
 /** The page. */
-export function calibrationOodHtml(r: CalibrationOodResults): string {
-  const s = r.summary;
-  const spec = r.spec;
+export function calibrationOodHtml(o: CalibrationOodOutput): string {
+  const s = o.results;
+  const spec = o.spec;
+  const oodSets = s.oodSets;
   const body: string[] = [`<h1>nodulab study: calibration-ood</h1>`, `<p class="note">${esc(spec.description)}</p>`];
-  body.push(
-    s.control.passed
-      ? `<p class="ok" data-control="passed">Control passed: ${esc(s.control.note)}.</p>`
-      : `<p class="fail" data-control="failed">Control ${esc(s.control.note)}.</p>`,
-  );
+  body.push(...findingsSection(o.findings));
+  body.push(`<p class="note">Each claim's effect is a paired per-seed difference over ${spec.seeds.length} seed(s), each seed its own data
+    draw (all regimes of a seed train and test on the same volumes). The calibration claim holds when either of its measures does
+    (whole volume or band); each OOD claim only when the spectral score beats every baseline.</p>`);
   body.push(
     table(
       ['regime', 'dataset', 'Dice − all-background Dice [95% CI]'],
-      Object.entries(s.control.margins).flatMap(([regime, m]) =>
-        Object.entries(m).map(([d, a]) => [regime, d, fmtCI(a)]),
-      ),
+      Object.entries(s.margins).flatMap(([regime, m]) => Object.entries(m).map(([d, a]) => [regime, d, fmtCI(a)])),
       'control',
     ),
   );
-  body.push('<h2 id="findings">Findings</h2>');
-  body.push(`<p>Each claim as paired per-seed differences, mean and 95% CI over ${spec.seeds.length} seed(s), each seed its own data draw
-    (all regimes of a seed train and test on the same volumes). A claim measured k ways is judged on Bonferroni-adjusted CIs (level 1 − 0.05/k):
-    <b>reproduced</b> when the adjusted CI excludes 0 on the claimed side, <b>not reproduced</b> when it includes 0 with a half-width below 0.05 or
-    excludes 0 on the other side, <b>inconclusive</b> otherwise. The calibration claim is reproduced when either of its measures is; the OOD claim
-    only when the spectral score beats every baseline, judged once on the joint model and once on the dedicated models.</p>`);
-  body.push(...claimsTables(s.claims));
 
   body.push('<h2>Segmentation: Dice and HD95 (mm)</h2>');
   body.push(`<p>Per regime and test dataset, ${spec.testN} volumes per dataset and seed. HD95 is the mean over volumes where it is finite
     (a volume whose prediction or truth is empty has none). Transfer: the dedicated ${esc(spec.transfer.source)} model fine-tuned on
-    ${transferVolumes(spec)} labelled volumes of each other dataset (joint and dedicated: ${spec.trainN} per dataset), for as many
-    optimizer steps as a dedicated model takes (${transferEpochs(spec)} epochs over the fewer volumes; see Models).</p>`);
+    ${s.transfer.volumes} labelled volumes of each other dataset (joint and dedicated: ${spec.trainN} per dataset), for as many
+    optimizer steps as a dedicated model takes (${s.transfer.epochs} epochs over the fewer volumes; see Models).</p>`);
   const perf = Object.entries(s.performance).flatMap(([regime, byD]) =>
     Object.entries(byD).map(([d, m]) => ({ regime, d, m })),
   );
@@ -125,19 +117,19 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     <b>max-softmax</b>, 1 − the mean voxel max probability; <b>entropy</b>, the mean voxel entropy; <b>mc-dropout</b>, the mean voxel variance of the
     class probabilities over ${spec.mcSamples} dropout samples; <b>ensemble</b>, the same variance over the joint models of all ${spec.seeds.length} seeds
     (a deep ensemble shared by every seed's row, so its seeds differ only in their data draw; with one seed it is the constant 0). ood_scores.csv holds every score.</p>`);
-  body.push(table(oodHead, oodRows(s.ood, r.oodSets), 'ood'));
+  body.push(table(oodHead, oodRows(s.oodJoint, oodSets), 'ood'));
   body.push('<h3>Spectral minus baseline AUROC, paired over seeds</h3>');
   body.push(
     table(
       ['OOD set', ...BASELINES.map((b) => `spectral − ${b}`)],
-      r.oodSets.map((set) => [set, ...BASELINES.map((b) => fmtCI(s.oodDifferences[set][b]))]),
+      oodSets.map((set) => [set, ...BASELINES.map((b) => fmtCI(s.oodDifferences[set]?.[b]))]),
       'ood-differences',
     ),
   );
   body.push(
     `<p>ROC curves of seed ${spec.seeds[0]}: the unseen preset, empty volumes, the scanner shift and the last distortion set.</p>`,
   );
-  for (const [set, byMethod] of Object.entries(r.roc))
+  for (const [set, byMethod] of Object.entries(s.roc))
     body.push(
       xyChartSvg({
         id: `roc-${set.replace(/[^a-z0-9-]+/gi, '-')}`,
@@ -158,12 +150,12 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     The ensemble baseline is the disagreement of that dataset's dedicated models of all seeds. Below, per seed the mean over the
     ${spec.presets.length} dedicated models, then mean and 95% CI over seeds; then each dedicated model. ood_scores.csv holds every score
     (column <code>model</code>: joint or dedicated:&lt;dataset&gt;).</p>`);
-  body.push(table(oodHead, oodRows(s.oodDedicated, r.oodSets), 'ood-dedicated'));
+  body.push(table(oodHead, oodRows(s.oodDedicated, oodSets), 'ood-dedicated'));
   body.push('<h3>Spectral minus baseline AUROC, dedicated models, paired over seeds</h3>');
   body.push(
     table(
       ['OOD set', ...BASELINES.map((b) => `spectral − ${b}`)],
-      r.oodSets.map((set) => [set, ...BASELINES.map((b) => fmtCI(s.oodDifferencesDedicated[set][b]))]),
+      oodSets.map((set) => [set, ...BASELINES.map((b) => fmtCI(s.oodDifferencesDedicated[set]?.[b]))]),
       'ood-dedicated-differences',
     ),
   );
@@ -172,7 +164,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
     table(
       ['dedicated model', 'OOD set', ...OOD_METHODS.map((m) => `AUROC ${m}`)],
       Object.entries(s.oodDedicatedByPreset).flatMap(([p, t]) =>
-        r.oodSets.map((set) => [p, set, ...OOD_METHODS.map((m) => fmtCI(t[set][m].auroc))]),
+        oodSets.map((set) => [p, set, ...OOD_METHODS.map((m) => fmtCI(t[set]?.[m]?.auroc))]),
       ),
       'ood-dedicated-presets',
     ),
@@ -180,12 +172,12 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
 
   body.push('<h2>Spectral signatures by dataset</h2>');
   body.push(`<p>Leave-one-out 1-NN accuracy of the dataset from the joint model's signatures of the test volumes: ${fmtCI(s.separation)} (chance ${s.chance.toFixed(3)}).
-    The 2-D PCA below (seed ${spec.seeds[0]}; components explain ${r.pca.explained.map((v) => `${(100 * v).toFixed(0)}%`).join(' and ')}) shows the test volumes of each dataset and two OOD sets.</p>`);
-  const sets = [...new Set(r.pca.points.map((p) => p.set))];
-  const xs = r.pca.points.map((p) => p.x);
-  const ys = r.pca.points.map((p) => p.y);
+    The 2-D PCA below (seed ${spec.seeds[0]}; components explain ${s.pca.explained.map((v) => `${(100 * v).toFixed(0)}%`).join(' and ')}) shows the test volumes of each dataset and two OOD sets.</p>`);
+  const sets = [...new Set(s.pca.points.map((p) => p.set))];
+  const xs = s.pca.points.map((p) => p.x);
+  const ys = s.pca.points.map((p) => p.y);
   const pad = (lo: number, hi: number): [number, number] => [lo - 0.05 * (hi - lo || 1), hi + 0.05 * (hi - lo || 1)];
-  if (r.pca.points.length)
+  if (s.pca.points.length)
     body.push(
       xyChartSvg({
         id: 'signature-pca',
@@ -196,7 +188,7 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
         y: pad(Math.min(...ys), Math.max(...ys)),
         series: sets.map((set) => ({
           name: set,
-          points: r.pca.points.filter((p) => p.set === set).map((p) => [p.x, p.y] as [number, number]),
+          points: s.pca.points.filter((p) => p.set === set).map((p) => [p.x, p.y] as [number, number]),
           kind: 'points' as const,
         })),
       }),
@@ -204,8 +196,8 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
   body.push('<h2>Models</h2>');
   body.push(
     table(
-      ['regime', 'model', 'seed', 'trained on', 'labelled volumes', 'epochs', 'optimizer steps', 'T', 'train s'],
-      r.runs.map((m) => [
+      ['regime', 'model', 'seed', 'trained on', 'labelled volumes', 'epochs', 'optimizer steps', 'T'],
+      s.models.map((m) => [
         m.regime,
         m.name,
         String(m.seed),
@@ -214,46 +206,15 @@ export function calibrationOodHtml(r: CalibrationOodResults): string {
         String(m.epochs),
         String(m.steps),
         m.temperature.toFixed(3),
-        m.trainSeconds.toFixed(1),
       ]),
       'models',
     ),
   );
   body.push(
-    `<p class="note">${r.runs.length} models in ${r.seconds.toFixed(1)} s. Files: metrics.json (every number per seed and aggregated), ood_scores.csv (model, seed, set, method, index, ood, score),
-    predictions.csv (Dice and HD95 of every model on every test volume), calibration-ood.json (the resolved spec), runs/ (configs, logs, checkpoints).</p>`,
+    `<p class="note">${s.models.length} models. Files: metrics.json (the spec, every number per seed and aggregated, the findings), ` +
+      'ood_scores.csv (model, seed, set, method, index, ood, score), predictions.csv (Dice, HD95 and voxel counts of every model ' +
+      'on every test volume), spec.json (the resolved spec), timing.json (seconds per unit), runs/ (one folder per unit: ' +
+      'configs, logs, checkpoints).</p>',
   );
   return htmlPage('nodulab study: calibration-ood', body);
-}
-
-/** The headline for a terminal: control, findings, Dice and ECE per regime, mean OOD AUROC per method. */
-export function calibrationOodText(r: CalibrationOodResults): string {
-  const s = r.summary;
-  const lines = [
-    `study calibration-ood: ${r.runs.length} models, ${r.oodSets.length} OOD sets, ${r.seconds.toFixed(1)} s`,
-    s.control.passed ? `control passed: ${s.control.note}` : `control ${s.control.note}`,
-    '',
-    'findings',
-  ];
-  for (const c of s.claims) {
-    lines.push(`  ${c.verdict.padEnd(15)} ${c.claim} (${c.measure})`);
-    for (const e of c.effects) lines.push(`      ${e.comparison.padEnd(34)} ${fmtCI(e.effect)}`);
-  }
-  lines.push('', 'Dice / ECE before -> after temperature scaling');
-  for (const [regime, byD] of Object.entries(s.performance))
-    for (const [d, m] of Object.entries(byD))
-      lines.push(
-        `  ${`${regime} ${d}`.padEnd(26)} ${fmtCI(m.dice).padEnd(26)} ${fmtCI(m.ece, 4)} -> ${fmtCI(m.eceAfter, 4)}`,
-      );
-  const aurocLines = (title: string, t: OodTable) => {
-    lines.push('', title);
-    lines.push(`  ${'set'.padEnd(26)} ${OOD_METHODS.map((m) => m.padEnd(12)).join(' ')}`);
-    for (const set of r.oodSets)
-      lines.push(
-        `  ${set.padEnd(26)} ${OOD_METHODS.map((m) => (t[set][m].auroc.mean ?? NaN).toFixed(3).padEnd(12)).join(' ')}`,
-      );
-  };
-  aurocLines('OOD AUROC (joint model), mean over seeds', s.ood);
-  aurocLines('OOD AUROC (dedicated models, each on its own dataset), mean over models and seeds', s.oodDedicated);
-  return lines.join('\n') + '\n';
 }

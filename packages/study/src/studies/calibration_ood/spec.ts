@@ -1,74 +1,40 @@
-// The calibration-ood study's spec: the segmentation datasets (seg-* presets) one UNet3D learns jointly and
-// dedicated models learn one each, the transfer regime (pretrain on one preset, fine-tune on the others with few
-// labels), seeds, sample counts, the OOD sets (an unseen preset, empty volumes, distortions, the scanner shift)
-// and the spectral score's layer and k.
-import { SEGMENTATION_PRESETS, distortionNames, preset } from '@nodulab/data';
-import { RunConfigInput } from '@nodulab/train';
+// The calibration-ood study's spec: the zod schema of its input (the segmentation datasets one UNet3D learns jointly
+// and dedicated models learn one each, the transfer regime, seeds, sample counts, the OOD sets and the spectral
+// score's layer and k), the default and --quick inputs, and resolve, which names every problem by path.
+import { z } from 'zod';
+import { SEGMENTATION_PRESETS, distortionNames, preset, schema } from '@nodulab/data';
+import { layerNames } from '@nodulab/eval';
+import { RunConfigInput, buildNet } from '@nodulab/train';
+import { StudySpecError } from '../../framework/study';
 import { deepMerge } from '../loss_generalization/spec';
+import { studyRunConfig } from './configs';
+import { CalibrationOodSpec, STUDY_NAME } from './results';
 
-/** The training regimes. */
-export const REGIMES = ['joint', 'dedicated', 'transfer'] as const;
-export type Regime = (typeof REGIMES)[number];
+const { mustBe, nonEmptyString, number, parseOrThrow, refineWith, show, strict } = schema;
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const upTo = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
 
-/**
- * The OOD scores compared: the spectral signature's k-NN distance and four uncertainty baselines (the last, the
- * disagreement of the deep ensemble of every seed's joint model).
- */
-export const OOD_METHODS = ['spectral', 'max-softmax', 'entropy', 'mc-dropout', 'ensemble'] as const;
-export type OodMethod = (typeof OOD_METHODS)[number];
+const DESCRIPTION =
+  'One UNet3D trained jointly on four segmentation datasets (nodule, vessels, cavity, calcium; each its own ' +
+  'acquisition) vs a dedicated UNet3D per dataset vs transfer (pretrained on seg-nodule, fine-tuned on the ' +
+  'others with few labels): Dice and HD95, calibration before and after temperature scaling, and OOD ' +
+  'detection by the spectral signature of the bottleneck against max softmax, entropy, MC dropout and a deep ensemble.';
 
-/** A calibration-ood study, resolved (saved as calibration-ood.json in the output folder). */
-export interface CalibrationOodSpec {
-  name: 'calibration-ood';
-  description: string;
-  /** The in-distribution segmentation datasets (presets with a `segmentation` target), at least two. */
-  presets: string[];
-  /** Transfer: the model pretrained on `source` (its dedicated model) is fine-tuned on every other preset with
-   * `fraction` of the labels (fraction · trainN samples), for as many optimizer steps as a dedicated model
-   * (`transferEpochs` in configs.ts: more epochs over fewer volumes). */
-  transfer: { source: string; fraction: number };
-  /** A preset no model trains on: the "unseen dataset" OOD set. */
-  unseen: string;
-  seeds: number[];
-  /** Volume shape of every dataset (each keeps its own spacing); divisible by 4 for a 2-level UNet3D. */
-  shape: [number, number, number];
-  /** Per dataset and seed: training, validation (temperature fitting) and test samples. */
-  trainN: number;
-  valN: number;
-  testN: number;
-  /** Samples of each OOD set. */
-  oodN: number;
-  /** Distortions (@nodulab/data's registry) applied to the in-distribution test volumes, at each severity. */
-  distortions: string[];
-  severities: number[];
-  /**
-   * The layer whose feature map gives the spectral signature (a forward-hook name) and the k of its k-NN
-   * (default 1: the distance to the nearest training signature, as in Karimi & Gholipour).
-   */
-  layer: string;
-  k: number;
-  /** MC-dropout forward passes (at least 10). */
-  mcSamples: number;
-  /** Radius in voxels of the band around the structure where calibration is also measured. */
-  bandRadius: number;
-  /** Run-config overrides shared by every model (model, optimizer, batch size, epochs). */
-  config: RunConfigInput;
-  threads: number;
-}
+const DEFAULT_CONFIG: RunConfigInput = {
+  model: { kind: 'unet3d', options: { baseChannels: 4, levels: 2, dropout: 0.2 } },
+  batchSize: 8,
+  epochs: 12,
+  optimizer: { name: 'adam', lr: 1e-2 },
+};
 
 /** The default study: the four seg-* presets at 16^3, three seeds, every distortion at severities 3 and 5. */
-export function defaultCalibrationOodSpec(): CalibrationOodSpec {
+export function defaultCalibrationOodInput(): Record<string, unknown> {
   return {
-    name: 'calibration-ood',
-    description:
-      'One UNet3D trained jointly on four segmentation datasets (nodule, vessels, cavity, calcium; each its own ' +
-      'acquisition) vs a dedicated UNet3D per dataset vs transfer (pretrained on seg-nodule, fine-tuned on the ' +
-      'others with few labels): Dice and HD95, calibration before and after temperature scaling, and OOD ' +
-      'detection by the spectral signature of the bottleneck against max softmax, entropy and MC dropout.',
+    description: DESCRIPTION,
     presets: ['seg-nodule', 'seg-vessels', 'seg-cavity', 'seg-calcium'],
     transfer: { source: 'seg-nodule', fraction: 0.25 },
     unseen: 'task-subsolid',
-    seeds: [0, 1, 2],
+    seeds: 3,
     shape: [16, 16, 16],
     trainN: 64,
     valN: 16,
@@ -80,33 +46,83 @@ export function defaultCalibrationOodSpec(): CalibrationOodSpec {
     k: 1,
     mcSamples: 10,
     bandRadius: 2,
-    config: {
-      model: { kind: 'unet3d', options: { baseChannels: 4, levels: 2, dropout: 0.2 } },
-      batchSize: 8,
-      epochs: 12,
-      optimizer: { name: 'adam', lr: 1e-2 },
-    },
+    config: clone(DEFAULT_CONFIG),
     threads: 2,
   };
 }
 
 /** --quick: two seeds, fewer samples and epochs, three distortions. */
-export function quickCalibrationOodSpec(spec: CalibrationOodSpec): CalibrationOodSpec {
+export function quickCalibrationOodInput(input: Record<string, unknown>): Record<string, unknown> {
+  const config = schema.isPlainObject(input.config) ? input.config : clone(DEFAULT_CONFIG);
   return {
-    ...spec,
-    seeds: [0, 1],
+    ...input,
+    seeds: 2,
     trainN: 16,
     valN: 8,
     testN: 8,
     oodN: 8,
     distortions: ['gaussian-noise', 'gaussian-blur', 'motion-ghosting'],
-    config: deepMerge(spec.config as Record<string, unknown>, { epochs: 5 }) as RunConfigInput,
+    config: deepMerge(config as Record<string, unknown>, { epochs: 5 }),
   };
 }
 
-/** Checks a spec; throws naming every bad field (an unknown preset or distortion, k beyond the training set). */
-export function checkCalibrationOodSpec(spec: CalibrationOodSpec): CalibrationOodSpec {
-  const problems: string[] = [];
+const seedsSchema = z
+  .union(
+    [
+      upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
+      refineWith(z.array(upTo(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), (s, problem) => {
+        if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
+      }),
+    ],
+    { error: mustBe('a count (integer) or an array of seeds') },
+  )
+  .describe('a count (seeds 0..n-1) or the seeds');
+
+const fields = strict(
+  {
+    $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+    name: z.literal(STUDY_NAME, { error: mustBe(`"${STUDY_NAME}"`) }).default(STUDY_NAME),
+    description: z.string({ error: mustBe('a string') }).default(DESCRIPTION),
+    presets: z
+      .array(nonEmptyString(), { error: mustBe('an array of segmentation preset names') })
+      .default(['seg-nodule', 'seg-vessels', 'seg-cavity', 'seg-calcium'])
+      .describe('the in-distribution segmentation datasets (at least two)'),
+    transfer: strict({
+      source: nonEmptyString().default('seg-nodule').describe('the preset whose dedicated model is fine-tuned'),
+      fraction: number({ gt: 0, max: 1 }, 'a number in (0, 1]')
+        .default(0.25)
+        .describe('labelled share of trainN each fine-tuning target gets'),
+    }).prefault({}),
+    unseen: nonEmptyString().default('task-subsolid').describe('a preset no model trains on (an OOD set)'),
+    seeds: seedsSchema.prefault(3),
+    shape: schema.triple({ int: true, in: [8, 256] }).default([16, 16, 16]),
+    trainN: upTo(2).default(64),
+    valN: upTo(2).default(16),
+    testN: upTo(2).default(16),
+    oodN: upTo(2).default(16),
+    distortions: z
+      .array(nonEmptyString(), { error: mustBe('an array of distortion names') })
+      .optional()
+      .describe('default: every distortion of @nodulab/data'),
+    severities: z
+      .array(upTo(1, 5), { error: mustBe('an array of severities 1..5') })
+      .min(1, { error: 'must not be empty' })
+      .default([3, 5]),
+    layer: nonEmptyString().default('bottleneck').describe("the layer whose feature map's spectrum scores OOD"),
+    k: upTo(1).default(1).describe('k of the k-NN distance to the training signatures'),
+    mcSamples: upTo(10).default(10).describe('MC-dropout forward passes'),
+    bandRadius: upTo(1).default(2).describe('voxels around the structure where calibration is also measured'),
+    config: z
+      .record(z.string(), z.unknown(), { error: mustBe('an object') })
+      .default(DEFAULT_CONFIG as Record<string, unknown>)
+      .describe('run-config overrides shared by every model (model, optimizer, batch size, epochs)'),
+    threads: upTo(1, 256).default(2),
+  },
+  { type: 'a JSON object' },
+);
+
+/** The cross-field checks: presets, transfer, unseen, distortions, shape, k, dropout, the layer, the run configs. */
+function check(s: z.output<typeof fields>, problem: schema.Problem): void {
   const known = (name: string): boolean => {
     try {
       preset(name);
@@ -115,48 +131,76 @@ export function checkCalibrationOodSpec(spec: CalibrationOodSpec): CalibrationOo
       return false;
     }
   };
-  if (spec.presets.length < 2) problems.push('presets: joint training needs at least two datasets');
-  spec.presets.forEach((p, i) => {
+  if (s.presets.length < 2) problem(['presets'], 'joint training needs at least two datasets');
+  s.presets.forEach((p, i) => {
     if (!SEGMENTATION_PRESETS.includes(p))
-      problems.push(`presets[${i}]: "${p}" is not a segmentation preset (known: ${SEGMENTATION_PRESETS.join(', ')})`);
+      problem(['presets', i], `"${p}" is not a segmentation preset (known: ${SEGMENTATION_PRESETS.join(', ')})`);
   });
-  if (new Set(spec.presets).size !== spec.presets.length) problems.push('presets: each dataset once');
-  if (!spec.presets.includes(spec.transfer.source))
-    problems.push(`transfer.source: "${spec.transfer.source}" must be one of presets (${spec.presets.join(', ')})`);
-  const few = Math.round(spec.transfer.fraction * spec.trainN);
-  if (!(spec.transfer.fraction > 0 && spec.transfer.fraction <= 1))
-    problems.push(`transfer.fraction: must be in (0, 1], got ${spec.transfer.fraction}`);
-  else if (few < 2)
-    problems.push(`transfer.fraction: ${spec.transfer.fraction} of trainN ${spec.trainN} is ${few}; need 2`);
-  if (!known(spec.unseen)) problems.push(`unseen: unknown preset "${spec.unseen}"`);
-  else if (spec.presets.includes(spec.unseen)) problems.push(`unseen: "${spec.unseen}" is a training preset`);
+  if (new Set(s.presets).size !== s.presets.length) problem(['presets'], 'each dataset once');
+  if (!s.presets.includes(s.transfer.source))
+    problem(['transfer', 'source'], `"${s.transfer.source}" must be one of presets (${s.presets.join(', ')})`);
+  const few = Math.round(s.transfer.fraction * s.trainN);
+  if (few < 2) problem(['transfer', 'fraction'], `${s.transfer.fraction} of trainN ${s.trainN} is ${few}; need 2`);
+  if (!known(s.unseen)) problem(['unseen'], `unknown preset "${s.unseen}"`);
+  else if (s.presets.includes(s.unseen)) problem(['unseen'], `"${s.unseen}" is a training preset`);
   const names = distortionNames();
-  spec.distortions.forEach((d, i) => {
-    if (!names.includes(d)) problems.push(`distortions[${i}]: unknown distortion "${d}" (known: ${names.join(', ')})`);
+  (s.distortions ?? []).forEach((d, i) => {
+    if (!names.includes(d)) problem(['distortions', i], `unknown distortion "${d}" (known: ${names.join(', ')})`);
   });
-  spec.severities.forEach((s, i) => {
-    if (!(Number.isInteger(s) && s >= 1 && s <= 5))
-      problems.push(`severities[${i}]: must be an integer 1..5, got ${s}`);
-  });
-  if (!spec.shape.every((d) => Number.isInteger(d) && d >= 8 && d % 4 === 0))
-    problems.push(`shape: each side must be a multiple of 4 and at least 8, got (${spec.shape.join(', ')})`);
-  for (const key of ['trainN', 'valN', 'testN', 'oodN'] as const)
-    if (!(Number.isInteger(spec[key]) && spec[key] >= 2))
-      problems.push(`${key}: must be an integer >= 2, got ${spec[key]}`);
+  if (!s.shape.every((d) => d % 4 === 0))
+    problem(['shape'], `each side must be a multiple of 4 and at least 8, got (${s.shape.join(', ')})`);
   // The spectral score's k-NN reads each model's own training signatures: the joint model's trainN per dataset,
   // a dedicated model's trainN of its preset (the smaller set, so the bound).
-  if (!(Number.isInteger(spec.k) && spec.k >= 1)) problems.push(`k: must be a positive integer, got ${spec.k}`);
-  else if (spec.k > spec.trainN)
-    problems.push(
-      `k: ${spec.k} is larger than the training set (${spec.trainN} signatures of a dedicated model's preset)`,
-    );
-  if (!(Number.isInteger(spec.mcSamples) && spec.mcSamples >= 10))
-    problems.push(`mcSamples: MC dropout needs at least 10 samples, got ${spec.mcSamples}`);
-  if (!(Number.isInteger(spec.bandRadius) && spec.bandRadius >= 1))
-    problems.push(`bandRadius: must be a positive integer, got ${spec.bandRadius}`);
-  const dropout = (spec.config.model as { options?: { dropout?: number } } | undefined)?.options?.dropout ?? 0;
-  if (!(dropout > 0)) problems.push('config.model.options.dropout: MC dropout needs a UNet3D with dropout > 0');
-  if (spec.seeds.length === 0) problems.push('seeds: give at least one seed');
-  if (problems.length > 0) throw new Error(`invalid calibration-ood spec:\n  - ${problems.join('\n  - ')}`);
+  if (s.k > s.trainN)
+    problem(['k'], `${s.k} is larger than the training set (${s.trainN} signatures of a dedicated model's preset)`);
+  const dropout = (s.config.model as { options?: { dropout?: number } } | undefined)?.options?.dropout ?? 0;
+  if (!(dropout > 0)) problem(['config', 'model', 'options', 'dropout'], 'MC dropout needs a UNet3D with dropout > 0');
+}
+
+/** The checks that need a run config and an untrained model (after every field is right). */
+function checkModel(spec: CalibrationOodSpec): string[] {
+  let layers: string[];
+  try {
+    layers = layerNames(buildNet(studyRunConfig(spec, 'layer-check', 0, spec.presets, spec.trainN, null)).model);
+  } catch (e) {
+    return [`config: ${(e as Error).message.replace(/\n\s*/g, ' ')}`];
+  }
+  return layers.includes(spec.layer)
+    ? []
+    : [`layer: the model has no layer "${spec.layer}"; its layers: ${layers.join(', ')}`];
+}
+
+/** The schema of the input (every field optional). */
+export const CalibrationOodSpecSchema = refineWith(fields, check);
+
+/**
+ * The resolved spec of `input`; throws StudySpecError naming every problem by path (a preset that does not
+ * segment, k beyond the training set, a layer the model lacks, ...). Idempotent.
+ */
+export function resolveCalibrationOod(input: unknown): CalibrationOodSpec {
+  const s = parseOrThrow(CalibrationOodSpecSchema, input, (problems) => new StudySpecError(problems));
+  const spec: CalibrationOodSpec = {
+    name: STUDY_NAME,
+    description: s.description,
+    presets: [...s.presets],
+    transfer: { ...s.transfer },
+    unseen: s.unseen,
+    seeds: [...s.seeds],
+    shape: [...s.shape],
+    trainN: s.trainN,
+    valN: s.valN,
+    testN: s.testN,
+    oodN: s.oodN,
+    distortions: s.distortions ?? distortionNames(),
+    severities: [...s.severities],
+    layer: s.layer,
+    k: s.k,
+    mcSamples: s.mcSamples,
+    bandRadius: s.bandRadius,
+    config: clone(s.config) as RunConfigInput,
+    threads: s.threads,
+  };
+  const problems = checkModel(spec);
+  if (problems.length > 0) throw new StudySpecError(problems);
   return spec;
 }

@@ -173,7 +173,8 @@ export function summarize(study: Pick<StudySpec, 'losses'>, runs: readonly RunRe
   return s;
 }
 
-/** The summary over every unit's outcome (any order): runs in (loss, seed) order, aggregates, control, paired differences. */
+/** The summary over every unit's outcome (any order): runs in (loss, seed) order, aggregates, control and paired
+ * differences. */
 export function summarizeLossGeneralization(
   study: StudySpec,
   outcomes: readonly UnitOutcome<LossGeneralizationUnit, RunOutcome>[],

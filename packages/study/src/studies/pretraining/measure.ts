@@ -1,59 +1,27 @@
 // What the pretraining-robustness study measures of one trained target model: grade accuracy, quadratic
-// weighted kappa and AUROC (grade >= 4) on a test set, clean or distorted; the layers' activations for CKA and
-// the embedding's PCA spectrum; the Grad-CAM share on the main nodule and on the satellite micronodules; and the
-// grade's learnability ceiling: a softmax probe on the true factors the grade rule reads.
+// weighted kappa and AUROC (grade >= 4) on a test set, clean or distorted, with per-sample outputs; the layers'
+// activations for CKA and the embedding's PCA spectrum; the Grad-CAM enrichment on the main nodule and on the
+// satellite micronodules; and the grade's learnability ceiling: a softmax probe on the true factors the grade
+// rule reads. Test sets are @nodulab/data Datasets; every batch comes from @nodulab/eval's datasetBatches.
 import { Generator, Tensor, noGrad } from '@nodulab/tensor';
 import { captureOutputs } from '@nodulab/nn';
-import {
-  Dataset,
-  FactorRecord,
-  InMemoryDataset,
-  NoduleGenerator,
-  Sample,
-  distortBatch,
-  noduleGrade,
-  sampleItem,
-} from '@nodulab/data';
+import { Dataset, FactorRecord, NoduleGenerator, Subset, distortBatch, noduleGrade } from '@nodulab/data';
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
 import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities } from '@nodulab/train';
 import { yieldToEventLoop } from '@nodulab/platform';
 import { enrichment, gradCam3d } from '../../measures/gradcam';
 import { finiteMean } from '../../kit/aggregate';
+import type { GradeScores, Num, SaliencyShares, SamplePredictions } from './results';
+import type { GradeTestSet } from './data';
 
 /** Grades 1-5 as classes 0-4; the AUROC's positive target "grade >= 4" starts at class 3. */
 export const GRADE_CLASSES = 5;
 export const HIGH_GRADE_FROM = 3;
 
-/** The scores of one model on one test set. */
-export interface GradeScores {
-  accuracy: number;
-  kappa: number;
-  /** AUROC of P(grade >= 4). */
-  auroc: number;
-}
+/** A finite number, or null (JSON has no NaN: a unit result reads the same in-process and from a queue). */
+export const fin = (v: number): Num => (Number.isFinite(v) ? v : null);
 
-/** A test set in memory with what the saliency analysis needs besides volumes and grades. */
-export interface TestSet {
-  name: string;
-  data: InMemoryDataset;
-  samples: Pick<Sample, 'index' | 'grade' | 'factors' | 'mask' | 'satelliteMask'>[];
-}
-
-/** Samples 0..n-1 of `split` (items labelled by the spec's target), keeping masks and satellite masks. */
-export async function makeTestSet(name: string, gen: NoduleGenerator, split: string, n: number): Promise<TestSet> {
-  const samples: TestSet['samples'] = [];
-  const items = [];
-  for (let i = 0; i < n; i++) {
-    const s = gen.sample(split, i);
-    items.push(sampleItem(s, gen.spec.target));
-    samples.push({ index: s.index, grade: s.grade, factors: s.factors, mask: s.mask, satelliteMask: s.satelliteMask });
-    if (i % 16 === 15) await yieldToEventLoop();
-  }
-  const data = InMemoryDataset.fromItems(name, items, [...gen.resolve(split).spacing], { masks: true, factors: true });
-  return { name, data, samples };
-}
-
-/** `batches` with every volume distorted by `distortion` at `severity` (a fixed stream per batch). */
+/** `batches` of `ds` with every volume distorted by `distortion` at `severity` (a fixed stream per batch). */
 export function distortedBatches(
   ds: Dataset,
   batchSize: number,
@@ -72,16 +40,25 @@ export function distortedBatches(
   return out;
 }
 
-/** Accuracy, kappa and AUROC (grade >= 4) of `net` on `batches`; also the evaluation (per-sample rows). */
+/** Accuracy, kappa and AUROC (grade >= 4) of `net` on `batches`; each sample's predicted grade and P(grade >= 4). */
 export async function scoreGrades(
   net: TrainableNet,
   like: Dataset,
   batches: Iterable<LabelledBatch>,
-): Promise<{ scores: GradeScores; evaluation: ClassificationEvaluation }> {
+): Promise<{ scores: GradeScores; predictions: SamplePredictions }> {
   const r = (await evaluate(netPredictor(net, like), batches)) as ClassificationEvaluation;
   const labels = r.predictions.map((p) => p.label);
   const o = ordinalMetrics(labels, r.probabilities, GRADE_CLASSES, { positiveFrom: HIGH_GRADE_FROM });
-  return { scores: { accuracy: o.accuracy, kappa: o.kappa, auroc: o.auroc }, evaluation: r };
+  const k = r.numClasses;
+  const pHigh = r.predictions.map((_, i) => {
+    let high = 0;
+    for (let c = HIGH_GRADE_FROM; c < k; c++) high += r.probabilities[i * k + c];
+    return high;
+  });
+  return {
+    scores: { accuracy: fin(o.accuracy), kappa: fin(o.kappa), auroc: fin(o.auroc) },
+    predictions: { predicted: r.predictions.map((p) => p.predicted + 1), pHigh },
+  };
 }
 
 /** The tapped layers of a NoduleNet3D (the three conv blocks' ReLUs) and the embedding, in order. */
@@ -125,53 +102,48 @@ export const SIZE_BINS: readonly { name: string; lo: number; hi: number }[] = [
 ];
 
 /**
- * Mean Grad-CAM enrichment on the main nodule and on the satellites per size bin (NaN where a bin is empty): the
- * share of the saliency inside a mask divided by the share of the voxels inside it, so 1 is no preference and a
- * 10-voxel satellite is not read as "ignored" just for being small.
- */
-export interface SaliencyShares {
-  main: Record<string, number>;
-  satellites: Record<string, number>;
-  /** Over every sample with satellites. */
-  mainAll: number;
-  satellitesAll: number;
-}
-
-/**
- * Grad-CAM (predicted class, last conv block) of `net` on the samples of `set` that have satellites (at most
- * `limit`): the enrichment of saliency inside the main nodule's mask and inside the satellites' mask (share of the
- * saliency over share of the voxels), by main-nodule size bin.
+ * Grad-CAM (predicted class, last conv block) of `net` on the samples of `set` that have a nodule and satellites
+ * (at most `limit`): the enrichment of saliency inside the main nodule's mask and inside the satellites' mask
+ * (share of the saliency over share of the voxels), overall and by main-nodule size bin.
  */
 export async function saliencyShares(
   net: TrainableNet,
-  set: TestSet,
+  set: GradeTestSet,
   limit: number,
   batchSize: number,
 ): Promise<SaliencyShares> {
-  const chosen = set.samples.map((s, i) => ({ s, i })).filter(({ s }) => s.satelliteMask && s.factors.hasNodule);
-  const picked = chosen.slice(0, limit);
+  const chosen: number[] = [];
+  for (let i = 0; i < set.data.length && chosen.length < limit; i++) {
+    const f = set.data.get(i).factors!;
+    if (f.hasNodule && f.satelliteCount > 0) chosen.push(i);
+  }
   const main: number[] = [];
   const sat: number[] = [];
   const bins: string[] = [];
   net.model.eval();
-  for (let k = 0; k < picked.length; k += batchSize) {
-    const part = picked.slice(k, k + batchSize);
-    const [, D, H, W] = set.data.get(0).shape;
-    const V = D * H * W;
-    const x = new Float32Array(part.length * V);
-    part.forEach(({ i }, j) => x.set(set.data.get(i).volume, j * V));
-    const { cams } = gradCam3d(net.model, new Tensor(x, [part.length, 1, D, H, W]));
-    part.forEach(({ s }, j) => {
-      const cam = cams.subarray(j * V, (j + 1) * V);
-      main.push(enrichment(cam, s.mask));
-      sat.push(enrichment(cam, s.satelliteMask!));
-      bins.push(SIZE_BINS.find((b) => s.factors.diameter >= b.lo && s.factors.diameter < b.hi)!.name);
-    });
-    await yieldToEventLoop();
-  }
+  if (chosen.length > 0)
+    for (const b of datasetBatches(new Subset(set.data, chosen), batchSize, { masks: true })) {
+      const { cams } = gradCam3d(net.model, b.x as Tensor);
+      const V = cams.length / b.labels.length;
+      b.indices!.forEach((k, j) => {
+        const i = chosen[k];
+        const cam = cams.subarray(j * V, (j + 1) * V);
+        main.push(enrichment(cam, b.masks![j]));
+        sat.push(enrichment(cam, set.satellites.get(i, { mask: true }).mask!));
+        const d = set.data.get(i).factors!.diameter;
+        bins.push(SIZE_BINS.find((x) => d >= x.lo && d < x.hi)!.name);
+      });
+      await yieldToEventLoop();
+    }
   const byBin = (a: number[]) =>
-    Object.fromEntries(SIZE_BINS.map((b) => [b.name, finiteMean(a.filter((_, j) => bins[j] === b.name))]));
-  return { main: byBin(main), satellites: byBin(sat), mainAll: finiteMean(main), satellitesAll: finiteMean(sat) };
+    Object.fromEntries(SIZE_BINS.map((x) => [x.name, fin(finiteMean(a.filter((_, j) => bins[j] === x.name)))]));
+  return {
+    main: byBin(main),
+    satellites: byBin(sat),
+    mainAll: fin(finiteMean(main)),
+    satellitesAll: fin(finiteMean(sat)),
+    n: chosen.length,
+  };
 }
 
 /** The factors the grade rule reads, as probe features: diameter, lobulation, spicules, density, calcium. */
@@ -190,9 +162,8 @@ function gradeFactors(f: FactorRecord): number[] {
 /**
  * The grade's learnability ceiling: a softmax regression (fitted probe) on the true factors of `trainN`
  * training samples of `gen` (penalty chosen on `valN` of its validation samples), scored on the first `testN`
- * test samples of `testGen`.
- * Near-perfect scores say the grade is a learnable function of what the volumes show; a model's gap to them is
- * what it failed to see. The factors are sampled without rendering.
+ * test samples of `testGen`. Near-perfect scores say the grade is a learnable function of what the volumes
+ * show; a model's gap to them is what it failed to see. The factors are sampled without rendering.
  */
 export async function factorProbeScores(
   gen: NoduleGenerator,
@@ -217,5 +188,5 @@ export async function factorProbeScores(
   const { model } = await fitSoftmaxProbe(set('train', trainN), set('val', valN), d, GRADE_CLASSES, [1e-4, 1e-3, 1e-2]);
   const p = softmaxProbabilities(model, test.X, test.n);
   const o = ordinalMetrics(test.y, Float32Array.from(p), GRADE_CLASSES, { positiveFrom: HIGH_GRADE_FROM });
-  return { accuracy: o.accuracy, kappa: o.kappa, auroc: o.auroc };
+  return { accuracy: fin(o.accuracy), kappa: fin(o.kappa), auroc: fin(o.auroc) };
 }

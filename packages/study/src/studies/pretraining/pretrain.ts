@@ -1,53 +1,50 @@
-// The pretrained encoders of the pretraining-robustness study: supervised on the composition source task,
-// SimCLR and MoCo v2 on the same (unlabelled) volumes, and SimCLR or MoCo started from the supervised encoder.
-// Each is one run whose folder is named by the hash of its resolved config (and its parent's), so a study with
-// the same settings reuses it instead of training it again. The run seed (initialisation, augmentations, batch
-// order) is the study seed when each seed pretrains its own encoders, else 0 for one set shared by the seeds;
-// the source data is one fixed draw either way, as a public pretraining set would be.
-import * as fs from 'fs';
+// A pretrained-encoder unit: supervised CE on the composition source task, SimCLR or MoCo v2 on the same
+// (unlabelled) volumes, or SimCLR / MoCo started from the supervised encoder (the unit it needs). The run seed
+// (initialisation, augmentations, batch order) is the study seed when each seed pretrains its own encoders,
+// else 0 for one set shared by the seeds; the source data is one fixed draw either way, as a public
+// pretraining set would be. Its key (what determines its bytes) is its resolved config and its parent's key,
+// so a queue trains an encoder once across specs that agree on it.
 import * as path from 'path';
-import { configHash } from '@nodulab/platform';
-import { preset } from '@nodulab/data';
-import { Dataset } from '@nodulab/data';
-import { LossKind, RunConfigInput, RunSummary, openSource, resolveRunConfig, runPaths, train } from '@nodulab/train';
-import { deepMerge } from '../loss_generalization/spec';
-import type { InitKind, PretrainingSpec } from './spec';
+import { openSource, resolveRunConfig, train } from '@nodulab/train';
+import type { LossKind, RunConfigInput } from '@nodulab/train';
+import type { UnitContext } from '../../framework/study';
+import { deepMerge } from '../../kit/merge';
+import { SOURCE_DATA_SEED, cached, sourceSpec } from './data';
+import { parentOf } from './plan';
+import type { PretrainResult, PretrainUnit, PretrainingUnitResult } from './results';
+import type { PretrainedInit, PretrainingSpec } from './spec';
 
-/** A pretrained encoder: the checkpoint a target run's `init` points at. */
-export interface PretrainedEncoder {
-  init: Exclude<InitKind, 'scratch'>;
-  /** Its run seed. */
-  seed: number;
-  /** The config hash naming its cache folder. */
-  hash: string;
-  checkpoint: string;
-  /** Seconds spent training it now (0 when it came from the cache). */
-  seconds: number;
-  cached: boolean;
+/** The training run inside a unit folder (train() locks `<run>.lock` beside it, also inside the unit folder). */
+export const RUN_DIR = 'run';
+
+/** The loss of the pretraining stage that makes `init`: its last stage ('supervised+simclr' is simclr). */
+export function pretrainLoss(init: PretrainedInit): LossKind {
+  const last = init.split('+').pop()!;
+  return (last === 'supervised' ? 'ce' : last) as LossKind;
 }
 
-/** The source-task data every pretraining reads: the 'composition' preset at the study's volume. */
+/** The source-task data every pretraining reads. */
 function sourceData(spec: PretrainingSpec) {
   return {
-    spec: { ...preset('composition'), volume: spec.volume },
-    seed: 77,
+    spec: sourceSpec(spec),
+    seed: SOURCE_DATA_SEED,
     train: { split: 'train', n: spec.sourceN },
     val: { split: 'val', n: spec.valN },
   };
 }
 
-/** The source-task training and validation sets, generated once and shared by every pretraining run. */
-export function sourceDatasets(spec: PretrainingSpec): { train: Dataset; val: Dataset } {
-  const data = resolveRunConfig(pretrainConfig(spec, 'ce', null, 0)).data;
-  return { train: openSource(data, 'train'), val: openSource(data, 'val') };
-}
-
 /** The run config of one pretraining stage (`parent`: the checkpoint it starts from). */
-function pretrainConfig(spec: PretrainingSpec, loss: LossKind, parent: string | null, seed: number): RunConfigInput {
+export function pretrainConfig(
+  spec: PretrainingSpec,
+  init: PretrainedInit,
+  runSeed: number,
+  parent: string | null,
+): RunConfigInput {
+  const loss = pretrainLoss(init);
   return deepMerge(spec.config as Record<string, unknown>, {
     name: `pretrain-${loss}`,
     loss,
-    seed,
+    seed: runSeed,
     threads: spec.threads,
     // Supervised pretraining (ce) trains as long as the contrastive ones: config.pretrainEpochs, not epochs.
     ...(spec.config.pretrainEpochs !== undefined ? { epochs: spec.config.pretrainEpochs } : {}),
@@ -59,66 +56,55 @@ function pretrainConfig(spec: PretrainingSpec, loss: LossKind, parent: string | 
   }) as RunConfigInput;
 }
 
-/** Whether `dir` holds a completed run. */
-function completed(dir: string): boolean {
-  const file = runPaths(dir).summary;
-  if (!fs.existsSync(file)) return false;
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary).status === 'completed';
+/** What determines an encoder's bytes: its resolved config without the parent's path, and the parent's key. */
+export function pretrainKey(spec: PretrainingSpec, init: PretrainedInit, runSeed: number): unknown {
+  const parent = parentOf(init);
+  return {
+    kind: 'pretrain',
+    config: resolveRunConfig(pretrainConfig(spec, init, runSeed, null)),
+    parent: parent ? pretrainKey(spec, parent, runSeed) : null,
+  };
 }
 
-/** The pretraining run seed of study seed `seed`: itself when each seed pretrains, else 0 (shared). */
-export function pretrainSeed(spec: PretrainingSpec, seed: number): number {
-  return spec.pretrainPerSeed ? seed : 0;
-}
-
-/**
- * Trains (or finds in `cacheDir`) the encoders `inits` need with run seed `seed`, parents first:
- * 'supervised+simclr' needs 'supervised'. A cached folder holds a completed run of the same config; an
- * incomplete one is replaced. `sources` (default: {@link sourceDatasets}, made when first needed) are the
- * source-task volumes every run reads.
- */
-export async function pretrainEncoders(
+/** Trains one encoder into ctx.dir/run; its parent's checkpoint comes from the unit it needs. */
+export async function runPretrainUnit(
   spec: PretrainingSpec,
-  cacheDir: string,
-  seed: number,
-  onStart: (what: string) => void,
-  signal?: AbortSignal,
-  sources?: { train: Dataset; val: Dataset },
-): Promise<Map<InitKind, PretrainedEncoder>> {
-  let shared = sources;
-  const out = new Map<InitKind, PretrainedEncoder>();
-  const needed = new Set(spec.inits.flatMap((i) => (i.startsWith('supervised+') ? ['supervised', i] : [i])));
-  const order: Exclude<InitKind, 'scratch'>[] = [
-    'supervised',
-    'simclr',
-    'moco',
-    'supervised+simclr',
-    'supervised+moco',
-  ];
-  for (const init of order) {
-    if (!needed.has(init)) continue;
-    const [first, second] = init.split('+');
-    const parent = second ? out.get(first as InitKind)! : null;
-    const loss = (second ?? (first === 'supervised' ? 'ce' : first)) as LossKind;
-    const input = pretrainConfig(spec, loss, parent ? parent.checkpoint : null, seed);
-    // The hash leaves out where the parent lives, and names the parent by its own hash instead.
-    const resolved = resolveRunConfig(input);
-    const hash = configHash({ ...resolved, init: parent ? parent.hash : null })
-      .replace(/^sha256:/, '')
-      .slice(0, 16);
-    const dir = path.join(cacheDir, `${init.replace('+', '-')}-${hash}`);
-    const checkpoint = path.join(dir, 'checkpoints', 'last.safetensors');
-    if (completed(dir) && fs.existsSync(checkpoint)) {
-      out.set(init, { init, seed, hash, checkpoint, seconds: 0, cached: true });
-      continue;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    onStart(`pretraining ${init} seed ${seed} (${hash})`);
-    const started = Date.now();
-    shared ??= sourceDatasets(spec);
-    const summary = await train(input, { outDir: dir, signal, prefetch: 0, stepThread: 'main', sources: shared });
-    if (summary.status !== 'completed') throw new Error(`pretraining ${init} was stopped; nothing was kept`);
-    out.set(init, { init, seed, hash, checkpoint, seconds: (Date.now() - started) / 1000, cached: false });
+  unit: PretrainUnit,
+  ctx: UnitContext<PretrainingUnitResult>,
+): Promise<PretrainResult> {
+  const parentInit = parentOf(unit.init);
+  let parent: string | null = null;
+  if (parentInit) {
+    const need = ctx.needs.get(unit.needs![0]);
+    if (!need || need.result.kind !== 'pretrain')
+      throw new Error(`pretraining-robustness: ${unit.id} needs the ${parentInit} encoder (${unit.needs![0]})`);
+    parent = path.join(need.dir, need.result.checkpoint);
   }
-  return out;
+  const input = pretrainConfig(spec, unit.init, unit.runSeed, parent);
+  const data = resolveRunConfig(input).data;
+  const sources = await cached(ctx.cache, 'pretraining/source', data, () => ({
+    train: openSource(data, 'train'),
+    val: openSource(data, 'val'),
+  }));
+  ctx.phase(`pretraining ${unit.init} (run seed ${unit.runSeed})`);
+  const dir = path.join(ctx.dir, RUN_DIR);
+  const summary = await train(input, {
+    outDir: dir,
+    signal: ctx.signal,
+    prefetch: 0,
+    stepThread: 'main',
+    sources,
+    onProgress: (p) =>
+      ctx.progress({
+        stage: `${unit.init} ${p.stage}`,
+        epoch: p.epoch,
+        epochs: p.epochs,
+        step: p.globalStep,
+        totalSteps: p.totalSteps,
+        loss: p.loss,
+      }),
+  });
+  if (summary.status !== 'completed') throw new Error(`pretraining-robustness: ${unit.id} was stopped`);
+  const checkpoint = path.relative(ctx.dir, path.join(dir, 'checkpoints', 'last.safetensors'));
+  return { kind: 'pretrain', init: unit.init, runSeed: unit.runSeed, checkpoint };
 }

@@ -23,7 +23,7 @@ import * as path from 'path';
 import { SyntheticDataset, preset } from '@nodulab/data';
 import { KnnScorer, oodMetrics } from '@nodulab/eval';
 import { loadRun, train } from '@nodulab/train';
-import { loadVolumes, setSignatures } from '../../../src';
+import { setSignatures } from '../../../src/studies/calibration_ood';
 
 jest.setTimeout(300_000);
 
@@ -60,17 +60,12 @@ describe('a planted OOD set under a trained UNet3D', () => {
     );
     trainedDice = summary.best!.value;
     const { net } = loadRun(dir, 'best');
-    const sig = async (name: string, seed: number, split: string, n: number) =>
-      setSignatures(
-        net.model,
-        await loadVolumes(name, new SyntheticDataset(at(name), seed, split, n), n, false),
-        'bottleneck',
-        16,
-      );
-    const knn = new KnnScorer(await sig('seg-nodule', 3, 'train', nTrain), { k: 1 });
-    const inScores = knn.scoreAll(await sig('seg-nodule', 3, 'test', nTest));
-    planted = oodMetrics(inScores, knn.scoreAll(await sig('seg-vessels', 4, 'test', nTest)));
-    control = oodMetrics(inScores, knn.scoreAll(await sig('seg-nodule', 5, 'test', nTest)));
+    const sig = (name: string, seed: number, split: string, n: number) =>
+      setSignatures(net.model, new SyntheticDataset(at(name), seed, split, n), 'bottleneck', 16);
+    const knn = new KnnScorer(sig('seg-nodule', 3, 'train', nTrain), { k: 1 });
+    const inScores = knn.scoreAll(sig('seg-nodule', 3, 'test', nTest));
+    planted = oodMetrics(inScores, knn.scoreAll(sig('seg-vessels', 4, 'test', nTest)));
+    control = oodMetrics(inScores, knn.scoreAll(sig('seg-nodule', 5, 'test', nTest)));
     const f = (m: { auroc: number; fpr95: number }) => `AUROC ${m.auroc.toFixed(3)}, FPR95 ${m.fpr95.toFixed(3)}`;
     console.log(
       `planted OOD, trained UNet3D bottleneck (validation Dice ${trainedDice.toFixed(3)}): ` +

@@ -141,7 +141,9 @@ describe('reportHtml', () => {
     expect(html).toContain('a &lt;fake&gt; study');
     expect(html).toMatch(/class="ci"/);
     // ce is 0.1 below simclr on every seed: a resolved paired difference
-    expect(html).toMatch(/ce − simclr<\/td><td>performance<\/td><td>shift<\/td><td>balancedAccuracy<\/td><td>-0\.(09|10)\d \[/);
+    expect(html).toMatch(
+      /ce − simclr<\/td><td>performance<\/td><td>shift<\/td><td>balancedAccuracy<\/td><td>-0\.(09|10)\d \[/,
+    );
     expect(html).toMatch(/data-control="passed"/);
     expect(html.indexOf('data-control')).toBeLessThan(html.indexOf('id="findings"'));
     expect(html.indexOf('id="findings"')).toBeLessThan(html.indexOf('Accuracy under shift'));

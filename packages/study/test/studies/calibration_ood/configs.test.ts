@@ -3,13 +3,15 @@
 import { stepsPerEpoch } from '@nodulab/train';
 import {
   CalibrationOodSpec,
-  defaultCalibrationOodSpec,
+  calibrationOod,
   optimizerSteps,
-  quickCalibrationOodSpec,
   studyRunConfig,
   transferEpochs,
   transferVolumes,
-} from '../../../src';
+} from '../../../src/studies/calibration_ood';
+
+const defaultSpec = (): CalibrationOodSpec => calibrationOod.resolve(calibrationOod.defaultInput());
+const quickSpec = (): CalibrationOodSpec => calibrationOod.resolve(calibrationOod.quick(calibrationOod.defaultInput()));
 
 /** The resolved configs of seed 0's dedicated seg-nodule model and its fine-tune on seg-vessels. */
 function configs(spec: CalibrationOodSpec) {
@@ -27,7 +29,7 @@ function configs(spec: CalibrationOodSpec) {
 }
 
 const withBudget = (trainN: number, fraction: number, batchSize: number, epochs: number): CalibrationOodSpec => {
-  const d = defaultCalibrationOodSpec();
+  const d = defaultSpec();
   return { ...d, trainN, transfer: { ...d.transfer, fraction }, config: { ...d.config, batchSize, epochs } };
 };
 
@@ -51,12 +53,12 @@ describe('the transfer step budget', () => {
   });
 
   it('is not the fraction of the steps that the spec epochs over fewer volumes would give', () => {
-    const spec = defaultCalibrationOodSpec();
+    const spec = defaultSpec();
     const sameEpochs = studyRunConfig(spec, 'transfer', 0, ['seg-vessels'], transferVolumes(spec), null);
     const { dedicated, transfer } = configs(spec);
     expect(optimizerSteps(sameEpochs)).toBe(optimizerSteps(dedicated) / 4);
     expect(optimizerSteps(transfer)).toBe(optimizerSteps(dedicated));
-    const quick = configs(quickCalibrationOodSpec(spec));
+    const quick = configs(quickSpec());
     expect(optimizerSteps(quick.transfer)).toBe(optimizerSteps(quick.dedicated));
   });
 });
