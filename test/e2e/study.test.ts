@@ -39,7 +39,9 @@ describe('nodulab study --quick', () => {
     expect(r.stderr).toMatch(/\[9\/12\] simclr-s1: done in/);
     expect(r.stderr).toMatch(/\[12\/12\] simclr-s1-control: done in/);
     expect(r.stdout).toMatch(/findings\n +control (passed|FAILED) +Without the shortcut/);
-    expect(r.stdout).toMatch(/\n +(reproduced|contradicted|not reproduced|inconclusive|not testable) +This changes accuracy under shift/);
+    expect(r.stdout).toMatch(
+      /\n +(reproduced|contradicted|not reproduced|inconclusive|not testable) +This changes accuracy under shift/,
+    );
   });
 
   it('writes the report, metrics, resolved study and a checkpointed run per loss and seed', () => {
@@ -141,7 +143,8 @@ describe('nodulab study --quick', () => {
     for (const c of f.claims) {
       expect(['reproduced', 'contradicted', 'not reproduced', 'inconclusive', 'not testable']).toContain(c.verdict);
       expect(c.sesoi).toBe(0.05);
-      for (const x of c.comparisons) expect(Object.keys(x)).toEqual(expect.arrayContaining(['name', 'mean', 'ci', 'seedsNeeded']));
+      for (const x of c.comparisons)
+        expect(Object.keys(x)).toEqual(expect.arrayContaining(['name', 'mean', 'ci', 'seedsNeeded']));
       // A failed control gates every claim.
       if (m.control.passed === false) expect(c.verdict).toBe('not testable');
     }

@@ -1,10 +1,9 @@
-// @nodulab/study: controlled studies — train several losses over seeds, test in distribution and under
-// shift, find which features each model uses (counterfactuals, linear probes, Grad-CAM), and report.
+// @nodulab/study: controlled studies on one shape — the Study interface and registry, one runner (in-process
+// or on a BullMQ queue), one claims engine, a shared report kit and measures, and five studies.
 export * from './studies/loss_generalization';
 export * from './json_schemas';
 export * from './framework';
 export * from './claims';
-export { judgeClaim } from './claims/claims';
 export * from './registry';
 export * from './kit/aggregate';
 export * from './measures/probes';

@@ -2,12 +2,19 @@
 // Adding a study is its folder under studies/ and one line here.
 import type { AnyStudy } from './framework';
 import { calibrationOod } from './studies/calibration_ood/study';
-import { learnability } from './studies/learnability';
+import { hardSamples } from './studies/hard_samples/study';
+import { learnability } from './studies/learnability/study';
 import { lossGeneralization } from './studies/loss_generalization/study';
 import { pretrainingRobustness } from './studies/pretraining/study';
 
 /** Every study, in the order `nodulab study --help` lists them; the first is the default. */
-export const STUDIES: readonly AnyStudy[] = [lossGeneralization, pretrainingRobustness, calibrationOod, learnability];
+export const STUDIES: readonly AnyStudy[] = [
+  lossGeneralization,
+  learnability,
+  hardSamples,
+  pretrainingRobustness,
+  calibrationOod,
+];
 
 /** The names of the registered studies. */
 export const studyNames = (): string[] => STUDIES.map((s) => s.name);

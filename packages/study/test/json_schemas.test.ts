@@ -66,7 +66,10 @@ describe('schemas/*.schema.json', () => {
     );
     for (const name of BUILTIN_STUDY_NAMES) {
       expect(
-        accepts('study-loss-generalization.schema.json', { $schema: '../schemas/study-loss-generalization.schema.json', ...quickStudy(builtinStudy(name)) }),
+        accepts('study-loss-generalization.schema.json', {
+          $schema: '../schemas/study-loss-generalization.schema.json',
+          ...quickStudy(builtinStudy(name)),
+        }),
       ).toBe(true);
       expect(accepts('study-loss-generalization.schema.json', resolveStudySpec(builtinStudy(name)))).toBe(true);
     }
@@ -89,6 +92,8 @@ describe('schemas/*.schema.json', () => {
   it('a "$schema" key is accepted by the resolvers and dropped from what they return', () => {
     expect(validateSpec({ $schema: '../schemas/data-spec.schema.json', name: 'x' })).toEqual({ name: 'x' });
     expect(resolveRunConfig({ $schema: '../schemas/run-config.schema.json' })).not.toHaveProperty('$schema');
-    expect(resolveStudySpec({ $schema: '../schemas/study-loss-generalization.schema.json', seeds: 1 })).not.toHaveProperty('$schema');
+    expect(
+      resolveStudySpec({ $schema: '../schemas/study-loss-generalization.schema.json', seeds: 1 }),
+    ).not.toHaveProperty('$schema');
   });
 });

@@ -1,95 +1,79 @@
-// The model populations of one seed of the hard-samples study: dense models trained from scratch, and each
-// pruned one-shot at every sparsity and fine-tuned at a reduced learning rate; each model's outputs (boxes or
-// classes) on the training pool and the test set, read through @nodulab/eval's one evaluate path.
+// The models of the hard-samples study: one seed's datasets (shared per process through the unit's cache), a
+// dense model trained from scratch and its copies pruned one-shot at every sparsity and fine-tuned at a reduced
+// learning rate; each model's outputs (boxes or classes) on a set, read through @nodulab/eval's one evaluate path.
 import * as path from 'path';
-import { Dataset, DatasetSpec } from '@nodulab/data';
-import { Box3d, ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
-import { LossKind, RunConfig, loadRun, netPredictor, resolveRunConfig, train } from '@nodulab/train';
-import { deepMerge } from '../loss_generalization/spec';
-import { HardSamplesSpec, checkHardSamplesSpec } from './spec';
+import { Dataset, SyntheticDataset } from '@nodulab/data';
+import { ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
+import { LossKind, RunConfig, loadRun, netPredictor, train } from '@nodulab/train';
+import type { UnitContext } from '../../framework/study';
+import type { ModelOutputs, SetOutputs } from './results';
+import { HardSamplesSpec, datasetSpecOf, runConfigOf } from './spec';
 
-/** The datasets of one seed: the training pool, validation and test sets. */
-export interface HardSamplesData {
+/** The datasets of one seed: the training pool, the classifiers' training set, validation and test sets. */
+export interface SeedData {
   seed: number;
-  spec: DatasetSpec;
   train: Dataset;
-  /** The classifiers' training set: spec.classifier.n samples, the first spec.n of them `train` (absent: `train`). */
-  classTrain?: Dataset;
+  /** spec.classifier.n samples of the same split and seed: its first spec.n are `train`'s. */
+  classTrain: Dataset;
   val: Dataset;
   test: Dataset;
 }
 
-/** One model's outputs on the training pool and on the test set. */
-export interface ModelOutputs {
-  name: string;
-  /** 0 for dense models. */
-  sparsity: number;
-  dir: string;
-  /**
-   * Localization: predicted boxes (voxels) and IoU with the truth; classification: predicted classes, and the
-   * set's AUROC and balanced accuracy of malignancy.
-   */
-  train: SetOutputs;
-  test: SetOutputs;
-}
-
-/** One model's outputs on one set (see {@link ModelOutputs}). */
-export interface SetOutputs {
-  boxes?: Box3d[];
-  ious?: number[];
-  classes?: number[];
-  metrics?: { auroc: number; balancedAccuracy: number };
-}
-
-/** Reports one trained model, for a progress display. */
-export type OnModel = (what: string) => void;
-
 /**
- * The run config of one model of the study: spec.config with spec.augment, then `localizerEpochs` for a localizer or
- * spec.classifier.config for a classifier, then `extra`;
- * trained on all of data.train and validated on data.val (whatever boxes they carry).
+ * The seed's datasets (the `localize` preset at the study's volume, data seed 1000 + seed), generated once per
+ * process: kept in `cache` under what determines them.
  */
-export function modelConfig(
-  spec: HardSamplesSpec,
-  data: HardSamplesData,
-  loss: LossKind,
-  name: string,
-  modelSeed: number,
-  extra: Record<string, unknown> = {},
-): RunConfig {
-  const own = loss === 'box' ? { epochs: spec.localizerEpochs } : (spec.classifier.config as Record<string, unknown>);
-  return resolveRunConfig({
-    ...deepMerge(deepMerge(deepMerge(spec.config as Record<string, unknown>, { augment: spec.augment }), own), extra),
-    name,
-    loss,
-    seed: modelSeed,
-    threads: spec.threads,
-    data: {
-      spec: data.spec,
-      seed: 1000 + data.seed,
-      train: { split: 'train', n: data.train.length },
-      val: { split: 'val', n: data.val.length },
-    },
-  });
+export function seedData(spec: HardSamplesSpec, seed: number, cache: Map<string, unknown>): SeedData {
+  const key = `hard-samples/data/${JSON.stringify([spec.volume, spec.n, spec.classifier.n, spec.valN, spec.testN, seed])}`;
+  const hit = cache.get(key) as SeedData | undefined;
+  if (hit) return hit;
+  const ds = datasetSpecOf(spec);
+  const dataSeed = 1000 + seed;
+  const set = (split: string, n: number) => new SyntheticDataset(ds, dataSeed, split, n, { cache: true });
+  const train = set('train', spec.n);
+  const data: SeedData = {
+    seed,
+    train,
+    classTrain: spec.classifier.n === spec.n ? train : set('train', spec.classifier.n),
+    val: set('val', spec.valN),
+    test: set('test', spec.testN),
+  };
+  cache.set(key, data);
+  return data;
 }
 
-/** Trains `config` into `dir` on the seed's shared datasets; throws unless it completed. */
+/** What a model trains and validates on. */
+export interface TrainSets {
+  train: Dataset;
+  val: Dataset;
+}
+
+/** Trains `config` into `dir` on `sets`, reporting progress; throws unless it completed. */
 export async function trainModel(
   config: RunConfig,
   dir: string,
-  data: HardSamplesData,
-  signal?: AbortSignal,
+  sets: TrainSets,
+  ctx: Pick<UnitContext<unknown>, 'signal' | 'progress'>,
 ): Promise<void> {
   const s = await train(config, {
     outDir: dir,
-    sources: { train: data.train, val: data.val },
-    signal,
+    sources: sets,
+    signal: ctx.signal,
     stepThread: 'main',
+    onProgress: (p) =>
+      ctx.progress({
+        stage: `${config.name}: ${p.stage}`,
+        epoch: p.epoch,
+        epochs: p.epochs,
+        step: p.globalStep,
+        totalSteps: p.totalSteps,
+        loss: p.loss,
+      }),
   });
-  if (s.status !== 'completed') throw new Error(`hard-samples: stopped during ${dir}; nothing was kept`);
+  if (s.status !== 'completed') throw new Error(`hard-samples: stopped during ${config.name}; nothing was kept`);
 }
 
-/** The best checkpoint of the run in `dir` on `set`: boxes and IoUs (box loss) or predicted classes. */
+/** The best checkpoint of the run in `dir` on `set`: boxes and IoUs (box loss) or predicted classes and metrics. */
 export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutputs> {
   const { net, config } = loadRun(dir, 'best');
   try {
@@ -111,60 +95,50 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutput
   }
 }
 
-/**
- * The learning rate a pruned model is fine-tuned at: spec.fineTuneLrScale × its dense model's; throws (see
- * {@link checkHardSamplesSpec}) when the scale is not in (0, 1].
- */
-export function fineTuneLr(spec: HardSamplesSpec, dense: RunConfig): number {
-  checkHardSamplesSpec(spec);
+/** The learning rate a pruned model is fine-tuned at: spec.fineTuneLrScale × its dense model's. */
+export function fineTuneLr(spec: Pick<HardSamplesSpec, 'fineTuneLrScale'>, dense: RunConfig): number {
   return dense.optimizer.lr * spec.fineTuneLrScale;
 }
 
 /**
- * The dense population (spec.models models, seeds 0..) and, from each, one-shot pruned + fine-tuned models at
- * every sparsity, trained with `loss` into `root` on `targets` (default `data`: the true boxes; a setting's
- * pseudo-boxes otherwise), named `${prefix}${loss}-dense<k>[-pruned<s>]`; with every model's outputs on the
- * training pool and test set, scored against the true boxes.
+ * Dense model `k` (model seed k) trained with `loss` on `sets`, and from it one-shot pruned + fine-tuned models at
+ * every sparsity, into `root` as `${loss}-dense<k>[-pruned<s>]`; each model's outputs on `pool` (the training pool)
+ * and `test`, scored against their true boxes. Folders in the result are relative to `root`.
  */
-export async function trainPopulations(
+export async function trainPopulation(
   spec: HardSamplesSpec,
-  data: HardSamplesData,
+  seed: number,
   loss: LossKind,
+  k: number,
+  sets: TrainSets,
+  evalOn: { pool: Dataset; test: Dataset },
   root: string,
-  onModel: OnModel,
-  signal?: AbortSignal,
-  targets: HardSamplesData = data,
-  prefix = '',
-): Promise<{ dense: ModelOutputs[]; pruned: ModelOutputs[] }> {
-  const dense: ModelOutputs[] = [];
-  const pruned: ModelOutputs[] = [];
-  const outputs = async (name: string, sparsity: number, dir: string): Promise<ModelOutputs> => ({
+  ctx: Pick<UnitContext<unknown>, 'signal' | 'progress' | 'phase'>,
+): Promise<ModelOutputs[]> {
+  const sizes = { train: sets.train.length, val: sets.val.length };
+  const outputs = async (name: string, sparsity: number): Promise<ModelOutputs> => ({
     name,
     sparsity,
-    dir,
-    train: await modelOutputs(dir, data.train),
-    test: await modelOutputs(dir, data.test),
+    dir: name,
+    train: await modelOutputs(path.join(root, name), evalOn.pool),
+    test: await modelOutputs(path.join(root, name), evalOn.test),
   });
-  for (let k = 0; k < spec.models; k++) {
-    const name = `${prefix}${loss}-dense${k}`;
-    const dir = path.join(root, name);
-    onModel(`${name} (seed ${data.seed})`);
-    const denseConfig = modelConfig(spec, targets, loss, name, k);
-    await trainModel(denseConfig, dir, targets, signal);
-    dense.push(await outputs(name, 0, dir));
-    for (const sparsity of spec.sparsities) {
-      const pname = `${name}-pruned${Math.round(sparsity * 100)}`;
-      const pdir = path.join(root, pname);
-      onModel(`${pname} (seed ${data.seed})`);
-      const config = modelConfig(spec, targets, loss, pname, k, {
-        epochs: spec.fineTuneEpochs,
-        optimizer: { lr: fineTuneLr(spec, denseConfig) },
-        init: { checkpoint: dir, part: 'all' },
-        prune: { sparsity, scope: 'global', schedule: 'oneshot' },
-      });
-      await trainModel(config, pdir, targets, signal);
-      pruned.push(await outputs(pname, sparsity, pdir));
-    }
+  const name = `${loss}-dense${k}`;
+  ctx.phase(`${name} (seed ${seed})`);
+  const denseConfig = runConfigOf(spec, seed, loss, name, k, sizes);
+  await trainModel(denseConfig, path.join(root, name), sets, ctx);
+  const models = [await outputs(name, 0)];
+  for (const sparsity of spec.sparsities) {
+    const pname = `${name}-pruned${Math.round(sparsity * 100)}`;
+    ctx.phase(`${pname} (seed ${seed})`);
+    const config = runConfigOf(spec, seed, loss, pname, k, sizes, {
+      epochs: spec.fineTuneEpochs,
+      optimizer: { lr: fineTuneLr(spec, denseConfig) },
+      init: { checkpoint: path.join(root, name), part: 'all' },
+      prune: { sparsity, scope: 'global', schedule: 'oneshot' },
+    });
+    await trainModel(config, path.join(root, pname), sets, ctx);
+    models.push(await outputs(pname, sparsity));
   }
-  return { dense, pruned };
+  return models;
 }

@@ -1,115 +1,103 @@
 // The boxes each supervision setting trains its localizers on: the true boxes (supervised); the true boxes of a
 // labelled fraction and a teacher localizer's pseudo-boxes elsewhere (semi); Grad-CAM boxes of the dense
 // classifiers, from image-level labels only (weak). Training and validation sets alike: no true box leaks into
-// model selection where the setting does not know it.
+// model selection where the setting does not know it. Plus the trivial localizer (the mean training box).
 import * as path from 'path';
 import { Generator } from '@nodulab/tensor';
-import { Subset } from '@nodulab/data';
-import { Box3d, boxIoU, datasetBox } from '@nodulab/eval';
+import { Dataset, Subset, randperm } from '@nodulab/data';
+import { Box3d, boxIoU, datasetBox, meanBox } from '@nodulab/eval';
 import { loadRun } from '@nodulab/train';
-import { HardSamplesData, ModelOutputs, OnModel, modelConfig, modelOutputs, trainModel } from './populations';
+import type { UnitContext } from '../../framework/study';
+import { SeedData, TrainSets, modelOutputs, trainModel } from './populations';
 import { camBoxes } from './cam_boxes';
-import type { HardSamplesSpec, Setting } from './spec';
+import type { TargetsResult } from './results';
+import { HardSamplesSpec, Setting, runConfigOf, semiSizes } from './spec';
 import { WithBoxes } from './targets';
 
-/** `count` distinct sample indices of [0, n) drawn with a seeded generator. */
+/** `count` distinct sample indices of [0, n): the first of @nodulab/data's seeded shuffle (`randperm`). */
 export function randomSubset(n: number, count: number, seed: number): Set<number> {
-  const g = new Generator(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(g.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return new Set(order.slice(0, count));
+  return new Set(randperm(n, new Generator(seed)).slice(0, count));
 }
 
-/** A setting's training data and how its training boxes compare with the truth. */
-export interface SettingTargets {
-  /** The seed's data with the setting's boxes on the training and validation sets. */
-  data: HardSamplesData;
-  /** Per training sample: 1 where the true box was given (all for supervised, none for weak). */
-  labeled: number[];
-  /** Per training sample: IoU of its training box with the true box. */
-  targetIoUs: number[];
-}
+const trueBoxes = (d: Dataset): Box3d[] => Array.from({ length: d.length }, (_, i) => datasetBox(d, i));
 
-const trueBoxes = (d: HardSamplesData['train']): Box3d[] =>
-  Array.from({ length: d.length }, (_, i) => datasetBox(d, i));
-
-function withTargets(data: HardSamplesData, train: Box3d[], val: Box3d[], labeled: number[]): SettingTargets {
+/** A setting's targets from its training and validation boxes: their quality and the trivial localizer's IoUs. */
+function targetsOf(
+  setting: Setting,
+  data: SeedData,
+  train: Box3d[],
+  val: Box3d[],
+  labeled: number[],
+): Omit<TargetsResult, 'kind' | 'seed'> {
+  const trivial = meanBox(train);
   return {
-    data: { ...data, train: new WithBoxes(data.train, train), val: new WithBoxes(data.val, val) },
+    setting,
     labeled,
     targetIoUs: trueBoxes(data.train).map((b, i) => boxIoU(train[i], b)),
+    train,
+    val,
+    meanBoxIoUs: trueBoxes(data.test).map((b) => boxIoU(trivial, b)),
   };
 }
 
 /**
- * 'semi': a teacher localizer trained from scratch on the labelled fraction of the training and validation sets,
- * for localizerEpochs / labeledFraction epochs (as many steps as a localizer on all samples); its boxes replace
- * the true ones everywhere else.
+ * 'semi': a teacher localizer trained from scratch into `dir` on the labelled fraction of the training and
+ * validation sets, for localizerEpochs / labeledFraction epochs (as many steps as a localizer on all samples); its
+ * boxes replace the true ones everywhere else.
  */
 async function semiTargets(
   spec: HardSamplesSpec,
-  data: HardSamplesData,
-  root: string,
-  onModel: OnModel,
-  signal?: AbortSignal,
-): Promise<SettingTargets> {
-  const pick = (n: number, seed: number) => randomSubset(n, Math.max(1, Math.round(spec.labeledFraction * n)), seed);
-  const known = pick(data.train.length, 8000 + data.seed);
-  const knownVal = pick(data.val.length, 8100 + data.seed);
-  const teacherData: HardSamplesData = {
-    ...data,
-    train: new Subset(
-      data.train,
-      [...known].sort((a, b) => a - b),
-    ),
-    val: new Subset(
-      data.val,
-      [...knownVal].sort((a, b) => a - b),
-    ),
-  };
+  data: SeedData,
+  dir: string,
+  ctx: Pick<UnitContext<unknown>, 'signal' | 'progress' | 'phase'>,
+): Promise<Omit<TargetsResult, 'kind' | 'seed'>> {
+  const [nTrain, nVal] = semiSizes(spec);
+  const known = randomSubset(data.train.length, nTrain, 8000 + data.seed);
+  const knownVal = randomSubset(data.val.length, nVal, 8100 + data.seed);
+  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  const sets: TrainSets = { train: new Subset(data.train, sorted(known)), val: new Subset(data.val, sorted(knownVal)) };
   const name = 'semi-teacher';
-  const dir = path.join(root, name);
-  onModel(`${name} (seed ${data.seed})`);
+  const teacher = path.join(dir, name);
+  ctx.phase(`${name} (seed ${data.seed})`);
   const epochs = Math.max(1, Math.round(spec.localizerEpochs / spec.labeledFraction));
-  await trainModel(modelConfig(spec, teacherData, 'box', name, 0, { epochs }), dir, teacherData, signal);
-  const mix = async (set: HardSamplesData['train'], given: Set<number>) => {
-    const pseudo = (await modelOutputs(dir, set)).boxes!;
-    const truth = trueBoxes(set);
-    return truth.map((b, i) => (given.has(i) ? b : pseudo[i]));
+  const sizes = { train: sets.train.length, val: sets.val.length };
+  await trainModel(runConfigOf(spec, data.seed, 'box', name, 0, sizes, { epochs }), teacher, sets, ctx);
+  const mix = async (set: Dataset, given: Set<number>) => {
+    const pseudo = (await modelOutputs(teacher, set)).boxes!;
+    return trueBoxes(set).map((b, i) => (given.has(i) ? b : pseudo[i]));
   };
-  const train = await mix(data.train, known);
-  const val = await mix(data.val, knownVal);
-  return withTargets(
-    data,
-    train,
-    val,
-    Array.from({ length: data.train.length }, (_, i) => (known.has(i) ? 1 : 0)),
-  );
+  const labeled = Array.from({ length: data.train.length }, (_, i) => (known.has(i) ? 1 : 0));
+  return targetsOf('semi', data, await mix(data.train, known), await mix(data.val, knownVal), labeled);
 }
 
-/** 'weak': boxes of the thresholded mean Grad-CAM of the dense classifiers for each volume's label. */
-function weakTargets(spec: HardSamplesSpec, data: HardSamplesData, classifiers: ModelOutputs[]): SettingTargets {
-  const nets = classifiers.map((m) => loadRun(m.dir, 'best').net.model);
+/** 'weak': boxes of the thresholded mean Grad-CAM of the dense classifiers (their run folders) for each label. */
+function weakTargets(spec: HardSamplesSpec, data: SeedData, classifiers: readonly string[]) {
+  const nets = classifiers.map((dir) => loadRun(dir, 'best').net.model);
   const train = camBoxes(nets, data.train, spec.camThreshold);
   const val = camBoxes(nets, data.val, spec.camThreshold);
-  return withTargets(data, train, val, new Array<number>(data.train.length).fill(0));
+  return targetsOf('weak', data, train, val, new Array<number>(data.train.length).fill(0));
 }
 
-/** The boxes `setting` trains on, for the seed's data; `classifiers` are the dense classifiers (for 'weak'). */
+/**
+ * The boxes `setting` trains on, for the seed's data; `dir` holds what it trains (the semi teacher);
+ * `classifiers` are the dense classifiers' run folders (for 'weak').
+ */
 export async function settingTargets(
   setting: Setting,
   spec: HardSamplesSpec,
-  data: HardSamplesData,
-  classifiers: ModelOutputs[],
-  root: string,
-  onModel: OnModel,
-  signal?: AbortSignal,
-): Promise<SettingTargets> {
-  if (setting === 'semi') return semiTargets(spec, data, root, onModel, signal);
+  data: SeedData,
+  classifiers: readonly string[],
+  dir: string,
+  ctx: Pick<UnitContext<unknown>, 'signal' | 'progress' | 'phase'>,
+): Promise<Omit<TargetsResult, 'kind' | 'seed'>> {
+  if (setting === 'semi') return semiTargets(spec, data, dir, ctx);
   if (setting === 'weak') return weakTargets(spec, data, classifiers);
   const n = data.train.length;
-  return { data, labeled: new Array<number>(n).fill(1), targetIoUs: new Array<number>(n).fill(1) };
+  return targetsOf('supervised', data, trueBoxes(data.train), trueBoxes(data.val), new Array<number>(n).fill(1));
+}
+
+/** The sets a setting's localizers train on: the seed's own (supervised) or with the setting's boxes. */
+export function settingSets(data: SeedData, targets: Pick<TargetsResult, 'setting' | 'train' | 'val'>): TrainSets {
+  if (targets.setting === 'supervised') return { train: data.train, val: data.val };
+  return { train: new WithBoxes(data.train, targets.train), val: new WithBoxes(data.val, targets.val) };
 }

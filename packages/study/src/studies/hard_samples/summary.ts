@@ -1,128 +1,50 @@
-// The hard-samples study's numbers over seeds: the classifiers' control (test AUROC and balanced accuracy above
-// chance); per supervision setting: the mean-box control, HTL counts per
-// sparsity, test IoU per retraining arm and the paired differences between arms (95% CI over seeds), HTL rates per
-// factor subgroup (pooled over seeds, Wilson CI) with test IoU per subgroup before and after attending; PIE counts
-// and subgroups of the classifiers; and the Findings.
-import { type ProportionCI, proportionCI } from '@nodulab/eval';
-import { fmtCI } from '../../kit/report/html';
+// The hard-samples study's summary over units: the classifiers' control (test AUROC and balanced accuracy above
+// chance) with PIE counts per sparsity, pruned − dense rows and subgroups; per supervision setting the mean-box
+// control, HTL counts per sparsity, test IoU per retraining arm and the paired per-seed differences between arms,
+// how much harder the HTL samples are for the dense localizers, HTL rates per factor subgroup (pooled over seeds,
+// Wilson CI) with test IoU per subgroup before and after attending. Every Aggregate keeps its per-seed values,
+// which the claims read.
 import { Aggregate, aggregate, finiteMean } from '../../kit/aggregate';
-import { Verdict, verdictOf } from '../../claims/verdict';
+import { fmtCI } from '../../kit/report/html';
+import type { UnitOutcome } from '../../framework/study';
 import { FACTOR_BINNINGS } from './factor_bins';
-import type { AttendArm, SeedResult, SettingResult } from './run';
-import type { ModelOutputs } from './populations';
-import type { HardSamplesSpec, Setting } from './spec';
+import type {
+  AttendArm,
+  ClassifierControl,
+  CountRow,
+  HardSamplesResults,
+  HardSamplesUnit,
+  HardSamplesUnitResult,
+  LocalizerControl,
+  ModelOutputs,
+  OverRepresentation,
+  PrunedRow,
+  SeedView,
+  SettingSummary,
+  SettingView,
+  SpecView,
+  SubgroupRow,
+} from './results';
+import { ARMS } from './results';
+import { seedViews } from './seed_view';
+import type { Setting } from './spec';
 import { subgroupHtlRates } from './subgroups';
 
-/** A difference in mean test IoU smaller than this (absolute) counts as negligible in a verdict (~2% of 0.5). */
-export const IOU_NEGLIGIBLE = 0.01;
-
-/** One claim of the study, with its effect over seeds and the verdict. */
-export interface HardSamplesFinding {
-  /** `<setting>/<claim>` for the localization claims (e.g. "semi/attend-baseline"), the claim alone for PIE. */
-  id: string;
-  /** The setting the claim was tested in (null: the classifiers' PIE). */
-  setting: Setting | null;
-  claim: string;
-  measure: string;
-  effect: Aggregate;
-  verdict: Verdict;
-  note?: string;
-}
-
-/** One factor subgroup: its HTL rate against the population's, and test IoU before/after attending. */
-export interface SubgroupRow {
-  factor: string;
-  group: string;
-  n: number;
-  htl: number;
-  rate: ProportionCI;
-  populationRate: number;
-  ratio: number;
-  /** Test samples in the subgroup and their mean IoU under the baseline and the HTL-weighted arm (localization). */
-  testN: number;
-  iouBaseline: number | null;
-  iouHtl: number | null;
-}
-
-/** The control of one setting: its dense localizer against the mean of its training boxes. */
-export interface HardSamplesControl {
-  dense: Aggregate;
-  meanBox: Aggregate;
-  difference: Aggregate;
-  passed: boolean;
-  text: string;
-}
-
-/**
- * The classifiers' control: the dense malignancy classifiers' test AUROC and balanced accuracy (mean over a
- * seed's dense models, 95% CI over seeds); passed when both intervals lie above chance (0.5), or with one seed
- * when both means do. PIE and the weak setting's Grad-CAM boxes rest on it.
- */
-export interface ClassifierControl {
-  auroc: Aggregate;
-  balancedAccuracy: Aggregate;
-  passed: boolean;
-  text: string;
-}
-
-/** What one supervision setting reports. */
-export interface SettingSummary {
-  setting: Setting;
-  control: HardSamplesControl;
-  /** Mean IoU of the training boxes the localizers learn from with the true boxes (1 when supervised). */
-  targetIoU: Aggregate;
-  counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
-  arms: Record<AttendArm, Aggregate>;
-  differences: { a: AttendArm; b: AttendArm; difference: Aggregate }[];
-  subgroups: SubgroupRow[];
-  /** The pruned localizers' test mean IoU minus the dense ones', per sparsity (95% CI over seeds). */
-  pruned: PrunedRow[];
-}
-
-/**
- * One sparsity's pruned population against the dense one, on the test set: pruned − dense (each the mean over a
- * seed's models), 95% CI over seeds. PIE and localization HTL assume pruned models about as accurate as dense ones;
- * these rows show how far that holds.
- */
-export interface PrunedRow {
-  sparsity: number;
-  /** Classifiers: AUROC and balanced accuracy differences; localizers: mean IoU difference. */
-  auroc?: Aggregate;
-  balancedAccuracy?: Aggregate;
-  iou?: Aggregate;
-}
-
-/** Everything the study reports (metrics.json holds all of it but `perSeed`). */
-export interface HardSamplesResults {
-  spec: HardSamplesSpec;
-  seconds: number;
-  settings: SettingSummary[];
-  /** PIE of the classifiers: their control, counts per sparsity and subgroups. */
-  classification: {
-    control: ClassifierControl;
-    counts: { sparsity: number; count: Aggregate; fraction: Aggregate }[];
-    subgroups: SubgroupRow[];
-    /** The pruned classifiers against the dense ones on the test set, per sparsity. */
-    pruned: PrunedRow[];
-  };
-  findings: HardSamplesFinding[];
-  perSeed: SeedResult[];
-}
-
-function countsOf<T>(seeds: T[], pick: (s: T) => SettingResult['locCounts']) {
-  const sparsities = pick(seeds[0]).map((c) => c.sparsity);
-  return sparsities.map((sparsity, k) => ({
+function countsOf<T>(seeds: T[], pick: (s: T) => { sparsity: number; count: number; fraction: number }[]): CountRow[] {
+  if (seeds.length === 0) return [];
+  return pick(seeds[0]).map(({ sparsity }, k) => ({
     sparsity,
     count: aggregate(seeds.map((s) => pick(s)[k].count)),
     fraction: aggregate(seeds.map((s) => pick(s)[k].fraction)),
   }));
 }
 
-/** Pruned − dense on the test set per sparsity, from each seed's populations (`models`); `metric` reads one model. */
+/** Pruned − dense on the test set per sparsity, from each seed's populations (`models`); `metrics` read one model. */
 function prunedRows(
   models: ModelOutputs[][],
   metrics: Partial<Record<'auroc' | 'balancedAccuracy' | 'iou', (m: ModelOutputs) => number>>,
 ): PrunedRow[] {
+  if (models.length === 0) return [];
   const sparsities = [...new Set(models[0].map((m) => m.sparsity))].filter((s) => s > 0).sort((a, b) => a - b);
   const meanAt = (seed: ModelOutputs[], sparsity: number, read: (m: ModelOutputs) => number) =>
     finiteMean(seed.filter((m) => m.sparsity === sparsity).map(read));
@@ -135,7 +57,7 @@ function prunedRows(
 }
 
 /** The classifiers' pruned − dense test AUROC and balanced accuracy per sparsity. */
-export function prunedClassifierRows(seeds: SeedResult[]): PrunedRow[] {
+export function prunedClassifierRows(seeds: SeedView[]): PrunedRow[] {
   return prunedRows(
     seeds.map((s) => s.classModels),
     {
@@ -150,10 +72,10 @@ export function prunedClassifierRows(seeds: SeedResult[]): PrunedRow[] {
  * gives each seed's (localization).
  */
 function subgroupRows(
-  spec: HardSamplesSpec,
-  seeds: SeedResult[],
+  spec: SpecView,
+  seeds: SeedView[],
   flags: number[][],
-  arms: SettingResult['armIoUs'][] | null,
+  arms: SettingView['armIoUs'][] | null,
 ): SubgroupRow[] {
   const rows: SubgroupRow[] = [];
   const htl = flags.flat();
@@ -164,7 +86,7 @@ function subgroupRows(
     const testGroups = seeds.map((s) => s.factors.test.map((f) => b.bin(f, spec.volume)));
     for (const g of r.groups) {
       const pick = (arm: AttendArm) =>
-        arms ? arms.flatMap((a, k) => a[arm].filter((_, i) => testGroups[k][i] === g.group)) : [];
+        arms ? arms.flatMap((a, k) => (a[arm] ?? []).filter((_, i) => testGroups[k][i] === g.group)) : [];
       const base = pick('baseline');
       rows.push({
         factor: b.factor,
@@ -184,26 +106,26 @@ function subgroupRows(
 }
 
 /**
- * The subgroup most over-represented among HTL samples (n >= 5): rate − population rate, with the Wilson interval
- * of its rate Bonferroni-adjusted over the k candidate subgroups (level 1 − 0.05/k), since the subgroup is picked
- * after looking at all of them.
+ * The subgroup most over-represented among HTL samples (n >= 5 pooled, ranked by its Wilson lower bound above the
+ * population rate, after looking at every subgroup), and per seed its HTL rate − that seed's population rate.
  */
-function overRepresentation(rows: SubgroupRow[]): { effect: Aggregate; row: SubgroupRow | null; candidates: number } {
+function overRepresentation(
+  spec: SpecView,
+  seeds: SeedView[],
+  flags: number[][],
+  rows: SubgroupRow[],
+): OverRepresentation | null {
   const candidates = rows.filter((r) => r.n >= 5);
-  const top = candidates.sort((a, b) => b.rate.lower - b.populationRate - (a.rate.lower - a.populationRate))[0];
-  if (!top) return { effect: aggregate([]), row: null, candidates: 0 };
-  const p = top.populationRate;
-  const adjusted = proportionCI(top.htl, top.n, 1 - 0.05 / candidates.length);
-  const effect: Aggregate = {
-    n: top.n,
-    mean: top.rate.rate - p,
-    std: null,
-    lower: adjusted.lower - p,
-    upper: adjusted.upper - p,
-    halfWidth: (adjusted.upper - adjusted.lower) / 2,
-    values: [],
-  };
-  return { effect, row: top, candidates: candidates.length };
+  const top = [...candidates].sort((a, b) => b.rate.lower - b.populationRate - (a.rate.lower - a.populationRate))[0];
+  if (!top) return null;
+  const binning = FACTOR_BINNINGS.find((b) => b.factor === top.factor)!;
+  const perSeed = seeds.map((s, k) => {
+    const f = flags[k];
+    const inGroup = s.factors.train.map((x) => binning.bin(x, spec.volume) === top.group);
+    const members = f.filter((_, i) => inGroup[i]);
+    return members.length ? finiteMean(members) - finiteMean(f) : NaN;
+  });
+  return { factor: top.factor, group: top.group, candidates: candidates.length, perSeed: aggregate(perSeed) };
 }
 
 const SETTING_TEXT: Record<Setting, string> = {
@@ -212,29 +134,31 @@ const SETTING_TEXT: Record<Setting, string> = {
   weak: 'weakly supervised (image labels only, Grad-CAM boxes)',
 };
 
+/** Passed when the 95% CI lies above `bar`, or with one seed when the mean does. */
+const above = (a: Aggregate, bar: number) => (a.lower !== null ? a.lower > bar : (a.mean ?? bar) > bar);
+
 /** The control of one setting: the dense localizers against the mean of the setting's training boxes. */
-function controlOf(setting: Setting, results: SettingResult[]): HardSamplesControl {
-  const dense = aggregate(results.map((s) => s.denseTestIoU));
-  const meanBox = aggregate(results.map((s) => finiteMean(s.meanBoxIoUs)));
-  const difference = aggregate(results.map((s) => s.denseTestIoU - finiteMean(s.meanBoxIoUs)));
-  const passed = difference.lower !== null ? difference.lower > 0 : (difference.mean ?? 0) > 0;
-  const what = `${SETTING_TEXT[setting]}: test mean IoU ${fmtCI(dense)} vs ${fmtCI(meanBox)}`;
+function controlOf(setting: Setting, views: SettingView[]): LocalizerControl {
+  const dense = aggregate(views.map((s) => s.denseTestIoU));
+  const meanBox = aggregate(views.map((s) => finiteMean(s.meanBoxIoUs)));
+  const difference = aggregate(views.map((s) => s.denseTestIoU - finiteMean(s.meanBoxIoUs)));
+  const passed = above(difference, 0);
+  const what = `test mean IoU ${fmtCI(dense)} vs ${fmtCI(meanBox)}`;
   return {
     dense,
     meanBox,
     difference,
     passed,
     text: passed
-      ? `${SETTING_TEXT[setting]}: the dense localizer beats the trivial one (the mean training box): test mean IoU ` +
-        `${fmtCI(dense)} vs ${fmtCI(meanBox)}` +
+      ? `${SETTING_TEXT[setting]}: the dense localizer beats the trivial one (the mean training box): ${what}` +
         (difference.lower === null ? ' (one seed: no CI).' : '.')
-      : `FAILED, ${what} (the dense localizer against the mean training box). ` +
+      : `FAILED, ${SETTING_TEXT[setting]}: ${what} (the dense localizer against the mean training box). ` +
         'Its HTL samples and attending results rest on a localizer that has not learned to localize.',
   };
 }
 
 /** The classifiers' control from each seed's dense classifiers' test metrics. */
-export function classifierControlOf(seeds: SeedResult[]): ClassifierControl {
+export function classifierControlOf(seeds: SeedView[]): ClassifierControl {
   const perSeed = (k: 'auroc' | 'balancedAccuracy') =>
     aggregate(
       seeds.map((s) =>
@@ -243,8 +167,7 @@ export function classifierControlOf(seeds: SeedResult[]): ClassifierControl {
     );
   const auroc = perSeed('auroc');
   const balancedAccuracy = perSeed('balancedAccuracy');
-  const above = (a: Aggregate) => (a.lower !== null ? a.lower > 0.5 : (a.mean ?? 0) > 0.5);
-  const passed = above(auroc) && above(balancedAccuracy);
+  const passed = above(auroc, 0.5) && above(balancedAccuracy, 0.5);
   const what = `test AUROC ${fmtCI(auroc)}, balanced accuracy ${fmtCI(balancedAccuracy)}`;
   return {
     auroc,
@@ -258,7 +181,8 @@ export function classifierControlOf(seeds: SeedResult[]): ClassifierControl {
   };
 }
 
-const PAIRS: [AttendArm, AttendArm][] = [
+/** The paired differences between arms the report shows (the claims read the first three). */
+export const PAIRS: [AttendArm, AttendArm][] = [
   ['htl', 'baseline'],
   ['htl', 'random'],
   ['htl', 'mining'],
@@ -266,142 +190,59 @@ const PAIRS: [AttendArm, AttendArm][] = [
   ['mining', 'baseline'],
 ];
 
-/** One setting's aggregates and Findings. */
-function summarizeSetting(
-  spec: HardSamplesSpec,
-  seeds: SeedResult[],
-  setting: Setting,
-  classifiers: ClassifierControl,
-): { summary: SettingSummary; findings: HardSamplesFinding[] } {
-  const results = seeds.map((s) => s.settings.find((x) => x.setting === setting)!);
+/** One setting's aggregates over seeds. */
+function summarizeSetting(spec: SpecView, seeds: SeedView[], setting: Setting): SettingSummary {
+  const views = seeds.map((s) => s.settings.find((x) => x.setting === setting)!);
   const arms = {} as Record<AttendArm, Aggregate>;
-  for (const arm of ['baseline', 'htl', 'random', 'mining'] as const)
-    arms[arm] = aggregate(results.map((s) => finiteMean(s.armIoUs[arm])));
+  for (const arm of ARMS) arms[arm] = aggregate(views.map((s) => finiteMean(s.armIoUs[arm] ?? [])));
   const diff = (a: AttendArm, b: AttendArm) =>
-    aggregate(results.map((s) => finiteMean(s.armIoUs[a]) - finiteMean(s.armIoUs[b])));
-  const differences = PAIRS.map(([a, b]) => ({ a, b, difference: diff(a, b) }));
-  const control = controlOf(setting, results);
-  const rows = subgroupRows(
+    aggregate(views.map((s) => finiteMean(s.armIoUs[a] ?? []) - finiteMean(s.armIoUs[b] ?? [])));
+  const flags = views.map((s) => s.locHtl);
+  const subgroups = subgroupRows(
     spec,
     seeds,
-    results.map((s) => s.locHtl),
-    results.map((s) => s.armIoUs),
+    flags,
+    views.map((s) => s.armIoUs),
   );
-  const over = overRepresentation(rows);
-  const d = (a: AttendArm, b: AttendArm) => differences.find((x) => x.a === a && x.b === b)!.difference;
-  const failed = [
-    ...(control.passed ? [] : ['the control failed']),
-    ...(setting === 'weak' && !classifiers.passed ? ['the classifier control failed (its Grad-CAM boxes)'] : []),
-  ];
-  const note = failed.length ? `${failed.join('; ')} (see the top of the report)` : undefined;
-  const finding = (id: string, claim: string, measure: string, effect: Aggregate, margin: number, why?: string) => ({
-    id: `${setting}/${id}`,
+  return {
     setting,
-    claim: `${claim} (${setting})`,
-    measure,
-    effect,
-    verdict: verdictOf(effect, 'greater', margin),
-    ...(why ? { note: why } : {}),
-  });
-  const findings: HardSamplesFinding[] = [
-    finding(
-      'htl-harder',
-      'Samples on which pruned and dense localizers diverge are hard to learn',
-      'dense models’ mean training IoU with the true boxes: non-HTL − HTL samples',
-      aggregate(results.map((s) => s.denseTrainIoU.rest - s.denseTrainIoU.htl)),
-      IOU_NEGLIGIBLE,
-      note,
-    ),
-    finding(
-      'attend-baseline',
-      'Up-weighting HTL samples improves localization (the seed study: about 2–3%)',
-      'test mean IoU: HTL up-weighted − baseline',
-      d('htl', 'baseline'),
-      IOU_NEGLIGIBLE,
-      note,
-    ),
-    finding(
-      'attend-random',
-      'The gain comes from which samples are up-weighted, not from up-weighting',
-      'test mean IoU: HTL up-weighted − as many random samples up-weighted',
-      d('htl', 'random'),
-      IOU_NEGLIGIBLE,
-      note,
-    ),
-    finding(
-      'attend-mining',
-      'Attending to HTL samples beats loss-based hard-example mining',
-      'test mean IoU: HTL up-weighted − hard-example mining',
-      d('htl', 'mining'),
-      IOU_NEGLIGIBLE,
-      note,
-    ),
-    finding(
-      'subgroups',
-      'HTL samples over-represent hidden subgroups',
-      over.row
-        ? `HTL rate of "${over.row.factor}: ${over.row.group}" − population rate (Wilson CI pooled over seeds, ` +
-            `Bonferroni-adjusted over ${over.candidates} subgroups)`
-        : 'no subgroup of at least 5 samples',
-      over.effect,
-      0.02,
-      `the most over-represented of ${over.candidates} subgroups of at least 5 samples, chosen after looking; its ` +
-        `interval is at level 1 − 0.05/${over.candidates}` +
-        (note ? `; ${note}` : ''),
-    ),
-  ];
-  const summary: SettingSummary = {
-    setting,
-    control,
-    targetIoU: aggregate(results.map((s) => finiteMean(s.targetIoUs))),
-    counts: countsOf(results, (s) => s.locCounts),
+    control: controlOf(setting, views),
+    targetIoU: aggregate(views.map((s) => finiteMean(s.targetIoUs))),
+    counts: countsOf(views, (s) => s.locCounts),
     arms,
-    differences,
-    subgroups: rows,
+    differences: PAIRS.map(([a, b]) => ({ a, b, difference: diff(a, b) })),
+    htlHarder: aggregate(views.map((s) => s.denseTrainIoU.rest - s.denseTrainIoU.htl)),
+    subgroups,
+    overRepresented: overRepresentation(spec, seeds, flags, subgroups),
     pruned: prunedRows(
-      results.map((r) => r.boxModels),
+      views.map((r) => r.boxModels),
       { iou: (m) => finiteMean(m.test.ious ?? []) },
     ),
   };
-  return { summary, findings };
 }
 
-/** Aggregates the seeds' results and states the Findings: PIE's, then each setting's. */
-export function summarizeHardSamples(spec: HardSamplesSpec, seeds: SeedResult[], seconds: number): HardSamplesResults {
-  const pieGrowth = aggregate(seeds.map((s) => s.pieCounts[s.pieCounts.length - 1].fraction - s.pieCounts[0].fraction));
-  const control = classifierControlOf(seeds);
-  const findings: HardSamplesFinding[] = [
-    {
-      id: 'pie-sparsity',
-      setting: null,
-      claim: 'Pruning exposes more PIEs (classification) the more it prunes',
-      measure: `PIE fraction at sparsity ${spec.sparsities[spec.sparsities.length - 1]} − at ${spec.sparsities[0]}`,
-      effect: pieGrowth,
-      verdict: verdictOf(pieGrowth, 'greater', 0.01),
-      ...(control.passed ? {} : { note: 'the classifier control failed (see the top of the report)' }),
-    },
-  ];
-  const settings = spec.settings.map((setting) => {
-    const r = summarizeSetting(spec, seeds, setting, control);
-    findings.push(...r.findings);
-    return r.summary;
-  });
+/** The summary of assembled seed views (see {@link seedViews}). */
+export function summarizeSeeds(spec: SpecView, seeds: SeedView[]): HardSamplesResults {
+  const flags = seeds.map((s) => s.pieHtl);
+  const subgroups = subgroupRows(spec, seeds, flags, null);
   return {
-    spec,
-    seconds,
-    settings,
+    seeds: seeds.map((s) => s.seed),
     classification: {
-      control,
+      control: classifierControlOf(seeds),
       counts: countsOf(seeds, (s) => s.pieCounts),
-      subgroups: subgroupRows(
-        spec,
-        seeds,
-        seeds.map((s) => s.pieHtl),
-        null,
-      ),
+      pieGrowth: aggregate(seeds.map((s) => s.pieCounts[s.pieCounts.length - 1].fraction - s.pieCounts[0].fraction)),
+      subgroups,
+      overRepresented: overRepresentation(spec, seeds, flags, subgroups),
       pruned: prunedClassifierRows(seeds),
     },
-    findings,
-    perSeed: seeds,
+    settings: spec.settings.map((setting) => summarizeSetting(spec, seeds, setting)),
   };
+}
+
+/** The summary over every unit's outcome (in plan order). */
+export function summarizeHardSamples(
+  spec: SpecView,
+  outcomes: readonly UnitOutcome<HardSamplesUnit, HardSamplesUnitResult>[],
+): HardSamplesResults {
+  return summarizeSeeds(spec, seedViews(spec, outcomes));
 }

@@ -1,6 +1,6 @@
 // The planted hard subgroup with trained models: a training set in which a known fifth of the nodules is made tiny and
 // faint must show that fifth over-represented among the hard-to-learn (HTL) samples that pruning exposes, found with
-// the study's own code (trainPopulations, classificationPie, selectHtl, subgroupHtlRates); the same set without the
+// the study's own code (trainPopulation, classificationPie, selectHtl, subgroupHtlRates); the same set without the
 // planted nodules must not.
 //
 // Design, fixed before the first run:
@@ -44,22 +44,22 @@
 // ratio 1.875; control PIE 25/320 (0.078), slots 4/64, ratio 0.80. The subgroup is over-represented (its Wilson lower
 // bound lies above the population rate) but short of the > 2x bar set before the first run. The bar is not lowered:
 // the test asserts the shortfall as it stands (1.5 < ratio <= 2), so it fails the day the ratio passes 2 and the bar
-// can then be asserted instead. 12 models, about 50 s on one idle core.
+// can then be asserted instead. 12 models, about 50 s on one idle core. Since the study runs through runStudy, this
+// check of the science runs only with NODULAB_SCIENCE_TESTS=1 (the study's one end-to-end test is run_study.test.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConcatDataset, DatasetSpec, SyntheticDataset, Subset, preset } from '@nodulab/data';
 import { setNumThreads } from '@nodulab/tensor';
 import {
-  HardSamplesData,
   HardSamplesSpec,
   ModelOutputs,
   SubgroupHtlRates,
   classificationPie,
-  defaultHardSamplesSpec,
+  resolveHardSamplesSpec,
   selectHtl,
   subgroupHtlRates,
-  trainPopulations,
+  trainPopulation,
 } from '../../../src';
 
 jest.setTimeout(300_000);
@@ -79,13 +79,19 @@ const SPEC: DatasetSpec = {
 };
 
 /** The study's default spec with 3 models per population, one sparsity, 10 classifier epochs and 1 thread. */
-const STUDY: HardSamplesSpec = {
-  ...defaultHardSamplesSpec(),
+const STUDY: HardSamplesSpec = resolveHardSamplesSpec({
   models: 3,
   sparsities: [SPARSITY],
+  volume: SPEC.volume,
   classifier: { n: N, config: { epochs: 10 } },
   threads: 1,
-};
+});
+
+/**
+ * Trained models run only with NODULAB_SCIENCE_TESTS=1 (12 models, minutes on a shared machine): the study's
+ * one end-to-end test is run_study.test.ts; this one checks the science, not the code.
+ */
+const science = process.env.NODULAB_SCIENCE_TESTS === '1' ? describe : describe.skip;
 
 /** The training set: every fifth sample from the planted split when `planted`, the rest (or all) from "train". */
 function trainingSet(planted: boolean): Subset {
@@ -109,14 +115,14 @@ interface Outcome {
 /** Trains the populations on one training set as the study does and rates the slots among its PIE samples. */
 async function runSet(planted: boolean, root: string): Promise<Outcome> {
   const train = trainingSet(planted);
-  const data: HardSamplesData = {
-    seed: 0,
-    spec: SPEC,
-    train,
-    val: new SyntheticDataset(SPEC, DATA_SEED, 'val', 64, { cache: true }),
-    test: new SyntheticDataset(SPEC, DATA_SEED, 'test', 64, { cache: true }),
-  };
-  const { dense, pruned } = await trainPopulations(STUDY, data, 'ce', root, () => undefined);
+  const sets = { train, val: new SyntheticDataset(SPEC, DATA_SEED, 'val', 64, { cache: true }) };
+  const test = new SyntheticDataset(SPEC, DATA_SEED, 'test', 64, { cache: true });
+  const ctx = { phase: () => undefined, progress: () => undefined };
+  const models: ModelOutputs[] = [];
+  for (let k = 0; k < STUDY.models; k++)
+    models.push(...(await trainPopulation(STUDY, 0, 'ce', k, sets, { pool: train, test }, root, ctx)));
+  const dense = models.filter((m) => m.sparsity === 0);
+  const pruned = models.filter((m) => m.sparsity > 0);
   const pie = classificationPie({
     dense: dense.map((m) => m.train.classes!),
     pruned: [{ sparsity: SPARSITY, models: pruned.map((m) => m.train.classes!) }],
@@ -161,48 +167,52 @@ function describeOutcome(name: string, o: Outcome): string {
   );
 }
 
-describe('planted with trained models: tiny, faint nodules are over-represented among pruning-identified HTL samples', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-planted-htl-'));
-  let planted: Outcome;
-  let control: Outcome;
+science(
+  'planted with trained models: tiny, faint nodules are over-represented among pruning-identified HTL samples',
+  () => {
+    let root: string;
+    let planted: Outcome;
+    let control: Outcome;
 
-  beforeAll(async () => {
-    setNumThreads(1);
-    const t0 = Date.now();
-    planted = await runSet(true, path.join(root, 'planted'));
-    control = await runSet(false, path.join(root, 'control'));
-    console.log(
-      `${describeOutcome('planted', planted)}\n${describeOutcome('control', control)}\n` +
-        `12 models in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  });
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+    beforeAll(async () => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-planted-htl-'));
+      setNumThreads(1);
+      const t0 = Date.now();
+      planted = await runSet(true, path.join(root, 'planted'));
+      control = await runSet(false, path.join(root, 'control'));
+      console.log(
+        `${describeOutcome('planted', planted)}\n${describeOutcome('control', control)}\n` +
+          `12 models in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    });
+    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('plants exactly the slots: they are the tiny, faint factor bin, which the control set does not hold', () => {
-    expect(planted.bin).toEqual({ count: N / 5, allInSlots: true });
-    expect(control.bin.count).toBe(0);
-  });
+    it('plants exactly the slots: they are the tiny, faint factor bin, which the control set does not hold', () => {
+      expect(planted.bin).toEqual({ count: N / 5, allInSlots: true });
+      expect(control.bin.count).toBe(0);
+    });
 
-  it('makes the planted subgroup hard for the dense models', () => {
-    expect(planted.denseAccuracy.slot).toBeLessThan(planted.denseAccuracy.rest - 0.1);
-  });
+    it('makes the planted subgroup hard for the dense models', () => {
+      expect(planted.denseAccuracy.slot).toBeLessThan(planted.denseAccuracy.rest - 0.1);
+    });
 
-  it('keeps the pruned models about as accurate as the dense ones (the premise of PIE)', () => {
-    expect(Math.abs(planted.prunedAccuracy.test - planted.denseAccuracy.test)).toBeLessThan(0.05);
-    expect(Math.abs(control.prunedAccuracy.test - control.denseAccuracy.test)).toBeLessThan(0.05);
-  });
+    it('keeps the pruned models about as accurate as the dense ones (the premise of PIE)', () => {
+      expect(Math.abs(planted.prunedAccuracy.test - planted.denseAccuracy.test)).toBeLessThan(0.05);
+      expect(Math.abs(control.prunedAccuracy.test - control.denseAccuracy.test)).toBeLessThan(0.05);
+    });
 
-  it('over-represents the planted subgroup among HTL samples: Wilson lower bound above the population', () => {
-    const g = planted.rates.groups.find((x) => x.group === SLOT)!;
-    expect(g.rate.lower).toBeGreaterThan(planted.rates.populationRate);
-    // The bar set before the first run was a ratio > 2; it measures 1.875 (see the header): a recorded shortfall.
-    expect(g.ratio).toBeGreaterThan(1.5);
-    expect(g.ratio).toBeLessThanOrEqual(2);
-  });
+    it('over-represents the planted subgroup among HTL samples: Wilson lower bound above the population', () => {
+      const g = planted.rates.groups.find((x) => x.group === SLOT)!;
+      expect(g.rate.lower).toBeGreaterThan(planted.rates.populationRate);
+      // The bar set before the first run was a ratio > 2; it measures 1.875 (see the header): a recorded shortfall.
+      expect(g.ratio).toBeGreaterThan(1.5);
+      expect(g.ratio).toBeLessThanOrEqual(2);
+    });
 
-  it('control: HTL samples exist, and the same slots holding ordinary nodules are not over-represented', () => {
-    expect(control.rates.htl).toBeGreaterThan(0);
-    const g = control.rates.groups.find((x) => x.group === SLOT)!;
-    expect(g.rate.lower).toBeLessThanOrEqual(control.rates.populationRate);
-  });
-});
+    it('control: HTL samples exist, and the same slots holding ordinary nodules are not over-represented', () => {
+      expect(control.rates.htl).toBeGreaterThan(0);
+      const g = control.rates.groups.find((x) => x.group === SLOT)!;
+      expect(g.rate.lower).toBeLessThanOrEqual(control.rates.populationRate);
+    });
+  },
+);

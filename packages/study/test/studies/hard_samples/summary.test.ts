@@ -1,118 +1,79 @@
-// summarizeHardSamples on hand-made seed results: paired differences between arms are per-seed differences of
-// mean test IoU, the mean-box control passes or fails (and says so) per setting, HTL flags pool into subgroup
-// rates, and each Finding's verdict follows its CI, with its own rows per setting.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { FactorRecord, NoduleGenerator, preset } from '@nodulab/data';
+// The hard-samples summary, claims, report, text and per-sample files on fake unit results (fixtures.ts): paired
+// differences between arms are per-seed differences of mean test IoU, the mean-box control passes or fails (and
+// says so) per setting, a failed control makes the claims resting on it "not testable", HTL flags pool into
+// subgroup rates, and the claims engine gives each setting's claims their verdicts. Milliseconds, no training.
+import { judgeClaims } from '../../../src';
 import {
-  SeedResult,
-  SettingResult,
-  defaultHardSamplesSpec,
-  fineTuneLr,
+  HardSamplesResults,
+  hardSamples,
+  hardSamplesClaims,
   hardSamplesHtml,
-  modelConfig,
-  runHardSamples,
   hardSamplesText,
+  htlCsv,
+  predictionsCsv,
+  seedViews,
   summarizeHardSamples,
 } from '../../../src';
+import { SEEDS, SPEC, arms, fakeOutcomes } from './fixtures';
 
-const spec = { ...defaultHardSamplesSpec(), n: 4, testN: 2, settings: ['supervised' as const, 'weak' as const] };
-const base = new NoduleGenerator(preset('iid'), 0).sample('train', 0).factors;
+const outputOf = (results: HardSamplesResults) => {
+  const { controls, claims } = hardSamplesClaims(SPEC, results);
+  return { study: 'hard-samples', spec: SPEC, results, findings: judgeClaims(controls, claims) };
+};
+const r = summarizeHardSamples(SPEC, fakeOutcomes());
+const out = outputOf(r);
+const claim = (o: typeof out, id: string) => o.findings.claims.find((c) => c.id === id)!;
 
-/** Dense classifiers with test AUROC `auroc` and balanced accuracy `auroc` − 0.05, and one pruned (not counted). */
-const classifiers = (auroc: number): SeedResult['classModels'] =>
-  [0, 0, 0.5].map((sparsity, k) => ({
-    name: `ce-${k}`,
-    sparsity,
-    dir: '',
-    train: {},
-    test: { metrics: { auroc: sparsity ? 0.5 : auroc + 0.01 * k, balancedAccuracy: sparsity ? 0.5 : auroc - 0.05 } },
-  }));
-
-function seed(
-  s: number,
-  arms: Record<string, number[]>,
-  dense: number,
-  meanBox: number[],
-  auroc = [0.8, 0.75, 0.85][s],
-): SeedResult {
-  const f = (diameter: number, pleuralWall: boolean) => ({ ...base, diameter, pleuralWall }) as FactorRecord;
-  const setting = (name: SettingResult['setting'], shift: number): SettingResult => ({
-    setting: name,
-    labeled: [1, 1, 1, 1],
-    targetIoUs: [1, 1, 1, 1],
-    locScore: [0.9, 0.1, 0, 0.2],
-    locHtl: [1, 0, 0, 0],
-    locCounts: [0.3, 0.9].map((sparsity) => ({ sparsity, count: 1, fraction: 0.25 })),
-    boxModels: [],
-    armIoUs: Object.fromEntries(
-      Object.entries(arms).map(([k, v]) => [k, v.map((x) => x - shift)]),
-    ) as SettingResult['armIoUs'],
-    meanBoxIoUs: meanBox,
-    denseTestIoU: dense - shift,
-    denseTrainIoU: { htl: 0.2, rest: 0.5 + 0.01 * s },
-  });
-  return {
-    seed: s,
-    pieScore: [0, 0.5, 0, 0],
-    pieHtl: [0, 1, 0, 0],
-    pieCounts: [
-      { sparsity: 0.3, count: 0, fraction: 0 },
-      { sparsity: 0.9, count: 1 + s, fraction: (1 + s) / 4 },
-    ],
-    classModels: classifiers(auroc),
-    settings: [setting('supervised', 0), setting('weak', 0.3)],
-    factors: { train: [f(5, true), f(12, false), f(12, false), f(12, true)], test: [f(5, true), f(12, false)] },
-  };
-}
-
-const arms = (base: number, htl: number) => ({
-  baseline: [base, base],
-  htl: [htl, htl + 0.02],
-  random: [base, base],
-  mining: [base - 0.01, base - 0.01],
-});
-
-describe('summarizeHardSamples', () => {
-  const seeds = [
-    seed(0, arms(0.5, 0.55), 0.5, [0.1, 0.1]),
-    seed(1, arms(0.4, 0.46), 0.45, [0.1, 0.2]),
-    seed(2, arms(0.45, 0.5), 0.4, [0.2, 0.1]),
-  ];
-  const r = summarizeHardSamples(spec, seeds, 1);
-
-  it('takes paired differences of mean test IoU per seed', () => {
+describe('summarizeHardSamples on fake unit results', () => {
+  it('takes paired differences of mean test IoU per seed, and the engine reproduces the HTL claims', () => {
     const d = r.settings[0].differences.find((x) => x.a === 'htl' && x.b === 'baseline')!.difference;
     expect(d.values).toEqual([0.06, 0.07, 0.06].map((v) => expect.closeTo(v, 10)));
-    expect(r.findings.find((f) => f.id === 'supervised/attend-baseline')!.verdict).toBe('reproduced');
-    expect(r.findings.find((f) => f.id === 'supervised/htl-harder')!.verdict).toBe('reproduced');
+    expect(claim(out, 'supervised/attend-baseline').comparisons[0].n).toBe(3);
+    expect(claim(out, 'supervised/attend-baseline').verdict).toBe('reproduced');
+    expect(claim(out, 'supervised/htl-harder').verdict).toBe('reproduced');
+    // Dense localizers' training IoU: 0.2 on the HTL sample, 0.5 + 0.01 seed elsewhere.
+    expect(r.settings[0].htlHarder.values).toEqual([0.3, 0.31, 0.32].map((v) => expect.closeTo(v, 10)));
   });
 
-  it('gives each setting its own Findings rows, after the classifiers’ PIE', () => {
-    const claims = ['htl-harder', 'attend-baseline', 'attend-random', 'attend-mining', 'subgroups'];
-    expect(r.findings.map((f) => f.id)).toEqual([
+  it('gives each setting its own claims, after the classifiers’ PIE, each with a SESOI and its reason', () => {
+    const own = ['htl-harder', 'attend-baseline', 'attend-random', 'attend-mining', 'subgroups'];
+    expect(out.findings.claims.map((c) => c.id)).toEqual([
       'pie-sparsity',
-      ...claims.map((c) => `supervised/${c}`),
-      ...claims.map((c) => `weak/${c}`),
+      ...own.map((c) => `supervised/${c}`),
+      ...own.map((c) => `weak/${c}`),
     ]);
-    expect(r.findings.filter((f) => f.setting === 'weak').every((f) => f.claim.endsWith('(weak)'))).toBe(true);
+    for (const c of out.findings.claims) {
+      expect(c.sesoi).toBeGreaterThan(0);
+      expect(c.sesoiReason.length).toBeGreaterThan(10);
+    }
+    expect(
+      out.findings.claims.filter((c) => c.id.startsWith('weak/')).every((c) => c.statement.endsWith('(weak)')),
+    ).toBe(true);
+    // The subgroup chosen after looking is secondary: shown without a verdict.
+    expect(claim(out, 'supervised/subgroups').role).toBe('secondary');
+    expect(claim(out, 'supervised/subgroups').verdict).toBeNull();
+    // 1 (PIE) + 4 primary claims per setting, each one hypothesis.
+    expect(out.findings.familySize).toBe(9);
   });
 
-  it('passes the control of a setting whose dense localizer beats the mean box, and fails the other', () => {
+  it('passes the control of a setting whose dense localizer beats the mean box, fails the other, and gates its claims', () => {
     // weak: every IoU 0.3 lower, so its dense localizers (0.1–0.2) do not beat the mean box (0.1–0.2).
     expect(r.settings.map((x) => [x.setting, x.control.passed])).toEqual([
       ['supervised', true],
       ['weak', false],
     ]);
-    const html = hardSamplesHtml(r);
+    expect(out.findings.controls.find((c) => c.id === 'control-weak')!.passed).toBe(false);
+    for (const id of ['htl-harder', 'attend-baseline', 'attend-random', 'attend-mining']) {
+      expect(claim(out, `weak/${id}`).verdict).toBe('not testable');
+      expect(claim(out, `weak/${id}`).reason).toMatch(/control 'control-weak', which failed/);
+      expect(claim(out, `supervised/${id}`).verdict).not.toBe('not testable');
+    }
+    const html = hardSamplesHtml(out);
     expect(html).toMatch(/data-control="passed" data-setting="supervised"/);
-    expect(html.indexOf('data-control="failed" data-setting="weak"')).toBeLessThan(html.indexOf('<h2>Findings</h2>'));
-    expect(html.indexOf('FAILED, weakly supervised')).toBeLessThan(html.indexOf('<h2>Findings</h2>'));
-    expect(r.findings.find((f) => f.id === 'weak/attend-baseline')!.note).toMatch(/control failed/);
-    expect(r.findings.find((f) => f.id === 'supervised/attend-baseline')!.note).toBeUndefined();
+    expect(html.indexOf('data-control="failed" data-setting="weak"')).toBeLessThan(html.indexOf('id="findings"'));
+    expect(html.indexOf('FAILED, weakly supervised')).toBeLessThan(html.indexOf('id="findings"'));
     expect(
-      hardSamplesText(r)
+      hardSamplesText(out, '/tmp/x')
         .split('\n')
         .filter((l) => l.startsWith('control: ')),
     ).toHaveLength(2);
@@ -120,103 +81,87 @@ describe('summarizeHardSamples', () => {
 
   it('passes the classifier control from the dense classifiers’ test AUROC and balanced accuracy', () => {
     const c = r.classification.control;
-    // Seed 0: dense AUROC 0.8 and 0.81 (the pruned model's 0.5 is left out).
-    expect(c.auroc.values[0]).toBeCloseTo(0.805, 10);
+    // Seed 0: dense AUROC 0.8, 0.81, 0.82 (the pruned models' 0.5 are left out).
+    expect(c.auroc.values[0]).toBeCloseTo(0.81, 10);
     expect(c.balancedAccuracy.values).toEqual([0.75, 0.7, 0.8].map((v) => expect.closeTo(v, 10)));
     expect(c.passed).toBe(true);
-    const html = hardSamplesHtml(r);
+    const html = hardSamplesHtml(out);
     expect(html.indexOf('data-classifier-control="passed"')).toBeLessThan(html.indexOf('data-control='));
-    expect(hardSamplesText(r).split('\n')[0]).toMatch(
+    expect(hardSamplesText(out, '/tmp/x').split('\n')[1]).toMatch(
       /^classifier control: the dense malignancy classifiers beat chance/,
     );
-    expect(r.findings.find((f) => f.id === 'pie-sparsity')!.note).toBeUndefined();
+    expect(claim(out, 'pie-sparsity').verdict).not.toBe('not testable');
+    expect(r.classification.pieGrowth.values).toEqual([0.25, 0.5, 0.75]);
   });
 
-  it('fails the classifier control near chance and says so in PIE’s and the weak setting’s Findings', () => {
-    const chance = [0.52, 0.47, 0.55].map((a, s) => seed(s, arms(0.5, 0.55), 0.5, [0.1, 0.1], a));
-    const f = summarizeHardSamples(spec, chance, 1);
-    expect(f.classification.control.passed).toBe(false);
-    expect(f.classification.control.text).toMatch(/^FAILED, the dense malignancy classifiers are not/);
+  it('fails the classifier control near chance, which makes PIE’s and the weak setting’s claims not testable', () => {
+    const chance = SEEDS.map((s, k) => ({ ...s, arms: arms(0.5, 0.55), dense: 0.5, auroc: [0.52, 0.47, 0.55][k] }));
+    const f = outputOf(summarizeHardSamples(SPEC, fakeOutcomes(chance)));
+    expect(f.results.classification.control.passed).toBe(false);
+    expect(f.results.classification.control.text).toMatch(/^FAILED, the dense malignancy classifiers are not/);
     expect(hardSamplesHtml(f)).toMatch(/data-classifier-control="failed"/);
-    expect(f.findings.find((x) => x.id === 'pie-sparsity')!.note).toMatch(/classifier control failed/);
-    expect(f.findings.filter((x) => x.setting === 'weak').every((x) => /classifier control failed/.test(x.note!))).toBe(
-      true,
-    );
+    expect(claim(f, 'pie-sparsity').verdict).toBe('not testable');
+    expect(claim(f, 'pie-sparsity').reason).toMatch(/control 'control-classifier', which failed/);
+    for (const c of f.findings.claims.filter((x) => x.id.startsWith('weak/') && x.role === 'primary'))
+      expect(c.verdict).toBe('not testable');
     // The supervised setting does not rest on the classifiers.
-    expect(f.findings.find((x) => x.id === 'supervised/attend-baseline')!.note).toBeUndefined();
+    expect(claim(f, 'supervised/attend-baseline').verdict).not.toBe('not testable');
   });
 
-  it('pools HTL flags over seeds into subgroup rates', () => {
+  it('pools HTL flags over seeds into subgroup rates, and follows the top subgroup per seed', () => {
     // The one HTL sample of each seed is the 5 mm nodule beside the wall: 3 of 3 small nodules, 0 of 9 others.
     const small = r.settings[0].subgroups.find((x) => x.factor === 'diameter' && x.group === '< 7 mm')!;
     expect([small.n, small.htl, small.populationRate]).toEqual([3, 3, 0.25]);
     expect(small.iouBaseline).toBeCloseTo(0.45, 10);
     const wall = r.settings[0].subgroups.find((x) => x.factor === 'wall' && x.group === 'wall')!;
     expect([wall.n, wall.htl]).toEqual([6, 3]);
-  });
-});
-
-describe('pruned − dense populations (the premise of PIE and localization HTL)', () => {
-  const seeds = [0, 1, 2].map((s) => seed(s, arms(0.5, 0.52), 0.5, [0.1, 0.1]));
-  // Seed s's supervised localizers: two dense with test IoUs averaging 0.5, two pruned at 0.9 averaging 0.3 − 0.01 s.
-  for (const [s, x] of seeds.entries())
-    x.settings[0].boxModels = [
-      [0, [0.4, 0.6]],
-      [0, [0.5, 0.5]],
-      [0.9, [0.3 - 0.01 * s, 0.3 - 0.01 * s]],
-      [0.9, [0.2 - 0.01 * s, 0.4 - 0.01 * s]],
-    ].map(([sparsity, ious], k) => ({
-      name: `box-${k}`,
-      sparsity: sparsity as number,
-      dir: '',
-      train: {},
-      test: { ious: ious as number[] },
-    }));
-  const r = summarizeHardSamples(spec, seeds, 1);
-
-  it('gives the classifiers’ pruned − dense test AUROC and balanced accuracy per sparsity, paired by seed', () => {
-    // Dense: AUROC auroc + 0.005 (mean of auroc, auroc + 0.01), balanced accuracy auroc − 0.05; pruned at 0.5: 0.5.
-    const [row] = r.classification.pruned;
-    expect(row.sparsity).toBe(0.5);
-    expect(row.auroc!.values).toEqual([0.8, 0.75, 0.85].map((a) => expect.closeTo(0.5 - (a + 0.005), 10)));
-    expect(row.balancedAccuracy!.mean).toBeCloseTo(-0.25, 10);
-    expect(row.iou).toBeUndefined();
+    // Of subgroups of >= 5 samples, "wall" is the most over-represented: 1 of 2 per seed against 1 of 4.
+    expect(r.settings[0].overRepresented).toMatchObject({ factor: 'wall', group: 'wall' });
+    expect(r.settings[0].overRepresented!.perSeed.values).toEqual([0.25, 0.25, 0.25]);
   });
 
-  it('gives each setting’s pruned − dense localizers’ test mean IoU per sparsity', () => {
-    const [row] = r.settings[0].pruned;
+  it('gives pruned − dense rows per sparsity, paired by seed, for classifiers and localizers', () => {
+    const [, row] = r.classification.pruned;
     expect(row.sparsity).toBe(0.9);
-    expect(row.iou!.values).toEqual([0, 1, 2].map((s) => expect.closeTo(-0.2 - 0.01 * s, 10)));
-    expect(r.settings[1].pruned).toEqual([]);
-    expect(hardSamplesText(r)).toMatch(
-      /pruned − dense localizers \(supervised\), test mean IoU by sparsity: 0\.9 -0\.210/,
+    // Dense AUROC auroc + 0.01 (mean of auroc + 0.01 k, k = 0..2); pruned 0.5.
+    expect(row.auroc!.values).toEqual([0.8, 0.75, 0.85].map((a) => expect.closeTo(0.5 - (a + 0.01), 10)));
+    expect(row.iou).toBeUndefined();
+    const loc = r.settings[0].pruned.find((p) => p.sparsity === 0.9)!;
+    expect(loc.iou!.values).toEqual([0, 1, 2].map((s) => expect.closeTo(-0.2 - 0.01 * s, 10)));
+    expect(hardSamplesText(out, '/tmp/x')).toMatch(
+      /pruned − dense localizers \(supervised\), test mean IoU by sparsity: 0\.3 -0\.210 .*; 0\.9 -0\.210/,
     );
-    expect(hardSamplesHtml(r)).toContain('data-table="pruned-classification"');
+    expect(hardSamplesHtml(out)).toContain('data-table="pruned-classification"');
+  });
+
+  it('is JSON: the summary survives a round trip unchanged', () => {
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 });
 
-describe('fineTuneLr', () => {
-  const data = { seed: 0, spec: preset('localize'), train: { length: 64 }, val: { length: 16 }, test: { length: 16 } };
-  const dense = modelConfig(spec, data as never, 'ce', 'x', 0);
-
-  it('fine-tunes pruned models at spec.fineTuneLrScale of the dense learning rate (default a tenth)', () => {
-    expect(spec.fineTuneLrScale).toBe(0.1);
-    expect(fineTuneLr(spec, dense)).toBeCloseTo(dense.optimizer.lr * 0.1, 12);
-    expect(fineTuneLr({ ...spec, fineTuneLrScale: 1 }, dense)).toBe(dense.optimizer.lr);
+describe('the report, text and per-sample files', () => {
+  it('opens the report with the controls, then the Findings section with the policy and every claim', () => {
+    const html = hardSamplesHtml(out);
+    expect(html).toContain('data-policy');
+    for (const c of out.findings.claims) expect(html).toContain(`data-claim="${c.id}"`);
+    expect(html).toContain('data-table="differences-supervised"');
+    expect(html).not.toMatch(/hard-samples\.json/);
   });
 
-  it('makes runHardSamples refuse a bad scale before it trains or writes anything', async () => {
-    const out = path.join(os.tmpdir(), `nodulab-hard-bad-scale-${process.pid}`);
-    await expect(runHardSamples({ ...spec, fineTuneLrScale: 2 }, out)).rejects.toThrow(
-      'hard-samples: fineTuneLrScale must be in (0, 1], got 2',
-    );
-    expect(fs.existsSync(out)).toBe(false);
-  });
-
-  it('refuses a scale outside (0, 1]', () => {
-    for (const bad of [0, -0.1, 1.5, NaN])
-      expect(() => fineTuneLr({ ...spec, fineTuneLrScale: bad }, dense)).toThrow(
-        /hard-samples: fineTuneLrScale must be in \(0, 1\], got/,
-      );
+  it('writes htl.csv per seed and training sample and predictions.csv per seed, test sample, setting and model', () => {
+    const seeds = seedViews(SPEC, fakeOutcomes());
+    const htl = htlCsv(seeds).trim().split('\n');
+    expect(htl).toHaveLength(1 + 3 * 4);
+    expect(htl[0]).toMatch(/^seed,sample,diameter,/);
+    expect(htl[0]).toContain('supervised_loc_htl');
+    expect(htl[0]).toContain('weak_box-dense0-pruned90_iou');
+    // Sample 0 is each setting's HTL sample.
+    const head = htl[0].split(',');
+    expect(htl[1].split(',')[head.indexOf('supervised_loc_htl')]).toBe('1');
+    const pred = predictionsCsv(seeds).trim().split('\n');
+    // Per seed and test sample: per setting 4 arms + the mean box + 9 localizers; 9 classifiers.
+    expect(pred).toHaveLength(1 + 3 * 2 * (2 * (4 + 1 + 9) + 9));
+    const files = hardSamples.files!(out, fakeOutcomes());
+    expect(Object.keys(files).sort()).toEqual(['htl.csv', 'predictions.csv']);
   });
 });
