@@ -22,3 +22,4 @@ export type {
   CalibrationOodUnit,
   CalibrationOodUnitResult,
 } from './studies/calibration_ood';
+export { deepMerge } from './kit/merge';

@@ -57,7 +57,7 @@ function chosenStudy(positionals: string[]): AnyStudy {
   return study;
 }
 
-/** The user's study input: the built-in spec or a spec file, with --quick, --seeds, --threads and study options laid over. */
+/** The study input: its built-in spec or a spec file, with --quick, --seeds, --threads and its options laid over. */
 function studyInput(study: AnyStudy, o: Record<string, unknown>): Record<string, unknown> {
   let input: Record<string, unknown>;
   if (o.spec !== undefined) {

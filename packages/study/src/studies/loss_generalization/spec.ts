@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { StudySpecError } from '../../framework/study';
 import { deepMerge } from '../../kit/merge';
-export { deepMerge };
 export { StudySpecError };
 import {
   DatasetSpec,
@@ -117,7 +116,7 @@ const DEFAULT_PROBE_TARGETS: ProbeTarget[] = [
   'noiseStd',
 ];
 const FORBIDDEN_CONFIG_KEYS = ['loss', 'seed', 'data', 'name', 'threads'];
-const { isPlainObject, mustBe, nonEmptyString, number, oneOf, parseOrThrow, refineWith, show, strict } = schema;
+const { mustBe, nonEmptyString, number, oneOf, parseOrThrow, refineWith, show, strict } = schema;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const NAME = /^[A-Za-z0-9._-]+$/;
 const upTo = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
