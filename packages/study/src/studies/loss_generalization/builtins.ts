@@ -1,6 +1,6 @@
 // The built-in studies (`nodulab study <name>`) and the --quick and --seeds overrides, applied to a
 // user's spec before it is resolved.
-import { deepMerge } from './spec';
+import { deepMerge } from '../../kit/merge';
 
 /** Built-in study specs by name, as a user would write them in JSON. */
 export const BUILTIN_STUDIES: Readonly<Record<string, Record<string, unknown>>> = {
