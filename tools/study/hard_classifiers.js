@@ -38,7 +38,7 @@ async function main() {
     process.stderr.write('usage: node tools/study/hard_classifiers.js <hard-samples output folder>\n');
     process.exit(2);
   }
-  const spec = require(path.resolve(out, 'hard-samples.json'));
+  const spec = require(path.resolve(out, 'spec.json'));
   setNumThreads(spec.threads);
   const ds = { ...preset('localize'), name: 'localize', volume: spec.volume };
   const classN = spec.classifier ? spec.classifier.n : spec.n;
@@ -49,7 +49,7 @@ async function main() {
       test: new SyntheticDataset(ds, 1000 + seed, 'test', spec.testN),
     };
     for (let k = 0; k < spec.models; k++) {
-      const { net } = loadRun(path.join(out, 'runs', `seed${seed}`, `ce-dense${k}`), 'best');
+      const { net } = loadRun(path.join(out, 'runs', `s${seed}-cls${k}`, `ce-dense${k}`), 'best');
       process.stdout.write(`seed ${seed} ce-dense${k}\n`);
       for (const [name, set] of Object.entries(sets))
         process.stdout.write(`  ${name.padEnd(5)} ${await setFigures(net, set)}\n`);
