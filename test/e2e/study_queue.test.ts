@@ -1,14 +1,14 @@
-// `nodulab study --queue` with `nodulab worker`s on a real Redis: the --quick grid over two worker
-// processes, one killed with SIGKILL in the middle of a job, gives the same metrics.json, checkpoints
-// and per-sample files, byte for byte, as the in-process run — for loss-generalization and for two studies
-// whose units need other units (pretraining-robustness: encoders before the models built on them) or share
-// nothing (learnability); a re-run attaches without training again; unreachable Redis and bad URLs give clear
-// errors. Skipped without redis-server or NODULAB_TEST_REDIS.
+// `nodulab study --queue` with `nodulab worker`s on a real Redis: a study's --quick grid over two worker
+// processes, one killed with SIGKILL in the middle of a unit, gives the same metrics.json, checkpoints and
+// per-sample files, byte for byte, as the in-process run — for loss-generalization, and for two studies whose
+// units need other units (pretraining-robustness: encoders before the models built on them) or share nothing
+// (learnability). For loss-generalization also: a re-run attaches without training again, and unreachable
+// Redis and bad URLs give clear errors. Skipped without redis-server or NODULAB_TEST_REDIS.
 import { type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from '../helpers/run_cli';
+import { type CliRun, runCli } from '../helpers/run_cli';
 import { type ChildRun, spawnCli } from '../helpers/spawn_cli';
 import { REDIS_AVAILABLE, type TestRedis, startTestRedis } from '../helpers/redis';
 
@@ -28,203 +28,130 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-(REDIS_AVAILABLE ? describe : describe.skip)('nodulab study --quick --queue with two workers', () => {
-  let dir: string;
-  let redis: TestRedis;
-  let local: string;
-  let queued: string;
-  let coordinator: { code: number; stdout: string; stderr: string };
-  const workers: Promise<ChildRun>[] = [];
-  const logs: string[] = ['', ''];
-  const children: ChildProcess[] = [];
-  let killedRun = '';
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-queue-'));
-    redis = await startTestRedis();
-    local = path.join(dir, 'local');
-    queued = path.join(dir, 'queued');
-    const r = await runCli(['study', '--quick', '--threads', '1', '--out', local]);
-    expect(r.code).toBe(0);
-
-    // Worker 0 is killed with SIGKILL a few seconds into its first job; worker 1 must take that job again.
-    // The stalled interval is short for the test but long enough for a busy, shared CPU.
-    let startedAt = 0;
-    for (const k of [0, 1])
-      workers.push(
-        spawnCli(['worker', '--queue', redis.url, '--stalled-ms', '8000'], {
-          onStderr: (text, child) => {
-            logs[k] += text;
-            if (!children[k]) children[k] = child;
-            const m = k === 0 && !killedRun && /\] (\S+) \(loss-generalization, .*training with/.exec(logs[0]);
-            if (m) {
-              killedRun = m[1];
-              startedAt = Date.now();
-            }
-          },
-          killWhen: k === 0 ? () => startedAt > 0 && Date.now() - startedAt > 4000 : undefined,
-        }),
-      );
-    const t0 = Date.now();
-    const c = await runCli([
-      'study',
-      '--quick',
-      '--threads',
-      '1',
-      '--queue',
-      redis.url,
-      '--results',
-      path.join(dir, 'results'),
-      '--out',
-      queued,
-    ]);
-    coordinator = c;
-    console.log(`quick grid on the queue, two workers (one killed): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  });
-
-  afterAll(async () => {
-    for (const c of children) if (c && c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(workers);
-    await redis?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('completes after a worker is killed mid-job, the job taken again by the other worker', async () => {
-    expect(coordinator.stderr).not.toMatch(/FAILED/);
-    expect(coordinator.code).toBe(0);
-    expect(coordinator.stderr).toMatch(/6 units: 6 queued/);
-    expect(coordinator.stderr).toMatch(/grid: 0 waiting, 0 active, 6 done, 0 failed of 6/);
-    expect(coordinator.stdout).toMatch(/study loss-generalization: 3 losses \(ce, supcon, simclr\) x 1 seeds/);
-    const w0 = await workers[0];
-    expect(w0.signal).toBe('SIGKILL');
-    expect(killedRun).not.toBe('');
-    expect(logs[0]).not.toContain(`${killedRun}: done`);
-    expect(logs[1]).toContain(`] ${killedRun} (loss-generalization`);
-    expect(logs[1]).toContain(`${killedRun}: done`);
-  });
-
-  it('writes metrics.json, checkpoints and predictions byte-identical to the in-process run', () => {
-    expect(files(queued)).toEqual(files(local));
-    const compared = files(local).filter((f) => f === 'metrics.json' || /\.(safetensors|csv)$/.test(f));
-    expect(compared.filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThanOrEqual(6);
-    const differing = compared.filter(
-      (f) => !fs.readFileSync(path.join(queued, f)).equals(fs.readFileSync(path.join(local, f))),
-    );
-    expect(differing).toEqual([]);
-    // each run's summary names its folder in the study folder, not the results folder it was trained in
-    const s = JSON.parse(fs.readFileSync(path.join(queued, 'runs', 'ce-s0', 'summary.json'), 'utf8'));
-    expect(path.resolve(s.outDir)).toBe(path.resolve(queued, 'runs', 'ce-s0'));
-  });
-
-  it('a second study of the same grid attaches to the finished jobs and trains nothing again', async () => {
-    const again = path.join(dir, 'again');
-    const before = logs[1].split('training with').length;
-    const r = await runCli(['study', '--quick', '--threads', '1', '--queue', redis.url, '--out', again]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(
-      /6 units: 0 queued, 0 already queued \(attached\), 0 failed before and retried, 6 already complete/,
-    );
-    expect(logs[1].split('training with').length).toBe(before);
-    expect(fs.readFileSync(path.join(again, 'metrics.json'))).toEqual(
-      fs.readFileSync(path.join(local, 'metrics.json')),
-    );
-  });
-
-  it('names an unreachable Redis and a malformed queue URL', async () => {
-    const r = await runCli(['study', '--quick', '--queue', 'redis://127.0.0.1:1', '--out', path.join(dir, 'x')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
-    expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
-    const w = await runCli(['worker', '--queue', 'http://nowhere']);
-    expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/--queue http:\/\/nowhere: expected a redis:\/\/ URL/);
-  });
-});
+/** What one scenario leaves for its tests. */
+interface Scenario {
+  dir: string;
+  redis: TestRedis;
+  local: string;
+  queued: string;
+  coordinator: CliRun;
+  workers: Promise<ChildRun>[];
+  logs: string[];
+  killedUnit: string;
+}
 
 /**
- * The same scenario for another study: its --quick run in-process, then on the queue with two workers, the
- * first killed with SIGKILL `killAfterMs` after it starts its first unit; the results must match byte for byte.
+ * `study --quick` in-process, then on the queue with two workers, the first killed with SIGKILL `killAfterMs`
+ * after it starts its first unit; `more` adds tests that read the scenario.
  */
-function queueMatchesInProcess(study: string, killAfterMs: number): void {
+function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: () => Scenario) => void): void {
   (REDIS_AVAILABLE ? describe : describe.skip)(`nodulab study ${study} --quick --queue with two workers`, () => {
-    let dir: string;
-    let redis: TestRedis;
-    let local: string;
-    let queued: string;
-    let coordinator: { code: number; stdout: string; stderr: string };
-    const workers: Promise<ChildRun>[] = [];
-    const logs: string[] = ['', ''];
+    const s = { workers: [] as Promise<ChildRun>[], logs: ['', ''], killedUnit: '' } as Scenario;
     const children: ChildProcess[] = [];
-    let killedUnit = '';
 
     beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-queue-'));
-      redis = await startTestRedis();
-      local = path.join(dir, 'local');
-      queued = path.join(dir, 'queued');
-      const r = await runCli(['study', study, '--quick', '--threads', '1', '--out', local]);
+      s.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-queue-'));
+      s.redis = await startTestRedis();
+      s.local = path.join(s.dir, 'local');
+      s.queued = path.join(s.dir, 'queued');
+      const r = await runCli(['study', study, '--quick', '--threads', '1', '--out', s.local]);
       expect(r.code).toBe(0);
+      // The stalled interval is short for the test but long enough for a busy, shared CPU.
       let startedAt = 0;
       const started = new RegExp(`\\] (\\S+) \\(${study}, .*training with`);
       for (const k of [0, 1])
-        workers.push(
-          spawnCli(['worker', '--queue', redis.url, '--stalled-ms', '8000'], {
+        s.workers.push(
+          spawnCli(['worker', '--queue', s.redis.url, '--stalled-ms', '8000'], {
             onStderr: (text, child) => {
-              logs[k] += text;
+              s.logs[k] += text;
               if (!children[k]) children[k] = child;
-              const m = k === 0 && !killedUnit && started.exec(logs[0]);
+              const m = k === 0 && !s.killedUnit && started.exec(s.logs[0]);
               if (m) {
-                killedUnit = m[1];
+                s.killedUnit = m[1];
                 startedAt = Date.now();
               }
             },
             killWhen: k === 0 ? () => startedAt > 0 && Date.now() - startedAt > killAfterMs : undefined,
           }),
         );
-      coordinator = await runCli([
-        'study',
-        study,
-        '--quick',
-        '--threads',
-        '1',
-        '--queue',
-        redis.url,
-        '--results',
-        path.join(dir, 'results'),
-        '--out',
-        queued,
+      const t0 = Date.now();
+      s.coordinator = await runCli([
+        ...['study', study, '--quick', '--threads', '1', '--queue', s.redis.url],
+        ...['--results', path.join(s.dir, 'results'), '--out', s.queued],
       ]);
+      console.log(
+        `${study} --quick on the queue, two workers (one killed): ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
     });
 
     afterAll(async () => {
       for (const c of children) if (c && c.exitCode === null) c.kill('SIGTERM');
-      await Promise.all(workers);
-      await redis?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await Promise.all(s.workers);
+      await s.redis?.stop();
+      fs.rmSync(s.dir, { recursive: true, force: true });
     });
 
     it('completes after a worker is killed mid-unit, the unit taken again by the other worker', async () => {
-      expect(coordinator.stderr).not.toMatch(/FAILED/);
-      expect(coordinator.code).toBe(0);
-      expect(coordinator.stderr).toMatch(/grid: 0 waiting, 0 active, (\d+) done, 0 failed of \1/);
-      const w0 = await workers[0];
+      expect(s.coordinator.stderr).not.toMatch(/FAILED/);
+      expect(s.coordinator.code).toBe(0);
+      expect(s.coordinator.stderr).toMatch(/grid: 0 waiting, 0 active, (\d+) done, 0 failed of \1/);
+      const w0 = await s.workers[0];
       expect(w0.signal).toBe('SIGKILL');
-      expect(killedUnit).not.toBe('');
-      expect(logs[0]).not.toContain(`${killedUnit}: done`);
-      expect(logs[1]).toContain(`${killedUnit}: done`);
+      expect(s.killedUnit).not.toBe('');
+      expect(s.logs[0]).not.toContain(`${s.killedUnit}: done`);
+      expect(s.logs[1]).toContain(`] ${s.killedUnit} (${study}`);
+      expect(s.logs[1]).toContain(`${s.killedUnit}: done`);
     });
 
     it('writes metrics.json, checkpoints and per-sample files byte-identical to the in-process run', () => {
-      expect(files(queued)).toEqual(files(local));
-      const compared = files(local).filter((f) => f === 'metrics.json' || /\.(safetensors|csv|npy)$/.test(f));
+      expect(files(s.queued)).toEqual(files(s.local));
+      const compared = files(s.local).filter((f) => f === 'metrics.json' || /\.(safetensors|csv|npy)$/.test(f));
       expect(compared.filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThanOrEqual(4);
       const differing = compared.filter(
-        (f) => !fs.readFileSync(path.join(queued, f)).equals(fs.readFileSync(path.join(local, f))),
+        (f) => !fs.readFileSync(path.join(s.queued, f)).equals(fs.readFileSync(path.join(s.local, f))),
       );
       expect(differing).toEqual([]);
     });
+
+    more?.(() => s);
   });
 }
 
+queueMatchesInProcess('loss-generalization', 4000, (scenario) => {
+  it('counts 6 units and names each run folder inside the study folder', () => {
+    const s = scenario();
+    expect(s.coordinator.stderr).toMatch(/6 units: 6 queued/);
+    expect(s.coordinator.stdout).toMatch(/study loss-generalization: 3 losses \(ce, supcon, simclr\) x 1 seeds/);
+    // each run's summary names its folder in the study folder, not the results folder it was trained in
+    const summary = JSON.parse(fs.readFileSync(path.join(s.queued, 'runs', 'ce-s0', 'summary.json'), 'utf8'));
+    expect(path.resolve(summary.outDir)).toBe(path.resolve(s.queued, 'runs', 'ce-s0'));
+  });
+
+  it('a second study of the same grid attaches to the finished jobs and trains nothing again', async () => {
+    const s = scenario();
+    const again = path.join(s.dir, 'again');
+    const before = s.logs[1].split('training with').length;
+    const r = await runCli(['study', '--quick', '--threads', '1', '--queue', s.redis.url, '--out', again]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /6 units: 0 queued, 0 already queued \(attached\), 0 failed before and retried, 6 already complete/,
+    );
+    expect(s.logs[1].split('training with').length).toBe(before);
+    expect(fs.readFileSync(path.join(again, 'metrics.json'))).toEqual(
+      fs.readFileSync(path.join(s.local, 'metrics.json')),
+    );
+  });
+
+  it('names an unreachable Redis and a malformed queue URL', async () => {
+    const s = scenario();
+    const r = await runCli(['study', '--quick', '--queue', 'redis://127.0.0.1:1', '--out', path.join(s.dir, 'x')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(fs.existsSync(path.join(s.dir, 'x'))).toBe(false);
+    const w = await runCli(['worker', '--queue', 'http://nowhere']);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(/--queue http:\/\/nowhere: expected a redis:\/\/ URL/);
+  });
+});
 queueMatchesInProcess('pretraining-robustness', 300);
 queueMatchesInProcess('learnability', 300);

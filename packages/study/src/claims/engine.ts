@@ -40,25 +40,19 @@ function judgeComparison(
   const d = describe(values);
   const level = alpha ?? FAMILY_ALPHA;
   const base = { name, n: d.n, missing: d.missing, mean: d.mean, sd: d.sd };
+  // Without two seeds, or with no variance, there is no CI: inconclusive, with the reason.
+  const noInterval = (why: string): JudgedComparison & { why: string } => ({
+    ...base,
+    ci: null,
+    equivalenceCi: null,
+    verdict: alpha === null ? null : 'inconclusive',
+    seedsNeeded: null,
+    why,
+  });
   if (d.n < 2 || d.mean === null || d.sd === null)
-    return {
-      ...base,
-      ci: null,
-      equivalenceCi: null,
-      verdict: alpha === null ? null : 'inconclusive',
-      seedsNeeded: null,
-      why: `${d.n} seed(s) with a value: a CI needs at least 2`,
-    };
+    return noInterval(`${d.n} seed(s) with a value: a CI needs at least 2`);
+  if (isZeroSd(d.sd, d.mean)) return noInterval('identical per-seed values: no variance to estimate a CI from');
   const seedsNeeded = seedsForPower(c.sesoi, d.sd, level, TARGET_POWER);
-  if (isZeroSd(d.sd, d.mean))
-    return {
-      ...base,
-      ci: null,
-      equivalenceCi: null,
-      verdict: alpha === null ? null : 'inconclusive',
-      seedsNeeded: null,
-      why: 'identical per-seed values: no variance to estimate a CI from',
-    };
   const ci = tInterval(d.mean, d.sd, d.n, level);
   const equivalenceCi = tInterval(d.mean, d.sd, d.n, 2 * level);
   const excludesAbove = ci[0] > 0;

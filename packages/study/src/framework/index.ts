@@ -5,3 +5,4 @@ export type { RunStudyOptions } from './run';
 export { STUDY_FILES, TIMING_KEYS, finishStudy, metricsJson } from './finish';
 export type { StudyTiming } from './finish';
 export { UNIT_ID, checkPlan, unitDir } from './plan';
+export { unitProgress } from './progress';

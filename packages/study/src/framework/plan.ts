@@ -1,5 +1,6 @@
-// Checks a study's plan before anything runs: unit ids that are safe folder names and unique, and every
-// unit after the units it needs.
+// Checks before a study runs: unit ids that are safe folder names and unique, every unit after the units it
+// needs, and an empty study folder.
+import * as fs from 'fs';
 import type { StudyUnit } from './study';
 
 /** A unit id: a folder name of letters, digits, '.', '_' and '-', not starting with '.'. */
@@ -20,3 +21,9 @@ export function checkPlan(study: string, plan: readonly StudyUnit[]): void {
 
 /** The folder of unit `id`, relative to the study folder. */
 export const unitDir = (id: string): string => `runs/${id}`;
+
+/** Throws when the study folder `dir` exists and is not empty: a study never writes over another. */
+export function checkEmptyOut(study: string, dir: string): void {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0)
+    throw new Error(`study ${study}: ${dir} is not empty; choose another --out`);
+}

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { setNumThreads } from '@nodulab/tensor';
 import { inStagedFolder } from '../kit/staged';
 import { finishStudy } from './finish';
-import { checkPlan, unitDir } from './plan';
+import { checkEmptyOut, checkPlan, unitDir } from './plan';
 import type { FinishedUnit, Study, StudyEvent, StudyOutput, StudyUnit, UnitOutcome } from './study';
 
 /** Options of {@link runStudy}. */
@@ -29,8 +29,7 @@ export async function runStudy<S, U extends StudyUnit, R, Res>(
   options: RunStudyOptions,
 ): Promise<StudyOutput<S, Res>> {
   const target = options.outDir;
-  if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
-    throw new Error(`study ${study.name}: ${target} is not empty; choose another --out`);
+  checkEmptyOut(study.name, target);
   const plan = study.plan(spec);
   checkPlan(study.name, plan);
   const emit = options.onEvent ?? (() => undefined);

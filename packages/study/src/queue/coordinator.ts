@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Study, StudyOutput, StudyUnit, UnitOutcome } from '../framework';
 import { finishStudy } from '../framework/finish';
-import { checkPlan, unitDir } from '../framework/plan';
+import { checkEmptyOut, checkPlan, unitDir } from '../framework/plan';
 import { inStagedFolder, relocateRunFolders } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl, withTimeout } from './connection';
 import {
@@ -104,8 +104,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
   options: QueueStudyOptions,
 ): Promise<StudyOutput<S, Res>> {
   const target = options.outDir;
-  if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
-    throw new Error(`runStudyOnQueue: ${target} is not empty; choose another --out`);
+  checkEmptyOut(study.name, target);
   const emit = options.onEvent ?? (() => undefined);
   const results = path.resolve(options.results);
   const start = Date.now();

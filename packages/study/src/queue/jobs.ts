@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { configHash } from '@nodulab/platform';
-import type { AnyStudy, StudyUnit } from '../framework';
+import type { AnyStudy, StudyUnit, UnitProgress } from '../framework';
 
 /** The BullMQ queue every study unit is put on. */
 export const QUEUE_NAME = 'nodulab-study';
@@ -29,16 +29,8 @@ export interface StudyJobResult {
   seconds: number;
 }
 
-/** What a worker reports while a job trains (BullMQ progress events). */
-export interface StudyJobProgress {
-  stage: string;
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  loss: number;
-  worker: string;
-}
+/** What a worker reports while a job trains (BullMQ progress events): the unit's progress and who runs it. */
+export type StudyJobProgress = UnitProgress & { worker: string };
 
 /**
  * The job id of `unit` of `study` with resolved `spec`: "unit-" + the SHA-256 of the study's name and what

@@ -9,8 +9,9 @@ import { StudySpecError } from '../../framework/study';
 import { deepMerge } from '../../kit/merge';
 import { studyRunConfig } from './configs';
 import { CalibrationOodSpec, STUDY_NAME } from './results';
+import { seedsField } from '../../kit/seeds_field';
 
-const { mustBe, nonEmptyString, number, parseOrThrow, refineWith, show, strict } = schema;
+const { mustBe, nonEmptyString, number, parseOrThrow, refineWith, strict } = schema;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const upTo = (min: number, max = 1_000_000) => number({ int: true, in: [min, max] });
 
@@ -66,17 +67,7 @@ export function quickCalibrationOodInput(input: Record<string, unknown>): Record
   };
 }
 
-const seedsSchema = z
-  .union(
-    [
-      upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-      refineWith(z.array(upTo(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), (s, problem) => {
-        if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
-      }),
-    ],
-    { error: mustBe('a count (integer) or an array of seeds') },
-  )
-  .describe('a count (seeds 0..n-1) or the seeds');
+const seedsSchema = seedsField();
 
 const fields = strict(
   {

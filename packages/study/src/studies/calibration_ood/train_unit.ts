@@ -22,6 +22,7 @@ import type {
   TrainUnit,
   VolumeRow,
 } from './results';
+import { unitProgress } from '../../framework/progress';
 
 /** null for a value JSON cannot carry (NaN, ±Infinity). */
 export const finiteOrNull = (v: number): Num => (Number.isFinite(v) ? v : null);
@@ -60,15 +61,7 @@ export async function runTrainUnit(
     prefetch: 0,
     // Small runs: a step worker's start-up would cost more than it frees (the loop still yields between steps).
     stepThread: 'main',
-    onProgress: (p) =>
-      ctx.progress({
-        stage: p.stage,
-        epoch: p.epoch,
-        epochs: p.epochs,
-        step: p.globalStep,
-        totalSteps: p.totalSteps,
-        loss: p.loss,
-      }),
+    onProgress: (p) => ctx.progress(unitProgress(p)),
   });
   if (summary.status !== 'completed') throw new Error(`calibration-ood: stopped during ${unit.id}`);
   ctx.phase(`${regime} ${name} seed ${seed}: measuring`);

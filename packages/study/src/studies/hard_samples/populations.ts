@@ -8,6 +8,7 @@ import { LossKind, RunConfig, loadRun, netPredictor, train } from '@nodulab/trai
 import type { UnitContext } from '../../framework/study';
 import type { ModelOutputs, SetOutputs } from './results';
 import { HardSamplesSpec, datasetSpecOf, runConfigOf } from './spec';
+import { unitProgress } from '../../framework/progress';
 
 /** The datasets of one seed: the training pool, the classifiers' training set, validation and test sets. */
 export interface SeedData {
@@ -60,15 +61,7 @@ export async function trainModel(
     sources: sets,
     signal: ctx.signal,
     stepThread: 'main',
-    onProgress: (p) =>
-      ctx.progress({
-        stage: `${config.name}: ${p.stage}`,
-        epoch: p.epoch,
-        epochs: p.epochs,
-        step: p.globalStep,
-        totalSteps: p.totalSteps,
-        loss: p.loss,
-      }),
+    onProgress: (p) => ctx.progress(unitProgress(p, `${config.name}: ${p.stage}`)),
   });
   if (s.status !== 'completed') throw new Error(`hard-samples: stopped during ${config.name}; nothing was kept`);
 }

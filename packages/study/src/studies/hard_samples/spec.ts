@@ -8,6 +8,7 @@ import type { AugmentConfig } from '@nodulab/data';
 import { LossKind, RunConfig, RunConfigInput, resolveRunConfig } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
 import { deepMerge } from '../../kit/merge';
+import { seedsField } from '../../kit/seeds_field';
 
 /**
  * How the localizers learn their boxes: 'supervised' from every true box; 'semi' from the true boxes of a labelled
@@ -129,19 +130,7 @@ const fields = strict(
     $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
     name: z.literal('hard-samples', { error: mustBe('"hard-samples"') }).default('hard-samples'),
     description: z.string({ error: mustBe('a string') }).default(DESCRIPTION),
-    seeds: z
-      .union(
-        [
-          count(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-          refineWith(
-            z.array(count(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }),
-            distinct('seeds'),
-          ),
-        ],
-        { error: mustBe('a count (integer) or an array of seeds') },
-      )
-      .prefault(3)
-      .describe('a count (seeds 0..n-1) or the seeds; seed s draws its data with data seed 1000 + s'),
+    seeds: seedsField('a count (seeds 0..n-1) or the seeds; seed s draws its data with data seed 1000 + s').prefault(3),
     volume: strict({
       shape: schema.triple({ int: true, in: [8, 256] }),
       spacing: schema.triple({ gt: 0, max: 20 }),

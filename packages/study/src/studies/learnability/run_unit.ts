@@ -20,6 +20,7 @@ import type {
   RaceUnit,
   ValidationCurve,
 } from './results';
+import { unitProgress } from '../../framework/progress';
 
 /** One seed's data at one separation: training and validation sources, and (for models) the iid test set. */
 interface Draw {
@@ -72,14 +73,7 @@ async function trainInto(
     signal: ctx.signal,
     onProgress: (p) => {
       if (p.kind === 'step') {
-        ctx.progress({
-          stage: p.stage,
-          epoch: p.epoch,
-          epochs: p.epochs,
-          step: p.globalStep,
-          totalSteps: p.totalSteps,
-          loss: p.loss,
-        });
+        ctx.progress(unitProgress(p));
         return;
       }
       if (!p.val || p.val.auroc === undefined) return;

@@ -10,6 +10,7 @@ import { deepMerge } from '../../kit/merge';
 import { lossGeneralization } from '../loss_generalization/study';
 import { coreSpec, runConfigFor, shortcutOnlySpec } from './configs';
 import type { LearnabilitySpec, RaceShortcut } from './results';
+import { seedsField } from '../../kit/seeds_field';
 
 /** The losses the sweep trains (one-stage: the budget scales epochs; two-stage: pretraining epochs). */
 export const LEARNABILITY_LOSSES = ['ce', 'supcon', 'supcon-joint', 'simclr', 'moco'] as const;
@@ -98,18 +99,7 @@ const fields = strict(
     )
       .prefault(['ce', 'supcon', 'simclr'])
       .describe('the losses swept'),
-    seeds: z
-      .union(
-        [
-          upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-          refineWith(z.array(upTo(0, 1_000_000)).min(1, { error: 'must not be empty' }), (s, problem) => {
-            if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
-          }),
-        ],
-        { error: mustBe('a count (integer) or an array of seeds') },
-      )
-      .prefault([0])
-      .describe('a count (seeds 0..n-1) or the seeds; each seed draws its own data'),
+    seeds: seedsField('a count (seeds 0..n-1) or the seeds; each seed draws its own data').prefault([0]),
     separations: distinctNumbers({ in: [0, 1.5] }, 'separations in [0, 1.5]')
       .prefault([0.5, 1, 1.25, 1.5])
       .describe('class separations of the core feature, each trained at the full budget'),

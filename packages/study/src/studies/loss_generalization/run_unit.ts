@@ -24,6 +24,7 @@ import {
   testDatasetSpec,
   trainingDatasetSpec,
 } from './spec';
+import { unitProgress } from '../../framework/progress';
 
 /** `net` on a test set: per-sample P(malignant) and the classification metrics. */
 async function evaluateOn(
@@ -295,14 +296,6 @@ export async function runLossGeneralizationUnit(
     sources,
     rel: unitDir(unit.id),
     signal: ctx.signal,
-    onProgress: (p) =>
-      ctx.progress({
-        stage: p.stage,
-        epoch: p.epoch,
-        epochs: p.epochs,
-        step: p.globalStep,
-        totalSteps: p.totalSteps,
-        loss: p.loss,
-      }),
+    onProgress: (p) => ctx.progress(unitProgress(p)),
   });
 }

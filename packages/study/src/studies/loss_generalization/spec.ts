@@ -14,6 +14,7 @@ import {
   schema,
 } from '@nodulab/data';
 import { LOSSES, LossKind, RunConfig, RunConfigInput, resolveRunConfig } from '@nodulab/train';
+import { seedsField } from '../../kit/seeds_field';
 
 /** One loss a study compares: a display name, the objective, and run-config overrides for it alone. */
 export interface StudyLoss {
@@ -192,18 +193,7 @@ const studyFields = strict(
       .min(1)
       .prefault(['ce', 'supcon', 'simclr'])
       .describe('the losses compared: a loss name or {name, loss, config}'),
-    seeds: z
-      .union(
-        [
-          upTo(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-          refineWith(z.array(upTo(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }), (s, problem) => {
-            if (new Set(s).size !== s.length) problem([], `must be distinct, got ${show(s)}`);
-          }),
-        ],
-        { error: mustBe('a count (integer) or an array of seeds') },
-      )
-      .prefault(3)
-      .describe('a count (seeds 0..n-1) or the seeds'),
+    seeds: seedsField('a count (seeds 0..n-1) or the seeds').prefault(3),
     train: strict({
       spec: SpecRefSchema.optional().describe('the training spec (default shortcut-size at rho 0.9)'),
       rho: number({ in: [0, 1] }, 'a number in [0, 1] or null')

@@ -13,6 +13,7 @@ import { SOURCE_DATA_SEED, cached, sourceSpec } from './data';
 import { parentOf } from './plan';
 import type { PretrainResult, PretrainUnit, PretrainingUnitResult } from './results';
 import type { PretrainedInit, PretrainingSpec } from './spec';
+import { unitProgress } from '../../framework/progress';
 
 /** The training run inside a unit folder (train() locks `<run>.lock` beside it, also inside the unit folder). */
 export const RUN_DIR = 'run';
@@ -94,15 +95,7 @@ export async function runPretrainUnit(
     prefetch: 0,
     stepThread: 'main',
     sources,
-    onProgress: (p) =>
-      ctx.progress({
-        stage: `${unit.init} ${p.stage}`,
-        epoch: p.epoch,
-        epochs: p.epochs,
-        step: p.globalStep,
-        totalSteps: p.totalSteps,
-        loss: p.loss,
-      }),
+    onProgress: (p) => ctx.progress(unitProgress(p, `${unit.init} ${p.stage}`)),
   });
   if (summary.status !== 'completed') throw new Error(`pretraining-robustness: ${unit.id} was stopped`);
   const checkpoint = path.relative(ctx.dir, path.join(dir, 'checkpoints', 'last.safetensors'));

@@ -8,6 +8,7 @@ import { distortionNames, schema } from '@nodulab/data';
 import { ConfigError, RunConfigInput, resolveRunConfig } from '@nodulab/train';
 import { StudySpecError } from '../../framework/study';
 import { deepMerge } from '../../kit/merge';
+import { seedsField } from '../../kit/seeds_field';
 
 /** The initialisations of the target model. */
 export const INITS = ['scratch', 'supervised', 'simclr', 'moco', 'supervised+simclr', 'supervised+moco'] as const;
@@ -106,19 +107,7 @@ const fields = strict(
     )
       .prefault([0.01, 0.1, 1])
       .describe('fractions of targetN with labels; the largest is the reference'),
-    seeds: z
-      .union(
-        [
-          count(1, 100).transform((n) => Array.from({ length: n }, (_, i) => i)),
-          refineWith(
-            z.array(count(0, Number.MAX_SAFE_INTEGER)).min(1, { error: 'must not be empty' }),
-            distinct('seeds'),
-          ),
-        ],
-        { error: mustBe('a count (integer) or an array of seeds') },
-      )
-      .prefault(3)
-      .describe('a count (seeds 0..n-1) or the seeds'),
+    seeds: seedsField('a count (seeds 0..n-1) or the seeds').prefault(3),
     pretrainPerSeed: schema
       .boolean()
       .default(true)

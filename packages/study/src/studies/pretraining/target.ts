@@ -15,6 +15,7 @@ import { TEST_SETS } from './results';
 import type { GradeScores, PretrainingUnitResult, SamplePredictions, TargetResult, TargetUnit } from './results';
 import { fullFraction } from './spec';
 import type { InitKind, PretrainingSpec, TrainMode } from './spec';
+import { unitProgress } from '../../framework/progress';
 
 /** The run config of one target model (`encoder`: the checkpoint it starts from; null for scratch). */
 export function targetConfig(
@@ -82,15 +83,7 @@ export async function runTargetUnit(
     prefetch: 0,
     // Small runs: a step worker's start-up would cost more than it frees (the loop still yields between steps).
     stepThread: 'main',
-    onProgress: (p) =>
-      ctx.progress({
-        stage: p.stage,
-        epoch: p.epoch,
-        epochs: p.epochs,
-        step: p.globalStep,
-        totalSteps: p.totalSteps,
-        loss: p.loss,
-      }),
+    onProgress: (p) => ctx.progress(unitProgress(p)),
   });
   if (summary.status !== 'completed') throw new Error(`pretraining-robustness: ${unit.id} was stopped`);
   const { net } = loadRun(dir, 'best');

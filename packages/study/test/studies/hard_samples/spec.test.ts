@@ -60,7 +60,7 @@ describe('resolveHardSamplesSpec', () => {
     [{ models: 2 }, 'models: must be an integer >= 3 (PIE takes the modal class of >= 3 models), got 2'],
     [{ sparsities: [0.5, 0.5] }, 'sparsities: must be distinct sparsities, got [0.5,0.5]'],
     [{ sparsities: [1] }, 'sparsities[0]: must be a sparsity in (0, 1), got 1'],
-    [{ seeds: [1, 1] }, 'seeds: must be distinct seeds, got [1,1]'],
+    [{ seeds: [1, 1] }, 'seeds: must be distinct, got [1,1]'],
     [{ settings: ['strong'] }, 'settings[0]: must be one of supervised, semi, weak, got "strong"'],
     [{ config: { loss: 'ce' } }, 'config.loss: set by the study (use seeds, volume, n, threads)'],
     [{ colour: 1 }, 'colour: unknown key'],

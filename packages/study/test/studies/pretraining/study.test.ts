@@ -65,7 +65,7 @@ describe('spec', () => {
     [{ inits: ['supervised'] }, /^inits: must include "scratch"/],
     [{ modes: ['linear'] }, /^modes: must include "finetune"/],
     [{ seeds: [] }, /^seeds: must not be empty/],
-    [{ seeds: [1, 1] }, /^seeds: seeds must be distinct/],
+    [{ seeds: [1, 1] }, /^seeds: must be distinct/],
     [{ config: { seed: 3 } }, /^config\.seed: set by the study/],
     [{ config: { optimizer: { name: 'nope' } } }, /^config: /],
     [{ testN: 1 }, /^testN: /],
