@@ -70,7 +70,7 @@ describe('tools/bench event_loop_bench.js and memory_bench.js', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    for (const row of ['train step, JS thread', 'train step, worker thread', 'inference, forwardAsync'])
+    for (const row of ['train step, JS thread', 'train step, worker thread', 'inference, ForwardWorker'])
       expect(r.stdout).toMatch(new RegExp(`^${row}\\s+[0-9.]+\\s+[0-9.]+`, 'm'));
   });
   it('memory_bench trains on the worker thread and reports RSS per step', () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while NoduleNet3D trains (batch
 // 32, 32^3, SGD momentum) and while it infers 32 volumes, with the work on the JS thread (the synchronous
-// API, yielding between steps) and on a worker thread (train's step runner, Model.forwardAsync).
+// API, yielding between steps) and on a worker thread (train's step runner, nn's ForwardWorker).
 // Prints p50 / p99 / max delay in ms and ms per step. Run alone (`node tools/bench/event_loop_bench.js
 // [--threads N] [--steps N]`) or from bench.js. Also: --batch N, --size S (cubic input).
 'use strict';
@@ -45,6 +45,7 @@ async function delayDuring(run) {
 async function main() {
   const a = parseArgs(process.argv.slice(2));
   const { T, TR, config, stages, objective } = nodulenetCeStep(a);
+  const { ForwardWorker } = require('@nodulab/nn');
   const batch = {
     x1: T.randn([a.batch, 1, a.size, a.size, a.size], new T.Generator(1)),
     x2: null,
@@ -81,8 +82,9 @@ async function main() {
   await runner.close();
   const net = TR.buildNet(config);
   rows.push(['inference, JS thread', await infer((x) => T.noGrad(() => net.model.forward(x)), net)]);
-  rows.push(['inference, forwardAsync', await infer((x) => net.model.forwardAsync(x), net)]);
-  await net.model.closeWorker();
+  const worker = new ForwardWorker(net.model);
+  rows.push(['inference, ForwardWorker', await infer((x) => worker.forward(x), net)]);
+  await worker.close();
   const header = ['case', 'p50 ms', 'p99 ms', 'max ms', 'ms/step'];
   const table = rows.map(([name, r]) => [name, ...[r.p50, r.p99, r.max, r.msPerStep].map((v) => v.toFixed(1))]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));

@@ -10,6 +10,7 @@ const path = require('path');
 
 const pkg = (name) => require(path.resolve(__dirname, '..', '..', 'packages', name, 'dist'));
 const { setNumThreads } = pkg('tensor');
+const { ForwardWorker } = pkg('nn');
 const { SyntheticDataset, preset } = pkg('data');
 const { binaryMetrics, datasetBatches, evaluate } = pkg('eval');
 const { loadRun, netPredictor } = pkg('train');
@@ -53,7 +54,7 @@ async function main() {
       process.stdout.write(`seed ${seed} ce-dense${k}\n`);
       for (const [name, set] of Object.entries(sets))
         process.stdout.write(`  ${name.padEnd(5)} ${await setFigures(net, set)}\n`);
-      await net.model.closeWorker();
+      await ForwardWorker.of(net.model).close(); // the thread the three sets' predictors shared
     }
   }
 }

@@ -1,6 +1,6 @@
 // @nodulab/nn: modules with forward hooks, initializers, optimizers, schedules, gradient clipping,
 // safetensors checkpoints, magnitude pruning and models (NoduleNet3D, ResNet3D, UNet3D: one Model interface)
-// on @nodulab/tensor.
+// on @nodulab/tensor; a model's forward pass on a worker thread (ForwardWorker, TaskWorker).
 export { Module } from './module';
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult, ForwardHook, RemovableHandle } from './module';
 export * from './hooks';
@@ -32,10 +32,13 @@ export * from './export/trace';
 export * from './prune/prune';
 export * from './prune/schedule';
 export { pruningMask } from './prune/masks';
-export { ModelWorker, nnWorkerModule } from './worker/model_worker';
-export type { ModelWorkerOptions } from './worker/model_worker';
-export type { TaskResult, WorkerTask, WorkerTasksModule } from './worker/protocol';
-export { shareState, adoptState } from './worker/shared_state';
-export type { SharedState } from './worker/shared_state';
+export { TaskWorker } from './worker/task_worker';
+export type { TaskWorkerOptions } from './worker/task_worker';
+export { serveTasks } from './worker/serve_tasks';
+export type { TaskResult, WorkerTask, WorkerTasks, WorkerRequest, WorkerReply } from './worker/protocol';
+export { shareState, adoptState, shareModules, adoptModules } from './worker/shared_state';
+export type { SharedState, SharedModules } from './worker/shared_state';
 export { forwardTask, tensorMessage } from './worker/forward_tasks';
-export type { ForwardRequest, TensorMessage } from './worker/forward_tasks';
+export type { ForwardRequest, ForwardThreadData, TensorMessage } from './worker/forward_tasks';
+export { ForwardWorker, runForward, startForwardThread } from './worker/forward_worker';
+export type { AsyncForward, ForwardWorkerOptions } from './worker/forward_worker';

@@ -3,7 +3,7 @@
 // without it says so, and training on boxRegressionLoss moves its boxes towards the targets; BoxHead3d's
 // soft-argmax centre lands on the cell its heat map peaks on.
 import { Generator, Tensor, boxRegressionLoss, noGrad, randn } from '@nodulab/tensor';
-import { Adam, BoxHead3d, Model, NoduleNet3D, ResNet3D, cellCentres, createModel } from '../src';
+import { Adam, BoxHead3d, ForwardWorker, Model, NoduleNet3D, ResNet3D, cellCentres, createModel } from '../src';
 
 jest.setTimeout(60_000);
 
@@ -30,16 +30,17 @@ describe.each([
     );
   });
 
-  it('the spec rebuilds the head, and forwardAsync(x, "boxes") gives the synchronous bits', async () => {
+  it('the spec rebuilds the head, and a ForwardWorker\'s forward(x, "boxes") gives the synchronous bits', async () => {
     const model = make(true).eval();
     const again = createModel(model.spec) as Model;
     expect(again.boxHead).not.toBeNull();
+    const worker = new ForwardWorker(model);
     try {
       const sync = noGrad(() => model.boxes(x()));
-      const got = await model.forwardAsync(x(), 'boxes');
+      const got = await worker.forward(x(), 'boxes');
       expect(Array.from(got.data)).toEqual(Array.from(sync.data));
     } finally {
-      await model.closeWorker();
+      await worker.close();
     }
   });
 

@@ -1,7 +1,7 @@
-// Model.forwardAsync and ModelWorker: the forward pass on a worker thread sharing the model's memory
-// gives the synchronous forward's bits, lets the event loop run meanwhile, and reports errors.
+// ForwardWorker and TaskWorker: the forward pass on a worker thread sharing the model's memory gives the
+// synchronous forward's bits, lets the event loop run meanwhile, and reports errors.
 import { Generator, Tensor, noGrad, randn } from '@nodulab/tensor';
-import { ModelWorker, NoduleNet3D, ResNet3D, nnWorkerModule } from '../src';
+import { ForwardWorker, NoduleNet3D, ResNet3D, startForwardThread } from '../src';
 
 jest.setTimeout(60_000);
 
@@ -13,16 +13,17 @@ describe.each([
   ['ResNet3D', () => new ResNet3D({ seed: 2, widthMultiplier: 0.25 })],
 ])('%s', (_name, make) => {
   it.each(['logits', 'embedding'] as const)(
-    'forwardAsync(x, %s) is bit-identical to the synchronous pass',
+    'forward(x, %s) on the worker is bit-identical to the synchronous pass',
     async (out) => {
       const model = make().eval();
+      const worker = new ForwardWorker(model);
       try {
         const sync = noGrad(() => model.forwardTo(x(), out));
-        const async = await model.forwardAsync(x(), out);
+        const async = await worker.forward(x(), out);
         expect(async.shape).toEqual(sync.shape);
         expect(bits(async)).toEqual(bits(sync));
       } finally {
-        await model.closeWorker();
+        await worker.close();
       }
     },
   );
@@ -31,51 +32,54 @@ describe.each([
 it('updates running statistics in training mode as the synchronous pass does, in shared memory', async () => {
   const a = new NoduleNet3D({ seed: 3, widthMultiplier: 0.5 }).train();
   const b = new NoduleNet3D({ seed: 3, widthMultiplier: 0.5 }).train();
+  const worker = new ForwardWorker(b);
   try {
     noGrad(() => a.forward(x()));
-    await b.forwardAsync(x());
+    await worker.forward(x());
     const stats = (m: NoduleNet3D) => m.namedBuffers().map(([n, t]) => [n, Array.from(t.data)]);
     expect(stats(b)).toEqual(stats(a));
     expect(b.namedBuffers()[0][1].data.buffer).toBeInstanceOf(SharedArrayBuffer);
   } finally {
-    await b.closeWorker();
+    await worker.close();
   }
 });
 
 it('sees a weight changed on the main thread at the next call', async () => {
   const model = new NoduleNet3D({ seed: 4, widthMultiplier: 0.5 }).eval();
+  const worker = new ForwardWorker(model);
   try {
-    const before = await model.forwardAsync(x());
+    const before = await worker.forward(x());
     const w = model.parameters()[0].data;
     for (let i = 0; i < w.length; i++) w[i] *= 2;
-    const after = await model.forwardAsync(x());
+    const after = await worker.forward(x());
     expect(bits(after)).not.toEqual(bits(before));
     expect(bits(after)).toEqual(bits(noGrad(() => model.forward(x()))));
   } finally {
-    await model.closeWorker();
+    await worker.close();
   }
 });
 
 it('lets a setImmediate callback run while the pass is in flight', async () => {
   const model = new NoduleNet3D({ seed: 0 }).eval();
+  const worker = new ForwardWorker(model);
   try {
-    await model.forwardAsync(x()); // the worker has started
+    await worker.forward(x()); // the worker has started
     const order: string[] = [];
-    const pass = model.forwardAsync(randn([4, 1, 24, 24, 24], new Generator(1))).then(() => order.push('forward'));
+    const pass = worker.forward(randn([4, 1, 24, 24, 24], new Generator(1))).then(() => order.push('forward'));
     setImmediate(() => order.push('immediate'));
     await pass;
     expect(order).toEqual(['immediate', 'forward']);
   } finally {
-    await model.closeWorker();
+    await worker.close();
   }
 });
 
 it('rejects with errors naming the input or the task', async () => {
   const model = new NoduleNet3D({ seed: 0 });
-  await expect(model.forwardAsync(randn([1, 2, 16, 16, 16], new Generator(0)))).rejects.toThrow(
+  await expect(new ForwardWorker(model).forward(randn([1, 2, 16, 16, 16], new Generator(0)))).rejects.toThrow(
     /NoduleNet3D: expected input \(N, 1, D, H, W\), got shape \[1, 2, 16, 16, 16\]/,
   );
-  const worker = await ModelWorker.start(model, { tasksModule: nnWorkerModule('forward_tasks'), setup: model.spec });
+  const worker = await startForwardThread(model);
   try {
     await expect(worker.run('nope', {})).rejects.toThrow(/unknown task "nope"/);
     await worker.close();

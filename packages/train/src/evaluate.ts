@@ -6,6 +6,7 @@
 import { Tensor, boxRegressionLoss, crossEntropy, noGrad } from '@nodulab/tensor';
 import { yieldToEventLoop } from '@nodulab/platform';
 import { Compose, DataLoader, Dataset } from '@nodulab/data';
+import type { AsyncForward } from '@nodulab/nn';
 import { ModulePredictor, datasetBatches, datasetBox, describeModel, evaluate, normalizeBox } from '@nodulab/eval';
 import type { RunConfig } from './config';
 import type { TrainableNet } from './model';
@@ -34,26 +35,33 @@ export interface ValidationMetrics {
 
 /**
  * `net` as an in-process predictor of volumes shaped like `source`'s, already in network units: a classifier, or
- * with `output: 'boxes'` a localizer.
+ * with `output: 'boxes'` a localizer. Its forward pass runs on `forward` (e.g. a training run's
+ * `StepRunner.forward`), by default on the model's shared ForwardWorker (call the predictor's `release()` when done).
  */
 export function netPredictor(
   net: TrainableNet,
   source: Dataset,
   output: 'logits' | 'boxes' = 'logits',
+  forward?: AsyncForward,
 ): ModulePredictor {
   return new ModulePredictor(
     net.model,
     describeModel(net.model, { inputSize: source.shape, spacing: source.spacing, window: null, output }),
+    { forward },
   );
 }
 
-/** Validates `net` on `source` for a stage trained with `objective` (yielding between batches). */
+/**
+ * Validates `net` on `source` for a stage trained with `objective` (yielding between batches); the model's
+ * forward passes run on `forward` (a run's `StepRunner.forward`; default: the model's shared ForwardWorker).
+ */
 export async function validate(
   net: TrainableNet,
   objective: Objective,
   source: Dataset,
   config: RunConfig,
   augment: Compose | null,
+  forward?: AsyncForward,
 ): Promise<ValidationMetrics> {
   if (objective.segments) {
     let sum = 0;
@@ -64,16 +72,18 @@ export async function validate(
       const target = new Tensor(masks, [n, 1, ...logits.shape.slice(2)]);
       sum += noGrad(() => diceCrossEntropy(logits, target, config)).item() * n;
     };
-    const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize, { masks: true }), {
-      onOutput,
-    });
+    const r = await evaluate(
+      netPredictor(net, source, 'logits', forward),
+      datasetBatches(source, config.batchSize, { masks: true }),
+      { onOutput },
+    );
     if (r.task !== 'segmentation') throw new Error(`validate: ${r.info.modelKind} is not a segmentation model`);
     const { n, meanDice, meanHd95 } = r.metrics;
     return { n, loss: sum / n, dice: meanDice, hd95: meanHd95 };
   }
   if (objective.localizes) {
     const r = await evaluate(
-      netPredictor(net, source, 'boxes'),
+      netPredictor(net, source, 'boxes', forward),
       datasetBatches(source, config.batchSize, { boxes: true }),
     );
     if (r.task !== 'localization') throw new Error(`validate: ${r.info.modelKind} is not a localizer`);
@@ -88,7 +98,7 @@ export async function validate(
     return { loss, ...r.metrics };
   }
   if (objective.classifies) {
-    const r = await evaluate(netPredictor(net, source), datasetBatches(source, config.batchSize));
+    const r = await evaluate(netPredictor(net, source, 'logits', forward), datasetBatches(source, config.batchSize));
     if (r.task !== 'classification') throw new Error(`validate: ${r.info.modelKind} is not a classifier`);
     const labels = Int32Array.from(r.predictions, (p) => p.label);
     const logits = new Tensor(r.logits, [labels.length, r.logits.length / labels.length]);

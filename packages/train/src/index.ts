@@ -22,4 +22,4 @@ export * from './load_run';
 export { boxTargets, gatherBoxes, gatherWeights } from './targets';
 export { DivergenceError } from './divergence';
 export { repairBest } from './best_repair';
-export * from './step_runner';
+export * from './steps/step_runner';

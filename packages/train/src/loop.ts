@@ -1,7 +1,7 @@
 // The one training loop every objective runs: per stage a DataLoader (seeded batch order, seeded
 // augmentation into one or two views, optional prefetch); per step forward/backward/step with optional
 // clipping, a divergence check and a yield to the event loop (forward, loss and backward on a worker
-// thread unless the run asks for the calling thread: see step_runner); per epoch the schedule, validation, best
+// thread unless the run asks for the calling thread: see steps/step_runner); per epoch the schedule, validation, best
 // selection, an atomic checkpoint and log records.
 import type { Compose, Dataset, DataLoader } from '@nodulab/data';
 import type { Tensor } from '@nodulab/tensor';
@@ -16,7 +16,7 @@ import { StageTotals, endEpoch, objectiveState } from './epoch_end';
 import { fitProbeStage } from './probe_fit';
 import { DivergenceError, divergence, nonFiniteState } from './divergence';
 import type { StagePlan } from './stages';
-import type { StepRunner } from './step_runner';
+import type { StepRunner } from './steps/step_runner';
 import { StagePruning, startPruning } from './pruning';
 import { gatherBoxes, gatherWeights } from './targets';
 import { yieldToEventLoop } from '@nodulab/platform';
@@ -76,7 +76,7 @@ export interface LoopContext {
   signal?: AbortSignal;
   /** When this call started and the counters then, for samples/s and ETA. */
   session: { start: number; step0: number; samples0: number };
-  /** Where each step's forward, loss and backward run (this thread or a worker thread). */
+  /** Where each step's forward, loss and backward run (this thread or a worker thread), and validation's forward. */
   steps: StepRunner;
   /** A localization run's normalised true boxes (n, 6) of the training set, else null. */
   boxes: Float32Array | null;
@@ -288,7 +288,7 @@ async function runEpochs(
     const bad = nonFiniteState(net.model);
     if (bad) throw diverged(ctx, `${plan.name} epoch ${epoch + 1} step ${k + 1}`, bad);
     scheduler?.step();
-    const val = await validate(net, objective, ctx.val, config, ctx.augment).catch((e: Error) => {
+    const val = await validate(net, objective, ctx.val, config, ctx.augment, ctx.steps.forward).catch((e: Error) => {
       // Finite weights can still overflow in a forward pass: NaN scores (the network's own outputs) are the
       // loss diverging; any other error, e.g. a non-finite input voxel, is reported as it is.
       throw /^auroc: scores\[\d+\] is NaN/.test(e.message)

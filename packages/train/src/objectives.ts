@@ -69,8 +69,9 @@ export interface Objective {
    */
   step(net: TrainableNet, batch: ViewBatch): StepOutput;
   /**
-   * State kept between steps (MoCo's key encoder and queue): saved with every checkpoint of the stage (as the
-   * auxiliary module named after the objective), restored on resume, shared with the step worker.
+   * State kept between steps (MoCo's key encoder and queue), its tensors named as in its state dict: saved with
+   * every checkpoint of the stage (as the auxiliary module named after the objective), restored on resume, and
+   * shared with the step thread like the model (`stepModules`); an objective writes no copying code of its own.
    */
   readonly state?: Module;
   /** Called when the stage starts afresh (not on resume), after the net holds its weights. */

@@ -21,7 +21,7 @@ async function embedded(ctx: LoopContext, source: Dataset): Promise<(LabelledFea
   ctx.net.model.eval();
   for (const b of new DataLoader(source, { batchSize: ctx.config.batchSize })) {
     if (ctx.signal?.aborted) return null;
-    const h = await ctx.net.model.forwardAsync(b.x, 'embedding');
+    const h = await ctx.steps.forward(b.x, 'embedding');
     d = h.shape[1];
     rows.push(h.data.slice());
     labels.push(...b.labels);
@@ -84,7 +84,7 @@ export async function fitProbeStage(
       ? await fitLogisticProbe(train, val, train.d, config.probe.weightDecays, options)
       : await fitSoftmaxProbe(train, val, train.d, classes, config.probe.weightDecays, options);
   loadProbeIntoHead(net, model);
-  const metrics = await validate(net, plan.objective, ctx.val, config, ctx.augment);
+  const metrics = await validate(net, plan.objective, ctx.val, config, ctx.augment, ctx.steps.forward);
   endEpoch(ctx, stageIndex, {
     epoch: 1,
     val: metrics,

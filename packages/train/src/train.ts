@@ -18,7 +18,7 @@ import { checkInit, loadEncoder } from './init';
 import { buildNet } from './model';
 import { BestState, JsonlLog, readTrainState, runPaths, writeJson } from './run_files';
 import { planStages } from './stages';
-import { inlineStepRunner, StepRunner, workerStepRunner } from './step_runner';
+import { inlineStepRunner, StepRunner, workerStepRunner } from './steps/step_runner';
 
 /** Options of {@link train}. */
 export interface TrainOptions {

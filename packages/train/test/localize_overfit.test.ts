@@ -31,11 +31,9 @@ describe('box loss on a few planted volumes', () => {
     await train(config, { outDir: dir });
     const set = new SyntheticDataset(config.data.spec as never, 5, 'train', 6);
     const { net } = loadRun(dir, 'last');
+    const predictor = netPredictor(net, set, 'boxes');
     try {
-      const r = (await evaluate(
-        netPredictor(net, set, 'boxes'),
-        datasetBatches(set, 6, { boxes: true }),
-      )) as LocalizationEvaluation;
+      const r = (await evaluate(predictor, datasetBatches(set, 6, { boxes: true }))) as LocalizationEvaluation;
       const ious = r.predictions.map((p) => p.iou);
       const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
       // The boxes are not all alike: their mean box fits them poorly.
@@ -44,7 +42,7 @@ describe('box loss on a few planted volumes', () => {
       expect(mean(truth.map((b) => boxIoU(trivial, b)))).toBeLessThan(0.5);
       expect(mean(ious)).toBeGreaterThan(0.8);
     } finally {
-      await net.model.closeWorker();
+      await predictor.release();
     }
   });
 });

@@ -9,8 +9,6 @@ import { checkVolume, ModelInitOptions } from './common';
 import type { ProjectionHead } from './projection_head';
 import type { BoxHead3d } from './box_head';
 import type { ModelKind, ModelSpec } from './factory';
-import { ModelWorker, nnWorkerModule } from '../worker/model_worker';
-import type { ForwardRequest, TensorMessage } from '../worker/forward_tasks';
 
 /** What a model predicts: one class per volume, or one class per voxel. */
 export type ModelTask = 'classification' | 'segmentation';
@@ -73,10 +71,6 @@ export abstract class Model extends Module {
   readonly numClasses: number;
   /** The constructor options without the initialization (generator, seed): with `kind`, the spec. */
   private readonly specOptions: Record<string, unknown>;
-  /** The worker thread of forwardAsync, started by its first call. */
-  private asyncWorker: Promise<ModelWorker> | null = null;
-  /** A worker set by {@link attachWorker}, used instead of the model's own. */
-  private attachedWorker: Promise<ModelWorker> | null = null;
 
   /**
    * Checks the channel options; `minInputSize` is the smallest D, H, W the model accepts
@@ -145,50 +139,19 @@ export abstract class Model extends Module {
   }
 
   /**
-   * The forward pass up to `output` (default 'logits') on a worker thread, without blocking the event
-   * loop: like `noGrad(() => forwardTo(x, output))`, and bit-identical to it (same kernels, same thread
-   * count), in this model's current mode. The worker holds a replica sharing this model's weights and
-   * buffers (they move to shared memory on the first call); forward hooks and Dropout masks are the
-   * replica's, not this model's. Do not change the weights while a call is in flight.
-   * Call {@link closeWorker} when done (an idle worker does not keep the process alive).
+   * Throws, naming the model, unless `forwardTo(x, output)` takes x and output: x (N, inChannels, D, H, W) with
+   * D, H, W >= minInputSize, and the head `output` needs present. For callers that run the pass elsewhere.
    */
-  async forwardAsync(x: Tensor, output: ModelOutput = 'logits'): Promise<Tensor> {
+  checkForward(x: Tensor, output: ModelOutput): void {
     this.checkInput(x);
     this.checkOutput(output);
-    const worker = await (this.attachedWorker ?? this.ownWorker());
-    const data = x.data.slice();
-    const req: ForwardRequest = { x: { data, shape: [...x.shape] }, output, training: this.training };
-    const y = await worker.run<TensorMessage>('forward', req, [data.buffer]);
-    return new Tensor(y.data, y.shape);
-  }
-
-  /** Stops the worker thread of {@link forwardAsync}, if one was started (it also stops after 10 s idle). */
-  async closeWorker(): Promise<void> {
-    const w = this.asyncWorker;
-    this.asyncWorker = null;
-    if (w) await (await w).close();
   }
 
   /**
-   * Routes {@link forwardAsync} to `worker` (e.g. a training run's worker, whose tasks include nn's
-   * 'forward' on a replica sharing this model's memory), or back to the model's own worker with null.
+   * @deprecated A model holds no worker thread: this resolves at once. Whoever runs the forward pass off the
+   * event loop's thread (a ForwardWorker, a ModulePredictor) owns that thread and closes it.
    */
-  attachWorker(worker: ModelWorker | null): void {
-    this.attachedWorker = worker && Promise.resolve(worker);
-  }
-
-  private ownWorker(): Promise<ModelWorker> {
-    this.asyncWorker ??= ModelWorker.start(this, {
-      tasksModule: nnWorkerModule('forward_tasks'),
-      setup: this.spec,
-      idleTimeoutMs: 10_000,
-      onIdleClose: () => (this.asyncWorker = null),
-    }).catch((e: Error) => {
-      this.asyncWorker = null; // a thread that failed to start is tried again at the next call
-      throw e;
-    });
-    return this.asyncWorker;
-  }
+  async closeWorker(): Promise<void> {}
 
   /** Describes the eval-mode forward pass up to `output` to an exporter's tracer (the same {@link forwardWith}). */
   trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {

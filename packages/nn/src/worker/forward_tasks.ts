@@ -1,8 +1,17 @@
-// The tasks module of Model.forwardAsync: a replica built from the model's spec, and 'forward'.
+// The thread side of a model's forward pass off the main thread: tensors as they cross threads, and the
+// 'forward' task on a replica that shares the main thread's weights.
 import { Tensor, noGrad } from '@nodulab/tensor';
-import { createModel, ModelSpec } from '../models/factory';
 import type { Model, ModelOutput } from '../models/model';
+import type { ModelSpec } from '../models/factory';
 import type { TaskResult, WorkerTask } from './protocol';
+import type { SharedState } from './shared_state';
+
+/** workerData of a forward thread: the replica's spec, the shared weights and buffers, the thread count. */
+export interface ForwardThreadData {
+  spec: ModelSpec;
+  state: SharedState;
+  numThreads: number;
+}
 
 /** A tensor as it crosses threads. */
 export interface TensorMessage {
@@ -31,10 +40,4 @@ export function forwardTask(model: Model): WorkerTask {
     model.train(training);
     return tensorMessage(noGrad(() => model.forwardTo(new Tensor(x.data, x.shape), output)));
   };
-}
-
-/** Builds the replica from `setup` (a ModelSpec) with the 'forward' task. */
-export function createWorkerTasks(setup: unknown): { model: Model; tasks: Record<string, WorkerTask> } {
-  const model = createModel(setup as ModelSpec);
-  return { model, tasks: { forward: forwardTask(model) } };
 }

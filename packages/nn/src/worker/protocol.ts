@@ -1,6 +1,5 @@
-// The messages between a ModelWorker and its thread, and the shape of a tasks module.
-import type { Module } from '../module';
-import type { SharedState } from './shared_state';
+// The messages between a TaskWorker and its thread, and what a task is: nothing here knows which tasks a
+// thread serves or how it builds what they run on.
 
 /** What a task returns: a structured-cloneable value and the ArrayBuffers to move instead of copy. */
 export interface TaskResult<R = unknown> {
@@ -8,25 +7,11 @@ export interface TaskResult<R = unknown> {
   transfer?: ArrayBuffer[];
 }
 
-/** A synchronous function the worker thread runs on its replica for each request. */
+/** A synchronous function a worker thread runs for each request naming it. */
 export type WorkerTask = (payload: unknown) => TaskResult;
 
-/**
- * A module loadable in the worker (by absolute path): `createWorkerTasks(setup)` builds the replica
- * (the same architecture, and for stochastic layers the same generators, as the module shared from the
- * main thread) and the tasks that run on it.
- */
-export interface WorkerTasksModule {
-  createWorkerTasks(setup: unknown): { model: Module; tasks: Record<string, WorkerTask> };
-}
-
-/** workerData of the thread. */
-export interface WorkerData {
-  tasksModule: string;
-  setup: unknown;
-  state: SharedState;
-  numThreads: number;
-}
+/** The tasks a thread serves, by name. */
+export type WorkerTasks = Record<string, WorkerTask>;
 
 /** A request to run `task` (ids start at 1; 0 is the ready message). */
 export interface WorkerRequest {

@@ -1,5 +1,6 @@
 // Parameters and buffers in shared memory: a module's tensors moved onto SharedArrayBuffers, and a
-// replica in a worker thread that adopts them, so both threads see one copy of the weights.
+// replica in a worker thread that adopts them, so both threads see one copy of the weights; the same for a
+// set of named modules (a model and the state beside it), so all that crosses to a thread takes one path.
 import { Tensor } from '@nodulab/tensor';
 import type { Module, StateDict } from '../module';
 import { attachPruningMasks, MASK_SUFFIX } from '../prune/prune';
@@ -54,5 +55,34 @@ export function adoptState(m: Module, state: SharedState): void {
         `adoptState: "${name}" has ${t.data.length} elements but its shared memory ${buf.byteLength / 4}`,
       );
     t.set_(new Float32Array(buf));
+  }
+}
+
+/** Shared memory of several modules' states, by module name (see {@link shareModules}). */
+export type SharedModules = Record<string, SharedState>;
+
+/**
+ * {@link shareState} of each module of `modules` (e.g. `{ model, 'stage 0 moco': state }`), by name: everything
+ * a worker thread replicates crosses in one value.
+ */
+export function shareModules(modules: Record<string, Module>): SharedModules {
+  return Object.fromEntries(Object.entries(modules).map(([name, m]) => [name, shareState(m)]));
+}
+
+/**
+ * {@link adoptState} of each module of `modules` (replicas named as on the sharing side) from `shared`. Throws,
+ * naming the module, when a module has no shared state or shared state has no module.
+ */
+export function adoptModules(modules: Record<string, Module>, shared: SharedModules): void {
+  const extra = Object.keys(shared).filter((n) => !Object.hasOwn(modules, n));
+  if (extra.length) throw new Error(`adoptModules: no module "${extra[0]}" to adopt its shared state`);
+  for (const [name, m] of Object.entries(modules)) {
+    const state = Object.hasOwn(shared, name) ? shared[name] : undefined;
+    if (!state) throw new Error(`adoptModules: no shared state for module "${name}"`);
+    try {
+      adoptState(m, state);
+    } catch (e) {
+      throw new Error(`adoptModules: module "${name}": ${(e as Error).message}`);
+    }
   }
 }

@@ -9,6 +9,7 @@ import {
   Adam,
   Conv3d,
   Flatten,
+  ForwardWorker,
   Linear,
   Module,
   NoduleNet3D,
@@ -220,16 +221,17 @@ describe('masks through training, checkpoints and the worker', () => {
     }
   });
 
-  it('forwardAsync of a pruned model (its replica pruned alike) gives the synchronous bits', async () => {
+  it('a ForwardWorker of a pruned model (its replica pruned alike) gives the synchronous bits', async () => {
     const model = new NoduleNet3D({ seed: 6, widthMultiplier: 0.5 });
     prune(model, { sparsity: 0.8 });
     model.eval();
+    const worker = new ForwardWorker(model);
     try {
       const sync = noGrad(() => model.forward(x()));
-      const got = await model.forwardAsync(x());
+      const got = await worker.forward(x());
       expect(Array.from(got.data)).toEqual(Array.from(sync.data));
     } finally {
-      await model.closeWorker();
+      await worker.close();
     }
   });
 });

@@ -1,5 +1,6 @@
-// ModelWorker: a worker thread that owns a replica of a module whose weights are shared with the
-// main thread's module (SharedArrayBuffer), and runs synchronous tasks on it behind Promises.
+// TaskWorker: the main thread's side of a worker thread that serves synchronous tasks (serveTasks), each
+// request behind a Promise. Whoever starts the thread owns it and says what it runs: nn's ForwardWorker a
+// model's forward pass, @nodulab/train its training steps.
 //
 // Why a worker thread and not one Napi::AsyncWorker per kernel: a training step is ~100 kernel calls
 // with autograd bookkeeping, optimizer and loss code in JavaScript between them, and the JavaScript
@@ -10,47 +11,28 @@
 // awaits the reply: its event loop stays free for the whole step. The addon is a Node-API module
 // (context-aware); its kernel registry is filled once per process and its thread pool runs one
 // parallel region at a time for all callers, so the main thread and workers can share it.
-import * as path from 'path';
 import type { Worker } from 'worker_threads';
-import { getNumThreads } from '@nodulab/tensor';
-import { startModuleWorker } from '@nodulab/platform';
-import type { Module } from '../module';
-import { shareState } from './shared_state';
-import type { WorkerData, WorkerReply, WorkerRequest } from './protocol';
+import type { WorkerReply, WorkerRequest } from './protocol';
 
-/** Options of {@link ModelWorker.start}. */
-export interface ModelWorkerOptions {
-  /**
-   * Absolute path of the module whose `createWorkerTasks(setup)` builds the replica and its tasks, e.g.
-   * `path.join(__dirname, 'my_tasks' + path.extname(__filename))` (a .ts file runs transpiled).
-   */
-  tasksModule: string;
-  /** Passed to `createWorkerTasks` (structured-cloneable, e.g. a model spec or a run config). */
-  setup: unknown;
+/** Options of {@link TaskWorker.start}. */
+export interface TaskWorkerOptions {
   /** Stop the thread after this many ms without a request (default: never); `onIdleClose` is then called. */
   idleTimeoutMs?: number;
   onIdleClose?: () => void;
 }
 
-/** The file of this package's worker module `name` (beside this one, .js or .ts as this file). */
-export function nnWorkerModule(name: string): string {
-  return path.join(__dirname, `${name}${path.extname(__filename)}`);
-}
-
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; task: string };
 
 /**
- * Runs tasks on a replica of `module` in a worker thread; `module`'s parameters and buffers move to
- * shared memory, so updates on either side (an optimizer step here, running statistics there) are
- * seen by the other. Requests run one at a time, in order. Do not change the shared tensors on the
- * main thread while a request is in flight. The thread does not keep the process alive while idle.
+ * Runs tasks on a worker thread that serves them with {@link serveTasks}. Requests run one at a time, in
+ * order. The thread does not keep the process alive while idle.
  *
  * @example
- * const w = await ModelWorker.start(model, { tasksModule, setup: model.spec });
+ * const w = await TaskWorker.start(startModuleWorker(__dirname, path.extname(__filename), 'my_thread', data));
  * const out = await w.run('forward', { ... });
  * await w.close();
  */
-export class ModelWorker {
+export class TaskWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | null = null;
@@ -58,29 +40,25 @@ export class ModelWorker {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly options: ModelWorkerOptions,
+    private readonly options: TaskWorkerOptions,
   ) {
     worker.on('message', (reply: WorkerReply) => this.settle(reply));
     worker.on('error', (e) => this.fail(e));
-    worker.on('exit', (code) => this.fail(new Error(`ModelWorker: the worker thread exited (code ${code})`)));
+    worker.on('exit', (code) => this.fail(new Error(`TaskWorker: the worker thread exited (code ${code})`)));
   }
 
-  /** Shares `module`'s state, starts the thread and resolves once the replica holds the shared weights. */
-  static start(module: Module, options: ModelWorkerOptions): Promise<ModelWorker> {
-    const data: WorkerData = {
-      tasksModule: options.tasksModule,
-      setup: options.setup,
-      state: shareState(module),
-      numThreads: getNumThreads(),
-    };
-    const worker = startModuleWorker(__dirname, path.extname(__filename), 'worker_main', { ...data });
-    const w = new ModelWorker(worker, options);
+  /**
+   * Takes over `worker` (just started, on a module that calls serveTasks) and resolves once its tasks are
+   * served; rejects with the thread's error when it fails before.
+   */
+  static start(worker: Worker, options: TaskWorkerOptions = {}): Promise<TaskWorker> {
+    const w = new TaskWorker(worker, options);
     return new Promise((resolve, reject) => {
       w.pending.set(0, { resolve: () => resolve(w), reject, task: 'start' });
     });
   }
 
-  /** Runs `task` on the replica; resolves with its value or rejects with its error (same message). */
+  /** Runs `task`; resolves with its value or rejects with its error (same message). */
   run<R>(task: string, payload: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
@@ -98,7 +76,7 @@ export class ModelWorker {
   async close(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.failure) return;
-    this.failure = new Error('ModelWorker: closed');
+    this.failure = new Error('TaskWorker: closed');
     await this.worker.terminate();
   }
 
