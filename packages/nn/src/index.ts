@@ -21,6 +21,7 @@ export * from './clip';
 export * from './checkpoint/safetensors';
 export * from './checkpoint/checkpoint';
 export type { ModelInitOptions } from './models/common';
+export * from './models/spec';
 export * from './models/model';
 export * from './models/projection_head';
 export * from './models/box_head';

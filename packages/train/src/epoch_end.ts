@@ -5,7 +5,7 @@ import { LRScheduler, modelSpecMetadata, saveCheckpoint } from '@nodulab/nn';
 import type { Module } from '@nodulab/nn';
 import type { Objective } from './objectives';
 import type { ValidationMetrics } from './evaluate';
-import type { LoopContext } from './loop';
+import type { LoopContext } from './loop_context';
 import type { TrainOptimizer } from './optim';
 import { BestState, TRAIN_STATE_KEY, TrainState } from './run_files';
 import { rngState } from './seeds';

@@ -16,7 +16,7 @@ export * from './stages';
 export * from './run_files';
 export * from './seeds';
 export { runStage, stepsPerEpoch } from './loop';
-export type { TrainProgress, RunCounters, LoopContext } from './loop';
+export type { TrainProgress, RunCounters, LoopContext } from './loop_context';
 export * from './train';
 export * from './load_run';
 export { boxTargets, gatherBoxes, gatherWeights } from './targets';

@@ -9,7 +9,7 @@ import { validate } from './evaluate';
 import { StageTotals, endEpoch } from './epoch_end';
 import { LabelledFeatures, LogisticModel, fitLogisticProbe } from './logistic_regression';
 import { SoftmaxModel, binaryAsSoftmax, fitSoftmaxProbe } from './softmax_regression';
-import type { LoopContext } from './loop';
+import type { LoopContext } from './loop_context';
 import type { TrainableNet } from './model';
 
 /** Embeddings (n, d) and labels of every sample of `source` (encoder in eval mode), or null when stopped. */

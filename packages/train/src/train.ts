@@ -13,7 +13,8 @@ import { ConfigError, LossKind, RunConfig, isLocalization, resolveRunConfig } fr
 import { boxTargets } from './targets';
 import { openSource } from './data_source';
 import type { ValidationMetrics } from './evaluate';
-import { LoopContext, RunCounters, TrainProgress, runStage } from './loop';
+import { runStage } from './loop';
+import type { LoopContext, RunCounters, TrainProgress } from './loop_context';
 import { checkInit, loadEncoder } from './init';
 import { buildNet } from './model';
 import { BestState, JsonlLog, readTrainState, runPaths, writeJson } from './run_files';

@@ -8,7 +8,8 @@ import { GlobalAvgPool3d } from '../layers/pooling';
 import type { Ops } from '../graph/ops';
 import { ProjectionHead } from './projection_head';
 import { BoxHead3d } from './box_head';
-import type { BoxHeadOptions, ModelOutput, ProjectionOptions } from './model';
+import type { ModelOutput } from './model';
+import type { BoxHeadOptions, ProjectionOptions } from './spec';
 
 /** The number of values of a box: centre (z, y, x) and size (d, h, w). */
 export const BOX_VALUES = 6;

@@ -3,30 +3,20 @@
 import { Module } from '../module';
 import type { ModelInitOptions } from './common';
 import { isModel, Model } from './model';
-import { NoduleNet3D, NoduleNet3DOptions } from './nodule_net3d';
-import { ResNet3D, ResNet3DOptions } from './resnet3d';
-import { UNet3D, UNet3DOptions } from './unet3d';
-
-/** The model kinds nodulab builds, as written on the command line (`--model nodulenet3d`). */
-export const MODEL_KINDS = ['nodulenet3d', 'resnet3d', 'unet3d'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
-
-/** Which model and with which constructor options (JSON-serializable: no generator). */
-export type ModelSpec =
-  | { kind: 'nodulenet3d'; options?: Omit<NoduleNet3DOptions, 'generator'> }
-  | { kind: 'resnet3d'; options?: Omit<ResNet3DOptions, 'generator'> }
-  | { kind: 'unet3d'; options?: Omit<UNet3DOptions, 'generator'> };
+import { NoduleNet3D } from './nodule_net3d';
+import { ResNet3D } from './resnet3d';
+import { UNet3D } from './unet3d';
+import {
+  type ModelKind,
+  type ModelSpec,
+  type NoduleNet3DOptions,
+  type ResNet3DOptions,
+  type UNet3DOptions,
+  checkModelKind,
+} from './spec';
 
 /** The checkpoint metadata key holding the JSON {@link ModelSpec}. */
 export const MODEL_SPEC_METADATA_KEY = 'nodulab.model';
-
-/** Throws unless `kind` is a known model kind. */
-export function checkModelKind(kind: string): ModelKind {
-  const k = kind.toLowerCase();
-  if (!(MODEL_KINDS as readonly string[]).includes(k))
-    throw new Error(`unknown model kind "${kind}" (known: ${MODEL_KINDS.join(', ')})`);
-  return k as ModelKind;
-}
 
 /** Builds the model a spec describes, initialized from `init` (a generator or seed) when given. */
 export function createModel(spec: ModelSpec, init: ModelInitOptions = {}): Model {

@@ -5,10 +5,10 @@ import { Module } from '../module';
 import { eagerOps, Ops } from '../graph/ops';
 import { GraphTracer, TraceOutput, traceModule } from '../export/trace';
 import { checkPositiveInt } from '../check';
-import { checkVolume, ModelInitOptions } from './common';
+import { checkVolume } from './common';
 import type { ProjectionHead } from './projection_head';
 import type { BoxHead3d } from './box_head';
-import type { ModelKind, ModelSpec } from './factory';
+import type { ModelKind, ModelOptions, ModelSpec } from './spec';
 
 /** What a model predicts: one class per volume, or one class per voxel. */
 export type ModelTask = 'classification' | 'segmentation';
@@ -20,32 +20,6 @@ export type ModelTask = 'classification' | 'segmentation';
  * the box head's (N, 6) normalised boxes.
  */
 export type ModelOutput = 'features' | TraceOutput;
-
-/** Options every model takes. */
-export interface ModelOptions extends ModelInitOptions {
-  /** Input channels (default 1). */
-  inChannels?: number;
-  /** Classes of the head (default 2). */
-  numClasses?: number;
-}
-
-/** Options of the classifiers with an optional box-regression head for localization. */
-export interface BoxHeadOptions {
-  /**
-   * Add the box-regression head ({@link BoxHead3d}: soft-argmax centre of a heat map on the last feature map, size
-   * from the pooled features): one box per volume as centre
-   * (z, y, x) / (D, H, W) and size (d, h, w) / (D, H, W), each in (0, 1). Read with `boxes(x)`.
-   */
-  boxHead?: boolean;
-}
-
-/** Options of the models with an optional projection head for contrastive losses. */
-export interface ProjectionOptions {
-  /** Add the projection head (embedding -> embedding -> projectionDim) for contrastive losses. */
-  projectionHead?: boolean;
-  /** Output size of the projection head (default 128). */
-  projectionDim?: number;
-}
 
 /**
  * Base class of NoduleNet3D, ResNet3D and UNet3D: the same parts under the same names. A subclass

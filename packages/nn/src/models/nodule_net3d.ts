@@ -9,13 +9,8 @@ import { ProjectionHead } from './projection_head';
 import type { BoxHead3d } from './box_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
-import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
-
-/** Options of {@link NoduleNet3D}. */
-export interface NoduleNet3DOptions extends ModelOptions, ProjectionOptions, BoxHeadOptions {
-  /** Multiplies the widths 16/32/64 (default 1; e.g. 0.5 for a tiny test model). */
-  widthMultiplier?: number;
-}
+import { Model, ModelOutput } from './model';
+import type { NoduleNet3DOptions } from './spec';
 
 /**
  * The 3-block 3-D CNN of nodulab's studies. x: (N,inChannels,D,H,W) with D,H,W >= 4.

@@ -14,7 +14,8 @@ import { ProjectionHead } from './projection_head';
 import type { BoxHead3d } from './box_head';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
 import { addClassifierTail, classifierOutput } from './classifier_tail';
-import { BoxHeadOptions, Model, ModelOptions, ModelOutput, ProjectionOptions } from './model';
+import { Model, ModelOutput } from './model';
+import type { ResNet3DOptions } from './spec';
 
 /**
  * relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), convs 3x3x3; the shortcut is the identity or,
@@ -58,14 +59,6 @@ export class BasicBlock3d extends Module {
   override forward(x: Tensor): Tensor {
     return this.forwardWith(eagerOps, x);
   }
-}
-
-/** Options of {@link ResNet3D}. */
-export interface ResNet3DOptions extends ModelOptions, ProjectionOptions, BoxHeadOptions {
-  /** Stage widths (default [16, 32, 64, 128]). */
-  widths?: [number, number, number, number];
-  /** BasicBlocks per stage (default [1, 1, 1, 1]: ResNet-10). */
-  blocks?: [number, number, number, number];
 }
 
 /**

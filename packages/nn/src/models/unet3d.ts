@@ -9,20 +9,8 @@ import type { Ops } from '../graph/ops';
 import { captureOutputs } from '../hooks';
 import { checkPositiveInt } from '../check';
 import { convBnRelu, initKaiming, modelGenerator } from './common';
-import { Model, ModelOptions, ModelOutput } from './model';
-
-/** Options of {@link UNet3D}. */
-export interface UNet3DOptions extends ModelOptions {
-  /** Channels of the first level, doubled at each level down (default 8). */
-  baseChannels?: number;
-  /** Number of 2x downsamplings (default 2); D, H, W must be divisible by 2^levels. */
-  levels?: number;
-  /**
-   * Dropout probability after the bottleneck (default 0; > 0 enables MC-dropout). Its masks derive from
-   * (a seed drawn at initialization, stream, step, layer): see `setDropoutStep`.
-   */
-  dropout?: number;
-}
+import { Model, ModelOutput } from './model';
+import type { UNet3DOptions } from './spec';
 
 /** Features a U-Net forward pass exposes besides its logits. */
 export interface UNet3DOutputs {

@@ -2,7 +2,7 @@
 // 'forward' task on a replica that shares the main thread's weights.
 import { Tensor, noGrad } from '@nodulab/tensor';
 import type { Model, ModelOutput } from '../models/model';
-import type { ModelSpec } from '../models/factory';
+import type { ModelSpec } from '../models/spec';
 import type { TaskResult, WorkerTask } from './protocol';
 import type { SharedState } from './shared_state';
 
