@@ -121,12 +121,6 @@ export abstract class Model extends Module {
     this.checkOutput(output);
   }
 
-  /**
-   * @deprecated A model holds no worker thread: this resolves at once. Whoever runs the forward pass off the
-   * event loop's thread (a ForwardWorker, a ModulePredictor) owns that thread and closes it.
-   */
-  async closeWorker(): Promise<void> {}
-
   /** Describes the eval-mode forward pass up to `output` to an exporter's tracer (the same {@link forwardWith}). */
   trace<V>(t: GraphTracer<V>, x: V, output: TraceOutput = 'logits'): V {
     this.checkOutput(output);

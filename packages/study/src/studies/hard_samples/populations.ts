@@ -4,6 +4,7 @@
 import * as path from 'path';
 import { Dataset, SyntheticDataset } from '@nodulab/data';
 import { ClassificationEvaluation, LocalizationEvaluation, datasetBatches, evaluate } from '@nodulab/eval';
+import { ForwardWorker } from '@nodulab/nn';
 import { LossKind, RunConfig, loadRun, netPredictor, train } from '@nodulab/train';
 import type { UnitContext } from '../../framework/study';
 import type { ModelOutputs, SetOutputs } from './results';
@@ -84,7 +85,7 @@ export async function modelOutputs(dir: string, set: Dataset): Promise<SetOutput
     const { auroc, balancedAccuracy } = r.metrics;
     return { classes: r.predictions.map((p) => p.predicted), metrics: { auroc, balancedAccuracy } };
   } finally {
-    await net.model.closeWorker();
+    await ForwardWorker.of(net.model).close();
   }
 }
 
