@@ -1,9 +1,12 @@
 // 3D Grad-CAM: the gradient of a class logit w.r.t. a layer's feature map A: (N,C,d,h,w) (tapped with a
 // forward hook; default the model's last conv block), averaged over space, weights A's channels; ReLU of
 // the weighted sum is the saliency (N,d,h,w), upsampled trilinearly to the volume (N,D,H,W). Plus the
-// share of saliency inside a nodule mask.
+// share of saliency inside a nodule mask, and the one loop that maps Grad-CAM over a dataset.
 import { Tensor } from '@nodulab/tensor';
 import { isModel, Module } from '@nodulab/nn';
+import type { Dataset } from '@nodulab/data';
+import { datasetBatches } from '@nodulab/eval';
+import { yieldToEventLoop } from '@nodulab/platform';
 
 /** Grad-CAM maps of a batch. */
 export interface GradCamResult {
@@ -155,4 +158,25 @@ export function enrichment(cam: ArrayLike<number>, mask: ArrayLike<number>): num
   let inside = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i]) inside++;
   return inside > 0 ? insideShare(cam, mask) / (inside / mask.length) : NaN;
+}
+
+/**
+ * Grad-CAM (of the predicted class) of `model` on every sample of `dataset`, batched by eval's datasetBatches
+ * (`batchSize` volumes a batch) with each sample's true mask: `visit(cam, index, mask)` once per sample, in
+ * index order, where cam is the sample's (D·H·W) map. Puts the model in eval mode; yields to the event loop
+ * between batches. Every study that aggregates saliency over a set goes through here.
+ */
+export async function forEachCam(
+  model: Module,
+  dataset: Dataset,
+  batchSize: number,
+  visit: (cam: Float32Array, index: number, mask: ArrayLike<number>) => void,
+): Promise<void> {
+  model.eval();
+  for (const b of datasetBatches(dataset, batchSize, { masks: true })) {
+    const { cams } = gradCam3d(model, b.x as Tensor);
+    const V = cams.length / b.labels.length;
+    b.indices!.forEach((i, k) => visit(cams.subarray(k * V, (k + 1) * V), i, b.masks![k]));
+    await yieldToEventLoop();
+  }
 }

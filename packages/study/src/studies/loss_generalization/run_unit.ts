@@ -3,15 +3,15 @@
 // (counterfactual flips, linear probes, Grad-CAM). Writes its run folder and predictions/<test set>.csv.
 import * as fs from 'fs';
 import * as path from 'path';
-import { noGrad } from '@nodulab/tensor';
+import { Tensor, noGrad } from '@nodulab/tensor';
 import { writeFileAtomic, yieldToEventLoop } from '@nodulab/platform';
-import { DataLoader, Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
+import { Dataset, FactorRecord, InMemoryDataset, Subset, range } from '@nodulab/data';
 import { ClassificationEvaluation, datasetBatches, evaluate, predictionsCsv } from '@nodulab/eval';
 import { TrainProgress, TrainableNet, loadRun, netPredictor, openSource, train } from '@nodulab/train';
 import type { UnitContext } from '../../framework';
 import { unitDir } from '../../framework/plan';
 import { CounterfactualSet, counterfactualSets, flipStats } from './counterfactual';
-import { gradCam3d, insideShare } from '../../measures/gradcam';
+import { forEachCam, insideShare } from '../../measures/gradcam';
 import { probe } from '../../measures/probes';
 import { generateSet } from '../../measures/test_data';
 import type { LossGeneralizationUnit, RunOutcome, RunResult } from './results';
@@ -51,8 +51,8 @@ async function embeddings(
   const parts: Float32Array[] = [];
   let d = 0;
   net.model.eval();
-  for (const b of new DataLoader(new Subset(set, range(n)), { batchSize })) {
-    const h = noGrad(() => net.embed(b.x));
+  for (const b of datasetBatches(new Subset(set, range(n)), batchSize)) {
+    const h = noGrad(() => net.embed(b.x as Tensor));
     d = h.shape[1];
     parts.push(h.data);
     await yieldToEventLoop();
@@ -65,25 +65,18 @@ async function embeddings(
 
 /** Mean Grad-CAM share inside the nodule mask over the first n analysed volumes (batches of 8). */
 async function saliency(net: TrainableNet, set: InMemoryDataset, n: number): Promise<RunResult['saliency']> {
-  const V = set.shape[0] * set.shape[1] * set.shape[2];
   let shareSum = 0;
   let maskSum = 0;
   let counted = 0;
-  net.model.eval();
-  for (const b of new DataLoader(new Subset(set, range(n)), { batchSize: 8 })) {
-    const { cams } = gradCam3d(net.model, b.x);
-    b.indices.forEach((i, k) => {
-      const mask = set.get(i, { mask: true }).mask as Uint8Array;
-      const share = insideShare(cams.subarray(k * V, (k + 1) * V), mask);
-      if (!Number.isFinite(share)) return;
-      let m = 0;
-      for (let v = 0; v < V; v++) m += mask[v];
-      shareSum += share;
-      maskSum += m / V;
-      counted++;
-    });
-    await yieldToEventLoop();
-  }
+  await forEachCam(net.model, new Subset(set, range(n)), 8, (cam, _i, mask) => {
+    const share = insideShare(cam, mask);
+    if (!Number.isFinite(share)) return;
+    let m = 0;
+    for (let v = 0; v < mask.length; v++) m += mask[v];
+    shareSum += share;
+    maskSum += m / mask.length;
+    counted++;
+  });
   return {
     n: counted,
     insideShare: counted ? shareSum / counted : NaN,

@@ -9,7 +9,7 @@ import { Dataset, FactorRecord, NoduleGenerator, Subset, distortBatch, noduleGra
 import { ClassificationEvaluation, LabelledBatch, datasetBatches, evaluate, ordinalMetrics } from '@nodulab/eval';
 import { TrainableNet, fitSoftmaxProbe, netPredictor, softmaxProbabilities } from '@nodulab/train';
 import { yieldToEventLoop } from '@nodulab/platform';
-import { enrichment, gradCam3d } from '../../measures/gradcam';
+import { enrichment, forEachCam } from '../../measures/gradcam';
 import { finiteMean } from '../../kit/aggregate';
 import type { GradeScores, Num, SaliencyShares, SamplePredictions } from './results';
 import type { GradeTestSet } from './data';
@@ -120,21 +120,14 @@ export async function saliencyShares(
   const main: number[] = [];
   const sat: number[] = [];
   const bins: string[] = [];
-  net.model.eval();
   if (chosen.length > 0)
-    for (const b of datasetBatches(new Subset(set.data, chosen), batchSize, { masks: true })) {
-      const { cams } = gradCam3d(net.model, b.x as Tensor);
-      const V = cams.length / b.labels.length;
-      b.indices!.forEach((k, j) => {
-        const i = chosen[k];
-        const cam = cams.subarray(j * V, (j + 1) * V);
-        main.push(enrichment(cam, b.masks![j]));
-        sat.push(enrichment(cam, set.satellites.get(i, { mask: true }).mask!));
-        const d = set.data.get(i).factors!.diameter;
-        bins.push(SIZE_BINS.find((x) => d >= x.lo && d < x.hi)!.name);
-      });
-      await yieldToEventLoop();
-    }
+    await forEachCam(net.model, new Subset(set.data, chosen), batchSize, (cam, k, mask) => {
+      const i = chosen[k];
+      main.push(enrichment(cam, mask));
+      sat.push(enrichment(cam, set.satellites.get(i, { mask: true }).mask!));
+      const d = set.data.get(i).factors!.diameter;
+      bins.push(SIZE_BINS.find((x) => d >= x.lo && d < x.hi)!.name);
+    });
   const byBin = (a: number[]) =>
     Object.fromEntries(SIZE_BINS.map((x) => [x.name, fin(finiteMean(a.filter((_, j) => bins[j] === x.name)))]));
   return {
