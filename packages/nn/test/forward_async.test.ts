@@ -65,7 +65,9 @@ it('lets a setImmediate callback run while the pass is in flight', async () => {
   try {
     await worker.forward(x()); // the worker has started
     const order: string[] = [];
-    const pass = worker.forward(randn([4, 1, 24, 24, 24], new Generator(1))).then(() => order.push('forward'));
+    // A pass long enough (8 volumes of 32^3) that the order cannot flip unless the event loop is blocked: with a
+    // short one, a busy machine could deliver the worker's reply before the loop reached its check phase.
+    const pass = worker.forward(randn([8, 1, 32, 32, 32], new Generator(1))).then(() => order.push('forward'));
     setImmediate(() => order.push('immediate'));
     await pass;
     expect(order).toEqual(['immediate', 'forward']);
