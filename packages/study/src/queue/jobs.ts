@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { configHash } from '@nodulab/platform';
 import type { AnyStudy, StudyUnit, UnitProgress } from '../framework';
+import { studyNamed } from '../registry';
 
 /** The BullMQ queue every study unit is put on. */
 export const QUEUE_NAME = 'nodulab-study';
@@ -53,4 +54,29 @@ export function readJobResult(results: string, jobId: string): StudyJobResult | 
   const file = jobResultFile(results, jobId);
   if (!fs.existsSync(file)) return null;
   return JSON.parse(fs.readFileSync(file, 'utf8')) as StudyJobResult;
+}
+
+/** What a job's payload names, once checked: the registered study, its resolved spec, its plan and the unit. */
+export interface JobUnit {
+  study: AnyStudy;
+  spec: unknown;
+  plan: StudyUnit[];
+  unit: StudyUnit;
+}
+
+/**
+ * The unit a job asks for. The payload is data, never trusted: the study must be registered, the spec must
+ * resolve under its schema, the unit must be in its plan, and the job id must be the one its content hashes
+ * to (studyJobId), so that a job cannot name the folder a worker writes. Throws naming what is wrong.
+ */
+export function jobUnit(data: Pick<StudyJobData, 'study' | 'spec' | 'unit'>, jobId: string): JobUnit {
+  const study = studyNamed(String(data.study));
+  const spec = study.resolve(data.spec);
+  const plan = study.plan(spec);
+  const unit = plan.find((u: StudyUnit) => u.id === data.unit);
+  if (!unit) throw new Error(`study ${study.name} has no unit '${String(data.unit)}'`);
+  const expected = studyJobId(study, spec, unit);
+  if (jobId !== expected)
+    throw new Error(`job id '${jobId}' is not the id of ${study.name} unit ${unit.id} (${expected}); refused`);
+  return { study, spec, plan, unit };
 }

@@ -8,7 +8,6 @@ import { Job, WaitingError, Worker } from 'bullmq';
 import { setNumThreads } from '@nodulab/tensor';
 import { configHash, processAlive, writeFileAtomic } from '@nodulab/platform';
 import type { FinishedUnit } from '../framework';
-import { studyNamed } from '../registry';
 import { relocateRunFolders } from '../kit/staged';
 import { checkRedis, displayUrl, parseRedisUrl } from './connection';
 import {
@@ -19,6 +18,7 @@ import {
   studyJobId,
   jobResultFile,
   jobRunDir,
+  jobUnit,
   readJobResult,
 } from './jobs';
 
@@ -99,11 +99,7 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
   const processJob = async (job: Job<StudyJobData, StudyJobResult>, token?: string): Promise<StudyJobResult> => {
     const { results } = job.data;
     const jobId = job.id!;
-    // The payload is data: the study must be registered, its spec must resolve and the unit must be in its plan.
-    const study = studyNamed(String(job.data.study));
-    const spec = study.resolve(job.data.spec);
-    const unit = study.plan(spec).find((u: { id: string }) => u.id === job.data.unit);
-    if (!unit) throw new Error(`study ${study.name} has no unit '${String(job.data.unit)}'`);
+    const { study, spec, plan, unit } = jobUnit(job.data, jobId);
     const label = unit.id;
     const done = readJobResult(results, jobId);
     if (done) {
@@ -123,7 +119,6 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     let lastReport = 0;
     try {
       const needs = new Map<string, FinishedUnit<unknown>>();
-      const plan = study.plan(spec);
       for (const id of unit.needs ?? []) {
         const dep = plan.find((u: { id: string }) => u.id === id)!;
         const depJob = studyJobId(study, spec, dep);
