@@ -5,7 +5,7 @@
 // study completes. Each study's own options come from the registry (`nodulab study <name> --help`).
 import * as fs from 'fs';
 import { parseJsonBounded } from '@nodulab/platform';
-import { AnyStudy, STUDIES, StudyEvent, StudySpecError, runStudy, studyNames } from '@nodulab/study';
+import { AnyStudy, STUDIES, StudyEvent, StudySpecError, runStudy, studyNamed } from '@nodulab/study';
 import { OptionSpecs, UsageError } from '../args';
 import { DEVICE_OPTION, selectDevice } from '../device';
 import type { Command } from '../command';
@@ -51,10 +51,11 @@ function allOptions(): OptionSpecs {
 /** The study named by the positional, or the default (the registry's first). */
 function chosenStudy(positionals: string[]): AnyStudy {
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  const name = positionals[0] ?? STUDIES[0].name;
-  const study = STUDIES.find((s) => s.name === name);
-  if (!study) throw new UsageError(`unknown study '${name}' (studies: ${studyNames().join(', ')})`);
-  return study;
+  try {
+    return studyNamed(positionals[0] ?? STUDIES[0].name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** The study input: its built-in spec or a spec file, with --quick, --seeds, --threads and its options laid over. */
