@@ -1,10 +1,13 @@
-// The loss-generalization controls and claims, as data for the claims engine:
+// The loss-generalization controls and claims, as data for the claims engine. Every primary claim is judged on
+// one loss pair (findings.pair, a − b), fixed in the spec before the run, so that "consequently" is tested on the
+// models it is about:
 // - control: without the shortcut, every loss learns the core feature (iid control arm);
-// - premise: the models use the shortcut (in-distribution − first shift balanced accuracy > 0, any loss);
-// - features: the loss changes which features are used (shortcut counterfactual flip rate, core-factor probe
-//   R², any pair of losses, either sign);
-// - shift: this changes accuracy under shift (balanced accuracy on each shift, any pair, either sign).
-// The features and shift claims depend on the control and the premise.
+// - premise (all): each loss of the pair uses the shortcut (in-distribution − first shift balanced accuracy > 0);
+// - features: the loss changes which features the classifier relies on (its own predictions: the flip rate when a
+//   counterfactual moves the shortcut factor across its boundary, a − b, either sign);
+// - shift: this changes accuracy under shift (balanced accuracy on the first shift, a − b, either sign).
+// Secondary, without verdicts: the pair's core-factor probe R² (what the embedding encodes, not what the classifier
+// uses) and its balanced accuracy on the other shifts. Features and shift depend on the control and the premise.
 import type { ClaimInput, ControlInput } from '../../claims';
 import type { StudyClaims } from '../../framework';
 import { fmtCI } from '../../kit/report/html';
@@ -20,17 +23,36 @@ const METRIC_WORDS: Record<string, string> = {
   r2: 'probe R²',
 };
 
-const describePair = (p: PairedDifference): string =>
-  `${p.a} − ${p.b}: ${METRIC_WORDS[p.metric] ?? p.metric} ${p.section === 'performance' ? 'on ' : 'of '}${p.target}`;
-
-/** Per-seed values (null → NaN, which the engine leaves out and counts). */
-const valuesOf = (p: PairedDifference): number[] => p.diff.values.map((v) => (v === null ? NaN : v));
+/**
+ * The pair's per-seed differences a − b of one measure (a paired difference is stored once per pair, in the
+ * study's loss order; the other order is negated). Missing values become NaN, which the engine leaves out and counts.
+ */
+function pairComparison(
+  r: LossGeneralizationResults,
+  [a, b]: readonly [string, string],
+  section: PairedDifference['section'],
+  target: string,
+  metric: string,
+): { name: string; values: number[] } {
+  const name = `${a} − ${b}: ${METRIC_WORDS[metric] ?? metric} ${section === 'performance' ? 'on ' : 'of '}${target}`;
+  const found = r.pairedDifferences.find(
+    (p) =>
+      p.section === section &&
+      p.target === target &&
+      p.metric === metric &&
+      ((p.a === a && p.b === b) || (p.a === b && p.b === a)),
+  );
+  if (!found) return { name, values: [] };
+  const sign = found.a === a ? 1 : -1;
+  return { name, values: found.diff.values.map((v) => (v === null ? NaN : sign * v)) };
+}
 
 /** The controls and claims of a finished study. */
 export function lossGeneralizationClaims(study: StudySpec, r: LossGeneralizationResults): StudyClaims {
-  const sesoi = study.findings.negligible;
+  const { sesoi, pair, inDistribution, shifts } = study.findings;
   const sesoiReason =
-    'findings.negligible of the spec: the smallest difference in a rate or balanced accuracy a user would act on';
+    'findings.sesoi of the spec (default 0.05): five points of balanced accuracy or of the share of flipped ' +
+    'predictions, the smallest change a user choosing a loss would act on';
   const controls: ControlInput[] = [];
   const gate: string[] = [];
   const c = r.control;
@@ -44,23 +66,23 @@ export function lossGeneralizationClaims(study: StudySpec, r: LossGeneralization
     gate.push('control');
   }
   const claims: ClaimInput[] = [];
-  const inDist = study.findings.inDistribution;
-  const shift0 = study.findings.shifts[0];
+  const shift0 = shifts[0];
+  const premiseLosses = pair ?? study.losses.map((l) => l.name);
   if (shift0 !== undefined) {
     claims.push({
       id: 'premise',
-      statement: 'Premise: the models use the shortcut (accuracy drops when it no longer agrees with the label)',
-      measure: `balanced accuracy ${inDist} − ${shift0}, per loss`,
+      statement: `Premise: ${pair ? 'both losses of the pair use' : 'every loss uses'} the shortcut (accuracy drops when it no longer agrees with the label)`,
+      measure: `balanced accuracy ${inDistribution} − ${shift0}, per loss`,
       direction: 'greater',
       sesoi,
       sesoiReason,
-      rule: 'any',
+      rule: 'all',
       dependsOn: [...gate],
-      comparisons: study.losses.map((l) => ({
-        name: `${l.name}: ${inDist} − ${shift0}`,
+      comparisons: premiseLosses.map((loss) => ({
+        name: `${loss}: ${inDistribution} − ${shift0}`,
         values: study.seeds.map((s) => {
-          const run = r.runs.find((x) => x.loss === l.name && x.seed === s);
-          const a = run?.testSets[inDist]?.balancedAccuracy;
+          const run = r.runs.find((x) => x.loss === loss && x.seed === s);
+          const a = run?.testSets[inDistribution]?.balancedAccuracy;
           const b = run?.testSets[shift0]?.balancedAccuracy;
           return a === undefined || b === undefined ? NaN : a - b;
         }),
@@ -68,38 +90,56 @@ export function lossGeneralizationClaims(study: StudySpec, r: LossGeneralization
     });
     gate.push('premise');
   }
+  if (!pair) return { controls, claims };
   const roles = r.analysis.factorRoles;
   const shortcutGroups = study.analysis.factors.filter((g) => roles[g.name] === 'shortcut').map((g) => g.name);
-  const coreProbes = probedFactors(study, roles, 'core');
-  const features = r.pairedDifferences.filter(
-    (p) =>
-      (p.section === 'counterfactual' && p.metric === 'flipRate' && shortcutGroups.includes(p.target)) ||
-      (p.section === 'probe' && coreProbes.includes(p.target)),
-  );
-  const shift = r.pairedDifferences.filter(
-    (p) => p.section === 'performance' && p.metric === 'balancedAccuracy' && study.findings.shifts.includes(p.target),
-  );
+  const [a, b] = pair;
   claims.push({
     id: 'features',
-    statement: 'The loss changes which features are used',
-    measure: 'shortcut counterfactual flip rate and core-factor probe R², paired per seed between losses',
+    statement: 'The loss changes which features the classifier uses',
+    measure: `share of predictions flipped by moving the shortcut across its boundary, ${a} − ${b}`,
     direction: 'either',
     sesoi,
     sesoiReason,
-    rule: 'any',
+    rule: 'all',
     dependsOn: [...gate],
-    comparisons: features.map((p) => ({ name: describePair(p), values: valuesOf(p) })),
+    comparisons: shortcutGroups.map((g) => pairComparison(r, pair, 'counterfactual', g, 'flipRate')),
   });
-  claims.push({
-    id: 'shift',
-    statement: 'This changes accuracy under shift',
-    measure: 'balanced accuracy on each shifted test set, paired per seed between losses',
-    direction: 'either',
-    sesoi,
-    sesoiReason,
-    rule: 'any',
-    dependsOn: [...gate],
-    comparisons: shift.map((p) => ({ name: describePair(p), values: valuesOf(p) })),
-  });
+  if (shift0 !== undefined)
+    claims.push({
+      id: 'shift',
+      statement: 'Consequently, the loss changes accuracy under shift',
+      measure: `balanced accuracy on ${shift0}, ${a} − ${b}`,
+      direction: 'either',
+      sesoi,
+      sesoiReason,
+      dependsOn: [...gate],
+      comparisons: [pairComparison(r, pair, 'performance', shift0, 'balancedAccuracy')],
+    });
+  const probes = probedFactors(study, roles, 'core');
+  if (probes.length)
+    claims.push({
+      id: 'probes',
+      statement: 'Secondary: the embeddings encode the core factors differently',
+      measure: `linear probe R² of each core factor, ${a} − ${b}`,
+      direction: 'either',
+      sesoi,
+      sesoiReason,
+      role: 'secondary',
+      rule: 'any',
+      comparisons: probes.map((t) => pairComparison(r, pair, 'probe', t, 'r2')),
+    });
+  if (shifts.length > 1)
+    claims.push({
+      id: 'other-shifts',
+      statement: 'Secondary: accuracy on the other shifts',
+      measure: `balanced accuracy on ${shifts.slice(1).join(', ')}, ${a} − ${b}`,
+      direction: 'either',
+      sesoi,
+      sesoiReason,
+      role: 'secondary',
+      rule: 'any',
+      comparisons: shifts.slice(1).map((t) => pairComparison(r, pair, 'performance', t, 'balancedAccuracy')),
+    });
   return { controls, claims };
 }

@@ -74,10 +74,15 @@ export interface ControlSpec {
 export interface FindingsSpec {
   /** The in-distribution test set (premise: the shortcut is used when accuracy drops from it to the shifts). */
   inDistribution: string;
-  /** The shifted test sets on which the losses' accuracies are compared. */
+  /** The shifted test sets on which the losses' accuracies are compared (the first is the primary one). */
   shifts: string[];
-  /** A CI that includes 0 with a half-width below this is evidence of no effect (verdict "not reproduced"). */
-  negligible: number;
+  /**
+   * The loss pair [a, b] every primary claim is judged on (effects a − b), so that the features claim and the shift
+   * claim are about the same models; null with a single loss (only the premise is judged).
+   */
+  pair: [string, string] | null;
+  /** Smallest effect of interest, in balanced accuracy and in flip rate: within ±sesoi is "not reproduced". */
+  sesoi: number;
 }
 
 /** A study, resolved: every field explicit, every dataset spec inline. Saved as runs/<id>/study.json. */
@@ -242,9 +247,13 @@ const studyFields = strict(
         .array(nonEmptyString(), { error: mustBe('an array of test set names') })
         .optional()
         .describe('the shifted test sets compared (default rho0.0 and scanner-shift)'),
-      negligible: number({ gt: 0, lt: 1 }, 'a number in (0, 1)')
+      pair: z
+        .tuple([nonEmptyString(), nonEmptyString()], { error: mustBe('two loss names') })
+        .optional()
+        .describe('the loss pair [a, b] the claims compare, a − b (default ce and simclr, else the first two losses)'),
+      sesoi: number({ gt: 0, lt: 1 }, 'a number in (0, 1)')
         .default(0.05)
-        .describe('CI half-width below which an effect whose CI includes 0 counts as none'),
+        .describe('smallest effect of interest in balanced accuracy and flip rate: within ±sesoi is no effect'),
     }).prefault({}),
     threads: upTo(1, 256).default(2),
   },
@@ -382,6 +391,21 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
       ? ['rho0.0', 'scanner-shift'].filter((t) => testNames.includes(t))
       : testNames.filter((t) => t !== inDistribution));
   shifts.forEach((t, i) => known(t, ['findings', 'shifts', i]));
+  const lossNames = s.losses.map((l) => l.name);
+  const pair: [string, string] | null =
+    fi.pair ??
+    (lossNames.includes('ce') && lossNames.includes('simclr')
+      ? ['ce', 'simclr']
+      : lossNames.length >= 2
+        ? [lossNames[0], lossNames[1]]
+        : null);
+  if (fi.pair) {
+    fi.pair.forEach((n, i) => {
+      if (!lossNames.includes(n))
+        problem(['findings', 'pair', i], `"${n}" is not a loss of the study (have ${lossNames.join(', ')})`);
+    });
+    if (fi.pair[0] === fi.pair[1]) problem(['findings', 'pair'], 'names the same loss twice; give two losses');
+  }
   const study: StudySpec = {
     name: s.name,
     description: s.description,
@@ -404,7 +428,7 @@ function resolveStudy(s: ParsedStudy, report: schema.Problem): StudySpec {
       minBalancedAccuracy: s.control.minBalancedAccuracy,
       n: s.control.n ?? s.testN,
     },
-    findings: { inDistribution, shifts, negligible: s.findings.negligible },
+    findings: { inDistribution, shifts, pair, sesoi: s.findings.sesoi },
     threads: s.threads,
   };
   // Every run config the study implies must be valid; report each loss's problems once.

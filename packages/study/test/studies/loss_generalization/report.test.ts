@@ -159,8 +159,13 @@ describe('reportHtml', () => {
     expect(at).toBeLessThan(html.indexOf('id="findings"'));
     expect(html).toMatch(/The iid control failed/);
     expect(r.findings.controls.find((c) => c.id === 'control')?.passed).toBe(false);
-    // Every claim depends on the control: none is testable.
-    expect(r.findings.claims.map((c) => c.verdict)).toEqual(['not testable', 'not testable', 'not testable']);
+    // Every primary claim depends on the control: none is testable (secondary ones carry no verdict).
+    expect(r.findings.claims.map((c) => [c.id, c.verdict])).toEqual([
+      ['premise', 'not testable'],
+      ['features', 'not testable'],
+      ['shift', 'not testable'],
+      ['probes', null],
+    ]);
     expect(r.findings.claims.find((c) => c.id === 'shift')?.reason).toMatch(/control 'control', which failed/);
   });
 
@@ -173,7 +178,23 @@ describe('reportHtml', () => {
     expect(verdict('shift')).toBe('reproduced');
     // the flip rate of diameter differs by about -0.1 on every seed: the loss changes the features used
     expect(verdict('features')).toBe('reproduced');
-    expect(r.findings.familySize).toBeGreaterThan(3);
+    // One hypothesis each: the premise (both losses must drop: intersection–union), features (one shortcut) and shift.
+    expect(r.findings.familySize).toBe(3);
+    expect(r.findings.claims.find((c) => c.id === 'premise')?.comparisons.map((c) => c.name)).toEqual([
+      'ce: id − shift',
+      'simclr: id − shift',
+    ]);
+  });
+
+  it("judges features and shift on the spec's loss pair, in its order (a − b)", () => {
+    const r = fakeResults([0, 1, 2, 3, 4]);
+    const spec = { ...r.spec, findings: { ...r.spec.findings, pair: ['simclr', 'ce'] as [string, string] } };
+    const { claims } = lossGeneralization.claims(spec, r.results);
+    const values = (id: string, order: typeof claims) => order.find((c) => c.id === id)!.comparisons[0].values;
+    const forward = lossGeneralization.claims(r.spec, r.results).claims;
+    expect(values('shift', claims)).toEqual(values('shift', forward).map((v) => -v));
+    expect(values('features', claims)).toEqual(values('features', forward).map((v) => -v));
+    expect(claims.find((c) => c.id === 'shift')!.comparisons[0].name).toBe('simclr − ce: balanced accuracy on shift');
   });
 
   it('makes the feature and shift claims not testable when the premise does not hold', () => {
@@ -188,6 +209,7 @@ describe('reportHtml', () => {
       ['premise', 'inconclusive'],
       ['features', 'not testable'],
       ['shift', 'not testable'],
+      ['probes', null],
     ]);
   });
 

@@ -23,6 +23,12 @@ describe('resolveStudySpec', () => {
     ]);
     expect(s.analysis.testSet).toBe('rho0.5');
     expect(s.analysis.factors.map((f) => f.name)).toEqual(['margin', 'diameter', 'attenuation', 'noise']);
+    expect(s.findings).toEqual({
+      inDistribution: 'in-distribution',
+      shifts: ['rho0.0', 'scanner-shift'],
+      pair: ['ce', 'simclr'],
+      sesoi: 0.05,
+    });
     const cfg = runConfigFor(s, s.losses[1], 2);
     expect(cfg).toMatchObject({ loss: 'supcon', seed: 2, threads: 2, data: { train: { n: 512 }, val: { n: 256 } } });
   });
@@ -49,6 +55,10 @@ describe('resolveStudySpec', () => {
     });
     expect(s.losses.map((l) => l.name)).toEqual(['ce', 'ce-smooth']);
     expect(runConfigFor(s, s.losses[1], 7)).toMatchObject({ labelSmoothing: 0.1, seed: 7 });
+    // Without ce and simclr, the claims compare the first two losses; with one loss there is no pair.
+    expect(s.findings.pair).toEqual(['ce', 'ce-smooth']);
+    expect(resolveStudySpec({ losses: ['supcon'] }).findings.pair).toBeNull();
+    expect(resolveStudySpec({ findings: { pair: ['simclr', 'supcon'] } }).findings.pair).toEqual(['simclr', 'supcon']);
   });
 
   it.each([
@@ -77,6 +87,8 @@ describe('resolveStudySpec', () => {
     ['unknown factor', { analysis: { factors: ['size'] } }, /analysis\.factors\[0\]: must be a factor name/],
     ['unknown analysed set', { analysis: { testSet: 'x' } }, /analysis\.testSet: "x" is not a test set/],
     ['too many analysed samples', { testN: 10, analysis: { n: 20 } }, /analysis\.n: 20 is more than the 10 samples/],
+    ['pair of unknown loss', { findings: { pair: ['ce', 'moco'] } }, /findings\.pair\[1\]: "moco" is not a loss/],
+    ['pair of one loss', { findings: { pair: ['ce', 'ce'] } }, /findings\.pair: names the same loss twice/],
     ['bad volume', { volume: { shape: [4, 4, 4] } }, /volume\.shape: must be an array of 3 integers in \[8, 256\]/],
   ])('reports %s with its path', (_name, input, message) => {
     let err: unknown;
