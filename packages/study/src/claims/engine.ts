@@ -1,6 +1,7 @@
 // The one claims engine: every study's controls and claims go in as data, verdicts come out under one
 // family-wise policy (Bonferroni over the study's primary hypotheses; 'all' claims by the intersection–union
-// test; equivalence by two one-sided tests at ±SESOI; failed controls and premises gate what depends on them).
+// test; claims tested in a fixed sequence after another count no hypothesis; equivalence by two one-sided tests at
+// ±SESOI; failed controls and premises gate what depends on them).
 import { describe, isZeroSd, seedsForPower, tInterval } from './paired_t';
 import type { ClaimInput, ControlInput, Findings, JudgedClaim, JudgedComparison, Verdict } from './types';
 
@@ -10,18 +11,30 @@ export const FAMILY_ALPHA = 0.05;
 /** The power a claim's "seeds needed" is computed for. */
 export const TARGET_POWER = 0.8;
 
-/** Hypotheses a primary claim adds to the family: one for 'all' (intersection–union), one per comparison for 'any'. */
-const hypothesesOf = (c: ClaimInput): number => ((c.rule ?? 'all') === 'all' ? 1 : Math.max(1, c.comparisons.length));
+/**
+ * Hypotheses a primary claim adds to the family: one for 'all' (intersection–union), one per comparison for 'any',
+ * none for a claim tested after another (fixed sequence: it spends the α' of the claim it follows).
+ */
+const hypothesesOf = (c: ClaimInput): number =>
+  c.after !== undefined ? 0 : (c.rule ?? 'all') === 'all' ? 1 : Math.max(1, c.comparisons.length);
+
+/** What a claim needs before it is judged: its controls and premises, and the claim it is tested after. */
+const needsOf = (c: ClaimInput): string[] => [...(c.dependsOn ?? []), ...(c.after !== undefined ? [c.after] : [])];
 
 /** The policy in words, for the top of every report's Findings. */
-export function policyText(familySize: number, alpha = FAMILY_ALPHA): string {
+export function policyText(familySize: number, alpha = FAMILY_ALPHA, sequences = false): string {
   const a = alpha / Math.max(1, familySize);
+  const sequence = sequences
+    ? `A claim tested after another (fixed sequence) counts no hypothesis: it is judged at the same α' only when ` +
+      `the claim before it is reproduced, and is otherwise not testable. `
+    : '';
   return (
     `Each claim's primary effect is a paired per-seed difference in its metric's own units, with a claimed ` +
     `direction and a smallest effect of interest (SESOI) fixed in the spec before the run. The study's primary ` +
     `claims form one family of ${familySize} hypotheses (a claim that every comparison must hold counts once, by ` +
     `the intersection–union test; a claim that any comparison holds counts once per comparison); each ` +
     `comparison is judged at α' = ${alpha}/${familySize} = ${a.toPrecision(3)} (Bonferroni, family-wise error ≤ ${alpha}). ` +
+    sequence +
     `Reproduced: the two-sided (1 − α') CI excludes 0 on the claimed side. Contradicted: it excludes 0 on the ` +
     `other side. Not reproduced: the (1 − 2α') CI lies within ±SESOI (two one-sided tests). Inconclusive: none ` +
     `of these, or fewer than 2 seeds, or identical per-seed values. Not testable: a control or premise the ` +
@@ -104,7 +117,7 @@ function premisesFirst(claims: readonly ClaimInput[]): ClaimInput[] {
     if (state.get(c.id) === 'done') return;
     if (state.get(c.id) === 'visiting') throw new Error(`claims: premise cycle ${[...chain, c.id].join(' → ')}`);
     state.set(c.id, 'visiting');
-    for (const d of c.dependsOn ?? []) {
+    for (const d of needsOf(c)) {
       const p = byId.get(d);
       if (p) visit(p, [...chain, c.id]);
     }
@@ -136,6 +149,12 @@ export function judgeClaims(
       if (!ids.has(d)) throw new Error(`claims: ${c.id} depends on unknown control or claim '${d}'`);
   }
   const primary = (c: ClaimInput) => (c.role ?? 'primary') === 'primary';
+  for (const c of claims) {
+    if (c.after === undefined) continue;
+    const before = claims.find((x) => x.id === c.after);
+    if (!before || !primary(before) || !primary(c))
+      throw new Error(`claims: ${c.id} is tested after '${c.after}': both must be primary claims of the study`);
+  }
   const familySize = claims.filter(primary).reduce((s, c) => s + hypothesesOf(c), 0);
   const level = alpha / Math.max(1, familySize);
   const controlById = new Map(controls.map((c) => [c.id, c]));
@@ -152,7 +171,7 @@ export function judgeClaims(
         : rule === 'all'
           ? Math.max(...seeds)
           : Math.min(...seeds);
-    const failed = (c.dependsOn ?? []).filter((d) => {
+    const failed = needsOf(c).filter((d) => {
       const ctl = controlById.get(d);
       if (ctl) return !ctl.passed;
       return judged.get(d)?.verdict !== 'reproduced';
@@ -161,13 +180,13 @@ export function judgeClaims(
     let reason: string;
     if (failed.length > 0) {
       verdict = isPrimary ? 'not testable' : null;
-      reason = `depends on ${failed
+      reason = failed
         .map((d) =>
           controlById.has(d)
-            ? `control '${d}', which failed`
-            : `premise '${d}', which is ${judged.get(d)?.verdict ?? 'not judged'}`,
+            ? `depends on control '${d}', which failed`
+            : `${d === c.after ? 'is tested after' : 'depends on premise'} '${d}', which is ${judged.get(d)?.verdict ?? 'not judged'}`,
         )
-        .join('; ')}`;
+        .join('; ');
     } else if (!isPrimary) reason = 'secondary: shown without a verdict';
     else if (comps.length === 0) {
       verdict = 'inconclusive';
@@ -188,6 +207,7 @@ export function judgeClaims(
       role: isPrimary ? 'primary' : 'secondary',
       rule,
       dependsOn: c.dependsOn ?? [],
+      after: c.after ?? null,
       comparisons: comps.map(({ why: _why, ...x }) => x),
       verdict,
       reason,
@@ -196,7 +216,11 @@ export function judgeClaims(
     });
   }
   return {
-    policy: policyText(familySize, alpha),
+    policy: policyText(
+      familySize,
+      alpha,
+      claims.some((c) => c.after !== undefined),
+    ),
     alpha,
     familySize,
     controls: controls.map((c) => ({ ...c })),

@@ -60,6 +60,12 @@ export interface ClaimSpec {
   rule?: ClaimRule;
   /** Ids of the controls, premises (other claims, which must be reproduced) this claim needs. */
   dependsOn?: readonly string[];
+  /**
+   * Fixed-sequence testing: the id of the primary claim this one is tested after. It counts no hypothesis of its own,
+   * is judged at that claim's α', and is not testable unless that claim is reproduced (a chain a → b → c keeps the
+   * family-wise error of a alone).
+   */
+  after?: string;
 }
 
 /** A claim with its measured comparisons. */
@@ -97,8 +103,10 @@ export interface JudgedComparison {
 }
 
 /** A claim as judged. */
-export interface JudgedClaim extends ClaimSpec {
+export interface JudgedClaim extends Omit<ClaimSpec, 'after'> {
   role: 'primary' | 'secondary';
+  /** The claim this one is tested after (fixed sequence), or null. */
+  after: string | null;
   rule: ClaimRule;
   dependsOn: readonly string[];
   comparisons: JudgedComparison[];

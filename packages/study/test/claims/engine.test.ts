@@ -133,6 +133,38 @@ describe('rules, family and gating', () => {
     expect(f.claims[0].verdict).toBe('not testable');
   });
 
+  test('a claim tested after another counts no hypothesis, shares its α and waits for it to be reproduced', () => {
+    const chain = (first: number[]) =>
+      judgeClaims(
+        [],
+        [
+          claim({ id: 'a', comparisons: [{ name: 'x', values: first }] }),
+          claim({ id: 'b', after: 'a', comparisons: [{ name: 'x', values: up }] }),
+          claim({ id: 'c', after: 'b', comparisons: [{ name: 'x', values: up }] }),
+          claim({ id: 'd', comparisons: [{ name: 'x', values: up }] }),
+        ],
+      );
+    const passed = chain(up);
+    expect(passed.familySize).toBe(2);
+    expect(passed.claims.map((c) => [c.id, c.verdict, c.alpha, c.after])).toEqual([
+      ['a', 'reproduced', 0.025, null],
+      ['b', 'reproduced', 0.025, 'a'],
+      ['c', 'reproduced', 0.025, 'b'],
+      ['d', 'reproduced', 0.025, null],
+    ]);
+    expect(passed.policy).toMatch(/fixed sequence/);
+    const stopped = chain(noisy);
+    expect(stopped.claims.map((c) => c.verdict)).toEqual([
+      'inconclusive',
+      'not testable',
+      'not testable',
+      'reproduced',
+    ]);
+    expect(stopped.claims[1].reason).toBe("is tested after 'a', which is inconclusive");
+    expect(stopped.claims[2].reason).toBe("is tested after 'b', which is not testable");
+    expect(judgeClaims([], [claim({ id: 'a', comparisons: [] })]).policy).not.toMatch(/fixed sequence/);
+  });
+
   test('malformed claims are errors of the study, not findings', () => {
     expect(() => judgeClaims([], [claim({ id: 'c', comparisons: [] }), claim({ id: 'c', comparisons: [] })])).toThrow(
       /duplicate id 'c'/,
@@ -141,6 +173,15 @@ describe('rules, family and gating', () => {
     expect(() => judgeClaims([], [claim({ id: 'c', dependsOn: ['nope'], comparisons: [] })])).toThrow(
       /unknown control or claim 'nope'/,
     );
+    expect(() => judgeClaims([], [claim({ id: 'c', after: 'nope', comparisons: [] })])).toThrow(
+      /c is tested after 'nope': both must be primary/,
+    );
+    expect(() =>
+      judgeClaims(
+        [],
+        [claim({ id: 's', role: 'secondary', comparisons: [] }), claim({ id: 'c', after: 's', comparisons: [] })],
+      ),
+    ).toThrow(/both must be primary/);
   });
 });
 
@@ -173,6 +214,23 @@ describe('the policy, calibrated by simulation', () => {
       if (f.claims.some((c) => c.verdict === 'reproduced' || c.verdict === 'contradicted')) falseFamilies++;
     }
     // 5% plus three binomial standard errors of the simulation itself.
+    expect(falseFamilies / studies).toBeLessThanOrEqual(0.05 + 3 * Math.sqrt((0.05 * 0.95) / studies));
+  });
+
+  test('under the null, a family of 2 claims and a chain of 3 tested in sequence keeps family-wise error ≤ 5%', () => {
+    let falseFamilies = 0;
+    for (let s = 0; s < studies; s++) {
+      // The chain's head has a real effect, so the claims after it are reached and tested under their own null.
+      const claims = [
+        ...family(5, [0]),
+        claim({ id: 'head', sesoi, comparisons: [{ name: 'x', values: sample(5, 0.2) }] }),
+        claim({ id: 'next', after: 'head', sesoi, comparisons: [{ name: 'x', values: sample(5, 0) }] }),
+        claim({ id: 'last', after: 'next', sesoi, comparisons: [{ name: 'x', values: sample(5, 0) }] }),
+      ];
+      const f = judgeClaims([], claims);
+      const nulls = f.claims.filter((c) => c.id !== 'head');
+      if (nulls.some((c) => c.verdict === 'reproduced' || c.verdict === 'contradicted')) falseFamilies++;
+    }
     expect(falseFamilies / studies).toBeLessThanOrEqual(0.05 + 3 * Math.sqrt((0.05 * 0.95) / studies));
   });
 

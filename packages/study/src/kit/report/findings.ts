@@ -25,7 +25,7 @@ function claimRows(c: JudgedClaim): string[] {
     const first = k === 0;
     const span = comps.length > 1 && first ? ` rowspan="${comps.length}"` : '';
     const lead = first
-      ? `<td${span}>${esc(c.statement)}<div class="note">${esc(c.measure)}; SESOI ${c.sesoi} (${esc(c.sesoiReason)})</div></td>` +
+      ? `<td${span}>${esc(c.statement)}<div class="note">${esc(c.measure)}; SESOI ${c.sesoi} (${esc(c.sesoiReason)})${c.after ? `; tested after ${esc(c.after)}` : ''}</div></td>` +
         `<td${span} class="${verdictClass(c.verdict)}">${esc(c.verdict ?? 'secondary')}</td>`
       : '';
     const cells = x

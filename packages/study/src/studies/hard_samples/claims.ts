@@ -1,6 +1,8 @@
 // The hard-samples study's controls and claims, as data for the claims engine: each claim's primary effect is a
 // paired per-seed difference in its metric's units, with a direction and a smallest effect of interest (SESOI)
-// and its reason. The engine decides every verdict; failed controls gate the claims that rest on them.
+// and its reason. The engine decides every verdict; failed controls gate the claims that rest on them. Attending to
+// HTL samples is judged against the baseline first; the comparisons with random up-weighting and with hard-example
+// mining are tested after it, in that fixed sequence, so a weak comparator cannot stand in for a real gain.
 import type { ClaimInput, ControlInput } from '../../claims';
 import type { StudyClaims } from '../../framework/study';
 import type { Aggregate } from '../../kit/aggregate';
@@ -32,8 +34,9 @@ function settingClaims(x: SettingSummary): ClaimInput[] {
   const s = x.setting;
   const dependsOn = [settingControl(s), ...(s === 'weak' ? [CLASSIFIER_CONTROL] : [])];
   const diff = (a: AttendArm, b: AttendArm) => x.differences.find((d) => d.a === a && d.b === b)!.difference;
-  const attend = (id: string, statement: string, b: AttendArm, what: string): ClaimInput => ({
+  const attend = (id: string, statement: string, b: AttendArm, what: string, after?: string): ClaimInput => ({
     id: `${s}/${id}`,
+    ...(after ? { after: `${s}/${after}` } : {}),
     statement: `${statement} (${s})`,
     measure: `test mean IoU: HTL up-weighted − ${what} (paired per seed)`,
     direction: 'greater',
@@ -43,16 +46,6 @@ function settingClaims(x: SettingSummary): ClaimInput[] {
     comparisons: [{ name: `${s}: htl − ${b}`, values: perSeed(diff('htl', b)) }],
   });
   const claims: ClaimInput[] = [
-    {
-      id: `${s}/htl-harder`,
-      statement: `Samples on which pruned and dense localizers diverge are hard to learn (${s})`,
-      measure: 'dense localizers’ mean training IoU with the true boxes: non-HTL − HTL samples (per seed)',
-      direction: 'greater',
-      sesoi: IOU_SESOI,
-      sesoiReason: IOU_REASON,
-      dependsOn,
-      comparisons: [{ name: `${s}: non-HTL − HTL`, values: perSeed(x.htlHarder) }],
-    },
     attend(
       'attend-baseline',
       'Up-weighting HTL samples improves localization (the seed study: about 2–3%)',
@@ -64,13 +57,25 @@ function settingClaims(x: SettingSummary): ClaimInput[] {
       'The gain comes from which samples are up-weighted, not from up-weighting',
       'random',
       'as many random samples up-weighted',
+      'attend-baseline',
     ),
     attend(
       'attend-mining',
       'Attending to HTL samples beats loss-based hard-example mining',
       'mining',
       'hard-example mining',
+      'attend-random',
     ),
+    {
+      id: `${s}/htl-harder`,
+      statement: `Samples on which pruned and dense localizers diverge are hard to learn (${s})`,
+      measure: 'dense localizers’ mean training IoU with the true boxes: non-HTL − HTL samples (per seed)',
+      direction: 'greater',
+      sesoi: IOU_SESOI,
+      sesoiReason: IOU_REASON,
+      dependsOn,
+      comparisons: [{ name: `${s}: non-HTL − HTL`, values: perSeed(x.htlHarder) }],
+    },
   ];
   if (x.overRepresented) claims.push(subgroupClaim(`${s}/subgroups`, `(${s})`, x.overRepresented, dependsOn));
   return claims;

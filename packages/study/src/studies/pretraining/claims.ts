@@ -24,8 +24,8 @@ export const SESOI = {
   mce: {
     value: 0.05,
     reason:
-      "stated: mCE is a ratio to scratch's summed error under distortion, so 0.05 is 5% of scratch's own error, " +
-      'the smallest robustness gain worth a pretraining stage',
+      "stated: relative mCE is a ratio to the error distortions add to scratch's, so 0.05 is 5% of that added " +
+      'error, the smallest robustness gain worth a pretraining stage',
   },
   effectiveRank: {
     value: 1,
@@ -151,14 +151,16 @@ export function pretrainingClaims(spec: PretrainingSpec, s: PretrainingSummary):
       {
         id: 'robustness',
         statement: 'Pretraining improves robustness to distortions',
-        measure: 'mCE relative to fine-tuned scratch (scratch = 1; fine-tuned, all labels)',
+        measure:
+          'relative mCE against fine-tuned scratch (error added by distortion ÷ the error it adds to scratch; ' +
+          'scratch = 1; fine-tuned, all labels)',
         ...common,
         direction: 'less',
         sesoi: SESOI.mce.value,
         sesoiReason: SESOI.mce.reason,
       },
       pretrainedLabel,
-      vsScratch((i) => perSeed(s.mce[i]?.finetune, n)),
+      vsScratch((i) => perSeed(s.relativeMce[i]?.finetune, n)),
       n,
     ),
     ...claimPair(

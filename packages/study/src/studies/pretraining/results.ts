@@ -155,6 +155,8 @@ export interface PretrainingSummary {
   performance: Record<string, Record<string, Record<string, Record<TestSetName, Record<string, Aggregate>>>>>;
   /** init -> mode -> mCE relative to fine-tuned scratch (1 = as robust as scratch, lower = more robust). */
   mce: Record<string, Record<string, Aggregate>>;
+  /** init -> mode -> relative mCE against fine-tuned scratch (error added by distortion over scratch's added error). */
+  relativeMce: Record<string, Record<string, Aggregate>>;
   /** init -> mode -> distortion -> severity -> mean accuracy over seeds (the heat map). */
   distortedAccuracy: Record<string, Record<string, Record<string, Record<string, number | null>>>>;
   /** init -> mode -> effective rank / CKA to scratch per layer / mean within-model CKA matrix. */

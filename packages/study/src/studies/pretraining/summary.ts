@@ -1,5 +1,6 @@
 // The pretraining-robustness study's numbers over seeds: grade scores per initialisation, mode and label
-// fraction; mCE relative to fine-tuned scratch (ImageNet-C's mean corruption error); representation and
+// fraction; mCE and relative mCE against fine-tuned scratch (ImageNet-C's mean corruption errors, Hendrycks &
+// Dietterich 2019: relative mCE counts only the error a distortion adds to the clean error); representation and
 // saliency statistics; the control's numbers. Each Aggregate keeps its per-seed values in seed order, which
 // the claims pair.
 import { Aggregate, aggregate } from '../../kit/aggregate';
@@ -33,6 +34,26 @@ export function meanCorruptionError(
     const sevs = Object.keys(a[d]);
     const ea = sevs.reduce((s, k) => s + (1 - num(a[d][k].accuracy)), 0);
     const er = sevs.reduce((s, k) => s + (1 - num(ref[d]?.[k]?.accuracy)), 0);
+    return er > 0 ? ea / er : NaN;
+  });
+  return ces.reduce((x, y) => x + y, 0) / ces.length;
+}
+
+/**
+ * Relative mean corruption error of `a` against `ref` (one seed): mean over distortions of
+ * Σ_s (err_a(d, s) − err_a(clean)) / Σ_s (err_ref(d, s) − err_ref(clean)). Unlike mCE, a model that is only more
+ * accurate on clean data does not score lower. NaN for a distortion that does not raise the reference's error
+ * (nothing to be relative to).
+ */
+export function relativeCorruptionError(
+  a: Record<string, Record<string, GradeScores>>,
+  ref: Record<string, Record<string, GradeScores>>,
+  clean: { a: number; ref: number },
+): number {
+  const ces = Object.keys(a).map((d) => {
+    const sevs = Object.keys(a[d]);
+    const ea = sevs.reduce((s, k) => s + (1 - num(a[d][k].accuracy)) - (1 - clean.a), 0);
+    const er = sevs.reduce((s, k) => s + (1 - num(ref[d]?.[k]?.accuracy)) - (1 - clean.ref), 0);
     return er > 0 ? ea / er : NaN;
   });
   return ces.reduce((x, y) => x + y, 0) / ces.length;
@@ -109,6 +130,15 @@ export function summarizePretraining(
     return a && ref ? meanCorruptionError(a.distorted, ref.distorted) : NaN;
   };
   const mce = byInitMode(spec, (i, m) => over((s) => mceOf(i, m, s)));
+  // The clean error is the model's own on the same in-distribution test set (its all-labels target unit).
+  const relativeMceOf = (i: InitKind, m: TrainMode, s: number): number => {
+    const a = o.analysis(i, m, s);
+    const ref = o.analysis('scratch', 'finetune', s);
+    const cleanA = num(o.target(i, m, full, s)?.scores.test.accuracy);
+    const cleanRef = num(o.target('scratch', 'finetune', full, s)?.scores.test.accuracy);
+    return a && ref ? relativeCorruptionError(a.distorted, ref.distorted, { a: cleanA, ref: cleanRef }) : NaN;
+  };
+  const relativeMce = byInitMode(spec, (i, m) => over((s) => relativeMceOf(i, m, s)));
   const distortedAccuracy = byInitMode(spec, (i, m) => {
     const out: Record<string, Record<string, number | null>> = {};
     for (const d of spec.distortions)
@@ -144,5 +174,5 @@ export function summarizePretraining(
     factorKappa: over((s) => num(o.factsOf(s)?.factorProbe.kappa)),
   };
   const encoders = o.encoders.map((e) => ({ unit: e.unit, init: e.result.init, runSeed: e.result.runSeed }));
-  return { performance, mce, distortedAccuracy, representations, saliency, control, encoders };
+  return { performance, mce, relativeMce, distortedAccuracy, representations, saliency, control, encoders };
 }

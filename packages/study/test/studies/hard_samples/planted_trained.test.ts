@@ -42,10 +42,26 @@
 // the study fixed: the pruned models keep the dense accuracy (training 0.868 on the ordinary samples against 0.857,
 // test balanced accuracy 0.875 against 0.873); planted PIE 48/320 (rate 0.150), slots 18/64 = 0.281 [0.186, 0.401],
 // ratio 1.875; control PIE 25/320 (0.078), slots 4/64, ratio 0.80. The subgroup is over-represented (its Wilson lower
-// bound lies above the population rate) but short of the > 2x bar set before the first run. The bar is not lowered:
-// the test asserts the shortfall as it stands (1.5 < ratio <= 2), so it fails the day the ratio passes 2 and the bar
-// can then be asserted instead. 12 models, about 50 s on one idle core. Since the study runs through runStudy, this
-// check of the science runs only with NODULAB_SCIENCE_TESTS=1 (the study's one end-to-end test is run_study.test.ts).
+// bound lies above the population rate) but short of the > 2x bar set before the first run.
+// The bar is not lowered; the method changes. PIE compares the modal classes of two populations, and 3 models per
+// population make a modal class that one model's noise can flip, so ordinary samples become PIE by chance and dilute
+// the subgroup. Hooker et al. used populations of 30. Fourth run: 15 models per population (odd, so a binary modal
+// class has no ties; half the paper's 30 to keep the check to minutes), decided before running it; data, training,
+// sparsity 0.7 and every bar unchanged: 30 models per set, 60 in all, 1 thread. Fourth run: planted PIE 49/320
+// (rate 0.153), slots 19/64 = 0.297 [0.199, 0.418], ratio 1.939; control ratio 0.588. The pruned models had not kept
+// the dense accuracy across 15 model seeds (test balanced accuracy 0.807 against 0.881, failing the premise check by
+// 0.074), and their errors on ordinary samples are PIE noise. Fifth run: the pruned models are fine-tuned 3 epochs
+// instead of 1 (fineTuneEpochs), so that they recover as PIE presumes; all else unchanged. Fifth run: the premise
+// holds (pruned test balanced accuracy 0.860 against the dense 0.881), but planted PIE falls to 27/320 (rate 0.084),
+// slots 8/64 = 0.125 [0.065, 0.228], ratio 1.481, Wilson lower bound below the population rate; control ratio 0.694.
+// Recovered pruned models stay close to the dense models they were fine-tuned from, on the planted nodules too
+// (training accuracy there 0.578 against 0.574): both populations get the near-invisible subgroup wrong the same
+// way, and PIE only flags disagreement between them. A finding, not a bar to move: one-shot pruning with fine-tuning
+// does not expose this subgroup at 2x. The test keeps the 3-epoch fine-tuning (the premise is a control and must
+// hold) and records the shortfall with `it.failing`, which fails the day the method meets the bar. What might: pruned
+// populations trained independently (gradual pruning from scratch, as Hooker et al. do).
+// Since the study runs through runStudy, this check of the science runs only with NODULAB_SCIENCE_TESTS=1 (the
+// study's one end-to-end test is run_study.test.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -62,11 +78,13 @@ import {
   trainPopulation,
 } from '../../../src';
 
-jest.setTimeout(300_000);
+jest.setTimeout(1_800_000);
 
 const N = 320;
 const DATA_SEED = 1000;
 const SPARSITY = 0.7;
+/** Models per population (dense, and pruned at SPARSITY). */
+const MODELS = 15;
 const inSlot = (i: number) => i % 5 === 0;
 const SLOT = 'planted slot';
 
@@ -78,17 +96,18 @@ const SPEC: DatasetSpec = {
   splits: { 'hard-planted': { factors: { diameter: { uniform: [2, 3] }, attenuation: { uniform: [-780, -720] } } } },
 };
 
-/** The study's default spec with 3 models per population, one sparsity, 10 classifier epochs and 1 thread. */
+/** The study's default spec with 15 models per population, one sparsity, 10 classifier epochs, 3 fine-tuning epochs. */
 const STUDY: HardSamplesSpec = resolveHardSamplesSpec({
-  models: 3,
+  models: MODELS,
   sparsities: [SPARSITY],
+  fineTuneEpochs: 3,
   volume: SPEC.volume,
   classifier: { n: N, config: { epochs: 10 } },
   threads: 1,
 });
 
 /**
- * Trained models run only with NODULAB_SCIENCE_TESTS=1 (12 models, minutes on a shared machine): the study's
+ * Trained models run only with NODULAB_SCIENCE_TESTS=1 (60 models, minutes): the study's
  * one end-to-end test is run_study.test.ts; this one checks the science, not the code.
  */
 const science = process.env.NODULAB_SCIENCE_TESTS === '1' ? describe : describe.skip;
@@ -182,7 +201,7 @@ science(
       control = await runSet(false, path.join(root, 'control'));
       console.log(
         `${describeOutcome('planted', planted)}\n${describeOutcome('control', control)}\n` +
-          `12 models in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+          `${4 * MODELS} models in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
     });
     afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -201,13 +220,15 @@ science(
       expect(Math.abs(control.prunedAccuracy.test - control.denseAccuracy.test)).toBeLessThan(0.05);
     });
 
-    it('over-represents the planted subgroup among HTL samples: Wilson lower bound above the population', () => {
-      const g = planted.rates.groups.find((x) => x.group === SLOT)!;
-      expect(g.rate.lower).toBeGreaterThan(planted.rates.populationRate);
-      // The bar set before the first run was a ratio > 2; it measures 1.875 (see the header): a recorded shortfall.
-      expect(g.ratio).toBeGreaterThan(1.5);
-      expect(g.ratio).toBeLessThanOrEqual(2);
-    });
+    // The bar set before the first run, unmet by the method (see the header): `failing` until the method meets it.
+    it.failing(
+      'over-represents the planted subgroup among HTL samples: ratio > 2, Wilson bound above the population',
+      () => {
+        const g = planted.rates.groups.find((x) => x.group === SLOT)!;
+        expect(g.rate.lower).toBeGreaterThan(planted.rates.populationRate);
+        expect(g.ratio).toBeGreaterThan(2);
+      },
+    );
 
     it('control: HTL samples exist, and the same slots holding ordinary nodules are not over-represented', () => {
       expect(control.rates.htl).toBeGreaterThan(0);

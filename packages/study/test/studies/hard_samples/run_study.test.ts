@@ -77,10 +77,10 @@ describe('runStudy(hardSamples, smallest spec)', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, STUDY_FILES.spec), 'utf8'))).toEqual(SPEC);
     expect(output.findings.claims.map((c) => c.id)).toEqual([
       'pie-sparsity',
-      'weak/htl-harder',
       'weak/attend-baseline',
       'weak/attend-random',
       'weak/attend-mining',
+      'weak/htl-harder',
       ...(output.findings.claims.some((c) => c.id === 'weak/subgroups') ? ['weak/subgroups'] : []),
     ]);
     expect(fs.readFileSync(path.join(out, STUDY_FILES.report), 'utf8')).toContain('id="findings"');

@@ -36,7 +36,7 @@ describe('summarizeHardSamples on fake unit results', () => {
   });
 
   it('gives each setting its own claims, after the classifiers’ PIE, each with a SESOI and its reason', () => {
-    const own = ['htl-harder', 'attend-baseline', 'attend-random', 'attend-mining', 'subgroups'];
+    const own = ['attend-baseline', 'attend-random', 'attend-mining', 'htl-harder', 'subgroups'];
     expect(out.findings.claims.map((c) => c.id)).toEqual([
       'pie-sparsity',
       ...own.map((c) => `supervised/${c}`),
@@ -52,8 +52,28 @@ describe('summarizeHardSamples on fake unit results', () => {
     // The subgroup chosen after looking is secondary: shown without a verdict.
     expect(claim(out, 'supervised/subgroups').role).toBe('secondary');
     expect(claim(out, 'supervised/subgroups').verdict).toBeNull();
-    // 1 (PIE) + 4 primary claims per setting, each one hypothesis.
-    expect(out.findings.familySize).toBe(9);
+    // 1 (PIE) + 2 hypotheses per setting (attend-baseline, htl-harder): random and mining are tested after the
+    // baseline comparison, in a fixed sequence, and spend its α.
+    expect(out.findings.familySize).toBe(5);
+    expect(claim(out, 'supervised/attend-random').after).toBe('supervised/attend-baseline');
+    expect(claim(out, 'supervised/attend-mining').after).toBe('supervised/attend-random');
+  });
+
+  it('judges attending against random up-weighting and mining only once it beats the baseline', () => {
+    const f = (values: number[]) => {
+      const diffs = r.settings[0].differences.map((d) =>
+        d.a === 'htl' && d.b === 'baseline' ? { ...d, difference: { ...d.difference, values } } : d,
+      );
+      const settings = [{ ...r.settings[0], differences: diffs }, ...r.settings.slice(1)];
+      return outputOf({ ...r, settings }).findings;
+    };
+    expect(claim(out, 'supervised/attend-baseline').verdict).toBe('reproduced');
+    const flat = f([0.001, -0.002, 0.0005]);
+    expect(flat.claims.find((c) => c.id === 'supervised/attend-baseline')!.verdict).not.toBe('reproduced');
+    expect(flat.claims.find((c) => c.id === 'supervised/attend-random')!.verdict).toBe('not testable');
+    expect(flat.claims.find((c) => c.id === 'supervised/attend-mining')!.reason).toMatch(
+      /is tested after 'supervised\/attend-random', which is not testable/,
+    );
   });
 
   it('passes the control of a setting whose dense localizer beats the mean box, fails the other, and gates its claims', () => {

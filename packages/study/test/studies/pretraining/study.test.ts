@@ -9,7 +9,7 @@ import type { StudyOutput } from '../../../src/framework/study';
 import { judgeClaims } from '../../../src/claims';
 import { studyNamed } from '../../../src/registry';
 import { pretrainingRobustness } from '../../../src/studies/pretraining/study';
-import { meanCorruptionError } from '../../../src/studies/pretraining/summary';
+import { meanCorruptionError, relativeCorruptionError } from '../../../src/studies/pretraining/summary';
 import { PREDICTIONS_HEADER } from '../../../src/studies/pretraining/files';
 import type { PretrainingSpec } from '../../../src/studies/pretraining/spec';
 import type { PretrainingSummary, PretrainUnit } from '../../../src/studies/pretraining/results';
@@ -147,6 +147,20 @@ describe('meanCorruptionError', () => {
     expect(meanCorruptionError(model, ref)).toBeCloseTo((0.625 + 1) / 2, 12);
     expect(meanCorruptionError(ref, ref)).toBe(1);
   });
+
+  it('relative mCE counts only the error a distortion adds to the clean error', () => {
+    const ref = { noise: { '1': s(0.8), '5': s(0.4) } };
+    // Better on clean data (0.95 against 0.9) by the same margin everywhere: mCE says more robust, relative mCE not.
+    const model = { noise: { '1': s(0.85), '5': s(0.45) } };
+    expect(meanCorruptionError(model, ref)).toBeLessThan(1);
+    // (0.15 − 0.05) + (0.55 − 0.05) = 0.6 over (0.2 − 0.1) + (0.6 − 0.1) = 0.6.
+    expect(relativeCorruptionError(model, ref, { a: 0.95, ref: 0.9 })).toBeCloseTo(1, 12);
+    // Losing less under distortion: (0.05 + 0.25) / 0.6.
+    const robust = { noise: { '1': s(0.9), '5': s(0.7) } };
+    expect(relativeCorruptionError(robust, ref, { a: 0.95, ref: 0.9 })).toBeCloseTo(0.5, 12);
+    // A distortion that does not raise the reference's error leaves nothing to be relative to.
+    expect(relativeCorruptionError(model, { noise: { '1': s(0.9), '5': s(0.9) } }, { a: 0.95, ref: 0.9 })).toBeNaN();
+  });
 });
 
 describe('summary, claims, report and text on fake unit results', () => {
@@ -213,6 +227,19 @@ describe('summary, claims, report and text on fake unit results', () => {
     // Mean over supervised and simclr minus scratch: (0.2 + 0.3) / 2, the wobble cancelling within a seed.
     const inDist = primary.find((c) => c.id === 'in-distribution')!;
     expect(inDist.comparisons[0].mean).toBeCloseTo(0.25, 12);
+    // Robustness reads relative mCE (scratch's is 1 on every seed), not mCE.
+    const r = outputOf(strong).results.relativeMce;
+    expect(r.scratch.finetune.values).toEqual([1, 1, 1]);
+    const rel = (i: string) => r[i].finetune.values.map((v) => v as number);
+    const expected = [0, 1, 2].map((k) => (rel('supervised')[k] + rel('simclr')[k]) / 2 - 1);
+    const robustness = primary.find((c) => c.id === 'robustness')!;
+    expect(robustness.comparisons[0].mean).toBeCloseTo(expected.reduce((a, b) => a + b) / 3, 12);
+    expect(robustness.comparisons[0].mean).not.toBeCloseTo(
+      outputOf(strong).results.mce.simclr.finetune.mean! / 2 +
+        outputOf(strong).results.mce.supervised.finetune.mean! / 2 -
+        1,
+      3,
+    );
     expect(f.claims.find((c) => c.id === 'ssl-over-supervised-by-init')!.comparisons.map((c) => c.name)).toEqual([
       'simclr − supervised',
     ]);
