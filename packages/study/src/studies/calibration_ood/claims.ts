@@ -1,17 +1,31 @@
 // The calibration-ood study's control and claims as data for the claims engine: each claim's primary effect is a
 // paired per-seed difference in its metric's units (every regime of a seed trains and tests on the same volumes),
 // with a direction and a smallest effect of interest (SESOI) and its reason. Every claim depends on the control
-// that every model learned to segment. No verdicts here: the engine decides them.
+// that every model learned to segment; the OOD claims also on a positive control (the spectral score flags volumes
+// with no anatomy at all), and the calibration claim is tested after its premise, that the dedicated models are
+// miscalibrated (temperature scaling lowers their ECE). No verdicts here: the engine decides them.
 import type { StudyClaims } from '../../framework/study';
 import type { ClaimInput, ControlInput } from '../../claims';
 import { finiteMean } from '../../kit/aggregate';
 import { fmtCI } from '../../kit/report/html';
 import { transferTargets } from './plan';
 import { BASELINES, CalibrationOodSpec, CalibrationOodSummary, Regime } from './results';
-import { aurocGap, dedicatedModels, num, perSeed } from './summary';
+import { auroc, aurocGap, dedicatedModels, num, perSeed } from './summary';
 
 /** The control every claim depends on. */
 export const SEGMENTS_CONTROL = 'segments';
+
+/** The positive control the OOD claims depend on. */
+export const OOD_POSITIVE_CONTROL = 'ood-positive';
+
+/** The OOD set of the positive control: volumes of parenchyma with no structure drawn. */
+export const POSITIVE_OOD_SET = 'empty';
+
+/**
+ * The positive control's bar, fixed before any run: a volume with no anatomy is not a subtle shift, and a detector
+ * that separates it from real volumes with AUROC below 0.9 is not working, whatever it does on the harder sets.
+ */
+export const POSITIVE_OOD_MIN_AUROC = 0.9;
 
 /** The SESOI of each claim, in its metric's units, and why. The paper (Karimi & Gholipour) states none. */
 export const SESOI = {
@@ -72,7 +86,33 @@ export function segmentsControl(s: CalibrationOodSummary): ControlInput {
   };
 }
 
-/** The control and the six claims, from the summary. */
+/**
+ * The positive control: in every model (joint and dedicated), the spectral score's mean AUROC over seeds on the
+ * empty volumes reaches POSITIVE_OOD_MIN_AUROC.
+ */
+export function oodPositiveControl(spec: CalibrationOodSpec, s: CalibrationOodSummary): ControlInput {
+  const models = [...new Set(s.ood.map((o) => o.model))];
+  const cells = models.map((m) => {
+    const values = spec.seeds.map((seed) =>
+      auroc(
+        s.ood.find((o) => o.model === m && o.seed === seed),
+        POSITIVE_OOD_SET,
+        'spectral',
+      ),
+    );
+    return { model: m, mean: finiteMean(values) };
+  });
+  const failing = cells.filter((c) => !(c.mean >= POSITIVE_OOD_MIN_AUROC));
+  const list = cells.map((c) => `${c.model} ${Number.isFinite(c.mean) ? c.mean.toFixed(3) : 'n/a'}`).join(', ');
+  return {
+    id: OOD_POSITIVE_CONTROL,
+    statement: `The spectral score flags the positive-control OOD set (${POSITIVE_OOD_SET} volumes: no anatomy) in every model`,
+    passed: cells.length > 0 && failing.length === 0,
+    detail: `spectral AUROC on ${POSITIVE_OOD_SET}, mean over seeds: ${list || 'none measured'}; bar ${POSITIVE_OOD_MIN_AUROC}`,
+  };
+}
+
+/** The controls and the claims, from the summary. */
 export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOodSummary): StudyClaims {
   const S = spec.seeds.length;
   // Per seed, the mean over datasets `ds` of metric `key` of regime a minus that of regime b.
@@ -84,12 +124,15 @@ export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOod
     );
   const targets = transferTargets(spec);
   const dedicated = dedicatedModels(spec, s.ood);
+  // The claims read every OOD set but the positive control's, which tests the detector, not the claim.
+  const evidenceSets = s.oodSets.filter((x) => x !== POSITIVE_OOD_SET);
   const gaps = (models: readonly string[]) =>
     BASELINES.map((b) => ({
       name: `spectral − ${b}`,
-      values: spec.seeds.map((seed) => aurocGap(s.ood, models, s.oodSets, b, seed)),
+      values: spec.seeds.map((seed) => aurocGap(s.ood, models, evidenceSets, b, seed)),
     }));
   const needs = [SEGMENTS_CONTROL];
+  const oodNeeds = [SEGMENTS_CONTROL, OOD_POSITIVE_CONTROL];
   const claims: ClaimInput[] = [
     {
       id: 'joint-dice',
@@ -102,7 +145,32 @@ export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOod
       comparisons: [{ name: 'joint − dedicated', values: meanDiff('joint', 'dedicated', spec.presets, 'dice') }],
     },
     {
+      id: 'miscalibrated',
+      statement:
+        'Premise: dedicated models are miscalibrated (temperature scaling, fitted on validation, lowers their ECE)',
+      measure: 'ECE before − after temperature scaling, dedicated models, mean over datasets (paired per seed)',
+      direction: 'greater',
+      sesoi: SESOI.ece.value,
+      sesoiReason: SESOI.ece.reason,
+      dependsOn: needs,
+      comparisons: [
+        {
+          name: 'dedicated: before − after',
+          values: spec.seeds.map((_, i) =>
+            finiteMean(
+              spec.presets.map(
+                (d) =>
+                  perSeed(s.performance.dedicated?.[d]?.ece, S)[i] -
+                  perSeed(s.performance.dedicated?.[d]?.eceAfter, S)[i],
+              ),
+            ),
+          ),
+        },
+      ],
+    },
+    {
       id: 'joint-calibration',
+      after: 'miscalibrated',
       statement: 'A jointly trained model is better calibrated than dedicated models',
       measure:
         'ECE before temperature scaling, mean over datasets (paired difference, joint − dedicated), whole volume or band around the structure',
@@ -141,12 +209,12 @@ export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOod
     {
       id: 'spectral-ood-joint',
       statement: 'Spectral OOD detection beats the uncertainty baselines (joint model)',
-      measure: `AUROC(spectral) − AUROC(baseline), mean over the ${s.oodSets.length} OOD sets; every baseline must be beaten`,
+      measure: `AUROC(spectral) − AUROC(baseline), mean over the ${evidenceSets.length} OOD sets other than the positive control; every baseline must be beaten`,
       direction: 'greater',
       sesoi: SESOI.auroc.value,
       sesoiReason: SESOI.auroc.reason,
       rule: 'all',
-      dependsOn: needs,
+      dependsOn: oodNeeds,
       comparisons: gaps(['joint']),
     },
     {
@@ -154,14 +222,15 @@ export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOod
       statement: 'Spectral OOD detection beats the uncertainty baselines (dedicated models)',
       measure:
         `AUROC(spectral) − AUROC(baseline), mean over the ${dedicated.length} dedicated models (each on its own ` +
-        `preset's test volumes and OOD sets) and the ${s.oodSets.length} OOD sets; every baseline must be beaten`,
+        `preset's test volumes and OOD sets) and the ${evidenceSets.length} OOD sets other than the positive control; ` +
+        'every baseline must be beaten',
       direction: 'greater',
       sesoi: SESOI.auroc.value,
       sesoiReason: SESOI.auroc.reason,
       rule: 'all',
-      dependsOn: needs,
+      dependsOn: oodNeeds,
       comparisons: gaps(dedicated),
     },
   ];
-  return { controls: [segmentsControl(s)], claims };
+  return { controls: [segmentsControl(s), oodPositiveControl(spec, s)], claims };
 }

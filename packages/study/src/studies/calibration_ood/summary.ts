@@ -35,7 +35,8 @@ export const perSeed = (a: Aggregate | undefined, seeds: number): number[] =>
   a ? a.values.map((v) => num(v)) : Array.from({ length: seeds }, () => NaN);
 
 /** One OOD run's AUROC of `set` and `method` (NaN when absent). */
-const auroc = (o: OodRun | undefined, set: string, method: OodMethod): number => o?.sets[set]?.[method]?.auroc ?? NaN;
+export const auroc = (o: OodRun | undefined, set: string, method: OodMethod): number =>
+  o?.sets[set]?.[method]?.auroc ?? NaN;
 
 /**
  * Per seed, AUROC(spectral) − AUROC(`baseline`) averaged over `models` (OOD runs' model names) and `sets`: the

@@ -77,7 +77,7 @@ describe('calibration-ood through runStudy', () => {
     expect(timing.units.map((u: { id: string }) => u.id)).toEqual(plan.map((u) => u.id));
     const html = fs.readFileSync(path.join(out, STUDY_FILES.report), 'utf8');
     for (const c of output.findings.claims) expect(html).toContain(`data-claim="${c.id}"`);
-    expect(output.findings.controls.map((c) => c.id)).toEqual(['segments']);
+    expect(output.findings.controls.map((c) => c.id)).toEqual(['segments', 'ood-positive']);
   });
 
   it('writes one predictions.csv row per model and test volume, one ood_scores.csv row per score', () => {
@@ -132,7 +132,7 @@ describe('calibration-ood through runStudy', () => {
     expect(steps('transfer')).toEqual(steps('dedicated'));
     expect(steps('dedicated').size).toBe(1);
     for (const x of models) expect(x.temperature).toBeGreaterThan(0);
-    expect(m.findings.claims).toHaveLength(6);
+    expect(m.findings.claims).toHaveLength(7);
     const html = fs.readFileSync(path.join(out, STUDY_FILES.report), 'utf8');
     const body = html.slice(html.indexOf('<body>'));
     expect(body.indexOf('id="findings"')).toBeLessThan(body.indexOf('data-table="segmentation"'));
