@@ -1,6 +1,7 @@
 // The Findings section every study report opens with: the inference policy in words, each control with
 // its outcome, and one row per claim (statement, verdict, primary effect with its adjusted CI, SESOI and its
-// reason, the seeds a decision would need, and why the verdict is what it is).
+// reason, the seeds a decision would need, and why the verdict is what it is), closed by the power line: how many
+// seeds the primary claims still inconclusive would need.
 import type { Findings, JudgedClaim, JudgedComparison } from '../../claims';
 import { esc } from './svg';
 import { table } from './html';
@@ -17,6 +18,31 @@ export function fmtEffect(c: Pick<JudgedComparison, 'mean' | 'ci'>, digits = 3):
 export const verdictClass = (v: string | null): string => `v-${(v ?? 'secondary').replace(/ /g, '-')}`;
 
 const seedsText = (n: number | null): string => (n === null ? '–' : String(n));
+
+/**
+ * The power line: every primary claim decided, or the seeds (`--seeds N`) the inconclusive ones would need for 80%
+ * power at their SESOI (the largest of theirs), naming those whose need is unknown (fewer than 2 seeds, no variance).
+ */
+export function powerText(f: Findings): string {
+  const open = f.claims.filter((c) => c.role === 'primary' && c.verdict === 'inconclusive');
+  if (open.length === 0)
+    return f.claims.some((c) => c.role === 'primary' && c.verdict !== 'not testable')
+      ? 'Power: every testable primary claim is decided.'
+      : 'Power: no primary claim was testable.';
+  const known = open.filter((c) => c.seedsNeeded !== null);
+  const unknown = open.filter((c) => c.seedsNeeded === null).map((c) => c.id);
+  const parts: string[] = [];
+  if (known.length) {
+    const n = Math.max(...known.map((c) => c.seedsNeeded as number));
+    parts.push(
+      `${known.length} inconclusive primary claim(s) (${known.map((c) => `${c.id} ${c.seedsNeeded}`).join(', ')}) ` +
+        `would need at most ${n} seeds for 80% power at their SESOI: rerun with --seeds ${n} (spread it with --queue)`,
+    );
+  }
+  if (unknown.length)
+    parts.push(`the seeds ${unknown.join(', ')} would need are unknown (fewer than 2 seeds or no variance)`);
+  return `Power: ${parts.join('; ')}.`;
+}
 
 /** One row per comparison of a claim (the first carries the claim's statement, verdict and reason). */
 function claimRows(c: JudgedClaim): string[] {
@@ -57,6 +83,7 @@ export function findingsSection(f: Findings): string[] {
       ordered.flatMap(claimRows).join('') +
       '</tbody></table>',
   );
+  out.push(`<p class="note" data-power>${esc(powerText(f))}</p>`);
   return out;
 }
 
@@ -71,5 +98,6 @@ export function findingsText(f: Findings): string[] {
     const need = c.seedsNeeded === null ? '' : `, seeds needed ${c.seedsNeeded}`;
     lines.push(`  ${(c.verdict ?? 'secondary').padEnd(15)} ${c.statement}${effect} (SESOI ${c.sesoi}${need})`);
   }
+  lines.push(`  ${powerText(f)}`);
   return lines;
 }
