@@ -7,7 +7,9 @@
 //   counterfactual moves the shortcut factor across its boundary, a − b, either sign);
 // - shift: this changes accuracy under shift (balanced accuracy on the first shift, a − b, either sign).
 // Secondary, without verdicts: the pair's core-factor probe R² (what the embedding encodes, not what the classifier
-// uses) and its balanced accuracy on the other shifts. Features and shift depend on the control and the premise.
+// uses) and its balanced accuracy on the other shifts. The three primary claims form one chain, tested in a fixed
+// sequence (premise, then features, then shift: "consequently"), so the family is one hypothesis and every claim of
+// it is judged at α = 0.05; all of them depend on the control.
 import type { ClaimInput, ControlInput } from '../../claims';
 import type { StudyClaims } from '../../framework';
 import { fmtCI } from '../../kit/report/html';
@@ -88,14 +90,15 @@ export function lossGeneralizationClaims(study: StudySpec, r: LossGeneralization
         }),
       })),
     });
-    gate.push('premise');
   }
   if (!pair) return { controls, claims };
   const roles = r.analysis.factorRoles;
   const shortcutGroups = study.analysis.factors.filter((g) => roles[g.name] === 'shortcut').map((g) => g.name);
   const [a, b] = pair;
+  const afterPremise = shift0 !== undefined ? { after: 'premise' } : {};
   claims.push({
     id: 'features',
+    ...afterPremise,
     statement: 'The loss changes which features the classifier uses',
     measure: `share of predictions flipped by moving the shortcut across its boundary, ${a} − ${b}`,
     direction: 'either',
@@ -108,6 +111,7 @@ export function lossGeneralizationClaims(study: StudySpec, r: LossGeneralization
   if (shift0 !== undefined)
     claims.push({
       id: 'shift',
+      after: 'features',
       statement: 'Consequently, the loss changes accuracy under shift',
       measure: `balanced accuracy on ${shift0}, ${a} − ${b}`,
       direction: 'either',

@@ -178,8 +178,13 @@ describe('reportHtml', () => {
     expect(verdict('shift')).toBe('reproduced');
     // the flip rate of diameter differs by about -0.1 on every seed: the loss changes the features used
     expect(verdict('features')).toBe('reproduced');
-    // One hypothesis each: the premise (both losses must drop: intersection–union), features (one shortcut) and shift.
-    expect(r.findings.familySize).toBe(3);
+    // One chain tested in a fixed sequence, premise → features → shift: one hypothesis, every claim at α = 0.05.
+    expect(r.findings.familySize).toBe(1);
+    expect(r.findings.claims.filter((c) => c.role === 'primary').map((c) => [c.id, c.after, c.alpha])).toEqual([
+      ['premise', null, 0.05],
+      ['features', 'premise', 0.05],
+      ['shift', 'features', 0.05],
+    ]);
     expect(r.findings.claims.find((c) => c.id === 'premise')?.comparisons.map((c) => c.name)).toEqual([
       'ce: id − shift',
       'simclr: id − shift',
@@ -211,6 +216,8 @@ describe('reportHtml', () => {
       ['shift', 'not testable'],
       ['probes', null],
     ]);
+    expect(f.claims[1].reason).toBe("is tested after 'premise', which is inconclusive");
+    expect(f.claims[2].reason).toBe("is tested after 'features', which is not testable");
   });
 
   it('warns that one seed has no confidence intervals', () => {
