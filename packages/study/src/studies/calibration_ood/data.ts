@@ -1,7 +1,7 @@
 // The calibration-ood study's volumes as @nodulab/data Datasets held in memory: each preset at the study's shape,
-// the dataset seed every regime of a seed shares, the in-distribution sets of a split, and the OOD sets (an unseen
-// preset, empty volumes, the scanner shift, and each distortion x severity applied to a share of every preset's
-// test volumes). Generated sets are kept in the unit context's per-process cache, keyed by what draws them.
+// the dataset seed every regime of a seed shares, the in-distribution sets of a split, and the OOD sets (the
+// positive control's noise volumes, an unseen preset, empty volumes, the scanner shift, and each distortion x
+// severity applied to a share of every preset's test volumes). Generated sets are kept in the unit context's per-process cache, keyed by what draws them.
 import {
   ConcatDataset,
   Dataset,
@@ -85,9 +85,39 @@ export function distortSet(
   });
 }
 
+/** The name of the positive control's OOD set: uniform noise, no anatomy at all. */
+export const NOISE_SET = 'noise';
+
+/**
+ * `n` volumes of independent uniform noise over the intensity range of `like`'s volumes (its lowest to its highest
+ * voxel), at its shape and spacing, from Generator(seed): as far from any CT volume as a set can be while staying in
+ * the model's input range, so that any working OOD detector flags it (the study's positive control).
+ */
+export function noiseSet(like: InMemoryDataset, n: number, seed: number): InMemoryDataset {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of like.volumes) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const g = new Generator(seed);
+  const V = like.channels * like.shape[0] * like.shape[1] * like.shape[2];
+  const volumes = new Float32Array(n * V);
+  for (let i = 0; i < volumes.length; i++) volumes[i] = g.uniformRange(lo, hi);
+  return new InMemoryDataset({
+    name: NOISE_SET,
+    shape: like.shape,
+    spacing: like.spacing,
+    channels: like.channels,
+    volumes,
+    labels: new Int32Array(n),
+  });
+}
+
 /**
  * The OOD sets of seed `seed` for a model trained on `presets` (the joint model: every training preset; a
- * dedicated model: its own), in report order: `unseen: <preset>`, `empty`, `scanner-shift` (each of `presets`'
+ * dedicated model: its own), in report order: `noise` (the positive control: oodN volumes of uniform noise over the
+ * range of the first preset's test volumes), `unseen: <preset>`, `empty`, `scanner-shift` (each of `presets`'
  * factors with SCANNER_SHIFT_FACTORS, the same sample indices as its test set), then `<distortion>-<severity>` for
  * each distortion and severity. The shifted and distorted sets take ⌈oodN / presets⌉ volumes of each of `presets`
  * (at most its test volumes), each distorted at its own spacing. A volume of preset p gets the same shift and
@@ -118,7 +148,11 @@ export async function oodSets(
       distortSet(test, m, d, sev, 7919 * seed + 1009 * k + 101 * j + sev),
     );
   };
+  const noise = await cached(cache, [NOISE_SET, spec.shape, presets[0], dataSeed(seed, 9), spec.oodN], async () =>
+    noiseSet(await presetSet(spec, seed, presets[0], 'test', spec.testN, cache), spec.oodN, dataSeed(seed, 9)),
+  );
   const sets: NamedSet[] = [
+    { name: NOISE_SET, data: noise },
     { name: `unseen: ${spec.unseen}`, data: await other(spec.unseen, 7) },
     { name: 'empty', data: await other('empty', 8) },
     { name: 'scanner-shift', data: new ConcatDataset(await Promise.all(presets.map(shifted))) },

@@ -86,14 +86,14 @@ describe('calibration-ood through runStudy', () => {
     expect(rows.length - 1).toBe(2 * 5 * 4);
     expect(rows[0]).toBe('regime,model,seed,dataset,index,dice,hd95_mm,truth_voxels,predicted_voxels');
     const scores = fs.readFileSync(path.join(out, 'ood_scores.csv'), 'utf8').trim().split('\n');
-    // Sets: in-distribution, unseen, empty, scanner-shift, gaussian-blur-3. Joint: 8 in-distribution volumes and 4 per
-    // OOD set; a dedicated model: 4 and 4 (2 from its own preset for the shifted/distorted sets: ⌈oodN / 1⌉ capped
-    // at testN).
-    const joint = 8 + 4 * 4;
-    const dedicated = 4 + 4 * 4;
+    // Sets: in-distribution, noise, unseen, empty, scanner-shift, gaussian-blur-3. Joint: 8 in-distribution volumes
+    // and 4 per OOD set; a dedicated model: 4 and 4 (2 from its own preset for the shifted/distorted sets: ⌈oodN / 1⌉
+    // capped at testN).
+    const joint = 8 + 5 * 4;
+    const dedicated = 4 + 5 * 4;
     expect(scores.length - 1).toBe(OOD_METHODS.length * 2 * (joint + 2 * dedicated));
     const sets = output.results as { oodSets: string[] };
-    expect(sets.oodSets).toEqual(['unseen: task-subsolid', 'empty', 'scanner-shift', 'gaussian-blur-3']);
+    expect(sets.oodSets).toEqual(['noise', 'unseen: task-subsolid', 'empty', 'scanner-shift', 'gaussian-blur-3']);
   });
 
   it('gives numbers the per-sample files recompute, and the report every table and chart', () => {

@@ -75,7 +75,7 @@ export function trainResult(regime: Regime, datasets: string[], seed: number, di
 
 /**
  * An OOD run of `model` of `seed` on two sets: 'shift', spectral at `spectral` and each baseline as `baseline(m)`;
- * 'empty' (the positive control), every method at `positive`.
+ * 'noise' (the positive control), every method at `positive`.
  */
 export function oodResult(
   model: OodResult['run']['model'],
@@ -94,16 +94,16 @@ export function oodResult(
       seed,
       sets: {
         shift: Object.fromEntries(OOD_METHODS.map((m) => [m, at(m === 'spectral' ? spectral : baseline(m))])),
-        empty: Object.fromEntries(OOD_METHODS.map((m) => [m, at(positive)])),
+        noise: Object.fromEntries(OOD_METHODS.map((m) => [m, at(positive)])),
       } as never,
       separation: model === 'joint' ? 0.9 : null,
       chance: model === 'joint' ? 0.5 : null,
     },
-    setNames: ['shift', 'empty'],
+    setNames: ['shift', 'noise'],
     scores: [
       { set: 'in-distribution', ood: 0, scores: scores(0.1) },
       { set: 'shift', ood: 1, scores: scores(0.5) },
-      { set: 'empty', ood: 1, scores: scores(0.9) },
+      { set: 'noise', ood: 1, scores: scores(0.9) },
     ],
     roc: null,
     pca: null,
@@ -120,7 +120,7 @@ export function outcomesOf(
 /**
  * Outcomes where the joint model's Dice per seed is `jointDice`, each dedicated model's `dedicatedDice`, transfer
  * 0.2 below dedicated; ECE joint 0.05 + 0.001 s, dedicated 0.1 + 0.002 s; OOD as in the summary test, and every
- * method at `positive` on the positive control's empty volumes.
+ * method at `positive` on the positive control's noise volumes.
  */
 export function fakeOutcomes(jointDice: number[], dedicatedDice: number[], positive = 0.99) {
   return outcomesOf((u) => {

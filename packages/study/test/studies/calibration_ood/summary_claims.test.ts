@@ -69,7 +69,7 @@ describe('summary and claims', () => {
     expect(good.findings.familySize).toBe(6);
   });
 
-  it('fails the positive control when the spectral score misses the empty volumes, gating only the OOD claims', () => {
+  it('fails the positive control when the spectral score misses the noise volumes, gating only the OOD claims', () => {
     const f = judge(fakeOutcomes([0.8, 0.82, 0.81], [0.7, 0.71, 0.69], 0.85));
     const ctl = f.controls.find((c) => c.id === 'ood-positive')!;
     expect(ctl.passed).toBe(false);
@@ -115,7 +115,7 @@ describe('summary and claims', () => {
 
   it('summarizes OOD per model kind and calibration per regime', () => {
     const s = good.results;
-    expect(s.oodSets).toEqual(['shift', 'empty']);
+    expect(s.oodSets).toEqual(['shift', 'noise']);
     // The joint model's numbers read only the joint runs.
     expect(s.oodJoint.shift.spectral.auroc.values).toEqual([0.95, 0.94, 0.93].map((v) => expect.closeTo(v, 12)));
     expect(s.oodDedicated.shift.spectral.auroc.values).toEqual(
