@@ -1,7 +1,8 @@
 // The calibration-ood study's volumes as @nodulab/data Datasets held in memory: each preset at the study's shape,
 // the dataset seed every regime of a seed shares, the in-distribution sets of a split, and the OOD sets (the
 // positive control's noise volumes, an unseen preset, empty volumes, the scanner shift, and each distortion x
-// severity applied to a share of every preset's test volumes). Generated sets are kept in the unit context's per-process cache, keyed by what draws them.
+// severity applied to a share of every preset's test volumes). Generated sets are kept in the unit context's
+// per-process cache, keyed by what draws them.
 import {
   ConcatDataset,
   Dataset,
