@@ -10,6 +10,7 @@ export * from './measures/probes';
 export * from './measures/gradcam';
 export * from './measures/test_data';
 export { fmtCI, htmlPage, table } from './kit/report/html';
+export { findingsText, powerText } from './kit/report/findings';
 export { barChartSvg, xyChartSvg } from './kit/report/svg';
 export * from './studies/learnability';
 export * from './studies/hard_samples';
