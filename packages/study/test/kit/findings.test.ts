@@ -33,6 +33,18 @@ describe('powerText', () => {
     );
   });
 
+  it('tells a claim beyond 1000 seeds from one whose SD is unknown', () => {
+    const f = judgeClaims([], [claim('wide', [0.9, -0.8, 0.5], { sesoi: 0.001 }), claim('one', [0.2])]);
+    expect(f.claims.map((c) => [c.verdict, c.seedsNeeded])).toEqual([
+      ['inconclusive', null],
+      ['inconclusive', null],
+    ]);
+    expect(powerText(f)).toBe(
+      'Power: wide would need more than 1000 seeds at the SD observed; the seeds one would need are unknown ' +
+        '(fewer than 2 seeds or no variance).',
+    );
+  });
+
   it('says so when no primary claim was testable, and ends the report section and the terminal lines', () => {
     const f = judgeClaims(
       [{ id: 'ctl', statement: 'learns', passed: false, detail: 'no' }],

@@ -30,7 +30,11 @@ export function powerText(f: Findings): string {
       ? 'Power: every testable primary claim is decided.'
       : 'Power: no primary claim was testable.';
   const known = open.filter((c) => c.seedsNeeded !== null);
-  const unknown = open.filter((c) => c.seedsNeeded === null).map((c) => c.id);
+  // Without a count: either no SD to plan from (fewer than 2 seeds, identical values), or more than the planner's
+  // ceiling of 1,000 seeds at the SD observed.
+  const hasSd = (c: JudgedClaim) => c.comparisons.length > 0 && c.comparisons.every((x) => x.sd !== null && x.sd > 0);
+  const beyond = open.filter((c) => c.seedsNeeded === null && hasSd(c)).map((c) => c.id);
+  const unknown = open.filter((c) => c.seedsNeeded === null && !hasSd(c)).map((c) => c.id);
   const parts: string[] = [];
   if (known.length) {
     const n = Math.max(...known.map((c) => c.seedsNeeded as number));
@@ -39,6 +43,7 @@ export function powerText(f: Findings): string {
         `would need at most ${n} seeds for 80% power at their SESOI: rerun with --seeds ${n} (spread it with --queue)`,
     );
   }
+  if (beyond.length) parts.push(`${beyond.join(', ')} would need more than 1000 seeds at the SD observed`);
   if (unknown.length)
     parts.push(`the seeds ${unknown.join(', ')} would need are unknown (fewer than 2 seeds or no variance)`);
   return `Power: ${parts.join('; ')}.`;
