@@ -14,7 +14,7 @@ export { hardSamplesPlan, hardSamplesUnitKey } from './plan';
 export { hardSamplesClaims, IOU_SESOI, PIE_SESOI, SUBGROUP_SESOI } from './claims';
 export { summarizeHardSamples, summarizeSeeds } from './summary';
 export { seedViews, localizationHtl } from './seed_view';
-export { fineTuneLr, trainPopulation } from './populations';
+export { fineTuneLr, prunedRunChanges, trainPopulation } from './populations';
 export type { TrainSets } from './populations';
 export { randomSubset } from './settings';
 export { hardSamplesHtml } from './report';

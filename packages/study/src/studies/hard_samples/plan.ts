@@ -47,7 +47,7 @@ export function hardSamplesUnitKey(spec: HardSamplesSpec, unit: HardSamplesUnit)
   if (unit.kind === 'data') return { volume: spec.volume, n: spec.n, testN: spec.testN, unit };
   if (unit.kind === 'classifier') {
     const {
-      models: _m,
+      models,
       settings: _st,
       localizerEpochs: _l,
       labeledFraction: _f,
@@ -57,7 +57,8 @@ export function hardSamplesUnitKey(spec: HardSamplesSpec, unit: HardSamplesUnit)
       miningFraction: _mf,
       ...read
     } = rest;
-    return { ...read, unit };
+    // Independent pruned models take model seed models + k, so then the population size shapes the unit too.
+    return { ...read, ...(spec.pruneFrom === 'scratch' ? { models } : {}), unit };
   }
   return { ...rest, unit };
 }

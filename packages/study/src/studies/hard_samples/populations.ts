@@ -95,8 +95,40 @@ export function fineTuneLr(spec: Pick<HardSamplesSpec, 'fineTuneLrScale'>, dense
 }
 
 /**
- * Dense model `k` (model seed k) trained with `loss` on `sets`, and from it one-shot pruned + fine-tuned models at
- * every sparsity, into `root` as `${loss}-dense<k>[-pruned<s>]`; each model's outputs on `pool` (the training pool)
+ * The run-config changes of pruned model `k` at `sparsity` beside its dense model's config: one-shot pruned from the
+ * dense model in `denseDir` and fine-tuned (pruneFrom 'dense'), or trained independently from model seed models + k
+ * with gradual pruning from 20% to 80% of the dense epochs (pruneFrom 'scratch').
+ */
+export function prunedRunChanges(
+  spec: Pick<HardSamplesSpec, 'pruneFrom' | 'fineTuneEpochs' | 'fineTuneLrScale' | 'models'>,
+  dense: RunConfig,
+  denseDir: string,
+  k: number,
+  sparsity: number,
+): { modelSeed: number; extra: Record<string, unknown> } {
+  if (spec.pruneFrom === 'scratch') {
+    const e = dense.epochs;
+    const beginEpoch = Math.floor(0.2 * e);
+    const endEpoch = Math.min(e, Math.max(beginEpoch + 1, Math.round(0.8 * e)));
+    return {
+      modelSeed: spec.models + k,
+      extra: { prune: { sparsity, scope: 'global', schedule: 'gradual', beginEpoch, endEpoch, frequency: 1 } },
+    };
+  }
+  return {
+    modelSeed: k,
+    extra: {
+      epochs: spec.fineTuneEpochs,
+      optimizer: { lr: fineTuneLr(spec, dense) },
+      init: { checkpoint: denseDir, part: 'all' },
+      prune: { sparsity, scope: 'global', schedule: 'oneshot' },
+    },
+  };
+}
+
+/**
+ * Dense model `k` (model seed k) trained with `loss` on `sets`, and pruned models at every sparsity (see
+ * prunedRunChanges), into `root` as `${loss}-dense<k>[-pruned<s>]`; each model's outputs on `pool` (the training pool)
  * and `test`, scored against their true boxes. Folders in the result are relative to `root`.
  */
 export async function trainPopulation(
@@ -125,12 +157,8 @@ export async function trainPopulation(
   for (const sparsity of spec.sparsities) {
     const pname = `${name}-pruned${Math.round(sparsity * 100)}`;
     ctx.phase(`${pname} (seed ${seed})`);
-    const config = runConfigOf(spec, seed, loss, pname, k, sizes, {
-      epochs: spec.fineTuneEpochs,
-      optimizer: { lr: fineTuneLr(spec, denseConfig) },
-      init: { checkpoint: path.join(root, name), part: 'all' },
-      prune: { sparsity, scope: 'global', schedule: 'oneshot' },
-    });
+    const changes = prunedRunChanges(spec, denseConfig, path.join(root, name), k, sparsity);
+    const config = runConfigOf(spec, seed, loss, pname, changes.modelSeed, sizes, changes.extra);
     await trainModel(config, path.join(root, pname), sets, ctx);
     models.push(await outputs(pname, sparsity));
   }

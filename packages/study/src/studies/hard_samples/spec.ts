@@ -32,7 +32,14 @@ export interface HardSamplesSpec {
   /** Models per population (dense, and pruned at each sparsity); PIE needs at least 3. */
   models: number;
   sparsities: number[];
-  /** Epochs of fine-tuning after the one-shot prune of each dense model. */
+  /**
+   * Where a pruned model comes from: 'dense' prunes dense model k one-shot and fine-tunes it (fineTuneEpochs at
+   * fineTuneLrScale); 'scratch' trains it independently, from its own initialisation (model seed models + k), with
+   * gradual magnitude pruning (Zhu & Gupta: from 0 after 20% of the dense epochs to the sparsity at 80%), the dense
+   * models' epochs and learning rate, as Hooker et al. built their populations.
+   */
+  pruneFrom: 'dense' | 'scratch';
+  /** Epochs of fine-tuning after the one-shot prune of each dense model (pruneFrom 'dense'). */
   fineTuneEpochs: number;
   /**
    * The fine-tuning learning rate as a fraction of the dense model's. Pruned models are fine-tuned at a reduced
@@ -147,6 +154,9 @@ const fields = strict(
       }),
       distinct('sparsities'),
     ).default([0.3, 0.5, 0.7, 0.9]),
+    pruneFrom: oneOf(['dense', 'scratch'])
+      .default('dense')
+      .describe("pruned models fine-tuned from the dense ones ('dense') or trained independently with gradual pruning"),
     fineTuneEpochs: count(1, 1000).default(1),
     fineTuneLrScale: fraction('a number in (0, 1]', { gt: 0, max: 1 })
       .default(0.1)

@@ -6,6 +6,7 @@ import {
   fineTuneLr,
   hardSamples,
   hardSamplesPlan,
+  prunedRunChanges,
   hardSamplesUnitKey,
   resolveHardSamplesSpec,
   runConfigOf,
@@ -138,5 +139,43 @@ describe('hardSamplesPlan', () => {
     expect(key({ seeds: 2, classifier: { config: { epochs: 3 } } })).not.toBe(key({ seeds: 2 }));
     expect(key({ seeds: 2, sparsities: [0.5] })).not.toBe(key({ seeds: 2 }));
     expect(key({ seeds: 2, localizerEpochs: 4 }, loc)).not.toBe(key({ seeds: 2 }, loc));
+    // Pruned from the dense models, the population size does not change classifier k; trained independently
+    // (model seed models + k), it does.
+    expect(key({ seeds: 2, models: 5 })).toBe(key({ seeds: 2 }));
+    expect(key({ seeds: 2, models: 5, pruneFrom: 'scratch' })).not.toBe(key({ seeds: 2, pruneFrom: 'scratch' }));
+    expect(key({ seeds: 2, pruneFrom: 'scratch' })).not.toBe(key({ seeds: 2 }));
+  });
+});
+
+describe('prunedRunChanges', () => {
+  const spec = resolveHardSamplesSpec({ seeds: 1, models: 5 });
+  const dense = runConfigOf(spec, 0, 'ce', 'ce-dense2', 2, { train: 64, val: 16 });
+
+  it('fine-tunes a one-shot pruned copy of the dense model by default', () => {
+    expect(prunedRunChanges(spec, dense, '/d', 2, 0.7)).toEqual({
+      modelSeed: 2,
+      extra: {
+        epochs: 1,
+        optimizer: { lr: dense.optimizer.lr * 0.1 },
+        init: { checkpoint: '/d', part: 'all' },
+        prune: { sparsity: 0.7, scope: 'global', schedule: 'oneshot' },
+      },
+    });
+  });
+
+  it('trains an independent model with gradual pruning over the dense epochs with pruneFrom scratch', () => {
+    const scratch = { ...spec, pruneFrom: 'scratch' as const };
+    expect(dense.epochs).toBe(12);
+    expect(prunedRunChanges(scratch, dense, '/d', 2, 0.7)).toEqual({
+      modelSeed: 7,
+      extra: {
+        prune: { sparsity: 0.7, scope: 'global', schedule: 'gradual', beginEpoch: 2, endEpoch: 10, frequency: 1 },
+      },
+    });
+    // The run config it gives is valid: gradual pruning inside the dense epochs.
+    const c = prunedRunChanges(scratch, dense, '/d', 2, 0.7);
+    expect(
+      runConfigOf(scratch, 0, 'ce', 'ce-dense2-pruned70', c.modelSeed, { train: 64, val: 16 }, c.extra).prune,
+    ).toMatchObject({ schedule: 'gradual', beginEpoch: 2, endEpoch: 10 });
   });
 });
