@@ -1,4 +1,4 @@
-// `nodulab study --queue` with `nodulab worker`s on a real Redis: a study's --quick grid over two worker
+// `nodulab study --queue` with `nodulab worker`s on a real Redis: a study's --quick grid (one seed) over two worker
 // processes, one killed with SIGKILL in the middle of a unit, gives the same metrics.json, checkpoints and
 // per-sample files, byte for byte, as the in-process run — for pretraining-robustness (units that need other
 // units: encoders before the models built on them) and learnability (units that share nothing). The queue runs
@@ -30,6 +30,9 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
+/** The grid every scenario runs: the study's --quick input with one seed, one thread per process. */
+const QUICK = ['--quick', '--seeds', '1', '--threads', '1'];
+
 /** What one scenario leaves for its tests. */
 interface Scenario {
   dir: string;
@@ -43,8 +46,8 @@ interface Scenario {
 }
 
 /**
- * `study --quick` in-process, then on the queue with two workers, the first killed with SIGKILL `killAfterMs`
- * after it starts its first unit; `more` adds tests that read the scenario.
+ * `study --quick --seeds 1` in-process, then on the queue with two workers, the first killed with SIGKILL
+ * `killAfterMs` after it starts its first unit; `more` adds tests that read the scenario.
  */
 function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: () => Scenario) => void): void {
   (REDIS_AVAILABLE ? describe : describe.skip)(`nodulab study ${study} --quick --queue with two workers`, () => {
@@ -56,7 +59,7 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
       s.redis = await startTestRedis();
       s.local = path.join(s.dir, 'local');
       s.queued = path.join(s.dir, 'queued');
-      const r = await runCli(['study', study, '--quick', '--threads', '1', '--out', s.local]);
+      const r = await runCli(['study', study, ...QUICK, '--out', s.local]);
       expect(r.code).toBe(0);
       // The stalled interval is short for the test but long enough for a busy, shared CPU.
       let startedAt = 0;
@@ -78,7 +81,7 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
         );
       const t0 = Date.now();
       s.coordinator = await runCli([
-        ...['study', study, '--quick', '--threads', '1', '--queue', s.redis.url],
+        ...['study', study, ...QUICK, '--queue', s.redis.url],
         ...['--results', path.join(s.dir, 'results'), '--out', s.queued],
       ]);
       console.log(
@@ -124,7 +127,7 @@ queueMatchesInProcess('pretraining-robustness', 300, (scenario) => {
     const s = scenario();
     // Only the units that need nothing are queued at first; the rest follow as their needs finish.
     const study = studyNamed('pretraining-robustness');
-    const plan = study.plan(study.resolve(study.withThreads(study.quick(study.defaultInput()), 1)));
+    const plan = study.plan(study.resolve(study.withSeeds(study.withThreads(study.quick(study.defaultInput()), 1), 1)));
     const free = plan.filter((u) => (u.needs ?? []).length === 0).length;
     expect(free).toBeLessThan(plan.length);
     expect(s.coordinator.stderr).toContain(`${plan.length} units: ${free} queued, 0 already queued`);
@@ -139,17 +142,7 @@ queueMatchesInProcess('learnability', 300, (scenario) => {
     const s = scenario();
     const again = path.join(s.dir, 'again');
     const before = s.logs[1].split('training with').length;
-    const r = await runCli([
-      'study',
-      'learnability',
-      '--quick',
-      '--threads',
-      '1',
-      '--queue',
-      s.redis.url,
-      '--out',
-      again,
-    ]);
+    const r = await runCli(['study', 'learnability', ...QUICK, '--queue', s.redis.url, '--out', again]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
       /(\d+) units: 0 queued, 0 already queued \(attached\), 0 failed before and retried, \1 already complete/,
