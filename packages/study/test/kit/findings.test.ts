@@ -19,6 +19,11 @@ describe('powerText', () => {
     const f = judgeClaims([], [claim('a', [0.3, 0.31, 0.29, 0.3]), claim('s', [0, 1], { role: 'secondary' })]);
     expect(f.claims[0].verdict).toBe('reproduced');
     expect(powerText(f)).toBe('Power: every testable primary claim is decided.');
+    // Each claim shows the observed SD of its paired differences beside its effect and the seeds it needs.
+    const sd = f.claims[0].comparisons[0].sd!.toFixed(3);
+    expect(findingsText(f)[0]).toContain(`(SESOI 0.05, SD ${sd}, seeds needed`);
+    expect(findingsSection(f).join('')).toContain('<th>SD</th>');
+    expect(findingsSection(f).join('')).toContain(`<td>${sd}</td>`);
   });
 
   it('names the inconclusive claims and the largest number of seeds they would need', () => {

@@ -19,6 +19,9 @@ export const verdictClass = (v: string | null): string => `v-${(v ?? 'secondary'
 
 const seedsText = (n: number | null): string => (n === null ? '–' : String(n));
 
+/** The observed SD of a comparison's paired differences, "–" without one. */
+const sdText = (sd: number | null): string => (sd === null ? '–' : sd.toFixed(3));
+
 /**
  * The power line: every primary claim decided, or the seeds (`--seeds N`) the inconclusive ones would need for 80%
  * power at their SESOI (the largest of theirs), naming those whose need is unknown (fewer than 2 seeds, no variance).
@@ -60,8 +63,9 @@ function claimRows(c: JudgedClaim): string[] {
         `<td${span} class="${verdictClass(c.verdict)}">${esc(c.verdict ?? 'secondary')}</td>`
       : '';
     const cells = x
-      ? `<td>${esc(x.name)}</td><td>${esc(fmtEffect(x))}</td><td>${x.n}</td><td>${esc(seedsText(x.seedsNeeded))}</td>`
-      : '<td>–</td><td>–</td><td>0</td><td>–</td>';
+      ? `<td>${esc(x.name)}</td><td>${esc(fmtEffect(x))}</td><td>${esc(sdText(x.sd))}</td><td>${x.n}</td>` +
+        `<td>${esc(seedsText(x.seedsNeeded))}</td>`
+      : '<td>–</td><td>–</td><td>–</td><td>0</td><td>–</td>';
     const why = first ? `<td${span} class="note">${esc(c.reason)}</td>` : '';
     return `<tr data-claim="${esc(c.id)}">${lead}${cells}${why}</tr>`;
   });
@@ -84,7 +88,7 @@ export function findingsSection(f: Findings): string[] {
   const ordered = [...f.claims.filter((c) => c.role === 'primary'), ...f.claims.filter((c) => c.role !== 'primary')];
   out.push(
     `<table data-table="claims"><thead><tr><th>claim</th><th>verdict</th><th>comparison</th>` +
-      `<th>effect [adjusted CI]</th><th>seeds</th><th>seeds needed</th><th>why</th></tr></thead><tbody>` +
+      `<th>effect [adjusted CI]</th><th>SD</th><th>seeds</th><th>seeds needed</th><th>why</th></tr></thead><tbody>` +
       ordered.flatMap(claimRows).join('') +
       '</tbody></table>',
   );
@@ -100,8 +104,9 @@ export function findingsText(f: Findings): string[] {
   for (const c of f.claims) {
     const head = c.comparisons[0];
     const effect = head ? ` ${fmtEffect(head)}` : '';
+    const sd = head && head.sd !== null ? `, SD ${head.sd.toFixed(3)}` : '';
     const need = c.seedsNeeded === null ? '' : `, seeds needed ${c.seedsNeeded}`;
-    lines.push(`  ${(c.verdict ?? 'secondary').padEnd(15)} ${c.statement}${effect} (SESOI ${c.sesoi}${need})`);
+    lines.push(`  ${(c.verdict ?? 'secondary').padEnd(15)} ${c.statement}${effect} (SESOI ${c.sesoi}${sd}${need})`);
   }
   lines.push(`  ${powerText(f)}`);
   return lines;
