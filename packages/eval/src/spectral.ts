@@ -1,22 +1,31 @@
 // Spectral signatures of feature maps (for OOD detection): a layer's output for one sample, (C, D, H, W),
 // read as the (D·H·W) × C matrix; its singular values s (the native svdvals kernel) become the signature
-// log(s + 1e-10), L2-normalised. The OOD score of a sample is the k-NN distance of its signature to the
-// training set's signatures (spectralOodScores, KnnScorer).
+// log(s + floor), L2-normalised, with floor = 1e-5 × the largest singular value (at least 1e-10). The OOD score of
+// a sample is the k-NN distance of its signature to the training set's signatures (spectralOodScores, KnnScorer).
 // As in Karimi & Gholipour (IEEE TAI 2022) and its public re-implementations: the layer's output as the forward
 // hook sees it (for a U-Net block, after its last ReLU), not centred, all min(C, D·H·W) singular values kept (a
-// (D·H·W) < C map gives a shorter signature, not one padded with log(1e-10)), Euclidean distance, and k = 1 (the
-// nearest training signature) as their OOD measure.
+// (D·H·W) < C map gives a shorter signature, not one padded), Euclidean distance, and k = 1 (the nearest training
+// signature) as their OOD measure. One departure: their floor is an absolute 1e-10. In float32 a singular value
+// below about 1e-6 of the largest is rounding noise (a ReLU-dead direction comes out as 0 in one volume and 8e-8 in
+// the next), and its log (−23 against −16) then outweighed the whole spectrum after normalisation: k-NN distances
+// measured that noise, and the study's positive control (uniform-noise volumes) went undetected.
 import { Tensor, noGrad, svdvals } from '@nodulab/tensor';
 import { Module, captureOutputs } from '@nodulab/nn';
 import { KnnOptions, KnnScorer } from './ood';
 
-/** Added to each singular value before the log, so a zero singular value gives a finite log. */
+/** The least floor added to each singular value before the log, so a zero singular value gives a finite log. */
 export const SIGNATURE_EPS = 1e-10;
 
 /**
+ * The floor added to each singular value before the log, relative to the sample's largest: singular values below it
+ * are float32 rounding noise and all read as the floor.
+ */
+export const SIGNATURE_RELATIVE_FLOOR = 1e-5;
+
+/**
  * The spectral signature of each sample of a feature map (N, C, ...spatial): the singular values s of
- * the sample's (spatial) × C matrix (min(C, spatial) of them, descending), as log(s + 1e-10) divided by
- * its L2 norm. Throws on a feature map with fewer than 3 dimensions or non-finite values.
+ * the sample's (spatial) × C matrix (min(C, spatial) of them, descending), as log(s + floor) divided by its L2 norm,
+ * floor = max(SIGNATURE_RELATIVE_FLOOR × s_max, SIGNATURE_EPS). Throws on a feature map with fewer than 3 dimensions or non-finite values.
  */
 export function spectralSignatures(featureMap: Tensor): Float32Array[] {
   const what = 'spectralSignatures';
@@ -30,11 +39,16 @@ export function spectralSignatures(featureMap: Tensor): Float32Array[] {
   const out: Float32Array[] = [];
   for (let n = 0; n < N; n++) {
     const sig = new Float64Array(k);
-    let norm = 0;
+    let largest = 0;
     for (let j = 0; j < k; j++) {
       const v = s.data[n * k + j];
       if (!Number.isFinite(v)) throw new Error(`${what}: sample ${n} of the feature map holds NaN or infinite values`);
-      sig[j] = Math.log(v + SIGNATURE_EPS);
+      largest = Math.max(largest, v);
+    }
+    const floor = Math.max(SIGNATURE_RELATIVE_FLOOR * largest, SIGNATURE_EPS);
+    let norm = 0;
+    for (let j = 0; j < k; j++) {
+      sig[j] = Math.log(s.data[n * k + j] + floor);
       norm += sig[j] * sig[j];
     }
     norm = Math.sqrt(norm);

@@ -4,20 +4,40 @@
 import { Tensor } from '@nodulab/tensor';
 import { UNet3D } from '@nodulab/nn';
 import { DatasetSpec, SyntheticDataset, preset } from '@nodulab/data';
-import { SIGNATURE_EPS, layerNames, layerSignatures, oodMetrics, spectralOodScores, spectralSignatures } from '../src';
+import {
+  SIGNATURE_EPS,
+  SIGNATURE_RELATIVE_FLOOR,
+  layerNames,
+  layerSignatures,
+  oodMetrics,
+  spectralOodScores,
+  spectralSignatures,
+} from '../src';
 
 describe('spectralSignatures', () => {
-  it('is log(s + eps), L2-normalised, for a feature map with known singular values', () => {
+  it('is log(s + floor), L2-normalised, for a feature map with known singular values', () => {
     // Sample 0: channels [3,0,0,0] and [0,4,0,0] (orthogonal rows) -> s = [4, 3].
-    // Sample 1: channels [0,0,2,0] and [0,0,0,0] -> s = [2, 0], the zero giving log(1e-10).
+    // Sample 1: channels [0,0,2,0] and [0,0,0,0] -> s = [2, 0], the zero giving log(floor), floor = 1e-5 x 2.
     const fm = new Tensor(new Float32Array([3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]), [2, 2, 1, 2, 2]);
     const [a, b] = spectralSignatures(fm);
     const normed = (v: number[]) => v.map((x) => x / Math.hypot(...v));
-    const wantA = normed([Math.log(4), Math.log(3)]);
-    const wantB = normed([Math.log(2), Math.log(SIGNATURE_EPS)]);
+    const floorA = SIGNATURE_RELATIVE_FLOOR * 4;
+    const floorB = SIGNATURE_RELATIVE_FLOOR * 2;
+    const wantA = normed([Math.log(4 + floorA), Math.log(3 + floorA)]);
+    const wantB = normed([Math.log(2 + floorB), Math.log(floorB)]);
     wantA.forEach((w, i) => expect(a[i]).toBeCloseTo(w, 5));
     wantB.forEach((w, i) => expect(b[i]).toBeCloseTo(w, 5));
     expect(Math.hypot(...a)).toBeCloseTo(1, 6);
+  });
+
+  it('reads singular values at float32 rounding level alike: 0 and 8e-8 beside 8 give nearly the same signature', () => {
+    // Sample 0: s = [8, 0]; sample 1: s = [8, 8e-8] (rows [8,0] and [0,8e-8]).
+    const fm = new Tensor(new Float32Array([8, 0, 0, 0, 8, 0, 0, 8e-8]), [2, 2, 2]);
+    const [a, b] = spectralSignatures(fm);
+    expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeLessThan(1e-3);
+    // A zero-only map still gives a finite signature (the absolute floor).
+    expect(spectralSignatures(new Tensor(new Float32Array(4), [1, 2, 2]))[0].every(Number.isFinite)).toBe(true);
+    expect(SIGNATURE_EPS).toBe(1e-10);
   });
 
   it('has min(C, D·H·W) entries and rejects bad feature maps', () => {
