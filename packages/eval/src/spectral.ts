@@ -25,7 +25,8 @@ export const SIGNATURE_RELATIVE_FLOOR = 1e-5;
 /**
  * The spectral signature of each sample of a feature map (N, C, ...spatial): the singular values s of
  * the sample's (spatial) × C matrix (min(C, spatial) of them, descending), as log(s + floor) divided by its L2 norm,
- * floor = max(SIGNATURE_RELATIVE_FLOOR × s_max, SIGNATURE_EPS). Throws on a feature map with fewer than 3 dimensions or non-finite values.
+ * floor = max(SIGNATURE_RELATIVE_FLOOR × s_max, SIGNATURE_EPS). Throws on a feature map with fewer than 3
+ * dimensions or non-finite values.
  */
 export function spectralSignatures(featureMap: Tensor): Float32Array[] {
   const what = 'spectralSignatures';
