@@ -26,7 +26,8 @@ if (workerData.entry.endsWith('.ts')) {
   const crypto = require('crypto');
   const version = require('typescript/package.json').version;
   const cacheDir = workerData.transpileCacheDir;
-  const options = { module: 'CommonJS', target: 'ES2022', esModuleInterop: true };
+  // The compiler options, as tsconfig JSON: part of the cache key, and converted for the compiler on a miss.
+  const options = { module: 'commonjs', target: 'es2022', esModuleInterop: true };
   let ts;
   require.extensions['.ts'] = (m, file) => {
     const source = fs.readFileSync(file, 'utf8');
@@ -36,8 +37,8 @@ if (workerData.entry.endsWith('.ts')) {
     try { js = fs.readFileSync(cached, 'utf8'); } catch {}
     if (js === undefined) {
       ts = ts || require('typescript');
-      js = ts.transpileModule(source, { fileName: file, compilerOptions: {
-        module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+      const compilerOptions = ts.convertCompilerOptionsFromJson(options, '').options;
+      js = ts.transpileModule(source, { fileName: file, compilerOptions }).outputText;
       try {
         fs.mkdirSync(cacheDir, { recursive: true });
         const tmp = cached + '.' + process.pid + '.' + require('worker_threads').threadId + '.tmp';

@@ -51,13 +51,16 @@ export function pairedPower(effect: number, sd: number, n: number, alpha: number
   return 1 - studentTCdf(tQuantile(1 - alpha / 2, df) - delta, df);
 }
 
+/** The most seeds seedsForPower plans for; beyond it the count is null. */
+export const MAX_SEEDS_PLANNED = 1000;
+
 /** The fewest seeds (2..max) giving `power` at `effect`; null when even `max` does not, or without an SD. */
 export function seedsForPower(
   effect: number,
   sd: number | null,
   alpha: number,
   power = 0.8,
-  max = 1000,
+  max = MAX_SEEDS_PLANNED,
 ): number | null {
   if (sd === null || !Number.isFinite(sd) || !(effect > 0)) return null;
   if (sd === 0) return 2;

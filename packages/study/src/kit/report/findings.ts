@@ -2,6 +2,7 @@
 // its outcome, and one row per claim (statement, verdict, primary effect with its adjusted CI, SESOI and its
 // reason, the seeds a decision would need, and why the verdict is what it is), closed by the power line: how many
 // seeds the primary claims still inconclusive would need.
+import { MAX_SEEDS_PLANNED } from '../../claims';
 import type { Findings, JudgedClaim, JudgedComparison } from '../../claims';
 import { esc } from './svg';
 import { table } from './html';
@@ -34,7 +35,7 @@ export function powerText(f: Findings): string {
       : 'Power: no primary claim was testable.';
   const known = open.filter((c) => c.seedsNeeded !== null);
   // Without a count: either no SD to plan from (fewer than 2 seeds, identical values), or more than the planner's
-  // ceiling of 1,000 seeds at the SD observed.
+  // ceiling (MAX_SEEDS_PLANNED) at the SD observed.
   const hasSd = (c: JudgedClaim) => c.comparisons.length > 0 && c.comparisons.every((x) => x.sd !== null && x.sd > 0);
   const beyond = open.filter((c) => c.seedsNeeded === null && hasSd(c)).map((c) => c.id);
   const unknown = open.filter((c) => c.seedsNeeded === null && !hasSd(c)).map((c) => c.id);
@@ -46,7 +47,8 @@ export function powerText(f: Findings): string {
         `would need at most ${n} seeds for 80% power at their SESOI: rerun with --seeds ${n} (spread it with --queue)`,
     );
   }
-  if (beyond.length) parts.push(`${beyond.join(', ')} would need more than 1000 seeds at the SD observed`);
+  if (beyond.length)
+    parts.push(`${beyond.join(', ')} would need more than ${MAX_SEEDS_PLANNED} seeds at the SD observed`);
   if (unknown.length)
     parts.push(`the seeds ${unknown.join(', ')} would need are unknown (fewer than 2 seeds or no variance)`);
   return `Power: ${parts.join('; ')}.`;

@@ -1,8 +1,8 @@
 // The calibration-ood study's control and claims as data for the claims engine: each claim's primary effect is a
 // paired per-seed difference in its metric's units (every regime of a seed trains and tests on the same volumes),
 // with a direction and a smallest effect of interest (SESOI) and its reason. Every claim depends on the control
-// that every model learned to segment; the OOD claims also on a positive control (the spectral score flags volumes
-// with no anatomy at all), and the calibration claim is tested after its premise, that the dedicated models are
+// that every model learned to segment; the OOD claims also on a positive control (the spectral score flags
+// uniform-noise volumes), and the calibration claim is tested after its premise, that the dedicated models are
 // miscalibrated (temperature scaling lowers their ECE). No verdicts here: the engine decides them.
 import type { StudyClaims } from '../../framework/study';
 import type { ClaimInput, ControlInput } from '../../claims';
@@ -93,7 +93,7 @@ export function segmentsControl(s: CalibrationOodSummary): ControlInput {
 
 /**
  * The positive control: in every model (joint and dedicated), the spectral score's mean AUROC over seeds on the
- * empty volumes reaches POSITIVE_OOD_MIN_AUROC.
+ * positive-control set (POSITIVE_OOD_SET, uniform noise) reaches POSITIVE_OOD_MIN_AUROC.
  */
 export function oodPositiveControl(spec: CalibrationOodSpec, s: CalibrationOodSummary): ControlInput {
   const models = [...new Set(s.ood.map((o) => o.model))];

@@ -25,18 +25,15 @@ import type { InitKind, PretrainingSpec, TrainMode } from './spec';
 /** A unit result's number, NaN for null (a non-finite measure). */
 export const num = (v: Num | undefined): number => (typeof v === 'number' ? v : NaN);
 
-/** Mean corruption error of `a` relative to `ref` (one seed): mean over distortions of Σ_s err_a / Σ_s err_ref. */
+/**
+ * Mean corruption error of `a` relative to `ref` (one seed): mean over distortions of Σ_s err_a / Σ_s err_ref. The
+ * relative mCE with clean errors taken as 0.
+ */
 export function meanCorruptionError(
   a: Record<string, Record<string, GradeScores>>,
   ref: Record<string, Record<string, GradeScores>>,
 ): number {
-  const ces = Object.keys(a).map((d) => {
-    const sevs = Object.keys(a[d]);
-    const ea = sevs.reduce((s, k) => s + (1 - num(a[d][k].accuracy)), 0);
-    const er = sevs.reduce((s, k) => s + (1 - num(ref[d]?.[k]?.accuracy)), 0);
-    return er > 0 ? ea / er : NaN;
-  });
-  return ces.reduce((x, y) => x + y, 0) / ces.length;
+  return relativeCorruptionError(a, ref, { a: 1, ref: 1 });
 }
 
 /**
