@@ -25,7 +25,7 @@ export function datasetSpec(spec: Pick<CalibrationOodSpec, 'shape'>, name: strin
 /**
  * The dataset seed of preset k in study seed s: 1000 + 10 s + k. Joint training draws dataset k with data.seed + k,
  * so with data.seed = dataSeed(s) it draws what the dedicated and transfer models of preset k draw. The OOD
- * presets use k = 7 (unseen) and 8 (empty).
+ * presets use k = 7 (unseen) and 8 (empty); the noise of the positive control draws from k = 9.
  */
 export const dataSeed = (seed: number, k = 0): number => 1000 + 10 * seed + k;
 
