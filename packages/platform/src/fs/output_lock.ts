@@ -1,17 +1,12 @@
-// Exclusive output folders: `<out>.lock`, created exclusively and holding the writer's pid and command,
-// keeps a second nodulab process (or a second run in this one) from writing into the same output. A
-// lock whose process is gone (killed) is taken over.
+// Exclusive outputs: `<out>.lock`, created exclusively and holding the writer's identity (pid, host, boot id,
+// pid namespace, process start time) and command, keeps a second nodulab process (or a second run in this
+// one, or a process on another machine sharing the folder) from writing into the same output. A lock whose
+// holder is provably gone (see judgeLock) is taken over; the holder refreshes the lock's mtime as a heartbeat
+// so that machines which cannot see its pid can tell it is alive.
 import * as fs from 'fs';
 import * as path from 'path';
-import { processAlive } from './process_alive';
-
-/** Who holds a lock: what `<out>.lock` records. */
-export interface LockHolder {
-  pid: number;
-  command: string;
-  /** ISO time the lock was taken. */
-  since: string;
-}
+import { LockHolder, LockTiming, judgeLock, lockTiming, readLockFile } from './lock_holder';
+import { thisProcess } from './process_identity';
 
 /** Thrown by {@link lockOutput} when another live process (or another run here) holds the output. */
 export class OutputLockedError extends Error {
@@ -19,12 +14,16 @@ export class OutputLockedError extends Error {
     readonly out: string,
     readonly lockFile: string,
     readonly holder: LockHolder | null,
+    /** Why the holder is taken to be alive, e.g. "pid 123 is running". */
+    readonly reason = '',
   ) {
     super(
       holder
-        ? `${out} is in use by another nodulab process: pid ${holder.pid} (${holder.command}), since ${holder.since}; ` +
+        ? `${out} is in use by another nodulab process: pid ${holder.pid} (${holder.command})` +
+            `${holder.host ? ` on ${holder.host}` : ''}, since ${holder.since}${reason ? ` (${reason})` : ''}; ` +
             `wait for it to finish or choose another output (${lockFile} is removed when it ends)`
-        : `${out} is locked by ${lockFile}, which does not name its holder; remove it if no nodulab process writes there`,
+        : `${out} is locked by ${lockFile}, which does not name its holder${reason ? ` (${reason})` : ''}; ` +
+            `remove it if no nodulab process writes there`,
     );
     this.name = 'OutputLockedError';
   }
@@ -44,48 +43,29 @@ export function lockFileOf(out: string): string {
   return `${path.resolve(out)}.lock`;
 }
 
-/** The holder recorded in `file`: null when unreadable or incomplete, 'gone' when the file is absent. */
-function readHolder(file: string): { holder: LockHolder | null; text: string } | 'gone' {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    return { holder: null, text: '' };
-  }
-  try {
-    const h = JSON.parse(text) as LockHolder;
-    if (Number.isSafeInteger(h.pid) && typeof h.command === 'string') return { holder: h, text };
-  } catch {
-    /* incomplete: treated below */
-  }
-  return { holder: null, text };
-}
-
-/** Whether the recorded holder is running (and, when it is this process, actually holds `file`). */
-function holderAlive(file: string, holder: LockHolder): boolean {
-  if (holder.pid === process.pid) return held.has(file);
-  return processAlive(holder.pid);
-}
-
 const unique = (): string => `${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
 /**
  * Takes the exclusive lock of output `out` for `command` (default: this process's command line), or
- * throws OutputLockedError naming the holder's pid and command when a running process holds it. A lock
- * left by a process that is no longer running is taken over. The lock file is complete when it appears
- * (written beside it, then hard-linked into place, which fails when it exists).
+ * throws OutputLockedError naming the holder's pid, command and host when a live process holds it. A lock
+ * whose holder is provably gone is taken over: on this machine when its pid is not running or runs with
+ * another start time; on another machine when its heartbeat is older than the lease; an empty or unreadable
+ * lock once older than the grace (see {@link LockTiming}, `timing`). The lock file is complete when it
+ * appears (written beside it, then hard-linked into place, which fails when it exists); while held, its
+ * mtime is refreshed every quarter of the lease.
  *
  * @example
  * const lock = lockOutput('runs/a', 'nodulab train --out runs/a');
  * try { ... } finally { lock.release(); }
  */
-export function lockOutput(out: string, command?: string): OutputLock {
+export function lockOutput(out: string, command?: string, timing: Partial<LockTiming> = {}): OutputLock {
   const file = lockFileOf(out);
+  const t = lockTiming(timing);
   const holder: LockHolder = {
-    pid: process.pid,
+    ...thisProcess(),
     command: command ?? [path.basename(process.argv[1] ?? 'node'), ...process.argv.slice(2)].join(' '),
     since: new Date().toISOString(),
+    leaseMs: t.leaseMs,
   };
   const text = JSON.stringify(holder) + '\n';
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -103,25 +83,39 @@ export function lockOutput(out: string, command?: string): OutputLock {
       fs.rmSync(tmp, { force: true });
     }
     if (created) break;
-    const found = readHolder(file);
+    const found = readLockFile(file);
     if (found === 'gone') continue;
-    if (attempt >= 5 || !found.holder || holderAlive(file, found.holder))
-      throw new OutputLockedError(out, file, found.holder);
+    const verdict = judgeLock(found, t, () => held.has(file));
+    if (attempt >= 5 || !verdict.stale) throw new OutputLockedError(out, file, found.holder, verdict.why);
     takeOverStale(file, found.text);
   }
   held.add(file);
+  const heartbeat = setInterval(() => renew(file, text), Math.max(1, t.leaseMs / 4));
+  heartbeat.unref();
   const onExit = (): void => release();
   process.once('exit', onExit);
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
+    clearInterval(heartbeat);
     process.removeListener('exit', onExit);
     held.delete(file);
-    const now = readHolder(file);
+    const now = readLockFile(file);
     if (now !== 'gone' && now.text === text) fs.rmSync(file, { force: true });
   };
   return { file, release };
+}
+
+/** The heartbeat: sets the lock's mtime to now while it still holds `text` (ours). */
+function renew(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, 'utf8') !== text) return;
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    /* gone or unreadable: the next acquirer judges it */
+  }
 }
 
 /** Moves a stale lock aside (atomically) and removes it, unless it changed since it was judged stale. */

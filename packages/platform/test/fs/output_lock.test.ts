@@ -1,10 +1,20 @@
-// Exclusive output locks (a second writer fails at once naming the holder; a dead holder's lock is taken
-// over) and the removal of temporary files left by interrupted atomic writes.
+// Exclusive output locks (a second writer fails at once naming the holder; a provably gone holder's lock is
+// taken over: dead pid, reused pid, empty lock past the grace, another machine's lock past its lease; the
+// holder's heartbeat) and the removal of temporary files left by interrupted atomic writes.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { OutputLockedError, lockFileOf, lockOutput, processAlive, removeStaleTempFiles } from '../../src';
+import {
+  OutputLockedError,
+  lockFileOf,
+  lockOutput,
+  processAlive,
+  processStartTime,
+  removeStaleTempFiles,
+  thisMachine,
+  thisProcess,
+} from '../../src';
 
 let dir: string;
 let sleeper: ChildProcess | null = null;
@@ -24,10 +34,25 @@ function deadPid(): number {
   return pid;
 }
 
-/** A lock file as another process writes it. */
-function writeLock(out: string, pid: number, command: string): void {
-  fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid, command, since: '2025-01-01T00:00:00.000Z' }) + '\n');
+/** A lock file as another process writes it (`extra`: identity fields, as nodulab records them). */
+function writeLock(out: string, pid: number, command: string, extra: Record<string, unknown> = {}): void {
+  const holder = { pid, command, since: '2025-01-01T00:00:00.000Z', ...extra };
+  fs.writeFileSync(lockFileOf(out), JSON.stringify(holder) + '\n');
 }
+
+/** Sets a file's mtime `ms` into the past (an old heartbeat). */
+function age(file: string, ms: number): void {
+  const t = new Date(Date.now() - ms);
+  fs.utimesSync(file, t, t);
+}
+
+/** A running process (killed after the test). */
+function startSleeper(): number {
+  sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  return sleeper.pid as number;
+}
+
+const linux = process.platform === 'linux';
 
 describe('lockOutput', () => {
   it('lets one writer in at a time and names the holder to the second', () => {
@@ -84,10 +109,123 @@ describe('lockOutput', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  it('refuses an unreadable lock file, saying how to clear it', () => {
-    const out = path.join(dir, 'x');
-    fs.writeFileSync(lockFileOf(out), 'garbage');
-    expect(() => lockOutput(out)).toThrow(/does not name its holder; remove it if no nodulab process writes there/);
+  it('records pid, host, boot id, pid namespace, start time and lease', () => {
+    const out = path.join(dir, 'run');
+    const lock = lockOutput(out, 'nodulab train', { leaseMs: 60_000 });
+    const rec = JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8'));
+    expect(rec).toMatchObject({ ...thisProcess(), command: 'nodulab train', leaseMs: 60_000 });
+    expect(rec.host).toBe(os.hostname());
+    if (linux) {
+      expect(rec.boot).toBe(fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+      expect(rec.start).toMatch(/^\d+$/);
+      expect(rec.pidns).toMatch(/^pid:\[\d+\]$/);
+    }
+    lock.release();
+  });
+
+  (linux ? it : it.skip)(
+    'tells a reused pid by its start time: another start is taken over, the same refused',
+    async () => {
+      const pid = startSleeper();
+      const start = processStartTime(pid);
+      expect(start).toMatch(/^\d+$/);
+      const out = path.join(dir, 'run');
+      const here = { ...thisMachine() };
+      writeLock(out, pid, 'nodulab train (the pid before)', { ...here, start: String(Number(start) - 1) });
+      const lock = lockOutput(out, 'nodulab train --resume');
+      expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).pid).toBe(process.pid);
+      lock.release();
+      writeLock(out, pid, 'nodulab train (the live holder)', { ...here, start });
+      expect(() => lockOutput(out)).toThrow(
+        new RegExp(
+          `pid ${pid} \\(nodulab train \\(the live holder\\)\\) on ${os.hostname()}, since .*pid ${pid} is running`,
+        ),
+      );
+      expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).start).toBe(start);
+      // Killed (kill -9): its lock is taken over.
+      const exited = new Promise((r) => sleeper!.once('exit', r));
+      sleeper!.kill('SIGKILL');
+      await exited;
+      lockOutput(out, 'after the kill').release();
+      expect(fs.readdirSync(dir)).toEqual([]);
+    },
+  );
+
+  it('takes over a dead pid recorded with this machine identity', () => {
+    const out = path.join(dir, 'run');
+    writeLock(out, deadPid(), 'killed', { ...thisMachine(), start: '12345' });
+    lockOutput(out).release();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses an empty or unreadable lock younger than the grace, takes it over once older', () => {
+    for (const content of ['', 'garbage', '{"pid": "x"}']) {
+      const out = path.join(dir, 'x');
+      fs.writeFileSync(lockFileOf(out), content);
+      expect(() => lockOutput(out)).toThrow(
+        /does not name its holder \(it names no holder \(yet\); it is taken over once older than 5000 ms\); remove it/,
+      );
+      age(lockFileOf(out), 6_000);
+      const lock = lockOutput(out, 'after the grace');
+      expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).command).toBe('after the grace');
+      lock.release();
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }
+    // The grace is an option.
+    const out = path.join(dir, 'y');
+    fs.writeFileSync(lockFileOf(out), '');
+    age(lockFileOf(out), 1_000);
+    expect(() => lockOutput(out)).toThrow(OutputLockedError);
+    lockOutput(out, 'short grace', { graceMs: 500 }).release();
+  });
+
+  it("judges another machine's lock by its heartbeat: refused within the lease, taken over after it", () => {
+    const out = path.join(dir, 'shared');
+    const other = { host: 'another-machine', boot: 'x', pidns: 'pid:[1]', start: '1', leaseMs: 60_000 };
+    // Its pid (ours) is running here, and a pid of another machine says nothing about this one anyway.
+    writeLock(out, process.pid, 'nodulab worker', other);
+    expect(() => lockOutput(out, undefined, { leaseMs: 60_000 })).toThrow(
+      /pid \d+ \(nodulab worker\) on another-machine, since .* \(its holder on another-machine renewed it 0 s ago \(lease 60000 ms\)\)/,
+    );
+    age(lockFileOf(out), 59_000);
+    expect(() => lockOutput(out, undefined, { leaseMs: 60_000 })).toThrow(OutputLockedError);
+    // The lease the holder recorded wins over a shorter one of the reader.
+    age(lockFileOf(out), 30_000);
+    expect(() => lockOutput(out, undefined, { leaseMs: 1_000 })).toThrow(/lease 60000 ms/);
+    age(lockFileOf(out), 61_000);
+    const lock = lockOutput(out, 'taken over', { leaseMs: 60_000 });
+    expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8'))).toMatchObject({ host: os.hostname() });
+    lock.release();
+    // The same host name on another boot (or pid namespace) is another machine too: not judged by pid.
+    writeLock(out, deadPid(), 'same name, other boot', { ...thisMachine(), boot: 'another-boot', leaseMs: 60_000 });
+    if (linux)
+      expect(() => lockOutput(out, undefined, { leaseMs: 60_000 })).toThrow(
+        `on ${os.hostname()}, since 2025-01-01T00:00:00.000Z (its holder on ${os.hostname()} renewed it 0 s ago`,
+      );
+  });
+
+  it('renews its heartbeat while held, and stops when released', async () => {
+    const out = path.join(dir, 'beat');
+    const lock = lockOutput(out, 'beating', { leaseMs: 200 });
+    age(lock.file, 10_000);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(Date.now() - fs.statSync(lock.file).mtimeMs).toBeLessThan(1_000);
+    lock.release();
+    expect(fs.existsSync(lock.file)).toBe(false);
+  });
+
+  it('reads the lease from NODULAB_LOCK_LEASE_MS and names a bad one', () => {
+    const out = path.join(dir, 'env');
+    process.env.NODULAB_LOCK_LEASE_MS = '1234';
+    try {
+      const lock = lockOutput(out);
+      expect(JSON.parse(fs.readFileSync(lock.file, 'utf8')).leaseMs).toBe(1234);
+      lock.release();
+      process.env.NODULAB_LOCK_LEASE_MS = 'soon';
+      expect(() => lockOutput(out)).toThrow('NODULAB_LOCK_LEASE_MS ("soon") must be a positive number of ms, got NaN');
+    } finally {
+      delete process.env.NODULAB_LOCK_LEASE_MS;
+    }
   });
 });
 
