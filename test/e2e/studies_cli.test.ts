@@ -70,7 +70,7 @@ describe('nodulab study <name> over the registry', () => {
     const out = path.join(dir, 'bad-layer');
     const r = await run(['study', 'calibration-ood', '--quick', '--ood-layer', 'bottelneck', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the model has no layer "bottelneck"; its layers: .*bottleneck/);
+    expect(r.stderr).toMatch(/layers\[0\]: the model has no layer "bottelneck"; its layers: .*bottleneck/);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

@@ -75,16 +75,29 @@ export function layerNames(model: Module): string[] {
  * const train = layerSignatures(unet, trainVolumes, 'bottleneck');
  */
 export function layerSignatures(model: Module, x: Tensor, layer: string): Float32Array[] {
+  return layersSignatures(model, x, [layer])[layer];
+}
+
+/**
+ * Spectral signatures of several layers of `model` from one forward pass of the batch x (as {@link layerSignatures}
+ * does for one): layer name -> one signature per sample. Throws naming the model's layers when one of `layers` is not
+ * one of them.
+ *
+ * @example
+ * const byLayer = layersSignatures(unet, volumes, ['encoders.1', 'bottleneck']);
+ */
+export function layersSignatures(model: Module, x: Tensor, layers: readonly string[]): Record<string, Float32Array[]> {
   const names = layerNames(model);
-  if (!names.includes(layer))
+  const missing = layers.filter((l) => !names.includes(l));
+  if (missing.length > 0)
     throw new Error(
-      `layerSignatures: ${model.constructor.name} has no layer "${layer}"; its layers: ${names.join(', ')}`,
+      `layerSignatures: ${model.constructor.name} has no layer "${missing[0]}"; its layers: ${names.join(', ')}`,
     );
   const wasTraining = model.training;
   model.eval();
   try {
-    const { outputs } = noGrad(() => captureOutputs(model, [layer], () => model.forward(x)));
-    return spectralSignatures(outputs[layer]);
+    const { outputs } = noGrad(() => captureOutputs(model, [...layers], () => model.forward(x)));
+    return Object.fromEntries(layers.map((l) => [l, spectralSignatures(outputs[l])]));
   } finally {
     model.train(wasTraining);
   }

@@ -9,6 +9,7 @@ import {
   SIGNATURE_RELATIVE_FLOOR,
   layerNames,
   layerSignatures,
+  layersSignatures,
   oodMetrics,
   spectralOodScores,
   spectralSignatures,
@@ -61,6 +62,13 @@ describe('layerSignatures', () => {
     model.train();
     layerSignatures(model, new Tensor(new Float32Array(2 * 64).fill(0.5), [2, 1, 4, 4, 4]), 'bottleneck');
     expect(model.training).toBe(true);
+  });
+  it('gives several layers from one pass, each as layerSignatures gives it alone', () => {
+    const x = new Tensor(Float32Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i)), [2, 1, 4, 4, 4]);
+    const both = layersSignatures(model, x, ['encoders.0', 'bottleneck']);
+    expect(Object.keys(both)).toEqual(['encoders.0', 'bottleneck']);
+    for (const layer of ['encoders.0', 'bottleneck']) expect(both[layer]).toEqual(layerSignatures(model, x, layer));
+    expect(() => layersSignatures(model, x, ['bottleneck', 'nope'])).toThrow(/UNet3D has no layer "nope"/);
   });
 });
 

@@ -204,7 +204,7 @@ export function calibrationOodClaims(spec: CalibrationOodSpec, s: CalibrationOod
     {
       id: 'signature-identifies-dataset',
       statement: "The spectral signature of a layer's feature map identifies the dataset",
-      measure: `leave-one-out 1-NN accuracy of the dataset from ${spec.layer} signatures (joint model, test volumes) − chance ${s.chance.toFixed(3)}`,
+      measure: `leave-one-out 1-NN accuracy of the dataset from the signatures of the layer each joint model chose on validation (test volumes) − chance ${s.chance.toFixed(3)}`,
       direction: 'greater',
       sesoi: SESOI.separation.value,
       sesoiReason: SESOI.separation.reason,

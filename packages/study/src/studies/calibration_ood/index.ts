@@ -11,7 +11,8 @@ export {
 export { planCalibrationOod, trainUnitId, dedicatedName, transferName, transferTargets } from './plan';
 export { optimizerSteps, studyRunConfig, transferEpochs, transferVolumes } from './configs';
 export { datasetSpec, dataSeed, oodSets, presetSet } from './data';
-export { nearestNeighbourAccuracy, poolBins, setSignatures } from './measure';
+export { nearestNeighbourAccuracy, poolBins } from './measure';
+export { chooseDetector, setLayerSignatures, setSignatures, voxelShuffledSet } from './detector';
 export { summarizeCalibrationOod, aurocGap } from './summary';
 export { SEGMENTS_CONTROL, SESOI, calibrationOodClaims, segmentsControl } from './claims';
 export { calibrationOodHtml } from './report';

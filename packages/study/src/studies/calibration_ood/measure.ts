@@ -211,13 +211,6 @@ export async function oodScores(
   return { scores, signatures };
 }
 
-/** Signatures of `layer` for every volume of `ds`. */
-export function setSignatures(model: Module, ds: Dataset, layer: string, batchSize: number): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (const b of datasetBatches(ds, batchSize)) out.push(...layerSignatures(model, b.x as Tensor, layer));
-  return out;
-}
-
 /**
  * Leave-one-out 1-nearest-neighbour accuracy of telling each signature's dataset from the others' signatures
  * (Euclidean): how well the signatures separate the datasets (chance: the largest group's share).

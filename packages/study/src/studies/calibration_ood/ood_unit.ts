@@ -1,15 +1,17 @@
 // One OOD unit of the calibration-ood study: OOD detection by one model of one seed (the joint model, or a
-// dedicated model on its own preset), loaded from the training unit it needs. The k-NN scorer over its own
-// training volumes' signatures, every method's scores of its in-distribution test volumes and of each OOD set built
-// from its presets, AUROC and FPR95 per set and method, how well the test signatures separate the datasets (joint
-// model); the showcased unit also gives ROC curves and the signatures' 2-D PCA. The ensemble baseline is this
-// model of every seed (the other needed units).
+// dedicated model on its own preset), loaded from the training unit it needs. The spectral detector's layer and k
+// chosen on its validation volumes (detector.ts), the k-NN scorer over its own training volumes' signatures, every
+// method's scores of its in-distribution test volumes and of each OOD set built from its presets, AUROC and FPR95
+// per set and method, how well the test signatures separate the datasets (joint model); the showcased unit also
+// gives ROC curves and the signatures' 2-D PCA. The ensemble baseline is this model of every seed (the other
+// needed units).
 import { ConcatDataset } from '@nodulab/data';
-import { KnnScorer, oodMetrics, pcaProject, rocCurve } from '@nodulab/eval';
+import { oodMetrics, pcaProject, rocCurve } from '@nodulab/eval';
 import { loadRun, netPredictor } from '@nodulab/train';
 import type { UnitContext } from '../../framework/study';
 import { oodSets, presetSet } from './data';
-import { OodScores, nearestNeighbourAccuracy, oodScores, setSignatures } from './measure';
+import { chooseDetector, setLayerSignatures } from './detector';
+import { OodScores, nearestNeighbourAccuracy, oodScores } from './measure';
 import {
   CalibrationOodSpec,
   CalibrationOodUnitResult,
@@ -44,9 +46,11 @@ export async function runOodUnit(
   const bs = spec.config.batchSize ?? 8;
   ctx.phase(`OOD scores of the ${unit.model} model, seed ${seed}`);
   const trainSets = await Promise.all(presets.map((p) => presetSet(spec, seed, p, 'train', spec.trainN, ctx.cache)));
-  const trainSig = trainSets.flatMap((t) => setSignatures(model, t, spec.layer, bs));
-  const knn = new KnnScorer(trainSig, { k: spec.k });
-  const options = { layer: spec.layer, knn, mcSamples: spec.mcSamples, ensemble, batchSize: bs };
+  const valSets = await Promise.all(presets.map((p) => presetSet(spec, seed, p, 'val', spec.valN, ctx.cache)));
+  const trainSig = setLayerSignatures(model, trainSets, spec.layers, bs);
+  const detector = chooseDetector(model, trainSig, valSets, spec, seed, bs);
+  const { layer } = detector.choice;
+  const options = { layer, knn: detector.knn, mcSamples: spec.mcSamples, ensemble, batchSize: bs };
   const tests = await Promise.all(presets.map((p) => presetSet(spec, seed, p, 'test', spec.testN, ctx.cache)));
   const inSet = new ConcatDataset(tests);
   const predictor = netPredictor(net, inSet);
@@ -81,6 +85,7 @@ export async function runOodUnit(
       run: {
         model: unit.model,
         seed,
+        detector: detector.choice,
         sets: perSet,
         separation: several ? nearestNeighbourAccuracy(inDist.signatures, groups) : null,
         chance: several ? 1 / presets.length : null,

@@ -112,12 +112,30 @@ export function calibrationOodHtml(o: CalibrationOodOutput): string {
 
   body.push('<h2>OOD detection (joint model)</h2>');
   body.push(`<p>In distribution: the ${spec.presets.length} × ${spec.testN} test volumes. Each OOD set has ${spec.oodN} volumes (distortions and the scanner shift
-    apply to an equal share of each dataset's test volumes). Scores, higher = more OOD: <b>spectral</b>, the distance to the ${spec.k}-th nearest
-    training signature of layer <code>${esc(spec.layer)}</code> (log singular values of its (D·H·W) × C feature map, L2-normalised);
+    apply to an equal share of each dataset's test volumes). Scores, higher = more OOD: <b>spectral</b>, the distance to the k-th nearest
+    training signature of one layer (log singular values of its (D·H·W) × C feature map, L2-normalised), the layer and k each model chose on its
+    validation volumes (below);
     <b>max-softmax</b>, 1 − the mean voxel max probability; <b>entropy</b>, the mean voxel entropy; <b>mc-dropout</b>, the mean voxel variance of the
     class probabilities over ${spec.mcSamples} dropout samples; <b>ensemble</b>, the same variance over the joint models of all ${spec.seeds.length} seeds
     (a deep ensemble shared by every seed's row, so its seeds differ only in their data draw; with one seed it is the constant 0). ood_scores.csv holds every score.</p>`);
   body.push(table(oodHead, oodRows(s.oodJoint, oodSets), 'ood'));
+  body.push(`<p>The spectral detector of each model and seed, chosen before any OOD set is scored: of the candidate layers
+    ${spec.layers.map((l) => `<code>${esc(l)}</code>`).join(', ')} and k ${spec.ks.join(', ')}, the one whose k-NN distance best separates
+    the model's validation volumes from the same volumes with their voxels shuffled (same intensities, no anatomy; none of the OOD sets
+    is drawn from them), by AUROC; ties go to the earlier candidate. metrics.json holds every candidate's AUROC.</p>`);
+  body.push(
+    table(
+      ['model', 'seed', 'layer', 'k', 'validation AUROC'],
+      s.ood.map((o) => [
+        o.model,
+        String(o.seed),
+        o.detector.layer,
+        String(o.detector.k),
+        o.detector.validationAuroc.toFixed(3),
+      ]),
+      'detectors',
+    ),
+  );
   body.push('<h3>Spectral minus baseline AUROC, paired over seeds</h3>');
   body.push(
     table(
@@ -173,6 +191,7 @@ export function calibrationOodHtml(o: CalibrationOodOutput): string {
   body.push('<h2>Spectral signatures by dataset</h2>');
   body.push(`<p>Leave-one-out 1-NN accuracy of the dataset from the joint model's signatures of the test volumes: ${fmtCI(s.separation)} (chance ${s.chance.toFixed(3)}).
     The 2-D PCA below (seed ${spec.seeds[0]}; components explain ${s.pca.explained.map((v) => `${(100 * v).toFixed(0)}%`).join(' and ')}) shows the test volumes of each dataset and two OOD sets.</p>`);
+  const showcaseLayer = s.ood.find((o) => o.model === 'joint' && o.seed === spec.seeds[0])?.detector.layer ?? '?';
   const sets = [...new Set(s.pca.points.map((p) => p.set))];
   const xs = s.pca.points.map((p) => p.x);
   const ys = s.pca.points.map((p) => p.y);
@@ -181,7 +200,7 @@ export function calibrationOodHtml(o: CalibrationOodOutput): string {
     body.push(
       xyChartSvg({
         id: 'signature-pca',
-        title: `PCA of the ${spec.layer} signatures`,
+        title: `PCA of the ${showcaseLayer} signatures`,
         xLabel: 'PC 1',
         yLabel: 'PC 2',
         x: pad(Math.min(...xs), Math.max(...xs)),

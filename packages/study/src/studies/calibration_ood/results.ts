@@ -51,9 +51,12 @@ export interface CalibrationOodSpec {
   /** Distortions (@nodulab/data's registry) applied to the in-distribution test volumes, at each severity. */
   distortions: string[];
   severities: number[];
-  /** The layer whose feature map gives the spectral signature (a forward-hook name) and the k of its k-NN. */
-  layer: string;
-  k: number;
+  /**
+   * The candidate layers (forward-hook names) whose feature map may give the spectral signature, and the candidate
+   * k of its k-NN: each OOD unit chooses one of each on validation volumes (detector.ts), in this order of preference.
+   */
+  layers: string[];
+  ks: number[];
   /** MC-dropout forward passes (at least 10). */
   mcSamples: number;
   /** Radius in voxels of the band around the structure where calibration is also measured. */
@@ -158,10 +161,27 @@ export interface OodMetric {
   fpr95: number;
 }
 
+/** One candidate spectral detector and its AUROC on validation volumes against their voxel-shuffled copies. */
+export interface DetectorCandidate {
+  layer: string;
+  k: number;
+  auroc: number;
+}
+
+/** The spectral detector an OOD unit chose on validation volumes, and every candidate it weighed. */
+export interface DetectorChoice {
+  layer: string;
+  k: number;
+  validationAuroc: number;
+  candidates: DetectorCandidate[];
+}
+
 /** OOD detection by one model of one seed. */
 export interface OodRun {
   model: OodModelName;
   seed: number;
+  /** The spectral detector (layer and k), chosen on validation volumes. */
+  detector: DetectorChoice;
   /** set -> method -> AUROC and FPR95. */
   sets: Record<string, Record<OodMethod, OodMetric>>;
   /**

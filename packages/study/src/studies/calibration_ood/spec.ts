@@ -1,6 +1,6 @@
 // The calibration-ood study's spec: the zod schema of its input (the segmentation datasets one UNet3D learns jointly
 // and dedicated models learn one each, the transfer regime, seeds, sample counts, the OOD sets and the spectral
-// score's layer and k), the default and --quick inputs, and resolve, which names every problem by path.
+// score's candidate layers and k), the default and --quick inputs, and resolve, which names every problem by path.
 import { z } from 'zod';
 import { SEGMENTATION_PRESETS, distortionNames, preset, schema } from '@nodulab/data';
 import { layerNames } from '@nodulab/eval';
@@ -19,7 +19,8 @@ const DESCRIPTION =
   'One UNet3D trained jointly on four segmentation datasets (nodule, vessels, cavity, calcium; each its own ' +
   'acquisition) vs a dedicated UNet3D per dataset vs transfer (pretrained on seg-nodule, fine-tuned on the ' +
   'others with few labels): Dice and HD95, calibration before and after temperature scaling, and OOD ' +
-  'detection by the spectral signature of the bottleneck against max softmax, entropy, MC dropout and a deep ensemble.';
+  'detection by the spectral signature of a layer chosen on validation against max softmax, entropy, MC dropout and ' +
+  'a deep ensemble.';
 
 const DEFAULT_CONFIG: RunConfigInput = {
   model: { kind: 'unet3d', options: { baseChannels: 4, levels: 2, dropout: 0.2 } },
@@ -27,6 +28,15 @@ const DEFAULT_CONFIG: RunConfigInput = {
   epochs: 12,
   optimizer: { name: 'adam', lr: 1e-2 },
 };
+
+/**
+ * The spectral detector's candidate layers, in order of preference: the bottleneck (the paper's choice), then the
+ * deeper encoder and decoder levels, then the full-resolution ones (whose signatures have as many values as channels).
+ */
+const DEFAULT_LAYERS = ['bottleneck', 'encoders.1', 'decoders.1', 'encoders.0', 'decoders.0'];
+
+/** The candidate k of its k-NN: the nearest training signature (the paper's), and the fifth. */
+const DEFAULT_KS = [1, 5];
 
 /** The default study: the four seg-* presets at 16^3, three seeds, every distortion at severities 3 and 5. */
 export function defaultCalibrationOodInput(): Record<string, unknown> {
@@ -43,8 +53,8 @@ export function defaultCalibrationOodInput(): Record<string, unknown> {
     oodN: 16,
     distortions: distortionNames(),
     severities: [3, 5],
-    layer: 'bottleneck',
-    k: 1,
+    layers: [...DEFAULT_LAYERS],
+    ks: [...DEFAULT_KS],
     mcSamples: 10,
     bandRadius: 2,
     config: clone(DEFAULT_CONFIG),
@@ -99,8 +109,18 @@ const fields = strict(
       .array(upTo(1, 5), { error: mustBe('an array of severities 1..5') })
       .min(1, { error: 'must not be empty' })
       .default([3, 5]),
-    layer: nonEmptyString().default('bottleneck').describe("the layer whose feature map's spectrum scores OOD"),
-    k: upTo(1).default(1).describe('k of the k-NN distance to the training signatures'),
+    layers: z
+      .array(nonEmptyString(), { error: mustBe('an array of layer names') })
+      .min(1, { error: 'must not be empty' })
+      .default(DEFAULT_LAYERS)
+      .describe(
+        "candidate layers whose feature map's spectrum scores OOD, in order of preference (chosen on validation)",
+      ),
+    ks: z
+      .array(upTo(1), { error: mustBe('an array of integers >= 1') })
+      .min(1, { error: 'must not be empty' })
+      .default(DEFAULT_KS)
+      .describe('candidate k of the k-NN distance to the training signatures (chosen on validation)'),
     mcSamples: upTo(10).default(10).describe('MC-dropout forward passes'),
     bandRadius: upTo(1).default(2).describe('voxels around the structure where calibration is also measured'),
     config: z
@@ -142,8 +162,12 @@ function check(s: z.output<typeof fields>, problem: schema.Problem): void {
     problem(['shape'], `each side must be a multiple of 4 and at least 8, got (${s.shape.join(', ')})`);
   // The spectral score's k-NN reads each model's own training signatures: the joint model's trainN per dataset,
   // a dedicated model's trainN of its preset (the smaller set, so the bound).
-  if (s.k > s.trainN)
-    problem(['k'], `${s.k} is larger than the training set (${s.trainN} signatures of a dedicated model's preset)`);
+  s.ks.forEach((k, i) => {
+    if (k > s.trainN)
+      problem(['ks', i], `${k} is larger than the training set (${s.trainN} signatures of a dedicated model's preset)`);
+  });
+  if (new Set(s.ks).size !== s.ks.length) problem(['ks'], 'each k once');
+  if (new Set(s.layers).size !== s.layers.length) problem(['layers'], 'each layer once');
   const dropout = (s.config.model as { options?: { dropout?: number } } | undefined)?.options?.dropout ?? 0;
   if (!(dropout > 0)) problem(['config', 'model', 'options', 'dropout'], 'MC dropout needs a UNet3D with dropout > 0');
 }
@@ -156,9 +180,9 @@ function checkModel(spec: CalibrationOodSpec): string[] {
   } catch (e) {
     return [`config: ${(e as Error).message.replace(/\n\s*/g, ' ')}`];
   }
-  return layers.includes(spec.layer)
-    ? []
-    : [`layer: the model has no layer "${spec.layer}"; its layers: ${layers.join(', ')}`];
+  return spec.layers.flatMap((layer, i) =>
+    layers.includes(layer) ? [] : [`layers[${i}]: the model has no layer "${layer}"; its layers: ${layers.join(', ')}`],
+  );
 }
 
 /** The schema of the input (every field optional). */
@@ -184,8 +208,8 @@ export function resolveCalibrationOod(input: unknown): CalibrationOodSpec {
     oodN: s.oodN,
     distortions: s.distortions ?? distortionNames(),
     severities: [...s.severities],
-    layer: s.layer,
-    k: s.k,
+    layers: [...s.layers],
+    ks: [...s.ks],
     mcSamples: s.mcSamples,
     bandRadius: s.bandRadius,
     config: clone(s.config) as RunConfigInput,

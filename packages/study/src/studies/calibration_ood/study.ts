@@ -48,14 +48,17 @@ export const calibrationOod: Study<
   options: {
     'ood-layer': {
       type: 'string',
-      description: 'the layer (forward-hook name) whose spectral signature scores OOD (default bottleneck)',
-      apply: (input, value) => ({ ...input, layer: value }),
+      description:
+        'the layer (forward-hook name) whose spectral signature scores OOD, instead of the one each model chooses on ' +
+        'validation volumes (default candidates: bottleneck, encoders.1, decoders.1, encoders.0, decoders.0)',
+      apply: (input, value) => ({ ...input, layers: [value] }),
     },
     'ood-k': {
       type: 'integer',
       min: 1,
-      description: 'k of the k-NN distance to the training signatures (default 1, the nearest)',
-      apply: (input, value) => ({ ...input, k: value }),
+      description:
+        'k of the k-NN distance to the training signatures, instead of the one chosen on validation (default 1 or 5)',
+      apply: (input, value) => ({ ...input, ks: [value] }),
     },
   },
   resolve: resolveCalibrationOod,

@@ -30,8 +30,8 @@ export const fakeSpec: CalibrationOodSpec = {
   oodN: 16,
   distortions: ['gaussian-blur'],
   severities: [3],
-  layer: 'bottleneck',
-  k: 1,
+  layers: ['bottleneck', 'encoders.1'],
+  ks: [1, 5],
   mcSamples: 10,
   bandRadius: 2,
   config: { model: { kind: 'unet3d', options: { baseChannels: 4, dropout: 0.2 } }, batchSize: 8, epochs: 12 },
@@ -92,6 +92,15 @@ export function oodResult(
     run: {
       model,
       seed,
+      detector: {
+        layer: 'bottleneck',
+        k: 1,
+        validationAuroc: 0.95,
+        candidates: [
+          { layer: 'bottleneck', k: 1, auroc: 0.95 },
+          { layer: 'encoders.1', k: 1, auroc: 0.9 },
+        ],
+      },
       sets: {
         shift: Object.fromEntries(OOD_METHODS.map((m) => [m, at(m === 'spectral' ? spectral : baseline(m))])),
         noise: Object.fromEntries(OOD_METHODS.map((m) => [m, at(positive)])),

@@ -55,11 +55,13 @@ describe('calibration-ood unit keys', () => {
 
   it('keeps a trained model across OOD settings and seed counts, not across what trains it', () => {
     const base = key({}, 'joint-s0');
-    expect(key({ layer: 'encoders.1', k: 3, distortions: [], seeds: [0], description: 'x' }, 'joint-s0')).toBe(base);
+    expect(key({ layers: ['encoders.1'], ks: [3], distortions: [], seeds: [0], description: 'x' }, 'joint-s0')).toBe(
+      base,
+    );
     expect(key({ trainN: 32 }, 'joint-s0')).not.toBe(base);
     expect(key({ threads: 1 }, 'joint-s0')).not.toBe(base);
     const ood = key({}, 'ood-joint-s0');
-    expect(key({ k: 3 }, 'ood-joint-s0')).not.toBe(ood);
+    expect(key({ ks: [3] }, 'ood-joint-s0')).not.toBe(ood);
     expect(key({ seeds: [0, 1] }, 'ood-joint-s0')).not.toBe(ood);
   });
 });

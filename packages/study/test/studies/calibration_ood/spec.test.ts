@@ -11,7 +11,9 @@ const resolve = (patch: Record<string, unknown>) => calibrationOod.resolve({ ...
 describe('calibration-ood spec', () => {
   it('resolves the default and --quick inputs, idempotently; {} is the default', () => {
     const d = calibrationOod.resolve(base);
-    expect(d).toMatchObject({ name: 'calibration-ood', seeds: [0, 1, 2], trainN: 64, layer: 'bottleneck', k: 1 });
+    expect(d).toMatchObject({ name: 'calibration-ood', seeds: [0, 1, 2], trainN: 64 });
+    expect(d.layers[0]).toBe('bottleneck');
+    expect(d.ks).toEqual([1, 5]);
     expect(calibrationOod.resolve(d)).toEqual(d);
     expect(calibrationOod.resolve({})).toEqual(d);
     const q = calibrationOod.resolve(calibrationOod.quick(base));
@@ -26,7 +28,7 @@ describe('calibration-ood spec', () => {
     expect(calibrationOod.resolve(calibrationOod.withThreads(base, 1)).threads).toBe(1);
     const o = calibrationOod.options!;
     const s = calibrationOod.resolve(o['ood-k'].apply(o['ood-layer'].apply(base, 'encoders.1'), 3));
-    expect([s.layer, s.k]).toEqual(['encoders.1', 3]);
+    expect([s.layers, s.ks]).toEqual([['encoders.1'], [3]]);
   });
 
   it.each([
@@ -37,8 +39,8 @@ describe('calibration-ood spec', () => {
     ],
     [
       "k beyond a dedicated model's training set",
-      { k: 65 },
-      /k: 65 is larger than the training set \(64 signatures of a dedicated model's preset\)/,
+      { ks: [1, 65] },
+      /ks\[1\]: 65 is larger than the training set \(64 signatures of a dedicated model's preset\)/,
     ],
     ['too few MC-dropout samples', { mcSamples: 5 }, /mcSamples: must be an integer in \[10, .*\], got 5/],
     ['a training preset as the unseen one', { unseen: 'seg-cavity' }, /unseen: "seg-cavity" is a training preset/],
@@ -51,7 +53,9 @@ describe('calibration-ood spec', () => {
       /config\.model\.options\.dropout: MC dropout needs a UNet3D with dropout > 0/,
     ],
     ['seeds that repeat', { seeds: [1, 1] }, /seeds: must be distinct/],
-    ['an unknown key', { layers: 'x' }, /layers: unknown key/],
+    ['a k twice', { ks: [5, 5] }, /ks: each k once/],
+    ['no candidate layer', { layers: [] }, /layers: must not be empty/],
+    ['an unknown key', { layer: 'x' }, /layer: unknown key/],
   ] as const)('names %s', (_what, patch, message) => {
     expect(() => resolve(patch)).toThrow(StudySpecError);
     expect(() => resolve(patch)).toThrow(message);
@@ -59,7 +63,7 @@ describe('calibration-ood spec', () => {
 
   it('names every problem at once', () => {
     try {
-      resolve({ k: 65, unseen: 'seg-cavity', mcSamples: 5 });
+      resolve({ ks: [65], unseen: 'seg-cavity', mcSamples: 5 });
       throw new Error('resolved');
     } catch (e) {
       expect((e as StudySpecError).problems).toHaveLength(3);
@@ -67,14 +71,14 @@ describe('calibration-ood spec', () => {
   });
 
   it('refuses a layer the model does not have, naming its layers', () => {
-    expect(() => resolve({ layer: 'botleneck' })).toThrow(
-      /layer: the model has no layer "botleneck"; its layers: encoders, .*bottleneck/,
+    expect(() => resolve({ layers: ['bottleneck', 'botleneck'] })).toThrow(
+      /layers\[1\]: the model has no layer "botleneck"; its layers: encoders, .*bottleneck/,
     );
   });
 
   it('emits a JSON Schema of its input', () => {
     const text = schema.jsonSchemaText(calibrationOod.specSchema, { title: 'calibration-ood', description: 'spec' });
     const json = JSON.parse(text);
-    for (const k of ['presets', 'seeds', 'layer', 'k', 'config']) expect(json.properties).toHaveProperty(k);
+    for (const k of ['presets', 'seeds', 'layers', 'ks', 'config']) expect(json.properties).toHaveProperty(k);
   });
 });
