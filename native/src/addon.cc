@@ -62,7 +62,7 @@ Napi::Value kernels_js(const Napi::CallbackInfo& info) {
   return arr;
 }
 
-Napi::Object init(Napi::Env env, Napi::Object exports) {
+Napi::Object init_all(Napi::Env env, Napi::Object exports) {
   register_all_kernels();
   enable_heap_reuse();
   export_bindings(env, exports,
@@ -80,6 +80,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   init_svd(env, exports);
   init_device(env, exports);
   return exports;
+}
+
+// Module load, inside the same C++ -> JS boundary as every binding call.
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  return js_boundary(env, "nodulab", [&] { return init_all(env, exports); });
 }
 
 }  // namespace

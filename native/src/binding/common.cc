@@ -1,6 +1,8 @@
 // Implementation of the binding helpers declared in common.h.
 #include "binding/common.h"
 
+#include "core/cuda_runtime.h"
+#include "core/error_message.h"
 #include "core/huge_pages.h"
 
 #include <cmath>
@@ -30,16 +32,71 @@ int64_t numel(const Shape& s) {
 }
 
 namespace {
-// Reads info[i] as the typed array Array of `type` (JS name type_name), or throws.
+
+// The plain-array arguments of the binding call running on this thread, read before the binding ran
+// (call_binding). A getter may call into the addon again, so calls nest: `outer` is the enclosing one.
+struct CallArrays {
+  const Napi::CallbackInfo* info = nullptr;
+  std::vector<std::vector<Napi::Value>> elements;  // per argument: its elements, when it was read
+  std::vector<bool> read;                          // whether argument i is an array read here
+  CallArrays* outer = nullptr;
+};
+thread_local CallArrays* t_call = nullptr;
+
+// Makes `call` the current call for its lifetime, after reading every plain-array argument of info
+// of at most kMaxArrayArgument entries (element getters run here, and only here).
+class CallScope {
+ public:
+  CallScope(const Napi::CallbackInfo& info, CallArrays& call) : call_(call) {
+    call.info = &info;
+    call.outer = t_call;
+    for (size_t i = 0; i < info.Length(); ++i) {
+      if (!info[i].IsArray()) continue;
+      Napi::Array arr = info[i].As<Napi::Array>();
+      const uint32_t length = arr.Length();
+      if (length > kMaxArrayArgument) continue;
+      if (call.elements.empty()) {
+        call.elements.resize(info.Length());
+        call.read.resize(info.Length());
+      }
+      call.elements[i].reserve(length);
+      for (uint32_t k = 0; k < length; ++k) call.elements[i].push_back(arr.Get(k));
+      call.read[i] = true;
+    }
+    t_call = &call;
+  }
+  ~CallScope() { t_call = call_.outer; }
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+
+ private:
+  CallArrays& call_;
+};
+
+// Reads info[i] as the typed array Array of `type` (JS name type_name), or throws; refuses a detached one.
 template <class Array>
 Array get_typed(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, napi_typedarray_type type,
                 const char* type_name) {
   Napi::Env env = info.Env();
   THROW_IF(info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type,
            name << " must be " << type_name);
+  THROW_IF(info[i].As<Napi::TypedArray>().ArrayBuffer().IsDetached(),
+           name << "'s ArrayBuffer is detached (transferred away): pass an array that owns its memory");
   return info[i].As<Array>();
 }
+
 }  // namespace
+
+const std::vector<Napi::Value>& get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                          const char* what) {
+  Napi::Env env = info.Env();
+  const CallArrays* call = t_call;
+  THROW_IF(call == nullptr || call->info != &info, name << " was read outside call_binding (a binding bug)");
+  THROW_IF(info.Length() <= i || !info[i].IsArray(), name << " must be " << what);
+  THROW_IF(i >= call->read.size() || !call->read[i], name << " must be " << what << " of at most " << kMaxArrayArgument
+                                                          << " entries, got " << info[i].As<Napi::Array>().Length());
+  return call->elements[i];
+}
 
 Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
   return get_typed<Napi::Float32Array>(info, i, op, name, napi_float32_array, "a Float32Array");
@@ -63,11 +120,10 @@ Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* o
 
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
   Napi::Env env = info.Env();
-  THROW_IF(info.Length() <= i || !info[i].IsArray(), name << " must be an array of integers");
-  Napi::Array arr = info[i].As<Napi::Array>();
-  Shape out(arr.Length());
-  for (uint32_t k = 0; k < arr.Length(); ++k) {
-    Napi::Value v = arr.Get(k);
+  const std::vector<Napi::Value>& arr = get_array(info, i, op, name, "an array of integers");
+  Shape out(arr.size());
+  for (size_t k = 0; k < arr.size(); ++k) {
+    const Napi::Value& v = arr[k];
     THROW_IF(!v.IsNumber(), name << "[" << k << "] must be a number");
     double d = v.As<Napi::Number>().DoubleValue();
     THROW_IF(!(d >= 0) || d != std::floor(d) || d > 9.0e15, name << "[" << k << "] must be a non-negative integer, got " << d);
@@ -115,6 +171,7 @@ Backend get_backend(const Napi::CallbackInfo& info, size_t i, const char* op) {
   Backend b;
   std::string name = info[i].As<Napi::String>().Utf8Value();
   THROW_IF(!parse_backend(name, &b), "unknown backend '" << name << "' (expected ref, cpu or cuda)");
+  THROW_IF(b == Backend::Cuda && !cuda::available(), "backend 'cuda' is not available: " << cuda::status());
   return b;
 }
 
@@ -223,8 +280,24 @@ Napi::Object new_object(Napi::Env env, std::initializer_list<std::pair<const cha
   return o;
 }
 
+Napi::Error js_error(Napi::Env env, const char* op, std::exception_ptr e) {
+  const std::string message = error_message(e, op);
+  return Napi::Error::New(env, message.empty() ? "nodulab: a native call failed (out of memory)" : message);
+}
+
+Napi::Value call_binding(const char* name, BindingFn fn, const Napi::CallbackInfo& info) {
+  return js_boundary(info.Env(), name, [&] {
+    CallArrays call;
+    CallScope scope(info, call);
+    return fn(info);
+  });
+}
+
 void export_bindings(Napi::Env env, Napi::Object exports, std::initializer_list<Binding> bindings) {
-  for (const auto& [name, fn] : bindings) exports.Set(name, Napi::Function::New(env, fn, name));
+  for (const auto& [name, fn] : bindings) {
+    auto guarded = [name = name, fn = fn](const Napi::CallbackInfo& info) { return call_binding(name, fn, info); };
+    exports.Set(name, Napi::Function::New(env, guarded, name));
+  }
 }
 
 }  // namespace nodulab::binding

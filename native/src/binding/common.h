@@ -1,10 +1,19 @@
 // Shared helpers for the thin N-API binding: argument validation that throws a JS error naming the
 // op (THROW_IF), typed-array and shape readers, output allocation, backend lookup.
 // Kernels never see N-API: bindings validate, marshal to plain pointers and call the registry.
+//
+// Two guarantees hold for every binding, because export_bindings runs each one through call_binding:
+// - No C++ exception reaches JS or std::terminate: a kernel's std::exception (a CUDA error, bad_alloc,
+//   one carried back from a pool thread) becomes a JS Error "<function>: <message>" (js_boundary).
+// - JS runs only before any typed array is read: every plain-array argument (a shape, a triple, a seed)
+//   is read once up front, running whatever getters it has, and readers take shapes from that copy.
+//   So no getter can detach, transfer or resize an array after its data pointer and length are read,
+//   and an array detached before the call is refused by name (get_f32, get_i32).
 #pragma once
 #include <napi.h>
 
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -31,15 +40,21 @@ std::string shape_str(const Shape& s);
 // Product of the dims, or -1 if it exceeds 2^53.
 int64_t numel(const Shape& s);
 
-// Reads info[i] as a Float32Array named `name`; throws if it is not one.
+// Reads info[i] as a Float32Array named `name`; throws if it is not one or its buffer is detached.
 Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as a Float32Array named `name` holding numel(shape) values (check_tensor).
 Napi::Float32Array get_f32_of_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                                     const Shape& shape);
 // Reads info[i] as a Float32Array or null/undefined (returns an empty handle for the latter).
 Napi::Float32Array get_optional_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
-// Reads info[i] as an Int32Array named `name`.
+// Reads info[i] as an Int32Array named `name` (not detached).
 Napi::Int32Array get_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Plain-array arguments longer than this are refused (shapes, triples and seeds are short).
+constexpr uint32_t kMaxArrayArgument = 64;
+// The elements of the plain-array argument info[i], as read before the binding ran (call_binding).
+// Throws "<name> must be <what>" unless info[i] is an array of at most kMaxArrayArgument entries.
+const std::vector<Napi::Value>& get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
+                                          const char* what);
 // Reads info[i] as an array of non-negative integers (a shape or a triple of strides...).
 Shape get_shape(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Reads info[i] as a finite number.
@@ -120,9 +135,32 @@ Napi::Float32Array filled_f32(Napi::Env env, int64_t n, Fill&& fill) {
 void check_same_length(Napi::Env env, const char* op, const char* a_name, const Napi::Float32Array& a,
                        const char* b_name, const Napi::Float32Array& b);
 
+// A JS Error for the C++ exception e, "<op>: <message>" (core/error_message.h).
+Napi::Error js_error(Napi::Env env, const char* op, std::exception_ptr e);
+
+// Runs fn() and turns any C++ exception other than a Napi::Error (already a JS error) into
+// js_error(env, op, ...): the one boundary between C++ and JS. Every binding runs inside it
+// (call_binding), and so does module load.
+template <class Fn>
+auto js_boundary(Napi::Env env, const char* op, Fn&& fn) -> decltype(fn()) {
+  std::exception_ptr error;
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  throw js_error(env, op, error);
+}
+
 // A binding as JS sees it: exports[name] = fn.
-using Binding = std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)>;
-// Sets each binding on exports, as a JS function of that name.
+using BindingFn = Napi::Value (*)(const Napi::CallbackInfo&);
+using Binding = std::pair<const char*, BindingFn>;
+// Calls the binding fn, exported as `name`: reads the plain-array arguments first (get_array), then
+// runs fn inside js_boundary.
+Napi::Value call_binding(const char* name, BindingFn fn, const Napi::CallbackInfo& info);
+// Sets each binding on exports, as a JS function of that name that runs through call_binding.
 void export_bindings(Napi::Env env, Napi::Object exports, std::initializer_list<Binding> bindings);
 
 inline const float* ptr(const Napi::Float32Array& a) { return a.IsEmpty() ? nullptr : a.Data(); }

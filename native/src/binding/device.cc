@@ -1,7 +1,7 @@
 // Binding for devices: what CUDA reports (status line, device count, allocator counters) and
 // DeviceTensor handles, a device copy of a Float32Array that TypeScript's Tensor holds for 'cuda'.
 // The kernels' bindings still take host arrays; this file only moves bytes between host and device.
-#include <exception>
+// A runtime-layer exception (it names the CUDA call) becomes a JS Error at call_binding (common.h).
 #include <memory>
 
 #include "binding/common.h"
@@ -19,19 +19,6 @@ struct DeviceTensor {
 
 // Marks handles made here, so a foreign External is refused instead of reinterpreted.
 constexpr napi_type_tag kDeviceTensorTag = {0x6e6f64756c616231ULL, 0x6465766963653137ULL};
-
-// Runs fn, turning a runtime-layer std::exception (it names the CUDA call) into a JS Error naming op.
-template <class Fn>
-auto guarded(Napi::Env env, const char* op, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    THROW_IF(true, e.what());
-  }
-  return decltype(fn())();
-}
 
 DeviceTensor* get_handle(const Napi::CallbackInfo& info, size_t i, const char* op) {
   Napi::Env env = info.Env();
@@ -77,12 +64,10 @@ Napi::Value to_device(const Napi::CallbackInfo& info) {
   const char* op = "toDevice";
   auto x = get_f32(info, 0, op, "x");
   const int device = get_device_index(info, 1, op);
-  return guarded(env, op, [&] {
-    auto t = std::make_unique<DeviceTensor>(
-        DeviceTensor{cuda::DeviceBuffer<float>(static_cast<int64_t>(x.ElementLength()), op), device});
-    if (x.ElementLength()) cuda::copy_to_device(t->buffer.get(), x.Data(), t->buffer.bytes(), op);
-    return wrap(env, std::move(t));
-  });
+  auto t = std::make_unique<DeviceTensor>(
+      DeviceTensor{cuda::DeviceBuffer<float>(static_cast<int64_t>(x.ElementLength()), op), device});
+  if (x.ElementLength()) cuda::copy_to_device(t->buffer.get(), x.Data(), t->buffer.bytes(), op);
+  return wrap(env, std::move(t));
 }
 
 // JS: (handle) -> Float32Array copy of the device data (waits for queued kernels).
@@ -90,10 +75,8 @@ Napi::Value to_host(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "toHost";
   DeviceTensor* t = get_handle(info, 0, op);
-  return guarded(env, op, [&] {
-    return filled_f32(env, t->buffer.size(), [&](float* out) {
-      if (t->buffer.size()) cuda::copy_to_host(out, t->buffer.get(), t->buffer.bytes(), op);
-    });
+  return filled_f32(env, t->buffer.size(), [&](float* out) {
+    if (t->buffer.size()) cuda::copy_to_host(out, t->buffer.get(), t->buffer.bytes(), op);
   });
 }
 
@@ -102,11 +85,9 @@ Napi::Value copy_device(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "copyDevice";
   DeviceTensor* src = get_handle(info, 0, op);
-  return guarded(env, op, [&] {
-    auto t = std::make_unique<DeviceTensor>(DeviceTensor{cuda::DeviceBuffer<float>(src->buffer.size(), op), src->device});
-    if (src->buffer.size()) cuda::copy_device_to_device(t->buffer.get(), src->buffer.get(), src->buffer.bytes(), op);
-    return wrap(env, std::move(t));
-  });
+  auto t = std::make_unique<DeviceTensor>(DeviceTensor{cuda::DeviceBuffer<float>(src->buffer.size(), op), src->device});
+  if (src->buffer.size()) cuda::copy_device_to_device(t->buffer.get(), src->buffer.get(), src->buffer.bytes(), op);
+  return wrap(env, std::move(t));
 }
 
 // JS: (handle) -> undefined. Returns the memory to the caching allocator now; later use throws.
@@ -114,11 +95,8 @@ Napi::Value free_device(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "freeDevice";
   DeviceTensor* t = get_handle(info, 0, op);
-  guarded(env, op, [&] {
-    t->buffer = cuda::DeviceBuffer<float>();
-    t->freed = true;
-    return 0;
-  });
+  t->buffer = cuda::DeviceBuffer<float>();
+  t->freed = true;
   return env.Undefined();
 }
 

@@ -87,12 +87,11 @@ Napi::Value add_value_noise(const Napi::CallbackInfo& info) {
   const TensorArg lattice = get_tensor(info, 2, op, "lattice", "latticeShape", get_volume_shape);
   const Shape &s = out.shape, &g = lattice.shape;
   check_disjoint(env, op, "out", out.data, "lattice", lattice.data);
-  THROW_IF(info.Length() <= 4 || !info[4].IsArray() || info[4].As<Napi::Array>().Length() != 3,
-           "step must be an array of 3 numbers");
-  Napi::Array step_arr = info[4].As<Napi::Array>();
+  const std::vector<Napi::Value>& step_arr = get_array(info, 4, op, "step", "an array of 3 numbers");
+  THROW_IF(step_arr.size() != 3, "step must be an array of 3 numbers");
   double step[3];
   for (uint32_t k = 0; k < 3; ++k) {
-    Napi::Value v = step_arr.Get(k);
+    const Napi::Value& v = step_arr[k];
     THROW_IF(!v.IsNumber(), "step[" << k << "] must be a number");
     step[k] = v.As<Napi::Number>().DoubleValue();
     THROW_IF(!(step[k] >= 0) || !std::isfinite(step[k]), "step[" << k << "] must be finite and >= 0, got " << step[k]);

@@ -119,7 +119,7 @@ void* device_alloc(size_t bytes, const char* op) {
   return p;
 }
 
-void device_free(void* p) {
+void device_free(void* p) noexcept {
   if (!p) return;
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mu);
@@ -128,10 +128,14 @@ void device_free(void* p) {
   const size_t size = it->second;
   a.live.erase(it);
   a.stats.bytes_in_use -= size;
-  a.stats.bytes_cached += size;
   // Kernels on the default stream run in order, so a later kernel using this block runs after
   // every earlier kernel that used it: reuse without a synchronization is safe.
-  a.free_lists[size].push_back(p);
+  try {
+    a.free_lists[size].push_back(p);
+    a.stats.bytes_cached += size;
+  } catch (...) {  // no host memory for the free list: give the block back to the driver instead
+    cudaFree(p);
+  }
 }
 
 AllocatorStats allocator_stats() {

@@ -19,9 +19,10 @@ int device_count();
 // Device memory from the caching allocator: freed blocks return to a per-size free list and are
 // reused by the next request of the same rounded size, so a training loop repeating the same shapes
 // stops calling cudaMalloc after its first step. Freeing happens at device_free (never deferred to
-// a GC); device_free(nullptr) is a no-op. Throws std::runtime_error naming `op` on failure.
+// a GC); device_free(nullptr) is a no-op. device_alloc throws std::runtime_error naming `op` on
+// failure; device_free never throws (it runs in destructors and finalizers).
 void* device_alloc(size_t bytes, const char* op);
-void device_free(void* p);
+void device_free(void* p) noexcept;
 struct AllocatorStats {
   size_t bytes_in_use = 0;     // handed out and not yet freed
   size_t bytes_cached = 0;     // freed, kept for reuse

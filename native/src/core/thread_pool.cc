@@ -1,14 +1,18 @@
 // Persistent worker threads woken per parallel region; static contiguous chunks (see thread_pool.h).
 // One pool per process: callers on several threads (the JS thread, Node worker threads, async calls)
 // take turns, one region at a time, so each region keeps the same chunks and the same results.
+// An exception thrown by a chunk never leaves its thread: the first one is kept and rethrown on the
+// calling thread once every chunk has finished (a worker thread that let it escape would terminate).
 #include "core/thread_pool.h"
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace nodulab {
@@ -38,10 +42,18 @@ class ThreadPool {
     stopping_ = false;
     // New workers start from the current generation, so they wait for the next region instead of
     // running a region that has already finished.
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
+    try {
+      for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, g = generation_] { worker_loop(i, g); });
+    } catch (...) {  // the system refused a thread: run serially rather than wait for workers that never started
+      stop_workers();
+      num_threads_ = 1;
+      stopping_ = false;
+      throw;
+    }
   }
 
-  // Runs task(i) for i in [0, count), task 0 on the caller, the others on workers 1..count-1.
+  // Runs task(i) for i in [0, count), task 0 on the caller, the others on workers 1..count-1. When
+  // tasks throw, waits for all of them and rethrows the first exception caught.
   void run(int count, const std::function<void(int)>& task) {
     if (count <= 1 || t_inside_region) {
       for (int i = 0; i < count; ++i) task(i);
@@ -53,15 +65,15 @@ class ThreadPool {
       task_ = &task;
       task_count_ = count;
       pending_ = count - 1;
+      error_ = nullptr;
       ++generation_;
     }
     wake_.notify_all();
-    t_inside_region = true;
-    task(0);
-    t_inside_region = false;
+    run_task(task, 0);
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
     task_ = nullptr;
+    if (std::exception_ptr error = std::exchange(error_, nullptr)) std::rethrow_exception(error);
   }
 
  private:
@@ -76,14 +88,25 @@ class ThreadPool {
         if (index >= task_count_) continue;
         task = task_;
       }
-      t_inside_region = true;
-      (*task)(index);
-      t_inside_region = false;
+      run_task(*task, index);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (--pending_ == 0) done_.notify_one();
       }
     }
+  }
+
+  // Runs task(index) inside the region; an exception is kept (the first of the region) instead of
+  // leaving the thread.
+  void run_task(const std::function<void(int)>& task, int index) noexcept {
+    t_inside_region = true;
+    try {
+      task(index);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    t_inside_region = false;
   }
 
   void stop_workers() {
@@ -103,6 +126,7 @@ class ThreadPool {
   const std::function<void(int)>* task_ = nullptr;
   int task_count_ = 0;
   int pending_ = 0;
+  std::exception_ptr error_;  // the region's first exception (guarded by mutex_)
   uint64_t generation_ = 0;
   bool stopping_ = false;
 };
