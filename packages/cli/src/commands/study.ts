@@ -11,6 +11,7 @@ import { DEVICE_OPTION, selectDevice } from '../device';
 import type { Command } from '../command';
 import { ProgressBar } from '../progress';
 import { checkNewOut, timestampedOut, withLockedOut } from '../output';
+import { QUEUE_CONNECTION_NAMES, QUEUE_CONNECTION_OPTIONS } from '../queue_options';
 import { runQueuedStudy } from './study_queue';
 
 const SHARED_OPTIONS = {
@@ -23,12 +24,14 @@ const SHARED_OPTIONS = {
   queue: {
     type: 'string',
     description:
-      'redis://host:port: put each unit on this BullMQ queue for `nodulab worker`s (default: run in-process)',
+      'redis://host:port or rediss://host:port (TLS): put each unit on this BullMQ queue for `nodulab worker`s (default: run in-process)',
   },
   results: {
     type: 'string',
-    description: 'with --queue: shared folder the workers write unit folders into (default runs/queue-results)',
+    description:
+      'with --queue: the results folder the workers write unit folders into (their --results; default runs/queue-results)',
   },
+  ...QUEUE_CONNECTION_OPTIONS,
 } as const satisfies OptionSpecs;
 
 /** The options of one study: the shared ones and its own. */
@@ -125,7 +128,8 @@ export const studyCommand: Command = {
       for (const k of Object.keys(s.options ?? {}))
         if (o[k] !== undefined && !(study.options && k in study.options))
           throw new UsageError(`--${k} applies to the ${s.name} study only`);
-    if (o.results !== undefined && o.queue === undefined) throw new UsageError('--results needs --queue');
+    for (const k of ['results', ...QUEUE_CONNECTION_NAMES])
+      if (o[k] !== undefined && o.queue === undefined) throw new UsageError(`--${k} needs --queue`);
     let spec: unknown;
     try {
       spec = study.resolve(studyInput(study, o));
@@ -140,7 +144,7 @@ export const studyCommand: Command = {
     checkNewOut(outDir);
     const seeds = study.seeds(spec);
     if (o.queue !== undefined) {
-      const queued = await runQueuedStudy(study, spec, o.queue as string, o.results as string | undefined, outDir);
+      const queued = await runQueuedStudy(study, spec, o.queue as string, o, outDir);
       if (typeof queued === 'number') return queued;
       process.stdout.write(study.text(queued, outDir));
       return 0;

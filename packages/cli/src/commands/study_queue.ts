@@ -1,20 +1,20 @@
 // `nodulab study --queue redis://host:port`: the study's runs as BullMQ jobs for `nodulab worker`s.
 // Shows the grid (waiting, active, done, failed) and each job's epochs; Ctrl-C stops following and
-// leaves the jobs queued (exit 130); runs that failed every attempt are listed (exit 1).
+// leaves the jobs queued (exit 130); runs that failed (every attempt, a refused job, or a unit folder
+// that does not match its manifest) are listed (exit 1).
 import * as path from 'path';
 import {
   QueueDetached,
   QueueRunsFailed,
   QueueStudyEvent,
-  QueueUrlError,
   AnyStudy,
   StudyOutput,
   displayUrl,
-  parseRedisUrl,
   runStudyOnQueue,
 } from '@nodulab/study';
-import { UsageError } from '../args';
+import type { ParsedOptions } from '../args';
 import { withLockedOut } from '../output';
+import { checkFolderOption, queueConnection } from '../queue_options';
 
 /** Default shared results folder, beside the default study folders. */
 const DEFAULT_RESULTS = path.join('runs', 'queue-results');
@@ -48,35 +48,34 @@ function reporter(threads: number): (e: QueueStudyEvent) => void {
     } else if (e.kind === 'run-failed') process.stderr.write(`${clear}${e.run}: FAILED: ${e.error}\n`);
     else if (e.kind === 'requeued')
       process.stderr.write(
-        `${clear}${e.run}: its job or result was lost (Redis restarted, results folder gone); queued again\n`,
+        `${clear}${e.run}: its job or result was lost (Redis restarted, result not in the results folder); queued again\n`,
       );
     else if (e.kind === 'redis-error') process.stderr.write(`${clear}${e.message} (retrying)\n`);
     else if (e.kind === 'redis-ok') process.stderr.write(`${clear}Redis reachable again\n`);
   };
 }
 
-/** Runs `study` over the queue at `url`; the results, or the exit code when it did not complete. */
+/**
+ * Runs `study` over the queue at `url` (connection options and --results from `o`); the results, or the exit
+ * code when it did not complete.
+ */
 export async function runQueuedStudy(
   study: AnyStudy,
   spec: unknown,
   url: string,
-  results: string | undefined,
+  o: ParsedOptions,
   outDir: string,
 ): Promise<StudyOutput<unknown, unknown> | number> {
-  try {
-    parseRedisUrl(url);
-  } catch (e) {
-    if (e instanceof QueueUrlError) throw new UsageError(e.message);
-    throw e;
-  }
-  const resultsDir = path.resolve(results ?? DEFAULT_RESULTS);
+  const connection = queueConnection(url, o);
+  const resultsDir = path.resolve((o.results as string | undefined) ?? DEFAULT_RESULTS);
+  checkFolderOption('results', resultsDir);
   process.stderr.write(
     `study ${study.name}: ${study.plan(spec).length} units, seeds ${study.seeds(spec).join(', ')} on queue ${displayUrl(url)}; run folders in ${resultsDir}; report -> ${outDir}\n`,
   );
   try {
     return await withLockedOut(outDir, (signal) =>
       runStudyOnQueue(study, spec, {
-        url,
+        ...connection,
         outDir,
         results: resultsDir,
         signal,

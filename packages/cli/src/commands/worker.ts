@@ -1,12 +1,43 @@
-// `nodulab worker --queue redis://host:port`: takes study runs from the queue, trains and tests each
-// into the results folder its job names, and reports epoch progress. SIGTERM or Ctrl-C stops it after
-// the current training step and returns the job to the queue for another worker.
-import { QueueUrlError, WorkerEvent, displayUrl, parseRedisUrl, startStudyWorker } from '@nodulab/study';
+// `nodulab worker --queue redis://host:port --results <folder>`: takes study runs from the queue, trains
+// and tests each into its own results folder, and reports epoch progress. A job names no folder and no
+// limit: those come from this command's options. SIGTERM or Ctrl-C stops it after the current training
+// step and returns the job to the queue for another worker.
+import * as path from 'path';
+import { DEFAULT_LIMITS, WorkerEvent, displayUrl, startStudyWorker } from '@nodulab/study';
 import { UsageError } from '../args';
 import type { Command } from '../command';
+import { QUEUE_CONNECTION_OPTIONS, checkFolderOption, queueConnection } from '../queue_options';
+
+/** Default results folder, the same as `nodulab study --queue`'s. */
+const DEFAULT_RESULTS = path.join('runs', 'queue-results');
 
 const OPTIONS = {
-  queue: { type: 'string', description: 'redis://host:port of the study queue (required)' },
+  queue: { type: 'string', description: 'redis://host:port or rediss://host:port (TLS) of the study queue (required)' },
+  ...QUEUE_CONNECTION_OPTIONS,
+  results: {
+    type: 'string',
+    description:
+      'the results folder unit folders are written into and read from, shared with `nodulab study --results` (default runs/queue-results)',
+  },
+  'input-root': {
+    type: 'string',
+    description: `folders (separated by '${path.delimiter}') a job's spec may name checkpoints and spec files in, besides --results`,
+  },
+  'max-units': {
+    type: 'integer',
+    description: `largest grid a job's spec may have (default ${DEFAULT_LIMITS.maxUnits})`,
+    min: 1,
+  },
+  'max-samples': {
+    type: 'integer',
+    description: `most samples in any one set of a job's spec (default ${DEFAULT_LIMITS.maxSamples})`,
+    min: 1,
+  },
+  'max-voxels': {
+    type: 'integer',
+    description: `most voxels in one volume of a job's spec (default ${DEFAULT_LIMITS.maxVoxels})`,
+    min: 1,
+  },
   threads: {
     type: 'integer',
     description: "kernel threads per job (default: the study's --threads, which keeps runs bit-identical)",
@@ -31,9 +62,11 @@ function log(e: WorkerEvent): void {
           ? `${e.run}: done in ${e.seconds.toFixed(1)} s`
           : e.kind === 'failed'
             ? `${e.run}: failed: ${e.error}`
-            : e.kind === 'returned'
-              ? `${e.run}: stopped and returned to the queue`
-              : `${e.message} (retrying)`;
+            : e.kind === 'refused'
+              ? `job refused, failed without retry: ${e.error}`
+              : e.kind === 'returned'
+                ? `${e.run}: stopped and returned to the queue`
+                : `${e.message} (retrying)`;
   process.stderr.write(`[${t}] ${line}\n`);
 }
 
@@ -44,20 +77,26 @@ export const workerCommand: Command = {
   async run(o) {
     const url = o.queue as string | undefined;
     if (url === undefined) throw new UsageError('--queue redis://host:port is required');
-    try {
-      parseRedisUrl(url);
-    } catch (e) {
-      if (e instanceof QueueUrlError) throw new UsageError(e.message);
-      throw e;
-    }
+    const connection = queueConnection(url, o);
+    const results = path.resolve((o.results as string | undefined) ?? DEFAULT_RESULTS);
+    checkFolderOption('results', results);
+    const inputRoots = ((o['input-root'] as string | undefined) ?? '').split(path.delimiter).filter((d) => d !== '');
+    for (const d of inputRoots) checkFolderOption('input-root', d);
     const worker = await startStudyWorker({
-      url,
+      ...connection,
+      results,
+      inputRoots,
+      limits: {
+        ...(o['max-units'] !== undefined ? { maxUnits: o['max-units'] as number } : {}),
+        ...(o['max-samples'] !== undefined ? { maxSamples: o['max-samples'] as number } : {}),
+        ...(o['max-voxels'] !== undefined ? { maxVoxels: o['max-voxels'] as number } : {}),
+      },
       threads: o.threads as number | undefined,
       concurrency: o.concurrency as number | undefined,
       stalledMs: o['stalled-ms'] as number | undefined,
       onEvent: log,
     });
-    process.stderr.write(`worker ${worker.name} taking jobs from ${displayUrl(url)}\n`);
+    process.stderr.write(`worker ${worker.name} taking jobs from ${displayUrl(url)} into ${worker.results}\n`);
     let stopping = false;
     const stop = (sig: string): void => {
       if (stopping) return;

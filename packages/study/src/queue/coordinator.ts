@@ -1,25 +1,29 @@
 // `nodulab study --queue`'s engine: puts each run of a study's grid on the queue as one job (or
 // attaches to the job already there), follows the grid until every job is done or failed, then
-// copies the run folders from the results folder into the study folder and writes the same
-// metrics.json and report.html as an in-process run. Stopping leaves the jobs queued.
-import * as fs from 'fs';
+// copies the run folders from its own results folder into the study folder and writes the same
+// metrics.json and report.html as an in-process run. Nothing read from Redis names a path or a
+// result: each unit's folder is accepted only when its manifest names the unit planned here and every
+// file matches its hash (and the signature, with a queue key). Stopping leaves the jobs queued.
 import * as path from 'path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Study, StudyOutput, StudyUnit, UnitOutcome } from '../framework';
 import { finishStudy } from '../framework/finish';
 import { checkEmptyOut, checkPlan, unitDir } from '../framework/plan';
 import { inStagedFolder, relocateRunFolders } from '../kit/staged';
-import { checkRedis, displayUrl, parseRedisUrl, withTimeout } from './connection';
+import { QueueConnection, checkRedis, displayUrl, redisOptions, withTimeout } from './connection';
 import {
   JOB_ATTEMPTS,
   QUEUE_NAME,
   StudyJobData,
   StudyJobProgress,
   StudyJobResult,
+  jobResultFile,
   jobRunDir,
-  readJobResult,
   studyJobId,
 } from './jobs';
+import { UnitResultError, copyVerified, readVerifiedResult } from './manifest';
+import { realFolder } from './roots';
+import { queueKey } from './secrets';
 
 /** How the grid stands: jobs of this study waiting, active, done and failed (after every attempt). */
 export interface GridCounts {
@@ -37,19 +41,19 @@ export type QueueStudyEvent =
   | { kind: 'progress'; run: string; progress: StudyJobProgress }
   | { kind: 'run-end'; run: string; worker: string; seconds: number; threads: number }
   | { kind: 'run-failed'; run: string; error: string }
-  /** The job was lost by Redis, or completed into a results folder that is gone: queued again. */
+  /** The job was lost by Redis, or completed without its result in the results folder: queued again. */
   | { kind: 'requeued'; run: string }
   | { kind: 'redis-error'; message: string }
   | { kind: 'redis-ok' };
 
-/** Options of {@link runStudyOnQueue}. */
-export interface QueueStudyOptions {
-  /** redis://host:port of the queue. */
-  url: string;
+/** Options of {@link runStudyOnQueue}: where the queue is, and the coordinator's own folders. */
+export interface QueueStudyOptions extends QueueConnection {
   /** The study folder (must not exist or be empty), written as <outDir>.partial then renamed. */
   outDir: string;
-  /** The shared results folder workers write run folders into (made absolute). */
+  /** The results folder the workers write unit folders into (theirs by their own option; e.g. a shared file system). */
   results: string;
+  /** A file holding the key manifests must be signed with; default NODULAB_QUEUE_KEY_FILE, then NODULAB_QUEUE_KEY. */
+  keyFile?: string;
   onEvent?: (e: QueueStudyEvent) => void;
   /** Stops following the grid (the jobs stay queued); the call then rejects with a {@link QueueDetached}. */
   signal?: AbortSignal;
@@ -82,14 +86,26 @@ interface Tracked<U extends StudyUnit> {
   /** Queued (or attached to its job); a unit waits unqueued until the units it needs are done. */
   queued: boolean;
   id: string;
-  /** The results folder the job writes to (that of the job already queued, when attached). */
-  results: string;
+  /** Times queued again after it completed without a result in the results folder. */
+  requeued: number;
   state: 'waiting' | 'active' | 'done' | 'failed';
   result?: StudyJobResult;
   error?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a progress event's data (from Redis) has the shape a worker reports; anything else is dropped. */
+function isProgress(d: unknown): d is StudyJobProgress {
+  const p = d as Record<string, unknown> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.stage === 'string' &&
+    typeof p.worker === 'string' &&
+    ['epoch', 'epochs', 'step', 'totalSteps', 'loss'].every((k) => typeof p[k] === 'number')
+  );
+}
 
 /**
  * Runs `spec` of `study` on the queue at options.url: one job per unit of its plan (job id = hash of what
@@ -106,10 +122,11 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
   const target = options.outDir;
   checkEmptyOut(study.name, target);
   const emit = options.onEvent ?? (() => undefined);
-  const results = path.resolve(options.results);
+  const connection = redisOptions(options);
+  const key = queueKey(options.keyFile);
+  const results = realFolder(options.results, 'results folder');
   const start = Date.now();
-  await checkRedis(options.url);
-  const connection = parseRedisUrl(options.url);
+  await checkRedis(connection, options.url);
   const queue = new Queue<StudyJobData, StudyJobResult>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: null } });
   let lastRedisError = '';
@@ -127,14 +144,14 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
     label: u.id,
     queued: false,
     id: studyJobId(study, spec, u),
-    results,
+    requeued: 0,
     state: 'waiting',
   }));
   const byUnit = new Map(tracked.map((t) => [t.u.id, t]));
   const byId = new Map(tracked.map((t) => [t.id, t]));
   events.on('progress', ({ jobId, data }) => {
     const t = byId.get(jobId);
-    if (t && typeof data === 'object') emit({ kind: 'progress', run: t.label, progress: data as never });
+    if (t && isProgress(data)) emit({ kind: 'progress', run: t.label, progress: data });
   });
   const redisCall = <T>(p: Promise<T>): Promise<T> =>
     withTimeout(p, 10_000, `Redis at ${displayUrl(options.url)} did not answer within 10 s`);
@@ -142,7 +159,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
   const add = (t: Tracked<U>) =>
     queue.add(
       'unit',
-      { study: study.name, spec, unit: t.u.id, results },
+      { study: study.name, spec: spec as Record<string, unknown>, unit: t.u.id },
       {
         jobId: t.id,
         attempts: JOB_ATTEMPTS,
@@ -151,6 +168,29 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
         removeOnFail: false,
       },
     );
+  // Job states and failure reasons are read without parsing the job: a payload planted under a planned id
+  // may not be JSON, and reading it must not stop the coordinator.
+  const failedReason = async (id: string): Promise<string> => {
+    const client = await queue.client;
+    return (await redisCall(client.hget(queue.toKey(id), 'failedReason'))) || 'unknown error';
+  };
+  const fail = (t: Tracked<U>, error: string): void => {
+    t.state = 'failed';
+    t.error = error;
+    emit({ kind: 'run-failed', run: t.label, error });
+  };
+  /** The unit's checked result in the results folder; null when not there; 'refused' (and the unit failed) when
+   * it does not verify. */
+  const resultOf = (t: Tracked<U>): StudyJobResult | null | 'refused' => {
+    try {
+      const planned = { study: study.name, unit: t.u.id, job: t.id };
+      return readVerifiedResult(jobResultFile(results, t.id), jobRunDir(results, t.id), planned, key);
+    } catch (e) {
+      if (!(e instanceof UnitResultError)) throw e;
+      fail(t, e.message);
+      return 'refused';
+    }
+  };
   const finish = (t: Tracked<U>, r: StudyJobResult): void => {
     t.state = 'done';
     t.result = r;
@@ -165,21 +205,28 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
     let complete = 0;
     const ready = (t: Tracked<U>): boolean => (t.u.needs ?? []).every((n: string) => byUnit.get(n)!.state === 'done');
     for (const t of tracked) {
-      const job = await redisCall(queue.getJob(t.id));
-      if (job) t.results = job.data.results;
-      const r = readJobResult(t.results, t.id);
+      const r = resultOf(t);
       t.queued = true;
+      if (r === 'refused') continue;
       if (r) {
         t.state = 'done';
         t.result = r;
         complete++;
-      } else if (!ready(t)) t.queued = false;
-      else if (!job) {
+        continue;
+      }
+      if (!ready(t)) {
+        t.queued = false;
+        continue;
+      }
+      const state = await redisCall(queue.getJobState(t.id));
+      if (state === 'unknown') {
         await redisCall(add(t));
         added++;
-      } else if ((await redisCall(job.getState())) === 'failed') {
-        // Re-running the study is the user's request to try its failed runs again.
-        await redisCall(job.retry('failed'));
+      } else if (state === 'failed' || state === 'completed') {
+        // Re-running the study is the user's request to try its failed runs again; a completed job without
+        // its result here ran into another results folder, or its result was removed: run it again.
+        await redisCall(queue.remove(t.id));
+        await redisCall(add(t));
         retried++;
       } else attached++;
     }
@@ -195,17 +242,15 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
           if (t.state === 'done' || t.state === 'failed') continue;
           if (!t.queued) {
             const failedNeed = (t.u.needs ?? []).find((n: string) => byUnit.get(n)!.state === 'failed');
-            if (failedNeed !== undefined) {
-              t.state = 'failed';
-              t.error = `needs ${failedNeed}, which failed`;
-              emit({ kind: 'run-failed', run: t.label, error: t.error });
-            } else if (ready(t)) {
-              if (!(await redisCall(queue.getJob(t.id)))) await redisCall(add(t));
+            if (failedNeed !== undefined) fail(t, `needs ${failedNeed}, which failed`);
+            else if (ready(t)) {
+              if ((await redisCall(queue.getJobState(t.id))) === 'unknown') await redisCall(add(t));
               t.queued = true;
             }
             continue;
           }
-          const r = readJobResult(t.results, t.id);
+          const r = resultOf(t);
+          if (r === 'refused') continue;
           if (r) {
             finish(t, r);
             continue;
@@ -216,19 +261,22 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
             await redisCall(add(t));
             emit({ kind: 'requeued', run: t.label });
             t.state = 'waiting';
-          } else if (state === 'failed') {
-            const job = await redisCall(queue.getJob(t.id));
-            t.state = 'failed';
-            t.error = job?.failedReason ?? 'unknown error';
-            emit({ kind: 'run-failed', run: t.label, error: t.error });
-          } else if (state === 'completed') {
+          } else if (state === 'failed') fail(t, await failedReason(t.id));
+          else if (state === 'completed') {
             // The result file is written before the job completes: read it once more, else the job's
-            // results folder is gone or not shared with this machine: run it again into ours.
-            const again = readJobResult(t.results, t.id);
-            if (again) finish(t, again);
+            // results folder is not this one, or its result was removed: run it again, once.
+            const again = resultOf(t);
+            if (again === 'refused') continue;
+            else if (again) finish(t, again);
+            else if (t.requeued > 0)
+              fail(
+                t,
+                `its job completed twice without a result in ${results}: ` +
+                  'do the workers write into this folder (nodulab worker --results)?',
+              );
             else {
+              t.requeued++;
               await redisCall(queue.remove(t.id));
-              t.results = results;
               await redisCall(add(t));
               emit({ kind: 'requeued', run: t.label });
               t.state = 'waiting';
@@ -249,9 +297,9 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
       }
       const counts: GridCounts = { waiting: 0, active: 0, done: 0, failed: 0, total: tracked.length };
       for (const t of tracked) counts[t.state]++;
-      const key = JSON.stringify(counts);
-      if (key !== lastCounts) emit({ kind: 'grid', counts });
-      lastCounts = key;
+      const countsKey = JSON.stringify(counts);
+      if (countsKey !== lastCounts) emit({ kind: 'grid', counts });
+      lastCounts = countsKey;
       if (counts.done + counts.failed === counts.total) break;
       await sleep(options.pollMs ?? 500);
     }
@@ -261,13 +309,14 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
     return await inStagedFolder(target, async (staging) => {
       const outcomes: UnitOutcome<U, R>[] = [];
       for (const t of tracked) {
-        const from = jobRunDir(t.results, t.id);
+        const from = jobRunDir(results, t.id);
         const rel = unitDir(t.u.id);
         const to = path.join(staging, rel);
-        if (!fs.existsSync(from)) throw new Error(`${t.label}: unit folder ${from} is missing`);
-        fs.mkdirSync(path.dirname(to), { recursive: true });
-        fs.cpSync(from, to, { recursive: true });
-        relocateRunFolders(to, from, to);
+        // What lands in the study folder is checked against the manifest again, after the copy.
+        const manifest = t.result!.manifest;
+        copyVerified(from, to, manifest.files, `unit ${t.label} (job ${t.id})`);
+        // Paths in summary.json start with the folder the worker wrote (its mount of the results folder).
+        relocateRunFolders(to, manifest.dir, to);
         outcomes.push({ unit: t.u, result: t.result!.result as R, dir: rel });
       }
       const units = tracked.map((t) => ({ id: t.u.id, seconds: t.result!.seconds, worker: t.result!.worker }));

@@ -1,26 +1,24 @@
 // `nodulab worker`'s engine: a BullMQ Worker that takes study jobs, trains and tests each run into
-// <results>/<job id>/ (staged, then renamed), writes <job id>.json last, and reports epoch progress.
-// A run whose result file exists is not trained again; a stopped worker returns its job to the queue.
+// <results root>/<job id>/ (staged, then renamed), writes <job id>.json (result and manifest) last, and
+// reports epoch progress. The results root and every limit come from the worker's own options: a job's
+// payload is checked data (payload.ts) and names no folder. A job that breaks the rules fails at once.
+// A run whose result file exists (and verifies) is not trained again; a stopped worker returns its job.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Job, WaitingError, Worker } from 'bullmq';
+import { Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { setNumThreads } from '@nodulab/tensor';
 import { configHash, processAlive, writeFileAtomic } from '@nodulab/platform';
 import type { FinishedUnit } from '../framework';
 import { relocateRunFolders } from '../kit/staged';
-import { checkRedis, displayUrl, parseRedisUrl } from './connection';
-import {
-  QUEUE_NAME,
-  StudyJobData,
-  StudyJobProgress,
-  StudyJobResult,
-  studyJobId,
-  jobResultFile,
-  jobRunDir,
-  jobUnit,
-  readJobResult,
-} from './jobs';
+import { QueueConnection, checkRedis, displayUrl, redisOptions } from './connection';
+import { QUEUE_NAME, StudyJobProgress, StudyJobResult, jobResultFile, jobRunDir, jobUnit, studyJobId } from './jobs';
+import { DEFAULT_LIMITS, WorkerLimits, checkLimits } from './limits';
+import { UnitResultError, readVerifiedResult, resultDocument } from './manifest';
+import { PayloadError, checkJobId, parsePayload } from './payload';
+import { PayloadWorker } from './payload_worker';
+import { checkNamedFiles, insideRoots, realFolder } from './roots';
+import { queueKey } from './secrets';
 
 /** What a worker tells its user. */
 export type WorkerEvent =
@@ -28,14 +26,25 @@ export type WorkerEvent =
   | { kind: 'reused'; jobId: string; run: string }
   | { kind: 'done'; jobId: string; run: string; seconds: number }
   | { kind: 'failed'; jobId: string; run: string; error: string }
+  /** A job refused before anything ran (bad id, payload, path or size): it fails at once, not retried. */
+  | { kind: 'refused'; jobId: string; error: string }
   | { kind: 'returned'; jobId: string; run: string }
   | { kind: 'redis-error'; message: string };
 
-/** Options of {@link startStudyWorker}. */
-export interface StudyWorkerOptions {
-  /** redis://host:port of the queue. */
-  url: string;
-  /** Kernel threads for every job; default: each job's study thread count (what determinism needs). */
+/** Options of {@link startStudyWorker}: where the queue is, and this worker's own folders and limits. */
+export interface StudyWorkerOptions extends QueueConnection {
+  /**
+   * The results root: unit folders and result files are written and read here only (made when missing).
+   * Shared with the coordinator (e.g. a shared file system), which reads the same folder by its own option.
+   */
+  results: string;
+  /** Further folders a job's spec may name files in (init checkpoints, spec files); read only. */
+  inputRoots?: readonly string[];
+  /** A file holding the key that signs manifests; default NODULAB_QUEUE_KEY_FILE, then NODULAB_QUEUE_KEY. */
+  keyFile?: string;
+  /** Limits on what one job may ask for (default DEFAULT_LIMITS, each overridable). */
+  limits?: Partial<WorkerLimits>;
+  /** Kernel threads for every job; default: each job's study thread count (what determines bytes). */
   threads?: number;
   /** Jobs run at once in this process (default 1). */
   concurrency?: number;
@@ -51,6 +60,8 @@ export interface StudyWorkerOptions {
 export interface StudyWorker {
   /** This worker's name in results and messages: host:pid. */
   readonly name: string;
+  /** The real path of its results root. */
+  readonly results: string;
   /**
    * Stops taking jobs. 'return' stops the running jobs after their current training step and puts
    * them back on the queue; 'finish' lets them complete. Resolves when the worker has closed.
@@ -64,12 +75,20 @@ export interface StudyWorker {
 function removeDeadStaging(final: string): void {
   const dir = path.dirname(final);
   const prefix = `${path.basename(final)}.partial-${os.hostname()}-`;
-  if (!fs.existsSync(dir)) return;
   for (const f of fs.readdirSync(dir)) {
     if (!f.startsWith(prefix)) continue;
     const pid = Number(f.slice(prefix.length));
     if (Number.isInteger(pid) && !processAlive(pid)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   }
+}
+
+/** Removes `p` (a unit folder or its staging) when it is a folder or file inside `root`, never through a link. */
+function removeInside(root: string, p: string): void {
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  if (!st) return;
+  if (path.dirname(p) !== root || st.isSymbolicLink())
+    throw new PayloadError(`${p}: not a folder of this worker's results root ${root}; not removed`);
+  fs.rmSync(p, { recursive: true, force: true });
 }
 
 /** The per-process cache units share: one, for the last (study, spec) this worker ran. */
@@ -86,22 +105,61 @@ class UnitCache {
   }
 }
 
-/** Connects to the queue at options.url (rejecting when Redis cannot be reached) and starts taking jobs. */
+/**
+ * Connects to the queue (rejecting when Redis cannot be reached or a TLS file, password or queue key cannot
+ * be read) and starts taking jobs into options.results.
+ */
 export async function startStudyWorker(options: StudyWorkerOptions): Promise<StudyWorker> {
   const emit = options.onEvent ?? (() => undefined);
-  await checkRedis(options.url);
+  const connection = redisOptions(options);
+  const key = queueKey(options.keyFile);
+  const root = realFolder(options.results, 'results folder');
+  const inputRoots = (options.inputRoots ?? []).map((d) => {
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`input root ${d}: not a folder`);
+    return fs.realpathSync(d);
+  });
+  const limits: WorkerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  await checkRedis(connection, options.url);
   const name = `${os.hostname()}:${process.pid}`;
   const stalledMs = options.stalledMs ?? 30_000;
   const cache = new UnitCache();
   const aborts = new Map<string, AbortController>();
   let returning = false;
 
-  const processJob = async (job: Job<StudyJobData, StudyJobResult>, token?: string): Promise<StudyJobResult> => {
-    const { results } = job.data;
-    const jobId = job.id!;
-    const { study, spec, plan, unit } = jobUnit(job.data, jobId);
+  /** The checked unit of a job, or a PayloadError: id, schema, size, named files, study and plan, limits. */
+  const checkedJob = (job: Job<unknown, StudyJobResult>) => {
+    const jobId = checkJobId(job.id);
+    const data = parsePayload(job.data, jobId, limits.maxPayloadBytes);
+    checkNamedFiles(data.spec, [root, ...inputRoots]);
+    const unit = jobUnit(data, jobId);
+    checkLimits(unit.spec, unit.plan.length, limits);
+    return { jobId, ...unit };
+  };
+
+  const processJob = async (job: Job<unknown, StudyJobResult>, token?: string): Promise<StudyJobResult> => {
+    let checked: ReturnType<typeof checkedJob>;
+    try {
+      checked = checkedJob(job);
+    } catch (e) {
+      const error = (e as Error).message;
+      emit({ kind: 'refused', jobId: String(job.id), error });
+      // A job that breaks the rules fails now, with the reason, instead of being attempted again.
+      throw e instanceof PayloadError ? new UnrecoverableError(error) : e;
+    }
+    const { jobId, study, spec, plan, unit } = checked;
     const label = unit.id;
-    const done = readJobResult(results, jobId);
+    const planned = { study: study.name, unit: unit.id, job: jobId };
+    const final = jobRunDir(root, jobId);
+    const resultFile = jobResultFile(root, jobId);
+    insideRoots(final, [root], 'unit folder');
+    let done: StudyJobResult | null;
+    try {
+      done = readVerifiedResult(resultFile, final, planned, key);
+    } catch (e) {
+      const error = `${(e as Error).message} (remove ${final} and ${resultFile} to run it again)`;
+      emit({ kind: 'failed', jobId, run: label, error });
+      throw new UnrecoverableError(error);
+    }
     if (done) {
       emit({ kind: 'reused', jobId, run: label });
       return done;
@@ -109,11 +167,9 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     const threads = options.threads ?? study.threads(spec);
     emit({ kind: 'start', jobId, run: label, study: study.name, attempt: job.attemptsMade + 1, threads });
     const t0 = Date.now();
-    const final = jobRunDir(results, jobId);
-    fs.mkdirSync(results, { recursive: true });
     removeDeadStaging(final);
     const staging = `${final}.partial-${os.hostname()}-${process.pid}`;
-    fs.rmSync(staging, { recursive: true, force: true });
+    removeInside(root, staging);
     const ac = new AbortController();
     aborts.set(jobId, ac);
     let lastReport = 0;
@@ -122,11 +178,12 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
       for (const id of unit.needs ?? []) {
         const dep = plan.find((u: { id: string }) => u.id === id)!;
         const depJob = studyJobId(study, spec, dep);
-        const r = readJobResult(results, depJob);
-        if (!r) throw new Error(`${label} needs unit ${id} (job ${depJob}), which is not finished in ${results}`);
-        needs.set(id, { dir: jobRunDir(results, depJob), result: r.result });
+        const depDir = jobRunDir(root, depJob);
+        const r = readVerifiedResult(jobResultFile(root, depJob), depDir, { ...planned, unit: id, job: depJob }, key);
+        if (!r) throw new Error(`${label} needs unit ${id} (job ${depJob}), which is not finished in ${root}`);
+        needs.set(id, { dir: depDir, result: r.result });
       }
-      fs.mkdirSync(staging, { recursive: true });
+      fs.mkdirSync(staging);
       setNumThreads(threads);
       const outcome = await study.runUnit(spec, unit, {
         dir: staging,
@@ -144,34 +201,35 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
         },
       });
       relocateRunFolders(staging, staging, final);
-      const result: StudyJobResult = { result: outcome, threads, worker: name, seconds: (Date.now() - t0) / 1000 };
+      const run = { result: outcome, threads, worker: name, seconds: (Date.now() - t0) / 1000 };
+      const result = resultDocument(run, planned, staging, final, key);
       // Another worker may have completed the same job meanwhile (it was taken again as stalled): keep theirs.
-      const other = readJobResult(results, jobId);
+      const other = readVerifiedResult(resultFile, final, planned, key);
       if (other) {
-        fs.rmSync(staging, { recursive: true, force: true });
+        removeInside(root, staging);
         return other;
       }
-      fs.rmSync(final, { recursive: true, force: true });
+      removeInside(root, final);
       fs.renameSync(staging, final);
-      writeFileAtomic(jobResultFile(results, jobId), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+      writeFileAtomic(resultFile, Buffer.from(JSON.stringify(result, null, 2) + '\n'));
       emit({ kind: 'done', jobId, run: label, seconds: result.seconds });
       return result;
     } catch (e) {
-      fs.rmSync(staging, { recursive: true, force: true });
+      removeInside(root, staging);
       if (ac.signal.aborted && returning) {
         await job.moveToWait(token);
         emit({ kind: 'returned', jobId, run: label });
         throw new WaitingError();
       }
       emit({ kind: 'failed', jobId, run: label, error: (e as Error).message });
-      throw e;
+      throw e instanceof UnitResultError ? new UnrecoverableError((e as Error).message) : e;
     } finally {
       aborts.delete(jobId);
     }
   };
 
-  const worker = new Worker<StudyJobData, StudyJobResult>(QUEUE_NAME, processJob, {
-    connection: { ...parseRedisUrl(options.url), maxRetriesPerRequest: null },
+  const worker = new PayloadWorker<unknown, StudyJobResult>(QUEUE_NAME, processJob, {
+    connection: { ...connection, maxRetriesPerRequest: null },
     concurrency: options.concurrency ?? 1,
     lockDuration: stalledMs,
     stalledInterval: stalledMs,
@@ -191,6 +249,7 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
   );
   return {
     name,
+    results: root,
     closed,
     async stop(mode) {
       if (mode === 'return') {

@@ -21,7 +21,8 @@ describe('jobUnit', () => {
     ['an unregistered study', { ...data, study: 'nope' }, id, /unknown study 'nope'/],
     ['a spec that does not resolve', { ...data, spec: { seeds: 0 } }, id, /invalid study spec:[\s\S]*seeds/],
     ['a unit not in the plan', { ...data, unit: '../../etc' }, id, /has no unit '\.\.\/\.\.\/etc'/],
-    ['a job id that is not its content hash', data, '../../important', /job id '\.\.\/\.\.\/important' is not the id/],
+    ['a job id with a path in it', data, '../../important', /job id "\.\.\/\.\.\/important" refused/],
+    ['a job id that is not its content hash', data, `unit-${'0'.repeat(64)}`, /job id 'unit-0{64}' is not the id/],
   ])('refuses %s', (_what, payload, jobId, message) => {
     expect(() => jobUnit(payload, jobId)).toThrow(message);
   });
