@@ -81,7 +81,7 @@ Array get_typed(const Napi::CallbackInfo& info, size_t i, const char* op, const 
   THROW_IF(info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type,
            name << " must be " << type_name);
   THROW_IF(info[i].As<Napi::TypedArray>().ArrayBuffer().IsDetached(),
-           name << "'s ArrayBuffer is detached (transferred away): pass an array that owns its memory");
+           name << " is detached (its ArrayBuffer was transferred): pass an array that owns its memory");
   return info[i].As<Array>();
 }
 
