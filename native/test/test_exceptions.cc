@@ -79,11 +79,11 @@ NODULAB_TEST(thread_pool_nested_region_exception_reaches_the_caller) {
 
 NODULAB_TEST(error_message_names_the_op_once) {
   auto message = [](auto&& thrown) { return error_message(std::make_exception_ptr(thrown), "relu"); };
-  expect(message(std::runtime_error("boom")) == "relu: boom", "prefixes the op: " + message(std::runtime_error("boom")));
+  const std::string boom = message(std::runtime_error("boom")), oom = message(std::bad_alloc());
+  expect(boom == "relu: boom", "prefixes the op: " + boom);
   expect(message(std::runtime_error("relu: cuda failed")) == "relu: cuda failed", "keeps a message naming the op");
   expect(message(std::runtime_error("relux: other")) == "relu: relux: other", "a longer name is not the op");
-  expect(message(std::bad_alloc()) == "relu: out of memory (a native allocation failed)", "bad_alloc: " +
-                                                                                              message(std::bad_alloc()));
+  expect(oom == "relu: out of memory (a native allocation failed)", "bad_alloc: " + oom);
   expect(message(42) == "relu: unknown native exception", "a non-std exception: " + message(42));
   expect(error_message(nullptr, "relu") == "relu: unknown native exception", "a null exception_ptr");
 }
