@@ -34,11 +34,19 @@ describe('.nii.gz', () => {
     expect(() => decodeNifti(bomb, 'two.nii.gz')).toThrow(/two\.nii\.gz: decompresses past/);
   });
 
-  it('refuses a header declaring more than 4 GiB', () => {
+  it('refuses a header declaring more voxels than maxVoxels, or more bytes than maxDecodedBytes', () => {
     const big = Buffer.from(vol);
     [3, 32767, 32767, 32767].forEach((d, k) => big.writeInt16LE(d, 40 + 2 * k));
     expect(() => decodeNifti(zlib.gzipSync(big), 'huge.nii.gz')).toThrow(
-      /huge\.nii\.gz: its header declares \d+ bytes/,
+      'readNifti huge.nii.gz: its dims (32767×32767×32767) needs 35181150961663 voxels (131060.00 GiB as float32), ' +
+        'over the limit of 268435456 (maxVoxels, NODULAB_MAX_VOXELS)',
+    );
+    // A vox_offset far past the voxels: within maxVoxels, but more bytes than maxDecodedBytes.
+    const far = Buffer.from(vol);
+    far.writeFloatLE(2 ** 31, 108);
+    expect(() => decodeNifti(zlib.gzipSync(far), 'far.nii.gz')).toThrow(
+      `readNifti far.nii.gz: its header declares that it needs ${2 ** 31 + 4 * 32 ** 3 + 352} bytes (2.00 GiB), ` +
+        'over the limit of 2147483648 (maxDecodedBytes, NODULAB_MAX_DECODED_BYTES)',
     );
   });
 

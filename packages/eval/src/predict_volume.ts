@@ -1,6 +1,7 @@
 // predictVolume: one scan of any size, spacing and orientation through any model (a Predictor or an ONNX
 // session): onto the model's grid, normalized, then centre crop/pad or sliding windows; masks come back
 // on the scan's own grid.
+import type { InputLimits } from '@nodulab/data';
 import { Tensor } from '@nodulab/tensor';
 import { InputUnits, normalizeInPlace } from './input';
 import type { ModelInfo } from './model_info';
@@ -12,6 +13,13 @@ import { GriddedVolume, VolumeGeometry, maskToOriginal, toModelGrid } from './vo
 export interface PredictVolumeOptions extends SlidingWindowOptions {
   /** 'HU' (default: the model's normalization is applied after resampling) or 'normalized'. */
   units?: InputUnits;
+  /** The volume's name in errors, e.g. its file. */
+  name?: string;
+  /**
+   * maxVoxels bounds the grid the volume is resampled to (@nodulab/data's `inputLimits`: these, else
+   * `NODULAB_MAX_VOXELS`, else 2^28); a larger one is an error before it is allocated.
+   */
+  limits?: Partial<InputLimits>;
 }
 
 /** What {@link predictVolume} gives for one volume. */
@@ -45,7 +53,8 @@ export async function predictVolume(
   const units = options.units ?? 'HU';
   if (units !== 'HU' && units !== 'normalized')
     throw new Error(`predictVolume: units must be 'HU' or 'normalized', got ${JSON.stringify(units)}`);
-  const grid = toModelGrid(volume, info, 'predictVolume');
+  const what = options.name === undefined ? 'predictVolume' : `predictVolume ${options.name}`;
+  const grid = toModelGrid(volume, info, what, options.limits);
   if (units === 'HU') normalizeInPlace(grid.data, info.normalization);
   let padValue = Infinity;
   for (const v of grid.data) if (v < padValue) padValue = v;

@@ -3,6 +3,7 @@
 import {
   Affine,
   AxisMap,
+  InputLimits,
   Reorientation,
   affineRows,
   fromRas,
@@ -72,9 +73,16 @@ function triple(v: readonly number[]): [number, number, number] {
 
 /**
  * Checks `volume` (naming it as `what`) and brings it onto the model's grid: reoriented to RAS from its
- * affine, then trilinearly resampled to `info.spacing` over the same (centred) field of view.
+ * affine, then trilinearly resampled to `info.spacing` over the same (centred) field of view. A resampled grid
+ * past `limits.maxVoxels` (see @nodulab/data's `inputLimits`: these, else the environment) throws before it
+ * is allocated, naming `what` and the voxels it would need.
  */
-export function toModelGrid(volume: GriddedVolume, info: ModelInfo, what = 'predict'): ModelGrid {
+export function toModelGrid(
+  volume: GriddedVolume,
+  info: ModelInfo,
+  what = 'predict',
+  limits: Partial<InputLimits> = {},
+): ModelGrid {
   const { data, shape, spacing } = volume;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1))
     throw new Error(
@@ -98,8 +106,8 @@ export function toModelGrid(volume: GriddedVolume, info: ModelInfo, what = 'pred
         [0, 0, 0, 1],
       ];
   const r = rasReorientation(shape, affine);
+  const maps = resampleMaps(r.shape, r.spacing, info.spacing, { name: what, limits });
   const ras = toRas(data, r);
-  const maps = resampleMaps(r.shape, r.spacing, info.spacing);
   const resampled = !isIdentity(maps);
   const out = resampled ? resampleLinear(ras, r.shape, maps) : ras; // toRas already gave a fresh array
   const outShape = triple(maps.map((m) => m.size));

@@ -1,6 +1,7 @@
 // Scans as nibabel writes them through OnnxModel.predictVolume: an LPS copy predicts as its RAS original
 // (within 1e-4), int16 with scl_slope as its float32 values, anisotropic 48×48×40 at 0.7 / 1.25 mm resampled
-// to the model's 1 mm, and segmentation of a volume larger than the model input by Gaussian-blended windows.
+// to the model's 1 mm, and segmentation of a volume larger than the model input by Gaussian-blended windows;
+// a tiny scan whose voxels claim 1950 mm is refused before its resampled grid (27 GiB) is allocated.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -230,5 +231,25 @@ describe('segmentation', () => {
     await expect(
       unet.predictVolume({ data: Float32Array.from(v).fill(NaN), shape: [2, 2, 2], spacing: [1, 1, 1] }),
     ).rejects.toThrow(/non-finite value \(NaN\) at voxel 0/);
+  });
+
+  it('refuses a one-voxel scan of 1950 mm voxels before resampling it (maxVoxels), naming it', async () => {
+    writeNifti(f('tiny.nii'), [1, 1, 1], [1950, 1950, 1950], [0]);
+    const scan = readNifti(f('tiny.nii'));
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    for (const model of [net, unet])
+      await expect(model.predictVolume(scan, { name: f('tiny.nii') })).rejects.toThrow(
+        `predictVolume ${f('tiny.nii')}: resampled from (1×1×1) voxels of (1950, 1950, 1950) mm to (1, 1, 1) mm, ` +
+          'the grid (1950×1950×1950) needs 7414875000 voxels (27.62 GiB as float32), over the limit of 268435456',
+      );
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 2 ** 20);
+    // 48 mm voxels: a 48³ grid, within the default, refused under a limit given as an option.
+    const small = { data: [0], shape: [1, 1, 1], spacing: [48, 48, 48] };
+    expect((await net.predictVolume(small)).geometry?.resampledShape).toEqual([48, 48, 48]);
+    await expect(net.predictVolume(small, { limits: { maxVoxels: 100_000 } })).rejects.toThrow(
+      /^predictVolume: .* needs 110592 voxels .* over the limit of 100000 \(maxVoxels, NODULAB_MAX_VOXELS\)$/,
+    );
   });
 });

@@ -1,9 +1,10 @@
 // `nodulab infer`: runs an exported ONNX model (onnxruntime-node) on NIfTI volumes of any size, spacing and
 // orientation — one file or every .nii/.nii.gz in a folder — printing per-volume class probabilities;
-// segmentation models also write their masks as NIfTI on each volume's own grid.
+// segmentation models also write their masks as NIfTI on each volume's own grid. Each volume, as read and as
+// resampled, is bounded by --max-voxels (else NODULAB_MAX_VOXELS), so a small file cannot ask for gigabytes.
 import * as fs from 'fs';
 import * as path from 'path';
-import { readNifti, writeNifti } from '@nodulab/data';
+import { INPUT_LIMIT_ENV, readNifti, writeNifti } from '@nodulab/data';
 import { OnnxModel } from '@nodulab/onnx';
 import { UsageError } from '../args';
 import type { Command } from '../command';
@@ -31,6 +32,11 @@ const OPTIONS = {
     min: 0,
   },
   'out-dir': { type: 'string', description: 'folder for segmentation masks (<name>_mask.nii.gz)', default: '.' },
+  'max-voxels': {
+    type: 'number',
+    description: `largest volume grid, as read and as resampled to the model's spacing (default: ${INPUT_LIMIT_ENV.maxVoxels}, else 268435456)`,
+    min: 1,
+  },
   json: { type: 'boolean', description: 'print one JSON document instead of lines' },
 } as const;
 
@@ -65,6 +71,10 @@ export const inferCommand: Command = {
     const overlap = o.overlap as number;
     if (!(overlap < 1)) throw new UsageError(`--overlap must be below 1; got ${overlap}`);
     const strict = o.fit === 'strict';
+    const maxVoxels = o['max-voxels'] as number | undefined;
+    if (maxVoxels !== undefined && !Number.isSafeInteger(maxVoxels))
+      throw new UsageError(`--max-voxels must be a positive integer; got ${maxVoxels}`);
+    const limits = maxVoxels === undefined ? {} : { maxVoxels };
     const files = volumesIn(positionals[0]);
     const model = await OnnxModel.load(o.model as string);
     const m = model.metadata;
@@ -73,7 +83,7 @@ export const inferCommand: Command = {
     try {
       for (const file of files) {
         try {
-          const vol = readNifti(file);
+          const vol = readNifti(file, limits);
           const units =
             o.units === 'hu'
               ? 'HU'
@@ -89,7 +99,7 @@ export const inferCommand: Command = {
           }
           const p = strict
             ? await model.predict({ data: vol.data, shape: vol.shape }, { units })
-            : await model.predictVolume(vol, { units, overlap });
+            : await model.predictVolume(vol, { units, overlap, name: file, limits });
           const geometry = p.geometry ? { geometry: p.geometry } : {};
           if (p.task === 'classification') {
             const probs = Object.fromEntries(p.classNames.map((c, k) => [c, p.probabilities[0][k]]));

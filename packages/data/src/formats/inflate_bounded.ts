@@ -1,10 +1,10 @@
 // Bounded decompression (gzip or raw deflate, through zlib): a prefix is inflated first to read the
 // format's own header, which declares how many bytes may follow; the full inflate stops past that, so a
-// small file of zeros (a "zip bomb") is refused without allocating what it would expand to.
+// small file of zeros (a "zip bomb") is refused without allocating what it would expand to, and so is a
+// header that declares more than the caller's budget (maxDecodedBytes, see input_limits).
 import * as zlib from 'zlib';
-
-/** Largest output nodulab inflates for any one volume or array (4 GiB). */
-export const MAX_INFLATED_BYTES = 2 ** 32;
+import { byteLimitError } from './input_limits';
+import type { InputLimits } from './input_limits';
 
 /** The prefix pass never produces more than this (a header and a little data). */
 const PREFIX_OUTPUT = 16 * 2 ** 20;
@@ -16,8 +16,9 @@ function inflate(data: Uint8Array, format: 'gzip' | 'raw', options: zlib.ZlibOpt
 /**
  * Inflates `data` ('gzip' stream or 'raw' deflate). `limit(head)` gets the first bytes of the output (at
  * least `headBytes` of them unless the whole output is shorter) and returns how many bytes the output may
- * have; inflating past that fails with `fail("decompresses past the N bytes its header declares ...")`.
- * Corrupt data fails with `fail("corrupt <format> data (...)")`.
+ * have; more than `budget` bytes fails before inflating (`fail("its header declares N bytes ... over the
+ * limit of M (maxDecodedBytes, ...)")`), and inflating past `limit` fails with `fail("decompresses past the N
+ * bytes its header declares ...")`. Corrupt data fails with `fail("corrupt <format> data (...)")`.
  */
 export function inflateBounded(
   data: Uint8Array,
@@ -25,6 +26,7 @@ export function inflateBounded(
   headBytes: number,
   limit: (head: Buffer) => number,
   fail: (msg: string) => never,
+  budget: Pick<InputLimits, 'maxDecodedBytes'>,
 ): Buffer {
   const what = format === 'gzip' ? 'gzip' : 'deflate';
   const corrupt = (e: unknown): never => fail(`corrupt ${what} data (${(e as Error).message})`);
@@ -43,9 +45,10 @@ export function inflateBounded(
     if (head.length >= headBytes || k === data.length) break;
   }
   // A stream whose whole output is shorter than a header: pass 2 reports it (corrupt, or short).
-  const max = head.length < headBytes ? PREFIX_OUTPUT : limit(head.subarray(0, headBytes));
-  if (max > MAX_INFLATED_BYTES)
-    fail(`its header declares ${max} bytes, more than the ${MAX_INFLATED_BYTES} nodulab inflates`);
+  const declared = head.length < headBytes ? PREFIX_OUTPUT : limit(head.subarray(0, headBytes));
+  const over = head.length < headBytes ? null : byteLimitError(declared, budget, 'its header declares that it');
+  if (over !== null) fail(over);
+  const max = Math.min(declared, budget.maxDecodedBytes);
   // Pass 2: the whole stream, stopped by zlib as soon as the output passes the bound.
   try {
     return inflate(data, format, { maxOutputLength: Math.max(1, max) });

@@ -5,6 +5,7 @@
 import * as zlib from 'zlib';
 import { writeFileAtomic } from '@nodulab/platform';
 import { inflateBounded } from './inflate_bounded';
+import { InputLimits, inputLimits, voxelLimitError } from './input_limits';
 import { readBytes } from './read_bytes';
 import { Affine, AffineSource, affineRows, readHeaderAffine, writeHeaderAffine } from './nifti_affine';
 
@@ -178,8 +179,11 @@ interface NiftiLayout {
   need: number;
 }
 
-/** Validates the 348-byte header at the start of `buf` (all of it, voxels aside); throws through `fail`. */
-function parseHeader(buf: Buffer, fail: (msg: string) => never): NiftiLayout {
+/**
+ * Validates the 348-byte header at the start of `buf` (all of it, voxels aside), its dims within
+ * `limits.maxVoxels`; throws through `fail`.
+ */
+function parseHeader(buf: Buffer, fail: (msg: string) => never, limits: InputLimits): NiftiLayout {
   if (buf.length < HEADER_BYTES) fail(`truncated header: ${buf.length} bytes, a NIfTI-1 header has ${HEADER_BYTES}`);
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let le = true;
@@ -213,6 +217,8 @@ function parseHeader(buf: Buffer, fail: (msg: string) => never): NiftiLayout {
   if (bitpix !== bytesPer * 8) fail(`bitpix ${bitpix} does not match datatype ${datatype} (${bytesPer * 8} bits)`);
   const voxOffset = v.getFloat32(108, le);
   if (!Number.isInteger(voxOffset) || voxOffset < VOX_OFFSET) fail(`vox_offset ${voxOffset} must be an integer >= 352`);
+  const over = voxelLimitError(dims.slice(0, 3), limits, 'its dims');
+  if (over !== null) fail(over);
   const n = dims[0] * dims[1] * dims[2];
   return { le, ndim, dims, datatype, bytesPer, voxOffset, need: voxOffset + n * bytesPer };
 }
@@ -220,16 +226,20 @@ function parseHeader(buf: Buffer, fail: (msg: string) => never): NiftiLayout {
 /**
  * Decodes NIfTI-1 bytes (gzip detected by its magic number); `name` appears in every error. A .nii.gz
  * is inflated no further than its header declares (vox_offset + voxels, plus a header's worth of slack).
+ * Dims past `maxVoxels`, or a .nii.gz that would inflate past `maxDecodedBytes` (see {@link inputLimits}:
+ * `limits`, else the environment), fail before anything is inflated or allocated.
  */
-export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
+export function decodeNifti(bytes: Uint8Array, name = 'volume', limits: Partial<InputLimits> = {}): NiftiVolume {
+  const lim = inputLimits(limits);
   const fail = (msg: string): never => {
     throw new Error(`readNifti ${name}: ${msg}`);
   };
   let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    buf = inflateBounded(buf, 'gzip', VOX_OFFSET, (head) => parseHeader(head, fail).need + VOX_OFFSET, fail);
+    const limit = (head: Buffer) => parseHeader(head, fail, lim).need + VOX_OFFSET;
+    buf = inflateBounded(buf, 'gzip', VOX_OFFSET, limit, fail, lim);
   }
-  const { le, ndim, dims, datatype, bytesPer, voxOffset, need } = parseHeader(buf, fail);
+  const { le, ndim, dims, datatype, bytesPer, voxOffset, need } = parseHeader(buf, fail, lim);
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const [W, H, D] = dims;
   const n = W * H * D;
@@ -289,7 +299,8 @@ export function decodeNifti(bytes: Uint8Array, name = 'volume'): NiftiVolume {
   };
 }
 
-/** Reads a NIfTI-1 file (.nii or .nii.gz); errors name the file. */
-export function readNifti(file: string): NiftiVolume {
-  return decodeNifti(readBytes(file, 'readNifti'), file);
+/** Reads a NIfTI-1 file (.nii or .nii.gz); errors name the file. `limits` as for {@link decodeNifti}. */
+export function readNifti(file: string, limits: Partial<InputLimits> = {}): NiftiVolume {
+  const lim = inputLimits(limits);
+  return decodeNifti(readBytes(file, 'readNifti', lim), file, lim);
 }

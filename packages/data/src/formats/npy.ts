@@ -1,6 +1,7 @@
 // NumPy .npy arrays: read (format 1.0/2.0/3.0 headers, little- or big-endian, C or Fortran order)
 // and write (C order, '<f4' '<f8' '|u1' '<i4' '<i8'); every error names the file.
 import { writeFileAtomic } from '@nodulab/platform';
+import { InputLimits, byteLimitError, inputLimits } from './input_limits';
 import { readBytes } from './read_bytes';
 
 /** Element types this module reads; 'int64'/'uint64' are returned as Float64Array (exact up to 2^53). */
@@ -226,8 +227,11 @@ export function npyByteLength(head: Uint8Array, name: string): number | undefine
   return parseLayout(head, fail).byteLength;
 }
 
-/** Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. */
-export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
+/**
+ * Decodes .npy bytes; `name` (the file, or "archive.npz:key.npy") appears in every error. A shape whose data
+ * would pass `maxDecodedBytes` (see {@link inputLimits}: `limits`, else the environment) fails before it is read.
+ */
+export function decodeNpy(bytes: Uint8Array, name = 'array.npy', limits: Partial<InputLimits> = {}): NpyArray {
   const fail = (msg: string): never => {
     throw new Error(`readNpy ${name}: ${msg}`);
   };
@@ -235,6 +239,8 @@ export function decodeNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = shapeSize(shape);
   const size = ITEMSIZE[dtype];
+  const over = byteLimitError(n * size, inputLimits(limits), `its shape (${shape.join(', ')}) of ${descr}`);
+  if (over !== null) fail(over);
   const have = bytes.length - dataStart;
   if (have < n * size)
     fail(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${n * size} bytes, file has ${have}`);
@@ -351,9 +357,10 @@ export function encodeNpy(
   return out;
 }
 
-/** Reads a .npy file; errors name the file. */
-export function readNpy(file: string): NpyArray {
-  return decodeNpy(readBytes(file, 'readNpy'), file);
+/** Reads a .npy file; errors name the file. `limits` as for {@link decodeNpy}; a larger file is not read. */
+export function readNpy(file: string, limits: Partial<InputLimits> = {}): NpyArray {
+  const lim = inputLimits(limits);
+  return decodeNpy(readBytes(file, 'readNpy', lim), file, lim);
 }
 
 /** Writes a .npy file atomically (see encodeNpy for the dtypes). */

@@ -1,7 +1,9 @@
-// NumPy .npz archives (a zip of name.npy entries, stored or deflated): read with every entry's CRC checked
-// and its inflation bounded (zip_read), and write through fflate (np.savez layout). Errors name the file.
+// NumPy .npz archives (a zip of name.npy entries, stored or deflated): read with every entry's CRC checked,
+// its inflation bounded (zip_read), the entry count and the bytes of all entries together within the input
+// limits, and write through fflate (np.savez layout). Errors name the file.
 import { zipSync } from 'fflate';
 import { writeFileAtomic } from '@nodulab/platform';
+import { InputLimits, byteLimitError, inputLimits } from './input_limits';
 import { NpyArray, NpyDtype, decodeNpy, encodeNpy, npyByteLength } from './npy';
 import { readBytes } from './read_bytes';
 import { zipEntries, zipEntryData } from './zip_read';
@@ -23,30 +25,41 @@ const NPY_HEAD_BYTES = 4096;
 
 /**
  * Decodes .npz bytes into arrays by key; `name` appears in every error. Each deflated entry is inflated
- * no further than the zip declares and its .npy header implies, so a small file of zeros is refused.
+ * no further than the zip declares and its .npy header implies, so a small file of zeros is refused. More
+ * entries than `maxNpzEntries`, or entries whose bytes add up past `maxDecodedBytes`, fail before the entry
+ * that would pass the bound is inflated or copied (see {@link inputLimits}: `limits`, else the environment).
  */
-export function decodeNpz(bytes: Uint8Array, name = 'arrays.npz'): NpzArrays {
+export function decodeNpz(bytes: Uint8Array, name = 'arrays.npz', limits: Partial<InputLimits> = {}): NpzArrays {
+  const lim = inputLimits(limits);
   const fail = (msg: string): never => {
     throw new Error(`readNpz ${name}: ${msg}`);
   };
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b)
     fail('bad magic: not a zip archive (an .npz starts with "PK")');
   const out: NpzArrays = {};
-  for (const entry of zipEntries(bytes, fail)) {
+  const entries = zipEntries(bytes, fail, lim.maxNpzEntries);
+  let total = 0;
+  for (const [k, entry] of entries.entries()) {
     if (entry.name.endsWith('/')) continue;
     if (!entry.name.endsWith('.npy')) fail(`entry "${entry.name}" is not a .npy array`);
     const key = entry.name.slice(0, -4);
     if (Object.prototype.hasOwnProperty.call(out, key)) fail(`entry "${entry.name}" appears twice`);
+    // The zip's size bounds the entry's inflation (checked below), so the running total holds before it.
+    total += entry.size;
+    const over = byteLimitError(total, lim, `its entries up to "${entry.name}" (${k + 1} of ${entries.length})`);
+    if (over !== null) fail(over);
     const where = `${name}:${entry.name}`;
-    const data = zipEntryData(bytes, entry, NPY_HEAD_BYTES, (head) => npyByteLength(head, where) ?? entry.size, fail);
-    out[key] = decodeNpy(data, where);
+    const head = (h: Uint8Array) => npyByteLength(h, where) ?? entry.size;
+    const data = zipEntryData(bytes, entry, NPY_HEAD_BYTES, head, fail, lim.maxDecodedBytes);
+    out[key] = decodeNpy(data, where, lim);
   }
   return out;
 }
 
-/** Reads an .npz file; errors name the file. */
-export function readNpz(file: string): NpzArrays {
-  return decodeNpz(readBytes(file, 'readNpz'), file);
+/** Reads an .npz file; errors name the file. `limits` as for {@link decodeNpz}. */
+export function readNpz(file: string, limits: Partial<InputLimits> = {}): NpzArrays {
+  const lim = inputLimits(limits);
+  return decodeNpz(readBytes(file, 'readNpz', lim), file, lim);
 }
 
 /** Encodes arrays (key -> {dtype, shape, data}) as .npz bytes. */

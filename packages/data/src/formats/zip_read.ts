@@ -1,7 +1,9 @@
 // Zip archive reading for .npz: the central directory (zip64 sizes too, as numpy writes them) parsed with
-// every offset checked against the file, and each entry's data stored or inflated no further than bounds.
+// every offset checked against the file, its entry count bounded and entries that share bytes (the trick of
+// overlapping zip bombs) refused, and each entry's data stored or inflated no further than bounds.
 import { crc32 } from './crc32';
 import { inflateBounded } from './inflate_bounded';
+import { INPUT_LIMIT_ENV } from './input_limits';
 
 /** One file in the archive, as its central directory describes it. */
 export interface ZipEntry {
@@ -20,8 +22,11 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const U32_MAX = 0xffffffff;
 
-/** The entries of a zip archive; `fail` throws naming the archive. */
-export function zipEntries(bytes: Uint8Array, fail: (msg: string) => never): ZipEntry[] {
+/**
+ * The entries of a zip archive; `fail` throws naming the archive. More than `maxEntries` entries fail before
+ * any is read; so do two entries whose local header and data overlap.
+ */
+export function zipEntries(bytes: Uint8Array, fail: (msg: string) => never, maxEntries: number): ZipEntry[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
@@ -32,6 +37,8 @@ export function zipEntries(bytes: Uint8Array, fail: (msg: string) => never): Zip
   }
   if (eocd < 0) fail('not a zip archive (no end-of-central-directory record; truncated or not an .npz)');
   const count = v.getUint16(eocd + 10, true);
+  if (count > maxEntries)
+    fail(`holds ${count} entries, over the limit of ${maxEntries} (maxNpzEntries, ${INPUT_LIMIT_ENV.maxNpzEntries})`);
   let p = v.getUint32(eocd + 16, true);
   const entries: ZipEntry[] = [];
   for (let k = 0; k < count; k++) {
@@ -74,12 +81,25 @@ export function zipEntries(bytes: Uint8Array, fail: (msg: string) => never): Zip
     });
     p = end;
   }
+  checkNoOverlap(entries, fail);
   return entries;
+}
+
+/** Fails when two entries' local header and data (at least 30 + compressedSize bytes each) overlap. */
+function checkNoOverlap(entries: readonly ZipEntry[], fail: (msg: string) => never): void {
+  const sorted = [...entries].sort((a, b) => a.localOffset - b.localOffset);
+  for (let k = 1; k < sorted.length; k++) {
+    const a = sorted[k - 1];
+    const b = sorted[k];
+    if (b.localOffset < a.localOffset + 30 + a.compressedSize)
+      fail(`entries "${a.name}" and "${b.name}" share bytes (overlapping entries: a zip bomb, or a corrupt file)`);
+  }
 }
 
 /**
  * The bytes of `entry`, CRC-checked. A deflated entry is inflated no further than its declared size, or
- * than `limit(head)` of its first `headBytes` bytes when that is smaller (the format inside declares it).
+ * than `limit(head)` of its first `headBytes` bytes when that is smaller (the format inside declares it);
+ * more than `maxBytes` fails before inflating.
  */
 export function zipEntryData(
   bytes: Uint8Array,
@@ -87,6 +107,7 @@ export function zipEntryData(
   headBytes: number,
   limit: (head: Uint8Array) => number,
   fail: (msg: string) => never,
+  maxBytes: number,
 ): Uint8Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = `entry "${entry.name}"`;
@@ -105,6 +126,7 @@ export function zipEntryData(
       headBytes,
       (head) => Math.min(entry.size, limit(head)),
       (msg) => fail(`${at}: ${msg}`),
+      { maxDecodedBytes: maxBytes },
     );
   } else return fail(`${at}: compression method ${entry.method} is not supported (stored or deflate only)`);
   if (data.length !== entry.size)

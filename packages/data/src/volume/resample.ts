@@ -1,5 +1,7 @@
 // Resampling of a volume (D, H, W) to another voxel size over the same field of view (centred):
 // trilinear for images, nearest for label masks; each axis maps output index k to source k·scale + offset.
+// The output grid is bounded by the input limits (maxVoxels), checked before anything is allocated.
+import { InputLimits, inputLimits, voxelLimitError } from '../formats/input_limits';
 import { trilinearAt } from './trilinear';
 
 /** One axis of a resampling: output `size` voxels; output voxel k samples source index offset + k·scale. */
@@ -9,17 +11,28 @@ export interface AxisMap {
   offset: number;
 }
 
+/** Options of {@link resampleMaps}. */
+export interface ResampleOptions {
+  /** The input's name in errors, e.g. its file (default "resampleMaps"). */
+  name?: string;
+  /** maxVoxels bounds the output grid (see `inputLimits`: these, else the environment). */
+  limits?: Partial<InputLimits>;
+}
+
 /**
  * The (z, y, x) axis maps from a grid of `shape` at `spacing` mm to `target` mm, centred on the same
  * field of view: size round(n·s/t) (at least 1). An axis whose spacing is within 0.1% of the target
- * is left as it is (scale 1, offset 0), so float32 rounding of a header never interpolates.
+ * is left as it is (scale 1, offset 0), so float32 rounding of a header never interpolates. A grid of more
+ * than `maxVoxels` throws, naming `options.name` and the voxels it would need (a one-voxel scan whose header
+ * claims 2 m voxels must not ask for gigabytes).
  */
 export function resampleMaps(
   shape: readonly number[],
   spacing: readonly number[],
   target: readonly number[],
+  options: ResampleOptions = {},
 ): AxisMap[] {
-  return [0, 1, 2].map((k) => {
+  const maps = [0, 1, 2].map((k) => {
     const n = shape[k];
     const s = spacing[k];
     const t = target[k];
@@ -28,6 +41,14 @@ export function resampleMaps(
     const scale = t / s;
     return { size, scale, offset: (n - 1) / 2 - ((size - 1) / 2) * scale };
   });
+  const from = `resampled from (${shape.join('×')}) voxels of (${spacing.join(', ')}) mm to (${target.join(', ')}) mm`;
+  const over = voxelLimitError(
+    maps.map((m) => m.size),
+    inputLimits(options.limits),
+    `${from}, the grid`,
+  );
+  if (over !== null) throw new Error(`${options.name ?? 'resampleMaps'}: ${over}`);
+  return maps;
 }
 
 /** The maps back from the resampled grid to the source grid of `shape` (inverse of `maps`). */

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import type { InputLimits } from '@nodulab/data';
 import { Tensor } from '@nodulab/tensor';
 import {
   argmaxClasses,
@@ -34,10 +35,17 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
-/** Options of {@link OnnxModel.predictVolume}: units, and the sliding window of segmentation models. */
+/**
+ * Options of {@link OnnxModel.predictVolume}: units, the sliding window of segmentation models, the volume's
+ * name in errors and the bound on its resampled grid.
+ */
 export interface PredictVolumeOptions extends SlidingWindowOptions {
   /** 'HU' (default: the model's normalization is applied) or 'normalized'. */
   units?: InputUnits;
+  /** The volume's name in errors, e.g. its file. */
+  name?: string;
+  /** maxVoxels bounds the resampled grid (@nodulab/data's `inputLimits`: these, else `NODULAB_MAX_VOXELS`). */
+  limits?: Partial<InputLimits>;
 }
 
 /** Per-volume class logits and softmax probabilities, and the most probable class. */
