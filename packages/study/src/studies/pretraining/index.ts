@@ -16,11 +16,5 @@ export { summarizePretraining, meanCorruptionError } from './summary';
 export { pretrainingClaims, SESOI as PRETRAINING_SESOI } from './claims';
 export { PREDICTIONS_HEADER as PRETRAINING_PREDICTIONS_HEADER } from './files';
 export { CKA_LAYERS, SIZE_BINS, factorProbeScores } from './measure';
-export {
-  BUDGET_CANDIDATES,
-  BUDGET_MIN_KAPPA,
-  budgetTrial,
-  chooseTargetBudget,
-  withBudget,
-} from './budget';
+export { BUDGET_CANDIDATES, BUDGET_MIN_KAPPA, budgetTrial, chooseTargetBudget, withBudget } from './budget';
 export type { BudgetTrial, TargetBudget } from './budget';
