@@ -3,6 +3,7 @@
 // Validates shapes, window triples (kernel >= 1, stride >= 1, padding <= kernel / 2, output >= 1).
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "binding/batchnorm_args.h"
 #include "binding/common.h"
@@ -63,16 +64,23 @@ Pool3dGeom get_pool_geom(const Napi::CallbackInfo& info, const Shape& xs, size_t
 namespace {
 
 // Checks that indices holds numel(ys) entries (ys_name names that shape in the error), each a flat
-// offset into an input (n, c) volume of `volume` elements.
-void check_indices(Napi::Env env, const char* op, const Napi::Int32Array& indices, const char* ys_name,
-                   const Shape& ys, int64_t volume) {
+// offset into an input (n, c) volume of `volume` elements, and returns the indices the kernel must read:
+// the array's own memory, or a private copy in `copy` when it lives in a SharedArrayBuffer (another
+// thread could change it between this check and the kernel's writes at those offsets).
+const int32_t* checked_indices(Napi::Env env, const char* op, const Napi::Int32Array& indices, const char* ys_name,
+                               const Shape& ys, int64_t volume, std::vector<int32_t>& copy) {
   THROW_IF(static_cast<int64_t>(indices.ElementLength()) != numel(ys),
            "indices has " << indices.ElementLength() << " elements but " << ys_name << " " << shape_str(ys)
                           << " needs " << numel(ys));
   const int32_t* idx = indices.Data();
+  if (!indices.ArrayBuffer().IsArrayBuffer()) {  // a SharedArrayBuffer
+    copy.assign(idx, idx + indices.ElementLength());
+    idx = copy.data();
+  }
   for (size_t i = 0, count = indices.ElementLength(); i < count; ++i)
     THROW_IF(idx[i] < 0 || idx[i] >= volume,
              "indices[" << i << "] = " << idx[i] << " is outside the input volume of " << volume << " elements");
+  return idx;
 }
 
 // A { y, indices } result of g's pooled shape and pointers to its arrays.
@@ -112,10 +120,11 @@ Napi::Value max_pool3d_grad(const Napi::CallbackInfo& info) {
   check_tensor(env, op, "dy", dy, ds, 5);
   THROW_IF(ds[0] != xs[0] || ds[1] != xs[1],
            "dyShape " << shape_str(ds) << " and xShape " << shape_str(xs) << " differ in N or C");
-  check_indices(env, op, indices, "dyShape", ds, xs[2] * xs[3] * xs[4]);
+  std::vector<int32_t> copy;
+  const int32_t* idx = checked_indices(env, op, indices, "dyShape", ds, xs[2] * xs[3] * xs[4], copy);
   auto fn = kernel_at<MaxPool3dGradFn>(info, 4, op);
   const Pool3dGeom g{xs[0], xs[1], xs[2], xs[3], xs[4], ds[2], ds[3], ds[4], 1, 1, 1, 1, 1, 1, 0, 0, 0};
-  return filled_f32(env, numel(xs), [&](float* dx) { fn(g, dy.Data(), indices.Data(), dx); });
+  return filled_f32(env, numel(xs), [&](float* dx) { fn(g, dy.Data(), idx, dx); });
 }
 
 // JS: (x, xShape, kernel, stride, padding, countIncludePad, backend?) -> y
@@ -210,10 +219,11 @@ Napi::Value batch_norm_relu_max_pool_grad(const Napi::CallbackInfo& info) {
   const Shape ys = out_shape(g);
   check_tensor(env, op, "y", y, ys, 5);
   check_tensor(env, op, "dy", dy, ys, 5);
-  check_indices(env, op, indices, "the pooled shape", ys, g.in_plane());
+  std::vector<int32_t> copy;
+  const int32_t* idx = checked_indices(env, op, indices, "the pooled shape", ys, g.in_plane(), copy);
   auto fn = kernel_at<BatchNormReluMaxPoolGradFn>(info, 11, op);
   BnGradOutputs o = new_bn_grad_outputs(env, x.shape);
-  fn(g, x.data.Data(), y.Data(), indices.Data(), dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx,
+  fn(g, x.data.Data(), y.Data(), idx, dy.Data(), ptr(a.gamma), a.mean.Data(), a.invstd.Data(), o.dx,
      o.dgamma, o.dbeta);
   return o.result;
 }

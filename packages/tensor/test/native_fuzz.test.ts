@@ -145,6 +145,41 @@ describe('std::bad_alloc in a kernel under an address-space limit', () => {
   });
 });
 
+describe('indices in shared memory that another thread rewrites during the call', () => {
+  // A worker flips every index between 0 and 2^30 - 1 while maxPool3dGrad runs: the kernel must write at
+  // the offsets it checked (its own copy), never at one changed after the check.
+  const SCRIPT = `
+    const { Worker } = require('worker_threads');
+    const native = require(process.env.NODULAB_FUZZ_NATIVE);
+    const n = 1 << 16; // dy (1, 1, 16, 64, 64), x (1, 1, 32, 128, 128)
+    const indices = new Int32Array(new SharedArrayBuffer(4 * n));
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const body = 'const [indices, stop] = require("worker_threads").workerData;' +
+      'while (Atomics.load(stop, 0) === 0) { indices.fill(0x3fffffff); indices.fill(0); }';
+    const worker = new Worker(body, { eval: true, workerData: [indices, stop] });
+    const dy = new Float32Array(n).fill(1);
+    const counts = { returned: 0, threw: 0 };
+    for (const end = Date.now() + 1000; Date.now() < end; ) {
+      try {
+        native.maxPool3dGrad(dy, indices, [1, 1, 16, 64, 64], [1, 1, 32, 128, 128]);
+        counts.returned++;
+      } catch (e) {
+        if (!(e instanceof Error)) throw e;
+        counts.threw++;
+      }
+    }
+    Atomics.store(stop, 0, 1);
+    worker.terminate().then(() => console.log(JSON.stringify(counts)));
+  `;
+
+  it('maxPool3dGrad returns or throws, and the process exits normally', () => {
+    const r = runNode(['-e', SCRIPT]);
+    expect(abnormalExit(r)).toBe('');
+    const counts = JSON.parse(String(r.stdout).trim()) as { returned: number; threw: number };
+    expect(counts.returned + counts.threw).toBeGreaterThan(10);
+  });
+});
+
 describe('getters that change an array argument while the arguments are read', () => {
   const detach = (buf: ArrayBufferLike) => structuredClone(buf, { transfer: [buf as ArrayBuffer] });
   /** `values`, whose first element's getter runs `effect` first (typed as whatever argument it stands for). */
