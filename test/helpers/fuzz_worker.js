@@ -1,6 +1,7 @@
 // Fuzz worker (a child process of test/e2e/readers_fuzz.test.ts, on the built packages): mutates valid
 // inputs of one format with a seeded generator — bit flips, truncation, length-field edits, splices,
-// structural edits — and feeds each to nodulab's public reader as a file. Prints one JSON summary line.
+// structural edits — and feeds each to nodulab's public reader as a file (a volume is also mapped to the 1 mm
+// grid a model would resample it to, which the input limits bound). Prints one JSON summary line.
 //   node fuzz_worker.js <format> <seed> <cases> <workdir>     fuzz one format
 //   node fuzz_worker.js replay <workdir> <file>...             read corpus files (format from the folder)
 // Before each case the input is written to <workdir>/current.<ext>, so a crash leaves it behind.
@@ -172,13 +173,15 @@ function formats() {
     Buffer.from(JSON.stringify(data.preset(p), null, 1)),
   );
   const strideCheck = (a) => a.data.length === a.shape.reduce((x, y) => x * y, 1);
+  // The grid a model at 1 mm would resample the volume to (maps only: a grid past maxVoxels is an error).
+  const toMm = (v, f) => data.resampleMaps(v.shape, v.spacing, [1, 1, 1], { name: f }).every((m) => m.size >= 1);
   return {
     nifti: {
       seeds: [vol('float32'), vol('uint8')],
       mutate: (b, r, all) => mutateBytes(b, r, NIFTI_FIELDS, all),
       read: async (f) => {
         const v = data.readNifti(f);
-        return v.data.length === v.shape[0] * v.shape[1] * v.shape[2] && v.spacing.every((s) => s > 0);
+        return v.data.length === v.shape[0] * v.shape[1] * v.shape[2] && v.spacing.every((s) => s > 0) && toMm(v, f);
       },
     },
     niigz: {
@@ -190,7 +193,7 @@ function formats() {
           : mutateBytes(b, r, [4, 8], all),
       read: async (f) => {
         const v = data.readNifti(f);
-        return v.data.length === v.shape[0] * v.shape[1] * v.shape[2];
+        return v.data.length === v.shape[0] * v.shape[1] * v.shape[2] && toMm(v, f);
       },
     },
     npy: {
