@@ -54,7 +54,7 @@ export interface PretrainingSpec {
 export const DEFAULT_RUN_CONFIG: RunConfigInput = {
   model: { kind: 'nodulenet3d', options: { widthMultiplier: 0.5 } },
   batchSize: 32,
-  epochs: 6,
+  epochs: 4,
   pretrainEpochs: 3,
   optimizer: { name: 'adam', lr: 3e-3 },
   schedule: { name: 'cosine' },
