@@ -64,7 +64,10 @@ describe('layerSignatures', () => {
     expect(model.training).toBe(true);
   });
   it('gives several layers from one pass, each as layerSignatures gives it alone', () => {
-    const x = new Tensor(Float32Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i)), [2, 1, 4, 4, 4]);
+    const x = new Tensor(
+      Float32Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i)),
+      [2, 1, 4, 4, 4],
+    );
     const both = layersSignatures(model, x, ['encoders.0', 'bottleneck']);
     expect(Object.keys(both)).toEqual(['encoders.0', 'bottleneck']);
     for (const layer of ['encoders.0', 'bottleneck']) expect(both[layer]).toEqual(layerSignatures(model, x, layer));
