@@ -1,8 +1,8 @@
 // Types of @nodulab/native, nodulab's C++ Node-API addon (loaded by index.js: a prebuilt binary or a
 // cmake-js build). Every method is synchronous, validates its arguments and throws an Error naming
 // the kernel and the offending shapes (never aborting the process: README.md); NaN inputs propagate.
-// Outputs are new Float32Arrays, not zero-filled (kernels write every element; NODULAB_POISON_OUTPUTS=1 fills them with NaN first, to check
-// that). `backend` defaults to 'cpu'; 'ref' runs the slow reference kernel (for tests).
+// Outputs are new Float32Arrays, not zero-filled (kernels write every element; NODULAB_POISON_OUTPUTS=1
+// fills them with NaN first, to check that). `backend` defaults to 'cpu'; 'ref' runs the slow reference kernel (for tests).
 
 declare namespace nodulab {
   /** Which kernel implementation runs: the slow reference, the fast CPU kernel, or CUDA. */
