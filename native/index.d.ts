@@ -2,7 +2,8 @@
 // cmake-js build). Every method is synchronous, validates its arguments and throws an Error naming
 // the kernel and the offending shapes (never aborting the process: README.md); NaN inputs propagate.
 // Outputs are new Float32Arrays, not zero-filled (kernels write every element; NODULAB_POISON_OUTPUTS=1
-// fills them with NaN first, to check that). `backend` defaults to 'cpu'; 'ref' runs the slow reference kernel (for tests).
+// fills them with NaN first, to check that). `backend` defaults to 'cpu'; 'ref' runs the slow reference
+// kernel (for tests).
 
 declare namespace nodulab {
   /** Which kernel implementation runs: the slow reference, the fast CPU kernel, or CUDA. */
