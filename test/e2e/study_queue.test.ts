@@ -39,6 +39,8 @@ interface Scenario {
   redis: TestRedis;
   local: string;
   queued: string;
+  /** The results folder the coordinator and both workers are given. */
+  results: string;
   coordinator: CliRun;
   workers: Promise<ChildRun>[];
   logs: string[];
@@ -59,6 +61,7 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
       s.redis = await startTestRedis();
       s.local = path.join(s.dir, 'local');
       s.queued = path.join(s.dir, 'queued');
+      s.results = path.join(s.dir, 'results');
       const r = await runCli(['study', study, ...QUICK, '--out', s.local]);
       expect(r.code).toBe(0);
       // The stalled interval is short for the test but long enough for a busy, shared CPU.
@@ -66,7 +69,7 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
       const started = new RegExp(`\\] (\\S+) \\(${study}, .*training with`);
       for (const k of [0, 1])
         s.workers.push(
-          spawnCli(['worker', '--queue', s.redis.url, '--stalled-ms', '8000'], {
+          spawnCli(['worker', '--queue', s.redis.url, '--results', s.results, '--stalled-ms', '8000'], {
             onStderr: (text, child) => {
               s.logs[k] += text;
               if (!children[k]) children[k] = child;
@@ -82,7 +85,7 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
       const t0 = Date.now();
       s.coordinator = await runCli([
         ...['study', study, ...QUICK, '--queue', s.redis.url],
-        ...['--results', path.join(s.dir, 'results'), '--out', s.queued],
+        ...['--results', s.results, '--out', s.queued],
       ]);
       console.log(
         `${study} --quick on the queue, two workers (one killed): ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -142,7 +145,10 @@ queueMatchesInProcess('learnability', 300, (scenario) => {
     const s = scenario();
     const again = path.join(s.dir, 'again');
     const before = s.logs[1].split('training with').length;
-    const r = await runCli(['study', 'learnability', ...QUICK, '--queue', s.redis.url, '--out', again]);
+    const r = await runCli([
+      ...['study', 'learnability', ...QUICK, '--queue', s.redis.url],
+      ...['--results', s.results, '--out', again],
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
       /(\d+) units: 0 queued, 0 already queued \(attached\), 0 failed before and retried, \1 already complete/,
@@ -161,6 +167,6 @@ queueMatchesInProcess('learnability', 300, (scenario) => {
     expect(fs.existsSync(path.join(s.dir, 'x'))).toBe(false);
     const w = await runCli(['worker', '--queue', 'http://nowhere']);
     expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/--queue http:\/\/nowhere: expected a redis:\/\/ URL/);
+    expect(w.stderr).toMatch(/--queue http:\/\/nowhere: expected a redis:\/\/ or rediss:\/\/ \(TLS\) URL/);
   });
 });

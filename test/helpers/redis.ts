@@ -1,6 +1,7 @@
 // Test helper: a Redis for the study-queue tests. Uses the server NODULAB_TEST_REDIS names
-// (redis://host:port, as .ci/run sets; database 15, emptied first); otherwise starts Debian's
-// redis-server on a free loopback port (no persistence, in a temp folder) when it is installed.
+// (redis://host:port, as .ci/run sets; a database of the test file's own, 15 unless given, emptied
+// first); otherwise starts Debian's redis-server on a free loopback port (no persistence, in a temp
+// folder) when it is installed. Also finds binaries (which) for tests that start their own server.
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -13,7 +14,8 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-function which(bin: string): string | null {
+/** The path of `bin` on PATH, or null. */
+export function which(bin: string): string | null {
   try {
     return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
   } catch {
@@ -21,7 +23,8 @@ function which(bin: string): string | null {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -32,7 +35,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+/** Resolves once 127.0.0.1:`port` accepts connections; rejects after `ms`. */
+export async function waitForPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
@@ -51,11 +55,14 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 /** Whether a Redis can be had: the redis-server binary or NODULAB_TEST_REDIS. */
 export const REDIS_AVAILABLE = Boolean(which('redis-server') || process.env.NODULAB_TEST_REDIS);
 
-/** Starts (or connects to) a Redis for one test file. */
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts (or connects to) a Redis for one test file; `db` is the database used on NODULAB_TEST_REDIS's
+ * server, one per test file so that files running at once do not empty each other's queue.
+ */
+export async function startTestRedis(db = 15): Promise<TestRedis> {
   const bin = which('redis-server');
   if (process.env.NODULAB_TEST_REDIS || !bin) {
-    const url = `${process.env.NODULAB_TEST_REDIS!.replace(/\/+$/, '')}/15`;
+    const url = `${process.env.NODULAB_TEST_REDIS!.replace(/\/+$/, '')}/${db}`;
     const { default: IORedis } = await import('ioredis');
     const c = new IORedis(url, { maxRetriesPerRequest: 1 });
     await c.flushdb();

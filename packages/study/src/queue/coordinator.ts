@@ -70,11 +70,14 @@ export class QueueDetached extends Error {
   }
 }
 
-/** Thrown when runs failed after every attempt; the rest of the grid completed. */
+/**
+ * Thrown when runs failed (every attempt, a job refused by its worker, or a unit folder that does not match
+ * its manifest); the rest of the grid completed.
+ */
 export class QueueRunsFailed extends Error {
   constructor(readonly failures: { run: string; jobId: string; error: string }[]) {
     super(
-      `${failures.length} run(s) failed after ${JOB_ATTEMPTS} attempts:\n` +
+      `${failures.length} run(s) failed (a job is attempted up to ${JOB_ATTEMPTS} times unless refused):\n` +
         failures.map((f) => `  ${f.run} (job ${f.jobId}): ${f.error}`).join('\n'),
     );
   }
@@ -187,7 +190,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
       return readVerifiedResult(jobResultFile(results, t.id), jobRunDir(results, t.id), planned, key);
     } catch (e) {
       if (!(e instanceof UnitResultError)) throw e;
-      fail(t, e.message);
+      fail(t, `${e.message} (remove ${jobRunDir(results, t.id)} and its .json to run the unit again)`);
       return 'refused';
     }
   };
@@ -314,7 +317,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
         const to = path.join(staging, rel);
         // What lands in the study folder is checked against the manifest again, after the copy.
         const manifest = t.result!.manifest;
-        copyVerified(from, to, manifest.files, `unit ${t.label} (job ${t.id})`);
+        copyVerified(from, to, manifest.files);
         // Paths in summary.json start with the folder the worker wrote (its mount of the results folder).
         relocateRunFolders(to, manifest.dir, to);
         outcomes.push({ unit: t.u, result: t.result!.result as R, dir: rel });

@@ -69,10 +69,10 @@ export function resultDocument(
 }
 
 /** Throws a UnitResultError unless the files of `dir` are exactly `files`, byte for byte. */
-export function checkFolder(dir: string, files: Record<string, string>, what: string): void {
+export function checkFolder(dir: string, files: Record<string, string>): void {
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-  if (!st) throw new UnitResultError(`${what}: unit folder ${dir} is missing`);
-  if (!st.isDirectory()) throw new UnitResultError(`${what}: ${dir} is not a folder (a link?); refused`);
+  if (!st) throw new UnitResultError(`unit folder ${dir} is missing`);
+  if (!st.isDirectory()) throw new UnitResultError(`unit folder ${dir} is not a folder (a link?); refused`);
   const actual = hashFolder(dir);
   const extra = Object.keys(actual).filter((f) => !(f in files));
   const missing = Object.keys(files).filter((f) => !(f in actual));
@@ -83,7 +83,7 @@ export function checkFolder(dir: string, files: Record<string, string>, what: st
     ...extra.map((f) => `${f} is not in the manifest`),
   ];
   if (problems.length)
-    throw new UnitResultError(`${what}: ${dir} does not match its manifest: ${problems.slice(0, 5).join('; ')}`);
+    throw new UnitResultError(`unit folder ${dir} does not match its manifest: ${problems.slice(0, 5).join('; ')}`);
 }
 
 /** Throws a UnitResultError naming the first way `doc` is not a manifest of `planned` signed with `key`. */
@@ -126,18 +126,18 @@ export function readVerifiedResult(
 ): StudyJobResult | null {
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
   if (!st) return null;
-  const what = `unit ${planned.unit} (job ${planned.job})`;
-  if (!st.isFile()) throw new UnitResultError(`${what}: result ${file} is not a regular file (a link?); refused`);
+  const what = `result ${file}`;
+  if (!st.isFile()) throw new UnitResultError(`${what} is not a regular file (a link?); refused`);
   if (st.size > MAX_RESULT_BYTES)
-    throw new UnitResultError(`${what}: result ${file} is ${st.size} bytes (at most ${MAX_RESULT_BYTES}); refused`);
+    throw new UnitResultError(`${what} is ${st.size} bytes (at most ${MAX_RESULT_BYTES}); refused`);
   let doc: unknown;
   try {
-    doc = parseJsonBounded(fs.readFileSync(file, 'utf8'), file);
+    doc = parseJsonBounded(fs.readFileSync(file, 'utf8'), what);
   } catch (e) {
-    throw new UnitResultError(`${what}: ${(e as Error).message}`);
+    throw new UnitResultError((e as Error).message);
   }
-  const result = checkDocument(doc, planned, key, `${what}: result ${file}`);
-  checkFolder(dir, result.manifest.files, what);
+  const result = checkDocument(doc, planned, key, what);
+  checkFolder(dir, result.manifest.files);
   return result;
 }
 
@@ -145,14 +145,14 @@ export function readVerifiedResult(
  * Copies the files of a checked unit folder `from` to `to` (plain copies, no links followed) and checks the
  * copies against `files` again, so what lands in the study folder is what the manifest hashed.
  */
-export function copyVerified(from: string, to: string, files: Record<string, string>, what: string): void {
+export function copyVerified(from: string, to: string, files: Record<string, string>): void {
   for (const rel of Object.keys(files)) {
     const src = path.join(from, ...rel.split('/'));
-    if (!fs.lstatSync(src).isFile()) throw new UnitResultError(`${what}: ${src} is not a regular file; refused`);
+    if (!fs.lstatSync(src).isFile()) throw new UnitResultError(`${src} is not a regular file; refused`);
     const dst = path.join(to, ...rel.split('/'));
     fs.mkdirSync(path.dirname(dst), { recursive: true });
     fs.copyFileSync(src, dst);
   }
   fs.mkdirSync(to, { recursive: true });
-  checkFolder(to, files, what);
+  checkFolder(to, files);
 }

@@ -112,7 +112,7 @@ describe('copyVerified', () => {
   it('copies exactly the manifest files and checks the copies', () => {
     const f = finished();
     const to = path.join(tmp, 'copy', 'runs', 'ce-seed0');
-    copyVerified(f.dir, to, f.doc.manifest.files, 'unit ce-seed0');
+    copyVerified(f.dir, to, f.doc.manifest.files);
     expect(fs.readFileSync(path.join(to, 'run', 'checkpoints', 'last.safetensors'))).toEqual(Buffer.from([1, 2, 3]));
   });
 });
