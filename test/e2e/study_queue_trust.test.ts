@@ -3,7 +3,8 @@
 // results path outside its root, job ids with '/' or '..', a payload that is not JSON, an init checkpoint
 // outside its folders, a payload under another unit's id — each fail at once with the reason; forged unit
 // folders (unsigned, signed with another key, with a link, for another unit, changed after hashing) and a
-// poison job under a planned id fail their units, named, and the study exits 1 without waiting forever.
+// poison job under a planned id fail their units, named, and the study exits 1 without waiting forever; a
+// worker given a forged unit's job neither uses nor replaces its folder.
 // Nothing outside the worker's results root changes, and nothing is trained. Skipped without Redis.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -234,6 +235,15 @@ const KEY = 'a shared queue key of more than sixteen bytes';
     expect(r.stderr).toContain('9 run(s) failed');
     expect(r.code).toBe(1);
     expect(fs.existsSync(out)).toBe(false);
+
+    // A worker given the job of a forged unit neither uses nor replaces the folder: the job fails, naming it.
+    const forgedFolder = snapshot(unitDir(5));
+    await queue.add('unit', payload(5), { jobId: ids[5], attempts: 3 });
+    const s = await settled(ids[5]);
+    expect(s.state).toBe('failed');
+    expect(s.reason).toMatch(/does not match its manifest: run\/metrics\.json differs .*\(remove .* to run it again\)/);
+    expect(s.attempts).toBeLessThanOrEqual(1);
+    expect(snapshot(unitDir(5))).toEqual(forgedFolder);
     expect(log).not.toContain('training with');
     expect(snapshot(outside)).toEqual(before);
   });

@@ -127,9 +127,9 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
   const emit = options.onEvent ?? (() => undefined);
   const connection = redisOptions(options);
   const key = queueKey(options.keyFile);
-  const results = realFolder(options.results, 'results folder');
   const start = Date.now();
   await checkRedis(connection, options.url);
+  const results = realFolder(options.results, 'results folder');
   const queue = new Queue<StudyJobData, StudyJobResult>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: null } });
   let lastRedisError = '';
@@ -194,6 +194,24 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
       return 'refused';
     }
   };
+  /**
+   * Queues the unit's job, or attaches to the one there. Re-running the study is the user's request to try its
+   * failed runs again; a completed job without its result here ran into another results folder, or its result
+   * was removed: both are replaced by a job of this coordinator's own payload.
+   */
+  const enqueue = async (t: Tracked<U>): Promise<'added' | 'retried' | 'attached'> => {
+    const state = await redisCall(queue.getJobState(t.id));
+    if (state === 'unknown') {
+      await redisCall(add(t));
+      return 'added';
+    }
+    if (state === 'failed' || state === 'completed') {
+      await redisCall(queue.remove(t.id));
+      await redisCall(add(t));
+      return 'retried';
+    }
+    return 'attached';
+  };
   const finish = (t: Tracked<U>, r: StudyJobResult): void => {
     t.state = 'done';
     t.result = r;
@@ -221,17 +239,10 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
         t.queued = false;
         continue;
       }
-      const state = await redisCall(queue.getJobState(t.id));
-      if (state === 'unknown') {
-        await redisCall(add(t));
-        added++;
-      } else if (state === 'failed' || state === 'completed') {
-        // Re-running the study is the user's request to try its failed runs again; a completed job without
-        // its result here ran into another results folder, or its result was removed: run it again.
-        await redisCall(queue.remove(t.id));
-        await redisCall(add(t));
-        retried++;
-      } else attached++;
+      const how = await enqueue(t);
+      if (how === 'added') added++;
+      else if (how === 'retried') retried++;
+      else attached++;
     }
     emit({ kind: 'queued', added, attached, retried, complete, total: tracked.length });
 
@@ -247,7 +258,7 @@ export async function runStudyOnQueue<S, U extends StudyUnit, R, Res>(
             const failedNeed = (t.u.needs ?? []).find((n: string) => byUnit.get(n)!.state === 'failed');
             if (failedNeed !== undefined) fail(t, `needs ${failedNeed}, which failed`);
             else if (ready(t)) {
-              if ((await redisCall(queue.getJobState(t.id))) === 'unknown') await redisCall(add(t));
+              await enqueue(t);
               t.queued = true;
             }
             continue;

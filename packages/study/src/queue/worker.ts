@@ -113,13 +113,13 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
   const emit = options.onEvent ?? (() => undefined);
   const connection = redisOptions(options);
   const key = queueKey(options.keyFile);
-  const root = realFolder(options.results, 'results folder');
   const inputRoots = (options.inputRoots ?? []).map((d) => {
     if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`input root ${d}: not a folder`);
     return fs.realpathSync(d);
   });
   const limits: WorkerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   await checkRedis(connection, options.url);
+  const root = realFolder(options.results, 'results folder');
   const name = `${os.hostname()}:${process.pid}`;
   const stalledMs = options.stalledMs ?? 30_000;
   const cache = new UnitCache();
@@ -151,9 +151,9 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     const planned = { study: study.name, unit: unit.id, job: jobId };
     const final = jobRunDir(root, jobId);
     const resultFile = jobResultFile(root, jobId);
-    insideRoots(final, [root], 'unit folder');
     let done: StudyJobResult | null;
     try {
+      insideRoots(final, [root], 'unit folder');
       done = readVerifiedResult(resultFile, final, planned, key);
     } catch (e) {
       const error = `${(e as Error).message} (remove ${final} and ${resultFile} to run it again)`;
