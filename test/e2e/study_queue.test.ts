@@ -109,6 +109,8 @@ function queueMatchesInProcess(study: string, killAfterMs: number, more?: (s: ()
       expect(s.logs[0]).not.toContain(`${s.killedUnit}: done`);
       expect(s.logs[1]).toContain(`] ${s.killedUnit} (${study}`);
       expect(s.logs[1]).toContain(`${s.killedUnit}: done`);
+      // The killed worker's staging folder (and any lock beside it) was cleaned up when the unit ran again.
+      expect(fs.readdirSync(s.results).filter((f) => f.includes('.partial-'))).toEqual([]);
     });
 
     it('writes metrics.json, checkpoints and per-sample files byte-identical to the in-process run', () => {

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { setNumThreads } from '@nodulab/tensor';
-import { configHash, processAlive, writeFileAtomic } from '@nodulab/platform';
+import { configHash, processPartialPath, removeStalePartials, writeFileAtomic } from '@nodulab/platform';
 import type { FinishedUnit } from '../framework';
 import { relocateRunFolders } from '../kit/staged';
 import { QueueConnection, checkRedis, displayUrl, redisOptions } from './connection';
@@ -69,17 +69,6 @@ export interface StudyWorker {
   stop(mode: 'return' | 'finish'): Promise<void>;
   /** Resolves when the worker has closed. */
   readonly closed: Promise<void>;
-}
-
-/** Removes staging folders of `final` left by workers on this host that no longer run (kill -9). */
-function removeDeadStaging(final: string): void {
-  const dir = path.dirname(final);
-  const prefix = `${path.basename(final)}.partial-${os.hostname()}-`;
-  for (const f of fs.readdirSync(dir)) {
-    if (!f.startsWith(prefix)) continue;
-    const pid = Number(f.slice(prefix.length));
-    if (Number.isInteger(pid) && !processAlive(pid)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
-  }
 }
 
 /** Removes `p` (a unit folder or its staging) when it is a folder or file inside `root`, never through a link. */
@@ -167,8 +156,9 @@ export async function startStudyWorker(options: StudyWorkerOptions): Promise<Stu
     const threads = options.threads ?? study.threads(spec);
     emit({ kind: 'start', jobId, run: label, study: study.name, attempt: job.attemptsMade + 1, threads });
     const t0 = Date.now();
-    removeDeadStaging(final);
-    const staging = `${final}.partial-${os.hostname()}-${process.pid}`;
+    // Staging left by a worker on this host that was killed (its pid gone, or reused by another process).
+    removeStalePartials(final);
+    const staging = processPartialPath(final);
     removeInside(root, staging);
     const ac = new AbortController();
     aborts.set(jobId, ac);
