@@ -80,13 +80,16 @@ export async function startTestRedis(db = 15): Promise<TestRedis> {
   await waitForPort(port, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
+}
+
+/** Stops a redis-server this helper spawned (waiting for it to exit) and removes its folder. */
+export async function stopServer(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }

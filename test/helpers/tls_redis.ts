@@ -5,7 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, waitForPort, which } from './redis';
+import { freePort, stopServer, waitForPort, which } from './redis';
 
 /** Whether a TLS Redis can be started here. */
 export const TLS_REDIS_AVAILABLE = Boolean(which('redis-server') && which('openssl'));
@@ -84,13 +84,6 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     password,
     passwordFile,
     dir,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
 }

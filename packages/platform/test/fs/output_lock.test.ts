@@ -1,7 +1,6 @@
 // Exclusive output locks (a second writer fails at once naming the holder; a provably gone holder's lock is
 // taken over: dead pid, reused pid, empty lock past the grace, another machine's lock past its lease; the
 // holder's heartbeat) and the removal of temporary files left by interrupted atomic writes.
-import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,30 +8,14 @@ import {
   OutputLockedError,
   lockFileOf,
   lockOutput,
-  processAlive,
   processStartTime,
   removeStaleTempFiles,
   thisMachine,
   thisProcess,
 } from '../../src';
+import { deadPid, scratchPerTest, startSleeper } from './processes';
 
-let dir: string;
-let sleeper: ChildProcess | null = null;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-lock-'));
-});
-afterEach(() => {
-  sleeper?.kill();
-  sleeper = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  expect(processAlive(pid)).toBe(false);
-  return pid;
-}
+const scratch = scratchPerTest('nodulab-lock-');
 
 /** A lock file as another process writes it (`extra`: identity fields, as nodulab records them). */
 function writeLock(out: string, pid: number, command: string, extra: Record<string, unknown> = {}): void {
@@ -46,17 +29,11 @@ function age(file: string, ms: number): void {
   fs.utimesSync(file, t, t);
 }
 
-/** A running process (killed after the test). */
-function startSleeper(): number {
-  sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  return sleeper.pid as number;
-}
-
 const linux = process.platform === 'linux';
 
 describe('lockOutput', () => {
   it('lets one writer in at a time and names the holder to the second', () => {
-    const out = path.join(dir, 'run');
+    const out = path.join(scratch.dir, 'run');
     const lock = lockOutput(out, 'nodulab train --out run');
     expect(fs.existsSync(`${out}.lock`)).toBe(true);
     expect(JSON.parse(fs.readFileSync(`${out}.lock`, 'utf8'))).toMatchObject({
@@ -75,13 +52,12 @@ describe('lockOutput', () => {
     lock.release();
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
     lockOutput(out, 'again').release();
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(scratch.dir)).toEqual([]);
   });
 
   it('refuses a lock held by a running process, naming its pid and command', async () => {
-    sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    const pid = sleeper.pid as number;
-    const out = path.join(dir, 'data');
+    const pid = startSleeper(scratch);
+    const out = path.join(scratch.dir, 'data');
     writeLock(out, pid, 'nodulab generate --out data');
     expect(() => lockOutput(out)).toThrow(
       new RegExp(`in use by another nodulab process: pid ${pid} \\(nodulab generate --out data\\)`),
@@ -91,7 +67,7 @@ describe('lockOutput', () => {
   });
 
   it('takes over the lock of a process that is gone', () => {
-    const out = path.join(dir, 'study');
+    const out = path.join(scratch.dir, 'study');
     writeLock(out, deadPid(), 'nodulab study --out study');
     const lock = lockOutput(out, 'nodulab study --quick');
     expect(JSON.parse(fs.readFileSync(`${out}.lock`, 'utf8'))).toMatchObject({
@@ -99,18 +75,18 @@ describe('lockOutput', () => {
       command: 'nodulab study --quick',
     });
     lock.release();
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(scratch.dir)).toEqual([]);
   });
 
   it('takes over a lock naming this pid that this process does not hold (a reused pid)', () => {
-    const out = path.join(dir, 'model.onnx');
+    const out = path.join(scratch.dir, 'model.onnx');
     writeLock(out, process.pid, 'an earlier process');
     lockOutput(out).release();
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(scratch.dir)).toEqual([]);
   });
 
   it('records pid, host, boot id, pid namespace, start time and lease', () => {
-    const out = path.join(dir, 'run');
+    const out = path.join(scratch.dir, 'run');
     const lock = lockOutput(out, 'nodulab train', { leaseMs: 60_000 });
     const rec = JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8'));
     expect(rec).toMatchObject({ ...thisProcess(), command: 'nodulab train', leaseMs: 60_000 });
@@ -126,10 +102,10 @@ describe('lockOutput', () => {
   (linux ? it : it.skip)(
     'tells a reused pid by its start time: another start is taken over, the same refused',
     async () => {
-      const pid = startSleeper();
+      const pid = startSleeper(scratch);
       const start = processStartTime(pid);
       expect(start).toMatch(/^\d+$/);
-      const out = path.join(dir, 'run');
+      const out = path.join(scratch.dir, 'run');
       const here = { ...thisMachine() };
       writeLock(out, pid, 'nodulab train (the pid before)', { ...here, start: String(Number(start) - 1) });
       const lock = lockOutput(out, 'nodulab train --resume');
@@ -143,24 +119,24 @@ describe('lockOutput', () => {
       );
       expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).start).toBe(start);
       // Killed (kill -9): its lock is taken over.
-      const exited = new Promise((r) => sleeper!.once('exit', r));
-      sleeper!.kill('SIGKILL');
+      const exited = new Promise((r) => scratch.sleeper!.once('exit', r));
+      scratch.sleeper!.kill('SIGKILL');
       await exited;
       lockOutput(out, 'after the kill').release();
-      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(fs.readdirSync(scratch.dir)).toEqual([]);
     },
   );
 
   it('takes over a dead pid recorded with this machine identity', () => {
-    const out = path.join(dir, 'run');
+    const out = path.join(scratch.dir, 'run');
     writeLock(out, deadPid(), 'killed', { ...thisMachine(), start: '12345' });
     lockOutput(out).release();
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(scratch.dir)).toEqual([]);
   });
 
   it('refuses an empty or unreadable lock younger than the grace, takes it over once older', () => {
     for (const content of ['', 'garbage', '{"pid": "x"}']) {
-      const out = path.join(dir, 'x');
+      const out = path.join(scratch.dir, 'x');
       fs.writeFileSync(lockFileOf(out), content);
       expect(() => lockOutput(out)).toThrow(
         /does not name its holder \(it names no holder \(yet\); it is taken over once older than 5000 ms\); remove it/,
@@ -169,10 +145,10 @@ describe('lockOutput', () => {
       const lock = lockOutput(out, 'after the grace');
       expect(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).command).toBe('after the grace');
       lock.release();
-      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(fs.readdirSync(scratch.dir)).toEqual([]);
     }
     // The grace is an option.
-    const out = path.join(dir, 'y');
+    const out = path.join(scratch.dir, 'y');
     fs.writeFileSync(lockFileOf(out), '');
     age(lockFileOf(out), 1_000);
     expect(() => lockOutput(out)).toThrow(OutputLockedError);
@@ -180,7 +156,7 @@ describe('lockOutput', () => {
   });
 
   it("judges another machine's lock by its heartbeat: refused within the lease, taken over after it", () => {
-    const out = path.join(dir, 'shared');
+    const out = path.join(scratch.dir, 'shared');
     const other = { host: 'another-machine', boot: 'x', pidns: 'pid:[1]', start: '1', leaseMs: 60_000 };
     // Its pid (ours) is running here, and a pid of another machine says nothing about this one anyway.
     writeLock(out, process.pid, 'nodulab worker', other);
@@ -205,7 +181,7 @@ describe('lockOutput', () => {
   });
 
   it('renews its heartbeat while held, and stops when released', async () => {
-    const out = path.join(dir, 'beat');
+    const out = path.join(scratch.dir, 'beat');
     const lock = lockOutput(out, 'beating', { leaseMs: 200 });
     age(lock.file, 10_000);
     await new Promise((r) => setTimeout(r, 150));
@@ -215,7 +191,7 @@ describe('lockOutput', () => {
   });
 
   it('reads the lease from NODULAB_LOCK_LEASE_MS and names a bad one', () => {
-    const out = path.join(dir, 'env');
+    const out = path.join(scratch.dir, 'env');
     process.env.NODULAB_LOCK_LEASE_MS = '1234';
     try {
       const lock = lockOutput(out);
@@ -239,11 +215,11 @@ describe('removeStaleTempFiles', () => {
       other: 'notes.tmp',
       file: 'last.safetensors',
     };
-    for (const n of Object.values(names)) fs.writeFileSync(path.join(dir, n), 'x');
-    expect(removeStaleTempFiles(dir).sort()).toEqual(
-      [path.join(dir, names.dead), path.join(dir, names.deadJson)].sort(),
+    for (const n of Object.values(names)) fs.writeFileSync(path.join(scratch.dir, n), 'x');
+    expect(removeStaleTempFiles(scratch.dir).sort()).toEqual(
+      [path.join(scratch.dir, names.dead), path.join(scratch.dir, names.deadJson)].sort(),
     );
-    expect(fs.readdirSync(dir).sort()).toEqual([names.live, names.other, names.file].sort());
-    expect(removeStaleTempFiles(path.join(dir, 'missing'))).toEqual([]);
+    expect(fs.readdirSync(scratch.dir).sort()).toEqual([names.live, names.other, names.file].sort());
+    expect(removeStaleTempFiles(path.join(scratch.dir, 'missing'))).toEqual([]);
   });
 });

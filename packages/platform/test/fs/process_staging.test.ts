@@ -1,28 +1,13 @@
 // Per-process staging folders (`<final>.partial-<host>-<pid>`) and their cleanup: a killed writer's folder
 // and its `.lock` go (the lock whose pid "26969.lock" once parsed as NaN), as does a reused pid's; a running
 // writer's, this process's and another host's stay.
-import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { processAlive, processPartialPath, processStartTime, removeStalePartials, thisMachine } from '../../src';
+import { processPartialPath, processStartTime, removeStalePartials, thisMachine } from '../../src';
+import { deadPid, scratchPerTest, startSleeper } from './processes';
 
-let dir: string;
-let sleeper: ChildProcess | null = null;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodulab-staging-'));
-});
-afterEach(() => {
-  sleeper?.kill();
-  sleeper = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  expect(processAlive(pid)).toBe(false);
-  return pid;
-}
+const scratch = scratchPerTest('nodulab-staging-');
 
 /** A staging folder of `final` for `pid` on `host`, with a file inside and optionally its lock. */
 function staging(final: string, host: string, pid: number, lock?: Record<string, unknown> | ''): string {
@@ -39,8 +24,8 @@ function staging(final: string, host: string, pid: number, lock?: Record<string,
 
 describe('processPartialPath', () => {
   it('names this host and pid', () => {
-    expect(processPartialPath(path.join(dir, 'job'))).toBe(
-      `${path.join(dir, 'job')}.partial-${os.hostname()}-${process.pid}`,
+    expect(processPartialPath(path.join(scratch.dir, 'job'))).toBe(
+      `${path.join(scratch.dir, 'job')}.partial-${os.hostname()}-${process.pid}`,
     );
   });
 });
@@ -49,7 +34,7 @@ describe('removeStalePartials', () => {
   const host = os.hostname();
 
   it("removes a killed writer's folder and its lock, even the lock alone", () => {
-    const final = path.join(dir, 'job-a');
+    const final = path.join(scratch.dir, 'job-a');
     const dead = deadPid();
     const p = staging(final, host, dead, { pid: dead, ...thisMachine(), start: '1' });
     const lone = deadPid();
@@ -63,19 +48,18 @@ describe('removeStalePartials', () => {
         `${final}.partial-${host}-${lone}.lock.${lone}.abc.tmp`,
       ].sort(),
     );
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(scratch.dir)).toEqual([]);
   });
 
   it("keeps a running writer's, this process's, another host's and another output's staging", () => {
-    sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    const live = sleeper.pid as number;
-    const final = path.join(dir, 'job-b');
+    const live = startSleeper(scratch);
+    const final = path.join(scratch.dir, 'job-b');
     const start = processStartTime(live);
     const kept = [
       staging(final, host, live, start === undefined ? undefined : { pid: live, ...thisMachine(), start }),
       staging(final, host, process.pid, { pid: process.pid, ...thisMachine() }),
       staging(final, 'another-machine', deadPid()),
-      staging(path.join(dir, 'job-bb'), host, deadPid()),
+      staging(path.join(scratch.dir, 'job-bb'), host, deadPid()),
     ];
     // An empty lock says nothing about its folder's writer, who runs.
     const live2 = staging(final, host, live === 1 ? 2 : 1, '');
@@ -86,13 +70,12 @@ describe('removeStalePartials', () => {
   (process.platform === 'linux' ? it : it.skip)(
     "removes a reused pid's staging: its lock records another start time",
     () => {
-      sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-      const pid = sleeper.pid as number;
+      const pid = startSleeper(scratch);
       const start = Number(processStartTime(pid));
-      const final = path.join(dir, 'job-c');
+      const final = path.join(scratch.dir, 'job-c');
       const p = staging(final, host, pid, { pid, ...thisMachine(), start: String(start - 100) });
       expect(removeStalePartials(final).sort()).toEqual([p, `${p}.lock`].sort());
-      expect(removeStalePartials(path.join(dir, 'missing', 'job'))).toEqual([]);
+      expect(removeStalePartials(path.join(scratch.dir, 'missing', 'job'))).toEqual([]);
     },
   );
 });
