@@ -1,11 +1,15 @@
 // The bench's model-step children and helpers (tools/bench): a real training step in a child process
 // reports time and peak memory, bad arguments exit 2 naming the input, the scaling grid parses, and
-// PyTorch is held to the ISA nodulab runs; the event-loop and memory benches run a worker-thread step.
+// PyTorch is held to the ISA nodulab runs, with jemalloc preloaded by default; the event-loop and memory
+// benches run a worker-thread step.
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const benchModels = require('../../tools/bench/bench_models.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const torchEnv = require('../../tools/bench/torch_env.js');
 const STEP = path.join(__dirname, '..', '..', 'tools', 'bench', 'model_step.js');
 
 describe('tools/bench model_step.js', () => {
@@ -39,9 +43,22 @@ describe('tools/bench helpers', () => {
   });
 
   it('holds PyTorch to AVX2 when nodulab runs AVX2, and caps nothing for AVX-512', () => {
-    const env = benchModels.torchIsaEnv('avx2');
+    const env = torchEnv.torchEnv('avx2', 'glibc');
     expect([env.ATEN_CPU_CAPABILITY, env.ONEDNN_MAX_CPU_ISA]).toEqual(['avx2', 'AVX2']);
-    expect(benchModels.torchIsaEnv('avx512').ONEDNN_MAX_CPU_ISA).toBe(process.env.ONEDNN_MAX_CPU_ISA);
+    expect(torchEnv.torchEnv('avx512', 'glibc').ONEDNN_MAX_CPU_ISA).toBe(process.env.ONEDNN_MAX_CPU_ISA);
+  });
+
+  it('preloads jemalloc without decay by default, and glibc preloads nothing', () => {
+    const fair = () => torchEnv.torchEnv('avx512');
+    if (fs.existsSync(torchEnv.JEMALLOC)) {
+      expect([fair().LD_PRELOAD, fair().MALLOC_CONF]).toEqual([
+        '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+        'dirty_decay_ms:-1,muzzy_decay_ms:-1',
+      ]);
+    } else expect(fair).toThrow(/libjemalloc\.so\.2 is missing: apt-get install -y libjemalloc2/);
+    const untuned = torchEnv.torchEnv('avx512', 'glibc');
+    expect([untuned.LD_PRELOAD, untuned.MALLOC_CONF]).toEqual([undefined, undefined]);
+    expect(() => torchEnv.torchEnv('avx512', 'tcmalloc')).toThrow(/must be one of jemalloc, glibc, got tcmalloc/);
   });
 
   it('bench.js --only and profile_step.js --model exit 2 naming the bad value', () => {
@@ -51,6 +68,9 @@ describe('tools/bench helpers', () => {
     expect(only.stderr).toMatch(
       /--only takes a comma list of conv1, conv2, conv3, train_step, inference; got conv3,conv9/,
     );
+    const malloc = spawnSync(process.execPath, [bench, '--torch-malloc=tcmalloc'], { encoding: 'utf8' });
+    expect(malloc.status).toBe(2);
+    expect(malloc.stderr).toMatch(/--torch-malloc takes glibc \(an extra, untuned column\); got tcmalloc/);
     const profile = path.join(__dirname, '..', '..', 'tools', 'bench', 'profile_step.js');
     const model = spawnSync(process.execPath, [profile, '--model', 'vgg'], { encoding: 'utf8' });
     expect(model.status).toBe(2);

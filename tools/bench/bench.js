@@ -3,9 +3,11 @@
 // Prints, for each NoduleNet3D conv layer (batch 32, 32^3 input) and for the full training step:
 // median ms, GFLOP/s, fraction of this machine's FMA peak, PyTorch's median ms and the ratio
 // (PyTorch ms / nodulab ms; > 1 means nodulab is faster); then ResNet3D-10 and UNet3D training steps
-// (bench_models.js). Options: --threads N (2), --runs N (7), --json FILE (also write the results as
-// JSON), --no-torch, --no-models, --scaling (NoduleNet3D at 32^3, 64^3, 96^3 x batch 1, 8, 32: time and
-// peak RSS per step beside PyTorch; minutes), --scaling-grid 32,64x1,8 (a smaller grid), --only CASES (a
+// (bench_models.js). PyTorch runs with jemalloc preloaded (torch_env.js: the fair comparison; Debian's
+// libjemalloc2). Options: --threads N (2), --runs N (7), --json FILE (also write the results as
+// JSON), --no-torch, --torch-malloc glibc (also PyTorch untuned, with glibc malloc, beside it),
+// --no-models, --scaling (NoduleNet3D at 32^3, 64^3, 96^3 x batch 1, 8, 32: time and peak RSS per step
+// beside PyTorch; minutes), --scaling-grid 32,64x1,8 (a smaller grid), --only CASES (a
 // comma list of conv1, conv2, conv3, train_step, inference: only those rows, side by side with PyTorch, and no
 // model, event-loop or data sections; e.g. `--only conv3,inference` for a short comparison).
 // "cpu ms" is the process's CPU time per call (all threads): on a shared machine, where other processes
@@ -14,6 +16,7 @@
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
+const { torchEnv, torchEnvText } = require('./torch_env');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // (name, in channels, out channels, spatial size) of NoduleNet3D's conv layers at a 32^3 input.
@@ -39,7 +42,11 @@ function parseArgs(argv) {
       out[a.slice(2)] = v;
     } else if (a === '--json') out.json = argv[++i];
     else if (a === '--no-torch') out.noTorch = true;
-    else if (a === '--no-models') out.noModels = true;
+    else if (a === '--torch-malloc' || a.startsWith('--torch-malloc=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v !== 'glibc' && v !== 'jemalloc') fail(`--torch-malloc takes glibc (an extra, untuned column); got ${v}`);
+      out.torchGlibc = v === 'glibc';
+    } else if (a === '--no-models') out.noModels = true;
     else if (a === '--scaling') out.scaling = true;
     else if (a === '--scaling-grid') out.scalingGrid = argv[++i];
     else if (a === '--only') {
@@ -51,7 +58,8 @@ function parseArgs(argv) {
       if (out.only.length === 0 || bad.length) fail(`--only takes a comma list of ${known.join(', ')}; got ${argv[i]}`);
     } else
       fail(
-        `unknown option ${a} (expected --threads N, --runs N, --json FILE, --no-torch, --no-models, --scaling, --scaling-grid SxB, --only CASES)`,
+        `unknown option ${a} (expected --threads N, --runs N, --json FILE, --no-torch, --torch-malloc glibc, ` +
+          '--no-models, --scaling, --scaling-grid SxB, --only CASES)',
       );
   }
   return out;
@@ -98,12 +106,17 @@ function fmaPeakGflops(isa) {
   return null;
 }
 
-function torchTimings() {
+/** PyTorch's timings of the cases with allocator `malloc` (torch_env.js), or {note} saying why there are none. */
+function torchTimings(malloc) {
   if (args.noTorch) return { note: 'skipped (--no-torch)' };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { note: 'PyTorch not found (apt-get install -y python3-torch)' };
-  // PyTorch held to the ISA nodulab runs (bench_models.js torchIsaEnv), e.g. under NODULAB_ISA=avx2.
-  const env = require('./bench_models').torchIsaEnv(require('@nodulab/tensor').native.getIsa().active);
+  let env;
+  try {
+    env = torchEnv(require('@nodulab/tensor').native.getIsa().active, malloc);
+  } catch (e) {
+    return { note: e.message };
+  }
   const cases = args.only ? [args.only.join(',')] : [];
   const r = spawnSync(
     '/usr/bin/python3',
@@ -201,7 +214,8 @@ function main() {
   const isa = native.getIsa();
   const peakInfo = fmaPeakGflops(isa.active);
   const peak = peakInfo ? peakInfo.gflops : null;
-  const torch = torchTimings();
+  const torch = torchTimings('jemalloc');
+  const glibc = args.torchGlibc ? torchTimings('glibc') : null;
   console.log(
     `nodulab bench — ${THREADS} threads, ISA ${isa.active}, median of ${RUNS} runs, batch ${BATCH}, 32^3 input`,
   );
@@ -210,9 +224,12 @@ function main() {
       ? `FMA peak (measured, ${isa.active}, ${peakInfo.accumulators} accumulators x ${THREADS} threads): ${peak.toFixed(0)} GFLOP/s by CPU time (${peakInfo.wallGflops.toFixed(0)} by wall time)`
       : 'FMA peak: n/a (native/build/nodulab_bench missing)',
   );
-  const capped = isa.active === 'avx512' ? '' : `, held to ${isa.active} (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA)`;
-  console.log(`PyTorch: ${torch['torch.version'] ? torch['torch.version'] + ' (same run' + capped + ')' : torch.note}`);
+  const version = (t, malloc) =>
+    t['torch.version'] ? `${t['torch.version']} (same run, ${torchEnvText(isa.active, malloc)})` : t.note;
+  console.log(`PyTorch: ${version(torch, 'jemalloc')}`);
+  if (glibc) console.log(`PyTorch (glibc column): ${version(glibc, 'glibc')}`);
   const header = ['case', 'nodulab ms', 'cpu ms', 'GFLOP/s', '% peak', 'torch ms', 'cpu ms', 'torch/nodulab', '(cpu)'];
+  if (glibc) header.push('glibc ms', 'glibc/nodulab');
   const table = rows.map((r) => {
     const gflops = r.flop / r.ms / 1e6;
     // % of peak by CPU time: FLOPs per core-second against the peak per core.
@@ -225,7 +242,7 @@ function main() {
     r.torchCpuMs = tc;
     r.ratio = t ? t / r.ms : null;
     r.cpuRatio = tc && r.cpuMs ? tc / r.cpuMs : null;
-    return [
+    const cells = [
       r.name,
       r.ms.toFixed(1),
       r.cpuMs ? r.cpuMs.toFixed(1) : '-',
@@ -236,6 +253,12 @@ function main() {
       t ? (t / r.ms).toFixed(2) : '-',
       r.cpuRatio ? r.cpuRatio.toFixed(2) : '-',
     ];
+    if (glibc) {
+      const g = typeof glibc[r.name] === 'number' ? glibc[r.name] : null;
+      r.torchGlibcMs = g;
+      cells.push(g ? g.toFixed(1) : '-', g ? (g / r.ms).toFixed(2) : '-');
+    }
+    return cells;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -246,12 +269,22 @@ function main() {
       'way and 32 on one side; AVX-512: 32 each way) run Winograd F(2,3), which does 3.4x fewer multiply-adds, so ' +
       'their "% peak" is an effective rate and can pass 100.',
   );
-  const extra = modelsAndScaling(torch);
+  const extra = modelsAndScaling(torch, glibc);
   if (args.json)
     fs.writeFileSync(
       args.json,
       JSON.stringify(
-        { threads: THREADS, runs: RUNS, isa, peakGflops: peak, peak: peakInfo, torch, rows, ...extra },
+        {
+          threads: THREADS,
+          runs: RUNS,
+          isa,
+          peakGflops: peak,
+          peak: peakInfo,
+          torch,
+          torchGlibc: glibc,
+          rows,
+          ...extra,
+        },
         null,
         2,
       ),
@@ -259,12 +292,14 @@ function main() {
 }
 
 // ---- whole-model training steps and the scaling table (bench_models.js) --------------------------------
-function modelsAndScaling(torch) {
+function modelsAndScaling(torch, glibc) {
   const bm = require('./bench_models');
-  const withTorch = typeof torch['torch.version'] === 'string';
+  // The allocators PyTorch runs with in these sections: jemalloc (the fair column), and glibc when asked for.
+  const mallocs = typeof torch['torch.version'] === 'string' ? ['jemalloc'] : [];
+  if (mallocs.length && glibc && typeof glibc['torch.version'] === 'string') mallocs.push('glibc');
   const runs = Math.min(RUNS, 5);
   const out = {};
-  if (!args.noModels && !args.only) out.models = bm.modelSection({ threads: THREADS, runs, torch: withTorch });
+  if (!args.noModels && !args.only) out.models = bm.modelSection({ threads: THREADS, runs, mallocs });
   if (args.scaling || args.scalingGrid) {
     let grid = {};
     try {
@@ -272,7 +307,7 @@ function modelsAndScaling(torch) {
     } catch (e) {
       fail(e.message);
     }
-    out.scaling = bm.scalingSection({ threads: THREADS, runs: Math.min(RUNS, 3), torch: withTorch, ...grid });
+    out.scaling = bm.scalingSection({ threads: THREADS, runs: Math.min(RUNS, 3), mallocs, ...grid });
   }
   return out;
 }

@@ -5,6 +5,7 @@
 'use strict';
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { torchEnv } = require('./torch_env');
 
 /** (label, model, size, batch) of the model rows. */
 const MODEL_CASES = [
@@ -15,24 +16,19 @@ const MODEL_CASES = [
 const SCALING_SIZES = [32, 64, 96];
 const SCALING_BATCHES = [1, 8, 32];
 
-/**
- * The environment that holds PyTorch to the vector ISA nodulab runs (NODULAB_ISA or the best detected),
- * so a ratio compares like with like: ATen's kernels (ATEN_CPU_CAPABILITY) and oneDNN's
- * (ONEDNN_MAX_CPU_ISA; DNNL_ for older builds). Nothing is capped for avx512.
- */
-function torchIsaEnv(isa) {
-  const caps = { avx2: ['avx2', 'AVX2'], scalar: ['default', 'SSE41'] }[isa];
-  if (!caps) return process.env;
-  return { ...process.env, ATEN_CPU_CAPABILITY: caps[0], ONEDNN_MAX_CPU_ISA: caps[1], DNNL_MAX_CPU_ISA: caps[1] };
-}
-
 function activeIsa() {
   return require('@nodulab/tensor').native.getIsa().active;
 }
 
-/** Runs one child; returns {ms, maxRssMb} or {error}. */
-function runChild(cmd, argv) {
-  const env = cmd === process.execPath ? process.env : torchIsaEnv(activeIsa());
+/** Runs one child (PyTorch with allocator `malloc`); returns {ms, maxRssMb} or {error}. */
+function runChild(cmd, argv, malloc) {
+  let env = process.env;
+  if (cmd !== process.execPath)
+    try {
+      env = torchEnv(activeIsa(), malloc);
+    } catch (e) {
+      return { error: e.message };
+    }
   const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: __dirname, env });
   if (r.status !== 0) {
     const why = (r.stderr || '').trim().split('\n').pop() || (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
@@ -45,12 +41,18 @@ function runChild(cmd, argv) {
   }
 }
 
-/** nodulab and (when `torch`) PyTorch for one (model, size, batch); each side in its own process. */
-function measure(model, size, batch, threads, runs, torch) {
+/**
+ * nodulab and PyTorch (with each allocator of `mallocs`: jemalloc first, then glibc when asked for) for one
+ * (model, size, batch); each side in its own process.
+ */
+function measure(model, size, batch, threads, runs, mallocs) {
   const args = [model, String(size), String(batch), String(threads), String(runs)];
   const nodulab = runChild(process.execPath, [path.join(__dirname, 'model_step.js'), ...args]);
-  const pt = torch ? runChild('/usr/bin/python3', [path.join(__dirname, 'torch_models.py'), ...args]) : null;
-  return { model, size, batch, nodulab, torch: pt };
+  const pt = (malloc) =>
+    mallocs.includes(malloc)
+      ? runChild('/usr/bin/python3', [path.join(__dirname, 'torch_models.py'), ...args], malloc)
+      : null;
+  return { model, size, batch, nodulab, torch: pt('jemalloc'), torchGlibc: pt('glibc') };
 }
 
 function fmt(r, key, digits = 1) {
@@ -60,7 +62,9 @@ function fmt(r, key, digits = 1) {
 
 function printTable(title, rows, label) {
   const header = ['case', 'nodulab ms', 'cpu ms', 'MB', 'torch ms', 'cpu ms', 'MB', 'torch/nodulab', '(cpu)'];
-  const both = (r) => r.torch && !r.torch.error && !r.nodulab.error;
+  const glibc = rows.some((r) => r.torchGlibc);
+  if (glibc) header.push('glibc ms', 'glibc/nodulab');
+  const ok = (r, side) => r[side] && !r[side].error && !r.nodulab.error;
   const cells = rows.map((r) => [
     label(r),
     fmt(r.nodulab, 'ms'),
@@ -69,8 +73,11 @@ function printTable(title, rows, label) {
     fmt(r.torch, 'ms'),
     fmt(r.torch, 'cpuMs'),
     fmt(r.torch, 'maxRssMb', 0),
-    both(r) ? (r.torch.ms / r.nodulab.ms).toFixed(2) : '-',
-    both(r) ? (r.torch.cpuMs / r.nodulab.cpuMs).toFixed(2) : '-',
+    ok(r, 'torch') ? (r.torch.ms / r.nodulab.ms).toFixed(2) : '-',
+    ok(r, 'torch') ? (r.torch.cpuMs / r.nodulab.cpuMs).toFixed(2) : '-',
+    ...(glibc
+      ? [fmt(r.torchGlibc, 'ms'), ok(r, 'torchGlibc') ? (r.torchGlibc.ms / r.nodulab.ms).toFixed(2) : '-']
+      : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
@@ -78,18 +85,19 @@ function printTable(title, rows, label) {
   console.log(line(header));
   for (const c of cells) console.log(line(c));
   for (const r of rows)
-    for (const side of ['nodulab', 'torch'])
+    for (const side of ['nodulab', 'torch', 'torchGlibc'])
       if (r[side] && r[side].error) console.log(`  ${label(r)} ${side}: ${r[side].error}`);
 }
 
 /** Training steps of ResNet3D-10 and UNet3D, nodulab beside PyTorch; prints the table, returns the rows. */
-function modelSection({ threads, runs, torch }) {
+function modelSection({ threads, runs, mallocs }) {
   const rows = MODEL_CASES.map(([label, model, size, batch]) => ({
     label,
-    ...measure(model, size, batch, threads, runs, torch),
+    ...measure(model, size, batch, threads, runs, mallocs),
   }));
   printTable(
-    `Training steps (SGD momentum; median of ${runs}; MB: peak RSS of a fresh process per case; ${threads} threads)`,
+    `Training steps (SGD momentum; median of ${runs}; MB: peak RSS of a fresh process per case; ${threads} threads; ` +
+      'PyTorch with jemalloc)',
     rows,
     (r) => r.label,
   );
@@ -100,10 +108,10 @@ function modelSection({ threads, runs, torch }) {
  * NoduleNet3D training step over volume sizes x batch sizes (grid: {sizes, batches}); prints time and
  * peak RSS per step beside PyTorch, and how time grows with voxels per step.
  */
-function scalingSection({ threads, runs, torch, sizes = SCALING_SIZES, batches = SCALING_BATCHES }) {
+function scalingSection({ threads, runs, mallocs, sizes = SCALING_SIZES, batches = SCALING_BATCHES }) {
   const rows = [];
   for (const size of sizes)
-    for (const batch of batches) rows.push(measure('nodulenet3d', size, batch, threads, runs, torch));
+    for (const batch of batches) rows.push(measure('nodulenet3d', size, batch, threads, runs, mallocs));
   printTable(
     `Scaling: NoduleNet3D training step, size^3 x batch (median of ${runs}; MB: peak RSS; ${threads} threads)`,
     rows,
@@ -134,4 +142,4 @@ function parseGrid(s) {
   return { sizes: list(m[1]), batches: list(m[2]) };
 }
 
-module.exports = { modelSection, scalingSection, parseGrid, torchIsaEnv, MODEL_CASES };
+module.exports = { modelSection, scalingSection, parseGrid, MODEL_CASES };
