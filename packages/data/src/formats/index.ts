@@ -1,6 +1,8 @@
 // File formats: NIfTI-1 (with its affine), NumPy .npy/.npz (zip reading, CRC-32, bounded inflation) and
-// PNG with the preview mosaic of generated volumes; the input limits every reader (and resampling) obeys.
+// PNG with the preview mosaic of generated volumes; DICOM series folders; the input limits every reader (and
+// resampling) obeys.
 export * from './input_limits';
+export * from './dicom';
 export * from './nifti';
 export * from './nifti_affine';
 export * from './npy';

@@ -4,8 +4,8 @@
 /** A 4×4 voxel-to-world matrix, rows: world (x, y, z, 1) in mm (RAS+) = A · (i, j, k, 1), i the fastest axis. */
 export type Affine = number[][];
 
-/** Which header fields an affine came from. */
-export type AffineSource = 'sform' | 'qform' | 'pixdim';
+/** Which header fields an affine came from ('dicom': a DICOM series' positions and orientation). */
+export type AffineSource = 'sform' | 'qform' | 'pixdim' | 'dicom';
 
 /** The qform fields of a NIfTI-1 header: quaternion (b, c, d), offset, voxel sizes and qfac (±1). */
 export interface Quatern {

@@ -66,3 +66,25 @@ export function fromRas(ras: ArrayLike<number>, r: Reorientation): Uint8Array {
   for (let t = 0; t < out.length; t++) out[r.source[t]] = ras[t];
   return out;
 }
+
+/**
+ * The voxel → world affine of the RAS grid of `r` (what {@link toRas} gives), from the source's `affine`: the
+ * same world positions, with axes permuted and flipped as `r` moves the voxels.
+ */
+export function rasAffine(affine: Affine, r: Reorientation): Affine {
+  const o = axisOrientation(affine);
+  const n = [r.sourceShape[2], r.sourceShape[1], r.sourceShape[0]];
+  const out: Affine = [
+    [0, 0, 0, affine[0][3]],
+    [0, 0, 0, affine[1][3]],
+    [0, 0, 0, affine[2][3]],
+    [0, 0, 0, 1],
+  ];
+  o.forEach(({ axis, sign }, a) => {
+    for (let w = 0; w < 3; w++) {
+      out[w][axis] = sign * affine[w][a];
+      if (sign < 0) out[w][3] += affine[w][a] * (n[a] - 1);
+    }
+  });
+  return out;
+}
