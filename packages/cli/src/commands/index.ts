@@ -4,6 +4,7 @@ import { generateCommand } from './generate';
 import { trainCommand } from './train';
 import { exportCommand } from './export';
 import { inferCommand } from './infer';
+import { convertCommand } from './convert';
 import { evaluateCommand } from './evaluate';
 import { studyCommand } from './study';
 import { workerCommand } from './worker';
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   trainCommand,
   exportCommand,
   inferCommand,
+  convertCommand,
   evaluateCommand,
   studyCommand,
   workerCommand,

@@ -1,10 +1,11 @@
-// `nodulab infer`: runs an exported ONNX model (onnxruntime-node) on NIfTI volumes of any size, spacing and
-// orientation — one file or every .nii/.nii.gz in a folder — printing per-volume class probabilities;
+// `nodulab infer`: runs an exported ONNX model (onnxruntime-node) on volumes of any size, spacing and
+// orientation — a NIfTI file, every .nii/.nii.gz in a folder, a DICOM series folder, or a folder of series
+// folders — printing per-volume class probabilities;
 // segmentation models also write their masks as NIfTI on each volume's own grid. Each volume, as read and as
 // resampled, is bounded by --max-voxels (else NODULAB_MAX_VOXELS), so a small file cannot ask for gigabytes.
 import * as fs from 'fs';
 import * as path from 'path';
-import { INPUT_LIMIT_ENV, readNifti, writeNifti } from '@nodulab/data';
+import { INPUT_LIMIT_ENV, isDicomFolder, readVolume, writeNifti } from '@nodulab/data';
 import { OnnxModel } from '@nodulab/onnx';
 import { UsageError } from '../args';
 import type { Command } from '../command';
@@ -37,6 +38,10 @@ const OPTIONS = {
     description: `largest volume grid, as read and as resampled to the model's spacing (default: ${INPUT_LIMIT_ENV.maxVoxels}, else 268435456)`,
     min: 1,
   },
+  series: {
+    type: 'string',
+    description: 'for a DICOM folder holding several series: its index (as listed) or SeriesInstanceUID',
+  },
   json: { type: 'boolean', description: 'print one JSON document instead of lines' },
 } as const;
 
@@ -52,8 +57,16 @@ function volumesIn(target: string): string[] {
     .readdirSync(target)
     .filter((f) => /\.nii(\.gz)?$/.test(f))
     .sort();
-  if (!files.length) throw new Error(`${target} holds no .nii or .nii.gz volumes`);
-  return files.map((f) => path.join(target, f));
+  if (files.length) return files.map((f) => path.join(target, f));
+  if (isDicomFolder(target)) return [target];
+  const series = fs
+    .readdirSync(target)
+    .sort()
+    .map((f) => path.join(target, f))
+    .filter(isDicomFolder);
+  if (!series.length)
+    throw new Error(`${target} holds no .nii or .nii.gz volumes, no DICOM files and no folders of DICOM files`);
+  return series;
 }
 
 function baseName(file: string): string {
@@ -62,8 +75,8 @@ function baseName(file: string): string {
 
 export const inferCommand: Command = {
   name: 'infer',
-  summary: 'Run an ONNX model on NIfTI volumes: per-volume probabilities (and masks for segmentation).',
-  positionals: '<volume.nii.gz|dir>',
+  summary: 'Run an ONNX model on NIfTI volumes or DICOM series: per-volume probabilities (and masks for segmentation).',
+  positionals: '<volume.nii.gz|dir|dicom-dir>',
   options: OPTIONS,
   async run(o, positionals) {
     if (!o.model) throw new UsageError('--model is required');
@@ -83,7 +96,10 @@ export const inferCommand: Command = {
     try {
       for (const file of files) {
         try {
-          const vol = readNifti(file, limits);
+          const vol = readVolume(file, {
+            ...limits,
+            ...(o.series !== undefined ? { series: o.series as string } : {}),
+          });
           const units =
             o.units === 'hu'
               ? 'HU'

@@ -1,5 +1,5 @@
 // File formats: NIfTI-1 (with its affine), NumPy .npy/.npz (zip reading, CRC-32, bounded inflation) and
-// PNG with the preview mosaic of generated volumes; DICOM series folders; the input limits every reader (and
+// PNG with the preview mosaic of generated volumes; DICOM series folders (and readVolume, either); the input limits every reader (and
 // resampling) obeys.
 export * from './input_limits';
 export * from './dicom';
@@ -9,3 +9,4 @@ export * from './npy';
 export * from './npz';
 export * from './png';
 export * from './preview';
+export * from './read_volume';
