@@ -25,7 +25,6 @@ const python = pythonWithPydicom();
 const dcm2niix = spawnSync('dcm2niix', ['-v'], { encoding: 'utf8' }).error ? null : 'dcm2niix';
 const missing = [python ? '' : 'python3-pydicom (with python3-numpy)', dcm2niix ? '' : 'dcm2niix'].filter(Boolean);
 if (missing.length)
-  // eslint-disable-next-line no-console
   console.warn(
     `dicom_dcm2niix: skipped — ${missing.join(' and ')} not installed (Debian: apt-get install ${missing.join(' ')})`,
   );

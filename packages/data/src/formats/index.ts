@@ -1,6 +1,6 @@
-// File formats: NIfTI-1 (with its affine), NumPy .npy/.npz (zip reading, CRC-32, bounded inflation) and
-// PNG with the preview mosaic of generated volumes; DICOM series folders (and readVolume, either); the input limits every reader (and
-// resampling) obeys.
+// File formats: NIfTI-1 (with its affine), NumPy .npy/.npz (zip reading, CRC-32, bounded inflation), PNG with
+// the preview mosaic of generated volumes, DICOM series folders, readVolume (a NIfTI file or a DICOM folder)
+// and the input limits every reader (and resampling) obeys.
 export * from './input_limits';
 export * from './dicom';
 export * from './nifti';
