@@ -1,4 +1,5 @@
-// Seeded fuzz of nodulab's public readers (NIfTI, .nii.gz, .npy, .npz, safetensors, ONNX, spec JSON):
+// Seeded fuzz of nodulab's public readers (NIfTI, .nii.gz, .npy, .npz, safetensors, ONNX, spec JSON, DICOM
+// series folders):
 // each format's batch of mutated inputs runs in a child process on the built packages (a native crash
 // shows as a signal, a hang as the timer), and every input must decode or fail with an Error naming the
 // file. test/fixtures/fuzz-corpus/<format>/ holds every input that ever crashed or overflowed; it is
@@ -12,7 +13,7 @@ import { REPO_ROOT } from '../helpers/spawn_cli';
 const WORKER = path.join(REPO_ROOT, 'test', 'helpers', 'fuzz_worker.js');
 const CORPUS = path.join(REPO_ROOT, 'test', 'fixtures', 'fuzz-corpus');
 const SEED = 16;
-/** Cases per format: about 3,500 in all. */
+/** Cases per format: about 4,000 in all. */
 const CASES: Record<string, number> = {
   nifti: 600,
   niigz: 500,
@@ -21,6 +22,7 @@ const CASES: Record<string, number> = {
   safetensors: 400,
   onnx: 400,
   spec: 500,
+  dicom: 500,
 };
 /** A batch that runs longer than this has hung. */
 const HANG_MS = 50_000; // three lanes of at most three batches each stay within the test's 180 s
@@ -89,7 +91,7 @@ describe('reader fuzz', () => {
     expect((JSON.parse(o.stdout) as { named: number }).named).toBe(files.length);
   }, 60_000);
 
-  it(`${Object.values(CASES).reduce((a, b) => a + b, 0)} mutated inputs over 7 formats: no crash, no hang, every error names the file`, async () => {
+  it(`${Object.values(CASES).reduce((a, b) => a + b, 0)} mutated inputs over 8 formats: no crash, no hang, every error names the file`, async () => {
     const formats = Object.keys(CASES);
     const queue = [...formats];
     const outcomes: Record<string, Outcome> = {};

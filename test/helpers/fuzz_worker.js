@@ -1,7 +1,8 @@
 // Fuzz worker (a child process of test/e2e/readers_fuzz.test.ts, on the built packages): mutates valid
 // inputs of one format with a seeded generator — bit flips, truncation, length-field edits, splices,
-// structural edits — and feeds each to nodulab's public reader as a file (a volume is also mapped to the 1 mm
-// grid a model would resample it to, which the input limits bound). Prints one JSON summary line.
+// structural edits — and feeds each to nodulab's public reader as a file (a DICOM series as a folder of slice
+// files; a volume is also mapped to the 1 mm grid a model would resample it to, which the input limits bound).
+// Prints one JSON summary line.
 //   node fuzz_worker.js <format> <seed> <cases> <workdir>     fuzz one format
 //   node fuzz_worker.js replay <workdir> <file>...             read corpus files (format from the folder)
 // Before each case the input is written to <workdir>/current.<ext>, so a crash leaves it behind.
@@ -19,6 +20,7 @@ const EXT = {
   safetensors: 'safetensors',
   onnx: 'onnx',
   spec: 'json',
+  dicom: 'dcmdir',
 };
 
 /** mulberry32: a small seeded generator. */
@@ -222,6 +224,7 @@ function formats() {
       },
     },
     onnx: onnxFormat(),
+    dicom: dicomFormat(toMm),
     spec: {
       seeds: specs,
       mutate: (b, r, all) => (r.next() < 0.8 ? Buffer.from(mutateText(b.toString(), r)) : mutateBytes(b, r, [], all)),
@@ -295,9 +298,82 @@ function onnxFormat() {
   };
 }
 
+/** Element header offsets of an explicit VR little-endian Part 10 file, walked from byte 132 (as far as it goes). */
+function dicomElements(b) {
+  const out = [];
+  let at = 132;
+  while (at + 8 <= b.length && out.length < 200) {
+    const vr = b.toString('latin1', at + 4, at + 6);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    if (!/^[A-Z]{2}$/.test(vr)) break;
+    out.push({ at, vr, long });
+    const len = long ? b.readUInt32LE(at + 8) : b.readUInt16LE(at + 6);
+    if (len === 0xffffffff) break;
+    at += (long ? 12 : 8) + len;
+  }
+  return out;
+}
+
+/**
+ * DICOM: a series (an array of slice files) is the input; each case edits it — one slice's bytes (its length
+ * fields and VRs above all), a slice dropped (a gap), a slice of another series added (mixed series), a slice
+ * cut short — and readDicomSeries reads the folder.
+ */
+function dicomFormat(toMm) {
+  const data = require('@nodulab/data');
+  const { ctSeries, nonImage } = require('./dicom_write');
+  const value = (i, j, k) => ((i * 37 + j * 101 + k * 251) % 900) - 400;
+  const base = { rows: 4, columns: 5, pixelSpacing: [0.7, 0.8], signed: true, slope: 0.5, intercept: -1024 };
+  const seeds = [
+    ctSeries(3, value, { ...base, sliceStep: [0, 0, 2] }),
+    ctSeries(3, value, { ...base, syntax: 'implicit', seriesUid: '1.2.3.2', orientation: [1, 0, 0, 0, 0, -1] }),
+    ctSeries(2, (i) => i * 40, { ...base, syntax: 'rle', seriesUid: '1.2.3.3', signed: false, intercept: 0 }),
+    ctSeries(2, (i) => i, { ...base, bitsAllocated: 8, seriesUid: '1.2.3.4', signed: false }),
+    [...ctSeries(2, value, { ...base, bitsStored: 12, seriesUid: '1.2.3.5' }), nonImage('dicomdir'), nonImage('sr')],
+  ];
+  const VRS = ['OB', 'OW', 'UN', 'SQ', 'US', 'DS', 'UI', 'UL', 'XX', '\0\0'];
+  const editSlice = (b, r, others) => {
+    const els = dicomElements(b);
+    if (els.length && r.next() < 0.35) {
+      const out = Buffer.from(b);
+      const e = r.pick(els);
+      out.write(r.pick(VRS), e.at + 4, 'latin1'); // a wrong VR: the rest of the file reads differently
+      return out;
+    }
+    const fields = els.flatMap((e) => (e.long ? [e.at + 8] : [e.at + 6]));
+    return mutateBytes(b, r, fields, others);
+  };
+  return {
+    seeds,
+    mutate: (series, r, all) => {
+      const out = [...series];
+      const k = r.int(out.length);
+      const u = r.next();
+      if (u < 0.6) out[k] = editSlice(out[k], r, all.flat());
+      else if (u < 0.7 && out.length > 1) out.splice(k, 1);
+      else if (u < 0.8) out.push(r.pick(r.pick(all)));
+      else if (u < 0.9) out[k] = out[k].subarray(0, r.int(out[k].length));
+      else out[k] = Buffer.from(out[k]).fill(r.int(256), 132 + r.int(Math.max(1, out[k].length - 132)));
+      return out;
+    },
+    write: (folder, series) => {
+      fs.rmSync(folder, { recursive: true, force: true });
+      fs.mkdirSync(folder);
+      const files = Array.isArray(series) ? series : [series];
+      files.forEach((b, k) => fs.writeFileSync(path.join(folder, `s${k}`), b));
+    },
+    read: async (f) => {
+      const v = data.readDicomSeries(f);
+      const n = v.shape[0] * v.shape[1] * v.shape[2];
+      return v.data.length === n && v.spacing.every((x) => x > 0) && v.data.every(Number.isFinite) && toMm(v, f);
+    },
+  };
+}
+
 /** Reads one input; returns its outcome: ok, named (an Error naming the file), unnamed, wrong. */
 async function attempt(fmt, file, bytes) {
-  fs.writeFileSync(file, bytes);
+  if (fmt.write) fmt.write(file, bytes);
+  else fs.writeFileSync(file, bytes);
   try {
     return (await fmt.read(file))
       ? { kind: 'ok' }

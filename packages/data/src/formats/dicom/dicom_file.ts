@@ -28,6 +28,8 @@ export interface DicomSlice {
   rescaleSlope: number;
   rescaleIntercept: number;
   instanceNumber: number | null;
+  /** Bytes the file holds for the pixel data: its declared length, cut at the file's end. */
+  pixelBytes: number;
 }
 
 /** A file of the folder that is not an image slice, and why. */
@@ -117,6 +119,8 @@ export function describeSlice(ds: dicomParser.DataSet, file: string): DicomSlice
   const bitsStored = us(ds, 'x00280101') ?? bitsAllocated;
   const highBit = us(ds, 'x00280102') ?? bitsStored - 1;
   const slope = optionalNumber(ds, 'x00281053');
+  const pixel = ds.elements.x7fe00010;
+  const left = Math.max(0, ds.byteArray.length - pixel.dataOffset);
   return {
     file,
     seriesUid: ds.string('x0020000e') ?? '',
@@ -137,5 +141,6 @@ export function describeSlice(ds: dicomParser.DataSet, file: string): DicomSlice
     rescaleSlope: slope === null || slope === 0 ? 1 : slope,
     rescaleIntercept: optionalNumber(ds, 'x00281052') ?? 0,
     instanceNumber: optionalNumber(ds, 'x00200013'),
+    pixelBytes: pixel.hadUndefinedLength || pixel.encapsulatedPixelData ? left : Math.min(pixel.length, left),
   };
 }

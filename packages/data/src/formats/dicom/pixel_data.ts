@@ -14,7 +14,16 @@ export function checkPixelFormat(s: DicomSlice): void {
     throw new Error(`BitsStored ${s.bitsStored} must be in 1..BitsAllocated (${s.bitsAllocated})`);
   if (!(s.highBit >= s.bitsStored - 1 && s.highBit < s.bitsAllocated))
     throw new Error(`HighBit ${s.highBit} must be in BitsStored − 1 (${s.bitsStored - 1})..BitsAllocated − 1`);
-  pixelEncoding(s.transferSyntax);
+  const encoding = pixelEncoding(s.transferSyntax);
+  // What the file holds must be able to give rows × columns samples (RLE: at most 64 bytes from each 2 coded),
+  // checked before the series' grid is allocated.
+  const need = s.rows * s.columns * (s.bitsAllocated / 8);
+  const enough = encoding === 'rle' ? s.pixelBytes * 64 >= need : s.pixelBytes >= need;
+  if (!enough)
+    throw new Error(
+      `truncated pixel data: ${s.pixelBytes} bytes, ${s.rows}×${s.columns} pixels of ${s.bitsAllocated / 8} ` +
+        `bytes need ${need}${encoding === 'rle' ? ' (RLE-coded: at least 1/64 of that)' : ''}`,
+    );
 }
 
 /** The raw sample bytes of the slice (little-endian for native-le and RLE, big-endian for native-be). */
