@@ -1,16 +1,17 @@
 /**
  * @jest-environment <rootDir>/helpers/node_realm_environment.js
  */
-// A DICOM series folder wherever a volume goes in: `nodulab infer <series-dir> --json` gives the probabilities
-// `infer` gives for the same scan stored as NIfTI (LPS, int16 with an intercept); a folder of series folders is
-// one volume each; `nodulab convert` writes the NIfTI, lists skipped files, and with several series and no
-// --series fails listing them.
+// A DICOM series folder wherever a volume goes in: `nodulab infer <series-dir> --json` and
+// `OnnxModel.predictVolume(dir)` give the probabilities they give for the same scan stored as NIfTI (LPS, HU);
+// a folder of series folders is one volume each; `nodulab convert` writes the NIfTI, lists skipped files, and
+// with several series and no --series fails listing them.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { modelSpecMetadata, NoduleNet3D, saveCheckpoint } from '@nodulab/nn';
 import { readNifti, writeNifti } from '@nodulab/data';
+import { OnnxModel } from '@nodulab/onnx';
 import { runCli as run } from '../helpers/run_cli';
 import { ctSeries, nonImage } from '../helpers/dicom_write';
 
@@ -71,6 +72,29 @@ describe('DICOM series in', () => {
     expect(b.units).toBe('HU');
     for (const c of Object.keys(a.probabilities)) expect(b.probabilities[c]).toBeCloseTo(a.probabilities[c], 6);
     expect(b.geometry).toMatchObject({ originalShape: [40, 48, 48], orientation: 'RAS', resampledShape: [50, 34, 34] });
+  }, 60_000);
+
+  it('OnnxModel.predictVolume takes a DICOM folder (or a NIfTI path) as well as a volume', async () => {
+    const model = await OnnxModel.load(f('net.onnx'));
+    try {
+      const fromDicom = await model.predictVolume(f('series/a'));
+      const fromNifti = await model.predictVolume(readNifti(f('scan.nii.gz')));
+      const fromPath = await model.predictVolume(f('scan.nii.gz'));
+      if (
+        fromDicom.task !== 'classification' ||
+        fromNifti.task !== 'classification' ||
+        fromPath.task !== 'classification'
+      )
+        throw new Error('a classifier was expected');
+      Array.from(fromNifti.probabilities[0]).forEach((p, k) => {
+        expect(fromDicom.probabilities[0][k]).toBeCloseTo(p, 6);
+        expect(fromPath.probabilities[0][k]).toBe(p);
+      });
+      await expect(model.predictVolume(f('series'))).rejects.toThrow(/2 series; choose one/);
+      await expect(model.predictVolume(f('series'), { series: 1 })).resolves.toMatchObject({ task: 'classification' });
+    } finally {
+      await model.release();
+    }
   }, 60_000);
 
   it('infer on a folder of series folders reads each as one volume', async () => {

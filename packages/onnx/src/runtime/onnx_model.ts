@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import type { InputLimits } from '@nodulab/data';
+import { type InputLimits, readVolume } from '@nodulab/data';
 import { Tensor } from '@nodulab/tensor';
 import {
   argmaxClasses,
@@ -46,6 +46,8 @@ export interface PredictVolumeOptions extends SlidingWindowOptions {
   name?: string;
   /** maxVoxels bounds the resampled grid (@nodulab/data's `inputLimits`: these, else `NODULAB_MAX_VOXELS`). */
   limits?: Partial<InputLimits>;
+  /** For a DICOM folder holding several series: which one (its index or SeriesInstanceUID). */
+  series?: string | number;
 }
 
 /** Per-volume class logits and softmax probabilities, and the most probable class. */
@@ -243,13 +245,20 @@ export class OnnxModel {
   }
 
   /**
-   * Predicts for one scan of any size, spacing and orientation, e.g. `readNifti(file)`: reoriented to
+   * Predicts for one scan of any size, spacing and orientation — in memory (e.g. `readNifti(file)`), or a path:
+   * a NIfTI file or a DICOM series folder (`options.series` picks one of several), read by @nodulab/data's
+   * `readVolume` within `options.limits` — reoriented to
    * RAS from its affine, resampled (trilinear) to the model's spacing, then a centred crop / pad
    * (classification, embedding) or sliding windows with Gaussian blending (segmentation, whose mask is
    * resampled back, nearest, to the scan's grid). `geometry` reports each step. See @nodulab/eval's
    * `predictVolume`.
    */
-  async predictVolume(volume: GriddedVolume, options: PredictVolumeOptions = {}): Promise<Prediction> {
+  async predictVolume(volume: GriddedVolume | string, options: PredictVolumeOptions = {}): Promise<Prediction> {
+    if (typeof volume === 'string') {
+      const { series, limits } = options;
+      const read = readVolume(volume, { ...limits, ...(series !== undefined ? { series } : {}) });
+      return this.predictVolume(read, { name: volume, ...options });
+    }
     const m = this.metadata;
     const first = m.outputNames[0];
     const run = async (x: Tensor) => {
