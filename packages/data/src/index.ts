@@ -1,5 +1,5 @@
 // @nodulab/data: synthetic CT lung-nodule volumes with controlled, recorded factors of variation,
-// distribution specs with shortcuts and label rules, presets, and NIfTI-1 files.
+// distribution specs with shortcuts and label rules, presets, NIfTI-1 files and DICOM series in.
 export * as schema from './schema';
 export * from './spec';
 export * from './generator';
@@ -10,3 +10,4 @@ export * from './loader';
 export * from './augment';
 export * from './distort';
 export * from './volume';
+export * from './dicom';

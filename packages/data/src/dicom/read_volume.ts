@@ -1,8 +1,8 @@
 // One entry for "a volume a user points at": a NIfTI file (.nii / .nii.gz) or a folder holding one DICOM series,
 // read into the same volume type with its RAS affine, so every command that takes a scan takes either.
 import * as fs from 'fs';
-import { DicomReadOptions, DicomSeriesVolume, readDicomSeries } from './dicom/read_dicom_series';
-import { NiftiVolume, readNifti } from './nifti';
+import { DicomReadOptions, DicomSeriesVolume, readDicomSeries } from './read_dicom_series';
+import { NiftiVolume, readNifti } from '../formats/nifti';
 
 /**
  * Reads `target`: a folder → {@link readDicomSeries} (with `options.series` when it holds several), else a

@@ -4,10 +4,10 @@
 // are skipped and listed, never fatal.
 import * as fs from 'fs';
 import * as path from 'path';
-import { InputLimits, inputLimits, voxelLimitError } from '../input_limits';
-import type { NiftiVolume } from '../nifti';
-import { readBytes } from '../read_bytes';
-import { rasAffine, rasReorientation, toRas } from '../../volume/reorient';
+import { InputLimits, inputLimits, voxelLimitError } from '../formats/input_limits';
+import type { NiftiVolume } from '../formats/nifti';
+import { readBytes } from '../formats/read_bytes';
+import { rasAffine, rasReorientation, toRas } from '../volume/reorient';
 import { DicomSkip, DicomSlice, describeSlice, parseDicomBytes } from './dicom_file';
 import { checkPixelFormat, decodeSlicePixels } from './pixel_data';
 import { seriesGeometry } from './series_geometry';

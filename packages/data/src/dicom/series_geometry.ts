@@ -2,7 +2,7 @@
 // column cosines), never by file name or InstanceNumber; the slice spacing measured between positions and
 // checked uniform; gantry tilt (positions moving within the slice plane) refused; the voxel → world affine in
 // RAS+ mm, as nodulab's NIfTI affines are.
-import type { Affine } from '../nifti_affine';
+import type { Affine } from '../formats/nifti_affine';
 import type { DicomSlice } from './dicom_file';
 
 /** A series' slices in order along the normal, with its grid and affine. */
