@@ -1,6 +1,8 @@
-// Centre crop / pad of a volume to a model's input size, and sliding-window inference over a volume of
-// any size with overlapping windows blended by a Gaussian importance map, as MONAI's sliding_window_inference.
-import { CropOp, cropPad } from '@nodulab/data';
+// Sliding-window inference over a volume of any size with overlapping windows blended by a Gaussian importance
+// map, as MONAI's sliding_window_inference; centre crop / pad (one implementation, in @nodulab/data) re-exported.
+import { centerCropOrPad } from '@nodulab/data';
+
+export { centerCropOrPad };
 
 /** Options of {@link slidingWindow}. */
 export interface SlidingWindowOptions {
@@ -10,28 +12,6 @@ export interface SlidingWindowOptions {
   sigmaScale?: number;
   /** Windows per model call (default 4). */
   windowBatch?: number;
-}
-
-/** v: (D, H, W) cropped and/or padded with `padValue` to `size`, centred per axis. */
-export function centerCropOrPad(
-  v: Float32Array,
-  shape: readonly number[],
-  size: readonly number[],
-  padValue: number,
-): Float32Array {
-  const [D, H, W] = shape;
-  const [d, h, w] = size;
-  if (D === d && H === h && W === w) return v;
-  // Source index of output voxel 0: crop from ⌊(n − size)/2⌋, pad ⌊(size − n)/2⌋ before (so pad then crop is exact).
-  const off = [0, 1, 2].map((k) =>
-    shape[k] >= size[k] ? Math.floor((shape[k] - size[k]) / 2) : -Math.floor((size[k] - shape[k]) / 2),
-  );
-  // Per axis: the source start of the copied box, its length, and where it lands in the output.
-  const start = off.map((o) => Math.max(0, o)) as [number, number, number];
-  const at = off.map((o) => Math.max(0, -o)) as [number, number, number];
-  const len = [0, 1, 2].map((k) => Math.min(shape[k], size[k])) as [number, number, number];
-  const op: CropOp = { op: 'crop', start, size: len, outputShape: [d, h, w], offset: at, padValue };
-  return cropPad(v, [D, H, W], op, padValue);
 }
 
 /**

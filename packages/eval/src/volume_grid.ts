@@ -1,32 +1,19 @@
 // A volume with its geometry (a scan as read from NIfTI: any size, voxel size and orientation) brought
 // onto a model's grid — reoriented to RAS, resampled to the model's spacing — and a mask brought back.
 import {
-  Affine,
   AxisMap,
+  GriddedVolume,
   InputLimits,
   Reorientation,
-  affineRows,
   fromRas,
   inverseMaps,
   isIdentity,
-  rasReorientation,
-  resampleLinear,
-  resampleMaps,
   resampleNearest,
-  toRas,
+  resampleToRas,
 } from '@nodulab/data';
 import type { ModelInfo } from './model_info';
 
-/**
- * One single-channel volume with its geometry, e.g. what `readNifti` returns: data (D, H, W) x fastest,
- * spacing (z, y, x) mm and optionally the voxel→world affine (RAS+ mm; default diag(x, y, z spacing), RAS).
- */
-export interface GriddedVolume {
-  data: ArrayLike<number>;
-  shape: readonly number[];
-  spacing: readonly number[];
-  affine?: readonly (readonly number[])[];
-}
+export type { GriddedVolume };
 
 /** What was done to a volume to fit the model: reported by `predictVolume` and `nodulab infer --json`. */
 export interface VolumeGeometry {
@@ -72,10 +59,10 @@ function triple(v: readonly number[]): [number, number, number] {
 }
 
 /**
- * Checks `volume` (naming it as `what`) and brings it onto the model's grid: reoriented to RAS from its
- * affine, then trilinearly resampled to `info.spacing` over the same (centred) field of view. A resampled grid
- * past `limits.maxVoxels` (see @nodulab/data's `inputLimits`: these, else the environment) throws before it
- * is allocated, naming `what` and the voxels it would need.
+ * Checks `volume` (naming it as `what`) and brings it onto the model's grid with @nodulab/data's
+ * `resampleToRas`: reoriented to RAS from its affine, then trilinearly resampled to `info.spacing` over the same
+ * (centred) field of view. A resampled grid past `limits.maxVoxels` (see @nodulab/data's `inputLimits`: these,
+ * else the environment) throws before it is allocated, naming `what` and the voxels it would need.
  */
 export function toModelGrid(
   volume: GriddedVolume,
@@ -83,49 +70,23 @@ export function toModelGrid(
   what = 'predict',
   limits: Partial<InputLimits> = {},
 ): ModelGrid {
-  const { data, shape, spacing } = volume;
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1))
-    throw new Error(
-      `${what}: a volume with spacing needs shape (D, H, W) of 3 positive integers, got ${JSON.stringify(shape)}`,
-    );
-  if (!data || data.length !== shape[0] * shape[1] * shape[2])
-    throw new Error(`${what}: shape [${shape.join(', ')}] does not match its ${data?.length} values`);
-  if (!Array.isArray(spacing) || spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0))
-    throw new Error(`${what}: spacing must be 3 positive numbers (z, y, x) mm, got ${JSON.stringify(spacing)}`);
   if (info.inputChannels !== 1)
     throw new Error(`${what}: a volume with spacing is one channel but the model expects ${info.inputChannels}`);
-  for (let i = 0; i < data.length; i++)
-    if (!Number.isFinite(data[i]))
-      throw new Error(`${what}: the volume has a non-finite value (${data[i]}) at voxel ${i}`);
-  const affine: Affine = volume.affine
-    ? affineRows(volume.affine, what)
-    : [
-        [spacing[2], 0, 0, 0],
-        [0, spacing[1], 0, 0],
-        [0, 0, spacing[0], 0],
-        [0, 0, 0, 1],
-      ];
-  const r = rasReorientation(shape, affine);
-  const maps = resampleMaps(r.shape, r.spacing, info.spacing, { name: what, limits });
-  const ras = toRas(data, r);
-  const resampled = !isIdentity(maps);
-  const out = resampled ? resampleLinear(ras, r.shape, maps) : ras; // toRas already gave a fresh array
-  const outShape = triple(maps.map((m) => m.size));
+  const g = resampleToRas(volume, info.spacing, what, limits);
+  const r = g.reorientation;
   return {
-    data: out,
-    shape: outShape,
+    data: g.data,
+    shape: g.shape,
     reorientation: r,
-    maps,
+    maps: g.maps,
     geometry: {
-      originalShape: triple(shape),
-      originalSpacing: triple(spacing),
+      originalShape: triple(volume.shape),
+      originalSpacing: triple(volume.spacing),
       orientation: r.orientation,
       reoriented: r.source.some((s, t) => s !== t),
-      resampledShape: outShape,
-      resampledSpacing: triple(
-        resampled ? maps.map((m, k) => (m.scale === 1 ? r.spacing[k] : info.spacing[k])) : r.spacing,
-      ),
-      resampled,
+      resampledShape: g.shape,
+      resampledSpacing: g.spacing,
+      resampled: !isIdentity(g.maps),
       inputSize: triple(info.inputSize),
     },
   };

@@ -4,6 +4,7 @@ export * from './types';
 export * from './config';
 export { Compose, replay } from './pipeline';
 export { flipVolume, rot90Volume, affineVolume, cropPad, permuteFlip } from './spatial';
+export { centerCropOrPad } from './center_crop';
 export type { Voxels } from './spatial';
 export { scaleShift, addGaussianNoise } from './intensity';
 export * from './batch';

@@ -3,6 +3,7 @@
 // reopens a dataset inside a prefetch worker.
 import type { FactorRecord } from '../spec/factors';
 import type { BBox } from '../generator/generator';
+import type { InputLimits } from '../formats/input_limits';
 
 /** One item of a Dataset. */
 export interface Item {
@@ -39,6 +40,16 @@ export type DatasetRecipe =
   | { kind: 'synthetic'; spec: unknown; seed: number; split: string; n: number; hu: boolean; cache: boolean }
   | { kind: 'folder'; dir: string }
   | { kind: 'medmnist'; file: string; split: string }
+  | {
+      kind: 'scans';
+      dir: string;
+      spacing: [number, number, number];
+      shape: [number, number, number];
+      padValue: number | 'min';
+      labels: string;
+      cache: boolean;
+      limits: Partial<InputLimits>;
+    }
   | {
       kind: 'memory';
       name: string;

@@ -1,6 +1,6 @@
 // Datasets: the map-style Dataset interface and its implementations — synthetic on the fly, dataset
-// folders (manifest + NIfTI or .npz), MedMNIST .npz, in memory, subsets, concatenations; openDataset picks
-// the reader.
+// folders (manifest + NIfTI or .npz), MedMNIST .npz, scans folders (DICOM series / NIfTI + labels.csv), in
+// memory, subsets, concatenations; openDataset picks the reader.
 import * as fs from 'fs';
 import { NpzVolumeDataset, readMedMNIST } from './medmnist';
 import { DatasetFolder } from './reader';
@@ -12,6 +12,10 @@ export { NpzVolumeDataset, readMedMNIST, MEDMNIST_SPLITS } from './medmnist';
 export { SyntheticDataset, sampleItem } from './synthetic';
 export type { SyntheticOptions } from './synthetic';
 export { InMemoryDataset } from './memory';
+export { ScanFolderDataset } from './scan_folder';
+export type { ScanFolderOptions } from './scan_folder';
+export { readScanLabels } from './scan_labels';
+export type { ScanLabel } from './scan_labels';
 export type { InMemoryArrays } from './memory';
 export { Subset, range } from './subset';
 export { ConcatDataset } from './concat';

@@ -7,6 +7,7 @@ import { readMedMNIST } from './medmnist';
 import { DatasetFolder } from './reader';
 import { Subset } from './subset';
 import { ConcatDataset } from './concat';
+import { ScanFolderDataset } from './scan_folder';
 import { SyntheticDataset } from './synthetic';
 
 /** The dataset a recipe describes. */
@@ -18,6 +19,8 @@ export function openRecipe(r: DatasetRecipe): Dataset {
       return new DatasetFolder(r.dir);
     case 'medmnist':
       return readMedMNIST(r.file, r.split);
+    case 'scans':
+      return new ScanFolderDataset(r.dir, r);
     case 'memory':
       return new InMemoryDataset(r);
     case 'subset':
