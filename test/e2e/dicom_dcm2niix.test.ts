@@ -12,6 +12,23 @@ import { suiteTempDir } from '../helpers/temp_dir';
 
 const GENERATOR = path.join(REPO_ROOT, 'test', 'fixtures', 'dicom', 'make_series.py');
 
+/** Every series the generator writes, in its order: each orientation and pixel format. */
+const CASES = [
+  'axial_int16',
+  'axial_uint16_intercept',
+  'axial_uint16_12bit',
+  'axial_int16_12bit',
+  'axial_slope_half',
+  'axial_head_to_foot',
+  'axial_uint8',
+  'axial_implicit_vr',
+  'axial_rle',
+  'coronal',
+  'sagittal',
+  'oblique_about_z',
+  'oblique_double',
+];
+
 /** A Python with pydicom and numpy (Debian's /usr/bin/python3 first: a pyenv python3 may lack them). */
 function pythonWithPydicom(): string | null {
   for (const py of ['/usr/bin/python3', 'python3']) {
@@ -50,38 +67,10 @@ describeIf('DICOM series: nodulab convert equals dcm2niix in RAS', () => {
   }, 120_000);
 
   it('generates every orientation and pixel format', () => {
-    expect(names).toEqual([
-      'axial_int16',
-      'axial_uint16_intercept',
-      'axial_uint16_12bit',
-      'axial_int16_12bit',
-      'axial_slope_half',
-      'axial_head_to_foot',
-      'axial_uint8',
-      'axial_implicit_vr',
-      'axial_rle',
-      'coronal',
-      'sagittal',
-      'oblique_about_z',
-      'oblique_double',
-    ]);
+    expect(names).toEqual(CASES);
   });
 
-  it.each([
-    'axial_int16',
-    'axial_uint16_intercept',
-    'axial_uint16_12bit',
-    'axial_int16_12bit',
-    'axial_slope_half',
-    'axial_head_to_foot',
-    'axial_uint8',
-    'axial_implicit_vr',
-    'axial_rle',
-    'coronal',
-    'sagittal',
-    'oblique_about_z',
-    'oblique_double',
-  ])(
+  it.each(CASES)(
     '%s',
     async (name) => {
       const series = path.join(cases, name);

@@ -144,7 +144,7 @@ describe('export -> infer -> evaluate', () => {
   it.each([
     [['infer', '--model', 'missing.onnx', 'x.nii'], 1, /cannot read x.nii/],
     [['infer', f('vols')], 2, /--model is required/],
-    [['evaluate', '--model', 'm.onnx'], 2, /--spec is required/],
+    [['evaluate', '--model', 'm.onnx'], 2, /give --spec \(a preset name or a spec file\) or --scans <folder>/],
     [['export', '--checkpoint', 'nope.safetensors', '--out', 'x.onnx'], 1, /nope.safetensors/],
   ])('%j exits %p', async (argv, code, message) => {
     const r = await run(argv as string[]);

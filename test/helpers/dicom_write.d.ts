@@ -29,5 +29,7 @@ export interface CtSeriesOptions extends CtSliceOptions {
 }
 export function ctSlice(o: CtSliceOptions & { pixels: number[]; position: number[] }): Buffer;
 export function ctSeries(n: number, value: (i: number, j: number, k: number) => number, o: CtSeriesOptions): Buffer[];
+/** The slice normal of ImageOrientationPatient (row cosine × column cosine). */
+export function sliceNormal(ori: number[]): number[];
 export function nonImage(kind: 'dicomdir' | 'sr'): Buffer;
 export const UIDS: Record<string, string>;

@@ -209,13 +209,14 @@ function ctSlice(o) {
  * options (pixels and position aside) plus origin [3], sliceStep [3] (default normal × 1 mm), rows, columns.
  * Returns one Part 10 buffer per slice, first to last.
  */
+/** The slice normal of ImageOrientationPatient `ori` (row cosine × column cosine). */
+function sliceNormal(ori) {
+  return [ori[1] * ori[5] - ori[2] * ori[4], ori[2] * ori[3] - ori[0] * ori[5], ori[0] * ori[4] - ori[1] * ori[3]];
+}
+
 function ctSeries(n, value, o) {
   const ori = o.orientation ?? [1, 0, 0, 0, 1, 0];
-  const normal = [
-    ori[1] * ori[5] - ori[2] * ori[4],
-    ori[2] * ori[3] - ori[0] * ori[5],
-    ori[0] * ori[4] - ori[1] * ori[3],
-  ];
+  const normal = sliceNormal(ori);
   const step = o.sliceStep ?? normal;
   const origin = o.origin ?? [0, 0, 0];
   const out = [];
@@ -234,4 +235,4 @@ function nonImage(kind) {
   return part10(UIDS.explicit, sop, '1.2.826.0.1.3680043.99.777', body);
 }
 
-module.exports = { ctSlice, ctSeries, nonImage, element, part10, UIDS };
+module.exports = { ctSlice, ctSeries, nonImage, element, part10, sliceNormal, UIDS };

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readDicomSeries } from '../src';
-import { CtSeriesOptions, ctSeries, ctSlice, nonImage } from '../../../test/helpers/dicom_write';
+import { CtSeriesOptions, ctSeries, ctSlice, nonImage, sliceNormal } from '../../../test/helpers/dicom_write';
 
 let dir: string;
 beforeEach(() => {
@@ -42,11 +42,7 @@ function checkPlacement(
 ): void {
   const ori = o.orientation ?? [1, 0, 0, 0, 1, 0];
   const [dr, dc] = o.pixelSpacing ?? [1, 1];
-  const normal = [
-    ori[1] * ori[5] - ori[2] * ori[4],
-    ori[2] * ori[3] - ori[0] * ori[5],
-    ori[0] * ori[4] - ori[1] * ori[3],
-  ];
+  const normal = sliceNormal(ori);
   const step = o.sliceStep ?? normal;
   const origin = o.origin ?? [0, 0, 0];
   const [D, H, W] = vol.shape;
