@@ -49,14 +49,16 @@ it('runs a setImmediate callback while a worker step is in flight, then gives th
   const runner = await workerStepRunner(onWorker, config, stages);
   try {
     const order: string[] = [];
-    const step = runner.step(0, objective, batch(8)).then((r) => (order.push('step'), r));
+    // 64 volumes, so the worker's step lasts far longer than a turn of the event loop even on a loaded machine
+    // (with 8, a main thread held off the CPU for the whole step once saw the step's reply first).
+    const step = runner.step(0, objective, batch(64)).then((r) => (order.push('step'), r));
     setImmediate(() => order.push('immediate'));
     const r = await step;
     expect(order).toEqual(['immediate', 'step']);
     // The calling-thread runner finishes its step before any callback can run.
     const order2: string[] = [];
     const step2 = inlineStepRunner(inline)
-      .step(0, objective, batch(8))
+      .step(0, objective, batch(64))
       .then((x) => (order2.push('step'), x));
     setImmediate(() => order2.push('immediate'));
     const r2 = await step2;
