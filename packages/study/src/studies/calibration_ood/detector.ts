@@ -4,7 +4,7 @@
 // the candidate with the highest AUROC wins (ties: the earlier candidate, so the spec's order states the preference).
 // The shuffled volumes are a synthetic outlier set of their own: none of the study's OOD sets (uniform noise, an
 // unseen preset, empty volumes, the scanner shift, the distortions) is drawn from them.
-import { Dataset, InMemoryDataset } from '@nodulab/data';
+import { Dataset, InMemoryDataset, randperm } from '@nodulab/data';
 import { KnnScorer, datasetBatches, layersSignatures, oodMetrics } from '@nodulab/eval';
 import type { Module } from '@nodulab/nn';
 import { Generator, Tensor } from '@nodulab/tensor';
@@ -14,22 +14,15 @@ import type { DetectorCandidate, DetectorChoice } from './results';
 export const shuffleStream = (seed: number): number => 9_000_000 + seed;
 
 /**
- * `ds` with the voxels of each volume permuted (one uniform permutation per volume, the same across its channels),
- * drawn from `g`: every volume keeps its intensity histogram and loses its anatomy.
+ * `ds` with the voxels of each volume permuted (one `randperm` per volume, the same across its channels), drawn
+ * from `g`: every volume keeps its intensity histogram and loses its anatomy.
  */
 export function voxelShuffledSet(ds: InMemoryDataset, g: Generator): InMemoryDataset {
   const C = ds.channels;
   const V = ds.shape[0] * ds.shape[1] * ds.shape[2];
   const volumes = new Float32Array(ds.volumes.length);
-  const order = new Int32Array(V);
   for (let n = 0; n < ds.length; n++) {
-    for (let v = 0; v < V; v++) order[v] = v;
-    for (let v = V - 1; v > 0; v--) {
-      const j = Math.floor(g.uniform() * (v + 1));
-      const t = order[v];
-      order[v] = order[j];
-      order[j] = t;
-    }
+    const order = randperm(V, g);
     for (let c = 0; c < C; c++) {
       const base = (n * C + c) * V;
       for (let v = 0; v < V; v++) volumes[base + v] = ds.volumes[base + order[v]];
