@@ -127,6 +127,10 @@ describe('ScanFolderDataset', () => {
       fs.symlinkSync(path.join(dir, 'c.nii.gz'), path.join(dir, 'alias.nii.gz'));
       labels('scan,label\nalias.nii.gz,1\n');
       expect(new ScanFolderDataset(dir, options).get(0).volume).toEqual(expected(path.join(dir, 'c.nii.gz'), 'min'));
+      // So is a file whose name only begins with two dots.
+      fs.copyFileSync(path.join(dir, 'c.nii.gz'), path.join(dir, '..c.nii.gz'));
+      labels('scan,label\n..c.nii.gz,1\n');
+      expect(new ScanFolderDataset(dir, options).get(0).volume).toEqual(expected(path.join(dir, 'c.nii.gz'), 'min'));
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }

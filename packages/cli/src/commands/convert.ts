@@ -48,7 +48,7 @@ export const convertCommand: Command = {
     const exact = int16Exact(vol.data, vol.sclSlope, vol.sclInter);
     writeNifti(out, vol.shape, vol.spacing, vol.data, {
       affine: vol.affine,
-      description: vol.description.replace(/[^\x20-\x7e]/g, '?').slice(0, 79),
+      description: vol.description,
       ...(exact ? { datatype: 'int16', scale: { slope: vol.sclSlope, inter: vol.sclInter } } : {}),
     });
     for (const s of vol.skipped) process.stderr.write(`nodulab convert: skipped ${s.file}: ${s.reason}\n`);
