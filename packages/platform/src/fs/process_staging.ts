@@ -7,7 +7,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { judgeLock, lockTiming, readLockFile } from './lock_holder';
 import { processAlive } from './process_alive';
-import { sameMachine } from './process_identity';
 
 /** The staging folder this process writes `final` in: `<final>.partial-<host>-<pid>`. */
 export function processPartialPath(final: string): string {
@@ -48,11 +47,13 @@ export function removeStalePartials(final: string): string[] {
     const staging = path.join(dir, `${prefix}${pid}`);
     const lock = readLockFile(`${staging}.lock`);
     const holder = lock === 'gone' ? null : lock.holder;
-    const reused =
-      lock !== 'gone' && holder !== null && holder.pid === pid && sameMachine(holder)
+    // The staging folder's own lock, when it names this writer, decides by the one rule (judgeLock: a dead or
+    // reused pid here; on a machine that shares this host name but not its pids, a heartbeat past the lease);
+    // without one, the pid in the name is all there is.
+    const gone =
+      lock !== 'gone' && holder !== null && holder.pid === pid
         ? judgeLock(lock, timing, () => false).stale
-        : false;
-    const gone = !processAlive(pid) || reused;
+        : !processAlive(pid);
     if (!gone) continue;
     for (const name of group) {
       const p = path.join(dir, name);

@@ -63,8 +63,15 @@ describe('removeStalePartials', () => {
     ];
     // An empty lock says nothing about its folder's writer, who runs.
     const live2 = staging(final, host, live === 1 ? 2 : 1, '');
+    // A writer on another machine with this host name (another boot): its pid means nothing here, and its lock's
+    // heartbeat is fresh.
+    const twin = staging(final, host, deadPid(), '');
+    fs.writeFileSync(
+      `${twin}.lock`,
+      JSON.stringify({ command: 'nodulab worker', since: 'x', pid: Number(twin.split('-').pop()), host, boot: 'b' }),
+    );
     expect(removeStalePartials(final)).toEqual([]);
-    for (const p of [...kept, live2]) expect(fs.existsSync(p)).toBe(true);
+    for (const p of [...kept, live2, twin]) expect(fs.existsSync(p)).toBe(true);
   });
 
   (process.platform === 'linux' ? it : it.skip)(
